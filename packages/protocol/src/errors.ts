@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+/**
+ * Every error code a client can branch on. HTTP errors carry one in
+ * `{"error":{"code","message"}}`; WebSocket errors in an `error` frame.
+ */
+export const ErrorCode = z.enum([
+  // WebSocket and HTTP
+  'bad_request',
+  'rate_limited',
+  // WebSocket frames
+  'unknown_category',
+  'busy',
+  'not_in_room',
+  // HTTP
+  'unauthenticated',
+  'invalid_credentials',
+  'email_taken',
+  'forbidden',
+  'not_found',
+  'payload_too_large',
+  'unsupported_media_type',
+  'unavailable',
+  'internal',
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const ErrorBody = z.object({
+  error: z.object({
+    code: ErrorCode,
+    message: z.string(),
+  }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/** WebSocket close codes beyond RFC 6455's, and the standard ones the server uses. */
+export const CloseCode = {
+  /** Policy violation: the socket kept flooding after being told it was rate limited. */
+  policyViolation: 1008,
+  /** A frame larger than the 64 KiB limit. */
+  messageTooBig: 1009,
+  /** The server is restarting (graceful drain); reconnect, the room is kept for the grace. */
+  serviceRestart: 1012,
+  /** Another socket of the same user took over. Do not reconnect automatically. */
+  replaced: 4000,
+  /** The session was logged out. Do not reconnect with the same token. */
+  loggedOut: 4001,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

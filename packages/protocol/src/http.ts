@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { CategorySlug, DisplayName, Id, IsoTimestamp, Peer, User } from './common.js';
+
+/** The session cookie set by every auth endpoint that signs a user in. */
+export const SESSION_COOKIE = 'st_session';
+
+export const GuestRequest = z.object({
+  displayName: DisplayName,
+});
+export type GuestRequest = z.infer<typeof GuestRequest>;
+
+export const Email = z.string().trim().toLowerCase().pipe(z.email().max(254));
+export const Password = z.string().min(8).max(128);
+
+export const RegisterRequest = z.object({
+  email: Email,
+  password: Password,
+  displayName: DisplayName,
+});
+export type RegisterRequest = z.infer<typeof RegisterRequest>;
+
+export const LoginRequest = z.object({
+  email: Email,
+  // Not held to the registration rules: a wrong password is `invalid_credentials`, never `bad_request`.
+  password: z.string().min(1).max(1024),
+});
+export type LoginRequest = z.infer<typeof LoginRequest>;
+
+/** Answer of guest (201), register (201) and login (200). */
+export const AuthResponse = z.object({
+  user: User,
+  token: z.string(),
+});
+export type AuthResponse = z.infer<typeof AuthResponse>;
+
+export const MeResponse = z.object({
+  user: User,
+});
+export type MeResponse = z.infer<typeof MeResponse>;
+
+export const Category = z.object({
+  slug: CategorySlug,
+  name: z.string(),
+  /** Users queued in this category now; a user queued in several counts in each. */
+  waiting: z.number().int().nonnegative(),
+});
+export type Category = z.infer<typeof Category>;
+
+export const CategoriesResponse = z.object({
+  categories: z.array(Category),
+});
+export type CategoriesResponse = z.infer<typeof CategoriesResponse>;
+
+export const EndReason = z.enum(['left', 'disconnected']);
+export type EndReason = z.infer<typeof EndReason>;
+
+/** One room the user was in: a row of history, kept after the room ends. */
+export const Connection = z.object({
+  id: Id,
+  category: CategorySlug.nullable(),
+  peer: Peer,
+  startedAt: IsoTimestamp,
+  endedAt: IsoTimestamp.nullable(),
+  endReason: EndReason.nullable(),
+});
+export type Connection = z.infer<typeof Connection>;
+
+export const HistoryQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+export type HistoryQuery = z.infer<typeof HistoryQuery>;
+
+export const HistoryResponse = z.object({
+  connections: z.array(Connection),
+});
+export type HistoryResponse = z.infer<typeof HistoryResponse>;
+
+export const HealthResponse = z.object({
+  status: z.literal('ok'),
+});
+export type HealthResponse = z.infer<typeof HealthResponse>;
+
+export { Id };

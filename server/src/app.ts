@@ -1,0 +1,131 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import { pino, type LoggerOptions } from 'pino';
+import { authRoutes } from './auth/routes.js';
+import { AuthService } from './auth/service.js';
+import { categoryRoutes } from './categories/routes.js';
+import { Categories } from './categories/service.js';
+import type { Config } from './config.js';
+import { AppError, errorBody } from './errors.js';
+import { healthRoutes } from './health/routes.js';
+import { historyRoutes } from './history/routes.js';
+import { History } from './history/service.js';
+import { Matchmaking } from './matchmaking/service.js';
+import { createMetrics } from './metrics/metrics.js';
+import { Rooms } from './rooms/service.js';
+import { createHandlers } from './signaling/handlers.js';
+import { attachSignaling, type Signaling } from './signaling/server.js';
+import { MemoryMessageBus } from './storage/bus/memory.js';
+import { openDb } from './storage/db.js';
+import { MemoryMatchStore } from './storage/match/memory.js';
+
+export interface SmallTalk {
+  app: FastifyInstance;
+  signaling: Signaling;
+  /** Stops taking users: /healthz turns 503 and every socket is closed with 1012 (rooms keep their grace). */
+  drain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Secrets never reach the logs: credentials in headers, bodies with passwords, signal payloads (SDP carries IPs). */
+const redact: LoggerOptions['redact'] = {
+  paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'password', '*.password', 'token', '*.token', 'data', '*.data'],
+  censor: '[redacted]',
+};
+
+/** Builds the whole server without listening, so tests can start it on any port. */
+export async function buildApp(config: Config): Promise<SmallTalk> {
+  const db = await openDb({ dataDir: config.dataDir, databaseUrl: config.DATABASE_URL });
+
+  const log = pino({ level: config.LOG_LEVEL, redact });
+  const app = Fastify({
+    // Fastify's logger type is narrower than pino's; the instance is the same.
+    loggerInstance: log as FastifyBaseLogger,
+    bodyLimit: 16 * 1024,
+    // Limits key on the TCP source address; a forwarded header is the client's to forge.
+    trustProxy: false,
+    return503OnClosing: true,
+  });
+
+  const store = new MemoryMatchStore();
+  const bus = new MemoryMessageBus(config.RESUME_BUFFER_FRAMES);
+  const metrics = createMetrics(store);
+  const auth = new AuthService(db.kysely, config.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000);
+  const categories = await Categories.load(db.kysely, store);
+  const history = new History(db.kysely);
+  const rooms = new Rooms(store, bus, history, metrics, { graceMs: config.RESUME_GRACE_MS }, log);
+  const matchmaking = new Matchmaking(store, categories, metrics);
+  let draining = false;
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof AppError) {
+      metrics.error(error.code);
+      return reply.code(error.status).send(errorBody(error.code, error.message));
+    }
+    const status = (error as { statusCode?: number }).statusCode ?? 500;
+    const known = { 400: 'bad_request', 413: 'payload_too_large', 415: 'unsupported_media_type' } as const;
+    const code = known[status as keyof typeof known];
+    if (code) {
+      metrics.error(code);
+      return reply.code(status).send(errorBody(code, (error as Error).message));
+    }
+    request.log.error({ err: error }, 'request failed');
+    metrics.error('internal');
+    return reply.code(500).send(errorBody('internal', 'something went wrong on the server'));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?', 1)[0]}`));
+  });
+
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new AppError('rate_limited', `too many requests from this address; retry in ${context.after}`),
+  });
+  await app.register(authRoutes, {
+    auth,
+    guestRateLimitPerMin: config.GUEST_RATE_LIMIT_PER_MIN,
+    authRateLimitPerMin: config.AUTH_RATE_LIMIT_PER_MIN,
+    sessionTtlMs: config.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000,
+  });
+  await app.register(categoryRoutes, { categories });
+  await app.register(historyRoutes, { auth, history });
+  await app.register(healthRoutes, {
+    check: () => db.ping(),
+    draining: () => draining,
+    metrics: () => metrics.registry.metrics(),
+    metricsContentType: metrics.registry.contentType,
+  });
+
+  const signaling = attachSignaling(app.server, {
+    auth,
+    rooms,
+    handlers: createHandlers({ matchmaking, rooms }),
+    metrics,
+    log,
+    allowedOrigins: config.ALLOWED_ORIGINS,
+    maxSocketsPerAddress: config.MAX_SOCKETS_PER_ADDRESS,
+    heartbeatMs: config.HEARTBEAT_MS,
+    rateLimit: { perSecond: config.WS_RATE_LIMIT, floodCloseMs: config.WS_FLOOD_CLOSE_MS },
+  });
+
+  const drain = async () => {
+    draining = true;
+    await Promise.race([
+      signaling.closeAll(1012, 'server restarting: reconnect'),
+      new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_GRACE_MS).unref()),
+    ]);
+  };
+
+  return {
+    app,
+    signaling,
+    drain,
+    async close() {
+      if (!draining) await drain();
+      rooms.stop();
+      await app.close();
+      await db.close();
+    },
+  };
+}

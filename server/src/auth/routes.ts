@@ -1,0 +1,71 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { GuestRequest, LoginRequest, RegisterRequest, SESSION_COOKIE, type MeResponse } from '@small-talk/protocol';
+import { serialize } from 'cookie';
+import { AppError } from '../errors.js';
+import { parseInput } from '../validation.js';
+import { tokenFrom } from './credentials.js';
+import type { AuthService, Principal, SignedIn } from './service.js';
+
+export interface AuthRoutesOptions {
+  auth: AuthService;
+  guestRateLimitPerMin: number;
+  authRateLimitPerMin: number;
+  sessionTtlMs: number;
+}
+
+/** The principal behind a request, or null. */
+export async function principalOf(auth: AuthService, request: FastifyRequest): Promise<Principal | null> {
+  const token = tokenFrom(request.headers);
+  return token ? auth.authenticate(token) : null;
+}
+
+/** The principal behind a request, or 401 `unauthenticated`. */
+export async function requirePrincipal(auth: AuthService, request: FastifyRequest): Promise<Principal> {
+  const principal = await principalOf(auth, request);
+  if (!principal) throw new AppError('unauthenticated', 'sign in first: no valid session');
+  return principal;
+}
+
+export async function authRoutes(app: FastifyInstance, options: AuthRoutesOptions): Promise<void> {
+  const { auth } = options;
+  const maxAge = Math.floor(options.sessionTtlMs / 1000);
+  // Limits are keyed on the TCP source address, never a forwarded header a client can forge.
+  const perAddress = (max: number) => ({
+    rateLimit: { max, timeWindow: 60_000, keyGenerator: (req: FastifyRequest) => req.socket.remoteAddress ?? 'unknown' },
+  });
+
+  const signIn = (reply: FastifyReply, status: number, signedIn: SignedIn) => {
+    const cookie = `${serialize(SESSION_COOKIE, signedIn.token)}; HttpOnly; SameSite=Lax; Path=/; Max-Age=${maxAge}`;
+    return reply.code(status).header('set-cookie', cookie).send(signedIn);
+  };
+
+  app.post('/api/auth/guest', { config: perAddress(options.guestRateLimitPerMin) }, async (request, reply) => {
+    const body = parseInput(GuestRequest, request.body);
+    return signIn(reply, 201, await auth.createGuest(body.displayName));
+  });
+
+  app.post('/api/auth/register', { config: perAddress(options.authRateLimitPerMin) }, async (request, reply) => {
+    const body = parseInput(RegisterRequest, request.body);
+    const current = await principalOf(auth, request);
+    return signIn(reply, 201, await auth.register(body, current));
+  });
+
+  app.post('/api/auth/login', { config: perAddress(options.authRateLimitPerMin) }, async (request, reply) => {
+    const body = parseInput(LoginRequest, request.body);
+    return signIn(reply, 200, await auth.login(body.email, body.password));
+  });
+
+  app.post('/api/auth/logout', async (request, reply) => {
+    const principal = await requirePrincipal(auth, request);
+    await auth.logout(principal);
+    return reply
+      .code(204)
+      .header('set-cookie', `${SESSION_COOKIE}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0`)
+      .send();
+  });
+
+  app.get('/api/me', async (request): Promise<MeResponse> => {
+    const { user } = await requirePrincipal(auth, request);
+    return { user };
+  });
+}

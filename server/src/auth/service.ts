@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { User } from '@small-talk/protocol';
+import { AppError } from '../errors.js';
+import type { Database } from '../storage/schema.js';
+import { hashPassword, verifyPassword } from './passwords.js';
+import { hashToken, newToken } from './tokens.js';
+
+export interface SignedIn {
+  user: User;
+  token: string;
+}
+
+/** Who a request or socket belongs to, and which session proved it. */
+export interface Principal {
+  user: User;
+  tokenHash: string;
+}
+
+type UserRow = { id: string; display_name: string; kind: 'guest' | 'member' };
+
+const toUser = (row: UserRow): User => ({ id: row.id, displayName: row.display_name, kind: row.kind });
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
+}
+
+export class AuthService {
+  private readonly revokedListeners: Array<(tokenHash: string) => void> = [];
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly sessionTtlMs: number,
+  ) {}
+
+  /** Called when a session is revoked, so live sockets opened with it can be closed. */
+  onRevoked(listener: (tokenHash: string) => void): void {
+    this.revokedListeners.push(listener);
+  }
+
+  async createGuest(displayName: string): Promise<SignedIn> {
+    const user: User = { id: randomUUID(), displayName, kind: 'guest' };
+    await this.db
+      .insertInto('users')
+      .values({ id: user.id, display_name: displayName, kind: 'guest', email: null, password_hash: null, created_at: new Date().toISOString() })
+      .execute();
+    return { user, token: await this.startSession(user.id) };
+  }
+
+  /**
+   * Creates a member account, or turns the signed-in guest into one in place (same id, so its
+   * history stays). A new token replaces the guest's: privileges changed, so the session does too.
+   */
+  async register(
+    input: { email: string; password: string; displayName: string },
+    current: Principal | null,
+  ): Promise<SignedIn> {
+    const taken = await this.db.selectFrom('users').select('id').where('email', '=', input.email).executeTakeFirst();
+    if (taken) throw new AppError('email_taken', 'an account with this email already exists');
+    const passwordHash = await hashPassword(input.password);
+    const upgrading = current?.user.kind === 'guest' ? current : null;
+    const user: User = { id: upgrading?.user.id ?? randomUUID(), displayName: input.displayName, kind: 'member' };
+    try {
+      if (upgrading) {
+        await this.db
+          .updateTable('users')
+          .set({ kind: 'member', email: input.email, password_hash: passwordHash, display_name: input.displayName })
+          .where('id', '=', user.id)
+          .execute();
+        await this.db.deleteFrom('sessions').where('token_hash', '=', upgrading.tokenHash).execute();
+      } else {
+        await this.db
+          .insertInto('users')
+          .values({ id: user.id, display_name: input.displayName, kind: 'member', email: input.email, password_hash: passwordHash, created_at: new Date().toISOString() })
+          .execute();
+      }
+    } catch (error) {
+      // Two registrations of one email at once: the unique index decides.
+      if (isUniqueViolation(error)) throw new AppError('email_taken', 'an account with this email already exists');
+      throw error;
+    }
+    return { user, token: await this.startSession(user.id) };
+  }
+
+  async login(email: string, password: string): Promise<SignedIn> {
+    const row = await this.db
+      .selectFrom('users')
+      .select(['id', 'display_name', 'kind', 'password_hash'])
+      .where('email', '=', email)
+      .executeTakeFirst();
+    const ok = await verifyPassword(row?.password_hash ?? null, password);
+    if (!row || !ok) throw new AppError('invalid_credentials', 'wrong email or password');
+    return { user: toUser(row), token: await this.startSession(row.id) };
+  }
+
+  async logout(principal: Principal): Promise<void> {
+    await this.db.deleteFrom('sessions').where('token_hash', '=', principal.tokenHash).execute();
+    for (const listener of this.revokedListeners) listener(principal.tokenHash);
+  }
+
+  /** The principal behind a token, or null when it is unknown, revoked or expired. */
+  async authenticate(token: string): Promise<Principal | null> {
+    const tokenHash = hashToken(token);
+    const row = await this.db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .select(['users.id', 'users.display_name', 'users.kind', 'sessions.expires_at'])
+      .where('sessions.token_hash', '=', tokenHash)
+      .executeTakeFirst();
+    if (!row || new Date(row.expires_at).getTime() <= Date.now()) return null;
+    return { user: toUser(row), tokenHash };
+  }
+
+  private async startSession(userId: string): Promise<string> {
+    const token = newToken();
+    const now = Date.now();
+    await this.db
+      .insertInto('sessions')
+      .values({
+        token_hash: hashToken(token),
+        user_id: userId,
+        created_at: new Date(now).toISOString(),
+        expires_at: new Date(now + this.sessionTtlMs).toISOString(),
+      })
+      .execute();
+    return token;
+  }
+}

@@ -1,0 +1,60 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every setting the server reads, with its default and why. Nothing else reads process.env;
+ * the README's table lists the same variables.
+ */
+const int = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+
+const ConfigSchema = z.object({
+  /** TCP port to listen on; a second process in the same checkout just takes another. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Interface to bind; '::' takes IPv6 and IPv4 alike, so phones on the LAN reach a dev machine. */
+  HOST: z.string().default('::'),
+  /** Where SQLite and other local state live when no external service is configured. */
+  DATA_DIR: z.string().default('./data'),
+  /** A postgres:// URL moves users, sessions and history to PostgreSQL; unset keeps SQLite. */
+  DATABASE_URL: z.string().optional(),
+  /** pino level: trace, debug, info, warn, error, fatal, silent. */
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** Extra origins (comma-separated) allowed to open /ws besides the page's own origin. */
+  ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
+  /** How long a room waits for a member whose socket dropped; media is peer-to-peer, so a blip must not end a call. */
+  RESUME_GRACE_MS: int(5000),
+  /** Frames kept for an absent member; beyond this the room ends as if the grace ran out. */
+  RESUME_BUFFER_FRAMES: int(100),
+  /** Interval between server pings; two unanswered pings close the socket. */
+  HEARTBEAT_MS: z.coerce.number().int().positive().default(25000),
+  /** Sustained frames per second per socket; bursts up to twice this. */
+  WS_RATE_LIMIT: z.coerce.number().positive().default(50),
+  /** A socket still being rate limited this long after its streak of drops began is closed (1008). */
+  WS_FLOOD_CLOSE_MS: int(5000),
+  /** Guests one TCP source address may create per minute (tests and benches share loopback). */
+  GUEST_RATE_LIMIT_PER_MIN: z.coerce.number().int().positive().default(1000),
+  /** Register/login attempts per TCP source address per minute: slows password guessing. */
+  AUTH_RATE_LIMIT_PER_MIN: z.coerce.number().int().positive().default(100),
+  /** Sockets one TCP source address may hold open at once. */
+  MAX_SOCKETS_PER_ADDRESS: z.coerce.number().int().positive().default(500),
+  /** Lifetime of a session token. */
+  SESSION_TTL_DAYS: z.coerce.number().positive().default(30),
+  /** Time a socket may take to drain when the process is told to stop (SIGTERM). */
+  SHUTDOWN_GRACE_MS: int(10000),
+});
+
+export type Config = z.infer<typeof ConfigSchema> & {
+  /** DATA_DIR resolved against the working directory. */
+  dataDir: string;
+};
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) };
+}

@@ -1,0 +1,38 @@
+import type { ErrorCode } from '@small-talk/protocol';
+
+/** The one table from error code to HTTP status. */
+export const httpStatus: Record<ErrorCode, number> = {
+  bad_request: 400,
+  unknown_category: 400,
+  busy: 409,
+  not_in_room: 409,
+  rate_limited: 429,
+  unauthenticated: 401,
+  invalid_credentials: 401,
+  email_taken: 409,
+  forbidden: 403,
+  not_found: 404,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  unavailable: 503,
+  internal: 500,
+};
+
+/** An expected failure: its code reaches the client as `{error:{code,message}}` or an `error` frame. */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  get status(): number {
+    return httpStatus[this.code];
+  }
+}
+
+export function errorBody(code: ErrorCode, message: string) {
+  return { error: { code, message } };
+}

@@ -1,0 +1,35 @@
+import type { User } from '@small-talk/protocol';
+import type { Categories } from '../categories/service.js';
+import { AppError } from '../errors.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { MatchStore, Room } from '../storage/match/store.js';
+
+/** Joining and leaving the queue, with the rules a client can break: known categories, not while in a room. */
+export class Matchmaking {
+  constructor(
+    private readonly store: MatchStore,
+    private readonly categories: Categories,
+    private readonly metrics: Metrics,
+  ) {}
+
+  /** Queues the user, or matches it at once: then the new room is returned. */
+  async join(user: User, requested: readonly string[]): Promise<{ categories: string[]; room: Room | null }> {
+    const categories = [...new Set(requested)];
+    const unknown = categories.find((slug) => !this.categories.has(slug));
+    if (unknown !== undefined) throw new AppError('unknown_category', `no category "${unknown}"`);
+    const result = await this.store.join({ id: user.id, displayName: user.displayName }, categories);
+    switch (result.kind) {
+      case 'busy':
+        throw new AppError('busy', 'leave your room before joining again');
+      case 'queued':
+        return { categories, room: null };
+      case 'matched':
+        this.metrics.matchWait.observe(result.waitedMs / 1000);
+        return { categories, room: result.room };
+    }
+  }
+
+  cancel(userId: string): Promise<boolean> {
+    return this.store.cancel(userId);
+  }
+}

@@ -1,0 +1,58 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ErrorCode } from '@small-talk/protocol';
+import type { MatchStore } from '../storage/match/store.js';
+
+/** Everything /metrics shows. Counters are per process; queue and room gauges read the shared store. */
+export function createMetrics(store: MatchStore) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'smalltalk_' });
+
+  const socketsOpen = new Gauge({ name: 'smalltalk_sockets_open', help: 'WebSocket connections open on this process', registers: [registry] });
+  new Gauge({
+    name: 'smalltalk_queued_users',
+    help: 'Users waiting to be matched',
+    registers: [registry],
+    async collect() {
+      this.set((await store.counts()).queued);
+    },
+  });
+  new Gauge({
+    name: 'smalltalk_rooms_live',
+    help: 'Rooms with two members (including members within their resume grace)',
+    registers: [registry],
+    async collect() {
+      this.set((await store.counts()).rooms);
+    },
+  });
+  const matches = new Counter({ name: 'smalltalk_matches_total', help: 'Pairs matched into a room', registers: [registry] });
+  const framesRelayed = new Counter({
+    name: 'smalltalk_frames_relayed_total',
+    help: 'signal, chat and typing frames relayed to a peer',
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: 'smalltalk_errors_total',
+    help: 'Errors answered to clients, by protocol error code',
+    labelNames: ['code'] as const,
+    registers: [registry],
+  });
+  const matchWait = new Histogram({
+    name: 'smalltalk_match_wait_seconds',
+    help: 'Time the waiting user spent queued before being matched',
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    socketsOpen,
+    matches,
+    framesRelayed,
+    matchWait,
+    error(code: ErrorCode) {
+      errors.inc({ code });
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

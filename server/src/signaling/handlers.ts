@@ -1,0 +1,62 @@
+import type { ChatEvent, ClientMessage, QueuedEvent, SignalEvent, TypingEvent, CancelledEvent } from '@small-talk/protocol';
+import { AppError } from '../errors.js';
+import type { Matchmaking } from '../matchmaking/service.js';
+import type { Rooms } from '../rooms/service.js';
+import type { RoomLink } from '../storage/bus/bus.js';
+import type { ClientSocket } from './socket.js';
+
+/** One handler per client frame type; a missing one does not compile. */
+export type Handlers = {
+  [T in ClientMessage['type']]: (socket: ClientSocket, message: Extract<ClientMessage, { type: T }>) => void | Promise<void>;
+};
+
+function roomOf(socket: ClientSocket, roomId: string): RoomLink {
+  const room = socket.room;
+  if (room === null || room.roomId !== roomId) throw new AppError('not_in_room', 'you are not in this room');
+  return room;
+}
+
+export function createHandlers(services: { matchmaking: Matchmaking; rooms: Rooms }): Handlers {
+  const { matchmaking, rooms } = services;
+  return {
+    async join(socket, message) {
+      if (socket.room) throw new AppError('busy', 'leave your room before joining again');
+      const { categories, room } = await matchmaking.join(socket.principal.user, message.categories);
+      // `queued` always comes first, so a client sees the same sequence whether or not a match is instant.
+      socket.sendText(JSON.stringify({ type: 'queued', categories } satisfies QueuedEvent));
+      if (room) await rooms.start(room);
+    },
+
+    async cancel(socket) {
+      await matchmaking.cancel(socket.userId);
+      socket.sendText(JSON.stringify({ type: 'cancelled' } satisfies CancelledEvent));
+    },
+
+    signal(socket, message) {
+      const room = roomOf(socket, message.roomId);
+      const event: SignalEvent = { type: 'signal', roomId: room.roomId, from: socket.userId, data: message.data };
+      rooms.relay(room, JSON.stringify(event));
+    },
+
+    chat(socket, message) {
+      const room = roomOf(socket, message.roomId);
+      const event: ChatEvent = {
+        type: 'chat',
+        roomId: room.roomId,
+        from: socket.userId,
+        text: message.text,
+        sentAt: new Date().toISOString(),
+      };
+      rooms.relay(room, JSON.stringify(event));
+    },
+
+    typing(socket, message) {
+      const room = roomOf(socket, message.roomId);
+      rooms.relay(room, JSON.stringify({ type: 'typing', roomId: room.roomId, from: socket.userId } satisfies TypingEvent));
+    },
+
+    leave(socket, message) {
+      return rooms.leave(socket.userId, message.roomId);
+    },
+  };
+}

@@ -1,0 +1,152 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import { CloseCode, MAX_FRAME_BYTES, type ErrorCode } from '@small-talk/protocol';
+import { tokenFrom } from '../auth/credentials.js';
+import type { AuthService } from '../auth/service.js';
+import { errorBody, httpStatus } from '../errors.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { Rooms } from '../rooms/service.js';
+import type { Handlers } from './handlers.js';
+import { ClientSocket } from './socket.js';
+
+export interface SignalingOptions {
+  auth: AuthService;
+  rooms: Rooms;
+  handlers: Handlers;
+  metrics: Metrics;
+  log: Logger;
+  allowedOrigins: readonly string[];
+  maxSocketsPerAddress: number;
+  heartbeatMs: number;
+  rateLimit: { perSecond: number; floodCloseMs: number };
+}
+
+export interface Signaling {
+  /** Closes every socket with `code`; their rooms wait out the grace, so users can resume elsewhere. */
+  closeAll(code: number, reason: string): Promise<void>;
+  socketCount(): number;
+}
+
+/** The WebSocket edge at /ws: upgrade checks (origin, auth, per-address cap), then one ClientSocket per user. */
+export function attachSignaling(server: Server, options: SignalingOptions): Signaling {
+  const { auth, rooms, metrics, log } = options;
+  // No per-message deflate: frames are small and compressing each costs more CPU than it saves.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, clientTracking: false, perMessageDeflate: false });
+  const sockets = new Set<ClientSocket>();
+  const perAddress = new Map<string, number>();
+  let accepting = true;
+
+  const reject = (socket: Duplex, code: ErrorCode, message: string) => {
+    const status = httpStatus[code];
+    const body = JSON.stringify(errorBody(code, message));
+    socket.end(
+      `HTTP/1.1 ${status} ${statusText[status] ?? 'Error'}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    metrics.error(code);
+  };
+
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    void upgrade(request, socket, head).catch((error: unknown) => {
+      log.error({ err: error }, 'websocket upgrade failed');
+      if (!socket.destroyed) reject(socket, 'internal', 'could not open the connection');
+    });
+  });
+
+  async function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const path = request.url?.split('?', 1)[0];
+    if (path !== '/ws') return reject(socket, 'not_found', 'WebSocket endpoint is /ws');
+    if (!accepting) return reject(socket, 'unavailable', 'this process is shutting down; reconnect');
+    if (!originAllowed(request, options.allowedOrigins)) return reject(socket, 'forbidden', 'origin not allowed');
+    const address = request.socket.remoteAddress ?? 'unknown';
+    if ((perAddress.get(address) ?? 0) >= options.maxSocketsPerAddress) {
+      return reject(socket, 'rate_limited', 'too many open connections from this address');
+    }
+    const token = tokenFrom(request.headers);
+    const principal = token ? await auth.authenticate(token) : null;
+    if (!principal) return reject(socket, 'unauthenticated', 'sign in first: no valid session');
+    if (socket.destroyed) return;
+
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+      const client = new ClientSocket(ws, principal, options);
+      sockets.add(client);
+      metrics.socketsOpen.inc();
+      ws.on('message', (data, isBinary) => client.onFrame(data, isBinary));
+      ws.on('pong', () => (client.unansweredPings = 0));
+      ws.on('error', (error) => client.log.debug({ err: error }, 'socket error'));
+      ws.on('close', () => {
+        sockets.delete(client);
+        metrics.socketsOpen.dec();
+        const left = (perAddress.get(address) ?? 1) - 1;
+        if (left > 0) perAddress.set(address, left);
+        else perAddress.delete(address);
+        if (!client.replaced) void rooms.disconnected(client.userId, client).catch((error: unknown) => log.error({ err: error }, 'disconnect handling failed'));
+      });
+      void rooms.connected(principal.user, client).catch((error: unknown) => {
+        log.error({ err: error }, 'connect handling failed');
+        ws.close(1011, 'server error');
+      });
+    });
+  }
+
+  auth.onRevoked((tokenHash) => {
+    for (const client of sockets) {
+      if (client.principal.tokenHash === tokenHash) client.ws.close(CloseCode.loggedOut, 'logged out');
+    }
+  });
+
+  // One timer for all sockets: two pings without a pong and the socket is gone (its grace starts).
+  const heartbeat = setInterval(() => {
+    for (const client of sockets) {
+      if (client.unansweredPings >= 2) {
+        client.ws.terminate();
+        continue;
+      }
+      client.unansweredPings += 1;
+      client.ws.ping();
+    }
+  }, options.heartbeatMs);
+  heartbeat.unref();
+
+  return {
+    async closeAll(code, reason) {
+      accepting = false;
+      clearInterval(heartbeat);
+      const closed = [...sockets].map(
+        (client) =>
+          new Promise<void>((resolve) => {
+            client.ws.once('close', () => resolve());
+            client.ws.close(code, reason);
+          }),
+      );
+      await Promise.all(closed);
+    },
+    socketCount: () => sockets.size,
+  };
+}
+
+const statusText: Record<number, string> = {
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/**
+ * Browsers always send Origin; other clients (apps, tests) may not, and cannot be tricked
+ * into riding a user's cookie, so no Origin is allowed. A page's own origin is judged by the
+ * Host header, with either scheme, since a TLS proxy in front changes the scheme we see.
+ */
+function originAllowed(request: IncomingMessage, allowed: readonly string[]): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) return true;
+  const host = request.headers.host;
+  if (host && (origin === `http://${host}` || origin === `https://${host}`)) return true;
+  return allowed.includes(origin);
+}

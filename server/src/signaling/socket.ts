@@ -1,0 +1,120 @@
+import type { Logger } from 'pino';
+import WebSocket, { type RawData } from 'ws';
+import { ClientMessage, CloseCode, type ErrorCode, type ErrorEvent } from '@small-talk/protocol';
+import type { Principal } from '../auth/service.js';
+import { AppError } from '../errors.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { Delivery, Inbox, RoomLink } from '../storage/bus/bus.js';
+import { describeIssues } from '../validation.js';
+import type { Handlers } from './handlers.js';
+import { FrameRateLimit } from './rate-limit.js';
+
+export interface SocketDeps {
+  handlers: Handlers;
+  metrics: Metrics;
+  log: Logger;
+  rateLimit: { perSecond: number; floodCloseMs: number };
+}
+
+/**
+ * One user's WebSocket: turns frames into handler calls, one at a time and in order, and
+ * receives deliveries from the bus. Its room is cached here so a relayed frame costs no lookup.
+ */
+export class ClientSocket implements Inbox {
+  room: RoomLink | null = null;
+  /** Pings sent since the last pong; the heartbeat closes the socket at two. */
+  unansweredPings = 0;
+  /** Set when a newer socket of the same user took over: this one's close must not touch the room. */
+  replaced = false;
+  private readonly limit: FrameRateLimit;
+  private running = false;
+  private readonly backlog: ClientMessage[] = [];
+  private logger: Logger | undefined;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly principal: Principal,
+    private readonly deps: SocketDeps,
+  ) {
+    const { perSecond, floodCloseMs } = deps.rateLimit;
+    this.limit = new FrameRateLimit(perSecond, perSecond * 2, floodCloseMs, Date.now());
+  }
+
+  get userId(): string {
+    return this.principal.user.id;
+  }
+
+  /** Created on first use: most sockets never log, and idle memory per socket matters. */
+  get log(): Logger {
+    return (this.logger ??= this.deps.log.child({ userId: this.userId }));
+  }
+
+  deliver(delivery: Delivery): void {
+    if (delivery.room !== undefined) this.room = delivery.room;
+    this.sendText(delivery.text);
+  }
+
+  replace(): void {
+    this.replaced = true;
+    this.ws.close(CloseCode.replaced, 'another connection of this user took over');
+  }
+
+  sendText(text: string): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(text);
+  }
+
+  fail(code: ErrorCode, message: string): void {
+    this.deps.metrics.error(code);
+    this.sendText(JSON.stringify({ type: 'error', code, message } satisfies ErrorEvent));
+  }
+
+  onFrame(data: RawData, isBinary: boolean): void {
+    const verdict = this.limit.check(Date.now());
+    if (verdict !== 'pass') {
+      if (verdict === 'warn') this.fail('rate_limited', 'too many frames: slow down, frames are being dropped');
+      if (verdict === 'close') {
+        this.deps.metrics.error('rate_limited');
+        this.ws.close(CloseCode.policyViolation, 'kept flooding after being rate limited');
+      }
+      return;
+    }
+    if (isBinary) return this.fail('bad_request', 'frames are JSON text, not binary');
+    let json: unknown;
+    try {
+      json = JSON.parse(data.toString());
+    } catch {
+      return this.fail('bad_request', 'frame is not valid JSON');
+    }
+    const parsed = ClientMessage.safeParse(json);
+    if (!parsed.success) return this.fail('bad_request', describeIssues(parsed.error));
+    if (this.running) this.backlog.push(parsed.data);
+    else this.run(parsed.data);
+  }
+
+  /**
+   * Runs a handler. Most finish synchronously (relaying is a map lookup); one that awaits
+   * (join, leave) holds the frames behind it, so a user's frames take effect in the order sent.
+   */
+  private run(message: ClientMessage): void {
+    let pending: void | Promise<void>;
+    try {
+      pending = this.deps.handlers[message.type](this, message as never);
+    } catch (error) {
+      this.failWith(error);
+      return;
+    }
+    if (!pending) return;
+    this.running = true;
+    pending.catch((error: unknown) => this.failWith(error)).finally(() => {
+      this.running = false;
+      const next = this.backlog.shift();
+      if (next) this.run(next);
+    });
+  }
+
+  private failWith(error: unknown): void {
+    if (error instanceof AppError) return this.fail(error.code, error.message);
+    this.log.error({ err: error }, 'frame handler failed');
+    this.fail('internal', 'something went wrong on the server');
+  }
+}

@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import type { JoinResult, MatchStore, Member, Room } from './store.js';
+
+interface Waiting {
+  member: Member;
+  categories: readonly string[];
+  /** Global arrival order: the smallest across the joiner's categories waited longest. */
+  seq: number;
+  since: number;
+}
+
+/** The match store of a single process: plain maps, every step synchronous, so atomic. */
+export class MemoryMatchStore implements MatchStore {
+  private seq = 0;
+  /** Per category, waiting users in arrival order (a Map iterates in insertion order). */
+  private readonly queues = new Map<string, Map<string, Waiting>>();
+  private readonly waiting = new Map<string, Waiting>();
+  private readonly rooms = new Map<string, Room>();
+  private readonly roomByUser = new Map<string, Room>();
+
+  async join(member: Member, categories: readonly string[]): Promise<JoinResult> {
+    const current = this.roomByUser.get(member.id);
+    if (current) return { kind: 'busy', room: current };
+    this.dequeue(member.id);
+
+    let longest: Waiting | undefined;
+    for (const category of categories) {
+      const head = this.queues.get(category)?.values().next().value;
+      if (head && (!longest || head.seq < longest.seq)) longest = head;
+    }
+    if (!longest) {
+      this.enqueue(member, categories);
+      return { kind: 'queued' };
+    }
+
+    const partner = longest;
+    this.dequeue(partner.member.id);
+    const category = categories.find((c) => partner.categories.includes(c)) ?? null;
+    const room: Room = {
+      id: randomUUID(),
+      category,
+      members: [partner.member, member],
+      // The joiner is connected right now and knows the peer is there: it makes the offer.
+      initiatorId: member.id,
+      startedAt: new Date().toISOString(),
+    };
+    this.rooms.set(room.id, room);
+    this.roomByUser.set(partner.member.id, room);
+    this.roomByUser.set(member.id, room);
+    return { kind: 'matched', room, waitedMs: Date.now() - partner.since };
+  }
+
+  async cancel(userId: string): Promise<boolean> {
+    return this.dequeue(userId);
+  }
+
+  async roomOf(userId: string): Promise<Room | null> {
+    return this.roomByUser.get(userId) ?? null;
+  }
+
+  async end(roomId: string): Promise<Room | null> {
+    const room = this.rooms.get(roomId);
+    if (!room) return null;
+    this.rooms.delete(roomId);
+    for (const m of room.members) {
+      if (this.roomByUser.get(m.id) === room) this.roomByUser.delete(m.id);
+    }
+    return room;
+  }
+
+  async waitingByCategory(): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const [category, queue] of this.queues) counts.set(category, queue.size);
+    return counts;
+  }
+
+  async counts(): Promise<{ queued: number; rooms: number }> {
+    return { queued: this.waiting.size, rooms: this.rooms.size };
+  }
+
+  private enqueue(member: Member, categories: readonly string[]): void {
+    const entry: Waiting = { member, categories, seq: this.seq++, since: Date.now() };
+    this.waiting.set(member.id, entry);
+    for (const category of categories) {
+      let queue = this.queues.get(category);
+      if (!queue) this.queues.set(category, (queue = new Map()));
+      queue.set(member.id, entry);
+    }
+  }
+
+  private dequeue(userId: string): boolean {
+    const entry = this.waiting.get(userId);
+    if (!entry) return false;
+    this.waiting.delete(userId);
+    for (const category of entry.categories) this.queues.get(category)?.delete(userId);
+    return true;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Who is queued and who is in which room: the state every server process must agree on.
+ * Matching, joining and ending are each one atomic step here, so two processes can never put
+ * a user in two rooms or end a room twice. `memory.ts` serves one process; a Redis
+ * implementation serves many.
+ */
+export interface Member {
+  id: string;
+  displayName: string;
+}
+
+export interface Room {
+  id: string;
+  /** The category the two share; null for rooms not made by matching. */
+  category: string | null;
+  members: readonly [Member, Member];
+  /** The member who sends the first offer. */
+  initiatorId: string;
+  startedAt: string;
+}
+
+export type JoinResult =
+  | { kind: 'busy'; room: Room }
+  | { kind: 'queued' }
+  | { kind: 'matched'; room: Room; /** How long the member who was waiting had waited. */ waitedMs: number };
+
+export interface MatchStore {
+  /**
+   * Pairs the user with the longest-waiting user who shares one of `categories` (FIFO across
+   * all of them), or queues it there. A user already queued is re-queued with the new
+   * categories; a user in a room is `busy`.
+   */
+  join(member: Member, categories: readonly string[]): Promise<JoinResult>;
+  /** Takes the user out of the queue; false when it was not queued. */
+  cancel(userId: string): Promise<boolean>;
+  roomOf(userId: string): Promise<Room | null>;
+  /** Ends the room; only the one call that actually ended it gets the room back. */
+  end(roomId: string): Promise<Room | null>;
+  /** Users queued per category slug; a user in several categories counts in each. */
+  waitingByCategory(): Promise<Map<string, number>>;
+  counts(): Promise<{ queued: number; rooms: number }>;
+}
+
+export function peerOf(room: Room, userId: string): Member {
+  const [a, b] = room.members;
+  return a.id === userId ? b : a;
+}

@@ -1,0 +1,71 @@
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+export type SqlDialect = 'sqlite' | 'postgres';
+
+const SEED_CATEGORIES: ReadonlyArray<[slug: string, name: string]> = [
+  ['music', 'Music'],
+  ['movies', 'Movies'],
+  ['books', 'Books'],
+  ['sports', 'Sports'],
+  ['gaming', 'Gaming'],
+  ['travel', 'Travel'],
+  ['food', 'Food'],
+  ['tech', 'Tech'],
+  ['art', 'Art'],
+  ['languages', 'Languages'],
+];
+
+/** Migrations live in code so that the built server carries them; each runs once, in name order. */
+export function migrations(dialect: SqlDialect): MigrationProvider {
+  const timestamp = dialect === 'postgres' ? 'timestamptz' : 'text';
+  const all: Record<string, Migration> = {
+    '0001_core': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('users')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('display_name', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('guest', 'member')`))
+          .addColumn('email', 'text', (c) => c.unique())
+          .addColumn('password_hash', 'text')
+          .addColumn('created_at', timestamp, (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('sessions')
+          .addColumn('token_hash', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('created_at', timestamp, (c) => c.notNull())
+          .addColumn('expires_at', timestamp, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
+
+        await db.schema
+          .createTable('categories')
+          .addColumn('slug', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('position', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db
+          .insertInto('categories')
+          .values(SEED_CATEGORIES.map(([slug, name], position) => ({ slug, name, position })))
+          .execute();
+
+        await db.schema
+          .createTable('connections')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('user_a', 'text', (c) => c.notNull().references('users.id'))
+          .addColumn('user_b', 'text', (c) => c.notNull().references('users.id'))
+          .addColumn('category', 'text', (c) => c.references('categories.slug'))
+          .addColumn('started_at', timestamp, (c) => c.notNull())
+          .addColumn('ended_at', timestamp)
+          .addColumn('end_reason', 'text', (c) => c.check(sql`end_reason in ('left', 'disconnected')`))
+          .addCheckConstraint('connections_two_people', sql`user_a <> user_b`)
+          .execute();
+        await db.schema.createIndex('connections_user_a').on('connections').columns(['user_a', 'started_at']).execute();
+        await db.schema.createIndex('connections_user_b').on('connections').columns(['user_b', 'started_at']).execute();
+      },
+    },
+  };
+  return { getMigrations: async () => all };
+}

@@ -1,0 +1,52 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Tables as Kysely sees them. Timestamps are ISO 8601 strings on the way in; PostgreSQL hands
+ * them back as Date, SQLite as the string, so readers go through `toIso`.
+ */
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  categories: CategoriesTable;
+  connections: ConnectionsTable;
+}
+
+export type Timestamp = string | Date;
+
+export interface UsersTable {
+  id: string;
+  display_name: string;
+  kind: 'guest' | 'member';
+  email: string | null;
+  password_hash: string | null;
+  created_at: Timestamp;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the token: a leaked database holds no usable token. */
+  token_hash: string;
+  user_id: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface CategoriesTable {
+  slug: string;
+  name: string;
+  position: Generated<number>;
+}
+
+/** The original design's "connection": one row per room, kept as history after the room ends. */
+export interface ConnectionsTable {
+  id: string;
+  user_a: string;
+  user_b: string;
+  category: string | null;
+  started_at: Timestamp;
+  ended_at: Timestamp | null;
+  end_reason: 'left' | 'disconnected' | null;
+}
+
+export function toIso(value: Timestamp): string {
+  return typeof value === 'string' ? new Date(value).toISOString() : value.toISOString();
+}
