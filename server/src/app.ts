@@ -57,6 +57,17 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
   const matchmaking = new Matchmaking(store, categories, metrics);
   let draining = false;
 
+  // A POST with a JSON content type and no body (logout, as many HTTP clients send it) is no body,
+  // not a syntax error; schemas then decide whether a body was needed.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    if (body === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      done(new AppError('bad_request', 'body is not valid JSON'), undefined);
+    }
+  });
+
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof AppError) {
       metrics.error(error.code);

@@ -181,3 +181,171 @@ export async function pair(server: TestServer, category = 'music') {
   const matchedB = await b.socket.next('matched');
   return { a, b, matchedA, matchedB, roomId: matchedA.roomId };
 }
+
+// ---- HTTP suite helpers -------------------------------------------------------
+
+/** Polls `check` until it returns a value other than undefined/false, and returns that value; fails after `timeoutMs`. */
+export async function eventually<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 2000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+let emailSeq = 0;
+/** An email address no other test in this process has used. */
+export function uniqueEmail(prefix = 'user'): string {
+  emailSeq += 1;
+  return `${prefix}-${process.pid}-${emailSeq}@example.com`;
+}
+
+/** A registered member; with `token` (a guest's), the guest is upgraded in place. */
+export async function member(
+  base: string,
+  fields: { email?: string; password?: string; displayName?: string } = {},
+  token?: string,
+): Promise<AuthResponse & { email: string; password: string }> {
+  const email = fields.email ?? uniqueEmail();
+  const password = fields.password ?? 'correct horse battery';
+  const body = { email, password, displayName: fields.displayName ?? 'Member' };
+  const response = await api(base, 'POST', '/api/auth/register', token ? { body, token } : { body });
+  if (response.status !== 201) throw new Error(`register failed: ${response.status} ${JSON.stringify(response.body)}`);
+  return { ...(response.body as AuthResponse), email, password };
+}
+
+/** The `st_session` Set-Cookie of a response, split into its value and lower-cased attributes. */
+export function sessionCookie(headers: Headers): { value: string; attributes: string[] } | null {
+  for (const line of headers.getSetCookie()) {
+    const [pair = '', ...attributes] = line.split(';').map((part) => part.trim());
+    const eq = pair.indexOf('=');
+    if (pair.slice(0, eq) === 'st_session') {
+      return { value: pair.slice(eq + 1), attributes: attributes.map((a) => a.toLowerCase()) };
+    }
+  }
+  return null;
+}
+
+/** The text of /metrics. */
+export async function scrape(server: TestServer): Promise<string> {
+  const response = await fetch(`${server.url}/metrics`);
+  if (response.status !== 200) throw new Error(`/metrics answered ${response.status}`);
+  return response.text();
+}
+
+/**
+ * The value of one Prometheus sample, e.g. `sample(text, 'smalltalk_errors_total', { code: 'busy' })`;
+ * 0 when the series has no sample yet (a labelled counter appears on its first increment).
+ */
+export function sample(text: string, name: string, labels: Record<string, string> = {}): number {
+  const wanted = Object.entries(labels);
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const have = new Map([...(match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((m): [string, string] => [m[1] ?? '', m[2] ?? '']));
+    if (wanted.every(([key, value]) => have.get(key) === value)) return Number(match[3]);
+  }
+  return 0;
+}
+
+// ---- helpers for the WebSocket protocol suites (ws-*.test.ts) ---------------
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Opens a socket with exactly these headers (no token added) and waits for it to open. */
+export async function openSocket(
+  server: TestServer,
+  headers: Record<string, string>,
+  options: { autoPong?: boolean; path?: string } = {},
+): Promise<Client> {
+  const ws = new WebSocket(server.wsUrl.replace(/\/ws$/, options.path ?? '/ws'), { headers, autoPong: options.autoPong ?? true });
+  const client = new Client(ws);
+  await once(ws, 'open');
+  return client;
+}
+
+/** Like refusedUpgrade, but also reads the response body (parsed as JSON when it is). */
+export function refusedUpgradeWithBody(
+  server: TestServer,
+  headers: Record<string, string>,
+  path = '/ws',
+): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(server.wsUrl.replace(/\/ws$/, path), { headers });
+    ws.on('unexpected-response', (_request, response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => {
+        let body: any = text;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          // not JSON: keep the text
+        }
+        resolve({ status: response.statusCode ?? 0, body });
+        ws.terminate();
+      });
+    });
+    ws.on('open', () => {
+      ws.terminate();
+      reject(new Error('upgrade was accepted'));
+    });
+    ws.on('error', () => {});
+  });
+}
+
+/** `waiting` per category slug, as GET /api/categories reports it. */
+export async function waitingCounts(server: TestServer): Promise<Record<string, number>> {
+  const response = await api(server.url, 'GET', '/api/categories');
+  if (response.status !== 200) throw new Error(`categories failed: ${response.status}`);
+  return Object.fromEntries((response.body.categories as Array<{ slug: string; waiting: number }>).map((c) => [c.slug, c.waiting]));
+}
+
+/** Polls `check` until it returns true; fails with `what` after `timeoutMs`. */
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/**
+ * Closes the sockets and waits until nobody is queued, so the next test on the same server
+ * starts with empty queues (the server notices a close a moment after the client does).
+ */
+export async function closeAndSettle(server: TestServer, clients: Client[]): Promise<void> {
+  await Promise.all(clients.map((c) => (c.closeCode === undefined ? c.close() : c.closed)));
+  await waitFor('empty queues', async () => Object.values(await waitingCounts(server)).every((n) => n === 0));
+}
+
+/** Rejects when `promise` has not settled within `ms`. */
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Sends a close frame and then goes silent: neither reads nor closes the TCP connection, as a
+ * phone does when it closes the app and loses its network in the same moment. Resolves once the
+ * server has answered with its own close frame (so it has seen ours), read from the raw socket.
+ * Uses ws's private `_socket`: the public API always completes the closing handshake.
+ */
+export async function closeFrameThenSilence(client: Client): Promise<{ destroy(): void }> {
+  const raw = (client.ws as unknown as { _socket: import('node:net').Socket })._socket;
+  // Paused, the socket still buffers what arrives but never emits it, nor its end: reading the
+  // server's FIN would make Node end our side too, completing the close we want to leave hanging.
+  raw.pause();
+  // FIN opcode 0x8 (close), masked (clients must mask), 2-byte payload 1000 with an all-zero mask.
+  raw.write(Buffer.from([0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8]));
+  // The server's close frame (0x88, length, code) lands in the buffer: it has seen ours.
+  await waitFor("the server's close frame", () => raw.readableLength >= 4);
+  return { destroy: () => raw.destroy() };
+}

@@ -39,6 +39,8 @@ export const CloseCode = {
   policyViolation: 1008,
   /** A frame larger than the 64 KiB limit. */
   messageTooBig: 1009,
+  /** The server failed to set up the socket; reconnecting may work. */
+  internalError: 1011,
   /** The server is restarting (graceful drain); reconnect, the room is kept for the grace. */
   serviceRestart: 1012,
   /** Another socket of the same user took over. Do not reconnect automatically. */

@@ -27,16 +27,19 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 export class AuthService {
-  private readonly revokedListeners: Array<(tokenHash: string) => void> = [];
+  private readonly sessionListeners: Array<(tokenHash: string, replacement: string | null) => void> = [];
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly sessionTtlMs: number,
   ) {}
 
-  /** Called when a session is revoked, so live sockets opened with it can be closed. */
-  onRevoked(listener: (tokenHash: string) => void): void {
-    this.revokedListeners.push(listener);
+  /**
+   * Called when a session ends: revoked (`replacement` null), so live sockets opened with it
+   * close; or replaced by a new one (guest upgrade), so they carry on under the new session.
+   */
+  onSessionEnded(listener: (tokenHash: string, replacement: string | null) => void): void {
+    this.sessionListeners.push(listener);
   }
 
   async createGuest(displayName: string): Promise<SignedIn> {
@@ -80,7 +83,9 @@ export class AuthService {
       if (isUniqueViolation(error)) throw new AppError('email_taken', 'an account with this email already exists');
       throw error;
     }
-    return { user, token: await this.startSession(user.id) };
+    const token = await this.startSession(user.id);
+    if (upgrading) this.endSession(upgrading.tokenHash, hashToken(token));
+    return { user, token };
   }
 
   async login(email: string, password: string): Promise<SignedIn> {
@@ -96,7 +101,7 @@ export class AuthService {
 
   async logout(principal: Principal): Promise<void> {
     await this.db.deleteFrom('sessions').where('token_hash', '=', principal.tokenHash).execute();
-    for (const listener of this.revokedListeners) listener(principal.tokenHash);
+    this.endSession(principal.tokenHash, null);
   }
 
   /** The principal behind a token, or null when it is unknown, revoked or expired. */
@@ -110,6 +115,10 @@ export class AuthService {
       .executeTakeFirst();
     if (!row || new Date(row.expires_at).getTime() <= Date.now()) return null;
     return { user: toUser(row), tokenHash };
+  }
+
+  private endSession(tokenHash: string, replacement: string | null): void {
+    for (const listener of this.sessionListeners) listener(tokenHash, replacement);
   }
 
   private async startSession(userId: string): Promise<string> {

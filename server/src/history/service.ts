@@ -26,13 +26,14 @@ export class History {
 
   /** The user's connections, newest first. */
   async list(userId: string, limit: number): Promise<Connection[]> {
-    // One branch per side of the row, so each uses its (user, started_at) index.
+    // One branch per side of the row, so each uses its (user, started_at) index. Columns are
+    // aliased because SQLite orders a UNION only by result column names.
     const side = (me: 'c.user_a' | 'c.user_b', peer: 'c.user_a' | 'c.user_b') =>
       this.db
         .selectFrom('connections as c')
         .innerJoin('users as peer', 'peer.id', peer)
         .where(me, '=', userId)
-        .select(['c.id', 'c.category', 'c.started_at', 'c.ended_at', 'c.end_reason', 'peer.id as peer_id', 'peer.display_name as peer_name']);
+        .select(['c.id as id', 'c.category as category', 'c.started_at as started_at', 'c.ended_at as ended_at', 'c.end_reason as end_reason', 'peer.id as peer_id', 'peer.display_name as peer_name']);
     const rows = await side('c.user_a', 'c.user_b')
       .unionAll(side('c.user_b', 'c.user_a'))
       .orderBy('started_at', 'desc')

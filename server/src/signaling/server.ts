@@ -88,14 +88,16 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
       });
       void rooms.connected(principal.user, client).catch((error: unknown) => {
         log.error({ err: error }, 'connect handling failed');
-        ws.close(1011, 'server error');
+        ws.close(CloseCode.internalError, 'server error');
       });
     });
   }
 
-  auth.onRevoked((tokenHash) => {
+  auth.onSessionEnded((tokenHash, replacement) => {
     for (const client of sockets) {
-      if (client.principal.tokenHash === tokenHash) client.ws.close(CloseCode.loggedOut, 'logged out');
+      if (client.principal.tokenHash !== tokenHash) continue;
+      if (replacement) client.principal = { ...client.principal, tokenHash: replacement };
+      else client.ws.close(CloseCode.loggedOut, 'logged out');
     }
   });
 

@@ -9,6 +9,9 @@ import { describeIssues } from '../validation.js';
 import type { Handlers } from './handlers.js';
 import { FrameRateLimit } from './rate-limit.js';
 
+/** Bytes queued for one socket before it counts as stalled. */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
 export interface SocketDeps {
   handlers: Handlers;
   metrics: Metrics;
@@ -33,7 +36,8 @@ export class ClientSocket implements Inbox {
 
   constructor(
     readonly ws: WebSocket,
-    readonly principal: Principal,
+    /** Who the socket belongs to; its session changes when a guest upgrades to member. */
+    public principal: Principal,
     private readonly deps: SocketDeps,
   ) {
     const { perSecond, floodCloseMs } = deps.rateLimit;
@@ -60,7 +64,14 @@ export class ClientSocket implements Inbox {
   }
 
   sendText(text: string): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(text);
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    // A reader this far behind is gone in all but name; cutting it lets it resume cleanly
+    // instead of the server buffering for it without bound.
+    if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      this.ws.terminate();
+      return;
+    }
+    this.ws.send(text);
   }
 
   fail(code: ErrorCode, message: string): void {
@@ -69,6 +80,8 @@ export class ClientSocket implements Inbox {
   }
 
   onFrame(data: RawData, isBinary: boolean): void {
+    // Frames still arriving while a close handshake runs are ignored, not counted again.
+    if (this.ws.readyState !== WebSocket.OPEN) return;
     const verdict = this.limit.check(Date.now());
     if (verdict !== 'pass') {
       if (verdict === 'warn') this.fail('rate_limited', 'too many frames: slow down, frames are being dropped');

@@ -1,0 +1,19 @@
+#!/bin/sh
+# Brings a checkout to runnable: npm packages when missing or older than the lock file, then an
+# incremental build. Both `npm start` and `npm test` call it, so a fresh clone needs nothing else.
+set -e
+cd "$(dirname "$0")/.."
+mkdir -p .tmp
+
+# Two `npm start`s in one checkout (different PORTs) must not install or build over each other.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>.tmp/setup.lock
+  flock 9
+fi
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm packages (first run takes a minute or two: better-sqlite3 compiles)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+npx tsc -b packages/protocol server

@@ -1,0 +1,8 @@
+#!/bin/sh
+# `npm test`: every suite. Sets up like `npm start`, type-checks the tests, then runs them all
+# with Node's test runner, whose summary closes the output.
+set -e
+cd "$(dirname "$0")/.."
+sh scripts/setup.sh
+npx tsc -p server/test --noEmit
+exec node --import tsx --test --test-timeout=120000 server/test/*.test.ts

@@ -1,0 +1,498 @@
+/**
+ * The load generator: the same users, frames and clock for the server and the floor.
+ *
+ * It shares the machine's cores with the relay it measures, so the hot path (sending and
+ * receiving signals) allocates only the frame itself: one interval timer drives every socket,
+ * and received signals are read straight from the bytes instead of through JSON.parse.
+ */
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import WebSocket from 'ws';
+import type { AuthResponse, ServerMessage } from '@small-talk/protocol';
+import { cpuSeconds, type Target } from './proc.js';
+
+/** The eight seeded categories: 2,000 users make 250 per category, an even number, so everyone pairs. */
+export const CATEGORIES = ['music', 'movies', 'books', 'sports', 'gaming', 'travel', 'food', 'tech'] as const;
+
+/**
+ * Loopback source addresses the users are spread over. The server allows each address 500
+ * open sockets and 1,000 guests a minute; 20 addresses keep 2,000 users at 100 per address.
+ */
+export const SOURCE_ADDRESSES = Array.from({ length: 20 }, (_, i) => `127.0.0.${i + 2}`);
+
+/** Size of every signal frame a user sends, padding included. */
+export const FRAME_BYTES = 600;
+
+/** How often the send timer fires; each firing sends every frame that has come due since the last. */
+const TICK_MS = 5;
+
+/** Connections opened (or guests created) at once: enough to be quick, few enough not to overflow the listen backlog. */
+const CONNECT_CONCURRENCY = 64;
+
+export class Latencies {
+  private samples: Float64Array;
+  count = 0;
+
+  constructor(expected: number) {
+    this.samples = new Float64Array(Math.max(1024, Math.ceil(expected)));
+  }
+
+  add(ms: number): void {
+    if (this.count === this.samples.length) {
+      const grown = new Float64Array(this.samples.length * 2);
+      grown.set(this.samples);
+      this.samples = grown;
+    }
+    this.samples[this.count++] = ms;
+  }
+
+  summary(): LatencySummary {
+    const sorted = this.samples.subarray(0, this.count).sort();
+    const at = (q: number) => (this.count === 0 ? NaN : sorted[Math.min(this.count - 1, Math.floor(q * this.count))]!);
+    return { p50: at(0.5), p95: at(0.95), p99: at(0.99), max: at(1) };
+  }
+}
+
+export interface LatencySummary {
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** One bout of relaying at a fixed total rate. */
+export interface RelayStep {
+  /** Frames per second asked for, over all sockets. */
+  rate: number;
+  durationMs: number;
+  sent: number;
+  received: number;
+  /** Sent but not received when the step's drain ended: lost, or later than the drain. */
+  missing: number;
+  /** Frames that arrived after a later frame of the same sender. */
+  outOfOrder: number;
+  /** Send to arrival on the peer socket, through the relay, in ms. */
+  latency: LatencySummary;
+  /** The longest the send timer fired late: over a few ms, the generator itself was short of CPU. */
+  maxTimerLagMs: number;
+  /** CPU seconds the target and the generator used during the step. */
+  targetCpuS: number;
+  generatorCpuS: number;
+  /** Error frames and socket closes seen during the step, by code. */
+  errors: Record<string, number>;
+  closes: Record<string, number>;
+}
+
+export interface MatchResult {
+  users: number;
+  /** From the first join sent to the last `matched` received. */
+  ms: number;
+  matched: number;
+  rooms: number;
+  /** Users whose match is not mirrored by their peer's (other peer, room, category or both/neither initiator). */
+  notMutual: number;
+  /** Users who got more than one `matched`, or `matched` before `queued`. */
+  outOfContract: number;
+}
+
+export interface RampResult {
+  /** Highest rate that held: p99 within the limit, nothing missing or reordered. */
+  maxSustained: number;
+  steps: Array<RelayStep & { held: boolean; why: string }>;
+}
+
+interface User {
+  readonly index: number;
+  readonly localAddress: string;
+  readonly category: string;
+  token: string;
+  ws: WebSocket | null;
+  id: string;
+  welcomed: (() => void) | null;
+  queued: boolean;
+  matches: number;
+  matchedBeforeQueued: boolean;
+  roomId: string;
+  peerId: string;
+  initiator: boolean;
+  matchedCategory: string | null;
+  /** `{"type":"signal","roomId":"…","data":{"s":` built once the room is known. */
+  framePrefix: string;
+  /** Next sequence number this user sends, and the next it expects from its peer. */
+  nextSeq: number;
+  expectedSeq: number;
+}
+
+/** Padding strings by length, so a frame is padded to FRAME_BYTES without slicing per frame. */
+const PADS = Array.from({ length: FRAME_BYTES + 1 }, (_, n) => 'x'.repeat(n));
+const JOINS = new Map(CATEGORIES.map((c) => [c, JSON.stringify({ type: 'join', categories: [c] })]));
+
+// Both relays serialize the event as type, roomId, from, data, and pass `data` through as it came.
+const SIGNAL_PREFIX = Buffer.from('{"type":"signal"');
+const SEQ_MARKER = Buffer.from('"data":{"s":');
+const STEP_MARKER_BYTES = ',"k":'.length;
+const TIME_MARKER_BYTES = ',"t":'.length;
+
+/** Where the last readUint stopped; a module variable spares a tuple per frame. */
+let readEnd = 0;
+function readUint(bytes: Buffer, from: number): number {
+  let value = 0;
+  let i = from;
+  for (; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (c < 48 || c > 57) break;
+    value = value * 10 + (c - 48);
+  }
+  readEnd = i;
+  return value;
+}
+
+/** Per-step tallies, indexed by the step number each frame carries, so a late frame counts where it belongs. */
+interface StepTally {
+  sent: number;
+  received: number;
+  outOfOrder: number;
+  latencies: Latencies;
+}
+
+export class Load {
+  readonly users: User[];
+  /** Users in a room: the ones that relay. */
+  private paired: User[] = [];
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  private readonly tallies: StepTally[] = [];
+  private errors: Record<string, number> = {};
+  private closes: Record<string, number> = {};
+  private matchedUsers = 0;
+  private lastMatchedAt = 0;
+  private onAllMatched: (() => void) | null = null;
+  private cursor = 0;
+  private closing = false;
+
+  constructor(
+    private readonly target: Target,
+    count: number,
+  ) {
+    this.users = Array.from({ length: count }, (_, index) => ({
+      index,
+      localAddress: SOURCE_ADDRESSES[index % SOURCE_ADDRESSES.length]!,
+      category: CATEGORIES[index % CATEGORIES.length]!,
+      token: '',
+      ws: null,
+      id: '',
+      welcomed: null,
+      queued: false,
+      matches: 0,
+      matchedBeforeQueued: false,
+      roomId: '',
+      peerId: '',
+      initiator: false,
+      matchedCategory: null,
+      framePrefix: '',
+      nextSeq: 0,
+      expectedSeq: 0,
+    }));
+  }
+
+  /** A guest session per user, for targets that check who connects. */
+  async signIn(): Promise<void> {
+    if (!this.target.needsGuests) return;
+    await inPool(this.users, CONNECT_CONCURRENCY, async (user) => {
+      user.token = (await this.postGuest(user)).token;
+    });
+  }
+
+  /** Opens every user's socket and waits for its `welcome`. */
+  async connect(): Promise<void> {
+    const url = `ws://127.0.0.1:${this.target.port}/ws`;
+    await inPool(this.users, CONNECT_CONCURRENCY, (user) => this.open(user, url));
+  }
+
+  /** (a) Every user joins its category at once; resolves when all have `matched` or after `timeoutMs`. */
+  async match(timeoutMs = 30_000): Promise<MatchResult> {
+    const allMatched = new Promise<void>((resolve) => (this.onAllMatched = resolve));
+    const start = performance.now();
+    for (const user of this.users) user.ws!.send(JOINS.get(user.category as (typeof CATEGORIES)[number])!);
+    await Promise.race([allMatched, sleep(timeoutMs)]);
+    const ms = this.matchedUsers === this.users.length ? this.lastMatchedAt - start : NaN;
+
+    const byId = new Map(this.users.map((u) => [u.id, u]));
+    let notMutual = 0;
+    let outOfContract = 0;
+    const rooms = new Set<string>();
+    for (const user of this.users) {
+      if (user.matches > 1 || user.matchedBeforeQueued) outOfContract += 1;
+      if (user.matches === 0) continue;
+      rooms.add(user.roomId);
+      const peer = byId.get(user.peerId);
+      const mutual =
+        peer !== undefined &&
+        peer !== user &&
+        peer.peerId === user.id &&
+        peer.roomId === user.roomId &&
+        peer.initiator !== user.initiator &&
+        user.matchedCategory === user.category &&
+        peer.category === user.category;
+      if (!mutual) notMutual += 1;
+    }
+    this.paired = this.users.filter((u) => u.matches === 1 && byId.get(u.peerId)?.peerId === u.id);
+    for (const user of this.paired) user.framePrefix = `{"type":"signal","roomId":"${user.roomId}","data":{"s":`;
+    return { users: this.users.length, ms, matched: this.matchedUsers, rooms: rooms.size, notMutual, outOfContract };
+  }
+
+  get pairedCount(): number {
+    return this.paired.length;
+  }
+
+  /**
+   * Relays at `rate` frames/s in total for `durationMs`, round-robin over the paired users so
+   * each sends at rate/users evenly spaced, then waits up to `drainMs` for the last frames.
+   */
+  async relay(rate: number, durationMs: number, drainMs: number): Promise<RelayStep> {
+    const users = this.paired;
+    if (users.length === 0) throw new Error('nobody is in a room: run match() first');
+    const step = this.tallies.length;
+    const tally: StepTally = { sent: 0, received: 0, outOfOrder: 0, latencies: new Latencies((rate * durationMs) / 1000) };
+    this.tallies.push(tally);
+    this.errors = {};
+    this.closes = {};
+    const targetCpuBefore = cpuSeconds(this.target.pid);
+    const generatorCpuBefore = process.cpuUsage();
+    let maxTimerLagMs = 0;
+
+    const start = performance.now();
+    await new Promise<void>((resolve) => {
+      let lastTick = start;
+      const timer = setInterval(() => {
+        const now = performance.now();
+        maxTimerLagMs = Math.max(maxTimerLagMs, now - lastTick - TICK_MS);
+        lastTick = now;
+        const elapsed = Math.min(now - start, durationMs);
+        // Frames due by now, not per tick: a late tick catches up instead of lowering the rate.
+        const due = Math.floor((elapsed * rate) / 1000);
+        let cursor = this.cursor;
+        while (tally.sent < due) {
+          const user = users[cursor]!;
+          cursor = cursor + 1 === users.length ? 0 : cursor + 1;
+          this.sendSignal(user, step);
+          // Counted even when the socket is gone: the relay lost that user's frame, and that must show.
+          tally.sent += 1;
+        }
+        this.cursor = cursor;
+        if (elapsed >= durationMs) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, TICK_MS);
+    });
+
+    const drainUntil = performance.now() + drainMs;
+    while (tally.received < tally.sent && performance.now() < drainUntil) await sleep(10);
+
+    return {
+      rate,
+      durationMs,
+      sent: tally.sent,
+      received: tally.received,
+      missing: tally.sent - tally.received,
+      outOfOrder: tally.outOfOrder,
+      latency: tally.latencies.summary(),
+      maxTimerLagMs,
+      targetCpuS: cpuSeconds(this.target.pid) - targetCpuBefore,
+      generatorCpuS: cpuSecondsSince(generatorCpuBefore),
+      errors: this.errors,
+      closes: this.closes,
+    };
+  }
+
+  /**
+   * (c) Raises the total rate step by step until a step fails (p99 over `p99LimitMs`, a frame
+   * missing or reordered); a failed step is tried once more, since a neighbour's burst of CPU
+   * on a shared machine can sink one step. Then one step halfway back narrows the answer.
+   */
+  async ramp(options: { rates: number[]; stepMs: number; drainMs: number; p99LimitMs: number; perSocketLimit: number }): Promise<RampResult> {
+    const cap = options.perSocketLimit * this.paired.length;
+    const rates = options.rates.filter((r) => r <= cap);
+    const steps: RampResult['steps'] = [];
+    let maxSustained = 0;
+    const attempt = async (rate: number) => {
+      const step = await this.relay(rate, options.stepMs, options.drainMs);
+      const why =
+        step.missing > 0
+          ? `${step.missing} frames missing after ${options.drainMs} ms`
+          : step.outOfOrder > 0
+            ? `${step.outOfOrder} frames out of order`
+            : step.latency.p99 > options.p99LimitMs
+              ? `p99 ${step.latency.p99.toFixed(1)} ms > ${options.p99LimitMs} ms`
+              : '';
+      steps.push({ ...step, held: why === '', why });
+      if (why === '') maxSustained = Math.max(maxSustained, rate);
+      // Let a failed step's backlog clear, or it would sink the next one too.
+      if (why !== '') await this.quiesce(5000);
+      return why === '';
+    };
+
+    let failedAt: number | null = null;
+    for (const rate of rates) {
+      if ((await attempt(rate)) || (await attempt(rate))) continue;
+      failedAt = rate;
+      break;
+    }
+    if (failedAt !== null) {
+      const midway = Math.round((maxSustained + failedAt) / 2 / 1000) * 1000;
+      if (midway > maxSustained && midway < failedAt) await attempt(midway);
+    }
+    return { maxSustained, steps };
+  }
+
+  /** Frames sent in any step and never received, once the relay has had `ms` to deliver the stragglers. */
+  async lost(ms: number): Promise<number> {
+    await this.quiesce(ms);
+    return this.tallies.reduce((sum, t) => sum + t.sent - t.received, 0);
+  }
+
+  close(): void {
+    this.closing = true;
+    for (const user of this.users) user.ws?.terminate();
+    this.agent.destroy();
+  }
+
+  private async quiesce(ms: number): Promise<void> {
+    const until = performance.now() + ms;
+    const outstanding = () => this.tallies.reduce((sum, t) => sum + t.sent - t.received, 0);
+    while (outstanding() > 0 && performance.now() < until) await sleep(20);
+  }
+
+  private sendSignal(user: User, step: number): void {
+    const ws = user.ws!;
+    if (ws.readyState !== WebSocket.OPEN) return;
+    // Integer microseconds: read back without parsing a float.
+    const head = `${user.framePrefix}${user.nextSeq++},"k":${step},"t":${Math.round(performance.now() * 1000)},"p":"`;
+    ws.send(head + PADS[Math.max(0, FRAME_BYTES - head.length - 3)] + '"}}');
+  }
+
+  private onMessage(user: User, bytes: Buffer): void {
+    if (bytes.length > SIGNAL_PREFIX.length && bytes.compare(SIGNAL_PREFIX, 0, SIGNAL_PREFIX.length, 0, SIGNAL_PREFIX.length) === 0) {
+      const at = bytes.indexOf(SEQ_MARKER, SIGNAL_PREFIX.length);
+      if (at !== -1) return this.onSignal(user, bytes, at + SEQ_MARKER.length);
+    }
+    this.onEvent(user, JSON.parse(bytes.toString()) as ServerMessage);
+  }
+
+  private onSignal(user: User, bytes: Buffer, from: number): void {
+    const now = performance.now();
+    const seq = readUint(bytes, from);
+    const step = readUint(bytes, readEnd + STEP_MARKER_BYTES);
+    const sentAtUs = readUint(bytes, readEnd + TIME_MARKER_BYTES);
+    const tally = this.tallies[step];
+    if (!tally) throw new Error(`signal for unknown step ${step}: ${bytes.toString().slice(0, 200)}`);
+    tally.received += 1;
+    tally.latencies.add(now - sentAtUs / 1000);
+    if (seq === user.expectedSeq) user.expectedSeq = seq + 1;
+    // A gap is not counted here: the frames in it either come later (out of order) or never (lost).
+    else if (seq > user.expectedSeq) user.expectedSeq = seq + 1;
+    else tally.outOfOrder += 1;
+  }
+
+  private onEvent(user: User, event: ServerMessage): void {
+    switch (event.type) {
+      case 'welcome':
+        user.id = event.user.id;
+        user.welcomed?.();
+        user.welcomed = null;
+        return;
+      case 'queued':
+        user.queued = true;
+        return;
+      case 'matched':
+        user.matches += 1;
+        if (!user.queued) user.matchedBeforeQueued = true;
+        user.roomId = event.roomId;
+        user.peerId = event.peer.id;
+        user.initiator = event.initiator;
+        user.matchedCategory = event.category;
+        if (user.matches === 1) {
+          this.matchedUsers += 1;
+          this.lastMatchedAt = performance.now();
+          if (this.matchedUsers === this.users.length) this.onAllMatched?.();
+        }
+        return;
+      case 'error':
+        this.errors[event.code] = (this.errors[event.code] ?? 0) + 1;
+        return;
+      case 'signal':
+        throw new Error(`signal the fast path could not read: ${JSON.stringify(event).slice(0, 200)}`);
+      default:
+        this.errors[`unexpected ${event.type}`] = (this.errors[`unexpected ${event.type}`] ?? 0) + 1;
+    }
+  }
+
+  private open(user: User, url: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, {
+        localAddress: user.localAddress,
+        headers: user.token ? { authorization: `Bearer ${user.token}` } : {},
+        perMessageDeflate: false,
+        // The relay is trusted here; checking UTF-8 would spend the generator's CPU on nothing.
+        skipUTF8Validation: true,
+      });
+      user.ws = ws;
+      user.welcomed = resolve;
+      ws.on('message', (data) => this.onMessage(user, data as Buffer));
+      ws.on('unexpected-response', (_request, response) => {
+        ws.terminate();
+        reject(new Error(`${this.target.name} refused the socket of user ${user.index} from ${user.localAddress}: HTTP ${response.statusCode}`));
+      });
+      ws.on('error', (error) => {
+        if (user.welcomed) reject(error);
+      });
+      ws.on('close', (code) => {
+        if (this.closing) return;
+        this.closes[code] = (this.closes[code] ?? 0) + 1;
+        if (user.welcomed) reject(new Error(`${this.target.name} closed the socket of user ${user.index} before welcome: ${code}`));
+      });
+    });
+  }
+
+  private postGuest(user: User): Promise<AuthResponse> {
+    const body = JSON.stringify({ displayName: `bench ${user.index}` });
+    return new Promise((resolve, reject) => {
+      const request = http.request(
+        {
+          host: '127.0.0.1',
+          port: this.target.port,
+          path: '/api/auth/guest',
+          method: 'POST',
+          localAddress: user.localAddress,
+          agent: this.agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => {
+            const text = Buffer.concat(chunks).toString();
+            if (response.statusCode === 201) resolve(JSON.parse(text) as AuthResponse);
+            else reject(new Error(`POST /api/auth/guest from ${user.localAddress}: HTTP ${response.statusCode} ${text}`));
+          });
+        },
+      );
+      request.on('error', reject);
+      request.end(body);
+    });
+  }
+}
+
+async function inPool<T>(items: readonly T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+}
+
+function cpuSecondsSince(before: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1e6;
+}

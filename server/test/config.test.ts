@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, test } from 'node:test';
+import { loadConfig } from '../src/config.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Every variable with its default, as the issue and the README state them. */
+const DEFAULTS = {
+  PORT: 3000,
+  HOST: '::',
+  DATA_DIR: './data',
+  LOG_LEVEL: 'info',
+  ALLOWED_ORIGINS: [],
+  RESUME_GRACE_MS: 5000,
+  RESUME_BUFFER_FRAMES: 100,
+  HEARTBEAT_MS: 25000,
+  WS_RATE_LIMIT: 50,
+  WS_FLOOD_CLOSE_MS: 5000,
+  GUEST_RATE_LIMIT_PER_MIN: 1000,
+  AUTH_RATE_LIMIT_PER_MIN: 100,
+  MAX_SOCKETS_PER_ADDRESS: 500,
+  SESSION_TTL_DAYS: 30,
+  SHUTDOWN_GRACE_MS: 10000,
+};
+const OPTIONAL = ['DATABASE_URL'];
+
+function rejects(env: Record<string, string>, variable: string): void {
+  assert.throws(
+    () => loadConfig(env),
+    (error: Error) => {
+      assert.match(error.message, /^invalid configuration: /);
+      assert.ok(error.message.includes(variable), `the message names ${variable}: ${error.message}`);
+      return true;
+    },
+    `${JSON.stringify(env)} was accepted`,
+  );
+}
+
+describe('loadConfig', () => {
+  test('with nothing set, every default applies', () => {
+    const config = loadConfig({});
+    const { dataDir, DATABASE_URL, ...rest } = config;
+    assert.deepEqual(rest, DEFAULTS);
+    assert.equal(DATABASE_URL, undefined, 'no DATABASE_URL: SQLite');
+    assert.equal(dataDir, path.resolve('./data'), 'DATA_DIR resolves against the working directory');
+  });
+
+  test('the defaults the issue fixes: port 3000, ./data, 1,000 guests a minute, 500 sockets, 5 s grace, 50 frames/s', () => {
+    const config = loadConfig({});
+    assert.equal(config.PORT, 3000);
+    assert.equal(config.DATA_DIR, './data');
+    assert.equal(config.GUEST_RATE_LIMIT_PER_MIN, 1000);
+    assert.equal(config.MAX_SOCKETS_PER_ADDRESS, 500);
+    assert.equal(config.RESUME_GRACE_MS, 5000);
+    assert.equal(config.HEARTBEAT_MS, 25000);
+    assert.equal(config.WS_RATE_LIMIT, 50);
+  });
+
+  test('every variable can be overridden, numbers parsed from their strings', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      DATA_DIR: '/var/lib/smalltalk',
+      DATABASE_URL: 'postgres://db.example/smalltalk',
+      LOG_LEVEL: 'silent',
+      ALLOWED_ORIGINS: 'https://a.example, https://b.example:8443,,',
+      RESUME_GRACE_MS: '0',
+      RESUME_BUFFER_FRAMES: '7',
+      HEARTBEAT_MS: '1000',
+      WS_RATE_LIMIT: '2.5',
+      WS_FLOOD_CLOSE_MS: '100',
+      GUEST_RATE_LIMIT_PER_MIN: '3',
+      AUTH_RATE_LIMIT_PER_MIN: '4',
+      MAX_SOCKETS_PER_ADDRESS: '5',
+      SESSION_TTL_DAYS: '0.5',
+      SHUTDOWN_GRACE_MS: '0',
+    });
+    assert.deepEqual(config, {
+      PORT: 8080,
+      HOST: '127.0.0.1',
+      DATA_DIR: '/var/lib/smalltalk',
+      dataDir: '/var/lib/smalltalk',
+      DATABASE_URL: 'postgres://db.example/smalltalk',
+      LOG_LEVEL: 'silent',
+      ALLOWED_ORIGINS: ['https://a.example', 'https://b.example:8443'],
+      RESUME_GRACE_MS: 0,
+      RESUME_BUFFER_FRAMES: 7,
+      HEARTBEAT_MS: 1000,
+      WS_RATE_LIMIT: 2.5,
+      WS_FLOOD_CLOSE_MS: 100,
+      GUEST_RATE_LIMIT_PER_MIN: 3,
+      AUTH_RATE_LIMIT_PER_MIN: 4,
+      MAX_SOCKETS_PER_ADDRESS: 5,
+      SESSION_TTL_DAYS: 0.5,
+      SHUTDOWN_GRACE_MS: 0,
+    });
+  });
+
+  test('a relative DATA_DIR resolves against the working directory', () => {
+    assert.equal(loadConfig({ DATA_DIR: 'tmp/state' }).dataDir, path.resolve('tmp/state'));
+  });
+
+  test('variables it does not know are ignored', () => {
+    assert.equal(loadConfig({ PATH: '/usr/bin', SOMETHING_ELSE: 'x' }).PORT, 3000);
+  });
+
+  test('reads process.env when given nothing', () => {
+    const saved = process.env.PORT;
+    process.env.PORT = '4321';
+    try {
+      assert.equal(loadConfig().PORT, 4321);
+    } finally {
+      if (saved === undefined) delete process.env.PORT;
+      else process.env.PORT = saved;
+    }
+  });
+
+  test('invalid values are rejected with a message naming the variable', () => {
+    const invalid: Array<[string, string]> = [
+      ['PORT', 'abc'],
+      ['PORT', '70000'],
+      ['PORT', '-1'],
+      ['PORT', '80.5'],
+      ['LOG_LEVEL', 'loud'],
+      ['RESUME_GRACE_MS', '-5'],
+      ['RESUME_GRACE_MS', 'soon'],
+      ['RESUME_BUFFER_FRAMES', '1.5'],
+      ['HEARTBEAT_MS', '0'],
+      ['WS_RATE_LIMIT', '0'],
+      ['WS_RATE_LIMIT', 'fast'],
+      ['WS_FLOOD_CLOSE_MS', '-1'],
+      ['GUEST_RATE_LIMIT_PER_MIN', '0'],
+      ['GUEST_RATE_LIMIT_PER_MIN', 'lots'],
+      ['AUTH_RATE_LIMIT_PER_MIN', '-3'],
+      ['MAX_SOCKETS_PER_ADDRESS', '0'],
+      ['MAX_SOCKETS_PER_ADDRESS', '2.5'],
+      ['SESSION_TTL_DAYS', '0'],
+      ['SHUTDOWN_GRACE_MS', 'never'],
+    ];
+    for (const [variable, value] of invalid) rejects({ [variable]: value }, variable);
+  });
+
+  test('every problem is reported at once', () => {
+    assert.throws(
+      () => loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud' }),
+      (error: Error) => error.message.includes('PORT') && error.message.includes('LOG_LEVEL'),
+    );
+  });
+});
+
+describe('one config module, one table', () => {
+  test('nothing in server/src but config.ts reads process.env', () => {
+    const offenders: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const file = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(file);
+        else if (/\.ts$/.test(entry.name) && !file.endsWith(path.join('src', 'config.ts'))) {
+          if (/process\.env\b/.test(fs.readFileSync(file, 'utf8'))) offenders.push(path.relative(root, file));
+        }
+      }
+    };
+    walk(path.join(root, 'server/src'));
+    assert.deepEqual(offenders, []);
+  });
+
+  test("the README's table lists exactly the config's variables, with the same defaults", () => {
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    const rows = new Map<string, string>();
+    for (const match of readme.matchAll(/^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|\s*([^|]*?)\s*\|/gm)) rows.set(match[1]!, match[2]!);
+    const variables = Object.keys(loadConfig({ DATABASE_URL: 'postgres://x' })).filter((key) => key !== 'dataDir');
+    assert.deepEqual([...rows.keys()].sort(), [...variables].sort(), 'README variables = config variables');
+
+    const config = loadConfig({});
+    for (const variable of variables) {
+      const documented = rows.get(variable)!;
+      const value = (config as unknown as Record<string, unknown>)[variable];
+      if (OPTIONAL.includes(variable)) {
+        assert.match(documented, /unset|none|—|-/i, `${variable} has no default`);
+      } else if (Array.isArray(value) && value.length === 0) {
+        assert.match(documented, /empty|none|unset|—/i, `${variable} defaults to nothing`);
+      } else {
+        assert.equal(documented.replace(/`/g, ''), String(value), `${variable}'s default in the README`);
+      }
+    }
+  });
+});

@@ -1,0 +1,12 @@
+import { startServer, pair, api } from './harness.ts';
+const s = await startServer({ LOG_LEVEL: 'silent' });
+const { a, roomId } = await pair(s);
+console.log((await api(s.url, 'GET', '/api/history', { token: a.auth.token })).status);
+console.log((await api(s.url, 'GET', '/api/history', { token: a.auth.token })).status);
+a.socket.send({ type: 'leave', roomId });
+await a.socket.next('left');
+console.log((await api(s.url, 'GET', '/api/history', { token: a.auth.token })).status);
+const p2 = await pair(s);
+console.log((await api(s.url, 'GET', '/api/history', { token: p2.a.auth.token })).status);
+await s.close();
+process.exit(0);
