@@ -1,6 +1,7 @@
 #!/bin/sh
-# npm run bench: builds the server, then races it against a bare relay (server/bench/).
+# `npm run bench`: set up and build like `npm start`, then race the server against a bare relay
+# (server/bench/run.ts). Arguments go to the bench: `npm run bench -- --only server`.
 set -e
 cd "$(dirname "$0")/.."
-npx tsc -b packages/protocol server
+sh scripts/setup.sh
 exec node --import tsx server/bench/run.ts "$@"

@@ -16,4 +16,4 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-npx tsc -b packages/protocol server
+npx tsc -b packages/protocol packages/client server

@@ -5,4 +5,5 @@ set -e
 cd "$(dirname "$0")/.."
 sh scripts/setup.sh
 npx tsc -p server/test --noEmit
-exec node --import tsx --test --test-timeout=120000 server/test/*.test.ts
+npx tsc -p packages/client/test --noEmit
+exec node --import tsx --test --test-timeout=120000 packages/client/test/*.test.ts server/test/*.test.ts

@@ -10,10 +10,11 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import type { AuthResponse, ServerMessage } from '@small-talk/protocol';
-import { cpuSeconds, type Target } from './proc.js';
+import { cpuSeconds, machineBusySeconds, type Target } from './proc.js';
 
 /** The eight seeded categories: 2,000 users make 250 per category, an even number, so everyone pairs. */
 export const CATEGORIES = ['music', 'movies', 'books', 'sports', 'gaming', 'travel', 'food', 'tech'] as const;
+type Category = (typeof CATEGORIES)[number];
 
 /**
  * Loopback source addresses the users are spread over. The server allows each address 500
@@ -66,6 +67,8 @@ export interface RelayStep {
   /** Frames per second asked for, over all sockets. */
   rate: number;
   durationMs: number;
+  /** How long the step waited for its last frames. */
+  drainMs: number;
   sent: number;
   received: number;
   /** Sent but not received when the step's drain ended: lost, or later than the drain. */
@@ -76,9 +79,10 @@ export interface RelayStep {
   latency: LatencySummary;
   /** The longest the send timer fired late: over a few ms, the generator itself was short of CPU. */
   maxTimerLagMs: number;
-  /** CPU seconds the target and the generator used during the step. */
+  /** CPU seconds the target, the generator and everything else on the machine used during the step. */
   targetCpuS: number;
   generatorCpuS: number;
+  othersCpuS: number;
   /** Error frames and socket closes seen during the step, by code. */
   errors: Record<string, number>;
   closes: Record<string, number>;
@@ -88,6 +92,10 @@ export interface MatchResult {
   users: number;
   /** From the first join sent to the last `matched` received. */
   ms: number;
+  /** From the first join sent until half the users had `matched`. */
+  halfMs: number;
+  /** CPU seconds the target spent from the first join to the last `matched`. */
+  targetCpuS: number;
   matched: number;
   rooms: number;
   /** Users whose match is not mirrored by their peer's (other peer, room, category or both/neither initiator). */
@@ -102,14 +110,72 @@ export interface RampResult {
   steps: Array<RelayStep & { held: boolean; why: string }>;
 }
 
+/**
+ * (c) The ramp's plan for one target: raise the total rate step by step until a step fails
+ * (p99 over the limit, a frame missing or reordered), then try once halfway back to narrow the
+ * answer. A failed step is tried once more (twice per ramp at most), since a neighbour's burst
+ * of CPU on a shared machine can sink a single step.
+ */
+export class RampPlan {
+  readonly result: RampResult = { maxSustained: 0, steps: [] };
+  private index = 0;
+  private retriesLeft = 2;
+  private retrying = false;
+  private failedAt: number | null = null;
+  private done = false;
+
+  constructor(
+    private readonly rates: readonly number[],
+    private readonly p99LimitMs: number,
+  ) {}
+
+  /** The rate to try next, or null when the ramp is over. */
+  next(): number | null {
+    if (this.done) return null;
+    if (this.failedAt === null) return this.rates[this.index] ?? null;
+    const midway = Math.round((this.result.maxSustained + this.failedAt) / 2 / 1000) * 1000;
+    if (midway > this.result.maxSustained && midway < this.failedAt) return midway;
+    this.done = true;
+    return null;
+  }
+
+  /** Judges a step; true when it held. */
+  record(step: RelayStep): boolean {
+    const why =
+      step.missing > 0
+        ? `${step.missing} frames missing ${step.drainMs} ms after the step`
+        : step.outOfOrder > 0
+          ? `${step.outOfOrder} frames out of order`
+          : step.latency.p99 > this.p99LimitMs
+            ? `p99 over ${this.p99LimitMs} ms`
+            : '';
+    const held = why === '';
+    this.result.steps.push({ ...step, held, why });
+    if (held) this.result.maxSustained = Math.max(this.result.maxSustained, step.rate);
+    if (this.failedAt !== null) {
+      this.done = true; // the step halfway back was the last
+    } else if (held) {
+      this.index += 1;
+      this.retrying = false;
+    } else if (!this.retrying && this.retriesLeft > 0) {
+      this.retriesLeft -= 1;
+      this.retrying = true;
+    } else {
+      this.failedAt = step.rate;
+    }
+    return held;
+  }
+}
+
 interface User {
   readonly index: number;
   readonly localAddress: string;
-  readonly category: string;
+  readonly category: Category;
   token: string;
   ws: WebSocket | null;
   id: string;
-  welcomed: (() => void) | null;
+  /** Resolves connect()'s wait for this user's `welcome`; null once it came. */
+  onWelcome: (() => void) | null;
   queued: boolean;
   matches: number;
   matchedBeforeQueued: boolean;
@@ -131,7 +197,7 @@ const JOINS = new Map(CATEGORIES.map((c) => [c, JSON.stringify({ type: 'join', c
 // Both relays serialize the event as type, roomId, from, data, and pass `data` through as it came.
 const SIGNAL_PREFIX = Buffer.from('{"type":"signal"');
 const SEQ_MARKER = Buffer.from('"data":{"s":');
-const STEP_MARKER_BYTES = ',"k":'.length;
+const TALLY_MARKER_BYTES = ',"k":'.length;
 const TIME_MARKER_BYTES = ',"t":'.length;
 
 /** Where the last readUint stopped; a module variable spares a tuple per frame. */
@@ -148,12 +214,47 @@ function readUint(bytes: Buffer, from: number): number {
   return value;
 }
 
-/** Per-step tallies, indexed by the step number each frame carries, so a late frame counts where it belongs. */
-interface StepTally {
-  sent: number;
-  received: number;
-  outOfOrder: number;
-  latencies: Latencies;
+/**
+ * What a measurement adds up, over one relay() call or several. Frames carry the number of
+ * their tally, so a late frame counts where it was sent, not in whatever runs when it lands.
+ */
+export class Tally {
+  rate = 0;
+  durationMs = 0;
+  drainMs = 0;
+  sent = 0;
+  received = 0;
+  outOfOrder = 0;
+  maxTimerLagMs = 0;
+  targetCpuS = 0;
+  generatorCpuS = 0;
+  othersCpuS = 0;
+  readonly latencies: Latencies;
+  readonly errors: Record<string, number> = {};
+  readonly closes: Record<string, number> = {};
+
+  constructor(expectedFrames: number) {
+    this.latencies = new Latencies(expectedFrames);
+  }
+
+  summary(): RelayStep {
+    return {
+      rate: this.rate,
+      durationMs: this.durationMs,
+      drainMs: this.drainMs,
+      sent: this.sent,
+      received: this.received,
+      missing: this.sent - this.received,
+      outOfOrder: this.outOfOrder,
+      latency: this.latencies.summary(),
+      maxTimerLagMs: this.maxTimerLagMs,
+      targetCpuS: this.targetCpuS,
+      generatorCpuS: this.generatorCpuS,
+      othersCpuS: Math.max(0, this.othersCpuS),
+      errors: { ...this.errors },
+      closes: { ...this.closes },
+    };
+  }
 }
 
 export class Load {
@@ -161,10 +262,12 @@ export class Load {
   /** Users in a room: the ones that relay. */
   private paired: User[] = [];
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
-  private readonly tallies: StepTally[] = [];
-  private errors: Record<string, number> = {};
-  private closes: Record<string, number> = {};
+  private readonly tallies: Tally[] = [];
+  /** Where errors and closes are counted: the measurement running, or the last one. */
+  private current = new Tally(0);
   private matchedUsers = 0;
+  private matchStartedAt = 0;
+  private halfMatchedMs = NaN;
   private lastMatchedAt = 0;
   private onAllMatched: (() => void) | null = null;
   private cursor = 0;
@@ -181,7 +284,7 @@ export class Load {
       token: '',
       ws: null,
       id: '',
-      welcomed: null,
+      onWelcome: null,
       queued: false,
       matches: 0,
       matchedBeforeQueued: false,
@@ -212,10 +315,13 @@ export class Load {
   /** (a) Every user joins its category at once; resolves when all have `matched` or after `timeoutMs`. */
   async match(timeoutMs = 30_000): Promise<MatchResult> {
     const allMatched = new Promise<void>((resolve) => (this.onAllMatched = resolve));
+    const cpuBefore = cpuSeconds(this.target.pid);
     const start = performance.now();
-    for (const user of this.users) user.ws!.send(JOINS.get(user.category as (typeof CATEGORIES)[number])!);
+    this.matchStartedAt = start;
+    for (const user of this.users) user.ws!.send(JOINS.get(user.category)!);
     await Promise.race([allMatched, sleep(timeoutMs)]);
     const ms = this.matchedUsers === this.users.length ? this.lastMatchedAt - start : NaN;
+    const targetCpuS = cpuSeconds(this.target.pid) - cpuBefore;
 
     const byId = new Map(this.users.map((u) => [u.id, u]));
     let notMutual = 0;
@@ -238,7 +344,7 @@ export class Load {
     }
     this.paired = this.users.filter((u) => u.matches === 1 && byId.get(u.peerId)?.peerId === u.id);
     for (const user of this.paired) user.framePrefix = `{"type":"signal","roomId":"${user.roomId}","data":{"s":`;
-    return { users: this.users.length, ms, matched: this.matchedUsers, rooms: rooms.size, notMutual, outOfContract };
+    return { users: this.users.length, ms, halfMs: this.halfMatchedMs, targetCpuS, matched: this.matchedUsers, rooms: rooms.size, notMutual, outOfContract };
   }
 
   get pairedCount(): number {
@@ -248,36 +354,34 @@ export class Load {
   /**
    * Relays at `rate` frames/s in total for `durationMs`, round-robin over the paired users so
    * each sends at rate/users evenly spaced, then waits up to `drainMs` for the last frames.
+   * Pass the same `tally` to several calls to measure them as one.
    */
-  async relay(rate: number, durationMs: number, drainMs: number): Promise<RelayStep> {
+  async relay(rate: number, durationMs: number, drainMs: number, tally = new Tally((rate * durationMs) / 1000)): Promise<RelayStep> {
     const users = this.paired;
     if (users.length === 0) throw new Error('nobody is in a room: run match() first');
-    const step = this.tallies.length;
-    const tally: StepTally = { sent: 0, received: 0, outOfOrder: 0, latencies: new Latencies((rate * durationMs) / 1000) };
-    this.tallies.push(tally);
-    this.errors = {};
-    this.closes = {};
+    let number = this.tallies.indexOf(tally);
+    if (number === -1) number = this.tallies.push(tally) - 1;
+    this.current = tally;
     const targetCpuBefore = cpuSeconds(this.target.pid);
     const generatorCpuBefore = process.cpuUsage();
-    let maxTimerLagMs = 0;
+    const machineBefore = machineBusySeconds();
 
     const start = performance.now();
+    let sent = 0;
     await new Promise<void>((resolve) => {
       let lastTick = start;
       const timer = setInterval(() => {
         const now = performance.now();
-        maxTimerLagMs = Math.max(maxTimerLagMs, now - lastTick - TICK_MS);
+        tally.maxTimerLagMs = Math.max(tally.maxTimerLagMs, now - lastTick - TICK_MS);
         lastTick = now;
         const elapsed = Math.min(now - start, durationMs);
         // Frames due by now, not per tick: a late tick catches up instead of lowering the rate.
         const due = Math.floor((elapsed * rate) / 1000);
         let cursor = this.cursor;
-        while (tally.sent < due) {
+        for (; sent < due; sent++) {
           const user = users[cursor]!;
           cursor = cursor + 1 === users.length ? 0 : cursor + 1;
-          this.sendSignal(user, step);
-          // Counted even when the socket is gone: the relay lost that user's frame, and that must show.
-          tally.sent += 1;
+          this.sendSignal(user, number);
         }
         this.cursor = cursor;
         if (elapsed >= durationMs) {
@@ -287,66 +391,23 @@ export class Load {
       }, TICK_MS);
     });
 
+    // Counted even for sockets that are gone: the relay lost those users' frames, and that must show.
+    tally.sent += sent;
+    const targetCpuS = cpuSeconds(this.target.pid) - targetCpuBefore;
+    const generatorCpuS = cpuSecondsSince(generatorCpuBefore);
+    tally.rate = rate;
+    tally.durationMs += durationMs;
+    tally.drainMs = drainMs;
+    tally.targetCpuS += targetCpuS;
+    tally.generatorCpuS += generatorCpuS;
+    tally.othersCpuS += machineBusySeconds() - machineBefore - targetCpuS - generatorCpuS;
+
     const drainUntil = performance.now() + drainMs;
     while (tally.received < tally.sent && performance.now() < drainUntil) await sleep(10);
-
-    return {
-      rate,
-      durationMs,
-      sent: tally.sent,
-      received: tally.received,
-      missing: tally.sent - tally.received,
-      outOfOrder: tally.outOfOrder,
-      latency: tally.latencies.summary(),
-      maxTimerLagMs,
-      targetCpuS: cpuSeconds(this.target.pid) - targetCpuBefore,
-      generatorCpuS: cpuSecondsSince(generatorCpuBefore),
-      errors: this.errors,
-      closes: this.closes,
-    };
+    return tally.summary();
   }
 
-  /**
-   * (c) Raises the total rate step by step until a step fails (p99 over `p99LimitMs`, a frame
-   * missing or reordered); a failed step is tried once more, since a neighbour's burst of CPU
-   * on a shared machine can sink one step. Then one step halfway back narrows the answer.
-   */
-  async ramp(options: { rates: number[]; stepMs: number; drainMs: number; p99LimitMs: number; perSocketLimit: number }): Promise<RampResult> {
-    const cap = options.perSocketLimit * this.paired.length;
-    const rates = options.rates.filter((r) => r <= cap);
-    const steps: RampResult['steps'] = [];
-    let maxSustained = 0;
-    const attempt = async (rate: number) => {
-      const step = await this.relay(rate, options.stepMs, options.drainMs);
-      const why =
-        step.missing > 0
-          ? `${step.missing} frames missing after ${options.drainMs} ms`
-          : step.outOfOrder > 0
-            ? `${step.outOfOrder} frames out of order`
-            : step.latency.p99 > options.p99LimitMs
-              ? `p99 ${step.latency.p99.toFixed(1)} ms > ${options.p99LimitMs} ms`
-              : '';
-      steps.push({ ...step, held: why === '', why });
-      if (why === '') maxSustained = Math.max(maxSustained, rate);
-      // Let a failed step's backlog clear, or it would sink the next one too.
-      if (why !== '') await this.quiesce(5000);
-      return why === '';
-    };
-
-    let failedAt: number | null = null;
-    for (const rate of rates) {
-      if ((await attempt(rate)) || (await attempt(rate))) continue;
-      failedAt = rate;
-      break;
-    }
-    if (failedAt !== null) {
-      const midway = Math.round((maxSustained + failedAt) / 2 / 1000) * 1000;
-      if (midway > maxSustained && midway < failedAt) await attempt(midway);
-    }
-    return { maxSustained, steps };
-  }
-
-  /** Frames sent in any step and never received, once the relay has had `ms` to deliver the stragglers. */
+  /** Frames sent in any measurement and never received, once the relay has had `ms` to deliver the stragglers. */
   async lost(ms: number): Promise<number> {
     await this.quiesce(ms);
     return this.tallies.reduce((sum, t) => sum + t.sent - t.received, 0);
@@ -358,17 +419,18 @@ export class Load {
     this.agent.destroy();
   }
 
-  private async quiesce(ms: number): Promise<void> {
+  /** Waits until every frame sent so far has arrived, or `ms` has passed. */
+  async quiesce(ms: number): Promise<void> {
     const until = performance.now() + ms;
     const outstanding = () => this.tallies.reduce((sum, t) => sum + t.sent - t.received, 0);
     while (outstanding() > 0 && performance.now() < until) await sleep(20);
   }
 
-  private sendSignal(user: User, step: number): void {
+  private sendSignal(user: User, tally: number): void {
     const ws = user.ws!;
     if (ws.readyState !== WebSocket.OPEN) return;
     // Integer microseconds: read back without parsing a float.
-    const head = `${user.framePrefix}${user.nextSeq++},"k":${step},"t":${Math.round(performance.now() * 1000)},"p":"`;
+    const head = `${user.framePrefix}${user.nextSeq++},"k":${tally},"t":${Math.round(performance.now() * 1000)},"p":"`;
     ws.send(head + PADS[Math.max(0, FRAME_BYTES - head.length - 3)] + '"}}');
   }
 
@@ -383,10 +445,17 @@ export class Load {
   private onSignal(user: User, bytes: Buffer, from: number): void {
     const now = performance.now();
     const seq = readUint(bytes, from);
-    const step = readUint(bytes, readEnd + STEP_MARKER_BYTES);
+    const number = readUint(bytes, readEnd + TALLY_MARKER_BYTES);
     const sentAtUs = readUint(bytes, readEnd + TIME_MARKER_BYTES);
-    const tally = this.tallies[step];
-    if (!tally) throw new Error(`signal for unknown step ${step}: ${bytes.toString().slice(0, 200)}`);
+    this.countSignal(user, now, seq, number, sentAtUs);
+  }
+
+  private countSignal(user: User, now: number, seq: number, number: number, sentAtUs: number): void {
+    const tally = this.tallies[number];
+    if (!tally) {
+      this.current.errors['unreadable signal'] = (this.current.errors['unreadable signal'] ?? 0) + 1;
+      return;
+    }
     tally.received += 1;
     tally.latencies.add(now - sentAtUs / 1000);
     if (seq === user.expectedSeq) user.expectedSeq = seq + 1;
@@ -399,8 +468,8 @@ export class Load {
     switch (event.type) {
       case 'welcome':
         user.id = event.user.id;
-        user.welcomed?.();
-        user.welcomed = null;
+        user.onWelcome?.();
+        user.onWelcome = null;
         return;
       case 'queued':
         user.queued = true;
@@ -415,16 +484,21 @@ export class Load {
         if (user.matches === 1) {
           this.matchedUsers += 1;
           this.lastMatchedAt = performance.now();
+          if (this.matchedUsers === this.users.length / 2) this.halfMatchedMs = this.lastMatchedAt - this.matchStartedAt;
           if (this.matchedUsers === this.users.length) this.onAllMatched?.();
         }
         return;
       case 'error':
-        this.errors[event.code] = (this.errors[event.code] ?? 0) + 1;
+        this.current.errors[event.code] = (this.current.errors[event.code] ?? 0) + 1;
         return;
-      case 'signal':
-        throw new Error(`signal the fast path could not read: ${JSON.stringify(event).slice(0, 200)}`);
+      case 'signal': {
+        // Only when the relay wrote the frame in another key order than the fast path expects.
+        const data = event.data as { s?: number; k?: number; t?: number } | null;
+        this.countSignal(user, performance.now(), data?.s ?? -1, data?.k ?? -1, data?.t ?? 0);
+        return;
+      }
       default:
-        this.errors[`unexpected ${event.type}`] = (this.errors[`unexpected ${event.type}`] ?? 0) + 1;
+        this.current.errors[`unexpected ${event.type}`] = (this.current.errors[`unexpected ${event.type}`] ?? 0) + 1;
     }
   }
 
@@ -438,19 +512,19 @@ export class Load {
         skipUTF8Validation: true,
       });
       user.ws = ws;
-      user.welcomed = resolve;
+      user.onWelcome = resolve;
       ws.on('message', (data) => this.onMessage(user, data as Buffer));
       ws.on('unexpected-response', (_request, response) => {
         ws.terminate();
         reject(new Error(`${this.target.name} refused the socket of user ${user.index} from ${user.localAddress}: HTTP ${response.statusCode}`));
       });
       ws.on('error', (error) => {
-        if (user.welcomed) reject(error);
+        if (user.onWelcome) reject(error);
       });
       ws.on('close', (code) => {
         if (this.closing) return;
-        this.closes[code] = (this.closes[code] ?? 0) + 1;
-        if (user.welcomed) reject(new Error(`${this.target.name} closed the socket of user ${user.index} before welcome: ${code}`));
+        this.current.closes[code] = (this.current.closes[code] ?? 0) + 1;
+        if (user.onWelcome) reject(new Error(`${this.target.name} closed the socket of user ${user.index} before welcome: ${code}`));
       });
     });
   }

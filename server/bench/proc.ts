@@ -5,6 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import WebSocket from 'ws';
 
 /** A relay under test, running in its own process so its RSS and CPU are its own. */
 export interface Target {
@@ -17,20 +18,29 @@ export interface Target {
   tail(): string[];
   /** Lines the process wrote while we ran: the server logs at warn, so any line is news. */
   lineCount(): number;
+  /** Memory in use after a full garbage collection. */
+  memory(): Promise<Memory>;
+  /** Ends the session memory() opened, before load runs. */
+  releaseInspector(): void;
   stop(): Promise<void>;
 }
 
-const children = new Set<ChildProcess>();
+export interface Memory {
+  rssKb: number;
+  heapKb: number;
+}
 
-// A bench that dies must not leave a server holding a port and 2 cores' worth of sockets.
+const children = new Set<ChildProcess>();
+const scratchDirs = new Set<string>();
+
+// A bench that stops early, by error or Ctrl-C, must not leave a relay holding a port and its
+// sockets, nor a database in /tmp.
 process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
+  for (const dir of scratchDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    for (const child of children) child.kill('SIGKILL');
-    process.exit(130);
-  });
+  process.on(signal, () => process.exit(128 + os.constants.signals[signal]));
 }
 
 /** A port nobody listens on right now: good enough on a machine where we pick the port and start at once. */
@@ -64,27 +74,101 @@ export function cpuSeconds(pid: number): number {
 }
 
 /**
- * RSS once it has stopped moving: V8 frees and the kernel reclaims lazily, so one reading right
- * after a burst of work can be off by megabytes. Takes the lowest of a few readings.
+ * CPU seconds the whole machine spent busy so far (every process and the kernel), from
+ * /proc/stat: with the target's and the bench's own share taken out, what remains shows how
+ * much a neighbour took while we measured.
  */
-export async function settledRssKb(pid: number, ms = 2000): Promise<number> {
-  let lowest = Infinity;
-  const readings = 5;
-  for (let i = 0; i < readings; i++) {
-    await sleep(ms / readings);
-    lowest = Math.min(lowest, rssKb(pid));
-  }
-  return lowest;
+export function machineBusySeconds(): number {
+  const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal: everything but idle and iowait is busy.
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = cpu;
+  return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS;
 }
 
-function launch(name: Target['name'], args: string[], env: Record<string, string>, cwd: string) {
-  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * A DevTools session on a target, used for one thing: a full garbage collection before memory
+ * is read, so that RSS counts what is alive rather than what the last GC happened to leave.
+ * The session is closed before any load runs, so it costs the target nothing later.
+ */
+class Inspector {
+  private lastId = 0;
+  private readonly pending = new Map<number, (result: unknown) => void>();
+
+  private constructor(private readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      const reply = JSON.parse(data.toString()) as { id?: number; result?: unknown };
+      if (reply.id !== undefined) this.pending.get(reply.id)?.(reply.result);
+    });
+  }
+
+  static async open(url: string): Promise<Inspector> {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    await once(ws, 'open');
+    return new Inspector(ws);
+  }
+
+  call(method: string, params: object = {}): Promise<unknown> {
+    const id = ++this.lastId;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`inspector: no answer to ${method}`)), 30_000);
+      this.pending.set(id, (result) => {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        resolve(result);
+      });
+      this.ws.send(JSON.stringify({ id, method, params }));
+    });
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+/** What the inspector prints on stderr: not the target's own output. */
+const INSPECTOR_CHATTER = /^(Debugger listening on|For help, see: https:\/\/nodejs.org|Debugger attached|Debugger ending on|Waiting for the debugger to disconnect)/;
+
+interface LaunchOptions {
+  name: Target['name'];
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  /** Extra node flags (e.g. --cpu-prof) for profiling a target. */
+  nodeFlags: string[];
+  /** A line the process prints once it listens; it is not counted as output. */
+  readyLine?: RegExp;
+}
+
+type Process = Pick<Target, 'pid' | 'tail' | 'lineCount' | 'memory' | 'releaseInspector' | 'stop'> & {
+  /** Resolves when `ready` does; rejects with the process's last words if it dies or takes too long. */
+  until(ready: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void>;
+  sawReadyLine(): boolean;
+};
+
+/** Starts node with the inspector on a spare loopback port, keeping the last lines it prints. */
+function launch(options: LaunchOptions): Process {
+  const { name } = options;
+  const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', ...options.nodeFlags, ...options.args], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.add(child);
   const lines: string[] = [];
   let count = 0;
+  let readySeen = false;
+  let inspectorUrl: string | null = null;
   const keep = (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) {
       if (!line) continue;
+      if (INSPECTOR_CHATTER.test(line)) {
+        inspectorUrl ??= /ws:\/\/\S+/.exec(line)?.[0] ?? null;
+        continue;
+      }
+      if (!readySeen && options.readyLine?.test(line)) {
+        readySeen = true;
+        continue;
+      }
       count += 1;
       lines.push(line.length > 400 ? `${line.slice(0, 400)}…` : line);
       if (lines.length > 20) lines.shift();
@@ -92,76 +176,110 @@ function launch(name: Target['name'], args: string[], env: Record<string, string
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
+  const exited = new Promise<void>((resolve) =>
+    child.on('exit', () => {
       children.delete(child);
-      resolve(code);
+      resolve();
     }),
   );
-  return {
-    child,
-    exited,
+  let inspector: Inspector | null = null;
+
+  const proc: Process = {
+    pid: child.pid!,
     tail: () => [...lines],
     lineCount: () => count,
+    sawReadyLine: () => readySeen,
+
+    async until(ready, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was ready:\n${lines.join('\n')}`);
+        if (await ready()) return;
+        await sleep(100);
+      }
+      await proc.stop();
+      throw new Error(`${name} was not ready within ${timeoutMs} ms:\n${lines.join('\n')}`);
+    },
+
+    async memory() {
+      if (!inspectorUrl) throw new Error(`${name}: the inspector did not say where it listens`);
+      inspector ??= await Inspector.open(inspectorUrl);
+      // Twice: the first collection runs finalizers whose garbage only the second one frees.
+      await inspector.call('HeapProfiler.collectGarbage');
+      await inspector.call('HeapProfiler.collectGarbage');
+      const heap = (await inspector.call('Runtime.evaluate', { expression: 'process.memoryUsage().heapUsed', returnByValue: true })) as {
+        result: { value: number };
+      };
+      // The kernel takes freed pages back lazily: the lowest of a few readings.
+      let lowest = Infinity;
+      for (let i = 0; i < 5; i++) {
+        await sleep(200);
+        lowest = Math.min(lowest, rssKb(child.pid!));
+      }
+      return { rssKb: lowest, heapKb: heap.result.value / 1024 };
+    },
+
+    releaseInspector() {
+      inspector?.close();
+      inspector = null;
+    },
+
     async stop() {
+      // Close the session first: node waits for an attached debugger before it exits.
+      proc.releaseInspector();
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
-      const code = await Promise.race([exited, sleep(5000, 'timeout' as const)]);
-      if (code === 'timeout') child.kill('SIGKILL');
+      if ((await Promise.race([exited, sleep(5000, 'timeout' as const)])) === 'timeout') child.kill('SIGKILL');
       await exited;
     },
-    label: `${name} (pid ${child.pid})`,
   };
+  return proc;
 }
 
-/** Resolves when `ready` does, or rejects with the process's last words if it dies or takes too long. */
-async function untilReady(proc: ReturnType<typeof launch>, ready: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (proc.child.exitCode !== null) {
-      throw new Error(`${proc.label} exited with ${proc.child.exitCode} before it was ready:\n${proc.tail().join('\n')}`);
-    }
-    if (await ready()) return;
-    await sleep(100);
-  }
-  await proc.stop();
-  throw new Error(`${proc.label} was not ready within ${timeoutMs} ms:\n${proc.tail().join('\n')}`);
-}
-
-/** The real server, built (server/dist), with a fresh database and its default per-address limits. */
-export async function startServer(root: string): Promise<Target> {
+/** The real server, as built in server/dist, with a fresh database and its default per-address limits. */
+export async function startServer(root: string, nodeFlags: string[] = []): Promise<Target> {
   const port = await sparePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smalltalk-bench-'));
-  const proc = launch('server', [path.join(root, 'server/dist/main.js')], { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, root);
-  await untilReady(
-    proc,
-    async () => {
-      try {
-        return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok;
-      } catch {
-        return false; // not listening yet
-      }
-    },
-    60_000,
-  );
-  return {
+  scratchDirs.add(dataDir);
+  const proc = launch({
     name: 'server',
-    pid: proc.child.pid!,
+    args: [path.join(root, 'server/dist/main.js')],
+    env: { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    cwd: root,
+    nodeFlags,
+  });
+  const healthy = async () => {
+    try {
+      return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok;
+    } catch {
+      return false; // not listening yet
+    }
+  };
+  await proc.until(healthy, 60_000);
+  return {
+    ...proc,
+    name: 'server',
     port,
     needsGuests: true,
-    tail: proc.tail,
-    lineCount: proc.lineCount,
     async stop() {
       await proc.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });
+      scratchDirs.delete(dataDir);
     },
   };
 }
 
 /** The bare relay of floor.ts, run through tsx like the bench itself. */
-export async function startFloor(root: string): Promise<Target> {
+export async function startFloor(root: string, nodeFlags: string[] = []): Promise<Target> {
   const port = await sparePort();
-  const proc = launch('floor', ['--import', 'tsx', path.join(root, 'server/bench/floor.ts')], { PORT: String(port) }, root);
-  await untilReady(proc, async () => proc.tail().some((line) => line.startsWith('floor listening')), 30_000);
-  return { name: 'floor', pid: proc.child.pid!, port, needsGuests: false, tail: proc.tail, lineCount: () => proc.lineCount() - 1, stop: proc.stop };
+  const proc = launch({
+    name: 'floor',
+    args: ['--import', 'tsx', path.join(root, 'server/bench/floor.ts')],
+    env: { PORT: String(port) },
+    cwd: root,
+    nodeFlags,
+    readyLine: /^floor listening/,
+  });
+  await proc.until(proc.sawReadyLine, 30_000);
+  return { ...proc, name: 'floor', port, needsGuests: false };
 }

@@ -1,30 +1,34 @@
 /**
- * `npm run bench`: the server against a bare relay (the floor), one at a time, same load.
- * Prints a table with each figure, its ratio to the floor and the targets of issue 3, and
- * writes the figures to .tmp/bench-latest.json.
+ * `npm run bench`: the server against a bare relay (the floor), driven by the same load, one at
+ * a time. Prints each figure, its ratio to the floor and issue 3's targets, and writes it all
+ * to .tmp/bench-latest.json.
  *
- *   node --import tsx server/bench/run.ts [--users 2000] [--steady-s 20] [--step-s 3] [--only server|floor]
+ *   npm run bench -- [--users 2000] [--steady-s 20] [--step-s 3] [--only server|floor]
+ *                    [--node-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"]
+ *
+ * The flags shorten a run while working on the bench, or profile the relays; the defaults are
+ * the issue's load.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { CATEGORIES, FRAME_BYTES, Load, SOURCE_ADDRESSES, type MatchResult, type RampResult, type RelayStep } from './load.js';
-import { settledRssKb, startFloor, startServer, type Target } from './proc.js';
+import { CATEGORIES, FRAME_BYTES, Load, RampPlan, SOURCE_ADDRESSES, Tally, type MatchResult, type RampResult, type RelayStep } from './load.js';
+import { startFloor, startServer, type Memory, type Target } from './proc.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
-/** The load of issue 3's Benchmark section; flags exist to shorten a run while working on the bench. */
 const { values: flags } = parseArgs({
   options: {
     users: { type: 'string', default: '2000' },
     'steady-s': { type: 'string', default: '20' },
     'step-s': { type: 'string', default: '3' },
     only: { type: 'string' },
+    'node-flags': { type: 'string', default: '' },
   },
 });
+const NODE_FLAGS = flags['node-flags'].split(' ').filter(Boolean);
 const USERS = Number(flags.users);
 // Everyone must find a partner: an even number of users in every category.
 if (!Number.isInteger(USERS) || USERS <= 0 || USERS % (2 * CATEGORIES.length) !== 0) {
@@ -34,9 +38,10 @@ const STEADY_MS = Number(flags['steady-s']) * 1000;
 const STEP_MS = Number(flags['step-s']) * 1000;
 /** Frames per second each socket sends in (b). */
 const STEADY_PER_SOCKET = 5;
-/** Per-socket rates of the ramp's steps; the server drops frames above 50/s per socket, so the ramp stops at 40. */
+/** (b) runs in this many slices per target, alternating, so both see the same neighbours. */
+const STEADY_SLICES = 4;
+/** Per-socket rates of the ramp's steps: the server drops frames above 50/s per socket, so the ramp stops at 40. */
 const RAMP_PER_SOCKET = [5, 7.5, 10, 12.5, 15, 17.5, 20, 25, 30, 35, 40];
-const RAMP_PER_SOCKET_LIMIT = 40;
 const P99_LIMIT_MS = 100;
 
 const TARGETS = {
@@ -47,7 +52,7 @@ const TARGETS = {
 };
 
 interface Figures {
-  idle: { sockets: number; rssBeforeKb: number; rssAfterKb: number; perSocketKb: number };
+  idle: { sockets: number; before: Memory; after: Memory; perSocketKb: number; heapPerSocketKb: number };
   match: MatchResult;
   steady: RelayStep & { lost: number };
   ramp: RampResult;
@@ -58,61 +63,15 @@ interface Figures {
   logTail: string[];
 }
 
+type Name = Target['name'];
+
 function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-async function measure(target: Target): Promise<Figures> {
-  const load = new Load(target, USERS);
-  const tag = target.name.padEnd(6);
-  try {
-    let t = performance.now();
-    await load.signIn();
-    if (target.needsGuests) say(`${tag} ${USERS} guests created in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-
-    // (d) first, on a process that has done nothing but sign users in: later phases grow the heap,
-    // and memory freed by them would be reused by the sockets and hide their cost.
-    const rssBeforeKb = await settledRssKb(target.pid);
-    t = performance.now();
-    await load.connect();
-    say(`${tag} ${USERS} sockets open in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-    const rssAfterKb = await settledRssKb(target.pid);
-    const idle = { sockets: USERS, rssBeforeKb, rssAfterKb, perSocketKb: (rssAfterKb - rssBeforeKb) / USERS };
-    say(`${tag} (d) RSS ${(rssBeforeKb / 1024).toFixed(1)} → ${(rssAfterKb / 1024).toFixed(1)} MB: ${idle.perSocketKb.toFixed(1)} KB per idle socket`);
-
-    const match = await load.match();
-    say(`${tag} (a) ${match.matched}/${match.users} matched in ${match.ms.toFixed(0)} ms, ${match.rooms} rooms, ${match.notMutual} not mutual`);
-    if (load.pairedCount === 0) throw new Error(`${target.name}: nobody was matched, nothing to relay`);
-
-    const rate = STEADY_PER_SOCKET * load.pairedCount;
-    const steadyStep = await load.relay(rate, STEADY_MS, 5000);
-    const steady = { ...steadyStep, lost: steadyStep.missing };
-    say(
-      `${tag} (b) ${rate} frames/s for ${STEADY_MS / 1000} s: p50 ${ms(steady.latency.p50)} p95 ${ms(steady.latency.p95)} p99 ${ms(steady.latency.p99)} ms, ` +
-        `${steady.lost} lost, ${steady.outOfOrder} out of order`,
-    );
-
-    const ramp = await load.ramp({
-      rates: RAMP_PER_SOCKET.map((r) => Math.round(r * load.pairedCount)),
-      stepMs: STEP_MS,
-      drainMs: 1000,
-      p99LimitMs: P99_LIMIT_MS,
-      perSocketLimit: RAMP_PER_SOCKET_LIMIT,
-    });
-    for (const step of ramp.steps) {
-      say(
-        `${tag} (c) ${String(step.rate).padStart(6)} frames/s: p99 ${ms(step.latency.p99).padStart(7)} ms, ` +
-          `timer lag ${step.maxTimerLagMs.toFixed(0).padStart(4)} ms, CPU ${target.name} ${(step.targetCpuS / (step.durationMs / 1000)).toFixed(2)} ` +
-          `bench ${(step.generatorCpuS / (step.durationMs / 1000)).toFixed(2)}  ${step.held ? 'held' : `failed: ${step.why}`}` +
-          describeCounts(step),
-      );
-    }
-    const lostOverall = await load.lost(5000);
-    return { idle, match, steady, ramp, lostOverall, logLines: target.lineCount(), logTail: target.tail() };
-  } finally {
-    load.close();
-  }
-}
+const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
+const ms = (value: number) => (Number.isNaN(value) ? '—' : value < 10 ? value.toFixed(2) : value.toFixed(1));
+const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MB`;
 
 function describeCounts(step: RelayStep): string {
   const parts = [
@@ -122,34 +81,132 @@ function describeCounts(step: RelayStep): string {
   return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
-const ms = (value: number) => (Number.isNaN(value) ? '—' : value < 10 ? value.toFixed(2) : value.toFixed(1));
+/** Cores in use during a step: the relay's, the bench's own, and the rest of the machine's (neighbours). */
+function cpuShares(step: RelayStep): string {
+  const cores = (cpu: number) => (cpu / (step.durationMs / 1000)).toFixed(2);
+  return `cores: relay ${cores(step.targetCpuS)}, bench ${cores(step.generatorCpuS)}, others ${cores(step.othersCpuS)}`;
+}
+
+/**
+ * Both relays run side by side, but only one carries load at any moment. Keeping both up lets
+ * the ramp alternate between them step by step, so that a neighbour's burst of CPU on a shared
+ * machine falls on both alike instead of deciding the ratio.
+ */
+async function bench(targets: Target[]): Promise<Partial<Record<Name, Figures>>> {
+  const loads = targets.map((target) => ({ target, load: new Load(target, USERS), tag: target.name.padEnd(6) }));
+  const figures: Partial<Record<Name, Partial<Figures>>> = {};
+  try {
+    // (d) before anything else: on a process that has done nothing but sign users in. Each
+    // target is measured alone, before the other opens its sockets.
+    for (const { target, load, tag } of loads) {
+      let t = performance.now();
+      await load.signIn();
+      if (target.needsGuests) say(`${tag} ${USERS} guests created in ${seconds(t)}`);
+      const before = await target.memory();
+      t = performance.now();
+      await load.connect();
+      say(`${tag} ${USERS} sockets open in ${seconds(t)}`);
+      const after = await target.memory();
+      target.releaseInspector();
+      const idle = {
+        sockets: USERS,
+        before,
+        after,
+        perSocketKb: (after.rssKb - before.rssKb) / USERS,
+        heapPerSocketKb: (after.heapKb - before.heapKb) / USERS,
+      };
+      figures[target.name] = { idle };
+      say(`${tag} (d) RSS ${mb(before.rssKb)} → ${mb(after.rssKb)}: ${idle.perSocketKb.toFixed(1)} KB per idle socket (heap ${idle.heapPerSocketKb.toFixed(1)} KB)`);
+    }
+
+    for (const { target, load, tag } of loads) {
+      const match = await load.match();
+      figures[target.name]!.match = match;
+      say(
+        `${tag} (a) ${match.matched}/${match.users} matched in ${ms(match.ms)} ms (half in ${ms(match.halfMs)} ms, ${target.name} CPU ${match.targetCpuS.toFixed(2)} s), ` +
+          `${match.rooms} rooms, ${match.notMutual} not mutual, ${match.outOfContract} out of contract`,
+      );
+      if (load.pairedCount === 0) throw new Error(`${target.name}: nobody was matched, nothing to relay`);
+    }
+
+    // (b) in slices, alternating between the targets, for the same reason as the ramp.
+    const steady = loads.map(({ load }) => new Tally(STEADY_PER_SOCKET * load.pairedCount * (STEADY_MS / 1000)));
+    for (let slice = 0; slice < STEADY_SLICES; slice++) {
+      for (const [i, { load }] of loads.entries()) {
+        await load.relay(STEADY_PER_SOCKET * load.pairedCount, STEADY_MS / STEADY_SLICES, 1000, steady[i]);
+      }
+    }
+    for (const [i, { target, load, tag }] of loads.entries()) {
+      await load.quiesce(5000);
+      const step = steady[i]!.summary();
+      figures[target.name]!.steady = { ...step, lost: step.missing };
+      say(
+        `${tag} (b) ${step.rate} frames/s for ${step.durationMs / 1000} s: p50 ${ms(step.latency.p50)} p95 ${ms(step.latency.p95)} ` +
+          `p99 ${ms(step.latency.p99)} ms, ${step.missing} lost, ${step.outOfOrder} out of order, ${cpuShares(step)}${describeCounts(step)}`,
+      );
+    }
+
+    const plans = loads.map(({ load }) => new RampPlan(RAMP_PER_SOCKET.map((r) => Math.round(r * load.pairedCount)), P99_LIMIT_MS));
+    for (;;) {
+      let ran = false;
+      for (const [i, { target, load, tag }] of loads.entries()) {
+        const plan = plans[i]!;
+        const rate = plan.next();
+        if (rate === null) continue;
+        ran = true;
+        const step = await load.relay(rate, STEP_MS, 1000);
+        const held = plan.record(step);
+        say(
+          `${tag} (c) ${String(rate).padStart(6)} frames/s: p99 ${ms(step.latency.p99).padStart(6)} ms, ${cpuShares(step)}: ` +
+            `${held ? 'held' : `failed, ${plan.result.steps.at(-1)!.why}`}${describeCounts(step)}`,
+        );
+        // A failed step's backlog must clear, or it sinks the next step too.
+        if (!held) await load.quiesce(5000);
+      }
+      if (!ran) break;
+    }
+
+    for (const [i, { target, load }] of loads.entries()) {
+      const f = figures[target.name]!;
+      f.ramp = plans[i]!.result;
+      f.lostOverall = await load.lost(5000);
+      f.logLines = target.lineCount();
+      f.logTail = target.tail();
+    }
+  } finally {
+    for (const { load } of loads) load.close();
+  }
+  return figures as Partial<Record<Name, Figures>>;
+}
 
 async function main(): Promise<void> {
   const started = performance.now();
   say(
     `Small Talk bench: ${USERS} users over ${CATEGORIES.length} categories from ${SOURCE_ADDRESSES.length} loopback addresses, ` +
-      `${FRAME_BYTES}-byte signals, ${os.cpus().length} CPUs, Node ${process.versions.node}`,
+      `${FRAME_BYTES}-byte signals, ${os.cpus().length} CPUs, Node ${process.versions.node}, load average ${os.loadavg()[0]!.toFixed(2)}`,
   );
-  const results: Partial<Record<Target['name'], Figures>> = {};
-  const starters = { server: startServer, floor: startFloor } as const;
-  for (const name of ['server', 'floor'] as const) {
-    if (flags.only && flags.only !== name) continue;
-    const target = await starters[name](root);
-    try {
-      results[name] = await measure(target);
-    } finally {
-      await target.stop();
-    }
-    // Let the machine settle between targets, so the second does not pay for the first's teardown.
-    await sleep(1000);
+  const targets: Target[] = [];
+  let results: Partial<Record<Name, Figures>>;
+  try {
+    if (flags.only !== 'floor') targets.push(await startServer(root, NODE_FLAGS));
+    if (flags.only !== 'server') targets.push(await startFloor(root, NODE_FLAGS));
+    results = await bench(targets);
+  } finally {
+    await Promise.all(targets.map((t) => t.stop()));
   }
 
-  const { server, floor } = results;
-  const rows = table(server, floor);
+  const rows = table(results.server, results.floor);
   say('');
   say(render(rows));
-  for (const [name, figures] of Object.entries(results)) {
-    if (figures.logLines > 0) say(`\n${name} printed ${figures.logLines} log lines (warn or worse); the last:\n  ${figures.logTail.slice(-5).join('\n  ')}`);
+  const busy = Math.max(...Object.values(results).map((f) => neighbours(f)));
+  if (busy > 0.25) {
+    say(
+      `\nNote: other processes kept ${busy.toFixed(2)} of ${os.cpus().length} cores busy while frames were relayed; ` +
+        'latency and max sustained say as much about them as about the relay. Run again on a quiet machine.',
+    );
+  }
+  for (const [name, f] of Object.entries(results)) {
+    if (f.logLines > 0) say(`\n${name} printed ${f.logLines} log lines (warn or worse); the last:\n  ${f.logTail.slice(-5).join('\n  ')}`);
   }
 
   const file = path.join(root, '.tmp/bench-latest.json');
@@ -157,13 +214,29 @@ async function main(): Promise<void> {
   const report = {
     at: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.versions.node, loadavg: os.loadavg() },
-    load: { users: USERS, categories: CATEGORIES.length, sourceAddresses: SOURCE_ADDRESSES.length, frameBytes: FRAME_BYTES, steadyPerSocket: STEADY_PER_SOCKET, steadyMs: STEADY_MS, stepMs: STEP_MS, p99LimitMs: P99_LIMIT_MS },
+    load: {
+      users: USERS,
+      categories: CATEGORIES.length,
+      sourceAddresses: SOURCE_ADDRESSES.length,
+      frameBytes: FRAME_BYTES,
+      steadyPerSocket: STEADY_PER_SOCKET,
+      steadyMs: STEADY_MS,
+      rampPerSocket: RAMP_PER_SOCKET,
+      stepMs: STEP_MS,
+      p99LimitMs: P99_LIMIT_MS,
+    },
     targets: TARGETS,
     results,
     table: rows,
   };
   fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  say(`\nwritten to ${path.relative(root, file)} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  say(`\nwritten to ${path.relative(root, file)}; the bench took ${seconds(started)}`);
+}
+
+/** Cores the rest of the machine used on average while this target relayed: neighbours on a shared machine. */
+function neighbours(f: Figures): number {
+  const steps = [f.steady, ...f.ramp.steps];
+  return steps.reduce((sum, s) => sum + s.othersCpuS, 0) / (steps.reduce((sum, s) => sum + s.durationMs, 0) / 1000);
 }
 
 interface Row {
@@ -191,7 +264,7 @@ function table(server: Figures | undefined, floor: Figures | undefined): Row[] {
     });
   const both = <T>(test: (s: Figures, f: Figures) => T) => (server && floor ? test(server, floor) : undefined);
 
-  row('(a) match 2,000 users (ms)', (f) => f.match.ms, 0, `< ${TARGETS.matchMs} ms, all mutual`, server && server.match.ms < TARGETS.matchMs && server.match.notMutual === 0 && server.match.outOfContract === 0);
+  row(`(a) match ${USERS.toLocaleString('en-US')} users (ms)`, (f) => f.match.ms, 0, `< ${TARGETS.matchMs} ms, all mutual`, server && server.match.ms < TARGETS.matchMs && server.match.notMutual === 0 && server.match.outOfContract === 0);
   row('    users matched', (f) => f.match.matched, 0);
   row('    not mutual / out of contract', (f) => f.match.notMutual + f.match.outOfContract, 0);
   row('(b) relay p50 (ms)', (f) => f.steady.latency.p50, 2);
@@ -200,11 +273,12 @@ function table(server: Figures | undefined, floor: Figures | undefined): Row[] {
   row('    frames lost', (f) => f.steady.lost, 0, '0', server && server.steady.lost === 0);
   row('    frames out of order', (f) => f.steady.outOfOrder, 0, '0', server && server.steady.outOfOrder === 0);
   row('    relay CPU (cores)', (f) => f.steady.targetCpuS / (f.steady.durationMs / 1000), 2);
+  row('    rest of the machine (cores)', (f) => f.steady.othersCpuS / (f.steady.durationMs / 1000), 2);
   row('(c) max sustained (frames/s)', (f) => f.ramp.maxSustained, 0, `≥ ${TARGETS.sustainedRatio * 100}% of floor`, both((s, f) => s.ramp.maxSustained >= TARGETS.sustainedRatio * f.ramp.maxSustained));
   row('    lost over the whole run', (f) => f.lostOverall, 0);
   row('(d) RSS per idle socket (KB)', (f) => f.idle.perSocketKb, 1, `≤ ${TARGETS.rssPerSocketKb} KB`, server && server.idle.perSocketKb <= TARGETS.rssPerSocketKb);
-  row('    RSS with sockets open (MB)', (f) => f.idle.rssAfterKb / 1024, 1);
-  rows[0]!.figure = `(a) match ${USERS.toLocaleString('en-US')} users (ms)`;
+  row('    heap per idle socket (KB)', (f) => f.idle.heapPerSocketKb, 1);
+  row('    RSS with sockets open (MB)', (f) => f.idle.after.rssKb / 1024, 1);
   return rows;
 }
 

@@ -16,11 +16,12 @@ import { Rooms } from './rooms/service.js';
 import { createHandlers } from './signaling/handlers.js';
 import { attachSignaling, type Signaling } from './signaling/server.js';
 import { MemoryMessageBus } from './storage/bus/memory.js';
-import { openDb } from './storage/db.js';
+import { openDb, type Db } from './storage/db.js';
 import { MemoryMatchStore } from './storage/match/memory.js';
 
 export interface SmallTalk {
   app: FastifyInstance;
+  db: Db;
   signaling: Signaling;
   /** Stops taking users: /healthz turns 503 and every socket is closed with 1012 (rooms keep their grace). */
   drain(): Promise<void>;
@@ -130,6 +131,7 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
 
   return {
     app,
+    db,
     signaling,
     drain,
     async close() {

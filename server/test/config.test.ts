@@ -143,6 +143,23 @@ describe('loadConfig', () => {
     for (const [variable, value] of invalid) rejects({ [variable]: value }, variable);
   });
 
+  test('an empty variable (PORT= in a shell or compose file) means unset or is rejected, never 0', () => {
+    // z.coerce.number('') is 0: an empty PORT would listen on a random port and an empty
+    // RESUME_GRACE_MS would end every call on the first network blip.
+    for (const variable of ['PORT', 'RESUME_GRACE_MS', 'RESUME_BUFFER_FRAMES', 'WS_FLOOD_CLOSE_MS', 'SHUTDOWN_GRACE_MS']) {
+      for (const empty of ['', ' ']) {
+        let value: unknown;
+        try {
+          value = (loadConfig({ [variable]: empty }) as unknown as Record<string, unknown>)[variable];
+        } catch (error) {
+          assert.match((error as Error).message, new RegExp(variable));
+          continue;
+        }
+        assert.equal(value, DEFAULTS[variable as keyof typeof DEFAULTS], `${variable}=${JSON.stringify(empty)} became ${String(value)}`);
+      }
+    }
+  });
+
   test('every problem is reported at once', () => {
     assert.throws(
       () => loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud' }),

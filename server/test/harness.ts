@@ -349,3 +349,42 @@ export async function closeFrameThenSilence(client: Client): Promise<{ destroy()
   await waitFor("the server's close frame", () => raw.readableLength >= 4);
   return { destroy: () => raw.destroy() };
 }
+
+/** Sockets the server holds open now (its `smalltalk_sockets_open` gauge), to know it has seen a close. */
+export async function serverSocketsOpen(server: TestServer): Promise<number> {
+  return sample(await scrape(server), 'smalltalk_sockets_open');
+}
+
+/**
+ * Sends text frames in one TCP write, so the server reads them in one chunk and handles them
+ * back to back: a burst measured in microseconds even on a loaded machine, which `send` in a loop
+ * (one write per frame) cannot promise. Writes masked frames on ws's private `_socket`.
+ */
+export function sendBurst(client: Client, frames: unknown[]): void {
+  const chunks = frames.map((frame) => {
+    const payload = Buffer.from(typeof frame === 'string' ? frame : JSON.stringify(frame));
+    // FIN + text opcode; MASK bit set (clients must mask) with an all-zero key, so the payload goes as is.
+    const length = payload.length;
+    const header =
+      length < 126
+        ? Buffer.from([0x81, 0x80 | length])
+        : length < 65536
+          ? Buffer.from([0x81, 0x80 | 126, length >> 8, length & 0xff])
+          : (() => {
+              throw new Error('sendBurst: frame too large');
+            })();
+    return Buffer.concat([header, Buffer.alloc(4), payload]);
+  });
+  (client.ws as unknown as { _socket: import('node:net').Socket })._socket.write(Buffer.concat(chunks));
+}
+
+/**
+ * Stops reading the socket (ws's private `_socket`), so the client never sees what the server
+ * sends next (a close frame included) and keeps sending as if the socket were open: a phone on a
+ * network that only works one way for a moment. Returns a function that destroys the socket.
+ */
+export function stopReading(client: Client): () => void {
+  const raw = (client.ws as unknown as { _socket: import('node:net').Socket })._socket;
+  raw.pause();
+  return () => raw.destroy();
+}

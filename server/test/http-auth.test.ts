@@ -250,6 +250,22 @@ describe('POST /api/auth/register', () => {
     await b.socket.close();
   });
 
+  test("upgrading mid-call keeps the guest's socket and room; the member session's logout then closes that socket (4001)", async () => {
+    const { a, b, roomId } = await pair(server, 'music');
+    const upgraded = await member(server.url, { displayName: 'Ada Member' }, a.auth.token);
+    assert.equal(upgraded.user.id, a.auth.user.id);
+
+    // A signaling blip must not end a call, let alone a sign-up: the socket and room carry on.
+    a.socket.send({ type: 'signal', roomId, data: { after: 'upgrade' } });
+    assert.deepEqual((await b.socket.next('signal')).data, { after: 'upgrade' });
+    assert.equal(a.socket.closeCode, undefined);
+
+    // The socket now stands on the member session: logging that out reaches it too.
+    assert.equal((await api(server.url, 'POST', '/api/auth/logout', { token: upgraded.token })).status, 204);
+    assert.equal(await eventually('the upgraded socket to close', () => a.socket.closeCode), 4001);
+    await b.socket.close();
+  });
+
   test('stores an argon2id hash, never the password, and sessions hold no raw token', async () => {
     const password = 'plain text would be a disaster';
     const registered = await member(server.url, { email: uniqueEmail('hash'), password });

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CategoriesResponse } from '@small-talk/protocol';
-import { api, user, eventually, type TestServer } from './harness.js';
-import { startServer } from './harness.js';
+import { api, eventually, startServer, user, type TestServer } from './harness.js';
 
 let server: TestServer;
 before(async () => {

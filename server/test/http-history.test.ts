@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { HistoryResponse, type Connection } from '@small-talk/protocol';
-import { api, pair, user, eventually, type TestServer } from './harness.js';
-import { startServer } from './harness.js';
+import { api, eventually, pair, startServer, user, type TestServer } from './harness.js';
 
 // A short grace, so a dropped socket's room ends (as `disconnected`) within the test.
 const GRACE_MS = 150;

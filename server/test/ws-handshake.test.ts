@@ -11,6 +11,7 @@ import {
   refusedUpgradeWithBody,
   startServer,
   waitFor,
+  within,
   Client,
   type TestServer,
 } from './harness.js';
@@ -43,6 +44,12 @@ describe('authentication at the upgrade', () => {
     const { user, token } = await guest(server.url, 'Cookie Cat');
     await expectWelcome(await openSocket(server, { cookie: `st_session=${token}` }), user);
     await expectWelcome(await openSocket(server, { cookie: `theme=dark; st_session=${token}; lang=en` }), user);
+  });
+
+  test('the cookie works beside an Authorization header of another scheme (Basic, as a password-protected site makes browsers send)', async () => {
+    const { user, token } = await guest(server.url, 'Staging Sam');
+    const basic = `Basic ${Buffer.from('staging:secret').toString('base64')}`;
+    await expectWelcome(await openSocket(server, { authorization: basic, cookie: `st_session=${token}` }), user);
   });
 
   test('the cookie the server set at sign-in is the one that opens the socket', async () => {
@@ -95,6 +102,41 @@ describe('authentication at the upgrade', () => {
     assert.equal(logout.status, 204);
     assert.equal(await refusedUpgrade(server, { authorization: `Bearer ${token}` }), 401);
     assert.equal(await refusedUpgrade(server, { cookie: `st_session=${token}` }), 401);
+  });
+});
+
+describe('sessions ending under a live socket', () => {
+  test('logout closes the sockets opened with that token (4001); other users are untouched', async () => {
+    const leaving = await guest(server.url, 'Logout Liz');
+    const staying = await guest(server.url, 'Staying Sol');
+    const socket = await openSocket(server, { authorization: `Bearer ${leaving.token}` });
+    const other = await openSocket(server, { authorization: `Bearer ${staying.token}` });
+    await socket.next('welcome');
+    await other.next('welcome');
+    assert.equal((await api(server.url, 'POST', '/api/auth/logout', { token: leaving.token })).status, 204);
+    assert.equal(await within(socket.closed, 2000, 'the logged-out socket to close'), 4001);
+    other.send({ type: 'cancel' });
+    assert.deepEqual(await other.next(), { type: 'cancelled' });
+    await other.close();
+  });
+
+  test('a guest who registers keeps its live socket, which then belongs to the member session', async () => {
+    const g = await guest(server.url, 'Upgrading Uma');
+    const socket = await openSocket(server, { authorization: `Bearer ${g.token}` });
+    await socket.next('welcome');
+    const registered = await api(server.url, 'POST', '/api/auth/register', {
+      token: g.token,
+      body: { email: `ws-upgrade-${Date.now()}@example.com`, password: 'correct horse battery', displayName: 'Uma' },
+    });
+    assert.equal(registered.status, 201);
+    assert.equal(registered.body.user.id, g.user.id);
+    await socket.nothingWithin(100);
+    assert.equal(socket.closeCode, undefined, 'still open after the upgrade');
+    socket.send({ type: 'cancel' });
+    assert.deepEqual(await socket.next(), { type: 'cancelled' });
+    assert.equal(await refusedUpgrade(server, { authorization: `Bearer ${g.token}` }), 401, 'the guest token is gone');
+    assert.equal((await api(server.url, 'POST', '/api/auth/logout', { token: registered.body.token })).status, 204);
+    assert.equal(await within(socket.closed, 2000, 'the socket to close on logout'), 4001);
   });
 });
 

@@ -170,6 +170,16 @@ describe('leave', () => {
     }
   });
 
+  test('frames sent right before leave reach the peer before peer_left', async () => {
+    const { a, b, roomId } = await room();
+    a.socket.send({ type: 'signal', roomId, data: 'bye' });
+    a.socket.send({ type: 'chat', roomId, text: 'see you' });
+    a.socket.send({ type: 'leave', roomId });
+    assert.equal((await b.socket.next()).type, 'signal');
+    assert.equal((await b.socket.next()).type, 'chat');
+    assert.deepEqual(await b.socket.next(), { type: 'peer_left', roomId, reason: 'left' });
+  });
+
   test('after leave both may join again at once (and meet in a new room)', async () => {
     const { a, b, roomId, ada, bo } = await room();
     a.socket.send({ type: 'leave', roomId });

@@ -5,8 +5,9 @@
 
 /**
  * Base delays of the reconnect schedule, by retry (0 is the first retry after a drop).
- * Exponential from 250 ms, so the first five tries land inside the server's resume grace
- * (RESUME_GRACE_MS, 5 s by default) and a dropped call gets its room back; then slower,
+ * Exponential from 250 ms, so four tries land well inside the server's resume grace
+ * (RESUME_GRACE_MS, 5 s by default; 2.6 s in all even with full jitter) and a dropped call
+ * gets its room back; then slower,
  * so a long outage doesn't hammer the server. Past the end the default policy gives up
  * (about 2 minutes in all) and the socket is `closed`.
  */

@@ -7,7 +7,9 @@ import { parse as parseCookie } from 'cookie';
  */
 export function tokenFrom(headers: { authorization?: string | undefined; cookie?: string | undefined }): string | null {
   const auth = headers.authorization;
-  if (auth) {
+  // Only a Bearer header is ours: browsers on a password-protected site send `Basic` with every
+  // request, and that must not hide the session cookie.
+  if (auth && /^Bearer(\s|$)/i.test(auth)) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(auth);
     return match?.[1] ?? null;
   }

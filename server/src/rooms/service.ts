@@ -97,6 +97,8 @@ export class Rooms {
   private async end(roomId: string, reason: EndReason, byUserId: string): Promise<void> {
     const room = await this.store.end(roomId);
     if (!room) return; // someone else ended it first
+    // History first: a client that reads it on `left` or `peer_left` sees the room ended.
+    await this.history.ended(roomId, reason).catch((error: unknown) => this.log.error({ err: error, roomId }, 'could not record room end'));
     const peer = peerOf(room, byUserId);
     if (reason === 'left') {
       this.bus.deliver(byUserId, { text: JSON.stringify({ type: 'left', roomId } satisfies LeftEvent), room: null });
@@ -106,7 +108,6 @@ export class Rooms {
       room: null,
     });
     this.log.info({ roomId, reason }, 'room ended');
-    await this.history.ended(roomId, reason);
   }
 
   private clearGrace(userId: string): void {

@@ -53,9 +53,12 @@ export class ClientSocket implements Inbox {
     return (this.logger ??= this.deps.log.child({ userId: this.userId }));
   }
 
-  deliver(delivery: Delivery): void {
+  deliver(delivery: Delivery): boolean {
+    // Closing: the client will never read it. Refuse, so the bus holds it for the user's return.
+    if (this.ws.readyState !== WebSocket.OPEN) return false;
     if (delivery.room !== undefined) this.room = delivery.room;
     this.sendText(delivery.text);
+    return true;
   }
 
   replace(): void {

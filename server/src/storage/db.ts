@@ -33,6 +33,7 @@ export async function openDb(options: DbOptions): Promise<Db> {
   file.pragma('busy_timeout = 5000');
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
   await migrate(kysely, 'sqlite');
+  let closed = false;
   return {
     kysely,
     dialect: 'sqlite',
@@ -40,6 +41,8 @@ export async function openDb(options: DbOptions): Promise<Db> {
       await sql`select 1`.execute(kysely);
     },
     async close() {
+      if (closed) return;
+      closed = true;
       await kysely.destroy();
     },
   };

@@ -6,7 +6,6 @@
 export interface WebSocketLike {
   send(data: string): void;
   close(code?: number, reason?: string): void;
-  // eslint-style `any` is deliberate: see above.
   onopen: ((event: any) => void) | null;
   onmessage: ((event: any) => void) | null;
   onclose: ((event: any) => void) | null;

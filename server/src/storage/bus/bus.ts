@@ -19,7 +19,8 @@ export interface Delivery {
 
 /** A live socket as the bus sees it. */
 export interface Inbox {
-  deliver(delivery: Delivery): void;
+  /** False when the socket is closing and cannot take it: the bus then holds it as for an absent user. */
+  deliver(delivery: Delivery): boolean;
   /** A newer socket of the same user took over: close this one. */
   replace(): void;
 }

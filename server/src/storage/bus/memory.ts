@@ -20,7 +20,11 @@ export class MemoryMessageBus implements MessageBus {
   detach(userId: string, inbox: Inbox, hold: boolean): void {
     if (this.inboxes.get(userId) !== inbox) return;
     this.inboxes.delete(userId);
-    if (hold) this.held.set(userId, []);
+    if (!hold) return;
+    // Keep what the closing socket refused: it was sent after the user left, and comes first.
+    const held = this.held.get(userId) ?? [];
+    this.held.set(userId, held);
+    if (held.length > this.holdLimit) this.overflowListener(userId);
   }
 
   release(userId: string): void {
@@ -33,11 +37,9 @@ export class MemoryMessageBus implements MessageBus {
 
   deliver(userId: string, delivery: Delivery): void {
     const inbox = this.inboxes.get(userId);
-    if (inbox) {
-      inbox.deliver(delivery);
-      return;
-    }
-    const held = this.held.get(userId);
+    if (inbox?.deliver(delivery)) return;
+    let held = this.held.get(userId);
+    if (inbox && !held) this.held.set(userId, (held = []));
     if (!held) return;
     held.push(delivery);
     if (held.length === this.holdLimit + 1) this.overflowListener(userId);
