@@ -1,3 +1,4 @@
+import path from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { pino, type LoggerOptions } from 'pino';
@@ -56,6 +57,11 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
   const history = new History(db.kysely);
   const rooms = new Rooms(store, bus, history, metrics, { graceMs: config.RESUME_GRACE_MS }, log);
   const matchmaking = new Matchmaking(store, categories, metrics);
+  // A restart (SIGTERM, then start again on the same port) keeps calls' rooms: see saveRooms.
+  const roomsFile = path.join(config.dataDir, `rooms-${config.PORT}.json`);
+  const restored = store.loadRooms(roomsFile);
+  rooms.adopt(restored);
+  if (restored.length > 0) log.info({ rooms: restored.length }, 'rooms restored from the last run');
   let draining = false;
 
   // A POST with a JSON content type and no body (logout, as many HTTP clients send it) is no body,
@@ -137,6 +143,10 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
     async close() {
       if (!draining) await drain();
       rooms.stop();
+      if (config.PORT !== 0) {
+        const saved = store.saveRooms(roomsFile);
+        if (saved > 0) log.info({ rooms: saved }, 'rooms saved for the next run');
+      }
       await app.close();
       await db.close();
     },

@@ -13,7 +13,7 @@ import {
 } from '@small-talk/client';
 import { buildApp, type SmallTalk } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { api, guest, startServer, type TestServer } from './harness.js';
+import { api, guest, sparePort, startServer, type TestServer } from './harness.js';
 
 /**
  * The client SDK against a real server: real sockets (the `ws` package injected as the
@@ -287,7 +287,8 @@ describe('SDK across a server restart', () => {
   let port: number;
   let first: TestServer;
   before(async () => {
-    first = await startServer();
+    // A fixed port: a process saves its rooms on the way down for the next run on the same port.
+    first = await startServer({ PORT: String(await sparePort()) });
     dataDir = first.dataDir;
     port = first.port;
   });
@@ -300,7 +301,7 @@ describe('SDK across a server restart', () => {
     return server;
   }
 
-  test('drain (1012): the SDK reconnects at once, keeps retrying while the server is down, and is open again after the restart', async () => {
+  test('drain (1012): the SDK reconnects at once, keeps retrying while the server is down, and resumes its room after the restart', async () => {
     const target = { url: first.url, wsUrl: first.wsUrl };
     const ada = await sdkUser(target, 'Ada', { resumeWaitMs: 500 });
     const bo = await sdkUser(target, 'Bo', { resumeWaitMs: 500 });
@@ -322,13 +323,16 @@ describe('SDK across a server restart', () => {
       await bo.events.next('socket:open', 10_000);
       const states = ada.events.names().filter((n) => n.startsWith('socket:') && n !== 'socket:retry') as string[];
       assert.deepEqual(states, ['socket:connecting', 'socket:open', 'socket:reconnecting', 'socket:open']);
-      // Rooms live in the server's memory (issue 3), so a restarted process has none: the SDK says
-      // the room is lost rather than waiting on it. The peer-to-peer media would go on.
-      assert.deepEqual(await ada.events.next(MatchmakingEvent.RoomLost), { roomId: a.roomId });
-      assert.equal(ada.mm.state, 'idle');
-      // The session survived (SQLite): the user can queue again at once.
-      ada.mm.join(['sports']);
-      await ada.events.next(MatchmakingEvent.Queued);
+      // The drained process saved its rooms and the new one took them back: both users resume the
+      // same room within the grace, and it relays again.
+      const resumedA = await ada.events.next<Matched>(MatchmakingEvent.Matched);
+      const resumedB = await bo.events.next<Matched>(MatchmakingEvent.Matched);
+      assert.equal(resumedA.roomId, a.roomId);
+      assert.equal(resumedB.roomId, a.roomId);
+      assert.equal(resumedA.resumed, true);
+      assert.equal(ada.mm.state, 'matched');
+      bo.mm.sendChat('still here?');
+      assert.equal((await ada.events.next<{ text: string }>(MatchmakingEvent.Chat)).text, 'still here?');
     } finally {
       for (const client of clients.splice(0)) client.close();
       await second.close();

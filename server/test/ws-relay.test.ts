@@ -201,6 +201,22 @@ describe('leave', () => {
     assert.equal((await b.socket.next('signal')).roomId, toA.roomId);
   });
 
+  test('frames sent in one burst behind leave all take effect, in order: leave, typing, join, cancel', async () => {
+    const { a, roomId } = await room();
+    // leave awaits the store; every frame behind it must wait, then run, none stuck or reordered.
+    a.socket.send({ type: 'leave', roomId });
+    a.socket.send({ type: 'typing', roomId });
+    a.socket.send({ type: 'join', categories: ['books'] });
+    a.socket.send({ type: 'cancel' });
+    assert.deepEqual(await a.socket.next(), { type: 'left', roomId });
+    const notInRoom = await a.socket.next();
+    assert.equal(notInRoom.type === 'error' && notInRoom.code, 'not_in_room');
+    assert.deepEqual(await a.socket.next(), { type: 'queued', categories: ['books'] });
+    assert.deepEqual(await a.socket.next(), { type: 'cancelled' });
+    const books = (await api(server.url, 'GET', '/api/categories')).body.categories.find((c: { slug: string }) => c.slug === 'books');
+    assert.equal(books.waiting, 0, 'cancel came last, so the user is out of the queue');
+  });
+
   test('history records the end: endReason left with endedAt, for both members', async () => {
     const { a, b, roomId } = await room('movies');
     b.socket.send({ type: 'leave', roomId });

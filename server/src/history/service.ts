@@ -5,23 +5,62 @@ import { toIso, type Database } from '../storage/schema.js';
 
 /** The `connections` table: one row per room, written when it starts, completed when it ends, never deleted. */
 export class History {
+  /** Rooms started since the last write began. */
+  private unwritten: Room[] = [];
+  private writeScheduled = false;
+  /** Every write of started rooms so far, in order: an end is recorded only after its start. */
+  private writes: Promise<void> = Promise.resolve();
+
   constructor(private readonly db: Kysely<Database>) {}
 
-  async started(room: Room): Promise<void> {
-    const [a, b] = room.members;
-    await this.db
-      .insertInto('connections')
-      .values({ id: room.id, user_a: a.id, user_b: b.id, category: room.category, started_at: room.startedAt, ended_at: null, end_reason: null })
-      .execute();
+  /**
+   * Records a new room. Rooms started in the same turn of the event loop share one INSERT: a
+   * burst of matches (thousands of users joining at once) costs a few statements, not one each.
+   */
+  started(room: Room): Promise<void> {
+    this.unwritten.push(room);
+    if (!this.writeScheduled) {
+      this.writeScheduled = true;
+      this.writes = this.writes
+        .catch(() => {}) // a failed write was reported to its own callers
+        .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        .then(() => this.writeStarted());
+    }
+    return this.writes;
   }
 
   async ended(roomId: string, reason: EndReason): Promise<void> {
+    // The row may still be waiting in the next INSERT; updating before it would change nothing.
+    await this.writes.catch(() => {});
     await this.db
       .updateTable('connections')
       .set({ ended_at: new Date().toISOString(), end_reason: reason })
       .where('id', '=', roomId)
       .where('ended_at', 'is', null)
       .execute();
+  }
+
+  private async writeStarted(): Promise<void> {
+    const rooms = this.unwritten;
+    this.unwritten = [];
+    this.writeScheduled = false;
+    // 7 parameters a row stays well under SQLite's and PostgreSQL's parameter limits.
+    for (let i = 0; i < rooms.length; i += 500) {
+      await this.db
+        .insertInto('connections')
+        .values(
+          rooms.slice(i, i + 500).map((room) => ({
+            id: room.id,
+            user_a: room.members[0].id,
+            user_b: room.members[1].id,
+            category: room.category,
+            started_at: room.startedAt,
+            ended_at: null,
+            end_reason: null,
+          })),
+        )
+        .execute();
+    }
   }
 
   /** The user's connections, newest first. */

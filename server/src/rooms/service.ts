@@ -53,11 +53,17 @@ export class Rooms {
       this.bus.release(userId);
       return;
     }
-    this.clearGrace(userId);
-    this.graceTimers.set(
-      userId,
-      setTimeout(() => void this.expireGrace(userId), this.options.graceMs),
-    );
+    this.startGrace(userId);
+  }
+
+  /** Rooms that outlived a restart: both members are away, and each gets the grace to come back. */
+  adopt(rooms: readonly Room[]): void {
+    for (const room of rooms) {
+      for (const member of room.members) {
+        this.bus.hold(member.id);
+        this.startGrace(member.id);
+      }
+    }
   }
 
   /** A new room from a match: recorded, then both members are told. */
@@ -108,6 +114,14 @@ export class Rooms {
       room: null,
     });
     this.log.info({ roomId, reason }, 'room ended');
+  }
+
+  private startGrace(userId: string): void {
+    this.clearGrace(userId);
+    this.graceTimers.set(
+      userId,
+      setTimeout(() => void this.expireGrace(userId), this.options.graceMs),
+    );
   }
 
   private clearGrace(userId: string): void {

@@ -108,24 +108,30 @@ export class ClientSocket implements Inbox {
   }
 
   /**
-   * Runs a handler. Most finish synchronously (relaying is a map lookup); one that awaits
-   * (join, leave) holds the frames behind it, so a user's frames take effect in the order sent.
+   * Runs handlers in arrival order. Most finish synchronously (relaying is a map lookup); one
+   * that awaits (join, leave, cancel) holds every frame behind it until it is done.
    */
-  private run(message: ClientMessage): void {
-    let pending: void | Promise<void>;
-    try {
-      pending = this.deps.handlers[message.type](this, message as never);
-    } catch (error) {
-      this.failWith(error);
-      return;
+  private run(first: ClientMessage): void {
+    for (let message: ClientMessage | undefined = first; message; message = this.backlog.shift()) {
+      let pending: void | Promise<void>;
+      try {
+        pending = this.deps.handlers[message.type](this, message as never);
+      } catch (error) {
+        this.failWith(error);
+        continue;
+      }
+      if (pending) {
+        this.running = true;
+        pending
+          .catch((error: unknown) => this.failWith(error))
+          .finally(() => {
+            this.running = false;
+            const next = this.backlog.shift();
+            if (next) this.run(next);
+          });
+        return;
+      }
     }
-    if (!pending) return;
-    this.running = true;
-    pending.catch((error: unknown) => this.failWith(error)).finally(() => {
-      this.running = false;
-      const next = this.backlog.shift();
-      if (next) this.run(next);
-    });
   }
 
   private failWith(error: unknown): void {

@@ -33,6 +33,8 @@ export interface MessageBus {
   attach(userId: string, inbox: Inbox): Delivery[];
   /** The socket is gone. With `hold`, deliveries for the user are kept until `release`. */
   detach(userId: string, inbox: Inbox, hold: boolean): void;
+  /** Starts holding deliveries for a user with no socket here (a room taken over from a restart). */
+  hold(userId: string): void;
   /** Stops holding for an absent user and drops what was held. */
   release(userId: string): void;
   isAttached(userId: string): boolean;

@@ -27,6 +27,10 @@ export class MemoryMessageBus implements MessageBus {
     if (held.length > this.holdLimit) this.overflowListener(userId);
   }
 
+  hold(userId: string): void {
+    if (!this.inboxes.has(userId) && !this.held.has(userId)) this.held.set(userId, []);
+  }
+
   release(userId: string): void {
     this.held.delete(userId);
   }

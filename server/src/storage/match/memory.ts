@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import type { JoinResult, MatchStore, Member, Room } from './store.js';
 
 interface Waiting {
@@ -76,6 +77,33 @@ export class MemoryMatchStore implements MatchStore {
 
   async counts(): Promise<{ queued: number; rooms: number }> {
     return { queued: this.waiting.size, rooms: this.rooms.size };
+  }
+
+  /**
+   * Saves the live rooms, so a restarted process can give them back to users who reconnect within
+   * the grace: one process's memory is the only place they exist. The queue is not saved; every
+   * socket is closed on restart, and a closed socket leaves the queue anyway.
+   */
+  saveRooms(file: string): number {
+    const rooms = [...this.rooms.values()];
+    fs.writeFileSync(file, JSON.stringify(rooms));
+    return rooms.length;
+  }
+
+  /** Takes back the rooms a previous run saved (once: the file is removed) and returns them. */
+  loadRooms(file: string): Room[] {
+    let rooms: Room[];
+    try {
+      rooms = JSON.parse(fs.readFileSync(file, 'utf8')) as Room[];
+    } catch {
+      return [];
+    }
+    fs.rmSync(file, { force: true });
+    for (const room of rooms) {
+      this.rooms.set(room.id, room);
+      for (const member of room.members) this.roomByUser.set(member.id, room);
+    }
+    return rooms;
   }
 
   private enqueue(member: Member, categories: readonly string[]): void {
