@@ -18,6 +18,7 @@ import { createHandlers } from './signaling/handlers.js';
 import { attachSignaling, type Signaling } from './signaling/server.js';
 import { MemoryMessageBus } from './storage/bus/memory.js';
 import { openDb, type Db } from './storage/db.js';
+import { webRoutes } from './web/routes.js';
 import { MemoryMatchStore } from './storage/match/memory.js';
 
 export interface SmallTalk {
@@ -114,6 +115,8 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
     metrics: () => metrics.registry.metrics(),
     metricsContentType: metrics.registry.contentType,
   });
+
+  await app.register(webRoutes, { webDir: config.webDir });
 
   const signaling = attachSignaling(app.server, {
     auth,

@@ -14,6 +14,8 @@ const ConfigSchema = z.object({
   HOST: z.string().default('::'),
   /** Where SQLite and other local state live when no external service is configured. */
   DATA_DIR: z.string().default('./data'),
+  /** The app's web build, served at `/`; `npm start` builds it into apps/mobile/dist. */
+  WEB_DIR: z.string().default('./apps/mobile/dist'),
   /** A postgres:// URL moves users, sessions and history to PostgreSQL; unset keeps SQLite. */
   DATABASE_URL: z.string().optional(),
   /** pino level: trace, debug, info, warn, error, fatal, silent. */
@@ -46,8 +48,9 @@ const ConfigSchema = z.object({
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {
-  /** DATA_DIR resolved against the working directory. */
+  /** DATA_DIR and WEB_DIR resolved against the working directory (the checkout, for npm start). */
   dataDir: string;
+  webDir: string;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -58,5 +61,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`invalid configuration: ${problems}`);
   }
-  return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) };
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR), webDir: path.resolve(parsed.data.WEB_DIR) };
 }

@@ -12,6 +12,7 @@ const DEFAULTS = {
   PORT: 3000,
   HOST: '::',
   DATA_DIR: './data',
+  WEB_DIR: './apps/mobile/dist',
   LOG_LEVEL: 'info',
   ALLOWED_ORIGINS: [],
   RESUME_GRACE_MS: 5000,
@@ -42,7 +43,8 @@ function rejects(env: Record<string, string>, variable: string): void {
 describe('loadConfig', () => {
   test('with nothing set, every default applies', () => {
     const config = loadConfig({});
-    const { dataDir, DATABASE_URL, ...rest } = config;
+    const { dataDir, webDir, DATABASE_URL, ...rest } = config;
+    assert.equal(webDir, path.resolve('./apps/mobile/dist'));
     assert.deepEqual(rest, DEFAULTS);
     assert.equal(DATABASE_URL, undefined, 'no DATABASE_URL: SQLite');
     assert.equal(dataDir, path.resolve('./data'), 'DATA_DIR resolves against the working directory');
@@ -64,6 +66,7 @@ describe('loadConfig', () => {
       PORT: '8080',
       HOST: '127.0.0.1',
       DATA_DIR: '/var/lib/smalltalk',
+      WEB_DIR: '/srv/smalltalk/web',
       DATABASE_URL: 'postgres://db.example/smalltalk',
       LOG_LEVEL: 'silent',
       ALLOWED_ORIGINS: 'https://a.example, https://b.example:8443,,',
@@ -83,6 +86,8 @@ describe('loadConfig', () => {
       HOST: '127.0.0.1',
       DATA_DIR: '/var/lib/smalltalk',
       dataDir: '/var/lib/smalltalk',
+      WEB_DIR: '/srv/smalltalk/web',
+      webDir: '/srv/smalltalk/web',
       DATABASE_URL: 'postgres://db.example/smalltalk',
       LOG_LEVEL: 'silent',
       ALLOWED_ORIGINS: ['https://a.example', 'https://b.example:8443'],
@@ -188,7 +193,7 @@ describe('one config module, one table', () => {
     const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
     const rows = new Map<string, string>();
     for (const match of readme.matchAll(/^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|\s*([^|]*?)\s*\|/gm)) rows.set(match[1]!, match[2]!);
-    const variables = Object.keys(loadConfig({ DATABASE_URL: 'postgres://x' })).filter((key) => key !== 'dataDir');
+    const variables = Object.keys(loadConfig({ DATABASE_URL: 'postgres://x' })).filter((key) => key !== 'dataDir' && key !== 'webDir');
     assert.deepEqual([...rows.keys()].sort(), [...variables].sort(), 'README variables = config variables');
 
     const config = loadConfig({});
