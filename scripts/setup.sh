@@ -17,3 +17,11 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 npx tsc -b packages/protocol packages/client server
+
+# The app's web build, which the server serves at /: rebuilt when any of its sources is newer.
+web=apps/mobile/dist/index.html
+if [ ! -f "$web" ] || [ -n "$(find apps/mobile packages/client/src packages/protocol/src \
+    \( -name node_modules -o -name dist -o -name android -o -name ios \) -prune -o -type f -newer "$web" -print 2>/dev/null | head -n 1)" ]; then
+  echo "setup: building the web app (apps/mobile → apps/mobile/dist)"
+  (cd apps/mobile && CI=1 npx expo export --platform web --output-dir dist >/dev/null)
+fi

@@ -1,0 +1,17 @@
+// Component tests: jest-expo (iOS flavour) with @testing-library/react-native.
+// test/native holds Node test-runner suites (native builds), not jest's.
+const path = require('node:path');
+
+// Every import of React resolves to the one the app bundles. npm workspaces can hoist a second
+// React beside it (a peer of some dev tool); two copies break hooks ("Cannot read properties of
+// null (reading 'useState')").
+const react = path.dirname(require.resolve('react/package.json', { paths: [__dirname] }));
+
+module.exports = {
+  preset: 'jest-expo',
+  testMatch: ['<rootDir>/test/*.test.ts?(x)'],
+  moduleNameMapper: {
+    '^react$': react,
+    '^react/(.*)$': `${react}/$1`,
+  },
+};

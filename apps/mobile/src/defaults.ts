@@ -1,0 +1,28 @@
+/** Every timing and threshold of the app, in one place, each with why. */
+
+/** How often Categories refreshes its `waiting` counts: fresh enough to feel live, light on the server. */
+export const CATEGORIES_REFRESH_MS = 4_000;
+
+/** The protocol has no "stopped typing": the indicator shows this long after the peer's last `typing`. */
+export const TYPING_SHOWN_MS = 3_000;
+
+/** Send `typing` at most this often while the user types (it counts toward the socket's rate limit). */
+export const TYPING_SEND_EVERY_MS = 2_000;
+
+/**
+ * A call is "poor network" when this many stats samples in a row (2 s apart, the SDK's
+ * interval) lose more than POOR_PACKET_LOSS of packets or take longer than POOR_RTT_MS: one
+ * bad sample is a blip, not worth a banner.
+ */
+export const POOR_SAMPLES_IN_A_ROW = 2;
+export const POOR_PACKET_LOSS = 0.08;
+export const POOR_RTT_MS = 600;
+
+/** Rows of history shown: the people met recently, not a lifetime. */
+export const HISTORY_LIMIT = 100;
+
+/**
+ * A browser can't see why a WebSocket upgrade was refused (a 401 looks like any drop), so after
+ * this many failed reconnects the app asks GET /api/me whether the session still exists.
+ */
+export const SESSION_CHECK_AFTER_RETRIES = 2;

@@ -1,0 +1,190 @@
+import { StyleSheet, Text, useWindowDimensions, View } from 'react-native';
+import type { Call, Room, SmallTalkClient } from '@small-talk/client';
+import type { LocalStream } from '../../platform/types';
+import { useServices } from '../../services';
+import { Button } from '../../ui/Button';
+import { colors, space } from '../../ui/theme';
+import { ChatPanel } from '../chat/ChatPanel';
+import { callStatus, type CallStatus } from './callStatus';
+import { useCall } from './useCall';
+import { useLocalControls } from './useLocalControls';
+import type { RoomEnd } from './useMatch';
+import { useSocketState } from './useSocketState';
+
+export interface CallScreenProps {
+  client: SmallTalkClient;
+  room: Room;
+  call: Call | null;
+  roomEnd: RoomEnd | null;
+  localStream: LocalStream;
+  /** The room's category, as the user knows it (its name). */
+  categoryName: string | null;
+  onNext(): void;
+  onEnd(): void;
+}
+
+/** Side by side from this width on (tablets, desktop browsers); stacked below it (phones). */
+const WIDE_LAYOUT_MIN_WIDTH = 760;
+
+export function CallScreen({ client, room, call, roomEnd, localStream, categoryName, onNext, onEnd }: CallScreenProps) {
+  const { platform } = useServices();
+  const { VideoView } = platform;
+  const { state: callState, remoteStream, poorNetwork } = useCall(call);
+  const { state: socketState } = useSocketState(client);
+  const controls = useLocalControls(localStream);
+  const wide = useWindowDimensions().width >= WIDE_LAYOUT_MIN_WIDTH;
+
+  const status = callStatus({ roomEnd, socket: socketState, call: callState, poorNetwork });
+  const peerName = room.peer.displayName;
+
+  return (
+    <View style={[styles.root, wide && styles.rootWide]}>
+      <View style={styles.stage}>
+        <VideoView testID="remote-video" stream={remoteStream} objectFit={wide ? 'contain' : 'cover'} style={StyleSheet.absoluteFill} />
+        {!remoteStream && !roomEnd && <Text style={styles.placeholder}>Connecting to {peerName}…</Text>}
+
+        <View style={styles.topBar}>
+          <View style={styles.who}>
+            <Text testID="peer-name" style={styles.peerName} numberOfLines={1}>
+              {peerName}
+            </Text>
+            {categoryName && <Text style={styles.category}>{categoryName}</Text>}
+          </View>
+          <StatusPill status={status} />
+        </View>
+
+        <View style={styles.preview}>
+          <VideoView testID="local-video" stream={localStream} mirror muted onTop objectFit="cover" style={StyleSheet.absoluteFill} />
+          {!controls.cameraOn && <Text style={styles.previewOff}>Camera off</Text>}
+        </View>
+
+        {roomEnd && <RoomEndedBanner roomEnd={roomEnd} peerName={peerName} onNext={onNext} />}
+
+        <View style={styles.controls}>
+          <Button
+            testID="toggle-mic"
+            variant={controls.micOn ? 'secondary' : 'danger'}
+            title={controls.micOn ? 'Mute' : 'Unmute'}
+            accessibilityLabel={controls.micOn ? 'Mute microphone' : 'Unmute microphone'}
+            selected={!controls.micOn}
+            onPress={controls.toggleMic}
+            style={styles.control}
+          />
+          <Button
+            testID="toggle-camera"
+            variant={controls.cameraOn ? 'secondary' : 'danger'}
+            title={controls.cameraOn ? 'Camera off' : 'Camera on'}
+            accessibilityLabel={controls.cameraOn ? 'Turn camera off' : 'Turn camera on'}
+            selected={!controls.cameraOn}
+            onPress={controls.toggleCamera}
+            style={styles.control}
+          />
+          {controls.switchCamera && (
+            <Button testID="switch-camera" variant="secondary" title="Flip" accessibilityLabel="Switch camera" onPress={controls.switchCamera} style={styles.control} />
+          )}
+          {/* Once the room is over, Next moves into the banner: one Next button on screen at a time. */}
+          {!roomEnd && <Button testID="next-button" title="Next" accessibilityLabel="Next person" onPress={onNext} style={styles.control} />}
+          <Button testID="end-button" variant="danger" title="End" accessibilityLabel="End and go back" onPress={onEnd} style={styles.control} />
+        </View>
+      </View>
+
+      <ChatPanel key={room.roomId} client={client} roomId={room.roomId} peerName={peerName} ended={roomEnd !== null} style={wide ? styles.chatSide : styles.chatBelow} />
+    </View>
+  );
+}
+
+function StatusPill({ status }: { status: CallStatus }) {
+  return (
+    <View style={[styles.pill, { backgroundColor: statusColor[status] }]} accessibilityLiveRegion="polite">
+      <Text testID="call-status" style={styles.pillText}>
+        {status}
+      </Text>
+    </View>
+  );
+}
+
+function RoomEndedBanner({ roomEnd, peerName, onNext }: { roomEnd: RoomEnd; peerName: string; onNext(): void }) {
+  return (
+    <View testID="room-ended" style={styles.banner} accessibilityRole="alert">
+      <Text style={styles.bannerTitle}>{roomEnd === 'peer-left' ? `${peerName} left the call` : 'The call was interrupted'}</Text>
+      <Text style={styles.bannerText}>Meet someone new who shares your interests.</Text>
+      <Button testID="next-button" title="Next" accessibilityLabel="Next person" onPress={onNext} />
+    </View>
+  );
+}
+
+const statusColor: Record<CallStatus, string> = {
+  connecting: colors.surfaceRaised,
+  connected: '#1f7a52',
+  reconnecting: '#8a6414',
+  'poor network': '#8a6414',
+  'peer left': colors.surfaceRaised,
+  'could not connect': '#8c2630',
+};
+
+const styles = StyleSheet.create({
+  root: { flex: 1, backgroundColor: '#000' },
+  rootWide: { flexDirection: 'row' },
+  stage: { flex: 1, overflow: 'hidden' },
+  placeholder: { position: 'absolute', top: '45%', alignSelf: 'center', color: colors.textMuted, fontSize: 16 },
+  topBar: {
+    position: 'absolute',
+    top: 0,
+    left: 0,
+    right: 0,
+    flexDirection: 'row',
+    alignItems: 'center',
+    justifyContent: 'space-between',
+    padding: space.m,
+    gap: space.s,
+    backgroundColor: 'rgba(0,0,0,0.35)',
+  },
+  who: { flexDirection: 'row', alignItems: 'baseline', gap: space.s, flexShrink: 1 },
+  peerName: { color: '#fff', fontSize: 18, fontWeight: '700', flexShrink: 1 },
+  category: { color: '#ddd', fontSize: 14 },
+  pill: { paddingHorizontal: space.m, paddingVertical: space.xs, borderRadius: 12 },
+  pillText: { color: '#fff', fontSize: 13, fontWeight: '600' },
+  preview: {
+    position: 'absolute',
+    top: 64,
+    right: space.m,
+    width: 112,
+    height: 150,
+    borderRadius: 10,
+    overflow: 'hidden',
+    borderWidth: 1,
+    borderColor: 'rgba(255,255,255,0.3)',
+    backgroundColor: '#111',
+    alignItems: 'center',
+    justifyContent: 'center',
+  },
+  previewOff: { color: '#ddd', fontSize: 12 },
+  banner: {
+    position: 'absolute',
+    left: space.l,
+    right: space.l,
+    top: '38%',
+    padding: space.l,
+    gap: space.s,
+    borderRadius: 14,
+    backgroundColor: 'rgba(20,22,28,0.92)',
+    alignItems: 'center',
+  },
+  bannerTitle: { color: colors.text, fontSize: 20, fontWeight: '700', textAlign: 'center' },
+  bannerText: { color: colors.textMuted, textAlign: 'center' },
+  control: { paddingHorizontal: space.m },
+  controls: {
+    position: 'absolute',
+    bottom: 0,
+    left: 0,
+    right: 0,
+    flexDirection: 'row',
+    flexWrap: 'wrap',
+    justifyContent: 'center',
+    gap: space.s,
+    padding: space.m,
+    backgroundColor: 'rgba(0,0,0,0.35)',
+  },
+  chatSide: { width: 340 },
+  chatBelow: { height: '38%' },
+});

@@ -1,0 +1,54 @@
+import { useMemo } from 'react';
+import type { SmallTalkClient } from '@small-talk/client';
+import type { Category } from '@small-talk/protocol';
+import { CallScreen } from './CallScreen';
+import { SearchingScreen } from './SearchingScreen';
+import { useMatch } from './useMatch';
+import { useSocketState } from './useSocketState';
+
+export interface MatchFlowProps {
+  client: SmallTalkClient;
+  /** Where to queue, most wanted first; keep the array stable (a new one restarts the search). */
+  categories: readonly Category[];
+  /** Cancel or End: back to Categories (unmounting ends the search or the room). */
+  onEnd(): void;
+}
+
+/** Searching until a room exists, then the Call; Next goes back to Searching with the same camera. */
+export function MatchFlow({ client, categories, onEnd }: MatchFlowProps) {
+  const slugs = useMemo(() => categories.map((category) => category.slug), [categories]);
+  const match = useMatch(client, slugs);
+  const { state: socketState } = useSocketState(client);
+
+  if (match.room && match.media.status === 'ready') {
+    return (
+      <CallScreen
+        client={client}
+        room={match.room}
+        call={match.call}
+        roomEnd={match.roomEnd}
+        localStream={match.media.stream}
+        categoryName={nameOf(categories, match.room.category)}
+        onNext={match.next}
+        onEnd={onEnd}
+      />
+    );
+  }
+  return (
+    <SearchingScreen
+      media={match.media}
+      queuedAt={match.queuedAt}
+      categoryNames={categories.map((category) => category.name)}
+      offline={socketState !== 'open'}
+      searchStopped={match.searchStopped}
+      onCancel={onEnd}
+      onRetryMedia={match.retryMedia}
+      onRetrySearch={match.retrySearch}
+    />
+  );
+}
+
+function nameOf(categories: readonly Category[], slug: string | null): string | null {
+  if (slug === null) return null;
+  return categories.find((category) => category.slug === slug)?.name ?? slug;
+}

@@ -1,0 +1,126 @@
+import { ActivityIndicator, Pressable, ScrollView, StyleSheet, Text, View } from 'react-native';
+import { MAX_JOIN_CATEGORIES, type Category, type User } from '@small-talk/protocol';
+import { Button } from '../../ui/Button';
+import { colors, space } from '../../ui/theme';
+import { useCategories } from './useCategories';
+
+export interface CategoriesScreenProps {
+  user: User;
+  /** Picked slugs, in the order picked: the first is the most wanted. */
+  selected: readonly string[];
+  onSelectedChange(selected: string[]): void;
+  /** The picked categories, in the order picked. */
+  onStart(picked: Category[]): void;
+  onHistory(): void;
+  onSignOut(): void;
+  /** Offered to guests: an account keeps their history. */
+  onCreateAccount(): void;
+}
+
+export function CategoriesScreen({ user, selected, onSelectedChange, onStart, onHistory, onSignOut, onCreateAccount }: CategoriesScreenProps) {
+  const { categories, error, reload } = useCategories();
+
+  const start = () => {
+    const bySlug = new Map((categories ?? []).map((category) => [category.slug, category]));
+    const picked = selected.flatMap((slug) => bySlug.get(slug) ?? []);
+    if (picked.length > 0) onStart(picked);
+  };
+
+  const toggle = (slug: string) => {
+    if (selected.includes(slug)) onSelectedChange(selected.filter((s) => s !== slug));
+    else if (selected.length < MAX_JOIN_CATEGORIES) onSelectedChange([...selected, slug]);
+  };
+
+  return (
+    <View style={styles.root}>
+      <View style={styles.header}>
+        <Text style={styles.hello} numberOfLines={1}>
+          Hi, {user.displayName}
+        </Text>
+        <View style={styles.headerLinks}>
+          <Button testID="open-history" variant="link" title="History" onPress={onHistory} />
+          {user.kind === 'guest' && <Button testID="create-account" variant="link" title="Create account" onPress={onCreateAccount} />}
+          <Button testID="sign-out" variant="link" title="Sign out" onPress={onSignOut} />
+        </View>
+      </View>
+
+      <Text style={styles.title} accessibilityRole="header">
+        What do you want to talk about?
+      </Text>
+      <Text style={styles.hint}>Pick one or more. You meet someone waiting in any of them.</Text>
+
+      {error ? (
+        <View style={styles.errorRow}>
+          <Text testID="categories-error" style={styles.error}>
+            {error}
+          </Text>
+          <Button variant="link" title="Retry" onPress={reload} />
+        </View>
+      ) : null}
+
+      {categories === null ? (
+        error ? null : <ActivityIndicator style={styles.loading} color={colors.accent} />
+      ) : (
+        <ScrollView contentContainerStyle={styles.grid}>
+          {categories.map((category) => (
+            <CategoryTile key={category.slug} category={category} selected={selected.includes(category.slug)} onPress={() => toggle(category.slug)} />
+          ))}
+        </ScrollView>
+      )}
+
+      <Button
+        testID="start-matching"
+        title={selected.length === 0 ? 'Pick a category' : 'Start'}
+        onPress={start}
+        disabled={selected.length === 0 || categories === null}
+        style={styles.start}
+      />
+    </View>
+  );
+}
+
+function CategoryTile({ category, selected, onPress }: { category: Category; selected: boolean; onPress(): void }) {
+  return (
+    <Pressable
+      testID={`category-${category.slug}`}
+      accessibilityRole="checkbox"
+      accessibilityState={{ checked: selected }}
+      accessibilityLabel={`${category.name}, ${category.waiting} waiting`}
+      onPress={onPress}
+      style={[styles.tile, selected && styles.tileSelected]}
+    >
+      <Text style={styles.tileName}>{category.name}</Text>
+      <Text testID={`waiting-${category.slug}`} style={styles.tileWaiting}>
+        {category.waiting} waiting
+      </Text>
+    </Pressable>
+  );
+}
+
+const styles = StyleSheet.create({
+  root: { flex: 1, backgroundColor: colors.background, padding: space.l, gap: space.s },
+  header: { flexDirection: 'row', alignItems: 'center', justifyContent: 'space-between', flexWrap: 'wrap' },
+  hello: { color: colors.text, fontSize: 16, flexShrink: 1 },
+  headerLinks: { flexDirection: 'row' },
+  title: { color: colors.text, fontSize: 24, fontWeight: '700', marginTop: space.m },
+  hint: { color: colors.textMuted },
+  loading: { marginTop: space.xl },
+  errorRow: { flexDirection: 'row', alignItems: 'center', gap: space.s },
+  error: { color: colors.danger, flexShrink: 1 },
+  grid: { flexDirection: 'row', flexWrap: 'wrap', gap: space.s, paddingVertical: space.m, maxWidth: 640 },
+  // Two columns that share the width; the categories come in pairs (ten today).
+  tile: {
+    flexBasis: '40%',
+    flexGrow: 1,
+    padding: space.m,
+    borderRadius: 12,
+    borderWidth: 2,
+    borderColor: colors.border,
+    backgroundColor: colors.surface,
+    gap: space.xs,
+  },
+  tileSelected: { borderColor: colors.accent, backgroundColor: colors.surfaceRaised },
+  tileName: { color: colors.text, fontSize: 17, fontWeight: '600' },
+  tileWaiting: { color: colors.textMuted, fontSize: 13 },
+  start: { marginTop: 'auto' },
+});

@@ -1,0 +1,99 @@
+import { useRef, useState } from 'react';
+import { ScrollView, StyleSheet, Text, TextInput, View, type StyleProp, type ViewStyle } from 'react-native';
+import { MAX_CHAT_CHARS } from '@small-talk/protocol';
+import type { SmallTalkClient } from '@small-talk/client';
+import { Button } from '../../ui/Button';
+import { colors, space } from '../../ui/theme';
+import { useChat } from './useChat';
+
+export interface ChatPanelProps {
+  client: SmallTalkClient;
+  roomId: string;
+  peerName: string;
+  /** The room is over: the lines stay readable, nothing more can be sent. */
+  ended: boolean;
+  style?: StyleProp<ViewStyle>;
+}
+
+/** Text beside the video. Mount one per room (key it by roomId): its lines belong to that room. */
+export function ChatPanel({ client, roomId, peerName, ended, style }: ChatPanelProps) {
+  const { lines, peerTyping, send, typing } = useChat(client, roomId);
+  const [draft, setDraft] = useState('');
+  const scroll = useRef<ScrollView>(null);
+
+  const submit = () => {
+    if (ended) return;
+    if (send(draft)) setDraft('');
+  };
+
+  return (
+    <View style={[styles.panel, style]}>
+      <ScrollView ref={scroll} style={styles.lines} contentContainerStyle={styles.linesContent} onContentSizeChange={() => scroll.current?.scrollToEnd({ animated: true })}>
+        {lines.length === 0 && <Text style={styles.empty}>Say hi to {peerName}.</Text>}
+        {lines.map((line) => (
+          <View key={line.id} style={[styles.bubble, line.mine ? styles.mine : styles.theirs]}>
+            <Text testID="chat-message" style={styles.text} accessibilityLabel={`${line.mine ? 'You' : peerName}: ${line.text}`}>
+              {line.text}
+            </Text>
+          </View>
+        ))}
+      </ScrollView>
+      <View style={styles.typingRow} accessibilityLiveRegion="polite">
+        {peerTyping && !ended && (
+          <Text testID="peer-typing" style={styles.typing}>
+            {peerName} is typing…
+          </Text>
+        )}
+      </View>
+      <View style={styles.inputRow}>
+        <TextInput
+          testID="chat-input"
+          style={styles.input}
+          value={draft}
+          onChangeText={(text) => {
+            setDraft(text);
+            if (text !== '' && !ended) typing();
+          }}
+          onSubmitEditing={submit}
+          // Enter sends and the field keeps focus, as in any chat. react-native-web reads only
+          // the older blurOnSubmit; native reads submitBehavior (which overrides it).
+          submitBehavior="submit"
+          blurOnSubmit={false}
+          returnKeyType="send"
+          placeholder={ended ? 'The call has ended' : 'Message'}
+          placeholderTextColor={colors.textMuted}
+          maxLength={MAX_CHAT_CHARS}
+          editable={!ended}
+          accessibilityLabel="Message"
+        />
+        <Button testID="chat-send" title="Send" onPress={submit} disabled={ended || draft.trim() === ''} />
+      </View>
+    </View>
+  );
+}
+
+const styles = StyleSheet.create({
+  panel: { backgroundColor: colors.surface, padding: space.s, gap: space.xs },
+  lines: { flex: 1 },
+  linesContent: { gap: space.xs, paddingVertical: space.xs },
+  empty: { color: colors.textMuted, textAlign: 'center', marginTop: space.m },
+  bubble: { maxWidth: '85%', paddingHorizontal: space.m, paddingVertical: space.s, borderRadius: 14 },
+  mine: { alignSelf: 'flex-end', backgroundColor: colors.accent },
+  theirs: { alignSelf: 'flex-start', backgroundColor: colors.surfaceRaised },
+  text: { color: colors.text, fontSize: 15 },
+  // Keeps its height when empty, so the input doesn't jump as the indicator comes and goes.
+  typingRow: { minHeight: 18 },
+  typing: { color: colors.textMuted, fontSize: 13, fontStyle: 'italic' },
+  inputRow: { flexDirection: 'row', gap: space.s, alignItems: 'center' },
+  input: {
+    flex: 1,
+    backgroundColor: colors.background,
+    color: colors.text,
+    borderRadius: 20,
+    borderWidth: 1,
+    borderColor: colors.border,
+    paddingHorizontal: space.m,
+    paddingVertical: space.s,
+    fontSize: 15,
+  },
+});

@@ -1,0 +1,92 @@
+import { ActivityIndicator, FlatList, StyleSheet, Text, View } from 'react-native';
+import type { Connection } from '@small-talk/protocol';
+import { Button } from '../../ui/Button';
+import { colors, space } from '../../ui/theme';
+import { useHistory } from './useHistory';
+
+export function HistoryScreen({ onBack }: { onBack(): void }) {
+  const { history, reload } = useHistory();
+  return (
+    <View testID="history" style={styles.root}>
+      <View style={styles.header}>
+        <Button testID="history-back" variant="link" title="‹ Back" onPress={onBack} />
+        <Text style={styles.title} accessibilityRole="header">
+          People you met
+        </Text>
+      </View>
+      {history.status === 'loading' && <ActivityIndicator color={colors.accent} style={styles.loading} />}
+      {history.status === 'failed' && (
+        <View style={styles.center}>
+          <Text testID="history-error" style={styles.error}>
+            {history.error}
+          </Text>
+          <Button title="Retry" onPress={reload} />
+        </View>
+      )}
+      {history.status === 'ready' && (
+        <FlatList
+          data={history.connections}
+          keyExtractor={(connection) => connection.id}
+          contentContainerStyle={styles.list}
+          ListEmptyComponent={<Text style={styles.empty}>No one yet. Pick a category and say hi!</Text>}
+          renderItem={({ item }) => <HistoryRow connection={item} categoryName={item.category ? (history.categoryNames.get(item.category) ?? item.category) : null} />}
+        />
+      )}
+    </View>
+  );
+}
+
+function HistoryRow({ connection, categoryName }: { connection: Connection; categoryName: string | null }) {
+  return (
+    <View testID="history-item" style={styles.row}>
+      <View style={styles.rowMain}>
+        <Text style={styles.peer}>{connection.peer.displayName}</Text>
+        {categoryName && <Text style={styles.category}>{categoryName}</Text>}
+      </View>
+      <Text style={styles.when}>
+        {formatWhen(connection.startedAt)}
+        {' · '}
+        {connection.endedAt ? formatDuration(connection.startedAt, connection.endedAt) : 'now'}
+      </Text>
+    </View>
+  );
+}
+
+/** "Today, 18:02", "Yesterday, 09:15", else the date: how people place a conversation. */
+export function formatWhen(iso: string, now: Date = new Date()): string {
+  const at = new Date(iso);
+  const time = at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  const days = Math.round((startOfDay(now) - startOfDay(at)) / 86_400_000);
+  if (days === 0) return `Today, ${time}`;
+  if (days === 1) return `Yesterday, ${time}`;
+  return `${at.toLocaleDateString([], { day: 'numeric', month: 'short', year: at.getFullYear() === now.getFullYear() ? undefined : 'numeric' })}, ${time}`;
+}
+
+/** "45 s", "12 min", "1 h 05 min". */
+export function formatDuration(startIso: string, endIso: string): string {
+  const seconds = Math.max(0, Math.round((Date.parse(endIso) - Date.parse(startIso)) / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+function startOfDay(date: Date): number {
+  return new Date(date.getFullYear(), date.getMonth(), date.getDate()).getTime();
+}
+
+const styles = StyleSheet.create({
+  root: { flex: 1, backgroundColor: colors.background, padding: space.l },
+  header: { flexDirection: 'row', alignItems: 'center', gap: space.s },
+  title: { color: colors.text, fontSize: 22, fontWeight: '700' },
+  loading: { marginTop: space.xl },
+  center: { alignItems: 'center', gap: space.m, marginTop: space.xl },
+  error: { color: colors.danger, textAlign: 'center' },
+  list: { paddingVertical: space.m, gap: space.s },
+  empty: { color: colors.textMuted, textAlign: 'center', marginTop: space.xl },
+  row: { backgroundColor: colors.surface, borderRadius: 12, padding: space.m, gap: space.xs },
+  rowMain: { flexDirection: 'row', justifyContent: 'space-between', alignItems: 'baseline' },
+  peer: { color: colors.text, fontSize: 17, fontWeight: '600' },
+  category: { color: colors.accent, fontSize: 14 },
+  when: { color: colors.textMuted, fontSize: 13 },
+});

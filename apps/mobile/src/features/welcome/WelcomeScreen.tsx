@@ -1,0 +1,157 @@
+import { useState } from 'react';
+import { KeyboardAvoidingView, Platform, ScrollView, StyleSheet, Text, TextInput, View } from 'react-native';
+import { describeApiError } from '../../api';
+import { Button } from '../../ui/Button';
+import { colors, space } from '../../ui/theme';
+
+export type WelcomeMode = 'guest' | 'sign-in' | 'register';
+
+export interface WelcomeScreenProps {
+  onGuest(displayName: string): Promise<void>;
+  onSignIn(form: { email: string; password: string }): Promise<void>;
+  onRegister(form: { email: string; password: string; displayName: string }): Promise<void>;
+  mode?: WelcomeMode;
+  /** Why the user is here again (the session ended), shown above the form. */
+  notice?: string;
+  /** Set when a signed-in guest came to create an account: the form upgrades it and can be left. */
+  upgrade?: { displayName: string; onBack(): void };
+}
+
+/** Same limits as the server (protocol: displayName 1–32 after trimming, password 8–128). */
+const MAX_NAME = 32;
+const MIN_PASSWORD = 8;
+
+export function WelcomeScreen({ onGuest, onSignIn, onRegister, mode: initialMode = 'guest', notice, upgrade }: WelcomeScreenProps) {
+  const [mode, setMode] = useState<WelcomeMode>(upgrade ? 'register' : initialMode);
+  const [displayName, setDisplayName] = useState(upgrade?.displayName ?? '');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const name = displayName.trim();
+  const canSubmit =
+    mode === 'guest' ? name.length > 0 : mode === 'sign-in' ? email.trim() !== '' && password !== '' : name.length > 0 && email.trim() !== '' && password.length >= MIN_PASSWORD;
+
+  const submit = async () => {
+    if (!canSubmit || busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      if (mode === 'guest') await onGuest(name);
+      else if (mode === 'sign-in') await onSignIn({ email: email.trim(), password });
+      else await onRegister({ email: email.trim(), password, displayName: name });
+    } catch (failure) {
+      setError(describeApiError(failure));
+      setBusy(false);
+    }
+    // On success this screen goes away; no state to reset.
+  };
+
+  const switchTo = (next: WelcomeMode) => {
+    setMode(next);
+    setError(null);
+  };
+
+  return (
+    <KeyboardAvoidingView style={styles.root} behavior={Platform.OS === 'ios' ? 'padding' : undefined}>
+      <ScrollView contentContainerStyle={styles.content} keyboardShouldPersistTaps="handled">
+        <Text style={styles.title} accessibilityRole="header">
+          {upgrade ? 'Create your account' : 'Small Talk'}
+        </Text>
+        <Text style={styles.subtitle}>
+          {upgrade ? 'Keep the people you met, and sign in on any device.' : 'Meet someone who likes what you like, face to face.'}
+        </Text>
+        {notice ? <Text style={styles.notice}>{notice}</Text> : null}
+
+        {mode !== 'sign-in' && (
+          <TextInput
+            testID="display-name-input"
+            style={styles.input}
+            placeholder="Your name"
+            placeholderTextColor={colors.textMuted}
+            value={displayName}
+            onChangeText={setDisplayName}
+            maxLength={MAX_NAME}
+            autoCapitalize="words"
+            autoComplete="nickname"
+            returnKeyType={mode === 'guest' ? 'go' : 'next'}
+            onSubmitEditing={mode === 'guest' ? submit : undefined}
+            accessibilityLabel="Your name"
+          />
+        )}
+        {mode !== 'guest' && (
+          <>
+            <TextInput
+              testID="email-input"
+              style={styles.input}
+              placeholder="Email"
+              placeholderTextColor={colors.textMuted}
+              value={email}
+              onChangeText={setEmail}
+              autoCapitalize="none"
+              autoComplete="email"
+              keyboardType="email-address"
+              accessibilityLabel="Email"
+            />
+            <TextInput
+              testID="password-input"
+              style={styles.input}
+              placeholder={mode === 'register' ? `Password (at least ${MIN_PASSWORD} characters)` : 'Password'}
+              placeholderTextColor={colors.textMuted}
+              value={password}
+              onChangeText={setPassword}
+              secureTextEntry
+              autoComplete={mode === 'register' ? 'new-password' : 'current-password'}
+              returnKeyType="go"
+              onSubmitEditing={submit}
+              accessibilityLabel="Password"
+            />
+          </>
+        )}
+
+        {error ? (
+          <Text testID="welcome-error" style={styles.error} accessibilityRole="alert">
+            {error}
+          </Text>
+        ) : null}
+
+        {mode === 'guest' && <Button testID="continue-as-guest" title="Continue as guest" onPress={submit} disabled={!canSubmit} busy={busy} />}
+        {mode === 'sign-in' && <Button testID="sign-in-submit" title="Sign in" onPress={submit} disabled={!canSubmit} busy={busy} />}
+        {mode === 'register' && <Button testID="register-submit" title="Create account" onPress={submit} disabled={!canSubmit} busy={busy} />}
+
+        <View style={styles.links}>
+          {upgrade ? (
+            <Button testID="welcome-back" variant="link" title="Not now" onPress={upgrade.onBack} />
+          ) : (
+            <>
+              {mode !== 'guest' && <Button testID="show-guest" variant="link" title="Continue as guest" onPress={() => switchTo('guest')} />}
+              {mode !== 'sign-in' && <Button testID="show-sign-in" variant="link" title="Sign in" onPress={() => switchTo('sign-in')} />}
+              {mode !== 'register' && <Button testID="show-register" variant="link" title="Create account" onPress={() => switchTo('register')} />}
+            </>
+          )}
+        </View>
+      </ScrollView>
+    </KeyboardAvoidingView>
+  );
+}
+
+const styles = StyleSheet.create({
+  root: { flex: 1, backgroundColor: colors.background },
+  content: { flexGrow: 1, justifyContent: 'center', padding: space.xl, gap: space.m, maxWidth: 420, width: '100%', alignSelf: 'center' },
+  title: { color: colors.text, fontSize: 34, fontWeight: '700', textAlign: 'center' },
+  subtitle: { color: colors.textMuted, fontSize: 16, textAlign: 'center', marginBottom: space.m },
+  notice: { color: colors.warning, textAlign: 'center' },
+  input: {
+    backgroundColor: colors.surface,
+    color: colors.text,
+    borderColor: colors.border,
+    borderWidth: 1,
+    borderRadius: 10,
+    paddingHorizontal: space.m,
+    paddingVertical: space.m,
+    fontSize: 16,
+  },
+  error: { color: colors.danger },
+  links: { flexDirection: 'row', justifyContent: 'center', flexWrap: 'wrap', marginTop: space.s },
+});

@@ -1,0 +1,60 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { User } from '@small-talk/protocol';
+import type { SignedIn } from '../../api';
+import { useServices } from '../../services';
+
+export type SessionState =
+  | { status: 'loading' }
+  /** `notice` says why, when the session ended on its own (logged out elsewhere, expired). */
+  | { status: 'signed-out'; notice?: string }
+  /** `token` only on native; the web's session is its HttpOnly cookie. */
+  | { status: 'signed-in'; user: User; token: string | undefined };
+
+export interface Session {
+  state: SessionState;
+  guest(displayName: string): Promise<void>;
+  register(form: { email: string; password: string; displayName: string }): Promise<void>;
+  login(form: { email: string; password: string }): Promise<void>;
+  logout(): Promise<void>;
+  /** The server ended the session (socket closed 4001, or 401): back to Welcome with a word why. */
+  expire(notice: string): void;
+}
+
+/** Who is signed in. Sign-in failures reject with an ApiError for the form to show. */
+export function useSession(): Session {
+  const { api } = useServices();
+  const [state, setState] = useState<SessionState>({ status: 'loading' });
+
+  useEffect(() => {
+    let live = true;
+    // An earlier visit's cookie (web) may still be good: then Welcome is skipped.
+    api.me().then(
+      (user) => live && setState({ status: 'signed-in', user, token: api.token }),
+      () => live && setState({ status: 'signed-out' }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api]);
+
+  const signedIn = useCallback((result: SignedIn) => setState({ status: 'signed-in', user: result.user, token: api.token }), [api]);
+
+  return useMemo(
+    () => ({
+      state,
+      guest: async (displayName) => signedIn(await api.guest(displayName)),
+      register: async (form) => signedIn(await api.register(form)),
+      login: async (form) => signedIn(await api.login(form)),
+      logout: async () => {
+        // Signed out here even if the server can't be told: the user asked to leave.
+        await api.logout().catch(() => {});
+        setState({ status: 'signed-out' });
+      },
+      expire: (notice) => {
+        api.token = undefined;
+        setState({ status: 'signed-out', notice });
+      },
+    }),
+    [api, state, signedIn],
+  );
+}

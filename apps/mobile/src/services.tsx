@@ -1,0 +1,26 @@
+/**
+ * What the screens get from outside: the HTTP API, the platform's WebRTC, and a way to make
+ * the SDK client. The app passes the real ones (app/Root.tsx); tests pass fakes, so no screen
+ * reaches for a global, a socket or a camera by itself.
+ */
+import { createContext, useContext } from 'react';
+import type { IceServer, SmallTalkClient } from '@small-talk/client';
+import type { Api } from './api';
+import type { WebRtcPlatform } from './platform/types';
+
+export interface Services {
+  api: Api;
+  platform: WebRtcPlatform;
+  /** A client for one signed-in session; `token` is undefined on the web, where the cookie authenticates. */
+  createClient(token: string | undefined): SmallTalkClient;
+  /** STUN/TURN servers for calls; empty means host candidates only (same network, or loopback). */
+  iceServers: IceServer[];
+}
+
+export const ServicesContext = createContext<Services | null>(null);
+
+export function useServices(): Services {
+  const services = useContext(ServicesContext);
+  if (!services) throw new Error('useServices() outside <ServicesContext.Provider>');
+  return services;
+}

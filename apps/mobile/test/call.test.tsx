@@ -1,0 +1,183 @@
+import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
+import { fireEvent, screen } from '@testing-library/react-native';
+import type { SmallTalkClient } from '@small-talk/client';
+import { callStatus, type CallStatus, type CallStatusInputs } from '../src/features/call/callStatus';
+import { MatchFlow } from '../src/features/call/MatchFlow';
+import { categories, FakePeerConnection, fakeServices, renderWith, settle, type TestServices } from './fakes';
+
+const music = categories[0]!;
+
+let services: TestServices;
+let client: SmallTalkClient;
+
+/** Searching in Music, then matched with Bo: the Call screen. */
+async function renderCall(options: { initiator?: boolean } = {}) {
+  const onEnd = jest.fn();
+  const utils = await renderWith(services, <MatchFlow client={client} categories={[music]} onEnd={onEnd} />);
+  await settle();
+  await services.server.match({ initiator: options.initiator ?? true });
+  return { ...utils, onEnd, pc: FakePeerConnection.latest };
+}
+
+beforeEach(async () => {
+  FakePeerConnection.instances = [];
+  services = fakeServices();
+  client = services.createClient(undefined);
+  client.connect();
+  await services.server.welcome();
+});
+
+afterEach(() => client.close());
+
+describe('Call', () => {
+  test("shows the peer's name, the peer's video large and the own preview muted and mirrored", async () => {
+    const { pc } = await renderCall();
+    const local = services.platform.streams[0]!;
+
+    expect(screen.getByTestId('peer-name')).toHaveTextContent('Bo');
+    expect(screen.getByText('Music')).toBeOnTheScreen();
+    expect(screen.getByTestId('local-video')).toHaveAccessibleName(`video ${local.id} mirrored muted`);
+    expect(screen.getByTestId('remote-video')).toHaveAccessibleName('video none');
+    expect(screen.getByText('Connecting to Bo…')).toBeOnTheScreen();
+    // The initiator's tracks go into the call at once (its offer follows).
+    expect(pc.addedTracks).toEqual(local.getTracks());
+
+    const remote = await pc.receiveStream();
+    expect(screen.getByTestId('remote-video')).toHaveAccessibleName(`video ${remote.id}`);
+    expect(screen.queryByText('Connecting to Bo…')).not.toBeOnTheScreen();
+  });
+
+  test('call-status follows the call: connecting, connected, reconnecting (ICE), connected', async () => {
+    const { pc } = await renderCall();
+    expect(screen.getByTestId('call-status')).toHaveTextContent('connecting');
+    await pc.setConnectionState('connecting');
+    expect(screen.getByTestId('call-status')).toHaveTextContent('connecting');
+    await pc.setConnectionState('connected');
+    expect(screen.getByTestId('call-status')).toHaveTextContent('connected');
+    await pc.setConnectionState('disconnected');
+    expect(screen.getByTestId('call-status')).toHaveTextContent('reconnecting');
+    await pc.setConnectionState('connected');
+    expect(screen.getByTestId('call-status')).toHaveTextContent('connected');
+  });
+
+  test('the signaling socket dropping shows reconnecting; the resumed room keeps the same call', async () => {
+    const { pc } = await renderCall();
+    await pc.setConnectionState('connected');
+
+    await services.server.socket.drop(1012); // server restarting
+    expect(screen.getByTestId('call-status')).toHaveTextContent('reconnecting');
+
+    await services.server.welcomeBack();
+    await services.server.match({ resumed: true });
+    expect(screen.getByTestId('call-status')).toHaveTextContent('connected');
+    expect(FakePeerConnection.instances).toHaveLength(1);
+    expect(pc.closed).toBe(false);
+  });
+
+  test('mute and camera off disable the tracks, and say so', async () => {
+    await renderCall();
+    const local = services.platform.streams[0]!;
+    const [audio, video] = [local.getAudioTracks()[0]!, local.getVideoTracks()[0]!];
+
+    await fireEvent.press(screen.getByTestId('toggle-mic'));
+    expect(audio.enabled).toBe(false);
+    expect(screen.getByTestId('toggle-mic')).toHaveTextContent('Unmute');
+    expect(screen.getByTestId('toggle-mic')).toBeSelected();
+    await fireEvent.press(screen.getByTestId('toggle-mic'));
+    expect(audio.enabled).toBe(true);
+    expect(screen.getByTestId('toggle-mic')).toHaveTextContent('Mute');
+
+    await fireEvent.press(screen.getByTestId('toggle-camera'));
+    expect(video.enabled).toBe(false);
+    expect(screen.getByText('Camera off', { exact: true, includeHiddenElements: true })).toBeOnTheScreen();
+    expect(screen.getByTestId('toggle-camera')).toHaveTextContent('Camera on');
+  });
+
+  test('switch camera is not offered where there is none to switch to (the web)', async () => {
+    await renderCall();
+    expect(screen.queryByTestId('switch-camera')).not.toBeOnTheScreen();
+  });
+
+  test('switch camera flips the camera where the platform can (native)', async () => {
+    services.platform.canSwitchCamera = true;
+    await renderCall();
+    await fireEvent.press(screen.getByTestId('switch-camera'));
+    expect(services.platform.switched).toBe(1);
+  });
+
+  test('the peer leaving: says so, offers Next, and Next searches again with the same camera', async () => {
+    const { pc } = await renderCall();
+    await services.server.socket.receive({ type: 'peer_left', roomId: 'room-1', reason: 'left' });
+
+    expect(screen.getByTestId('call-status')).toHaveTextContent('peer left');
+    expect(screen.getByText('Bo left the call')).toBeOnTheScreen();
+    expect(screen.getAllByTestId('next-button')).toHaveLength(1);
+    expect(pc.closed).toBe(true);
+
+    await fireEvent.press(screen.getByTestId('next-button'));
+    expect(screen.getByTestId('searching')).toBeOnTheScreen();
+    expect(services.server.socket.sentOfType('join')).toHaveLength(2);
+
+    await services.server.match({ roomId: 'room-2', peer: { id: 'user-cy', displayName: 'Cy' } });
+    expect(screen.getByTestId('peer-name')).toHaveTextContent('Cy');
+    expect(FakePeerConnection.instances).toHaveLength(2);
+    expect(services.platform.streams).toHaveLength(1); // getUserMedia once per search
+  });
+
+  test('Next in a call leaves the room and queues again at once', async () => {
+    const { pc } = await renderCall();
+    await fireEvent.press(screen.getByTestId('next-button'));
+
+    const sent = services.server.socket.sent.map((frame) => frame.type);
+    expect(sent.slice(-2)).toEqual(['leave', 'join']);
+    expect(pc.closed).toBe(true);
+    expect(screen.getByTestId('searching')).toBeOnTheScreen();
+    expect(services.platform.streams[0]!.stopped).toBe(false);
+  });
+
+  test('End goes back; leaving the screen leaves the room and stops the camera', async () => {
+    const { onEnd, pc, unmount } = await renderCall();
+    await fireEvent.press(screen.getByTestId('end-button'));
+    expect(onEnd).toHaveBeenCalledTimes(1);
+
+    await unmount();
+    expect(services.server.socket.sentOfType('leave')).toEqual([{ type: 'leave', roomId: 'room-1' }]);
+    expect(pc.closed).toBe(true);
+    expect(services.platform.streams[0]!.stopped).toBe(true);
+  });
+
+  test('a room lost while away (grace over) is reported, with Next offered', async () => {
+    await renderCall();
+    await services.server.socket.drop();
+    await services.server.welcomeBack(); // and no `matched`: the server no longer has the room
+    await services.server.socket.receive({ type: 'queued', categories: ['music'] }); // any other frame ends the wait
+    expect(screen.getByTestId('call-status')).toHaveTextContent('could not connect');
+    expect(screen.getByText('The call was interrupted')).toBeOnTheScreen();
+    expect(screen.getByTestId('next-button')).toBeOnTheScreen();
+  });
+
+  test('the polite side adds its tracks only when the offer comes', async () => {
+    const { pc } = await renderCall({ initiator: false });
+    expect(pc.addedTracks).toHaveLength(0);
+    await settle();
+  });
+});
+
+describe('callStatus', () => {
+  const base: CallStatusInputs = { roomEnd: null, socket: 'open', call: 'connected', poorNetwork: false };
+  const cases: Array<[Partial<CallStatusInputs>, CallStatus]> = [
+    [{}, 'connected'],
+    [{ call: 'new' }, 'connecting'],
+    [{ call: 'connecting' }, 'connecting'],
+    [{ call: 'reconnecting' }, 'reconnecting'],
+    [{ socket: 'reconnecting' }, 'reconnecting'],
+    [{ socket: 'reconnecting', call: 'new' }, 'reconnecting'],
+    [{ poorNetwork: true }, 'poor network'],
+    [{ call: 'failed' }, 'could not connect'],
+    [{ roomEnd: 'peer-left', socket: 'reconnecting' }, 'peer left'],
+    [{ roomEnd: 'lost' }, 'could not connect'],
+  ];
+  test.each(cases)('%o → %s', (change, expected) => {
+    expect(callStatus({ ...base, ...change })).toBe(expected);
+  });
+});
