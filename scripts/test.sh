@@ -1,9 +1,26 @@
 #!/bin/sh
-# `npm test`: every suite. Sets up like `npm start`, type-checks the tests, then runs them all
-# with Node's test runner, whose summary closes the output.
+# `npm test`: every suite. Sets up like `npm start` (plus the Debian packages the suites drive),
+# type-checks, runs the app's component tests (jest), then every Node suite in one run of Node's
+# test runner, whose summary closes the output.
 set -e
 cd "$(dirname "$0")/.."
 sh scripts/setup.sh
+sh scripts/system-deps.sh
+
 npx tsc -p server/test --noEmit
 npx tsc -p packages/client/test --noEmit
-exec node --import tsx --test --test-timeout=120000 packages/client/test/*.test.ts server/test/*.test.ts
+npx tsc -p apps/mobile --noEmit
+npx tsc -p apps/mobile/test/native --noEmit
+(cd apps/mobile && npx jest --ci --silent)
+
+suites="packages/client/test/*.test.ts server/test/*.test.ts server/test/e2e/*.test.ts apps/mobile/test/native/*.test.mts"
+run="node --import tsx --test --test-timeout=300000 $suites"
+# Browser calls gather ICE candidates on every interface: inside a network namespace that has
+# only loopback, no packet can be addressed to anything else (../shared/webrtc-e2e.md).
+if unshare -n true 2>/dev/null; then
+  exec unshare -n sh -c "ip link set lo up && exec $run"
+elif unshare -rn true 2>/dev/null; then
+  exec unshare -rn sh -c "ip link set lo up && exec $run"
+fi
+echo "test: cannot make a loopback-only network namespace here; browser suites run on the host network" >&2
+exec $run

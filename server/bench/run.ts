@@ -1,19 +1,20 @@
 /**
  * `npm run bench`: the server against a bare relay (the floor), driven by the same load, one at
- * a time. Prints each figure, its ratio to the floor and issue 3's targets, and writes it all
- * to .tmp/bench-latest.json.
+ * a time; then real calls in headless Chromium (call.ts). Prints each figure, its ratio to the
+ * floor and issues 3's and 4's targets, and writes it all to .tmp/bench-latest.json.
  *
- *   npm run bench -- [--users 2000] [--steady-s 20] [--step-s 3] [--only server|floor]
- *                    [--node-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"]
+ *   npm run bench -- [--users 2000] [--steady-s 20] [--step-s 3] [--only server|floor|call]
+ *                    [--calls 10] [--node-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"]
  *
  * The flags shorten a run while working on the bench, or profile the relays; the defaults are
- * the issue's load.
+ * the issues' load. `--only call` runs the browser calls alone; `--only floor` leaves them out.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { benchCalls, CALL_TARGETS, median, type CallFigures } from './call.js';
 import { CATEGORIES, FRAME_BYTES, Load, RampPlan, SOURCE_ADDRESSES, Tally, type MatchResult, type RampResult, type RelayStep } from './load.js';
 import { startFloor, startServer, type Memory, type Target } from './proc.js';
 
@@ -25,6 +26,7 @@ const { values: flags } = parseArgs({
     'steady-s': { type: 'string', default: '20' },
     'step-s': { type: 'string', default: '3' },
     only: { type: 'string' },
+    calls: { type: 'string', default: '10' },
     'node-flags': { type: 'string', default: '' },
   },
 });
@@ -34,6 +36,12 @@ const USERS = Number(flags.users);
 if (!Number.isInteger(USERS) || USERS <= 0 || USERS % (2 * CATEGORIES.length) !== 0) {
   throw new Error(`--users must be a positive multiple of ${2 * CATEGORIES.length}, got ${flags.users}`);
 }
+if (flags.only !== undefined && !['server', 'floor', 'call'].includes(flags.only)) {
+  throw new Error(`--only takes server, floor or call, got ${flags.only}`);
+}
+/** Browser calls in the last phase, one at a time (issue 4: the median of 10). */
+const CALLS = Number(flags.calls);
+if (!Number.isInteger(CALLS) || CALLS <= 0) throw new Error(`--calls must be a positive integer, got ${flags.calls}`);
 const STEADY_MS = Number(flags['steady-s']) * 1000;
 const STEP_MS = Number(flags['step-s']) * 1000;
 /** Frames per second each socket sends in (b). */
@@ -181,21 +189,32 @@ async function bench(targets: Target[]): Promise<Partial<Record<Name, Figures>>>
 
 async function main(): Promise<void> {
   const started = performance.now();
+  const machine = `${os.cpus().length} CPUs, Node ${process.versions.node}, load average ${os.loadavg()[0]!.toFixed(2)}`;
   say(
-    `Small Talk bench: ${USERS} users over ${CATEGORIES.length} categories from ${SOURCE_ADDRESSES.length} loopback addresses, ` +
-      `${FRAME_BYTES}-byte signals, ${os.cpus().length} CPUs, Node ${process.versions.node}, load average ${os.loadavg()[0]!.toFixed(2)}`,
+    flags.only === 'call'
+      ? `Small Talk bench: ${CALLS} browser calls, ${machine}`
+      : `Small Talk bench: ${USERS} users over ${CATEGORIES.length} categories from ${SOURCE_ADDRESSES.length} loopback addresses, ` +
+          `${FRAME_BYTES}-byte signals${flags.only === 'floor' ? '' : `, then ${CALLS} browser calls`}, ${machine}`,
   );
   const targets: Target[] = [];
-  let results: Partial<Record<Name, Figures>>;
-  try {
-    if (flags.only !== 'floor') targets.push(await startServer(root, NODE_FLAGS));
-    if (flags.only !== 'server') targets.push(await startFloor(root, NODE_FLAGS));
-    results = await bench(targets);
-  } finally {
-    await Promise.all(targets.map((t) => t.stop()));
+  let results: Partial<Record<Name, Figures>> = {};
+  if (flags.only !== 'call') {
+    try {
+      if (flags.only !== 'floor') targets.push(await startServer(root, NODE_FLAGS));
+      if (flags.only !== 'server') targets.push(await startFloor(root, NODE_FLAGS));
+      results = await bench(targets);
+    } finally {
+      await Promise.all(targets.map((t) => t.stop()));
+    }
+  }
+  // Last, with the relays gone: Chromium needs both cores for two peers' media.
+  let call: CallFigures | undefined;
+  if (flags.only !== 'floor') {
+    call = await benchCalls({ calls: CALLS, say });
+    if (call.skipped) say(`call   skipped: ${call.skipped}`);
   }
 
-  const rows = table(results.server, results.floor);
+  const rows = [...(flags.only === 'call' ? [] : table(results.server, results.floor)), ...callRows(call)];
   say('');
   say(render(rows));
   const busy = Math.max(...Object.values(results).map((f) => neighbours(f)));
@@ -225,8 +244,9 @@ async function main(): Promise<void> {
       stepMs: STEP_MS,
       p99LimitMs: P99_LIMIT_MS,
     },
-    targets: TARGETS,
+    targets: { ...TARGETS, call: CALL_TARGETS },
     results,
+    call,
     table: rows,
   };
   fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
@@ -280,6 +300,34 @@ function table(server: Figures | undefined, floor: Figures | undefined): Row[] {
   row('    heap per idle socket (KB)', (f) => f.idle.heapPerSocketKb, 1);
   row('    RSS with sockets open (MB)', (f) => f.idle.after.rssKb / 1024, 1);
   return rows;
+}
+
+/** Issue 4's rows: measured on the server alone, so the floor and ratio columns stay empty. */
+function callRows(call: CallFigures | undefined): Row[] {
+  if (!call) return [];
+  const ran = !call.skipped && call.firstFrameMs.length > 0;
+  const fmt = (v: number | undefined, digits: number) => (v === undefined || Number.isNaN(v) ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits }));
+  const row = (figure: string, server: string, target = '', ok?: boolean): Row => ({
+    figure,
+    server,
+    floor: '—',
+    ratio: '—',
+    target,
+    result: ok === undefined ? '' : ok ? 'PASS' : 'MISS',
+  });
+  const times = call.firstFrameMs;
+  return [
+    row(
+      `(e) Start → first remote frame, median of ${times.length || CALLS} (ms)`,
+      ran ? fmt(call.medianMs, 0) : '—',
+      `≤ ${CALL_TARGETS.firstFrameMs} ms`,
+      ran ? call.medianMs <= CALL_TARGETS.firstFrameMs : undefined,
+    ),
+    row('    fastest / slowest (ms)', ran ? `${fmt(Math.min(...times), 0)} / ${fmt(Math.max(...times), 0)}` : '—'),
+    row('    until both sides see video, median (ms)', ran ? fmt(median(call.bothMs), 0) : '—'),
+    row('(f) web JS gzipped (KB)', fmt(call.bundle ? call.bundle.gzipBytes / 1024 : undefined, 1)),
+    row('    web JS raw (KB)', fmt(call.bundle ? call.bundle.bytes / 1024 : undefined, 1)),
+  ];
 }
 
 function render(rows: Row[]): string {

@@ -2,8 +2,8 @@
  * The root component and its navigation: who is signed in picks Welcome or the signed-in
  * app, and a small route state switches its screens. Screens hold the logic; this only wires.
  */
-import { useCallback, useEffect, useState } from 'react';
-import { ActivityIndicator, BackHandler, Platform, StatusBar, StyleSheet, View } from 'react-native';
+import { useCallback, useState } from 'react';
+import { ActivityIndicator, StatusBar, StyleSheet, View } from 'react-native';
 import type { SmallTalkClient } from '@small-talk/client';
 import type { Category, User } from '@small-talk/protocol';
 import { CategoriesScreen } from '../features/categories/CategoriesScreen';
@@ -15,6 +15,7 @@ import { useSession, type Session } from '../features/welcome/useSession';
 import { WelcomeScreen } from '../features/welcome/WelcomeScreen';
 import { ServicesContext, type Services } from '../services';
 import { colors } from '../ui/theme';
+import { useBackButton } from './useBackButton';
 
 type Route =
   | { name: 'categories' }
@@ -55,14 +56,7 @@ function SignedIn({ user, client, session }: { user: User; client: SmallTalkClie
   const toCategories = useCallback(() => setRoute({ name: 'categories' }), []);
 
   // Android's back button goes back to Categories rather than closing the app mid-call.
-  useEffect(() => {
-    if (Platform.OS !== 'android' || route.name === 'categories') return;
-    const subscription = BackHandler.addEventListener('hardwareBackPress', () => {
-      toCategories();
-      return true;
-    });
-    return () => subscription.remove();
-  }, [route.name, toCategories]);
+  useBackButton(route.name !== 'categories', toCategories);
 
   const createAccount = async (form: { email: string; password: string; displayName: string }) => {
     await session.register(form);
