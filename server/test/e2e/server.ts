@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sparePort } from '../harness.js';
 
 /**
  * The real server as `npm start` runs it (server/dist/main.js in its own process), serving the
@@ -43,17 +43,6 @@ process.on('exit', () => {
 
 /** The app's web build, as scripts/setup.sh makes it. */
 export const WEB_DIR = path.join(root, 'apps/mobile/dist');
-
-/** A port nobody listens on now; the server keeps it across restarts. */
-async function sparePort(): Promise<number> {
-  const probe = net.createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as net.AddressInfo;
-  probe.close();
-  await once(probe, 'close');
-  return port;
-}
 
 export function webBuildExists(webDir = WEB_DIR): boolean {
   return fs.existsSync(path.join(webDir, 'index.html'));
