@@ -1,16 +1,19 @@
 /**
  * Issue 4's call figures: how long from pressing Start (the peer already searching) until the
  * first frame of the peer's video, in headless Chromium against the real server over loopback;
- * and how much the browser downloads of the web app's JavaScript (gzipped).
+ * and how much the browser downloads of the web app's JavaScript (gzipped). Issue 6's: the same
+ * through TURN, a real coturn relaying every call (ICE_TRANSPORT_POLICY=relay).
  *
  *   npm run bench -- --only call [--calls 10]
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { AppUser } from '../test/e2e/app.js';
-import { CHROMIUM_PATH, firstRemoteFrame, launchBrowser } from '../test/e2e/browser.js';
+import { CHROMIUM_PATH, callSample, firstRemoteFrame, launchBrowser } from '../test/e2e/browser.js';
 import { startServerProcess, webBuildExists, WEB_DIR } from '../test/e2e/server.js';
+import { startTurnServer, turnserverInstalled, type TurnServer } from '../test/e2e/turn.js';
 
 /** Issue 4's targets. */
 export const CALL_TARGETS = {
@@ -65,14 +68,24 @@ export function median(values: number[]): number {
  * music and clicks Start; the clock runs on B's page from the click's event time to the first
  * frame its remote <video> presents. Page loads and sign-in are outside the measure.
  */
-export async function benchCalls(options: { calls: number; say(line: string): void }): Promise<CallFigures> {
+export async function benchCalls(options: { calls: number; say(line: string): void; turn?: boolean }): Promise<CallFigures> {
   const { calls, say } = options;
+  const tag = options.turn ? 'turn  ' : 'call  ';
   const bundle = bundleSize();
   const figures: CallFigures = { firstFrameMs: [], via: [], medianMs: Number.NaN, bothMs: [], bundle };
   if (!fs.existsSync(CHROMIUM_PATH)) return { ...figures, skipped: `${CHROMIUM_PATH} is missing` };
   if (!webBuildExists()) return { ...figures, skipped: 'apps/mobile/dist is not built' };
+  if (options.turn && !turnserverInstalled()) return { ...figures, skipped: 'turnserver (coturn) is missing' };
 
-  const server = await startServerProcess();
+  // Through TURN: relay only, so every call's media goes through coturn and nothing else.
+  let turn: TurnServer | null = null;
+  let env: Record<string, string> = {};
+  if (options.turn) {
+    const secret = randomBytes(24).toString('hex');
+    turn = await startTurnServer({ secret });
+    env = { TURN_URLS: turn.url('udp'), TURN_SECRET: secret, ICE_TRANSPORT_POLICY: 'relay' };
+  }
+  const server = await startServerProcess({ env });
   const browser = await launchBrowser();
   try {
     for (let i = 1; i <= calls; i++) {
@@ -90,10 +103,15 @@ export async function benchCalls(options: { calls: number; say(line: string): vo
         const [originA, originB] = await Promise.all([a, b].map((u) => u.page.evaluate(() => (globalThis as unknown as { performance: { timeOrigin: number } }).performance.timeOrigin)));
         const ms = seenB.at - click;
         const both = Math.max(ms, originA! + seenA.at - (originB! + click));
+        if (options.turn) {
+          // A figure "through TURN" must be one: the selected pair is relay (outside the measure).
+          const { pair } = await callSample(b.page);
+          if (pair?.local.candidateType !== 'relay') throw new Error(`the call did not go through TURN: ${JSON.stringify(pair)}`);
+        }
         figures.firstFrameMs.push(ms);
         figures.via.push(seenB.via);
         figures.bothMs.push(both);
-        say(`call   ${String(i).padStart(2)}/${calls}: first remote frame ${ms.toFixed(0)} ms after Start (${seenB.via}), both sides ${both.toFixed(0)} ms`);
+        say(`${tag} ${String(i).padStart(2)}/${calls}: first remote frame ${ms.toFixed(0)} ms after Start (${seenB.via}), both sides ${both.toFixed(0)} ms`);
       } catch (error) {
         const reports = await Promise.all([a, b].map((u) => u.report()));
         (error as Error).message += `\n${reports.join('\n')}\n--- server:\n${server.tail().slice(-10).join('\n')}`;
@@ -106,6 +124,7 @@ export async function benchCalls(options: { calls: number; say(line: string): vo
   } finally {
     await browser.close();
     await server.stop();
+    await turn?.stop();
   }
   figures.medianMs = median(figures.firstFrameMs);
   return figures;

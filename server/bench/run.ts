@@ -207,14 +207,18 @@ async function main(): Promise<void> {
       await Promise.all(targets.map((t) => t.stop()));
     }
   }
-  // Last, with the relays gone: Chromium needs both cores for two peers' media.
+  // Last, with the relays gone: Chromium needs both cores for two peers' media. Direct calls,
+  // then the same through a real coturn (issue 6), one call at a time.
   let call: CallFigures | undefined;
+  let turnCall: CallFigures | undefined;
   if (flags.only !== 'floor') {
     call = await benchCalls({ calls: CALLS, say });
     if (call.skipped) say(`call   skipped: ${call.skipped}`);
+    turnCall = await benchCalls({ calls: CALLS, say, turn: true });
+    if (turnCall.skipped) say(`turn   skipped: ${turnCall.skipped}`);
   }
 
-  const rows = [...(flags.only === 'call' ? [] : table(results.server, results.floor)), ...callRows(call)];
+  const rows = [...(flags.only === 'call' ? [] : table(results.server, results.floor)), ...callRows(call, turnCall)];
   say('');
   say(render(rows));
   const busy = Math.max(...Object.values(results).map((f) => neighbours(f)));
@@ -247,6 +251,7 @@ async function main(): Promise<void> {
     targets: { ...TARGETS, call: CALL_TARGETS },
     results,
     call,
+    turnCall,
     table: rows,
   };
   fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
@@ -302,8 +307,8 @@ function table(server: Figures | undefined, floor: Figures | undefined): Row[] {
   return rows;
 }
 
-/** Issue 4's rows: measured on the server alone, so the floor and ratio columns stay empty. */
-function callRows(call: CallFigures | undefined): Row[] {
+/** Issues 4's and 6's rows: measured on the server alone, so the floor and ratio columns stay empty. */
+function callRows(call: CallFigures | undefined, turnCall: CallFigures | undefined): Row[] {
   if (!call) return [];
   const ran = !call.skipped && call.firstFrameMs.length > 0;
   const fmt = (v: number | undefined, digits: number) => (v === undefined || Number.isNaN(v) ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits }));
@@ -325,8 +330,25 @@ function callRows(call: CallFigures | undefined): Row[] {
     ),
     row('    fastest / slowest (ms)', ran ? `${fmt(Math.min(...times), 0)} / ${fmt(Math.max(...times), 0)}` : '—'),
     row('    until both sides see video, median (ms)', ran ? fmt(median(call.bothMs), 0) : '—'),
+    ...turnRows(turnCall, fmt, row),
     row('(f) web JS gzipped (KB)', fmt(call.bundle ? call.bundle.gzipBytes / 1024 : undefined, 1)),
     row('    web JS raw (KB)', fmt(call.bundle ? call.bundle.bytes / 1024 : undefined, 1)),
+  ];
+}
+
+/** The same call through TURN (coturn, relay only), beside the direct one. */
+function turnRows(
+  turnCall: CallFigures | undefined,
+  fmt: (v: number | undefined, digits: number) => string,
+  row: (figure: string, server: string) => Row,
+): Row[] {
+  if (!turnCall) return [];
+  const ran = !turnCall.skipped && turnCall.firstFrameMs.length > 0;
+  const times = turnCall.firstFrameMs;
+  return [
+    row(`    through TURN (relay only), median of ${times.length || CALLS} (ms)`, ran ? fmt(turnCall.medianMs, 0) : '—'),
+    row('    through TURN, fastest / slowest (ms)', ran ? `${fmt(Math.min(...times), 0)} / ${fmt(Math.max(...times), 0)}` : '—'),
+    row('    through TURN, until both sides see video (ms)', ran ? fmt(median(turnCall.bothMs), 0) : '—'),
   ];
 }
 

@@ -10,6 +10,7 @@ import type { Config } from './config.js';
 import { AppError, errorBody } from './errors.js';
 import { healthRoutes } from './health/routes.js';
 import { historyRoutes } from './history/routes.js';
+import { iceRoutes } from './ice/routes.js';
 import { History } from './history/service.js';
 import { Matchmaking } from './matchmaking/service.js';
 import { createMetrics } from './metrics/metrics.js';
@@ -30,9 +31,28 @@ export interface SmallTalk {
   close(): Promise<void>;
 }
 
-/** Secrets never reach the logs: credentials in headers, bodies with passwords, signal payloads (SDP carries IPs). */
+/**
+ * Secrets never reach the logs: credentials in headers, bodies with passwords, signal payloads
+ * (SDP carries IPs), TURN credentials and the secret that signs them.
+ */
 const redact: LoggerOptions['redact'] = {
-  paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'password', '*.password', 'token', '*.token', 'data', '*.data'],
+  paths: [
+    'req.headers.authorization',
+    'req.headers.cookie',
+    'res.headers["set-cookie"]',
+    'password',
+    '*.password',
+    'token',
+    '*.token',
+    'data',
+    '*.data',
+    'iceServers',
+    '*.iceServers',
+    'credential',
+    '*.credential',
+    'TURN_SECRET',
+    '*.TURN_SECRET',
+  ],
   censor: '[redacted]',
 };
 
@@ -109,6 +129,16 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
   });
   await app.register(categoryRoutes, { categories });
   await app.register(historyRoutes, { auth, history });
+  await app.register(iceRoutes, {
+    auth,
+    ice: {
+      stunUrls: config.STUN_URLS,
+      turnUrls: config.TURN_URLS,
+      turnSecret: config.TURN_SECRET,
+      ttlS: config.TURN_TTL_S,
+      policy: config.ICE_TRANSPORT_POLICY,
+    },
+  });
   await app.register(healthRoutes, {
     check: () => db.ping(),
     draining: () => draining,

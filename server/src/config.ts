@@ -7,7 +7,15 @@ import { z } from 'zod';
  */
 const int = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
 
-const ConfigSchema = z.object({
+/** A comma-separated list (blank entries dropped), each entry matching `pattern`. */
+const list = (pattern: RegExp, what: string) =>
+  z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((entry) => entry.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(pattern, what)));
+
+const Settings = z.object({
   /** TCP port to listen on; a second process in the same checkout just takes another. */
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** Interface to bind; '::' takes IPv6 and IPv4 alike, so phones on the LAN reach a dev machine. */
@@ -45,6 +53,31 @@ const ConfigSchema = z.object({
   SESSION_TTL_DAYS: z.coerce.number().positive().default(30),
   /** Time a socket may take to drain when the process is told to stop (SIGTERM). */
   SHUTDOWN_GRACE_MS: int(10000),
+  /** STUN servers (comma-separated) handed to clients by GET /api/ice; none keeps every packet on the LAN (and the tests on loopback). */
+  STUN_URLS: list(/^stuns?:[^/\s]/, 'stun: or stuns: then the host, as in stun:turn.example.com:3478'),
+  /** TURN servers (comma-separated), returned verbatim; about one call in five finds no direct path through NATs without one. */
+  TURN_URLS: list(/^turns?:[^/\s]/, 'turn: or turns: then the host, as in turn:turn.example.com:3478?transport=udp'),
+  /** The secret shared with coturn (static-auth-secret) that signs TURN credentials; never sent to clients nor logged. */
+  TURN_SECRET: z.string().min(16, 'at least 16 characters: whoever guesses it can relay through your TURN server').optional(),
+  /** Lifetime of TURN credentials: long enough for a call to start, short enough that a leaked one soon stops working. */
+  TURN_TTL_S: z.coerce.number().int().positive().default(3600),
+  /** `relay` makes clients use TURN only, hiding users' addresses from each other (needs TURN_URLS). */
+  ICE_TRANSPORT_POLICY: z.enum(['all', 'relay']).default('all'),
+});
+
+/** Settings that only make sense together; refused at start-up rather than failing every call. */
+const ConfigSchema = Settings.superRefine((config, ctx) => {
+  // Browsers reject a TURN server without credentials when the call starts, and a secret with no server is a typo.
+  if (config.TURN_URLS.length > 0 && config.TURN_SECRET === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['TURN_SECRET'], message: 'required with TURN_URLS (the static-auth-secret of your coturn)' });
+  }
+  if (config.TURN_URLS.length === 0 && config.TURN_SECRET !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['TURN_URLS'], message: 'required with TURN_SECRET' });
+  }
+  // Relay-only without a relay: no call could ever connect.
+  if (config.ICE_TRANSPORT_POLICY === 'relay' && config.TURN_URLS.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['ICE_TRANSPORT_POLICY'], message: 'relay needs TURN_URLS' });
+  }
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {

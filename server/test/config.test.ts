@@ -25,8 +25,14 @@ const DEFAULTS = {
   MAX_SOCKETS_PER_ADDRESS: 500,
   SESSION_TTL_DAYS: 30,
   SHUTDOWN_GRACE_MS: 10000,
+  STUN_URLS: [],
+  TURN_URLS: [],
+  TURN_TTL_S: 3600,
+  ICE_TRANSPORT_POLICY: 'all',
 };
-const OPTIONAL = ['DATABASE_URL'];
+const OPTIONAL = ['DATABASE_URL', 'TURN_SECRET'];
+/** A TURN server and its secret: they only go together. */
+const TURN = { TURN_URLS: 'turn:turn.example:3478', TURN_SECRET: 'a-secret-of-sixteen-or-more' };
 
 function rejects(env: Record<string, string>, variable: string): void {
   assert.throws(
@@ -43,10 +49,11 @@ function rejects(env: Record<string, string>, variable: string): void {
 describe('loadConfig', () => {
   test('with nothing set, every default applies', () => {
     const config = loadConfig({});
-    const { dataDir, webDir, DATABASE_URL, ...rest } = config;
+    const { dataDir, webDir, DATABASE_URL, TURN_SECRET, ...rest } = config;
     assert.equal(webDir, path.resolve('./apps/mobile/dist'));
     assert.deepEqual(rest, DEFAULTS);
     assert.equal(DATABASE_URL, undefined, 'no DATABASE_URL: SQLite');
+    assert.equal(TURN_SECRET, undefined, 'no TURN server');
     assert.equal(dataDir, path.resolve('./data'), 'DATA_DIR resolves against the working directory');
   });
 
@@ -80,6 +87,11 @@ describe('loadConfig', () => {
       MAX_SOCKETS_PER_ADDRESS: '5',
       SESSION_TTL_DAYS: '0.5',
       SHUTDOWN_GRACE_MS: '0',
+      STUN_URLS: 'stun:stun.example:3478, stuns:stun.example:5349,',
+      TURN_URLS: 'turn:turn.example:3478?transport=udp,turn:turn.example:3478?transport=tcp,turns:turn.example:443?transport=tcp',
+      TURN_SECRET: 'correct-horse-battery-staple',
+      TURN_TTL_S: '600',
+      ICE_TRANSPORT_POLICY: 'relay',
     });
     assert.deepEqual(config, {
       PORT: 8080,
@@ -101,6 +113,12 @@ describe('loadConfig', () => {
       MAX_SOCKETS_PER_ADDRESS: 5,
       SESSION_TTL_DAYS: 0.5,
       SHUTDOWN_GRACE_MS: 0,
+      STUN_URLS: ['stun:stun.example:3478', 'stuns:stun.example:5349'],
+      // Verbatim, query strings included: clients get exactly what the operator wrote.
+      TURN_URLS: ['turn:turn.example:3478?transport=udp', 'turn:turn.example:3478?transport=tcp', 'turns:turn.example:443?transport=tcp'],
+      TURN_SECRET: 'correct-horse-battery-staple',
+      TURN_TTL_S: 600,
+      ICE_TRANSPORT_POLICY: 'relay',
     });
   });
 
@@ -144,8 +162,28 @@ describe('loadConfig', () => {
       ['MAX_SOCKETS_PER_ADDRESS', '2.5'],
       ['SESSION_TTL_DAYS', '0'],
       ['SHUTDOWN_GRACE_MS', 'never'],
+      ['STUN_URLS', 'stun.example:3478'],
+      ['STUN_URLS', 'turn:turn.example'],
+      ['TURN_TTL_S', '0'],
+      ['TURN_TTL_S', '1.5'],
+      ['ICE_TRANSPORT_POLICY', 'none'],
     ];
     for (const [variable, value] of invalid) rejects({ [variable]: value }, variable);
+    rejects({ ...TURN, TURN_URLS: 'turn://turn.example:3478' }, 'TURN_URLS');
+    rejects({ ...TURN, TURN_URLS: 'stun:turn.example:3478' }, 'TURN_URLS');
+    rejects({ ...TURN, TURN_SECRET: 'short' }, 'TURN_SECRET');
+  });
+
+  test('TURN settings that cannot work are refused at start-up, without echoing the secret', () => {
+    rejects({ TURN_URLS: TURN.TURN_URLS }, 'TURN_SECRET');
+    rejects({ TURN_SECRET: TURN.TURN_SECRET }, 'TURN_URLS');
+    rejects({ ICE_TRANSPORT_POLICY: 'relay' }, 'ICE_TRANSPORT_POLICY');
+    rejects({ ICE_TRANSPORT_POLICY: 'relay', STUN_URLS: 'stun:stun.example' }, 'ICE_TRANSPORT_POLICY');
+    assert.throws(
+      () => loadConfig({ ...TURN, TURN_SECRET: 'hunter2' }),
+      (error: Error) => /TURN_SECRET/.test(error.message) && !error.message.includes('hunter2'),
+    );
+    assert.equal(loadConfig({ ...TURN, ICE_TRANSPORT_POLICY: 'relay' }).ICE_TRANSPORT_POLICY, 'relay');
   });
 
   test('an empty variable (PORT= in a shell or compose file) means unset or is rejected, never 0', () => {
@@ -193,7 +231,7 @@ describe('one config module, one table', () => {
     const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
     const rows = new Map<string, string>();
     for (const match of readme.matchAll(/^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|\s*([^|]*?)\s*\|/gm)) rows.set(match[1]!, match[2]!);
-    const variables = Object.keys(loadConfig({ DATABASE_URL: 'postgres://x' })).filter((key) => key !== 'dataDir' && key !== 'webDir');
+    const variables = Object.keys(loadConfig({ DATABASE_URL: 'postgres://x', ...TURN })).filter((key) => key !== 'dataDir' && key !== 'webDir');
     assert.deepEqual([...rows.keys()].sort(), [...variables].sort(), 'README variables = config variables');
 
     const config = loadConfig({});

@@ -10,6 +10,8 @@ import WebSocket from 'ws';
 import { api, Client, uniqueEmail } from './harness.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** coturn's static-auth-secret: signs TURN credentials, so neither it nor they may be logged. */
+const TURN_SECRET = 'turn-secret-never-logged-0123456789';
 const children: ChildProcess[] = [];
 after(() => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
@@ -21,7 +23,15 @@ after(() => {
  */
 async function serve(logLevel: string): Promise<{ url: string; output(): string; stop(): Promise<void> }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smalltalk-logs-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: logLevel };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: logLevel,
+    TURN_URLS: 'turn:127.0.0.1:3478?transport=udp',
+    TURN_SECRET,
+  };
   delete env.NODE_TEST_CONTEXT;
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
@@ -78,6 +88,11 @@ async function exercise(url: string): Promise<{ secrets: string[]; requests: num
   await call('GET', '/api/me', { token: login.token });
   await call('GET', '/api/me', { token: ada.token }); // replaced by the upgrade: 401
   await call('GET', '/api/history', { headers: { cookie: `st_session=${upgraded.token}` } });
+  // TURN credentials, by Bearer and by cookie.
+  const turn = [
+    (await call('GET', '/api/ice', { token: login.token })).body.iceServers[0],
+    (await call('GET', '/api/ice', { headers: { cookie: `st_session=${bo.token}` } })).body.iceServers[0],
+  ] as Array<{ username: string; credential: string }>;
 
   // Two sockets (Bearer and cookie) meet in a room and relay a signal with an address in it.
   const a = await openSocket(url, { authorization: `Bearer ${login.token}` });
@@ -99,13 +114,16 @@ async function exercise(url: string): Promise<{ secrets: string[]; requests: num
   await call('POST', '/api/auth/logout', { headers: { cookie: `st_session=${bo.token}` } });
 
   return {
-    secrets: [ada.token, bo.token, upgraded.token, login.token, password, wrongPassword, signalSecret, 'st_session='],
+    secrets: [
+      ...[ada.token, bo.token, upgraded.token, login.token, password, wrongPassword, signalSecret, 'st_session=', TURN_SECRET],
+      ...turn.flatMap(({ username, credential }) => [username, credential]),
+    ],
     requests,
   };
 }
 
 for (const level of ['info', 'trace']) {
-  test(`LOG_LEVEL=${level}: logs never contain a token, a password, the cookie or a signal payload`, async () => {
+  test(`LOG_LEVEL=${level}: logs never contain a token, a password, the cookie, a signal payload, the TURN secret or a TURN credential`, async () => {
     const server = await serve(level);
     const { secrets, requests } = await exercise(server.url);
     await server.stop();

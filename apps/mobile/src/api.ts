@@ -1,5 +1,6 @@
 /**
- * The server's HTTP API (docs/protocol.md): sign-in, the user, categories and history. Bodies
+ * The server's HTTP API (docs/protocol.md): sign-in, the user, categories, history and the
+ * STUN/TURN servers for calls. Bodies
  * are checked with the protocol's schemas, and failures are ApiErrors carrying the protocol's
  * error code, so screens branch on the code rather than on a message.
  */
@@ -8,6 +9,7 @@ import {
   CategoriesResponse,
   ErrorBody,
   HistoryResponse,
+  IceResponse,
   MeResponse,
   type Category,
   type Connection,
@@ -88,6 +90,11 @@ export class Api {
 
   async history(limit: number): Promise<Connection[]> {
     return (await this.request('GET', `/api/history?limit=${limit}`, HistoryResponse, undefined)).connections;
+  }
+
+  /** STUN/TURN servers for the next call, with TURN credentials of a few minutes' to an hour's life. */
+  ice(): Promise<IceResponse> {
+    return this.request('GET', '/api/ice', IceResponse, undefined);
   }
 
   private async signIn(path: string, body: object): Promise<SignedIn> {

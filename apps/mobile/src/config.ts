@@ -6,7 +6,6 @@
  * emulator; use the machine's LAN address for a real phone, https in production).
  */
 import { Platform } from 'react-native';
-import type { IceServer } from '@small-talk/client';
 import appJson from '../app.json';
 
 export interface ServerConfig {
@@ -25,13 +24,4 @@ export function serverConfig(): ServerConfig {
   }
   const base = (process.env.EXPO_PUBLIC_SERVER_URL || appJson.expo.extra.serverUrl).replace(/\/+$/, '');
   return { httpBase: base, wsUrl: `${base.replace(/^http/, 'ws')}/ws`, auth: 'bearer' };
-}
-
-/**
- * STUN/TURN servers for calls, from app.json's `expo.extra.iceServers` (the same list for every
- * platform). Empty by default: host candidates connect two devices on one network and every
- * test on loopback, and a public STUN server would send packets off the machine.
- */
-export function iceServers(): IceServer[] {
-  return appJson.expo.extra.iceServers as IceServer[];
 }

@@ -4,17 +4,18 @@
  * reaches for a global, a socket or a camera by itself.
  */
 import { createContext, useContext } from 'react';
-import type { IceServer, SmallTalkClient } from '@small-talk/client';
+import type { SmallTalkClient } from '@small-talk/client';
 import type { Api } from './api';
 import type { WebRtcPlatform } from './platform/types';
 
 export interface Services {
   api: Api;
   platform: WebRtcPlatform;
-  /** A client for one signed-in session; `token` is undefined on the web, where the cookie authenticates. */
+  /**
+   * A client for one signed-in session; `token` is undefined on the web, where the cookie
+   * authenticates. Its calls get their STUN/TURN servers from GET /api/ice, through `api`.
+   */
   createClient(token: string | undefined): SmallTalkClient;
-  /** STUN/TURN servers for calls; empty means host candidates only (same network, or loopback). */
-  iceServers: IceServer[];
 }
 
 export const ServicesContext = createContext<Services | null>(null);

@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
-import { fireEvent, screen } from '@testing-library/react-native';
-import type { SmallTalkClient } from '@small-talk/client';
+import { act, fireEvent, screen } from '@testing-library/react-native';
+import { defaults, type SmallTalkClient } from '@small-talk/client';
+import type { IceResponse } from '@small-talk/protocol';
 import { callStatus, type CallStatus, type CallStatusInputs } from '../src/features/call/callStatus';
 import { MatchFlow } from '../src/features/call/MatchFlow';
-import { categories, FakePeerConnection, fakeServices, renderWith, settle, type TestServices } from './fakes';
+import { categories, defaultRoutes, FakePeerConnection, fakeServices, renderWith, settle, type TestServices } from './fakes';
 
 const music = categories[0]!;
 
@@ -163,8 +164,80 @@ describe('Call', () => {
   });
 });
 
+describe('STUN/TURN servers and calls that cannot connect', () => {
+  const relay: IceResponse = {
+    iceServers: [
+      { urls: ['stun:turn.example:3478'] },
+      { urls: ['turn:turn.example:3478?transport=udp'], username: '1777921331:user-ada', credential: 'acLaqDj2RKbMxuNIeCadbQalnBo=' },
+    ],
+    iceTransportPolicy: 'relay',
+    ttl: 3600,
+  };
+
+  /** The services of this suite's beforeEach, on a server answering GET /api/ice with `answer`. */
+  async function withIce(answer: () => [number, unknown]) {
+    client.close();
+    services = fakeServices({ routes: defaultRoutes({ 'GET /api/ice': answer }) });
+    client = services.createClient(undefined);
+    client.connect();
+    await services.server.welcome();
+  }
+
+  test('each call fetches GET /api/ice first (same origin, with the cookie) and its servers and policy reach the peer connection', async () => {
+    await withIce(() => [200, relay]);
+    const { pc } = await renderCall();
+    const ice = services.http.calls.filter((call) => call.path === '/api/ice');
+    expect(ice).toHaveLength(1);
+    expect(ice[0]!.url).toBe('/api/ice');
+    expect(ice[0]!.init.credentials).toBe('include');
+    expect(pc.config).toEqual({ iceServers: relay.iceServers, iceTransportPolicy: 'relay' });
+
+    // Next: the new call gets fresh credentials of its own.
+    await fireEvent.press(screen.getByTestId('next-button'));
+    await services.server.match({ roomId: 'room-2', peer: { id: 'user-cy', displayName: 'Cy' } });
+    await settle();
+    expect(services.http.calls.filter((call) => call.path === '/api/ice')).toHaveLength(2);
+    expect(FakePeerConnection.instances).toHaveLength(2);
+  });
+
+  test('a call that never connects (a TURN server refusing the credentials) says "could not connect" within 30 s, and Next is there', async () => {
+    jest.useFakeTimers();
+    try {
+      await renderCall();
+      expect(screen.getByTestId('call-status')).toHaveTextContent('connecting');
+      await act(() => jest.advanceTimersByTime(defaults.DEFAULT_CALL_CONNECT_TIMEOUT_MS - 1000));
+      expect(screen.getByTestId('call-status')).toHaveTextContent('connecting');
+      await act(() => jest.advanceTimersByTime(1000));
+      expect(screen.getByTestId('call-status')).toHaveTextContent('could not connect');
+      expect(defaults.DEFAULT_CALL_CONNECT_TIMEOUT_MS).toBeLessThan(30_000);
+      expect(screen.getByTestId('next-button')).toBeOnTheScreen();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  test('ICE that fails after the restarts also says "could not connect"; connecting late turns it connected', async () => {
+    const { pc } = await renderCall();
+    for (let i = 0; i <= defaults.DEFAULT_MAX_ICE_RESTARTS; i++) await pc.setConnectionState('failed');
+    expect(screen.getByTestId('call-status')).toHaveTextContent('could not connect');
+    await pc.setConnectionState('connected');
+    expect(screen.getByTestId('call-status')).toHaveTextContent('connected');
+  });
+
+  test('GET /api/ice failing: no call is attempted, and the status says "could not connect"', async () => {
+    await withIce(() => [503, { error: { code: 'unavailable', message: 'this process is shutting down' } }]);
+    await renderWith(services, <MatchFlow client={client} categories={[music]} onEnd={jest.fn()} />);
+    await settle();
+    await services.server.match();
+    await settle();
+    expect(FakePeerConnection.instances).toHaveLength(0);
+    expect(screen.getByTestId('call-status')).toHaveTextContent('could not connect');
+    expect(screen.getByTestId('next-button')).toBeOnTheScreen();
+  });
+});
+
 describe('callStatus', () => {
-  const base: CallStatusInputs = { roomEnd: null, socket: 'open', call: 'connected', poorNetwork: false };
+  const base: CallStatusInputs = { roomEnd: null, callFailed: false, socket: 'open', call: 'connected', poorNetwork: false };
   const cases: Array<[Partial<CallStatusInputs>, CallStatus]> = [
     [{}, 'connected'],
     [{ call: 'new' }, 'connecting'],
@@ -176,6 +249,8 @@ describe('callStatus', () => {
     [{ call: 'failed' }, 'could not connect'],
     [{ roomEnd: 'peer-left', socket: 'reconnecting' }, 'peer left'],
     [{ roomEnd: 'lost' }, 'could not connect'],
+    [{ callFailed: true, call: 'new' }, 'could not connect'],
+    [{ callFailed: true, roomEnd: 'peer-left' }, 'peer left'],
   ];
   test.each(cases)('%o → %s', (change, expected) => {
     expect(callStatus({ ...base, ...change })).toBe(expected);

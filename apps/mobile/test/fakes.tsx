@@ -6,8 +6,8 @@
 import { act, render } from '@testing-library/react-native';
 import type { ReactElement } from 'react';
 import { Text, View } from 'react-native';
-import { SmallTalkClient, type MediaStreamLike, type WebSocketLike } from '@small-talk/client';
-import type { Category, Connection, ServerMessage, User } from '@small-talk/protocol';
+import { SmallTalkClient, type MediaStreamLike, type SmallTalkClientOptions, type WebSocketLike } from '@small-talk/client';
+import type { Category, Connection, IceResponse, ServerMessage, User } from '@small-talk/protocol';
 import { Api } from '../src/api';
 import { MediaError, type LocalStream, type LocalTrack, type MediaProblem, type VideoViewProps, type WebRtcPlatform } from '../src/platform/types';
 import { ServicesContext, type Services } from '../src/services';
@@ -71,8 +71,8 @@ export class FakeServer {
   };
 
   /** A real SDK client on this fake server. */
-  client(token?: string): SmallTalkClient {
-    return new SmallTalkClient({ url: 'ws://test/ws', token, createWebSocket: this.createWebSocket });
+  client(token?: string, options: Partial<SmallTalkClientOptions> = {}): SmallTalkClient {
+    return new SmallTalkClient({ url: 'ws://test/ws', token, createWebSocket: this.createWebSocket, ...options });
   }
 
   /** Waits for the SDK's next socket (its reconnect runs on a timer) and welcomes it. */
@@ -139,12 +139,16 @@ export function fakeFetch(routes: Routes) {
   return { fetch: fetch as typeof globalThis.fetch, calls };
 }
 
-/** A server where nobody is signed in yet, with categories and an empty history. */
+/** What GET /api/ice answers by default: no STUN/TURN server, as on a LAN. */
+export const noIceServers: IceResponse = { iceServers: [], iceTransportPolicy: 'all', ttl: 3600 };
+
+/** A server where nobody is signed in yet, with categories, an empty history and no STUN/TURN servers. */
 export function defaultRoutes(overrides: Routes = {}): Routes {
   return {
     'GET /api/me': () => unauthenticated,
     'GET /api/categories': () => [200, { categories }],
     'GET /api/history': () => [200, { connections: [] as Connection[] }],
+    'GET /api/ice': () => [200, noIceServers],
     'POST /api/auth/guest': ({ body }) => [201, { user: { ...ada, displayName: body.displayName }, token: 'token-ada' }],
     'POST /api/auth/logout': () => [204],
     ...overrides,
@@ -299,11 +303,12 @@ export interface TestServices extends Services {
 export function fakeServices(options: { routes?: Routes; auth?: 'cookie' | 'bearer'; canSwitchCamera?: boolean } = {}): TestServices {
   const server = new FakeServer();
   const http = fakeFetch(options.routes ?? defaultRoutes());
+  const api = new Api({ httpBase: '', auth: options.auth ?? 'cookie', fetch: http.fetch });
   return {
-    api: new Api({ httpBase: '', auth: options.auth ?? 'cookie', fetch: http.fetch }),
+    api,
     platform: fakePlatform({ canSwitchCamera: options.canSwitchCamera }),
-    createClient: (token) => server.client(token),
-    iceServers: [],
+    // As the app wires it (app/Root.tsx): each call's STUN/TURN servers come from GET /api/ice.
+    createClient: (token) => server.client(token, { iceServersProvider: () => api.ice() }),
     server,
     http,
   };

@@ -1,8 +1,17 @@
 import { Call, type CallOptions } from './call/call.js';
+import type { IceServersProvider } from './call/ice.js';
+import { SmallTalkError } from './errors.js';
 import { Matchmaking, MatchmakingEvent, type MatchmakingOptions } from './matchmaking/matchmaking.js';
 import { Socket, type SocketOptions } from './socket/socket.js';
 
-export interface SmallTalkClientOptions extends SocketOptions, MatchmakingOptions {}
+export interface SmallTalkClientOptions extends SocketOptions, MatchmakingOptions {
+  /**
+   * Each call's STUN/TURN servers: GET /api/ice through the app's HTTP client. createCall()
+   * fetches them before every call, and the Call fetches fresh TURN credentials before its
+   * expire. Without it, calls use the iceServers given to createCall(), or none.
+   */
+  iceServersProvider?: IceServersProvider;
+}
 
 /** What createCall() needs beyond the room: the room supplies signaling and politeness. */
 export type CreateCallOptions = Omit<CallOptions, 'signaling' | 'polite'>;
@@ -14,7 +23,7 @@ export type CreateCallOptions = Omit<CallOptions, 'signaling' | 'polite'>;
  *   const client = new SmallTalkClient({ url: 'wss://example.com/ws', token });
  *   client.matchmaking.on(MatchmakingEvent.Matched, async (m) => {
  *     if (m.resumed) return; // the same room after a reconnect: the Call goes on
- *     const call = client.createCall({ webrtc: { RTCPeerConnection }, localStream });
+ *     const call = await client.createCall({ webrtc: { RTCPeerConnection }, localStream });
  *     call.on(CallEvent.RemoteStream, (stream) => show(stream));
  *   });
  *   client.connect();
@@ -25,8 +34,10 @@ export class SmallTalkClient {
   readonly matchmaking: Matchmaking;
   private _call: Call | null = null;
   private callRoomId: string | null = null;
+  private readonly iceServersProvider: IceServersProvider | undefined;
 
   constructor(options: SmallTalkClientOptions) {
+    this.iceServersProvider = options.iceServersProvider;
     this.socket = new Socket(options);
     this.matchmaking = new Matchmaking(this.socket, options);
     // The room is over: its Call can't negotiate any more and the peer has hung up.
@@ -55,17 +66,35 @@ export class SmallTalkClient {
 
   /**
    * A Call for the current room: polite unless this side is the initiator, signaling bound to
-   * the room. Replaces (and closes) a Call of an earlier room. Closed by the SDK when the
-   * room ends by leave(), next() or the peer leaving.
-   * @throws SmallTalkError `not_in_room` when there is no room.
+   * the room. With an iceServersProvider (and no iceServers in `options`), its STUN/TURN
+   * settings are fetched first; the peer's early signals wait for the Call meanwhile.
+   * Replaces (and closes) a Call of an earlier room. Closed by the SDK when the room ends by
+   * leave(), next() or the peer leaving.
+   * @throws SmallTalkError `not_in_room` when there is no room, or it ended while the
+   *   settings were fetched; whatever the provider throws when they could not be.
    */
-  createCall(options: CreateCallOptions): Call {
+  async createCall(options: CreateCallOptions): Promise<Call> {
+    const roomId = this.matchmaking.room?.roomId;
+    if (roomId === undefined) throw new SmallTalkError('not_in_room', 'no current room to call in');
+    let ice: Pick<CallOptions, 'iceServers' | 'iceTransportPolicy' | 'iceServersProvider' | 'iceExpiresAt'> = {};
+    const provider = this.iceServersProvider;
+    if (provider && options.iceServers === undefined) {
+      const fetchedAt = (options.now ?? Date.now)();
+      const config = await provider();
+      ice = {
+        iceServers: config.iceServers,
+        iceTransportPolicy: config.iceTransportPolicy,
+        iceServersProvider: provider,
+        iceExpiresAt: fetchedAt + config.ttl * 1000,
+      };
+    }
     const room = this.matchmaking.room;
-    const signaling = this.matchmaking.signaling(room?.roomId);
+    if (room?.roomId !== roomId) throw new SmallTalkError('not_in_room', 'the room ended before its call could start');
+    const signaling = this.matchmaking.signaling(roomId);
     this.closeCall();
-    const call = new Call({ ...options, signaling, polite: !room!.initiator });
+    const call = new Call({ ...options, ...ice, signaling, polite: !room.initiator });
     this._call = call;
-    this.callRoomId = room!.roomId;
+    this.callRoomId = roomId;
     return call;
   }
 

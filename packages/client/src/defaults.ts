@@ -59,3 +59,22 @@ export const DEFAULT_DISCONNECTED_RESTART_MS = 3_000;
 
 /** ICE restarts in a row without reaching `connected` before the Call reports `failed`. */
 export const DEFAULT_MAX_ICE_RESTARTS = 3;
+
+/**
+ * A Call that has not connected this long after it began is `failed`, so the app can say the
+ * call could not connect instead of showing "connecting" forever (a TURN server refusing the
+ * credentials, a firewall dropping everything). Calls connect in about a second, through TURN
+ * too, and in a few on a slow network; the browser itself can take 30 s or more to give up.
+ * A connection that comes later still turns the Call `connected`.
+ */
+export const DEFAULT_CALL_CONNECT_TIMEOUT_MS = 15_000;
+
+/**
+ * TURN credentials are refreshed this long before they expire (or at half their lifetime when
+ * that is shorter), so an ICE restart, ours or the peer's, gathers relay candidates with valid
+ * ones: an expired username gets 401 from the TURN server and the call loses its relay.
+ */
+export const DEFAULT_ICE_REFRESH_MARGIN_MS = 5 * 60_000;
+
+/** After a failed refresh of the ICE servers (the network is down), the next try comes this much later. */
+export const DEFAULT_ICE_REFRESH_RETRY_MS = 30_000;

@@ -29,6 +29,7 @@ export {
 } from './matchmaking/matchmaking.js';
 export { Call, CallEvent, type CallEventCallbacks, type CallOptions, type CallSignaling, type CallState } from './call/call.js';
 export type { CallStats, CandidateType } from './call/stats.js';
+export type { IceConfig, IceServersProvider } from './call/ice.js';
 export type { SignalData } from './call/signal.js';
 export type {
   WebRtcImplementation,

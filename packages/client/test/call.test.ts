@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
-import { Call, CallEvent, type CallState } from '../src/index.js';
+import { Call, CallEvent, type CallState, type IceConfig } from '../src/index.js';
 import { FakePeerConnection, FakeSignaling, fakeMedia, fakeWebRtc } from './fake-webrtc.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -301,4 +301,95 @@ test('close() closes the peer connection, stops listening and reports closed', a
   await sleep(30);
   assert.equal(impolite.pc.log.length, logLength, 'nothing applied after close');
   assert.deepEqual(impolite.states.at(-1), 'closed');
+});
+
+// ---- giving up, and STUN/TURN settings that expire ------------------------------
+
+test("a call that does not connect within connectTimeoutMs is 'failed', without further restarts; a late connection still counts", async () => {
+  const [a] = FakeSignaling.pair(); // nobody answers: the offer goes nowhere
+  const { call, pc, states } = makeCall({ polite: false, signaling: a, connectTimeoutMs: 40 });
+  await sleep(20);
+  assert.equal(call.state, 'new');
+  await until('failed', () => call.state === 'failed');
+  // The browser giving up later does not turn "could not connect" back into "reconnecting".
+  pc.setConnectionState('failed');
+  assert.equal(call.state, 'failed');
+  assert.equal(pc.restartIceCalls, 0);
+  pc.setConnectionState('connected');
+  assert.equal(call.state, 'connected');
+  assert.deepEqual(states, ['failed', 'connected']);
+});
+
+test('a call that connects in time is not failed later by the connect timeout', async () => {
+  const { impolite, polite } = makePair({ connectTimeoutMs: 60 });
+  await until('both connected', () => impolite.call.state === 'connected' && polite.call.state === 'connected');
+  await sleep(90);
+  assert.equal(impolite.call.state, 'connected');
+  assert.equal(polite.call.state, 'connected');
+});
+
+/** A provider answering like GET /api/ice, with a new credential each time. */
+function iceProvider(ttl: number, options: { fail?: () => boolean } = {}) {
+  const calls: number[] = [];
+  const provider = async (): Promise<IceConfig> => {
+    calls.push(calls.length + 1);
+    if (options.fail?.()) throw new Error('offline');
+    return {
+      iceServers: [{ urls: ['turn:turn.example:3478'], username: `expiry:${calls.length}`, credential: `credential-${calls.length}` }],
+      iceTransportPolicy: 'relay',
+      ttl,
+    };
+  };
+  return { provider, calls };
+}
+
+test('TURN credentials are refreshed before they expire (at most half their life) and applied to the peer connection', async () => {
+  const [, b] = FakeSignaling.pair();
+  // 0.2 s left: refreshed after 0.1 s, then every 0.1 s (half of the 0.2 s each answer grants).
+  const { provider, calls } = iceProvider(0.2);
+  const { pc } = makeCall({ polite: true, signaling: b, iceServersProvider: provider, iceExpiresAt: Date.now() + 200 });
+  await sleep(50);
+  assert.equal(calls.length, 0, 'not yet due');
+  await until('two refreshes', () => pc.configurations.length >= 2);
+  assert.deepEqual(pc.configurations[0], {
+    iceServers: [{ urls: ['turn:turn.example:3478'], username: 'expiry:1', credential: 'credential-1' }],
+    iceTransportPolicy: 'relay',
+  });
+  assert.equal(pc.configurations[1]?.iceServers[0]?.credential, 'credential-2');
+});
+
+test('an ICE restart with credentials near expiry fetches fresh ones first (setConfiguration, then restartIce)', async () => {
+  let now = 1_000_000;
+  const { provider, calls } = iceProvider(3600);
+  const { impolite, polite } = makePair({ now: () => now, iceServersProvider: provider, iceExpiresAt: now + 3_600_000 });
+  await until('both connected', () => impolite.call.state === 'connected' && polite.call.state === 'connected');
+
+  // Far from expiry: a restart needs nothing new.
+  impolite.pc.setConnectionState('failed');
+  await until('connected again', () => impolite.call.state === 'connected');
+  assert.deepEqual(calls, []);
+
+  // Four minutes left (the refresh timer did not run: a device asleep): refreshed before the restart.
+  now += 3_600_000 - 4 * 60_000;
+  impolite.pc.setConnectionState('failed');
+  await until('connected again', () => impolite.call.state === 'connected' && impolite.pc.restartIceCalls === 2);
+  assert.equal(impolite.pc.configurations.length, 1);
+  const log = impolite.pc.log;
+  assert.ok(log.lastIndexOf('setConfiguration') < log.lastIndexOf('restartIce'), log.join('\n'));
+  assert.equal(calls.length, 1, 'once, by the side that restarted');
+});
+
+test("a failed refresh is reported (step 'ice-servers') and the restart goes on with the old settings", async () => {
+  let now = 1_000_000;
+  const { provider } = iceProvider(3600, { fail: () => true });
+  const { impolite } = makePair({ now: () => now, iceServersProvider: provider, iceExpiresAt: now + 3_600_000 });
+  await until('connected', () => impolite.call.state === 'connected');
+  now += 3_600_000;
+  impolite.call.restartIce();
+  await until('restarted', () => impolite.pc.restartIceCalls === 1);
+  assert.equal(impolite.pc.configurations.length, 0);
+  assert.deepEqual(
+    impolite.errors.map(([error, step]) => [(error as Error).message, step]),
+    [['offline', 'ice-servers']],
+  );
 });

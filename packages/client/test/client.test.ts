@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
-import { MatchmakingEvent, SmallTalkClient, SmallTalkError } from '../src/index.js';
+import { MatchmakingEvent, SmallTalkClient, SmallTalkError, type IceConfig, type SmallTalkClientOptions } from '../src/index.js';
 import { FakeServer, sleep } from './fake-websocket.js';
 import { FakePeerConnection, fakeMedia, fakeWebRtc } from './fake-webrtc.js';
 
@@ -9,9 +9,9 @@ afterEach(() => {
   for (const client of clients.splice(0)) client.close();
 });
 
-function setup() {
+function setup(options: Partial<SmallTalkClientOptions> = {}) {
   const server = new FakeServer();
-  const client = new SmallTalkClient({ url: 'ws://t/ws', createWebSocket: server.createWebSocket, reconnectPolicy: () => 1, resumeWaitMs: 20 });
+  const client = new SmallTalkClient({ url: 'ws://t/ws', createWebSocket: server.createWebSocket, reconnectPolicy: () => 1, resumeWaitMs: 20, ...options });
   clients.push(client);
   client.connect();
   server.last.accept();
@@ -26,9 +26,9 @@ function setup() {
 
 test('createCall: polite unless initiator, signaling bound to the room; no room, no call', async () => {
   const s = setup();
-  assert.throws(() => s.client.createCall(s.callOptions), (e: unknown) => e instanceof SmallTalkError && e.code === 'not_in_room');
+  await assert.rejects(s.client.createCall(s.callOptions), (e: unknown) => e instanceof SmallTalkError && e.code === 'not_in_room');
   s.match('r1', true);
-  const call = s.client.createCall(s.callOptions);
+  const call = await s.client.createCall(s.callOptions);
   assert.equal(call.polite, false);
   assert.equal(s.client.call, call);
   // The initiator's offer goes out as a signal frame of the room.
@@ -39,17 +39,17 @@ test('createCall: polite unless initiator, signaling bound to the room; no room,
   assert.equal((signal?.data as { description: { type: string } }).description.type, 'offer');
 });
 
-test('the call is closed when the room ends by next() or the peer leaving', () => {
+test('the call is closed when the room ends by next() or the peer leaving', async () => {
   const s = setup();
   s.match('r1', false);
-  const first = s.client.createCall(s.callOptions);
+  const first = await s.client.createCall(s.callOptions);
   assert.equal(first.polite, true);
   s.client.matchmaking.next();
   assert.equal(first.state, 'closed');
   assert.equal(s.client.call, null);
 
   s.ws.receive({ type: 'matched', roomId: 'r2', peer: { id: 'u3', displayName: 'Cy' }, category: 'music', initiator: true, resumed: false });
-  const second = s.client.createCall(s.callOptions);
+  const second = await s.client.createCall(s.callOptions);
   s.ws.receive({ type: 'peer_left', roomId: 'r2', reason: 'left' });
   assert.equal(second.state, 'closed');
   assert.equal((second.peerConnection as unknown as FakePeerConnection).connectionState, 'closed');
@@ -58,7 +58,7 @@ test('the call is closed when the room ends by next() or the peer leaving', () =
 test('a lost room leaves the call to the app (its media may still flow peer to peer)', async () => {
   const s = setup();
   s.match('r1', true);
-  const call = s.client.createCall(s.callOptions);
+  const call = await s.client.createCall(s.callOptions);
   let lost = false;
   s.client.matchmaking.on(MatchmakingEvent.RoomLost, () => (lost = true));
   s.ws.drop(1006);
@@ -69,4 +69,79 @@ test('a lost room leaves the call to the app (its media may still flow peer to p
   assert.equal(s.client.call, call);
   s.client.close();
   assert.equal(call.state, 'closed');
+});
+
+/** GET /api/ice as a provider: answers after `delayMs`, counting the calls. */
+function iceServer(answer: IceConfig | Error, delayMs = 5) {
+  const fetched: number[] = [];
+  const provider = async (): Promise<IceConfig> => {
+    fetched.push(Date.now());
+    await sleep(delayMs);
+    if (answer instanceof Error) throw answer;
+    return answer;
+  };
+  return { provider, fetched };
+}
+
+const RELAY: IceConfig = {
+  iceServers: [{ urls: ['turn:turn.example:3478?transport=udp'], username: '1777921331:u1', credential: 'acLaqDj2RKbMxuNIeCadbQalnBo=' }],
+  iceTransportPolicy: 'relay',
+  ttl: 3600,
+};
+
+test('createCall fetches the ICE servers before each call and gives them, and the policy, to the peer connection', async () => {
+  const ice = iceServer(RELAY);
+  const s = setup({ iceServersProvider: ice.provider });
+  s.match('r1', true);
+  const first = await s.client.createCall(s.callOptions);
+  assert.equal(ice.fetched.length, 1);
+  assert.deepEqual((first.peerConnection as unknown as FakePeerConnection).config, { iceServers: RELAY.iceServers, iceTransportPolicy: 'relay' });
+
+  s.client.matchmaking.next();
+  s.ws.receive({ type: 'matched', roomId: 'r2', peer: { id: 'u3', displayName: 'Cy' }, category: 'music', initiator: false, resumed: false });
+  await s.client.createCall(s.callOptions);
+  assert.equal(ice.fetched.length, 2, 'fetched again for the next call: credentials are short-lived');
+});
+
+test("the peer's offer, arriving while the ICE servers are fetched, waits for the call", async () => {
+  const ice = iceServer(RELAY, 30);
+  const s = setup({ iceServersProvider: ice.provider });
+  s.match('r1', false);
+  const pending = s.client.createCall(s.callOptions);
+  s.ws.receive({ type: 'signal', roomId: 'r1', from: 'u2', data: { description: { type: 'offer', sdp: JSON.stringify({ pc: 0, ufrag: 'peer', kinds: ['audio'], tracks: [] }) } } });
+  const call = await pending;
+  const pc = call.peerConnection as unknown as FakePeerConnection;
+  const deadline = Date.now() + 1000;
+  while (!pc.log.some((line) => line.startsWith('done SRD offer')) && Date.now() < deadline) await sleep(2);
+  assert.ok(pc.log.some((line) => line.startsWith('done SRD offer')), pc.log.join('\n'));
+});
+
+test('given iceServers, createCall does not fetch', async () => {
+  const ice = iceServer(RELAY);
+  const s = setup({ iceServersProvider: ice.provider });
+  s.match('r1', true);
+  const call = await s.client.createCall({ ...s.callOptions, iceServers: [{ urls: 'stun:stun.example' }] });
+  assert.equal(ice.fetched.length, 0);
+  assert.deepEqual((call.peerConnection as unknown as FakePeerConnection).config, { iceServers: [{ urls: 'stun:stun.example' }], iceTransportPolicy: 'all' });
+});
+
+test('a room that ends while the ICE servers are fetched gets no call (not_in_room)', async () => {
+  const ice = iceServer(RELAY, 30);
+  const s = setup({ iceServersProvider: ice.provider });
+  s.match('r1', true);
+  const before = FakePeerConnection.instances.length;
+  const pending = s.client.createCall(s.callOptions);
+  s.ws.receive({ type: 'peer_left', roomId: 'r1', reason: 'left' });
+  await assert.rejects(pending, (e: unknown) => e instanceof SmallTalkError && e.code === 'not_in_room');
+  assert.equal(FakePeerConnection.instances.length, before);
+  assert.equal(s.client.call, null);
+});
+
+test('a failed fetch of the ICE servers fails createCall; no call falls back to other settings', async () => {
+  const s = setup({ iceServersProvider: iceServer(new Error('offline')).provider });
+  s.match('r1', true);
+  const before = FakePeerConnection.instances.length;
+  await assert.rejects(s.client.createCall(s.callOptions), /offline/);
+  assert.equal(FakePeerConnection.instances.length, before);
+  assert.equal(s.client.call, null);
 });

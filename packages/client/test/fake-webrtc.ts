@@ -71,6 +71,8 @@ export class FakePeerConnection {
   sldDelayMs = 0;
   rollbacks = 0;
   restartIceCalls = 0;
+  /** Every setConfiguration() since the constructor's, in order. */
+  readonly configurations: PeerConnectionConfig[] = [];
   statsReport: Map<string, Record<string, unknown>> = new Map();
 
   private currentLocal: Desc | null = null;
@@ -137,6 +139,12 @@ export class FakePeerConnection {
     this.recvKinds.push(kind);
     this.updateNegotiationNeeded();
     return {};
+  }
+
+  setConfiguration(config: PeerConnectionConfig): void {
+    this.assertOpen();
+    this.log.push('setConfiguration');
+    this.configurations.push(config);
   }
 
   restartIce(): void {

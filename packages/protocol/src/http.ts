@@ -81,3 +81,28 @@ export const HealthResponse = z.object({
 export type HealthResponse = z.infer<typeof HealthResponse>;
 
 export { Id };
+
+/** How a client may reach its peer: `relay` allows TURN-relayed paths only, which hides both users' addresses. */
+export const IceTransportPolicy = z.enum(['all', 'relay']);
+export type IceTransportPolicy = z.infer<typeof IceTransportPolicy>;
+
+/** One STUN or TURN server, in the shape RTCPeerConnection's `iceServers` takes. */
+export const IceServer = z.object({
+  /** `stun:`, `stuns:`, `turn:` or `turns:` URLs of one server, as the operator configured them. */
+  urls: z.array(z.string().min(1)).min(1),
+  /** TURN only: `<unix expiry>:<user id>` (the TURN REST API convention coturn's `use-auth-secret` checks). */
+  username: z.string().optional(),
+  /** TURN only: base64(HMAC-SHA1(shared secret, username)). */
+  credential: z.string().optional(),
+});
+export type IceServer = z.infer<typeof IceServer>;
+
+/** `GET /api/ice`: the STUN/TURN servers for the user's next call, with short-lived TURN credentials. */
+export const IceResponse = z.object({
+  /** Empty when the server has none configured: host candidates only (same network, or loopback). */
+  iceServers: z.array(IceServer),
+  iceTransportPolicy: IceTransportPolicy,
+  /** Seconds the answer (its TURN credentials) stays valid from when it was issued; fetch again before then. */
+  ttl: z.number().int().positive(),
+});
+export type IceResponse = z.infer<typeof IceResponse>;

@@ -33,6 +33,8 @@ export interface ServerProcess {
   stop(): Promise<void>;
   /** The last lines the process printed (it logs at warn: each one is news). */
   tail(): string[];
+  /** Everything the process printed on stdout and stderr, across restarts, unabridged. */
+  output(): string;
 }
 
 const running = new Set<ChildProcess>();
@@ -65,6 +67,7 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
   };
   const url = `http://127.0.0.1:${port}`;
   const lines: string[] = [];
+  let output = '';
   let child: ChildProcess | null = null;
 
   const start = async () => {
@@ -73,6 +76,7 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
     running.add(proc);
     proc.on('exit', () => running.delete(proc));
     const keep = (chunk: Buffer) => {
+      output += chunk.toString();
       for (const line of chunk.toString().split('\n')) {
         if (!line) continue;
         lines.push(line.length > 400 ? `${line.slice(0, 400)}…` : line);
@@ -127,5 +131,6 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
     tail: () => [...lines],
+    output: () => output,
   };
 }

@@ -1,19 +1,19 @@
 /** The app as shipped: the real server, API, WebRTC and SDK client behind <App>. */
 import { SmallTalkClient } from '@small-talk/client';
 import { Api } from '../api';
-import { iceServers, serverConfig } from '../config';
+import { serverConfig } from '../config';
 import { platform } from '../platform/webrtc';
 import type { Services } from '../services';
 import { App } from './App';
 
 const server = serverConfig();
+const api = new Api({ httpBase: server.httpBase, auth: server.auth });
 
 const services: Services = {
-  api: new Api({ httpBase: server.httpBase, auth: server.auth }),
+  api,
   platform,
-  // The web passes no token: its WebSocket carries the st_session cookie by itself.
-  createClient: (token) => new SmallTalkClient({ url: server.wsUrl, token }),
-  iceServers: iceServers(),
+  // The web passes no token: its WebSocket (and /api/ice) carry the st_session cookie by themselves.
+  createClient: (token) => new SmallTalkClient({ url: server.wsUrl, token, iceServersProvider: () => api.ice() }),
 };
 
 export function Root() {

@@ -6,7 +6,7 @@
  */
 import type { ComponentType } from 'react';
 import type { StyleProp, ViewStyle } from 'react-native';
-import type { IceServer, MediaStreamLike, WebRtcImplementation } from '@small-talk/client';
+import type { MediaStreamLike, WebRtcImplementation } from '@small-talk/client';
 
 export interface LocalTrack {
   readonly id: string;
@@ -101,5 +101,3 @@ export function toMediaError(error: unknown): MediaError {
       return new MediaError('unknown', message);
   }
 }
-
-export type { IceServer };

@@ -1,10 +1,14 @@
 import {
+  DEFAULT_CALL_CONNECT_TIMEOUT_MS,
   DEFAULT_DISCONNECTED_RESTART_MS,
+  DEFAULT_ICE_REFRESH_MARGIN_MS,
+  DEFAULT_ICE_REFRESH_RETRY_MS,
   DEFAULT_MAX_ICE_RESTARTS,
   DEFAULT_PENDING_CANDIDATE_LIMIT,
   DEFAULT_STATS_INTERVAL_MS,
 } from '../defaults.js';
 import { Emitter } from '../events.js';
+import { MAX_TIMER_MS, type IceServersProvider } from './ice.js';
 import { candidateToJson, parseSignal, type SignalData } from './signal.js';
 import { summarizeStats, type CallStats, type StatsTotals } from './stats.js';
 import type {
@@ -22,7 +26,9 @@ import type {
  * - `connecting`: negotiating, ICE checking.
  * - `connected`: media can flow.
  * - `reconnecting`: the path broke (`disconnected` or `failed`); ICE is restarting.
- * - `failed`: ICE restarts kept failing (see maxIceRestarts); restartIce() may still try again.
+ * - `failed`: nothing connected within connectTimeoutMs of the start, or ICE restarts kept
+ *   failing (see maxIceRestarts). No more automatic restarts; restartIce() may still try again,
+ *   and a connection that comes late still makes it `connected`.
  * - `closed`: close() was called.
  */
 export type CallState = 'new' | 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'closed';
@@ -45,6 +51,7 @@ export type CallEventCallbacks = {
   [CallEvent.Track]: (track: MediaStreamTrackLike, streams: readonly MediaStreamLike[]) => void;
   [CallEvent.RemoteStream]: (stream: MediaStreamLike) => void;
   [CallEvent.Stats]: (stats: CallStats) => void;
+  /** `step`: offer, signal, candidate, stats, or ice-servers (a refresh of the STUN/TURN settings failed). */
   [CallEvent.Error]: (error: unknown, step: string) => void;
 };
 
@@ -60,6 +67,16 @@ export interface CallOptions {
   localStream: MediaStreamLike | null;
   iceServers?: IceServer[];
   iceTransportPolicy?: 'all' | 'relay';
+  /**
+   * Fresh STUN/TURN settings (GET /api/ice through the app). With iceExpiresAt, the Call
+   * fetches new TURN credentials before those in iceServers expire and applies them
+   * (setConfiguration), so the next ICE gathering, after our restart or the peer's, has valid ones.
+   */
+  iceServersProvider?: IceServersProvider;
+  /** When the TURN credentials in iceServers expire, on the `now` clock (ms). */
+  iceExpiresAt?: number;
+  /** Credentials are refreshed this long before they expire (at most half their remaining life). */
+  iceRefreshMarginMs?: number;
   signaling: CallSignaling;
   /** `!initiator` from `matched`: the polite side yields when both offer at once. */
   polite: boolean;
@@ -71,6 +88,8 @@ export interface CallOptions {
   maxIceRestarts?: number;
   /** Remote candidates held until there is a remote description. */
   pendingCandidateLimit?: number;
+  /** Not `connected` this long after the start: the state is `failed`. 0 waits forever. */
+  connectTimeoutMs?: number;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -107,6 +126,11 @@ export class Call extends Emitter<CallEventCallbacks> {
 
   private iceRestarts = 0;
   private disconnectedTimer: Timer | null = null;
+  private connectTimer: Timer | null = null;
+  /** When the STUN/TURN settings are due for a refresh (`now` clock); never without a provider. */
+  private iceRefreshAt = Number.POSITIVE_INFINITY;
+  private iceRefreshTimer: Timer | null = null;
+  private iceRefreshing: Promise<void> | null = null;
   private statsTimer: ReturnType<typeof setInterval> | null = null;
   private statsTotals: StatsTotals | null = null;
   private sampling = false;
@@ -137,6 +161,9 @@ export class Call extends Emitter<CallEventCallbacks> {
     if (!this.polite) this.addLocalTracks();
     const interval = options.statsIntervalMs ?? DEFAULT_STATS_INTERVAL_MS;
     if (interval > 0) this.statsTimer = setInterval(() => void this.sampleStats(), interval);
+    const connectTimeout = options.connectTimeoutMs ?? DEFAULT_CALL_CONNECT_TIMEOUT_MS;
+    if (connectTimeout > 0) this.connectTimer = setTimeout(() => this.onConnectTimeout(), Math.min(connectTimeout, MAX_TIMER_MS));
+    if (options.iceServersProvider && options.iceExpiresAt !== undefined) this.scheduleIceRefresh(options.iceExpiresAt);
   }
 
   get state(): CallState {
@@ -157,7 +184,7 @@ export class Call extends Emitter<CallEventCallbacks> {
     if (this.closed) return;
     this.iceRestarts = 0;
     if (this._state === 'failed') this.setState('reconnecting');
-    this.peerConnection.restartIce();
+    this.restartIceWithFreshServers();
   }
 
   /** One stats sample now (also updates the interval's baseline). */
@@ -173,6 +200,9 @@ export class Call extends Emitter<CallEventCallbacks> {
     if (this.closed) return;
     this.closed = true;
     this.clearDisconnectedTimer();
+    this.clearConnectTimer();
+    if (this.iceRefreshTimer) clearTimeout(this.iceRefreshTimer);
+    this.iceRefreshTimer = null;
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.statsTimer = null;
     this.unsubscribe();
@@ -304,6 +334,7 @@ export class Call extends Emitter<CallEventCallbacks> {
         return;
       case 'connected':
         this.clearDisconnectedTimer();
+        this.clearConnectTimer();
         this.iceRestarts = 0;
         this.setState('connected');
         return;
@@ -325,6 +356,8 @@ export class Call extends Emitter<CallEventCallbacks> {
   }
 
   private restartAfterFailure(): void {
+    // Given up already: the app has said "could not connect"; only restartIce() tries again.
+    if (this._state === 'failed') return;
     const max = this.options.maxIceRestarts ?? DEFAULT_MAX_ICE_RESTARTS;
     if (this.iceRestarts >= max) {
       this.setState('failed');
@@ -332,14 +365,81 @@ export class Call extends Emitter<CallEventCallbacks> {
     }
     this.iceRestarts += 1;
     this.setState('reconnecting');
-    // Fires negotiationneeded: an offer with fresh ICE credentials goes out (if both sides
-    // restart at once, perfect negotiation settles the glare like any other).
-    this.peerConnection.restartIce();
+    this.restartIceWithFreshServers();
+  }
+
+  /**
+   * Fires negotiationneeded: an offer with fresh ICE credentials goes out (if both sides
+   * restart at once, perfect negotiation settles the glare like any other). A restart gathers
+   * new TURN allocations, so TURN credentials due for a refresh are refreshed first (the timer
+   * may not have run: a phone asleep in a pocket).
+   */
+  private restartIceWithFreshServers(): void {
+    if (this.now() < this.iceRefreshAt) {
+      this.peerConnection.restartIce();
+      return;
+    }
+    void this.refreshIceServers().then(() => {
+      if (!this.closed) this.peerConnection.restartIce();
+    });
+  }
+
+  private onConnectTimeout(): void {
+    this.connectTimer = null;
+    if (this.closed || this._state === 'connected') return;
+    this.setState('failed');
+  }
+
+  private clearConnectTimer(): void {
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
   }
 
   private clearDisconnectedTimer(): void {
     if (this.disconnectedTimer) clearTimeout(this.disconnectedTimer);
     this.disconnectedTimer = null;
+  }
+
+  // ---- STUN/TURN settings --------------------------------------------------
+
+  /** Plans the next refresh for credentials expiring at `expiresAt`: a margin before, at most half their remaining life. */
+  private scheduleIceRefresh(expiresAt: number): void {
+    const now = this.now();
+    const margin = Math.min(this.options.iceRefreshMarginMs ?? DEFAULT_ICE_REFRESH_MARGIN_MS, Math.max(0, (expiresAt - now) / 2));
+    this.iceRefreshAt = expiresAt - margin;
+    this.setIceRefreshTimer(this.iceRefreshAt - now);
+  }
+
+  private setIceRefreshTimer(delayMs: number): void {
+    if (this.iceRefreshTimer) clearTimeout(this.iceRefreshTimer);
+    this.iceRefreshTimer = setTimeout(() => {
+      this.iceRefreshTimer = null;
+      void this.refreshIceServers();
+    }, Math.min(Math.max(0, delayMs), MAX_TIMER_MS));
+  }
+
+  /** Fetches fresh settings and applies them; never rejects (a failure is reported and retried). One at a time. */
+  private refreshIceServers(): Promise<void> {
+    this.iceRefreshing ??= this.fetchIceServers().finally(() => {
+      this.iceRefreshing = null;
+    });
+    return this.iceRefreshing;
+  }
+
+  private async fetchIceServers(): Promise<void> {
+    const provider = this.options.iceServersProvider;
+    if (!provider || this.closed) return;
+    const fetchedAt = this.now();
+    try {
+      const ice = await provider();
+      if (this.closed) return;
+      // Applies to the next gathering; the current path and its TURN allocation are left alone.
+      this.peerConnection.setConfiguration?.({ iceServers: ice.iceServers, iceTransportPolicy: ice.iceTransportPolicy });
+      this.scheduleIceRefresh(fetchedAt + ice.ttl * 1000);
+    } catch (error) {
+      this.report(error, 'ice-servers');
+      if (!this.closed) this.setIceRefreshTimer(DEFAULT_ICE_REFRESH_RETRY_MS);
+    }
   }
 
   // ---- media and stats -----------------------------------------------------

@@ -48,6 +48,8 @@ export interface PeerConnectionLike {
   addTrack(track: any, ...streams: any[]): unknown;
   addTransceiver?(kind: any, init?: any): unknown;
   restartIce(): void;
+  /** Fresh STUN/TURN settings, used from the next ICE gathering on (an ICE restart). */
+  setConfiguration?(config: PeerConnectionConfig): void;
   getStats(): Promise<StatsReportLike>;
   close(): void;
   addEventListener(type: string, listener: (event: any) => void): void;

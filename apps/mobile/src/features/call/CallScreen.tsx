@@ -15,6 +15,8 @@ export interface CallScreenProps {
   client: SmallTalkClient;
   room: Room;
   call: Call | null;
+  /** The call could not be set up (its STUN/TURN servers could not be fetched). */
+  callFailed: boolean;
   roomEnd: RoomEnd | null;
   localStream: LocalStream;
   /** The room's category, as the user knows it (its name). */
@@ -26,7 +28,7 @@ export interface CallScreenProps {
 /** Side by side from this width on (tablets, desktop browsers); stacked below it (phones). */
 const WIDE_LAYOUT_MIN_WIDTH = 760;
 
-export function CallScreen({ client, room, call, roomEnd, localStream, categoryName, onNext, onEnd }: CallScreenProps) {
+export function CallScreen({ client, room, call, callFailed, roomEnd, localStream, categoryName, onNext, onEnd }: CallScreenProps) {
   const { platform } = useServices();
   const { VideoView } = platform;
   const { state: callState, remoteStream, poorNetwork } = useCall(call);
@@ -34,7 +36,7 @@ export function CallScreen({ client, room, call, roomEnd, localStream, categoryN
   const controls = useLocalControls(localStream);
   const wide = useWindowDimensions().width >= WIDE_LAYOUT_MIN_WIDTH;
 
-  const status = callStatus({ roomEnd, socket: socketState, call: callState, poorNetwork });
+  const status = callStatus({ roomEnd, callFailed, socket: socketState, call: callState, poorNetwork });
   const peerName = room.peer.displayName;
 
   return (

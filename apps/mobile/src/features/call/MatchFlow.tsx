@@ -26,6 +26,7 @@ export function MatchFlow({ client, categories, onEnd }: MatchFlowProps) {
         client={client}
         room={match.room}
         call={match.call}
+        callFailed={match.callFailed}
         roomEnd={match.roomEnd}
         localStream={match.media.stream}
         categoryName={nameOf(categories, match.room.category)}

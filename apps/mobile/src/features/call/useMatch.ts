@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { MatchmakingEvent, type Call, type Room, type SmallTalkClient } from '@small-talk/client';
+import { MatchmakingEvent, SmallTalkError, type Call, type Room, type SmallTalkClient } from '@small-talk/client';
 import { toMediaError, type LocalStream, type MediaProblem } from '../../platform/types';
 import { useServices } from '../../services';
 
@@ -17,8 +17,10 @@ export interface Match {
   queuedAt: number | null;
   /** The room on screen: the current one, or the one that just ended (with `roomEnd`). */
   room: Room | null;
-  /** The room's call; it keeps its last state after the room ended. */
+  /** The room's call (null while its STUN/TURN servers are fetched); it keeps its last state after the room ended. */
   call: Call | null;
+  /** The room's call could not be set up: its STUN/TURN servers could not be fetched. */
+  callFailed: boolean;
   roomEnd: RoomEnd | null;
   /** Set when the search stopped without a match (join refused, socket closed for good). */
   searchStopped: string | null;
@@ -35,16 +37,19 @@ export interface Match {
  * room or the queue and stops the tracks.
  */
 export function useMatch(client: SmallTalkClient, categories: readonly string[]): Match {
-  const { platform, iceServers } = useServices();
+  const { platform } = useServices();
   const [mediaAttempt, setMediaAttempt] = useState(0);
   const [media, setMedia] = useState<LocalMedia>({ status: 'requesting' });
   const [queuedAt, setQueuedAt] = useState<number | null>(null);
   const [room, setRoom] = useState<Room | null>(null);
   const [call, setCall] = useState<Call | null>(null);
+  const [callFailed, setCallFailed] = useState(false);
   const [roomEnd, setRoomEnd] = useState<RoomEnd | null>(null);
   const [searchStopped, setSearchStopped] = useState<string | null>(null);
   // The listeners below need the room on screen now, not the one of their render.
   const roomOnScreen = useRef<Room | null>(null);
+  // The room whose Call is being created (its STUN/TURN servers on their way), so a resume meanwhile doesn't start a second one.
+  const callStarting = useRef<string | null>(null);
 
   const showRoom = useCallback((next: Room | null) => {
     roomOnScreen.current = next;
@@ -74,7 +79,27 @@ export function useMatch(client: SmallTalkClient, categories: readonly string[])
 
   useEffect(() => {
     if (!stream) return;
+    let live = true;
     const matchmaking = client.matchmaking;
+    const startCall = (roomId: string) => {
+      callStarting.current = roomId;
+      setCall(null);
+      setCallFailed(false);
+      // Fetches the STUN/TURN servers (GET /api/ice) first: fresh TURN credentials for every call.
+      client.createCall({ webrtc: platform.webrtc, localStream: stream }).then(
+        (created) => {
+          if (callStarting.current === roomId) callStarting.current = null;
+          if (!live) return created.close();
+          if (roomOnScreen.current?.roomId === roomId) setCall(created);
+        },
+        (error: unknown) => {
+          if (callStarting.current === roomId) callStarting.current = null;
+          // not_in_room: the room ended meanwhile (Next, End, the peer left), and the screen says so already.
+          if (!live || roomOnScreen.current?.roomId !== roomId || (error instanceof SmallTalkError && error.code === 'not_in_room')) return;
+          setCallFailed(true);
+        },
+      );
+    };
     const offs = [
       matchmaking.on(MatchmakingEvent.State, (state) => {
         setQueuedAt(matchmaking.queuedAt);
@@ -89,8 +114,8 @@ export function useMatch(client: SmallTalkClient, categories: readonly string[])
         setRoomEnd(null);
         showRoom(matched);
         // The same room after a reconnect: its Call goes on (the media may never have stopped).
-        if (matched.resumed && client.call) return;
-        setCall(client.createCall({ webrtc: platform.webrtc, localStream: stream, iceServers }));
+        if (matched.resumed && (client.call || callStarting.current === matched.roomId)) return;
+        startCall(matched.roomId);
       }),
       // The SDK closes the Call when the peer leaves; the screen stays, saying so and offering Next.
       matchmaking.on(MatchmakingEvent.PeerLeft, () => setRoomEnd('peer-left')),
@@ -105,18 +130,20 @@ export function useMatch(client: SmallTalkClient, categories: readonly string[])
     matchmaking.join(categories);
     setQueuedAt(matchmaking.queuedAt);
     return () => {
+      live = false;
       for (const off of offs) off();
       if (matchmaking.state === 'matched') matchmaking.leave();
       else matchmaking.cancel();
       // After RoomLost the SDK leaves the Call to us.
       client.call?.close();
     };
-  }, [client, stream, platform, iceServers, categories, showRoom]);
+  }, [client, stream, platform, categories, showRoom]);
 
   const next = useCallback(() => {
     client.call?.close();
     showRoom(null);
     setCall(null);
+    setCallFailed(false);
     setRoomEnd(null);
     setSearchStopped(null);
     client.matchmaking.next();
@@ -133,5 +160,5 @@ export function useMatch(client: SmallTalkClient, categories: readonly string[])
 
   const retryMedia = useCallback(() => setMediaAttempt((n) => n + 1), []);
 
-  return { media, queuedAt, room, call, roomEnd, searchStopped, retryMedia, retrySearch, next };
+  return { media, queuedAt, room, call, callFailed, roomEnd, searchStopped, retryMedia, retrySearch, next };
 }
