@@ -58,9 +58,12 @@ const redact: LoggerOptions['redact'] = {
 
 /** Builds the whole server without listening, so tests can start it on any port. */
 export async function buildApp(config: Config): Promise<SmallTalk> {
-  const db = await openDb({ dataDir: config.dataDir, databaseUrl: config.DATABASE_URL });
-
   const log = pino({ level: config.LOG_LEVEL, redact });
+  const db = await openDb({
+    dataDir: config.dataDir,
+    databaseUrl: config.DATABASE_URL,
+    onError: (error) => log.warn({ err: error }, 'database connection lost'),
+  });
   const app = Fastify({
     // Fastify's logger type is narrower than pino's; the instance is the same.
     loggerInstance: log as FastifyBaseLogger,

@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import type { AuthResponse, ServerMessage } from '@small-talk/protocol';
 import { buildApp, type SmallTalk } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { createDatabase, nameFor } from './services.js';
 
 /** A real server on a spare loopback port, with its own SQLite file in a fresh folder. */
 export interface TestServer {
@@ -27,9 +28,28 @@ export async function sparePort(): Promise<number> {
   return port;
 }
 
+/**
+ * Set by scale-suites.test.ts when it runs the protocol suites again on shared services: every
+ * server then gets a fresh PostgreSQL database (and later its own Redis namespace), named after
+ * its data folder so that a server restarted on the same folder finds its data again.
+ */
+const SHARED_POSTGRES = process.env.SMALLTALK_TEST_POSTGRES;
+
+/**
+ * Data folders this process made, removed when it exits: not on close, because a test may start
+ * a server again on the same folder to see what survives a restart.
+ */
+const madeDirs: string[] = [];
+process.on('exit', () => {
+  for (const dir of madeDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const dataDir = env.DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'smalltalk-test-'));
-  const config = loadConfig({ LOG_LEVEL: 'silent', HOST: '127.0.0.1', PORT: '0', ...env, DATA_DIR: dataDir });
+  let dataDir = env.DATA_DIR;
+  if (dataDir === undefined) madeDirs.push((dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smalltalk-test-'))));
+  const shared: Record<string, string> = {};
+  if (SHARED_POSTGRES) shared.DATABASE_URL = await createDatabase(SHARED_POSTGRES, nameFor(dataDir));
+  const config = loadConfig({ LOG_LEVEL: 'silent', HOST: '127.0.0.1', PORT: '0', ...shared, ...env, DATA_DIR: dataDir });
   const server = await buildApp(config);
   await server.app.listen({ port: config.PORT, host: '127.0.0.1' });
   const address = server.app.server.address();

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import SQLite from 'better-sqlite3';
 import { AuthResponse, ErrorBody } from '@small-talk/protocol';
 import {
   api,
@@ -273,24 +271,21 @@ describe('POST /api/auth/register', () => {
     const aGuest = await guest(server.url, 'Hash');
     const tokens = [registered.token, loggedIn.token, aGuest.token];
 
-    const db = new SQLite(path.join(server.dataDir, 'smalltalk.db'), { readonly: true, fileMustExist: true });
-    try {
-      const row = db.prepare('select * from users where id = ?').get(registered.user.id) as Record<string, unknown> | undefined;
-      assert.ok(row, 'the member is in the users table');
-      const hash = String(row.password_hash);
-      // PHC string: $argon2id$v=19$m=…,t=…,p=…$salt$hash (the parameter order varies between versions).
-      assert.match(hash, /^\$argon2id\$v=\d+\$[mtp]=\d+,[mtp]=\d+,[mtp]=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/, `not an argon2id hash: ${hash}`);
-      for (const value of Object.values(row)) assert.ok(!String(value).includes(password), 'the password is stored in plain text');
+    // Through the server's own Kysely, so the check holds on SQLite and PostgreSQL alike.
+    const db = server.server.db.kysely;
+    const row = (await db.selectFrom('users').selectAll().where('id', '=', registered.user.id).executeTakeFirst()) as Record<string, unknown> | undefined;
+    assert.ok(row, 'the member is in the users table');
+    const hash = String(row.password_hash);
+    // PHC string: $argon2id$v=19$m=…,t=…,p=…$salt$hash (the parameter order varies between versions).
+    assert.match(hash, /^\$argon2id\$v=\d+\$[mtp]=\d+,[mtp]=\d+,[mtp]=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/, `not an argon2id hash: ${hash}`);
+    for (const value of Object.values(row)) assert.ok(!String(value).includes(password), 'the password is stored in plain text');
 
-      const sessions = db.prepare('select * from sessions').all() as Array<Record<string, unknown>>;
-      assert.ok(sessions.length >= tokens.length, 'the sessions table holds the sessions');
-      for (const session of sessions) {
-        for (const value of Object.values(session)) {
-          for (const token of tokens) assert.ok(!String(value).includes(token), 'a session row holds a raw token');
-        }
+    const sessions = (await db.selectFrom('sessions').selectAll().execute()) as Array<Record<string, unknown>>;
+    assert.ok(sessions.length >= tokens.length, 'the sessions table holds the sessions');
+    for (const session of sessions) {
+      for (const value of Object.values(session)) {
+        for (const token of tokens) assert.ok(!String(value).includes(token), 'a session row holds a raw token');
       }
-    } finally {
-      db.close();
     }
   });
 });

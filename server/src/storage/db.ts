@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
 import type { Database } from './schema.js';
 import { migrations, type SqlDialect } from './migrations.js';
 
@@ -16,12 +17,20 @@ export interface Db {
 export interface DbOptions {
   dataDir: string;
   databaseUrl?: string | undefined;
+  /** Told about connection errors that no query is waiting on (PostgreSQL restarted, network cut). */
+  onError?: (error: Error) => void;
 }
+
+/** How long /healthz waits for the database before calling it unreachable. */
+const PING_TIMEOUT_MS = 2000;
 
 /** Opens the database named by the config and brings its schema up to date. */
 export async function openDb(options: DbOptions): Promise<Db> {
   if (options.databaseUrl) {
-    throw new Error('DATABASE_URL is not supported yet: unset it to use the embedded SQLite database');
+    if (!/^postgres(ql)?:\/\//.test(options.databaseUrl)) {
+      throw new Error('DATABASE_URL must be a postgres:// URL; unset it to use the embedded SQLite database');
+    }
+    return openPostgres(options.databaseUrl, options.onError ?? (() => {}));
   }
   fs.mkdirSync(options.dataDir, { recursive: true });
   const file = new SQLite(path.join(options.dataDir, 'smalltalk.db'));
@@ -39,6 +48,50 @@ export async function openDb(options: DbOptions): Promise<Db> {
     dialect: 'sqlite',
     async ping() {
       await sql`select 1`.execute(kysely);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await kysely.destroy();
+    },
+  };
+}
+
+async function openPostgres(url: string, onError: (error: Error) => void): Promise<Db> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    // While PostgreSQL is down, a query fails after this instead of waiting for a connection
+    // forever; the pool opens new connections by itself once it is back.
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30000,
+  });
+  // An idle connection whose server went away emits 'error' on the pool, and a checked-out
+  // one on itself: unhandled, either would crash the process. The pool drops the broken
+  // connection either way; we only log.
+  pool.on('error', onError);
+  pool.on('connect', (client) => client.on('error', onError));
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await migrate(kysely, 'postgres');
+  } catch (error) {
+    await kysely.destroy();
+    throw error;
+  }
+  let closed = false;
+  return {
+    kysely,
+    dialect: 'postgres',
+    async ping() {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error('database did not answer in time')), PING_TIMEOUT_MS);
+      });
+      try {
+        await Promise.race([sql`select 1`.execute(kysely), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async close() {
       if (closed) return;
