@@ -10,6 +10,9 @@ const react = path.dirname(require.resolve('react/package.json', { paths: [__dir
 module.exports = {
   preset: 'jest-expo',
   testMatch: ['<rootDir>/test/*.test.ts?(x)'],
+  // On a fresh clone jest has no transform cache yet: the first test of a file pays for
+  // compiling the app and React Native, which on a busy 2-core machine exceeds jest's 5 s.
+  testTimeout: 30_000,
   moduleNameMapper: {
     '^react$': react,
     '^react/(.*)$': `${react}/$1`,
