@@ -13,6 +13,7 @@ const DEFAULTS = {
   HOST: '::',
   DATA_DIR: './data',
   WEB_DIR: './apps/mobile/dist',
+  REDIS_PREFIX: 'st',
   LOG_LEVEL: 'info',
   ALLOWED_ORIGINS: [],
   RESUME_GRACE_MS: 5000,
@@ -26,7 +27,7 @@ const DEFAULTS = {
   SESSION_TTL_DAYS: 30,
   SHUTDOWN_GRACE_MS: 10000,
 };
-const OPTIONAL = ['DATABASE_URL'];
+const OPTIONAL = ['DATABASE_URL', 'REDIS_URL'];
 
 function rejects(env: Record<string, string>, variable: string): void {
   assert.throws(
@@ -43,10 +44,11 @@ function rejects(env: Record<string, string>, variable: string): void {
 describe('loadConfig', () => {
   test('with nothing set, every default applies', () => {
     const config = loadConfig({});
-    const { dataDir, webDir, DATABASE_URL, ...rest } = config;
+    const { dataDir, webDir, DATABASE_URL, REDIS_URL, ...rest } = config;
     assert.equal(webDir, path.resolve('./apps/mobile/dist'));
     assert.deepEqual(rest, DEFAULTS);
     assert.equal(DATABASE_URL, undefined, 'no DATABASE_URL: SQLite');
+    assert.equal(REDIS_URL, undefined, 'no REDIS_URL: one process, state in memory');
     assert.equal(dataDir, path.resolve('./data'), 'DATA_DIR resolves against the working directory');
   });
 
@@ -68,6 +70,8 @@ describe('loadConfig', () => {
       DATA_DIR: '/var/lib/smalltalk',
       WEB_DIR: '/srv/smalltalk/web',
       DATABASE_URL: 'postgres://db.example/smalltalk',
+      REDIS_URL: 'redis://cache.example:6379',
+      REDIS_PREFIX: 'smalltalk-eu',
       LOG_LEVEL: 'silent',
       ALLOWED_ORIGINS: 'https://a.example, https://b.example:8443,,',
       RESUME_GRACE_MS: '0',
@@ -89,6 +93,8 @@ describe('loadConfig', () => {
       WEB_DIR: '/srv/smalltalk/web',
       webDir: '/srv/smalltalk/web',
       DATABASE_URL: 'postgres://db.example/smalltalk',
+      REDIS_URL: 'redis://cache.example:6379',
+      REDIS_PREFIX: 'smalltalk-eu',
       LOG_LEVEL: 'silent',
       ALLOWED_ORIGINS: ['https://a.example', 'https://b.example:8443'],
       RESUME_GRACE_MS: 0,
@@ -130,6 +136,7 @@ describe('loadConfig', () => {
       ['PORT', '-1'],
       ['PORT', '80.5'],
       ['LOG_LEVEL', 'loud'],
+      ['REDIS_PREFIX', 'has space'],
       ['RESUME_GRACE_MS', '-5'],
       ['RESUME_GRACE_MS', 'soon'],
       ['RESUME_BUFFER_FRAMES', '1.5'],
@@ -193,7 +200,7 @@ describe('one config module, one table', () => {
     const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
     const rows = new Map<string, string>();
     for (const match of readme.matchAll(/^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|\s*([^|]*?)\s*\|/gm)) rows.set(match[1]!, match[2]!);
-    const variables = Object.keys(loadConfig({ DATABASE_URL: 'postgres://x' })).filter((key) => key !== 'dataDir' && key !== 'webDir');
+    const variables = Object.keys(loadConfig({ DATABASE_URL: 'postgres://x', REDIS_URL: 'redis://x' })).filter((key) => key !== 'dataDir' && key !== 'webDir');
     assert.deepEqual([...rows.keys()].sort(), [...variables].sort(), 'README variables = config variables');
 
     const config = loadConfig({});

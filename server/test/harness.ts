@@ -30,10 +30,11 @@ export async function sparePort(): Promise<number> {
 
 /**
  * Set by scale-suites.test.ts when it runs the protocol suites again on shared services: every
- * server then gets a fresh PostgreSQL database (and later its own Redis namespace), named after
- * its data folder so that a server restarted on the same folder finds its data again.
+ * server then gets a fresh PostgreSQL database and its own Redis namespace (REDIS_PREFIX), named
+ * after its data folder so that a server restarted on the same folder finds its data again.
  */
 const SHARED_POSTGRES = process.env.SMALLTALK_TEST_POSTGRES;
+const SHARED_REDIS = process.env.SMALLTALK_TEST_REDIS;
 
 /**
  * Data folders this process made, removed when it exits: not on close, because a test may start
@@ -49,6 +50,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
   if (dataDir === undefined) madeDirs.push((dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smalltalk-test-'))));
   const shared: Record<string, string> = {};
   if (SHARED_POSTGRES) shared.DATABASE_URL = await createDatabase(SHARED_POSTGRES, nameFor(dataDir));
+  if (SHARED_REDIS) Object.assign(shared, { REDIS_URL: SHARED_REDIS, REDIS_PREFIX: nameFor(dataDir) });
   const config = loadConfig({ LOG_LEVEL: 'silent', HOST: '127.0.0.1', PORT: '0', ...shared, ...env, DATA_DIR: dataDir });
   const server = await buildApp(config);
   await server.app.listen({ port: config.PORT, host: '127.0.0.1' });

@@ -74,13 +74,21 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
     if ((perAddress.get(address) ?? 0) >= options.maxSocketsPerAddress) {
       return reject(socket, 'rate_limited', 'too many open connections from this address');
     }
+    // Take the slot before the first await (auth), or upgrades arriving together all pass the
+    // check before any counts. It is given back once, when the TCP connection closes, whether the
+    // upgrade was refused, failed or ended as a socket.
+    perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+    socket.once('close', () => {
+      const left = (perAddress.get(address) ?? 1) - 1;
+      if (left > 0) perAddress.set(address, left);
+      else perAddress.delete(address);
+    });
     const token = tokenFrom(request.headers);
     const principal = token ? await auth.authenticate(token) : null;
     if (!principal) return reject(socket, 'unauthenticated', 'sign in first: no valid session');
     if (socket.destroyed) return;
 
     wss.handleUpgrade(request, socket, head, (ws) => {
-      perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
       const client = new ClientSocket(ws, principal, options);
       sockets.add(client);
       metrics.socketsOpen.inc();
@@ -90,9 +98,6 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
       ws.on('close', () => {
         sockets.delete(client);
         metrics.socketsOpen.dec();
-        const left = (perAddress.get(address) ?? 1) - 1;
-        if (left > 0) perAddress.set(address, left);
-        else perAddress.delete(address);
         if (!client.replaced) void rooms.disconnected(client.userId, client).catch((error: unknown) => log.error({ err: error }, 'disconnect handling failed'));
       });
       void rooms.connected(principal.user, client).catch((error: unknown) => {
