@@ -100,6 +100,7 @@ describe('faults', { skip: skip ?? false }, () => {
   test('Redis stopped for 10 s, then back: HTTP keeps serving, /healthz 503 then 200 within 5 s, no crash, joins work again', { timeout: 60_000 }, async (t) => {
     const nodes = await cluster(2);
     const early = await on(nodes[0]!, 'Early'); // connected before the outage, joins after it
+    const call = await pairAcross(nodes[0]!, nodes[1]!, 'sports'); // in a room across the outage
     await services.redis.stop();
     const stoppedAt = Date.now();
     for (const node of nodes) await eventually(`node ${node.index} /healthz 503`, async () => (await health(node)) === 503, 3000);
@@ -119,7 +120,17 @@ describe('faults', { skip: skip ?? false }, () => {
     t.diagnostic(`/healthz 200 on both ${Date.now() - restartedAt} ms after Redis came back`);
     for (const node of nodes) assert.ok(node.alive(), `node ${node.index} is still running`);
 
-    // Redis came back empty; the socket opened before the outage is known again and can be matched.
+    // Redis came back empty. A call that was going on goes on (each process said again which
+    // sockets it holds), and leaving it still works, though the room record is gone.
+    call.b.socket.send({ type: 'signal', roomId: call.roomId, data: 'after the outage' });
+    assert.equal((await call.a.socket.next('signal')).data, 'after the outage');
+    call.a.socket.send({ type: 'leave', roomId: call.roomId });
+    assert.deepEqual(await call.a.socket.next(), { type: 'left', roomId: call.roomId });
+    assert.deepEqual(await call.b.socket.next('peer_left'), { type: 'peer_left', roomId: call.roomId, reason: 'left' });
+    const row = (await api(nodes[1]!.url, 'GET', '/api/history', { token: call.b.auth.token })).body.connections[0];
+    assert.equal(row.endReason, 'left');
+
+    // The socket opened before the outage is known again and can be matched.
     early.socket.send({ type: 'join', categories: ['music'] });
     await early.socket.next('queued');
     const late = await on(nodes[1]!, 'Late');

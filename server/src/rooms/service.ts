@@ -103,10 +103,18 @@ export class Rooms {
     this.metrics.framesRelayed.inc();
   }
 
-  async leave(userId: string, roomId: string): Promise<void> {
+  /** `link` is the room as the leaving socket knows it. */
+  async leave(userId: string, roomId: string, link: RoomLink | null): Promise<void> {
     const room = await this.store.roomOf(userId);
-    if (!room || room.id !== roomId) throw new AppError('not_in_room', 'you are not in this room');
-    await this.end(room.id, 'left', userId);
+    if (room && room.id === roomId) return this.end(room.id, 'left', userId);
+    // The socket is in a room the store does not know: Redis lost its data while the call went
+    // on. The history row decides (it ends once), so a room that ended normally while this
+    // leave was on its way is still `not_in_room`.
+    if (link?.roomId === roomId && (await this.history.ended(roomId, 'left')) === 'ended') {
+      this.notifyEnd(roomId, 'left', userId, link.peerId);
+      return;
+    }
+    throw new AppError('not_in_room', 'you are not in this room');
   }
 
   /** Cancels pending grace timers, for shutdown. Rooms and absences stay in the store for other processes. */
@@ -148,12 +156,20 @@ export class Rooms {
     const room = await this.store.end(roomId);
     if (!room) return; // someone else ended it first
     // History first: a client that reads it on `left` or `peer_left` sees the room ended.
-    await this.history.ended(roomId, reason).catch((error: unknown) => this.log.error({ err: error, roomId }, 'could not record room end'));
-    const peer = peerOf(room, byUserId);
+    const recorded = await this.history.ended(roomId, reason).catch((error: unknown) => {
+      this.log.error({ err: error, roomId }, 'could not record room end');
+      return 'missing' as const;
+    });
+    // Already ended: a leave that found the room gone from the store (see leave) ended it and told both.
+    if (recorded === 'already') return;
+    this.notifyEnd(roomId, reason, byUserId, peerOf(room, byUserId).id);
+  }
+
+  private notifyEnd(roomId: string, reason: EndReason, byUserId: string, peerId: string): void {
     if (reason === 'left') {
       this.bus.deliver(byUserId, { text: JSON.stringify({ type: 'left', roomId } satisfies LeftEvent), room: null });
     }
-    this.bus.deliver(peer.id, {
+    this.bus.deliver(peerId, {
       text: JSON.stringify({ type: 'peer_left', roomId, reason } satisfies PeerLeftEvent),
       room: null,
     });

@@ -44,6 +44,15 @@ redis.call('PEXPIRE', held, ARGV[6])
 return len
 `;
 
+/** The owner holds a frame that reached its channel for a user with no socket here (see onMessage). */
+const PUSH = `
+local held = ARGV[1] .. 'held:' .. ARGV[2]
+if redis.call('LLEN', held) > tonumber(ARGV[4]) then return -2 end
+local len = redis.call('RPUSH', held, ARGV[3])
+redis.call('PEXPIRE', held, ARGV[5])
+return len
+`;
+
 /** Returns 0 when the previous owner is alive and will hand over; else the held items, taken. */
 const ATTACH = `
 local P, user, me = ARGV[1], ARGV[2], ARGV[3]
@@ -162,7 +171,7 @@ redis.call('DEL', P .. 'users:' .. me)
 return 0
 `;
 
-type ScriptName = 'deliver' | 'attach' | 'drain' | 'prepend' | 'awaitReturn' | 'claim' | 'release' | 'hold' | 'heartbeat' | 'reannounce' | 'reclaim' | 'leave';
+type ScriptName = 'deliver' | 'push' | 'attach' | 'drain' | 'prepend' | 'awaitReturn' | 'claim' | 'release' | 'hold' | 'heartbeat' | 'reannounce' | 'reclaim' | 'leave';
 
 interface Local {
   inbox: Inbox;
@@ -206,6 +215,7 @@ export class RedisMessageBus implements MessageBus {
     const c = redis.commands;
     this.scripts = {
       deliver: defineScript(c, 'stDeliver', DELIVER),
+      push: defineScript(c, 'stPush', PUSH),
       attach: defineScript(c, 'stAttach', ATTACH),
       drain: defineScript(c, 'stDrain', DRAIN),
       prepend: defineScript(c, 'stPrepend', PREPEND),
@@ -378,6 +388,15 @@ export class RedisMessageBus implements MessageBus {
     );
   }
 
+  private push(userId: string, item: string): void {
+    this.scripts.push(this.prefix, userId, item, this.options.holdLimit, this.heldTtlMs).then(
+      (result) => {
+        if (result === this.options.holdLimit + 1) this.overflowListener(userId);
+      },
+      (error: unknown) => this.options.log.warn({ err: error, userId }, 'frame lost: redis unreachable'),
+    );
+  }
+
   private async rehold(userId: string, deliveries: Delivery[]): Promise<void> {
     if (deliveries.length === 0) return;
     await this.scripts
@@ -402,8 +421,10 @@ export class RedisMessageBus implements MessageBus {
           if (entry.attaching) return void entry.attaching.buffer.push(decodeItem(item));
           if (entry.inbox.deliver(decodeItem(item))) return;
         }
-        // Away (we hold for it) or gone to another process since it was sent: the script knows where.
-        return this.route(userId, item);
+        // No socket here to take it: hold it, even if the user has just attached elsewhere. It was
+        // sent before that attach (or it would have gone there), so it belongs in the list the
+        // new owner reads after our handoff, not after the frames it has received since.
+        return this.push(userId, item);
       }
       case 'm': {
         const to = message.slice(userEnd + 1);
