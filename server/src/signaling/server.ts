@@ -1,10 +1,10 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { WebSocketServer, type ServerOptions } from 'ws';
+import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
 import { CloseCode, MAX_FRAME_BYTES, type ErrorCode } from '@small-talk/protocol';
 import { tokenFrom } from '../auth/credentials.js';
-import type { AuthService } from '../auth/service.js';
+import type { AuthService, Principal } from '../auth/service.js';
 import { errorBody, httpStatus } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Rooms } from '../rooms/service.js';
@@ -74,36 +74,46 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
     if ((perAddress.get(address) ?? 0) >= options.maxSocketsPerAddress) {
       return reject(socket, 'rate_limited', 'too many open connections from this address');
     }
-    // Take the slot before the first await (auth), or upgrades arriving together all pass the
-    // check before any counts. It is given back once, when the TCP connection closes, whether the
-    // upgrade was refused, failed or ended as a socket.
+    // The slot is taken before the session lookup awaits, so upgrades arriving together cannot
+    // all pass the check while each waits for the database. Until ws owns the connection, the
+    // slot is given back when the TCP socket closes, whichever way the upgrade failed.
     perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+    let opened = false;
     socket.once('close', () => {
-      const left = (perAddress.get(address) ?? 1) - 1;
-      if (left > 0) perAddress.set(address, left);
-      else perAddress.delete(address);
+      if (!opened) releaseSlot(address);
     });
     const token = tokenFrom(request.headers);
     const principal = token ? await auth.authenticate(token) : null;
     if (!principal) return reject(socket, 'unauthenticated', 'sign in first: no valid session');
     if (socket.destroyed) return;
-
     wss.handleUpgrade(request, socket, head, (ws) => {
-      const client = new ClientSocket(ws, principal, options);
-      sockets.add(client);
-      metrics.socketsOpen.inc();
-      ws.on('message', (data, isBinary) => client.onFrame(data, isBinary));
-      ws.on('pong', () => (client.unansweredPings = 0));
-      ws.on('error', (error) => client.log.debug({ err: error }, 'socket error'));
-      ws.on('close', () => {
-        sockets.delete(client);
-        metrics.socketsOpen.dec();
-        if (!client.replaced) void rooms.disconnected(client.userId, client).catch((error: unknown) => log.error({ err: error }, 'disconnect handling failed'));
-      });
-      void rooms.connected(principal.user, client).catch((error: unknown) => {
-        log.error({ err: error }, 'connect handling failed');
-        ws.close(CloseCode.internalError, 'server error');
-      });
+      opened = true;
+      accept(ws, principal, address);
+    });
+  }
+
+  function releaseSlot(address: string): void {
+    const left = (perAddress.get(address) ?? 1) - 1;
+    if (left > 0) perAddress.set(address, left);
+    else perAddress.delete(address);
+  }
+
+  function accept(ws: WebSocket, principal: Principal, address: string): void {
+    const client = new ClientSocket(ws, principal, options);
+    sockets.add(client);
+    metrics.socketsOpen.inc();
+    ws.on('message', (data, isBinary) => client.onFrame(data, isBinary));
+    ws.on('pong', () => (client.unansweredPings = 0));
+    ws.on('error', (error) => client.log.debug({ err: error }, 'socket error'));
+    ws.on('close', () => {
+      sockets.delete(client);
+      metrics.socketsOpen.dec();
+      releaseSlot(address);
+      if (!client.replaced) void rooms.disconnected(client.userId, client).catch((error: unknown) => log.error({ err: error }, 'disconnect handling failed'));
+    });
+    void rooms.connected(principal.user, client).catch((error: unknown) => {
+      log.error({ err: error }, 'connect handling failed');
+      ws.close(CloseCode.internalError, 'server error');
     });
   }
 
