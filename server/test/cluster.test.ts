@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import type { MatchedEvent } from '@small-talk/protocol';
 import { startCluster, startServices, type Cluster, type ClusterNode, type Services } from './cluster.js';
+import { createDatabase } from './services.js';
 import { api, connect, eventually, guest, openSocket, sample, scrape, sleep, user, waitingCounts, type Client } from './harness.js';
 import { missingServices } from './services.js';
 
@@ -278,5 +284,63 @@ describe('3 processes × 1,000 users joining at once', { skip: skip ?? false }, 
       for (const c of CATEGORIES) assert.equal(counts[c], expected[c], `waiting in ${c} on node ${node.index}`);
     }
     console.log(`# ${users.length} users over 3 processes: ${rooms.size} rooms, ${waiting.length} waiting, settled in ${took} ms`);
+  });
+});
+
+/** Two free ports in a row, for a runner that takes consecutive ports. */
+async function consecutivePorts(): Promise<number> {
+  for (;;) {
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as net.AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    const next = net.createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      next.once('error', () => resolve(false));
+      next.listen(port + 1, '127.0.0.1', () => next.close(() => resolve(true)));
+    });
+    if (free && port < 65535) return port;
+  }
+}
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const built = fs.existsSync(path.join(root, 'server/dist/main.js'));
+
+describe('npm run start:cluster', { skip: skip ?? (built ? false : 'server/dist is not built (npm test builds it)') }, () => {
+  test('runs N processes on consecutive ports that act as one, and drains them all on SIGTERM', { timeout: 60_000 }, async () => {
+    const port = await consecutivePorts();
+    const name = `st_runner_${Date.now()}`;
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      REDIS_URL: services.redis.url,
+      REDIS_PREFIX: name,
+      DATABASE_URL: await createDatabase(services.postgres.url, name),
+      LOG_LEVEL: 'warn',
+    };
+    delete env.NODE_TEST_CONTEXT;
+    const runner = spawn(process.execPath, ['scripts/cluster.mjs', '2'], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let output = '';
+    runner.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => runner.on('exit', (code) => resolve(code)));
+    const reap = () => runner.kill('SIGKILL');
+    process.once('exit', reap);
+    try {
+      const endpoints = [port, port + 1].map((p) => ({ url: `http://127.0.0.1:${p}`, wsUrl: `ws://127.0.0.1:${p}/ws` }));
+      for (const e of endpoints) await eventually(`${e.url}/healthz`, () => api(e.url, 'GET', '/healthz').then((r) => r.status === 200, () => false), 30_000);
+      const a = await user(endpoints[0]!, 'A');
+      const b = await user(endpoints[1]!, 'B');
+      a.socket.send({ type: 'join', categories: ['art'] });
+      await a.socket.next('queued');
+      b.socket.send({ type: 'join', categories: ['art'] });
+      assert.equal((await a.socket.next('matched')).peer.id, b.auth.user.id);
+      runner.kill('SIGTERM');
+      assert.deepEqual(await Promise.all([a.socket.closed, b.socket.closed]), [1012, 1012]);
+      assert.equal(await exited, 0, output);
+    } finally {
+      process.off('exit', reap);
+      if (runner.exitCode === null) runner.kill('SIGKILL');
+    }
   });
 });

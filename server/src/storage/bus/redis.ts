@@ -203,6 +203,8 @@ export class RedisMessageBus implements MessageBus {
   /** When the command connection last became ready: no process is taken for dead until peers had a lease's time to renew. */
   private readySince = Date.now();
   private closed = false;
+  /** Draining: no longer renews its lease, so it counts as gone for takeovers. */
+  private draining = false;
 
   constructor(
     private readonly redis: RedisConnections,
@@ -352,6 +354,10 @@ export class RedisMessageBus implements MessageBus {
 
   async settle(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    // Out of the lease set first, so processes draining at the same moment (a whole deployment
+    // stopping) do not wait for each other to take users over.
+    this.draining = true;
+    await this.scripts.leave(this.prefix, this.processId).catch(() => {});
     while (this.awayHere.size > 0 && Date.now() < deadline) {
       // Alone in the cluster, nobody can take our users over: waiting would only delay the exit.
       if (!(await this.othersAlive().catch(() => false))) return;
@@ -453,9 +459,11 @@ export class RedisMessageBus implements MessageBus {
     const { commands } = this.redis;
     try {
       const now = Date.now();
-      const added = await this.scripts.heartbeat(this.prefix, this.processId, now + LEASE_MS);
-      if ((added === 1 && this.registered) || reconnected) await this.reannounce(added === 1 && this.registered);
-      this.registered = true;
+      if (!this.draining) {
+        const added = await this.scripts.heartbeat(this.prefix, this.processId, now + LEASE_MS);
+        if ((added === 1 && this.registered) || reconnected) await this.reannounce(added === 1 && this.registered);
+        this.registered = true;
+      }
 
       if (now - this.readySince >= LEASE_MS) {
         const expired = await commands.zrangebyscore(`${this.prefix}procs`, '-inf', now);
