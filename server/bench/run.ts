@@ -1,13 +1,14 @@
 /**
- * `npm run bench`: the server against a bare relay (the floor), driven by the same load, one at
- * a time. Prints each figure, its ratio to the floor and issue 3's targets, and writes it all
- * to .tmp/bench-latest.json.
+ * `npm run bench`: the server as one process, the server as a cluster (2 processes on one Redis,
+ * users split between them), and a bare relay (the floor), driven by the same load, one at a
+ * time. Prints each figure, its ratio to the floor and the issues' targets (3 and 5), and writes
+ * it all to .tmp/bench-latest.json. Then (e): 3,000 users joining at once over 3 processes.
  *
- *   npm run bench -- [--users 2000] [--steady-s 20] [--step-s 3] [--only server|floor]
- *                    [--node-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"]
+ *   npm run bench -- [--users 2000] [--steady-s 20] [--step-s 3] [--only server,cluster,floor]
+ *                    [--match-users 3000] [--node-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"]
  *
  * The flags shorten a run while working on the bench, or profile the relays; the defaults are
- * the issue's load.
+ * the issues' load. `--match-users 0` skips (e).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,7 +16,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { CATEGORIES, FRAME_BYTES, Load, RampPlan, SOURCE_ADDRESSES, Tally, type MatchResult, type RampResult, type RelayStep } from './load.js';
-import { startFloor, startServer, type Memory, type Target } from './proc.js';
+import { haveRedis, startCluster, startFloor, startServer, type Memory, type Target } from './proc.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -24,7 +25,8 @@ const { values: flags } = parseArgs({
     users: { type: 'string', default: '2000' },
     'steady-s': { type: 'string', default: '20' },
     'step-s': { type: 'string', default: '3' },
-    only: { type: 'string' },
+    only: { type: 'string', default: 'server,cluster,floor' },
+    'match-users': { type: 'string', default: '3000' },
     'node-flags': { type: 'string', default: '' },
   },
 });
@@ -49,10 +51,19 @@ const TARGETS = {
   sustainedRatio: 0.7,
   matchMs: 1000,
   rssPerSocketKb: 30,
+  /** Issue 5: cross-process relay p99 within twice the same-process p99; 3,000 users over 3 processes matched in 2 s. */
+  crossP99Ratio: 2,
+  clusterMatchMs: 2000,
 };
+const ONLY = new Set(flags.only.split(',').map((name) => name.trim()));
+const MATCH_USERS = Number(flags['match-users']);
+/** Which of the cluster's two processes user `index` talks to: every category half on each. */
+const clusterNodeOf = (index: number) => Math.floor(index / CATEGORIES.length) % 2;
 
 interface Figures {
   idle: { sockets: number; before: Memory; after: Memory; perSocketKb: number; heapPerSocketKb: number };
+  /** Rooms whose two members are on different processes (a cluster only). */
+  crossRooms: number;
   match: MatchResult;
   steady: RelayStep & { lost: number };
   ramp: RampResult;
@@ -127,6 +138,12 @@ async function bench(targets: Target[]): Promise<Partial<Record<Name, Figures>>>
           `${match.rooms} rooms, ${match.notMutual} not mutual, ${match.outOfContract} out of contract`,
       );
       if (load.pairedCount === 0) throw new Error(`${target.name}: nobody was matched, nothing to relay`);
+      if (target.ports.length > 1) {
+        const fromMatch = load.crossCount / 2;
+        await load.repair();
+        say(`${tag}     ${fromMatch} rooms of (a) split over the 2 processes; paired again for (b) and (c): ${load.crossCount / 2} of ${load.pairedCount / 2} split`);
+      }
+      figures[target.name]!.crossRooms = load.crossCount / 2;
     }
 
     // (b) in slices, alternating between the targets, for the same reason as the ramp.
@@ -144,6 +161,12 @@ async function bench(targets: Target[]): Promise<Partial<Record<Name, Figures>>>
         `${tag} (b) ${step.rate} frames/s for ${step.durationMs / 1000} s: p50 ${ms(step.latency.p50)} p95 ${ms(step.latency.p95)} ` +
           `p99 ${ms(step.latency.p99)} ms, ${step.missing} lost, ${step.outOfOrder} out of order, ${cpuShares(step)}${describeCounts(step)}`,
       );
+      if (target.ports.length > 1) {
+        say(
+          `${tag}     pairs on one process: p50 ${ms(step.latencySame.p50)} p99 ${ms(step.latencySame.p99)} ms (${step.latencySame.count} frames); ` +
+            `across processes: p50 ${ms(step.latencyCross.p50)} p99 ${ms(step.latencyCross.p99)} ms (${step.latencyCross.count} frames)`,
+        );
+      }
     }
 
     const plans = loads.map(({ load }) => new RampPlan(RAMP_PER_SOCKET.map((r) => Math.round(r * load.pairedCount)), P99_LIMIT_MS));
@@ -187,15 +210,20 @@ async function main(): Promise<void> {
   );
   const targets: Target[] = [];
   let results: Partial<Record<Name, Figures>>;
+  const redis = haveRedis();
+  if (!redis && (ONLY.has('cluster') || MATCH_USERS > 0)) say('No redis-server on PATH: the cluster phases are skipped (Debian: apt-get install redis-server).');
   try {
-    if (flags.only !== 'floor') targets.push(await startServer(root, NODE_FLAGS));
-    if (flags.only !== 'server') targets.push(await startFloor(root, NODE_FLAGS));
+    if (ONLY.has('server')) targets.push(await startServer(root, NODE_FLAGS));
+    if (ONLY.has('cluster') && redis) targets.push(await startCluster(root, 2, 'cluster', clusterNodeOf, NODE_FLAGS));
+    if (ONLY.has('floor')) targets.push(await startFloor(root, NODE_FLAGS));
     results = await bench(targets);
   } finally {
     await Promise.all(targets.map((t) => t.stop()));
   }
+  // (e) alone on the machine: only the three processes and Redis run while 3,000 users join.
+  const clusterMatch = redis && MATCH_USERS > 0 ? await matchOverThree() : undefined;
 
-  const rows = table(results.server, results.floor);
+  const rows = table(results.server, results.cluster, results.floor, clusterMatch);
   say('');
   say(render(rows));
   const busy = Math.max(...Object.values(results).map((f) => neighbours(f)));
@@ -227,10 +255,36 @@ async function main(): Promise<void> {
     },
     targets: TARGETS,
     results,
+    clusterMatch,
     table: rows,
   };
   fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   say(`\nwritten to ${path.relative(root, file)}; the bench took ${seconds(started)}`);
+}
+
+/** (e) `MATCH_USERS` users, split evenly over 3 processes on one Redis, join at once. */
+async function matchOverThree(): Promise<MatchResult> {
+  const target = await startCluster(root, 3, 'cluster3', (index) => index % 3, NODE_FLAGS);
+  const load = new Load(target, MATCH_USERS);
+  const tag = 'cluster3'.padEnd(6);
+  try {
+    let t = performance.now();
+    await load.signIn();
+    say(`${tag} ${MATCH_USERS} guests created on 3 processes in ${seconds(t)}`);
+    t = performance.now();
+    await load.connect();
+    say(`${tag} ${MATCH_USERS} sockets open in ${seconds(t)}`);
+    const match = await load.match();
+    say(
+      `${tag} (e) ${match.matched}/${match.users} matched over 3 processes in ${ms(match.ms)} ms (half in ${ms(match.halfMs)} ms, CPU ${match.targetCpuS.toFixed(2)} s with Redis), ` +
+        `${match.rooms} rooms, ${match.notMutual} not mutual, ${match.outOfContract} out of contract` +
+        (match.matched < match.users ? ` (${match.users - match.matched} alone in a category with an odd count)` : ''),
+    );
+    return match;
+  } finally {
+    load.close();
+    await target.stop();
+  }
 }
 
 /** Cores the rest of the machine used on average while this target relayed: neighbours on a shared machine. */
@@ -242,36 +296,59 @@ function neighbours(f: Figures): number {
 interface Row {
   figure: string;
   server: string;
+  cluster: string;
   floor: string;
   ratio: string;
+  clusterRatio: string;
   target: string;
   result: 'PASS' | 'MISS' | '';
 }
 
-function table(server: Figures | undefined, floor: Figures | undefined): Row[] {
+function table(server: Figures | undefined, cluster: Figures | undefined, floor: Figures | undefined, clusterMatch: MatchResult | undefined): Row[] {
   const rows: Row[] = [];
   const fmt = (v: number | undefined, digits = 1) => (v === undefined || Number.isNaN(v) ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits }));
   const ratio = (s: number | undefined, f: number | undefined) => (s === undefined || f === undefined || !f || Number.isNaN(s) ? '—' : `${(s / f).toFixed(2)}×`);
   const verdict = (ok: boolean | undefined): Row['result'] => (ok === undefined ? '' : ok ? 'PASS' : 'MISS');
-  const row = (figure: string, pick: (f: Figures) => number, digits: number, target = '', ok?: boolean) =>
+  const pickOr = (f: Figures | undefined, pick: (f: Figures) => number) => (f ? pick(f) : undefined);
+  const row = (figure: string, pick: ((f: Figures) => number) | null, digits: number, target = '', ok?: boolean, only?: 'cluster') => {
+    const p = pick ?? (() => NaN);
+    const s = only ? undefined : pickOr(server, p);
+    const c = pickOr(cluster, p);
+    const f = only ? undefined : pickOr(floor, p);
     rows.push({
       figure,
-      server: fmt(server && pick(server), digits),
-      floor: fmt(floor && pick(floor), digits),
-      ratio: ratio(server && pick(server), floor && pick(floor)),
+      server: fmt(s, digits),
+      cluster: fmt(c, digits),
+      floor: fmt(f, digits),
+      ratio: ratio(s, f),
+      clusterRatio: ratio(c, f),
       target,
       result: verdict(ok),
     });
+  };
   const both = <T>(test: (s: Figures, f: Figures) => T) => (server && floor ? test(server, floor) : undefined);
+  const clean = (f: Figures | undefined) => (f ? f.steady.lost === 0 && f.steady.outOfOrder === 0 : undefined);
 
   row(`(a) match ${USERS.toLocaleString('en-US')} users (ms)`, (f) => f.match.ms, 0, `< ${TARGETS.matchMs} ms, all mutual`, server && server.match.ms < TARGETS.matchMs && server.match.notMutual === 0 && server.match.outOfContract === 0);
   row('    users matched', (f) => f.match.matched, 0);
-  row('    not mutual / out of contract', (f) => f.match.notMutual + f.match.outOfContract, 0);
+  row('    not mutual / out of contract', (f) => f.match.notMutual + f.match.outOfContract, 0, '0', cluster ? cluster.match.notMutual + cluster.match.outOfContract === 0 : undefined);
   row('(b) relay p50 (ms)', (f) => f.steady.latency.p50, 2);
   row('    relay p95 (ms)', (f) => f.steady.latency.p95, 2);
   row('    relay p99 (ms)', (f) => f.steady.latency.p99, 2, `≤ ${TARGETS.p99Ratio}× floor`, both((s, f) => s.steady.latency.p99 <= TARGETS.p99Ratio * f.steady.latency.p99));
-  row('    frames lost', (f) => f.steady.lost, 0, '0', server && server.steady.lost === 0);
-  row('    frames out of order', (f) => f.steady.outOfOrder, 0, '0', server && server.steady.outOfOrder === 0);
+  row('    frames lost', (f) => f.steady.lost, 0, '0', server || cluster ? [server, cluster].every((f) => !f || f.steady.lost === 0) : undefined);
+  row('    frames out of order', (f) => f.steady.outOfOrder, 0, '0', server || cluster ? [server, cluster].every((f) => !f || f.steady.outOfOrder === 0) : undefined);
+  row('    rooms split over 2 processes', (f) => f.crossRooms, 0, '', undefined, 'cluster');
+  row('    same-process pairs p50 (ms)', (f) => f.steady.latencySame.p50, 2, '', undefined, 'cluster');
+  row('    same-process pairs p99 (ms)', (f) => f.steady.latencySame.p99, 2, '', undefined, 'cluster');
+  row('    cross-process pairs p50 (ms)', (f) => f.steady.latencyCross.p50, 2, '', undefined, 'cluster');
+  row(
+    '    cross-process pairs p99 (ms)',
+    (f) => f.steady.latencyCross.p99,
+    2,
+    `≤ ${TARGETS.crossP99Ratio}× same-process`,
+    cluster && cluster.steady.latencyCross.count > 0 ? cluster.steady.latencyCross.p99 <= TARGETS.crossP99Ratio * cluster.steady.latencySame.p99 && clean(cluster) : undefined,
+    'cluster',
+  );
   row('    relay CPU (cores)', (f) => f.steady.targetCpuS / (f.steady.durationMs / 1000), 2);
   row('    rest of the machine (cores)', (f) => f.steady.othersCpuS / (f.steady.durationMs / 1000), 2);
   row('(c) max sustained (frames/s)', (f) => f.ramp.maxSustained, 0, `≥ ${TARGETS.sustainedRatio * 100}% of floor`, both((s, f) => s.ramp.maxSustained >= TARGETS.sustainedRatio * f.ramp.maxSustained));
@@ -279,16 +356,37 @@ function table(server: Figures | undefined, floor: Figures | undefined): Row[] {
   row('(d) RSS per idle socket (KB)', (f) => f.idle.perSocketKb, 1, `≤ ${TARGETS.rssPerSocketKb} KB`, server && server.idle.perSocketKb <= TARGETS.rssPerSocketKb);
   row('    heap per idle socket (KB)', (f) => f.idle.heapPerSocketKb, 1);
   row('    RSS with sockets open (MB)', (f) => f.idle.after.rssKb / 1024, 1);
+  if (clusterMatch) {
+    rows.push({
+      figure: `(e) match ${clusterMatch.users.toLocaleString('en-US')} users over 3 processes (ms)`,
+      server: '—',
+      cluster: fmt(clusterMatch.ms, 0),
+      floor: '—',
+      ratio: '—',
+      clusterRatio: '—',
+      target: `< ${TARGETS.clusterMatchMs} ms, all mutual`,
+      result: verdict(clusterMatch.ms < TARGETS.clusterMatchMs && clusterMatch.notMutual === 0 && clusterMatch.outOfContract === 0),
+    });
+  }
   return rows;
 }
 
 function render(rows: Row[]): string {
-  const header: Row = { figure: 'figure', server: 'server', floor: 'floor', ratio: 'server/floor', target: 'target', result: '' };
+  const header: Row = { figure: 'figure', server: 'server', cluster: '2 procs', floor: 'floor', ratio: 'server/floor', clusterRatio: '2 procs/floor', target: 'target', result: '' };
   const all = [header, ...rows];
   const width = (key: keyof Row) => Math.max(...all.map((r) => r[key].length));
-  const widths = { figure: width('figure'), server: width('server'), floor: width('floor'), ratio: width('ratio'), target: width('target') };
+  const widths = { figure: width('figure'), server: width('server'), cluster: width('cluster'), floor: width('floor'), ratio: width('ratio'), clusterRatio: width('clusterRatio'), target: width('target') };
   const line = (r: Row) =>
-    [r.figure.padEnd(widths.figure), r.server.padStart(widths.server), r.floor.padStart(widths.floor), r.ratio.padStart(widths.ratio), r.target.padEnd(widths.target), r.result]
+    [
+      r.figure.padEnd(widths.figure),
+      r.server.padStart(widths.server),
+      r.cluster.padStart(widths.cluster),
+      r.floor.padStart(widths.floor),
+      r.ratio.padStart(widths.ratio),
+      r.clusterRatio.padStart(widths.clusterRatio),
+      r.target.padEnd(widths.target),
+      r.result,
+    ]
       .join('  ')
       .trimEnd();
   const rule = '-'.repeat(line(header).length + 6);
