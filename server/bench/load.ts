@@ -77,6 +77,9 @@ export interface RelayStep {
   outOfOrder: number;
   /** Send to arrival on the peer socket, through the relay, in ms. */
   latency: LatencySummary;
+  /** The same, for pairs whose two sockets are on one process, and on two (a cluster has both). */
+  latencySame: LatencySummary & { count: number };
+  latencyCross: LatencySummary & { count: number };
   /** The longest the send timer fired late: over a few ms, the generator itself was short of CPU. */
   maxTimerLagMs: number;
   /** CPU seconds the target, the generator and everything else on the machine used during the step. */
@@ -169,6 +172,8 @@ export class RampPlan {
 
 interface User {
   readonly index: number;
+  /** Which of the target's processes it talks to. */
+  readonly node: number;
   readonly localAddress: string;
   readonly category: Category;
   token: string;
@@ -183,6 +188,10 @@ interface User {
   peerId: string;
   initiator: boolean;
   matchedCategory: string | null;
+  /** Its peer is on another process: its frames cross Redis. */
+  crossPeer: boolean;
+  /** repair() waits for this user's next frame of a type. */
+  waiter: { type: string; resolve: () => void } | null;
   /** `{"type":"signal","roomId":"…","data":{"s":` built once the room is known. */
   framePrefix: string;
   /** Next sequence number this user sends, and the next it expects from its peer. */
@@ -230,11 +239,15 @@ export class Tally {
   generatorCpuS = 0;
   othersCpuS = 0;
   readonly latencies: Latencies;
+  readonly same: Latencies;
+  readonly cross: Latencies;
   readonly errors: Record<string, number> = {};
   readonly closes: Record<string, number> = {};
 
   constructor(expectedFrames: number) {
     this.latencies = new Latencies(expectedFrames);
+    this.same = new Latencies(expectedFrames);
+    this.cross = new Latencies(1024);
   }
 
   summary(): RelayStep {
@@ -247,6 +260,8 @@ export class Tally {
       missing: this.sent - this.received,
       outOfOrder: this.outOfOrder,
       latency: this.latencies.summary(),
+      latencySame: { ...this.same.summary(), count: this.same.count },
+      latencyCross: { ...this.cross.summary(), count: this.cross.count },
       maxTimerLagMs: this.maxTimerLagMs,
       targetCpuS: this.targetCpuS,
       generatorCpuS: this.generatorCpuS,
@@ -266,6 +281,7 @@ export class Load {
   /** Where errors and closes are counted: the measurement running, or the last one. */
   private current = new Tally(0);
   private matchedUsers = 0;
+  private expectedMatches = 0;
   private matchStartedAt = 0;
   private halfMatchedMs = NaN;
   private lastMatchedAt = 0;
@@ -279,6 +295,7 @@ export class Load {
   ) {
     this.users = Array.from({ length: count }, (_, index) => ({
       index,
+      node: target.nodeOf(index),
       localAddress: SOURCE_ADDRESSES[index % SOURCE_ADDRESSES.length]!,
       category: CATEGORIES[index % CATEGORIES.length]!,
       token: '',
@@ -292,6 +309,8 @@ export class Load {
       peerId: '',
       initiator: false,
       matchedCategory: null,
+      crossPeer: false,
+      waiter: null,
       framePrefix: '',
       nextSeq: 0,
       expectedSeq: 0,
@@ -308,20 +327,27 @@ export class Load {
 
   /** Opens every user's socket and waits for its `welcome`. */
   async connect(): Promise<void> {
-    const url = `ws://127.0.0.1:${this.target.port}/ws`;
-    await inPool(this.users, CONNECT_CONCURRENCY, (user) => this.open(user, url));
+    await inPool(this.users, CONNECT_CONCURRENCY, (user) => this.open(user, `ws://127.0.0.1:${this.target.ports[user.node]}/ws`));
+  }
+
+  /** Users who can find a partner: an even number per category (an odd one out waits). */
+  private matchable(): number {
+    const perCategory = new Map<string, number>();
+    for (const user of this.users) perCategory.set(user.category, (perCategory.get(user.category) ?? 0) + 1);
+    return [...perCategory.values()].reduce((n, c) => n + c - (c % 2), 0);
   }
 
   /** (a) Every user joins its category at once; resolves when all have `matched` or after `timeoutMs`. */
   async match(timeoutMs = 30_000): Promise<MatchResult> {
     const allMatched = new Promise<void>((resolve) => (this.onAllMatched = resolve));
-    const cpuBefore = cpuSeconds(this.target.pid);
+    this.expectedMatches = this.matchable();
+    const cpuBefore = targetCpu(this.target);
     const start = performance.now();
     this.matchStartedAt = start;
     for (const user of this.users) user.ws!.send(JOINS.get(user.category)!);
     await Promise.race([allMatched, sleep(timeoutMs)]);
-    const ms = this.matchedUsers === this.users.length ? this.lastMatchedAt - start : NaN;
-    const targetCpuS = cpuSeconds(this.target.pid) - cpuBefore;
+    const ms = this.matchedUsers === this.expectedMatches ? this.lastMatchedAt - start : NaN;
+    const targetCpuS = targetCpu(this.target) - cpuBefore;
 
     const byId = new Map(this.users.map((u) => [u.id, u]));
     let notMutual = 0;
@@ -343,12 +369,85 @@ export class Load {
       if (!mutual) notMutual += 1;
     }
     this.paired = this.users.filter((u) => u.matches === 1 && byId.get(u.peerId)?.peerId === u.id);
-    for (const user of this.paired) user.framePrefix = `{"type":"signal","roomId":"${user.roomId}","data":{"s":`;
+    for (const user of this.paired) {
+      user.framePrefix = `{"type":"signal","roomId":"${user.roomId}","data":{"s":`;
+      user.crossPeer = byId.get(user.peerId)!.node !== user.node;
+    }
     return { users: this.users.length, ms, halfMs: this.halfMatchedMs, targetCpuS, matched: this.matchedUsers, rooms: rooms.size, notMutual, outOfContract };
   }
 
   get pairedCount(): number {
     return this.paired.length;
+  }
+
+  /**
+   * For a cluster: ends every room, then pairs the users again one pair at a time per category,
+   * so that half the rooms have their members on two processes. Joining all at once, each
+   * process matches most of its own users with each other before the other's joins reach Redis,
+   * so (a) leaves few rooms split; this makes (b) and (c) measure both paths.
+   */
+  async repair(): Promise<void> {
+    const paired = this.paired;
+    const ended = paired.map((u) => this.expect(u, u.initiator ? 'left' : 'peer_left'));
+    for (const u of paired) if (u.initiator) u.ws!.send(JSON.stringify({ type: 'leave', roomId: u.roomId }));
+    await Promise.all(ended);
+
+    // Per category, A on the first process and B on the second: (A0 B0) (A1 B1) (A2 A3) (B2 B3), …
+    const rounds: Array<Array<[User, User]>> = [];
+    for (const category of CATEGORIES) {
+      const a = paired.filter((u) => u.category === category && u.node === 0);
+      const b = paired.filter((u) => u.category === category && u.node !== 0);
+      const pairs: Array<[User, User]> = [];
+      while (a.length > 0 || b.length > 0) {
+        const cross = pairs.length % 4 < 2;
+        if (cross && a.length > 0 && b.length > 0) pairs.push([a.shift()!, b.shift()!]);
+        else if (a.length >= 2) pairs.push([a.shift()!, a.shift()!]);
+        else if (b.length >= 2) pairs.push([b.shift()!, b.shift()!]);
+        else if (a.length > 0 && b.length > 0) pairs.push([a.shift()!, b.shift()!]);
+        else break;
+      }
+      pairs.forEach((pair, i) => (rounds[i] ??= []).push(pair));
+    }
+    for (const round of rounds) {
+      await Promise.all(
+        round.map(async ([first, second]) => {
+          const queued = this.expect(first, 'queued');
+          first.ws!.send(JOINS.get(first.category)!);
+          await queued;
+          const matched = [this.expect(first, 'matched'), this.expect(second, 'matched')];
+          second.ws!.send(JOINS.get(second.category)!);
+          await Promise.all(matched);
+        }),
+      );
+    }
+    const byId = new Map(this.users.map((u) => [u.id, u]));
+    this.paired = this.users.filter((u) => u.roomId !== '' && byId.get(u.peerId)?.peerId === u.id);
+    for (const user of this.paired) {
+      user.framePrefix = `{"type":"signal","roomId":"${user.roomId}","data":{"s":`;
+      user.crossPeer = byId.get(user.peerId)!.node !== user.node;
+      // A new room: sequence numbers start again.
+      user.nextSeq = 0;
+      user.expectedSeq = 0;
+    }
+  }
+
+  private expect(user: User, type: string, timeoutMs = 10_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`user ${user.index}: no ${type} within ${timeoutMs} ms`)), timeoutMs);
+      user.waiter = {
+        type,
+        resolve: () => {
+          clearTimeout(timer);
+          user.waiter = null;
+          resolve();
+        },
+      };
+    });
+  }
+
+  /** Paired users whose peer is on another process. */
+  get crossCount(): number {
+    return this.paired.filter((u) => u.crossPeer).length;
   }
 
   /**
@@ -362,7 +461,7 @@ export class Load {
     let number = this.tallies.indexOf(tally);
     if (number === -1) number = this.tallies.push(tally) - 1;
     this.current = tally;
-    const targetCpuBefore = cpuSeconds(this.target.pid);
+    const targetCpuBefore = targetCpu(this.target);
     const generatorCpuBefore = process.cpuUsage();
     const machineBefore = machineBusySeconds();
 
@@ -393,7 +492,7 @@ export class Load {
 
     // Counted even for sockets that are gone: the relay lost those users' frames, and that must show.
     tally.sent += sent;
-    const targetCpuS = cpuSeconds(this.target.pid) - targetCpuBefore;
+    const targetCpuS = targetCpu(this.target) - targetCpuBefore;
     const generatorCpuS = cpuSecondsSince(generatorCpuBefore);
     tally.rate = rate;
     tally.durationMs += durationMs;
@@ -457,7 +556,9 @@ export class Load {
       return;
     }
     tally.received += 1;
-    tally.latencies.add(now - sentAtUs / 1000);
+    const latency = now - sentAtUs / 1000;
+    tally.latencies.add(latency);
+    (user.crossPeer ? tally.cross : tally.same).add(latency);
     if (seq === user.expectedSeq) user.expectedSeq = seq + 1;
     // A gap is not counted here: the frames in it either come later (out of order) or never (lost).
     else if (seq > user.expectedSeq) user.expectedSeq = seq + 1;
@@ -465,6 +566,7 @@ export class Load {
   }
 
   private onEvent(user: User, event: ServerMessage): void {
+    if (user.waiter?.type === event.type) user.waiter.resolve();
     switch (event.type) {
       case 'welcome':
         user.id = event.user.id;
@@ -474,7 +576,18 @@ export class Load {
       case 'queued':
         user.queued = true;
         return;
+      case 'left':
+      case 'peer_left':
+        user.roomId = '';
+        return;
       case 'matched':
+        if (user.waiter === null && user.roomId === '' && user.matches > 0) {
+          // repair()'s new room: not a second match of (a).
+          user.roomId = event.roomId;
+          user.peerId = event.peer.id;
+          user.initiator = event.initiator;
+          return;
+        }
         user.matches += 1;
         if (!user.queued) user.matchedBeforeQueued = true;
         user.roomId = event.roomId;
@@ -484,8 +597,8 @@ export class Load {
         if (user.matches === 1) {
           this.matchedUsers += 1;
           this.lastMatchedAt = performance.now();
-          if (this.matchedUsers === this.users.length / 2) this.halfMatchedMs = this.lastMatchedAt - this.matchStartedAt;
-          if (this.matchedUsers === this.users.length) this.onAllMatched?.();
+          if (this.matchedUsers === Math.floor(this.expectedMatches / 2)) this.halfMatchedMs = this.lastMatchedAt - this.matchStartedAt;
+          if (this.matchedUsers === this.expectedMatches) this.onAllMatched?.();
         }
         return;
       case 'error':
@@ -535,7 +648,7 @@ export class Load {
       const request = http.request(
         {
           host: '127.0.0.1',
-          port: this.target.port,
+          port: this.target.ports[user.node],
           path: '/api/auth/guest',
           method: 'POST',
           localAddress: user.localAddress,
@@ -564,6 +677,11 @@ async function inPool<T>(items: readonly T[], width: number, work: (item: T) => 
     while (next < items.length) await work(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+}
+
+/** CPU seconds used so far by every process of the target. */
+function targetCpu(target: Target): number {
+  return target.cpuPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
 }
 
 function cpuSecondsSince(before: NodeJS.CpuUsage): number {

@@ -7,11 +7,16 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 
-/** A relay under test, running in its own process so its RSS and CPU are its own. */
+/** A relay under test, running in its own process(es) so its RSS and CPU are its own. */
 export interface Target {
-  name: 'server' | 'floor';
+  name: 'server' | 'cluster' | 'floor' | 'cluster3';
   pid: number;
   port: number;
+  /** Every port users may connect to (one per process), and which one user `index` uses. */
+  ports: number[];
+  nodeOf(index: number): number;
+  /** Processes whose CPU is the relay's: the server processes, and Redis for a cluster. */
+  cpuPids: number[];
   /** The server wants a guest session per socket; the floor takes anyone. */
   needsGuests: boolean;
   /** The last lines the process wrote (warnings, a crash), for the report. */
@@ -260,6 +265,9 @@ export async function startServer(root: string, nodeFlags: string[] = []): Promi
     ...proc,
     name: 'server',
     port,
+    ports: [port],
+    nodeOf: () => 0,
+    cpuPids: [proc.pid],
     needsGuests: true,
     async stop() {
       await proc.stop();
@@ -281,5 +289,83 @@ export async function startFloor(root: string, nodeFlags: string[] = []): Promis
     readyLine: /^floor listening/,
   });
   await proc.until(proc.sawReadyLine, 30_000);
-  return { ...proc, name: 'floor', port, needsGuests: false };
+  return { ...proc, name: 'floor', port, ports: [port], nodeOf: () => 0, cpuPids: [proc.pid], needsGuests: false };
+}
+
+/** True when a `redis-server` can be started for the cluster target. */
+export function haveRedis(): boolean {
+  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && fs.existsSync(path.join(dir, 'redis-server')));
+}
+
+/**
+ * `count` server processes, as built in server/dist, on a `redis-server` of their own (no
+ * persistence) and one SQLite file in a shared folder (as `npm run start:cluster` does on one
+ * machine): the scale-out configuration without PostgreSQL, whose cost is not the relay's.
+ * Users go to the processes by `nodeOf`.
+ */
+export async function startCluster(
+  root: string,
+  count: number,
+  name: 'cluster' | 'cluster3',
+  nodeOf: (index: number) => number,
+  nodeFlags: string[] = [],
+): Promise<Target> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smalltalk-bench-'));
+  scratchDirs.add(dataDir);
+  const redisPort = await sparePort();
+  const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dataDir], { stdio: 'ignore' });
+  children.add(redis);
+  const redisExited = new Promise<void>((resolve) => redis.on('exit', () => resolve()));
+  const procs: Array<Process & { port: number }> = [];
+  const stopAll = async () => {
+    await Promise.all(procs.map((p) => p.stop()));
+    redis.kill('SIGKILL');
+    await redisExited;
+    children.delete(redis);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    scratchDirs.delete(dataDir);
+  };
+  try {
+    for (let i = 0; i < count; i++) {
+      const port = await sparePort();
+      const proc = launch({
+        name: 'server',
+        args: [path.join(root, 'server/dist/main.js')],
+        env: { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', REDIS_URL: `redis://127.0.0.1:${redisPort}`, REDIS_PREFIX: 'bench' },
+        cwd: root,
+        nodeFlags,
+      });
+      procs.push(Object.assign(proc, { port }));
+      // One after the other: the first creates the SQLite schema.
+      await proc.until(async () => {
+        try {
+          return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok;
+        } catch {
+          return false;
+        }
+      }, 60_000);
+    }
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  const first = procs[0]!;
+  return {
+    name,
+    pid: first.pid,
+    port: first.port,
+    ports: procs.map((p) => p.port),
+    nodeOf,
+    cpuPids: [...procs.map((p) => p.pid), redis.pid!],
+    needsGuests: true,
+    tail: () => procs.flatMap((p, i) => p.tail().map((line) => `[${i}] ${line}`)),
+    lineCount: () => procs.reduce((n, p) => n + p.lineCount(), 0),
+    async memory() {
+      // Every server process, and Redis (which holds a presence key per connected user).
+      const each = await Promise.all(procs.map((p) => p.memory()));
+      return { rssKb: each.reduce((n, m) => n + m.rssKb, 0) + rssKb(redis.pid!), heapKb: each.reduce((n, m) => n + m.heapKb, 0) };
+    },
+    releaseInspector: () => procs.forEach((p) => p.releaseInspector()),
+    stop: stopAll,
+  };
 }

@@ -1,13 +1,15 @@
 /**
- * `npm run bench`: the server against a bare relay (the floor), driven by the same load, one at
- * a time; then real calls in headless Chromium (call.ts). Prints each figure, its ratio to the
- * floor and issues 3's and 4's targets, and writes it all to .tmp/bench-latest.json.
+ * `npm run bench`: the server as one process, the server as a cluster (2 processes on one Redis,
+ * users split between them), and a bare relay (the floor), driven by the same load, one at a
+ * time; then 3,000 users joining at once over 3 processes; then real calls in headless Chromium,
+ * direct and through coturn (call.ts). Prints each figure, its ratio to the floor and the issues'
+ * targets (3, 4, 5 and 6), and writes it all to .tmp/bench-latest.json.
  *
- *   npm run bench -- [--users 2000] [--steady-s 20] [--step-s 3] [--only server|floor|call]
- *                    [--calls 10] [--node-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"]
+ *   npm run bench -- [--users 2000] [--steady-s 20] [--step-s 3] [--only server,cluster,floor,call]
+ *                    [--match-users 3000] [--calls 10] [--node-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"]
  *
  * The flags shorten a run while working on the bench, or profile the relays; the defaults are
- * the issues' load. `--only call` runs the browser calls alone; `--only floor` leaves them out.
+ * the issues' load. `--match-users 0` skips the 3,000-user phase; `--only call` runs the browser calls alone.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,7 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { benchCalls, CALL_TARGETS, median, type CallFigures } from './call.js';
 import { CATEGORIES, FRAME_BYTES, Load, RampPlan, SOURCE_ADDRESSES, Tally, type MatchResult, type RampResult, type RelayStep } from './load.js';
-import { startFloor, startServer, type Memory, type Target } from './proc.js';
+import { haveRedis, startCluster, startFloor, startServer, type Memory, type Target } from './proc.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -25,7 +27,8 @@ const { values: flags } = parseArgs({
     users: { type: 'string', default: '2000' },
     'steady-s': { type: 'string', default: '20' },
     'step-s': { type: 'string', default: '3' },
-    only: { type: 'string' },
+    only: { type: 'string', default: 'server,cluster,floor,call' },
+    'match-users': { type: 'string', default: '3000' },
     calls: { type: 'string', default: '10' },
     'node-flags': { type: 'string', default: '' },
   },
@@ -35,9 +38,6 @@ const USERS = Number(flags.users);
 // Everyone must find a partner: an even number of users in every category.
 if (!Number.isInteger(USERS) || USERS <= 0 || USERS % (2 * CATEGORIES.length) !== 0) {
   throw new Error(`--users must be a positive multiple of ${2 * CATEGORIES.length}, got ${flags.users}`);
-}
-if (flags.only !== undefined && !['server', 'floor', 'call'].includes(flags.only)) {
-  throw new Error(`--only takes server, floor or call, got ${flags.only}`);
 }
 /** Browser calls in the last phase, one at a time (issue 4: the median of 10). */
 const CALLS = Number(flags.calls);
@@ -57,10 +57,19 @@ const TARGETS = {
   sustainedRatio: 0.7,
   matchMs: 1000,
   rssPerSocketKb: 30,
+  /** Issue 5: cross-process relay p99 within twice the same-process p99; 3,000 users over 3 processes matched in 2 s. */
+  crossP99Ratio: 2,
+  clusterMatchMs: 2000,
 };
+const ONLY = new Set(flags.only.split(',').map((name) => name.trim()));
+const MATCH_USERS = Number(flags['match-users']);
+/** Which of the cluster's two processes user `index` talks to: every category half on each. */
+const clusterNodeOf = (index: number) => Math.floor(index / CATEGORIES.length) % 2;
 
 interface Figures {
   idle: { sockets: number; before: Memory; after: Memory; perSocketKb: number; heapPerSocketKb: number };
+  /** Rooms whose two members are on different processes (a cluster only). */
+  crossRooms: number;
   match: MatchResult;
   steady: RelayStep & { lost: number };
   ramp: RampResult;
@@ -135,6 +144,12 @@ async function bench(targets: Target[]): Promise<Partial<Record<Name, Figures>>>
           `${match.rooms} rooms, ${match.notMutual} not mutual, ${match.outOfContract} out of contract`,
       );
       if (load.pairedCount === 0) throw new Error(`${target.name}: nobody was matched, nothing to relay`);
+      if (target.ports.length > 1) {
+        const fromMatch = load.crossCount / 2;
+        await load.repair();
+        say(`${tag}     ${fromMatch} rooms of (a) split over the 2 processes; paired again for (b) and (c): ${load.crossCount / 2} of ${load.pairedCount / 2} split`);
+      }
+      figures[target.name]!.crossRooms = load.crossCount / 2;
     }
 
     // (b) in slices, alternating between the targets, for the same reason as the ramp.
@@ -152,6 +167,12 @@ async function bench(targets: Target[]): Promise<Partial<Record<Name, Figures>>>
         `${tag} (b) ${step.rate} frames/s for ${step.durationMs / 1000} s: p50 ${ms(step.latency.p50)} p95 ${ms(step.latency.p95)} ` +
           `p99 ${ms(step.latency.p99)} ms, ${step.missing} lost, ${step.outOfOrder} out of order, ${cpuShares(step)}${describeCounts(step)}`,
       );
+      if (target.ports.length > 1) {
+        say(
+          `${tag}     pairs on one process: p50 ${ms(step.latencySame.p50)} p99 ${ms(step.latencySame.p99)} ms (${step.latencySame.count} frames); ` +
+            `across processes: p50 ${ms(step.latencyCross.p50)} p99 ${ms(step.latencyCross.p99)} ms (${step.latencyCross.count} frames)`,
+        );
+      }
     }
 
     const plans = loads.map(({ load }) => new RampPlan(RAMP_PER_SOCKET.map((r) => Math.round(r * load.pairedCount)), P99_LIMIT_MS));
@@ -191,34 +212,38 @@ async function main(): Promise<void> {
   const started = performance.now();
   const machine = `${os.cpus().length} CPUs, Node ${process.versions.node}, load average ${os.loadavg()[0]!.toFixed(2)}`;
   say(
-    flags.only === 'call'
+    ONLY.size === 1 && ONLY.has('call')
       ? `Small Talk bench: ${CALLS} browser calls, ${machine}`
       : `Small Talk bench: ${USERS} users over ${CATEGORIES.length} categories from ${SOURCE_ADDRESSES.length} loopback addresses, ` +
-          `${FRAME_BYTES}-byte signals${flags.only === 'floor' ? '' : `, then ${CALLS} browser calls`}, ${machine}`,
+          `${FRAME_BYTES}-byte signals${ONLY.has('call') ? `, then ${CALLS} browser calls` : ''}, ${machine}`,
   );
   const targets: Target[] = [];
   let results: Partial<Record<Name, Figures>> = {};
-  if (flags.only !== 'call') {
-    try {
-      if (flags.only !== 'floor') targets.push(await startServer(root, NODE_FLAGS));
-      if (flags.only !== 'server') targets.push(await startFloor(root, NODE_FLAGS));
-      results = await bench(targets);
-    } finally {
-      await Promise.all(targets.map((t) => t.stop()));
-    }
+  const redis = haveRedis();
+  if (!redis && (ONLY.has('cluster') || MATCH_USERS > 0)) say('No redis-server on PATH: the cluster phases are skipped (Debian: apt-get install redis-server).');
+  try {
+    if (ONLY.has('server')) targets.push(await startServer(root, NODE_FLAGS));
+    if (ONLY.has('cluster') && redis) targets.push(await startCluster(root, 2, 'cluster', clusterNodeOf, NODE_FLAGS));
+    if (ONLY.has('floor')) targets.push(await startFloor(root, NODE_FLAGS));
+    if (targets.length > 0) results = await bench(targets);
+  } finally {
+    await Promise.all(targets.map((t) => t.stop()));
   }
+  // (e) alone on the machine: only the three processes and Redis run while 3,000 users join.
+  const clusterMatch = redis && MATCH_USERS > 0 && ONLY.has('cluster') ? await matchOverThree() : undefined;
   // Last, with the relays gone: Chromium needs both cores for two peers' media. Direct calls,
   // then the same through a real coturn (issue 6), one call at a time.
   let call: CallFigures | undefined;
   let turnCall: CallFigures | undefined;
-  if (flags.only !== 'floor') {
+  if (ONLY.has('call')) {
     call = await benchCalls({ calls: CALLS, say });
     if (call.skipped) say(`call   skipped: ${call.skipped}`);
     turnCall = await benchCalls({ calls: CALLS, say, turn: true });
     if (turnCall.skipped) say(`turn   skipped: ${turnCall.skipped}`);
   }
 
-  const rows = [...(flags.only === 'call' ? [] : table(results.server, results.floor)), ...callRows(call, turnCall)];
+  const relayRows = results.server || results.floor ? table(results.server, results.cluster, results.floor, clusterMatch) : [];
+  const rows = [...relayRows, ...callRows(call, turnCall)];
   say('');
   say(render(rows));
   const busy = Math.max(...Object.values(results).map((f) => neighbours(f)));
@@ -252,10 +277,36 @@ async function main(): Promise<void> {
     results,
     call,
     turnCall,
+    clusterMatch,
     table: rows,
   };
   fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   say(`\nwritten to ${path.relative(root, file)}; the bench took ${seconds(started)}`);
+}
+
+/** (e) `MATCH_USERS` users, split evenly over 3 processes on one Redis, join at once. */
+async function matchOverThree(): Promise<MatchResult> {
+  const target = await startCluster(root, 3, 'cluster3', (index) => index % 3, NODE_FLAGS);
+  const load = new Load(target, MATCH_USERS);
+  const tag = 'cluster3'.padEnd(6);
+  try {
+    let t = performance.now();
+    await load.signIn();
+    say(`${tag} ${MATCH_USERS} guests created on 3 processes in ${seconds(t)}`);
+    t = performance.now();
+    await load.connect();
+    say(`${tag} ${MATCH_USERS} sockets open in ${seconds(t)}`);
+    const match = await load.match();
+    say(
+      `${tag} (e) ${match.matched}/${match.users} matched over 3 processes in ${ms(match.ms)} ms (half in ${ms(match.halfMs)} ms, CPU ${match.targetCpuS.toFixed(2)} s with Redis), ` +
+        `${match.rooms} rooms, ${match.notMutual} not mutual, ${match.outOfContract} out of contract` +
+        (match.matched < match.users ? ` (${match.users - match.matched} alone in a category with an odd count)` : ''),
+    );
+    return match;
+  } finally {
+    load.close();
+    await target.stop();
+  }
 }
 
 /** Cores the rest of the machine used on average while this target relayed: neighbours on a shared machine. */
@@ -267,36 +318,59 @@ function neighbours(f: Figures): number {
 interface Row {
   figure: string;
   server: string;
+  cluster: string;
   floor: string;
   ratio: string;
+  clusterRatio: string;
   target: string;
   result: 'PASS' | 'MISS' | '';
 }
 
-function table(server: Figures | undefined, floor: Figures | undefined): Row[] {
+function table(server: Figures | undefined, cluster: Figures | undefined, floor: Figures | undefined, clusterMatch: MatchResult | undefined): Row[] {
   const rows: Row[] = [];
   const fmt = (v: number | undefined, digits = 1) => (v === undefined || Number.isNaN(v) ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits }));
   const ratio = (s: number | undefined, f: number | undefined) => (s === undefined || f === undefined || !f || Number.isNaN(s) ? '—' : `${(s / f).toFixed(2)}×`);
   const verdict = (ok: boolean | undefined): Row['result'] => (ok === undefined ? '' : ok ? 'PASS' : 'MISS');
-  const row = (figure: string, pick: (f: Figures) => number, digits: number, target = '', ok?: boolean) =>
+  const pickOr = (f: Figures | undefined, pick: (f: Figures) => number) => (f ? pick(f) : undefined);
+  const row = (figure: string, pick: ((f: Figures) => number) | null, digits: number, target = '', ok?: boolean, only?: 'cluster') => {
+    const p = pick ?? (() => NaN);
+    const s = only ? undefined : pickOr(server, p);
+    const c = pickOr(cluster, p);
+    const f = only ? undefined : pickOr(floor, p);
     rows.push({
       figure,
-      server: fmt(server && pick(server), digits),
-      floor: fmt(floor && pick(floor), digits),
-      ratio: ratio(server && pick(server), floor && pick(floor)),
+      server: fmt(s, digits),
+      cluster: fmt(c, digits),
+      floor: fmt(f, digits),
+      ratio: ratio(s, f),
+      clusterRatio: ratio(c, f),
       target,
       result: verdict(ok),
     });
+  };
   const both = <T>(test: (s: Figures, f: Figures) => T) => (server && floor ? test(server, floor) : undefined);
+  const clean = (f: Figures | undefined) => (f ? f.steady.lost === 0 && f.steady.outOfOrder === 0 : undefined);
 
   row(`(a) match ${USERS.toLocaleString('en-US')} users (ms)`, (f) => f.match.ms, 0, `< ${TARGETS.matchMs} ms, all mutual`, server && server.match.ms < TARGETS.matchMs && server.match.notMutual === 0 && server.match.outOfContract === 0);
   row('    users matched', (f) => f.match.matched, 0);
-  row('    not mutual / out of contract', (f) => f.match.notMutual + f.match.outOfContract, 0);
+  row('    not mutual / out of contract', (f) => f.match.notMutual + f.match.outOfContract, 0, '0', cluster ? cluster.match.notMutual + cluster.match.outOfContract === 0 : undefined);
   row('(b) relay p50 (ms)', (f) => f.steady.latency.p50, 2);
   row('    relay p95 (ms)', (f) => f.steady.latency.p95, 2);
   row('    relay p99 (ms)', (f) => f.steady.latency.p99, 2, `≤ ${TARGETS.p99Ratio}× floor`, both((s, f) => s.steady.latency.p99 <= TARGETS.p99Ratio * f.steady.latency.p99));
-  row('    frames lost', (f) => f.steady.lost, 0, '0', server && server.steady.lost === 0);
-  row('    frames out of order', (f) => f.steady.outOfOrder, 0, '0', server && server.steady.outOfOrder === 0);
+  row('    frames lost', (f) => f.steady.lost, 0, '0', server || cluster ? [server, cluster].every((f) => !f || f.steady.lost === 0) : undefined);
+  row('    frames out of order', (f) => f.steady.outOfOrder, 0, '0', server || cluster ? [server, cluster].every((f) => !f || f.steady.outOfOrder === 0) : undefined);
+  row('    rooms split over 2 processes', (f) => f.crossRooms, 0, '', undefined, 'cluster');
+  row('    same-process pairs p50 (ms)', (f) => f.steady.latencySame.p50, 2, '', undefined, 'cluster');
+  row('    same-process pairs p99 (ms)', (f) => f.steady.latencySame.p99, 2, '', undefined, 'cluster');
+  row('    cross-process pairs p50 (ms)', (f) => f.steady.latencyCross.p50, 2, '', undefined, 'cluster');
+  row(
+    '    cross-process pairs p99 (ms)',
+    (f) => f.steady.latencyCross.p99,
+    2,
+    `≤ ${TARGETS.crossP99Ratio}× same-process`,
+    cluster && cluster.steady.latencyCross.count > 0 ? cluster.steady.latencyCross.p99 <= TARGETS.crossP99Ratio * cluster.steady.latencySame.p99 && clean(cluster) : undefined,
+    'cluster',
+  );
   row('    relay CPU (cores)', (f) => f.steady.targetCpuS / (f.steady.durationMs / 1000), 2);
   row('    rest of the machine (cores)', (f) => f.steady.othersCpuS / (f.steady.durationMs / 1000), 2);
   row('(c) max sustained (frames/s)', (f) => f.ramp.maxSustained, 0, `≥ ${TARGETS.sustainedRatio * 100}% of floor`, both((s, f) => s.ramp.maxSustained >= TARGETS.sustainedRatio * f.ramp.maxSustained));
@@ -304,6 +378,18 @@ function table(server: Figures | undefined, floor: Figures | undefined): Row[] {
   row('(d) RSS per idle socket (KB)', (f) => f.idle.perSocketKb, 1, `≤ ${TARGETS.rssPerSocketKb} KB`, server && server.idle.perSocketKb <= TARGETS.rssPerSocketKb);
   row('    heap per idle socket (KB)', (f) => f.idle.heapPerSocketKb, 1);
   row('    RSS with sockets open (MB)', (f) => f.idle.after.rssKb / 1024, 1);
+  if (clusterMatch) {
+    rows.push({
+      figure: `(e) match ${clusterMatch.users.toLocaleString('en-US')} users over 3 processes (ms)`,
+      server: '—',
+      cluster: fmt(clusterMatch.ms, 0),
+      floor: '—',
+      ratio: '—',
+      clusterRatio: '—',
+      target: `< ${TARGETS.clusterMatchMs} ms, all mutual`,
+      result: verdict(clusterMatch.ms < TARGETS.clusterMatchMs && clusterMatch.notMutual === 0 && clusterMatch.outOfContract === 0),
+    });
+  }
   return rows;
 }
 
@@ -315,15 +401,17 @@ function callRows(call: CallFigures | undefined, turnCall: CallFigures | undefin
   const row = (figure: string, server: string, target = '', ok?: boolean): Row => ({
     figure,
     server,
+    cluster: '—',
     floor: '—',
     ratio: '—',
+    clusterRatio: '—',
     target,
     result: ok === undefined ? '' : ok ? 'PASS' : 'MISS',
   });
   const times = call.firstFrameMs;
   return [
     row(
-      `(e) Start → first remote frame, median of ${times.length || CALLS} (ms)`,
+      `(f) Start → first remote frame, median of ${times.length || CALLS} (ms)`,
       ran ? fmt(call.medianMs, 0) : '—',
       `≤ ${CALL_TARGETS.firstFrameMs} ms`,
       ran ? call.medianMs <= CALL_TARGETS.firstFrameMs : undefined,
@@ -331,7 +419,7 @@ function callRows(call: CallFigures | undefined, turnCall: CallFigures | undefin
     row('    fastest / slowest (ms)', ran ? `${fmt(Math.min(...times), 0)} / ${fmt(Math.max(...times), 0)}` : '—'),
     row('    until both sides see video, median (ms)', ran ? fmt(median(call.bothMs), 0) : '—'),
     ...turnRows(turnCall, fmt, row),
-    row('(f) web JS gzipped (KB)', fmt(call.bundle ? call.bundle.gzipBytes / 1024 : undefined, 1)),
+    row('(g) web JS gzipped (KB)', fmt(call.bundle ? call.bundle.gzipBytes / 1024 : undefined, 1)),
     row('    web JS raw (KB)', fmt(call.bundle ? call.bundle.bytes / 1024 : undefined, 1)),
   ];
 }
@@ -353,12 +441,21 @@ function turnRows(
 }
 
 function render(rows: Row[]): string {
-  const header: Row = { figure: 'figure', server: 'server', floor: 'floor', ratio: 'server/floor', target: 'target', result: '' };
+  const header: Row = { figure: 'figure', server: 'server', cluster: '2 procs', floor: 'floor', ratio: 'server/floor', clusterRatio: '2 procs/floor', target: 'target', result: '' };
   const all = [header, ...rows];
   const width = (key: keyof Row) => Math.max(...all.map((r) => r[key].length));
-  const widths = { figure: width('figure'), server: width('server'), floor: width('floor'), ratio: width('ratio'), target: width('target') };
+  const widths = { figure: width('figure'), server: width('server'), cluster: width('cluster'), floor: width('floor'), ratio: width('ratio'), clusterRatio: width('clusterRatio'), target: width('target') };
   const line = (r: Row) =>
-    [r.figure.padEnd(widths.figure), r.server.padStart(widths.server), r.floor.padStart(widths.floor), r.ratio.padStart(widths.ratio), r.target.padEnd(widths.target), r.result]
+    [
+      r.figure.padEnd(widths.figure),
+      r.server.padStart(widths.server),
+      r.cluster.padStart(widths.cluster),
+      r.floor.padStart(widths.floor),
+      r.ratio.padStart(widths.ratio),
+      r.clusterRatio.padStart(widths.clusterRatio),
+      r.target.padEnd(widths.target),
+      r.result,
+    ]
       .join('  ')
       .trimEnd();
   const rule = '-'.repeat(line(header).length + 6);

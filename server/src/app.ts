@@ -17,10 +17,15 @@ import { createMetrics } from './metrics/metrics.js';
 import { Rooms } from './rooms/service.js';
 import { createHandlers } from './signaling/handlers.js';
 import { attachSignaling, type Signaling } from './signaling/server.js';
+import type { MessageBus } from './storage/bus/bus.js';
 import { MemoryMessageBus } from './storage/bus/memory.js';
+import { RedisMessageBus } from './storage/bus/redis.js';
 import { openDb, type Db } from './storage/db.js';
-import { webRoutes } from './web/routes.js';
 import { MemoryMatchStore } from './storage/match/memory.js';
+import { RedisMatchStore } from './storage/match/redis.js';
+import type { MatchStore } from './storage/match/store.js';
+import { connectRedis, type RedisConnections } from './storage/redis.js';
+import { webRoutes } from './web/routes.js';
 
 export interface SmallTalk {
   app: FastifyInstance;
@@ -73,19 +78,54 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
     return503OnClosing: true,
   });
 
-  const store = new MemoryMatchStore();
-  const bus = new MemoryMessageBus(config.RESUME_BUFFER_FRAMES);
+  // With REDIS_URL, the queue, the rooms and frame delivery are shared by every process on that
+  // Redis; without, they live in this process alone.
+  let redis: RedisConnections | null = null;
+  let store: MatchStore;
+  let bus: MessageBus;
+  let memoryStore: MemoryMatchStore | null = null;
+  let redisBus: RedisMessageBus | null = null;
+  let redisStore: RedisMatchStore | null = null;
+  if (config.REDIS_URL) {
+    try {
+      redis = await connectRedis(config.REDIS_URL, config.REDIS_PREFIX, log);
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+    redisBus = new RedisMessageBus(redis, { holdLimit: config.RESUME_BUFFER_FRAMES, graceMs: config.RESUME_GRACE_MS, log });
+    redisStore = new RedisMatchStore(redis.commands, redis.prefix, redisBus.processId);
+    store = redisStore;
+    bus = redisBus;
+  } else {
+    store = memoryStore = new MemoryMatchStore();
+    bus = new MemoryMessageBus(config.RESUME_BUFFER_FRAMES);
+  }
   const metrics = createMetrics(store);
   const auth = new AuthService(db.kysely, config.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000);
   const categories = await Categories.load(db.kysely, store);
   const history = new History(db.kysely);
   const rooms = new Rooms(store, bus, history, metrics, { graceMs: config.RESUME_GRACE_MS }, log);
   const matchmaking = new Matchmaking(store, categories, metrics);
-  // A restart (SIGTERM, then start again on the same port) keeps calls' rooms: see saveRooms.
+  // One process alone: a restart (SIGTERM, then start again on the same port) keeps calls' rooms
+  // in a file (see saveRooms). With Redis they are in Redis, and any process picks them up.
   const roomsFile = path.join(config.dataDir, `rooms-${config.PORT}.json`);
-  const restored = store.loadRooms(roomsFile);
-  rooms.adopt(restored);
-  if (restored.length > 0) log.info({ rooms: restored.length }, 'rooms restored from the last run');
+  if (memoryStore) {
+    const restored = memoryStore.loadRooms(roomsFile);
+    rooms.adopt(restored);
+    if (restored.length > 0) log.info({ rooms: restored.length }, 'rooms restored from the last run');
+  }
+  if (redisBus && redisStore) {
+    const clusterStore = redisStore;
+    // A process died: its queue entries go, and its users in rooms get the grace to come back.
+    redisBus.onProcessLost(async (processId, userIds) => {
+      const dropped = await clusterStore.dropQueuedOf(processId);
+      log.info({ processId, dropped, users: userIds.length }, 'reclaimed a lost process');
+      await rooms.lost(userIds);
+    });
+    redisBus.onAbsenceDue((userId) => rooms.expire(userId));
+    await redisBus.start();
+  }
   let draining = false;
 
   // A POST with a JSON content type and no body (logout, as many HTTP clients send it) is no body,
@@ -143,7 +183,10 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
     },
   });
   await app.register(healthRoutes, {
-    check: () => db.ping(),
+    check: async () => {
+      await db.ping();
+      await redis?.ping();
+    },
     draining: () => draining,
     metrics: () => metrics.registry.metrics(),
     metricsContentType: metrics.registry.contentType,
@@ -165,10 +208,15 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
 
   const drain = async () => {
     draining = true;
+    const started = Date.now();
     await Promise.race([
       signaling.closeAll(1012, 'server restarting: reconnect'),
       new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_GRACE_MS).unref()),
     ]);
+    // In a cluster the users just closed reconnect to other processes: stay until each has taken
+    // over what we held for it (or its grace ended), so calls continue with no frame lost.
+    const left = config.SHUTDOWN_GRACE_MS - (Date.now() - started);
+    await bus.settle(Math.min(Math.max(left, 0), config.RESUME_GRACE_MS));
   };
 
   return {
@@ -179,11 +227,13 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
     async close() {
       if (!draining) await drain();
       rooms.stop();
-      if (config.PORT !== 0) {
-        const saved = store.saveRooms(roomsFile);
+      if (memoryStore && config.PORT !== 0) {
+        const saved = memoryStore.saveRooms(roomsFile);
         if (saved > 0) log.info({ rooms: saved }, 'rooms saved for the next run');
       }
       await app.close();
+      await bus.close();
+      await redis?.close();
       await db.close();
     },
   };

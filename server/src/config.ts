@@ -26,6 +26,10 @@ const Settings = z.object({
   WEB_DIR: z.string().default('./apps/mobile/dist'),
   /** A postgres:// URL moves users, sessions and history to PostgreSQL; unset keeps SQLite. */
   DATABASE_URL: z.string().optional(),
+  /** A redis:// URL makes this process one of many: queue, rooms and frame delivery are shared through Redis. Unset keeps them in this process. */
+  REDIS_URL: z.string().optional(),
+  /** Prefix of every Redis key and channel, so several deployments (or test servers) can share one Redis. */
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('st'),
   /** pino level: trace, debug, info, warn, error, fatal, silent. */
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Extra origins (comma-separated) allowed to open /ws besides the page's own origin. */

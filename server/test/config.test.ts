@@ -13,6 +13,7 @@ const DEFAULTS = {
   HOST: '::',
   DATA_DIR: './data',
   WEB_DIR: './apps/mobile/dist',
+  REDIS_PREFIX: 'st',
   LOG_LEVEL: 'info',
   ALLOWED_ORIGINS: [],
   RESUME_GRACE_MS: 5000,
@@ -30,7 +31,7 @@ const DEFAULTS = {
   TURN_TTL_S: 3600,
   ICE_TRANSPORT_POLICY: 'all',
 };
-const OPTIONAL = ['DATABASE_URL', 'TURN_SECRET'];
+const OPTIONAL = ['DATABASE_URL', 'REDIS_URL', 'TURN_SECRET'];
 /** A TURN server and its secret: they only go together. */
 const TURN = { TURN_URLS: 'turn:turn.example:3478', TURN_SECRET: 'a-secret-of-sixteen-or-more' };
 
@@ -49,10 +50,11 @@ function rejects(env: Record<string, string>, variable: string): void {
 describe('loadConfig', () => {
   test('with nothing set, every default applies', () => {
     const config = loadConfig({});
-    const { dataDir, webDir, DATABASE_URL, TURN_SECRET, ...rest } = config;
+    const { dataDir, webDir, DATABASE_URL, REDIS_URL, TURN_SECRET, ...rest } = config;
     assert.equal(webDir, path.resolve('./apps/mobile/dist'));
     assert.deepEqual(rest, DEFAULTS);
     assert.equal(DATABASE_URL, undefined, 'no DATABASE_URL: SQLite');
+    assert.equal(REDIS_URL, undefined, 'no REDIS_URL: one process, state in memory');
     assert.equal(TURN_SECRET, undefined, 'no TURN server');
     assert.equal(dataDir, path.resolve('./data'), 'DATA_DIR resolves against the working directory');
   });
@@ -75,6 +77,8 @@ describe('loadConfig', () => {
       DATA_DIR: '/var/lib/smalltalk',
       WEB_DIR: '/srv/smalltalk/web',
       DATABASE_URL: 'postgres://db.example/smalltalk',
+      REDIS_URL: 'redis://cache.example:6379',
+      REDIS_PREFIX: 'smalltalk-eu',
       LOG_LEVEL: 'silent',
       ALLOWED_ORIGINS: 'https://a.example, https://b.example:8443,,',
       RESUME_GRACE_MS: '0',
@@ -101,6 +105,8 @@ describe('loadConfig', () => {
       WEB_DIR: '/srv/smalltalk/web',
       webDir: '/srv/smalltalk/web',
       DATABASE_URL: 'postgres://db.example/smalltalk',
+      REDIS_URL: 'redis://cache.example:6379',
+      REDIS_PREFIX: 'smalltalk-eu',
       LOG_LEVEL: 'silent',
       ALLOWED_ORIGINS: ['https://a.example', 'https://b.example:8443'],
       RESUME_GRACE_MS: 0,
@@ -148,6 +154,7 @@ describe('loadConfig', () => {
       ['PORT', '-1'],
       ['PORT', '80.5'],
       ['LOG_LEVEL', 'loud'],
+      ['REDIS_PREFIX', 'has space'],
       ['RESUME_GRACE_MS', '-5'],
       ['RESUME_GRACE_MS', 'soon'],
       ['RESUME_BUFFER_FRAMES', '1.5'],
@@ -231,7 +238,7 @@ describe('one config module, one table', () => {
     const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
     const rows = new Map<string, string>();
     for (const match of readme.matchAll(/^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|\s*([^|]*?)\s*\|/gm)) rows.set(match[1]!, match[2]!);
-    const variables = Object.keys(loadConfig({ DATABASE_URL: 'postgres://x', ...TURN })).filter((key) => key !== 'dataDir' && key !== 'webDir');
+    const variables = Object.keys(loadConfig({ DATABASE_URL: 'postgres://x', REDIS_URL: 'redis://x', ...TURN })).filter((key) => key !== 'dataDir' && key !== 'webDir');
     assert.deepEqual([...rows.keys()].sort(), [...variables].sort(), 'README variables = config variables');
 
     const config = loadConfig({});

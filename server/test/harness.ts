@@ -9,6 +9,12 @@ import { buildApp, type SmallTalk } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createDatabase, nameFor } from './services.js';
 
+/** Where a server answers: enough for the helpers below, so they work on cluster processes too (cluster.ts). */
+export interface Endpoint {
+  url: string;
+  wsUrl: string;
+}
+
 /** A real server on a spare loopback port, with its own SQLite file in a fresh folder. */
 export interface TestServer {
   url: string;
@@ -30,10 +36,11 @@ export async function sparePort(): Promise<number> {
 
 /**
  * Set by scale-suites.test.ts when it runs the protocol suites again on shared services: every
- * server then gets a fresh PostgreSQL database (and later its own Redis namespace), named after
- * its data folder so that a server restarted on the same folder finds its data again.
+ * server then gets a fresh PostgreSQL database and its own Redis namespace (REDIS_PREFIX), named
+ * after its data folder so that a server restarted on the same folder finds its data again.
  */
 const SHARED_POSTGRES = process.env.SMALLTALK_TEST_POSTGRES;
+const SHARED_REDIS = process.env.SMALLTALK_TEST_REDIS;
 
 /**
  * Data folders this process made, removed when it exits: not on close, because a test may start
@@ -49,6 +56,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
   if (dataDir === undefined) madeDirs.push((dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smalltalk-test-'))));
   const shared: Record<string, string> = {};
   if (SHARED_POSTGRES) shared.DATABASE_URL = await createDatabase(SHARED_POSTGRES, nameFor(dataDir));
+  if (SHARED_REDIS) Object.assign(shared, { REDIS_URL: SHARED_REDIS, REDIS_PREFIX: nameFor(dataDir) });
   const config = loadConfig({ LOG_LEVEL: 'silent', HOST: '127.0.0.1', PORT: '0', ...shared, ...env, DATA_DIR: dataDir });
   const server = await buildApp(config);
   await server.app.listen({ port: config.PORT, host: '127.0.0.1' });
@@ -168,7 +176,7 @@ export class Client {
   }
 }
 
-export async function connect(server: TestServer, token: string, headers: Record<string, string> = {}): Promise<Client> {
+export async function connect(server: Endpoint, token: string, headers: Record<string, string> = {}): Promise<Client> {
   const ws = new WebSocket(server.wsUrl, { headers: { authorization: `Bearer ${token}`, ...headers } });
   const client = new Client(ws);
   await once(ws, 'open');
@@ -176,7 +184,7 @@ export async function connect(server: TestServer, token: string, headers: Record
 }
 
 /** Opens a socket and expects the upgrade to be refused; resolves with the HTTP status. */
-export function refusedUpgrade(server: TestServer, headers: Record<string, string>): Promise<number> {
+export function refusedUpgrade(server: Endpoint, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(server.wsUrl, { headers });
     ws.on('unexpected-response', (_request, response) => {
@@ -192,7 +200,7 @@ export function refusedUpgrade(server: TestServer, headers: Record<string, strin
 }
 
 /** A signed-in guest with an open socket that has had its `welcome`. */
-export async function user(server: TestServer, displayName: string): Promise<{ auth: AuthResponse; socket: Client }> {
+export async function user(server: Endpoint, displayName: string): Promise<{ auth: AuthResponse; socket: Client }> {
   const auth = await guest(server.url, displayName);
   const socket = await connect(server, auth.token);
   await socket.next('welcome');
@@ -200,7 +208,7 @@ export async function user(server: TestServer, displayName: string): Promise<{ a
 }
 
 /** Two users matched into a room in `category`; returns both sides' `matched`. */
-export async function pair(server: TestServer, category = 'music') {
+export async function pair(server: Endpoint, category = 'music') {
   const a = await user(server, 'Ada');
   const b = await user(server, 'Bo');
   a.socket.send({ type: 'join', categories: [category] });
@@ -259,7 +267,7 @@ export function sessionCookie(headers: Headers): { value: string; attributes: st
 }
 
 /** The text of /metrics. */
-export async function scrape(server: TestServer): Promise<string> {
+export async function scrape(server: Endpoint): Promise<string> {
   const response = await fetch(`${server.url}/metrics`);
   if (response.status !== 200) throw new Error(`/metrics answered ${response.status}`);
   return response.text();
@@ -287,7 +295,7 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 /** Opens a socket with exactly these headers (no token added) and waits for it to open. */
 export async function openSocket(
-  server: TestServer,
+  server: Endpoint,
   headers: Record<string, string>,
   options: { autoPong?: boolean; path?: string } = {},
 ): Promise<Client> {
@@ -299,7 +307,7 @@ export async function openSocket(
 
 /** Like refusedUpgrade, but also reads the response body (parsed as JSON when it is). */
 export function refusedUpgradeWithBody(
-  server: TestServer,
+  server: Endpoint,
   headers: Record<string, string>,
   path = '/ws',
 ): Promise<{ status: number; body: any }> {
@@ -329,7 +337,7 @@ export function refusedUpgradeWithBody(
 }
 
 /** `waiting` per category slug, as GET /api/categories reports it. */
-export async function waitingCounts(server: TestServer): Promise<Record<string, number>> {
+export async function waitingCounts(server: Endpoint): Promise<Record<string, number>> {
   const response = await api(server.url, 'GET', '/api/categories');
   if (response.status !== 200) throw new Error(`categories failed: ${response.status}`);
   return Object.fromEntries((response.body.categories as Array<{ slug: string; waiting: number }>).map((c) => [c.slug, c.waiting]));
@@ -348,7 +356,7 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
  * Closes the sockets and waits until nobody is queued, so the next test on the same server
  * starts with empty queues (the server notices a close a moment after the client does).
  */
-export async function closeAndSettle(server: TestServer, clients: Client[]): Promise<void> {
+export async function closeAndSettle(server: Endpoint, clients: Client[]): Promise<void> {
   await Promise.all(clients.map((c) => (c.closeCode === undefined ? c.close() : c.closed)));
   await waitFor('empty queues', async () => Object.values(await waitingCounts(server)).every((n) => n === 0));
 }
@@ -381,7 +389,7 @@ export async function closeFrameThenSilence(client: Client): Promise<{ destroy()
 }
 
 /** Sockets the server holds open now (its `smalltalk_sockets_open` gauge), to know it has seen a close. */
-export async function serverSocketsOpen(server: TestServer): Promise<number> {
+export async function serverSocketsOpen(server: Endpoint): Promise<number> {
   return sample(await scrape(server), 'smalltalk_sockets_open');
 }
 

@@ -4,11 +4,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { missingServices, startPostgres, type Service } from './services.js';
+import { missingServices, startPostgres, startRedis, type Service } from './services.js';
 
 /**
  * The HTTP and protocol-v1 WebSocket suites once more, unchanged, with every test server on the
- * shared services: its own fresh PostgreSQL database (harness.ts reads SMALLTALK_TEST_POSTGRES).
+ * shared services: its own fresh PostgreSQL database and its own Redis namespace (harness.ts
+ * reads SMALLTALK_TEST_POSTGRES and SMALLTALK_TEST_REDIS).
  * A child test run, so the suites stay exactly the files that run on SQLite.
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -21,13 +22,14 @@ const files = fs
 
 const skip = missingServices();
 let postgres: Service | undefined;
+let redis: Service | undefined;
 before(async () => {
-  if (!skip) postgres = await startPostgres();
+  if (!skip) [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
 });
-after(() => postgres?.close());
+after(() => Promise.all([postgres?.close(), redis?.close()]));
 
-test(`HTTP and WebSocket suites on PostgreSQL (${files.length} files)`, { skip: skip ?? false, timeout: 600_000 }, async (t) => {
-  const env: NodeJS.ProcessEnv = { ...process.env, SMALLTALK_TEST_POSTGRES: postgres!.url };
+test(`HTTP and WebSocket suites on Redis + PostgreSQL (${files.length} files)`, { skip: skip ?? false, timeout: 600_000 }, async (t) => {
+  const env: NodeJS.ProcessEnv = { ...process.env, SMALLTALK_TEST_POSTGRES: postgres!.url, SMALLTALK_TEST_REDIS: redis!.url };
   // A nested run is a run of its own, not a subtest of ours.
   delete env.NODE_TEST_CONTEXT;
   const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=120000', ...files], {
@@ -42,7 +44,7 @@ test(`HTTP and WebSocket suites on PostgreSQL (${files.length} files)`, { skip: 
   const summary = output.split('\n').filter((line) => /^ℹ (tests|pass|fail|cancelled|skipped) /.test(line));
   if (code !== 0) {
     const failures = output.slice(output.indexOf('✖ failing tests') >= 0 ? output.indexOf('✖ failing tests') : -6000);
-    assert.fail(`the suites failed on PostgreSQL (exit ${code}):\n${summary.join('\n')}\n${failures}`);
+    assert.fail(`the suites failed on Redis + PostgreSQL (exit ${code}):\n${summary.join('\n')}\n${failures}`);
   }
   assert.ok(summary.some((line) => /^ℹ pass [1-9]/.test(line)), `no test passed:\n${output.slice(-2000)}`);
   t.diagnostic(summary.join(', '));

@@ -19,7 +19,7 @@ export async function healthRoutes(app: FastifyInstance, options: HealthOptions)
       await options.check();
     } catch (error) {
       request.log.warn({ err: error }, 'health check failed');
-      return reply.code(503).send({ status: 'unavailable', ...errorBody('unavailable', 'the database is unreachable') });
+      return reply.code(503).send({ status: 'unavailable', ...errorBody('unavailable', 'the database or Redis is unreachable') });
     }
     return { status: 'ok' };
   });

@@ -29,15 +29,22 @@ export class History {
     return this.writes;
   }
 
-  async ended(roomId: string, reason: EndReason): Promise<void> {
+  /**
+   * Records the end of a room. The row ends once: `ended` for the call that ended it,
+   * `already` when another did first, `missing` when it was never written.
+   */
+  async ended(roomId: string, reason: EndReason): Promise<'ended' | 'already' | 'missing'> {
     // The row may still be waiting in the next INSERT; updating before it would change nothing.
     await this.writes.catch(() => {});
-    await this.db
+    const result = await this.db
       .updateTable('connections')
       .set({ ended_at: new Date().toISOString(), end_reason: reason })
       .where('id', '=', roomId)
       .where('ended_at', 'is', null)
-      .execute();
+      .executeTakeFirst();
+    if (result.numUpdatedRows > 0n) return 'ended';
+    const row = await this.db.selectFrom('connections').select('id').where('id', '=', roomId).executeTakeFirst();
+    return row ? 'already' : 'missing';
   }
 
   private async writeStarted(): Promise<void> {

@@ -13,7 +13,9 @@ export function createMetrics(store: MatchStore) {
     help: 'Users waiting to be matched',
     registers: [registry],
     async collect() {
-      this.set((await store.counts()).queued);
+      // Shared state unreachable: keep the last value rather than fail the whole scrape.
+      const counts = await store.counts().catch(() => null);
+      if (counts) this.set(counts.queued);
     },
   });
   new Gauge({
@@ -21,7 +23,8 @@ export function createMetrics(store: MatchStore) {
     help: 'Rooms with two members (including members within their resume grace)',
     registers: [registry],
     async collect() {
-      this.set((await store.counts()).rooms);
+      const counts = await store.counts().catch(() => null);
+      if (counts) this.set(counts.rooms);
     },
   });
   const matches = new Counter({ name: 'smalltalk_matches_total', help: 'Pairs matched into a room', registers: [registry] });

@@ -10,6 +10,9 @@ export interface RoomsOptions {
   graceMs: number;
 }
 
+/** When shared state (Redis) is unreachable at the end of a grace, try again this much later. */
+const RETRY_MS = 1000;
+
 /**
  * A room's life: it starts with a match, relays frames between its two members, survives a
  * member's dropped socket for the grace (holding frames for it), and ends on leave or when
@@ -17,6 +20,8 @@ export interface RoomsOptions {
  */
 export class Rooms {
   private readonly graceTimers = new Map<string, NodeJS.Timeout>();
+  /** Set on shutdown: a disconnect still being handled must not start a timer after stop(). */
+  private stopped = false;
 
   constructor(
     private readonly store: MatchStore,
@@ -27,7 +32,7 @@ export class Rooms {
     private readonly log: Logger,
   ) {
     // Too much is waiting for an absent member: end the room now rather than buffer without bound.
-    bus.onOverflow((userId) => void this.expireGrace(userId));
+    bus.onOverflow((userId) => void this.expireGrace(userId, false));
   }
 
   /** A socket of `user` is ready: it gets `welcome`, its room back if it has one, then what was held. */
@@ -36,24 +41,25 @@ export class Rooms {
     // A newer socket starts over in the queue: the old socket's entry is dropped.
     await this.store.cancel(user.id);
     const room = await this.store.roomOf(user.id);
-    const held = this.bus.attach(user.id, inbox);
-    inbox.deliver({ text: JSON.stringify({ type: 'welcome', user } satisfies WelcomeEvent) });
-    if (room) inbox.deliver(matchedFor(room, user.id, true));
-    for (const delivery of held) inbox.deliver(delivery);
+    const greeting: Delivery[] = [{ text: JSON.stringify({ type: 'welcome', user } satisfies WelcomeEvent) }];
+    if (room) greeting.push(matchedFor(room, user.id, true));
+    await this.bus.attach(user.id, inbox, greeting);
   }
 
   /** A socket closed for any reason but takeover: out of the queue at once; a room waits for the grace. */
   async disconnected(userId: string, inbox: Inbox): Promise<void> {
     // Hold before the first await, so no frame for the user is lost while we look up its room.
-    this.bus.detach(userId, inbox, true);
-    await this.store.cancel(userId);
-    const room = await this.store.roomOf(userId);
-    if (this.bus.isAttached(userId)) return; // already back on a new socket
-    if (!room) {
-      this.bus.release(userId);
-      return;
+    if (!this.bus.detach(userId, inbox)) return; // a newer socket took over
+    let room: Room | null | undefined;
+    try {
+      await this.store.cancel(userId);
+      room = await this.store.roomOf(userId);
+    } catch (error) {
+      // Shared state unreachable: assume a room, so that the grace decides later, not now.
+      this.log.warn({ err: error, userId }, 'could not look up the room of a closed socket');
     }
-    this.startGrace(userId);
+    if (room === null) return this.bus.release(userId);
+    await this.startGrace(userId);
   }
 
   /** Rooms that outlived a restart: both members are away, and each gets the grace to come back. */
@@ -61,9 +67,26 @@ export class Rooms {
     for (const room of rooms) {
       for (const member of room.members) {
         this.bus.hold(member.id);
-        this.startGrace(member.id);
+        void this.startGrace(member.id);
       }
     }
+  }
+
+  /**
+   * Users whose socket was on a process that died: as if each socket had just closed. Those in a
+   * room get the grace to come back on any process; the others are let go.
+   */
+  async lost(userIds: readonly string[]): Promise<void> {
+    for (const userId of userIds) {
+      const room = await this.store.roomOf(userId);
+      if (room) await this.startGrace(userId);
+      else await this.bus.release(userId);
+    }
+  }
+
+  /** The grace of a user whose process is gone has run out: end it here. */
+  expire(userId: string): Promise<void> {
+    return this.expireGrace(userId, true);
   }
 
   /** A new room from a match: recorded, then both members are told. */
@@ -80,47 +103,96 @@ export class Rooms {
     this.metrics.framesRelayed.inc();
   }
 
-  async leave(userId: string, roomId: string): Promise<void> {
+  /** `link` is the room as the leaving socket knows it. */
+  async leave(userId: string, roomId: string, link: RoomLink | null): Promise<void> {
     const room = await this.store.roomOf(userId);
-    if (!room || room.id !== roomId) throw new AppError('not_in_room', 'you are not in this room');
-    await this.end(room.id, 'left', userId);
+    if (room && room.id === roomId) return this.end(room.id, 'left', userId);
+    // The socket is in a room the store does not know: Redis lost its data while the call went
+    // on. The history row decides (it ends once), so a room that ended normally while this
+    // leave was on its way is still `not_in_room`.
+    if (link?.roomId === roomId && (await this.history.ended(roomId, 'left')) === 'ended') {
+      this.notifyEnd(roomId, 'left', userId, link.peerId);
+      return;
+    }
+    throw new AppError('not_in_room', 'you are not in this room');
   }
 
-  /** Cancels pending grace timers, for shutdown. Rooms stay in the store for other processes. */
+  /** Cancels pending grace timers, for shutdown. Rooms and absences stay in the store for other processes. */
   stop(): void {
+    this.stopped = true;
     for (const timer of this.graceTimers.values()) clearTimeout(timer);
     this.graceTimers.clear();
   }
 
-  private async expireGrace(userId: string): Promise<void> {
+  private async expireGrace(userId: string, due: boolean): Promise<void> {
     this.clearGrace(userId);
-    if (this.bus.isAttached(userId)) return;
-    this.bus.release(userId);
-    const room = await this.store.roomOf(userId);
-    if (room) await this.end(room.id, 'disconnected', userId);
+    let claimed: boolean;
+    try {
+      // Exactly one process wins, and only while the user is still away.
+      claimed = await this.bus.claimAbsence(userId, due);
+    } catch (error) {
+      this.log.warn({ err: error, userId }, 'could not end an absence; retrying');
+      this.setTimer(userId, RETRY_MS, due);
+      return;
+    }
+    if (claimed) await this.endRoomOf(userId);
+  }
+
+  /** The absence is ours to end: end the user's room, retrying while shared state is unreachable. */
+  private async endRoomOf(userId: string, attempt = 0): Promise<void> {
+    try {
+      const room = await this.store.roomOf(userId);
+      if (room) await this.end(room.id, 'disconnected', userId);
+    } catch (error) {
+      if (attempt >= 60 || this.stopped) {
+        this.log.error({ err: error, userId }, 'gave up ending the room of a user who did not come back');
+        return;
+      }
+      setTimeout(() => void this.endRoomOf(userId, attempt + 1), RETRY_MS).unref();
+    }
   }
 
   private async end(roomId: string, reason: EndReason, byUserId: string): Promise<void> {
     const room = await this.store.end(roomId);
     if (!room) return; // someone else ended it first
     // History first: a client that reads it on `left` or `peer_left` sees the room ended.
-    await this.history.ended(roomId, reason).catch((error: unknown) => this.log.error({ err: error, roomId }, 'could not record room end'));
-    const peer = peerOf(room, byUserId);
+    const recorded = await this.history.ended(roomId, reason).catch((error: unknown) => {
+      this.log.error({ err: error, roomId }, 'could not record room end');
+      return 'missing' as const;
+    });
+    // Already ended: a leave that found the room gone from the store (see leave) ended it and told both.
+    if (recorded === 'already') return;
+    this.notifyEnd(roomId, reason, byUserId, peerOf(room, byUserId).id);
+  }
+
+  private notifyEnd(roomId: string, reason: EndReason, byUserId: string, peerId: string): void {
     if (reason === 'left') {
       this.bus.deliver(byUserId, { text: JSON.stringify({ type: 'left', roomId } satisfies LeftEvent), room: null });
     }
-    this.bus.deliver(peer.id, {
+    this.bus.deliver(peerId, {
       text: JSON.stringify({ type: 'peer_left', roomId, reason } satisfies PeerLeftEvent),
       room: null,
     });
     this.log.info({ roomId, reason }, 'room ended');
   }
 
-  private startGrace(userId: string): void {
+  private async startGrace(userId: string): Promise<void> {
+    const deadline = Date.now() + this.options.graceMs;
+    try {
+      if (!(await this.bus.awaitReturn(userId, deadline))) return; // already back
+    } catch (error) {
+      // Unrecorded, the absence can only be ended from here: the local timer still runs.
+      this.log.warn({ err: error, userId }, 'could not record an absence');
+    }
+    this.setTimer(userId, Math.max(0, deadline - Date.now()), true);
+  }
+
+  private setTimer(userId: string, ms: number, due: boolean): void {
     this.clearGrace(userId);
+    if (this.stopped) return;
     this.graceTimers.set(
       userId,
-      setTimeout(() => void this.expireGrace(userId), this.options.graceMs),
+      setTimeout(() => void this.expireGrace(userId, due), ms),
     );
   }
 

@@ -56,7 +56,7 @@ export function createHandlers(services: { matchmaking: Matchmaking; rooms: Room
     },
 
     leave(socket, message) {
-      return rooms.leave(socket.userId, message.roomId);
+      return rooms.leave(socket.userId, message.roomId, socket.room);
     },
   };
 }

@@ -106,6 +106,6 @@ async function migrate(kysely: Kysely<Database>, dialect: SqlDialect): Promise<v
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
-    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
+    throw new Error(`database migration${failed ? ` ${failed.migrationName}` : 's'} failed: ${String(error)}`);
   }
 }

@@ -27,18 +27,38 @@ export interface Inbox {
 
 export interface MessageBus {
   /**
-   * Makes `inbox` the user's one socket; an older one (here or elsewhere) is replaced.
-   * Returns, in order, what was held for the user while it was away.
+   * Makes `inbox` the user's one socket; an older one (here or on another process) is replaced.
+   * The socket gets `greeting` first, then what was held for the user while it was away, in the
+   * order sent, then whatever arrived in the meantime.
    */
-  attach(userId: string, inbox: Inbox): Delivery[];
-  /** The socket is gone. With `hold`, deliveries for the user are kept until `release`. */
-  detach(userId: string, inbox: Inbox, hold: boolean): void;
-  /** Starts holding deliveries for a user with no socket here (a room taken over from a restart). */
+  attach(userId: string, inbox: Inbox, greeting: readonly Delivery[]): Promise<void>;
+  /**
+   * The socket is gone: deliveries for the user are held from now on. False when a newer socket
+   * had already taken over (then nothing changes).
+   */
+  detach(userId: string, inbox: Inbox): boolean;
+  /**
+   * Records that a room waits for the user until `deadline` (epoch ms), where every process sees
+   * it. False when the user is already back.
+   */
+  awaitReturn(userId: string, deadline: number): Promise<boolean>;
+  /**
+   * Ends the user's absence and drops what was held for it: true for exactly one caller, and only
+   * while the user is still away (with `due`, only once its deadline has passed).
+   */
+  claimAbsence(userId: string, due: boolean): Promise<boolean>;
+  /** Stops holding for an absent user and drops what was held; nothing when it came back meanwhile. */
+  release(userId: string): Promise<void>;
+  /** Starts holding for a user with no socket here (a room taken over from a restart). */
   hold(userId: string): void;
-  /** Stops holding for an absent user and drops what was held. */
-  release(userId: string): void;
-  isAttached(userId: string): boolean;
+  /** Sends a frame to the user's socket wherever it is, or holds it while the user is away. */
   deliver(userId: string, delivery: Delivery): void;
   /** Called once when more deliveries are waiting for an absent user than it may hold. */
   onOverflow(listener: (userId: string) => void): void;
+  /**
+   * Waits (at most `timeoutMs`) until no user whose socket was here is still away: each came back
+   * on some process and took what was held for it, or its absence ended. For draining.
+   */
+  settle(timeoutMs: number): Promise<void>;
+  close(): Promise<void>;
 }

@@ -8,35 +8,48 @@ export class MemoryMessageBus implements MessageBus {
 
   constructor(private readonly holdLimit: number) {}
 
-  attach(userId: string, inbox: Inbox): Delivery[] {
+  async attach(userId: string, inbox: Inbox, greeting: readonly Delivery[]): Promise<void> {
     const previous = this.inboxes.get(userId);
     this.inboxes.set(userId, inbox);
     if (previous && previous !== inbox) previous.replace();
     const held = this.held.get(userId) ?? [];
     this.held.delete(userId);
-    return held;
+    for (const delivery of greeting) inbox.deliver(delivery);
+    for (const [i, delivery] of held.entries()) {
+      if (!inbox.deliver(delivery)) {
+        // Closing already: what it could not take waits for the user's next socket.
+        this.held.set(userId, held.slice(i));
+        return;
+      }
+    }
   }
 
-  detach(userId: string, inbox: Inbox, hold: boolean): void {
-    if (this.inboxes.get(userId) !== inbox) return;
+  detach(userId: string, inbox: Inbox): boolean {
+    if (this.inboxes.get(userId) !== inbox) return false;
     this.inboxes.delete(userId);
-    if (!hold) return;
     // Keep what the closing socket refused: it was sent after the user left, and comes first.
     const held = this.held.get(userId) ?? [];
     this.held.set(userId, held);
     if (held.length > this.holdLimit) this.overflowListener(userId);
+    return true;
+  }
+
+  async awaitReturn(userId: string): Promise<boolean> {
+    return !this.inboxes.has(userId) && this.held.has(userId);
+  }
+
+  async claimAbsence(userId: string): Promise<boolean> {
+    if (this.inboxes.has(userId) || !this.held.has(userId)) return false;
+    this.held.delete(userId);
+    return true;
+  }
+
+  async release(userId: string): Promise<void> {
+    if (!this.inboxes.has(userId)) this.held.delete(userId);
   }
 
   hold(userId: string): void {
     if (!this.inboxes.has(userId) && !this.held.has(userId)) this.held.set(userId, []);
-  }
-
-  release(userId: string): void {
-    this.held.delete(userId);
-  }
-
-  isAttached(userId: string): boolean {
-    return this.inboxes.has(userId);
   }
 
   deliver(userId: string, delivery: Delivery): void {
@@ -52,4 +65,10 @@ export class MemoryMessageBus implements MessageBus {
   onOverflow(listener: (userId: string) => void): void {
     this.overflowListener = listener;
   }
+
+  async settle(): Promise<void> {
+    // One process: nobody can come back anywhere else.
+  }
+
+  async close(): Promise<void> {}
 }

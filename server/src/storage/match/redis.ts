@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { defineScript, unavailable, type Script } from '../redis.js';
+import type { JoinResult, MatchStore, Member, Room } from './store.js';
+
+/**
+ * The match store of a cluster: every process reads and changes the same queue and rooms in
+ * Redis, and each step is one Lua script, so two processes can never interleave inside a join or
+ * an end. Keys, after the prefix:
+ *
+ *   seq            global arrival counter (FIFO across categories)
+ *   q:<category>   ZSET of waiting user ids scored by arrival
+ *   w:<user>       HASH of a waiting user: m (member JSON), c (categories JSON), s (seq), t (since, ms), p (process)
+ *   waiting        SET of waiting users            qp:<process>  SET of the users a process queued
+ *   room:<id>      the room, as JSON                ur:<user>     the id of the user's room
+ *   rooms          SET of live room ids             cats          SET of categories ever queued in
+ */
+
+/** Takes a user out of the queue; shared by the scripts below. */
+const DEQUEUE = `
+local function dequeue(P, user)
+  local w = P .. 'w:' .. user
+  local fields = redis.call('HMGET', w, 'c', 'p')
+  if not fields[1] then return false end
+  for _, cat in ipairs(cjson.decode(fields[1])) do redis.call('ZREM', P .. 'q:' .. cat, user) end
+  redis.call('DEL', w)
+  redis.call('SREM', P .. 'waiting', user)
+  if fields[2] then redis.call('SREM', P .. 'qp:' .. fields[2], user) end
+  return true
+end
+`;
+
+/**
+ * ARGV: prefix, user id, member JSON, process, now (ms), new room id, startedAt, categories JSON.
+ * Busy when in a room; else out of the queue (re-joining replaces categories); then the head
+ * with the smallest arrival number across the joiner's categories is the partner. The joiner was
+ * dequeued first, so it can never find itself.
+ */
+const JOIN = `${DEQUEUE}
+local P, user, member, proc, now, roomId, startedAt, catsJson = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local cats = cjson.decode(catsJson)
+local current = redis.call('GET', P .. 'ur:' .. user)
+if current then
+  local room = redis.call('GET', P .. 'room:' .. current)
+  if room then return {'busy', room} end
+  redis.call('DEL', P .. 'ur:' .. user)
+end
+dequeue(P, user)
+while true do
+  local best, bestScore
+  for _, cat in ipairs(cats) do
+    local head = redis.call('ZRANGE', P .. 'q:' .. cat, 0, 0, 'WITHSCORES')
+    if head[1] and (not bestScore or tonumber(head[2]) < bestScore) then
+      best = head[1]
+      bestScore = tonumber(head[2])
+    end
+  end
+  if not best then
+    local seq = redis.call('INCR', P .. 'seq')
+    for _, cat in ipairs(cats) do
+      redis.call('ZADD', P .. 'q:' .. cat, seq, user)
+      redis.call('SADD', P .. 'cats', cat)
+    end
+    redis.call('HSET', P .. 'w:' .. user, 'm', member, 'c', catsJson, 's', seq, 't', now, 'p', proc)
+    redis.call('SADD', P .. 'waiting', user)
+    redis.call('SADD', P .. 'qp:' .. proc, user)
+    return {'queued'}
+  end
+  local partner = redis.call('HMGET', P .. 'w:' .. best, 'm', 'c', 't')
+  if not partner[1] then
+    -- A queue entry without its user record cannot be matched: drop it and look again.
+    for _, cat in ipairs(cats) do redis.call('ZREM', P .. 'q:' .. cat, best) end
+  else
+    dequeue(P, best)
+    local theirs = {}
+    for _, c in ipairs(cjson.decode(partner[2])) do theirs[c] = true end
+    local category = cjson.null
+    for _, c in ipairs(cats) do
+      if theirs[c] then
+        category = c
+        break
+      end
+    end
+    -- The joiner is connected right now and knows the peer is there: it makes the offer.
+    local room = cjson.encode({ id = roomId, category = category, members = { cjson.decode(partner[1]), cjson.decode(member) }, initiatorId = user, startedAt = startedAt })
+    redis.call('SET', P .. 'room:' .. roomId, room)
+    redis.call('SET', P .. 'ur:' .. best, roomId)
+    redis.call('SET', P .. 'ur:' .. user, roomId)
+    redis.call('SADD', P .. 'rooms', roomId)
+    return {'matched', room, partner[3]}
+  end
+end
+`;
+
+const CANCEL = `${DEQUEUE}
+return dequeue(ARGV[1], ARGV[2]) and 1 or 0
+`;
+
+const ROOM_OF = `
+local id = redis.call('GET', ARGV[1] .. 'ur:' .. ARGV[2])
+if not id then return false end
+return redis.call('GET', ARGV[1] .. 'room:' .. id)
+`;
+
+/** Ends a room once: the script that deletes it returns it, any later one gets nothing. */
+const END = `
+local P, id = ARGV[1], ARGV[2]
+local room = redis.call('GET', P .. 'room:' .. id)
+if not room then return false end
+redis.call('DEL', P .. 'room:' .. id)
+redis.call('SREM', P .. 'rooms', id)
+for _, m in ipairs(cjson.decode(room).members) do
+  if redis.call('GET', P .. 'ur:' .. m.id) == id then redis.call('DEL', P .. 'ur:' .. m.id) end
+end
+return room
+`;
+
+const WAITING = `
+local out = {}
+for _, cat in ipairs(redis.call('SMEMBERS', ARGV[1] .. 'cats')) do
+  out[#out + 1] = cat
+  out[#out + 1] = redis.call('ZCARD', ARGV[1] .. 'q:' .. cat)
+end
+return out
+`;
+
+/** Drops the queue entries a dead process made (those it still owns: a user may have re-queued elsewhere). */
+const DROP_QUEUED = `${DEQUEUE}
+local P, proc = ARGV[1], ARGV[2]
+local users = redis.call('SMEMBERS', P .. 'qp:' .. proc)
+local dropped = 0
+for _, u in ipairs(users) do
+  if redis.call('HGET', P .. 'w:' .. u, 'p') == proc then
+    dequeue(P, u)
+    dropped = dropped + 1
+  end
+end
+redis.call('DEL', P .. 'qp:' .. proc)
+return dropped
+`;
+
+export class RedisMatchStore implements MatchStore {
+  private readonly scripts: Record<'join' | 'cancel' | 'roomOf' | 'end' | 'waiting' | 'dropQueued', Script>;
+
+  /**
+   * @param prefix `{REDIS_PREFIX}:`
+   * @param processId this process, recorded on its queue entries so survivors can drop them if it dies
+   */
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly processId: string,
+  ) {
+    this.scripts = {
+      join: defineScript(redis, 'stJoin', JOIN),
+      cancel: defineScript(redis, 'stCancel', CANCEL),
+      roomOf: defineScript(redis, 'stRoomOf', ROOM_OF),
+      end: defineScript(redis, 'stEnd', END),
+      waiting: defineScript(redis, 'stWaiting', WAITING),
+      dropQueued: defineScript(redis, 'stDropQueued', DROP_QUEUED),
+    };
+  }
+
+  async join(member: Member, categories: readonly string[]): Promise<JoinResult> {
+    const memberJson = JSON.stringify({ id: member.id, displayName: member.displayName });
+    const result = (await this.scripts
+      .join(this.prefix, member.id, memberJson, this.processId, Date.now(), randomUUID(), new Date().toISOString(), JSON.stringify(categories))
+      .catch(unavailable)) as [string, string?, string?];
+    switch (result[0]) {
+      case 'busy':
+        return { kind: 'busy', room: parseRoom(result[1]!) };
+      case 'queued':
+        return { kind: 'queued' };
+      default:
+        return { kind: 'matched', room: parseRoom(result[1]!), waitedMs: Math.max(0, Date.now() - Number(result[2])) };
+    }
+  }
+
+  async cancel(userId: string): Promise<boolean> {
+    return (await this.scripts.cancel(this.prefix, userId).catch(unavailable)) === 1;
+  }
+
+  async roomOf(userId: string): Promise<Room | null> {
+    const room = (await this.scripts.roomOf(this.prefix, userId).catch(unavailable)) as string | null;
+    return room === null ? null : parseRoom(room);
+  }
+
+  async end(roomId: string): Promise<Room | null> {
+    const room = (await this.scripts.end(this.prefix, roomId).catch(unavailable)) as string | null;
+    return room === null ? null : parseRoom(room);
+  }
+
+  async waitingByCategory(): Promise<Map<string, number>> {
+    const flat = (await this.scripts.waiting(this.prefix).catch(unavailable)) as Array<string | number>;
+    const counts = new Map<string, number>();
+    for (let i = 0; i < flat.length; i += 2) counts.set(String(flat[i]), Number(flat[i + 1]));
+    return counts;
+  }
+
+  async counts(): Promise<{ queued: number; rooms: number }> {
+    const [queued, rooms] = await Promise.all([this.redis.scard(`${this.prefix}waiting`), this.redis.scard(`${this.prefix}rooms`)]).catch(unavailable);
+    return { queued, rooms };
+  }
+
+  /** Drops the queue entries of a process that died; returns how many. */
+  async dropQueuedOf(processId: string): Promise<number> {
+    return Number(await this.scripts.dropQueued(this.prefix, processId));
+  }
+}
+
+/** Rooms come back from Lua's cjson, which writes `/` as `\/`: JSON.parse reads it the same. */
+function parseRoom(json: string): Room {
+  const room = JSON.parse(json) as Room;
+  return { ...room, category: room.category ?? null };
+}

@@ -1,0 +1,277 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { pino } from 'pino';
+import type { Delivery, Inbox, MessageBus } from '../src/storage/bus/bus.js';
+import { MemoryMessageBus } from '../src/storage/bus/memory.js';
+import { LEASE_MS, RedisMessageBus } from '../src/storage/bus/redis.js';
+import { connectRedis, type RedisConnections } from '../src/storage/redis.js';
+import { eventually, sleep } from './harness.js';
+import { missingServices, startRedis, type Service } from './services.js';
+
+/**
+ * One contract, both implementations: delivery to a user's one socket, holding while it is away,
+ * takeover, and the end of an absence. For Redis, "processes" are separate buses on separate
+ * connections sharing one Redis; for memory, one bus stands for every process.
+ */
+const log = pino({ level: 'silent' });
+const redisMissing = process.env.REDIS_URL ? null : missingServices()?.includes('redis') ? 'needs redis-server' : null;
+const HOLD_LIMIT = 5;
+
+let redis: Service | undefined;
+const cleanups: Array<() => Promise<void>> = [];
+before(async () => {
+  if (!redisMissing) redis = await startRedis();
+});
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  await redis?.close();
+});
+
+class FakeInbox implements Inbox {
+  readonly received: Delivery[] = [];
+  replaced = false;
+  open = true;
+  deliver(delivery: Delivery): boolean {
+    if (!this.open) return false;
+    this.received.push(delivery);
+    return true;
+  }
+  replace(): void {
+    this.replaced = true;
+    this.open = false;
+  }
+  texts(): string[] {
+    return this.received.map((d) => d.text);
+  }
+}
+
+interface Implementation {
+  name: string;
+  skip: string | false;
+  make(processes: number, holdLimit?: number): Promise<MessageBus[]>;
+}
+
+async function redisBuses(processes: number, holdLimit = HOLD_LIMIT, prefix = `t${randomUUID().slice(0, 8)}`): Promise<Array<RedisMessageBus & { connection: RedisConnections }>> {
+  return Promise.all(
+    Array.from({ length: processes }, async () => {
+      const connection = await connectRedis(redis!.url, prefix, log);
+      const bus = new RedisMessageBus(connection, { holdLimit, graceMs: 1000, log });
+      await bus.start();
+      cleanups.push(async () => {
+        await bus.close();
+        await connection.close();
+      });
+      return Object.assign(bus, { connection });
+    }),
+  );
+}
+
+const implementations: Implementation[] = [
+  {
+    name: 'MemoryMessageBus',
+    skip: false,
+    async make(processes, holdLimit = HOLD_LIMIT) {
+      const bus = new MemoryMessageBus(holdLimit);
+      return Array.from({ length: processes }, () => bus);
+    },
+  },
+  { name: 'RedisMessageBus', skip: redisMissing ?? false, make: (processes, holdLimit) => redisBuses(processes, holdLimit) },
+];
+
+const user = () => `u-${randomUUID()}`;
+const frames = (n: number, tag = 'f') => Array.from({ length: n }, (_, i) => ({ text: `${tag}${i}` }));
+const settled = (what: string, check: () => boolean, ms = 3000) => eventually(what, check, ms);
+
+for (const impl of implementations) {
+  describe(impl.name, { skip: impl.skip }, () => {
+    test('attach: the greeting first, then what is delivered, in order; on one process, synchronously', async () => {
+      const [bus] = await impl.make(1);
+      const ada = user();
+      const inbox = new FakeInbox();
+      await bus!.attach(ada, inbox, [{ text: 'welcome' }]);
+      bus!.deliver(ada, { text: 'one', room: { roomId: 'r1', peerId: 'bo' } });
+      bus!.deliver(ada, { text: 'two' });
+      // No await in between: a pair on one process is relayed socket to socket.
+      assert.deepEqual(inbox.received, [{ text: 'welcome' }, { text: 'one', room: { roomId: 'r1', peerId: 'bo' } }, { text: 'two' }]);
+    });
+
+    test('across processes, 1,000 frames from two senders arrive in each sender’s order, none lost', async () => {
+      const [a, b, c] = await impl.make(3);
+      const ada = user();
+      const inbox = new FakeInbox();
+      await b!.attach(ada, inbox, []);
+      for (let i = 0; i < 500; i++) {
+        a!.deliver(ada, { text: `a${i}`, room: i === 0 ? null : undefined });
+        c!.deliver(ada, { text: `c${i}` });
+      }
+      await settled('1,000 frames', () => inbox.received.length === 1000);
+      for (const tag of ['a', 'c']) {
+        assert.deepEqual(inbox.texts().filter((t) => t.startsWith(tag)), Array.from({ length: 500 }, (_, i) => `${tag}${i}`));
+      }
+      assert.deepEqual(inbox.received.find((d) => d.text === 'a0'), { text: 'a0', room: null }, 'the room change travels with the frame');
+    });
+
+    test('away: frames are held; the user back on another process gets greeting, then the held frames in order, then new ones', async () => {
+      const [a, b, c] = await impl.make(3);
+      const ada = user();
+      const first = new FakeInbox();
+      await a!.attach(ada, first, []);
+      assert.equal(a!.detach(ada, first), true);
+      assert.equal(await a!.awaitReturn(ada, Date.now() + 5000), true);
+      for (const f of frames(4, 'held')) c!.deliver(ada, f);
+      await sleep(100);
+      const second = new FakeInbox();
+      await b!.attach(ada, second, [{ text: 'welcome' }, { text: 'matched' }]);
+      c!.deliver(ada, { text: 'after' });
+      await settled('after', () => second.received.length === 7);
+      assert.deepEqual(second.texts(), ['welcome', 'matched', 'held0', 'held1', 'held2', 'held3', 'after']);
+      assert.equal(await b!.claimAbsence(ada, false), false, 'back: no absence to end');
+    });
+
+    test('resume while frames are still streaming: nothing lost, nothing reordered', async () => {
+      const [a, b, c] = await impl.make(3, 1000);
+      const ada = user();
+      const first = new FakeInbox();
+      await a!.attach(ada, first, []);
+      let sent = 0;
+      const send = (n: number) => {
+        for (let i = 0; i < n; i++) c!.deliver(ada, { text: `s${sent++}` });
+      };
+      send(50);
+      await sleep(5);
+      a!.detach(ada, first);
+      send(50);
+      await a!.awaitReturn(ada, Date.now() + 5000);
+      send(50);
+      const second = new FakeInbox();
+      const attaching = b!.attach(ada, second, [{ text: 'welcome' }]);
+      send(50); // while the attach is in flight
+      await attaching;
+      send(50);
+      await settled('250 frames', () => first.received.length + second.received.length === 251 || second.texts().includes('s249'));
+      await sleep(50);
+      const all = [...first.texts(), ...second.texts().filter((t) => t !== 'welcome')];
+      assert.equal(second.texts()[0], 'welcome');
+      assert.deepEqual(all, Array.from({ length: 250 }, (_, i) => `s${i}`));
+    });
+
+    test('takeover: a second socket anywhere replaces the first, and gets the frames from then on', async () => {
+      const [a, b] = await impl.make(2);
+      const ada = user();
+      const old = new FakeInbox();
+      await a!.attach(ada, old, []);
+      const fresh = new FakeInbox();
+      await b!.attach(ada, fresh, [{ text: 'welcome' }]);
+      await settled('old socket replaced', () => old.replaced);
+      assert.equal(a!.detach(ada, old), false, 'the replaced socket closing changes nothing');
+      a!.deliver(ada, { text: 'x' });
+      await settled('x', () => fresh.received.length === 2);
+      assert.deepEqual(fresh.texts(), ['welcome', 'x']);
+      assert.equal(old.received.length, 0);
+    });
+
+    test('a frame for a user who is nowhere and not awaited is dropped', async () => {
+      const [a, b] = await impl.make(2);
+      const ghost = user();
+      a!.deliver(ghost, { text: 'lost' });
+      await sleep(50);
+      const inbox = new FakeInbox();
+      await b!.attach(ghost, inbox, [{ text: 'welcome' }]);
+      await sleep(50);
+      assert.deepEqual(inbox.texts(), ['welcome']);
+    });
+
+    test('more than the hold limit waiting: the overflow listener is told once', async () => {
+      const buses = await impl.make(2);
+      const overflowed: string[] = [];
+      for (const bus of new Set(buses)) bus.onOverflow((userId) => overflowed.push(userId));
+      const ada = user();
+      const inbox = new FakeInbox();
+      await buses[0]!.attach(ada, inbox, []);
+      buses[0]!.detach(ada, inbox);
+      for (const f of frames(HOLD_LIMIT + 5)) buses[1]!.deliver(ada, f);
+      await settled('overflow', () => overflowed.length > 0);
+      await sleep(100);
+      assert.deepEqual(overflowed, [ada]);
+    });
+
+    test('an absence ends once, for one caller, and only while the user is away; what was held goes', async () => {
+      const buses = await impl.make(3);
+      const ada = user();
+      const inbox = new FakeInbox();
+      await buses[0]!.attach(ada, inbox, []);
+      buses[0]!.detach(ada, inbox);
+      assert.equal(await buses[0]!.awaitReturn(ada, Date.now() + 60_000), true);
+      buses[1]!.deliver(ada, { text: 'held' });
+      await sleep(50);
+      if (impl.name !== 'MemoryMessageBus') assert.equal(await buses[1]!.claimAbsence(ada, true), false, 'not due before its deadline');
+      const claims = await Promise.all(buses.map((bus) => bus.claimAbsence(ada, false)));
+      assert.equal(claims.filter(Boolean).length, 1);
+      const back = new FakeInbox();
+      await buses[2]!.attach(ada, back, [{ text: 'welcome' }]);
+      await sleep(50);
+      assert.deepEqual(back.texts(), ['welcome'], 'held frames dropped with the absence');
+    });
+
+    test('release: a user with no room is let go, and nothing is held for it', async () => {
+      const [a, b] = await impl.make(2);
+      const ada = user();
+      const inbox = new FakeInbox();
+      await a!.attach(ada, inbox, []);
+      a!.detach(ada, inbox);
+      await a!.release(ada);
+      b!.deliver(ada, { text: 'late' });
+      await sleep(50);
+      const back = new FakeInbox();
+      await b!.attach(ada, back, []);
+      await sleep(50);
+      assert.deepEqual(back.texts(), []);
+      assert.equal(await a!.awaitReturn(ada, Date.now() + 1000), false);
+    });
+  });
+}
+
+describe('RedisMessageBus only', { skip: redisMissing ?? false }, () => {
+  test('a process that stops renewing its lease is reclaimed by a survivor: its live users are reported lost, frames for them held meanwhile', { timeout: 20_000 }, async () => {
+    const [dying, survivor] = await redisBuses(2);
+    const lost: Array<[string, string[]]> = [];
+    survivor!.onProcessLost(async (processId, userIds) => void lost.push([processId, userIds]));
+    const ada = user();
+    const bo = user();
+    await dying!.attach(ada, new FakeInbox(), []);
+    const boInbox = new FakeInbox();
+    await dying!.attach(bo, boInbox, []);
+    dying!.detach(bo, boInbox); // bo was already away: it keeps its own deadline
+    await dying!.awaitReturn(bo, Date.now() + 60_000);
+    // kill -9: the connections drop, nothing is said.
+    dying!.connection.commands.disconnect();
+    dying!.connection.subscriber.disconnect();
+    const killedAt = Date.now();
+    survivor!.deliver(ada, { text: 'while dead' });
+    await eventually('reclaim', () => lost.length > 0, LEASE_MS + 3000);
+    assert.ok(Date.now() - killedAt <= LEASE_MS + 1500, `reclaimed ${Date.now() - killedAt} ms after the last renewal`);
+    assert.deepEqual(lost, [[dying!.processId, [ada]]]);
+    // Ada comes back on the survivor: the frame sent while its process was dead is there.
+    assert.equal(await survivor!.awaitReturn(ada, Date.now() + 60_000), true);
+    const back = new FakeInbox();
+    await survivor!.attach(ada, back, [{ text: 'welcome' }]);
+    assert.deepEqual(back.texts(), ['welcome', 'while dead']);
+  });
+
+  test('an absence whose process is gone is ended by a survivor after its deadline', { timeout: 20_000 }, async () => {
+    const [gone, survivor] = await redisBuses(2);
+    const due: string[] = [];
+    survivor!.onAbsenceDue(async (userId) => {
+      if (await survivor!.claimAbsence(userId, true)) due.push(userId);
+    });
+    const ada = user();
+    const inbox = new FakeInbox();
+    await gone!.attach(ada, inbox, []);
+    gone!.detach(ada, inbox);
+    await gone!.awaitReturn(ada, Date.now() + 300);
+    await gone!.close(); // leaves cleanly: its timers are gone with it
+    await eventually('the survivor ends the absence', () => due.length > 0, 3000);
+    assert.deepEqual(due, [ada]);
+  });
+});

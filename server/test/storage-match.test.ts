@@ -1,0 +1,227 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { pino } from 'pino';
+import { MemoryMatchStore } from '../src/storage/match/memory.js';
+import { RedisMatchStore } from '../src/storage/match/redis.js';
+import { peerOf, type MatchStore, type Member, type Room } from '../src/storage/match/store.js';
+import { connectRedis, type RedisConnections } from '../src/storage/redis.js';
+import { missingServices, startRedis, type Service } from './services.js';
+
+/**
+ * One contract, both implementations: the rules of protocol v1's queue hold the same in memory
+ * and in Redis. For Redis, "processes" are separate stores on separate connections.
+ */
+const log = pino({ level: 'silent' });
+const redisMissing = process.env.REDIS_URL ? null : missingServices()?.includes('redis') ? 'needs redis-server' : null;
+
+let redis: Service | undefined;
+const connections: RedisConnections[] = [];
+before(async () => {
+  if (!redisMissing) redis = await startRedis();
+});
+after(async () => {
+  await Promise.all(connections.map((c) => c.close()));
+  await redis?.close();
+});
+
+interface Implementation {
+  name: string;
+  skip: string | false;
+  /** `processes` stores over the same shared state (one for memory: it cannot be shared). */
+  make(processes: number): Promise<MatchStore[]>;
+}
+
+const implementations: Implementation[] = [
+  {
+    name: 'MemoryMatchStore',
+    skip: false,
+    async make(processes) {
+      const store = new MemoryMatchStore();
+      return Array.from({ length: processes }, () => store);
+    },
+  },
+  {
+    name: 'RedisMatchStore',
+    skip: redisMissing ?? false,
+    async make(processes) {
+      const prefix = `t${randomUUID().slice(0, 8)}`;
+      return Promise.all(
+        Array.from({ length: processes }, async () => {
+          const connection = await connectRedis(redis!.url, prefix, log);
+          connections.push(connection);
+          return new RedisMatchStore(connection.commands, connection.prefix, randomUUID());
+        }),
+      );
+    },
+  },
+];
+
+let n = 0;
+const member = (name = 'user'): Member => ({ id: `${name}-${++n}-${randomUUID().slice(0, 4)}`, displayName: name });
+
+for (const impl of implementations) {
+  describe(impl.name, { skip: impl.skip }, () => {
+    test('the first joiner is queued; the second who shares a category is matched with it: one room, mutual, the joiner makes the offer', async () => {
+      const [store] = await impl.make(1);
+      const ada = member('Ada');
+      const bo = member('Bo');
+      assert.deepEqual(await store!.join(ada, ['music']), { kind: 'queued' });
+      const result = await store!.join(bo, ['books', 'music']);
+      assert.equal(result.kind, 'matched');
+      if (result.kind !== 'matched') return;
+      const room = result.room;
+      assert.deepEqual(room.members.map((m) => m.id).sort(), [ada.id, bo.id].sort());
+      assert.deepEqual(peerOf(room, ada.id), bo);
+      assert.equal(room.initiatorId, bo.id);
+      assert.equal(room.category, 'music');
+      assert.match(room.startedAt, /^\d{4}-\d\d-\d\dT/);
+      assert.ok(result.waitedMs >= 0);
+      assert.deepEqual(await store!.roomOf(ada.id), room);
+      assert.deepEqual(await store!.roomOf(bo.id), room);
+      assert.deepEqual(await store!.counts(), { queued: 0, rooms: 1 });
+    });
+
+    test("category is the first of the joiner's categories that the waiting user also has", async () => {
+      const [store] = await impl.make(1);
+      await store!.join(member(), ['tech', 'food', 'art']);
+      const result = await store!.join(member(), ['books', 'art', 'food']);
+      assert.equal(result.kind === 'matched' && result.room.category, 'art');
+    });
+
+    test('FIFO across categories: the longest-waiting user who shares any category wins', async () => {
+      const [store] = await impl.make(1);
+      const first = member('first');
+      const second = member('second');
+      await store!.join(first, ['books']);
+      await store!.join(second, ['music']);
+      const result = await store!.join(member('joiner'), ['music', 'books']);
+      assert.equal(result.kind, 'matched');
+      assert.ok(result.kind === 'matched' && result.room.members.some((m) => m.id === first.id), 'matched with the one who came first');
+      assert.equal(result.kind === 'matched' && result.room.category, 'books');
+    });
+
+    test('never self: joining again while queued replaces the categories', async () => {
+      const [store] = await impl.make(1);
+      const ada = member('Ada');
+      await store!.join(ada, ['music']);
+      assert.deepEqual(await store!.join(ada, ['music', 'books']), { kind: 'queued' });
+      assert.deepEqual(Object.fromEntries(await store!.waitingByCategory()), { ...Object.fromEntries(await store!.waitingByCategory()), music: 1, books: 1 });
+      assert.deepEqual(await store!.join(ada, ['books']), { kind: 'queued' });
+      const waiting = await store!.waitingByCategory();
+      assert.equal(waiting.get('music') ?? 0, 0, 'the old categories are gone');
+      assert.equal(waiting.get('books'), 1);
+      assert.deepEqual(await store!.counts(), { queued: 1, rooms: 0 });
+    });
+
+    test('busy while in a room; cancel takes a user out of the queue once', async () => {
+      const [store] = await impl.make(1);
+      const ada = member();
+      const bo = member();
+      await store!.join(ada, ['music']);
+      const matched = await store!.join(bo, ['music']);
+      const busy = await store!.join(ada, ['books']);
+      assert.equal(busy.kind, 'busy');
+      assert.equal(busy.kind === 'busy' && matched.kind === 'matched' && busy.room.id === matched.room.id, true);
+
+      const cy = member();
+      await store!.join(cy, ['books']);
+      assert.equal(await store!.cancel(cy.id), true);
+      assert.equal(await store!.cancel(cy.id), false);
+      assert.equal((await store!.waitingByCategory()).get('books') ?? 0, 0);
+    });
+
+    test('end ends a room once, for one caller, and frees both members', async () => {
+      const stores = await impl.make(3);
+      const ada = member();
+      const bo = member();
+      await stores[0]!.join(ada, ['music']);
+      const result = await stores[1]!.join(bo, ['music']);
+      assert.equal(result.kind, 'matched');
+      const roomId = (result as { room: Room }).room.id;
+      const ends = await Promise.all([stores[0]!.end(roomId), stores[1]!.end(roomId), stores[2]!.end(roomId), stores[0]!.end(roomId)]);
+      assert.equal(ends.filter((r) => r !== null).length, 1, 'exactly one caller got the room back');
+      assert.equal(await stores[2]!.roomOf(ada.id), null);
+      assert.equal(await stores[2]!.roomOf(bo.id), null);
+      assert.equal((await stores[0]!.join(ada, ['music'])).kind, 'queued', 'free to join again');
+    });
+
+    test('a user queued in several categories counts in the waiting of each', async () => {
+      const [store] = await impl.make(1);
+      await store!.join(member(), ['music', 'books', 'travel']);
+      await store!.join(member(), ['food', 'tech']);
+      const waiting = await store!.waitingByCategory();
+      for (const category of ['music', 'books', 'travel', 'food', 'tech']) assert.equal(waiting.get(category), 1, category);
+      assert.deepEqual(await store!.counts(), { queued: 2, rooms: 0 });
+    });
+
+    test('1,000 users joining at once over 3 "processes": every match mutual, nobody in two rooms, nobody left waiting who shares a category with another', async () => {
+      const stores = await impl.make(3);
+      const categories = ['music', 'movies', 'books', 'sports', 'gaming', 'travel', 'food', 'tech'];
+      const users = Array.from({ length: 1000 }, (_, i) => ({
+        member: member(`u${i}`),
+        // 1 to 3 categories each, so matching has choices to get wrong.
+        categories: [...new Set([categories[i % 8]!, categories[(i * 7 + 3) % 8]!, categories[(i * 5) % 8]!].slice(0, 1 + (i % 3)))],
+      }));
+      const results = await Promise.all(users.map((u, i) => stores[i % 3]!.join(u.member, u.categories)));
+      const roomOfUser = new Map<string, string>();
+      let matched = 0;
+      for (const result of results) {
+        assert.notEqual(result.kind, 'busy');
+        if (result.kind !== 'matched') continue;
+        matched += 1;
+        const [a, b] = result.room.members;
+        assert.notEqual(a.id, b.id, 'never self');
+        for (const m of result.room.members) {
+          assert.equal(roomOfUser.has(m.id), false, `${m.id} is in two rooms`);
+          roomOfUser.set(m.id, result.room.id);
+        }
+      }
+      // Mutual: the store says the same room for both members.
+      for (const [userId, roomId] of roomOfUser) assert.equal((await stores[(roomId.length + userId.length) % 3]!.roomOf(userId))?.id, roomId);
+      const waiting = users.filter((u) => !roomOfUser.has(u.member.id));
+      for (const [i, a] of waiting.entries()) {
+        for (const b of waiting.slice(i + 1)) {
+          assert.ok(!a.categories.some((c) => b.categories.includes(c)), `${a.member.id} and ${b.member.id} share a category and both wait`);
+        }
+      }
+      assert.deepEqual(await stores[0]!.counts(), { queued: waiting.length, rooms: matched });
+      assert.equal(matched * 2 + waiting.length, users.length);
+    });
+  });
+}
+
+describe('RedisMatchStore only', { skip: redisMissing ?? false }, () => {
+  test("dropQueuedOf removes a dead process's queue entries, not those its users made elsewhere since", async () => {
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    const [a, b] = await Promise.all([connectRedis(redis!.url, prefix, log), connectRedis(redis!.url, prefix, log)]);
+    connections.push(a, b);
+    const dead = new RedisMatchStore(a.commands, a.prefix, 'dead-process');
+    const alive = new RedisMatchStore(b.commands, b.prefix, 'alive-process');
+    const gone = member('gone');
+    const moved = member('moved');
+    const stays = member('stays');
+    await dead.join(gone, ['music', 'books']);
+    await dead.join(moved, ['travel']);
+    await alive.join(moved, ['tech']); // re-queued on another process
+    await alive.join(stays, ['food']);
+    assert.equal(await alive.dropQueuedOf('dead-process'), 1);
+    const waiting = await alive.waitingByCategory();
+    assert.equal(waiting.get('music'), 0);
+    assert.equal(waiting.get('books'), 0);
+    assert.equal(waiting.get('tech'), 1);
+    assert.equal(waiting.get('food'), 1);
+    assert.deepEqual(await alive.counts(), { queued: 2, rooms: 0 });
+  });
+
+  test('while Redis is unreachable every call fails with unavailable, at once', { skip: redis?.owned === false ? 'REDIS_URL given' : false }, async () => {
+    const connection = await connectRedis(redis!.url, `t${randomUUID().slice(0, 8)}`, log);
+    connections.push(connection);
+    const store = new RedisMatchStore(connection.commands, connection.prefix, 'p');
+    connection.commands.disconnect(); // as if Redis went away
+    const started = Date.now();
+    await assert.rejects(store.join(member(), ['music']), (error: Error & { code?: string }) => error.code === 'unavailable');
+    await assert.rejects(store.waitingByCategory(), (error: Error & { code?: string }) => error.code === 'unavailable');
+    assert.ok(Date.now() - started < 500, 'no waiting for a Redis that is gone');
+  });
+});
