@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import type { MatchedEvent } from '@small-talk/protocol';
 import { startCluster, startServices, type Cluster, type ClusterNode, type Services } from './cluster.js';
 import { createDatabase } from './services.js';
-import { api, connect, eventually, guest, openSocket, sample, scrape, sleep, user, waitingCounts, type Client } from './harness.js';
+import { api, connect, eventually, guest, openSocket, pair, sample, scrape, sleep, user, waitingCounts, type Client } from './harness.js';
 import { missingServices } from './services.js';
 
 /**
@@ -52,17 +52,11 @@ async function on(node: ClusterNode, name: string) {
   return u;
 }
 
-/** Two users on two processes, matched. */
+/** Two users on two processes, matched; their sockets are closed after the test. */
 async function pairAcross(first: ClusterNode, second: ClusterNode, category = 'music') {
-  const a = await on(first, 'Ada');
-  const b = await on(second, 'Bo');
-  a.socket.send({ type: 'join', categories: [category] });
-  await a.socket.next('queued');
-  b.socket.send({ type: 'join', categories: [category] });
-  await b.socket.next('queued');
-  const matchedA = await a.socket.next('matched');
-  const matchedB = await b.socket.next('matched');
-  return { a, b, matchedA, matchedB, roomId: matchedA.roomId };
+  const p = await pair(first, category, second);
+  opened.push(p.a.socket, p.b.socket);
+  return p;
 }
 
 async function publishCalls(): Promise<number> {

@@ -207,10 +207,13 @@ export async function user(server: Endpoint, displayName: string): Promise<{ aut
   return { auth, socket };
 }
 
-/** Two users matched into a room in `category`; returns both sides' `matched`. */
-export async function pair(server: Endpoint, category = 'music') {
+/**
+ * Two users matched into a room in `category`; returns both sides' `matched`. With `second`,
+ * Bo connects there (another process of a cluster) while Ada stays on `server`.
+ */
+export async function pair(server: Endpoint, category = 'music', second: Endpoint = server) {
   const a = await user(server, 'Ada');
-  const b = await user(server, 'Bo');
+  const b = await user(second, 'Bo');
   a.socket.send({ type: 'join', categories: [category] });
   await a.socket.next('queued');
   b.socket.send({ type: 'join', categories: [category] });
