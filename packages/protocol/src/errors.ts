@@ -12,6 +12,11 @@ export const ErrorCode = z.enum([
   'unknown_category',
   'busy',
   'not_in_room',
+  // friends (WebSocket and HTTP)
+  'not_friends',
+  'no_connection',
+  'already_friends',
+  'already_requested',
   // HTTP
   'unauthenticated',
   'invalid_credentials',

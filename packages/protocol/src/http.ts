@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CategorySlug, DisplayName, Id, IsoTimestamp, Peer, User } from './common.js';
+import { Friend, FriendRequest } from './friends.js';
 
 /** The session cookie set by every auth endpoint that signs a user in. */
 export const SESSION_COOKIE = 'st_session';
@@ -106,3 +107,37 @@ export const IceResponse = z.object({
   ttl: z.number().int().positive(),
 });
 export type IceResponse = z.infer<typeof IceResponse>;
+
+// ---- friends ---------------------------------------------------------------
+
+/** `GET /api/friends`: friends (by name) with their presence, and requests both ways (newest first). */
+export const FriendsResponse = z.object({
+  friends: z.array(Friend),
+  /** Requests others sent this user: accept or decline. */
+  incoming: z.array(FriendRequest),
+  /** Requests this user sent that are still unanswered. */
+  outgoing: z.array(FriendRequest),
+});
+export type FriendsResponse = z.infer<typeof FriendsResponse>;
+
+/** `POST /api/friends/requests`: ask someone from the user's history to be friends. */
+export const SendFriendRequest = z.object({
+  userId: Id,
+});
+export type SendFriendRequest = z.infer<typeof SendFriendRequest>;
+
+/** 201 for a new request. */
+export const FriendRequestResponse = z.object({
+  request: FriendRequest,
+});
+export type FriendRequestResponse = z.infer<typeof FriendRequestResponse>;
+
+/** Accepting a request (200); and sending one to someone who had already asked you (200: friends at once). */
+export const FriendResponse = z.object({
+  friend: Friend,
+});
+export type FriendResponse = z.infer<typeof FriendResponse>;
+
+/** What `POST /api/friends/requests` answers: a new request (201), or a friendship when they had asked first (200). */
+export const SendFriendRequestResponse = z.union([FriendRequestResponse, FriendResponse]);
+export type SendFriendRequestResponse = z.infer<typeof SendFriendRequestResponse>;

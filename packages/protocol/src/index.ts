@@ -1,4 +1,5 @@
 export * from './common.js';
 export * from './errors.js';
+export * from './friends.js';
 export * from './http.js';
 export * from './ws.js';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CategorySlug, Id, JsonData, Peer, User } from './common.js';
 import { ErrorCode } from './errors.js';
+import { CallEndReason, Friend, FriendRequest, Presence } from './friends.js';
 
 /** Frames larger than this close the socket with 1009. */
 export const MAX_FRAME_BYTES = 64 * 1024;
@@ -36,6 +37,26 @@ export const LeaveMessage = z.object({
   roomId: Id,
 });
 
+/** Rings a friend who is online: answered by `call_ringing`, or `call_ended` at once (busy, offline). */
+export const CallMessage = z.object({
+  type: z.literal('call'),
+  userId: Id,
+});
+/** The callee picks up: both get `matched` for a room without a category. */
+export const AcceptCallMessage = z.object({
+  type: z.literal('accept_call'),
+  callId: Id,
+});
+export const DeclineCallMessage = z.object({
+  type: z.literal('decline_call'),
+  callId: Id,
+});
+/** The caller hangs up before an answer. */
+export const CancelCallMessage = z.object({
+  type: z.literal('cancel_call'),
+  callId: Id,
+});
+
 export const ClientMessage = z.discriminatedUnion('type', [
   JoinMessage,
   CancelMessage,
@@ -43,6 +64,10 @@ export const ClientMessage = z.discriminatedUnion('type', [
   ChatMessage,
   TypingMessage,
   LeaveMessage,
+  CallMessage,
+  AcceptCallMessage,
+  DeclineCallMessage,
+  CancelCallMessage,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 export type ClientMessageType = ClientMessage['type'];
@@ -106,6 +131,55 @@ export const ErrorEvent = z.object({
   message: z.string(),
 });
 
+// ---- friends and direct calls ----------------------------------------------
+
+/** Someone sent this user a friend request. */
+export const FriendRequestEvent = z.object({
+  type: z.literal('friend_request'),
+  request: FriendRequest,
+});
+/** A request this user sent was declined, or one it received was withdrawn. */
+export const FriendRequestClosedEvent = z.object({
+  type: z.literal('friend_request_closed'),
+  requestId: Id,
+  reason: z.enum(['declined', 'cancelled']),
+});
+/** A request was accepted (to both sides): `friend` is the other user. */
+export const FriendAddedEvent = z.object({
+  type: z.literal('friend_added'),
+  friend: Friend,
+});
+/** The friendship with `userId` ended (to both sides). */
+export const FriendRemovedEvent = z.object({
+  type: z.literal('friend_removed'),
+  userId: Id,
+});
+/** A friend's presence changed. */
+export const PresenceEvent = z.object({
+  type: z.literal('presence'),
+  userId: Id,
+  presence: Presence,
+});
+/** To the caller: the friend's app is ringing. */
+export const CallRingingEvent = z.object({
+  type: z.literal('call_ringing'),
+  callId: Id,
+  peer: Peer,
+});
+/** To the callee: a friend is calling; answer with `accept_call` or `decline_call` within 30 s. */
+export const IncomingCallEvent = z.object({
+  type: z.literal('incoming_call'),
+  callId: Id,
+  peer: Peer,
+});
+/** The direct call ended before it became a room; `peer` is the other side. */
+export const CallEndedEvent = z.object({
+  type: z.literal('call_ended'),
+  callId: Id,
+  peer: Peer,
+  reason: CallEndReason,
+});
+
 export const ServerMessage = z.discriminatedUnion('type', [
   WelcomeEvent,
   QueuedEvent,
@@ -117,6 +191,14 @@ export const ServerMessage = z.discriminatedUnion('type', [
   LeftEvent,
   PeerLeftEvent,
   ErrorEvent,
+  FriendRequestEvent,
+  FriendRequestClosedEvent,
+  FriendAddedEvent,
+  FriendRemovedEvent,
+  PresenceEvent,
+  CallRingingEvent,
+  IncomingCallEvent,
+  CallEndedEvent,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 export type ServerMessageType = ServerMessage['type'];
@@ -137,3 +219,15 @@ export type TypingEvent = z.infer<typeof TypingEvent>;
 export type LeftEvent = z.infer<typeof LeftEvent>;
 export type PeerLeftEvent = z.infer<typeof PeerLeftEvent>;
 export type ErrorEvent = z.infer<typeof ErrorEvent>;
+export type CallMessage = z.infer<typeof CallMessage>;
+export type AcceptCallMessage = z.infer<typeof AcceptCallMessage>;
+export type DeclineCallMessage = z.infer<typeof DeclineCallMessage>;
+export type CancelCallMessage = z.infer<typeof CancelCallMessage>;
+export type FriendRequestEvent = z.infer<typeof FriendRequestEvent>;
+export type FriendRequestClosedEvent = z.infer<typeof FriendRequestClosedEvent>;
+export type FriendAddedEvent = z.infer<typeof FriendAddedEvent>;
+export type FriendRemovedEvent = z.infer<typeof FriendRemovedEvent>;
+export type PresenceEvent = z.infer<typeof PresenceEvent>;
+export type CallRingingEvent = z.infer<typeof CallRingingEvent>;
+export type IncomingCallEvent = z.infer<typeof IncomingCallEvent>;
+export type CallEndedEvent = z.infer<typeof CallEndedEvent>;
