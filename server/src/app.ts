@@ -4,10 +4,15 @@ import rateLimit from '@fastify/rate-limit';
 import { pino, type LoggerOptions } from 'pino';
 import { authRoutes } from './auth/routes.js';
 import { AuthService } from './auth/service.js';
+import { Calls } from './calls/service.js';
 import { categoryRoutes } from './categories/routes.js';
 import { Categories } from './categories/service.js';
 import type { Config } from './config.js';
 import { AppError, errorBody } from './errors.js';
+import { Friendships } from './friends/friendships.js';
+import { Presence } from './friends/presence.js';
+import { friendRoutes } from './friends/routes.js';
+import { Friends } from './friends/service.js';
 import { healthRoutes } from './health/routes.js';
 import { historyRoutes } from './history/routes.js';
 import { iceRoutes } from './ice/routes.js';
@@ -107,6 +112,12 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
   const history = new History(db.kysely);
   const rooms = new Rooms(store, bus, history, metrics, { graceMs: config.RESUME_GRACE_MS }, log);
   const matchmaking = new Matchmaking(store, categories, metrics);
+  const friendships = new Friendships(db.kysely);
+  const presence = new Presence(bus, store, friendships, log);
+  const friends = new Friends(friendships, presence, bus);
+  const calls = new Calls(store, bus, friends, rooms, { ringTimeoutMs: config.RING_TIMEOUT_MS }, log);
+  rooms.onPresenceChange((userIds) => presence.changed(userIds));
+  presence.onChange((userId, now) => void calls.presenceChanged(userId, now).catch((error: unknown) => log.warn({ err: error, userId }, 'could not end a ring')));
   // One process alone: a restart (SIGTERM, then start again on the same port) keeps calls' rooms
   // in a file (see saveRooms). With Redis they are in Redis, and any process picks them up.
   const roomsFile = path.join(config.dataDir, `rooms-${config.PORT}.json`);
@@ -172,6 +183,7 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
   });
   await app.register(categoryRoutes, { categories });
   await app.register(historyRoutes, { auth, history });
+  await app.register(friendRoutes, { auth, friends });
   await app.register(iceRoutes, {
     auth,
     ice: {
@@ -197,7 +209,7 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
   const signaling = attachSignaling(app.server, {
     auth,
     rooms,
-    handlers: createHandlers({ matchmaking, rooms }),
+    handlers: createHandlers({ matchmaking, rooms, calls }),
     metrics,
     log,
     allowedOrigins: config.ALLOWED_ORIGINS,
@@ -227,6 +239,7 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
     async close() {
       if (!draining) await drain();
       rooms.stop();
+      calls.stop();
       if (memoryStore && config.PORT !== 0) {
         const saved = memoryStore.saveRooms(roomsFile);
         if (saved > 0) log.info({ rooms: saved }, 'rooms saved for the next run');

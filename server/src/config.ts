@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { RING_TIMEOUT_MS } from '@small-talk/protocol';
 
 /**
  * Every setting the server reads, with its default and why. Nothing else reads process.env;
@@ -55,6 +56,8 @@ const Settings = z.object({
   MAX_SOCKETS_PER_ADDRESS: z.coerce.number().int().positive().default(500),
   /** Lifetime of a session token. */
   SESSION_TTL_DAYS: z.coerce.number().positive().default(30),
+  /** How long a direct call to a friend rings before it ends as "no answer". */
+  RING_TIMEOUT_MS: z.coerce.number().int().positive().default(RING_TIMEOUT_MS),
   /** Time a socket may take to drain when the process is told to stop (SIGTERM). */
   SHUTDOWN_GRACE_MS: int(10000),
   /** STUN servers (comma-separated) handed to clients by GET /api/ice; none keeps every packet on the LAN (and the tests on loopback). */

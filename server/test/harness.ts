@@ -429,3 +429,30 @@ export function stopReading(client: Client): () => void {
   raw.pause();
   return () => raw.destroy();
 }
+
+// ---- helpers for the friends suites ------------------------------------------
+
+type Person = { auth: AuthResponse; socket: Client };
+
+/**
+ * Two users who were in a room together and left it: the only people who may become friends.
+ * Both sockets stay open (Ada on `server`, Bo on `second`).
+ */
+export async function acquaintances(server: Endpoint, second: Endpoint = server) {
+  const p = await pair(server, 'music', second);
+  p.a.socket.send({ type: 'leave', roomId: p.roomId });
+  await p.a.socket.next('left');
+  await p.b.socket.next('peer_left');
+  return p;
+}
+
+/** `from` asks, `to` accepts over HTTP; both have had their `friend_added`. */
+export async function befriend(from: Person, fromServer: Endpoint, to: Person, toServer: Endpoint = fromServer): Promise<void> {
+  const asked = await api(fromServer.url, 'POST', '/api/friends/requests', { token: from.auth.token, body: { userId: to.auth.user.id } });
+  if (asked.status !== 201) throw new Error(`friend request failed: ${asked.status} ${JSON.stringify(asked.body)}`);
+  const { request } = await to.socket.next('friend_request');
+  const accepted = await api(toServer.url, 'POST', `/api/friends/requests/${request.id}/accept`, { token: to.auth.token });
+  if (accepted.status !== 200) throw new Error(`accept failed: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+  await from.socket.next('friend_added');
+  await to.socket.next('friend_added');
+}

@@ -126,6 +126,11 @@ export const SendFriendRequest = z.object({
 });
 export type SendFriendRequest = z.infer<typeof SendFriendRequest>;
 
+/** Path of `/api/friends/requests/:id/...`. */
+export const FriendRequestParams = z.object({ id: Id });
+/** Path of `DELETE /api/friends/:userId`. */
+export const FriendParams = z.object({ userId: Id });
+
 /** 201 for a new request. */
 export const FriendRequestResponse = z.object({
   request: FriendRequest,

@@ -22,6 +22,7 @@ export class Rooms {
   private readonly graceTimers = new Map<string, NodeJS.Timeout>();
   /** Set on shutdown: a disconnect still being handled must not start a timer after stop(). */
   private stopped = false;
+  private presenceListener: (userIds: readonly string[]) => void = () => {};
 
   constructor(
     private readonly store: MatchStore,
@@ -35,6 +36,11 @@ export class Rooms {
     bus.onOverflow((userId) => void this.expireGrace(userId, false));
   }
 
+  /** Told the users whose presence may have changed: a socket came or went, a room began or ended. */
+  onPresenceChange(listener: (userIds: readonly string[]) => void): void {
+    this.presenceListener = listener;
+  }
+
   /** A socket of `user` is ready: it gets `welcome`, its room back if it has one, then what was held. */
   async connected(user: User, inbox: Inbox): Promise<void> {
     this.clearGrace(user.id);
@@ -44,6 +50,7 @@ export class Rooms {
     const greeting: Delivery[] = [{ text: JSON.stringify({ type: 'welcome', user } satisfies WelcomeEvent) }];
     if (room) greeting.push(matchedFor(room, user.id, true));
     await this.bus.attach(user.id, inbox, greeting);
+    this.presenceListener([user.id]);
   }
 
   /** A socket closed for any reason but takeover: out of the queue at once; a room waits for the grace. */
@@ -58,7 +65,11 @@ export class Rooms {
       // Shared state unreachable: assume a room, so that the grace decides later, not now.
       this.log.warn({ err: error, userId }, 'could not look up the room of a closed socket');
     }
-    if (room === null) return this.bus.release(userId);
+    if (room === null) {
+      await this.bus.release(userId);
+      this.presenceListener([userId]);
+      return;
+    }
     await this.startGrace(userId);
   }
 
@@ -82,6 +93,7 @@ export class Rooms {
       if (room) await this.startGrace(userId);
       else await this.bus.release(userId);
     }
+    this.presenceListener(userIds);
   }
 
   /** The grace of a user whose process is gone has run out: end it here. */
@@ -94,6 +106,7 @@ export class Rooms {
     await this.history.started(room);
     this.metrics.matches.inc();
     for (const member of room.members) this.bus.deliver(member.id, matchedFor(room, member.id, false));
+    this.presenceListener(room.members.map((member) => member.id));
     this.log.info({ roomId: room.id, category: room.category }, 'matched');
   }
 
@@ -173,6 +186,7 @@ export class Rooms {
       text: JSON.stringify({ type: 'peer_left', roomId, reason } satisfies PeerLeftEvent),
       room: null,
     });
+    this.presenceListener([byUserId, peerId]);
     this.log.info({ roomId, reason }, 'room ended');
   }
 

@@ -1,4 +1,5 @@
 import type { ChatEvent, ClientMessage, QueuedEvent, SignalEvent, TypingEvent, CancelledEvent } from '@small-talk/protocol';
+import type { Calls } from '../calls/service.js';
 import { AppError } from '../errors.js';
 import type { Matchmaking } from '../matchmaking/service.js';
 import type { Rooms } from '../rooms/service.js';
@@ -16,8 +17,8 @@ function roomOf(socket: ClientSocket, roomId: string): RoomLink {
   return room;
 }
 
-export function createHandlers(services: { matchmaking: Matchmaking; rooms: Rooms }): Handlers {
-  const { matchmaking, rooms } = services;
+export function createHandlers(services: { matchmaking: Matchmaking; rooms: Rooms; calls: Calls }): Handlers {
+  const { matchmaking, rooms, calls } = services;
   return {
     async join(socket, message) {
       if (socket.room) throw new AppError('busy', 'leave your room before joining again');
@@ -57,6 +58,23 @@ export function createHandlers(services: { matchmaking: Matchmaking; rooms: Room
 
     leave(socket, message) {
       return rooms.leave(socket.userId, message.roomId, socket.room);
+    },
+
+    call(socket, message) {
+      if (socket.room) throw new AppError('busy', 'leave your room before calling');
+      return calls.call(socket.principal.user, message.userId);
+    },
+
+    accept_call(socket, message) {
+      return calls.accept(socket.principal.user, message.callId);
+    },
+
+    decline_call(socket, message) {
+      return calls.decline(socket.principal.user, message.callId);
+    },
+
+    cancel_call(socket, message) {
+      return calls.cancel(socket.principal.user, message.callId);
     },
   };
 }

@@ -66,6 +66,28 @@ export function migrations(dialect: SqlDialect): MigrationProvider {
         await db.schema.createIndex('connections_user_b').on('connections').columns(['user_b', 'started_at']).execute();
       },
     },
+    '0002_friendships': {
+      async up(db: Kysely<any>) {
+        // One row per pair, stored with user_a < user_b: the unique key then makes a second row
+        // for the same two people impossible whoever asked, and the order check rules out self.
+        await db.schema
+          .createTable('friendships')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('user_a', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('user_b', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('requested_by', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('pending', 'accepted')`))
+          .addColumn('created_at', timestamp, (c) => c.notNull())
+          .addColumn('accepted_at', timestamp)
+          .addUniqueConstraint('friendships_one_per_pair', ['user_a', 'user_b'])
+          // Byte order on both databases, as the server orders the two ids (PostgreSQL's default
+          // collation would weigh dashes differently).
+          .addCheckConstraint('friendships_ordered_pair', dialect === 'postgres' ? sql`user_a < user_b collate "C"` : sql`user_a < user_b`)
+          .addCheckConstraint('friendships_asked_by_member', sql`requested_by in (user_a, user_b)`)
+          .execute();
+        await db.schema.createIndex('friendships_user_b').on('friendships').column('user_b').execute();
+      },
+    },
   };
   return { getMigrations: async () => all };
 }

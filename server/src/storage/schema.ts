@@ -9,6 +9,7 @@ export interface Database {
   sessions: SessionsTable;
   categories: CategoriesTable;
   connections: ConnectionsTable;
+  friendships: FriendshipsTable;
 }
 
 export type Timestamp = string | Date;
@@ -45,6 +46,17 @@ export interface ConnectionsTable {
   started_at: Timestamp;
   ended_at: Timestamp | null;
   end_reason: 'left' | 'disconnected' | null;
+}
+
+/** Two people who are friends, or one asked the other. Always user_a < user_b (one row per pair). */
+export interface FriendshipsTable {
+  id: string;
+  user_a: string;
+  user_b: string;
+  requested_by: string;
+  status: 'pending' | 'accepted';
+  created_at: Timestamp;
+  accepted_at: Timestamp | null;
 }
 
 export function toIso(value: Timestamp): string {

@@ -51,6 +51,11 @@ export interface MessageBus {
   release(userId: string): Promise<void>;
   /** Starts holding for a user with no socket here (a room taken over from a restart). */
   hold(userId: string): void;
+  /**
+   * Which of `userIds` have a socket on some process, or are away within a room's grace (their
+   * phone is reconnecting): the users a friend sees as not offline.
+   */
+  online(userIds: readonly string[]): Promise<Set<string>>;
   /** Sends a frame to the user's socket wherever it is, or holds it while the user is away. */
   deliver(userId: string, delivery: Delivery): void;
   /** Called once when more deliveries are waiting for an absent user than it may hold. */

@@ -339,6 +339,13 @@ export class RedisMessageBus implements MessageBus {
     this.scripts.hold(this.prefix, userId, this.processId).catch((error: unknown) => this.options.log.warn({ err: error, userId }, 'could not hold for a user'));
   }
 
+  async online(userIds: readonly string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    // Every process's users have an owner key while connected or away within their grace.
+    const owners = await this.redis.commands.mget(userIds.map((id) => `${this.prefix}on:${id}`)).catch(unavailable);
+    return new Set(userIds.filter((_id, i) => owners[i] !== null));
+  }
+
   deliver(userId: string, delivery: Delivery): void {
     const entry = this.local.get(userId);
     if (entry) {

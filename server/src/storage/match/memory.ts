@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import type { JoinResult, MatchStore, Member, Room } from './store.js';
+import type { JoinResult, MatchStore, Member, Ring, RingResult, Room } from './store.js';
 
 interface Waiting {
   member: Member;
@@ -18,6 +18,8 @@ export class MemoryMatchStore implements MatchStore {
   private readonly waiting = new Map<string, Waiting>();
   private readonly rooms = new Map<string, Room>();
   private readonly roomByUser = new Map<string, Room>();
+  private readonly rings = new Map<string, Ring>();
+  private readonly ringByUser = new Map<string, Ring>();
 
   async join(member: Member, categories: readonly string[]): Promise<JoinResult> {
     const current = this.roomByUser.get(member.id);
@@ -66,6 +68,46 @@ export class MemoryMatchStore implements MatchStore {
     for (const m of room.members) {
       if (this.roomByUser.get(m.id) === room) this.roomByUser.delete(m.id);
     }
+    return room;
+  }
+
+  async ring(ring: Ring): Promise<RingResult> {
+    // No expiry here: the process that rings ends every ring it started, and dies with them.
+    const engaged = (userId: string) => this.roomByUser.has(userId) || this.ringByUser.has(userId);
+    if (engaged(ring.caller.id)) return 'caller_busy';
+    if (engaged(ring.callee.id)) return 'busy';
+    this.rings.set(ring.id, ring);
+    this.ringByUser.set(ring.caller.id, ring);
+    this.ringByUser.set(ring.callee.id, ring);
+    return 'ringing';
+  }
+
+  async ringById(ringId: string): Promise<Ring | null> {
+    return this.rings.get(ringId) ?? null;
+  }
+
+  async ringOf(userId: string): Promise<Ring | null> {
+    return this.ringByUser.get(userId) ?? null;
+  }
+
+  async takeRing(ringId: string): Promise<Ring | null> {
+    const ring = this.rings.get(ringId);
+    if (!ring) return null;
+    this.rings.delete(ringId);
+    for (const member of [ring.caller, ring.callee]) {
+      if (this.ringByUser.get(member.id) === ring) this.ringByUser.delete(member.id);
+    }
+    return ring;
+  }
+
+  async pair(initiator: Member, other: Member): Promise<Room | null> {
+    if (this.roomByUser.has(initiator.id) || this.roomByUser.has(other.id)) return null;
+    this.dequeue(initiator.id);
+    this.dequeue(other.id);
+    const room: Room = { id: randomUUID(), category: null, members: [other, initiator], initiatorId: initiator.id, startedAt: new Date().toISOString() };
+    this.rooms.set(room.id, room);
+    this.roomByUser.set(initiator.id, room);
+    this.roomByUser.set(other.id, room);
     return room;
   }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { defineScript, unavailable, type Script } from '../redis.js';
-import type { JoinResult, MatchStore, Member, Room } from './store.js';
+import type { JoinResult, MatchStore, Member, Ring, RingResult, Room } from './store.js';
 
 /**
  * The match store of a cluster: every process reads and changes the same queue and rooms in
@@ -14,6 +14,7 @@ import type { JoinResult, MatchStore, Member, Room } from './store.js';
  *   waiting        SET of waiting users            qp:<process>  SET of the users a process queued
  *   room:<id>      the room, as JSON                ur:<user>     the id of the user's room
  *   rooms          SET of live room ids             cats          SET of categories ever queued in
+ *   ring:<id>      a direct call ringing, as JSON   rg:<user>     the id of the user's ring (both sides)
  */
 
 /** Takes a user out of the queue; shared by the scripts below. */
@@ -115,6 +116,62 @@ end
 return room
 `;
 
+/** A user is engaged when in a live room, or in a ring. */
+const ENGAGED = `
+local function inRoom(P, user)
+  local id = redis.call('GET', P .. 'ur:' .. user)
+  return id and redis.call('EXISTS', P .. 'room:' .. id) == 1
+end
+local function ringing(P, user)
+  local id = redis.call('GET', P .. 'rg:' .. user)
+  return id and redis.call('EXISTS', P .. 'ring:' .. id) == 1
+end
+`;
+
+/** ARGV: prefix, ring id, caller id, callee id, ring JSON, ttl (ms). */
+const RING = `${ENGAGED}
+local P, id, caller, callee = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+if inRoom(P, caller) or ringing(P, caller) then return 'caller_busy' end
+if inRoom(P, callee) or ringing(P, callee) then return 'busy' end
+redis.call('SET', P .. 'ring:' .. id, ARGV[5], 'PX', ARGV[6])
+redis.call('SET', P .. 'rg:' .. caller, id, 'PX', ARGV[6])
+redis.call('SET', P .. 'rg:' .. callee, id, 'PX', ARGV[6])
+return 'ringing'
+`;
+
+const RING_OF = `
+local id = redis.call('GET', ARGV[1] .. 'rg:' .. ARGV[2])
+if not id then return false end
+return redis.call('GET', ARGV[1] .. 'ring:' .. id)
+`;
+
+const TAKE_RING = `
+local P, id = ARGV[1], ARGV[2]
+local ring = redis.call('GET', P .. 'ring:' .. id)
+if not ring then return false end
+redis.call('DEL', P .. 'ring:' .. id)
+local r = cjson.decode(ring)
+for _, m in ipairs({ r.caller, r.callee }) do
+  if redis.call('GET', P .. 'rg:' .. m.id) == id then redis.call('DEL', P .. 'rg:' .. m.id) end
+end
+return ring
+`;
+
+/** ARGV: prefix, room id, startedAt, initiator member JSON, other member JSON. */
+const PAIR = `${DEQUEUE}${ENGAGED}
+local P, roomId, startedAt = ARGV[1], ARGV[2], ARGV[3]
+local initiator, other = cjson.decode(ARGV[4]), cjson.decode(ARGV[5])
+if inRoom(P, initiator.id) or inRoom(P, other.id) then return false end
+dequeue(P, initiator.id)
+dequeue(P, other.id)
+local room = cjson.encode({ id = roomId, category = cjson.null, members = { other, initiator }, initiatorId = initiator.id, startedAt = startedAt })
+redis.call('SET', P .. 'room:' .. roomId, room)
+redis.call('SET', P .. 'ur:' .. initiator.id, roomId)
+redis.call('SET', P .. 'ur:' .. other.id, roomId)
+redis.call('SADD', P .. 'rooms', roomId)
+return room
+`;
+
 const WAITING = `
 local out = {}
 for _, cat in ipairs(redis.call('SMEMBERS', ARGV[1] .. 'cats')) do
@@ -140,7 +197,7 @@ return dropped
 `;
 
 export class RedisMatchStore implements MatchStore {
-  private readonly scripts: Record<'join' | 'cancel' | 'roomOf' | 'end' | 'waiting' | 'dropQueued', Script>;
+  private readonly scripts: Record<'join' | 'cancel' | 'roomOf' | 'end' | 'waiting' | 'dropQueued' | 'ring' | 'ringOf' | 'takeRing' | 'pair', Script>;
 
   /**
    * @param prefix `{REDIS_PREFIX}:`
@@ -158,6 +215,10 @@ export class RedisMatchStore implements MatchStore {
       end: defineScript(redis, 'stEnd', END),
       waiting: defineScript(redis, 'stWaiting', WAITING),
       dropQueued: defineScript(redis, 'stDropQueued', DROP_QUEUED),
+      ring: defineScript(redis, 'stRing', RING),
+      ringOf: defineScript(redis, 'stRingOf', RING_OF),
+      takeRing: defineScript(redis, 'stTakeRing', TAKE_RING),
+      pair: defineScript(redis, 'stPair', PAIR),
     };
   }
 
@@ -190,6 +251,33 @@ export class RedisMatchStore implements MatchStore {
     return room === null ? null : parseRoom(room);
   }
 
+  async ring(ring: Ring, ttlMs: number): Promise<RingResult> {
+    const json = JSON.stringify({ id: ring.id, caller: member(ring.caller), callee: member(ring.callee) });
+    return (await this.scripts.ring(this.prefix, ring.id, ring.caller.id, ring.callee.id, json, Math.max(1, Math.ceil(ttlMs))).catch(unavailable)) as RingResult;
+  }
+
+  async ringById(ringId: string): Promise<Ring | null> {
+    const json = await this.redis.get(`${this.prefix}ring:${ringId}`).catch(unavailable);
+    return json === null ? null : (JSON.parse(json) as Ring);
+  }
+
+  async ringOf(userId: string): Promise<Ring | null> {
+    const json = (await this.scripts.ringOf(this.prefix, userId).catch(unavailable)) as string | null;
+    return json === null ? null : (JSON.parse(json) as Ring);
+  }
+
+  async takeRing(ringId: string): Promise<Ring | null> {
+    const json = (await this.scripts.takeRing(this.prefix, ringId).catch(unavailable)) as string | null;
+    return json === null ? null : (JSON.parse(json) as Ring);
+  }
+
+  async pair(initiator: Member, other: Member): Promise<Room | null> {
+    const room = (await this.scripts
+      .pair(this.prefix, randomUUID(), new Date().toISOString(), JSON.stringify(member(initiator)), JSON.stringify(member(other)))
+      .catch(unavailable)) as string | null;
+    return room === null ? null : parseRoom(room);
+  }
+
   async waitingByCategory(): Promise<Map<string, number>> {
     const flat = (await this.scripts.waiting(this.prefix).catch(unavailable)) as Array<string | number>;
     const counts = new Map<string, number>();
@@ -206,6 +294,11 @@ export class RedisMatchStore implements MatchStore {
   async dropQueuedOf(processId: string): Promise<number> {
     return Number(await this.scripts.dropQueued(this.prefix, processId));
   }
+}
+
+/** Only the fields a member has: callers may pass a whole user. */
+function member(m: Member): Member {
+  return { id: m.id, displayName: m.displayName };
 }
 
 /** Rooms come back from Lua's cjson, which writes `/` as `\/`: JSON.parse reads it the same. */

@@ -19,6 +19,16 @@ export interface Room {
   startedAt: string;
 }
 
+/** A direct call ringing: `caller` rang `callee`, a friend, who has not answered yet. */
+export interface Ring {
+  id: string;
+  caller: Member;
+  callee: Member;
+}
+
+/** `caller_busy`: the caller is in a room or another ring; `busy`: the callee is. */
+export type RingResult = 'ringing' | 'busy' | 'caller_busy';
+
 export type JoinResult =
   | { kind: 'busy'; room: Room }
   | { kind: 'queued' }
@@ -36,6 +46,20 @@ export interface MatchStore {
   roomOf(userId: string): Promise<Room | null>;
   /** Ends the room; only the one call that actually ended it gets the room back. */
   end(roomId: string): Promise<Room | null>;
+  /**
+   * Starts a ring unless either side is in a room or already in a ring (one ring per user, as
+   * caller or callee). It is forgotten after `ttlMs` if nobody ends it (its process died).
+   */
+  ring(ring: Ring, ttlMs: number): Promise<RingResult>;
+  ringById(ringId: string): Promise<Ring | null>;
+  ringOf(userId: string): Promise<Ring | null>;
+  /** Ends a ring: only the one call that actually ended it gets it back (accept, decline, cancel, timeout). */
+  takeRing(ringId: string): Promise<Ring | null>;
+  /**
+   * A room for two chosen users (an answered call), without a category: out of the queue both,
+   * `initiator` sends the first offer. Null when either is in a room already.
+   */
+  pair(initiator: Member, other: Member): Promise<Room | null>;
   /** Users queued per category slug; a user in several categories counts in each. */
   waitingByCategory(): Promise<Map<string, number>>;
   counts(): Promise<{ queued: number; rooms: number }>;

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { CallEndReason, CallEndedEvent, CallRingingEvent, IncomingCallEvent, Presence, User } from '@small-talk/protocol';
+import { AppError } from '../errors.js';
+import { otherOf } from '../friends/friendships.js';
+import type { Friends } from '../friends/service.js';
+import type { Rooms } from '../rooms/service.js';
+import type { MessageBus } from '../storage/bus/bus.js';
+import type { MatchStore, Member, Ring } from '../storage/match/store.js';
+
+export interface CallsOptions {
+  /** How long a call rings before it ends as `no_answer`. */
+  ringTimeoutMs: number;
+}
+
+/** A ring's shared record outlives its timeout by this much, in case the process timing it dies. */
+const RING_RECORD_SLACK_MS = 5000;
+
+/**
+ * Direct calls between friends: the caller rings, the callee answers, and an answered call
+ * becomes a room like any matched one (no category, the caller makes the offer). The ring
+ * itself lives in the match store, so caller and callee may be on different processes and
+ * exactly one of accept, decline, cancel, timeout or a side going away ends it.
+ */
+export class Calls {
+  /** Rings started here, timed here. */
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly store: MatchStore,
+    private readonly bus: MessageBus,
+    private readonly friends: Friends,
+    private readonly rooms: Rooms,
+    private readonly options: CallsOptions,
+    private readonly log: Logger,
+  ) {}
+
+  async call(caller: User, calleeId: string): Promise<void> {
+    if (calleeId === caller.id) throw new AppError('bad_request', 'you cannot call yourself');
+    const friendship = await this.friends.friend(caller, calleeId);
+    if (!friendship) throw new AppError('not_friends', 'you can only call your friends');
+    const ring: Ring = { id: randomUUID(), caller: member(caller), callee: otherOf(friendship, caller.id) };
+    if (!(await this.bus.online([calleeId])).has(calleeId)) return this.tell(ring, 'caller', 'offline');
+    const result = await this.store.ring(ring, this.options.ringTimeoutMs + RING_RECORD_SLACK_MS);
+    if (result === 'caller_busy') throw new AppError('busy', 'you are in a call already');
+    if (result === 'busy') return this.tell(ring, 'caller', 'busy');
+    const timer = setTimeout(() => void this.end(ring.id, 'no_answer').catch((error: unknown) => this.log.warn({ err: error }, 'could not end an unanswered call')), this.options.ringTimeoutMs);
+    timer.unref();
+    this.timers.set(ring.id, timer);
+    this.bus.deliver(ring.caller.id, { text: JSON.stringify({ type: 'call_ringing', callId: ring.id, peer: ring.callee } satisfies CallRingingEvent) });
+    this.bus.deliver(ring.callee.id, { text: JSON.stringify({ type: 'incoming_call', callId: ring.id, peer: ring.caller } satisfies IncomingCallEvent) });
+    this.log.info({ callId: ring.id }, 'ringing');
+  }
+
+  /** The callee picks up: a room for the two, unless one of them got into another meanwhile. */
+  async accept(user: User, callId: string): Promise<void> {
+    const ring = await this.take(callId, (r) => r.callee.id === user.id);
+    const room = await this.store.pair(ring.caller, ring.callee);
+    if (!room) return this.tell(ring, 'both', 'busy');
+    await this.rooms.start(room);
+  }
+
+  async decline(user: User, callId: string): Promise<void> {
+    const ring = await this.take(callId, (r) => r.callee.id === user.id);
+    this.tell(ring, 'caller', 'declined');
+  }
+
+  /** The caller hangs up before an answer. */
+  async cancel(user: User, callId: string): Promise<void> {
+    const ring = await this.take(callId, (r) => r.caller.id === user.id);
+    this.tell(ring, 'callee', 'cancelled');
+  }
+
+  /**
+   * A user's presence changed: one who went offline or into a room (matched while its phone
+   * rang) can no longer answer or be answered.
+   */
+  async presenceChanged(userId: string, presence: Presence): Promise<void> {
+    if (presence === 'online') return;
+    const ring = await this.store.ringOf(userId);
+    if (!ring || !(await this.store.takeRing(ring.id))) return;
+    this.clearTimer(ring.id);
+    const callerLeft = ring.caller.id === userId;
+    if (presence === 'in_call') this.tell(ring, callerLeft ? 'callee' : 'both', callerLeft ? 'cancelled' : 'busy');
+    else this.tell(ring, callerLeft ? 'callee' : 'caller', callerLeft ? 'cancelled' : 'offline');
+  }
+
+  /** Stops the ring timers of this process, for shutdown; the rings' records expire by themselves. */
+  stop(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private async end(callId: string, reason: CallEndReason): Promise<void> {
+    this.timers.delete(callId);
+    const ring = await this.store.takeRing(callId);
+    if (ring) this.tell(ring, 'both', reason);
+  }
+
+  /** Ends the ring for the side allowed to (`mine`), or `not_found` when it is not ringing for it. */
+  private async take(callId: string, mine: (ring: Ring) => boolean): Promise<Ring> {
+    const ring = await this.store.ringById(callId);
+    if (!ring || !mine(ring) || !(await this.store.takeRing(callId))) throw new AppError('not_found', 'that call is not ringing');
+    this.clearTimer(callId);
+    return ring;
+  }
+
+  private clearTimer(callId: string): void {
+    const timer = this.timers.get(callId);
+    if (timer) clearTimeout(timer);
+    this.timers.delete(callId);
+  }
+
+  private tell(ring: Ring, who: 'caller' | 'callee' | 'both', reason: CallEndReason): void {
+    const to = (user: Member, peer: Member) =>
+      this.bus.deliver(user.id, { text: JSON.stringify({ type: 'call_ended', callId: ring.id, peer, reason } satisfies CallEndedEvent) });
+    if (who !== 'callee') to(ring.caller, ring.callee);
+    if (who !== 'caller') to(ring.callee, ring.caller);
+  }
+}
+
+function member(user: User): Member {
+  return { id: user.id, displayName: user.displayName };
+}

@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Peer } from '@small-talk/protocol';
+import { toIso, type Database } from '../storage/schema.js';
+
+/** A row of `friendships` as the services see it: the pair in storage order, and who asked. */
+export interface Friendship {
+  id: string;
+  /** user_a < user_b, byte order. */
+  a: Peer;
+  b: Peer;
+  requestedBy: string;
+  status: 'pending' | 'accepted';
+  createdAt: string;
+  acceptedAt: string | null;
+}
+
+/** The key a pair is stored under: whoever asks, the two ids in byte order. */
+export function orderedPair(x: string, y: string): [string, string] {
+  return x < y ? [x, y] : [y, x];
+}
+
+export function otherOf(friendship: Friendship, userId: string): Peer {
+  return friendship.a.id === userId ? friendship.b : friendship.a;
+}
+
+/** The `friendships` table: one row per pair of users, pending until the asked one accepts. */
+export class Friendships {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** The pair's row, if any. */
+  async between(x: string, y: string): Promise<Friendship | null> {
+    const [a, b] = orderedPair(x, y);
+    const row = await this.select().where('f.user_a', '=', a).where('f.user_b', '=', b).executeTakeFirst();
+    return row ? toFriendship(row) : null;
+  }
+
+  async byId(id: string): Promise<Friendship | null> {
+    const row = await this.select().where('f.id', '=', id).executeTakeFirst();
+    return row ? toFriendship(row) : null;
+  }
+
+  /** Every row the user is part of, newest first. */
+  async of(userId: string): Promise<Friendship[]> {
+    const rows = await this.select()
+      .where((eb) => eb.or([eb('f.user_a', '=', userId), eb('f.user_b', '=', userId)]))
+      .orderBy('f.created_at', 'desc')
+      .execute();
+    return rows.map(toFriendship);
+  }
+
+  /**
+   * A new request. False when the pair already has a row (another request won the race): the
+   * unique key decides, not a read before the write.
+   */
+  async request(from: string, to: string): Promise<boolean> {
+    const [a, b] = orderedPair(from, to);
+    const result = await this.db
+      .insertInto('friendships')
+      .values({ id: randomUUID(), user_a: a, user_b: b, requested_by: from, status: 'pending', created_at: new Date().toISOString(), accepted_at: null })
+      .onConflict((oc) => oc.columns(['user_a', 'user_b']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+
+  /** Pending → accepted, once. */
+  async accept(id: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('friendships')
+      .set({ status: 'accepted', accepted_at: new Date().toISOString() })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Deletes the row if it still has `status`; false when someone else changed it first. */
+  async remove(id: string, status: Friendship['status']): Promise<boolean> {
+    const result = await this.db.deleteFrom('friendships').where('id', '=', id).where('status', '=', status).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  /** For each of `userIds` with friends, their ids: one query per 500 users, for bursts of presence changes. */
+  async friendIdsOf(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    const friends = new Map<string, string[]>();
+    const add = (user: string, friend: string) => {
+      const list = friends.get(user);
+      if (list) list.push(friend);
+      else friends.set(user, [friend]);
+    };
+    const wanted = new Set(userIds);
+    // A pair with one end in each of two chunks is in both answers: count it once.
+    const seen = new Set<string>();
+    for (let i = 0; i < userIds.length; i += 500) {
+      const chunk = userIds.slice(i, i + 500);
+      const rows = await this.db
+        .selectFrom('friendships')
+        .select(['id', 'user_a', 'user_b'])
+        .where('status', '=', 'accepted')
+        .where((eb) => eb.or([eb('user_a', 'in', chunk), eb('user_b', 'in', chunk)]))
+        .execute();
+      for (const row of rows) {
+        if (seen.has(row.id)) continue;
+        seen.add(row.id);
+        if (wanted.has(row.user_a)) add(row.user_a, row.user_b);
+        if (wanted.has(row.user_b)) add(row.user_b, row.user_a);
+      }
+    }
+    return friends;
+  }
+
+  /** True when the two were ever in a room together: the only people one may ask. */
+  async haveMet(x: string, y: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('connections')
+      .select('id')
+      .where((eb) => eb.or([eb.and([eb('user_a', '=', x), eb('user_b', '=', y)]), eb.and([eb('user_a', '=', y), eb('user_b', '=', x)])]))
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async user(id: string): Promise<Peer | null> {
+    const row = await this.db.selectFrom('users').select(['id', 'display_name']).where('id', '=', id).executeTakeFirst();
+    return row ? { id: row.id, displayName: row.display_name } : null;
+  }
+
+  private select() {
+    return this.db
+      .selectFrom('friendships as f')
+      .innerJoin('users as ua', 'ua.id', 'f.user_a')
+      .innerJoin('users as ub', 'ub.id', 'f.user_b')
+      .select(['f.id', 'f.user_a', 'f.user_b', 'f.requested_by', 'f.status', 'f.created_at', 'f.accepted_at', 'ua.display_name as name_a', 'ub.display_name as name_b']);
+  }
+}
+
+function toFriendship(row: {
+  id: string;
+  user_a: string;
+  user_b: string;
+  requested_by: string;
+  status: 'pending' | 'accepted';
+  created_at: string | Date;
+  accepted_at: string | Date | null;
+  name_a: string;
+  name_b: string;
+}): Friendship {
+  return {
+    id: row.id,
+    a: { id: row.user_a, displayName: row.name_a },
+    b: { id: row.user_b, displayName: row.name_b },
+    requestedBy: row.requested_by,
+    status: row.status,
+    createdAt: toIso(row.created_at),
+    acceptedAt: row.accepted_at === null ? null : toIso(row.accepted_at),
+  };
+}

@@ -1,0 +1,142 @@
+import type {
+  Friend,
+  FriendAddedEvent,
+  FriendRemovedEvent,
+  FriendRequest,
+  FriendRequestClosedEvent,
+  FriendRequestEvent,
+  FriendsResponse,
+  User,
+} from '@small-talk/protocol';
+import { AppError } from '../errors.js';
+import type { MessageBus } from '../storage/bus/bus.js';
+import { otherOf, type Friendship, type Friendships } from './friendships.js';
+import type { Presence } from './presence.js';
+
+/**
+ * The rules of friendship: ask only someone you were in a room with, one row per pair, only the
+ * asked one accepts or declines. Each change is told live to the other side's socket, wherever
+ * it is; the HTTP answer tells the side that acted.
+ */
+export class Friends {
+  constructor(
+    private readonly friendships: Friendships,
+    private readonly presence: Presence,
+    private readonly bus: MessageBus,
+  ) {}
+
+  async list(user: User): Promise<FriendsResponse> {
+    const rows = await this.friendships.of(user.id);
+    const accepted = rows.filter((row) => row.status === 'accepted');
+    const presence = await this.presence.of(accepted.map((row) => otherOf(row, user.id).id));
+    const friends = accepted
+      .map((row): Friend => {
+        const other = otherOf(row, user.id);
+        return { user: other, presence: presence.get(other.id)!, since: row.acceptedAt ?? row.createdAt };
+      })
+      .sort((x, y) => x.user.displayName.localeCompare(y.user.displayName));
+    const pending = rows.filter((row) => row.status === 'pending');
+    return {
+      friends,
+      incoming: pending.filter((row) => row.requestedBy !== user.id).map(toRequest),
+      outgoing: pending.filter((row) => row.requestedBy === user.id).map(toRequest),
+    };
+  }
+
+  /**
+   * Asks `toId`. When they had already asked this user, that request is accepted instead: the
+   * two want the same thing.
+   */
+  async request(user: User, toId: string): Promise<{ request: FriendRequest } | { friend: Friend }> {
+    if (toId === user.id) throw new AppError('bad_request', 'you cannot befriend yourself');
+    const existing = await this.friendships.between(user.id, toId);
+    if (existing) return this.answerExisting(user, existing);
+    if (!(await this.friendships.user(toId))) throw new AppError('not_found', 'no such user');
+    if (!(await this.friendships.haveMet(user.id, toId))) {
+      throw new AppError('no_connection', 'you can only add someone you have been in a call with');
+    }
+    if (!(await this.friendships.request(user.id, toId))) {
+      // The other side's request (or a twin of ours) landed first: answer as if it had been there.
+      const raced = await this.friendships.between(user.id, toId);
+      if (!raced) throw new AppError('unavailable', 'the request could not be saved; try again');
+      return this.answerExisting(user, raced);
+    }
+    const request = toRequest((await this.friendships.between(user.id, toId))!);
+    this.tell(toId, { type: 'friend_request', request } satisfies FriendRequestEvent);
+    return { request };
+  }
+
+  async accept(user: User, requestId: string): Promise<Friend> {
+    const row = await this.incoming(user, requestId);
+    if (!(await this.friendships.accept(row.id))) throw new AppError('not_found', 'no such request');
+    return this.befriended(user, row);
+  }
+
+  async decline(user: User, requestId: string): Promise<void> {
+    const row = await this.incoming(user, requestId);
+    if (!(await this.friendships.remove(row.id, 'pending'))) throw new AppError('not_found', 'no such request');
+    this.tell(row.requestedBy, { type: 'friend_request_closed', requestId: row.id, reason: 'declined' } satisfies FriendRequestClosedEvent);
+  }
+
+  /** The asker takes its request back. */
+  async withdraw(user: User, requestId: string): Promise<void> {
+    const row = await this.friendships.byId(requestId);
+    if (!row || row.status !== 'pending' || row.requestedBy !== user.id) throw new AppError('not_found', 'no such request');
+    if (!(await this.friendships.remove(row.id, 'pending'))) throw new AppError('not_found', 'no such request');
+    this.tell(otherOf(row, user.id).id, { type: 'friend_request_closed', requestId: row.id, reason: 'cancelled' } satisfies FriendRequestClosedEvent);
+  }
+
+  async unfriend(user: User, friendId: string): Promise<void> {
+    const row = await this.friendships.between(user.id, friendId);
+    if (!row || row.status !== 'accepted' || !(await this.friendships.remove(row.id, 'accepted'))) {
+      throw new AppError('not_found', 'you are not friends');
+    }
+    const text = JSON.stringify({ type: 'friend_removed', userId: friendId } satisfies FriendRemovedEvent);
+    this.bus.deliver(user.id, { text });
+    this.bus.deliver(friendId, { text: JSON.stringify({ type: 'friend_removed', userId: user.id } satisfies FriendRemovedEvent) });
+  }
+
+  /** The friend `userId` as `user` may call them; null when they are not friends. */
+  async friend(user: User, userId: string): Promise<Friendship | null> {
+    const row = await this.friendships.between(user.id, userId);
+    return row?.status === 'accepted' ? row : null;
+  }
+
+  private async answerExisting(user: User, row: Friendship): Promise<{ friend: Friend }> {
+    if (row.status === 'accepted') throw new AppError('already_friends', 'you are friends already');
+    if (row.requestedBy === user.id) throw new AppError('already_requested', 'you asked already; wait for an answer');
+    if (!(await this.friendships.accept(row.id))) throw new AppError('already_friends', 'you are friends already');
+    return { friend: await this.befriended(user, row) };
+  }
+
+  /** A request `user` may answer. */
+  private async incoming(user: User, requestId: string): Promise<Friendship> {
+    const row = await this.friendships.byId(requestId);
+    const forUser = row && row.status === 'pending' && row.requestedBy !== user.id && (row.a.id === user.id || row.b.id === user.id);
+    if (!forUser) throw new AppError('not_found', 'no such request');
+    return row;
+  }
+
+  /** Both are told, each with the other as the new friend; the HTTP answer is the one for `user`. */
+  private async befriended(user: User, row: Friendship): Promise<Friend> {
+    const other = otherOf(row, user.id);
+    const me = row.a.id === user.id ? row.a : row.b;
+    const since = new Date().toISOString();
+    const presence = await this.presence.of([user.id, other.id]);
+    const forMe: Friend = { user: other, presence: presence.get(other.id)!, since };
+    const forOther: Friend = { user: { id: me.id, displayName: user.displayName }, presence: presence.get(user.id)!, since };
+    this.tell(user.id, { type: 'friend_added', friend: forMe } satisfies FriendAddedEvent);
+    this.tell(other.id, { type: 'friend_added', friend: forOther } satisfies FriendAddedEvent);
+    return forMe;
+  }
+
+  private tell(userId: string, event: FriendRequestEvent | FriendRequestClosedEvent | FriendAddedEvent): void {
+    this.bus.deliver(userId, { text: JSON.stringify(event) });
+  }
+}
+
+function toRequest(row: Friendship): FriendRequest {
+  const from = row.a.id === row.requestedBy ? row.a : row.b;
+  const to = row.a.id === row.requestedBy ? row.b : row.a;
+  return { id: row.id, from, to, createdAt: row.createdAt };
+}

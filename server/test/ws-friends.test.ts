@@ -1,0 +1,236 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { acquaintances, api, befriend, closeAndSettle, connect, pair, startServer, user, type Client, type TestServer } from './harness.js';
+
+/**
+ * Friends over the socket: presence told live, and direct calls (ring, answer, decline, busy,
+ * no answer) that become rooms like matched ones.
+ */
+
+const RING_MS = 1500;
+let server: TestServer;
+before(async () => {
+  server = await startServer({ RING_TIMEOUT_MS: String(RING_MS), RESUME_GRACE_MS: '2000' });
+});
+after(() => server.close());
+
+let opened: Client[] = [];
+afterEach(async () => {
+  await closeAndSettle(server, opened);
+  opened = [];
+});
+
+/** Ada and Bo, friends, both online and in no room. */
+async function friends() {
+  const p = await acquaintances(server);
+  opened.push(p.a.socket, p.b.socket);
+  await befriend(p.a, server, p.b);
+  return { ada: p.a, bo: p.b };
+}
+
+const peer = (u: { auth: { user: { id: string; displayName: string } } }) => ({ id: u.auth.user.id, displayName: u.auth.user.displayName });
+
+describe('presence, live', () => {
+  test('a friend sees in_call when a room starts, online when it ends, offline when the socket goes, online when it is back', async () => {
+    const { ada, bo } = await friends();
+    const cy = await user(server, 'Cy');
+    opened.push(cy.socket);
+    bo.socket.send({ type: 'join', categories: ['books'] });
+    cy.socket.send({ type: 'join', categories: ['books'] });
+    const { roomId } = await bo.socket.next('matched');
+    assert.deepEqual(await ada.socket.next('presence'), { type: 'presence', userId: bo.auth.user.id, presence: 'in_call' });
+    bo.socket.send({ type: 'leave', roomId });
+    assert.deepEqual(await ada.socket.next('presence'), { type: 'presence', userId: bo.auth.user.id, presence: 'online' });
+    await bo.socket.close();
+    assert.deepEqual(await ada.socket.next('presence'), { type: 'presence', userId: bo.auth.user.id, presence: 'offline' });
+    const back = await connect(server, bo.auth.token);
+    opened.push(back);
+    assert.deepEqual(await ada.socket.next('presence'), { type: 'presence', userId: bo.auth.user.id, presence: 'online' });
+    // Cy is no friend of Ada's: nothing about Cy reached her.
+    assert.ok(!ada.socket.frames.some((f) => f.type === 'presence' && f.userId === cy.auth.user.id));
+  });
+});
+
+describe('direct calls', () => {
+  test('ring and accept: both get matched with category null, the caller offers, and the room relays, chats and ends like any', async () => {
+    const { ada, bo } = await friends();
+    ada.socket.send({ type: 'call', userId: bo.auth.user.id });
+    const ringing = await ada.socket.next('call_ringing');
+    assert.deepEqual(ringing.peer, peer(bo));
+    const incoming = await bo.socket.next('incoming_call');
+    assert.deepEqual(incoming, { type: 'incoming_call', callId: ringing.callId, peer: peer(ada) });
+    bo.socket.send({ type: 'accept_call', callId: incoming.callId });
+    const [mA, mB] = [await ada.socket.next('matched'), await bo.socket.next('matched')];
+    assert.equal(mA.roomId, mB.roomId);
+    assert.deepEqual([mA.category, mB.category], [null, null]);
+    assert.deepEqual([mA.initiator, mB.initiator], [true, false]);
+    assert.deepEqual([mA.resumed, mB.resumed], [false, false]);
+    assert.deepEqual(mA.peer, peer(bo));
+    ada.socket.send({ type: 'signal', roomId: mA.roomId, data: { description: { type: 'offer', sdp: 'v=0' } } });
+    assert.deepEqual((await bo.socket.next('signal')).data, { description: { type: 'offer', sdp: 'v=0' } });
+    bo.socket.send({ type: 'chat', roomId: mA.roomId, text: 'hi again' });
+    assert.equal((await ada.socket.next('chat')).text, 'hi again');
+    // The call is in both histories, without a category.
+    const history = await api(server.url, 'GET', '/api/history', { token: bo.auth.token });
+    assert.deepEqual([history.body.connections[0].id, history.body.connections[0].category], [mA.roomId, null]);
+    bo.socket.send({ type: 'leave', roomId: mA.roomId });
+    assert.deepEqual(await ada.socket.next('peer_left'), { type: 'peer_left', roomId: mA.roomId, reason: 'left' });
+    // Callable again as soon as the call ended.
+    ada.socket.send({ type: 'call', userId: bo.auth.user.id });
+    await ada.socket.next('call_ringing');
+    const again = await bo.socket.next('incoming_call');
+    bo.socket.send({ type: 'decline_call', callId: again.callId });
+    await ada.socket.next('call_ended');
+  });
+
+  test('a direct call resumes after a dropped socket like a matched room', async () => {
+    const { ada, bo } = await friends();
+    ada.socket.send({ type: 'call', userId: bo.auth.user.id });
+    const { callId } = await bo.socket.next('incoming_call');
+    bo.socket.send({ type: 'accept_call', callId });
+    const { roomId } = await ada.socket.next('matched');
+    await bo.socket.next('matched');
+    await bo.socket.drop();
+    ada.socket.send({ type: 'chat', roomId, text: 'still there?' });
+    const back = await connect(server, bo.auth.token);
+    opened.push(back);
+    const resumed = await back.next('matched');
+    assert.deepEqual([resumed.roomId, resumed.category, resumed.resumed], [roomId, null, true]);
+    assert.equal((await back.next('chat')).text, 'still there?');
+  });
+
+  test('declined: the caller is told "declined"', async () => {
+    const { ada, bo } = await friends();
+    ada.socket.send({ type: 'call', userId: bo.auth.user.id });
+    const { callId } = await bo.socket.next('incoming_call');
+    bo.socket.send({ type: 'decline_call', callId });
+    assert.deepEqual(await ada.socket.next('call_ended'), { type: 'call_ended', callId, peer: peer(bo), reason: 'declined' });
+    // The call is over: answering it now finds nothing.
+    bo.socket.send({ type: 'accept_call', callId });
+    assert.equal((await bo.socket.next('error')).code, 'not_found');
+  });
+
+  test('no answer within the ringing time: both are told "no_answer"', async () => {
+    const { ada, bo } = await friends();
+    const started = Date.now();
+    ada.socket.send({ type: 'call', userId: bo.auth.user.id });
+    const { callId } = await bo.socket.next('incoming_call');
+    const ended = await ada.socket.next('call_ended', RING_MS + 3000);
+    assert.deepEqual(ended, { type: 'call_ended', callId, peer: peer(bo), reason: 'no_answer' });
+    assert.ok(Date.now() - started >= RING_MS - 50, 'not before the ringing time');
+    assert.equal((await bo.socket.next('call_ended')).reason, 'no_answer');
+  });
+
+  test('the caller hangs up: the callee stops ringing ("cancelled"); only the caller may cancel', async () => {
+    const { ada, bo } = await friends();
+    ada.socket.send({ type: 'call', userId: bo.auth.user.id });
+    const { callId } = await bo.socket.next('incoming_call');
+    bo.socket.send({ type: 'cancel_call', callId });
+    assert.equal((await bo.socket.next('error')).code, 'not_found');
+    ada.socket.send({ type: 'cancel_call', callId });
+    assert.deepEqual(await bo.socket.next('call_ended'), { type: 'call_ended', callId, peer: peer(ada), reason: 'cancelled' });
+  });
+
+  test('busy: a friend in a call, or already ringing; a caller in a room gets a busy error', async () => {
+    const { ada, bo } = await friends();
+    const cy = await user(server, 'Cy');
+    opened.push(cy.socket);
+    bo.socket.send({ type: 'join', categories: ['art'] });
+    await bo.socket.next('queued');
+    cy.socket.send({ type: 'join', categories: ['art'] });
+    const { roomId } = await bo.socket.next('matched');
+    ada.socket.send({ type: 'call', userId: bo.auth.user.id });
+    const busy = await ada.socket.next('call_ended');
+    assert.deepEqual([busy.reason, busy.peer], ['busy', peer(bo)]);
+    assert.ok(!bo.socket.frames.some((f) => f.type === 'incoming_call'), 'a friend in a call is not rung');
+    bo.socket.send({ type: 'call', userId: ada.auth.user.id });
+    assert.equal((await bo.socket.next('error')).code, 'busy');
+    bo.socket.send({ type: 'leave', roomId });
+    await bo.socket.next('left');
+  });
+
+  test('a second caller while the friend is ringing gets busy; a ringing user cannot call out', async () => {
+    const { ada, bo } = await friends();
+    // Dee meets Bo in a room and they become friends too.
+    const dee = await user(server, 'Dee');
+    opened.push(dee.socket);
+    bo.socket.send({ type: 'join', categories: ['food'] });
+    await bo.socket.next('queued');
+    dee.socket.send({ type: 'join', categories: ['food'] });
+    const { roomId } = await dee.socket.next('matched');
+    dee.socket.send({ type: 'leave', roomId });
+    await bo.socket.next('peer_left');
+    await befriend(dee, server, bo);
+
+    ada.socket.send({ type: 'call', userId: bo.auth.user.id });
+    const { callId } = await bo.socket.next('incoming_call');
+    dee.socket.send({ type: 'call', userId: bo.auth.user.id });
+    const busy = await dee.socket.next('call_ended');
+    assert.deepEqual([busy.reason, busy.peer], ['busy', peer(bo)]);
+    bo.socket.send({ type: 'call', userId: dee.auth.user.id });
+    assert.equal((await bo.socket.next('error')).code, 'busy');
+    bo.socket.send({ type: 'decline_call', callId });
+    assert.equal((await ada.socket.next('call_ended')).reason, 'declined');
+    // The ring is over: Dee gets through now.
+    dee.socket.send({ type: 'call', userId: bo.auth.user.id });
+    await dee.socket.next('call_ringing');
+    const second = await bo.socket.next('incoming_call');
+    assert.deepEqual(second.peer, peer(dee));
+    dee.socket.send({ type: 'cancel_call', callId: second.callId });
+    await bo.socket.next('call_ended');
+  });
+
+  test('offline friends are not rung: "offline"; a callee whose socket goes while ringing: "offline"', async () => {
+    const { ada, bo } = await friends();
+    ada.socket.send({ type: 'call', userId: bo.auth.user.id });
+    await bo.socket.next('incoming_call');
+    await bo.socket.close();
+    const gone = await ada.socket.next('call_ended');
+    assert.equal(gone.reason, 'offline');
+    ada.socket.send({ type: 'call', userId: bo.auth.user.id });
+    assert.equal((await ada.socket.next('call_ended')).reason, 'offline');
+  });
+
+  test('a caller whose socket goes while ringing: the callee stops ringing ("cancelled")', async () => {
+    const { ada, bo } = await friends();
+    ada.socket.send({ type: 'call', userId: bo.auth.user.id });
+    await bo.socket.next('incoming_call');
+    await ada.socket.close();
+    assert.equal((await bo.socket.next('call_ended')).reason, 'cancelled');
+  });
+
+  test('a callee matched while ringing (it was searching): both told "busy"', async () => {
+    const { ada, bo } = await friends();
+    bo.socket.send({ type: 'join', categories: ['travel'] });
+    await bo.socket.next('queued');
+    ada.socket.send({ type: 'call', userId: bo.auth.user.id });
+    await bo.socket.next('incoming_call');
+    const cy = await user(server, 'Cy');
+    opened.push(cy.socket);
+    cy.socket.send({ type: 'join', categories: ['travel'] });
+    const { roomId } = await bo.socket.next('matched');
+    assert.equal((await ada.socket.next('call_ended')).reason, 'busy');
+    assert.equal((await bo.socket.next('call_ended')).reason, 'busy');
+    bo.socket.send({ type: 'leave', roomId });
+  });
+
+  test('only friends: strangers and former friends are refused with not_friends; calling yourself is bad_request', async () => {
+    const p = await pair(server);
+    opened.push(p.a.socket, p.b.socket);
+    p.a.socket.send({ type: 'leave', roomId: p.roomId });
+    await p.a.socket.next('left');
+    p.a.socket.send({ type: 'call', userId: p.b.auth.user.id });
+    assert.equal((await p.a.socket.next('error')).code, 'not_friends');
+    assert.ok(!p.b.socket.frames.some((f) => f.type === 'incoming_call'));
+    await befriend(p.a, server, p.b);
+    await api(server.url, 'DELETE', `/api/friends/${p.b.auth.user.id}`, { token: p.a.auth.token });
+    p.a.socket.send({ type: 'call', userId: p.b.auth.user.id });
+    assert.equal((await p.a.socket.next('error')).code, 'not_friends');
+    p.a.socket.send({ type: 'call', userId: p.a.auth.user.id });
+    assert.equal((await p.a.socket.next('error')).code, 'bad_request');
+    p.a.socket.send({ type: 'call' });
+    assert.equal((await p.a.socket.next('error')).code, 'bad_request');
+    p.a.socket.send({ type: 'accept_call', callId: 'nothing-rings' });
+    assert.equal((await p.a.socket.next('error')).code, 'not_found');
+  });
+});
