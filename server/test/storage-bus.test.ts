@@ -229,6 +229,21 @@ for (const impl of implementations) {
       assert.deepEqual(back.texts(), []);
       assert.equal(await a!.awaitReturn(ada, Date.now() + 1000), false);
     });
+
+    test('online: a user with a socket on any process, or away within a grace; not once let go', async () => {
+      const [a, b] = await impl.make(2);
+      const [ada, bo, cy] = [user(), user(), user()];
+      const adaInbox = new FakeInbox();
+      await a!.attach(ada, adaInbox, []);
+      await b!.attach(bo, new FakeInbox(), []);
+      assert.deepEqual(await b!.online([ada, bo, cy]), new Set([ada, bo]));
+      a!.detach(ada, adaInbox);
+      assert.equal(await a!.awaitReturn(ada, Date.now() + 10_000), true);
+      assert.deepEqual(await b!.online([ada]), new Set([ada]), 'away within a grace still counts');
+      assert.equal(await b!.claimAbsence(ada, false), true);
+      assert.deepEqual(await a!.online([ada, cy]), new Set());
+      assert.deepEqual(await a!.online([]), new Set());
+    });
   });
 }
 

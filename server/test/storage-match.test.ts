@@ -188,10 +188,58 @@ for (const impl of implementations) {
       assert.deepEqual(await stores[0]!.counts(), { queued: waiting.length, rooms: matched });
       assert.equal(matched * 2 + waiting.length, users.length);
     });
+
+    test('a ring: one per user on either side, busy when the callee is in a room, taken exactly once', async () => {
+      const stores = await impl.make(3);
+      const [ada, bo, cy, dee] = [member('Ada'), member('Bo'), member('Cy'), member('Dee')];
+      const ring = { id: randomUUID(), caller: ada, callee: bo };
+      assert.equal(await stores[0]!.ring(ring, 10_000), 'ringing');
+      assert.deepEqual(await stores[1]!.ringById(ring.id), ring);
+      assert.deepEqual(await stores[2]!.ringOf(bo.id), ring);
+      assert.deepEqual(await stores[2]!.ringOf(ada.id), ring);
+      assert.equal(await stores[1]!.ring({ id: randomUUID(), caller: cy, callee: bo }, 10_000), 'busy', 'the callee is ringing');
+      assert.equal(await stores[1]!.ring({ id: randomUUID(), caller: cy, callee: ada }, 10_000), 'busy', 'the caller is ringing');
+      assert.equal(await stores[1]!.ring({ id: randomUUID(), caller: bo, callee: cy }, 10_000), 'caller_busy');
+      const takes = await Promise.all([stores[0]!.takeRing(ring.id), stores[1]!.takeRing(ring.id), stores[2]!.takeRing(ring.id)]);
+      assert.equal(takes.filter((t) => t !== null).length, 1, 'exactly one taker');
+      assert.equal(await stores[0]!.ringOf(bo.id), null);
+      assert.equal(await stores[0]!.ringById(ring.id), null);
+      // In a room: the callee is busy, the caller is caller_busy.
+      await stores[0]!.join(cy, ['music']);
+      await stores[1]!.join(dee, ['music']);
+      assert.equal(await stores[2]!.ring({ id: randomUUID(), caller: ada, callee: cy }, 10_000), 'busy');
+      assert.equal(await stores[2]!.ring({ id: randomUUID(), caller: dee, callee: ada }, 10_000), 'caller_busy');
+    });
+
+    test('pair: a room without a category for the two, out of the queue; null when either is in a room', async () => {
+      const stores = await impl.make(2);
+      const [ada, bo, cy] = [member('Ada'), member('Bo'), member('Cy')];
+      await stores[0]!.join(bo, ['music']);
+      const room = await stores[1]!.pair(ada, bo);
+      assert.ok(room);
+      assert.equal(room.category, null);
+      assert.equal(room.initiatorId, ada.id);
+      assert.deepEqual(new Set(room.members.map((m) => m.id)), new Set([ada.id, bo.id]));
+      assert.equal((await stores[0]!.roomOf(bo.id))?.id, room.id);
+      assert.equal((await stores[0]!.waitingByCategory()).get('music') ?? 0, 0, 'Bo left the queue');
+      assert.equal(await stores[0]!.pair(cy, bo), null, 'Bo is in a room');
+      assert.equal(await stores[0]!.pair(ada, cy), null, 'Ada is in a room');
+      assert.ok(await stores[1]!.end(room.id));
+      assert.ok(await stores[0]!.pair(cy, bo), 'free again');
+    });
   });
 }
 
 describe('RedisMatchStore only', { skip: redisMissing ?? false }, () => {
+  test('a ring nobody ends is forgotten after its time to live (its process died)', async () => {
+    const [store] = await implementations[1]!.make(1);
+    const ring = { id: randomUUID(), caller: member('Ada'), callee: member('Bo') };
+    assert.equal(await store!.ring(ring, 200), 'ringing');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.equal(await store!.ringOf(ring.callee.id), null);
+    assert.equal(await store!.ring({ ...ring, id: randomUUID() }, 200), 'ringing', 'both can be rung again');
+  });
+
   test("dropQueuedOf removes a dead process's queue entries, not those its users made elsewhere since", async () => {
     const prefix = `t${randomUUID().slice(0, 8)}`;
     const [a, b] = await Promise.all([connectRedis(redis!.url, prefix, log), connectRedis(redis!.url, prefix, log)]);

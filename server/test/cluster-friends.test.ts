@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { FriendsResponse } from '@small-talk/protocol';
+import { startCluster, startServices, type Cluster, type ClusterNode, type Services } from './cluster.js';
+import { acquaintances, api, befriend, connect, type Client } from './harness.js';
+import { missingServices } from './services.js';
+
+/**
+ * Friends across two processes on one Redis and one PostgreSQL: requests, presence and ringing
+ * reach a friend whose socket is on the other process, and an answered call is a room like any.
+ */
+const skip = missingServices();
+const RING_MS = 1500;
+
+let services: Services;
+let cluster: Cluster;
+let nodes: ClusterNode[];
+before(async () => {
+  if (skip) return;
+  services = await startServices();
+  cluster = await startCluster(services, 2, { RING_TIMEOUT_MS: String(RING_MS), RESUME_GRACE_MS: '2000' });
+  nodes = cluster.nodes;
+});
+after(async () => {
+  await cluster?.close();
+  await services?.close();
+});
+
+let opened: Client[] = [];
+afterEach(async () => {
+  await Promise.all(opened.map((c) => (c.closeCode === undefined ? c.close() : c.closed)));
+  opened = [];
+});
+
+/** Ada on process 0 and Bo on process 1, who met in a room and left it. */
+async function acrossProcesses() {
+  const p = await acquaintances(nodes[0]!, nodes[1]!);
+  opened.push(p.a.socket, p.b.socket);
+  return { ada: p.a, bo: p.b };
+}
+
+describe('friends across two processes', { skip: skip ?? false }, () => {
+  test('a request from one process reaches the friend on the other live; accepting there tells the asker here', async () => {
+    const { ada, bo } = await acrossProcesses();
+    const sent = await api(nodes[0]!.url, 'POST', '/api/friends/requests', { token: ada.auth.token, body: { userId: bo.auth.user.id } });
+    assert.equal(sent.status, 201);
+    const { request } = await bo.socket.next('friend_request');
+    assert.equal(request.from.id, ada.auth.user.id);
+    // Bo answers through the other process.
+    const accepted = await api(nodes[1]!.url, 'POST', `/api/friends/requests/${request.id}/accept`, { token: bo.auth.token });
+    assert.equal(accepted.status, 200);
+    assert.equal((await ada.socket.next('friend_added')).friend.user.id, bo.auth.user.id);
+    // Either process lists the friendship, with presence.
+    const list = FriendsResponse.parse((await api(nodes[1]!.url, 'GET', '/api/friends', { token: ada.auth.token })).body);
+    assert.deepEqual(list.friends.map((f) => [f.user.id, f.presence]), [[bo.auth.user.id, 'online']]);
+  });
+
+  test('presence changes on one process reach the friend on the other', async () => {
+    const { ada, bo } = await acrossProcesses();
+    await befriend(ada, nodes[0]!, bo, nodes[1]!);
+    await bo.socket.close();
+    assert.deepEqual(await ada.socket.next('presence'), { type: 'presence', userId: bo.auth.user.id, presence: 'offline' });
+    // Bo comes back on Ada's process this time.
+    const back = await connect(nodes[0]!, bo.auth.token);
+    opened.push(back);
+    assert.deepEqual(await ada.socket.next('presence'), { type: 'presence', userId: bo.auth.user.id, presence: 'online' });
+    const list = async () => FriendsResponse.parse((await api(nodes[1]!.url, 'GET', '/api/friends', { token: bo.auth.token })).body);
+    assert.equal((await list()).friends[0]?.presence, 'online');
+  });
+
+  test('ringing crosses processes: accept gives both matched (category null) and the room relays across', async () => {
+    const { ada, bo } = await acrossProcesses();
+    await befriend(ada, nodes[0]!, bo, nodes[1]!);
+    ada.socket.send({ type: 'call', userId: bo.auth.user.id });
+    const ringing = await ada.socket.next('call_ringing');
+    const incoming = await bo.socket.next('incoming_call');
+    assert.equal(incoming.callId, ringing.callId);
+    bo.socket.send({ type: 'accept_call', callId: incoming.callId });
+    const mA = await ada.socket.next('matched');
+    const mB = await bo.socket.next('matched');
+    assert.equal(mA.roomId, mB.roomId);
+    assert.deepEqual([mA.category, mB.category, mA.initiator, mB.initiator], [null, null, true, false]);
+    assert.deepEqual(await ada.socket.next('presence'), { type: 'presence', userId: bo.auth.user.id, presence: 'in_call' });
+    ada.socket.send({ type: 'signal', roomId: mA.roomId, data: { description: { type: 'offer', sdp: 'x' } } });
+    assert.equal((await bo.socket.next('signal')).from, ada.auth.user.id);
+    bo.socket.send({ type: 'leave', roomId: mA.roomId });
+    assert.equal((await ada.socket.next('peer_left')).reason, 'left');
+  });
+
+  test('declined, busy and no answer reach the caller on the other process', async () => {
+    const { ada, bo } = await acrossProcesses();
+    await befriend(ada, nodes[0]!, bo, nodes[1]!);
+    ada.socket.send({ type: 'call', userId: bo.auth.user.id });
+    const first = await bo.socket.next('incoming_call');
+    bo.socket.send({ type: 'decline_call', callId: first.callId });
+    assert.equal((await ada.socket.next('call_ended')).reason, 'declined');
+
+    // Bo rings on process 1; a ring from process 1's side to Ada meets her ringing: busy.
+    ada.socket.send({ type: 'call', userId: bo.auth.user.id });
+    const second = await bo.socket.next('incoming_call');
+    bo.socket.send({ type: 'call', userId: ada.auth.user.id });
+    assert.equal((await bo.socket.next('error')).code, 'busy');
+    // Nobody answers: the timer on Ada's process ends it for both.
+    const ended = await ada.socket.next('call_ended', RING_MS + 3000);
+    assert.deepEqual([ended.callId, ended.reason], [second.callId, 'no_answer']);
+    assert.equal((await bo.socket.next('call_ended')).reason, 'no_answer');
+    // The ring is gone everywhere: Bo can ring Ada now.
+    bo.socket.send({ type: 'call', userId: ada.auth.user.id });
+    await bo.socket.next('call_ringing');
+    const third = await ada.socket.next('incoming_call');
+    ada.socket.send({ type: 'decline_call', callId: third.callId });
+    assert.equal((await bo.socket.next('call_ended')).reason, 'declined');
+  });
+});
