@@ -1,10 +1,11 @@
 import { Call, type CallOptions } from './call/call.js';
 import type { IceServersProvider } from './call/ice.js';
 import { SmallTalkError } from './errors.js';
+import { Friends, type FriendsOptions } from './friends/friends.js';
 import { Matchmaking, MatchmakingEvent, type MatchmakingOptions } from './matchmaking/matchmaking.js';
 import { Socket, type SocketOptions } from './socket/socket.js';
 
-export interface SmallTalkClientOptions extends SocketOptions, MatchmakingOptions {
+export interface SmallTalkClientOptions extends SocketOptions, Omit<MatchmakingOptions, 'friends'>, FriendsOptions {
   /**
    * Each call's STUN/TURN servers: GET /api/ice through the app's HTTP client. createCall()
    * fetches them before every call, and the Call fetches fresh TURN credentials before its
@@ -17,8 +18,8 @@ export interface SmallTalkClientOptions extends SocketOptions, MatchmakingOption
 export type CreateCallOptions = Omit<CallOptions, 'signaling' | 'polite'>;
 
 /**
- * The SDK wired together: one Socket, Matchmaking on it, and at most one Call, for the
- * current room. The parts stay public; use them directly for anything this doesn't cover.
+ * The SDK wired together: one Socket, Matchmaking and Friends on it, and at most one Call, for
+ * the current room. The parts stay public; use them directly for anything this doesn't cover.
  *
  *   const client = new SmallTalkClient({ url: 'wss://example.com/ws', token });
  *   client.matchmaking.on(MatchmakingEvent.Matched, async (m) => {
@@ -32,6 +33,8 @@ export type CreateCallOptions = Omit<CallOptions, 'signaling' | 'polite'>;
 export class SmallTalkClient {
   readonly socket: Socket;
   readonly matchmaking: Matchmaking;
+  /** Friend requests, presence and direct calls; an answered call is a room of `matchmaking` (category null). */
+  readonly friends: Friends;
   private _call: Call | null = null;
   private callRoomId: string | null = null;
   private readonly iceServersProvider: IceServersProvider | undefined;
@@ -39,7 +42,8 @@ export class SmallTalkClient {
   constructor(options: SmallTalkClientOptions) {
     this.iceServersProvider = options.iceServersProvider;
     this.socket = new Socket(options);
-    this.matchmaking = new Matchmaking(this.socket, options);
+    this.friends = new Friends(this.socket, options);
+    this.matchmaking = new Matchmaking(this.socket, { ...options, friends: this.friends });
     // The room is over: its Call can't negotiate any more and the peer has hung up.
     // Not on RoomLost: the media may still flow peer to peer, and the app decides.
     const endCall = ({ roomId }: { roomId: string }) => {
@@ -65,7 +69,7 @@ export class SmallTalkClient {
   }
 
   /**
-   * A Call for the current room: polite unless this side is the initiator, signaling bound to
+   * A Call for the current room (matched, or made by an answered direct call): polite unless this side is the initiator, signaling bound to
    * the room. With an iceServersProvider (and no iceServers in `options`), its STUN/TURN
    * settings are fetched first; the peer's early signals wait for the Call meanwhile.
    * Replaces (and closes) a Call of an earlier room. Closed by the SDK when the room ends by

@@ -1,3 +1,5 @@
+import { RING_TIMEOUT_MS } from '@small-talk/protocol';
+
 /**
  * Every timing and limit of the SDK, in one place, each with why. Options override them
  * per instance; nothing else in the SDK holds a magic number.
@@ -78,3 +80,12 @@ export const DEFAULT_ICE_REFRESH_MARGIN_MS = 5 * 60_000;
 
 /** After a failed refresh of the ICE servers (the network is down), the next try comes this much later. */
 export const DEFAULT_ICE_REFRESH_RETRY_MS = 30_000;
+
+/**
+ * How long a direct call may ring with no word from the server before the SDK drops it as
+ * `no_answer`: an incoming call neither answered nor ended, an outgoing one neither confirmed
+ * nor ended. The server ends every ring after RING_TIMEOUT_MS (30 s) with `call_ended`; the
+ * 5 s margin covers a slow network, so this only fires when that frame never comes (the
+ * server process holding the ring went away) and the app would otherwise ring forever.
+ */
+export const DEFAULT_RING_TIMEOUT_MS = RING_TIMEOUT_MS + 5_000;

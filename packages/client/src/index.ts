@@ -1,6 +1,7 @@
 /**
  * Small Talk client SDK: the socket (auth, reconnect, resume), matchmaking (queue, rooms,
- * chat) and the WebRTC call (perfect negotiation), typed with @small-talk/protocol.
+ * chat), friends (live requests, presence, direct calls) and the WebRTC call (perfect
+ * negotiation), typed with @small-talk/protocol.
  * No UI; runs in browsers, React Native and Node (inject `ws` and a WebRTC implementation).
  */
 export { SmallTalkClient, type SmallTalkClientOptions, type CreateCallOptions } from './client.js';
@@ -27,6 +28,15 @@ export {
   type RoomSignaling,
   type ChatReceived,
 } from './matchmaking/matchmaking.js';
+export {
+  Friends,
+  FriendsEvent,
+  type FriendsEventCallbacks,
+  type FriendsOptions,
+  type DirectCall,
+  type DirectCallDirection,
+  type DirectCallEnded,
+} from './friends/friends.js';
 export { Call, CallEvent, type CallEventCallbacks, type CallOptions, type CallSignaling, type CallState } from './call/call.js';
 export type { CallStats, CandidateType } from './call/stats.js';
 export type { IceConfig, IceServersProvider } from './call/ice.js';

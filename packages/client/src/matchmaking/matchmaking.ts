@@ -11,6 +11,7 @@ import {
 import { DEFAULT_EARLY_SIGNAL_LIMIT, DEFAULT_OUTBOX_LIMIT, DEFAULT_RESUME_WAIT_MS } from '../defaults.js';
 import { SmallTalkError } from '../errors.js';
 import { Emitter } from '../events.js';
+import { isFriendsFrame, type Friends } from '../friends/friends.js';
 import { SocketEvent, type Socket, type SocketState, type SocketStateInfo } from '../socket/socket.js';
 
 export type MatchmakingState = 'idle' | 'queued' | 'matched';
@@ -19,6 +20,7 @@ export type MatchmakingState = 'idle' | 'queued' | 'matched';
 export interface Room {
   roomId: string;
   peer: Peer;
+  /** The category both share; null for a room made by a direct call (Friends) rather than by matching. */
   category: string | null;
   /** This side sends the first offer; in a Call it is the impolite side (polite = !initiator). */
   initiator: boolean;
@@ -45,7 +47,10 @@ export enum MatchmakingEvent {
   State = 'state',
   /** (categories) the server confirmed the queue entry. */
   Queued = 'queued',
-  /** (matched) a room began, or continues after a reconnect (`resumed`). */
+  /**
+   * (matched) a room began, or continues after a reconnect (`resumed`). A direct call that was
+   * answered (Friends) is a room too, with `category: null`, whether the user was idle or queued.
+   */
   Matched = 'matched',
   /** ({roomId, reason}) the peer left or its grace ran out; the room is over. */
   PeerLeft = 'peerLeft',
@@ -95,6 +100,12 @@ export interface MatchmakingOptions {
   outboxLimit?: number;
   /** Signals kept until the app's Call subscribes. */
   earlySignalLimit?: number;
+  /**
+   * The Friends on the same socket. Its direct calls answer with `error` frames the server sends
+   * without saying which frame they answer; with it, those are Friends' to report, not ours, and a
+   * room the user hung up on as its friend accepted is left at once. SmallTalkClient passes it.
+   */
+  friends?: Friends;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -133,6 +144,7 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
   private readonly outboxLimit: number;
   private readonly earlySignalLimit: number;
   private readonly now: () => number;
+  private readonly friends: Friends | undefined;
   private readonly unsubscribe: Array<() => void>;
 
   constructor(
@@ -144,6 +156,7 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
     this.outboxLimit = options.outboxLimit ?? DEFAULT_OUTBOX_LIMIT;
     this.earlySignalLimit = options.earlySignalLimit ?? DEFAULT_EARLY_SIGNAL_LIMIT;
     this.now = options.now ?? Date.now;
+    this.friends = options.friends;
     this.unsubscribe = [
       socket.on(SocketEvent.Message, (message) => this.onMessage(message)),
       socket.on(SocketEvent.State, (state, info) => this.onSocketState(state, info)),
@@ -295,6 +308,9 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
 
   private onMessage(message: ServerMessage): void {
     if (message.type === 'welcome') return this.onWelcome();
+    // Friends' frames, and errors answering a direct call, say nothing about the queue or the
+    // room: they must not close a resume window either.
+    if (isFriendsFrame(message) || (message.type === 'error' && this.friends?.ownsError(message))) return;
     if (this.resume) {
       const { roomId, abandoned } = this.resume;
       if (message.type === 'matched' && message.resumed && message.roomId === roomId) {
@@ -404,9 +420,8 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
   private onMatched(message: Extract<ServerMessage, { type: 'matched' }>): void {
     const { roomId } = message;
     if (this.leaving.has(roomId) || this.abandonedRoomId === roomId || this._room?.roomId === roomId) return;
-    // A match the user no longer wants: cancel() crossed it on the wire. Leave it at once,
-    // so the peer is freed now rather than after a call that never starts.
-    if (!message.resumed && (this._state !== 'queued' || this.cancelInFlight)) {
+    if (!message.resumed && !this.wantsNewRoom(message)) {
+      // Leave it at once, so the peer is freed now rather than after a call that never starts.
       this.leaving.add(roomId);
       this.socket.send({ type: 'leave', roomId });
       return;
@@ -425,6 +440,16 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
     this.emit(MatchmakingEvent.Matched, { ...room, resumed: false });
   }
 
+  /**
+   * A match is wanted while queued, unless cancel() crossed it on the wire. A room without a
+   * category is an answered direct call: wanted whether the user is idle or queued (the server
+   * took it out of the queue), unless this user hung up as the friend accepted (Friends knows).
+   */
+  private wantsNewRoom(message: Extract<ServerMessage, { type: 'matched' }>): boolean {
+    if (message.category === null) return !this._room && !this.friends?.refusesRoom(message);
+    return this._state === 'queued' && !this.cancelInFlight;
+  }
+
   private onRoomEnded(roomId: string, reason: PeerLeftReason | null): void {
     // Our leave confirmed, or the peer's that crossed it: the app was told `left` already.
     if (this.leaving.delete(roomId)) return;
@@ -439,6 +464,7 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
    * Errors the SDK caused itself and has handled are absorbed: `busy` after its own re-join
    * (see onWelcome), and `not_in_room` once our room is over (a candidate or our leave
    * crossed the peer's leave). The rest reach the app; a refused join also ends `queued`.
+   * Errors answering a direct call are Friends' (onMessage).
    */
   private onError(code: ErrorCode, message: string): void {
     if (code === 'busy' && this.autoJoinPending) {
