@@ -30,8 +30,9 @@ describe('PostgreSQL', { skip: skip ?? false }, () => {
       assert.equal(one.dialect, 'postgres');
       const columns = await sql<{ table_name: string; column_name: string; data_type: string }>`
         select table_name, column_name, data_type from information_schema.columns
-        where table_schema = 'public' and column_name in ('created_at', 'expires_at', 'started_at', 'ended_at')`.execute(one.kysely);
-      assert.equal(columns.rows.length, 5);
+        where table_schema = 'public' and column_name in ('created_at', 'expires_at', 'started_at', 'ended_at', 'accepted_at')`.execute(one.kysely);
+      // users, sessions ×2, connections ×2, friendships ×2
+      assert.equal(columns.rows.length, 7);
       for (const column of columns.rows) assert.equal(column.data_type, 'timestamp with time zone', `${column.table_name}.${column.column_name}`);
       const categories = await one.kysely.selectFrom('categories').select('slug').execute();
       assert.ok(categories.length >= 8, 'categories seeded once');
