@@ -12,9 +12,23 @@ import WebSocket from 'ws';
 import type { AuthResponse, ServerMessage } from '@small-talk/protocol';
 import { cpuSeconds, machineBusySeconds, type Target } from './proc.js';
 
-/** The eight seeded categories: 2,000 users make 250 per category, an even number, so everyone pairs. */
+/** The eight seeded categories. */
 export const CATEGORIES = ['music', 'movies', 'books', 'sports', 'gaming', 'travel', 'food', 'tech'] as const;
 type Category = (typeof CATEGORIES)[number];
+
+/**
+ * User `index`'s category, of `count` users. Round-robin, so neighbouring users differ (the
+ * cluster splits users by index: run.ts's clusterNodeOf); but round-robin alone leaves a category
+ * with an odd count whenever `count` is not a multiple of twice the categories (3,000 users make
+ * 375 each: 8 left alone), so the users after the last such full round go two by two instead.
+ * Every category then has an even count and everyone can pair (3,000: 376 or 374 each), unless
+ * `count` itself is odd.
+ */
+export function categoryOf(index: number, count: number): Category {
+  const fullRounds = count - (count % (2 * CATEGORIES.length));
+  const slot = index < fullRounds ? index : Math.floor((index - fullRounds) / 2);
+  return CATEGORIES[slot % CATEGORIES.length]!;
+}
 
 /**
  * Loopback source addresses the users are spread over. The server allows each address 500
@@ -100,6 +114,8 @@ export interface MatchResult {
   /** CPU seconds the target spent from the first join to the last `matched`. */
   targetCpuS: number;
   matched: number;
+  /** Users with no `matched` when the wait ended. */
+  unmatched: number;
   rooms: number;
   /** Users whose match is not mirrored by their peer's (other peer, room, category or both/neither initiator). */
   notMutual: number;
@@ -297,7 +313,7 @@ export class Load {
       index,
       node: target.nodeOf(index),
       localAddress: SOURCE_ADDRESSES[index % SOURCE_ADDRESSES.length]!,
-      category: CATEGORIES[index % CATEGORIES.length]!,
+      category: categoryOf(index, count),
       token: '',
       ws: null,
       id: '',
@@ -373,7 +389,17 @@ export class Load {
       user.framePrefix = `{"type":"signal","roomId":"${user.roomId}","data":{"s":`;
       user.crossPeer = byId.get(user.peerId)!.node !== user.node;
     }
-    return { users: this.users.length, ms, halfMs: this.halfMatchedMs, targetCpuS, matched: this.matchedUsers, rooms: rooms.size, notMutual, outOfContract };
+    return {
+      users: this.users.length,
+      ms,
+      halfMs: this.halfMatchedMs,
+      targetCpuS,
+      matched: this.matchedUsers,
+      unmatched: this.users.length - this.matchedUsers,
+      rooms: rooms.size,
+      notMutual,
+      outOfContract,
+    };
   }
 
   get pairedCount(): number {

@@ -5,11 +5,12 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 
 /** A relay under test, running in its own process(es) so its RSS and CPU are its own. */
 export interface Target {
-  name: 'server' | 'cluster' | 'floor' | 'cluster3';
+  name: 'server' | 'cluster' | 'group' | 'floor' | 'cluster3';
   pid: number;
   port: number;
   /** Every port users may connect to (one per process), and which one user `index` uses. */
@@ -27,12 +28,25 @@ export interface Target {
   memory(): Promise<Memory>;
   /** Ends the session memory() opened, before load runs. */
   releaseInspector(): void;
+  /** What the target's Redis has done so far, for targets that have one. */
+  redisStats?(): Promise<RedisStats>;
   stop(): Promise<void>;
 }
 
 export interface Memory {
   rssKb: number;
   heapKb: number;
+}
+
+/** Counters from Redis's INFO: subtract two readings to see what happened between them. */
+export interface RedisStats {
+  /** Calls by command (INFO commandstats), the commands scripts run included; the readings' own INFO left out. */
+  calls: Record<string, number>;
+  /** CPU seconds Redis has used (user + system). */
+  cpuS: number;
+  /** Bytes Redis has read from and written to its clients. */
+  netInBytes: number;
+  netOutBytes: number;
 }
 
 const children = new Set<ChildProcess>();
@@ -297,6 +311,58 @@ export function haveRedis(): boolean {
   return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && fs.existsSync(path.join(dir, 'redis-server')));
 }
 
+interface RedisProcess {
+  port: number;
+  pid: number;
+  stats(): Promise<RedisStats>;
+  stop(): Promise<void>;
+}
+
+/** A `redis-server` of the bench's own, on loopback, without persistence: the same for every target that has one. */
+async function startRedis(dataDir: string): Promise<RedisProcess> {
+  const port = await sparePort();
+  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dataDir], { stdio: 'ignore' });
+  children.add(redis);
+  const exited = new Promise<void>((resolve) => redis.on('exit', () => resolve()));
+  // The bench's own connection, opened at the first reading, which is before the load.
+  let client: Redis | null = null;
+  return {
+    port,
+    pid: redis.pid!,
+    async stats() {
+      client ??= new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+      return parseInfo(await client.info('all'));
+    },
+    async stop() {
+      client?.disconnect();
+      redis.kill('SIGKILL');
+      await exited;
+      children.delete(redis);
+    },
+  };
+}
+
+function parseInfo(info: string): RedisStats {
+  const stats: RedisStats = { calls: {}, cpuS: 0, netInBytes: 0, netOutBytes: 0 };
+  for (const line of info.split('\r\n')) {
+    const colon = line.indexOf(':');
+    if (colon === -1) continue;
+    const key = line.slice(0, colon);
+    const value = line.slice(colon + 1);
+    if (key.startsWith('cmdstat_')) {
+      const command = key.slice('cmdstat_'.length);
+      if (command !== 'info') stats.calls[command] = Number(/calls=(\d+)/.exec(value)?.[1] ?? 0);
+    } else if (key === 'used_cpu_user' || key === 'used_cpu_sys') {
+      stats.cpuS += Number(value);
+    } else if (key === 'total_net_input_bytes') {
+      stats.netInBytes = Number(value);
+    } else if (key === 'total_net_output_bytes') {
+      stats.netOutBytes = Number(value);
+    }
+  }
+  return stats;
+}
+
 /**
  * `count` server processes, as built in server/dist, on a `redis-server` of their own (no
  * persistence) and one SQLite file in a shared folder (as `npm run start:cluster` does on one
@@ -312,16 +378,11 @@ export async function startCluster(
 ): Promise<Target> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smalltalk-bench-'));
   scratchDirs.add(dataDir);
-  const redisPort = await sparePort();
-  const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dataDir], { stdio: 'ignore' });
-  children.add(redis);
-  const redisExited = new Promise<void>((resolve) => redis.on('exit', () => resolve()));
+  const redis = await startRedis(dataDir);
   const procs: Array<Process & { port: number }> = [];
   const stopAll = async () => {
     await Promise.all(procs.map((p) => p.stop()));
-    redis.kill('SIGKILL');
-    await redisExited;
-    children.delete(redis);
+    await redis.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
     scratchDirs.delete(dataDir);
   };
@@ -331,7 +392,7 @@ export async function startCluster(
       const proc = launch({
         name: 'server',
         args: [path.join(root, 'server/dist/main.js')],
-        env: { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', REDIS_URL: `redis://127.0.0.1:${redisPort}`, REDIS_PREFIX: 'bench' },
+        env: { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', REDIS_URL: `redis://127.0.0.1:${redis.port}`, REDIS_PREFIX: 'bench' },
         cwd: root,
         nodeFlags,
       });
@@ -356,16 +417,71 @@ export async function startCluster(
     port: first.port,
     ports: procs.map((p) => p.port),
     nodeOf,
-    cpuPids: [...procs.map((p) => p.pid), redis.pid!],
+    cpuPids: [...procs.map((p) => p.pid), redis.pid],
     needsGuests: true,
     tail: () => procs.flatMap((p, i) => p.tail().map((line) => `[${i}] ${line}`)),
     lineCount: () => procs.reduce((n, p) => n + p.lineCount(), 0),
     async memory() {
       // Every server process, and Redis (which holds a presence key per connected user).
       const each = await Promise.all(procs.map((p) => p.memory()));
-      return { rssKb: each.reduce((n, m) => n + m.rssKb, 0) + rssKb(redis.pid!), heapKb: each.reduce((n, m) => n + m.heapKb, 0) };
+      return { rssKb: each.reduce((n, m) => n + m.rssKb, 0) + rssKb(redis.pid), heapKb: each.reduce((n, m) => n + m.heapKb, 0) };
     },
     releaseInspector: () => procs.forEach((p) => p.releaseInspector()),
+    redisStats: () => redis.stats(),
+    stop: stopAll,
+  };
+}
+
+/**
+ * The group_send model (group-relay.ts): two processes on a `redis-server` of their own, set up
+ * as the cluster's, users split between them by `nodeOf` as in the cluster.
+ */
+export async function startGroupModel(root: string, nodeOf: (index: number) => number, nodeFlags: string[] = []): Promise<Target> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smalltalk-bench-'));
+  scratchDirs.add(dataDir);
+  const redis = await startRedis(dataDir);
+  const procs: Array<Process & { port: number }> = [];
+  const stopAll = async () => {
+    await Promise.all(procs.map((p) => p.stop()));
+    await redis.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    scratchDirs.delete(dataDir);
+  };
+  try {
+    for (let i = 0; i < 2; i++) {
+      const port = await sparePort();
+      const proc = launch({
+        name: 'group',
+        args: ['--import', 'tsx', path.join(root, 'server/bench/group-relay.ts')],
+        env: { PORT: String(port), REDIS_URL: `redis://127.0.0.1:${redis.port}` },
+        cwd: root,
+        nodeFlags,
+        readyLine: /^group listening/,
+      });
+      procs.push(Object.assign(proc, { port }));
+      await proc.until(proc.sawReadyLine, 30_000);
+    }
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  const first = procs[0]!;
+  return {
+    name: 'group',
+    pid: first.pid,
+    port: first.port,
+    ports: procs.map((p) => p.port),
+    nodeOf,
+    cpuPids: [...procs.map((p) => p.pid), redis.pid],
+    needsGuests: false,
+    tail: () => procs.flatMap((p, i) => p.tail().map((line) => `[${i}] ${line}`)),
+    lineCount: () => procs.reduce((n, p) => n + p.lineCount(), 0),
+    async memory() {
+      const each = await Promise.all(procs.map((p) => p.memory()));
+      return { rssKb: each.reduce((n, m) => n + m.rssKb, 0) + rssKb(redis.pid), heapKb: each.reduce((n, m) => n + m.heapKb, 0) };
+    },
+    releaseInspector: () => procs.forEach((p) => p.releaseInspector()),
+    redisStats: () => redis.stats(),
     stop: stopAll,
   };
 }

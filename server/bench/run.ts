@@ -1,15 +1,19 @@
 /**
  * `npm run bench`: the server as one process, the server as a cluster (2 processes on one Redis,
- * users split between them), and a bare relay (the floor), driven by the same load, one at a
- * time; then 3,000 users joining at once over 3 processes; then real calls in headless Chromium,
- * direct and through coturn (call.ts). Prints each figure, its ratio to the floor and the issues'
- * targets (3, 4, 5 and 6), and writes it all to .tmp/bench-latest.json.
+ * users split between them), the original's design as a model (group: 2 processes that send every
+ * frame through a per-room Redis channel, group-relay.ts), and a bare relay (the floor), driven by
+ * the same load, one at a time; then 3,000 users joining at once over 3 processes; then real calls
+ * in headless Chromium, direct and through coturn (call.ts). Prints each figure, its ratio to the
+ * floor and the issues' targets (3, 4, 5 and 6), our cluster beside the group model, and writes it
+ * all to .tmp/bench-latest.json.
  *
- *   npm run bench -- [--users 2000] [--steady-s 20] [--step-s 3] [--only server,cluster,floor,call]
+ *   npm run bench -- [--users 2000] [--steady-s 20] [--step-s 3] [--only server,cluster,group,floor,call]
  *                    [--match-users 3000] [--calls 10] [--node-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"]
  *
  * The flags shorten a run while working on the bench, or profile the relays; the defaults are
  * the issues' load. `--match-users 0` skips the 3,000-user phase; `--only call` runs the browser calls alone.
+ * The group model runs (a), (b) and (d), not the ramp: issue 5 asks how its relay compares with
+ * ours at the same load, and what each costs Redis, not how far a model of another design goes.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,7 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { benchCalls, CALL_TARGETS, median, type CallFigures } from './call.js';
 import { CATEGORIES, FRAME_BYTES, Load, RampPlan, SOURCE_ADDRESSES, Tally, type MatchResult, type RampResult, type RelayStep } from './load.js';
-import { haveRedis, startCluster, startFloor, startServer, type Memory, type Target } from './proc.js';
+import { cpuSeconds, haveRedis, startCluster, startFloor, startGroupModel, startServer, type Memory, type RedisStats, type Target } from './proc.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -27,7 +31,7 @@ const { values: flags } = parseArgs({
     users: { type: 'string', default: '2000' },
     'steady-s': { type: 'string', default: '20' },
     'step-s': { type: 'string', default: '3' },
-    only: { type: 'string', default: 'server,cluster,floor,call' },
+    only: { type: 'string', default: 'server,cluster,group,floor,call' },
     'match-users': { type: 'string', default: '3000' },
     calls: { type: 'string', default: '10' },
     'node-flags': { type: 'string', default: '' },
@@ -72,7 +76,10 @@ interface Figures {
   crossRooms: number;
   match: MatchResult;
   steady: RelayStep & { lost: number };
-  ramp: RampResult;
+  /** What Redis did for (b), for targets that have one. */
+  redis?: RedisUse;
+  /** Not for the group model (see the top of this file). */
+  ramp?: RampResult;
   /** Frames never delivered over the whole run, the ramp's overload included. */
   lostOverall: number;
   /** Lines the process printed: the server logs at warn, so every line is a warning or worse. */
@@ -81,6 +88,80 @@ interface Figures {
 }
 
 type Name = Target['name'];
+
+/** Redis's work for (b), per frame sent, with the CPU of Redis and of the relay's processes in the same windows. */
+interface RedisUse {
+  frames: number;
+  /** Every command Redis ran (those inside scripts included), per frame; then by command. */
+  commandsPerFrame: number;
+  commandsPerFrameBy: Record<string, number>;
+  /** Bytes Redis read from its clients and wrote to them (subscribers included), per frame. */
+  bytesInPerFrame: number;
+  bytesOutPerFrame: number;
+  redisCores: number;
+  /** The relay's node processes, Redis left out. */
+  processCores: number;
+}
+
+interface RedisReading {
+  at: number;
+  /** CPU seconds of all the target's processes, Redis included. */
+  targetCpuS: number;
+  stats: RedisStats;
+}
+
+async function readRedis(target: Target): Promise<RedisReading | null> {
+  if (!target.redisStats) return null;
+  const targetCpuS = target.cpuPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  return { at: performance.now(), targetCpuS, stats: await target.redisStats() };
+}
+
+/** Adds up what Redis did between pairs of readings: (b)'s slices, without the other targets' turns between them. */
+class RedisMeter {
+  private seconds = 0;
+  private targetCpuS = 0;
+  private redisCpuS = 0;
+  private bytesIn = 0;
+  private bytesOut = 0;
+  private readonly calls: Record<string, number> = {};
+
+  add(before: RedisReading | null, after: RedisReading | null): void {
+    if (!before || !after) return;
+    this.seconds += (after.at - before.at) / 1000;
+    this.targetCpuS += after.targetCpuS - before.targetCpuS;
+    this.redisCpuS += after.stats.cpuS - before.stats.cpuS;
+    this.bytesIn += after.stats.netInBytes - before.stats.netInBytes;
+    this.bytesOut += after.stats.netOutBytes - before.stats.netOutBytes;
+    for (const [command, calls] of Object.entries(after.stats.calls)) {
+      const delta = calls - (before.stats.calls[command] ?? 0);
+      if (delta > 0) this.calls[command] = (this.calls[command] ?? 0) + delta;
+    }
+  }
+
+  result(frames: number): RedisUse | undefined {
+    if (this.seconds === 0 || frames === 0) return undefined;
+    const total = Object.values(this.calls).reduce((sum, n) => sum + n, 0);
+    return {
+      frames,
+      commandsPerFrame: total / frames,
+      commandsPerFrameBy: Object.fromEntries(
+        Object.entries(this.calls)
+          .sort(([, a], [, b]) => b - a)
+          .map(([command, n]) => [command, n / frames]),
+      ),
+      bytesInPerFrame: this.bytesIn / frames,
+      bytesOutPerFrame: this.bytesOut / frames,
+      redisCores: this.redisCpuS / this.seconds,
+      processCores: (this.targetCpuS - this.redisCpuS) / this.seconds,
+    };
+  }
+}
+
+/** `publish 1.00, evalsha 0.50`: the commands Redis ran per frame, those of at least 0.01. */
+function describeCommands(use: RedisUse): string {
+  const kinds = Object.entries(use.commandsPerFrameBy).filter(([, n]) => n >= 0.01);
+  return kinds.length ? kinds.map(([command, n]) => `${command} ${n.toFixed(2)}`).join(', ') : 'none';
+}
 
 function say(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -110,7 +191,7 @@ function cpuShares(step: RelayStep): string {
  * machine falls on both alike instead of deciding the ratio.
  */
 async function bench(targets: Target[]): Promise<Partial<Record<Name, Figures>>> {
-  const loads = targets.map((target) => ({ target, load: new Load(target, USERS), tag: target.name.padEnd(6) }));
+  const loads = targets.map((target) => ({ target, load: new Load(target, USERS), tag: target.name.padEnd(6), ramps: target.name !== 'group' }));
   const figures: Partial<Record<Name, Partial<Figures>>> = {};
   try {
     // (d) before anything else: on a process that has done nothing but sign users in. Each
@@ -154,32 +235,46 @@ async function bench(targets: Target[]): Promise<Partial<Record<Name, Figures>>>
 
     // (b) in slices, alternating between the targets, for the same reason as the ramp.
     const steady = loads.map(({ load }) => new Tally(STEADY_PER_SOCKET * load.pairedCount * (STEADY_MS / 1000)));
+    const meters = loads.map(() => new RedisMeter());
     for (let slice = 0; slice < STEADY_SLICES; slice++) {
-      for (const [i, { load }] of loads.entries()) {
+      for (const [i, { target, load }] of loads.entries()) {
+        const before = await readRedis(target);
         await load.relay(STEADY_PER_SOCKET * load.pairedCount, STEADY_MS / STEADY_SLICES, 1000, steady[i]);
+        meters[i]!.add(before, await readRedis(target));
       }
     }
     for (const [i, { target, load, tag }] of loads.entries()) {
       await load.quiesce(5000);
       const step = steady[i]!.summary();
-      figures[target.name]!.steady = { ...step, lost: step.missing };
+      const f = figures[target.name]!;
+      f.steady = { ...step, lost: step.missing };
+      f.redis = meters[i]!.result(step.sent);
       say(
         `${tag} (b) ${step.rate} frames/s for ${step.durationMs / 1000} s: p50 ${ms(step.latency.p50)} p95 ${ms(step.latency.p95)} ` +
           `p99 ${ms(step.latency.p99)} ms, ${step.missing} lost, ${step.outOfOrder} out of order, ${cpuShares(step)}${describeCounts(step)}`,
       );
       if (target.ports.length > 1) {
+        const { latencySame: same, latencyCross: cross } = step;
         say(
-          `${tag}     pairs on one process: p50 ${ms(step.latencySame.p50)} p99 ${ms(step.latencySame.p99)} ms (${step.latencySame.count} frames); ` +
-            `across processes: p50 ${ms(step.latencyCross.p50)} p99 ${ms(step.latencyCross.p99)} ms (${step.latencyCross.count} frames)`,
+          `${tag}     pairs on one process: p50 ${ms(same.p50)} p95 ${ms(same.p95)} p99 ${ms(same.p99)} ms (${same.count} frames); ` +
+            `across processes: p50 ${ms(cross.p50)} p95 ${ms(cross.p95)} p99 ${ms(cross.p99)} ms (${cross.count} frames)`,
+        );
+      }
+      if (f.redis) {
+        say(
+          `${tag}     Redis: ${f.redis.commandsPerFrame.toFixed(2)} commands per frame (${describeCommands(f.redis)}), ` +
+            `${Math.round(f.redis.bytesInPerFrame)} bytes in and ${Math.round(f.redis.bytesOutPerFrame)} out per frame, ` +
+            `cores: Redis ${f.redis.redisCores.toFixed(2)}, processes ${f.redis.processCores.toFixed(2)}`,
         );
       }
     }
 
-    const plans = loads.map(({ load }) => new RampPlan(RAMP_PER_SOCKET.map((r) => Math.round(r * load.pairedCount)), P99_LIMIT_MS));
+    const plans = loads.map(({ load, ramps }) => (ramps ? new RampPlan(RAMP_PER_SOCKET.map((r) => Math.round(r * load.pairedCount)), P99_LIMIT_MS) : null));
     for (;;) {
       let ran = false;
       for (const [i, { target, load, tag }] of loads.entries()) {
-        const plan = plans[i]!;
+        const plan = plans[i];
+        if (!plan) continue;
         const rate = plan.next();
         if (rate === null) continue;
         ran = true;
@@ -197,7 +292,7 @@ async function bench(targets: Target[]): Promise<Partial<Record<Name, Figures>>>
 
     for (const [i, { target, load }] of loads.entries()) {
       const f = figures[target.name]!;
-      f.ramp = plans[i]!.result;
+      if (plans[i]) f.ramp = plans[i].result;
       f.lostOverall = await load.lost(5000);
       f.logLines = target.lineCount();
       f.logTail = target.tail();
@@ -220,10 +315,12 @@ async function main(): Promise<void> {
   const targets: Target[] = [];
   let results: Partial<Record<Name, Figures>> = {};
   const redis = haveRedis();
-  if (!redis && (ONLY.has('cluster') || MATCH_USERS > 0)) say('No redis-server on PATH: the cluster phases are skipped (Debian: apt-get install redis-server).');
+  if (!redis && (ONLY.has('cluster') || ONLY.has('group'))) say('No redis-server on PATH: the cluster and group phases are skipped (Debian: apt-get install redis-server).');
   try {
     if (ONLY.has('server')) targets.push(await startServer(root, NODE_FLAGS));
     if (ONLY.has('cluster') && redis) targets.push(await startCluster(root, 2, 'cluster', clusterNodeOf, NODE_FLAGS));
+    // Split as the cluster is, so the two compare pair for pair.
+    if (ONLY.has('group') && redis) targets.push(await startGroupModel(root, clusterNodeOf, NODE_FLAGS));
     if (ONLY.has('floor')) targets.push(await startFloor(root, NODE_FLAGS));
     if (targets.length > 0) results = await bench(targets);
   } finally {
@@ -242,10 +339,17 @@ async function main(): Promise<void> {
     if (turnCall.skipped) say(`turn   skipped: ${turnCall.skipped}`);
   }
 
-  const relayRows = results.server || results.floor ? table(results.server, results.cluster, results.floor, clusterMatch) : [];
+  const relayRows = results.server || results.cluster || results.floor || clusterMatch ? table(results.server, results.cluster, results.floor, clusterMatch) : [];
   const rows = [...relayRows, ...callRows(call, turnCall)];
-  say('');
-  say(render(rows));
+  if (rows.length > 0) {
+    say('');
+    say(render(rows));
+  }
+  const groupRows = results.group ? groupTable(results.cluster, results.group) : [];
+  if (groupRows.length > 0) {
+    say(`\nIssue 5: our cluster beside the ${GROUP_MODEL}, both 2 processes on a Redis of their own, (b) at the same load, the same users on the same processes:\n`);
+    say(renderGroup(groupRows));
+  }
   const busy = Math.max(...Object.values(results).map((f) => neighbours(f)));
   if (busy > 0.25) {
     say(
@@ -279,6 +383,7 @@ async function main(): Promise<void> {
     turnCall,
     clusterMatch,
     table: rows,
+    groupTable: groupRows,
   };
   fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   say(`\nwritten to ${path.relative(root, file)}; the bench took ${seconds(started)}`);
@@ -299,8 +404,7 @@ async function matchOverThree(): Promise<MatchResult> {
     const match = await load.match();
     say(
       `${tag} (e) ${match.matched}/${match.users} matched over 3 processes in ${ms(match.ms)} ms (half in ${ms(match.halfMs)} ms, CPU ${match.targetCpuS.toFixed(2)} s with Redis), ` +
-        `${match.rooms} rooms, ${match.notMutual} not mutual, ${match.outOfContract} out of contract` +
-        (match.matched < match.users ? ` (${match.users - match.matched} alone in a category with an odd count)` : ''),
+        `${match.unmatched} left unmatched, ${match.rooms} rooms, ${match.notMutual} not mutual, ${match.outOfContract} out of contract`,
     );
     return match;
   } finally {
@@ -311,7 +415,7 @@ async function matchOverThree(): Promise<MatchResult> {
 
 /** Cores the rest of the machine used on average while this target relayed: neighbours on a shared machine. */
 function neighbours(f: Figures): number {
-  const steps = [f.steady, ...f.ramp.steps];
+  const steps = [f.steady, ...(f.ramp?.steps ?? [])];
   return steps.reduce((sum, s) => sum + s.othersCpuS, 0) / (steps.reduce((sum, s) => sum + s.durationMs, 0) / 1000);
 }
 
@@ -373,7 +477,7 @@ function table(server: Figures | undefined, cluster: Figures | undefined, floor:
   );
   row('    relay CPU (cores)', (f) => f.steady.targetCpuS / (f.steady.durationMs / 1000), 2);
   row('    rest of the machine (cores)', (f) => f.steady.othersCpuS / (f.steady.durationMs / 1000), 2);
-  row('(c) max sustained (frames/s)', (f) => f.ramp.maxSustained, 0, `≥ ${TARGETS.sustainedRatio * 100}% of floor`, both((s, f) => s.ramp.maxSustained >= TARGETS.sustainedRatio * f.ramp.maxSustained));
+  row('(c) max sustained (frames/s)', (f) => f.ramp?.maxSustained ?? NaN, 0, `≥ ${TARGETS.sustainedRatio * 100}% of floor`, both((s, f) => (s.ramp?.maxSustained ?? NaN) >= TARGETS.sustainedRatio * (f.ramp?.maxSustained ?? NaN)));
   row('    lost over the whole run', (f) => f.lostOverall, 0);
   row('(d) RSS per idle socket (KB)', (f) => f.idle.perSocketKb, 1, `≤ ${TARGETS.rssPerSocketKb} KB`, server && server.idle.perSocketKb <= TARGETS.rssPerSocketKb);
   row('    heap per idle socket (KB)', (f) => f.idle.heapPerSocketKb, 1);
@@ -389,8 +493,70 @@ function table(server: Figures | undefined, cluster: Figures | undefined, floor:
       target: `< ${TARGETS.clusterMatchMs} ms, all mutual`,
       result: verdict(clusterMatch.ms < TARGETS.clusterMatchMs && clusterMatch.notMutual === 0 && clusterMatch.outOfContract === 0),
     });
+    rows.push({
+      figure: '    users left unmatched',
+      server: '—',
+      cluster: fmt(clusterMatch.unmatched, 0),
+      floor: '—',
+      ratio: '—',
+      clusterRatio: '—',
+      target: '0',
+      result: verdict(clusterMatch.unmatched === 0),
+    });
   }
   return rows;
+}
+
+const GROUP_MODEL = 'group_send model (per-room channel)';
+
+interface GroupRow {
+  figure: string;
+  ours: string;
+  model: string;
+  /** The model's figure over ours. */
+  ratio: string;
+}
+
+/** Issue 5's comparison: our cluster's figures of (b) beside the group model's, pair for pair. */
+function groupTable(ours: Figures | undefined, model: Figures): GroupRow[] {
+  const rows: GroupRow[] = [];
+  const fmt = (v: number | undefined, digits: number) => (v === undefined || Number.isNaN(v) ? '—' : v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+  const row = (figure: string, pick: (f: Figures) => number | undefined, digits: number) => {
+    const o = ours ? pick(ours) : undefined;
+    const m = pick(model);
+    const ratio = o === undefined || m === undefined || Number.isNaN(o) || Number.isNaN(m) || o === 0 ? '—' : `${(m / o).toFixed(2)}×`;
+    rows.push({ figure, ours: fmt(o, digits), model: fmt(m, digits), ratio });
+  };
+  const latencies = (label: string, pick: (f: Figures) => RelayStep['latency'] & { count?: number }) => {
+    row(`${label} p50 (ms)`, (f) => pick(f).p50, 2);
+    row('    p95 (ms)', (f) => pick(f).p95, 2);
+    row('    p99 (ms)', (f) => pick(f).p99, 2);
+  };
+  latencies('(b) all pairs', (f) => f.steady.latency);
+  latencies('    pairs on one process', (f) => f.steady.latencySame);
+  latencies('    pairs across processes', (f) => f.steady.latencyCross);
+  row('    frames relayed', (f) => f.steady.received, 0);
+  row('    frames lost', (f) => f.steady.lost, 0);
+  row('    frames out of order', (f) => f.steady.outOfOrder, 0);
+  // Commands a script runs count too: our cross-process frame is one EVALSHA that runs a GET and a PUBLISH.
+  row('    Redis commands per frame', (f) => f.redis?.commandsPerFrame, 2);
+  rows.push({ figure: '      by command', ours: ours?.redis ? describeCommands(ours.redis) : '—', model: model.redis ? describeCommands(model.redis) : '—', ratio: '' });
+  row('    PUBLISHes per frame', (f) => (f.redis ? (f.redis.commandsPerFrameBy.publish ?? 0) : undefined), 2);
+  row('    Redis bytes in per frame', (f) => f.redis?.bytesInPerFrame, 0);
+  row('    Redis bytes out per frame', (f) => f.redis?.bytesOutPerFrame, 0);
+  row('    Redis CPU (cores)', (f) => f.redis?.redisCores, 2);
+  row('    relay processes CPU (cores)', (f) => f.redis?.processCores, 2);
+  return rows;
+}
+
+function renderGroup(rows: GroupRow[]): string {
+  const header: GroupRow = { figure: 'figure', ours: 'ours (2 procs)', model: GROUP_MODEL, ratio: 'model/ours' };
+  const all = [header, ...rows];
+  const width = (key: keyof GroupRow) => Math.max(...all.map((r) => r[key].length));
+  const widths = { figure: width('figure'), ours: width('ours'), model: width('model'), ratio: width('ratio') };
+  const line = (r: GroupRow) =>
+    [r.figure.padEnd(widths.figure), r.ours.padStart(widths.ours), r.model.padStart(widths.model), r.ratio.padStart(widths.ratio)].join('  ').trimEnd();
+  return [line(header), '-'.repeat(line(header).length), ...rows.map(line)].join('\n');
 }
 
 /** Issues 4's and 6's rows: measured on the server alone, so the floor and ratio columns stay empty. */
