@@ -115,7 +115,7 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
   const friendships = new Friendships(db.kysely);
   const presence = new Presence(bus, store, friendships, log);
   const friends = new Friends(friendships, presence, bus);
-  const calls = new Calls(store, bus, friends, rooms, { ringTimeoutMs: config.RING_TIMEOUT_MS }, log);
+  const calls = new Calls(store, bus, friends, rooms, metrics, { ringTimeoutMs: config.RING_TIMEOUT_MS }, log);
   rooms.onPresenceChange((userIds) => presence.changed(userIds));
   presence.onChange((userId, now) => void calls.presenceChanged(userId, now).catch((error: unknown) => log.warn({ err: error, userId }, 'could not end a ring')));
   // One process alone: a restart (SIGTERM, then start again on the same port) keeps calls' rooms

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { acquaintances, api, befriend, closeAndSettle, connect, pair, startServer, user, type Client, type TestServer } from './harness.js';
+import { acquaintances, api, befriend, closeAndSettle, connect, pair, sample, scrape, startServer, user, type Client, type TestServer } from './harness.js';
 
 /**
  * Friends over the socket: presence told live, and direct calls (ring, answer, decline, busy,
@@ -54,6 +54,7 @@ describe('presence, live', () => {
 describe('direct calls', () => {
   test('ring and accept: both get matched with category null, the caller offers, and the room relays, chats and ends like any', async () => {
     const { ada, bo } = await friends();
+    const before = await scrape(server);
     ada.socket.send({ type: 'call', userId: bo.auth.user.id });
     const ringing = await ada.socket.next('call_ringing');
     assert.deepEqual(ringing.peer, peer(bo));
@@ -81,6 +82,12 @@ describe('direct calls', () => {
     const again = await bo.socket.next('incoming_call');
     bo.socket.send({ type: 'decline_call', callId: again.callId });
     await ada.socket.next('call_ended');
+    // Operators see direct calls by outcome, apart from matches.
+    const metrics = await scrape(server);
+    const delta = (name: string, labels: Record<string, string> = {}) => sample(metrics, name, labels) - sample(before, name, labels);
+    assert.equal(delta('smalltalk_direct_calls_total', { outcome: 'answered' }), 1);
+    assert.equal(delta('smalltalk_direct_calls_total', { outcome: 'declined' }), 1);
+    assert.equal(delta('smalltalk_matches_total'), 0);
   });
 
   test('a direct call resumes after a dropped socket like a matched room', async () => {

@@ -4,6 +4,7 @@ import type { CallEndReason, CallEndedEvent, CallRingingEvent, IncomingCallEvent
 import { AppError } from '../errors.js';
 import { otherOf } from '../friends/friendships.js';
 import type { Friends } from '../friends/service.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { Rooms } from '../rooms/service.js';
 import type { MessageBus } from '../storage/bus/bus.js';
 import type { MatchStore, Member, Ring } from '../storage/match/store.js';
@@ -31,6 +32,7 @@ export class Calls {
     private readonly bus: MessageBus,
     private readonly friends: Friends,
     private readonly rooms: Rooms,
+    private readonly metrics: Metrics,
     private readonly options: CallsOptions,
     private readonly log: Logger,
   ) {}
@@ -57,6 +59,7 @@ export class Calls {
     const ring = await this.take(callId, (r) => r.callee.id === user.id);
     const room = await this.store.pair(ring.caller, ring.callee);
     if (!room) return this.tell(ring, 'both', 'busy');
+    this.metrics.directCall('answered');
     await this.rooms.start(room);
   }
 
@@ -112,6 +115,7 @@ export class Calls {
   }
 
   private tell(ring: Ring, who: 'caller' | 'callee' | 'both', reason: CallEndReason): void {
+    this.metrics.directCall(reason);
     const to = (user: Member, peer: Member) =>
       this.bus.deliver(user.id, { text: JSON.stringify({ type: 'call_ended', callId: ring.id, peer, reason } satisfies CallEndedEvent) });
     if (who !== 'callee') to(ring.caller, ring.callee);

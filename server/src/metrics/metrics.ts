@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ErrorCode } from '@small-talk/protocol';
+import type { CallEndReason, ErrorCode } from '@small-talk/protocol';
 import type { MatchStore } from '../storage/match/store.js';
 
 /** Everything /metrics shows. Counters are per process; queue and room gauges read the shared store. */
@@ -39,6 +39,12 @@ export function createMetrics(store: MatchStore) {
     labelNames: ['code'] as const,
     registers: [registry],
   });
+  const directCalls = new Counter({
+    name: 'smalltalk_direct_calls_total',
+    help: 'Calls between friends, by how the ringing ended: answered, or a call_ended reason',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
   const matchWait = new Histogram({
     name: 'smalltalk_match_wait_seconds',
     help: 'Time the waiting user spent queued before being matched',
@@ -52,6 +58,9 @@ export function createMetrics(store: MatchStore) {
     matches,
     framesRelayed,
     matchWait,
+    directCall(outcome: 'answered' | CallEndReason) {
+      directCalls.inc({ outcome });
+    },
     error(code: ErrorCode) {
       errors.inc({ code });
     },

@@ -101,10 +101,11 @@ export class Rooms {
     return this.expireGrace(userId, true);
   }
 
-  /** A new room from a match: recorded, then both members are told. */
+  /** A new room (a match, or an answered direct call): recorded, then both members are told. */
   async start(room: Room): Promise<void> {
     await this.history.started(room);
-    this.metrics.matches.inc();
+    // Direct calls between friends are counted by Calls, not as matches.
+    if (room.category !== null) this.metrics.matches.inc();
     for (const member of room.members) this.bus.deliver(member.id, matchedFor(room, member.id, false));
     this.presenceListener(room.members.map((member) => member.id));
     this.log.info({ roomId: room.id, category: room.category }, 'matched');
