@@ -1,6 +1,6 @@
 /**
- * The server's HTTP API (docs/protocol.md): sign-in, the user, categories, history and the
- * STUN/TURN servers for calls. Bodies
+ * The server's HTTP API (docs/protocol.md): sign-in, the user, categories, history, friends
+ * and the STUN/TURN servers for calls. Bodies
  * are checked with the protocol's schemas, and failures are ApiErrors carrying the protocol's
  * error code, so screens branch on the code rather than on a message.
  */
@@ -8,12 +8,16 @@ import {
   AuthResponse,
   CategoriesResponse,
   ErrorBody,
+  FriendResponse,
+  FriendsResponse,
   HistoryResponse,
   IceResponse,
   MeResponse,
+  SendFriendRequestResponse,
   type Category,
   type Connection,
   type ErrorCode,
+  type Friend,
   type User,
 } from '@small-talk/protocol';
 import type { ServerConfig } from './config';
@@ -97,13 +101,43 @@ export class Api {
     return this.request('GET', '/api/ice', IceResponse, undefined);
   }
 
+  /** Friends with their presence, and the requests both ways. */
+  friends(): Promise<FriendsResponse> {
+    return this.request('GET', '/api/friends', FriendsResponse, undefined);
+  }
+
+  /**
+   * Asks `userId` (someone met in a room) to be friends: a new request (201), or a friendship
+   * at once (200) when they had asked first.
+   */
+  sendFriendRequest(userId: string): Promise<SendFriendRequestResponse> {
+    return this.request('POST', '/api/friends/requests', SendFriendRequestResponse, { userId });
+  }
+
+  async acceptFriendRequest(requestId: string): Promise<Friend> {
+    return (await this.request('POST', `/api/friends/requests/${encodeURIComponent(requestId)}/accept`, FriendResponse, undefined)).friend;
+  }
+
+  declineFriendRequest(requestId: string): Promise<void> {
+    return this.request('POST', `/api/friends/requests/${encodeURIComponent(requestId)}/decline`, null, undefined);
+  }
+
+  /** Takes back a request this user sent. */
+  withdrawFriendRequest(requestId: string): Promise<void> {
+    return this.request('DELETE', `/api/friends/requests/${encodeURIComponent(requestId)}`, null, undefined);
+  }
+
+  unfriend(userId: string): Promise<void> {
+    return this.request('DELETE', `/api/friends/${encodeURIComponent(userId)}`, null, undefined);
+  }
+
   private async signIn(path: string, body: object): Promise<SignedIn> {
     const signedIn = await this.request('POST', path, AuthResponse, body);
     if (this.options.auth === 'bearer') this.token = signedIn.token;
     return signedIn;
   }
 
-  private async request<T>(method: 'GET' | 'POST', path: string, schema: Schema<T> | null, body: object | undefined): Promise<T> {
+  private async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, schema: Schema<T> | null, body: object | undefined): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.options.auth === 'bearer' && this.token) headers.authorization = `Bearer ${this.token}`;
@@ -156,6 +190,12 @@ export function describeApiError(error: unknown): string {
       return 'Too many tries from here. Wait a minute and try again.';
     case 'unauthenticated':
       return 'Your session has ended. Sign in again.';
+    case 'no_connection':
+      return 'You can add people you have met in a call.';
+    case 'already_friends':
+      return 'You are friends already.';
+    case 'already_requested':
+      return 'You have asked already.';
     case 'bad_request':
       // The server's message names the field that failed (e.g. "password: Too small…").
       return error instanceof ApiError ? `Please check the form: ${error.message}` : 'Please check the form.';

@@ -26,3 +26,6 @@ export const HISTORY_LIMIT = 100;
  * this many failed reconnects the app asks GET /api/me whether the session still exists.
  */
 export const SESSION_CHECK_AFTER_RETRIES = 2;
+
+/** How long the caller sees how a call ended ("declined", "busy", …) before the view closes by itself. */
+export const CALL_OUTCOME_SHOWN_MS = 4_000;

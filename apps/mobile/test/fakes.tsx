@@ -7,7 +7,7 @@ import { act, render } from '@testing-library/react-native';
 import type { ReactElement } from 'react';
 import { Text, View } from 'react-native';
 import { SmallTalkClient, type MediaStreamLike, type SmallTalkClientOptions, type WebSocketLike } from '@small-talk/client';
-import type { Category, Connection, IceResponse, ServerMessage, User } from '@small-talk/protocol';
+import type { Category, Connection, Friend, FriendRequest, FriendsResponse, IceResponse, Peer, Presence, ServerMessage, User } from '@small-talk/protocol';
 import { Api } from '../src/api';
 import { MediaError, type LocalStream, type LocalTrack, type MediaProblem, type VideoViewProps, type WebRtcPlatform } from '../src/platform/types';
 import { ServicesContext, type Services } from '../src/services';
@@ -107,6 +107,21 @@ export class FakeServer {
 export const ada: User = { id: 'user-ada', displayName: 'Ada', kind: 'guest' };
 export const bo = { id: 'user-bo', displayName: 'Bo' };
 
+// ---- friends --------------------------------------------------------------------
+
+export function friend(user: Peer, presence: Presence = 'online'): Friend {
+  return { user, presence, since: '2026-05-04T17:52:47.903Z' };
+}
+
+export function friendRequest(id: string, from: Peer, to: Peer): FriendRequest {
+  return { id, from, to, createdAt: '2026-05-04T18:00:00.000Z' };
+}
+
+/** What GET /api/friends answers: nobody, unless told. */
+export function friendsList(list: Partial<FriendsResponse> = {}): FriendsResponse {
+  return { friends: [], incoming: [], outgoing: [], ...list };
+}
+
 // ---- HTTP ----------------------------------------------------------------------
 
 export const categories: Category[] = [
@@ -149,6 +164,7 @@ export function defaultRoutes(overrides: Routes = {}): Routes {
     'GET /api/categories': () => [200, { categories }],
     'GET /api/history': () => [200, { connections: [] as Connection[] }],
     'GET /api/ice': () => [200, noIceServers],
+    'GET /api/friends': () => [200, friendsList()],
     'POST /api/auth/guest': ({ body }) => [201, { user: { ...ada, displayName: body.displayName }, token: 'token-ada' }],
     'POST /api/auth/logout': () => [204],
     ...overrides,

@@ -5,25 +5,24 @@
 import { useCallback, useState } from 'react';
 import { ActivityIndicator, StatusBar, StyleSheet, View } from 'react-native';
 import type { SmallTalkClient } from '@small-talk/client';
-import type { Category, User } from '@small-talk/protocol';
+import type { User } from '@small-talk/protocol';
 import { CategoriesScreen } from '../features/categories/CategoriesScreen';
+import { DirectCallFlow } from '../features/call/DirectCallFlow';
 import { MatchFlow } from '../features/call/MatchFlow';
 import { SocketBanner } from '../features/call/SocketBanner';
 import { useClient } from '../features/call/useClient';
+import { DirectCallOverlays } from '../features/friends/DirectCallOverlays';
+import { FriendRequestBanner } from '../features/friends/FriendRequestBanner';
+import { FriendsScreen } from '../features/friends/FriendsScreen';
+import { FriendsProvider } from '../features/friends/useFriends';
 import { HistoryScreen } from '../features/history/HistoryScreen';
 import { useSession, type Session } from '../features/welcome/useSession';
 import { WelcomeScreen } from '../features/welcome/WelcomeScreen';
 import { ServicesContext, type Services } from '../services';
 import { colors } from '../ui/theme';
 import { useBackButton } from './useBackButton';
-
-type Route =
-  | { name: 'categories' }
-  /** Searching, then calls, in `categories` (most wanted first). */
-  | { name: 'match'; categories: Category[] }
-  | { name: 'history' }
-  /** A guest creating an account (the upgrade keeps its history). */
-  | { name: 'account' };
+import type { Route } from './routes';
+import { useDirectCallRoute } from './useDirectCallRoute';
 
 export function App({ services }: { services: Services }) {
   return (
@@ -46,7 +45,11 @@ function Navigator() {
     return <WelcomeScreen onGuest={session.guest} onSignIn={session.login} onRegister={session.register} notice={state.status === 'signed-out' ? state.notice : undefined} />;
   }
   // Keyed by user: whoever signs in next starts afresh at Categories.
-  return <SignedIn key={state.user.id} user={state.user} client={client} session={session} />;
+  return (
+    <FriendsProvider client={client} userId={state.user.id}>
+      <SignedIn key={state.user.id} user={state.user} client={client} session={session} />
+    </FriendsProvider>
+  );
 }
 
 function SignedIn({ user, client, session }: { user: User; client: SmallTalkClient; session: Session }) {
@@ -54,18 +57,33 @@ function SignedIn({ user, client, session }: { user: User; client: SmallTalkClie
   // Kept across calls: coming back from a call, the same interests are still picked.
   const [picked, setPicked] = useState<string[]>([]);
   const toCategories = useCallback(() => setRoute({ name: 'categories' }), []);
+  const toFriends = useCallback(() => setRoute({ name: 'friends' }), []);
+  const back = route.name === 'direct' || route.name === 'account' ? route.back : { name: 'categories' as const };
+  // A friend's call, answered here or made from Friends: to its call screen, from wherever the user is.
+  const directCall = useDirectCallRoute(client, setRoute);
+  const goBack = () => {
+    if (route.name === 'direct') directCall.leave();
+    setRoute(back);
+  };
+  const leaveToFriends = () => {
+    directCall.leave();
+    toFriends();
+  };
 
-  // Android's back button goes back to Categories rather than closing the app mid-call.
-  useBackButton(route.name !== 'categories', toCategories);
+  // Android's back button goes back (to Categories, mostly) rather than closing the app mid-call.
+  useBackButton(route.name !== 'categories', goBack);
 
   const createAccount = async (form: { email: string; password: string; displayName: string }) => {
     await session.register(form);
-    toCategories();
+    // Back where the form was opened from, unless a friend's call took the user elsewhere meanwhile.
+    setRoute((current) => (current.name === 'account' ? current.back : current));
   };
 
   return (
     <>
       <SocketBanner client={client} />
+      {/* Friends lists the request itself: one set of accept/decline buttons on screen. */}
+      {route.name !== 'friends' && <FriendRequestBanner />}
       {route.name === 'categories' && (
         <CategoriesScreen
           user={user}
@@ -73,20 +91,21 @@ function SignedIn({ user, client, session }: { user: User; client: SmallTalkClie
           onSelectedChange={setPicked}
           onStart={(categories) => setRoute({ name: 'match', categories })}
           onHistory={() => setRoute({ name: 'history' })}
+          onFriends={toFriends}
           onSignOut={() => void session.logout()}
-          onCreateAccount={() => setRoute({ name: 'account' })}
+          onCreateAccount={() => setRoute({ name: 'account', back: { name: 'categories' } })}
         />
       )}
       {route.name === 'match' && <MatchFlow client={client} categories={route.categories} onEnd={toCategories} />}
       {route.name === 'history' && <HistoryScreen onBack={toCategories} />}
-      {route.name === 'account' && (
-        <WelcomeScreen
-          onGuest={async () => {}}
-          onSignIn={session.login}
-          onRegister={createAccount}
-          upgrade={{ displayName: user.displayName, onBack: toCategories }}
-        />
+      {route.name === 'friends' && (
+        <FriendsScreen client={client} user={user} onBack={toCategories} onCreateAccount={() => setRoute({ name: 'account', back: { name: 'friends' } })} />
       )}
+      {route.name === 'direct' && <DirectCallFlow client={client} peer={route.peer} onNext={leaveToFriends} onEnd={goBack} />}
+      {route.name === 'account' && (
+        <WelcomeScreen onGuest={async () => {}} onSignIn={session.login} onRegister={createAccount} upgrade={{ displayName: user.displayName, onBack: goBack }} />
+      )}
+      <DirectCallOverlays client={client} onAccept={directCall.accept} />
     </>
   );
 }

@@ -5,10 +5,11 @@ import { useServices } from '../../services';
 import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
 import { ChatPanel } from '../chat/ChatPanel';
+import { AddFriendButton } from '../friends/AddFriendButton';
 import { callStatus, type CallStatus } from './callStatus';
 import { useCall } from './useCall';
 import { useLocalControls } from './useLocalControls';
-import type { RoomEnd } from './useMatch';
+import type { RoomEnd } from './useRoomCall';
 import { useSocketState } from './useSocketState';
 
 export interface CallScreenProps {
@@ -21,6 +22,8 @@ export interface CallScreenProps {
   localStream: LocalStream;
   /** The room's category, as the user knows it (its name). */
   categoryName: string | null;
+  /** A call between friends: Next goes back to Friends instead of searching. */
+  direct?: boolean;
   onNext(): void;
   onEnd(): void;
 }
@@ -28,7 +31,7 @@ export interface CallScreenProps {
 /** Side by side from this width on (tablets, desktop browsers); stacked below it (phones). */
 const WIDE_LAYOUT_MIN_WIDTH = 760;
 
-export function CallScreen({ client, room, call, callFailed, roomEnd, localStream, categoryName, onNext, onEnd }: CallScreenProps) {
+export function CallScreen({ client, room, call, callFailed, roomEnd, localStream, categoryName, direct = false, onNext, onEnd }: CallScreenProps) {
   const { platform } = useServices();
   const { VideoView } = platform;
   const { state: callState, remoteStream, poorNetwork } = useCall(call);
@@ -60,7 +63,7 @@ export function CallScreen({ client, room, call, callFailed, roomEnd, localStrea
           {!controls.cameraOn && <Text style={styles.previewOff}>Camera off</Text>}
         </View>
 
-        {roomEnd && <RoomEndedBanner roomEnd={roomEnd} peerName={peerName} onNext={onNext} />}
+        {roomEnd && <RoomEndedBanner roomEnd={roomEnd} peerName={peerName} direct={direct} onNext={onNext} />}
 
         <View style={styles.controls}>
           <Button
@@ -84,8 +87,10 @@ export function CallScreen({ client, room, call, callFailed, roomEnd, localStrea
           {controls.switchCamera && (
             <Button testID="switch-camera" variant="secondary" title="Flip" accessibilityLabel="Switch camera" onPress={controls.switchCamera} style={styles.control} />
           )}
+          {/* Keyed by room: the next peer starts afresh. Stays after the room ends: that is when people decide. */}
+          <AddFriendButton key={room.roomId} peer={room.peer} style={styles.control} />
           {/* Once the room is over, Next moves into the banner: one Next button on screen at a time. */}
-          {!roomEnd && <Button testID="next-button" title="Next" accessibilityLabel="Next person" onPress={onNext} style={styles.control} />}
+          {!roomEnd && <Button testID="next-button" title="Next" accessibilityLabel={direct ? 'Back to your friends' : 'Next person'} onPress={onNext} style={styles.control} />}
           <Button testID="end-button" variant="danger" title="End" accessibilityLabel="End and go back" onPress={onEnd} style={styles.control} />
         </View>
       </View>
@@ -105,12 +110,12 @@ function StatusPill({ status }: { status: CallStatus }) {
   );
 }
 
-function RoomEndedBanner({ roomEnd, peerName, onNext }: { roomEnd: RoomEnd; peerName: string; onNext(): void }) {
+function RoomEndedBanner({ roomEnd, peerName, direct, onNext }: { roomEnd: RoomEnd; peerName: string; direct: boolean; onNext(): void }) {
   return (
     <View testID="room-ended" style={styles.banner} accessibilityRole="alert">
       <Text style={styles.bannerTitle}>{roomEnd === 'peer-left' ? `${peerName} left the call` : 'The call was interrupted'}</Text>
-      <Text style={styles.bannerText}>Meet someone new who shares your interests.</Text>
-      <Button testID="next-button" title="Next" accessibilityLabel="Next person" onPress={onNext} />
+      <Text style={styles.bannerText}>{direct ? 'Call them again, or someone else, from your friends.' : 'Meet someone new who shares your interests.'}</Text>
+      <Button testID="next-button" title="Next" accessibilityLabel={direct ? 'Back to your friends' : 'Next person'} onPress={onNext} />
     </View>
   );
 }

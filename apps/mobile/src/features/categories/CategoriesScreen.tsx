@@ -2,6 +2,7 @@ import { ActivityIndicator, Pressable, ScrollView, StyleSheet, Text, View } from
 import { MAX_JOIN_CATEGORIES, type Category, type User } from '@small-talk/protocol';
 import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
+import { FriendsTab } from '../friends/FriendsTab';
 import { useCategories } from './useCategories';
 
 export interface CategoriesScreenProps {
@@ -12,12 +13,14 @@ export interface CategoriesScreenProps {
   /** The picked categories, in the order picked. */
   onStart(picked: Category[]): void;
   onHistory(): void;
+  /** Friends, and the requests waiting (counted on the tab's badge). */
+  onFriends(): void;
   onSignOut(): void;
   /** Offered to guests: an account keeps their history. */
   onCreateAccount(): void;
 }
 
-export function CategoriesScreen({ user, selected, onSelectedChange, onStart, onHistory, onSignOut, onCreateAccount }: CategoriesScreenProps) {
+export function CategoriesScreen({ user, selected, onSelectedChange, onStart, onHistory, onFriends, onSignOut, onCreateAccount }: CategoriesScreenProps) {
   const { categories, error, reload } = useCategories();
 
   const start = () => {
@@ -38,6 +41,7 @@ export function CategoriesScreen({ user, selected, onSelectedChange, onStart, on
           Hi, {user.displayName}
         </Text>
         <View style={styles.headerLinks}>
+          <FriendsTab onPress={onFriends} />
           <Button testID="open-history" variant="link" title="History" onPress={onHistory} />
           {user.kind === 'guest' && <Button testID="create-account" variant="link" title="Create account" onPress={onCreateAccount} />}
           <Button testID="sign-out" variant="link" title="Sign out" onPress={onSignOut} />
@@ -101,7 +105,7 @@ const styles = StyleSheet.create({
   root: { flex: 1, backgroundColor: colors.background, padding: space.l, gap: space.s },
   header: { flexDirection: 'row', alignItems: 'center', justifyContent: 'space-between', flexWrap: 'wrap' },
   hello: { color: colors.text, fontSize: 16, flexShrink: 1 },
-  headerLinks: { flexDirection: 'row' },
+  headerLinks: { flexDirection: 'row', flexWrap: 'wrap' },
   title: { color: colors.text, fontSize: 24, fontWeight: '700', marginTop: space.m },
   hint: { color: colors.textMuted },
   loading: { marginTop: space.xl },

@@ -2,6 +2,7 @@ import { ActivityIndicator, FlatList, StyleSheet, Text, View } from 'react-nativ
 import type { Connection } from '@small-talk/protocol';
 import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
+import { AddFriendButton } from '../friends/AddFriendButton';
 import { useHistory } from './useHistory';
 
 export function HistoryScreen({ onBack }: { onBack(): void }) {
@@ -43,11 +44,14 @@ function HistoryRow({ connection, categoryName }: { connection: Connection; cate
         <Text style={styles.peer}>{connection.peer.displayName}</Text>
         {categoryName && <Text style={styles.category}>{categoryName}</Text>}
       </View>
-      <Text style={styles.when}>
-        {formatWhen(connection.startedAt)}
-        {' · '}
-        {connection.endedAt ? formatDuration(connection.startedAt, connection.endedAt) : 'now'}
-      </Text>
+      <View style={styles.rowFoot}>
+        <Text style={styles.when}>
+          {formatWhen(connection.startedAt)}
+          {' · '}
+          {connection.endedAt ? formatDuration(connection.startedAt, connection.endedAt) : 'now'}
+        </Text>
+        <AddFriendButton peer={connection.peer} style={styles.addFriend} />
+      </View>
     </View>
   );
 }
@@ -88,5 +92,7 @@ const styles = StyleSheet.create({
   rowMain: { flexDirection: 'row', justifyContent: 'space-between', alignItems: 'baseline' },
   peer: { color: colors.text, fontSize: 17, fontWeight: '600' },
   category: { color: colors.accent, fontSize: 14 },
-  when: { color: colors.textMuted, fontSize: 13 },
+  rowFoot: { flexDirection: 'row', justifyContent: 'space-between', alignItems: 'center', gap: space.s },
+  when: { color: colors.textMuted, fontSize: 13, flexShrink: 1 },
+  addFriend: { minHeight: 36, paddingHorizontal: space.m },
 });

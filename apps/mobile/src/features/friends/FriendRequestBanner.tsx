@@ -1,0 +1,71 @@
+import { StyleSheet, Text, View } from 'react-native';
+import type { FriendRequest } from '@small-talk/protocol';
+import { Button } from '../../ui/Button';
+import { colors, space } from '../../ui/theme';
+import { bannerRequest } from './friendsState';
+import { useAction } from './useAction';
+import type { FriendsStore } from './friendsStore';
+import { useFriends } from './useFriends';
+
+/**
+ * A friend request that just arrived, wherever the user is: accept, decline, or later (it
+ * stays under Friends). The app hides it while the Friends screen, which lists it, shows.
+ */
+export function FriendRequestBanner() {
+  const { store, state } = useFriends();
+  const request = bannerRequest(state);
+  // Keyed: the next request starts without the last one's error.
+  return request ? <RequestBanner key={request.id} store={store} request={request} /> : null;
+}
+
+function RequestBanner({ store, request }: { store: FriendsStore; request: FriendRequest }) {
+  const action = useAction();
+  const name = request.from.displayName;
+  return (
+    <View testID="request-banner" style={styles.banner} accessibilityRole="alert" accessibilityLiveRegion="polite">
+      <View style={styles.textBox}>
+        <Text style={styles.text} numberOfLines={2}>
+          <Text style={styles.name}>{name}</Text> wants to be friends
+        </Text>
+        {action.error ? <Text style={styles.error}>{action.error}</Text> : null}
+      </View>
+      <View style={styles.actions}>
+        <Button
+          testID="decline-friend"
+          variant="secondary"
+          title="Decline"
+          accessibilityLabel={`Decline ${name}'s friend request`}
+          busy={action.busy === 'decline'}
+          onPress={() => action.run('decline', () => store.decline(request.id))}
+        />
+        <Button
+          testID="accept-friend"
+          title="Accept"
+          accessibilityLabel={`Accept ${name}'s friend request`}
+          busy={action.busy === 'accept'}
+          onPress={() => action.run('accept', () => store.accept(request.id))}
+        />
+        <Button testID="dismiss-friend-request" variant="link" title="Later" accessibilityLabel="Answer later, under Friends" onPress={() => store.dismiss(request.id)} />
+      </View>
+    </View>
+  );
+}
+
+const styles = StyleSheet.create({
+  banner: {
+    flexDirection: 'row',
+    flexWrap: 'wrap',
+    alignItems: 'center',
+    justifyContent: 'space-between',
+    gap: space.s,
+    padding: space.m,
+    backgroundColor: colors.surfaceRaised,
+    borderBottomColor: colors.accent,
+    borderBottomWidth: 2,
+  },
+  textBox: { flexShrink: 1, gap: space.xs },
+  text: { color: colors.text, fontSize: 15 },
+  name: { fontWeight: '700' },
+  error: { color: colors.danger, fontSize: 13 },
+  actions: { flexDirection: 'row', alignItems: 'center', gap: space.s },
+});

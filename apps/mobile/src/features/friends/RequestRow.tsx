@@ -1,0 +1,65 @@
+import { Text, View } from 'react-native';
+import type { FriendRequest } from '@small-talk/protocol';
+import { Button } from '../../ui/Button';
+import type { FriendsStore } from './friendsStore';
+import { rowStyles } from './rowStyles';
+import { useAction } from './useAction';
+
+/** A request someone sent this user: accept or decline. */
+export function IncomingRequestRow({ request, store }: { request: FriendRequest; store: FriendsStore }) {
+  const action = useAction();
+  const name = request.from.displayName;
+  return (
+    <View testID={`incoming-request-${request.id}`} style={rowStyles.row}>
+      <View style={rowStyles.main}>
+        <Text style={rowStyles.name} numberOfLines={1}>
+          {name}
+        </Text>
+        <Text style={rowStyles.muted}>wants to be friends</Text>
+        {action.error ? <Text style={rowStyles.error}>{action.error}</Text> : null}
+      </View>
+      <View style={rowStyles.actions}>
+        <Button
+          testID="decline-friend"
+          variant="secondary"
+          title="Decline"
+          accessibilityLabel={`Decline ${name}'s friend request`}
+          busy={action.busy === 'decline'}
+          onPress={() => action.run('decline', () => store.decline(request.id))}
+        />
+        <Button
+          testID="accept-friend"
+          title="Accept"
+          accessibilityLabel={`Accept ${name}'s friend request`}
+          busy={action.busy === 'accept'}
+          onPress={() => action.run('accept', () => store.accept(request.id))}
+        />
+      </View>
+    </View>
+  );
+}
+
+/** A request this user sent, still unanswered: it can be taken back. */
+export function OutgoingRequestRow({ request, store }: { request: FriendRequest; store: FriendsStore }) {
+  const action = useAction();
+  const name = request.to.displayName;
+  return (
+    <View testID={`sent-request-${request.id}`} style={rowStyles.row}>
+      <View style={rowStyles.main}>
+        <Text style={rowStyles.name} numberOfLines={1}>
+          {name}
+        </Text>
+        <Text style={rowStyles.muted}>request sent</Text>
+        {action.error ? <Text style={rowStyles.error}>{action.error}</Text> : null}
+      </View>
+      <Button
+        testID="withdraw-friend-request"
+        variant="secondary"
+        title="Withdraw"
+        accessibilityLabel={`Withdraw your friend request to ${name}`}
+        busy={action.busy === 'withdraw'}
+        onPress={() => action.run('withdraw', () => store.withdraw(request.id))}
+      />
+    </View>
+  );
+}
