@@ -31,13 +31,25 @@ local function dequeue(P, user)
 end
 `;
 
+/** Writes a new room and points both members at it; returns its JSON. */
+const WRITE_ROOM = `
+local function writeRoom(P, roomId, category, first, second, initiatorId, startedAt)
+  local room = cjson.encode({ id = roomId, category = category, members = { first, second }, initiatorId = initiatorId, startedAt = startedAt })
+  redis.call('SET', P .. 'room:' .. roomId, room)
+  redis.call('SET', P .. 'ur:' .. first.id, roomId)
+  redis.call('SET', P .. 'ur:' .. second.id, roomId)
+  redis.call('SADD', P .. 'rooms', roomId)
+  return room
+end
+`;
+
 /**
  * ARGV: prefix, user id, member JSON, process, now (ms), new room id, startedAt, categories JSON.
  * Busy when in a room; else out of the queue (re-joining replaces categories); then the head
  * with the smallest arrival number across the joiner's categories is the partner. The joiner was
  * dequeued first, so it can never find itself.
  */
-const JOIN = `${DEQUEUE}
+const JOIN = `${DEQUEUE}${WRITE_ROOM}
 local P, user, member, proc, now, roomId, startedAt, catsJson = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local cats = cjson.decode(catsJson)
 local current = redis.call('GET', P .. 'ur:' .. user)
@@ -83,11 +95,7 @@ while true do
       end
     end
     -- The joiner is connected right now and knows the peer is there: it makes the offer.
-    local room = cjson.encode({ id = roomId, category = category, members = { cjson.decode(partner[1]), cjson.decode(member) }, initiatorId = user, startedAt = startedAt })
-    redis.call('SET', P .. 'room:' .. roomId, room)
-    redis.call('SET', P .. 'ur:' .. best, roomId)
-    redis.call('SET', P .. 'ur:' .. user, roomId)
-    redis.call('SADD', P .. 'rooms', roomId)
+    local room = writeRoom(P, roomId, category, cjson.decode(partner[1]), cjson.decode(member), user, startedAt)
     return {'matched', room, partner[3]}
   end
 end
@@ -158,18 +166,13 @@ return ring
 `;
 
 /** ARGV: prefix, room id, startedAt, initiator member JSON, other member JSON. */
-const PAIR = `${DEQUEUE}${ENGAGED}
+const PAIR = `${DEQUEUE}${ENGAGED}${WRITE_ROOM}
 local P, roomId, startedAt = ARGV[1], ARGV[2], ARGV[3]
 local initiator, other = cjson.decode(ARGV[4]), cjson.decode(ARGV[5])
 if inRoom(P, initiator.id) or inRoom(P, other.id) then return false end
 dequeue(P, initiator.id)
 dequeue(P, other.id)
-local room = cjson.encode({ id = roomId, category = cjson.null, members = { other, initiator }, initiatorId = initiator.id, startedAt = startedAt })
-redis.call('SET', P .. 'room:' .. roomId, room)
-redis.call('SET', P .. 'ur:' .. initiator.id, roomId)
-redis.call('SET', P .. 'ur:' .. other.id, roomId)
-redis.call('SADD', P .. 'rooms', roomId)
-return room
+return writeRoom(P, roomId, cjson.null, other, initiator, initiator.id, startedAt)
 `;
 
 const WAITING = `

@@ -3,6 +3,7 @@ import type { FriendRequest } from '@small-talk/protocol';
 import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
 import { bannerRequest } from './friendsState';
+import { RequestAnswers } from './RequestAnswers';
 import { useAction } from './useAction';
 import type { FriendsStore } from './friendsStore';
 import { useFriends } from './useFriends';
@@ -30,21 +31,7 @@ function RequestBanner({ store, request }: { store: FriendsStore; request: Frien
         {action.error ? <Text style={styles.error}>{action.error}</Text> : null}
       </View>
       <View style={styles.actions}>
-        <Button
-          testID="decline-friend"
-          variant="secondary"
-          title="Decline"
-          accessibilityLabel={`Decline ${name}'s friend request`}
-          busy={action.busy === 'decline'}
-          onPress={() => action.run('decline', () => store.decline(request.id))}
-        />
-        <Button
-          testID="accept-friend"
-          title="Accept"
-          accessibilityLabel={`Accept ${name}'s friend request`}
-          busy={action.busy === 'accept'}
-          onPress={() => action.run('accept', () => store.accept(request.id))}
-        />
+        <RequestAnswers request={request} store={store} action={action} />
         <Button testID="dismiss-friend-request" variant="link" title="Later" accessibilityLabel="Answer later, under Friends" onPress={() => store.dismiss(request.id)} />
       </View>
     </View>

@@ -3,6 +3,7 @@ import type { FriendRequest } from '@small-talk/protocol';
 import { Button } from '../../ui/Button';
 import type { FriendsStore } from './friendsStore';
 import { rowStyles } from './rowStyles';
+import { RequestAnswers } from './RequestAnswers';
 import { useAction } from './useAction';
 
 /** A request someone sent this user: accept or decline. */
@@ -19,21 +20,7 @@ export function IncomingRequestRow({ request, store }: { request: FriendRequest;
         {action.error ? <Text style={rowStyles.error}>{action.error}</Text> : null}
       </View>
       <View style={rowStyles.actions}>
-        <Button
-          testID="decline-friend"
-          variant="secondary"
-          title="Decline"
-          accessibilityLabel={`Decline ${name}'s friend request`}
-          busy={action.busy === 'decline'}
-          onPress={() => action.run('decline', () => store.decline(request.id))}
-        />
-        <Button
-          testID="accept-friend"
-          title="Accept"
-          accessibilityLabel={`Accept ${name}'s friend request`}
-          busy={action.busy === 'accept'}
-          onPress={() => action.run('accept', () => store.accept(request.id))}
-        />
+        <RequestAnswers request={request} store={store} action={action} />
       </View>
     </View>
   );
