@@ -186,7 +186,7 @@ export class RampPlan {
   }
 }
 
-interface User {
+export interface User {
   readonly index: number;
   /** Which of the target's processes it talks to. */
   readonly node: number;
@@ -304,6 +304,11 @@ export class Load {
   private onAllMatched: (() => void) | null = null;
   private cursor = 0;
   private closing = false;
+  /**
+   * Sees every frame that is not a signal before the load does, for a phase that reads frames of
+   * its own (friends, presence, direct calls); returning true keeps the frame from the load.
+   */
+  onFrame: ((user: User, event: ServerMessage) => boolean) | null = null;
 
   constructor(
     private readonly target: Target,
@@ -343,7 +348,7 @@ export class Load {
 
   /** Opens every user's socket and waits for its `welcome`. */
   async connect(): Promise<void> {
-    await inPool(this.users, CONNECT_CONCURRENCY, (user) => this.open(user, `ws://127.0.0.1:${this.target.ports[user.node]}/ws`));
+    await inPool(this.users, CONNECT_CONCURRENCY, (user) => this.open(user));
   }
 
   /** Users who can find a partner: an even number per category (an odd one out waits). */
@@ -414,9 +419,7 @@ export class Load {
    */
   async repair(): Promise<void> {
     const paired = this.paired;
-    const ended = paired.map((u) => this.expect(u, u.initiator ? 'left' : 'peer_left'));
-    for (const u of paired) if (u.initiator) u.ws!.send(JSON.stringify({ type: 'leave', roomId: u.roomId }));
-    await Promise.all(ended);
+    await this.leave(paired);
 
     // Per category, A on the first process and B on the second: (A0 B0) (A1 B1) (A2 A3) (B2 B3), …
     const rounds: Array<Array<[User, User]>> = [];
@@ -455,6 +458,34 @@ export class Load {
       user.nextSeq = 0;
       user.expectedSeq = 0;
     }
+  }
+
+  /**
+   * Ends every room of (a) and forgets its outcome, so that match() can run again on the same
+   * sockets: a measurement repeated, or taken turn about with another load's.
+   */
+  async unmatch(): Promise<void> {
+    await this.leave(this.users.filter((u) => u.roomId !== ''));
+    for (const user of this.users) {
+      user.queued = false;
+      user.matches = 0;
+      user.matchedBeforeQueued = false;
+      user.peerId = '';
+      user.initiator = false;
+      user.matchedCategory = null;
+    }
+    this.paired = [];
+    this.matchedUsers = 0;
+    this.expectedMatches = 0;
+    this.halfMatchedMs = NaN;
+    this.lastMatchedAt = 0;
+  }
+
+  /** The initiators of `users`' rooms leave; resolves when both members of each have heard. */
+  private async leave(users: User[]): Promise<void> {
+    const ended = users.map((u) => this.expect(u, u.initiator ? 'left' : 'peer_left'));
+    for (const u of users) if (u.initiator) u.ws!.send(JSON.stringify({ type: 'leave', roomId: u.roomId }));
+    await Promise.all(ended);
   }
 
   private expect(user: User, type: string, timeoutMs = 10_000): Promise<void> {
@@ -592,6 +623,7 @@ export class Load {
   }
 
   private onEvent(user: User, event: ServerMessage): void {
+    if (this.onFrame?.(user, event)) return;
     if (user.waiter?.type === event.type) user.waiter.resolve();
     switch (event.type) {
       case 'welcome':
@@ -641,9 +673,10 @@ export class Load {
     }
   }
 
-  private open(user: User, url: string): Promise<void> {
+  /** Opens the user's socket (again, after its last one closed) and resolves at its `welcome`. */
+  open(user: User): Promise<void> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, {
+      const ws = new WebSocket(`ws://127.0.0.1:${this.target.ports[user.node]}/ws`, {
         localAddress: user.localAddress,
         headers: user.token ? { authorization: `Bearer ${user.token}` } : {},
         perMessageDeflate: false,
@@ -697,7 +730,8 @@ export class Load {
   }
 }
 
-async function inPool<T>(items: readonly T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+/** Runs `work` on every item, at most `width` at a time. */
+export async function inPool<T>(items: readonly T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) await work(items[next++]!);
@@ -706,7 +740,7 @@ async function inPool<T>(items: readonly T[], width: number, work: (item: T) => 
 }
 
 /** CPU seconds used so far by every process of the target. */
-function targetCpu(target: Target): number {
+export function targetCpu(target: Target): number {
   return target.cpuPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
 }
 

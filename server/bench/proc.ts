@@ -255,15 +255,18 @@ function launch(options: LaunchOptions): Process {
   return proc;
 }
 
-/** The real server, as built in server/dist, with a fresh database and its default per-address limits. */
-export async function startServer(root: string, nodeFlags: string[] = []): Promise<Target> {
+/**
+ * The real server, as built in server/dist, with a fresh database and its default per-address
+ * limits unless `env` sets others.
+ */
+export async function startServer(root: string, nodeFlags: string[] = [], env: Record<string, string> = {}): Promise<Target> {
   const port = await sparePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smalltalk-bench-'));
   scratchDirs.add(dataDir);
   const proc = launch({
     name: 'server',
     args: [path.join(root, 'server/dist/main.js')],
-    env: { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    env: { ...env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
     cwd: root,
     nodeFlags,
   });
@@ -367,7 +370,7 @@ function parseInfo(info: string): RedisStats {
  * `count` server processes, as built in server/dist, on a `redis-server` of their own (no
  * persistence) and one SQLite file in a shared folder (as `npm run start:cluster` does on one
  * machine): the scale-out configuration without PostgreSQL, whose cost is not the relay's.
- * Users go to the processes by `nodeOf`.
+ * Users go to the processes by `nodeOf`; `env` adds settings to every process.
  */
 export async function startCluster(
   root: string,
@@ -375,6 +378,7 @@ export async function startCluster(
   name: 'cluster' | 'cluster3',
   nodeOf: (index: number) => number,
   nodeFlags: string[] = [],
+  env: Record<string, string> = {},
 ): Promise<Target> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smalltalk-bench-'));
   scratchDirs.add(dataDir);
@@ -392,7 +396,7 @@ export async function startCluster(
       const proc = launch({
         name: 'server',
         args: [path.join(root, 'server/dist/main.js')],
-        env: { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', REDIS_URL: `redis://127.0.0.1:${redis.port}`, REDIS_PREFIX: 'bench' },
+        env: { ...env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', REDIS_URL: `redis://127.0.0.1:${redis.port}`, REDIS_PREFIX: 'bench' },
         cwd: root,
         nodeFlags,
       });

@@ -2,16 +2,18 @@
  * `npm run bench`: the server as one process, the server as a cluster (2 processes on one Redis,
  * users split between them), the original's design as a model (group: 2 processes that send every
  * frame through a per-room Redis channel, group-relay.ts), and a bare relay (the floor), driven by
- * the same load, one at a time; then 3,000 users joining at once over 3 processes; then real calls
- * in headless Chromium, direct and through coturn (call.ts). Prints each figure, its ratio to the
- * floor and the issues' targets (3, 4, 5 and 6), our cluster beside the group model, and writes it
- * all to .tmp/bench-latest.json.
+ * the same load, one at a time; then 3,000 users joining at once over 3 processes; then friends
+ * (direct calls, presence, and what friends cost matching) on a fresh server and a fresh cluster
+ * (friends.ts); then real calls in headless Chromium, direct and through coturn (call.ts). Prints
+ * each figure, its ratio to the floor and the issues' targets (3 to 7), our cluster beside the
+ * group model, and writes it all to .tmp/bench-latest.json.
  *
- *   npm run bench -- [--users 2000] [--steady-s 20] [--step-s 3] [--only server,cluster,group,floor,call]
+ *   npm run bench -- [--users 2000] [--steady-s 20] [--step-s 3] [--only server,cluster,group,floor,friends,call]
  *                    [--match-users 3000] [--calls 10] [--node-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"]
  *
  * The flags shorten a run while working on the bench, or profile the relays; the defaults are
- * the issues' load. `--match-users 0` skips the 3,000-user phase; `--only call` runs the browser calls alone.
+ * the issues' load. `--match-users 0` skips the 3,000-user phase; `--only call` runs the browser calls alone,
+ * `--only friends` the friends phase (server and cluster).
  * The group model runs (a), (b) and (d), not the ramp: issue 5 asks how its relay compares with
  * ours at the same load, and what each costs Redis, not how far a model of another design goes.
  */
@@ -21,6 +23,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { benchCalls, CALL_TARGETS, median, type CallFigures } from './call.js';
+import { benchFriends, FRIENDS_EACH, FRIENDS_LOAD, FRIENDS_SERVER_ENV, FRIENDS_TARGETS, HUB_FRIENDS, MATCH_USERS as FRIENDS_MATCH_USERS, RING_PAIRS, type FriendsFigures } from './friends.js';
 import { CATEGORIES, FRAME_BYTES, Load, RampPlan, SOURCE_ADDRESSES, Tally, type MatchResult, type RampResult, type RelayStep } from './load.js';
 import { cpuSeconds, haveRedis, startCluster, startFloor, startGroupModel, startServer, type Memory, type RedisStats, type Target } from './proc.js';
 
@@ -31,7 +34,7 @@ const { values: flags } = parseArgs({
     users: { type: 'string', default: '2000' },
     'steady-s': { type: 'string', default: '20' },
     'step-s': { type: 'string', default: '3' },
-    only: { type: 'string', default: 'server,cluster,group,floor,call' },
+    only: { type: 'string', default: 'server,cluster,group,floor,friends,call' },
     'match-users': { type: 'string', default: '3000' },
     calls: { type: 'string', default: '10' },
     'node-flags': { type: 'string', default: '' },
@@ -306,16 +309,19 @@ async function bench(targets: Target[]): Promise<Partial<Record<Name, Figures>>>
 async function main(): Promise<void> {
   const started = performance.now();
   const machine = `${os.cpus().length} CPUs, Node ${process.versions.node}, load average ${os.loadavg()[0]!.toFixed(2)}`;
-  say(
-    ONLY.size === 1 && ONLY.has('call')
-      ? `Small Talk bench: ${CALLS} browser calls, ${machine}`
-      : `Small Talk bench: ${USERS} users over ${CATEGORIES.length} categories from ${SOURCE_ADDRESSES.length} loopback addresses, ` +
-          `${FRAME_BYTES}-byte signals${ONLY.has('call') ? `, then ${CALLS} browser calls` : ''}, ${machine}`,
-  );
+  const relays = ['server', 'cluster', 'group', 'floor'].some((name) => ONLY.has(name));
+  const runs = [
+    relays ? `${USERS} users over ${CATEGORIES.length} categories from ${SOURCE_ADDRESSES.length} loopback addresses, ${FRAME_BYTES}-byte signals` : '',
+    ONLY.has('friends') ? `friends (${FRIENDS_LOAD})` : '',
+    ONLY.has('call') ? `${CALLS} browser calls` : '',
+  ].filter(Boolean);
+  say(`Small Talk bench: ${runs.join(', then ')}, ${machine}`);
   const targets: Target[] = [];
   let results: Partial<Record<Name, Figures>> = {};
   const redis = haveRedis();
-  if (!redis && (ONLY.has('cluster') || ONLY.has('group'))) say('No redis-server on PATH: the cluster and group phases are skipped (Debian: apt-get install redis-server).');
+  if (!redis && (ONLY.has('cluster') || ONLY.has('group') || ONLY.has('friends'))) {
+    say('No redis-server on PATH: the cluster and group phases, and friends on 2 processes, are skipped (Debian: apt-get install redis-server).');
+  }
   try {
     if (ONLY.has('server')) targets.push(await startServer(root, NODE_FLAGS));
     if (ONLY.has('cluster') && redis) targets.push(await startCluster(root, 2, 'cluster', clusterNodeOf, NODE_FLAGS));
@@ -328,6 +334,12 @@ async function main(): Promise<void> {
   }
   // (e) alone on the machine: only the three processes and Redis run while 3,000 users join.
   const clusterMatch = redis && MATCH_USERS > 0 && ONLY.has('cluster') ? await matchOverThree() : undefined;
+  // Issue 7 on servers of its own, so that nothing the relays went through is in their tables.
+  const friends: FriendsResults = {};
+  if (ONLY.has('friends')) {
+    friends.server = await friendsOn(await startServer(root, NODE_FLAGS, FRIENDS_SERVER_ENV));
+    if (redis) friends.cluster = await friendsOn(await startCluster(root, 2, 'cluster', clusterNodeOf, NODE_FLAGS, FRIENDS_SERVER_ENV));
+  }
   // Last, with the relays gone: Chromium needs both cores for two peers' media. Direct calls,
   // then the same through a real coturn (issue 6), one call at a time.
   let call: CallFigures | undefined;
@@ -340,7 +352,7 @@ async function main(): Promise<void> {
   }
 
   const relayRows = results.server || results.cluster || results.floor || clusterMatch ? table(results.server, results.cluster, results.floor, clusterMatch) : [];
-  const rows = [...relayRows, ...callRows(call, turnCall)];
+  const rows = [...relayRows, ...callRows(call, turnCall), ...friendsRows(friends)];
   if (rows.length > 0) {
     say('');
     say(render(rows));
@@ -357,7 +369,7 @@ async function main(): Promise<void> {
         'latency and max sustained say as much about them as about the relay. Run again on a quiet machine.',
     );
   }
-  for (const [name, f] of Object.entries(results)) {
+  for (const [name, f] of [...Object.entries(results), ...Object.entries(friends).map(([name, f]) => [`${name} (friends)`, f] as const)]) {
     if (f.logLines > 0) say(`\n${name} printed ${f.logLines} log lines (warn or worse); the last:\n  ${f.logTail.slice(-5).join('\n  ')}`);
   }
 
@@ -377,11 +389,12 @@ async function main(): Promise<void> {
       stepMs: STEP_MS,
       p99LimitMs: P99_LIMIT_MS,
     },
-    targets: { ...TARGETS, call: CALL_TARGETS },
+    targets: { ...TARGETS, call: CALL_TARGETS, friends: FRIENDS_TARGETS },
     results,
     call,
     turnCall,
     clusterMatch,
+    friends,
     table: rows,
     groupTable: groupRows,
   };
@@ -409,6 +422,17 @@ async function matchOverThree(): Promise<MatchResult> {
     return match;
   } finally {
     load.close();
+    await target.stop();
+  }
+}
+
+type FriendsResults = Partial<Record<'server' | 'cluster', FriendsFigures>>;
+
+/** The friends phase on `target`, which it stops afterwards. */
+async function friendsOn(target: Target): Promise<FriendsFigures> {
+  try {
+    return await benchFriends(target, say);
+  } finally {
     await target.stop();
   }
 }
@@ -603,6 +627,51 @@ function turnRows(
     row(`    through TURN (relay only), median of ${times.length || CALLS} (ms)`, ran ? fmt(turnCall.medianMs, 0) : '—'),
     row('    through TURN, fastest / slowest (ms)', ran ? `${fmt(Math.min(...times), 0)} / ${fmt(Math.max(...times), 0)}` : '—'),
     row('    through TURN, until both sides see video (ms)', ran ? fmt(median(turnCall.bothMs), 0) : '—'),
+  ];
+}
+
+/** Issue 7's rows: the server and the cluster, each on its own fresh processes; no floor to compare with. */
+function friendsRows({ server, cluster }: FriendsResults): Row[] {
+  if (!server && !cluster) return [];
+  const fmt = (v: number | undefined, digits: number) => (v === undefined || Number.isNaN(v) ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits }));
+  const times = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '—' : `${v.toFixed(2)}×`);
+  const row = (figure: string, pick: (f: FriendsFigures) => number, digits: number, target = '', test?: (f: FriendsFigures) => boolean): Row => {
+    const measured = [server, cluster].filter((f) => f !== undefined);
+    return {
+      figure,
+      server: server ? fmt(pick(server), digits) : '—',
+      cluster: cluster ? fmt(pick(cluster), digits) : '—',
+      floor: '—',
+      ratio: '—',
+      clusterRatio: '—',
+      target,
+      result: test ? (measured.every(test) ? 'PASS' : 'MISS') : '',
+    };
+  };
+  const ratio = (figure: string, pick: (f: FriendsFigures) => number): Row => ({
+    figure,
+    server: times(server && pick(server)),
+    cluster: times(cluster && pick(cluster)),
+    floor: '—',
+    ratio: '—',
+    clusterRatio: '—',
+    target: '',
+    result: '',
+  });
+  return [
+    row(`(h1) ${RING_PAIRS} friends ring at once: incoming call p50 (ms)`, (f) => f.ring.incoming.p50, 1),
+    row('     incoming call p95 (ms)', (f) => f.ring.incoming.p95, 1),
+    row('     incoming call p99 (ms)', (f) => f.ring.incoming.p99, 1, `≤ ${FRIENDS_TARGETS.ringP99Ms} ms, all rang`, (f) => f.ring.incoming.p99 <= FRIENDS_TARGETS.ringP99Ms && f.ring.rang === f.ring.pairs),
+    row('     answered at once: both matched p50 (ms)', (f) => f.ring.answer.p50, 1),
+    row('     both matched p99 (ms)', (f) => f.ring.answer.p99, 1, 'all matched', (f) => f.ring.answered === f.ring.pairs),
+    row(`(h2) ${HUB_FRIENDS} friends told offline, median (ms)`, (f) => f.presence.offlineMedianMs, 1),
+    row('     told online again, median (ms)', (f) => f.presence.onlineMedianMs, 1, '0 missing', (f) => f.presence.missed === 0),
+    row(`(h3) match ${FRIENDS_MATCH_USERS.toLocaleString('en-US')} users, no friends (ms)`, (f) => f.matchCost.withoutMs, 0),
+    row(`     with ${FRIENDS_EACH} friends each online (ms)`, (f) => f.matchCost.withMs, 0),
+    ratio('     with friends / without', (f) => f.matchCost.msRatio),
+    row('     target CPU, no friends (s)', (f) => f.matchCost.withoutCpuS, 2),
+    row('     target CPU, with friends (s)', (f) => f.matchCost.withCpuS, 2),
+    ratio('     CPU with friends / without', (f) => f.matchCost.cpuRatio),
   ];
 }
 
