@@ -221,6 +221,17 @@ describe('direct calls', () => {
     bo.socket.send({ type: 'leave', roomId });
   });
 
+  test('unfriended while ringing: the answer makes no room, and both are told "cancelled"', async () => {
+    const { ada, bo } = await friends();
+    ada.socket.send({ type: 'call', userId: bo.auth.user.id });
+    const { callId } = await bo.socket.next('incoming_call');
+    assert.equal((await api(server.url, 'DELETE', `/api/friends/${bo.auth.user.id}`, { token: ada.auth.token })).status, 204);
+    bo.socket.send({ type: 'accept_call', callId });
+    assert.equal((await ada.socket.next('call_ended')).reason, 'cancelled');
+    assert.equal((await bo.socket.next('call_ended')).reason, 'cancelled');
+    assert.ok(!ada.socket.frames.some((f) => f.type === 'matched'), 'no room');
+  });
+
   test('only friends: strangers and former friends are refused with not_friends; calling yourself is bad_request', async () => {
     const p = await pair(server);
     opened.push(p.a.socket, p.b.socket);

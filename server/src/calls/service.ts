@@ -57,6 +57,8 @@ export class Calls {
   /** The callee picks up: a room for the two, unless one of them got into another meanwhile. */
   async accept(user: User, callId: string): Promise<void> {
     const ring = await this.take(callId, (r) => r.callee.id === user.id);
+    // Unfriended while it rang: nobody is called by someone who is no longer a friend.
+    if (!(await this.friends.friend(user, ring.caller.id))) return this.tell(ring, 'both', 'cancelled');
     const room = await this.store.pair(ring.caller, ring.callee);
     if (!room) return this.tell(ring, 'both', 'busy');
     this.metrics.directCall('answered');
