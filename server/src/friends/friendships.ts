@@ -16,7 +16,7 @@ export interface Friendship {
 }
 
 /** The key a pair is stored under: whoever asks, the two ids in byte order. */
-export function orderedPair(x: string, y: string): [string, string] {
+function orderedPair(x: string, y: string): [string, string] {
   return x < y ? [x, y] : [y, x];
 }
 
@@ -50,17 +50,19 @@ export class Friendships {
   }
 
   /**
-   * A new request. False when the pair already has a row (another request won the race): the
-   * unique key decides, not a read before the write.
+   * A new request, as written. Null when the pair already has a row (another request won the
+   * race): the unique key decides, not a read before the write.
    */
-  async request(from: string, to: string): Promise<boolean> {
-    const [a, b] = orderedPair(from, to);
+  async request(from: Peer, to: Peer): Promise<Friendship | null> {
+    const [a, b] = from.id < to.id ? [from, to] : [to, from];
+    const row = { id: randomUUID(), createdAt: new Date().toISOString() };
     const result = await this.db
       .insertInto('friendships')
-      .values({ id: randomUUID(), user_a: a, user_b: b, requested_by: from, status: 'pending', created_at: new Date().toISOString(), accepted_at: null })
+      .values({ id: row.id, user_a: a.id, user_b: b.id, requested_by: from.id, status: 'pending', created_at: row.createdAt, accepted_at: null })
       .onConflict((oc) => oc.columns(['user_a', 'user_b']).doNothing())
       .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+    if (Number(result.numInsertedOrUpdatedRows ?? 0n) === 0) return null;
+    return { ...row, a, b, requestedBy: from.id, status: 'pending', acceptedAt: null };
   }
 
   /** Pending → accepted, once. */

@@ -51,17 +51,19 @@ export class Friends {
     if (toId === user.id) throw new AppError('bad_request', 'you cannot befriend yourself');
     const existing = await this.friendships.between(user.id, toId);
     if (existing) return this.answerExisting(user, existing);
-    if (!(await this.friendships.user(toId))) throw new AppError('not_found', 'no such user');
+    const to = await this.friendships.user(toId);
+    if (!to) throw new AppError('not_found', 'no such user');
     if (!(await this.friendships.haveMet(user.id, toId))) {
       throw new AppError('no_connection', 'you can only add someone you have been in a call with');
     }
-    if (!(await this.friendships.request(user.id, toId))) {
+    const written = await this.friendships.request({ id: user.id, displayName: user.displayName }, to);
+    if (!written) {
       // The other side's request (or a twin of ours) landed first: answer as if it had been there.
       const raced = await this.friendships.between(user.id, toId);
       if (!raced) throw new AppError('unavailable', 'the request could not be saved; try again');
       return this.answerExisting(user, raced);
     }
-    const request = toRequest((await this.friendships.between(user.id, toId))!);
+    const request = toRequest(written);
     this.tell(toId, { type: 'friend_request', request } satisfies FriendRequestEvent);
     return { request };
   }
@@ -120,11 +122,10 @@ export class Friends {
   /** Both are told, each with the other as the new friend; the HTTP answer is the one for `user`. */
   private async befriended(user: User, row: Friendship): Promise<Friend> {
     const other = otherOf(row, user.id);
-    const me = row.a.id === user.id ? row.a : row.b;
     const since = new Date().toISOString();
     const presence = await this.presence.of([user.id, other.id]);
     const forMe: Friend = { user: other, presence: presence.get(other.id)!, since };
-    const forOther: Friend = { user: { id: me.id, displayName: user.displayName }, presence: presence.get(user.id)!, since };
+    const forOther: Friend = { user: { id: user.id, displayName: user.displayName }, presence: presence.get(user.id)!, since };
     this.tell(user.id, { type: 'friend_added', friend: forMe } satisfies FriendAddedEvent);
     this.tell(other.id, { type: 'friend_added', friend: forOther } satisfies FriendAddedEvent);
     return forMe;
