@@ -194,16 +194,22 @@ for (const impl of implementations) {
       const [ada, bo, cy, dee] = [member('Ada'), member('Bo'), member('Cy'), member('Dee')];
       const ring = { id: randomUUID(), caller: ada, callee: bo };
       assert.equal(await stores[0]!.ring(ring, 10_000), 'ringing');
-      assert.deepEqual(await stores[1]!.ringById(ring.id), ring);
       assert.deepEqual(await stores[2]!.ringOf(bo.id), ring);
       assert.deepEqual(await stores[2]!.ringOf(ada.id), ring);
       assert.equal(await stores[1]!.ring({ id: randomUUID(), caller: cy, callee: bo }, 10_000), 'busy', 'the callee is ringing');
       assert.equal(await stores[1]!.ring({ id: randomUUID(), caller: cy, callee: ada }, 10_000), 'busy', 'the caller is ringing');
       assert.equal(await stores[1]!.ring({ id: randomUUID(), caller: bo, callee: cy }, 10_000), 'caller_busy');
-      const takes = await Promise.all([stores[0]!.takeRing(ring.id), stores[1]!.takeRing(ring.id), stores[2]!.takeRing(ring.id)]);
+      // Only the side named may take it that way.
+      assert.equal(await stores[1]!.takeRing(ring.id, { userId: ada.id, side: 'callee' }), null, 'Ada is the caller');
+      assert.equal(await stores[1]!.takeRing(ring.id, { userId: cy.id, side: 'caller' }), null, 'Cy is not in it');
+      assert.deepEqual(await stores[1]!.ringOf(ada.id), ring, 'still ringing');
+      const takes = await Promise.all([
+        stores[0]!.takeRing(ring.id, { userId: bo.id, side: 'callee' }),
+        stores[1]!.takeRing(ring.id, { userId: ada.id, side: 'caller' }),
+        stores[2]!.takeRing(ring.id),
+      ]);
       assert.equal(takes.filter((t) => t !== null).length, 1, 'exactly one taker');
       assert.equal(await stores[0]!.ringOf(bo.id), null);
-      assert.equal(await stores[0]!.ringById(ring.id), null);
       // In a room: the callee is busy, the caller is caller_busy.
       await stores[0]!.join(cy, ['music']);
       await stores[1]!.join(dee, ['music']);

@@ -7,7 +7,7 @@ import type { Friends } from '../friends/service.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Rooms } from '../rooms/service.js';
 import type { MessageBus } from '../storage/bus/bus.js';
-import type { MatchStore, Member, Ring } from '../storage/match/store.js';
+import type { MatchStore, Member, Ring, RingSide } from '../storage/match/store.js';
 
 export interface CallsOptions {
   /** How long a call rings before it ends as `no_answer`. */
@@ -56,7 +56,7 @@ export class Calls {
 
   /** The callee picks up: a room for the two, unless one of them got into another meanwhile. */
   async accept(user: User, callId: string): Promise<void> {
-    const ring = await this.take(callId, (r) => r.callee.id === user.id);
+    const ring = await this.take(callId, { userId: user.id, side: 'callee' });
     // Unfriended while it rang: nobody is called by someone who is no longer a friend.
     if (!(await this.friends.friend(user, ring.caller.id))) return this.tell(ring, 'both', 'cancelled');
     const room = await this.store.pair(ring.caller, ring.callee);
@@ -66,13 +66,13 @@ export class Calls {
   }
 
   async decline(user: User, callId: string): Promise<void> {
-    const ring = await this.take(callId, (r) => r.callee.id === user.id);
+    const ring = await this.take(callId, { userId: user.id, side: 'callee' });
     this.tell(ring, 'caller', 'declined');
   }
 
   /** The caller hangs up before an answer. */
   async cancel(user: User, callId: string): Promise<void> {
-    const ring = await this.take(callId, (r) => r.caller.id === user.id);
+    const ring = await this.take(callId, { userId: user.id, side: 'caller' });
     this.tell(ring, 'callee', 'cancelled');
   }
 
@@ -102,10 +102,10 @@ export class Calls {
     if (ring) this.tell(ring, 'both', reason);
   }
 
-  /** Ends the ring for the side allowed to (`mine`), or `not_found` when it is not ringing for it. */
-  private async take(callId: string, mine: (ring: Ring) => boolean): Promise<Ring> {
-    const ring = await this.store.ringById(callId);
-    if (!ring || !mine(ring) || !(await this.store.takeRing(callId))) throw new AppError('not_found', 'that call is not ringing');
+  /** Ends the ring for the side allowed to, or `not_found` when it is not ringing for it. */
+  private async take(callId: string, by: RingSide): Promise<Ring> {
+    const ring = await this.store.takeRing(callId, by);
+    if (!ring) throw new AppError('not_found', 'that call is not ringing');
     this.clearTimer(callId);
     return ring;
   }

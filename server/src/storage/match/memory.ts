@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import type { JoinResult, MatchStore, Member, Ring, RingResult, Room } from './store.js';
+import type { JoinResult, MatchStore, Member, Ring, RingResult, RingSide, Room } from './store.js';
 
 interface Waiting {
   member: Member;
@@ -82,17 +82,13 @@ export class MemoryMatchStore implements MatchStore {
     return 'ringing';
   }
 
-  async ringById(ringId: string): Promise<Ring | null> {
-    return this.rings.get(ringId) ?? null;
-  }
-
   async ringOf(userId: string): Promise<Ring | null> {
     return this.ringByUser.get(userId) ?? null;
   }
 
-  async takeRing(ringId: string): Promise<Ring | null> {
+  async takeRing(ringId: string, by?: RingSide): Promise<Ring | null> {
     const ring = this.rings.get(ringId);
-    if (!ring) return null;
+    if (!ring || (by && ring[by.side].id !== by.userId)) return null;
     this.rings.delete(ringId);
     for (const member of [ring.caller, ring.callee]) {
       if (this.ringByUser.get(member.id) === ring) this.ringByUser.delete(member.id);

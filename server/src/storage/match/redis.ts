@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { defineScript, unavailable, type Script } from '../redis.js';
-import type { JoinResult, MatchStore, Member, Ring, RingResult, Room } from './store.js';
+import type { JoinResult, MatchStore, Member, Ring, RingResult, RingSide, Room } from './store.js';
 
 /**
  * The match store of a cluster: every process reads and changes the same queue and rooms in
@@ -153,12 +153,14 @@ if not id then return false end
 return redis.call('GET', ARGV[1] .. 'ring:' .. id)
 `;
 
+/** ARGV: prefix, ring id, and optionally a side ('caller' or 'callee') and the user who must be it. */
 const TAKE_RING = `
-local P, id = ARGV[1], ARGV[2]
+local P, id, side, user = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local ring = redis.call('GET', P .. 'ring:' .. id)
 if not ring then return false end
-redis.call('DEL', P .. 'ring:' .. id)
 local r = cjson.decode(ring)
+if side and r[side].id ~= user then return false end
+redis.call('DEL', P .. 'ring:' .. id)
 for _, m in ipairs({ r.caller, r.callee }) do
   if redis.call('GET', P .. 'rg:' .. m.id) == id then redis.call('DEL', P .. 'rg:' .. m.id) end
 end
@@ -259,18 +261,14 @@ export class RedisMatchStore implements MatchStore {
     return (await this.scripts.ring(this.prefix, ring.id, ring.caller.id, ring.callee.id, json, Math.max(1, Math.ceil(ttlMs))).catch(unavailable)) as RingResult;
   }
 
-  async ringById(ringId: string): Promise<Ring | null> {
-    const json = await this.redis.get(`${this.prefix}ring:${ringId}`).catch(unavailable);
-    return json === null ? null : (JSON.parse(json) as Ring);
-  }
-
   async ringOf(userId: string): Promise<Ring | null> {
     const json = (await this.scripts.ringOf(this.prefix, userId).catch(unavailable)) as string | null;
     return json === null ? null : (JSON.parse(json) as Ring);
   }
 
-  async takeRing(ringId: string): Promise<Ring | null> {
-    const json = (await this.scripts.takeRing(this.prefix, ringId).catch(unavailable)) as string | null;
+  async takeRing(ringId: string, by?: RingSide): Promise<Ring | null> {
+    const args = by ? [by.side, by.userId] : [];
+    const json = (await this.scripts.takeRing(this.prefix, ringId, ...args).catch(unavailable)) as string | null;
     return json === null ? null : (JSON.parse(json) as Ring);
   }
 

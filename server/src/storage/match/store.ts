@@ -26,6 +26,12 @@ export interface Ring {
   callee: Member;
 }
 
+/** Who may end a ring by answering it (the callee) or hanging up (the caller). */
+export interface RingSide {
+  userId: string;
+  side: 'caller' | 'callee';
+}
+
 /** `caller_busy`: the caller is in a room or another ring; `busy`: the callee is. */
 export type RingResult = 'ringing' | 'busy' | 'caller_busy';
 
@@ -51,10 +57,12 @@ export interface MatchStore {
    * caller or callee). It is forgotten after `ttlMs` if nobody ends it (its process died).
    */
   ring(ring: Ring, ttlMs: number): Promise<RingResult>;
-  ringById(ringId: string): Promise<Ring | null>;
   ringOf(userId: string): Promise<Ring | null>;
-  /** Ends a ring: only the one call that actually ended it gets it back (accept, decline, cancel, timeout). */
-  takeRing(ringId: string): Promise<Ring | null>;
+  /**
+   * Ends a ring: only the one call that actually ended it gets it back (accept, decline, cancel,
+   * timeout). With `by`, only when that user is that side of it (a callee answers, a caller hangs up).
+   */
+  takeRing(ringId: string, by?: RingSide): Promise<Ring | null>;
   /**
    * A room for two chosen users (an answered call), without a category: out of the queue both,
    * `initiator` sends the first offer. Null when either is in a room already.
