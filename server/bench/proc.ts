@@ -380,60 +380,24 @@ export async function startCluster(
   nodeFlags: string[] = [],
   env: Record<string, string> = {},
 ): Promise<Target> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smalltalk-bench-'));
-  scratchDirs.add(dataDir);
-  const redis = await startRedis(dataDir);
-  const procs: Array<Process & { port: number }> = [];
-  const stopAll = async () => {
-    await Promise.all(procs.map((p) => p.stop()));
-    await redis.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    scratchDirs.delete(dataDir);
-  };
-  try {
-    for (let i = 0; i < count; i++) {
-      const port = await sparePort();
-      const proc = launch({
-        name: 'server',
-        args: [path.join(root, 'server/dist/main.js')],
-        env: { ...env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', REDIS_URL: `redis://127.0.0.1:${redis.port}`, REDIS_PREFIX: 'bench' },
-        cwd: root,
-        nodeFlags,
-      });
-      procs.push(Object.assign(proc, { port }));
-      // One after the other: the first creates the SQLite schema.
-      await proc.until(async () => {
-        try {
-          return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok;
-        } catch {
-          return false;
-        }
-      }, 60_000);
-    }
-  } catch (error) {
-    await stopAll();
-    throw error;
-  }
-  const first = procs[0]!;
-  return {
-    name,
-    pid: first.pid,
-    port: first.port,
-    ports: procs.map((p) => p.port),
-    nodeOf,
-    cpuPids: [...procs.map((p) => p.pid), redis.pid],
-    needsGuests: true,
-    tail: () => procs.flatMap((p, i) => p.tail().map((line) => `[${i}] ${line}`)),
-    lineCount: () => procs.reduce((n, p) => n + p.lineCount(), 0),
-    async memory() {
-      // Every server process, and Redis (which holds a presence key per connected user).
-      const each = await Promise.all(procs.map((p) => p.memory()));
-      return { rssKb: each.reduce((n, m) => n + m.rssKb, 0) + rssKb(redis.pid), heapKb: each.reduce((n, m) => n + m.heapKb, 0) };
-    },
-    releaseInspector: () => procs.forEach((p) => p.releaseInspector()),
-    redisStats: () => redis.stats(),
-    stop: stopAll,
-  };
+  return onOwnRedis({ name, count, nodeOf, needsGuests: true }, async (port, redisUrl, dataDir) => {
+    const proc = launch({
+      name: 'server',
+      args: [path.join(root, 'server/dist/main.js')],
+      env: { ...env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', REDIS_URL: redisUrl, REDIS_PREFIX: 'bench' },
+      cwd: root,
+      nodeFlags,
+    });
+    // One after the other (onOwnRedis waits): the first creates the SQLite schema.
+    await proc.until(async () => {
+      try {
+        return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok;
+      } catch {
+        return false;
+      }
+    }, 60_000);
+    return proc;
+  });
 }
 
 /**
@@ -441,6 +405,28 @@ export async function startCluster(
  * as the cluster's, users split between them by `nodeOf` as in the cluster.
  */
 export async function startGroupModel(root: string, nodeOf: (index: number) => number, nodeFlags: string[] = []): Promise<Target> {
+  return onOwnRedis({ name: 'group', count: 2, nodeOf, needsGuests: false }, async (port, redisUrl) => {
+    const proc = launch({
+      name: 'group',
+      args: ['--import', 'tsx', path.join(root, 'server/bench/group-relay.ts')],
+      env: { PORT: String(port), REDIS_URL: redisUrl },
+      cwd: root,
+      nodeFlags,
+      readyLine: /^group listening/,
+    });
+    await proc.until(proc.sawReadyLine, 30_000);
+    return proc;
+  });
+}
+
+/**
+ * `count` processes on a `redis-server` of their own (no persistence) and a scratch folder, started
+ * one after the other by `start` (which returns once its process is ready), seen as one Target.
+ */
+async function onOwnRedis(
+  target: Pick<Target, 'name' | 'nodeOf' | 'needsGuests'> & { count: number },
+  start: (port: number, redisUrl: string, dataDir: string) => Promise<Process>,
+): Promise<Target> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smalltalk-bench-'));
   scratchDirs.add(dataDir);
   const redis = await startRedis(dataDir);
@@ -452,18 +438,9 @@ export async function startGroupModel(root: string, nodeOf: (index: number) => n
     scratchDirs.delete(dataDir);
   };
   try {
-    for (let i = 0; i < 2; i++) {
+    for (let i = 0; i < target.count; i++) {
       const port = await sparePort();
-      const proc = launch({
-        name: 'group',
-        args: ['--import', 'tsx', path.join(root, 'server/bench/group-relay.ts')],
-        env: { PORT: String(port), REDIS_URL: `redis://127.0.0.1:${redis.port}` },
-        cwd: root,
-        nodeFlags,
-        readyLine: /^group listening/,
-      });
-      procs.push(Object.assign(proc, { port }));
-      await proc.until(proc.sawReadyLine, 30_000);
+      procs.push(Object.assign(await start(port, `redis://127.0.0.1:${redis.port}`, dataDir), { port }));
     }
   } catch (error) {
     await stopAll();
@@ -471,16 +448,17 @@ export async function startGroupModel(root: string, nodeOf: (index: number) => n
   }
   const first = procs[0]!;
   return {
-    name: 'group',
+    name: target.name,
     pid: first.pid,
     port: first.port,
     ports: procs.map((p) => p.port),
-    nodeOf,
+    nodeOf: target.nodeOf,
     cpuPids: [...procs.map((p) => p.pid), redis.pid],
-    needsGuests: false,
+    needsGuests: target.needsGuests,
     tail: () => procs.flatMap((p, i) => p.tail().map((line) => `[${i}] ${line}`)),
     lineCount: () => procs.reduce((n, p) => n + p.lineCount(), 0),
     async memory() {
+      // Every process, and Redis (which holds a presence key per connected user).
       const each = await Promise.all(procs.map((p) => p.memory()));
       return { rssKb: each.reduce((n, m) => n + m.rssKb, 0) + rssKb(redis.pid), heapKb: each.reduce((n, m) => n + m.heapKb, 0) };
     },
