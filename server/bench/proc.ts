@@ -266,7 +266,7 @@ export async function startServer(root: string, nodeFlags: string[] = [], env: R
   const proc = launch({
     name: 'server',
     args: [path.join(root, 'server/dist/main.js')],
-    env: { ...env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    env: { GUEST_RATE_LIMIT_PER_MIN: '1000000', ...env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
     cwd: root,
     nodeFlags,
   });
@@ -384,7 +384,7 @@ export async function startCluster(
     const proc = launch({
       name: 'server',
       args: [path.join(root, 'server/dist/main.js')],
-      env: { ...env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', REDIS_URL: redisUrl, REDIS_PREFIX: 'bench' },
+      env: { GUEST_RATE_LIMIT_PER_MIN: '1000000', ...env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', REDIS_URL: redisUrl, REDIS_PREFIX: 'bench' },
       cwd: root,
       nodeFlags,
     });

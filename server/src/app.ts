@@ -69,6 +69,11 @@ const redact: LoggerOptions['redact'] = {
 /** Builds the whole server without listening, so tests can start it on any port. */
 export async function buildApp(config: Config): Promise<SmallTalk> {
   const log = pino({ level: config.LOG_LEVEL, redact });
+  if (config.TURN_URLS.length === 0) {
+    log.warn(
+      'no TURN server configured (TURN_URLS): strangers in a call will see each other\'s IP addresses. Set TURN_URLS and TURN_SECRET to relay their calls (docs/deploy.md)',
+    );
+  }
   const db = await openDb({
     dataDir: config.dataDir,
     databaseUrl: config.DATABASE_URL,
@@ -110,7 +115,7 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
   const auth = new AuthService(db.kysely, config.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000);
   const categories = await Categories.load(db.kysely, store);
   const history = new History(db.kysely);
-  const rooms = new Rooms(store, bus, history, metrics, { graceMs: config.RESUME_GRACE_MS }, log);
+  const rooms = new Rooms(store, bus, history, metrics, { graceMs: config.RESUME_GRACE_MS, icePolicy: { strangers: config.strangerIcePolicy, friends: config.FRIEND_ICE_POLICY } }, log);
   const matchmaking = new Matchmaking(store, categories, metrics);
   const friendships = new Friendships(db.kysely);
   const presence = new Presence(bus, store, friendships, log);

@@ -8,6 +8,13 @@ import { RING_TIMEOUT_MS } from '@small-talk/protocol';
  */
 const int = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
 
+/** `true` or `false`, spelled out: a typo must fail at start-up, not read as false. */
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true');
+
 /** A comma-separated list (blank entries dropped), each entry matching `pattern`. */
 const list = (pattern: RegExp, what: string) =>
   z
@@ -48,8 +55,10 @@ const Settings = z.object({
   WS_RATE_LIMIT: z.coerce.number().positive().default(50),
   /** A socket still being rate limited this long after its streak of drops began is closed (1008). */
   WS_FLOOD_CLOSE_MS: int(5000),
-  /** Guests one TCP source address may create per minute (tests and benches share loopback). */
-  GUEST_RATE_LIMIT_PER_MIN: z.coerce.number().int().positive().default(1000),
+  /** Sustained bytes per second per socket (bursts up to twice this): frames are counted, and so is what they cost to parse. */
+  WS_BYTES_PER_S: z.coerce.number().int().positive().default(256 * 1024),
+  /** Guests one client address may create per minute: enough for a household, too few to mint an army (tests and benches raise it). */
+  GUEST_RATE_LIMIT_PER_MIN: z.coerce.number().int().positive().default(20),
   /** Register/login attempts per TCP source address per minute: slows password guessing. */
   AUTH_RATE_LIMIT_PER_MIN: z.coerce.number().int().positive().default(100),
   /** Sockets one TCP source address may hold open at once. */
@@ -70,6 +79,29 @@ const Settings = z.object({
   TURN_TTL_S: z.coerce.number().int().positive().default(3600),
   /** `relay` makes clients use TURN only, hiding users' addresses from each other (needs TURN_URLS). */
   ICE_TRANSPORT_POLICY: z.enum(['all', 'relay']).default('all'),
+  /** ICE policy of rooms made by matching strangers: `relay` keeps their IP addresses from each other (takes effect only with TURN). */
+  STRANGER_ICE_POLICY: z.enum(['all', 'relay']).default('relay'),
+  /** ICE policy of direct calls between friends: they chose each other, so a direct path is allowed. */
+  FRIEND_ICE_POLICY: z.enum(['all', 'relay']).default('all'),
+  /** In production, starting without TURN (strangers would see each other's addresses) needs this to say the operator accepts it. */
+  ALLOW_DIRECT_STRANGER_CALLS: bool(false),
+  /** `production` refuses unsafe set-ups instead of warning about them. */
+  NODE_ENV: z.string().default('development'),
+  /** The address users reach the service at (https://chat.example.com): links in mail, and an https URL makes the cookie Secure. Default http://localhost:PORT. */
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Forces the Secure `__Host-` session cookie when PUBLIC_URL is not https (a TLS proxy you trust is in front). */
+  COOKIE_SECURE: bool(false),
+  /** Proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For/-Proto are believed; none: the TCP peer is the client. */
+  TRUST_PROXY: list(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'an IP address or CIDR, as in 10.0.0.0/8 or 127.0.0.1'),
+  /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`. */
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  /** When set, /metrics is served only on this port (keep it off the public proxy), not on PORT. */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** Display names nobody may take because they impersonate the service (compared with case and look-alike folding). */
+  RESERVED_NAMES: z
+    .string()
+    .default('Small Talk,admin,moderator,support')
+    .transform((s) => s.split(',').map((name) => name.trim()).filter(Boolean)),
 });
 
 /** Settings that only make sense together; refused at start-up rather than failing every call. */
@@ -85,12 +117,28 @@ const ConfigSchema = Settings.superRefine((config, ctx) => {
   if (config.ICE_TRANSPORT_POLICY === 'relay' && config.TURN_URLS.length === 0) {
     ctx.addIssue({ code: 'custom', path: ['ICE_TRANSPORT_POLICY'], message: 'relay needs TURN_URLS' });
   }
+  if (config.FRIEND_ICE_POLICY === 'relay' && config.TURN_URLS.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['FRIEND_ICE_POLICY'], message: 'relay needs TURN_URLS' });
+  }
+  // Strangers who see each other's IP addresses can be located and flooded: a production
+  // deployment must either relay their calls through TURN or say that it accepts the risk.
+  if (config.NODE_ENV === 'production' && config.TURN_URLS.length === 0 && !config.ALLOW_DIRECT_STRANGER_CALLS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['TURN_URLS'],
+      message: 'production without TURN would show strangers each other\'s IP addresses: set TURN_URLS and TURN_SECRET, or ALLOW_DIRECT_STRANGER_CALLS=true to accept that',
+    });
+  }
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {
   /** DATA_DIR and WEB_DIR resolved against the working directory (the checkout, for npm start). */
   dataDir: string;
   webDir: string;
+  /** The ICE policy rooms between strangers get: STRANGER_ICE_POLICY when TURN is configured, else `all` (no relay to use). */
+  strangerIcePolicy: 'all' | 'relay';
+  /** The session cookie is `__Host-st_session; Secure` (PUBLIC_URL is https, or COOKIE_SECURE). */
+  secureCookie: boolean;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -101,5 +149,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`invalid configuration: ${problems}`);
   }
-  return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR), webDir: path.resolve(parsed.data.WEB_DIR) };
+  const config = parsed.data;
+  return {
+    ...config,
+    dataDir: path.resolve(config.DATA_DIR),
+    webDir: path.resolve(config.WEB_DIR),
+    strangerIcePolicy: config.TURN_URLS.length > 0 ? config.STRANGER_ICE_POLICY : 'all',
+    secureCookie: config.COOKIE_SECURE || config.PUBLIC_URL?.startsWith('https:') === true,
+  };
 }

@@ -295,7 +295,7 @@ describe('SDK across a server restart', () => {
 
   /** The server again, on the same port and data: what a process restart (deploy) looks like to clients. */
   async function restart(): Promise<SmallTalk> {
-    const config = loadConfig({ LOG_LEVEL: 'silent', HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir });
+    const config = loadConfig({ LOG_LEVEL: 'silent', HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir, GUEST_RATE_LIMIT_PER_MIN: '100000' });
     const server = await buildApp(config);
     await server.app.listen({ port, host: '127.0.0.1' });
     return server;

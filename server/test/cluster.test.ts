@@ -312,6 +312,7 @@ describe('npm run start:cluster', { skip: skip ?? (built ? false : 'server/dist 
       REDIS_PREFIX: name,
       DATABASE_URL: await createDatabase(services.postgres.url, name),
       LOG_LEVEL: 'warn',
+      GUEST_RATE_LIMIT_PER_MIN: '100000',
     };
     delete env.NODE_TEST_CONTEXT;
     const runner = spawn(process.execPath, ['scripts/cluster.mjs', '2'], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });

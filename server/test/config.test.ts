@@ -22,7 +22,8 @@ const DEFAULTS = {
   HEARTBEAT_MS: 25000,
   WS_RATE_LIMIT: 50,
   WS_FLOOD_CLOSE_MS: 5000,
-  GUEST_RATE_LIMIT_PER_MIN: 1000,
+  WS_BYTES_PER_S: 262144,
+  GUEST_RATE_LIMIT_PER_MIN: 20,
   AUTH_RATE_LIMIT_PER_MIN: 100,
   MAX_SOCKETS_PER_ADDRESS: 500,
   SESSION_TTL_DAYS: 30,
@@ -31,8 +32,15 @@ const DEFAULTS = {
   TURN_URLS: [],
   TURN_TTL_S: 3600,
   ICE_TRANSPORT_POLICY: 'all',
+  STRANGER_ICE_POLICY: 'relay',
+  FRIEND_ICE_POLICY: 'all',
+  ALLOW_DIRECT_STRANGER_CALLS: false,
+  NODE_ENV: 'development',
+  COOKIE_SECURE: false,
+  TRUST_PROXY: [],
+  RESERVED_NAMES: ['Small Talk', 'admin', 'moderator', 'support'],
 };
-const OPTIONAL = ['DATABASE_URL', 'REDIS_URL', 'TURN_SECRET'];
+const OPTIONAL = ['DATABASE_URL', 'REDIS_URL', 'TURN_SECRET', 'PUBLIC_URL', 'METRICS_TOKEN', 'METRICS_PORT'];
 /** A TURN server and its secret: they only go together. */
 const TURN = { TURN_URLS: 'turn:turn.example:3478', TURN_SECRET: 'a-secret-of-sixteen-or-more' };
 
@@ -51,8 +59,11 @@ function rejects(env: Record<string, string>, variable: string): void {
 describe('loadConfig', () => {
   test('with nothing set, every default applies', () => {
     const config = loadConfig({});
-    const { dataDir, webDir, DATABASE_URL, REDIS_URL, TURN_SECRET, ...rest } = config;
+    const { dataDir, webDir, DATABASE_URL, REDIS_URL, TURN_SECRET, PUBLIC_URL, METRICS_TOKEN, METRICS_PORT, strangerIcePolicy, secureCookie, ...rest } = config;
     assert.equal(webDir, path.resolve('./apps/mobile/dist'));
+    assert.equal(strangerIcePolicy, 'all', 'no TURN: strangers cannot be relayed');
+    assert.equal(secureCookie, false, 'plain http on a developer machine');
+    assert.deepEqual([PUBLIC_URL, METRICS_TOKEN, METRICS_PORT], [undefined, undefined, undefined]);
     assert.deepEqual(rest, DEFAULTS);
     assert.equal(DATABASE_URL, undefined, 'no DATABASE_URL: SQLite');
     assert.equal(REDIS_URL, undefined, 'no REDIS_URL: one process, state in memory');
@@ -60,11 +71,12 @@ describe('loadConfig', () => {
     assert.equal(dataDir, path.resolve('./data'), 'DATA_DIR resolves against the working directory');
   });
 
-  test('the defaults the issue fixes: port 3000, ./data, 1,000 guests a minute, 500 sockets, 5 s grace, 50 frames/s', () => {
+  test('the defaults the issues fix: port 3000, ./data, 20 guests a minute, 500 sockets, 5 s grace, 50 frames/s, 256 KiB/s', () => {
     const config = loadConfig({});
     assert.equal(config.PORT, 3000);
     assert.equal(config.DATA_DIR, './data');
-    assert.equal(config.GUEST_RATE_LIMIT_PER_MIN, 1000);
+    assert.equal(config.GUEST_RATE_LIMIT_PER_MIN, 20);
+    assert.equal(config.WS_BYTES_PER_S, 256 * 1024);
     assert.equal(config.MAX_SOCKETS_PER_ADDRESS, 500);
     assert.equal(config.RESUME_GRACE_MS, 5000);
     assert.equal(config.HEARTBEAT_MS, 25000);
@@ -98,6 +110,17 @@ describe('loadConfig', () => {
       TURN_SECRET: 'correct-horse-battery-staple',
       TURN_TTL_S: '600',
       ICE_TRANSPORT_POLICY: 'relay',
+      WS_BYTES_PER_S: '1000',
+      STRANGER_ICE_POLICY: 'relay',
+      FRIEND_ICE_POLICY: 'relay',
+      ALLOW_DIRECT_STRANGER_CALLS: 'true',
+      NODE_ENV: 'production',
+      PUBLIC_URL: 'https://chat.example',
+      COOKIE_SECURE: 'false',
+      TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1',
+      METRICS_TOKEN: 'a-metrics-token-of-32-characters',
+      METRICS_PORT: '9100',
+      RESERVED_NAMES: 'Small Talk, Staff,',
     });
     assert.deepEqual(config, {
       PORT: 8080,
@@ -128,7 +151,39 @@ describe('loadConfig', () => {
       TURN_SECRET: 'correct-horse-battery-staple',
       TURN_TTL_S: 600,
       ICE_TRANSPORT_POLICY: 'relay',
+      WS_BYTES_PER_S: 1000,
+      STRANGER_ICE_POLICY: 'relay',
+      FRIEND_ICE_POLICY: 'relay',
+      ALLOW_DIRECT_STRANGER_CALLS: true,
+      NODE_ENV: 'production',
+      PUBLIC_URL: 'https://chat.example',
+      COOKIE_SECURE: false,
+      TRUST_PROXY: ['10.0.0.0/8', '127.0.0.1', '::1'],
+      METRICS_TOKEN: 'a-metrics-token-of-32-characters',
+      METRICS_PORT: 9100,
+      RESERVED_NAMES: ['Small Talk', 'Staff'],
+      strangerIcePolicy: 'relay',
+      secureCookie: true,
     });
+  });
+
+  test('strangers are relayed only when there is a TURN server to relay them', () => {
+    assert.equal(loadConfig({}).strangerIcePolicy, 'all');
+    assert.equal(loadConfig(TURN).strangerIcePolicy, 'relay');
+    assert.equal(loadConfig({ ...TURN, STRANGER_ICE_POLICY: 'all' }).strangerIcePolicy, 'all');
+    rejects({ FRIEND_ICE_POLICY: 'relay' }, 'FRIEND_ICE_POLICY');
+  });
+
+  test('production without TURN refuses to start unless the operator accepts direct stranger calls', () => {
+    rejects({ NODE_ENV: 'production' }, 'ALLOW_DIRECT_STRANGER_CALLS');
+    assert.equal(loadConfig({ NODE_ENV: 'production', ALLOW_DIRECT_STRANGER_CALLS: 'true' }).strangerIcePolicy, 'all');
+    assert.equal(loadConfig({ NODE_ENV: 'production', ...TURN }).strangerIcePolicy, 'relay');
+  });
+
+  test('the session cookie is Secure behind https: an https PUBLIC_URL or COOKIE_SECURE=true', () => {
+    assert.equal(loadConfig({ PUBLIC_URL: 'http://localhost:3000' }).secureCookie, false);
+    assert.equal(loadConfig({ PUBLIC_URL: 'https://chat.example' }).secureCookie, true);
+    assert.equal(loadConfig({ COOKIE_SECURE: 'true' }).secureCookie, true);
   });
 
   test('a relative DATA_DIR resolves against the working directory', () => {
@@ -178,6 +233,15 @@ describe('loadConfig', () => {
       ['TURN_TTL_S', '0'],
       ['TURN_TTL_S', '1.5'],
       ['ICE_TRANSPORT_POLICY', 'none'],
+      ['STRANGER_ICE_POLICY', 'never'],
+      ['WS_BYTES_PER_S', '0'],
+      ['ALLOW_DIRECT_STRANGER_CALLS', 'yes'],
+      ['COOKIE_SECURE', '1'],
+      ['PUBLIC_URL', 'chat.example'],
+      ['PUBLIC_URL', 'ftp://chat.example'],
+      ['TRUST_PROXY', 'proxy.example'],
+      ['METRICS_TOKEN', 'short'],
+      ['METRICS_PORT', '0'],
     ];
     for (const [variable, value] of invalid) rejects({ [variable]: value }, variable);
     rejects({ ...TURN, TURN_URLS: 'turn://turn.example:3478' }, 'TURN_URLS');
@@ -242,7 +306,9 @@ describe('one config module, one table', () => {
     const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
     const rows = new Map<string, string>();
     for (const match of readme.matchAll(/^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|\s*([^|]*?)\s*\|/gm)) rows.set(match[1]!, match[2]!);
-    const variables = Object.keys(loadConfig({ DATABASE_URL: 'postgres://x', REDIS_URL: 'redis://x', ...TURN })).filter((key) => key !== 'dataDir' && key !== 'webDir');
+    const everything = { DATABASE_URL: 'postgres://x', REDIS_URL: 'redis://x', PUBLIC_URL: 'https://x.example', METRICS_TOKEN: 'sixteen-characters-or-more', METRICS_PORT: '9100', ...TURN };
+    // The settings are the upper-case keys; the lower-case ones are derived from them.
+    const variables = Object.keys(loadConfig(everything)).filter((key) => /^[A-Z]/.test(key));
     assert.deepEqual([...rows.keys()].sort(), [...variables].sort(), 'README variables = config variables');
 
     const config = loadConfig({});

@@ -29,6 +29,7 @@ async function serve(logLevel: string): Promise<{ url: string; output(): string;
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
     LOG_LEVEL: logLevel,
+    GUEST_RATE_LIMIT_PER_MIN: '100000',
     TURN_URLS: 'turn:127.0.0.1:3478?transport=udp',
     TURN_SECRET,
   };

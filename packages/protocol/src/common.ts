@@ -40,3 +40,7 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
  * present value is JSON already; z.json() would walk it again at ten times the cost per frame.
  */
 export const JsonData = z.custom<JsonValue>((value) => value !== undefined, 'data is required');
+
+/** Which ICE candidates a call may use: `relay` is TURN only (addresses stay private), `all` allows a direct path. */
+export const IceTransportPolicy = z.enum(['all', 'relay']);
+export type IceTransportPolicy = z.infer<typeof IceTransportPolicy>;

@@ -17,10 +17,13 @@ export const ErrorCode = z.enum([
   'no_connection',
   'already_friends',
   'already_requested',
+  'request_declined_recently',
   // HTTP
   'unauthenticated',
   'invalid_credentials',
   'email_taken',
+  'reserved_name',
+  'forbidden_origin',
   'forbidden',
   'not_found',
   'payload_too_large',
@@ -50,7 +53,7 @@ export const CloseCode = {
   serviceRestart: 1012,
   /** Another socket of the same user took over. Do not reconnect automatically. */
   replaced: 4000,
-  /** The session was logged out. Do not reconnect with the same token. */
+  /** The session was logged out or expired. Do not reconnect with the same token. */
   loggedOut: 4001,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

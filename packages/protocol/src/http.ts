@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CategorySlug, DisplayName, Id, IsoTimestamp, Peer, User } from './common.js';
+import { CategorySlug, DisplayName, IceTransportPolicy, Id, IsoTimestamp, Peer, User } from './common.js';
 import { Friend, FriendRequest } from './friends.js';
 
 /** The session cookie set by every auth endpoint that signs a user in. */
@@ -82,10 +82,6 @@ export const HealthResponse = z.object({
 export type HealthResponse = z.infer<typeof HealthResponse>;
 
 export { Id };
-
-/** How a client may reach its peer: `relay` allows TURN-relayed paths only, which hides both users' addresses. */
-export const IceTransportPolicy = z.enum(['all', 'relay']);
-export type IceTransportPolicy = z.infer<typeof IceTransportPolicy>;
 
 /** One STUN or TURN server, in the shape RTCPeerConnection's `iceServers` takes. */
 export const IceServer = z.object({

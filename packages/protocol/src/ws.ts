@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CategorySlug, Id, JsonData, Peer, User } from './common.js';
+import { CategorySlug, IceTransportPolicy, Id, JsonData, Peer, User } from './common.js';
 import { ErrorCode } from './errors.js';
 import { CallEndReason, Friend, FriendRequest, Presence } from './friends.js';
 
@@ -95,6 +95,12 @@ export const MatchedEvent = z.object({
   initiator: z.boolean(),
   /** True when the user came back to a room it was already in (resume or takeover). */
   resumed: z.boolean(),
+  /**
+   * The ICE policy for this call, ICE restarts included: `relay` (media only through TURN, so
+   * neither side learns the other's IP address) for strangers when TURN is configured, `all`
+   * for friends' direct calls and when there is no TURN.
+   */
+  iceTransportPolicy: IceTransportPolicy,
 });
 export const SignalEvent = z.object({
   type: z.literal('signal'),

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { EndReason, MatchedEvent, PeerLeftEvent, User, LeftEvent, WelcomeEvent } from '@small-talk/protocol';
+import type { EndReason, IceTransportPolicy, MatchedEvent, PeerLeftEvent, User, LeftEvent, WelcomeEvent } from '@small-talk/protocol';
 import { AppError } from '../errors.js';
 import type { History } from '../history/service.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -8,6 +8,8 @@ import { peerOf, type MatchStore, type Room } from '../storage/match/store.js';
 
 export interface RoomsOptions {
   graceMs: number;
+  /** ICE policy per kind of room (see `matched.iceTransportPolicy`): strangers' matches and friends' direct calls. */
+  icePolicy: { strangers: IceTransportPolicy; friends: IceTransportPolicy };
 }
 
 /** When shared state (Redis) is unreachable at the end of a grace, try again this much later. */
@@ -48,7 +50,7 @@ export class Rooms {
     await this.store.cancel(user.id);
     const room = await this.store.roomOf(user.id);
     const greeting: Delivery[] = [{ text: JSON.stringify({ type: 'welcome', user } satisfies WelcomeEvent) }];
-    if (room) greeting.push(matchedFor(room, user.id, true));
+    if (room) greeting.push(this.matchedFor(room, user.id, true));
     await this.bus.attach(user.id, inbox, greeting);
     this.presenceListener([user.id]);
   }
@@ -106,7 +108,7 @@ export class Rooms {
     await this.history.started(room);
     // Direct calls between friends are counted by Calls, not as matches.
     if (room.category !== null) this.metrics.matches.inc();
-    for (const member of room.members) this.bus.deliver(member.id, matchedFor(room, member.id, false));
+    for (const member of room.members) this.bus.deliver(member.id, this.matchedFor(room, member.id, false));
     this.presenceListener(room.members.map((member) => member.id));
     this.log.info({ roomId: room.id, category: room.category }, 'matched');
   }
@@ -218,17 +220,19 @@ export class Rooms {
       this.graceTimers.delete(userId);
     }
   }
-}
 
-function matchedFor(room: Room, userId: string, resumed: boolean): Delivery {
-  const peer = peerOf(room, userId);
-  const event: MatchedEvent = {
-    type: 'matched',
-    roomId: room.id,
-    peer: { id: peer.id, displayName: peer.displayName },
-    category: room.category,
-    initiator: room.initiatorId === userId,
-    resumed,
-  };
-  return { text: JSON.stringify(event), room: { roomId: room.id, peerId: peer.id } };
+  /** A room from matching (it has a category) is between strangers; one without is a friends' direct call. */
+  private matchedFor(room: Room, userId: string, resumed: boolean): Delivery {
+    const peer = peerOf(room, userId);
+    const event: MatchedEvent = {
+      type: 'matched',
+      roomId: room.id,
+      peer: { id: peer.id, displayName: peer.displayName },
+      category: room.category,
+      initiator: room.initiatorId === userId,
+      resumed,
+      iceTransportPolicy: room.category === null ? this.options.icePolicy.friends : this.options.icePolicy.strangers,
+    };
+    return { text: JSON.stringify(event), room: { roomId: room.id, peerId: peer.id } };
+  }
 }

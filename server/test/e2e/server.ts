@@ -62,6 +62,7 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
     DATA_DIR: dataDir,
     WEB_DIR: options.webDir ?? WEB_DIR,
     LOG_LEVEL: 'warn',
+    GUEST_RATE_LIMIT_PER_MIN: '100000',
     RESUME_GRACE_MS: String(options.resumeGraceMs ?? 15_000),
     ...options.env,
   };
