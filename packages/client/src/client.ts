@@ -74,20 +74,22 @@ export class SmallTalkClient {
    * settings are fetched first; the peer's early signals wait for the Call meanwhile.
    * Replaces (and closes) a Call of an earlier room. Closed by the SDK when the room ends by
    * leave(), next() or the peer leaving.
+   * The Call's ICE policy is the room's (`matched.iceTransportPolicy`), not the process-wide
+   * one the provider returns: strangers relay through TURN, friends may connect directly.
+   * `options.iceTransportPolicy: 'relay'` may make a call stricter than its room, never looser.
    * @throws SmallTalkError `not_in_room` when there is no room, or it ended while the
    *   settings were fetched; whatever the provider throws when they could not be.
    */
   async createCall(options: CreateCallOptions): Promise<Call> {
     const roomId = this.matchmaking.room?.roomId;
     if (roomId === undefined) throw new SmallTalkError('not_in_room', 'no current room to call in');
-    let ice: Pick<CallOptions, 'iceServers' | 'iceTransportPolicy' | 'iceServersProvider' | 'iceExpiresAt'> = {};
+    let ice: Pick<CallOptions, 'iceServers' | 'iceServersProvider' | 'iceExpiresAt'> = {};
     const provider = this.iceServersProvider;
     if (provider && options.iceServers === undefined) {
       const fetchedAt = (options.now ?? Date.now)();
       const config = await provider();
       ice = {
         iceServers: config.iceServers,
-        iceTransportPolicy: config.iceTransportPolicy,
         iceServersProvider: provider,
         iceExpiresAt: fetchedAt + config.ttl * 1000,
       };
@@ -96,7 +98,8 @@ export class SmallTalkClient {
     if (room?.roomId !== roomId) throw new SmallTalkError('not_in_room', 'the room ended before its call could start');
     const signaling = this.matchmaking.signaling(roomId);
     this.closeCall();
-    const call = new Call({ ...options, ...ice, signaling, polite: !room.initiator });
+    const iceTransportPolicy = options.iceTransportPolicy === 'relay' ? 'relay' : room.iceTransportPolicy;
+    const call = new Call({ ...options, ...ice, iceTransportPolicy, signaling, polite: !room.initiator });
     this._call = call;
     this.callRoomId = roomId;
     return call;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { Call, CallEvent, type CallState, type IceConfig } from '../src/index.js';
-import { FakePeerConnection, FakeSignaling, fakeMedia, fakeWebRtc } from './fake-webrtc.js';
+import { FakePeerConnection, FakeSignaling, fakeMedia, fakeWebRtc, type FakeCandidate } from './fake-webrtc.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -336,18 +336,19 @@ function iceProvider(ttl: number, options: { fail?: () => boolean } = {}) {
     if (options.fail?.()) throw new Error('offline');
     return {
       iceServers: [{ urls: ['turn:turn.example:3478'], username: `expiry:${calls.length}`, credential: `credential-${calls.length}` }],
-      iceTransportPolicy: 'relay',
+      // The process-wide default: a call keeps its room's policy whatever this says.
+      iceTransportPolicy: 'all',
       ttl,
     };
   };
   return { provider, calls };
 }
 
-test('TURN credentials are refreshed before they expire (at most half their life) and applied to the peer connection', async () => {
+test("TURN credentials are refreshed before they expire (at most half their life) and applied to the peer connection, with the call's policy", async () => {
   const [, b] = FakeSignaling.pair();
   // 0.2 s left: refreshed after 0.1 s, then every 0.1 s (half of the 0.2 s each answer grants).
   const { provider, calls } = iceProvider(0.2);
-  const { pc } = makeCall({ polite: true, signaling: b, iceServersProvider: provider, iceExpiresAt: Date.now() + 200 });
+  const { pc } = makeCall({ polite: true, signaling: b, iceServersProvider: provider, iceExpiresAt: Date.now() + 200, iceTransportPolicy: 'relay' });
   await sleep(50);
   assert.equal(calls.length, 0, 'not yet due');
   await until('two refreshes', () => pc.configurations.length >= 2);
@@ -392,4 +393,77 @@ test("a failed refresh is reported (step 'ice-servers') and the restart goes on 
     impolite.errors.map(([error, step]) => [(error as Error).message, step]),
     [['offline', 'ice-servers']],
   );
+});
+
+// ---- which of our candidates the peer may see ----------------------------------
+
+/** The candidate lines a side sent over signaling, in order. */
+const sentCandidates = (signaling: FakeSignaling) => signaling.sent.flatMap((d) => ('candidate' in d ? [d.candidate.candidate] : []));
+const typeOf = (line: string) => / typ (\S+)/.exec(line)?.[1];
+
+/** What a device on a home network finds: its LAN address, an mDNS name, its public address, and a TURN allocation. */
+const EVERY_KIND: FakeCandidate[] = [
+  { type: 'host', address: '192.168.1.20' },
+  { type: 'host', address: '2001:db8::20' },
+  { type: 'host', address: '4c1d9f2e-5b3a-4f0e-9d61-0a7c2b8e1f33.local' },
+  { type: 'srflx', address: '198.51.100.7', relatedAddress: '192.168.1.20' },
+  { type: 'relay', address: '203.0.113.9', relatedAddress: '198.51.100.7' },
+];
+
+test('under relay only relay candidates go to the peer, even from an implementation that gathers more; their related address is blanked', async () => {
+  const { impolite, polite } = makePair({ iceTransportPolicy: 'relay' });
+  for (const side of [impolite, polite]) {
+    side.pc.gathers = EVERY_KIND;
+    side.pc.ignoresPolicy = true;
+  }
+  await until('both connected', () => impolite.call.state === 'connected' && polite.call.state === 'connected');
+  for (const side of [impolite, polite]) {
+    assert.equal(side.pc.config.iceTransportPolicy, 'relay');
+    const sent = sentCandidates(side.signaling);
+    assert.deepEqual(sent.map(typeOf), ['relay'], sent.join('\n'));
+    assert.ok(!sent.some((line) => /192\.168|198\.51|2001:db8|\.local/.test(line)), sent.join('\n'));
+    assert.match(sent[0]!, / raddr 0\.0\.0\.0 rport 0 /);
+  }
+  // What the peer was given is what it applied: nothing else reached it.
+  assert.deepEqual(polite.pc.addedCandidates.map((c) => typeOf(c.candidate)), ['relay']);
+});
+
+test('an ICE restart under relay keeps the policy (fresh TURN credentials included) and sends relay candidates only', async () => {
+  let now = 1_000_000;
+  const { provider } = iceProvider(3600); // the process-wide default says `all`
+  const { impolite, polite } = makePair({ now: () => now, iceServersProvider: provider, iceExpiresAt: now + 3_600_000, iceTransportPolicy: 'relay' });
+  for (const side of [impolite, polite]) {
+    side.pc.gathers = EVERY_KIND;
+    side.pc.ignoresPolicy = true;
+  }
+  await until('both connected', () => impolite.call.state === 'connected' && polite.call.state === 'connected');
+  now += 3_600_000 - 60_000;
+  impolite.pc.setConnectionState('failed');
+  await until('connected again', () => impolite.call.state === 'connected' && impolite.pc.restartIceCalls === 1);
+  assert.deepEqual(impolite.pc.configurations.map((c) => c.iceTransportPolicy), ['relay']);
+  await until('the restart gathered on both sides', () => sentCandidates(polite.signaling).length === 2);
+  for (const side of [impolite, polite]) assert.deepEqual(sentCandidates(side.signaling).map(typeOf), ['relay', 'relay']);
+});
+
+test('under all with dropRawHostCandidates (native), raw host addresses stay here; mDNS, reflexive and relay candidates go', async () => {
+  const { impolite, polite } = makePair({ dropRawHostCandidates: true });
+  for (const side of [impolite, polite]) side.pc.gathers = EVERY_KIND;
+  await until('both connected', () => impolite.call.state === 'connected' && polite.call.state === 'connected');
+  for (const side of [impolite, polite]) {
+    assert.equal(side.pc.config.iceTransportPolicy, 'all');
+    const sent = sentCandidates(side.signaling);
+    assert.deepEqual(sent.map(typeOf), ['host', 'srflx', 'relay'], sent.join('\n'));
+    assert.match(sent[0]!, /\.local /);
+    // The reflexive candidate's related address would be the LAN address the filter withholds.
+    assert.ok(!sent.some((line) => /192\.168|2001:db8/.test(line)), sent.join('\n'));
+  }
+});
+
+test('under all without dropRawHostCandidates (browsers, which use mDNS), every candidate goes as gathered', async () => {
+  const { impolite, polite } = makePair();
+  for (const side of [impolite, polite]) side.pc.gathers = EVERY_KIND;
+  await until('both connected', () => impolite.call.state === 'connected' && polite.call.state === 'connected');
+  const sent = sentCandidates(impolite.signaling);
+  assert.deepEqual(sent.map(typeOf), ['host', 'host', 'host', 'srflx', 'relay']);
+  assert.match(sent[3]!, / raddr 192\.168\.1\.20 /);
 });

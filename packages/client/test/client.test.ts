@@ -16,9 +16,9 @@ function setup(options: Partial<SmallTalkClientOptions> = {}) {
   client.connect();
   server.last.accept();
   const ws = server.last;
-  const match = (roomId: string, initiator: boolean) => {
+  const match = (roomId: string, initiator: boolean, iceTransportPolicy: 'all' | 'relay' = 'all') => {
     client.matchmaking.join(['music']);
-    ws.receive({ type: 'matched', roomId, peer: { id: 'u2', displayName: 'Bo' }, category: 'music', initiator, resumed: false });
+    ws.receive({ type: 'matched', roomId, peer: { id: 'u2', displayName: 'Bo' }, category: 'music', initiator, resumed: false, iceTransportPolicy });
   };
   const callOptions = { webrtc: fakeWebRtc, localStream: fakeMedia('me'), statsIntervalMs: 0 };
   return { server, client, ws, match, callOptions };
@@ -48,7 +48,7 @@ test('the call is closed when the room ends by next() or the peer leaving', asyn
   assert.equal(first.state, 'closed');
   assert.equal(s.client.call, null);
 
-  s.ws.receive({ type: 'matched', roomId: 'r2', peer: { id: 'u3', displayName: 'Cy' }, category: 'music', initiator: true, resumed: false });
+  s.ws.receive({ type: 'matched', roomId: 'r2', peer: { id: 'u3', displayName: 'Cy' }, category: 'music', initiator: true, resumed: false, iceTransportPolicy: 'all' });
   const second = await s.client.createCall(s.callOptions);
   s.ws.receive({ type: 'peer_left', roomId: 'r2', reason: 'left' });
   assert.equal(second.state, 'closed');
@@ -89,18 +89,40 @@ const RELAY: IceConfig = {
   ttl: 3600,
 };
 
-test('createCall fetches the ICE servers before each call and gives them, and the policy, to the peer connection', async () => {
+test('createCall fetches the ICE servers before each call and gives them, with the room\'s policy, to the peer connection', async () => {
   const ice = iceServer(RELAY);
   const s = setup({ iceServersProvider: ice.provider });
-  s.match('r1', true);
+  s.match('r1', true, 'relay');
   const first = await s.client.createCall(s.callOptions);
   assert.equal(ice.fetched.length, 1);
   assert.deepEqual((first.peerConnection as unknown as FakePeerConnection).config, { iceServers: RELAY.iceServers, iceTransportPolicy: 'relay' });
 
   s.client.matchmaking.next();
-  s.ws.receive({ type: 'matched', roomId: 'r2', peer: { id: 'u3', displayName: 'Cy' }, category: 'music', initiator: false, resumed: false });
+  s.ws.receive({ type: 'matched', roomId: 'r2', peer: { id: 'u3', displayName: 'Cy' }, category: 'music', initiator: false, resumed: false, iceTransportPolicy: 'relay' });
   await s.client.createCall(s.callOptions);
   assert.equal(ice.fetched.length, 2, 'fetched again for the next call: credentials are short-lived');
+});
+
+test("the room's policy overrides GET /api/ice's default both ways; the app may only make it stricter", async () => {
+  // A stranger's room is relay although the process-wide default is all.
+  const open = setup({ iceServersProvider: iceServer({ ...RELAY, iceTransportPolicy: 'all' }).provider });
+  open.match('r1', true, 'relay');
+  const stranger = await open.client.createCall(open.callOptions);
+  assert.equal((stranger.peerConnection as unknown as FakePeerConnection).config.iceTransportPolicy, 'relay');
+
+  // A friend's direct call (category null) is all although the default is relay.
+  const strict = setup({ iceServersProvider: iceServer(RELAY).provider });
+  strict.ws.receive({ type: 'matched', roomId: 'r2', peer: { id: 'u3', displayName: 'Cy' }, category: null, initiator: true, resumed: false, iceTransportPolicy: 'all' });
+  const friend = await strict.client.createCall(strict.callOptions);
+  assert.equal((friend.peerConnection as unknown as FakePeerConnection).config.iceTransportPolicy, 'all');
+  const forced = await strict.client.createCall({ ...strict.callOptions, iceTransportPolicy: 'relay' });
+  assert.equal((forced.peerConnection as unknown as FakePeerConnection).config.iceTransportPolicy, 'relay');
+
+  // An app's `all` never loosens a relay room.
+  const loose = setup();
+  loose.match('r3', true, 'relay');
+  const call = await loose.client.createCall({ ...loose.callOptions, iceTransportPolicy: 'all' });
+  assert.equal((call.peerConnection as unknown as FakePeerConnection).config.iceTransportPolicy, 'relay');
 });
 
 test("the peer's offer, arriving while the ICE servers are fetched, waits for the call", async () => {

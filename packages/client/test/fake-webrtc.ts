@@ -14,7 +14,9 @@ import type { CallSignaling, IceCandidateInit, PeerConnectionConfig, SignalData,
  * - negotiationneeded fires (as a task, only when stable and the chain is empty) while a local
  *   track is not in the current local description or restartIce() is pending; an offer made
  *   after restartIce() has a fresh ufrag, and so does the answer to such an offer;
- * - candidates are "gathered" (two host candidates and the null end) after each fresh ufrag;
+ * - candidates are "gathered" after each fresh ufrag: `gathers` (two raw host candidates unless
+ *   a test sets it), then the null end. Like a browser, `iceTransportPolicy: 'relay'` gathers
+ *   only relay candidates, unless `ignoresPolicy` (an implementation the SDK must not trust);
  * - connectionState goes connecting → connected once stable with a remote candidate of the
  *   current remote ufrag; tests break it with setConnectionState(), and a `failed` path
  *   comes back only with new remote credentials (an ICE restart).
@@ -22,6 +24,7 @@ import type { CallSignaling, IceCandidateInit, PeerConnectionConfig, SignalData,
  */
 
 type Desc = { type: 'offer' | 'answer'; sdp: string };
+export type FakeCandidate = { type: 'host' | 'srflx' | 'relay'; address: string; relatedAddress?: string };
 type FakeSdp = { pc: number; ufrag: string; kinds: string[]; tracks: Array<{ id: string; kind: string; streamId: string }> };
 
 export class FakeTrack {
@@ -74,6 +77,13 @@ export class FakePeerConnection {
   /** Every setConfiguration() since the constructor's, in order. */
   readonly configurations: PeerConnectionConfig[] = [];
   statsReport: Map<string, Record<string, unknown>> = new Map();
+  /** What gathering finds, each with the address its candidate names. */
+  gathers: FakeCandidate[] = [
+    { type: 'host', address: '127.0.0.1' },
+    { type: 'host', address: '127.0.0.1' },
+  ];
+  /** Gathers every kind in `gathers` even under `relay`. */
+  ignoresPolicy = false;
 
   private currentLocal: Desc | null = null;
   private pendingLocal: Desc | null = null;
@@ -319,9 +329,12 @@ export class FakePeerConnection {
     const ufrag = this.ufrag;
     setTimeout(() => {
       if (this.signalingState === 'closed') return;
-      for (const n of [1, 2]) {
+      const found = this.config.iceTransportPolicy === 'relay' && !this.ignoresPolicy ? this.gathers.filter((c) => c.type === 'relay') : this.gathers;
+      for (const [i, { type, address, relatedAddress }] of found.entries()) {
+        const n = i + 1;
+        const related = relatedAddress ? ` raddr ${relatedAddress} rport 40000` : '';
         const init = {
-          candidate: `candidate:${n} 1 udp 2122260223 127.0.0.1 ${50000 + this.id * 10 + n} typ host ufrag ${ufrag}`,
+          candidate: `candidate:${n} 1 udp 2122260223 ${address} ${50000 + this.id * 10 + n} typ ${type}${related} ufrag ${ufrag}`,
           sdpMid: '0',
           sdpMLineIndex: 0,
           usernameFragment: ufrag,

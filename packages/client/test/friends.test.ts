@@ -18,7 +18,7 @@ import { FakeServer, sleep, type FakeWebSocket } from './fake-websocket.js';
 
 const bo = { id: 'u2', displayName: 'Bo' };
 const cy = { id: 'u3', displayName: 'Cy' };
-const directRoom = (roomId: string, initiator: boolean, peer = bo) => ({ type: 'matched', roomId, peer, category: null, initiator, resumed: false });
+const directRoom = (roomId: string, initiator: boolean, peer = bo) => ({ type: 'matched', roomId, peer, category: null, initiator, resumed: false, iceTransportPolicy: 'all' });
 
 // A test that fails half-way must not leave a socket retrying forever, nor a ring timer running.
 const cleanups: Array<() => void> = [];
@@ -230,7 +230,7 @@ test('incoming: ringing → accept → matched (category null) while idle: a roo
   assert.deepEqual(seen, [{ callId: 'c1', direction: 'incoming', peer: bo, state: 'ringing' }, null]);
   assert.deepEqual(ended, []);
   assert.equal(client.matchmaking.state, 'matched');
-  assert.deepEqual(client.matchmaking.room, { roomId: 'r1', peer: bo, category: null, initiator: false });
+  assert.deepEqual(client.matchmaking.room, { roomId: 'r1', peer: bo, category: null, initiator: false, iceTransportPolicy: 'all' });
   const call = await client.createCall({ webrtc: fakeWebRtc, localStream: fakeMedia('me'), statsIntervalMs: 0 });
   assert.equal(call.polite, true);
   assert.equal(client.call, call);
@@ -256,7 +256,7 @@ test('outgoing answered while queued: matched (category null) ends the queue wai
   const matched: unknown[] = [];
   client.matchmaking.on(MatchmakingEvent.Matched, (m) => matched.push(m));
   ws.receive(directRoom('r1', true));
-  assert.deepEqual(matched, [{ roomId: 'r1', peer: bo, category: null, initiator: true, resumed: false }]);
+  assert.deepEqual(matched, [{ roomId: 'r1', peer: bo, category: null, initiator: true, resumed: false, iceTransportPolicy: 'all' }]);
   assert.equal(client.matchmaking.state, 'matched');
   assert.equal(client.matchmaking.queuedAt, null);
   assert.equal(client.friends.directCall, null);
@@ -282,7 +282,7 @@ test('Matchmaking alone takes a room without a category while idle or queued, ev
     if (before === 'cancelling') mm.cancel();
     server.last.receive(directRoom('r1', true));
     assert.equal(mm.state, 'matched', before);
-    assert.deepEqual(mm.room, { roomId: 'r1', peer: bo, category: null, initiator: true });
+    assert.deepEqual(mm.room, { roomId: 'r1', peer: bo, category: null, initiator: true, iceTransportPolicy: 'all' });
     assert.equal(server.last.sentOfType('leave').length, 0, before);
   }
 });
@@ -291,7 +291,7 @@ test('a room without a category while already in a room is left at once, never a
   const s = setup();
   const ws = s.open();
   s.mm.join(['music']);
-  ws.receive({ type: 'matched', roomId: 'r1', peer: cy, category: 'music', initiator: true, resumed: false });
+  ws.receive({ type: 'matched', roomId: 'r1', peer: cy, category: 'music', initiator: true, resumed: false, iceTransportPolicy: 'relay' });
   ws.receive(directRoom('r2', true));
   assert.equal(s.mm.room?.roomId, 'r1');
   assert.deepEqual(ws.sent.at(-1), { type: 'leave', roomId: 'r2' });
@@ -477,7 +477,7 @@ test('hung up as the friend accepted: the room that crossed the cancel is left a
 });
 
 test('the queue matches the user while a call rings: the friend is told, the call clears without CallEnded', () => {
-  const queueMatch = { type: 'matched', roomId: 'r1', peer: cy, category: 'music', initiator: true, resumed: false };
+  const queueMatch = { type: 'matched', roomId: 'r1', peer: cy, category: 'music', initiator: true, resumed: false, iceTransportPolicy: 'relay' };
   const s = setup();
   const ws = ringingOut(s);
   s.mm.join(['music']);
@@ -517,12 +517,12 @@ test('friend frames right after a reconnect\'s welcome do not end the room\'s re
   const s = setup();
   const ws = s.open();
   s.mm.join(['music']);
-  ws.receive({ type: 'matched', roomId: 'r1', peer: cy, category: 'music', initiator: true, resumed: false });
+  ws.receive({ type: 'matched', roomId: 'r1', peer: cy, category: 'music', initiator: true, resumed: false, iceTransportPolicy: 'relay' });
   ws.drop(1006);
   const next = await s.server.nextSocket(1);
   next.accept();
   next.receive({ type: 'presence', userId: 'u2', presence: 'online' });
-  next.receive({ type: 'matched', roomId: 'r1', peer: cy, category: 'music', initiator: true, resumed: true });
+  next.receive({ type: 'matched', roomId: 'r1', peer: cy, category: 'music', initiator: true, resumed: true, iceTransportPolicy: 'relay' });
   assert.deepEqual(s.mmEvents(MatchmakingEvent.RoomLost), []);
-  assert.deepEqual(s.mmEvents(MatchmakingEvent.Matched).at(-1), { roomId: 'r1', peer: cy, category: 'music', initiator: true, resumed: true });
+  assert.deepEqual(s.mmEvents(MatchmakingEvent.Matched).at(-1), { roomId: 'r1', peer: cy, category: 'music', initiator: true, resumed: true, iceTransportPolicy: 'relay' });
 });

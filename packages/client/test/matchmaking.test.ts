@@ -11,6 +11,7 @@ const matched = (roomId: string, extra: Partial<{ initiator: boolean; resumed: b
   category: 'music',
   initiator: true,
   resumed: false,
+  iceTransportPolicy: 'relay',
   ...extra,
 });
 
@@ -88,7 +89,7 @@ test('queued → matched: the room, the peer and who initiates; queued time ends
   const ws = inRoom(s, false);
   assert.equal(s.mm.state, 'matched');
   assert.deepEqual(s.states, ['queued', 'matched']);
-  assert.deepEqual(s.named(MatchmakingEvent.Matched), [{ roomId: 'r1', peer, category: 'music', initiator: false, resumed: false }]);
+  assert.deepEqual(s.named(MatchmakingEvent.Matched), [{ roomId: 'r1', peer, category: 'music', initiator: false, resumed: false, iceTransportPolicy: 'relay' }]);
   assert.equal(s.mm.queuedAt, null);
   assert.equal(s.mm.room?.roomId, 'r1');
   assert.throws(() => s.mm.join(['music']), (e: unknown) => e instanceof SmallTalkError && e.code === 'busy');
@@ -236,7 +237,7 @@ test('resume: after a drop the room continues (matched resumed), frames sent mea
     { type: 'chat', roomId: 'r1', text: 'still there?' },
     { type: 'signal', roomId: 'r1', data: { candidate: { candidate: 'c2' } } },
   ]);
-  assert.deepEqual(s.named(MatchmakingEvent.Matched).at(-1), { roomId: 'r1', peer, category: 'music', initiator: true, resumed: true });
+  assert.deepEqual(s.named(MatchmakingEvent.Matched).at(-1), { roomId: 'r1', peer, category: 'music', initiator: true, resumed: true, iceTransportPolicy: 'relay' });
   assert.deepEqual(s.states, ['queued', 'matched']);
   assert.equal(s.mm.sendChat('back'), true);
   assert.deepEqual(next.sent.at(-1), { type: 'chat', roomId: 'r1', text: 'back' });
@@ -285,7 +286,7 @@ test('queued, dropped just as a match was made: matched (resumed) for a room new
   next.receive(matched('r5', { resumed: true, initiator: false }));
   next.receive({ type: 'error', code: 'busy', message: 'leave your room before joining again' });
   assert.equal(s.mm.state, 'matched');
-  assert.deepEqual(s.named(MatchmakingEvent.Matched), [{ roomId: 'r5', peer, category: 'music', initiator: false, resumed: false }]);
+  assert.deepEqual(s.named(MatchmakingEvent.Matched), [{ roomId: 'r5', peer, category: 'music', initiator: false, resumed: false, iceTransportPolicy: 'relay' }]);
   assert.deepEqual(s.named(MatchmakingEvent.Error), []);
 });
 
@@ -339,5 +340,5 @@ test('matched events carry only the documented fields', () => {
   const s = setup();
   inRoom(s);
   const event = s.named(MatchmakingEvent.Matched)[0] as Matched;
-  assert.deepEqual(Object.keys(event).sort(), ['category', 'initiator', 'peer', 'resumed', 'roomId']);
+  assert.deepEqual(Object.keys(event).sort(), ['category', 'iceTransportPolicy', 'initiator', 'peer', 'resumed', 'roomId']);
 });

@@ -8,6 +8,7 @@ import {
   DEFAULT_STATS_INTERVAL_MS,
 } from '../defaults.js';
 import { Emitter } from '../events.js';
+import { shareableCandidate, shareableSdp, type CandidatePrivacy } from './candidates.js';
 import { MAX_TIMER_MS, type IceServersProvider } from './ice.js';
 import { candidateToJson, parseSignal, type SignalData } from './signal.js';
 import { summarizeStats, type CallStats, type StatsTotals } from './stats.js';
@@ -66,7 +67,20 @@ export interface CallOptions {
   /** The local camera and microphone. The Call never stops its tracks: the app owns them. Null receives only. */
   localStream: MediaStreamLike | null;
   iceServers?: IceServer[];
+  /**
+   * `relay`: TURN only, so neither side learns the other's address; `all` (default) allows a
+   * direct path. Kept for the whole call, ICE restarts and refreshed TURN credentials included.
+   * SmallTalkClient.createCall() sets it from the room (`matched.iceTransportPolicy`). Under
+   * `relay` no other candidate is ever sent, whatever the implementation gathers.
+   */
   iceTransportPolicy?: 'all' | 'relay';
+  /**
+   * Never send host candidates that carry a raw IP address (mDNS `.local` names still go), and
+   * blank the related address of the others. For implementations without mDNS obfuscation
+   * (react-native-webrtc), where a host candidate is the device's private or public address.
+   * Browsers obfuscate already. Default false.
+   */
+  dropRawHostCandidates?: boolean;
   /**
    * Fresh STUN/TURN settings (GET /api/ice through the app). With iceExpiresAt, the Call
    * fetches new TURN credentials before those in iceServers expire and applies them
@@ -136,6 +150,8 @@ export class Call extends Emitter<CallEventCallbacks> {
   private sampling = false;
 
   private readonly options: CallOptions;
+  /** What of our candidates the peer may see: the call's policy, for its whole life. */
+  private readonly privacy: CandidatePrivacy;
   private readonly now: () => number;
   private readonly pcListeners: Array<[string, (event: any) => void]> = [];
   private readonly unsubscribe: () => void;
@@ -145,15 +161,13 @@ export class Call extends Emitter<CallEventCallbacks> {
     this.options = options;
     this.polite = options.polite;
     this.now = options.now ?? Date.now;
+    this.privacy = { policy: options.iceTransportPolicy ?? 'all', dropRawHostCandidates: options.dropRawHostCandidates ?? false };
     this.peerConnection = new options.webrtc.RTCPeerConnection({
       iceServers: options.iceServers ?? [],
-      iceTransportPolicy: options.iceTransportPolicy ?? 'all',
+      iceTransportPolicy: this.privacy.policy,
     });
     this.listen('negotiationneeded', () => void this.onNegotiationNeeded());
-    this.listen('icecandidate', (event: { candidate?: Parameters<typeof candidateToJson>[0] | null }) => {
-      // null marks the end of gathering; an empty string is the same in some browsers. Neither needs sending.
-      if (event.candidate && event.candidate.candidate) this.options.signaling.send({ candidate: candidateToJson(event.candidate) });
-    });
+    this.listen('icecandidate', (event: { candidate?: Parameters<typeof candidateToJson>[0] | null }) => this.onLocalCandidate(event.candidate));
     this.listen('connectionstatechange', () => this.onConnectionState());
     if (this.peerConnection.connectionState === undefined) this.listen('iceconnectionstatechange', () => this.onConnectionState());
     this.listen('track', (event: { track: MediaStreamTrackLike; streams?: readonly MediaStreamLike[] }) => this.onTrack(event));
@@ -309,7 +323,18 @@ export class Call extends Emitter<CallEventCallbacks> {
   private sendLocalDescription(): void {
     const description = this.peerConnection.localDescription;
     if (!description || this.closed) return;
-    this.options.signaling.send({ description: { type: description.type as SessionDescriptionInit['type'], sdp: description.sdp } });
+    const sdp = shareableSdp(description.sdp, this.privacy);
+    this.options.signaling.send({ description: { type: description.type as SessionDescriptionInit['type'], sdp } });
+  }
+
+  private onLocalCandidate(candidate: Parameters<typeof candidateToJson>[0] | null | undefined): void {
+    // null marks the end of gathering; an empty string is the same in some browsers. Neither needs sending.
+    if (!candidate || !candidate.candidate || this.closed) return;
+    const json = candidateToJson(candidate);
+    const line = shareableCandidate(json.candidate, this.privacy);
+    // Withheld: an address the peer must not learn (see candidates.ts). ICE goes on with the rest.
+    if (line === null) return;
+    this.options.signaling.send({ candidate: { ...json, candidate: line } });
   }
 
   private toDescription(init: SessionDescriptionInit): unknown {
@@ -434,7 +459,8 @@ export class Call extends Emitter<CallEventCallbacks> {
       const ice = await provider();
       if (this.closed) return;
       // Applies to the next gathering; the current path and its TURN allocation are left alone.
-      this.peerConnection.setConfiguration?.({ iceServers: ice.iceServers, iceTransportPolicy: ice.iceTransportPolicy });
+      // The policy stays the call's (the room's), not the process-wide default GET /api/ice answers.
+      this.peerConnection.setConfiguration?.({ iceServers: ice.iceServers, iceTransportPolicy: this.privacy.policy });
       this.scheduleIceRefresh(fetchedAt + ice.ttl * 1000);
     } catch (error) {
       this.report(error, 'ice-servers');

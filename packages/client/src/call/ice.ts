@@ -3,6 +3,7 @@ import type { IceServer } from './webrtc.js';
 /** A call's STUN/TURN settings: the body of GET /api/ice (docs/protocol.md). */
 export interface IceConfig {
   iceServers: IceServer[];
+  /** The server's process-wide default; a Call in a room uses the room's policy instead (`matched.iceTransportPolicy`). */
   iceTransportPolicy: 'all' | 'relay';
   /** Seconds the TURN credentials in `iceServers` stay valid from when they were fetched. */
   ttl: number;

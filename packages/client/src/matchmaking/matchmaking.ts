@@ -3,6 +3,7 @@ import {
   MAX_JOIN_CATEGORIES,
   type ClientMessage,
   type ErrorCode,
+  type IceTransportPolicy,
   type JsonValue,
   type Peer,
   type PeerLeftReason,
@@ -24,6 +25,12 @@ export interface Room {
   category: string | null;
   /** This side sends the first offer; in a Call it is the impolite side (polite = !initiator). */
   initiator: boolean;
+  /**
+   * The room's ICE policy, decided by the server: `relay` (TURN only, neither side learns the
+   * other's address) for strangers when the server has TURN, `all` for friends' direct calls.
+   * createCall() gives it to the Call.
+   */
+  iceTransportPolicy: IceTransportPolicy;
 }
 
 export interface Matched extends Room {
@@ -323,7 +330,7 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
           if (this._state === 'queued') this.sendJoin(true);
           return;
         }
-        const room: Room = { roomId, peer: message.peer, category: message.category, initiator: message.initiator };
+        const room = roomOf(message);
         this._room = room;
         this.emit(MatchmakingEvent.Matched, { ...room, resumed: true });
         this.flushOutbox();
@@ -432,7 +439,7 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
       this.endRoom();
       this.emit(MatchmakingEvent.RoomLost, { roomId: old });
     }
-    const room: Room = { roomId, peer: message.peer, category: message.category, initiator: message.initiator };
+    const room = roomOf(message);
     this._room = room;
     this._queuedAt = null;
     this.joinInFlight = false;
@@ -545,4 +552,9 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
     this._state = state;
     this.emit(MatchmakingEvent.State, state);
   }
+}
+
+function roomOf(message: Extract<ServerMessage, { type: 'matched' }>): Room {
+  const { roomId, peer, category, initiator, iceTransportPolicy } = message;
+  return { roomId, peer, category, initiator, iceTransportPolicy };
 }
