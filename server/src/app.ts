@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { pino, type LoggerOptions } from 'pino';
 import { authRoutes } from './auth/routes.js';
+import { LoginThrottle } from './auth/login-throttle.js';
 import { AuthService } from './auth/service.js';
 import { Calls } from './calls/service.js';
 import { categoryRoutes } from './categories/routes.js';
@@ -26,6 +27,7 @@ import type { MessageBus } from './storage/bus/bus.js';
 import { MemoryMessageBus } from './storage/bus/memory.js';
 import { RedisMessageBus } from './storage/bus/redis.js';
 import { openDb, type Db } from './storage/db.js';
+import { startSweeper } from './storage/sweep.js';
 import { MemoryMatchStore } from './storage/match/memory.js';
 import { RedisMatchStore } from './storage/match/redis.js';
 import type { MatchStore } from './storage/match/store.js';
@@ -112,7 +114,7 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
     bus = new MemoryMessageBus(config.RESUME_BUFFER_FRAMES);
   }
   const metrics = createMetrics(store);
-  const auth = new AuthService(db.kysely, config.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000);
+  const auth = new AuthService(db.kysely, config.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000, new LoginThrottle(db.kysely), config.RESERVED_NAMES);
   const categories = await Categories.load(db.kysely, store);
   const history = new History(db.kysely);
   const rooms = new Rooms(store, bus, history, metrics, { graceMs: config.RESUME_GRACE_MS, icePolicy: { strangers: config.strangerIcePolicy, friends: config.FRIEND_ICE_POLICY } }, log);
@@ -220,7 +222,13 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
     allowedOrigins: config.ALLOWED_ORIGINS,
     maxSocketsPerAddress: config.MAX_SOCKETS_PER_ADDRESS,
     heartbeatMs: config.HEARTBEAT_MS,
-    rateLimit: { perSecond: config.WS_RATE_LIMIT, floodCloseMs: config.WS_FLOOD_CLOSE_MS },
+    rateLimit: { perSecond: config.WS_RATE_LIMIT, bytesPerSecond: config.WS_BYTES_PER_S, floodCloseMs: config.WS_FLOOD_CLOSE_MS },
+  });
+
+  // Expired sessions and stale guests go once a day, swept by one process of the cluster.
+  const sweeper = startSweeper(db.kysely, {
+    swept: (result) => log.info(result, 'swept expired sessions and stale guests'),
+    failed: (error) => log.warn({ err: error }, 'sweep failed; the next hour tries again'),
   });
 
   const drain = async () => {
@@ -249,6 +257,7 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
         const saved = memoryStore.saveRooms(roomsFile);
         if (saved > 0) log.info({ rooms: saved }, 'rooms saved for the next run');
       }
+      await sweeper.stop();
       await app.close();
       await bus.close();
       await redis?.close();

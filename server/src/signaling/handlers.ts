@@ -1,14 +1,19 @@
-import type { ChatEvent, ClientMessage, QueuedEvent, SignalEvent, TypingEvent, CancelledEvent } from '@small-talk/protocol';
+import type { ChatEvent, ClientMessage, QueuedEvent, TypingEvent, CancelledEvent } from '@small-talk/protocol';
 import type { Calls } from '../calls/service.js';
 import { AppError } from '../errors.js';
 import type { Matchmaking } from '../matchmaking/service.js';
 import type { Rooms } from '../rooms/service.js';
 import type { RoomLink } from '../storage/bus/bus.js';
+import { cleanChatText } from './chat-text.js';
 import type { ClientSocket } from './socket.js';
 
-/** One handler per client frame type; a missing one does not compile. */
+/**
+ * One handler per client frame type; a missing one does not compile. `dataText` is the frame's
+ * top-level `data` value exactly as the sender wrote it (empty when there is none): `signal`
+ * relays that text instead of serialising the parsed value again.
+ */
 export type Handlers = {
-  [T in ClientMessage['type']]: (socket: ClientSocket, message: Extract<ClientMessage, { type: T }>) => void | Promise<void>;
+  [T in ClientMessage['type']]: (socket: ClientSocket, message: Extract<ClientMessage, { type: T }>, dataText: string) => void | Promise<void>;
 };
 
 function roomOf(socket: ClientSocket, roomId: string): RoomLink {
@@ -33,19 +38,23 @@ export function createHandlers(services: { matchmaking: Matchmaking; rooms: Room
       socket.sendText(JSON.stringify({ type: 'cancelled' } satisfies CancelledEvent));
     },
 
-    signal(socket, message) {
+    signal(socket, message, dataText) {
       const room = roomOf(socket, message.roomId);
-      const event: SignalEvent = { type: 'signal', roomId: room.roomId, from: socket.userId, data: message.data };
-      rooms.relay(room, JSON.stringify(event));
+      // A SignalEvent, built around the data's own text: JSON.parse has validated it and the
+      // scan has bounded its depth, so it goes out byte for byte as sent, and nothing about its
+      // shape can make this throw (serialising it again could: the stack, on deep values).
+      rooms.relay(room, `{"type":"signal","roomId":${JSON.stringify(room.roomId)},"from":${JSON.stringify(socket.userId)},"data":${dataText}}`);
     },
 
     chat(socket, message) {
       const room = roomOf(socket, message.roomId);
+      const text = cleanChatText(message.text);
+      if (text.length === 0) throw new AppError('bad_request', 'chat text has nothing to show once control characters are removed');
       const event: ChatEvent = {
         type: 'chat',
         roomId: room.roomId,
         from: socket.userId,
-        text: message.text,
+        text,
         sentAt: new Date().toISOString(),
       };
       rooms.relay(room, JSON.stringify(event));

@@ -20,7 +20,7 @@ export interface SignalingOptions {
   allowedOrigins: readonly string[];
   maxSocketsPerAddress: number;
   heartbeatMs: number;
-  rateLimit: { perSecond: number; floodCloseMs: number };
+  rateLimit: { perSecond: number; bytesPerSecond: number; floodCloseMs: number };
 }
 
 export interface Signaling {
@@ -45,6 +45,7 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
   const wss = new WebSocketServer(wssOptions);
   const sockets = new Set<ClientSocket>();
   const perAddress = new Map<string, number>();
+  const expiries = new Map<ClientSocket, NodeJS.Timeout>();
   let accepting = true;
 
   const reject = (socket: Duplex, code: ErrorCode, message: string) => {
@@ -105,7 +106,10 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
     ws.on('message', (data, isBinary) => client.onFrame(data, isBinary));
     ws.on('pong', () => (client.unansweredPings = 0));
     ws.on('error', (error) => client.log.debug({ err: error }, 'socket error'));
+    closeAtExpiry(client);
     ws.on('close', () => {
+      clearTimeout(expiries.get(client));
+      expiries.delete(client);
       sockets.delete(client);
       metrics.socketsOpen.dec();
       releaseSlot(address);
@@ -120,10 +124,31 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
   auth.onSessionEnded((tokenHash, replacement) => {
     for (const client of sockets) {
       if (client.principal.tokenHash !== tokenHash) continue;
-      if (replacement) client.principal = { ...client.principal, tokenHash: replacement };
-      else client.ws.close(CloseCode.loggedOut, 'logged out');
+      if (replacement) {
+        client.principal = { ...client.principal, ...replacement };
+        closeAtExpiry(client);
+      } else client.ws.close(CloseCode.loggedOut, 'logged out');
     }
   });
+
+  /**
+   * A session's end is its socket's end: at `expiresAt` the socket closes with 4001, as on a
+   * logout, not at the next heartbeat or request. One timer per socket, replaced when a guest's
+   * upgrade gives it a new session. setTimeout holds at most ~24.8 days and sessions last 30, so
+   * a longer wait is taken in steps.
+   */
+  function closeAtExpiry(client: ClientSocket): void {
+    clearTimeout(expiries.get(client));
+    const left = client.principal.expiresAt - Date.now();
+    if (left <= 0) {
+      expiries.delete(client);
+      client.ws.close(CloseCode.loggedOut, 'session expired');
+      return;
+    }
+    const timer = setTimeout(() => closeAtExpiry(client), Math.min(left, MAX_TIMER_MS));
+    timer.unref();
+    expiries.set(client, timer);
+  }
 
   // One timer for all sockets: two pings without a pong and the socket is gone (its grace starts).
   const heartbeat = setInterval(() => {
@@ -154,6 +179,9 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
     socketCount: () => sockets.size,
   };
 }
+
+/** The longest delay setTimeout honours (2^31 − 1 ms); beyond it Node fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const statusText: Record<number, string> = {
   401: 'Unauthorized',

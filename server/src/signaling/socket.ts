@@ -6,17 +6,31 @@ import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Delivery, Inbox, RoomLink } from '../storage/bus/bus.js';
 import { describeIssues } from '../validation.js';
+import { MAX_FRAME_DEPTH, scanFrame, typeIs } from './frame-scan.js';
 import type { Handlers } from './handlers.js';
-import { FrameRateLimit } from './rate-limit.js';
+import { FrameRateLimit, type RateLimitOptions } from './rate-limit.js';
 
 /** Bytes queued for one socket before it counts as stalled. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Frames of every type but these are refused above CONTROL_FRAME_BYTES: only SDP and chat text
+ * need room, and the rest (join, leave, call, ...) fit in a few hundred bytes, so a large one is
+ * only ever an attempt to make the server parse.
+ */
+const LARGE_FRAME_TYPES = ['signal', 'chat'] as const;
+const CONTROL_FRAME_BYTES = 4 * 1024;
 
 export interface SocketDeps {
   handlers: Handlers;
   metrics: Metrics;
   log: Logger;
-  rateLimit: { perSecond: number; floodCloseMs: number };
+  rateLimit: RateLimitOptions;
+}
+
+interface Inbound {
+  message: ClientMessage;
+  dataText: string;
 }
 
 /**
@@ -31,7 +45,7 @@ export class ClientSocket implements Inbox {
   replaced = false;
   private readonly limit: FrameRateLimit;
   private running = false;
-  private readonly backlog: ClientMessage[] = [];
+  private readonly backlog: Inbound[] = [];
   private logger: Logger | undefined;
 
   constructor(
@@ -40,8 +54,7 @@ export class ClientSocket implements Inbox {
     public principal: Principal,
     private readonly deps: SocketDeps,
   ) {
-    const { perSecond, floodCloseMs } = deps.rateLimit;
-    this.limit = new FrameRateLimit(perSecond, perSecond * 2, floodCloseMs, Date.now());
+    this.limit = new FrameRateLimit(deps.rateLimit, Date.now());
   }
 
   get userId(): string {
@@ -85,7 +98,8 @@ export class ClientSocket implements Inbox {
   onFrame(data: RawData, isBinary: boolean): void {
     // Frames still arriving while a close handshake runs are ignored, not counted again.
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    const verdict = this.limit.check(Date.now());
+    const bytes = byteLength(data);
+    const verdict = this.limit.check(Date.now(), bytes);
     if (verdict !== 'pass') {
       if (verdict === 'warn') this.fail('rate_limited', 'too many frames: slow down, frames are being dropped');
       if (verdict === 'close') {
@@ -95,30 +109,39 @@ export class ClientSocket implements Inbox {
       return;
     }
     if (isBinary) return this.fail('bad_request', 'frames are JSON text, not binary');
+    const text = data.toString();
+    // Both refusals come before JSON.parse: what they refuse costs the most to parse.
+    const shape = scanFrame(text);
+    if (shape === null) return this.fail('bad_request', `frame nests deeper than ${MAX_FRAME_DEPTH} levels`);
+    if (bytes > CONTROL_FRAME_BYTES && !typeIs(text, shape, LARGE_FRAME_TYPES)) {
+      return this.fail('payload_too_large', `only signal and chat frames may exceed ${CONTROL_FRAME_BYTES} bytes`);
+    }
     let json: unknown;
     try {
-      json = JSON.parse(data.toString());
+      json = JSON.parse(text);
     } catch {
       return this.fail('bad_request', 'frame is not valid JSON');
     }
     const parsed = ClientMessage.safeParse(json);
     if (!parsed.success) return this.fail('bad_request', describeIssues(parsed.error));
-    if (this.running) this.backlog.push(parsed.data);
-    else this.run(parsed.data);
+    const message = parsed.data;
+    // Parsed, so valid JSON, on which the scan's span is exact.
+    const dataText = message.type === 'signal' ? text.slice(shape.dataStart, shape.dataEnd) : '';
+    if (this.running) this.backlog.push({ message, dataText });
+    else this.run(message, dataText);
   }
 
   /**
    * Runs handlers in arrival order. Most finish synchronously (relaying is a map lookup); one
    * that awaits (join, leave, cancel) holds every frame behind it until it is done.
    */
-  private run(first: ClientMessage): void {
-    for (let message: ClientMessage | undefined = first; message; message = this.backlog.shift()) {
-      let pending: void | Promise<void>;
+  private run(message: ClientMessage, dataText: string): void {
+    for (;;) {
+      let pending: void | Promise<void> = undefined;
       try {
-        pending = this.deps.handlers[message.type](this, message as never);
+        pending = this.deps.handlers[message.type](this, message as never, dataText);
       } catch (error) {
         this.failWith(error);
-        continue;
       }
       if (pending) {
         this.running = true;
@@ -127,10 +150,13 @@ export class ClientSocket implements Inbox {
           .finally(() => {
             this.running = false;
             const next = this.backlog.shift();
-            if (next) this.run(next);
+            if (next) this.run(next.message, next.dataText);
           });
         return;
       }
+      const next = this.backlog.shift();
+      if (!next) return;
+      ({ message, dataText } = next);
     }
   }
 
@@ -139,4 +165,11 @@ export class ClientSocket implements Inbox {
     this.log.error({ err: error }, 'frame handler failed');
     this.fail('internal', 'something went wrong on the server');
   }
+}
+
+/** The payload's size as received: ws hands text frames over as one Buffer. */
+function byteLength(data: RawData): number {
+  if (Buffer.isBuffer(data)) return data.length;
+  if (Array.isArray(data)) return data.reduce((sum, chunk) => sum + chunk.length, 0);
+  return data.byteLength;
 }
