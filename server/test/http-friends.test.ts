@@ -111,7 +111,7 @@ describe('friend requests', () => {
     assert.equal((await list(a.auth.token)).friends.length, 1);
   });
 
-  test('decline: the asker is told and may ask again; withdraw: the asked one is told', async () => {
+  test('decline: the asker is told and may not ask again for 7 days (409 request_declined_recently); the decliner may ask; withdraw: the asked one is told', async () => {
     const { a, b } = await met();
     const first = FriendRequestResponse.parse((await ask(a.auth.token, b.auth.user.id)).body).request;
     await b.socket.next('friend_request');
@@ -120,13 +120,40 @@ describe('friend requests', () => {
     assert.deepEqual(await a.socket.next('friend_request_closed'), { type: 'friend_request_closed', requestId: first.id, reason: 'declined' });
     assert.deepEqual(await list(a.auth.token), { friends: [], incoming: [], outgoing: [] });
 
-    const second = FriendRequestResponse.parse((await ask(a.auth.token, b.auth.user.id)).body).request;
+    const again = await ask(a.auth.token, b.auth.user.id);
+    assert.equal(again.status, 409, JSON.stringify(again.body));
+    assert.equal(again.body.error.code, 'request_declined_recently');
+    assert.match(again.body.error.message, /after \d{4}-\d\d-\d\dT/, 'the message says when asking is allowed again');
+    assert.deepEqual(await list(b.auth.token), { friends: [], incoming: [], outgoing: [] }, 'nothing reached the one who declined');
+
+    // The one who declined may change their mind.
+    const second = FriendRequestResponse.parse((await ask(b.auth.token, a.auth.user.id)).body).request;
+    await a.socket.next('friend_request');
+    assert.equal((await api(server.url, 'DELETE', `/api/friends/requests/${second.id}`, { token: a.auth.token })).status, 404, 'only the asker withdraws');
+    assert.equal((await api(server.url, 'DELETE', `/api/friends/requests/${second.id}`, { token: b.auth.token })).status, 204);
+    assert.deepEqual(await a.socket.next('friend_request_closed'), { type: 'friend_request_closed', requestId: second.id, reason: 'cancelled' });
+    assert.deepEqual(await list(a.auth.token), { friends: [], incoming: [], outgoing: [] });
+    assert.equal((await api(server.url, 'POST', `/api/friends/requests/${second.id}/accept`, { token: a.auth.token })).status, 404);
+    // A withdrawn request blocks nobody: b asks again at once.
+    assert.equal((await ask(b.auth.token, a.auth.user.id)).status, 201);
+    await a.socket.next('friend_request');
+  });
+
+  test('a declined asker may ask again once 7 days have passed since the decline', async () => {
+    const { a, b } = await met();
+    const first = FriendRequestResponse.parse((await ask(a.auth.token, b.auth.user.id)).body).request;
     await b.socket.next('friend_request');
-    assert.equal((await api(server.url, 'DELETE', `/api/friends/requests/${second.id}`, { token: b.auth.token })).status, 404, 'only the asker withdraws');
-    assert.equal((await api(server.url, 'DELETE', `/api/friends/requests/${second.id}`, { token: a.auth.token })).status, 204);
-    assert.deepEqual(await b.socket.next('friend_request_closed'), { type: 'friend_request_closed', requestId: second.id, reason: 'cancelled' });
-    assert.deepEqual(await list(b.auth.token), { friends: [], incoming: [], outgoing: [] });
-    assert.equal((await api(server.url, 'POST', `/api/friends/requests/${second.id}/accept`, { token: b.auth.token })).status, 404);
+    assert.equal((await api(server.url, 'POST', `/api/friends/requests/${first.id}/decline`, { token: b.auth.token })).status, 204);
+    await a.socket.next('friend_request_closed');
+    const db = server.server.db.kysely;
+    const day = 24 * 60 * 60 * 1000;
+    // Six days and 23 hours ago: still blocked.
+    await db.updateTable('friend_declines').set({ declined_at: new Date(Date.now() - 7 * day + 60 * 60 * 1000).toISOString() }).where('asker', '=', a.auth.user.id).execute();
+    assert.equal((await ask(a.auth.token, b.auth.user.id)).body.error?.code, 'request_declined_recently');
+    await db.updateTable('friend_declines').set({ declined_at: new Date(Date.now() - 7 * day - 1000).toISOString() }).where('asker', '=', a.auth.user.id).execute();
+    const later = await ask(a.auth.token, b.auth.user.id);
+    assert.equal(later.status, 201, JSON.stringify(later.body));
+    await b.socket.next('friend_request');
   });
 
   test('unfriend: both told, both lists empty, a second time 404', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Peer } from '@small-talk/protocol';
+import { shownName } from '../names/display-name.js';
 import { toIso, type Database } from '../storage/schema.js';
 
 /** A row of `friendships` as the services see it: the pair in storage order, and who asked. */
@@ -76,6 +77,36 @@ export class Friendships {
     return result.numUpdatedRows > 0n;
   }
 
+  /**
+   * Deletes the pending request and remembers that the asked one declined it, in one step: the
+   * pair has no row (either may ask later), and the decline is kept for the 7-day rule.
+   */
+  async decline(row: Friendship, decliner: string): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      const removed = await tx.deleteFrom('friendships').where('id', '=', row.id).where('status', '=', 'pending').executeTakeFirst();
+      if (removed.numDeletedRows === 0n) return false;
+      const declinedAt = new Date().toISOString();
+      await tx
+        .insertInto('friend_declines')
+        .values({ asker: row.requestedBy, decliner, declined_at: declinedAt })
+        .onConflict((oc) => oc.columns(['asker', 'decliner']).doUpdateSet({ declined_at: declinedAt }))
+        .execute();
+      return true;
+    });
+  }
+
+  /** When `decliner` last declined a request from `asker`, if they did after `since`. */
+  async declinedSince(asker: string, decliner: string, since: Date): Promise<string | null> {
+    const row = await this.db
+      .selectFrom('friend_declines')
+      .select('declined_at')
+      .where('asker', '=', asker)
+      .where('decliner', '=', decliner)
+      .where('declined_at', '>', since.toISOString())
+      .executeTakeFirst();
+    return row ? toIso(row.declined_at) : null;
+  }
+
   /** Deletes the row if it still has `status`; false when someone else changed it first. */
   async remove(id: string, status: Friendship['status']): Promise<boolean> {
     const result = await this.db.deleteFrom('friendships').where('id', '=', id).where('status', '=', status).executeTakeFirst();
@@ -124,7 +155,7 @@ export class Friendships {
 
   async user(id: string): Promise<Peer | null> {
     const row = await this.db.selectFrom('users').select(['id', 'display_name']).where('id', '=', id).executeTakeFirst();
-    return row ? { id: row.id, displayName: row.display_name } : null;
+    return row ? { id: row.id, displayName: shownName(row.display_name) } : null;
   }
 
   private select() {
@@ -149,8 +180,8 @@ function toFriendship(row: {
 }): Friendship {
   return {
     id: row.id,
-    a: { id: row.user_a, displayName: row.name_a },
-    b: { id: row.user_b, displayName: row.name_b },
+    a: { id: row.user_a, displayName: shownName(row.name_a) },
+    b: { id: row.user_b, displayName: shownName(row.name_b) },
     requestedBy: row.requested_by,
     status: row.status,
     createdAt: toIso(row.created_at),

@@ -13,6 +13,9 @@ import type { MessageBus } from '../storage/bus/bus.js';
 import { otherOf, type Friendship, type Friendships } from './friendships.js';
 import type { Presence } from './presence.js';
 
+/** How long a declined asker must wait before asking the same person again. */
+export const DECLINE_BLOCKS_MS = 7 * 24 * 60 * 60 * 1000;
+
 /**
  * The rules of friendship: ask only someone you were in a room with, one row per pair, only the
  * asked one accepts or declines. Each change is told live to the other side's socket, wherever
@@ -56,6 +59,13 @@ export class Friends {
     if (!(await this.friendships.haveMet(user.id, toId))) {
       throw new AppError('no_connection', 'you can only add someone you have been in a call with');
     }
+    // Asking again and again after a no is pestering. Only the one who was declined waits: the
+    // one who declined may still change their mind and ask.
+    const declined = await this.friendships.declinedSince(user.id, toId, new Date(Date.now() - DECLINE_BLOCKS_MS));
+    if (declined) {
+      const until = new Date(new Date(declined).getTime() + DECLINE_BLOCKS_MS).toISOString();
+      throw new AppError('request_declined_recently', `they declined your request; you may ask again after ${until}`);
+    }
     const written = await this.friendships.request({ id: user.id, displayName: user.displayName }, to);
     if (!written) {
       // The other side's request (or a twin of ours) landed first: answer as if it had been there.
@@ -76,7 +86,7 @@ export class Friends {
 
   async decline(user: User, requestId: string): Promise<void> {
     const row = await this.incoming(user, requestId);
-    if (!(await this.friendships.remove(row.id, 'pending'))) throw new AppError('not_found', 'no such request');
+    if (!(await this.friendships.decline(row, user.id))) throw new AppError('not_found', 'no such request');
     this.tell(row.requestedBy, { type: 'friend_request_closed', requestId: row.id, reason: 'declined' } satisfies FriendRequestClosedEvent);
   }
 

@@ -88,6 +88,41 @@ export function migrations(dialect: SqlDialect): MigrationProvider {
         await db.schema.createIndex('friendships_user_b').on('friendships').column('user_b').execute();
       },
     },
+    '0003_sessions_guests': {
+      async up(db: Kysely<any>) {
+        // Wrong passwords per key (a hash of the e-mail, or of the e-mail and the client address):
+        // in the database, so every process of a cluster counts the same guesses, and a restart
+        // forgets nothing.
+        await db.schema
+          .createTable('login_failures')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('failures', 'integer', (c) => c.notNull())
+          .addColumn('last_failed_at', timestamp, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('login_failures_last').on('login_failures').column('last_failed_at').execute();
+
+        // A declined friend request, kept apart from `friendships` so that the pair's row can
+        // still go (the decliner may ask later) and its check constraints stay as they are.
+        await db.schema
+          .createTable('friend_declines')
+          .addColumn('asker', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('decliner', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('declined_at', timestamp, (c) => c.notNull())
+          .addPrimaryKeyConstraint('friend_declines_pair', ['asker', 'decliner'])
+          .execute();
+        await db.schema.createIndex('friend_declines_decliner').on('friend_declines').column('decliner').execute();
+
+        // The lease of the daily sweep: one row per job, taken by the one process whose UPDATE
+        // moves its time forward.
+        await db.schema
+          .createTable('sweeps')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('last_run_at', timestamp, (c) => c.notNull())
+          .execute();
+        await db.insertInto('sweeps').values({ name: 'daily', last_run_at: new Date(0).toISOString() }).execute();
+        await db.schema.createIndex('sessions_expires').on('sessions').column('expires_at').execute();
+      },
+    },
   };
   return { getMigrations: async () => all };
 }

@@ -10,6 +10,9 @@ export interface Database {
   categories: CategoriesTable;
   connections: ConnectionsTable;
   friendships: FriendshipsTable;
+  friend_declines: FriendDeclinesTable;
+  login_failures: LoginFailuresTable;
+  sweeps: SweepsTable;
 }
 
 export type Timestamp = string | Date;
@@ -57,6 +60,27 @@ export interface FriendshipsTable {
   status: 'pending' | 'accepted';
   created_at: Timestamp;
   accepted_at: Timestamp | null;
+}
+
+/** A friend request `decliner` declined: `asker` may not ask them again for a while. */
+export interface FriendDeclinesTable {
+  asker: string;
+  decliner: string;
+  declined_at: Timestamp;
+}
+
+/** Wrong passwords counted under one key; forgotten once `last_failed_at` is old enough. */
+export interface LoginFailuresTable {
+  /** SHA-256 of the e-mail (or e-mail and client address): no address book of who tried what. */
+  key: string;
+  failures: number;
+  last_failed_at: Timestamp;
+}
+
+/** When a cluster-wide job last ran: its lease. */
+export interface SweepsTable {
+  name: string;
+  last_run_at: Timestamp;
 }
 
 export function toIso(value: Timestamp): string {
