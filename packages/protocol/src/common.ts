@@ -11,8 +11,96 @@ export const CategorySlug = z
   .regex(/^[a-z0-9][a-z0-9-]*$/, 'a category slug is lowercase letters, digits and dashes');
 export type CategorySlug = z.infer<typeof CategorySlug>;
 
-/** 1..32 characters once surrounding white space is trimmed. */
-export const DisplayName = z.string().trim().min(1).max(32);
+/**
+ * Code points no profile text may hold, because they are invisible or change how the text around
+ * them is shown: controls (Cc: NUL and friends; PostgreSQL refuses NUL outright), format
+ * characters (Cf: zero-width space/joiner, bidi overrides, embeddings and isolates, tags), line and
+ * paragraph separators (Zl, Zp), unpaired surrogates (Cs), private use (Co: a glyph only some fonts
+ * draw) and noncharacters (U+FDD0–FDEF, U+xFFFE/xFFFF).
+ */
+const UNSHOWABLE_CLASS = '[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}\\p{Cs}\\p{Co}\\p{Noncharacter_Code_Point}]';
+
+/**
+ * A zero-width joiner between two emoji (👩‍💻, 👨‍👩‍👧) draws one visible emoji, not hidden text,
+ * so it is the one format character allowed; one after a letter is refused like any other. The
+ * first alternative matches such an emoji and its joiner (group 1), the second any unshowable code point.
+ */
+const UNSHOWABLE = new RegExp(`(\\p{Extended_Pictographic}[\\u{FE0F}\\u{1F3FB}-\\u{1F3FF}]?\\u200D(?=\\p{Extended_Pictographic}))|${UNSHOWABLE_CLASS}`, 'gu');
+
+function hasUnshowable(text: string): boolean {
+  for (const match of text.matchAll(UNSHOWABLE)) if (match[1] === undefined) return true;
+  return false;
+}
+
+/**
+ * At most this many combining marks in a row (accents stacked on one character). After NFC, real
+ * names need one or two (Vietnamese ệ is one code point; Thai and Arabic stack two); pointed Hebrew
+ * with cantillation and Tibetan stacks reach four. "Zalgo" floods stack dozens, which draw far above
+ * and below the line, over the rest of the screen.
+ */
+export const MAX_MARKS_IN_A_ROW = 4;
+const MARK_FLOOD = new RegExp(`\\p{M}{${MAX_MARKS_IN_A_ROW + 1}}`, 'u');
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+
+/** Display names are 1..32 user-perceived characters. */
+export const MAX_DISPLAY_NAME_CHARACTERS = 32;
+/**
+ * UTF-16 units allowed per character before counting: bounds the work on a huge string. The longest
+ * emoji (👩🏽‍❤️‍💋‍👨🏿) is 15 units, so 32 of any real character fit.
+ */
+const UNITS_PER_CHARACTER = 16;
+
+const graphemes = typeof Intl !== 'undefined' && 'Segmenter' in Intl ? new Intl.Segmenter(undefined, { granularity: 'grapheme' }) : null;
+
+/**
+ * User-perceived characters (grapheme clusters: é, 👍🏽 and 🇫🇷 are one each). Where Intl.Segmenter
+ * is missing (Hermes), code points other than marks, joiners and emoji modifiers: close enough for
+ * a client's hint; the server always has the segmenter.
+ */
+export function characterCount(text: string): number {
+  if (graphemes) {
+    let n = 0;
+    for (const _ of graphemes.segment(text)) n += 1;
+    return n;
+  }
+  return [...text.replace(/[\p{M}\u200D\u{1F3FB}-\u{1F3FF}]/gu, '')].length;
+}
+
+/** The text with every unshowable code point removed (emoji joiners kept): how a stored row that predates the rule is shown. */
+export function withoutUnshowable(text: string): string {
+  return text.replace(UNSHOWABLE, (_match, emoji: string | undefined) => emoji ?? '');
+}
+
+/**
+ * Why profile text (a display name now; a bio later) cannot be taken as typed, or null when it can.
+ * `text` is already trimmed and NFC-normalised, as the schemas below do before asking.
+ */
+export function profileTextProblem(text: string, maxCharacters: number): string | null {
+  if (text.length === 0) return 'must not be empty';
+  if (text.length > maxCharacters * UNITS_PER_CHARACTER) return `must be at most ${maxCharacters} characters`;
+  if (hasUnshowable(text)) {
+    return 'must not contain control, invisible (zero-width, direction-changing), private-use, unpaired-surrogate or noncharacter code points';
+  }
+  if (MARK_FLOOD.test(text)) return `must not stack more than ${MAX_MARKS_IN_A_ROW} accents or marks on one character`;
+  if (!LETTER_OR_DIGIT.test(text)) return 'must contain at least one letter or digit';
+  if (characterCount(text) > maxCharacters) return `must be at most ${maxCharacters} characters`;
+  return null;
+}
+
+/** Profile text of 1..`maxCharacters` characters: trimmed, NFC-normalised, then held to profileTextProblem. */
+export function ProfileText(maxCharacters: number) {
+  return z
+    .string()
+    .trim()
+    .normalize('NFC')
+    .superRefine((text, ctx) => {
+      const problem = profileTextProblem(text, maxCharacters);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+}
+
+/** A display name as a user sets it: see profileTextProblem for what is refused. */
+export const DisplayName = ProfileText(MAX_DISPLAY_NAME_CHARACTERS);
 
 export const UserKind = z.enum(['guest', 'member']);
 export type UserKind = z.infer<typeof UserKind>;

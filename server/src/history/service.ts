@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Connection, EndReason } from '@small-talk/protocol';
+import { shownName } from '../names/display-name.js';
 import type { Room } from '../storage/match/store.js';
 import { toIso, type Database } from '../storage/schema.js';
 
@@ -89,7 +90,7 @@ export class History {
     return rows.map((r) => ({
       id: r.id,
       category: r.category,
-      peer: { id: r.peer_id, displayName: r.peer_name },
+      peer: { id: r.peer_id, displayName: shownName(r.peer_name) },
       startedAt: toIso(r.started_at),
       endedAt: r.ended_at === null ? null : toIso(r.ended_at),
       endReason: r.end_reason,
