@@ -4,6 +4,7 @@ import { serialize } from 'cookie';
 import { AppError } from '../errors.js';
 import { parseInput } from '../validation.js';
 import { tokenFrom } from './credentials.js';
+import { LoginThrottled } from './login-throttle.js';
 import type { AuthService, Principal, SignedIn } from './service.js';
 
 export interface AuthRoutesOptions {
@@ -52,7 +53,12 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
 
   app.post('/api/auth/login', { config: perAddress(options.authRateLimitPerMin) }, async (request, reply) => {
     const body = parseInput(LoginRequest, request.body);
-    return signIn(reply, 200, await auth.login(body.email, body.password));
+    try {
+      return signIn(reply, 200, await auth.login(body.email, body.password, request.ip));
+    } catch (error) {
+      if (error instanceof LoginThrottled) reply.header('retry-after', String(error.retryAfterS));
+      throw error;
+    }
   });
 
   app.post('/api/auth/logout', async (request, reply) => {

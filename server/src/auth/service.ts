@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { User } from '@small-talk/protocol';
 import { AppError } from '../errors.js';
-import type { Database } from '../storage/schema.js';
+import { ReservedNames, shownName } from '../names/display-name.js';
+import { toIso, type Database } from '../storage/schema.js';
+import { LoginThrottled, type LoginThrottle } from './login-throttle.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { hashToken, newToken } from './tokens.js';
 
@@ -15,11 +17,16 @@ export interface SignedIn {
 export interface Principal {
   user: User;
   tokenHash: string;
+  /** When the session ends by itself (ms since the epoch): a socket opened with it closes then. */
+  expiresAt: number;
 }
+
+/** The session that took over from an ended one (a guest's upgrade), or null when it was revoked. */
+export type Replacement = { tokenHash: string; expiresAt: number } | null;
 
 type UserRow = { id: string; display_name: string; kind: 'guest' | 'member' };
 
-const toUser = (row: UserRow): User => ({ id: row.id, displayName: row.display_name, kind: row.kind });
+const toUser = (row: UserRow): User => ({ id: row.id, displayName: shownName(row.display_name), kind: row.kind });
 
 function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
@@ -27,28 +34,36 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 export class AuthService {
-  private readonly sessionListeners: Array<(tokenHash: string, replacement: string | null) => void> = [];
+  private readonly sessionListeners: Array<(tokenHash: string, replacement: Replacement) => void> = [];
+  private readonly reservedNames: ReservedNames;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly sessionTtlMs: number,
-  ) {}
+    private readonly throttle: LoginThrottle,
+    /** The operator's RESERVED_NAMES: no user may take one (400 `reserved_name`). */
+    reservedNames: readonly string[],
+  ) {
+    this.reservedNames = new ReservedNames(reservedNames);
+  }
 
   /**
    * Called when a session ends: revoked (`replacement` null), so live sockets opened with it
    * close; or replaced by a new one (guest upgrade), so they carry on under the new session.
    */
-  onSessionEnded(listener: (tokenHash: string, replacement: string | null) => void): void {
+  onSessionEnded(listener: (tokenHash: string, replacement: Replacement) => void): void {
     this.sessionListeners.push(listener);
   }
 
+  /** `displayName` has passed the protocol's DisplayName; here it must also not pass for the service. */
   async createGuest(displayName: string): Promise<SignedIn> {
+    this.refuseReserved(displayName);
     const user: User = { id: randomUUID(), displayName, kind: 'guest' };
     await this.db
       .insertInto('users')
       .values({ id: user.id, display_name: displayName, kind: 'guest', email: null, password_hash: null, created_at: new Date().toISOString() })
       .execute();
-    return { user, token: await this.startSession(user.id) };
+    return { user, token: (await this.startSession(user.id)).token };
   }
 
   /**
@@ -59,6 +74,7 @@ export class AuthService {
     input: { email: string; password: string; displayName: string },
     current: Principal | null,
   ): Promise<SignedIn> {
+    this.refuseReserved(input.displayName);
     const taken = await this.db.selectFrom('users').select('id').where('email', '=', input.email).executeTakeFirst();
     if (taken) throw new AppError('email_taken', 'an account with this email already exists');
     const passwordHash = await hashPassword(input.password);
@@ -83,20 +99,31 @@ export class AuthService {
       if (isUniqueViolation(error)) throw new AppError('email_taken', 'an account with this email already exists');
       throw error;
     }
-    const token = await this.startSession(user.id);
-    if (upgrading) this.endSession(upgrading.tokenHash, hashToken(token));
-    return { user, token };
+    const session = await this.startSession(user.id);
+    if (upgrading) this.endSession(upgrading.tokenHash, { tokenHash: hashToken(session.token), expiresAt: session.expiresAt });
+    return { user, token: session.token };
   }
 
-  async login(email: string, password: string): Promise<SignedIn> {
+  /**
+   * Signs a member in. After repeated wrong passwords for the e-mail (from `address`, or from
+   * everywhere) an attempt is refused with `rate_limited` before the password is looked at, so
+   * the answer is the same whether it was right and whether the account exists.
+   */
+  async login(email: string, password: string, address: string): Promise<SignedIn> {
+    const waitMs = await this.throttle.waitMs(email, address);
+    if (waitMs > 0) throw new LoginThrottled(Math.ceil(waitMs / 1000));
     const row = await this.db
       .selectFrom('users')
       .select(['id', 'display_name', 'kind', 'password_hash'])
       .where('email', '=', email)
       .executeTakeFirst();
     const ok = await verifyPassword(row?.password_hash ?? null, password);
-    if (!row || !ok) throw new AppError('invalid_credentials', 'wrong email or password');
-    return { user: toUser(row), token: await this.startSession(row.id) };
+    if (!row || !ok) {
+      await this.throttle.failed(email, address);
+      throw new AppError('invalid_credentials', 'wrong email or password');
+    }
+    await this.throttle.succeeded(email, address);
+    return { user: toUser(row), token: (await this.startSession(row.id)).token };
   }
 
   async logout(principal: Principal): Promise<void> {
@@ -114,14 +141,19 @@ export class AuthService {
       .where('sessions.token_hash', '=', tokenHash)
       .executeTakeFirst();
     if (!row || new Date(row.expires_at).getTime() <= Date.now()) return null;
-    return { user: toUser(row), tokenHash };
+    return { user: toUser(row), tokenHash, expiresAt: new Date(toIso(row.expires_at)).getTime() };
   }
 
-  private endSession(tokenHash: string, replacement: string | null): void {
+  private refuseReserved(displayName: string): void {
+    const reserved = this.reservedNames.impersonated(displayName);
+    if (reserved !== null) throw new AppError('reserved_name', `this display name is reserved: it reads as "${reserved}"`);
+  }
+
+  private endSession(tokenHash: string, replacement: Replacement): void {
     for (const listener of this.sessionListeners) listener(tokenHash, replacement);
   }
 
-  private async startSession(userId: string): Promise<string> {
+  private async startSession(userId: string): Promise<{ token: string; expiresAt: number }> {
     const token = newToken();
     const now = Date.now();
     await this.db
@@ -133,6 +165,6 @@ export class AuthService {
         expires_at: new Date(now + this.sessionTtlMs).toISOString(),
       })
       .execute();
-    return token;
+    return { token, expiresAt: now + this.sessionTtlMs };
   }
 }

@@ -32,8 +32,9 @@ export async function openDb(options: DbOptions): Promise<Db> {
     }
     return openPostgres(options.databaseUrl, options.onError ?? (() => {}));
   }
-  fs.mkdirSync(options.dataDir, { recursive: true });
-  const file = new SQLite(path.join(options.dataDir, 'smalltalk.db'));
+  const dbFile = path.join(options.dataDir, 'smalltalk.db');
+  privateDataDir(options.dataDir, dbFile);
+  const file = new SQLite(dbFile);
   // WAL lets a second server process in the same checkout read while this one writes;
   // busy_timeout makes their writes wait for each other instead of failing.
   file.pragma('journal_mode = WAL');
@@ -55,6 +56,30 @@ export async function openDb(options: DbOptions): Promise<Db> {
       await kysely.destroy();
     },
   };
+}
+
+/**
+ * DATA_DIR holds the database (password hashes, session hashes, who talked to whom): only the
+ * server's own account may read it. Modes are set with chmod, not left to the umask. A folder
+ * we did not create is tightened too when it is ours (owned by this user); someone else's is
+ * left alone. SQLite creates -wal and -shm with the database file's mode, so 0600 on the file
+ * covers them; they are tightened as well in case an older run left them wider.
+ */
+function privateDataDir(dataDir: string, dbFile: string): void {
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const ours = (target: string) => {
+    try {
+      const stat = fs.statSync(target);
+      return typeof process.getuid !== 'function' || stat.uid === process.getuid();
+    } catch {
+      return false;
+    }
+  };
+  if (ours(dataDir)) fs.chmodSync(dataDir, 0o700);
+  fs.closeSync(fs.openSync(dbFile, 'a', 0o600));
+  for (const file of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) {
+    if (ours(file)) fs.chmodSync(file, 0o600);
+  }
 }
 
 async function openPostgres(url: string, onError: (error: Error) => void): Promise<Db> {
