@@ -66,6 +66,8 @@ describe('direct calls', () => {
     assert.deepEqual([mA.category, mB.category], [null, null]);
     assert.deepEqual([mA.initiator, mB.initiator], [true, false]);
     assert.deepEqual([mA.resumed, mB.resumed], [false, false]);
+    // Friends chose each other: a direct path is allowed (FRIEND_ICE_POLICY, default all).
+    assert.deepEqual([mA.iceTransportPolicy, mB.iceTransportPolicy], ['all', 'all']);
     assert.deepEqual(mA.peer, peer(bo));
     ada.socket.send({ type: 'signal', roomId: mA.roomId, data: { description: { type: 'offer', sdp: 'v=0' } } });
     assert.deepEqual((await bo.socket.next('signal')).data, { description: { type: 'offer', sdp: 'v=0' } });
@@ -102,7 +104,7 @@ describe('direct calls', () => {
     const back = await connect(server, bo.auth.token);
     opened.push(back);
     const resumed = await back.next('matched');
-    assert.deepEqual([resumed.roomId, resumed.category, resumed.resumed], [roomId, null, true]);
+    assert.deepEqual([resumed.roomId, resumed.category, resumed.resumed, resumed.iceTransportPolicy], [roomId, null, true, 'all']);
     assert.equal((await back.next('chat')).text, 'still there?');
   });
 
@@ -250,5 +252,40 @@ describe('direct calls', () => {
     assert.equal((await p.a.socket.next('error')).code, 'bad_request');
     p.a.socket.send({ type: 'accept_call', callId: 'nothing-rings' });
     assert.equal((await p.a.socket.next('error')).code, 'not_found');
+  });
+});
+
+describe("friends' ICE policy", () => {
+  test('with TURN, a direct call between friends is all by default while strangers relay; FRIEND_ICE_POLICY=relay relays friends too, resumed included', async () => {
+    const turn = { TURN_URLS: 'turn:127.0.0.1:3478?transport=udp', TURN_SECRET: 'a-test-secret-of-some-length', RESUME_GRACE_MS: '10000' };
+    for (const [env, expected] of [
+      [turn, 'all'],
+      [{ ...turn, FRIEND_ICE_POLICY: 'relay' }, 'relay'],
+    ] as const) {
+      const other = await startServer(env);
+      const mine: Client[] = [];
+      try {
+        const p = await pair(other, 'music');
+        mine.push(p.a.socket, p.b.socket);
+        assert.deepEqual([p.matchedA.iceTransportPolicy, p.matchedB.iceTransportPolicy], ['relay', 'relay'], 'strangers relay');
+        p.a.socket.send({ type: 'leave', roomId: p.roomId });
+        await p.a.socket.next('left');
+        await p.b.socket.next('peer_left');
+        await befriend(p.a, other, p.b);
+        p.a.socket.send({ type: 'call', userId: p.b.auth.user.id });
+        const { callId } = await p.b.socket.next('incoming_call');
+        p.b.socket.send({ type: 'accept_call', callId });
+        const [mA, mB] = [await p.a.socket.next('matched'), await p.b.socket.next('matched')];
+        assert.deepEqual([mA.category, mA.iceTransportPolicy, mB.iceTransportPolicy], [null, expected, expected], JSON.stringify(env));
+        await p.b.socket.drop();
+        const back = await connect(other, p.b.auth.token);
+        mine.push(back);
+        const resumed = await back.next('matched');
+        assert.deepEqual([resumed.roomId, resumed.resumed, resumed.iceTransportPolicy], [mA.roomId, true, expected]);
+      } finally {
+        await Promise.all(mine.map((c) => (c.closeCode === undefined ? c.close() : c.closed)));
+        await other.close();
+      }
+    }
   });
 });

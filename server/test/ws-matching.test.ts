@@ -3,7 +3,9 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import {
   api,
   closeAndSettle,
+  connect,
   guest,
+  pair,
   openSocket,
   startServer,
   user,
@@ -73,6 +75,8 @@ describe('join and matched', () => {
       category: 'music',
       initiator: toAda.initiator,
       resumed: false,
+      // No TURN in this server: there is no relay to hide addresses behind.
+      iceTransportPolicy: 'all',
     });
     assert.deepEqual(toBo, {
       type: 'matched',
@@ -81,6 +85,7 @@ describe('join and matched', () => {
       category: 'music',
       initiator: toBo.initiator,
       resumed: false,
+      iceTransportPolicy: 'all',
     });
     assert.equal(typeof toAda.initiator, 'boolean');
     assert.equal([toAda.initiator, toBo.initiator].filter(Boolean).length, 1, 'exactly one initiator');
@@ -337,6 +342,41 @@ describe('500 users joining at once across categories', () => {
     const counts = await waiting();
     for (const slug of slugs) {
       assert.equal(counts[slug], unmatched.filter((p) => p.categories.includes(slug)).length, `waiting in ${slug}`);
+    }
+  });
+});
+
+describe('strangers relay through TURN when the server has it', () => {
+  let withTurn: TestServer;
+  before(async () => {
+    // Configured only: no TURN server answers, and none needs to for the frames.
+    withTurn = await startServer({ TURN_URLS: 'turn:127.0.0.1:3478?transport=udp', TURN_SECRET: 'a-test-secret-of-some-length', RESUME_GRACE_MS: '10000' });
+  });
+  after(() => withTurn.close());
+
+  test('matched says iceTransportPolicy relay to both strangers, and again when the room resumes; GET /api/ice keeps the process-wide default', async () => {
+    const { a, b, matchedA, matchedB } = await pair(withTurn, 'music');
+    opened.push(a.socket, b.socket);
+    assert.deepEqual([matchedA.iceTransportPolicy, matchedB.iceTransportPolicy], ['relay', 'relay']);
+    await a.socket.drop();
+    const back = await connect(withTurn, a.auth.token);
+    opened.push(back);
+    await back.next('welcome');
+    const resumed = await back.next('matched');
+    assert.deepEqual([resumed.roomId, resumed.resumed, resumed.iceTransportPolicy], [matchedA.roomId, true, 'relay']);
+    const ice = await api(withTurn.url, 'GET', '/api/ice', { token: a.auth.token });
+    assert.equal(ice.body.iceTransportPolicy, 'all');
+    await closeAndSettle(withTurn, opened.splice(0));
+  });
+
+  test('STRANGER_ICE_POLICY=all lets strangers connect directly even with TURN', async () => {
+    const open = await startServer({ TURN_URLS: 'turn:127.0.0.1:3478?transport=udp', TURN_SECRET: 'a-test-secret-of-some-length', STRANGER_ICE_POLICY: 'all' });
+    try {
+      const { a, b, matchedA, matchedB } = await pair(open, 'music');
+      assert.deepEqual([matchedA.iceTransportPolicy, matchedB.iceTransportPolicy], ['all', 'all']);
+      await closeAndSettle(open, [a.socket, b.socket]);
+    } finally {
+      await open.close();
     }
   });
 });

@@ -12,11 +12,11 @@ let services: TestServices;
 let client: SmallTalkClient;
 
 /** Searching in Music, then matched with Bo: the Call screen. */
-async function renderCall(options: { initiator?: boolean } = {}) {
+async function renderCall(options: { initiator?: boolean; iceTransportPolicy?: 'all' | 'relay' } = {}) {
   const onEnd = jest.fn();
   const utils = await renderWith(services, <MatchFlow client={client} categories={[music]} onEnd={onEnd} />);
   await settle();
-  await services.server.match({ initiator: options.initiator ?? true });
+  await services.server.match({ initiator: options.initiator ?? true, iceTransportPolicy: options.iceTransportPolicy });
   return { ...utils, onEnd, pc: FakePeerConnection.latest };
 }
 
@@ -175,17 +175,18 @@ describe('STUN/TURN servers and calls that cannot connect', () => {
   };
 
   /** The services of this suite's beforeEach, on a server answering GET /api/ice with `answer`. */
-  async function withIce(answer: () => [number, unknown]) {
+  async function withIce(answer: () => [number, unknown], options: { dropRawHostCandidates?: boolean } = {}) {
     client.close();
-    services = fakeServices({ routes: defaultRoutes({ 'GET /api/ice': answer }) });
+    services = fakeServices({ routes: defaultRoutes({ 'GET /api/ice': answer }), ...options });
     client = services.createClient(undefined);
     client.connect();
     await services.server.welcome();
   }
 
-  test('each call fetches GET /api/ice first (same origin, with the cookie) and its servers and policy reach the peer connection', async () => {
-    await withIce(() => [200, relay]);
-    const { pc } = await renderCall();
+  test("each call fetches GET /api/ice first (same origin, with the cookie); its servers and the room's policy reach the peer connection", async () => {
+    // The process-wide default says `all`; a room between strangers says `relay`, and wins.
+    await withIce(() => [200, { ...relay, iceTransportPolicy: 'all' }]);
+    const { pc } = await renderCall({ iceTransportPolicy: 'relay' });
     const ice = services.http.calls.filter((call) => call.path === '/api/ice');
     expect(ice).toHaveLength(1);
     expect(ice[0]!.url).toBe('/api/ice');
@@ -198,6 +199,36 @@ describe('STUN/TURN servers and calls that cannot connect', () => {
     await settle();
     expect(services.http.calls.filter((call) => call.path === '/api/ice')).toHaveLength(2);
     expect(FakePeerConnection.instances).toHaveLength(2);
+  });
+
+  /** The candidate lines the app sent the peer (signal frames over the socket). */
+  const sentCandidates = () =>
+    services.server.socket.sentOfType('signal').flatMap((frame) => {
+      const candidate = (frame.data as { candidate?: { candidate: string } }).candidate;
+      return candidate ? [candidate.candidate] : [];
+    });
+  const rawHost = 'candidate:1 1 udp 2122260223 192.168.1.20 54400 typ host generation 0';
+  const mdnsHost = 'candidate:2 1 udp 2122260223 4c1d9f2e-5b3a-4f0e-9d61-0a7c2b8e1f33.local 54401 typ host generation 0';
+  const reflexive = 'candidate:3 1 udp 1686052607 198.51.100.7 54400 typ srflx raddr 192.168.1.20 rport 54400 generation 0';
+
+  test("native (no mDNS): a friend-like `all` call never sends the phone's raw host address; the web sends what the browser gathered", async () => {
+    await withIce(() => [200, relay], { dropRawHostCandidates: true });
+    const { pc } = await renderCall({ iceTransportPolicy: 'all' });
+    await pc.gather(rawHost, mdnsHost, reflexive);
+    expect(sentCandidates()).toEqual([mdnsHost, reflexive.replace('raddr 192.168.1.20 rport 54400', 'raddr 0.0.0.0 rport 0')]);
+
+    await withIce(() => [200, relay]);
+    const web = await renderCall({ iceTransportPolicy: 'all' });
+    await web.pc.gather(rawHost, mdnsHost);
+    expect(sentCandidates()).toEqual([rawHost, mdnsHost]);
+  });
+
+  test('a call under relay sends no candidate but relay ones, whatever the platform gathers', async () => {
+    await withIce(() => [200, relay]);
+    const { pc } = await renderCall({ iceTransportPolicy: 'relay' });
+    const relayed = 'candidate:4 1 udp 41885439 203.0.113.9 61000 typ relay raddr 0.0.0.0 rport 0 generation 0';
+    await pc.gather(rawHost, mdnsHost, reflexive, relayed);
+    expect(sentCandidates()).toEqual([relayed]);
   });
 
   test('a call that never connects (a TURN server refusing the credentials) says "could not connect" within 30 s, and Next is there', async () => {

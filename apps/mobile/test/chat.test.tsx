@@ -61,7 +61,8 @@ describe('Chat', () => {
     await services.server.socket.receive(chatFrame('hello!'));
     await services.server.socket.receive(chatFrame('what do you listen to?'));
 
-    expect(screen.getAllByTestId('chat-message').map((m) => m.props.children)).toEqual(['hi', 'hello!', 'what do you listen to?']);
+    // The peer's lines come in a bidi isolate (see the test below); the user's own as typed.
+    expect(screen.getAllByTestId('chat-message').map((m) => m.props.children)).toEqual(['hi', '\u2068hello!\u2069', '\u2068what do you listen to?\u2069']);
     expect(screen.getAllByTestId('chat-message')[1]).toHaveAccessibleName('Bo: hello!');
   });
 
@@ -70,7 +71,7 @@ describe('Chat', () => {
     const typing = { type: 'typing', roomId: 'room-1', from: bo.id } as const;
 
     await services.server.socket.receive(typing);
-    expect(screen.getByTestId('peer-typing')).toHaveTextContent('Bo is typing…');
+    expect(screen.getByTestId('peer-typing')).toHaveTextContent('\u2068Bo\u2069 is typing…');
     await act(async () => jest.advanceTimersByTime(TYPING_SHOWN_MS));
     expect(screen.queryByTestId('peer-typing')).not.toBeOnTheScreen();
 
@@ -78,6 +79,17 @@ describe('Chat', () => {
     expect(screen.getByTestId('peer-typing')).toBeOnTheScreen();
     await services.server.socket.receive(chatFrame('done'));
     expect(screen.queryByTestId('peer-typing')).not.toBeOnTheScreen();
+  });
+
+  test("the peer's text and name are shown in a bidi isolate, so right-to-left text cannot reorder the screen around it", async () => {
+    await renderWith(services, <ChatPanel client={client} roomId="room-1" peerName="محمد" ended={false} />);
+    expect(screen.getByText('Say hi to \u2068محمد\u2069.')).toBeOnTheScreen();
+    // A right-to-left override, and a stray isolate end that would close ours early, are dropped
+    // even if the server let them through; what is left sits inside FSI … PDI.
+    await services.server.socket.receive(chatFrame('\u202eمرحبا 123\u2069 ok'));
+    expect(screen.getByTestId('chat-message').props.children).toBe('\u2068مرحبا 123 ok\u2069');
+    await services.server.socket.receive({ type: 'typing', roomId: 'room-1', from: bo.id });
+    expect(screen.getByTestId('peer-typing')).toHaveTextContent('\u2068محمد\u2069 is typing…');
   });
 
   test('tells the peer the user is typing, at most every few seconds', async () => {
@@ -101,7 +113,7 @@ describe('Chat', () => {
         <ChatPanel client={client} roomId="room-1" peerName="Bo" ended />
       </ServicesContext.Provider>,
     );
-    expect(screen.getByTestId('chat-message')).toHaveTextContent('bye');
+    expect(screen.getByTestId('chat-message')).toHaveTextContent('\u2068bye\u2069');
     expect(screen.getByTestId('chat-input')).not.toBeEnabled();
     expect(screen.getByTestId('chat-send')).toBeDisabled();
   });

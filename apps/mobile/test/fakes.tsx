@@ -7,7 +7,7 @@ import { act, render } from '@testing-library/react-native';
 import type { ReactElement } from 'react';
 import { Text, View } from 'react-native';
 import { SmallTalkClient, type MediaStreamLike, type SmallTalkClientOptions, type WebSocketLike } from '@small-talk/client';
-import type { Category, Connection, Friend, FriendRequest, FriendsResponse, IceResponse, Peer, Presence, ServerMessage, User } from '@small-talk/protocol';
+import type { Category, Connection, Friend, FriendRequest, FriendsResponse, IceResponse, IceTransportPolicy, Peer, Presence, ServerMessage, User } from '@small-talk/protocol';
 import { Api } from '../src/api';
 import { MediaError, type LocalStream, type LocalTrack, type MediaProblem, type VideoViewProps, type WebRtcPlatform } from '../src/platform/types';
 import { ServicesContext, type Services } from '../src/services';
@@ -90,7 +90,9 @@ export class FakeServer {
   }
 
   /** The server matched the user: `matched` on the latest socket. */
-  async match(room: Partial<{ roomId: string; peer: { id: string; displayName: string }; category: string; initiator: boolean; resumed: boolean }> = {}): Promise<string> {
+  async match(
+    room: Partial<{ roomId: string; peer: { id: string; displayName: string }; category: string; initiator: boolean; resumed: boolean; iceTransportPolicy: IceTransportPolicy }> = {},
+  ): Promise<string> {
     const roomId = room.roomId ?? 'room-1';
     await this.socket.receive({
       type: 'matched',
@@ -99,6 +101,8 @@ export class FakeServer {
       category: room.category ?? 'music',
       initiator: room.initiator ?? true,
       resumed: room.resumed ?? false,
+      // As a server without TURN (the tests' /api/ice has no servers either) says it.
+      iceTransportPolicy: room.iceTransportPolicy ?? 'all',
     });
     return roomId;
   }
@@ -253,6 +257,14 @@ export class FakePeerConnection {
     return act(() => this.fire('connectionstatechange', {}));
   }
 
+  /** ICE gathering finds these candidate lines (`candidate:…`), then ends. */
+  gather(...lines: string[]): Promise<void> {
+    return act(() => {
+      for (const candidate of lines) this.fire('icecandidate', { candidate: { candidate, sdpMid: '0', sdpMLineIndex: 0 } });
+      this.fire('icecandidate', { candidate: null });
+    });
+  }
+
   /** The peer's media arrives. */
   async receiveStream(stream: MediaStreamLike = new FakeStream()): Promise<MediaStreamLike> {
     await act(() => this.fire('track', { track: stream.getTracks()[0], streams: [stream] }));
@@ -281,13 +293,14 @@ export interface FakePlatform extends WebRtcPlatform {
   switched: number;
 }
 
-export function fakePlatform(options: { canSwitchCamera?: boolean } = {}): FakePlatform {
+export function fakePlatform(options: { canSwitchCamera?: boolean; dropRawHostCandidates?: boolean } = {}): FakePlatform {
   const failures: MediaProblem[] = [];
   const platform: FakePlatform = {
     streams: [],
     switched: 0,
     failNext: (...problems) => failures.push(...problems),
     webrtc: { RTCPeerConnection: FakePeerConnection as any },
+    dropRawHostCandidates: options.dropRawHostCandidates ?? false,
     getUserMedia: async () => {
       const problem = failures.shift();
       if (problem) throw new MediaError(problem, `fake ${problem}`);
@@ -316,13 +329,13 @@ export interface TestServices extends Services {
   http: ReturnType<typeof fakeFetch>;
 }
 
-export function fakeServices(options: { routes?: Routes; auth?: 'cookie' | 'bearer'; canSwitchCamera?: boolean } = {}): TestServices {
+export function fakeServices(options: { routes?: Routes; auth?: 'cookie' | 'bearer'; canSwitchCamera?: boolean; dropRawHostCandidates?: boolean } = {}): TestServices {
   const server = new FakeServer();
   const http = fakeFetch(options.routes ?? defaultRoutes());
   const api = new Api({ httpBase: '', auth: options.auth ?? 'cookie', fetch: http.fetch });
   return {
     api,
-    platform: fakePlatform({ canSwitchCamera: options.canSwitchCamera }),
+    platform: fakePlatform({ canSwitchCamera: options.canSwitchCamera, dropRawHostCandidates: options.dropRawHostCandidates }),
     // As the app wires it (app/Root.tsx): each call's STUN/TURN servers come from GET /api/ice.
     createClient: (token) => server.client(token, { iceServersProvider: () => api.ice() }),
     server,

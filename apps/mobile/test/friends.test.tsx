@@ -346,7 +346,7 @@ describe('an incoming call', () => {
     expect(services.server.socket.sentOfType('accept_call')).toEqual([{ type: 'accept_call', callId: 'call-1' }]);
     expect(screen.queryByTestId('incoming-call')).not.toBeOnTheScreen();
 
-    await services.server.socket.receive({ type: 'matched', roomId: 'room-9', peer: bo, category: null, initiator: false, resumed: false });
+    await services.server.socket.receive({ type: 'matched', roomId: 'room-9', peer: bo, category: null, initiator: false, resumed: false, iceTransportPolicy: 'all' });
     await settle();
     expect(screen.getByTestId('peer-name')).toHaveTextContent('Bo');
     expect(screen.queryByText('Music')).not.toBeOnTheScreen();
@@ -375,7 +375,7 @@ describe('an incoming call', () => {
     await settle();
     expect(screen.queryByTestId('searching')).not.toBeOnTheScreen();
 
-    await services.server.socket.receive({ type: 'matched', roomId: 'room-9', peer: bo, category: null, initiator: false, resumed: false });
+    await services.server.socket.receive({ type: 'matched', roomId: 'room-9', peer: bo, category: null, initiator: false, resumed: false, iceTransportPolicy: 'all' });
     await settle();
     expect(screen.getByTestId('peer-name')).toHaveTextContent('Bo');
     expect(services.server.socket.sentOfType('leave')).toHaveLength(0);
@@ -415,7 +415,7 @@ describe('an incoming call', () => {
 
     await fireEvent.press(screen.getByTestId('cancel-direct-call'));
     expect(screen.getByTestId('start-matching')).toBeOnTheScreen();
-    await services.server.socket.receive({ type: 'matched', roomId: 'room-9', peer: bo, category: null, initiator: false, resumed: false });
+    await services.server.socket.receive({ type: 'matched', roomId: 'room-9', peer: bo, category: null, initiator: false, resumed: false, iceTransportPolicy: 'all' });
     await settle();
     expect(screen.getByTestId('start-matching')).toBeOnTheScreen();
     expect(services.server.socket.sentOfType('leave')).toEqual([{ type: 'leave', roomId: 'room-9' }]);
@@ -428,7 +428,7 @@ describe('an incoming call', () => {
     services.platform.failNext('denied');
     await services.server.socket.receive(ring);
     await fireEvent.press(screen.getByTestId('accept-call'));
-    await services.server.socket.receive({ type: 'matched', roomId: 'room-9', peer: bo, category: null, initiator: false, resumed: false });
+    await services.server.socket.receive({ type: 'matched', roomId: 'room-9', peer: bo, category: null, initiator: false, resumed: false, iceTransportPolicy: 'all' });
     await settle();
     expect(screen.getByTestId('media-error')).toBeOnTheScreen();
 
@@ -442,14 +442,14 @@ describe('an incoming call', () => {
     await renderApp();
     await services.server.socket.receive(ring);
     await fireEvent.press(screen.getByTestId('accept-call'));
-    await services.server.socket.receive({ type: 'matched', roomId: 'room-9', peer: bo, category: null, initiator: false, resumed: false });
+    await services.server.socket.receive({ type: 'matched', roomId: 'room-9', peer: bo, category: null, initiator: false, resumed: false, iceTransportPolicy: 'all' });
     await settle();
     await services.server.socket.receive({ type: 'peer_left', roomId: 'room-9', reason: 'left' });
     expect(screen.getByTestId('call-status')).toHaveTextContent('peer left');
 
     await services.server.socket.receive({ ...ring, callId: 'call-2' });
     await fireEvent.press(screen.getByTestId('accept-call'));
-    await services.server.socket.receive({ type: 'matched', roomId: 'room-10', peer: bo, category: null, initiator: false, resumed: false });
+    await services.server.socket.receive({ type: 'matched', roomId: 'room-10', peer: bo, category: null, initiator: false, resumed: false, iceTransportPolicy: 'all' });
     await settle();
     expect(screen.getByTestId('call-status')).toHaveTextContent('connecting');
     expect(FakePeerConnection.instances).toHaveLength(2);
@@ -518,7 +518,7 @@ describe('calling a friend', () => {
   test('answered: the caller goes into the call; End comes back to Friends', async () => {
     await callBo();
     await services.server.socket.receive({ type: 'call_ringing', callId: 'call-1', peer: bo });
-    await services.server.socket.receive({ type: 'matched', roomId: 'room-9', peer: bo, category: null, initiator: true, resumed: false });
+    await services.server.socket.receive({ type: 'matched', roomId: 'room-9', peer: bo, category: null, initiator: true, resumed: false, iceTransportPolicy: 'all' });
     await settle();
 
     expect(screen.queryByTestId('outgoing-call')).not.toBeOnTheScreen();

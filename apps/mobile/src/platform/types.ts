@@ -50,6 +50,12 @@ export interface VideoViewProps {
 export interface WebRtcPlatform {
   /** Given to SmallTalkClient.createCall(). */
   webrtc: WebRtcImplementation;
+  /**
+   * The implementation's host candidates carry raw IP addresses (no mDNS names), so calls must
+   * not send them to the peer (the Call's `dropRawHostCandidates`): true on react-native-webrtc.
+   * Browsers already hide host addresses behind `.local` names.
+   */
+  dropRawHostCandidates: boolean;
   /** Camera (front-facing where there is a choice) and microphone. Rejects with a MediaError. */
   getUserMedia(): Promise<LocalStream>;
   /** Stops every track, which turns the camera light off. */

@@ -73,6 +73,8 @@ function VideoView({ stream, testID, mirror = false, objectFit = 'cover', onTop 
 
 export const platform: WebRtcPlatform = {
   webrtc,
+  // libwebrtc's mDNS obfuscation is a browser feature: here a host candidate is the phone's own address.
+  dropRawHostCandidates: true,
   getUserMedia,
   stopStream,
   switchCamera,

@@ -93,6 +93,8 @@ function VideoView({ stream, testID, mirror = false, muted = false, objectFit = 
 
 export const platform: WebRtcPlatform = {
   webrtc,
+  // The browser names host candidates `<uuid>.local` (mDNS) already.
+  dropRawHostCandidates: false,
   getUserMedia,
   stopStream,
   switchCamera: async () => {},

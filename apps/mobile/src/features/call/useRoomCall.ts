@@ -60,7 +60,8 @@ export function useRoomCall(client: SmallTalkClient, stream: LocalStream | null,
       setCall(null);
       setCallFailed(false);
       // Fetches the STUN/TURN servers (GET /api/ice) first: fresh TURN credentials for every call.
-      client.createCall({ webrtc: platform.webrtc, localStream: stream }).then(
+      // The ICE policy is the room's (matched.iceTransportPolicy): the SDK applies it.
+      client.createCall({ webrtc: platform.webrtc, localStream: stream, dropRawHostCandidates: platform.dropRawHostCandidates }).then(
         (created) => {
           if (callStarting.current === roomId) callStarting.current = null;
           if (!live) return created.close();

@@ -2,6 +2,7 @@ import { useRef, useState } from 'react';
 import { ScrollView, StyleSheet, Text, TextInput, View, type StyleProp, type ViewStyle } from 'react-native';
 import { MAX_CHAT_CHARS } from '@small-talk/protocol';
 import type { SmallTalkClient } from '@small-talk/client';
+import { isolated } from '../../ui/bidi';
 import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
 import { useChat } from './useChat';
@@ -18,6 +19,7 @@ export interface ChatPanelProps {
 /** Text beside the video. Mount one per room (key it by roomId): its lines belong to that room. */
 export function ChatPanel({ client, roomId, peerName, ended, style }: ChatPanelProps) {
   const { lines, peerTyping, send, typing } = useChat(client, roomId);
+  const peer = isolated(peerName);
   const [draft, setDraft] = useState('');
   const scroll = useRef<ScrollView>(null);
 
@@ -29,11 +31,11 @@ export function ChatPanel({ client, roomId, peerName, ended, style }: ChatPanelP
   return (
     <View style={[styles.panel, style]}>
       <ScrollView ref={scroll} style={styles.lines} contentContainerStyle={styles.linesContent} onContentSizeChange={() => scroll.current?.scrollToEnd({ animated: true })}>
-        {lines.length === 0 && <Text style={styles.empty}>Say hi to {peerName}.</Text>}
+        {lines.length === 0 && <Text style={styles.empty}>Say hi to {peer}.</Text>}
         {lines.map((line) => (
           <View key={line.id} style={[styles.bubble, line.mine ? styles.mine : styles.theirs]}>
             <Text testID="chat-message" style={styles.text} accessibilityLabel={`${line.mine ? 'You' : peerName}: ${line.text}`}>
-              {line.text}
+              {line.mine ? line.text : isolated(line.text)}
             </Text>
           </View>
         ))}
@@ -41,7 +43,7 @@ export function ChatPanel({ client, roomId, peerName, ended, style }: ChatPanelP
       <View style={styles.typingRow} accessibilityLiveRegion="polite">
         {peerTyping && !ended && (
           <Text testID="peer-typing" style={styles.typing}>
-            {peerName} is typing…
+            {peer} is typing…
           </Text>
         )}
       </View>
