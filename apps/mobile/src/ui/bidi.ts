@@ -11,5 +11,5 @@ const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g;
  * never reorder what is around it ("محمد is typing…", a bubble beside the time).
  */
 export function isolated(text: string): string {
-  return text;
+  return `\u2068${text.replace(BIDI_CONTROLS, '')}\u2069`;
 }
