@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { FriendsResponse } from '@small-talk/protocol';
 import { startCluster, startServices, type Cluster, type ClusterNode, type Services } from './cluster.js';
-import { acquaintances, api, befriend, connect, type Client } from './harness.js';
+import { acquaintances, api, befriend, connect, member, type Client } from './harness.js';
 import { missingServices } from './services.js';
 
 /**
@@ -110,5 +110,29 @@ describe('friends across two processes', { skip: skip ?? false }, () => {
     const third = await ada.socket.next('incoming_call');
     ada.socket.send({ type: 'decline_call', callId: third.callId });
     assert.equal((await bo.socket.next('call_ended')).reason, 'declined');
+  });
+
+  test('a declined friend request cannot be repeated through the other process', async () => {
+    const { ada, bo } = await acrossProcesses();
+    const sent = await api(nodes[0]!.url, 'POST', '/api/friends/requests', { token: ada.auth.token, body: { userId: bo.auth.user.id } });
+    assert.equal(sent.status, 201);
+    const { request } = await bo.socket.next('friend_request');
+    assert.equal((await api(nodes[1]!.url, 'POST', `/api/friends/requests/${request.id}/decline`, { token: bo.auth.token })).status, 204);
+    await ada.socket.next('friend_request_closed');
+    const again = await api(nodes[1]!.url, 'POST', '/api/friends/requests', { token: ada.auth.token, body: { userId: bo.auth.user.id } });
+    assert.equal(again.status, 409);
+    assert.equal(again.body.error.code, 'request_declined_recently');
+  });
+});
+
+describe('sessions across two processes', { skip: skip ?? false }, () => {
+  test('5 wrong passwords on one process: the 6th attempt is throttled on the other too, even with the right password', async () => {
+    const ada = await member(nodes[0]!.url);
+    const login = (node: ClusterNode, password: string) => api(node.url, 'POST', '/api/auth/login', { body: { email: ada.email, password } });
+    for (let i = 0; i < 5; i++) assert.equal((await login(nodes[0]!, 'wrong password')).body.error.code, 'invalid_credentials');
+    const throttled = await login(nodes[1]!, ada.password);
+    assert.equal(throttled.status, 429, JSON.stringify(throttled.body));
+    assert.equal(throttled.body.error.code, 'rate_limited');
+    assert.equal(throttled.headers.get('retry-after'), '1');
   });
 });
