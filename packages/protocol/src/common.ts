@@ -21,26 +21,54 @@ export type CategorySlug = z.infer<typeof CategorySlug>;
 const UNSHOWABLE_CLASS = '[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}\\p{Cs}\\p{Co}\\p{Noncharacter_Code_Point}]';
 
 /**
- * A zero-width joiner between two emoji (👩‍💻, 👨‍👩‍👧) draws one visible emoji, not hidden text,
- * so it is the one format character allowed; one after a letter is refused like any other. The
- * first alternative matches such an emoji and its joiner (group 1), the second any unshowable code point.
- */
-const UNSHOWABLE = new RegExp(`(\\p{Extended_Pictographic}[\\u{FE0F}\\u{1F3FB}-\\u{1F3FF}]?\\u200D(?=\\p{Extended_Pictographic}))|${UNSHOWABLE_CLASS}`, 'gu');
-
-function hasUnshowable(text: string): boolean {
-  for (const match of text.matchAll(UNSHOWABLE)) if (match[1] === undefined) return true;
-  return false;
-}
-
-/**
  * At most this many combining marks in a row (accents stacked on one character). After NFC, real
  * names need one or two (Vietnamese ệ is one code point; Thai and Arabic stack two); pointed Hebrew
  * with cantillation and Tibetan stacks reach four. "Zalgo" floods stack dozens, which draw far above
  * and below the line, over the rest of the screen.
  */
 export const MAX_MARKS_IN_A_ROW = 4;
-const MARK_FLOOD = new RegExp(`\\p{M}{${MAX_MARKS_IN_A_ROW + 1}}`, 'u');
-const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+
+interface UnicodeRules {
+  /**
+   * A zero-width joiner between two emoji (👩‍💻, 👨‍👩‍👧) draws one visible emoji, not hidden
+   * text, so it is the one format character allowed; one after a letter is refused like any
+   * other. The first alternative matches such an emoji and its joiner (group 1), the second any
+   * unshowable code point.
+   */
+  unshowable: RegExp;
+  markFlood: RegExp;
+  letterOrDigit: RegExp;
+  /** What the fallback character count leaves out: marks, joiners, skin-tone modifiers. */
+  notCounted: RegExp;
+}
+
+let unicodeRules: UnicodeRules | null | undefined;
+
+/**
+ * The Unicode-property regular expressions, built on first use rather than at import: an engine
+ * without property escapes (older Hermes) would otherwise fail to load the whole package. There
+ * (null) a client skips the checks that need them and the server, on Node, decides.
+ */
+function rules(): UnicodeRules | null {
+  if (unicodeRules === undefined) {
+    try {
+      unicodeRules = {
+        unshowable: new RegExp(`(\\p{Extended_Pictographic}[\\u{FE0F}\\u{1F3FB}-\\u{1F3FF}]?\\u200D(?=\\p{Extended_Pictographic}))|${UNSHOWABLE_CLASS}`, 'gu'),
+        markFlood: new RegExp(`\\p{M}{${MAX_MARKS_IN_A_ROW + 1}}`, 'u'),
+        letterOrDigit: new RegExp('[\\p{L}\\p{N}]', 'u'),
+        notCounted: new RegExp('[\\p{M}\\u200D\\u{1F3FB}-\\u{1F3FF}]', 'gu'),
+      };
+    } catch {
+      unicodeRules = null;
+    }
+  }
+  return unicodeRules;
+}
+
+function hasUnshowable(unshowable: RegExp, text: string): boolean {
+  for (const match of text.matchAll(unshowable)) if (match[1] === undefined) return true;
+  return false;
+}
 
 /** Display names are 1..32 user-perceived characters. */
 export const MAX_DISPLAY_NAME_CHARACTERS = 32;
@@ -63,12 +91,14 @@ export function characterCount(text: string): number {
     for (const _ of graphemes.segment(text)) n += 1;
     return n;
   }
-  return [...text.replace(/[\p{M}\u200D\u{1F3FB}-\u{1F3FF}]/gu, '')].length;
+  const notCounted = rules()?.notCounted;
+  return [...(notCounted ? text.replace(notCounted, '') : text)].length;
 }
 
 /** The text with every unshowable code point removed (emoji joiners kept): how a stored row that predates the rule is shown. */
 export function withoutUnshowable(text: string): string {
-  return text.replace(UNSHOWABLE, (_match, emoji: string | undefined) => emoji ?? '');
+  const unshowable = rules()?.unshowable;
+  return unshowable ? text.replace(unshowable, (_match, emoji: string | undefined) => emoji ?? '') : text;
 }
 
 /**
@@ -78,11 +108,14 @@ export function withoutUnshowable(text: string): string {
 export function profileTextProblem(text: string, maxCharacters: number): string | null {
   if (text.length === 0) return 'must not be empty';
   if (text.length > maxCharacters * UNITS_PER_CHARACTER) return `must be at most ${maxCharacters} characters`;
-  if (hasUnshowable(text)) {
-    return 'must not contain control, invisible (zero-width, direction-changing), private-use, unpaired-surrogate or noncharacter code points';
+  const unicode = rules();
+  if (unicode) {
+    if (hasUnshowable(unicode.unshowable, text)) {
+      return 'must not contain control, invisible (zero-width, direction-changing), private-use, unpaired-surrogate or noncharacter code points';
+    }
+    if (unicode.markFlood.test(text)) return `must not stack more than ${MAX_MARKS_IN_A_ROW} accents or marks on one character`;
+    if (!unicode.letterOrDigit.test(text)) return 'must contain at least one letter or digit';
   }
-  if (MARK_FLOOD.test(text)) return `must not stack more than ${MAX_MARKS_IN_A_ROW} accents or marks on one character`;
-  if (!LETTER_OR_DIGIT.test(text)) return 'must contain at least one letter or digit';
   if (characterCount(text) > maxCharacters) return `must be at most ${maxCharacters} characters`;
   return null;
 }
