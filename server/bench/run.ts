@@ -8,7 +8,7 @@
  * each figure, its ratio to the floor and the issues' targets (3 to 7), our cluster beside the
  * group model, and writes it all to .tmp/bench-latest.json.
  *
- *   npm run bench -- [--users 2000] [--steady-s 20] [--step-s 3] [--only server,cluster,group,floor,friends,call]
+ *   npm run bench -- [--users 2000] [--steady-s 20] [--step-s 3] [--only server,cluster,group,floor,friends,attack,call]
  *                    [--match-users 3000] [--calls 10] [--node-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"]
  *
  * The flags shorten a run while working on the bench, or profile the relays; the defaults are
@@ -22,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { ATTACK_TARGETS, measureAttack, type AttackFigures } from './attack.js';
 import { benchCalls, CALL_TARGETS, median, type CallFigures } from './call.js';
 import { benchFriends, FRIENDS_EACH, FRIENDS_LOAD, FRIENDS_SERVER_ENV, FRIENDS_TARGETS, HUB_FRIENDS, MATCH_USERS as FRIENDS_MATCH_USERS, RING_PAIRS, type FriendsFigures } from './friends.js';
 import { CATEGORIES, FRAME_BYTES, Load, RampPlan, SOURCE_ADDRESSES, Tally, type MatchResult, type RampResult, type RelayStep } from './load.js';
@@ -34,7 +35,7 @@ const { values: flags } = parseArgs({
     users: { type: 'string', default: '2000' },
     'steady-s': { type: 'string', default: '20' },
     'step-s': { type: 'string', default: '3' },
-    only: { type: 'string', default: 'server,cluster,group,floor,friends,call' },
+    only: { type: 'string', default: 'server,cluster,group,floor,friends,attack,call' },
     'match-users': { type: 'string', default: '3000' },
     calls: { type: 'string', default: '10' },
     'node-flags': { type: 'string', default: '' },
@@ -340,6 +341,9 @@ async function main(): Promise<void> {
     friends.server = await friendsOn(await startServer(root, NODE_FLAGS, FRIENDS_SERVER_ENV));
     if (redis) friends.cluster = await friendsOn(await startCluster(root, 2, 'cluster', clusterNodeOf, NODE_FLAGS, FRIENDS_SERVER_ENV));
   }
+  // Issue 11 on a server of its own: one socket's worst allowed frames against another pair.
+  let attack: AttackFigures | undefined;
+  if (ONLY.has('attack')) attack = await attackOn(await startServer(root, NODE_FLAGS));
   // Last, with the relays gone: Chromium needs both cores for two peers' media. Direct calls,
   // then the same through a real coturn (issue 6), one call at a time.
   let call: CallFigures | undefined;
@@ -352,7 +356,7 @@ async function main(): Promise<void> {
   }
 
   const relayRows = results.server || results.cluster || results.floor || clusterMatch ? table(results.server, results.cluster, results.floor, clusterMatch) : [];
-  const rows = [...relayRows, ...callRows(call, turnCall), ...friendsRows(friends)];
+  const rows = [...relayRows, ...callRows(call, turnCall), ...friendsRows(friends), ...attackRows(attack)];
   if (rows.length > 0) {
     say('');
     say(render(rows));
@@ -395,6 +399,7 @@ async function main(): Promise<void> {
     turnCall,
     clusterMatch,
     friends,
+    attack,
     table: rows,
     groupTable: groupRows,
   };
@@ -427,6 +432,46 @@ async function matchOverThree(): Promise<MatchResult> {
 }
 
 type FriendsResults = Partial<Record<'server' | 'cluster', FriendsFigures>>;
+
+/** Issue 11's phase: 5 slices of 2 s without the attacker and 5 with, alternating, on `target`, which it stops afterwards. */
+async function attackOn(target: Target): Promise<AttackFigures> {
+  const endpoint = { url: `http://127.0.0.1:${target.port}`, wsUrl: `ws://127.0.0.1:${target.port}/ws` };
+  try {
+    const f = await measureAttack({ victims: [endpoint, endpoint], attackers: [endpoint, endpoint], health: endpoint, sliceMs: 2000, slices: 5 });
+    const l = (x: AttackFigures['baseline']['relay']) => `p50 ${ms(x.p50)} p99 ${ms(x.p99)} ms`;
+    say(`attack without: relay ${l(f.baseline.relay)}, /healthz ${l(f.baseline.healthz)}`);
+    say(
+      `attack with:    relay ${l(f.attacked.relay)}, /healthz ${l(f.attacked.healthz)}; the attacker sent ${f.attacker.framesSent} frames ` +
+        `(${(f.attacker.bytesSent / 1024).toFixed(0)} KiB), got back ${JSON.stringify(f.attacker.errors)}${f.attacker.closeCode ? `, closed ${f.attacker.closeCode}` : ''}`,
+    );
+    f.logLines = target.lineCount();
+    return f;
+  } finally {
+    await target.stop();
+  }
+}
+
+/** Issue 11's rows: measured on the server alone. */
+function attackRows(f: AttackFigures | undefined): Row[] {
+  if (!f) return [];
+  const row = (figure: string, server: string, target = '', ok?: boolean): Row => ({
+    figure,
+    server,
+    cluster: '—',
+    floor: '—',
+    ratio: '—',
+    clusterRatio: '—',
+    target,
+    result: ok === undefined ? '' : ok ? 'PASS' : 'MISS',
+  });
+  return [
+    row('(i) attacked: /healthz p99 (ms)', ms(f.attacked.healthz.p99), `< ${ATTACK_TARGETS.healthP99Ms} ms`, f.attacked.healthz.p99 < ATTACK_TARGETS.healthP99Ms),
+    row('    /healthz p99 with / without attacker', `${f.healthP99Ratio.toFixed(2)}×`),
+    row('    other pair relay p99 without / with (ms)', `${ms(f.baseline.relay.p99)} / ${ms(f.attacked.relay.p99)}`),
+    row('    other pair relay p99 with / without', `${f.relayP99Ratio.toFixed(2)}×`, `< ${ATTACK_TARGETS.relayP99Ratio}×`, f.relayP99Ratio < ATTACK_TARGETS.relayP99Ratio),
+    row('    server log lines (warn or worse)', String(f.logLines ?? 0), '0', (f.logLines ?? 0) === 0),
+  ];
+}
 
 /** The friends phase on `target`, which it stops afterwards. */
 async function friendsOn(target: Target): Promise<FriendsFigures> {

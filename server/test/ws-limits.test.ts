@@ -165,3 +165,144 @@ describe('flooding (WS_RATE_LIMIT=10, so burst 20; WS_FLOOD_CLOSE_MS=1500)', () 
     assert.deepEqual(await socket.next(), { type: 'queued', categories: ['music'] });
   });
 });
+
+describe('depth, size by type, and bytes (issue 11)', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startServer({ WS_RATE_LIMIT: '1000' });
+  });
+  after(() => server.close());
+  afterEach(async () => {
+    await closeAndSettle(server, opened);
+    opened = [];
+  });
+
+  async function room() {
+    const p = await pair(server);
+    opened.push(p.a.socket, p.b.socket);
+    return p;
+  }
+
+  /** A signal whose frame nests `levels` deep in all: the frame's object is level 1, data's array level 2. */
+  const nested = (roomId: string, levels: number) => `{"type":"signal","roomId":"${roomId}","data":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}}`;
+
+  test('a frame nested 33 deep is refused with bad_request before parsing; 32 deep is relayed; the socket keeps working', async () => {
+    const { a, b, roomId } = await room();
+    a.socket.send(nested(roomId, 33));
+    const error = await a.socket.next('error');
+    assert.equal(error.code, 'bad_request');
+    assert.match(error.message, /32/);
+    await b.socket.nothingWithin(100);
+    a.socket.send(nested(roomId, 32));
+    const relayed = await b.socket.next('signal');
+    assert.equal(JSON.stringify(relayed.data), '['.repeat(31) + ']'.repeat(31));
+    // Very deep frames (the attack: thousands of levels) cost no more: refused the same way.
+    a.socket.send(`{"type":"signal","roomId":"${roomId}","data":${'['.repeat(30_000)}${']'.repeat(30_000)}}`);
+    assert.equal((await a.socket.next('error')).code, 'bad_request');
+    // Depth counts objects as well as arrays.
+    a.socket.send(`{"type":"signal","roomId":"${roomId}","data":${'{"k":'.repeat(32)}1${'}'.repeat(32)}}`);
+    assert.equal((await a.socket.next('error')).code, 'bad_request');
+    a.socket.send({ type: 'signal', roomId, data: 'still here' });
+    assert.equal((await b.socket.next('signal')).data, 'still here');
+    assert.equal(a.socket.closeCode, undefined);
+  });
+
+  test('brackets inside strings, escaped quotes included, do not count as depth', async () => {
+    const { a, b, roomId } = await room();
+    const data = { sdp: '['.repeat(100) + '{"\\"'.repeat(50) + ']\\"['.repeat(40), nested: [[['\\', '"[[[[']]] };
+    a.socket.send({ type: 'signal', roomId, data });
+    assert.deepEqual((await b.socket.next('signal')).data, data);
+  });
+
+  test('frames other than signal and chat may be 4096 bytes, not one more: payload_too_large, socket kept', async () => {
+    const { socket } = await user(server, 'Pad Pat');
+    opened.push(socket);
+    const join = (bytes: number) => {
+      const head = '{"type":"join","categories":["music"],"pad":"';
+      return `${head}${'x'.repeat(bytes - head.length - 2)}"}`;
+    };
+    assert.equal(Buffer.byteLength(join(4096)), 4096);
+    socket.send(join(4097));
+    const error = await socket.next('error');
+    assert.equal(error.code, 'payload_too_large');
+    assert.match(error.message, /4096/);
+    // Bytes, not characters: 4,097 bytes in 3,997 characters (100 of them take two bytes).
+    const twoByte = join(4097 - 100).replace('x'.repeat(100), 'é'.repeat(100));
+    assert.equal(Buffer.byteLength(twoByte), 4097);
+    socket.send(twoByte);
+    assert.equal((await socket.next('error')).code, 'payload_too_large');
+    socket.send(join(4096));
+    assert.deepEqual(await socket.next('queued'), { type: 'queued', categories: ['music'] });
+    // Any type: leave, call, typing, and a frame with no type at all.
+    for (const frame of [
+      { type: 'leave', roomId: 'x'.repeat(5000) },
+      { type: 'call', userId: 'x'.repeat(5000) },
+      { type: 'typing', roomId: 'x'.repeat(5000) },
+      { pad: 'x'.repeat(5000) },
+    ]) {
+      socket.send(frame);
+      assert.equal((await socket.next('error')).code, 'payload_too_large', JSON.stringify(frame).slice(0, 30));
+    }
+    assert.equal(socket.closeCode, undefined);
+  });
+
+  test('signal and chat may be larger: a 5,000-byte chat of 1,000 characters is relayed', async () => {
+    const { a, b, roomId } = await room();
+    const text = '🎥'.repeat(500); // 1,000 UTF-16 characters, 2,000 bytes; with padding below it passes 4 KiB
+    const frame = JSON.stringify({ type: 'chat', roomId, text, pad: ' '.repeat(3000) });
+    assert.ok(Buffer.byteLength(frame) > 4096);
+    a.socket.send(frame);
+    assert.equal((await b.socket.next('chat')).text, text);
+  });
+});
+
+describe('byte rate (WS_BYTES_PER_S=65536, so burst 128 KiB; WS_FLOOD_CLOSE_MS=1500)', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startServer({ WS_BYTES_PER_S: '65536', WS_FLOOD_CLOSE_MS: '1500' });
+  });
+  after(() => server.close());
+  afterEach(async () => {
+    await closeAndSettle(server, opened);
+    opened = [];
+  });
+
+  const bigSignal = (roomId: string, seq: number) => {
+    const head = `{"type":"signal","roomId":"${roomId}","data":{"seq":${seq},"pad":"`;
+    return `${head}${'x'.repeat(60 * 1024 - head.length - 3)}"}}`;
+  };
+
+  test('within the byte budget every large frame passes', async () => {
+    const p = await pair(server);
+    opened.push(p.a.socket, p.b.socket);
+    // 2 frames of 60 KiB at once (burst 128 KiB), then one a second (64 KiB/s).
+    for (let seq = 0; seq < 4; seq++) {
+      p.a.socket.send(bigSignal(p.roomId, seq));
+      if (seq >= 1) await sleep(1000);
+    }
+    for (let seq = 0; seq < 4; seq++) assert.equal(((await p.b.socket.next('signal')).data as { seq: number }).seq, seq);
+    await p.a.socket.nothingWithin(0);
+  });
+
+  test('a socket sending large frames past its byte budget, though few frames a second, gets rate_limited, then 1008', async () => {
+    const p = await pair(server);
+    opened.push(p.a.socket, p.b.socket);
+    const arrivals: number[] = [];
+    p.a.socket.ws.on('message', (data) => {
+      const frame = JSON.parse(data.toString());
+      if (frame.type === 'error' && frame.code === 'rate_limited') arrivals.push(Date.now());
+    });
+    // 10 frames of 60 KiB a second: 600 KiB/s against 64 KiB/s, at a fifth of the frame limit.
+    let seq = 0;
+    const end = Date.now() + 5000;
+    while (Date.now() < end && p.a.socket.closeCode === undefined) {
+      p.a.socket.send(bigSignal(p.roomId, seq++));
+      await sleep(100);
+    }
+    assert.equal(await within(p.a.socket.closed, 1000, 'the 1008 close'), 1008);
+    assert.ok(arrivals.length >= 1 && arrivals.length <= 2, `${arrivals.length} rate_limited errors in a 1.5 s flood: ${arrivals.map((t) => t - arrivals[0]!)}, closed after ${Date.now() - arrivals[0]!} ms`);
+    const relayed = p.b.socket.frames.filter((f) => f.type === 'signal').length;
+    // The burst (2) and what the budget refilled while the flood lasted (about 1 a second), no more.
+    assert.ok(relayed >= 2 && relayed <= 6, `${relayed} of ${seq} large frames relayed`);
+  });
+});

@@ -72,6 +72,31 @@ describe('signal', () => {
     assert.deepEqual(await a.socket.next(), { type: 'signal', roomId, from: bo.id, data: { type: 'answer', sdp: 'v=0' } });
   });
 
+  test('data is relayed as the exact text the sender wrote: whitespace, key order, escapes, duplicates and number spelling kept', async () => {
+    const { a, b, roomId, ada } = await room();
+    const raw: string[] = [];
+    b.socket.ws.on('message', (data) => raw.push(data.toString()));
+    const texts = [
+      '{ "z" : 1 ,\n\t"a":[ 1.0, 1e2, -0 ],"esc":"\\u00e9\\u0041\\n\\/\\"", "dup":1, "dup":2 }',
+      '"\\ud83c\\udfa5 \\u2028"',
+      '1E+2',
+      '[ ]',
+      'null',
+      // 32 levels in all (the frame is level 1): the deepest allowed, relayed without error.
+      '['.repeat(30) + '{"deep":true}' + ']'.repeat(30),
+    ];
+    for (const text of texts) a.socket.send(`{"type":"signal","roomId":"${roomId}",  "data" :  ${text}  }`);
+    for (const text of texts) {
+      await b.socket.next('signal');
+      assert.equal(raw.shift(), `{"type":"signal","roomId":"${roomId}","from":"${ada.id}","data":${text}}`);
+    }
+    // data may come first, and the frame may be spread over lines.
+    a.socket.send(`{\n  "data": {"b":2,"a":1},\n  "roomId": "${roomId}",\n  "type": "signal"\n}`);
+    await b.socket.next('signal');
+    assert.equal(raw.shift(), `{"type":"signal","roomId":"${roomId}","from":"${ada.id}","data":{"b":2,"a":1}}`);
+    await a.socket.nothingWithin(50);
+  });
+
   test('1,000 signals from one user reach the peer in the order sent, both ways at once', async () => {
     const { a, b, roomId, ada, bo } = await room();
     const N = 1000;
@@ -139,6 +164,36 @@ describe('chat and typing', () => {
     const back = await a.socket.next('chat');
     assert.equal(back.from, bo.id);
     assert.equal(back.text, 'and back');
+  });
+
+  test('chat: bidi controls and control characters other than newline are removed before relay', async () => {
+    const { a, b, roomId } = await room();
+    const bidi = ['\u061C', '\u200E', '\u200F', '\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069'];
+    const controls = ['\u0000', '\u0007', '\t', '\r', '\u001B', '\u007F', '\u0080', '\u009F'];
+    const cases: Array<[string, string]> = [
+      ['invoice\u202Egnp.exe', 'invoicegnp.exe'],
+      [`a${bidi.join('')}b`, 'ab'],
+      [`a${controls.join('')}b`, 'ab'],
+      ['line one\r\nline two\n', 'line one\nline two\n'],
+      // Neighbours of the removed ranges stay: NBSP (U+00A0), zero-width joiner (U+200D, emoji), U+2070.
+      ['\u00A0👩\u200D💻\u2070', '\u00A0👩\u200D💻\u2070'],
+    ];
+    for (const [sent, relayed] of cases) {
+      a.socket.send({ type: 'chat', roomId, text: sent });
+      assert.equal((await b.socket.next('chat')).text, relayed, JSON.stringify(sent));
+    }
+  });
+
+  test('chat: a text with nothing left once cleaned is bad_request, not relayed', async () => {
+    const { a, b, roomId } = await room();
+    for (const text of ['\u202E', '\u0000\u0001\t', '\u2066\u2069\r']) {
+      a.socket.send({ type: 'chat', roomId, text });
+      const error = await a.socket.next('error');
+      assert.equal(error.code, 'bad_request', JSON.stringify(text));
+    }
+    await b.socket.nothingWithin(100);
+    a.socket.send({ type: 'chat', roomId, text: '\n' });
+    assert.equal((await b.socket.next('chat')).text, '\n', 'a newline alone is kept');
   });
 
   test('typing: the peer gets {type, roomId, from}; the sender gets no echo', async () => {

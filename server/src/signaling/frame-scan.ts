@@ -20,6 +20,12 @@ export interface FrameShape {
   /** The top-level `data` value's span, as the sender wrote it (no surrounding whitespace); -1 when there is none. */
   dataStart: number;
   dataEnd: number;
+  /**
+   * Opening brackets, commas and colons outside strings: roughly the values JSON.parse will
+   * build. What a frame costs to parse grows with these, not with its bytes (64 KiB of `[],`
+   * takes fifty times as long as 64 KiB of string), so the byte budget charges for them too.
+   */
+  structure: number;
 }
 
 const QUOTE = 0x22;
@@ -41,7 +47,7 @@ const DATA = 2;
 
 /** The shape of `text`, or null when it nests deeper than `maxDepth` (the scan stops there). */
 export function scanFrame(text: string, maxDepth = MAX_FRAME_DEPTH): FrameShape | null {
-  const shape: FrameShape = { typeStart: -1, typeEnd: -1, dataStart: -1, dataEnd: -1 };
+  const shape: FrameShape = { typeStart: -1, typeEnd: -1, dataStart: -1, dataEnd: -1, structure: 0 };
   const length = text.length;
   let depth = 0;
   let topIsObject = false;
@@ -73,6 +79,7 @@ export function scanFrame(text: string, maxDepth = MAX_FRAME_DEPTH): FrameShape 
     if (c === OPEN_BRACE || c === OPEN_BRACKET) {
       if (depth === 1 && valueStart === -1) valueStart = i;
       depth += 1;
+      shape.structure += 1;
       if (depth > maxDepth) return null;
       if (depth === 1) {
         topIsObject = c === OPEN_BRACE;
@@ -88,6 +95,7 @@ export function scanFrame(text: string, maxDepth = MAX_FRAME_DEPTH): FrameShape 
       lastEnd = i + 1;
       continue;
     }
+    if (c === COMMA || c === COLON) shape.structure += 1;
     if (depth === 1 && topIsObject) {
       if (c === COMMA) {
         record(shape, member, valueStart, lastEnd);
