@@ -186,6 +186,8 @@ export function describeApiError(error: unknown): string {
       return 'Wrong email or password.';
     case 'email_taken':
       return 'An account with this email already exists. Sign in instead?';
+    case 'reserved_name':
+      return 'That name is kept for Small Talk itself. Please pick another.';
     case 'rate_limited':
       return 'Too many tries from here. Wait a minute and try again.';
     case 'unauthenticated':

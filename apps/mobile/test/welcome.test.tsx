@@ -40,6 +40,25 @@ describe('Welcome', () => {
     expect(screen.getByTestId('continue-as-guest')).toBeEnabled();
   });
 
+  test('a name that passes for the service (reserved_name) is explained as such, and the rule behind a refused name is shown', async () => {
+    const refusals = [
+      new ApiError('reserved_name', 'this display name is reserved: it reads as "admin"', 400),
+      new ApiError('bad_request', 'displayName: must contain at least one letter or digit', 400),
+    ];
+    const p = props({
+      onGuest: jest.fn(async () => {
+        throw refusals.shift();
+      }),
+    });
+    await render(<WelcomeScreen {...p} />);
+    await fireEvent.changeText(screen.getByTestId('display-name-input'), 'Adm1n');
+    await fireEvent.press(screen.getByTestId('continue-as-guest'));
+    expect(screen.getByTestId('welcome-error')).toHaveTextContent('That name is kept for Small Talk itself. Please pick another.');
+    await fireEvent.changeText(screen.getByTestId('display-name-input'), '!!!');
+    await fireEvent.press(screen.getByTestId('continue-as-guest'));
+    expect(screen.getByTestId('welcome-error')).toHaveTextContent('Please check the form: displayName: must contain at least one letter or digit');
+  });
+
   test('the server being unreachable is said plainly', async () => {
     const p = props({
       onGuest: jest.fn(async () => {
