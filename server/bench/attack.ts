@@ -254,6 +254,8 @@ export async function measureAttack(options: {
     }
     measuring = false;
   } finally {
+    // Our own terminate is no close by the server.
+    attacker.ws.removeAllListeners('close');
     for (const p of people) p.ws.terminate();
   }
   const baseline = { healthz: summarise(healthz.baseline), relay: summarise(relay.baseline) };

@@ -445,6 +445,7 @@ async function attackOn(target: Target): Promise<AttackFigures> {
         `(${(f.attacker.bytesSent / 1024).toFixed(0)} KiB), got back ${JSON.stringify(f.attacker.errors)}${f.attacker.closeCode ? `, closed ${f.attacker.closeCode}` : ''}`,
     );
     f.logLines = target.lineCount();
+    if (f.logLines > 0) say(`attack: the server printed ${f.logLines} log lines (warn or worse); the last:\n  ${target.tail().slice(-5).join('\n  ')}`);
     return f;
   } finally {
     await target.stop();
