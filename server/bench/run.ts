@@ -436,6 +436,8 @@ type FriendsResults = Partial<Record<'server' | 'cluster', FriendsFigures>>;
 /** Issue 11's phase: 5 slices of 2 s without the attacker and 5 with, alternating, on `target`, which it stops afterwards. */
 async function attackOn(target: Target): Promise<AttackFigures> {
   const endpoint = { url: `http://127.0.0.1:${target.port}`, wsUrl: `ws://127.0.0.1:${target.port}/ws` };
+  // Lines printed at start (the no-TURN warning) are not the attack's.
+  const startLines = target.lineCount();
   try {
     const f = await measureAttack({ victims: [endpoint, endpoint], attackers: [endpoint, endpoint], health: endpoint, sliceMs: 2000, slices: 5 });
     const l = (x: AttackFigures['baseline']['relay']) => `p50 ${ms(x.p50)} p99 ${ms(x.p99)} ms`;
@@ -444,7 +446,7 @@ async function attackOn(target: Target): Promise<AttackFigures> {
       `attack with:    relay ${l(f.attacked.relay)}, /healthz ${l(f.attacked.healthz)}; the attacker sent ${f.attacker.framesSent} frames ` +
         `(${(f.attacker.bytesSent / 1024).toFixed(0)} KiB), got back ${JSON.stringify(f.attacker.errors)}${f.attacker.closeCode ? `, closed ${f.attacker.closeCode}` : ''}`,
     );
-    f.logLines = target.lineCount();
+    f.logLines = target.lineCount() - startLines;
     if (f.logLines > 0) say(`attack: the server printed ${f.logLines} log lines (warn or worse); the last:\n  ${target.tail().slice(-5).join('\n  ')}`);
     return f;
   } finally {
