@@ -1,6 +1,7 @@
 import path from 'node:path';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
+import type { ErrorCode } from '@small-talk/protocol';
 import { pino, type LoggerOptions } from 'pino';
 import { authRoutes } from './auth/routes.js';
 import { LoginThrottle } from './auth/login-throttle.js';
@@ -14,7 +15,11 @@ import { Friendships } from './friends/friendships.js';
 import { Presence } from './friends/presence.js';
 import { friendRoutes } from './friends/routes.js';
 import { Friends } from './friends/service.js';
-import { healthRoutes } from './health/routes.js';
+import { healthRoutes, metricsRoutes } from './health/routes.js';
+import { requireBodyType } from './http/body-type.js';
+import { clientAddress, proxyTrust } from './http/client-address.js';
+import { crossSiteGuard } from './http/csrf.js';
+import { securityHeaders } from './http/security-headers.js';
 import { historyRoutes } from './history/routes.js';
 import { iceRoutes } from './ice/routes.js';
 import { History } from './history/service.js';
@@ -32,10 +37,12 @@ import { MemoryMatchStore } from './storage/match/memory.js';
 import { RedisMatchStore } from './storage/match/redis.js';
 import type { MatchStore } from './storage/match/store.js';
 import { connectRedis, type RedisConnections } from './storage/redis.js';
-import { webRoutes } from './web/routes.js';
+import { inlineStyleHashes, webRoutes } from './web/routes.js';
 
 export interface SmallTalk {
   app: FastifyInstance;
+  /** With METRICS_PORT: the listener that alone serves /metrics (main.ts listens it there). */
+  metricsApp: FastifyInstance | null;
   db: Db;
   signaling: Signaling;
   /** Stops taking users: /healthz turns 503 and every socket is closed with 1012 (rooms keep their grace). */
@@ -68,6 +75,17 @@ const redact: LoggerOptions['redact'] = {
   censor: '[redacted]',
 };
 
+/** The error code of a 4xx that is not ours (Fastify's, a plugin's), by its status. */
+const clientErrorCodes: Partial<Record<number, ErrorCode>> = {
+  400: 'bad_request',
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not_found',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+};
+
 /** Builds the whole server without listening, so tests can start it on any port. */
 export async function buildApp(config: Config): Promise<SmallTalk> {
   const log = pino({ level: config.LOG_LEVEL, redact });
@@ -81,13 +99,20 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
     databaseUrl: config.DATABASE_URL,
     onError: (error) => log.warn({ err: error }, 'database connection lost'),
   });
+  const trust = proxyTrust(config.TRUST_PROXY);
   const app = Fastify({
     // Fastify's logger type is narrower than pino's; the instance is the same.
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: 16 * 1024,
-    // Limits key on the TCP source address; a forwarded header is the client's to forge.
-    trustProxy: false,
+    // X-Forwarded-For/-Proto are believed from TRUST_PROXY's proxies only (request.ip, request.protocol);
+    // from anyone else they are the client's to forge.
+    trustProxy: config.TRUST_PROXY.length > 0 ? trust : false,
     return503OnClosing: true,
+    // A URL Fastify cannot decode (`/a%ZZ`) is the client's mistake: our error shape, not Fastify's.
+    frameworkErrors: (error, _request, reply) => {
+      metrics.error('bad_request');
+      void (reply as FastifyReply).code(400).send(errorBody('bad_request', error.message));
+    },
   });
 
   // With REDIS_URL, the queue, the rooms and frame delivery are shared by every process on that
@@ -162,10 +187,11 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
       metrics.error(error.code);
       return reply.code(error.status).send(errorBody(error.code, error.message));
     }
+    // A 4xx from Fastify or a plugin (a static path it refuses, a body it cannot parse) is the
+    // client's mistake: it keeps its status, gets our shape, and is no error of ours to log.
     const status = (error as { statusCode?: number }).statusCode ?? 500;
-    const known = { 400: 'bad_request', 413: 'payload_too_large', 415: 'unsupported_media_type' } as const;
-    const code = known[status as keyof typeof known];
-    if (code) {
+    if (status >= 400 && status < 500) {
+      const code = clientErrorCodes[status] ?? 'bad_request';
       metrics.error(code);
       return reply.code(status).send(errorBody(code, (error as Error).message));
     }
@@ -177,6 +203,12 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
     reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?', 1)[0]}`));
   });
 
+  // Before every route: the headers go on every page, asset, API answer and error.
+  await securityHeaders(app, { inlineStyleHashes: inlineStyleHashes(config.webDir) });
+  // Where a request comes from first (403), then what its body is (415): both before any route reads it.
+  app.addHook('onRequest', crossSiteGuard({ allowedOrigins: config.ALLOWED_ORIGINS, publicUrl: config.PUBLIC_URL }));
+  app.addHook('onRequest', requireBodyType);
+
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) =>
@@ -187,6 +219,7 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
     guestRateLimitPerMin: config.GUEST_RATE_LIMIT_PER_MIN,
     authRateLimitPerMin: config.AUTH_RATE_LIMIT_PER_MIN,
     sessionTtlMs: config.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000,
+    secureCookie: config.secureCookie,
   });
   await app.register(categoryRoutes, { categories });
   await app.register(historyRoutes, { auth, history });
@@ -207,9 +240,26 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
       await redis?.ping();
     },
     draining: () => draining,
+  });
+  // /metrics on PORT, or, with METRICS_PORT, on a listener of its own and not on PORT at all.
+  const metricsOptions = {
     metrics: () => metrics.registry.metrics(),
     metricsContentType: metrics.registry.contentType,
-  });
+    token: config.METRICS_TOKEN,
+  };
+  let metricsApp: FastifyInstance | null = null;
+  if (config.METRICS_PORT === undefined) {
+    await app.register(metricsRoutes, { ...metricsOptions, ownPort: false });
+  } else {
+    metricsApp = Fastify({ loggerInstance: log as FastifyBaseLogger });
+    metricsApp.setErrorHandler((error, _request, reply) => {
+      const status = error instanceof AppError ? error.status : 500;
+      if (status >= 500) log.error({ err: error }, 'metrics request failed');
+      return reply.code(status).send(error instanceof AppError ? errorBody(error.code, error.message) : errorBody('internal', 'something went wrong on the server'));
+    });
+    metricsApp.setNotFoundHandler((_request, reply) => reply.code(404).send(errorBody('not_found', 'this port serves GET /metrics only')));
+    await metricsApp.register(metricsRoutes, { ...metricsOptions, ownPort: true });
+  }
 
   await app.register(webRoutes, { webDir: config.webDir });
 
@@ -220,6 +270,7 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
     metrics,
     log,
     allowedOrigins: config.ALLOWED_ORIGINS,
+    addressOf: (request) => clientAddress(request, trust),
     maxSocketsPerAddress: config.MAX_SOCKETS_PER_ADDRESS,
     heartbeatMs: config.HEARTBEAT_MS,
     rateLimit: { perSecond: config.WS_RATE_LIMIT, bytesPerSecond: config.WS_BYTES_PER_S, floodCloseMs: config.WS_FLOOD_CLOSE_MS },
@@ -246,6 +297,7 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
 
   return {
     app,
+    metricsApp,
     db,
     signaling,
     drain,
@@ -259,6 +311,7 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
       }
       await sweeper.stop();
       await app.close();
+      await metricsApp?.close();
       await bus.close();
       await redis?.close();
       await db.close();

@@ -17,6 +17,20 @@ try {
   }
 }
 
+// /metrics on a port of its own, which the public proxy never forwards to (docs/deploy.md).
+if (server.metricsApp && config.METRICS_PORT !== undefined) {
+  try {
+    await server.metricsApp.listen({ port: config.METRICS_PORT, host: config.HOST });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EAFNOSUPPORT' && config.HOST === '::') {
+      await server.metricsApp.listen({ port: config.METRICS_PORT, host: '0.0.0.0' });
+    } else {
+      app.log.fatal({ err: error }, 'could not listen for /metrics on METRICS_PORT');
+      process.exit(1);
+    }
+  }
+}
+
 let stopping = false;
 const stop = async (signal: string) => {
   if (stopping) return;

@@ -4,6 +4,12 @@ import { Friend, FriendRequest } from './friends.js';
 
 /** The session cookie set by every auth endpoint that signs a user in. */
 export const SESSION_COOKIE = 'st_session';
+/**
+ * The session cookie's name when the server is reached over https (PUBLIC_URL is https, or
+ * COOKIE_SECURE=true): `Secure`, and with the `__Host-` prefix a browser accepts it only from
+ * this exact host over https, so no sibling subdomain or http page can plant or overwrite it.
+ */
+export const SECURE_SESSION_COOKIE = '__Host-st_session';
 
 export const GuestRequest = z.object({
   displayName: DisplayName,

@@ -1,9 +1,11 @@
-import { SESSION_COOKIE } from '@small-talk/protocol';
+import { SECURE_SESSION_COOKIE, SESSION_COOKIE } from '@small-talk/protocol';
 import { parse as parseCookie } from 'cookie';
 
 /**
  * The token a request carries: `Authorization: Bearer <token>` first (explicit beats ambient),
- * else the `st_session` cookie. Never the URL: URLs end up in logs and proxies.
+ * else the session cookie, under either name (`__Host-st_session` over https, `st_session`
+ * otherwise: a deployment that turns Secure on keeps its users signed in). Never the URL: URLs
+ * end up in logs and proxies.
  */
 export function tokenFrom(headers: { authorization?: string | undefined; cookie?: string | undefined }): string | null {
   const auth = headers.authorization;
@@ -14,7 +16,9 @@ export function tokenFrom(headers: { authorization?: string | undefined; cookie?
     return match?.[1] ?? null;
   }
   if (headers.cookie) {
-    const value = parseCookie(headers.cookie)[SESSION_COOKIE];
+    const cookies = parseCookie(headers.cookie);
+    // The __Host- one first: only this host over https can have set it.
+    const value = cookies[SECURE_SESSION_COOKIE] || cookies[SESSION_COOKIE];
     if (value) return value;
   }
   return null;

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { GuestRequest, LoginRequest, RegisterRequest, SESSION_COOKIE, type MeResponse } from '@small-talk/protocol';
+import { GuestRequest, LoginRequest, RegisterRequest, SECURE_SESSION_COOKIE, SESSION_COOKIE, type MeResponse } from '@small-talk/protocol';
 import { serialize } from 'cookie';
 import { AppError } from '../errors.js';
 import { parseInput } from '../validation.js';
@@ -12,6 +12,8 @@ export interface AuthRoutesOptions {
   guestRateLimitPerMin: number;
   authRateLimitPerMin: number;
   sessionTtlMs: number;
+  /** Every session cookie is `__Host-st_session; Secure` (config.secureCookie). */
+  secureCookie: boolean;
 }
 
 /** The principal behind a request, or null. */
@@ -30,31 +32,37 @@ export async function requirePrincipal(auth: AuthService, request: FastifyReques
 export async function authRoutes(app: FastifyInstance, options: AuthRoutesOptions): Promise<void> {
   const { auth } = options;
   const maxAge = Math.floor(options.sessionTtlMs / 1000);
-  // Limits are keyed on the TCP source address, never a forwarded header a client can forge.
+  // Limits are keyed on the client address: the TCP peer, or what a proxy listed in TRUST_PROXY
+  // forwarded (request.ip). Never a forwarded header from anyone else: a client can forge it.
   const perAddress = (max: number) => ({
-    rateLimit: { max, timeWindow: 60_000, keyGenerator: (req: FastifyRequest) => req.socket.remoteAddress ?? 'unknown' },
+    rateLimit: { max, timeWindow: 60_000, keyGenerator: (req: FastifyRequest) => req.ip },
   });
 
-  const signIn = (reply: FastifyReply, status: number, signedIn: SignedIn) => {
-    const cookie = `${serialize(SESSION_COOKIE, signedIn.token)}; HttpOnly; SameSite=Lax; Path=/; Max-Age=${maxAge}`;
+  const signIn = (request: FastifyRequest, reply: FastifyReply, status: number, signedIn: SignedIn) => {
+    // Over https (configured, or said by a trusted proxy's X-Forwarded-Proto) the cookie is Secure
+    // and __Host-: never sent over plain http, and no subdomain can set one in its place.
+    const cookie =
+      options.secureCookie || request.protocol === 'https'
+        ? `${serialize(SECURE_SESSION_COOKIE, signedIn.token)}; Secure; HttpOnly; SameSite=Lax; Path=/; Max-Age=${maxAge}`
+        : `${serialize(SESSION_COOKIE, signedIn.token)}; HttpOnly; SameSite=Lax; Path=/; Max-Age=${maxAge}`;
     return reply.code(status).header('set-cookie', cookie).send(signedIn);
   };
 
   app.post('/api/auth/guest', { config: perAddress(options.guestRateLimitPerMin) }, async (request, reply) => {
     const body = parseInput(GuestRequest, request.body);
-    return signIn(reply, 201, await auth.createGuest(body.displayName));
+    return signIn(request, reply, 201, await auth.createGuest(body.displayName));
   });
 
   app.post('/api/auth/register', { config: perAddress(options.authRateLimitPerMin) }, async (request, reply) => {
     const body = parseInput(RegisterRequest, request.body);
     const current = await principalOf(auth, request);
-    return signIn(reply, 201, await auth.register(body, current));
+    return signIn(request, reply, 201, await auth.register(body, current));
   });
 
   app.post('/api/auth/login', { config: perAddress(options.authRateLimitPerMin) }, async (request, reply) => {
     const body = parseInput(LoginRequest, request.body);
     try {
-      return signIn(reply, 200, await auth.login(body.email, body.password, request.ip));
+      return signIn(request, reply, 200, await auth.login(body.email, body.password, request.ip));
     } catch (error) {
       if (error instanceof LoginThrottled) reply.header('retry-after', String(error.retryAfterS));
       throw error;
@@ -64,9 +72,13 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
   app.post('/api/auth/logout', async (request, reply) => {
     const principal = await requirePrincipal(auth, request);
     await auth.logout(principal);
+    // Both names: whichever this browser holds (a deployment may have switched to https since).
     return reply
       .code(204)
-      .header('set-cookie', `${SESSION_COOKIE}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0`)
+      .header('set-cookie', [
+        `${SESSION_COOKIE}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0`,
+        `${SECURE_SESSION_COOKIE}=; Secure; HttpOnly; SameSite=Lax; Path=/; Max-Age=0`,
+      ])
       .send();
   });
 

@@ -18,6 +18,8 @@ export interface SignalingOptions {
   metrics: Metrics;
   log: Logger;
   allowedOrigins: readonly string[];
+  /** The client's address, as HTTP routes see it (through TRUST_PROXY's proxies): what maxSocketsPerAddress counts. */
+  addressOf(request: IncomingMessage): string;
   maxSocketsPerAddress: number;
   heartbeatMs: number;
   rateLimit: { perSecond: number; bytesPerSecond: number; floodCloseMs: number };
@@ -71,7 +73,7 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
     if (path !== '/ws') return reject(socket, 'not_found', 'WebSocket endpoint is /ws');
     if (!accepting) return reject(socket, 'unavailable', 'this process is shutting down; reconnect');
     if (!originAllowed(request, options.allowedOrigins)) return reject(socket, 'forbidden', 'origin not allowed');
-    const address = request.socket.remoteAddress ?? 'unknown';
+    const address = options.addressOf(request);
     if ((perAddress.get(address) ?? 0) >= options.maxSocketsPerAddress) {
       return reject(socket, 'rate_limited', 'too many open connections from this address');
     }
