@@ -6,15 +6,15 @@ import type { Browser, Page } from 'playwright-core';
 import { IceResponse } from '@small-talk/protocol';
 import { api, guest } from '../harness.js';
 import { AppUser } from './app.js';
-import { CHROMIUM_PATH, LOOPBACK, callSample, eventually, launchBrowser, mediaFlows, statusLog, textMatches } from './browser.js';
+import { CHROMIUM_PATH, LOOPBACK, UI_TIMEOUT_MS, callSample, eventually, launchBrowser, mediaFlows, statusLog, textMatches } from './browser.js';
 import { startServerProcess, webBuildExists, type ServerProcess } from './server.js';
 import { startTurnServer, turnserverInstalled, type TurnServer } from './turn.js';
 
 /**
- * Issue 6 end to end: a real coturn checking TURN REST API credentials, the real server handing
- * them out (GET /api/ice) with ICE_TRANSPORT_POLICY=relay, and two users of the web app in
- * headless Chromium. Run inside a loopback-only network namespace (scripts/test.sh), coturn
- * included. One live call at a time.
+ * Issues 6 and 11 end to end: a real coturn checking TURN REST API credentials, the real server
+ * handing them out (GET /api/ice) with its default ICE policies (strangers `relay` because TURN
+ * is configured, friends `all`), and two users of the web app in headless Chromium. Run inside
+ * a loopback-only network namespace (scripts/test.sh), coturn included. One live call at a time.
  */
 
 const skip = !fs.existsSync(CHROMIUM_PATH)
@@ -41,6 +41,81 @@ function pageIceConfig(page: Page): Promise<{ iceServers: PageIceServer[]; iceTr
   });
 }
 
+type Received = { wire: string[]; applied: string[] };
+
+/**
+ * From now on (and afresh on each call), records every ICE candidate the page receives from its
+ * peer: `wire`, as the socket hands over `signal` frames (candidates and the `a=candidate` lines
+ * of descriptions, read through MessageEvent's `data`, so the app's own socket is covered
+ * without touching it); `applied`, as they reach RTCPeerConnection (addIceCandidate,
+ * setRemoteDescription). The app's socket and peer connections exist already: both hooks sit on
+ * prototypes, which they use at each call.
+ */
+function recordReceivedCandidates(page: Page): Promise<void> {
+  return page.evaluate(() => {
+    type Proto = Record<string, unknown>;
+    const w = globalThis as unknown as {
+      __received?: Received;
+      MessageEvent: { prototype: Proto };
+      WebSocket: abstract new (...args: never[]) => unknown;
+      RTCPeerConnection: { prototype: Proto };
+    };
+    if (w.__received) {
+      w.__received.wire.length = 0;
+      w.__received.applied.length = 0;
+      return;
+    }
+    const received: Received = { wire: [], applied: [] };
+    w.__received = received;
+    const linesOf = (sdp: unknown) =>
+      typeof sdp === 'string' ? sdp.split(/\r?\n/).filter((line) => line.startsWith('a=candidate:')).map((line) => line.slice(2)) : [];
+
+    const data = Object.getOwnPropertyDescriptor(w.MessageEvent.prototype, 'data')!;
+    const read = new WeakSet<object>();
+    Object.defineProperty(w.MessageEvent.prototype, 'data', {
+      ...data,
+      get(this: { target: unknown }) {
+        const value = data.get!.call(this) as unknown;
+        if (typeof value === 'string' && this.target instanceof w.WebSocket && !read.has(this)) {
+          read.add(this);
+          try {
+            const frame = JSON.parse(value) as { type?: string; data?: { candidate?: { candidate?: unknown }; description?: { sdp?: unknown } } };
+            if (frame.type === 'signal') {
+              const candidate = frame.data?.candidate?.candidate;
+              if (typeof candidate === 'string' && candidate) received.wire.push(candidate);
+              received.wire.push(...linesOf(frame.data?.description?.sdp));
+            }
+          } catch {
+            // Not JSON: not a frame of ours.
+          }
+        }
+        return value;
+      },
+    });
+
+    const pc = w.RTCPeerConnection.prototype as Proto & {
+      addIceCandidate(this: unknown, candidate?: { candidate?: string } | null): Promise<void>;
+      setRemoteDescription(this: unknown, description: { sdp?: string }): Promise<void>;
+    };
+    const addIceCandidate = pc.addIceCandidate;
+    pc.addIceCandidate = function (this: unknown, candidate) {
+      if (candidate?.candidate) received.applied.push(candidate.candidate);
+      return addIceCandidate.call(this, candidate);
+    };
+    const setRemoteDescription = pc.setRemoteDescription;
+    pc.setRemoteDescription = function (this: unknown, description) {
+      received.applied.push(...linesOf(description?.sdp));
+      return setRemoteDescription.call(this, description);
+    };
+  });
+}
+
+function receivedCandidates(page: Page): Promise<Received> {
+  return page.evaluate(() => (globalThis as unknown as { __received?: Received }).__received ?? { wire: [], applied: [] });
+}
+
+const typeOf = (candidate: string) => / typ (\S+)/.exec(candidate)?.[1] ?? '?';
+
 describe('calls through TURN (coturn), end to end', { skip }, () => {
   // Fresh each run, like an operator's `openssl rand -hex 32`.
   const secret = randomBytes(24).toString('hex');
@@ -63,14 +138,18 @@ describe('calls through TURN (coturn), end to end', { skip }, () => {
     await turn?.stop();
   });
 
-  /** The server as an operator would run it beside coturn, relay only, logging everything it logs. */
+  /** The server as an operator would run it beside coturn, with its default ICE policies, logging everything it logs. */
   async function serve(turnSecret: string): Promise<ServerProcess> {
     const server = await startServerProcess({
-      env: { TURN_URLS: turn.url('udp'), TURN_SECRET: turnSecret, ICE_TRANSPORT_POLICY: 'relay', LOG_LEVEL: 'trace' },
+      env: { TURN_URLS: turn.url('udp'), TURN_SECRET: turnSecret, LOG_LEVEL: 'trace', RING_TIMEOUT_MS: '8000' },
     });
     servers.push(server);
     return server;
   }
+
+  /** The signed-in user's id, as the page's own session sees it. */
+  const idOf = (user: AppUser) =>
+    user.page.evaluate(async () => ((await (await fetch('/api/me')).json()) as { user: { id: string } }).user.id);
 
   /** Ada searching first, then Bo, on `server`; closed (with a report on failure) after `steps`. */
   async function scenario(server: ServerProcess, steps: (ada: AppUser, bo: AppUser) => Promise<void>): Promise<void> {
@@ -94,32 +173,76 @@ describe('calls through TURN (coturn), end to end', { skip }, () => {
     }
   }
 
-  test('relay only, with the right secret: a live call whose selected candidate pair is relay on both sides, through coturn', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const server = await serve(secret);
-    await scenario(server, async (ada, bo) => {
-      await ada.search('music');
-      await bo.search('music');
-      await Promise.all([ada.inCallWith('Bo'), bo.inCallWith('Ada')]);
+  test(
+    "strangers: the selected pair is relay on both sides through coturn and neither page receives a candidate that is not relay; the same two as friends get `all` and may connect directly",
+    { timeout: 2 * TEST_TIMEOUT_MS },
+    async (t) => {
+      const server = await serve(secret);
+      await scenario(server, async (ada, bo) => {
+        for (const user of [ada, bo]) await recordReceivedCandidates(user.page);
+        await ada.search('music');
+        await bo.search('music');
+        await Promise.all([ada.inCallWith('Bo'), bo.inCallWith('Ada')]);
 
-      for (const user of [ada, bo]) {
-        await mediaFlows(user.page, user.name, 20);
-        const config = await pageIceConfig(user.page);
-        assert.equal(config?.iceTransportPolicy, 'relay', `${user.name}'s peer connection: ${JSON.stringify(config)}`);
-        const turnServer = config?.iceServers.find((s) => [s.urls].flat().includes(turn.url('udp')));
-        assert.match(turnServer?.username ?? '', /^\d+:[\w-]+$/, `${user.name} got TURN credentials from /api/ice`);
+        for (const user of [ada, bo]) {
+          await mediaFlows(user.page, user.name, 20);
+          // The server's process-wide default stays `all`: relay is the room's doing (matched.iceTransportPolicy).
+          const ice = await user.page.evaluate(async () => ((await (await fetch('/api/ice')).json()) as { iceTransportPolicy: string }).iceTransportPolicy);
+          assert.equal(ice, 'all', `${user.name}'s GET /api/ice`);
+          const config = await pageIceConfig(user.page);
+          assert.equal(config?.iceTransportPolicy, 'relay', `${user.name}'s peer connection: ${JSON.stringify(config)}`);
+          const turnServer = config?.iceServers.find((s) => [s.urls].flat().includes(turn.url('udp')));
+          assert.match(turnServer?.username ?? '', /^\d+:[\w-]+$/, `${user.name} got TURN credentials from /api/ice`);
 
-        const { pair } = await eventually(`${user.name}'s selected candidate pair`, () => callSample(user.page), (s) => s.pair !== null && s);
-        const where = `${user.name}'s selected pair: ${JSON.stringify(pair)}`;
-        assert.equal(pair!.local.candidateType, 'relay', where);
-        assert.equal(pair!.remote.candidateType, 'relay', where);
-        // Relayed by this coturn: its relay address, a port from its range.
-        for (const candidate of [pair!.local, pair!.remote]) {
-          assert.match(candidate.address, LOOPBACK, where);
-          assert.ok(candidate.port >= turn.relayPorts.min && candidate.port <= turn.relayPorts.max, where);
+          const { pair } = await eventually(`${user.name}'s selected candidate pair`, () => callSample(user.page), (s) => s.pair !== null && s);
+          const where = `${user.name}'s selected pair: ${JSON.stringify(pair)}`;
+          assert.equal(pair!.local.candidateType, 'relay', where);
+          assert.equal(pair!.remote.candidateType, 'relay', where);
+          // Relayed by this coturn: its relay address, a port from its range.
+          for (const candidate of [pair!.local, pair!.remote]) {
+            assert.match(candidate.address, LOOPBACK, where);
+            assert.ok(candidate.port >= turn.relayPorts.min && candidate.port <= turn.relayPorts.max, where);
+          }
+
+          // What the stranger learnt of this user's addresses: only coturn's.
+          const received = await receivedCandidates(user.page);
+          const what = `${user.name} received: ${JSON.stringify(received, null, 1)}`;
+          assert.ok(received.wire.length > 0 && received.applied.length > 0, what);
+          assert.deepEqual([...new Set([...received.wire, ...received.applied].map(typeOf))], ['relay'], what);
         }
-      }
-    });
-  });
+
+        // They add each other, hang up, and Ada calls Bo back from Friends.
+        const [adaId, boId] = await Promise.all([idOf(ada), idOf(bo)]);
+        await ada.get('add-friend').click({ timeout: UI_TIMEOUT_MS });
+        await (await bo.visible('accept-friend')).click();
+        await ada.get('end-button').click({ timeout: UI_TIMEOUT_MS });
+        await bo.get('end-button').click({ timeout: UI_TIMEOUT_MS }).catch(() => {
+          // Bo's call may already show that Ada left; End (or Back) still takes him out.
+        });
+        for (const [user, friendId] of [
+          [ada, boId],
+          [bo, adaId],
+        ] as const) {
+          await (await user.visible('friends-tab')).click();
+          await textMatches(user.get(`friend-${friendId}`), /online/i);
+          await recordReceivedCandidates(user.page);
+        }
+        await ada.get(`friend-${boId}`).getByTestId('call-friend').click({ timeout: UI_TIMEOUT_MS });
+        await (await bo.visible('accept-call', 10_000)).click();
+        await Promise.all([ada.inCallWith('Bo'), bo.inCallWith('Ada')]);
+
+        for (const user of [ada, bo]) {
+          const config = await pageIceConfig(user.page);
+          assert.equal(config?.iceTransportPolicy, 'all', `${user.name}'s direct call: ${JSON.stringify(config)}`);
+          const received = await receivedCandidates(user.page);
+          // The policy differs for real: the friend's own addresses came through.
+          assert.ok(received.wire.some((c) => typeOf(c) === 'host'), `${user.name} received: ${JSON.stringify(received, null, 1)}`);
+          const { pair } = await eventually(`${user.name}'s selected candidate pair`, () => callSample(user.page), (s) => s.pair !== null && s);
+          t.diagnostic(`${user.name}'s direct call: ${pair!.local.candidateType}/${pair!.remote.candidateType}`);
+        }
+      });
+    },
+  );
 
   test('a wrong secret (the server signs with another than coturn checks): both sides say "could not connect" within 30 s, and keep saying it', { timeout: TEST_TIMEOUT_MS }, async () => {
     const server = await serve(wrongSecret);
