@@ -300,3 +300,17 @@ describe('calls through TURN (coturn), end to end', { skip }, () => {
     }
   });
 });
+
+describe('the server says at start when strangers would see each other', { skip: fs.existsSync(new URL('../../dist/main.js', import.meta.url)) ? false : 'server/dist is not built (npm run build)' }, () => {
+  const WARNING = /no TURN server configured \(TURN_URLS\): strangers in a call will see each other's IP addresses/;
+
+  test('without TURN: once, in plain words, at warn level; with TURN: never', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const bare = await startServerProcess();
+    const relayed = await startServerProcess({ env: { TURN_URLS: 'turn:127.0.0.1:3478?transport=udp', TURN_SECRET: randomBytes(24).toString('hex') } });
+    await Promise.all([bare.stop(), relayed.stop()]);
+    const warnings = (server: ServerProcess) => server.output().split('\n').filter((line) => WARNING.test(line));
+    assert.equal(warnings(bare).length, 1, bare.output());
+    assert.equal(JSON.parse(warnings(bare)[0]!).level, 40, 'pino warn');
+    assert.deepEqual(warnings(relayed), []);
+  });
+});
