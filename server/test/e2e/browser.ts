@@ -67,9 +67,57 @@ export function chromiumArgs(options: { fakeUi?: boolean } = {}): string[] {
   ];
 }
 
+/**
+ * Launches Chromium for a suite. Every page of every context it opens is watched for Content
+ * Security Policy violations (the server's CSP must let the app do all it does, and nothing
+ * more): each is kept, and `close()` fails with the list, so a suite that ran into one fails
+ * even if every step it checked looked right.
+ */
 export async function launchBrowser(options: { fakeUi?: boolean } = {}): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM_PATH)) throw new Error(`${CHROMIUM_PATH} is missing: apt-get install chromium (scripts/system-deps.sh does)`);
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: chromiumArgs(options) });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: chromiumArgs(options) });
+  const violations: string[] = [];
+  cspViolationsOf.set(browser, violations);
+  // browser.newPage() opens its context through newContext too, so this catches every page.
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (contextOptions) => {
+    const context = await newContext(contextOptions);
+    await watchCsp(context, violations);
+    return context;
+  };
+  const close = browser.close.bind(browser);
+  browser.close = async (closeOptions) => {
+    await close(closeOptions);
+    if (violations.length > 0) {
+      throw new Error(`the pages ran into the Content Security Policy ${violations.length} time(s):\n  ${violations.slice(0, 20).join('\n  ')}`);
+    }
+  };
+  return browser;
+}
+
+const cspViolationsOf = new WeakMap<Browser, string[]>();
+
+/** The CSP violations the pages of `browser` (from launchBrowser) reported so far. */
+export function cspViolations(browser: Browser): readonly string[] {
+  return cspViolationsOf.get(browser) ?? [];
+}
+
+/** Marks a `securitypolicyviolation` event's report in the console, where the context hears it. */
+const CSP_MARK = '[csp-violation]';
+
+/**
+ * Each page reports its `securitypolicyviolation` events on the console (a plain script, so no
+ * tsx helper names leak into the page), and Chromium's own "Refused to …" CSP messages land
+ * there too: both are kept.
+ */
+async function watchCsp(context: BrowserContext, violations: string[]): Promise<void> {
+  await context.addInitScript({
+    content: `document.addEventListener('securitypolicyviolation', (e) => console.error(${JSON.stringify(CSP_MARK)} + ' ' + e.effectiveDirective + ' blocked ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber), true);`,
+  });
+  context.on('console', (message) => {
+    const text = message.text();
+    if (text.startsWith(CSP_MARK) || /Content Security Policy/i.test(text)) violations.push(`${message.page()?.url() ?? '?'}: ${text.slice(0, 300)}`);
+  });
 }
 
 // ---- what runs in the page --------------------------------------------------
