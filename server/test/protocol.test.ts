@@ -161,14 +161,16 @@ describe('server frames', () => {
     accepts(ServerMessage, { type: 'cancelled' });
   });
 
-  test('matched carries roomId, peer, category, initiator and resumed', () => {
-    const matched = { type: 'matched', roomId, peer: { id: 'u2', displayName: 'Bo' }, category: 'music', initiator: true, resumed: false };
+  test('matched carries roomId, peer, category, initiator, resumed and iceTransportPolicy', () => {
+    const matched = { type: 'matched', roomId, peer: { id: 'u2', displayName: 'Bo' }, category: 'music', initiator: true, resumed: false, iceTransportPolicy: 'relay' };
     accepts(ServerMessage, matched);
-    for (const key of ['roomId', 'peer', 'initiator', 'resumed']) {
+    accepts(ServerMessage, { ...matched, category: null, iceTransportPolicy: 'all' });
+    for (const key of ['roomId', 'peer', 'initiator', 'resumed', 'iceTransportPolicy']) {
       const { [key]: _dropped, ...rest } = matched as Record<string, unknown>;
       rejects(ServerMessage, rest);
     }
     rejects(ServerMessage, { ...matched, initiator: 'yes' });
+    rejects(ServerMessage, { ...matched, iceTransportPolicy: 'none' });
   });
 
   test('signal, chat, typing carry from; chat carries an ISO sentAt', () => {
