@@ -59,9 +59,9 @@ const Settings = z.object({
   WS_BYTES_PER_S: z.coerce.number().int().positive().default(256 * 1024),
   /** Guests one client address may create per minute: enough for a household, too few to mint an army (tests and benches raise it). */
   GUEST_RATE_LIMIT_PER_MIN: z.coerce.number().int().positive().default(20),
-  /** Register/login attempts per TCP source address per minute: slows password guessing. */
+  /** Register/login attempts per client address per minute: slows password guessing. */
   AUTH_RATE_LIMIT_PER_MIN: z.coerce.number().int().positive().default(100),
-  /** Sockets one TCP source address may hold open at once. */
+  /** Sockets one client address may hold open at once. */
   MAX_SOCKETS_PER_ADDRESS: z.coerce.number().int().positive().default(500),
   /** Lifetime of a session token. */
   SESSION_TTL_DAYS: z.coerce.number().positive().default(30),
