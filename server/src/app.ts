@@ -142,7 +142,7 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
   const auth = new AuthService(db.kysely, config.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000, new LoginThrottle(db.kysely), config.RESERVED_NAMES);
   const categories = await Categories.load(db.kysely, store);
   const history = new History(db.kysely);
-  const rooms = new Rooms(store, bus, history, metrics, { graceMs: config.RESUME_GRACE_MS, icePolicy: { strangers: config.strangerIcePolicy, friends: config.FRIEND_ICE_POLICY } }, log);
+  const rooms = new Rooms(store, bus, history, metrics, { graceMs: config.RESUME_GRACE_MS, icePolicy: { strangers: config.strangerIcePolicy, friends: config.friendIcePolicy } }, log);
   const matchmaking = new Matchmaking(store, categories, metrics);
   const friendships = new Friendships(db.kysely);
   const presence = new Presence(bus, store, friendships, log);
@@ -269,7 +269,8 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
     handlers: createHandlers({ matchmaking, rooms, calls }),
     metrics,
     log,
-    allowedOrigins: config.ALLOWED_ORIGINS,
+    // PUBLIC_URL's origin is ours, as for HTTP (crossSiteGuard), even when a proxy rewrites Host.
+    allowedOrigins: config.PUBLIC_URL ? [...config.ALLOWED_ORIGINS, new URL(config.PUBLIC_URL).origin] : config.ALLOWED_ORIGINS,
     addressOf: (request) => clientAddress(request, trust),
     maxSocketsPerAddress: config.MAX_SOCKETS_PER_ADDRESS,
     heartbeatMs: config.HEARTBEAT_MS,

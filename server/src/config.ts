@@ -135,8 +135,13 @@ export type Config = z.infer<typeof ConfigSchema> & {
   /** DATA_DIR and WEB_DIR resolved against the working directory (the checkout, for npm start). */
   dataDir: string;
   webDir: string;
-  /** The ICE policy rooms between strangers get: STRANGER_ICE_POLICY when TURN is configured, else `all` (no relay to use). */
+  /**
+   * The ICE policy rooms between strangers get: STRANGER_ICE_POLICY when TURN is configured,
+   * else `all` (no relay to use); `relay` whenever ICE_TRANSPORT_POLICY asks for relay everywhere.
+   */
   strangerIcePolicy: 'all' | 'relay';
+  /** The ICE policy of friends' direct calls: FRIEND_ICE_POLICY, or `relay` when ICE_TRANSPORT_POLICY asks for it everywhere. */
+  friendIcePolicy: 'all' | 'relay';
   /** The session cookie is `__Host-st_session; Secure` (PUBLIC_URL is https, or COOKIE_SECURE). */
   secureCookie: boolean;
 };
@@ -154,7 +159,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...config,
     dataDir: path.resolve(config.DATA_DIR),
     webDir: path.resolve(config.WEB_DIR),
-    strangerIcePolicy: config.TURN_URLS.length > 0 ? config.STRANGER_ICE_POLICY : 'all',
+    // An operator who set ICE_TRANSPORT_POLICY=relay asked for relay on every call, friends' too.
+    strangerIcePolicy: config.ICE_TRANSPORT_POLICY === 'relay' ? 'relay' : config.TURN_URLS.length > 0 ? config.STRANGER_ICE_POLICY : 'all',
+    friendIcePolicy: config.ICE_TRANSPORT_POLICY === 'relay' ? 'relay' : config.FRIEND_ICE_POLICY,
     secureCookie: config.COOKIE_SECURE || config.PUBLIC_URL?.startsWith('https:') === true,
   };
 }

@@ -59,7 +59,8 @@ function rejects(env: Record<string, string>, variable: string): void {
 describe('loadConfig', () => {
   test('with nothing set, every default applies', () => {
     const config = loadConfig({});
-    const { dataDir, webDir, DATABASE_URL, REDIS_URL, TURN_SECRET, PUBLIC_URL, METRICS_TOKEN, METRICS_PORT, strangerIcePolicy, secureCookie, ...rest } = config;
+    const { dataDir, webDir, DATABASE_URL, REDIS_URL, TURN_SECRET, PUBLIC_URL, METRICS_TOKEN, METRICS_PORT, strangerIcePolicy, friendIcePolicy, secureCookie, ...rest } = config;
+    assert.equal(friendIcePolicy, 'all', 'friends may connect directly');
     assert.equal(webDir, path.resolve('./apps/mobile/dist'));
     assert.equal(strangerIcePolicy, 'all', 'no TURN: strangers cannot be relayed');
     assert.equal(secureCookie, false, 'plain http on a developer machine');
@@ -163,6 +164,7 @@ describe('loadConfig', () => {
       METRICS_PORT: 9100,
       RESERVED_NAMES: ['Small Talk', 'Staff'],
       strangerIcePolicy: 'relay',
+      friendIcePolicy: 'relay',
       secureCookie: true,
     });
   });
@@ -172,6 +174,13 @@ describe('loadConfig', () => {
     assert.equal(loadConfig(TURN).strangerIcePolicy, 'relay');
     assert.equal(loadConfig({ ...TURN, STRANGER_ICE_POLICY: 'all' }).strangerIcePolicy, 'all');
     rejects({ FRIEND_ICE_POLICY: 'relay' }, 'FRIEND_ICE_POLICY');
+  });
+
+  test('ICE_TRANSPORT_POLICY=relay relays every call, friends\' included, whatever the per-room settings say', () => {
+    const everywhere = loadConfig({ ...TURN, ICE_TRANSPORT_POLICY: 'relay', STRANGER_ICE_POLICY: 'all', FRIEND_ICE_POLICY: 'all' });
+    assert.deepEqual([everywhere.strangerIcePolicy, everywhere.friendIcePolicy], ['relay', 'relay']);
+    const perRoom = loadConfig(TURN);
+    assert.deepEqual([perRoom.strangerIcePolicy, perRoom.friendIcePolicy], ['relay', 'all']);
   });
 
   test('production without TURN refuses to start unless the operator accepts direct stranger calls', () => {

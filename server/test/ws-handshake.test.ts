@@ -170,6 +170,17 @@ describe('origin check at the upgrade', () => {
     }
   });
 
+  test("PUBLIC_URL's origin is allowed, as it is for HTTP, whatever Host the proxy passes", async () => {
+    const behind = await startServer({ PUBLIC_URL: 'https://chat.public.example' });
+    try {
+      const { user, token } = await guest(behind.url, 'Public Pia');
+      await expectWelcome(await openSocket(behind, { authorization: `Bearer ${token}`, host: 'internal:3000', origin: 'https://chat.public.example' }), user);
+      assert.equal(await refusedUpgrade(behind, { authorization: `Bearer ${token}`, host: 'internal:3000', origin: 'https://other.public.example' }), 403);
+    } finally {
+      await behind.close();
+    }
+  });
+
   test('any other Origin → HTTP 403 with a forbidden error body', async () => {
     const { token } = await guest(server.url, 'Foreign Fay');
     const bearer = `Bearer ${token}`;
