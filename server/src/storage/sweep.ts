@@ -93,17 +93,15 @@ export async function sweep(db: Kysely<Database>, now: Date): Promise<SweepResul
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);
     await db.transaction().execute(async (tx) => {
+      // Checked again inside the transaction: a guest who signed in or made a friend since the
+      // read above keeps its account and its history.
+      const still = (await tx.selectFrom('users as u').select('u.id').where('u.id', 'in', chunk).where(stale).execute()).map((row) => row.id);
+      if (still.length === 0) return;
       const rows = await tx
         .deleteFrom('connections')
-        .where((eb) => eb.or([eb('user_a', 'in', chunk), eb('user_b', 'in', chunk)]))
+        .where((eb) => eb.or([eb('user_a', 'in', still), eb('user_b', 'in', still)]))
         .executeTakeFirst();
-      // Checked again inside the transaction: a guest who signed in or made a friend since the
-      // read above is not deleted (its rows above were unreadable to everyone until now).
-      const users = await tx
-        .deleteFrom('users')
-        .where('id', 'in', chunk)
-        .where('id', 'in', tx.selectFrom('users as u').select('u.id').where('u.id', 'in', chunk).where(stale))
-        .executeTakeFirst();
+      const users = await tx.deleteFrom('users').where('id', 'in', still).executeTakeFirst();
       connections += Number(rows.numDeletedRows);
       guests += Number(users.numDeletedRows);
     });
