@@ -10,7 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
-import { scanFrame } from '../src/signaling/frame-scan.js';
+import { MAX_FRAME_VALUES, scanFrame } from '../src/signaling/frame-scan.js';
 import { STRUCTURE_BYTES } from '../src/signaling/rate-limit.js';
 
 export interface Endpoint {
@@ -63,16 +63,17 @@ export interface AttackFigures {
 
 const MAX_FRAME_BYTES = 64 * 1024;
 
-/** A `signal` of exactly MAX_FRAME_BYTES whose data is as many chains of arrays, 32 levels deep in all, as fit. */
+/**
+ * A `signal` of exactly MAX_FRAME_BYTES, as costly to parse as the server lets in: as many chains
+ * of arrays, 32 levels deep in all, as MAX_FRAME_VALUES allows, then a string to the byte limit.
+ */
 export function worstSignal(roomId: string): string {
   const head = `{"type":"signal","roomId":"${roomId}","data":[`;
-  // The frame is level 1 and data's array level 2: each chain adds 30 more.
+  // The frame is level 1 and data's array level 2: each chain adds 30 more, and 31 values with its comma.
   const chain = '['.repeat(30) + ']'.repeat(30);
-  const chains = Math.floor((MAX_FRAME_BYTES - head.length - 2) / (chain.length + 1));
-  let frame = head + Array.from({ length: chains }, () => chain).join(',') + ']';
-  // Whitespace pads it to the limit exactly: it costs a scan and is relayed like the rest.
-  frame += ' '.repeat(MAX_FRAME_BYTES - 1 - frame.length) + '}';
-  return frame;
+  const chains = Math.floor((MAX_FRAME_VALUES - 16) / 31);
+  const frame = head + Array.from({ length: chains }, () => chain).join(',') + ',"';
+  return frame + 'x'.repeat(MAX_FRAME_BYTES - frame.length - 3) + '"]}';
 }
 
 /** A `signal` one level deeper than allowed. */
@@ -208,30 +209,38 @@ export async function measureAttack(options: {
   const costOf = (frame: string) => frame.length + (scanFrame(frame)?.structure ?? 0) * STRUCTURE_BYTES;
   const cost = new Map([signal, deep, join].map((frame) => [frame, costOf(frame)]));
 
-  /** Sends at the budget: a token bucket mirroring the server's, a little slower so it never drops. */
+  // The attacker's copy of the server's buckets, a little slower so it never drops. It lives
+  // across slices as the server's does: what a slice spent is still owed in the next.
+  const bytesPerMs = (ATTACK_BUDGET.bytesPerSecond * 0.97) / 1000;
+  const framesPerMs = (ATTACK_BUDGET.framesPerSecond * 0.8) / 1000;
+  let bytes = 2 * ATTACK_BUDGET.bytesPerSecond * 0.97;
+  let frames = 2 * ATTACK_BUDGET.framesPerSecond * 0.8;
+  let last = performance.now();
+
+  /** Sends at the budget, as much as the buckets above allow. */
   async function attack(until: number): Promise<void> {
-    const bytesPerMs = (ATTACK_BUDGET.bytesPerSecond * 0.97) / 1000;
-    const framesPerMs = (ATTACK_BUDGET.framesPerSecond * 0.8) / 1000;
-    let bytes = 2 * ATTACK_BUDGET.bytesPerSecond * 0.97;
-    let frames = 2 * ATTACK_BUDGET.framesPerSecond * 0.8;
-    let last = performance.now();
-    let turn = 0;
+    // Each slice: a join the size check refuses, then frames one level too deep with the frame
+    // rate's room, then the costliest signal, which takes more than what is left of the burst
+    // (its structure counted), so nothing large fits again within the slice.
+    let joinSent = false;
     while (performance.now() < until && figures.closeCode === undefined) {
       const now = performance.now();
       bytes = Math.min(2 * ATTACK_BUDGET.bytesPerSecond * 0.97, bytes + (now - last) * bytesPerMs);
       frames = Math.min(2 * ATTACK_BUDGET.framesPerSecond * 0.8, frames + (now - last) * framesPerMs);
       last = now;
-      // The costliest frame and, turn about, a join the size check refuses; and
-      // the frame rate's spare room goes to frames one level too deep.
       for (;;) {
-        const large = turn % 2 === 1 ? join : signal;
         // The server lets a frame in when its bytes fit, and charges its structure after.
-        const frame = frames < 1 ? null : bytes >= large.length ? large : bytes >= deep.length ? deep : null;
+        let frame: string | null = null;
+        if (frames >= 1) {
+          if (!joinSent) frame = bytes >= join.length ? join : null;
+          else if (frames >= 2 && bytes >= deep.length + signal.length) frame = deep;
+          else if (bytes >= signal.length) frame = signal;
+        }
         if (frame === null) break;
         attacker.ws.send(frame);
         bytes -= cost.get(frame)!;
         frames -= 1;
-        if (frame === large) turn += 1;
+        if (frame === join) joinSent = true;
         figures.framesSent += 1;
         figures.bytesSent += frame.length;
       }

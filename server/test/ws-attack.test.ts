@@ -14,7 +14,7 @@ import { missingServices } from './services.js';
  */
 
 const SLICE_MS = 500;
-const SLICES = 6;
+const SLICES = 10;
 /**
  * A p99 over a few seconds on a shared machine can catch a neighbour's burst in one phase only;
  * a run that misses is run again, up to this many times in all. A server that really stalls
@@ -51,7 +51,8 @@ function assertHeld(f: AttackFigures): void {
   assert.ok((f.attacker.errors.bad_request ?? 0) > 0, `frames one level too deep were refused: ${what}`);
   assert.ok((f.attacker.errors.payload_too_large ?? 0) > 0, `large joins were refused: ${what}`);
   assert.equal(f.attacker.errors.internal, undefined, `no internal errors: ${what}`);
-  assert.ok(f.attacker.partnerBytes > 4 * 64 * 1024, `the large deep signals were relayed: ${what}`);
+  // Each costs more than the whole burst (its structure counted), so a few fit in a run.
+  assert.ok(f.attacker.partnerBytes >= 2 * 64 * 1024, `the large deep signals were relayed: ${what}`);
   assert.ok(f.attacked.relay.count > 50 && f.baseline.relay.count > 50, `enough relay samples: ${what}`);
   assert.ok(f.attacked.healthz.p99 < ATTACK_TARGETS.healthP99Ms, `/healthz p99 under ${ATTACK_TARGETS.healthP99Ms} ms: ${what}`);
   assert.ok(f.relayP99Ratio < ATTACK_TARGETS.relayP99Ratio, `relay p99 within ${ATTACK_TARGETS.relayP99Ratio}× its baseline: ${what}`);

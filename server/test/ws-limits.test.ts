@@ -207,6 +207,24 @@ describe('depth, size by type, and bytes (issue 11)', () => {
     assert.equal(a.socket.closeCode, undefined);
   });
 
+  test('a frame holding more than 4096 values is refused with bad_request before parsing; 4096 pass; strings do not count', async () => {
+    const { a, b, roomId } = await room();
+    // The envelope holds 6 values ({, three colons, two commas) and data's array 1: the rest are its elements.
+    const withValues = (values: number) => `{"type":"signal","roomId":"${roomId}","data":[${Array.from({ length: values - 7 + 1 }, () => '0').join(',')}]}`;
+    a.socket.send(withValues(4097));
+    const error = await a.socket.next('error');
+    assert.equal(error.code, 'bad_request');
+    assert.match(error.message, /4096 values/);
+    await b.socket.nothingWithin(100);
+    a.socket.send(withValues(4096));
+    assert.equal(((await b.socket.next('signal')).data as unknown[]).length, 4096 - 7 + 1);
+    // Commas and colons inside a string are text, not values: an SDP-sized string passes whole.
+    const sdp = 'a=candidate:1 1 udp 2122260223 10.0.0.2 5000 typ host, a:b, [c]\r\n'.repeat(800);
+    a.socket.send({ type: 'signal', roomId, data: { type: 'offer', sdp } });
+    assert.equal(((await b.socket.next('signal')).data as { sdp: string }).sdp, sdp);
+    assert.equal(a.socket.closeCode, undefined);
+  });
+
   test('brackets inside strings, escaped quotes included, do not count as depth', async () => {
     const { a, b, roomId } = await room();
     const data = { sdp: '['.repeat(100) + '{"\\"'.repeat(50) + ']\\"['.repeat(40), nested: [[['\\', '"[[[[']]] };

@@ -13,6 +13,14 @@
 /** The frame's own object is level 1, so `data` may nest 31 levels of its own. */
 export const MAX_FRAME_DEPTH = 32;
 
+/**
+ * At most this many values (opening brackets, commas and colons, as `structure` counts them) in
+ * one frame. JSON.parse spends its time building values: 64 KiB of `[],` takes about 2 ms, long
+ * enough to delay every other user's frames, while real frames hold a few dozen (an SDP is one
+ * string). Refused before parsing, like a frame too deep.
+ */
+export const MAX_FRAME_VALUES = 4096;
+
 export interface FrameShape {
   /** The top-level `type` value's span, quotes included; -1 when there is none. The last one, as JSON.parse keeps the last. */
   typeStart: number;

@@ -6,7 +6,7 @@ import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Delivery, Inbox, RoomLink } from '../storage/bus/bus.js';
 import { describeIssues } from '../validation.js';
-import { MAX_FRAME_DEPTH, scanFrame, typeIs } from './frame-scan.js';
+import { MAX_FRAME_DEPTH, MAX_FRAME_VALUES, scanFrame, typeIs } from './frame-scan.js';
 import type { Handlers } from './handlers.js';
 import { FrameRateLimit, type RateLimitOptions } from './rate-limit.js';
 
@@ -113,6 +113,7 @@ export class ClientSocket implements Inbox {
     // Both refusals come before JSON.parse: what they refuse costs the most to parse.
     const shape = scanFrame(text);
     if (shape === null) return this.fail('bad_request', `frame nests deeper than ${MAX_FRAME_DEPTH} levels`);
+    if (shape.structure > MAX_FRAME_VALUES) return this.fail('bad_request', `frame holds more than ${MAX_FRAME_VALUES} values`);
     this.limit.chargeStructure(shape.structure);
     if (bytes > CONTROL_FRAME_BYTES && !typeIs(text, shape, LARGE_FRAME_TYPES)) {
       return this.fail('payload_too_large', `only signal and chat frames may exceed ${CONTROL_FRAME_BYTES} bytes`);
