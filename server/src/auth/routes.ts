@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { GuestRequest, LoginRequest, RegisterRequest, SESSION_COOKIE, type MeResponse } from '@small-talk/protocol';
+import { GuestRequest, LoginRequest, RegisterRequest, SESSION_COOKIE, type MeResponse, type OwnUser, type User } from '@small-talk/protocol';
 import { serialize } from 'cookie';
 import { AppError } from '../errors.js';
 import { parseInput } from '../validation.js';
@@ -11,6 +11,8 @@ export interface AuthRoutesOptions {
   guestRateLimitPerMin: number;
   authRateLimitPerMin: number;
   sessionTtlMs: number;
+  /** The user as its owner sees it (consent, restriction): what every sign-in and /api/me answer. */
+  ownUser: (user: User) => Promise<OwnUser>;
 }
 
 /** The principal behind a request, or null. */
@@ -34,9 +36,10 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
     rateLimit: { max, timeWindow: 60_000, keyGenerator: (req: FastifyRequest) => req.socket.remoteAddress ?? 'unknown' },
   });
 
-  const signIn = (reply: FastifyReply, status: number, signedIn: SignedIn) => {
+  const signIn = async (reply: FastifyReply, status: number, signedIn: SignedIn) => {
     const cookie = `${serialize(SESSION_COOKIE, signedIn.token)}; HttpOnly; SameSite=Lax; Path=/; Max-Age=${maxAge}`;
-    return reply.code(status).header('set-cookie', cookie).send(signedIn);
+    const user = await options.ownUser(signedIn.user);
+    return reply.code(status).header('set-cookie', cookie).send({ user, token: signedIn.token });
   };
 
   app.post('/api/auth/guest', { config: perAddress(options.guestRateLimitPerMin) }, async (request, reply) => {
@@ -66,6 +69,6 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
 
   app.get('/api/me', async (request): Promise<MeResponse> => {
     const { user } = await requirePrincipal(auth, request);
-    return { user };
+    return { user: await options.ownUser(user) };
   });
 }
