@@ -31,6 +31,8 @@ RUN npm ci --omit=dev --no-audit --no-fund --workspace server --workspace packag
   && mkdir -p /data && chown node:node /data
 COPY --from=build /app/packages/protocol/dist packages/protocol/dist
 COPY --from=build /app/server/dist server/dist
+# The community rules (RULES_FILE): mount your own over it to change them.
+COPY server/rules.md server/rules.md
 USER node
 # Every setting is an environment variable (README, "Configuration"); these suit a container.
 ENV HOST=0.0.0.0 PORT=3000 DATA_DIR=/data

@@ -341,8 +341,13 @@ export class Load {
   /** A guest session per user, for targets that check who connects. */
   async signIn(): Promise<void> {
     if (!this.target.needsGuests) return;
+    // Every user accepts the rules before it may join, as the app's first-run screen makes it do.
+    const rules = await fetch(`http://127.0.0.1:${this.target.ports[0]}/api/rules`);
+    const { version } = (await rules.json()) as { version: number };
     await inPool(this.users, CONNECT_CONCURRENCY, async (user) => {
-      user.token = (await this.postGuest(user)).token;
+      const signedIn = await this.post<AuthResponse>(user, '/api/auth/guest', { displayName: `bench ${user.index}` }, 201);
+      user.token = signedIn.token;
+      await this.post(user, '/api/me/consent', { birthDate: '1980-06-15', rulesVersion: version }, 200, signedIn.token);
     });
   }
 
@@ -701,26 +706,30 @@ export class Load {
     });
   }
 
-  private postGuest(user: User): Promise<AuthResponse> {
-    const body = JSON.stringify({ displayName: `bench ${user.index}` });
+  private post<T>(user: User, path: string, json: unknown, expected: number, token?: string): Promise<T> {
+    const body = JSON.stringify(json);
     return new Promise((resolve, reject) => {
       const request = http.request(
         {
           host: '127.0.0.1',
           port: this.target.ports[user.node],
-          path: '/api/auth/guest',
+          path,
           method: 'POST',
           localAddress: user.localAddress,
           agent: this.agent,
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
         },
         (response) => {
           const chunks: Buffer[] = [];
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
           response.on('end', () => {
             const text = Buffer.concat(chunks).toString();
-            if (response.statusCode === 201) resolve(JSON.parse(text) as AuthResponse);
-            else reject(new Error(`POST /api/auth/guest from ${user.localAddress}: HTTP ${response.statusCode} ${text}`));
+            if (response.statusCode === expected) resolve(JSON.parse(text) as T);
+            else reject(new Error(`POST ${path} from ${user.localAddress}: HTTP ${response.statusCode} ${text}`));
           });
         },
       );

@@ -38,6 +38,10 @@ import { RedisMatchStore } from './storage/match/redis.js';
 import type { MatchStore } from './storage/match/store.js';
 import { connectRedis, type RedisConnections } from './storage/redis.js';
 import { inlineStyleHashes, webRoutes } from './web/routes.js';
+import { loadRules } from './safety/rules.js';
+import { safetyRoutes } from './safety/routes.js';
+import { Safety } from './safety/service.js';
+import { Standing } from './safety/standing.js';
 
 export interface SmallTalk {
   app: FastifyInstance;
@@ -140,6 +144,7 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
   }
   const metrics = createMetrics(store);
   const auth = new AuthService(db.kysely, config.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000, new LoginThrottle(db.kysely), config.RESERVED_NAMES);
+  const safety = new Safety(new Standing(db.kysely), loadRules(config.rulesFile, config.MIN_AGE), metrics);
   const categories = await Categories.load(db.kysely, store);
   const history = new History(db.kysely);
   const rooms = new Rooms(store, bus, history, metrics, { graceMs: config.RESUME_GRACE_MS, icePolicy: { strangers: config.strangerIcePolicy, friends: config.friendIcePolicy } }, log);
@@ -216,6 +221,7 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
   });
   await app.register(authRoutes, {
     auth,
+    ownUser: (user) => safety.ownUser(user),
     guestRateLimitPerMin: config.GUEST_RATE_LIMIT_PER_MIN,
     authRateLimitPerMin: config.AUTH_RATE_LIMIT_PER_MIN,
     sessionTtlMs: config.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000,
@@ -223,7 +229,8 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
   });
   await app.register(categoryRoutes, { categories });
   await app.register(historyRoutes, { auth, history });
-  await app.register(friendRoutes, { auth, friends });
+  await app.register(friendRoutes, { auth, friends, mayMeet: (userId) => safety.mayMeet(userId) });
+  await app.register(safetyRoutes, { auth, safety });
   await app.register(iceRoutes, {
     auth,
     ice: {
@@ -266,7 +273,8 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
   const signaling = attachSignaling(app.server, {
     auth,
     rooms,
-    handlers: createHandlers({ matchmaking, rooms, calls }),
+    handlers: createHandlers({ matchmaking, rooms, calls, mayMeet: (userId) => safety.mayMeet(userId) }),
+    ownUser: (user) => safety.ownUser(user),
     metrics,
     log,
     // PUBLIC_URL's origin is ours, as for HTTP (crossSiteGuard), even when a proxy rewrites Host.

@@ -102,6 +102,10 @@ const Settings = z.object({
     .string()
     .default('Small Talk,admin,moderator,support')
     .transform((s) => s.split(',').map((name) => name.trim()).filter(Boolean)),
+  /** Nobody younger may meet strangers: 18 keeps the app out of the stores' and regulators' rules for minors; 13 is the lowest any of them allows. */
+  MIN_AGE: z.coerce.number().int().min(13).max(99).default(18),
+  /** The community rules every user accepts (Markdown, `version:` in its front matter); operators edit it and raise the version. */
+  RULES_FILE: z.string().default('./server/rules.md'),
 });
 
 /** Settings that only make sense together; refused at start-up rather than failing every call. */
@@ -132,9 +136,10 @@ const ConfigSchema = Settings.superRefine((config, ctx) => {
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {
-  /** DATA_DIR and WEB_DIR resolved against the working directory (the checkout, for npm start). */
+  /** DATA_DIR, WEB_DIR and RULES_FILE resolved against the working directory (the checkout, for npm start). */
   dataDir: string;
   webDir: string;
+  rulesFile: string;
   /**
    * The ICE policy rooms between strangers get: STRANGER_ICE_POLICY when TURN is configured,
    * else `all` (no relay to use); `relay` whenever ICE_TRANSPORT_POLICY asks for relay everywhere.
@@ -159,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...config,
     dataDir: path.resolve(config.DATA_DIR),
     webDir: path.resolve(config.WEB_DIR),
+    rulesFile: path.resolve(config.RULES_FILE),
     // An operator who set ICE_TRANSPORT_POLICY=relay asked for relay on every call, friends' too.
     strangerIcePolicy: config.ICE_TRANSPORT_POLICY === 'relay' ? 'relay' : config.TURN_URLS.length > 0 ? config.STRANGER_ICE_POLICY : 'all',
     friendIcePolicy: config.ICE_TRANSPORT_POLICY === 'relay' ? 'relay' : config.FRIEND_ICE_POLICY,

@@ -39,6 +39,8 @@ const DEFAULTS = {
   COOKIE_SECURE: false,
   TRUST_PROXY: [],
   RESERVED_NAMES: ['Small Talk', 'admin', 'moderator', 'support'],
+  MIN_AGE: 18,
+  RULES_FILE: './server/rules.md',
 };
 const OPTIONAL = ['DATABASE_URL', 'REDIS_URL', 'TURN_SECRET', 'PUBLIC_URL', 'METRICS_TOKEN', 'METRICS_PORT'];
 /** A TURN server and its secret: they only go together. */
@@ -59,9 +61,10 @@ function rejects(env: Record<string, string>, variable: string): void {
 describe('loadConfig', () => {
   test('with nothing set, every default applies', () => {
     const config = loadConfig({});
-    const { dataDir, webDir, DATABASE_URL, REDIS_URL, TURN_SECRET, PUBLIC_URL, METRICS_TOKEN, METRICS_PORT, strangerIcePolicy, friendIcePolicy, secureCookie, ...rest } = config;
+    const { dataDir, webDir, rulesFile, DATABASE_URL, REDIS_URL, TURN_SECRET, PUBLIC_URL, METRICS_TOKEN, METRICS_PORT, strangerIcePolicy, friendIcePolicy, secureCookie, ...rest } = config;
     assert.equal(friendIcePolicy, 'all', 'friends may connect directly');
     assert.equal(webDir, path.resolve('./apps/mobile/dist'));
+    assert.equal(rulesFile, path.resolve('./server/rules.md'));
     assert.equal(strangerIcePolicy, 'all', 'no TURN: strangers cannot be relayed');
     assert.equal(secureCookie, false, 'plain http on a developer machine');
     assert.deepEqual([PUBLIC_URL, METRICS_TOKEN, METRICS_PORT], [undefined, undefined, undefined]);
@@ -122,6 +125,8 @@ describe('loadConfig', () => {
       METRICS_TOKEN: 'a-metrics-token-of-32-characters',
       METRICS_PORT: '9100',
       RESERVED_NAMES: 'Small Talk, Staff,',
+      MIN_AGE: '16',
+      RULES_FILE: '/etc/smalltalk/rules.md',
     });
     assert.deepEqual(config, {
       PORT: 8080,
@@ -163,6 +168,9 @@ describe('loadConfig', () => {
       METRICS_TOKEN: 'a-metrics-token-of-32-characters',
       METRICS_PORT: 9100,
       RESERVED_NAMES: ['Small Talk', 'Staff'],
+      MIN_AGE: 16,
+      RULES_FILE: '/etc/smalltalk/rules.md',
+      rulesFile: '/etc/smalltalk/rules.md',
       strangerIcePolicy: 'relay',
       friendIcePolicy: 'relay',
       secureCookie: true,
@@ -251,6 +259,9 @@ describe('loadConfig', () => {
       ['TRUST_PROXY', 'proxy.example'],
       ['METRICS_TOKEN', 'short'],
       ['METRICS_PORT', '0'],
+      ['MIN_AGE', '12'],
+      ['MIN_AGE', '100'],
+      ['MIN_AGE', '18.5'],
     ];
     for (const [variable, value] of invalid) rejects({ [variable]: value }, variable);
     rejects({ ...TURN, TURN_URLS: 'turn://turn.example:3478' }, 'TURN_URLS');

@@ -99,10 +99,30 @@ export async function api(
   return { status: response.status, body, headers: response.headers };
 }
 
-export async function guest(base: string, displayName = 'Guest'): Promise<AuthResponse> {
+/** A date of birth old enough for any MIN_AGE the config allows (≤ 99). */
+export const ADULT_BIRTH_DATE = '1980-06-15';
+
+/**
+ * Accepts the server's current rules as an adult, as the app's first-run screen does; every user
+ * must before it may join, call or ask for friendship. Returns the user with its consent.
+ */
+export async function consent(base: string, token: string, birthDate = ADULT_BIRTH_DATE): Promise<AuthResponse['user']> {
+  const rules = await api(base, 'GET', '/api/rules');
+  const response = await api(base, 'POST', '/api/me/consent', { token, body: { birthDate, rulesVersion: rules.body.version } });
+  if (response.status !== 200) throw new Error(`consent failed: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body.user;
+}
+
+/**
+ * A new guest that has accepted the rules (so it may join at once), unless `options.consent` is
+ * false: then it is as the server makes it, with `consent: null`.
+ */
+export async function guest(base: string, displayName = 'Guest', options: { consent?: boolean } = {}): Promise<AuthResponse> {
   const response = await api(base, 'POST', '/api/auth/guest', { body: { displayName } });
   if (response.status !== 201) throw new Error(`guest failed: ${response.status} ${JSON.stringify(response.body)}`);
-  return response.body as AuthResponse;
+  const signedIn = response.body as AuthResponse;
+  if (options.consent === false) return signedIn;
+  return { ...signedIn, user: await consent(base, signedIn.token) };
 }
 
 type Frame = ServerMessage;
@@ -254,7 +274,10 @@ export async function member(
   const body = { email, password, displayName: fields.displayName ?? 'Member' };
   const response = await api(base, 'POST', '/api/auth/register', token ? { body, token } : { body });
   if (response.status !== 201) throw new Error(`register failed: ${response.status} ${JSON.stringify(response.body)}`);
-  return { ...(response.body as AuthResponse), email, password };
+  const signedIn = response.body as AuthResponse;
+  // A new account accepts the rules, as a guest does; an upgraded guest keeps its own answer.
+  if (!token) signedIn.user = await consent(base, signedIn.token);
+  return { ...signedIn, email, password };
 }
 
 /** The `st_session` Set-Cookie of a response, split into its value and lower-cased attributes. */

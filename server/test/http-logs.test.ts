@@ -89,6 +89,9 @@ async function exercise(url: string): Promise<{ secrets: string[]; requests: num
   await call('GET', '/api/me', { token: login.token });
   await call('GET', '/api/me', { token: ada.token }); // replaced by the upgrade: 401
   await call('GET', '/api/history', { headers: { cookie: `st_session=${upgraded.token}` } });
+  // Both accept the rules, as everyone must before joining.
+  await call('POST', '/api/me/consent', { token: login.token, body: { birthDate: '1980-06-15', rulesVersion: 1 } });
+  await call('POST', '/api/me/consent', { token: bo.token, body: { birthDate: '1980-06-15', rulesVersion: 1 } });
   // TURN credentials, by Bearer and by cookie.
   const turn = [
     (await call('GET', '/api/ice', { token: login.token })).body.iceServers[0],

@@ -165,3 +165,37 @@ export const JsonData = z.custom<JsonValue>((value) => value !== undefined, 'dat
 /** Which ICE candidates a call may use: `relay` is TURN only (addresses stay private), `all` allows a direct path. */
 export const IceTransportPolicy = z.enum(['all', 'relay']);
 export type IceTransportPolicy = z.infer<typeof IceTransportPolicy>;
+
+/** The last version of the community rules a user accepted, and when. */
+export const Consent = z.object({
+  rulesVersion: z.number().int().positive(),
+  at: IsoTimestamp,
+});
+export type Consent = z.infer<typeof Consent>;
+
+/** Why a user may not meet anyone: under the minimum age, suspended (for a while or pending review), or banned. */
+export const RestrictionKind = z.enum(['underage', 'suspended', 'banned']);
+export type RestrictionKind = z.infer<typeof RestrictionKind>;
+
+export const Restriction = z.object({
+  id: Id,
+  kind: RestrictionKind,
+  /** Text for the user: why, in words a person understands. */
+  reason: z.string(),
+  /** When it ends by itself; null: until a moderator lifts it (or never). */
+  until: IsoTimestamp.nullable(),
+  /** Set by a rule (reports piling up), not by a person. */
+  automated: z.boolean(),
+  appealable: z.boolean(),
+});
+export type Restriction = z.infer<typeof Restriction>;
+
+/**
+ * The session's own user: a User plus what only its owner sees. The two fields default to null
+ * when absent, so a client still reads an older server's answer.
+ */
+export const OwnUser = User.extend({
+  consent: Consent.nullable().default(null),
+  restriction: Restriction.nullable().default(null),
+});
+export type OwnUser = z.infer<typeof OwnUser>;

@@ -18,6 +18,9 @@ export const ErrorCode = z.enum([
   'already_friends',
   'already_requested',
   'request_declined_recently',
+  // safety (WebSocket and HTTP): join, call and friend requests before consent or while restricted
+  'consent_required',
+  'restricted',
   // HTTP
   'unauthenticated',
   'invalid_credentials',
@@ -30,6 +33,9 @@ export const ErrorCode = z.enum([
   'unsupported_media_type',
   'unavailable',
   'internal',
+  // safety (HTTP)
+  'rules_changed',
+  'underage',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CategorySlug, DisplayName, IceTransportPolicy, Id, IsoTimestamp, Peer, User } from './common.js';
+import { CategorySlug, DisplayName, IceTransportPolicy, Id, IsoTimestamp, OwnUser, Peer } from './common.js';
 import { Friend, FriendRequest } from './friends.js';
 
 /** The session cookie set by every auth endpoint that signs a user in. */
@@ -35,15 +35,35 @@ export type LoginRequest = z.infer<typeof LoginRequest>;
 
 /** Answer of guest (201), register (201) and login (200). */
 export const AuthResponse = z.object({
-  user: User,
+  user: OwnUser,
   token: z.string(),
 });
 export type AuthResponse = z.infer<typeof AuthResponse>;
 
 export const MeResponse = z.object({
-  user: User,
+  user: OwnUser,
 });
 export type MeResponse = z.infer<typeof MeResponse>;
+
+// ---- safety ----------------------------------------------------------------
+
+/** `GET /api/rules`: the community rules every user accepts before meeting anyone. */
+export const RulesResponse = z.object({
+  /** Raised by the operator whenever the text changes; consent is to one version. */
+  version: z.number().int().positive(),
+  /** Nobody younger may use the service (`MIN_AGE`). */
+  minAge: z.number().int().positive(),
+  /** Markdown. */
+  text: z.string(),
+});
+export type RulesResponse = z.infer<typeof RulesResponse>;
+
+/** `POST /api/me/consent`: the user's date of birth and the rules version it read. Only the year is kept. */
+export const ConsentRequest = z.object({
+  birthDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD'),
+  rulesVersion: z.number().int().positive(),
+});
+export type ConsentRequest = z.infer<typeof ConsentRequest>;
 
 export const Category = z.object({
   slug: CategorySlug,

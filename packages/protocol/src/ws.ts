@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CategorySlug, IceTransportPolicy, Id, JsonData, Peer, User } from './common.js';
+import { CategorySlug, IceTransportPolicy, Id, JsonData, OwnUser, Peer, User } from './common.js';
 import { ErrorCode } from './errors.js';
 import { CallEndReason, Friend, FriendRequest, Presence } from './friends.js';
 
@@ -76,7 +76,7 @@ export type ClientMessageType = ClientMessage['type'];
 
 export const WelcomeEvent = z.object({
   type: z.literal('welcome'),
-  user: User,
+  user: OwnUser,
 });
 export const QueuedEvent = z.object({
   type: z.literal('queued'),

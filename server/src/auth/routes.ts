@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { GuestRequest, LoginRequest, RegisterRequest, SECURE_SESSION_COOKIE, SESSION_COOKIE, type MeResponse } from '@small-talk/protocol';
+import { GuestRequest, LoginRequest, RegisterRequest, SECURE_SESSION_COOKIE, SESSION_COOKIE, type MeResponse, type OwnUser, type User } from '@small-talk/protocol';
 import { serialize } from 'cookie';
 import { AppError } from '../errors.js';
 import { parseInput } from '../validation.js';
@@ -14,6 +14,8 @@ export interface AuthRoutesOptions {
   sessionTtlMs: number;
   /** Every session cookie is `__Host-st_session; Secure` (config.secureCookie). */
   secureCookie: boolean;
+  /** The user as its owner sees it (consent, restriction): what every sign-in and /api/me answer. */
+  ownUser: (user: User) => Promise<OwnUser>;
 }
 
 /** The principal behind a request, or null. */
@@ -38,14 +40,15 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
     rateLimit: { max, timeWindow: 60_000, keyGenerator: (req: FastifyRequest) => req.ip },
   });
 
-  const signIn = (request: FastifyRequest, reply: FastifyReply, status: number, signedIn: SignedIn) => {
+  const signIn = async (request: FastifyRequest, reply: FastifyReply, status: number, signedIn: SignedIn) => {
     // Over https (configured, or said by a trusted proxy's X-Forwarded-Proto) the cookie is Secure
     // and __Host-: never sent over plain http, and no subdomain can set one in its place.
     const cookie =
       options.secureCookie || request.protocol === 'https'
         ? `${serialize(SECURE_SESSION_COOKIE, signedIn.token)}; Secure; HttpOnly; SameSite=Lax; Path=/; Max-Age=${maxAge}`
         : `${serialize(SESSION_COOKIE, signedIn.token)}; HttpOnly; SameSite=Lax; Path=/; Max-Age=${maxAge}`;
-    return reply.code(status).header('set-cookie', cookie).send(signedIn);
+    const user = await options.ownUser(signedIn.user);
+    return reply.code(status).header('set-cookie', cookie).send({ user, token: signedIn.token });
   };
 
   app.post('/api/auth/guest', { config: perAddress(options.guestRateLimitPerMin) }, async (request, reply) => {
@@ -84,6 +87,6 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
 
   app.get('/api/me', async (request): Promise<MeResponse> => {
     const { user } = await requirePrincipal(auth, request);
-    return { user };
+    return { user: await options.ownUser(user) };
   });
 }

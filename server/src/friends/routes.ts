@@ -12,7 +12,14 @@ import type { AuthService } from '../auth/service.js';
 import { parseInput } from '../validation.js';
 import type { Friends } from './service.js';
 
-export async function friendRoutes(app: FastifyInstance, options: { auth: AuthService; friends: Friends }): Promise<void> {
+export interface FriendRoutesOptions {
+  auth: AuthService;
+  friends: Friends;
+  /** Throws `consent_required` or `restricted` when the user may not reach out to people now. */
+  mayMeet: (userId: string) => Promise<void>;
+}
+
+export async function friendRoutes(app: FastifyInstance, options: FriendRoutesOptions): Promise<void> {
   const { auth, friends } = options;
 
   app.get('/api/friends', async (request): Promise<FriendsResponse> => {
@@ -23,6 +30,7 @@ export async function friendRoutes(app: FastifyInstance, options: { auth: AuthSe
   app.post('/api/friends/requests', async (request, reply): Promise<SendFriendRequestResponse> => {
     const { user } = await requirePrincipal(auth, request);
     const { userId } = parseInput(SendFriendRequest, request.body);
+    await options.mayMeet(user.id);
     const answer = await friends.request(user, userId);
     return reply.code('request' in answer ? 201 : 200).send(answer);
   });

@@ -28,6 +28,12 @@ export function createMetrics(store: MatchStore) {
     },
   });
   const matches = new Counter({ name: 'smalltalk_matches_total', help: 'Pairs matched into a room', registers: [registry] });
+  const consentRefusals = new Counter({
+    name: 'smalltalk_consent_refusals_total',
+    help: 'Answers to the age and rules screen that were refused, by reason (underage)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
   const framesRelayed = new Counter({
     name: 'smalltalk_frames_relayed_total',
     help: 'signal, chat and typing frames relayed to a peer',
@@ -58,6 +64,7 @@ export function createMetrics(store: MatchStore) {
     matches,
     framesRelayed,
     matchWait,
+    consentRefusals,
     directCall(outcome: 'answered' | CallEndReason) {
       directCalls.inc({ outcome });
     },

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { EndReason, IceTransportPolicy, MatchedEvent, PeerLeftEvent, User, LeftEvent, WelcomeEvent } from '@small-talk/protocol';
+import type { EndReason, IceTransportPolicy, MatchedEvent, OwnUser, PeerLeftEvent, LeftEvent, WelcomeEvent } from '@small-talk/protocol';
 import { AppError } from '../errors.js';
 import type { History } from '../history/service.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -44,7 +44,7 @@ export class Rooms {
   }
 
   /** A socket of `user` is ready: it gets `welcome`, its room back if it has one, then what was held. */
-  async connected(user: User, inbox: Inbox): Promise<void> {
+  async connected(user: OwnUser, inbox: Inbox): Promise<void> {
     this.clearGrace(user.id);
     // A newer socket starts over in the queue: the old socket's entry is dropped.
     await this.store.cancel(user.id);

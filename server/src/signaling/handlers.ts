@@ -22,11 +22,21 @@ function roomOf(socket: ClientSocket, roomId: string): RoomLink {
   return room;
 }
 
-export function createHandlers(services: { matchmaking: Matchmaking; rooms: Rooms; calls: Calls }): Handlers {
-  const { matchmaking, rooms, calls } = services;
+export interface HandlerServices {
+  matchmaking: Matchmaking;
+  rooms: Rooms;
+  calls: Calls;
+  /** Throws `consent_required` or `restricted` when the user may not meet people now (safety/). */
+  mayMeet: (userId: string) => Promise<void>;
+}
+
+export function createHandlers(services: HandlerServices): Handlers {
+  const { matchmaking, rooms, calls, mayMeet } = services;
   return {
     async join(socket, message) {
       if (socket.room) throw new AppError('busy', 'leave your room before joining again');
+      // Asked at every join, not once per socket: a new rules version applies from the next join.
+      await mayMeet(socket.userId);
       const { categories, room } = await matchmaking.join(socket.principal.user, message.categories);
       // `queued` always comes first, so a client sees the same sequence whether or not a match is instant.
       socket.sendText(JSON.stringify({ type: 'queued', categories } satisfies QueuedEvent));
@@ -69,8 +79,9 @@ export function createHandlers(services: { matchmaking: Matchmaking; rooms: Room
       return rooms.leave(socket.userId, message.roomId, socket.room);
     },
 
-    call(socket, message) {
+    async call(socket, message) {
       if (socket.room) throw new AppError('busy', 'leave your room before calling');
+      await mayMeet(socket.userId);
       return calls.call(socket.principal.user, message.userId);
     },
 

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
-import { CloseCode, MAX_FRAME_BYTES, type ErrorCode } from '@small-talk/protocol';
+import { CloseCode, MAX_FRAME_BYTES, type ErrorCode, type OwnUser, type User } from '@small-talk/protocol';
 import { tokenFrom } from '../auth/credentials.js';
 import type { AuthService, Principal } from '../auth/service.js';
 import { errorBody, httpStatus } from '../errors.js';
@@ -23,6 +23,8 @@ export interface SignalingOptions {
   maxSocketsPerAddress: number;
   heartbeatMs: number;
   rateLimit: { perSecond: number; bytesPerSecond: number; floodCloseMs: number };
+  /** The user as its owner sees it, for `welcome`. */
+  ownUser: (user: User) => Promise<OwnUser>;
 }
 
 export interface Signaling {
@@ -88,10 +90,12 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
     const token = tokenFrom(request.headers);
     const principal = token ? await auth.authenticate(token) : null;
     if (!principal) return reject(socket, 'unauthenticated', 'sign in first: no valid session');
+    // Read before the upgrade completes, so the socket's first frames never wait on it.
+    const me = await options.ownUser(principal.user);
     if (socket.destroyed) return;
     wss.handleUpgrade(request, socket, head, (ws) => {
       opened = true;
-      accept(ws, principal, address);
+      accept(ws, principal, me, address);
     });
   }
 
@@ -101,7 +105,7 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
     else perAddress.delete(address);
   }
 
-  function accept(ws: WebSocket, principal: Principal, address: string): void {
+  function accept(ws: WebSocket, principal: Principal, me: OwnUser, address: string): void {
     const client = new ClientSocket(ws, principal, options);
     sockets.add(client);
     metrics.socketsOpen.inc();
@@ -117,7 +121,7 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
       releaseSlot(address);
       if (!client.replaced) void rooms.disconnected(client.userId, client).catch((error: unknown) => log.error({ err: error }, 'disconnect handling failed'));
     });
-    void rooms.connected(principal.user, client).catch((error: unknown) => {
+    void rooms.connected(me, client).catch((error: unknown) => {
       log.error({ err: error }, 'connect handling failed');
       ws.close(CloseCode.internalError, 'server error');
     });

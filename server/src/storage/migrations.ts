@@ -123,6 +123,36 @@ export function migrations(dialect: SqlDialect): MigrationProvider {
         await db.schema.createIndex('sessions_expires').on('sessions').column('expires_at').execute();
       },
     },
+    '0004_safety': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('consents')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('rules_version', 'integer', (c) => c.notNull())
+          .addColumn('birth_year', 'integer', (c) => c.notNull())
+          .addColumn('outcome', 'text', (c) => c.notNull().check(sql`outcome in ('accepted', 'underage')`))
+          .addColumn('created_at', timestamp, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('consents_user').on('consents').columns(['user_id', 'created_at']).execute();
+
+        // Built for the moderators' side too (next: who decided, on which case, appeals): those
+        // come as new columns and tables that refer to these rows, never by rewriting them.
+        await db.schema
+          .createTable('restrictions')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('underage', 'suspended', 'banned')`))
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('until', timestamp)
+          .addColumn('automated', 'integer', (c) => c.notNull().check(sql`automated in (0, 1)`))
+          .addColumn('appealable', 'integer', (c) => c.notNull().check(sql`appealable in (0, 1)`))
+          .addColumn('created_at', timestamp, (c) => c.notNull())
+          .addColumn('lifted_at', timestamp)
+          .execute();
+        await db.schema.createIndex('restrictions_user').on('restrictions').columns(['user_id', 'created_at']).execute();
+      },
+    },
   };
   return { getMigrations: async () => all };
 }

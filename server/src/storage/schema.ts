@@ -13,6 +13,8 @@ export interface Database {
   friend_declines: FriendDeclinesTable;
   login_failures: LoginFailuresTable;
   sweeps: SweepsTable;
+  consents: ConsentsTable;
+  restrictions: RestrictionsTable;
 }
 
 export type Timestamp = string | Date;
@@ -81,6 +83,37 @@ export interface LoginFailuresTable {
 export interface SweepsTable {
   name: string;
   last_run_at: Timestamp;
+}
+
+/**
+ * Each answer to the age and rules screen. Only the year of birth is kept: enough to show the
+ * age check was made, too little to identify anyone.
+ */
+export interface ConsentsTable {
+  id: string;
+  user_id: string;
+  rules_version: number;
+  birth_year: number;
+  outcome: 'accepted' | 'underage';
+  created_at: Timestamp;
+}
+
+/**
+ * What keeps a user from meeting anyone. Never deleted: a lifted restriction gets `lifted_at`,
+ * so the history a moderator reviews (and an appeal refers to) stays whole.
+ */
+export interface RestrictionsTable {
+  id: string;
+  user_id: string;
+  kind: 'underage' | 'suspended' | 'banned';
+  /** Shown to the user. */
+  reason: string;
+  until: Timestamp | null;
+  /** 1 when a rule set it (reports piling up), 0 when a person did; SQLite has no boolean. */
+  automated: number;
+  appealable: number;
+  created_at: Timestamp;
+  lifted_at: Timestamp | null;
 }
 
 export function toIso(value: Timestamp): string {

@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Consent, Restriction, RestrictionKind } from '@small-talk/protocol';
+import { toIso, type Database, type RestrictionsTable } from '../storage/schema.js';
+
+/** A user's standing: the rules it last accepted and what, if anything, keeps it from meeting people. */
+export interface UserStanding {
+  consent: Consent | null;
+  restriction: Restriction | null;
+}
+
+/** The consents and restrictions tables: answers to the rules screen, and restrictions with their history. */
+export class Standing {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async of(userId: string, now = new Date()): Promise<UserStanding> {
+    const [consent, restriction] = await Promise.all([this.consent(userId), this.restriction(userId, now)]);
+    return { consent, restriction };
+  }
+
+  /** The restriction in force: not lifted and not run out. The newest wins when there are several. */
+  async restriction(userId: string, now = new Date()): Promise<Restriction | null> {
+    const row = await this.db
+      .selectFrom('restrictions')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('lifted_at', 'is', null)
+      .where((eb) => eb.or([eb('until', 'is', null), eb('until', '>', now.toISOString())]))
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? toRestriction(row) : null;
+  }
+
+  async consent(userId: string): Promise<Consent | null> {
+    const row = await this.db
+      .selectFrom('consents')
+      .select(['rules_version', 'created_at'])
+      .where('user_id', '=', userId)
+      .where('outcome', '=', 'accepted')
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? { rulesVersion: row.rules_version, at: toIso(row.created_at) } : null;
+  }
+
+  async recordConsent(userId: string, answer: { rulesVersion: number; birthYear: number; outcome: 'accepted' | 'underage' }, at: Date): Promise<void> {
+    await this.db
+      .insertInto('consents')
+      .values({ id: randomUUID(), user_id: userId, rules_version: answer.rulesVersion, birth_year: answer.birthYear, outcome: answer.outcome, created_at: at.toISOString() })
+      .execute();
+  }
+
+  async restrict(
+    userId: string,
+    restriction: { kind: RestrictionKind; reason: string; until: Date | null; automated: boolean; appealable: boolean },
+    at: Date,
+  ): Promise<Restriction> {
+    const row: RestrictionsTable = {
+      id: randomUUID(),
+      user_id: userId,
+      kind: restriction.kind,
+      reason: restriction.reason,
+      until: restriction.until?.toISOString() ?? null,
+      automated: restriction.automated ? 1 : 0,
+      appealable: restriction.appealable ? 1 : 0,
+      created_at: at.toISOString(),
+      lifted_at: null,
+    };
+    await this.db.insertInto('restrictions').values(row).execute();
+    return toRestriction(row);
+  }
+}
+
+function toRestriction(row: RestrictionsTable): Restriction {
+  return {
+    id: row.id,
+    kind: row.kind,
+    reason: row.reason,
+    until: row.until === null ? null : toIso(row.until),
+    // PostgreSQL may hand integers back as strings or numbers depending on the type; both compare.
+    automated: Number(row.automated) === 1,
+    appealable: Number(row.appealable) === 1,
+  };
+}

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { Standing } from '../src/safety/standing.js';
+import { acquaintances, befriend, closeAndSettle, connect, consent, guest, startServer, user, waitingCounts, type Client, type TestServer } from './harness.js';
+
+/** The age and rules gate on the socket: `welcome` shows the user's standing; join and call wait for consent and refuse the restricted. */
+
+let server: TestServer;
+before(async () => {
+  server = await startServer();
+});
+after(() => server.close());
+
+let opened: Client[] = [];
+afterEach(async () => {
+  await closeAndSettle(server, opened);
+  opened = [];
+});
+
+async function unconsented(name: string) {
+  const auth = await guest(server.url, name, { consent: false });
+  const socket = await connect(server, auth.token);
+  opened.push(socket);
+  return { auth, socket, welcome: await socket.next('welcome') };
+}
+
+describe('join behind the gate', () => {
+  test('welcome carries consent and restriction: null before the rules are accepted, the consent after', async () => {
+    const ada = await unconsented('Ada');
+    assert.equal(ada.welcome.user.consent, null);
+    assert.equal(ada.welcome.user.restriction, null);
+    await consent(server.url, ada.auth.token);
+    const again = await connect(server, ada.auth.token);
+    opened.push(again);
+    const welcome = await again.next('welcome');
+    assert.equal(welcome.user.consent?.rulesVersion, 1);
+  });
+
+  test('join before consent: error consent_required, and the user is not queued; after consent it is', async () => {
+    const ada = await unconsented('Ada');
+    ada.socket.send({ type: 'join', categories: ['music'] });
+    const error = await ada.socket.next('error');
+    assert.equal(error.code, 'consent_required');
+    assert.equal((await waitingCounts(server)).music, 0);
+    // Someone already waiting is not matched with her either.
+    const bo = await user(server, 'Bo');
+    opened.push(bo.socket);
+    bo.socket.send({ type: 'join', categories: ['music'] });
+    await bo.socket.next('queued');
+    ada.socket.send({ type: 'join', categories: ['music'] });
+    assert.equal((await ada.socket.next('error')).code, 'consent_required');
+    await bo.socket.nothingWithin(200);
+
+    await consent(server.url, ada.auth.token);
+    ada.socket.send({ type: 'join', categories: ['music'] });
+    await ada.socket.next('queued');
+    assert.equal((await ada.socket.next('matched')).peer.id, bo.auth.user.id);
+  });
+
+  test('a restricted user with consent: join answers restricted, and it is not queued', async () => {
+    const ada = await user(server, 'Ada');
+    opened.push(ada.socket);
+    await new Standing(server.server.db.kysely).restrict(
+      ada.auth.user.id,
+      { kind: 'banned', reason: 'Repeated nudity.', until: null, automated: false, appealable: true },
+      new Date(),
+    );
+    ada.socket.send({ type: 'join', categories: ['music'] });
+    assert.equal((await ada.socket.next('error')).code, 'restricted');
+    assert.equal((await waitingCounts(server)).music, 0);
+  });
+});
+
+describe('call behind the gate', () => {
+  test('a new rules version: call answers consent_required until the caller accepts it; a restricted caller gets restricted', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smalltalk-rules-'));
+    const file = path.join(dir, 'rules.md');
+    fs.writeFileSync(file, '---\nversion: 1\n---\n# Rules\n');
+    let one = await startServer({ RULES_FILE: file });
+    const dataDir = one.dataDir;
+    const p = await acquaintances(one);
+    await befriend(p.a, one, p.b);
+    await closeAndSettle(one, [p.a.socket, p.b.socket]);
+    await one.close();
+    fs.writeFileSync(file, '---\nversion: 2\n---\n# Rules, second edition\n');
+    one = await startServer({ RULES_FILE: file, DATA_DIR: dataDir });
+    const sockets: Client[] = [];
+    try {
+      const ada = await connect(one, p.a.auth.token);
+      const bo = await connect(one, p.b.auth.token);
+      sockets.push(ada, bo);
+      await ada.next('welcome');
+      await bo.next('welcome');
+      ada.send({ type: 'call', userId: p.b.auth.user.id });
+      assert.equal((await ada.next('error')).code, 'consent_required');
+      await bo.nothingWithin(200);
+
+      await consent(one.url, p.a.auth.token);
+      await new Standing(one.server.db.kysely).restrict(
+        p.a.auth.user.id,
+        { kind: 'suspended', reason: 'Under review.', until: null, automated: true, appealable: true },
+        new Date(),
+      );
+      ada.send({ type: 'call', userId: p.b.auth.user.id });
+      assert.equal((await ada.next('error')).code, 'restricted');
+      await bo.nothingWithin(200);
+    } finally {
+      await closeAndSettle(one, sockets);
+      await one.close();
+    }
+  });
+});
