@@ -122,7 +122,10 @@ export class Rooms {
   /** `link` is the room as the leaving socket knows it. */
   async leave(userId: string, roomId: string, link: RoomLink | null): Promise<void> {
     const room = await this.store.roomOf(userId);
-    if (room && room.id === roomId) return this.end(room.id, 'left', userId);
+    if (room && room.id === roomId) {
+      await this.end(room.id, 'left', userId);
+      return;
+    }
     // The socket is in a room the store does not know: Redis lost its data while the call went
     // on. The history row decides (it ends once), so a room that ended normally while this
     // leave was on its way is still `not_in_room`.
@@ -151,11 +154,22 @@ export class Rooms {
       this.setTimer(userId, RETRY_MS, due);
       return;
     }
-    if (claimed) await this.endRoomOf(userId);
+    if (claimed) await this.endAbsentRoom(userId);
+  }
+
+  /**
+   * Ends the user's live room as if it had left (a block or a report): `userId` gets `left`, the
+   * peer `peer_left` with reason `left`, on whichever process their sockets are. With `onlyWith`,
+   * only a room with that peer. True when this call ended a room.
+   */
+  async endRoomOf(userId: string, onlyWith?: string): Promise<boolean> {
+    const room = await this.store.roomOf(userId);
+    if (!room || (onlyWith !== undefined && peerOf(room, userId).id !== onlyWith)) return false;
+    return this.end(room.id, 'left', userId);
   }
 
   /** The absence is ours to end: end the user's room, retrying while shared state is unreachable. */
-  private async endRoomOf(userId: string, attempt = 0): Promise<void> {
+  private async endAbsentRoom(userId: string, attempt = 0): Promise<void> {
     try {
       const room = await this.store.roomOf(userId);
       if (room) await this.end(room.id, 'disconnected', userId);
@@ -164,21 +178,23 @@ export class Rooms {
         this.log.error({ err: error, userId }, 'gave up ending the room of a user who did not come back');
         return;
       }
-      setTimeout(() => void this.endRoomOf(userId, attempt + 1), RETRY_MS).unref();
+      setTimeout(() => void this.endAbsentRoom(userId, attempt + 1), RETRY_MS).unref();
     }
   }
 
-  private async end(roomId: string, reason: EndReason, byUserId: string): Promise<void> {
+  /** True when this call ended the room (and told both). */
+  private async end(roomId: string, reason: EndReason, byUserId: string): Promise<boolean> {
     const room = await this.store.end(roomId);
-    if (!room) return; // someone else ended it first
+    if (!room) return false; // someone else ended it first
     // History first: a client that reads it on `left` or `peer_left` sees the room ended.
     const recorded = await this.history.ended(roomId, reason).catch((error: unknown) => {
       this.log.error({ err: error, roomId }, 'could not record room end');
       return 'missing' as const;
     });
     // Already ended: a leave that found the room gone from the store (see leave) ended it and told both.
-    if (recorded === 'already') return;
+    if (recorded === 'already') return false;
     this.notifyEnd(roomId, reason, byUserId, peerOf(room, byUserId).id);
+    return true;
   }
 
   private notifyEnd(roomId: string, reason: EndReason, byUserId: string, peerId: string): void {
