@@ -13,6 +13,7 @@ export const httpStatus: Record<ErrorCode, number> = {
   request_declined_recently: 409,
   consent_required: 403,
   restricted: 403,
+  not_allowed: 403,
   rules_changed: 409,
   underage: 403,
   rate_limited: 429,

@@ -21,6 +21,8 @@ export const ErrorCode = z.enum([
   // safety (WebSocket and HTTP): join, call and friend requests before consent or while restricted
   'consent_required',
   'restricted',
+  // blocks (WebSocket and HTTP): a friend request or call between two users one of whom blocked the other
+  'not_allowed',
   // HTTP
   'unauthenticated',
   'invalid_credentials',

@@ -168,3 +168,31 @@ export type FriendResponse = z.infer<typeof FriendResponse>;
 /** What `POST /api/friends/requests` answers: a new request (201), or a friendship when they had asked first (200). */
 export const SendFriendRequestResponse = z.union([FriendRequestResponse, FriendResponse]);
 export type SendFriendRequestResponse = z.infer<typeof SendFriendRequestResponse>;
+
+/** A user the session's user blocked: the two are never matched again and cannot reach each other. */
+export const Block = z.object({
+  user: Peer,
+  createdAt: IsoTimestamp,
+});
+export type Block = z.infer<typeof Block>;
+
+/** `POST /api/blocks`. */
+export const BlockRequest = z.object({
+  userId: Id,
+});
+export type BlockRequest = z.infer<typeof BlockRequest>;
+
+/** Path of `DELETE /api/blocks/:userId`. */
+export const BlockParams = z.object({ userId: Id });
+
+/** `POST /api/blocks`: 201 for a new block, 200 with the same block when it was there already. */
+export const BlockResponse = z.object({
+  block: Block,
+});
+export type BlockResponse = z.infer<typeof BlockResponse>;
+
+/** `GET /api/blocks`: newest first. */
+export const BlocksResponse = z.object({
+  blocks: z.array(Block),
+});
+export type BlocksResponse = z.infer<typeof BlocksResponse>;
