@@ -136,6 +136,18 @@ export function migrations(dialect: SqlDialect): MigrationProvider {
           .execute();
         await db.schema.createIndex('consents_user').on('consents').columns(['user_id', 'created_at']).execute();
 
+        // One row per blocker and blocked: the truth every process and every restart reads (the
+        // match store only mirrors it). Both directions are looked up, so both ids are indexed.
+        await db.schema
+          .createTable('blocks')
+          .addColumn('blocker_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('blocked_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('created_at', timestamp, (c) => c.notNull())
+          .addPrimaryKeyConstraint('blocks_pk', ['blocker_id', 'blocked_id'])
+          .addCheckConstraint('blocks_not_self', sql`blocker_id <> blocked_id`)
+          .execute();
+        await db.schema.createIndex('blocks_blocked').on('blocks').column('blocked_id').execute();
+
         // Built for the moderators' side too (next: who decided, on which case, appeals): those
         // come as new columns and tables that refer to these rows, never by rewriting them.
         await db.schema

@@ -15,6 +15,7 @@ export interface Database {
   sweeps: SweepsTable;
   consents: ConsentsTable;
   restrictions: RestrictionsTable;
+  blocks: BlocksTable;
 }
 
 export type Timestamp = string | Date;
@@ -114,6 +115,13 @@ export interface RestrictionsTable {
   appealable: number;
   created_at: Timestamp;
   lifted_at: Timestamp | null;
+}
+
+/** `blocker_id` blocked `blocked_id`: the two are never matched again and cannot reach each other. */
+export interface BlocksTable {
+  blocker_id: string;
+  blocked_id: string;
+  created_at: Timestamp;
 }
 
 export function toIso(value: Timestamp): string {
