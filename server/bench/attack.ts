@@ -100,6 +100,14 @@ async function person(endpoint: Endpoint, displayName: string): Promise<Person> 
   });
   if (response.status !== 201) throw new Error(`guest failed: ${response.status} ${await response.text()}`);
   const { token, user } = (await response.json()) as { token: string; user: { id: string } };
+  // Everyone accepts the rules before joining, as the app's first-run screen makes them do.
+  const { version } = (await (await fetch(`${endpoint.url}/api/rules`)).json()) as { version: number };
+  const consent = await fetch(`${endpoint.url}/api/me/consent`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ birthDate: '1980-06-15', rulesVersion: version }),
+  });
+  if (consent.status !== 200) throw new Error(`consent failed: ${consent.status} ${await consent.text()}`);
   const ws = new WebSocket(endpoint.wsUrl, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false });
   await nextFrame(ws, 'welcome');
   return { ws, userId: user.id };
