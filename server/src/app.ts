@@ -38,6 +38,8 @@ import { RedisMatchStore } from './storage/match/redis.js';
 import type { MatchStore } from './storage/match/store.js';
 import { connectRedis, type RedisConnections } from './storage/redis.js';
 import { inlineStyleHashes, webRoutes } from './web/routes.js';
+import { blockRoutes } from './safety/block-routes.js';
+import { Blocks } from './safety/blocks.js';
 import { loadRules } from './safety/rules.js';
 import { safetyRoutes } from './safety/routes.js';
 import { Safety } from './safety/service.js';
@@ -121,6 +123,7 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
 
   // With REDIS_URL, the queue, the rooms and frame delivery are shared by every process on that
   // Redis; without, they live in this process alone.
+  const matchOptions = { rematchCooldownMs: config.REMATCH_COOLDOWN_S * 1000 };
   let redis: RedisConnections | null = null;
   let store: MatchStore;
   let bus: MessageBus;
@@ -135,11 +138,11 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
       throw error;
     }
     redisBus = new RedisMessageBus(redis, { holdLimit: config.RESUME_BUFFER_FRAMES, graceMs: config.RESUME_GRACE_MS, log });
-    redisStore = new RedisMatchStore(redis.commands, redis.prefix, redisBus.processId);
+    redisStore = new RedisMatchStore(redis.commands, redis.prefix, redisBus.processId, matchOptions);
     store = redisStore;
     bus = redisBus;
   } else {
-    store = memoryStore = new MemoryMatchStore();
+    store = memoryStore = new MemoryMatchStore(matchOptions);
     bus = new MemoryMessageBus(config.RESUME_BUFFER_FRAMES);
   }
   const metrics = createMetrics(store);
@@ -148,10 +151,12 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
   const categories = await Categories.load(db.kysely, store);
   const history = new History(db.kysely);
   const rooms = new Rooms(store, bus, history, metrics, { graceMs: config.RESUME_GRACE_MS, icePolicy: { strangers: config.strangerIcePolicy, friends: config.friendIcePolicy } }, log);
-  const matchmaking = new Matchmaking(store, categories, metrics);
   const friendships = new Friendships(db.kysely);
   const presence = new Presence(bus, store, friendships, log);
-  const friends = new Friends(friendships, presence, bus);
+  // Friends asks Blocks who may reach whom, and Blocks ends friendships: the check is bound late.
+  const friends = new Friends(friendships, presence, bus, (a, b): Promise<boolean> => blocks.between(a, b));
+  const blocks = new Blocks(db.kysely, store, rooms, friends, metrics);
+  const matchmaking = new Matchmaking(store, categories, metrics, (userId): Promise<string[]> => blocks.around(userId));
   const calls = new Calls(store, bus, friends, rooms, metrics, { ringTimeoutMs: config.RING_TIMEOUT_MS }, log);
   rooms.onPresenceChange((userIds) => presence.changed(userIds));
   presence.onChange((userId, now) => void calls.presenceChanged(userId, now).catch((error: unknown) => log.warn({ err: error, userId }, 'could not end a ring')));
@@ -230,6 +235,7 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
   await app.register(categoryRoutes, { categories });
   await app.register(historyRoutes, { auth, history });
   await app.register(friendRoutes, { auth, friends, mayMeet: (userId) => safety.mayMeet(userId) });
+  await app.register(blockRoutes, { auth, blocks });
   await app.register(safetyRoutes, { auth, safety });
   await app.register(iceRoutes, {
     auth,

@@ -102,6 +102,8 @@ const Settings = z.object({
     .string()
     .default('Small Talk,admin,moderator,support')
     .transform((s) => s.split(',').map((name) => name.trim()).filter(Boolean)),
+  /** Two users whose room just ended are not matched with each other again for this long (seconds): the next match is someone new, whoever ended it. 0 turns it off. */
+  REMATCH_COOLDOWN_S: z.coerce.number().int().min(0).default(300),
   /** Nobody younger may meet strangers: 18 keeps the app out of the stores' and regulators' rules for minors; 13 is the lowest any of them allows. */
   MIN_AGE: z.coerce.number().int().min(13).max(99).default(18),
   /** The community rules every user accepts (Markdown, `version:` in its front matter); operators edit it and raise the version. */

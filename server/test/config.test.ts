@@ -39,6 +39,7 @@ const DEFAULTS = {
   COOKIE_SECURE: false,
   TRUST_PROXY: [],
   RESERVED_NAMES: ['Small Talk', 'admin', 'moderator', 'support'],
+  REMATCH_COOLDOWN_S: 300,
   MIN_AGE: 18,
   RULES_FILE: './server/rules.md',
 };
@@ -125,6 +126,7 @@ describe('loadConfig', () => {
       METRICS_TOKEN: 'a-metrics-token-of-32-characters',
       METRICS_PORT: '9100',
       RESERVED_NAMES: 'Small Talk, Staff,',
+      REMATCH_COOLDOWN_S: '0',
       MIN_AGE: '16',
       RULES_FILE: '/etc/smalltalk/rules.md',
     });
@@ -168,6 +170,7 @@ describe('loadConfig', () => {
       METRICS_TOKEN: 'a-metrics-token-of-32-characters',
       METRICS_PORT: 9100,
       RESERVED_NAMES: ['Small Talk', 'Staff'],
+      REMATCH_COOLDOWN_S: 0,
       MIN_AGE: 16,
       RULES_FILE: '/etc/smalltalk/rules.md',
       rulesFile: '/etc/smalltalk/rules.md',
@@ -259,6 +262,8 @@ describe('loadConfig', () => {
       ['TRUST_PROXY', 'proxy.example'],
       ['METRICS_TOKEN', 'short'],
       ['METRICS_PORT', '0'],
+      ['REMATCH_COOLDOWN_S', '-1'],
+      ['REMATCH_COOLDOWN_S', '1.5'],
       ['MIN_AGE', '12'],
       ['MIN_AGE', '100'],
       ['MIN_AGE', '18.5'],

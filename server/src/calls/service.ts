@@ -39,6 +39,7 @@ export class Calls {
 
   async call(caller: User, calleeId: string): Promise<void> {
     if (calleeId === caller.id) throw new AppError('bad_request', 'you cannot call yourself');
+    await this.friends.refuseIfBlocked(caller.id, calleeId);
     const friendship = await this.friends.friend(caller, calleeId);
     if (!friendship) throw new AppError('not_friends', 'you can only call your friends');
     const ring: Ring = { id: randomUUID(), caller: member(caller), callee: otherOf(friendship, caller.id) };

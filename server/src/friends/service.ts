@@ -26,6 +26,8 @@ export class Friends {
     private readonly friendships: Friendships,
     private readonly presence: Presence,
     private readonly bus: MessageBus,
+    /** True when either of the two blocked the other (safety/blocks). */
+    private readonly blocked: (a: string, b: string) => Promise<boolean> = async () => false,
   ) {}
 
   async list(user: User): Promise<FriendsResponse> {
@@ -52,6 +54,7 @@ export class Friends {
    */
   async request(user: User, toId: string): Promise<{ request: FriendRequest } | { friend: Friend }> {
     if (toId === user.id) throw new AppError('bad_request', 'you cannot befriend yourself');
+    await this.refuseIfBlocked(user.id, toId);
     const existing = await this.friendships.between(user.id, toId);
     if (existing) return this.answerExisting(user, existing);
     const to = await this.friendships.user(toId);
@@ -106,6 +109,29 @@ export class Friends {
     const text = JSON.stringify({ type: 'friend_removed', userId: friendId } satisfies FriendRemovedEvent);
     this.bus.deliver(user.id, { text });
     this.bus.deliver(friendId, { text: JSON.stringify({ type: 'friend_removed', userId: user.id } satisfies FriendRemovedEvent) });
+  }
+
+  /**
+   * `not_allowed` when either of the two blocked the other: the same answer whoever blocked, so
+   * nobody can probe who blocked them.
+   */
+  async refuseIfBlocked(userId: string, otherId: string): Promise<void> {
+    if (await this.blocked(userId, otherId)) throw new AppError('not_allowed', 'you cannot reach this user');
+  }
+
+  /**
+   * A block between the two: a friendship ends (`friend_removed` to both) and a pending request
+   * is deleted (`friend_request_closed`, `cancelled`, to both), on whichever process they are.
+   */
+  async sever(userId: string, otherId: string): Promise<void> {
+    const row = await this.friendships.between(userId, otherId);
+    if (!row || !(await this.friendships.remove(row.id, row.status))) return;
+    if (row.status === 'accepted') {
+      this.bus.deliver(userId, { text: JSON.stringify({ type: 'friend_removed', userId: otherId } satisfies FriendRemovedEvent) });
+      this.bus.deliver(otherId, { text: JSON.stringify({ type: 'friend_removed', userId } satisfies FriendRemovedEvent) });
+      return;
+    }
+    for (const id of [userId, otherId]) this.tell(id, { type: 'friend_request_closed', requestId: row.id, reason: 'cancelled' } satisfies FriendRequestClosedEvent);
   }
 
   /** The friend `userId` as `user` may call them; null when they are not friends. */

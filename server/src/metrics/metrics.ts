@@ -34,6 +34,7 @@ export function createMetrics(store: MatchStore) {
     labelNames: ['reason'] as const,
     registers: [registry],
   });
+  const blocks = new Counter({ name: 'smalltalk_blocks_total', help: 'Blocks made (by the block button, a history row, or a report)', registers: [registry] });
   const framesRelayed = new Counter({
     name: 'smalltalk_frames_relayed_total',
     help: 'signal, chat and typing frames relayed to a peer',
@@ -65,6 +66,7 @@ export function createMetrics(store: MatchStore) {
     framesRelayed,
     matchWait,
     consentRefusals,
+    blocks,
     directCall(outcome: 'answered' | CallEndReason) {
       directCalls.inc({ outcome });
     },

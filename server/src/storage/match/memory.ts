@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import type { JoinResult, MatchStore, Member, Ring, RingResult, RingSide, Room } from './store.js';
+import type { JoinResult, MatchStore, MatchStoreOptions, Member, Ring, RingResult, RingSide, Room } from './store.js';
 
 interface Waiting {
   member: Member;
@@ -20,16 +20,29 @@ export class MemoryMatchStore implements MatchStore {
   private readonly roomByUser = new Map<string, Room>();
   private readonly rings = new Map<string, Ring>();
   private readonly ringByUser = new Map<string, Ring>();
+  /** Both ways: user → the users it blocked or was blocked by. */
+  private readonly blocks = new Map<string, Set<string>>();
+  /** Both ways: user → recent room partner → until when (ms) the two are kept apart. */
+  private readonly recent = new Map<string, Map<string, number>>();
 
-  async join(member: Member, categories: readonly string[]): Promise<JoinResult> {
+  constructor(private readonly options: MatchStoreOptions = { rematchCooldownMs: 0 }) {}
+
+  async join(member: Member, categories: readonly string[], avoid: readonly string[] = []): Promise<JoinResult> {
     const current = this.roomByUser.get(member.id);
     if (current) return { kind: 'busy', room: current };
     this.dequeue(member.id);
 
+    const shunned = this.shunnedBy(member.id, avoid);
     let longest: Waiting | undefined;
     for (const category of categories) {
-      const head = this.queues.get(category)?.values().next().value;
-      if (head && (!longest || head.seq < longest.seq)) longest = head;
+      const queue = this.queues.get(category);
+      if (!queue) continue;
+      // Everyone skipped is in `shunned`, so this looks at most |shunned| + 1 entries per category.
+      for (const entry of queue.values()) {
+        if (shunned.has(entry.member.id)) continue;
+        if (!longest || entry.seq < longest.seq) longest = entry;
+        break;
+      }
     }
     if (!longest) {
       this.enqueue(member, categories);
@@ -57,6 +70,16 @@ export class MemoryMatchStore implements MatchStore {
     return this.dequeue(userId);
   }
 
+  async block(a: string, b: string): Promise<void> {
+    this.link(this.blocks, a, b);
+    this.link(this.blocks, b, a);
+  }
+
+  async unblock(a: string, b: string): Promise<void> {
+    this.blocks.get(a)?.delete(b);
+    this.blocks.get(b)?.delete(a);
+  }
+
   async roomOf(userId: string): Promise<Room | null> {
     return this.roomByUser.get(userId) ?? null;
   }
@@ -67,6 +90,12 @@ export class MemoryMatchStore implements MatchStore {
     this.rooms.delete(roomId);
     for (const m of room.members) {
       if (this.roomByUser.get(m.id) === room) this.roomByUser.delete(m.id);
+    }
+    if (this.options.rematchCooldownMs > 0) {
+      const until = Date.now() + this.options.rematchCooldownMs;
+      const [x, y] = room.members;
+      this.cool(x.id, y.id, until);
+      this.cool(y.id, x.id, until);
     }
     return room;
   }
@@ -142,6 +171,39 @@ export class MemoryMatchStore implements MatchStore {
       for (const member of room.members) this.roomByUser.set(member.id, room);
     }
     return rooms;
+  }
+
+  /** Whom the joiner must not be matched with: `avoid`, its blocks, and recent partners still cooling down. */
+  private shunnedBy(userId: string, avoid: readonly string[]): Set<string> {
+    const shunned = new Set(avoid);
+    for (const id of this.blocks.get(userId) ?? []) shunned.add(id);
+    const recent = this.recent.get(userId);
+    if (recent) {
+      const now = Date.now();
+      for (const [id, until] of recent) {
+        if (until > now) shunned.add(id);
+        else recent.delete(id);
+      }
+      if (recent.size === 0) this.recent.delete(userId);
+    }
+    return shunned;
+  }
+
+  private cool(userId: string, partnerId: string, until: number): void {
+    let recent = this.recent.get(userId);
+    if (!recent) this.recent.set(userId, (recent = new Map()));
+    recent.set(partnerId, until);
+    // Forget expired partners here too, so a user who never joins again does not keep them forever.
+    if (recent.size > 16) {
+      const now = Date.now();
+      for (const [id, t] of recent) if (t <= now) recent.delete(id);
+    }
+  }
+
+  private link(map: Map<string, Set<string>>, from: string, to: string): void {
+    let set = map.get(from);
+    if (!set) map.set(from, (set = new Set()));
+    set.add(to);
   }
 
   private enqueue(member: Member, categories: readonly string[]): void {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { defineScript, unavailable, type Script } from '../redis.js';
-import type { JoinResult, MatchStore, Member, Ring, RingResult, RingSide, Room } from './store.js';
+import type { JoinResult, MatchStore, MatchStoreOptions, Member, Ring, RingResult, RingSide, Room } from './store.js';
 
 /**
  * The match store of a cluster: every process reads and changes the same queue and rooms in
@@ -15,6 +15,8 @@ import type { JoinResult, MatchStore, Member, Ring, RingResult, RingSide, Room }
  *   room:<id>      the room, as JSON                ur:<user>     the id of the user's room
  *   rooms          SET of live room ids             cats          SET of categories ever queued in
  *   ring:<id>      a direct call ringing, as JSON   rg:<user>     the id of the user's ring (both sides)
+ *   bl:<user>      SET of the users it blocked or was blocked by (a mirror of the database's blocks)
+ *   cd:<user>      ZSET of recent room partners scored by when the rematch cooldown ends (ms); expires with it
  */
 
 /** Takes a user out of the queue; shared by the scripts below. */
@@ -44,10 +46,12 @@ end
 `;
 
 /**
- * ARGV: prefix, user id, member JSON, process, now (ms), new room id, startedAt, categories JSON.
- * Busy when in a room; else out of the queue (re-joining replaces categories); then the head
- * with the smallest arrival number across the joiner's categories is the partner. The joiner was
- * dequeued first, so it can never find itself.
+ * ARGV: prefix, user id, member JSON, process, now (ms), new room id, startedAt, categories JSON,
+ * avoid JSON (ids the joiner must not meet, from the database).
+ * Busy when in a room; else out of the queue (re-joining replaces categories); then, across the
+ * joiner's categories, the earliest arrival who is not shunned (in avoid, in bl:<user>, or in
+ * cd:<user> still cooling down) is the partner. The joiner was dequeued first, so it can never
+ * find itself. Shunned users keep their place for everyone else.
  */
 const JOIN = `${DEQUEUE}${WRITE_ROOM}
 local P, user, member, proc, now, roomId, startedAt, catsJson = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
@@ -59,13 +63,26 @@ if current then
   redis.call('DEL', P .. 'ur:' .. user)
 end
 dequeue(P, user)
+local shunned, count = {}, 0
+for _, id in ipairs(cjson.decode(ARGV[9])) do shunned[id] = true; count = count + 1 end
+for _, id in ipairs(redis.call('SMEMBERS', P .. 'bl:' .. user)) do shunned[id] = true; count = count + 1 end
+local cd = P .. 'cd:' .. user
+redis.call('ZREMRANGEBYSCORE', cd, '-inf', now)
+for _, id in ipairs(redis.call('ZRANGE', cd, 0, -1)) do shunned[id] = true; count = count + 1 end
 while true do
   local best, bestScore
   for _, cat in ipairs(cats) do
-    local head = redis.call('ZRANGE', P .. 'q:' .. cat, 0, 0, 'WITHSCORES')
-    if head[1] and (not bestScore or tonumber(head[2]) < bestScore) then
-      best = head[1]
-      bestScore = tonumber(head[2])
+    -- Everyone skipped is shunned, so the first count + 1 entries hold the earliest one who is not.
+    local heads = redis.call('ZRANGE', P .. 'q:' .. cat, 0, count, 'WITHSCORES')
+    for i = 1, #heads, 2 do
+      if not shunned[heads[i]] then
+        local score = tonumber(heads[i + 1])
+        if not bestScore or score < bestScore then
+          best = heads[i]
+          bestScore = score
+        end
+        break
+      end
     end
   end
   if not best then
@@ -101,6 +118,15 @@ while true do
 end
 `;
 
+/** ARGV: prefix, a, b, and 'add' or 'remove': both directions at once. */
+const BLOCK = `
+local P, a, b = ARGV[1], ARGV[2], ARGV[3]
+local op = ARGV[4] == 'add' and 'SADD' or 'SREM'
+redis.call(op, P .. 'bl:' .. a, b)
+redis.call(op, P .. 'bl:' .. b, a)
+return 1
+`;
+
 const CANCEL = `${DEQUEUE}
 return dequeue(ARGV[1], ARGV[2]) and 1 or 0
 `;
@@ -111,15 +137,29 @@ if not id then return false end
 return redis.call('GET', ARGV[1] .. 'room:' .. id)
 `;
 
-/** Ends a room once: the script that deletes it returns it, any later one gets nothing. */
+/**
+ * Ends a room once: the script that deletes it returns it, any later one gets nothing.
+ * ARGV: prefix, room id, now (ms), rematch cooldown (ms; 0 = off). The two members go into each
+ * other's cd: set until the cooldown ends; the set expires with its last entry.
+ */
 const END = `
-local P, id = ARGV[1], ARGV[2]
+local P, id, now, cooldown = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local room = redis.call('GET', P .. 'room:' .. id)
 if not room then return false end
 redis.call('DEL', P .. 'room:' .. id)
 redis.call('SREM', P .. 'rooms', id)
-for _, m in ipairs(cjson.decode(room).members) do
+local members = cjson.decode(room).members
+for _, m in ipairs(members) do
   if redis.call('GET', P .. 'ur:' .. m.id) == id then redis.call('DEL', P .. 'ur:' .. m.id) end
+end
+if cooldown > 0 then
+  for i, m in ipairs(members) do
+    local other = members[3 - i]
+    local cd = P .. 'cd:' .. m.id
+    redis.call('ZREMRANGEBYSCORE', cd, '-inf', now)
+    redis.call('ZADD', cd, now + cooldown, other.id)
+    redis.call('PEXPIRE', cd, cooldown)
+  end
 end
 return room
 `;
@@ -202,7 +242,7 @@ return dropped
 `;
 
 export class RedisMatchStore implements MatchStore {
-  private readonly scripts: Record<'join' | 'cancel' | 'roomOf' | 'end' | 'waiting' | 'dropQueued' | 'ring' | 'ringOf' | 'takeRing' | 'pair', Script>;
+  private readonly scripts: Record<'join' | 'block' | 'cancel' | 'roomOf' | 'end' | 'waiting' | 'dropQueued' | 'ring' | 'ringOf' | 'takeRing' | 'pair', Script>;
 
   /**
    * @param prefix `{REDIS_PREFIX}:`
@@ -212,9 +252,11 @@ export class RedisMatchStore implements MatchStore {
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly processId: string,
+    private readonly options: MatchStoreOptions = { rematchCooldownMs: 0 },
   ) {
     this.scripts = {
       join: defineScript(redis, 'stJoin', JOIN),
+      block: defineScript(redis, 'stBlock', BLOCK),
       cancel: defineScript(redis, 'stCancel', CANCEL),
       roomOf: defineScript(redis, 'stRoomOf', ROOM_OF),
       end: defineScript(redis, 'stEnd', END),
@@ -227,10 +269,10 @@ export class RedisMatchStore implements MatchStore {
     };
   }
 
-  async join(member: Member, categories: readonly string[]): Promise<JoinResult> {
+  async join(member: Member, categories: readonly string[], avoid: readonly string[] = []): Promise<JoinResult> {
     const memberJson = JSON.stringify({ id: member.id, displayName: member.displayName });
     const result = (await this.scripts
-      .join(this.prefix, member.id, memberJson, this.processId, Date.now(), randomUUID(), new Date().toISOString(), JSON.stringify(categories))
+      .join(this.prefix, member.id, memberJson, this.processId, Date.now(), randomUUID(), new Date().toISOString(), JSON.stringify(categories), JSON.stringify(avoid))
       .catch(unavailable)) as [string, string?, string?];
     switch (result[0]) {
       case 'busy':
@@ -240,6 +282,14 @@ export class RedisMatchStore implements MatchStore {
       default:
         return { kind: 'matched', room: parseRoom(result[1]!), waitedMs: Math.max(0, Date.now() - Number(result[2])) };
     }
+  }
+
+  async block(a: string, b: string): Promise<void> {
+    await this.scripts.block(this.prefix, a, b, 'add').catch(unavailable);
+  }
+
+  async unblock(a: string, b: string): Promise<void> {
+    await this.scripts.block(this.prefix, a, b, 'remove').catch(unavailable);
   }
 
   async cancel(userId: string): Promise<boolean> {
@@ -252,7 +302,7 @@ export class RedisMatchStore implements MatchStore {
   }
 
   async end(roomId: string): Promise<Room | null> {
-    const room = (await this.scripts.end(this.prefix, roomId).catch(unavailable)) as string | null;
+    const room = (await this.scripts.end(this.prefix, roomId, Date.now(), this.options.rematchCooldownMs).catch(unavailable)) as string | null;
     return room === null ? null : parseRoom(room);
   }
 

@@ -40,17 +40,35 @@ export type JoinResult =
   | { kind: 'queued' }
   | { kind: 'matched'; room: Room; /** How long the member who was waiting had waited. */ waitedMs: number };
 
+export interface MatchStoreOptions {
+  /** Two users whose room ended are not matched with each other again for this long; 0 = off. */
+  rematchCooldownMs: number;
+}
+
 export interface MatchStore {
   /**
    * Pairs the user with the longest-waiting user who shares one of `categories` (FIFO across
    * all of them), or queues it there. A user already queued is re-queued with the new
    * categories; a user in a room is `busy`.
+   *
+   * Never with a user in `avoid` (the joiner's blocks, both ways, as the database has them),
+   * nor with one the store knows is blocked (see `block`) or was in a room with the joiner within
+   * the rematch cooldown: those are skipped, and the next in FIFO order is taken.
    */
-  join(member: Member, categories: readonly string[]): Promise<JoinResult>;
+  join(member: Member, categories: readonly string[], avoid?: readonly string[]): Promise<JoinResult>;
+  /**
+   * The two are never matched again. The database holds blocks for good and each join passes
+   * them as `avoid`; this closes the window between a join reading them and the block landing.
+   */
+  block(a: string, b: string): Promise<void>;
+  unblock(a: string, b: string): Promise<void>;
   /** Takes the user out of the queue; false when it was not queued. */
   cancel(userId: string): Promise<boolean>;
   roomOf(userId: string): Promise<Room | null>;
-  /** Ends the room; only the one call that actually ended it gets the room back. */
+  /**
+   * Ends the room; only the one call that actually ended it gets the room back. Its two members
+   * then wait out the rematch cooldown before they can be matched with each other again.
+   */
   end(roomId: string): Promise<Room | null>;
   /**
    * Starts a ring unless either side is in a room or already in a ring (one ring per user, as
