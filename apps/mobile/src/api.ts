@@ -1,24 +1,33 @@
 /**
- * The server's HTTP API (docs/protocol.md): sign-in, the user, categories, history, friends
- * and the STUN/TURN servers for calls. Bodies
+ * The server's HTTP API (docs/protocol.md): sign-in, the user, the rules and consent,
+ * categories, history, friends and the STUN/TURN servers for calls. Bodies
  * are checked with the protocol's schemas, and failures are ApiErrors carrying the protocol's
  * error code, so screens branch on the code rather than on a message.
  */
 import {
   AuthResponse,
+  BlockResponse,
+  BlocksResponse,
   CategoriesResponse,
   ErrorBody,
+  EvidenceResponse,
   FriendResponse,
   FriendsResponse,
   HistoryResponse,
   IceResponse,
   MeResponse,
+  ReportResponse,
+  ReportsResponse,
+  RulesResponse,
   SendFriendRequestResponse,
+  type Block,
   type Category,
   type Connection,
   type ErrorCode,
   type Friend,
-  type User,
+  type Report,
+  type ReportRequest,
+  type OwnUser,
 } from '@small-talk/protocol';
 import type { ServerConfig } from './config';
 
@@ -38,7 +47,7 @@ export class ApiError extends Error {
 
 /** A signed-in user and its session token (the web keeps using the cookie instead). */
 export interface SignedIn {
-  user: User;
+  user: OwnUser;
   token: string;
 }
 
@@ -84,8 +93,21 @@ export class Api {
     }
   }
 
-  async me(): Promise<User> {
+  async me(): Promise<OwnUser> {
     return (await this.request('GET', '/api/me', MeResponse, undefined)).user;
+  }
+
+  /** The community rules (Markdown) and their version; no session needed. */
+  rules(): Promise<RulesResponse> {
+    return this.request('GET', '/api/rules', RulesResponse, undefined);
+  }
+
+  /**
+   * Accepts rules `rulesVersion` with the user's date of birth (`YYYY-MM-DD`). Rejects with
+   * `rules_changed` (409: read them again), `underage` (403, for good) or `bad_request`.
+   */
+  async consent(body: { birthDate: string; rulesVersion: number }): Promise<OwnUser> {
+    return (await this.request('POST', '/api/me/consent', MeResponse, body)).user;
   }
 
   async categories(): Promise<Category[]> {
@@ -131,15 +153,46 @@ export class Api {
     return this.request('DELETE', `/api/friends/${encodeURIComponent(userId)}`, null, undefined);
   }
 
+  /** Reports someone met (its connection, i.e. history row): the server also blocks them and ends a live room with them. */
+  async report(body: ReportRequest): Promise<ReportResponse['report']> {
+    return (await this.request('POST', '/api/reports', ReportResponse, body)).report;
+  }
+
+  /** A snapshot for one of this user's reports: a JPEG of at most 256 KiB, at most 3, within 10 minutes of the report. */
+  async addReportEvidence(reportId: string, jpeg: Blob): Promise<void> {
+    await this.request('POST', `/api/reports/${encodeURIComponent(reportId)}/evidence`, EvidenceResponse, new RawBody('image/jpeg', jpeg));
+  }
+
+  /** This user's reports and what became of them, newest first. */
+  async reports(): Promise<Report[]> {
+    return (await this.request('GET', '/api/reports', ReportsResponse, undefined)).reports;
+  }
+
+  /** Blocks `userId`: never matched again, no friendship, no calls or requests between the two. */
+  async block(userId: string): Promise<Block> {
+    return (await this.request('POST', '/api/blocks', BlockResponse, { userId })).block;
+  }
+
+  /** The people this user blocked, newest first. */
+  async blocks(): Promise<Block[]> {
+    return (await this.request('GET', '/api/blocks', BlocksResponse, undefined)).blocks;
+  }
+
+  unblock(userId: string): Promise<void> {
+    return this.request('DELETE', `/api/blocks/${encodeURIComponent(userId)}`, null, undefined);
+  }
+
   private async signIn(path: string, body: object): Promise<SignedIn> {
     const signedIn = await this.request('POST', path, AuthResponse, body);
     if (this.options.auth === 'bearer') this.token = signedIn.token;
     return signedIn;
   }
 
-  private async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, schema: Schema<T> | null, body: object | undefined): Promise<T> {
+  /** `body`: an object sent as JSON, or raw bytes with their type (a report's JPEG). */
+  private async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, schema: Schema<T> | null, body: object | RawBody | undefined): Promise<T> {
+    const raw = body instanceof RawBody ? body : null;
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (body !== undefined) headers['content-type'] = raw ? raw.contentType : 'application/json';
     if (this.options.auth === 'bearer' && this.token) headers.authorization = `Bearer ${this.token}`;
     const doFetch = this.options.fetch ?? fetch;
     let response: Response;
@@ -147,7 +200,7 @@ export class Api {
       response = await doFetch(`${this.options.httpBase}${path}`, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: raw ? raw.data : body === undefined ? undefined : JSON.stringify(body),
         // Same origin on the web: the cookie goes along (and is set by sign-in answers).
         credentials: this.options.auth === 'cookie' ? 'include' : 'omit',
       });
@@ -166,6 +219,14 @@ export class Api {
     if (!parsed.success) throw new ApiError('invalid_response', `unexpected answer to ${method} ${path}`, response.status);
     return parsed.data;
   }
+}
+
+/** A body sent as it is, not as JSON (the server takes only `image/jpeg` this way, for report evidence). */
+class RawBody {
+  constructor(
+    readonly contentType: string,
+    readonly data: Blob,
+  ) {}
 }
 
 function parseJson(text: string): unknown {
@@ -198,6 +259,8 @@ export function describeApiError(error: unknown): string {
       return 'You are friends already.';
     case 'already_requested':
       return 'You have asked already.';
+    case 'rules_changed':
+      return 'The rules have just changed. Please read them again.';
     case 'bad_request':
       // The server's message names the field that failed (e.g. "password: Too small…").
       return error instanceof ApiError ? `Please check the form: ${error.message}` : 'Please check the form.';

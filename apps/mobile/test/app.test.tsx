@@ -1,9 +1,21 @@
 import { describe, expect, test } from '@jest/globals';
 import { fireEvent, render, screen } from '@testing-library/react-native';
 import { App } from '../src/app/App';
-import { ada, defaultRoutes, FakePeerConnection, fakeServices, settle, type TestServices } from './fakes';
+import { ada, ADULT_BIRTH_DATE, defaultRoutes, FakePeerConnection, fakeServices, settle, type TestServices } from './fakes';
 
 let services: TestServices;
+
+/** The first-run screen, as a new user fills it in: a date of birth, "I agree", Continue. */
+async function acceptRules() {
+  await fireEvent.changeText(screen.getByTestId('birth-date-input'), ADULT_BIRTH_DATE);
+  await fireEvent.press(screen.getByTestId('rules-agree'));
+  await fireEvent.press(screen.getByTestId('consent-submit'));
+  await settle();
+}
+
+function headerOf(call: { init: RequestInit } | undefined): string | undefined {
+  return (call?.init.headers as Record<string, string> | undefined)?.authorization;
+}
 
 async function renderApp(s: TestServices) {
   services = s;
@@ -12,11 +24,12 @@ async function renderApp(s: TestServices) {
 }
 
 describe('App', () => {
-  test('a first visit: Welcome, guest, Categories, Searching, a call, End, back to Categories', async () => {
+  test('a first visit: Welcome, guest, the rules, Categories, Searching, a call, End, back to Categories', async () => {
     await renderApp(fakeServices());
     await fireEvent.changeText(screen.getByTestId('display-name-input'), 'Ada');
     await fireEvent.press(screen.getByTestId('continue-as-guest'));
     await settle();
+    await acceptRules();
 
     // Signed in: the socket opens right away, so it is ready by the time the user starts.
     expect(screen.getByTestId('start-matching')).toBeOnTheScreen();
@@ -51,8 +64,10 @@ describe('App', () => {
     await fireEvent.changeText(screen.getByTestId('display-name-input'), 'Ada');
     await fireEvent.press(screen.getByTestId('continue-as-guest'));
     await settle();
+    await acceptRules();
 
     expect(services.server.socket.token).toBe('token-ada');
+    expect(headerOf(services.http.calls.find((call) => call.path === '/api/me/consent'))).toBe('Bearer token-ada');
     const categoriesCall = services.http.calls.filter((call) => call.path === '/api/categories').pop();
     expect((categoriesCall?.init.headers as Record<string, string>).authorization).toBe('Bearer token-ada');
   });

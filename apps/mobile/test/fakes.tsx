@@ -7,7 +7,7 @@ import { act, render } from '@testing-library/react-native';
 import type { ReactElement } from 'react';
 import { Text, View } from 'react-native';
 import { SmallTalkClient, type MediaStreamLike, type SmallTalkClientOptions, type WebSocketLike } from '@small-talk/client';
-import type { Category, Connection, Friend, FriendRequest, FriendsResponse, IceResponse, IceTransportPolicy, Peer, Presence, ServerMessage, User } from '@small-talk/protocol';
+import type { Category, Connection, Friend, FriendRequest, FriendsResponse, IceResponse, IceTransportPolicy, OwnUser, Peer, Presence, ServerMessage } from '@small-talk/protocol';
 import { Api } from '../src/api';
 import { MediaError, type LocalStream, type LocalTrack, type MediaProblem, type VideoViewProps, type WebRtcPlatform } from '../src/platform/types';
 import { ServicesContext, type Services } from '../src/services';
@@ -76,7 +76,7 @@ export class FakeServer {
   }
 
   /** Waits for the SDK's next socket (its reconnect runs on a timer) and welcomes it. */
-  async welcomeBack(user: User = ada): Promise<void> {
+  async welcomeBack(user: OwnUser = ada): Promise<void> {
     await act(async () => {
       for (let i = 0; i < 50 && this.socket.dropped; i++) await new Promise((resolve) => setTimeout(resolve, 1));
     });
@@ -85,7 +85,7 @@ export class FakeServer {
   }
 
   /** The latest socket gets its `welcome`: the client is `open`. */
-  welcome(user: User = ada): Promise<void> {
+  welcome(user: OwnUser = ada): Promise<void> {
     return this.socket.receive({ type: 'welcome', user });
   }
 
@@ -108,7 +108,21 @@ export class FakeServer {
   }
 }
 
-export const ada: User = { id: 'user-ada', displayName: 'Ada', kind: 'guest' };
+/** The own user, as the server describes it once the rules are accepted (version 1) and nothing restricts it. */
+export const ada: OwnUser = { id: 'user-ada', displayName: 'Ada', kind: 'guest', consent: { rulesVersion: 1, at: '2026-05-04T17:00:00.000Z' }, restriction: null };
+
+// ---- the age and rules gate ------------------------------------------------------
+
+// Not annotated: the rules answer gains fields (contactEmail), and a fake with more is still read.
+export const rules = {
+  version: 1,
+  minAge: 18,
+  text: '# Small Talk community rules\n\n1. **Adults only.** You must be 18 or older.\n2. **No nudity.** Keep your clothes on.\n\n## Reporting\n\nPress **Report** during a call.',
+  contactEmail: null,
+};
+
+/** A date of birth the fake server takes for an adult's; anything in 2015 or later is a child's. */
+export const ADULT_BIRTH_DATE = '1990-04-21';
 export const bo = { id: 'user-bo', displayName: 'Bo' };
 
 // ---- friends --------------------------------------------------------------------
@@ -169,7 +183,14 @@ export function defaultRoutes(overrides: Routes = {}): Routes {
     'GET /api/history': () => [200, { connections: [] as Connection[] }],
     'GET /api/ice': () => [200, noIceServers],
     'GET /api/friends': () => [200, friendsList()],
-    'POST /api/auth/guest': ({ body }) => [201, { user: { ...ada, displayName: body.displayName }, token: 'token-ada' }],
+    'GET /api/rules': () => [200, rules],
+    // A new guest has accepted nothing yet: the app asks first.
+    'POST /api/auth/guest': ({ body }) => [201, { user: { ...ada, displayName: body.displayName, consent: null }, token: 'token-ada' }],
+    'POST /api/me/consent': ({ body }) => {
+      if (body.rulesVersion !== rules.version) return [409, { error: { code: 'rules_changed', message: 'the rules changed' } }];
+      if (Number(String(body.birthDate).slice(0, 4)) >= 2015) return [403, { error: { code: 'underage', message: 'too young' } }];
+      return [200, { user: { ...ada, consent: { rulesVersion: body.rulesVersion, at: '2026-05-04T18:00:00.000Z' } } }];
+    },
     'POST /api/auth/logout': () => [204],
     ...overrides,
   };

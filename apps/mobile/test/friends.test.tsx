@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, jest, test } from '@jest/globals';
 import { act, fireEvent, render, screen, within } from '@testing-library/react-native';
-import type { CallEndReason, FriendsResponse, User } from '@small-talk/protocol';
+import type { CallEndReason, FriendsResponse, OwnUser } from '@small-talk/protocol';
 import { App } from '../src/app/App';
 import { CALL_OUTCOME_SHOWN_MS } from '../src/defaults';
 import {
@@ -27,7 +27,7 @@ let services: TestServices;
 let serverList: FriendsResponse;
 
 /** The app, signed in (a returning guest unless told), its socket welcomed. */
-async function renderApp(options: { routes?: Routes; list?: FriendsResponse; user?: User } = {}) {
+async function renderApp(options: { routes?: Routes; list?: FriendsResponse; user?: OwnUser } = {}) {
   const user = options.user ?? ada;
   serverList = options.list ?? friendsList();
   services = fakeServices({

@@ -5,7 +5,7 @@
 import { useCallback, useState } from 'react';
 import { ActivityIndicator, StatusBar, StyleSheet, View } from 'react-native';
 import type { SmallTalkClient } from '@small-talk/client';
-import type { User } from '@small-talk/protocol';
+import type { OwnUser } from '@small-talk/protocol';
 import { CategoriesScreen } from '../features/categories/CategoriesScreen';
 import { DirectCallFlow } from '../features/call/DirectCallFlow';
 import { MatchFlow } from '../features/call/MatchFlow';
@@ -13,9 +13,13 @@ import { SocketBanner } from '../features/call/SocketBanner';
 import { useClient } from '../features/call/useClient';
 import { DirectCallOverlays } from '../features/friends/DirectCallOverlays';
 import { FriendRequestBanner } from '../features/friends/FriendRequestBanner';
+import { ConsentScreen } from '../features/consent/ConsentScreen';
+import { UnderageScreen } from '../features/consent/UnderageScreen';
+import { useStanding } from '../features/consent/useStanding';
 import { FriendsScreen } from '../features/friends/FriendsScreen';
 import { FriendsProvider } from '../features/friends/useFriends';
 import { HistoryScreen } from '../features/history/HistoryScreen';
+import { RestrictionScreen } from '../features/restriction/RestrictionScreen';
 import { useSession, type Session } from '../features/welcome/useSession';
 import { WelcomeScreen } from '../features/welcome/WelcomeScreen';
 import { ServicesContext, type Services } from '../services';
@@ -45,14 +49,34 @@ function Navigator() {
     return <WelcomeScreen onGuest={session.guest} onSignIn={session.login} onRegister={session.register} notice={state.status === 'signed-out' ? state.notice : undefined} />;
   }
   // Keyed by user: whoever signs in next starts afresh at Categories.
-  return (
-    <FriendsProvider client={client} userId={state.user.id}>
-      <SignedIn key={state.user.id} user={state.user} client={client} session={session} />
-    </FriendsProvider>
-  );
+  return <Gate key={state.user.id} user={state.user} client={client} session={session} />;
 }
 
-function SignedIn({ user, client, session }: { user: User; client: SmallTalkClient; session: Session }) {
+/**
+ * The age and rules gate: the rules and a date of birth until the user has accepted the current
+ * rules, and why not instead of Categories while it may not meet anyone. A restriction arriving
+ * mid-call unmounts the call, which leaves the room.
+ */
+function Gate({ user, client, session }: { user: OwnUser; client: SmallTalkClient; session: Session }) {
+  const standing = useStanding(user, client, session.update);
+  const signOut = () => void session.logout();
+  switch (standing.screen) {
+    case 'underage':
+      return <UnderageScreen />;
+    case 'restricted':
+      return <RestrictionScreen restriction={standing.restriction} onSignOut={signOut} />;
+    case 'consent':
+      return <ConsentScreen notice={standing.notice} onConsented={standing.consented} onUnderage={standing.underage} onSignOut={signOut} />;
+    case 'app':
+      return (
+        <FriendsProvider client={client} userId={user.id}>
+          <SignedIn user={user} client={client} session={session} />
+        </FriendsProvider>
+      );
+  }
+}
+
+function SignedIn({ user, client, session }: { user: OwnUser; client: SmallTalkClient; session: Session }) {
   const [route, setRoute] = useState<Route>({ name: 'categories' });
   // Kept across calls: coming back from a call, the same interests are still picked.
   const [picked, setPicked] = useState<string[]>([]);

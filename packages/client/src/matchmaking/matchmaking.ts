@@ -480,7 +480,7 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
       return;
     }
     if (code === 'not_in_room' && !this._room) return;
-    if (this.joinInFlight && (code === 'unknown_category' || code === 'bad_request' || code === 'busy')) {
+    if (this.joinInFlight && JOIN_REFUSALS.has(code)) {
       this.joinInFlight = false;
       if (this._state === 'queued') {
         this._queuedAt = null;
@@ -553,6 +553,12 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
     this.emit(MatchmakingEvent.State, state);
   }
 }
+
+/**
+ * Errors that refuse a `join`: the user is not queued. `consent_required` and `restricted` come
+ * from the age and rules gate (accept the current rules first; or the user may not meet anyone).
+ */
+const JOIN_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['unknown_category', 'bad_request', 'busy', 'consent_required', 'restricted']);
 
 function roomOf(message: Extract<ServerMessage, { type: 'matched' }>): Room {
   const { roomId, peer, category, initiator, iceTransportPolicy } = message;

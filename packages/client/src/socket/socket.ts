@@ -1,4 +1,4 @@
-import { CloseCode, MAX_FRAME_BYTES, ServerMessage, type ClientMessage, type User } from '@small-talk/protocol';
+import { CloseCode, MAX_FRAME_BYTES, ServerMessage, type ClientMessage, type OwnUser } from '@small-talk/protocol';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../defaults.js';
 import { SmallTalkError } from '../errors.js';
 import { Emitter } from '../events.js';
@@ -51,6 +51,11 @@ export enum SocketEvent {
   InvalidFrame = 'invalidFrame',
   /** (retry) the next try is scheduled. */
   RetryScheduled = 'retryScheduled',
+  /**
+   * (user) the own user as the server last described it: at each `welcome`, and when a
+   * `restricted` frame changes its restriction (the app shows why instead of matching).
+   */
+  User = 'user',
 }
 
 export type SocketEventCallbacks = {
@@ -58,6 +63,7 @@ export type SocketEventCallbacks = {
   [SocketEvent.Message]: (message: ServerMessage) => void;
   [SocketEvent.InvalidFrame]: (problem: string) => void;
   [SocketEvent.RetryScheduled]: (retry: RetryInfo) => void;
+  [SocketEvent.User]: (user: OwnUser) => void;
 };
 
 export interface SocketOptions {
@@ -90,7 +96,7 @@ const noop = () => {};
 export class Socket extends Emitter<SocketEventCallbacks> {
   private ws: WebSocketLike | null = null;
   private _state: SocketState = 'closed';
-  private _user: User | null = null;
+  private _user: OwnUser | null = null;
   private retryCount = 0;
   /** When the current outage began, for the policy's elapsedMs. */
   private outageStartedAt = 0;
@@ -113,8 +119,8 @@ export class Socket extends Emitter<SocketEventCallbacks> {
     return this._state;
   }
 
-  /** The signed-in user, from the last `welcome`. */
-  get user(): User | null {
+  /** The signed-in user, from the last `welcome` (and `restricted` frame since). */
+  get user(): OwnUser | null {
     return this._user;
   }
 
@@ -230,6 +236,7 @@ export class Socket extends Emitter<SocketEventCallbacks> {
       // `welcome` first, so Matchmaking has resumed (or re-joined) before the app's `open`
       // listeners run and perhaps send frames of their own.
       this.emit(SocketEvent.Message, message);
+      this.emit(SocketEvent.User, message.user);
       if (!wasOpen) this.emit(SocketEvent.State, 'open', {});
       return;
     }

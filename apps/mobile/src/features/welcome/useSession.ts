@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import type { User } from '@small-talk/protocol';
+import type { OwnUser } from '@small-talk/protocol';
 import type { SignedIn } from '../../api';
 import { useServices } from '../../services';
 
@@ -8,7 +8,7 @@ export type SessionState =
   /** `notice` says why, when the session ended on its own (logged out elsewhere, expired). */
   | { status: 'signed-out'; notice?: string }
   /** `token` only on native; the web's session is its HttpOnly cookie. */
-  | { status: 'signed-in'; user: User; token: string | undefined };
+  | { status: 'signed-in'; user: OwnUser; token: string | undefined };
 
 export interface Session {
   state: SessionState;
@@ -18,6 +18,8 @@ export interface Session {
   logout(): Promise<void>;
   /** The server ended the session (socket closed 4001, or 401): back to Welcome with a word why. */
   expire(notice: string): void;
+  /** The server described the signed-in user anew (its consent or restriction changed). */
+  update(user: OwnUser): void;
 }
 
 /** Who is signed in. Sign-in failures reject with an ApiError for the form to show. */
@@ -38,6 +40,11 @@ export function useSession(): Session {
   }, [api]);
 
   const signedIn = useCallback((result: SignedIn) => setState({ status: 'signed-in', user: result.user, token: api.token }), [api]);
+  // Only the same user: an answer about the previous session must not resurrect it.
+  const update = useCallback(
+    (user: OwnUser) => setState((current) => (current.status === 'signed-in' && current.user.id === user.id ? { ...current, user } : current)),
+    [],
+  );
 
   return useMemo(
     () => ({
@@ -54,7 +61,8 @@ export function useSession(): Session {
         api.token = undefined;
         setState({ status: 'signed-out', notice });
       },
+      update,
     }),
-    [api, state, signedIn],
+    [api, state, signedIn, update],
   );
 }

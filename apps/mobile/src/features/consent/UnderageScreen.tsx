@@ -1,0 +1,23 @@
+import { StyleSheet, Text, View } from 'react-native';
+import { colors, space } from '../../ui/theme';
+
+/**
+ * Shown once the server found the user under the minimum age, and at every start after. A
+ * neutral age screen: it says why, and offers no way to try another date.
+ */
+export function UnderageScreen() {
+  return (
+    <View testID="underage-screen" style={styles.root}>
+      <Text style={styles.title} accessibilityRole="header">
+        Sorry, you can't use Small Talk
+      </Text>
+      <Text style={styles.text}>Small Talk is only for people over a minimum age.</Text>
+    </View>
+  );
+}
+
+const styles = StyleSheet.create({
+  root: { flex: 1, backgroundColor: colors.background, padding: space.xl, gap: space.m, justifyContent: 'center' },
+  title: { color: colors.text, fontSize: 22, fontWeight: '700' },
+  text: { color: colors.textMuted, fontSize: 16, lineHeight: 22 },
+});
