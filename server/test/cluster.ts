@@ -66,6 +66,8 @@ export async function startCluster(services: Services, count: number, env: Recor
     HOST: '127.0.0.1',
     MAX_SOCKETS_PER_ADDRESS: '5000',
     GUEST_RATE_LIMIT_PER_MIN: '100000',
+    // As in harness.ts: suites rematch the same pair on purpose; the cooldown's tests set it.
+    REMATCH_COOLDOWN_S: '0',
     ...env,
   };
   const nodes: ClusterNode[] = [];

@@ -57,7 +57,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
   const shared: Record<string, string> = {};
   if (SHARED_POSTGRES) shared.DATABASE_URL = await createDatabase(SHARED_POSTGRES, nameFor(dataDir));
   if (SHARED_REDIS) Object.assign(shared, { REDIS_URL: SHARED_REDIS, REDIS_PREFIX: nameFor(dataDir) });
-  const config = loadConfig({ LOG_LEVEL: 'silent', HOST: '127.0.0.1', PORT: '0', GUEST_RATE_LIMIT_PER_MIN: '100000', ...shared, ...env, DATA_DIR: dataDir });
+  // Suites meet the same two users again and again on purpose; the rematch cooldown has its own tests.
+  const config = loadConfig({ LOG_LEVEL: 'silent', HOST: '127.0.0.1', PORT: '0', GUEST_RATE_LIMIT_PER_MIN: '100000', REMATCH_COOLDOWN_S: '0', ...shared, ...env, DATA_DIR: dataDir });
   const server = await buildApp(config);
   await server.app.listen({ port: config.PORT, host: '127.0.0.1' });
   const address = server.app.server.address();
