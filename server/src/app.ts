@@ -41,7 +41,10 @@ import { inlineStyleHashes, webRoutes } from './web/routes.js';
 import { blockRoutes } from './safety/block-routes.js';
 import { Blocks } from './safety/blocks.js';
 import { loadRules } from './safety/rules.js';
+import { Evidence } from './safety/evidence.js';
+import { Reports } from './safety/reports.js';
 import { safetyRoutes } from './safety/routes.js';
+import { AutoSuspension } from './safety/suspension.js';
 import { Safety } from './safety/service.js';
 import { Standing } from './safety/standing.js';
 
@@ -147,7 +150,8 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
   }
   const metrics = createMetrics(store);
   const auth = new AuthService(db.kysely, config.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000, new LoginThrottle(db.kysely), config.RESERVED_NAMES);
-  const safety = new Safety(new Standing(db.kysely), loadRules(config.rulesFile, config.MIN_AGE), metrics);
+  const standing = new Standing(db.kysely);
+  const safety = new Safety(standing, { ...loadRules(config.rulesFile, config.MIN_AGE), contactEmail: config.CONTACT_EMAIL ?? null }, metrics);
   const categories = await Categories.load(db.kysely, store);
   const history = new History(db.kysely);
   const rooms = new Rooms(store, bus, history, metrics, { graceMs: config.RESUME_GRACE_MS, icePolicy: { strangers: config.strangerIcePolicy, friends: config.friendIcePolicy } }, log);
@@ -159,6 +163,26 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
   const matchmaking = new Matchmaking(store, categories, metrics, (userId): Promise<string[]> => blocks.around(userId));
   const calls = new Calls(store, bus, friends, rooms, metrics, { ringTimeoutMs: config.RING_TIMEOUT_MS }, log);
   rooms.onPresenceChange((userIds) => presence.changed(userIds));
+  const suspension = new AutoSuspension(db.kysely, standing, store, bus, (userId) => rooms.endRoomOf(userId), metrics, {
+    reporters: config.AUTO_SUSPEND_REPORTERS,
+    windowH: config.AUTO_SUSPEND_WINDOW_H,
+  });
+  const reports = new Reports(
+    db.kysely,
+    {
+      // A report blocks and ends the call between the two at once; enough reports suspend.
+      block: async (reporterId, reportedId) => {
+        await blocks.add(reporterId, reportedId);
+        await rooms.endRoomOf(reporterId, reportedId); // Blocks.add ends it already; a report promises it regardless
+      },
+      reported: async (reportedId, now) => {
+        await suspension.check(reportedId, now);
+      },
+    },
+    metrics,
+    { windowDays: config.REPORT_WINDOW_DAYS, perDay: config.REPORTS_PER_DAY },
+  );
+  const evidence = new Evidence(db.kysely, reports);
   presence.onChange((userId, now) => void calls.presenceChanged(userId, now).catch((error: unknown) => log.warn({ err: error, userId }, 'could not end a ring')));
   // One process alone: a restart (SIGTERM, then start again on the same port) keeps calls' rooms
   // in a file (see saveRooms). With Redis they are in Redis, and any process picks them up.
@@ -236,7 +260,7 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
   await app.register(historyRoutes, { auth, history });
   await app.register(friendRoutes, { auth, friends, mayMeet: (userId) => safety.mayMeet(userId) });
   await app.register(blockRoutes, { auth, blocks });
-  await app.register(safetyRoutes, { auth, safety });
+  await app.register(safetyRoutes, { auth, safety, reports, evidence });
   await app.register(iceRoutes, {
     auth,
     ice: {

@@ -108,6 +108,16 @@ const Settings = z.object({
   MIN_AGE: z.coerce.number().int().min(13).max(99).default(18),
   /** The community rules every user accepts (Markdown, `version:` in its front matter); operators edit it and raise the version. */
   RULES_FILE: z.string().default('./server/rules.md'),
+  /** A report must be about a connection that started at most this many days ago: long enough to think it over, short enough that history is fresh. */
+  REPORT_WINDOW_DAYS: z.coerce.number().int().positive().default(30),
+  /** Reports one user may file in 24 hours: a person reports a few; more is an attempt to flood moderators or to suspend people. */
+  REPORTS_PER_DAY: z.coerce.number().int().positive().default(20),
+  /** Distinct reporters whose open reports suspend a user at once, pending review (see docs/safety.md for why 3). */
+  AUTO_SUSPEND_REPORTERS: z.coerce.number().int().min(2).default(3),
+  /** The hours within which those reports must fall. */
+  AUTO_SUSPEND_WINDOW_H: z.coerce.number().int().positive().default(24),
+  /** The operator's contact address, shown in the app (GET /api/rules `contactEmail`); stores and regulators expect one. */
+  CONTACT_EMAIL: z.string().trim().pipe(z.email()).optional(),
 });
 
 /** Settings that only make sense together; refused at start-up rather than failing every call. */

@@ -42,8 +42,12 @@ const DEFAULTS = {
   REMATCH_COOLDOWN_S: 300,
   MIN_AGE: 18,
   RULES_FILE: './server/rules.md',
+  REPORT_WINDOW_DAYS: 30,
+  REPORTS_PER_DAY: 20,
+  AUTO_SUSPEND_REPORTERS: 3,
+  AUTO_SUSPEND_WINDOW_H: 24,
 };
-const OPTIONAL = ['DATABASE_URL', 'REDIS_URL', 'TURN_SECRET', 'PUBLIC_URL', 'METRICS_TOKEN', 'METRICS_PORT'];
+const OPTIONAL = ['DATABASE_URL', 'REDIS_URL', 'TURN_SECRET', 'PUBLIC_URL', 'METRICS_TOKEN', 'METRICS_PORT', 'CONTACT_EMAIL'];
 /** A TURN server and its secret: they only go together. */
 const TURN = { TURN_URLS: 'turn:turn.example:3478', TURN_SECRET: 'a-secret-of-sixteen-or-more' };
 
@@ -129,6 +133,11 @@ describe('loadConfig', () => {
       REMATCH_COOLDOWN_S: '0',
       MIN_AGE: '16',
       RULES_FILE: '/etc/smalltalk/rules.md',
+      REPORT_WINDOW_DAYS: '7',
+      REPORTS_PER_DAY: '5',
+      AUTO_SUSPEND_REPORTERS: '4',
+      AUTO_SUSPEND_WINDOW_H: '48',
+      CONTACT_EMAIL: ' safety@chat.example ',
     });
     assert.deepEqual(config, {
       PORT: 8080,
@@ -173,6 +182,11 @@ describe('loadConfig', () => {
       REMATCH_COOLDOWN_S: 0,
       MIN_AGE: 16,
       RULES_FILE: '/etc/smalltalk/rules.md',
+      REPORT_WINDOW_DAYS: 7,
+      REPORTS_PER_DAY: 5,
+      AUTO_SUSPEND_REPORTERS: 4,
+      AUTO_SUSPEND_WINDOW_H: 48,
+      CONTACT_EMAIL: 'safety@chat.example',
       rulesFile: '/etc/smalltalk/rules.md',
       strangerIcePolicy: 'relay',
       friendIcePolicy: 'relay',
@@ -267,6 +281,11 @@ describe('loadConfig', () => {
       ['MIN_AGE', '12'],
       ['MIN_AGE', '100'],
       ['MIN_AGE', '18.5'],
+      ['REPORT_WINDOW_DAYS', '0'],
+      ['REPORTS_PER_DAY', '0'],
+      ['AUTO_SUSPEND_REPORTERS', '1'],
+      ['AUTO_SUSPEND_WINDOW_H', '0'],
+      ['CONTACT_EMAIL', 'not an address'],
     ];
     for (const [variable, value] of invalid) rejects({ [variable]: value }, variable);
     rejects({ ...TURN, TURN_URLS: 'turn://turn.example:3478' }, 'TURN_URLS');
@@ -331,7 +350,7 @@ describe('one config module, one table', () => {
     const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
     const rows = new Map<string, string>();
     for (const match of readme.matchAll(/^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|\s*([^|]*?)\s*\|/gm)) rows.set(match[1]!, match[2]!);
-    const everything = { DATABASE_URL: 'postgres://x', REDIS_URL: 'redis://x', PUBLIC_URL: 'https://x.example', METRICS_TOKEN: 'sixteen-characters-or-more', METRICS_PORT: '9100', ...TURN };
+    const everything = { DATABASE_URL: 'postgres://x', REDIS_URL: 'redis://x', PUBLIC_URL: 'https://x.example', METRICS_TOKEN: 'sixteen-characters-or-more', METRICS_PORT: '9100', CONTACT_EMAIL: 'safety@x.example', ...TURN };
     // The settings are the upper-case keys; the lower-case ones are derived from them.
     const variables = Object.keys(loadConfig(everything)).filter((key) => /^[A-Z]/.test(key));
     assert.deepEqual([...rows.keys()].sort(), [...variables].sort(), 'README variables = config variables');

@@ -38,6 +38,10 @@ export const ErrorCode = z.enum([
   // safety (HTTP)
   'rules_changed',
   'underage',
+  // reports (HTTP)
+  'already_reported',
+  'too_large',
+  'too_many',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -55,6 +55,8 @@ export const RulesResponse = z.object({
   minAge: z.number().int().positive(),
   /** Markdown. */
   text: z.string(),
+  /** The operator's contact address (`CONTACT_EMAIL`), shown in the app; null when none is set. */
+  contactEmail: z.string().nullable().default(null),
 });
 export type RulesResponse = z.infer<typeof RulesResponse>;
 
@@ -64,6 +66,59 @@ export const ConsentRequest = z.object({
   rulesVersion: z.number().int().positive(),
 });
 export type ConsentRequest = z.infer<typeof ConsentRequest>;
+
+/** What a report is about: the rule the reported user broke. */
+export const ReportReason = z.enum(['nudity', 'sexual', 'minor', 'harassment', 'hate', 'violence', 'self_harm', 'spam', 'illegal', 'other']);
+export type ReportReason = z.infer<typeof ReportReason>;
+
+/** `open` until a moderator decides: `actioned` (the reported user was restricted) or `dismissed`. */
+export const ReportStatus = z.enum(['open', 'actioned', 'dismissed']);
+export type ReportStatus = z.infer<typeof ReportStatus>;
+
+/** `POST /api/reports`: the user and the connection (a history row with them) the report is about. */
+export const ReportRequest = z.object({
+  userId: Id,
+  connectionId: Id,
+  reason: ReportReason,
+  note: z.string().max(1000).optional(),
+});
+export type ReportRequest = z.infer<typeof ReportRequest>;
+
+/** A report as its reporter sees it. */
+export const Report = z.object({
+  id: Id,
+  userId: Id,
+  connectionId: Id,
+  reason: ReportReason,
+  status: ReportStatus,
+  createdAt: IsoTimestamp,
+  /** When a moderator decided; null while open. */
+  decidedAt: IsoTimestamp.nullable().default(null),
+});
+export type Report = z.infer<typeof Report>;
+
+/** `POST /api/reports` answers 201 with the new report (open, not decided yet). */
+export const ReportResponse = z.object({
+  report: Report.omit({ decidedAt: true }),
+});
+export type ReportResponse = z.infer<typeof ReportResponse>;
+
+/** `GET /api/reports`: the reporter's own reports, newest first. */
+export const ReportsResponse = z.object({
+  reports: z.array(Report),
+});
+export type ReportsResponse = z.infer<typeof ReportsResponse>;
+
+/** `POST /api/reports/:id/evidence` (a JPEG body) answers 201 with the stored image's id and size. */
+export const EvidenceResponse = z.object({
+  evidence: z.object({ id: Id, bytes: z.number().int().positive() }),
+});
+export type EvidenceResponse = z.infer<typeof EvidenceResponse>;
+
+/** Evidence images: a JPEG of at most this many bytes, at most this many per report, within this long of the report. */
+export const EVIDENCE_MAX_BYTES = 256 * 1024;
+export const EVIDENCE_PER_REPORT = 3;
+export const EVIDENCE_WINDOW_MS = 10 * 60 * 1000;
 
 export const Category = z.object({
   slug: CategorySlug,

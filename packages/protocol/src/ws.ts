@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CategorySlug, IceTransportPolicy, Id, JsonData, OwnUser, Peer, User } from './common.js';
+import { CategorySlug, IceTransportPolicy, Id, JsonData, OwnUser, Peer, Restriction, User } from './common.js';
 import { ErrorCode } from './errors.js';
 import { CallEndReason, Friend, FriendRequest, Presence } from './friends.js';
 
@@ -186,6 +186,15 @@ export const CallEndedEvent = z.object({
   reason: CallEndReason,
 });
 
+/**
+ * The user was restricted (an automatic suspension): it left the queue and its room, and may not
+ * join or call until the restriction ends. The socket stays open so the app can explain why.
+ */
+export const RestrictedEvent = z.object({
+  type: z.literal('restricted'),
+  restriction: Restriction,
+});
+
 export const ServerMessage = z.discriminatedUnion('type', [
   WelcomeEvent,
   QueuedEvent,
@@ -205,6 +214,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   CallRingingEvent,
   IncomingCallEvent,
   CallEndedEvent,
+  RestrictedEvent,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 export type ServerMessageType = ServerMessage['type'];
@@ -237,3 +247,4 @@ export type PresenceEvent = z.infer<typeof PresenceEvent>;
 export type CallRingingEvent = z.infer<typeof CallRingingEvent>;
 export type IncomingCallEvent = z.infer<typeof IncomingCallEvent>;
 export type CallEndedEvent = z.infer<typeof CallEndedEvent>;
+export type RestrictedEvent = z.infer<typeof RestrictedEvent>;

@@ -34,6 +34,17 @@ export function createMetrics(store: MatchStore) {
     labelNames: ['reason'] as const,
     registers: [registry],
   });
+  const reports = new Counter({
+    name: 'smalltalk_reports_total',
+    help: 'Reports filed, by reason',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  const autoSuspensions = new Counter({
+    name: 'smalltalk_auto_suspensions_total',
+    help: 'Users suspended automatically because distinct reporters reported them (pending review)',
+    registers: [registry],
+  });
   const blocks = new Counter({ name: 'smalltalk_blocks_total', help: 'Blocks made (by the block button, a history row, or a report)', registers: [registry] });
   const framesRelayed = new Counter({
     name: 'smalltalk_frames_relayed_total',
@@ -67,6 +78,8 @@ export function createMetrics(store: MatchStore) {
     matchWait,
     consentRefusals,
     blocks,
+    reports,
+    autoSuspensions,
     directCall(outcome: 'answered' | CallEndReason) {
       directCalls.inc({ outcome });
     },

@@ -7,7 +7,7 @@ import type { RulesResponse } from '@small-talk/protocol';
  * restart then asks every user to accept again); `{{minAge}}` in the text becomes MIN_AGE, so
  * the rules never disagree with the age the server checks.
  */
-export function loadRules(file: string, minAge: number): RulesResponse {
+export function loadRules(file: string, minAge: number): Omit<RulesResponse, 'contactEmail'> {
   const source = fs.readFileSync(file, 'utf8');
   const front = /^---\r?\n([\s\S]*?)\r?\n---\r?\n/.exec(source);
   const version = front ? /^version:\s*(\d+)\s*$/m.exec(front[1]!) : null;

@@ -163,6 +163,39 @@ export function migrations(dialect: SqlDialect): MigrationProvider {
           .addColumn('lifted_at', timestamp)
           .execute();
         await db.schema.createIndex('restrictions_user').on('restrictions').columns(['user_id', 'created_at']).execute();
+
+        // A report about a connection: who reported whom, why, and what a moderator decided.
+        // `connection_id` names a history row but holds no key to it: a report outlives the row
+        // (the sweep deletes stale guests' history) so a decision can still be reviewed.
+        await db.schema
+          .createTable('reports')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('reporter_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('reported_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('connection_id', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) =>
+            c.notNull().check(sql`reason in ('nudity', 'sexual', 'minor', 'harassment', 'hate', 'violence', 'self_harm', 'spam', 'illegal', 'other')`),
+          )
+          .addColumn('note', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('open', 'actioned', 'dismissed')`))
+          .addColumn('created_at', timestamp, (c) => c.notNull())
+          .addColumn('decided_at', timestamp)
+          .addUniqueConstraint('reports_one_per_connection', ['reporter_id', 'connection_id'])
+          .addCheckConstraint('reports_not_self', sql`reporter_id <> reported_id`)
+          .execute();
+        await db.schema.createIndex('reports_reporter').on('reports').columns(['reporter_id', 'created_at']).execute();
+        await db.schema.createIndex('reports_reported').on('reports').columns(['reported_id', 'created_at']).execute();
+
+        // Snapshots a reporter attached: only moderators ever read them back.
+        await db.schema
+          .createTable('report_evidence')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('report_id', 'text', (c) => c.notNull().references('reports.id').onDelete('cascade'))
+          .addColumn('image', dialect === 'postgres' ? 'bytea' : 'blob', (c) => c.notNull())
+          .addColumn('bytes', 'integer', (c) => c.notNull())
+          .addColumn('created_at', timestamp, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('report_evidence_report').on('report_evidence').column('report_id').execute();
       },
     },
   };

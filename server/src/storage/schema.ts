@@ -16,6 +16,8 @@ export interface Database {
   consents: ConsentsTable;
   restrictions: RestrictionsTable;
   blocks: BlocksTable;
+  reports: ReportsTable;
+  report_evidence: ReportEvidenceTable;
 }
 
 export type Timestamp = string | Date;
@@ -115,6 +117,28 @@ export interface RestrictionsTable {
   appealable: number;
   created_at: Timestamp;
   lifted_at: Timestamp | null;
+}
+
+/** A report about the user met in one connection; `note` is '' when none was written. */
+export interface ReportsTable {
+  id: string;
+  reporter_id: string;
+  reported_id: string;
+  connection_id: string;
+  reason: 'nudity' | 'sexual' | 'minor' | 'harassment' | 'hate' | 'violence' | 'self_harm' | 'spam' | 'illegal' | 'other';
+  note: string;
+  status: 'open' | 'actioned' | 'dismissed';
+  created_at: Timestamp;
+  decided_at: Timestamp | null;
+}
+
+/** A JPEG a reporter attached to its report, kept in the database (BLOB / bytea). */
+export interface ReportEvidenceTable {
+  id: string;
+  report_id: string;
+  image: Uint8Array;
+  bytes: number;
+  created_at: Timestamp;
 }
 
 /** `blocker_id` blocked `blocked_id`: the two are never matched again and cannot reach each other. */

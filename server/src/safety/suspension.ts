@@ -1,0 +1,69 @@
+import type { Kysely } from 'kysely';
+import type { RestrictedEvent } from '@small-talk/protocol';
+import type { Metrics } from '../metrics/metrics.js';
+import type { MessageBus } from '../storage/bus/bus.js';
+import type { MatchStore } from '../storage/match/store.js';
+import type { Database } from '../storage/schema.js';
+import type { Standing } from './standing.js';
+
+export interface SuspensionOptions {
+  /** Distinct reporters whose open reports suspend (AUTO_SUSPEND_REPORTERS). */
+  reporters: number;
+  /** Hours within which their reports must fall (AUTO_SUSPEND_WINDOW_H). */
+  windowH: number;
+}
+
+const REASON =
+  'Several people reported you in a short time. You are suspended until a moderator reviews the reports; you can appeal.';
+
+/**
+ * Automatic suspension: when enough different people report the same user, it stops meeting
+ * anyone at once, pending a moderator's review. A report by a user who is itself restricted
+ * does not count, so a suspended account cannot take others down with it.
+ */
+export class AutoSuspension {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly standing: Standing,
+    private readonly store: MatchStore,
+    private readonly bus: MessageBus,
+    /** Ends the user's live room wherever it is (rooms/): the user gets `left`, its peer `peer_left`. */
+    private readonly endRoomOf: (userId: string) => Promise<unknown>,
+    private readonly metrics: Metrics,
+    private readonly options: SuspensionOptions,
+  ) {}
+
+  /** Called after each report about `userId`: suspends it when the reports now reach the threshold. */
+  async check(userId: string, now = new Date()): Promise<boolean> {
+    if (await this.standing.restriction(userId, now)) return false; // already kept out
+    const since = new Date(now.getTime() - this.options.windowH * 60 * 60 * 1000).toISOString();
+    const nowIso = now.toISOString();
+    const counted = await this.db
+      .selectFrom('reports as r')
+      .select((eb) => eb.fn.count<number | string | bigint>('r.reporter_id').distinct().as('n'))
+      .where('r.reported_id', '=', userId)
+      .where('r.status', '=', 'open')
+      .where('r.created_at', '>=', since)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('restrictions as x')
+              .select('x.id')
+              .whereRef('x.user_id', '=', 'r.reporter_id')
+              .where('x.lifted_at', 'is', null)
+              .where((eb) => eb.or([eb('x.until', 'is', null), eb('x.until', '>', nowIso)])),
+          ),
+        ),
+      )
+      .executeTakeFirstOrThrow();
+    if (Number(counted.n) < this.options.reporters) return false;
+    const restriction = await this.standing.restrict(userId, { kind: 'suspended', reason: REASON, until: null, automated: true, appealable: true }, now);
+    this.metrics.autoSuspensions.inc();
+    // The database already refuses its next join and call; now out of the queue and out of its
+    // room, and its socket (on whichever process) is told why and stays open.
+    await this.store.cancel(userId);
+    await this.endRoomOf(userId);
+    this.bus.deliver(userId, { text: JSON.stringify({ type: 'restricted', restriction } satisfies RestrictedEvent) });
+    return true;
+  }
+}
