@@ -4,9 +4,11 @@ import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { MemoryMatchStore } from '../src/storage/match/memory.js';
 import { RedisMatchStore } from '../src/storage/match/redis.js';
-import { peerOf, type MatchStore, type Member, type Room } from '../src/storage/match/store.js';
+import { peerOf, type MatchStore, type MatchStoreOptions, type Member, type Room } from '../src/storage/match/store.js';
 import { connectRedis, type RedisConnections } from '../src/storage/redis.js';
 import { missingServices, startRedis, type Service } from './services.js';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * One contract, both implementations: the rules of protocol v1's queue hold the same in memory
@@ -29,28 +31,28 @@ interface Implementation {
   name: string;
   skip: string | false;
   /** `processes` stores over the same shared state (one for memory: it cannot be shared). */
-  make(processes: number): Promise<MatchStore[]>;
+  make(processes: number, options?: MatchStoreOptions): Promise<MatchStore[]>;
 }
 
 const implementations: Implementation[] = [
   {
     name: 'MemoryMatchStore',
     skip: false,
-    async make(processes) {
-      const store = new MemoryMatchStore();
+    async make(processes, options) {
+      const store = new MemoryMatchStore(options);
       return Array.from({ length: processes }, () => store);
     },
   },
   {
     name: 'RedisMatchStore',
     skip: redisMissing ?? false,
-    async make(processes) {
+    async make(processes, options) {
       const prefix = `t${randomUUID().slice(0, 8)}`;
       return Promise.all(
         Array.from({ length: processes }, async () => {
           const connection = await connectRedis(redis!.url, prefix, log);
           connections.push(connection);
-          return new RedisMatchStore(connection.commands, connection.prefix, randomUUID());
+          return new RedisMatchStore(connection.commands, connection.prefix, randomUUID(), options);
         }),
       );
     },
@@ -279,3 +281,107 @@ describe('RedisMatchStore only', { skip: redisMissing ?? false }, () => {
     assert.ok(Date.now() - started < 500, 'no waiting for a Redis that is gone');
   });
 });
+
+/** What a join was matched with: the partner's id, or null when queued. */
+async function partnerOf(store: MatchStore, joiner: Member, categories: string[], avoid?: string[]): Promise<string | null> {
+  const result = await store.join(joiner, categories, avoid);
+  return result.kind === 'matched' ? peerOf(result.room, joiner.id).id : null;
+}
+
+async function meetAndPart(store: MatchStore, a: Member, b: Member): Promise<void> {
+  await store.join(a, ['music']);
+  const result = await store.join(b, ['music']);
+  assert.equal(result.kind, 'matched');
+  if (result.kind === 'matched') await store.end(result.room.id);
+}
+
+for (const impl of implementations) {
+  describe(`${impl.name}: blocks and no rematch`, { skip: impl.skip }, () => {
+    test('a blocked pair queued alone never match, whoever joins first, whichever process; a third is matched with the earlier of them', async () => {
+      const [one, two] = await impl.make(2);
+      const ada = member('Ada');
+      const bo = member('Bo');
+      await one!.block(ada.id, bo.id);
+      assert.equal(await partnerOf(one!, ada, ['music']), null);
+      assert.equal(await partnerOf(two!, bo, ['music', 'books']), null, 'the blocked one, on another process');
+      assert.equal(await partnerOf(one!, ada, ['music']), null, 'joining again does not help');
+      assert.deepEqual(await one!.counts(), { queued: 2, rooms: 0 });
+      // Ada re-joined last: Bo waited longest, and a newcomer takes Bo, then the next takes Ada.
+      assert.equal(await partnerOf(two!, member('Cy'), ['music']), bo.id);
+      assert.equal(await partnerOf(one!, member('Di'), ['music']), ada.id);
+    });
+
+    test('avoid (the blocks the database holds) is skipped the same way, and the next in FIFO order is taken', async () => {
+      const [store] = await impl.make(1);
+      const first = member('first');
+      const second = member('second');
+      await store!.join(first, ['music']);
+      await store!.join(second, ['books']);
+      const joiner = member('joiner');
+      assert.equal(await partnerOf(store!, joiner, ['music', 'books'], [first.id]), second.id, 'first is skipped: second waited longest of the rest');
+      assert.equal(await partnerOf(store!, member('x'), ['music'], [first.id]), null, 'everyone left is avoided: queued');
+      assert.equal(await partnerOf(store!, member('y'), ['music']), first.id, 'the skipped keep their place for others');
+    });
+
+    test('unblock: the two may be matched again', async () => {
+      const [store] = await impl.make(1);
+      const ada = member('Ada');
+      const bo = member('Bo');
+      await store!.block(bo.id, ada.id);
+      await store!.join(ada, ['music']);
+      assert.equal(await partnerOf(store!, bo, ['music']), null);
+      await store!.unblock(bo.id, ada.id);
+      assert.equal(await partnerOf(store!, bo, ['music']), ada.id);
+    });
+
+    test('no rematch: two whose room ended are kept apart for the cooldown, matched with others meanwhile, and together again after it', async () => {
+      const [one, two] = await impl.make(2, { rematchCooldownMs: 400 });
+      const ada = member('Ada');
+      const bo = member('Bo');
+      await meetAndPart(one!, ada, bo);
+      await one!.join(ada, ['music']);
+      assert.equal(await partnerOf(two!, bo, ['music']), null, 'not with each other, on either process');
+      const cy = member('Cy');
+      assert.equal(await partnerOf(two!, cy, ['music']), ada.id, 'others match them FIFO');
+      const room = await one!.roomOf(cy.id);
+      await one!.end(room!.id);
+      await sleep(450);
+      assert.equal(await partnerOf(one!, ada, ['music']), bo.id, 'after the cooldown the two meet again');
+    });
+
+    test('a cooldown of 0 is off: the two can meet again at once', async () => {
+      const [store] = await impl.make(1, { rematchCooldownMs: 0 });
+      const ada = member('Ada');
+      const bo = member('Bo');
+      await meetAndPart(store!, ada, bo);
+      await store!.join(ada, ['music']);
+      assert.equal(await partnerOf(store!, bo, ['music']), ada.id);
+    });
+
+    test('many joiners at once over 2 "processes", every one with blocks among the queued: no blocked pair matched, nobody in two rooms', async () => {
+      const stores = await impl.make(2);
+      const users = Array.from({ length: 200 }, () => member('u'));
+      // Each blocks the next 5: a dense web of blocks among the very users queued.
+      const blocked = new Set<string>();
+      for (let i = 0; i < users.length; i++) {
+        for (let k = 1; k <= 5; k++) {
+          const other = users[(i + k) % users.length]!;
+          await stores[i % 2]!.block(users[i]!.id, other.id);
+          blocked.add([users[i]!.id, other.id].sort().join(' '));
+        }
+      }
+      const results = await Promise.all(users.map((u, i) => stores[i % 2]!.join(u, ['music'])));
+      const inRoom = new Map<string, string>();
+      for (const result of results) {
+        if (result.kind !== 'matched') continue;
+        const [x, y] = result.room.members;
+        assert.ok(!blocked.has([x.id, y.id].sort().join(' ')), 'a blocked pair was matched');
+        for (const m of result.room.members) {
+          assert.ok(!inRoom.has(m.id), `${m.id} is in two rooms`);
+          inRoom.set(m.id, result.room.id);
+        }
+      }
+      assert.ok(inRoom.size >= 150, `most are matched (${inRoom.size})`);
+    });
+  });
+}
