@@ -29,3 +29,12 @@ export const SESSION_CHECK_AFTER_RETRIES = 2;
 
 /** How long the caller sees how a call ended ("declined", "busy", …) before the view closes by itself. */
 export const CALL_OUTCOME_SHOWN_MS = 4_000;
+
+/**
+ * While a call is live on the web, a frame of the peer's video is kept this often (the last
+ * two, in memory only), so a report can show what happened just before the user pressed Report.
+ */
+export const SNAPSHOT_EVERY_MS = 1_000;
+/** Snapshots are scaled to at most this width: enough to see what happened, well under the server's 256 KiB. */
+export const SNAPSHOT_MAX_WIDTH = 640;
+export const SNAPSHOT_QUALITY = 0.8;

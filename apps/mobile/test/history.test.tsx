@@ -36,8 +36,8 @@ describe('History', () => {
     const { services } = await renderHistory({ 'GET /api/history': () => [200, { connections }] });
     const rows = screen.getAllByTestId('history-item');
     expect(rows).toHaveLength(2);
-    expect(rows[0]).toHaveTextContent(/^BoBooksToday, .+ · nowAdd friend$/);
-    expect(rows[1]).toHaveTextContent(/^CyMusic.+ · 13 minAdd friend$/);
+    expect(rows[0]).toHaveTextContent(/^BoBooksToday, .+ · nowAdd friendReportBlock$/);
+    expect(rows[1]).toHaveTextContent(/^CyMusic.+ · 13 minAdd friendReportBlock$/);
     expect(services.http.calls.find((call) => call.path === '/api/history')?.url).toBe('/api/history?limit=100');
   });
 

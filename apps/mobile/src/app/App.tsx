@@ -20,6 +20,7 @@ import { FriendsScreen } from '../features/friends/FriendsScreen';
 import { FriendsProvider } from '../features/friends/useFriends';
 import { HistoryScreen } from '../features/history/HistoryScreen';
 import { RestrictionScreen } from '../features/restriction/RestrictionScreen';
+import { SafetyScreen } from '../features/safety/SafetyScreen';
 import { useSession, type Session } from '../features/welcome/useSession';
 import { WelcomeScreen } from '../features/welcome/WelcomeScreen';
 import { ServicesContext, type Services } from '../services';
@@ -115,6 +116,7 @@ function SignedIn({ user, client, session }: { user: OwnUser; client: SmallTalkC
           onSelectedChange={setPicked}
           onStart={(categories) => setRoute({ name: 'match', categories })}
           onHistory={() => setRoute({ name: 'history' })}
+          onSafety={() => setRoute({ name: 'safety' })}
           onFriends={toFriends}
           onSignOut={() => void session.logout()}
           onCreateAccount={() => setRoute({ name: 'account', back: { name: 'categories' } })}
@@ -122,6 +124,7 @@ function SignedIn({ user, client, session }: { user: OwnUser; client: SmallTalkC
       )}
       {route.name === 'match' && <MatchFlow client={client} categories={route.categories} onEnd={toCategories} />}
       {route.name === 'history' && <HistoryScreen onBack={toCategories} />}
+      {route.name === 'safety' && <SafetyScreen onBack={toCategories} />}
       {route.name === 'friends' && (
         <FriendsScreen client={client} user={user} onBack={toCategories} onCreateAccount={() => setRoute({ name: 'account', back: { name: 'friends' } })} />
       )}

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { StyleSheet, Text, useWindowDimensions, View } from 'react-native';
 import type { Call, Room, SmallTalkClient } from '@small-talk/client';
 import type { LocalStream } from '../../platform/types';
@@ -6,6 +7,10 @@ import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
 import { ChatPanel } from '../chat/ChatPanel';
 import { AddFriendButton } from '../friends/AddFriendButton';
+import { BlockedCard } from '../report/BlockedCard';
+import { useFrameRing } from '../report/frameRing';
+import { ReportSheet } from '../report/ReportSheet';
+import { useBlock } from '../report/useBlock';
 import { callStatus, type CallStatus } from './callStatus';
 import { useCall } from './useCall';
 import { useLocalControls } from './useLocalControls';
@@ -28,6 +33,9 @@ export interface CallScreenProps {
   onEnd(): void;
 }
 
+/** Report or Block, pressed in this room: the report's sheet (with the snapshots taken as it opened), or the block's outcome. */
+type SafetyStep = { roomId: string; kind: 'report'; snapshots: Promise<Blob[]> | null } | { roomId: string; kind: 'block' };
+
 /** Side by side from this width on (tablets, desktop browsers); stacked below it (phones). */
 const WIDE_LAYOUT_MIN_WIDTH = 760;
 
@@ -38,6 +46,24 @@ export function CallScreen({ client, room, call, callFailed, roomEnd, localStrea
   const { state: socketState } = useSocketState(client);
   const controls = useLocalControls(localStream);
   const wide = useWindowDimensions().width >= WIDE_LAYOUT_MIN_WIDTH;
+  // Frames of the peer kept on the device (web) while the call is live, for a report's snapshot.
+  const frames = useFrameRing(roomEnd ? null : remoteStream);
+  const blocker = useBlock(room.peer.id);
+  const [step, setStep] = useState<SafetyStep | null>(null);
+  const safety = step?.roomId === room.roomId ? step : null;
+  const next = { title: direct ? 'Back to your friends' : 'Meet someone new', onPress: onNext };
+
+  // Report and Block end the call at once, before the server answers (it ends the room too).
+  const endRoom = () => {
+    if (client.matchmaking.room?.roomId === room.roomId) client.matchmaking.leave();
+    client.call?.close();
+  };
+  const openReport = () => setStep({ roomId: room.roomId, kind: 'report', snapshots: frames ? frames.take() : null });
+  const block = () => {
+    endRoom();
+    blocker.block();
+    setStep({ roomId: room.roomId, kind: 'block' });
+  };
 
   const status = callStatus({ roomEnd, callFailed, socket: socketState, call: callState, poorNetwork });
   const peerName = room.peer.displayName;
@@ -92,10 +118,16 @@ export function CallScreen({ client, room, call, callFailed, roomEnd, localStrea
           {/* Once the room is over, Next moves into the banner: one Next button on screen at a time. */}
           {!roomEnd && <Button testID="next-button" title="Next" accessibilityLabel={direct ? 'Back to your friends' : 'Next person'} onPress={onNext} style={styles.control} />}
           <Button testID="end-button" variant="danger" title="End" accessibilityLabel="End and go back" onPress={onEnd} style={styles.control} />
+          <Button testID="report-button" variant="secondary" title="Report" accessibilityLabel={`Report ${peerName}`} onPress={openReport} style={styles.control} />
+          <Button testID="block-button" variant="secondary" title="Block" accessibilityLabel={`Block ${peerName} and end the call`} onPress={block} style={styles.control} />
         </View>
+        {safety?.kind === 'report' && (
+          <ReportSheet peer={room.peer} connectionId={room.roomId} snapshots={safety.snapshots} onSubmit={endRoom} onCancel={() => setStep(null)} onDone={onEnd} next={next} />
+        )}
+        {safety?.kind === 'block' && <BlockedCard peer={room.peer} state={blocker.state} onRetry={blocker.block} next={next} onClose={onEnd} />}
       </View>
 
-      <ChatPanel key={room.roomId} client={client} roomId={room.roomId} peerName={peerName} ended={roomEnd !== null} style={wide ? styles.chatSide : styles.chatBelow} />
+      <ChatPanel key={room.roomId} client={client} roomId={room.roomId} peerName={peerName} ended={roomEnd !== null || safety?.kind === 'block'} style={wide ? styles.chatSide : styles.chatBelow} />
     </View>
   );
 }

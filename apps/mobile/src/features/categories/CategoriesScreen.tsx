@@ -15,12 +15,14 @@ export interface CategoriesScreenProps {
   onHistory(): void;
   /** Friends, and the requests waiting (counted on the tab's badge). */
   onFriends(): void;
+  /** The user's reports, blocks, the rules and the operator's contact. */
+  onSafety(): void;
   onSignOut(): void;
   /** Offered to guests: an account keeps their history. */
   onCreateAccount(): void;
 }
 
-export function CategoriesScreen({ user, selected, onSelectedChange, onStart, onHistory, onFriends, onSignOut, onCreateAccount }: CategoriesScreenProps) {
+export function CategoriesScreen({ user, selected, onSelectedChange, onStart, onHistory, onFriends, onSafety, onSignOut, onCreateAccount }: CategoriesScreenProps) {
   const { categories, error, reload } = useCategories();
 
   const start = () => {
@@ -43,6 +45,7 @@ export function CategoriesScreen({ user, selected, onSelectedChange, onStart, on
         <View style={styles.headerLinks}>
           <FriendsTab onPress={onFriends} />
           <Button testID="open-history" variant="link" title="History" onPress={onHistory} />
+          <Button testID="safety-tab" variant="link" title="Safety" onPress={onSafety} />
           {user.kind === 'guest' && <Button testID="create-account" variant="link" title="Create account" onPress={onCreateAccount} />}
           <Button testID="sign-out" variant="link" title="Sign out" onPress={onSignOut} />
         </View>

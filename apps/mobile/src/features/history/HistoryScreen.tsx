@@ -1,12 +1,19 @@
+import { useCallback, useEffect, useState } from 'react';
 import { ActivityIndicator, FlatList, StyleSheet, Text, View } from 'react-native';
 import type { Connection } from '@small-talk/protocol';
 import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
 import { AddFriendButton } from '../friends/AddFriendButton';
+import { ReportSheet } from '../report/ReportSheet';
+import { useBlock } from '../report/useBlock';
 import { useHistory } from './useHistory';
 
 export function HistoryScreen({ onBack }: { onBack(): void }) {
   const { history, reload } = useHistory();
+  // The row whose Report sheet is open, and who was blocked from here (by Block or by a report).
+  const [reporting, setReporting] = useState<Connection | null>(null);
+  const [blocked, setBlocked] = useState<ReadonlySet<string>>(new Set());
+  const markBlocked = useCallback((userId: string) => setBlocked((users) => (users.has(userId) ? users : new Set(users).add(userId))), []);
   return (
     <View testID="history" style={styles.root}>
       <View style={styles.header}>
@@ -30,14 +37,52 @@ export function HistoryScreen({ onBack }: { onBack(): void }) {
           keyExtractor={(connection) => connection.id}
           contentContainerStyle={styles.list}
           ListEmptyComponent={<Text style={styles.empty}>No one yet. Pick a category and say hi!</Text>}
-          renderItem={({ item }) => <HistoryRow connection={item} categoryName={item.category ? (history.categoryNames.get(item.category) ?? item.category) : null} />}
+          renderItem={({ item }) => (
+            <HistoryRow
+              connection={item}
+              categoryName={item.category ? (history.categoryNames.get(item.category) ?? item.category) : null}
+              blocked={blocked.has(item.peer.id)}
+              onReport={() => setReporting(item)}
+              onBlocked={() => markBlocked(item.peer.id)}
+            />
+          )}
+        />
+      )}
+      {reporting && (
+        <ReportSheet
+          key={reporting.id}
+          peer={reporting.peer}
+          connectionId={reporting.id}
+          snapshots={null}
+          onCancel={() => setReporting(null)}
+          onDone={() => {
+            markBlocked(reporting.peer.id);
+            setReporting(null);
+          }}
         />
       )}
     </View>
   );
 }
 
-function HistoryRow({ connection, categoryName }: { connection: Connection; categoryName: string | null }) {
+interface HistoryRowProps {
+  connection: Connection;
+  categoryName: string | null;
+  /** Blocked from this screen (the server's block list is under Safety). */
+  blocked: boolean;
+  onReport(): void;
+  onBlocked(): void;
+}
+
+function HistoryRow({ connection, categoryName, blocked, onReport, onBlocked }: HistoryRowProps) {
+  const { peer } = connection;
+  const blocker = useBlock(peer.id);
+  const justBlocked = blocker.state.status === 'blocked';
+  // Every row with this person says Blocked, not only this one.
+  useEffect(() => {
+    if (justBlocked) onBlocked();
+  }, [justBlocked, onBlocked]);
+  const isBlocked = blocked || justBlocked;
   return (
     <View testID="history-item" style={styles.row}>
       <View style={styles.rowMain}>
@@ -51,6 +96,18 @@ function HistoryRow({ connection, categoryName }: { connection: Connection; cate
           {connection.endedAt ? formatDuration(connection.startedAt, connection.endedAt) : 'now'}
         </Text>
         <AddFriendButton peer={connection.peer} style={styles.addFriend} />
+      </View>
+      <View style={styles.rowActions}>
+        <Button testID="history-report" variant="link" title="Report" accessibilityLabel={`Report ${peer.displayName}`} onPress={onReport} />
+        <Button
+          testID="history-block"
+          variant="link"
+          title={isBlocked ? 'Blocked' : blocker.state.status === 'failed' ? 'Block (try again)' : 'Block'}
+          accessibilityLabel={isBlocked ? `${peer.displayName} is blocked` : `Block ${peer.displayName}`}
+          busy={blocker.state.status === 'sending'}
+          disabled={isBlocked}
+          onPress={blocker.block}
+        />
       </View>
     </View>
   );
@@ -95,4 +152,5 @@ const styles = StyleSheet.create({
   rowFoot: { flexDirection: 'row', justifyContent: 'space-between', alignItems: 'center', gap: space.s },
   when: { color: colors.textMuted, fontSize: 13, flexShrink: 1 },
   addFriend: { minHeight: 36, paddingHorizontal: space.m },
+  rowActions: { flexDirection: 'row', justifyContent: 'flex-end', gap: space.s },
 });

@@ -1,0 +1,158 @@
+import { useState, type ReactNode } from 'react';
+import { Pressable, ScrollView, StyleSheet, Text, TextInput, View } from 'react-native';
+import type { Peer, ReportReason } from '@small-talk/protocol';
+import { Button } from '../../ui/Button';
+import { colors, space } from '../../ui/theme';
+import { reportReasons } from './reasons';
+import { useReport } from './useReport';
+
+/** The server's limit on a report's note. */
+const NOTE_MAX = 1000;
+
+export interface ReportSheetProps {
+  peer: Peer;
+  /** The connection (history row; the room's id) the report is about. */
+  connectionId: string;
+  /** Frames taken when the sheet opened (in a call, on the web); null offers no snapshot (history, phones). */
+  snapshots: Promise<Blob[]> | null;
+  /** The user pressed Submit: in a call, the call ends now, before the server answers. */
+  onSubmit?(): void;
+  /** Cancel, before anything was sent. */
+  onCancel(): void;
+  /** Done, once the report is sent. */
+  onDone(): void;
+  /** What comes after the confirmation besides Done: in a call, "Meet someone new". */
+  next?: { title: string; onPress(): void };
+}
+
+/**
+ * Report a person: a reason, an optional note and, in a call on the web, a snapshot of what
+ * the user saw. Then the confirmation: the person is blocked, and what happens next.
+ */
+export function ReportSheet({ peer, connectionId, snapshots, onSubmit, onCancel, onDone, next }: ReportSheetProps) {
+  const { state, submit } = useReport(peer, connectionId);
+  const [reason, setReason] = useState<ReportReason | null>(null);
+  const [note, setNote] = useState('');
+  const [attach, setAttach] = useState(snapshots !== null);
+
+  if (state.status === 'done') {
+    return (
+      <Sheet testID="report-done" title="Thanks for telling us">
+        <Text style={styles.text}>
+          {peer.displayName} is blocked: you won&apos;t be matched again and they can&apos;t reach you. A moderator looks at your report, usually within a day; you can follow
+          it under Safety.
+        </Text>
+        {state.snapshotsSent > 0 && <Text style={styles.muted}>Your snapshot was sent with the report, for the moderators only.</Text>}
+        {state.snapshotsFailed && <Text style={styles.muted}>The snapshot could not be sent; your report was.</Text>}
+        <View style={styles.actions}>
+          {next && <Button testID="report-next" title={next.title} onPress={next.onPress} />}
+          <Button testID="report-close" variant={next ? 'secondary' : 'primary'} title="Done" onPress={onDone} />
+        </View>
+      </Sheet>
+    );
+  }
+
+  const sending = state.status === 'sending';
+  const send = () => {
+    if (!reason) return;
+    onSubmit?.();
+    submit({ reason, note, snapshots: attach ? snapshots : null });
+  };
+
+  return (
+    <Sheet testID="report-sheet" title={`Report ${peer.displayName}`}>
+      <Text style={styles.muted}>What happened? They won&apos;t know who reported them.</Text>
+      <View accessibilityRole="radiogroup" style={styles.reasons}>
+        {reportReasons.map(({ reason: value, label }) => (
+          <Choice key={value} testID={`report-reason-${value}`} role="radio" checked={reason === value} label={label} onPress={() => setReason(value)} />
+        ))}
+      </View>
+      <TextInput
+        testID="report-note"
+        value={note}
+        onChangeText={setNote}
+        maxLength={NOTE_MAX}
+        multiline
+        placeholder="Anything else we should know (optional)"
+        placeholderTextColor={colors.textMuted}
+        accessibilityLabel="Note for the moderators, optional"
+        style={styles.note}
+      />
+      {snapshots !== null && (
+        <Choice
+          testID="report-attach"
+          role="checkbox"
+          checked={attach}
+          label="Attach a snapshot"
+          hint="What you see now and just before, sent only with this report, for the moderators."
+          onPress={() => setAttach((on) => !on)}
+        />
+      )}
+      {state.status === 'editing' && state.error && (
+        <Text testID="report-error" style={styles.error} accessibilityRole="alert">
+          {state.error}
+        </Text>
+      )}
+      <View style={styles.actions}>
+        <Button testID="report-cancel" variant="secondary" title="Cancel" onPress={onCancel} disabled={sending} />
+        <Button testID="report-submit" variant="danger" title="Submit" onPress={send} disabled={!reason} busy={sending} />
+      </View>
+    </Sheet>
+  );
+}
+
+function Sheet({ testID, title, children }: { testID: string; title: string; children: ReactNode }) {
+  return (
+    <View style={styles.backdrop} accessibilityViewIsModal>
+      <View testID={testID} style={styles.card}>
+        <ScrollView contentContainerStyle={styles.content}>
+          <Text style={styles.title} accessibilityRole="header">
+            {title}
+          </Text>
+          {children}
+        </ScrollView>
+      </View>
+    </View>
+  );
+}
+
+function Choice({ testID, role, checked, label, hint, onPress }: { testID: string; role: 'radio' | 'checkbox'; checked: boolean; label: string; hint?: string; onPress(): void }) {
+  return (
+    <Pressable testID={testID} accessibilityRole={role} accessibilityState={{ checked }} accessibilityHint={hint} onPress={onPress} style={[styles.choice, checked && styles.choiceOn]}>
+      <View style={[styles.mark, role === 'radio' && styles.markRound, checked && styles.markOn]} />
+      <View style={styles.choiceText}>
+        <Text style={styles.text}>{label}</Text>
+        {hint && <Text style={styles.muted}>{hint}</Text>}
+      </View>
+    </Pressable>
+  );
+}
+
+const styles = StyleSheet.create({
+  backdrop: {
+    position: 'absolute',
+    top: 0,
+    left: 0,
+    right: 0,
+    bottom: 0,
+    backgroundColor: 'rgba(0,0,0,0.7)',
+    alignItems: 'center',
+    justifyContent: 'center',
+    padding: space.l,
+  },
+  card: { width: '100%', maxWidth: 440, maxHeight: '100%', borderRadius: 18, backgroundColor: colors.surface, borderWidth: 1, borderColor: colors.border },
+  content: { padding: space.xl, gap: space.m },
+  title: { color: colors.text, fontSize: 20, fontWeight: '700' },
+  text: { color: colors.text, fontSize: 16 },
+  muted: { color: colors.textMuted, fontSize: 14 },
+  error: { color: colors.danger },
+  reasons: { gap: space.xs },
+  choice: { flexDirection: 'row', alignItems: 'center', gap: space.m, padding: space.s, borderRadius: 10, borderWidth: 1, borderColor: colors.border },
+  choiceOn: { borderColor: colors.accent, backgroundColor: colors.surfaceRaised },
+  choiceText: { flexShrink: 1, gap: 2 },
+  mark: { width: 18, height: 18, borderRadius: 4, borderWidth: 2, borderColor: colors.textMuted },
+  markRound: { borderRadius: 9 },
+  markOn: { borderColor: colors.accent, backgroundColor: colors.accent },
+  note: { minHeight: 72, color: colors.text, backgroundColor: colors.background, borderRadius: 10, borderWidth: 1, borderColor: colors.border, padding: space.m, textAlignVertical: 'top' },
+  actions: { flexDirection: 'row', flexWrap: 'wrap', justifyContent: 'flex-end', gap: space.s },
+});
