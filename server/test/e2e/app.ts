@@ -45,10 +45,30 @@ export class AppUser {
     return locator;
   }
 
+  /** Signs in as a guest and accepts the rules as an adult, as every new user does: on Categories. */
   async continueAsGuest(): Promise<void> {
+    await this.signInAsGuest();
+    await this.acceptRules();
+    await this.visible('start-matching');
+  }
+
+  /** Welcome's guest form: the app then asks for the rules (issue 12's first-run screen). */
+  async signInAsGuest(): Promise<void> {
     await (await this.visible('display-name-input')).fill(this.name);
     await this.get('continue-as-guest').click({ timeout: UI_TIMEOUT_MS });
-    await this.visible('start-matching');
+  }
+
+  /**
+   * The first-run screen, driven by its testIDs: the rules are shown, the date of birth is typed
+   * as YYYY-MM-DD, "I agree" is ticked, Continue. Continue stays disabled until both are given.
+   */
+  async acceptRules(birthDate = ADULT_BIRTH_DATE): Promise<void> {
+    await textMatches(this.get('rules-text'), /\S/);
+    const submit = this.get('consent-submit');
+    await (await this.visible('birth-date-input')).fill(birthDate);
+    if (!(await submit.isDisabled())) throw new Error(`${this.name}: consent-submit is enabled before "I agree" is ticked`);
+    await this.get('rules-agree').click({ timeout: UI_TIMEOUT_MS });
+    await submit.click({ timeout: UI_TIMEOUT_MS });
   }
 
   /** Picks a category unless it is picked already (the tile is a checkbox: a second click unpicks it). */
@@ -158,6 +178,9 @@ export class AppUser {
     if (this.problems.length > 20) this.problems.shift();
   }
 }
+
+/** A date of birth well over the default MIN_AGE (18). */
+export const ADULT_BIRTH_DATE = '1980-06-15';
 
 /** `call-status` once media flows: "connected", not "reconnecting" nor "disconnected". */
 export const CONNECTED = /^(?!.*reconnect).*\bconnected\b/i;

@@ -85,8 +85,9 @@ describe('calls in the browser, end to end', { skip }, () => {
     return [a, b];
   }
 
-  test('two users pick music: both search, then each sees the other live (frames decoding, a width, audio) and their name, over loopback', { timeout: TEST_TIMEOUT_MS }, () =>
+  test('two users accept the rules and pick music: both search, then each sees the other live (frames decoding, a width, audio) and their name, over loopback', { timeout: TEST_TIMEOUT_MS }, () =>
     scenario(async () => {
+      // AppUser.guest passes the first-run screen (rules-text, birth-date-input, rules-agree, consent-submit) as a person would.
       const [ada, bo] = await Promise.all([guest('Ada'), guest('Bo')]);
       await ada.search('music');
       await bo.search('music');
@@ -101,6 +102,25 @@ describe('calls in the browser, end to end', { skip }, () => {
         assert.match(pair!.local.address, LOOPBACK, `${user.name}'s local candidate: ${JSON.stringify(pair)}`);
         assert.match(pair!.remote.address, LOOPBACK, `${user.name}'s remote candidate: ${JSON.stringify(pair)}`);
       }
+    }),
+  );
+
+  test('a child who gives its real date of birth sees the neutral underage screen, with no way to retry, now and on the next visit', { timeout: TEST_TIMEOUT_MS }, () =>
+    scenario(async () => {
+      const kid = await AppUser.open(browser, server.url, 'Kid');
+      open.add(kid);
+      await kid.signInAsGuest();
+      const tenYearsAgo = `${new Date().getUTCFullYear() - 10}-03-01`;
+      await kid.acceptRules(tenYearsAgo);
+      await kid.visible('underage-screen');
+      for (const testId of ['birth-date-input', 'consent-submit', 'start-matching']) {
+        assert.equal(await kid.get(testId).count(), 0, `no ${testId} on the underage screen`);
+      }
+      // The server keeps the answer: back in the app (its cookie), still the same screen.
+      await kid.page.reload();
+      await kid.visible('underage-screen');
+      assert.equal(await kid.get('birth-date-input').count(), 0);
+      assert.equal(await kid.get('start-matching').count(), 0);
     }),
   );
 
