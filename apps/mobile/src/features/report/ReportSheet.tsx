@@ -118,7 +118,13 @@ function Sheet({ testID, title, children }: { testID: string; title: string; chi
 
 function Choice({ testID, role, checked, label, hint, onPress }: { testID: string; role: 'radio' | 'checkbox'; checked: boolean; label: string; hint?: string; onPress(): void }) {
   return (
-    <Pressable testID={testID} accessibilityRole={role} accessibilityState={{ checked }} accessibilityHint={hint} onPress={onPress} style={[styles.choice, checked && styles.choiceOn]}>
+    <Pressable
+      testID={testID}
+      role={role}
+      // aria-checked is what react-native-web renders (and what tests outside read); accessibilityState is the native one.
+      aria-checked={checked}
+      accessibilityState={{ checked }}
+      accessibilityHint={hint} onPress={onPress} style={[styles.choice, checked && styles.choiceOn]}>
       <View style={[styles.mark, role === 'radio' && styles.markRound, checked && styles.markOn]} />
       <View style={styles.choiceText}>
         <Text style={styles.text}>{label}</Text>

@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { AppUser, PEER_LEFT } from './app.js';
+import { CHROMIUM_PATH, eventually, launchBrowser, textMatches, UI_TIMEOUT_MS } from './browser.js';
+import { startServerProcess, webBuildExists, type ServerProcess } from './server.js';
+
+/**
+ * Issue 12's report in the browser: two people who accepted the rules meet; one reports the
+ * other from inside the call with a snapshot of what it saw; the call ends for both; the two
+ * are never matched again, while each still meets someone else; the report shows as open
+ * under Safety. Driven only by testIDs, in headless Chromium with a fake camera.
+ */
+
+const skip = !fs.existsSync(CHROMIUM_PATH)
+  ? `${CHROMIUM_PATH} is missing (scripts/system-deps.sh installs it as root)`
+  : !webBuildExists()
+    ? 'apps/mobile/dist is not built (scripts/setup.sh builds it)'
+    : false;
+
+const TEST_TIMEOUT_MS = 150_000;
+
+/** Long enough for the queue to have matched two waiting users many times over, were they allowed. */
+const NO_MATCH_HOLD_MS = 3_000;
+
+describe('report and block in the browser, end to end', { skip }, () => {
+  let server: ServerProcess;
+  let browser: Browser;
+  const open = new Set<AppUser>();
+
+  before(async () => {
+    // No rematch cooldown: only the report's block may keep the two apart.
+    server = await startServerProcess({ env: { REMATCH_COOLDOWN_S: '0' } });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await Promise.all([...open].map((user) => user.close()));
+    await browser?.close();
+    await server?.stop();
+  });
+
+  async function guest(name: string): Promise<AppUser> {
+    const user = await AppUser.guest(browser, server.url, name);
+    open.add(user);
+    return user;
+  }
+
+  async function waitingInMusic(): Promise<number> {
+    const body = (await (await fetch(`${server.url}/api/categories`)).json()) as { categories: Array<{ slug: string; waiting: number }> };
+    return body.categories.find((category) => category.slug === 'music')?.waiting ?? -1;
+  }
+
+  /** The page's own session asks the server (its cookie goes along). */
+  function ask<T>(user: AppUser, path: string): Promise<T> {
+    return user.page.evaluate(async (path) => (await fetch(path)).json(), path) as Promise<T>;
+  }
+
+  async function scenario(steps: () => Promise<void>): Promise<void> {
+    try {
+      await steps();
+    } catch (error) {
+      const reports = await Promise.all([...open].map((user) => user.report()));
+      (error as Error).message += `\n${reports.join('\n')}\n--- server:\n${server.tail().slice(-10).join('\n')}`;
+      throw error;
+    }
+  }
+
+  test('Ada reports Bo mid-call with a snapshot: the call ends for both, they never meet again, each still meets Cy, and the report is open under Safety', { timeout: TEST_TIMEOUT_MS }, () =>
+    scenario(async () => {
+      const [ada, bo] = await Promise.all([guest('Ada'), guest('Bo')]);
+      await ada.search('music');
+      await bo.search('music');
+      await Promise.all([ada.inCallWith('Bo'), bo.inCallWith('Ada')]);
+      const boId = (await ask<{ user: { id: string } }>(bo, '/api/me')).user.id;
+
+      // The sheet: every reason, a note, and "Attach a snapshot" on by default on the web.
+      await (await ada.visible('report-button')).click();
+      await ada.visible('report-sheet');
+      assert.equal(await ada.get('report-attach').getAttribute('aria-checked'), 'true', 'Attach a snapshot is on by default');
+      assert.ok(await ada.get('report-submit').isDisabled(), 'Submit waits for a reason');
+      await ada.get('report-reason-harassment').click({ timeout: UI_TIMEOUT_MS });
+      await ada.get('report-note').fill('kept insulting me');
+      await ada.get('report-submit').click({ timeout: UI_TIMEOUT_MS });
+
+      // The confirmation says Bo is blocked, and the snapshot (frames taken from Bo's video) reached the server.
+      const done = await textMatches(ada.get('report-done'), /Bo is blocked/);
+      assert.match(done, /snapshot was sent/, `the snapshot reached the server: ${done}`);
+
+      // Bo sees the call end (nothing says who reported or why).
+      await textMatches(bo.get('call-status'), PEER_LEFT);
+      await bo.visible('room-ended');
+
+      // Both search again, alone in Music: the queue keeps them apart.
+      await ada.get('report-next').click({ timeout: UI_TIMEOUT_MS });
+      await bo.get('next-button').click({ timeout: UI_TIMEOUT_MS });
+      await eventually('Ada and Bo both waiting in Music', waitingInMusic, (waiting) => waiting === 2);
+      const holdUntil = Date.now() + NO_MATCH_HOLD_MS;
+      while (Date.now() < holdUntil) {
+        assert.equal(await waitingInMusic(), 2, 'Ada and Bo stay queued, unmatched');
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      for (const user of [ada, bo]) assert.ok(await user.get('searching').first().isVisible(), `${user.name} is still searching`);
+
+      // Someone else still meets them: Cy is matched with one, the other keeps waiting.
+      const cy = await guest('Cy');
+      await cy.search('music');
+      const metName = await textMatches(cy.get('peer-name'), /^(Ada|Bo)$/);
+      const [met, left] = metName === 'Ada' ? [ada, bo] : [bo, ada];
+      await textMatches(met.get('peer-name'), /^Cy$/);
+      await eventually(`${left.name} alone in the queue`, waitingInMusic, (waiting) => waiting === 1);
+      assert.ok(await left.get('searching').first().isVisible(), `${left.name} is still searching`);
+
+      // Ada's Safety: the report, open, and Bo among the people blocked.
+      const [report] = (await ask<{ reports: Array<{ id: string; status: string; userId: string }> }>(ada, '/api/reports')).reports;
+      assert.ok(report, 'Ada has a report');
+      assert.equal(report.userId, boId);
+      if (met === ada) await ada.get('end-button').click({ timeout: UI_TIMEOUT_MS });
+      else await ada.get('cancel-search').click({ timeout: UI_TIMEOUT_MS });
+      await (await ada.visible('safety-tab')).click();
+      await ada.visible(`my-report-${report.id}`);
+      await textMatches(ada.get(`my-report-status-${report.id}`), /^Open/);
+      await ada.visible(`blocked-${boId}`);
+      await ada.visible(`unblock-${boId}`);
+      await textMatches(ada.get('safety-rules'), /\S/);
+    }),
+  );
+});
