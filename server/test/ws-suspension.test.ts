@@ -87,7 +87,11 @@ describe('automatic suspension', () => {
     await target.socket.nothingWithin(100);
     await reportOf(r3!.reporter, target, r3!.roomId);
 
-    const restricted = RestrictedEvent.parse(await target.socket.next('restricted'));
+    // It leaves its room (`left`, as if it had left) and is told why.
+    const frames = [await target.socket.next(), await target.socket.next()];
+    assert.deepEqual(frames.map((frame) => frame.type).sort(), ['left', 'restricted']);
+    assert.deepEqual(frames.find((frame) => frame.type === 'left'), { type: 'left', roomId });
+    const restricted = RestrictedEvent.parse(frames.find((frame) => frame.type === 'restricted'));
     assert.equal(restricted.restriction.kind, 'suspended');
     assert.equal(restricted.restriction.automated, true);
     assert.equal(restricted.restriction.appealable, true);
