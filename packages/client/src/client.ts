@@ -3,7 +3,7 @@ import type { IceServersProvider } from './call/ice.js';
 import { SmallTalkError } from './errors.js';
 import { Friends, type FriendsOptions } from './friends/friends.js';
 import { Matchmaking, MatchmakingEvent, type MatchmakingOptions } from './matchmaking/matchmaking.js';
-import { Socket, type SocketOptions } from './socket/socket.js';
+import { Socket, SocketEvent, type SocketOptions } from './socket/socket.js';
 
 export interface SmallTalkClientOptions extends SocketOptions, Omit<MatchmakingOptions, 'friends'>, FriendsOptions {
   /**
@@ -51,6 +51,10 @@ export class SmallTalkClient {
     };
     this.matchmaking.on(MatchmakingEvent.Left, endCall);
     this.matchmaking.on(MatchmakingEvent.PeerLeft, endCall);
+    // A restricted user's call ends at once, media included: the server ended its room.
+    this.socket.on(SocketEvent.Message, (message) => {
+      if (message.type === 'restricted') this.closeCall();
+    });
   }
 
   /** The Call of the current room, if createCall() made one and it is not closed. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
-import { MatchmakingEvent, SmallTalkClient, SmallTalkError, type IceConfig, type SmallTalkClientOptions } from '../src/index.js';
+import { MatchmakingEvent, SmallTalkClient, SmallTalkError, SocketEvent, type IceConfig, type SmallTalkClientOptions } from '../src/index.js';
 import { FakeServer, sleep } from './fake-websocket.js';
 import { FakePeerConnection, fakeMedia, fakeWebRtc } from './fake-webrtc.js';
 
@@ -166,4 +166,38 @@ test('a failed fetch of the ICE servers fails createCall; no call falls back to 
   await assert.rejects(s.client.createCall(s.callOptions), /offline/);
   assert.equal(FakePeerConnection.instances.length, before);
   assert.equal(s.client.call, null);
+});
+
+test('a restricted frame: the own user gains the restriction, the room is lost, the call ends, the queue is left', async () => {
+  const s = setup();
+  const users: Array<{ restriction: unknown }> = [];
+  s.client.socket.on(SocketEvent.User, (user) => users.push(user));
+  const lost: string[] = [];
+  s.client.matchmaking.on(MatchmakingEvent.RoomLost, ({ roomId }) => lost.push(roomId));
+  s.match('r1', true);
+  const call = await s.client.createCall(s.callOptions);
+  const restriction = { id: 'x1', kind: 'suspended' as const, reason: 'Several people reported you.', until: null, automated: true, appealable: true };
+  s.ws.receive({ type: 'restricted', restriction });
+  assert.equal(call.state, 'closed');
+  assert.equal(s.client.call, null);
+  assert.deepEqual(lost, ['r1']);
+  assert.equal(s.client.matchmaking.state, 'idle');
+  assert.deepEqual(s.client.socket.user?.restriction, restriction);
+  assert.deepEqual(users.at(-1)?.restriction, restriction);
+  // The server's `left` for that room, if it comes, is old news.
+  s.ws.receive({ type: 'left', roomId: 'r1' });
+  assert.equal(s.client.matchmaking.state, 'idle');
+});
+
+test('a join refused by the age and rules gate leaves the user out of the queue, and the app is told why', () => {
+  for (const code of ['consent_required', 'restricted'] as const) {
+    const s = setup();
+    const errors: string[] = [];
+    s.client.matchmaking.on(MatchmakingEvent.Error, (error) => errors.push(error.code));
+    s.client.matchmaking.join(['music']);
+    assert.equal(s.client.matchmaking.state, 'queued');
+    s.ws.receive({ type: 'error', code, message: 'no' });
+    assert.equal(s.client.matchmaking.state, 'idle');
+    assert.deepEqual(errors, [code]);
+  }
 });

@@ -67,7 +67,8 @@ export enum MatchmakingEvent {
    * ({roomId}) back after a drop, the server no longer had the room: its grace ran out while
    * this client was away (the peer was told `peer_left`), or a restarted server lost it. The
    * peer-to-peer media may still flow, but nothing more can be signalled: the app decides
-   * whether to keep the Call while its media lasts.
+   * whether to keep the Call while its media lasts. Also when the server restricted this user
+   * (a `restricted` frame): then the room is over and joining again is refused.
    */
   RoomLost = 'roomLost',
   /** ({code, message}) an `error` frame meant for the app (see handleError for the ones absorbed). */
@@ -386,7 +387,23 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
         return this.onRoomEnded(message.roomId, message.reason);
       case 'error':
         return this.onError(message.code, message.message);
+      case 'restricted':
+        return this.onRestricted();
     }
+  }
+
+  /**
+   * The server restricted this user: it took the user out of the queue and ended its room (the
+   * peer was told `peer_left`). The room is gone for us too; joining again would be refused.
+   */
+  private onRestricted(): void {
+    this.autoJoinPending = false;
+    this.joinInFlight = false;
+    const room = this._room;
+    this.endRoom();
+    this._queuedAt = null;
+    if (this._state !== 'idle') this.setState('idle');
+    if (room) this.emit(MatchmakingEvent.RoomLost, { roomId: room.roomId });
   }
 
   /**

@@ -241,6 +241,10 @@ export class Socket extends Emitter<SocketEventCallbacks> {
       return;
     }
     this.emit(SocketEvent.Message, message);
+    if (message.type === 'restricted' && this._user) {
+      this._user = { ...this._user, restriction: message.restriction };
+      this.emit(SocketEvent.User, this._user);
+    }
   }
 
   /** The socket `ws` ended (close, error or connect timeout): close for good or schedule a retry. */
