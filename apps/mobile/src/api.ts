@@ -261,6 +261,10 @@ export function describeApiError(error: unknown): string {
       return 'You have asked already.';
     case 'rules_changed':
       return 'The rules have just changed. Please read them again.';
+    case 'consent_required':
+      return 'Please accept the rules first.';
+    case 'restricted':
+      return "Your account can't do that right now.";
     case 'bad_request':
       // The server's message names the field that failed (e.g. "password: Too small…").
       return error instanceof ApiError ? `Please check the form: ${error.message}` : 'Please check the form.';
