@@ -56,6 +56,7 @@ describe('report and block in the browser, end to end', { skip }, () => {
     return user.page.evaluate(async (path) => (await fetch(path)).json(), path) as Promise<T>;
   }
 
+  /** Runs a test's steps with its users closed afterwards; a failure carries what each page showed and the server's last lines. */
   async function scenario(steps: () => Promise<void>): Promise<void> {
     try {
       await steps();
@@ -63,15 +64,25 @@ describe('report and block in the browser, end to end', { skip }, () => {
       const reports = await Promise.all([...open].map((user) => user.report()));
       (error as Error).message += `\n${reports.join('\n')}\n--- server:\n${server.tail().slice(-10).join('\n')}`;
       throw error;
+    } finally {
+      await Promise.all([...open].map((user) => user.close()));
+      open.clear();
+      await eventually('empty queues', waitingInMusic, (waiting) => waiting === 0);
     }
+  }
+
+  /** `a` searching first, then `b`: both in a call with each other. */
+  async function meet(nameA: string, nameB: string): Promise<[AppUser, AppUser]> {
+    const [a, b] = await Promise.all([guest(nameA), guest(nameB)]);
+    await a.search('music');
+    await b.search('music');
+    await Promise.all([a.inCallWith(nameB), b.inCallWith(nameA)]);
+    return [a, b];
   }
 
   test('Ada reports Bo mid-call with a snapshot: the call ends for both, they never meet again, each still meets Cy, and the report is open under Safety', { timeout: TEST_TIMEOUT_MS }, () =>
     scenario(async () => {
-      const [ada, bo] = await Promise.all([guest('Ada'), guest('Bo')]);
-      await ada.search('music');
-      await bo.search('music');
-      await Promise.all([ada.inCallWith('Bo'), bo.inCallWith('Ada')]);
+      const [ada, bo] = await meet('Ada', 'Bo');
       const boId = (await ask<{ user: { id: string } }>(bo, '/api/me')).user.id;
 
       // The sheet: every reason, a note, and "Attach a snapshot" on by default on the web.
@@ -123,6 +134,25 @@ describe('report and block in the browser, end to end', { skip }, () => {
       await ada.visible(`blocked-${boId}`);
       await ada.visible(`unblock-${boId}`);
       await textMatches(ada.get('safety-rules'), /\S/);
+    }),
+  );
+
+  test('Dee blocks Eve mid-call without a report: the call ends for Eve, Safety lists Eve, and Unblock takes Eve off', { timeout: TEST_TIMEOUT_MS }, () =>
+    scenario(async () => {
+      const [dee, eve] = await meet('Dee', 'Eve');
+      const eveId = (await ask<{ user: { id: string } }>(eve, '/api/me')).user.id;
+
+      await (await dee.visible('block-button')).click();
+      await textMatches(dee.get('block-done'), /Eve is blocked/);
+      await textMatches(eve.get('call-status'), PEER_LEFT);
+      assert.deepEqual((await ask<{ reports: unknown[] }>(dee, '/api/reports')).reports, [], 'a block sends no report');
+
+      await dee.get('block-close').click({ timeout: UI_TIMEOUT_MS });
+      await (await dee.visible('safety-tab')).click();
+      await textMatches(dee.get(`blocked-${eveId}`), /Eve/);
+      await dee.get(`unblock-${eveId}`).click({ timeout: UI_TIMEOUT_MS });
+      await dee.get(`blocked-${eveId}`).waitFor({ state: 'detached', timeout: UI_TIMEOUT_MS });
+      assert.deepEqual((await ask<{ blocks: unknown[] }>(dee, '/api/blocks')).blocks, [], 'the server forgot the block');
     }),
   );
 });
