@@ -82,6 +82,8 @@ describe('Report and Block in a call', () => {
     expect(server.reports).toEqual([{ userId: bo.id, connectionId: 'room-7', reason: 'harassment', note: 'kept insulting me' }]);
     expect(services.server.socket.sentOfType('leave')).toEqual([{ type: 'leave', roomId: 'room-7' }]);
     expect(FakePeerConnection.latest.closed).toBe(true);
+    // The chat beside the call (wide screens) is over too.
+    expect(screen.getByTestId('chat-input')).not.toBeEnabled();
     expect(server.evidence).toEqual([]);
     expect(screen.getByTestId('report-done')).toHaveTextContent(/Bo is blocked: you won't be matched again/);
     expect(screen.getByTestId('report-done')).toHaveTextContent(/moderator/);

@@ -50,11 +50,14 @@ export function CallScreen({ client, room, call, callFailed, roomEnd, localStrea
   const frames = useFrameRing(roomEnd ? null : remoteStream);
   const blocker = useBlock(room.peer.id);
   const [step, setStep] = useState<SafetyStep | null>(null);
+  // The room this screen left by Report or Block: its chat is over too.
+  const [leftRoom, setLeftRoom] = useState<string | null>(null);
   const safety = step?.roomId === room.roomId ? step : null;
   const next = { title: direct ? 'Back to your friends' : 'Meet someone new', onPress: onNext };
 
   // Report and Block end the call at once, before the server answers (it ends the room too).
   const endRoom = () => {
+    setLeftRoom(room.roomId);
     if (client.matchmaking.room?.roomId === room.roomId) client.matchmaking.leave();
     client.call?.close();
   };
@@ -127,7 +130,7 @@ export function CallScreen({ client, room, call, callFailed, roomEnd, localStrea
         {safety?.kind === 'block' && <BlockedCard peer={room.peer} state={blocker.state} onRetry={blocker.block} next={next} onClose={onEnd} />}
       </View>
 
-      <ChatPanel key={room.roomId} client={client} roomId={room.roomId} peerName={peerName} ended={roomEnd !== null || safety?.kind === 'block'} style={wide ? styles.chatSide : styles.chatBelow} />
+      <ChatPanel key={room.roomId} client={client} roomId={room.roomId} peerName={peerName} ended={roomEnd !== null || leftRoom === room.roomId} style={wide ? styles.chatSide : styles.chatBelow} />
     </View>
   );
 }
