@@ -1,6 +1,7 @@
 import { describe, expect, jest, test } from '@jest/globals';
-import { fireEvent, screen } from '@testing-library/react-native';
+import { fireEvent, render, screen } from '@testing-library/react-native';
 import type { Block, Report } from '@small-talk/protocol';
+import { App } from '../src/app/App';
 import { CategoriesScreen } from '../src/features/categories/CategoriesScreen';
 import { SafetyScreen } from '../src/features/safety/SafetyScreen';
 import { ada, defaultRoutes, fakeServices, renderWith, settle, type Routes } from './fakes';
@@ -106,5 +107,24 @@ describe('Safety', () => {
     await settle();
     await fireEvent.press(screen.getByTestId('safety-tab'));
     expect(onSafety).toHaveBeenCalled();
+  });
+
+  test('in the app: the header\'s Safety tab opens Safety, and Back returns to Categories', async () => {
+    const services = fakeServices({
+      routes: defaultRoutes({
+        'GET /api/me': () => [200, { user: ada }],
+        'GET /api/reports': () => [200, { reports }],
+        'GET /api/blocks': () => [200, { blocks }],
+        'GET /api/rules': () => [200, { ...rules, version: 1 }],
+      }),
+    });
+    await render(<App services={services} />);
+    await settle();
+    await fireEvent.press(screen.getByTestId('safety-tab'));
+    await settle();
+    expect(screen.getByTestId('my-report-report-2')).toBeOnTheScreen();
+    expect(screen.getByTestId('blocked-user-bo')).toBeOnTheScreen();
+    await fireEvent.press(screen.getByTestId('safety-back'));
+    expect(screen.getByTestId('start-matching')).toBeOnTheScreen();
   });
 });
