@@ -163,9 +163,10 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
   const matchmaking = new Matchmaking(store, categories, metrics, (userId): Promise<string[]> => blocks.around(userId));
   const calls = new Calls(store, bus, friends, rooms, metrics, { ringTimeoutMs: config.RING_TIMEOUT_MS }, log);
   rooms.onPresenceChange((userIds) => presence.changed(userIds));
-  const suspension = new AutoSuspension(db.kysely, standing, store, bus, (userId) => rooms.endRoomOf(userId), metrics, {
+  const suspension = new AutoSuspension(db.kysely, store, bus, (userId) => rooms.endRoomOf(userId), metrics, {
     reporters: config.AUTO_SUSPEND_REPORTERS,
     windowH: config.AUTO_SUSPEND_WINDOW_H,
+    dialect: db.dialect,
   });
   const reports = new Reports(
     db.kysely,

@@ -127,6 +127,18 @@ describe('automatic suspension', () => {
     await other.socket.nothingWithin(200);
   });
 
+  test('reports landing together suspend once: one restriction, one restricted frame', async () => {
+    const target = await person('Troll');
+    const reporters = await reportersOf(target, ['R1', 'R2', 'R3', 'R4', 'R5']);
+    await reportOf(reporters[0]!.reporter, target, reporters[0]!.roomId);
+    await reportOf(reporters[1]!.reporter, target, reporters[1]!.roomId);
+    await Promise.all(reporters.slice(2).map(({ reporter, roomId }) => reportOf(reporter, target, roomId)));
+    await target.socket.next('restricted');
+    await target.socket.nothingWithin(300);
+    const rows = await server.server.db.kysely.selectFrom('restrictions').select('id').where('user_id', '=', target.auth.user.id).execute();
+    assert.equal(rows.length, 1);
+  });
+
   test('reports by restricted users do not count', async () => {
     const target = await person('Victim');
     const [r1, r2, r3, r4] = await reportersOf(target, ['R1', 'R2', 'R3', 'R4']);

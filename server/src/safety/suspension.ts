@@ -4,13 +4,15 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { MessageBus } from '../storage/bus/bus.js';
 import type { MatchStore } from '../storage/match/store.js';
 import type { Database } from '../storage/schema.js';
-import type { Standing } from './standing.js';
+import type { SqlDialect } from '../storage/migrations.js';
+import { Standing } from './standing.js';
 
 export interface SuspensionOptions {
   /** Distinct reporters whose open reports suspend (AUTO_SUSPEND_REPORTERS). */
   reporters: number;
   /** Hours within which their reports must fall (AUTO_SUSPEND_WINDOW_H). */
   windowH: number;
+  dialect: SqlDialect;
 }
 
 const REASON =
@@ -24,7 +26,6 @@ const REASON =
 export class AutoSuspension {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly standing: Standing,
     private readonly store: MatchStore,
     private readonly bus: MessageBus,
     /** Ends the user's live room wherever it is (rooms/): the user gets `left`, its peer `peer_left`. */
@@ -35,10 +36,31 @@ export class AutoSuspension {
 
   /** Called after each report about `userId`: suspends it when the reports now reach the threshold. */
   async check(userId: string, now = new Date()): Promise<boolean> {
-    if (await this.standing.restriction(userId, now)) return false; // already kept out
+    // One decision per user at a time, on every process: two reports landing together must not
+    // both suspend (two restrictions, two frames). PostgreSQL locks the user's row; SQLite runs
+    // one transaction at a time anyway.
+    const restriction = await this.db.transaction().execute(async (tx) => {
+      if (this.options.dialect === 'postgres') await tx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
+      const standing = new Standing(tx);
+      if (await standing.restriction(userId, now)) return null; // already kept out
+      if ((await this.reporters(tx, userId, now)) < this.options.reporters) return null;
+      return standing.restrict(userId, { kind: 'suspended', reason: REASON, until: null, automated: true, appealable: true }, now);
+    });
+    if (!restriction) return false;
+    this.metrics.autoSuspensions.inc();
+    // The database already refuses its next join and call; now out of the queue and out of its
+    // room, and its socket (on whichever process) is told why and stays open.
+    await this.store.cancel(userId);
+    await this.endRoomOf(userId);
+    this.bus.deliver(userId, { text: JSON.stringify({ type: 'restricted', restriction } satisfies RestrictedEvent) });
+    return true;
+  }
+
+  /** Distinct reporters, themselves unrestricted, with an open report about `userId` inside the window. */
+  private async reporters(db: Kysely<Database>, userId: string, now: Date): Promise<number> {
     const since = new Date(now.getTime() - this.options.windowH * 60 * 60 * 1000).toISOString();
     const nowIso = now.toISOString();
-    const counted = await this.db
+    const counted = await db
       .selectFrom('reports as r')
       .select((eb) => eb.fn.count<number | string | bigint>('r.reporter_id').distinct().as('n'))
       .where('r.reported_id', '=', userId)
@@ -56,14 +78,6 @@ export class AutoSuspension {
         ),
       )
       .executeTakeFirstOrThrow();
-    if (Number(counted.n) < this.options.reporters) return false;
-    const restriction = await this.standing.restrict(userId, { kind: 'suspended', reason: REASON, until: null, automated: true, appealable: true }, now);
-    this.metrics.autoSuspensions.inc();
-    // The database already refuses its next join and call; now out of the queue and out of its
-    // room, and its socket (on whichever process) is told why and stays open.
-    await this.store.cancel(userId);
-    await this.endRoomOf(userId);
-    this.bus.deliver(userId, { text: JSON.stringify({ type: 'restricted', restriction } satisfies RestrictedEvent) });
-    return true;
+    return Number(counted.n);
   }
 }
