@@ -49,7 +49,7 @@ describe('GET /api/rules', () => {
     const other = await startServer({ RULES_FILE: rulesFile(7), MIN_AGE: '16' });
     try {
       const rules = (await api(other.url, 'GET', '/api/rules')).body;
-      assert.deepEqual(rules, { version: 7, minAge: 16, text: '# Rules\n\nBe 16 or older. Be kind.' });
+      assert.deepEqual(rules, { version: 7, minAge: 16, text: '# Rules\n\nBe 16 or older. Be kind.', contactEmail: null });
     } finally {
       await other.close();
     }
