@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { EvidenceResponse, ReportResponse, ReportsResponse, RulesResponse } from '@small-talk/protocol';
+import { sweep } from '../src/storage/sweep.js';
 import { acquaintances, api, closeAndSettle, pair, sample, scrape, startServer, type Client, type TestServer } from './harness.js';
 
 /**
@@ -323,6 +324,25 @@ describe('POST /api/reports/:id/evidence', () => {
     const { reportId } = await filed();
     const response = await fetch(`${server.url}/api/reports/${reportId}/evidence`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: jpeg(100) });
     assert.equal(response.status, 401);
+  });
+});
+
+describe('what is kept', () => {
+  test('stale guests are swept with their reports (by them and about them) and the evidence, without a dangling row', async () => {
+    const { a, b, roomId } = await met();
+    const filed = await report(a.auth.token, { userId: b.auth.user.id, connectionId: roomId, reason: 'spam' });
+    const back = await report(b.auth.token, { userId: a.auth.user.id, connectionId: roomId, reason: 'spam' });
+    assert.equal((await upload(filed.body.report.id, a.auth.token, jpeg(500))).status, 201);
+    // Both sign out, and their call is 31 days old: nothing can bring either back.
+    for (const token of [a.auth.token, b.auth.token]) assert.equal((await api(server.url, 'POST', '/api/auth/logout', { token })).status, 204);
+    const db = server.server.db.kysely;
+    await db.updateTable('connections').set({ started_at: new Date(Date.now() - 31 * 86_400_000).toISOString() }).where('id', '=', roomId).execute();
+    const result = await sweep(db, new Date());
+    assert.ok(result.guests >= 2, JSON.stringify(result));
+    const left = await db.selectFrom('reports').select('id').where('id', 'in', [filed.body.report.id, back.body.report.id]).execute();
+    assert.deepEqual(left, []);
+    const evidence = await db.selectFrom('report_evidence').select('id').where('report_id', '=', filed.body.report.id).execute();
+    assert.deepEqual(evidence, []);
   });
 });
 
