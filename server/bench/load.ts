@@ -111,6 +111,8 @@ export interface MatchResult {
   ms: number;
   /** From the first join sent until half the users had `matched`. */
   halfMs: number;
+  /** From the first join sent to the last `matched` received, whether or not everyone was matched. */
+  lastMs: number;
   /** CPU seconds the target spent from the first join to the last `matched`. */
   targetCpuS: number;
   matched: number;
@@ -347,6 +349,7 @@ export class Load {
     await inPool(this.users, CONNECT_CONCURRENCY, async (user) => {
       const signedIn = await this.post<AuthResponse>(user, '/api/auth/guest', { displayName: `bench ${user.index}` }, 201);
       user.token = signedIn.token;
+      user.id = signedIn.user.id;
       await this.post(user, '/api/me/consent', { birthDate: '1980-06-15', rulesVersion: version }, 200, signedIn.token);
     });
   }
@@ -403,6 +406,7 @@ export class Load {
       users: this.users.length,
       ms,
       halfMs: this.halfMatchedMs,
+      lastMs: this.lastMatchedAt > start ? this.lastMatchedAt - start : NaN,
       targetCpuS,
       matched: this.matchedUsers,
       unmatched: this.users.length - this.matchedUsers,

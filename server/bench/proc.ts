@@ -18,6 +18,8 @@ export interface Target {
   nodeOf(index: number): number;
   /** Processes whose CPU is the relay's: the server processes, and Redis for a cluster. */
   cpuPids: number[];
+  /** The data folder of the server's SQLite database (servers and clusters only). */
+  dataDir?: string;
   /** The server wants a guest session per socket; the floor takes anyone. */
   needsGuests: boolean;
   /** The last lines the process wrote (warnings, a crash), for the report. */
@@ -286,6 +288,7 @@ export async function startServer(root: string, nodeFlags: string[] = [], env: R
     nodeOf: () => 0,
     cpuPids: [proc.pid],
     needsGuests: true,
+    dataDir,
     async stop() {
       await proc.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });
@@ -453,6 +456,7 @@ async function onOwnRedis(
     port: first.port,
     ports: procs.map((p) => p.port),
     nodeOf: target.nodeOf,
+    dataDir,
     cpuPids: [...procs.map((p) => p.pid), redis.pid],
     needsGuests: target.needsGuests,
     tail: () => procs.flatMap((p, i) => p.tail().map((line) => `[${i}] ${line}`)),

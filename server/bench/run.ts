@@ -8,7 +8,7 @@
  * each figure, its ratio to the floor and the issues' targets (3 to 7), our cluster beside the
  * group model, and writes it all to .tmp/bench-latest.json.
  *
- *   npm run bench -- [--users 2000] [--steady-s 20] [--step-s 3] [--only server,cluster,group,floor,friends,attack,call]
+ *   npm run bench -- [--users 2000] [--steady-s 20] [--step-s 3] [--only server,cluster,group,floor,friends,safety,attack,call]
  *                    [--match-users 3000] [--calls 10] [--node-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"]
  *
  * The flags shorten a run while working on the bench, or profile the relays; the defaults are
@@ -25,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { ATTACK_TARGETS, measureAttack, type AttackFigures } from './attack.js';
 import { benchCalls, CALL_TARGETS, median, type CallFigures } from './call.js';
 import { benchFriends, FRIENDS_EACH, FRIENDS_LOAD, FRIENDS_SERVER_ENV, FRIENDS_TARGETS, HUB_FRIENDS, MATCH_USERS as FRIENDS_MATCH_USERS, RING_PAIRS, type FriendsFigures } from './friends.js';
+import { benchSafety, SAFETY_LOAD, SAFETY_SERVER_ENV, SAFETY_TARGETS, type SafetyFigures } from './safety.js';
 import { CATEGORIES, FRAME_BYTES, Load, RampPlan, SOURCE_ADDRESSES, Tally, type MatchResult, type RampResult, type RelayStep } from './load.js';
 import { cpuSeconds, haveRedis, startCluster, startFloor, startGroupModel, startServer, type Memory, type RedisStats, type Target } from './proc.js';
 
@@ -35,7 +36,7 @@ const { values: flags } = parseArgs({
     users: { type: 'string', default: '2000' },
     'steady-s': { type: 'string', default: '20' },
     'step-s': { type: 'string', default: '3' },
-    only: { type: 'string', default: 'server,cluster,group,floor,friends,attack,call' },
+    only: { type: 'string', default: 'server,cluster,group,floor,friends,safety,attack,call' },
     'match-users': { type: 'string', default: '3000' },
     calls: { type: 'string', default: '10' },
     'node-flags': { type: 'string', default: '' },
@@ -314,6 +315,7 @@ async function main(): Promise<void> {
   const runs = [
     relays ? `${USERS} users over ${CATEGORIES.length} categories from ${SOURCE_ADDRESSES.length} loopback addresses, ${FRAME_BYTES}-byte signals` : '',
     ONLY.has('friends') ? `friends (${FRIENDS_LOAD})` : '',
+    ONLY.has('safety') ? `safety (${SAFETY_LOAD})` : '',
     ONLY.has('call') ? `${CALLS} browser calls` : '',
   ].filter(Boolean);
   say(`Small Talk bench: ${runs.join(', then ')}, ${machine}`);
@@ -340,6 +342,12 @@ async function main(): Promise<void> {
   if (ONLY.has('friends')) {
     friends.server = await friendsOn(await startServer(root, NODE_FLAGS, FRIENDS_SERVER_ENV));
     if (redis) friends.cluster = await friendsOn(await startCluster(root, 2, 'cluster', clusterNodeOf, NODE_FLAGS, FRIENDS_SERVER_ENV));
+  }
+  // Issue 12 on servers of their own: (a) again with blocks and recent partners in the way.
+  const safety: Record<string, SafetyFigures> = {};
+  if (ONLY.has('safety')) {
+    safety.server = await safetyOn(await startServer(root, NODE_FLAGS, SAFETY_SERVER_ENV));
+    if (redis) safety.cluster = await safetyOn(await startCluster(root, 2, 'cluster', clusterNodeOf, NODE_FLAGS, SAFETY_SERVER_ENV));
   }
   // Issue 11 on a server of its own: one socket's worst allowed frames against another pair.
   let attack: AttackFigures | undefined;
@@ -393,12 +401,13 @@ async function main(): Promise<void> {
       stepMs: STEP_MS,
       p99LimitMs: P99_LIMIT_MS,
     },
-    targets: { ...TARGETS, call: CALL_TARGETS, friends: FRIENDS_TARGETS },
+    targets: { ...TARGETS, call: CALL_TARGETS, friends: FRIENDS_TARGETS, safety: SAFETY_TARGETS },
     results,
     call,
     turnCall,
     clusterMatch,
     friends,
+    safety,
     attack,
     table: rows,
     groupTable: groupRows,
@@ -474,6 +483,15 @@ function attackRows(f: AttackFigures | undefined): Row[] {
     row('    other pair relay p99 with / without', `${f.relayP99Ratio.toFixed(2)}×`, `< ${ATTACK_TARGETS.relayP99Ratio}×`, f.relayP99Ratio < ATTACK_TARGETS.relayP99Ratio),
     row('    server log lines (warn or worse)', String(f.logLines ?? 0), '0', (f.logLines ?? 0) === 0),
   ];
+}
+
+/** The safety phase on `target`, which it stops afterwards. */
+async function safetyOn(target: Target): Promise<SafetyFigures> {
+  try {
+    return await benchSafety(target, say);
+  } finally {
+    await target.stop();
+  }
 }
 
 /** The friends phase on `target`, which it stops afterwards. */
