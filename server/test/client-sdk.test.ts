@@ -13,7 +13,7 @@ import {
 } from '@small-talk/client';
 import { buildApp, type SmallTalk } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { api, guest, sparePort, startServer, type TestServer } from './harness.js';
+import { api, guest, sparePort, startServer, user, type TestServer } from './harness.js';
 
 /**
  * The client SDK against a real server: real sockets (the `ws` package injected as the
@@ -34,6 +34,7 @@ class Recorder {
     client.socket.on(SocketEvent.State, (state, info) => this.push(`socket:${state}`, [info]));
     client.socket.on(SocketEvent.RetryScheduled, (retry) => this.push('socket:retry', [retry]));
     client.socket.on(SocketEvent.InvalidFrame, (problem) => this.push('socket:invalid', [problem]));
+    client.socket.on(SocketEvent.User, (user) => this.push('user', [user]));
   }
 
   /** The next event called `name` not yet taken (waiting for it if needed); returns its first argument. */
@@ -78,8 +79,8 @@ afterEach(() => {
 });
 
 /** A signed-in guest with a connected SDK client (its socket open). */
-async function sdkUser(server: { url: string; wsUrl: string }, name: string, options: Partial<SmallTalkClientOptions> = {}) {
-  const auth = await guest(server.url, name);
+async function sdkUser(server: { url: string; wsUrl: string }, name: string, options: Partial<SmallTalkClientOptions> & { consent?: boolean } = {}) {
+  const auth = await guest(server.url, name, { consent: options.consent });
   const client = new SmallTalkClient({
     url: server.wsUrl,
     token: auth.token,
@@ -91,6 +92,12 @@ async function sdkUser(server: { url: string; wsUrl: string }, name: string, opt
   client.connect();
   await events.next('socket:open');
   return { auth, client, events, mm: client.matchmaking };
+}
+
+async function waitForIdle(mm: SmallTalkClient['matchmaking']): Promise<void> {
+  const deadline = Date.now() + 3000;
+  while (mm.state !== 'idle' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(mm.state, 'idle');
 }
 
 /** Two users joined in `category` and matched; returns both sides. */
@@ -240,6 +247,55 @@ describe('SDK against a real server', () => {
     }
     assert.equal(waiting, 0);
     assert.equal(ada.mm.state, 'idle');
+  });
+
+  test('the age and rules gate: a join before accepting the rules is refused (consent_required), the SDK is idle and nobody is queued', async () => {
+    const raw = await sdkUser(server, 'New', { consent: false });
+    assert.equal(raw.client.socket.user?.consent, null);
+    raw.mm.join(['travel']);
+    assert.equal(raw.mm.state, 'queued');
+    const error = await raw.events.next<{ code: string }>(MatchmakingEvent.Error);
+    assert.equal(error.code, 'consent_required');
+    assert.equal(raw.mm.state, 'idle');
+    const categories = (await api(server.url, 'GET', '/api/categories')).body.categories as Array<{ slug: string; waiting: number }>;
+    assert.equal(categories.find((c) => c.slug === 'travel')?.waiting, 0);
+  });
+
+  test('a restricted frame (the third distinct reporter): the SDK updates its user, its room is over, and a join is refused with restricted', async () => {
+    const target = await sdkUser(server, 'Troll');
+    const reporters = [];
+    for (const name of ['R1', 'R2', 'R3']) {
+      const reporter = await user(server, name);
+      reporters.push(reporter);
+      reporter.socket.send({ type: 'join', categories: ['books'] });
+      await reporter.socket.next('queued');
+      target.mm.join(['books']);
+      const room = await target.events.next<Matched>(MatchmakingEvent.Matched);
+      const report = await api(server.url, 'POST', '/api/reports', {
+        token: reporter.auth.token,
+        body: { userId: target.auth.user.id, connectionId: room.roomId, reason: 'harassment' },
+      });
+      assert.equal(report.status, 201, JSON.stringify(report.body));
+      if (name !== 'R3') {
+        // A report ends the room (the reporter's leave); the third one also suspends.
+        await target.events.next(MatchmakingEvent.PeerLeft);
+        assert.equal(target.client.socket.user?.restriction, null);
+      }
+    }
+    const restricted = await target.events.next<{ restriction: { kind: string; automated: boolean } | null }>('user');
+    // The first user event is the welcome's; the restriction comes with the next.
+    const withRestriction = restricted.restriction ? restricted : await target.events.next<typeof restricted>('user');
+    assert.equal(withRestriction.restriction?.kind, 'suspended');
+    assert.equal(withRestriction.restriction?.automated, true);
+    assert.deepEqual(target.client.socket.user?.restriction, withRestriction.restriction);
+    await waitForIdle(target.mm);
+    assert.equal(target.mm.room, null);
+    assert.equal(target.client.socket.state, 'open');
+
+    target.mm.join(['books']);
+    assert.equal((await target.events.next<{ code: string }>(MatchmakingEvent.Error)).code, 'restricted');
+    assert.equal(target.mm.state, 'idle');
+    for (const reporter of reporters) reporter.socket.close();
   });
 
   test('logout closes the socket with 4001: closed (logged_out), no reconnect', async () => {
