@@ -97,7 +97,8 @@ class Setup {
   }
 
   private take(user: User, event: ServerMessage): boolean {
-    if (!this.active) return false;
+    // Load reads its own welcome: connect() waits for it.
+    if (!this.active || event.type === 'welcome') return false;
     if (event.type === 'error') throw new Error(`user ${user.index}: error ${event.code} in setup: ${event.message}`);
     const list = this.waiting.get(user);
     const i = list ? list.findIndex((w) => w.type === event.type) : -1;
