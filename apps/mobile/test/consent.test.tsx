@@ -67,6 +67,18 @@ describe('the first-run screen (the age and rules gate)', () => {
     expect(screen.getByTestId('start-matching')).toBeOnTheScreen();
   });
 
+  test("a welcome written before the consent, arriving after it, does not ask for the rules again", async () => {
+    await renderApp();
+    await signInAsGuest();
+    await fireEvent.changeText(screen.getByTestId('birth-date-input'), ADULT_BIRTH_DATE);
+    await fireEvent.press(screen.getByTestId('rules-agree'));
+    await fireEvent.press(screen.getByTestId('consent-submit'));
+    await settle();
+    await services.server.welcome({ ...ada, consent: null });
+    expect(screen.getByTestId('start-matching')).toBeOnTheScreen();
+    expect(screen.queryByTestId('rules-text')).not.toBeOnTheScreen();
+  });
+
   test('too young: the neutral underage screen, with nothing to try again', async () => {
     await renderApp();
     await signInAsGuest();

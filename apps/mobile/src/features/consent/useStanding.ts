@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { SocketEvent, type SmallTalkClient } from '@small-talk/client';
 import type { OwnUser, Restriction } from '@small-talk/protocol';
 import { useServices } from '../../services';
@@ -41,11 +41,16 @@ export function useStanding(user: OwnUser, client: SmallTalkClient, update: (use
     };
   }, [api, consentedTo, restricted]);
 
+  // Consent only moves forward: a `welcome` written before the user accepted (its socket opened
+  // at sign-in) may arrive after the consent's answer, and must not ask for the rules again.
+  const current = useRef(user);
+  current.current = user;
   useEffect(() => {
-    const refresh = () => api.me().then(update, () => {});
+    const fromServer = (next: OwnUser) => update(laterConsent(next, current.current));
+    const refresh = () => api.me().then(fromServer, () => {});
     const offs = [
       // welcome and `restricted` frames: a restriction applies (or ended) at once.
-      client.socket.on(SocketEvent.User, update),
+      client.socket.on(SocketEvent.User, fromServer),
       client.socket.on(SocketEvent.Message, (message) => {
         if (message.type !== 'error') return;
         if (message.code === 'consent_required') setAskAgain(RULES_CHANGED_NOTICE);
@@ -61,7 +66,7 @@ export function useStanding(user: OwnUser, client: SmallTalkClient, update: (use
   const until = user.restriction?.until ?? null;
   useEffect(() => {
     if (until === null) return;
-    const timer = setTimeout(() => void api.me().then(update, () => {}), Math.min(Math.max(0, Date.parse(until) - Date.now()) + 1000, MAX_TIMER_MS));
+    const timer = setTimeout(() => void api.me().then((next) => update(laterConsent(next, current.current)), () => {}), Math.min(Math.max(0, Date.parse(until) - Date.now()) + 1000, MAX_TIMER_MS));
     return () => clearTimeout(timer);
   }, [api, until, update]);
 
@@ -78,4 +83,11 @@ export function useStanding(user: OwnUser, client: SmallTalkClient, update: (use
   if (consentedTo === null) return { screen: 'consent', ...actions };
   if (askAgain !== null) return { screen: 'consent', notice: askAgain, ...actions };
   return { screen: 'app', ...actions };
+}
+
+/** `next` with the later of its consent and `known`'s. */
+function laterConsent(next: OwnUser, known: OwnUser): OwnUser {
+  const mine = known.consent;
+  if (mine && (next.consent === null || next.consent.rulesVersion < mine.rulesVersion)) return { ...next, consent: mine };
+  return next;
 }
