@@ -111,12 +111,12 @@ const send = (user: User, frame: object) => user.ws!.send(JSON.stringify(frame))
 const pairKey = (a: string, b: string) => (a < b ? `${a} ${b}` : `${b} ${a}`);
 const ms = (value: number) => (Number.isNaN(value) ? '—' : value.toFixed(0));
 
-export async function benchSafety(target: Target, say: (line: string) => void): Promise<SafetyFigures> {
+export async function benchSafety(target: Target, say: (line: string) => void, users = SAFETY_USERS): Promise<SafetyFigures> {
   if (!target.dataDir) throw new Error('the safety phase needs a server with a SQLite data folder');
   const tag = target.name.padEnd(6);
-  const plain = new Load(target, SAFETY_USERS);
-  const outside = new Load(target, SAFETY_USERS);
-  const half = new Load(target, SAFETY_USERS);
+  const plain = new Load(target, users);
+  const outside = new Load(target, users);
+  const half = new Load(target, users);
   const partners = new Load(target, PARTNER_POOL);
   const blockedPool = new Load(target, BLOCKED_POOL);
   const loads = [plain, outside, half, partners, blockedPool];
@@ -161,7 +161,7 @@ export async function benchSafety(target: Target, say: (line: string) => void): 
     }
     // Inside the queue: each half user with the users whose index is its own XOR 8k (same category).
     for (let k = 1; k <= RECENT_EACH / 2; k++) {
-      const pairs = half.users.filter((u) => u.index < (u.index ^ (8 * k)) && (u.index ^ (8 * k)) < SAFETY_USERS).map((u): [User, User] => [u, half.users[u.index ^ (8 * k)]!]);
+      const pairs = half.users.filter((u) => u.index < (u.index ^ (8 * k)) && (u.index ^ (8 * k)) < users).map((u): [User, User] => [u, half.users[u.index ^ (8 * k)]!]);
       // Two who blocked each other cannot meet; they shun each other anyway.
       rounds.push(pairs.filter(([a, b]) => !blocked.has(pairKey(a.id, b.id))));
     }
