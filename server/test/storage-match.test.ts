@@ -323,6 +323,17 @@ for (const impl of implementations) {
       assert.equal(await partnerOf(store!, member('y'), ['music']), first.id, 'the skipped keep their place for others');
     });
 
+    test('more shunned users at the head than Redis reads at once (8): the first one after them is taken', async () => {
+      const [store] = await impl.make(1);
+      const shunned = Array.from({ length: 20 }, () => member('shunned'));
+      const ids = shunned.map((u) => u.id);
+      // They shun each other (as the joiner shuns them all), so they queue one behind the other.
+      for (const u of shunned) assert.deepEqual(await store!.join(u, ['music'], ids.filter((id) => id !== u.id)), { kind: 'queued' });
+      const fine = member('fine');
+      assert.deepEqual(await store!.join(fine, ['music'], ids), { kind: 'queued' });
+      assert.equal(await partnerOf(store!, member('joiner'), ['music'], ids), fine.id);
+    });
+
     test('unblock: the two may be matched again', async () => {
       const [store] = await impl.make(1);
       const ada = member('Ada');

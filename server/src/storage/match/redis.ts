@@ -63,6 +63,7 @@ if current then
   redis.call('DEL', P .. 'ur:' .. user)
 end
 dequeue(P, user)
+local PAGE = 8
 local shunned, count = {}, 0
 for _, id in ipairs(cjson.decode(ARGV[9])) do shunned[id] = true; count = count + 1 end
 for _, id in ipairs(redis.call('SMEMBERS', P .. 'bl:' .. user)) do shunned[id] = true; count = count + 1 end
@@ -72,17 +73,24 @@ for _, id in ipairs(redis.call('ZRANGE', cd, 0, -1)) do shunned[id] = true; coun
 while true do
   local best, bestScore
   for _, cat in ipairs(cats) do
-    -- Everyone skipped is shunned, so the first count + 1 entries hold the earliest one who is not.
-    local heads = redis.call('ZRANGE', P .. 'q:' .. cat, 0, count, 'WITHSCORES')
-    for i = 1, #heads, 2 do
-      if not shunned[heads[i]] then
-        local score = tonumber(heads[i + 1])
-        if not bestScore or score < bestScore then
-          best = heads[i]
-          bestScore = score
+    -- Everyone skipped is shunned, so the first count + 1 entries hold the earliest one who is
+    -- not. Read a page at a time: the head is seldom shunned, and a short reply keeps Redis free.
+    local key, from, found = P .. 'q:' .. cat, 0, false
+    while not found and from <= count do
+      local heads = redis.call('ZRANGE', key, from, from + PAGE - 1, 'WITHSCORES')
+      for i = 1, #heads, 2 do
+        if not shunned[heads[i]] then
+          local score = tonumber(heads[i + 1])
+          if not bestScore or score < bestScore then
+            best = heads[i]
+            bestScore = score
+          end
+          found = true
+          break
         end
-        break
       end
+      if #heads < 2 * PAGE then break end
+      from = from + PAGE
     end
   end
   if not best then
