@@ -32,7 +32,7 @@ const BLOCKED_POOL = 100;
 const PARTNER_POOL = 200;
 const WAIT_MS = 20_000;
 /** A run whose last users are stuck (each shuns the other) ends after this. */
-const MATCH_TIMEOUT_MS = 8_000;
+const MATCH_TIMEOUT_MS = 15_000;
 
 /** What the bench's servers get for this phase. */
 export const SAFETY_SERVER_ENV = {
