@@ -35,7 +35,7 @@ export async function sparePort(): Promise<number> {
 }
 
 /**
- * Set by scale-suites.test.ts when it runs the protocol suites again on shared services: every
+ * Set by scale-suites.ts (scale-http and scale-ws.test.ts) when it runs the protocol suites again on shared services: every
  * server then gets a fresh PostgreSQL database and its own Redis namespace (REDIS_PREFIX), named
  * after its data folder so that a server restarted on the same folder finds its data again.
  */

@@ -5,7 +5,7 @@ import { api, closeAndSettle, connect, eventually, guest, uniqueEmail, type Clie
 
 /**
  * Display names: what a user may take (docs/protocol.md "Display names"), and how a stored name
- * that predates the rule is shown. Runs on SQLite here and on PostgreSQL in scale-suites.test.ts.
+ * that predates the rule is shown. Runs on SQLite here and on PostgreSQL in scale-http.test.ts.
  */
 
 let server: TestServer;

@@ -20,7 +20,7 @@ before(async () => {
 });
 after(() => server.close());
 
-/** A second handle on the test server's database (its SQLite file, or its PostgreSQL database under scale-suites). */
+/** A second handle on the test server's database (its SQLite file, or its PostgreSQL database under scale-http.test.ts). */
 async function sameDatabase(of: TestServer): Promise<Db> {
   const shared = process.env.SMALLTALK_TEST_POSTGRES;
   const databaseUrl = shared ? await createDatabase(shared, nameFor(of.dataDir)) : undefined;

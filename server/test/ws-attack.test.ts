@@ -71,7 +71,7 @@ describe('one process', () => {
   });
 });
 
-// On the shared services once: scale-suites.test.ts reruns this file with the one-process test
+// On the shared services once: scale-ws.test.ts reruns this file with the one-process test
 // already on Redis + PostgreSQL, where a second cluster would only double the time.
 const skip = process.env.SMALLTALK_TEST_POSTGRES ? 'the one-process test covers Redis + PostgreSQL in this run' : missingServices();
 

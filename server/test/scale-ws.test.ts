@@ -1,0 +1,4 @@
+import { runOnSharedServices } from './scale-suites.js';
+
+// Every ws-*.test.ts suite again, on Redis + PostgreSQL.
+runOnSharedServices('ws');
