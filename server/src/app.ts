@@ -103,6 +103,8 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
       'no TURN server configured (TURN_URLS): strangers in a call will see each other\'s IP addresses. Set TURN_URLS and TURN_SECRET to relay their calls (docs/deploy.md)',
     );
   }
+  // Read before anything is opened: a bad rules file stops the start with no connection left behind.
+  const rules = loadRules(config.rulesFile, config.MIN_AGE);
   const db = await openDb({
     dataDir: config.dataDir,
     databaseUrl: config.DATABASE_URL,
@@ -151,7 +153,7 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
   const metrics = createMetrics(store);
   const auth = new AuthService(db.kysely, config.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000, new LoginThrottle(db.kysely), config.RESERVED_NAMES);
   const standing = new Standing(db.kysely);
-  const safety = new Safety(standing, { ...loadRules(config.rulesFile, config.MIN_AGE), contactEmail: config.CONTACT_EMAIL ?? null }, metrics);
+  const safety = new Safety(standing, { ...rules, contactEmail: config.CONTACT_EMAIL ?? null }, metrics);
   const categories = await Categories.load(db.kysely, store);
   const history = new History(db.kysely);
   const rooms = new Rooms(store, bus, history, metrics, { graceMs: config.RESUME_GRACE_MS, icePolicy: { strangers: config.strangerIcePolicy, friends: config.friendIcePolicy } }, log);
