@@ -116,6 +116,8 @@ const Settings = z.object({
   AUTO_SUSPEND_REPORTERS: z.coerce.number().int().min(2).default(3),
   /** The hours within which those reports must fall. */
   AUTO_SUSPEND_WINDOW_H: z.coerce.number().int().positive().default(24),
+  /** Evidence images are deleted this many days after their report is decided: long enough for an appeal, no longer than needed. */
+  EVIDENCE_RETENTION_DAYS: z.coerce.number().positive().default(90),
   /** The operator's contact address, shown in the app (GET /api/rules `contactEmail`); stores and regulators expect one. */
   CONTACT_EMAIL: z.string().trim().pipe(z.email()).optional(),
 });

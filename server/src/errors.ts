@@ -31,6 +31,10 @@ export const httpStatus: Record<ErrorCode, number> = {
   unsupported_media_type: 415,
   unavailable: 503,
   internal: 500,
+  banned: 403,
+  already_appealed: 409,
+  not_restricted: 409,
+  conflict_of_interest: 403,
 };
 
 /** An expected failure: its code reaches the client as `{error:{code,message}}` or an `error` frame. */

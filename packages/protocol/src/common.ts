@@ -190,6 +190,10 @@ export const Restriction = z.object({
 });
 export type Restriction = z.infer<typeof Restriction>;
 
+/** What a user may do beyond meeting people: moderators work the reports, admins also give roles. */
+export const Role = z.enum(['user', 'moderator', 'admin']);
+export type Role = z.infer<typeof Role>;
+
 /**
  * The session's own user: a User plus what only its owner sees. The two fields default to null
  * when absent, so a client still reads an older server's answer.
@@ -197,5 +201,6 @@ export type Restriction = z.infer<typeof Restriction>;
 export const OwnUser = User.extend({
   consent: Consent.nullable().default(null),
   restriction: Restriction.nullable().default(null),
+  role: Role.default('user'),
 });
 export type OwnUser = z.infer<typeof OwnUser>;

@@ -42,6 +42,11 @@ export const ErrorCode = z.enum([
   'already_reported',
   'too_large',
   'too_many',
+  // moderation (HTTP)
+  'banned',
+  'already_appealed',
+  'not_restricted',
+  'conflict_of_interest',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
@@ -67,5 +72,7 @@ export const CloseCode = {
   replaced: 4000,
   /** The session was logged out or expired. Do not reconnect with the same token. */
   loggedOut: 4001,
+  /** A moderator banned the user: every session ended. Do not reconnect; log in to read the notice and appeal. */
+  banned: 4003,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

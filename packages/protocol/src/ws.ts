@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CategorySlug, IceTransportPolicy, Id, JsonData, OwnUser, Peer, Restriction, User } from './common.js';
+import { Notice } from './moderation.js';
 import { ErrorCode } from './errors.js';
 import { CallEndReason, Friend, FriendRequest, Presence } from './friends.js';
 
@@ -195,6 +196,16 @@ export const RestrictedEvent = z.object({
   restriction: Restriction,
 });
 
+/**
+ * A new statement of reasons about the user (a warning, a suspension or ban, a restriction
+ * lifted, an appeal decided), as `GET /api/me/notices` lists it. `restricted` comes first when
+ * the notice restricts; after `restored` or `appeal_overturned` the user may meet people again.
+ */
+export const NoticeEvent = z.object({
+  type: z.literal('notice'),
+  notice: Notice,
+});
+
 export const ServerMessage = z.discriminatedUnion('type', [
   WelcomeEvent,
   QueuedEvent,
@@ -215,6 +226,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   IncomingCallEvent,
   CallEndedEvent,
   RestrictedEvent,
+  NoticeEvent,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 export type ServerMessageType = ServerMessage['type'];
@@ -248,3 +260,4 @@ export type CallRingingEvent = z.infer<typeof CallRingingEvent>;
 export type IncomingCallEvent = z.infer<typeof IncomingCallEvent>;
 export type CallEndedEvent = z.infer<typeof CallEndedEvent>;
 export type RestrictedEvent = z.infer<typeof RestrictedEvent>;
+export type NoticeEvent = z.infer<typeof NoticeEvent>;

@@ -24,10 +24,16 @@ export async function principalOf(auth: AuthService, request: FastifyRequest): P
   return token ? auth.authenticate(token) : null;
 }
 
-/** The principal behind a request, or 401 `unauthenticated`. */
-export async function requirePrincipal(auth: AuthService, request: FastifyRequest): Promise<Principal> {
+/**
+ * The principal behind a request, or 401 `unauthenticated`. A banned member's appeal session
+ * gets 403 `banned` unless the route is one of the few it may reach (`appealScope`).
+ */
+export async function requirePrincipal(auth: AuthService, request: FastifyRequest, options: { appealScope?: boolean } = {}): Promise<Principal> {
   const principal = await principalOf(auth, request);
   if (!principal) throw new AppError('unauthenticated', 'sign in first: no valid session');
+  if (principal.scope === 'appeal' && !options.appealScope) {
+    throw new AppError('banned', 'you are banned: this session can only read your notices and appeal');
+  }
   return principal;
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { User } from '@small-talk/protocol';
+import type { Role, User } from '@small-talk/protocol';
 import { AppError } from '../errors.js';
 import { ReservedNames, shownName } from '../names/display-name.js';
 import { toIso, type Database } from '../storage/schema.js';
@@ -19,6 +19,10 @@ export interface Principal {
   tokenHash: string;
   /** When the session ends by itself (ms since the epoch): a socket opened with it closes then. */
   expiresAt: number;
+  /** Read with the session on every request, so a role given or taken counts at once. */
+  role: Role;
+  /** `appeal`: a banned member's session, good only for its notices and its appeal (moderation/). */
+  scope: 'full' | 'appeal';
 }
 
 /** The session that took over from an ended one (a guest's upgrade), or null when it was revoked. */
@@ -137,11 +141,11 @@ export class AuthService {
     const row = await this.db
       .selectFrom('sessions')
       .innerJoin('users', 'users.id', 'sessions.user_id')
-      .select(['users.id', 'users.display_name', 'users.kind', 'sessions.expires_at'])
+      .select(['users.id', 'users.display_name', 'users.kind', 'users.role', 'sessions.expires_at', 'sessions.scope'])
       .where('sessions.token_hash', '=', tokenHash)
       .executeTakeFirst();
     if (!row || new Date(row.expires_at).getTime() <= Date.now()) return null;
-    return { user: toUser(row), tokenHash, expiresAt: new Date(toIso(row.expires_at)).getTime() };
+    return { user: toUser(row), tokenHash, expiresAt: new Date(toIso(row.expires_at)).getTime(), role: row.role, scope: row.scope };
   }
 
   private refuseReserved(displayName: string): void {

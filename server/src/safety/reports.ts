@@ -73,6 +73,7 @@ export class Reports {
       status: 'open',
       created_at: now.toISOString(),
       decided_at: null,
+      action_id: null,
     };
     if (!(await this.insert(row))) throw new AppError('already_reported', 'you reported this connection already');
     this.metrics.reports.inc({ reason: row.reason });

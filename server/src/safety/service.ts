@@ -19,8 +19,8 @@ export class Safety {
 
   /** The session's own user, with what only its owner sees: its consent and restriction. */
   async ownUser(user: User): Promise<OwnUser> {
-    const { consent, restriction } = await this.standing.of(user.id);
-    return { ...user, consent, restriction };
+    const { consent, restriction, role } = await this.standing.of(user.id);
+    return { ...user, consent, restriction, role };
   }
 
   /**

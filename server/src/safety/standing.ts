@@ -1,21 +1,73 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Consent, Restriction, RestrictionKind } from '@small-talk/protocol';
+import type { Consent, Restriction, RestrictionKind, Role } from '@small-talk/protocol';
 import { toIso, type Database, type RestrictionsTable } from '../storage/schema.js';
 
-/** A user's standing: the rules it last accepted and what, if anything, keeps it from meeting people. */
+/** A user's standing: the rules it last accepted, what (if anything) keeps it from meeting people, its role. */
 export interface UserStanding {
   consent: Consent | null;
   restriction: Restriction | null;
+  role: Role;
 }
 
 /** The consents and restrictions tables: answers to the rules screen, and restrictions with their history. */
 export class Standing {
   constructor(private readonly db: Kysely<Database>) {}
 
+  /**
+   * All of it in one query: every join and call asks (Safety.mayMeet), so it is one round trip
+   * to the database, not three. A user that does not exist stands as a plain user with nothing.
+   */
   async of(userId: string, now = new Date()): Promise<UserStanding> {
-    const [consent, restriction] = await Promise.all([this.consent(userId), this.restriction(userId, now)]);
-    return { consent, restriction };
+    const row = await this.db
+      .selectFrom('users as u')
+      .leftJoin('restrictions as r', (join) =>
+        join.on('r.id', '=', (eb) =>
+          eb
+            .selectFrom('restrictions as x')
+            .select('x.id')
+            .whereRef('x.user_id', '=', 'u.id')
+            .where('x.lifted_at', 'is', null)
+            .where((w) => w.or([w('x.until', 'is', null), w('x.until', '>', now.toISOString())]))
+            .orderBy('x.created_at', 'desc')
+            .limit(1),
+        ),
+      )
+      .select((eb) => [
+        'u.role',
+        eb
+          .selectFrom('consents as c')
+          .select('c.rules_version')
+          .whereRef('c.user_id', '=', 'u.id')
+          .where('c.outcome', '=', 'accepted')
+          .orderBy('c.created_at', 'desc')
+          .limit(1)
+          .as('rules_version'),
+        eb
+          .selectFrom('consents as c')
+          .select('c.created_at')
+          .whereRef('c.user_id', '=', 'u.id')
+          .where('c.outcome', '=', 'accepted')
+          .orderBy('c.created_at', 'desc')
+          .limit(1)
+          .as('consent_at'),
+        'r.id',
+        'r.user_id',
+        'r.kind',
+        'r.reason',
+        'r.until',
+        'r.automated',
+        'r.appealable',
+        'r.created_at',
+        'r.lifted_at',
+      ])
+      .where('u.id', '=', userId)
+      .executeTakeFirst();
+    if (!row) return { consent: null, restriction: null, role: 'user' };
+    const consent =
+      row.rules_version === null || row.consent_at === null ? null : { rulesVersion: Number(row.rules_version), at: toIso(row.consent_at) };
+    const restriction = row.id === null ? null : toRestriction(row as RestrictionsTable);
+    return { consent, restriction, role: row.role };
   }
 
   /** The restriction in force: not lifted and not run out. The newest wins when there are several. */

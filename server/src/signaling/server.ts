@@ -90,6 +90,8 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
     const token = tokenFrom(request.headers);
     const principal = token ? await auth.authenticate(token) : null;
     if (!principal) return reject(socket, 'unauthenticated', 'sign in first: no valid session');
+    // A banned member's appeal session reads notices and appeals over HTTP; it never meets anyone.
+    if (principal.scope === 'appeal') return reject(socket, 'unauthenticated', 'this session can only read your notices and appeal');
     // Read before the upgrade completes, so the socket's first frames never wait on it.
     const me = await options.ownUser(principal.user);
     if (socket.destroyed) return;

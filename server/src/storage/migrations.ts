@@ -198,6 +198,89 @@ export function migrations(dialect: SqlDialect): MigrationProvider {
         await db.schema.createIndex('report_evidence_report').on('report_evidence').column('report_id').execute();
       },
     },
+    '0005_moderation': {
+      async up(db: Kysely<any>) {
+        // Every user has a role; the first admin is made with `npm run admin -- set-role`.
+        await db.schema
+          .alterTable('users')
+          .addColumn('role', 'text', (c) => c.notNull().defaultTo('user').check(sql`role in ('user', 'moderator', 'admin')`))
+          .execute();
+        // `appeal`: the short-lived session a banned member gets at login, good for its notices and its appeal only.
+        await db.schema
+          .alterTable('sessions')
+          .addColumn('scope', 'text', (c) => c.notNull().defaultTo('full').check(sql`scope in ('full', 'appeal')`))
+          .execute();
+
+        // A moderator's decision about a user: the statement of reasons, and what it did.
+        // `restriction_id` is the restriction it made (suspend, ban) or lifted (dismiss, restore).
+        await db.schema
+          .createTable('moderation_actions')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('moderator_id', 'text', (c) => c.notNull())
+          .addColumn('moderator_name', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull().check(sql`action in ('dismiss', 'warn', 'suspend', 'ban', 'restore')`))
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('until', timestamp)
+          .addColumn('restriction_id', 'text')
+          .addColumn('created_at', timestamp, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('moderation_actions_user').on('moderation_actions').columns(['user_id', 'created_at']).execute();
+        await db.schema.createIndex('moderation_actions_restriction').on('moderation_actions').column('restriction_id').execute();
+        // Which decision settled a report (null while open, or for reports settled before moderation existed).
+        await db.schema.alterTable('reports').addColumn('action_id', 'text').execute();
+        await db.schema.createIndex('reports_open').on('reports').columns(['status', 'reported_id']).execute();
+        await db.schema.createIndex('reports_decided').on('reports').column('decided_at').execute();
+
+        // Statements of reasons to the user they are about (DSA art. 17): what `GET /api/me/notices` lists.
+        await db.schema
+          .createTable('notices')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('kind', 'text', (c) =>
+            c.notNull().check(sql`kind in ('warning', 'suspension', 'ban', 'restored', 'appeal_upheld', 'appeal_overturned')`),
+          )
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('automated', 'integer', (c) => c.notNull().check(sql`automated in (0, 1)`))
+          .addColumn('until', timestamp)
+          .addColumn('restriction_id', 'text')
+          .addColumn('created_at', timestamp, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('notices_user').on('notices').columns(['user_id', 'created_at']).execute();
+
+        // One appeal per restriction, decided by someone other than whoever made the restriction.
+        await db.schema
+          .createTable('appeals')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('restriction_id', 'text', (c) => c.notNull().unique().references('restrictions.id').onDelete('cascade'))
+          .addColumn('text', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('open', 'upheld', 'overturned')`))
+          .addColumn('created_at', timestamp, (c) => c.notNull())
+          .addColumn('decided_at', timestamp)
+          .addColumn('decided_by_id', 'text')
+          .addColumn('decided_by_name', 'text')
+          .addColumn('decision_reason', 'text')
+          .execute();
+        await db.schema.createIndex('appeals_status').on('appeals').columns(['status', 'created_at']).execute();
+
+        // Append-only: no foreign keys (a cascade would delete rows), and no code updates or deletes them.
+        await db.schema
+          .createTable('audit_log')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('at', timestamp, (c) => c.notNull())
+          .addColumn('actor_id', 'text', (c) => c.notNull())
+          .addColumn('actor_name', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('subject_user_id', 'text')
+          .addColumn('detail', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('audit_log_at').on('audit_log').column('at').execute();
+
+        // The evidence retention sweep runs on a lease of its own (storage/sweep.ts).
+        await db.insertInto('sweeps').values({ name: 'evidence', last_run_at: new Date(0).toISOString() }).execute();
+      },
+    },
   };
   return { getMigrations: async () => all };
 }

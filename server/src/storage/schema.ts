@@ -18,6 +18,10 @@ export interface Database {
   blocks: BlocksTable;
   reports: ReportsTable;
   report_evidence: ReportEvidenceTable;
+  moderation_actions: ModerationActionsTable;
+  notices: NoticesTable;
+  appeals: AppealsTable;
+  audit_log: AuditLogTable;
 }
 
 export type Timestamp = string | Date;
@@ -29,6 +33,7 @@ export interface UsersTable {
   email: string | null;
   password_hash: string | null;
   created_at: Timestamp;
+  role: Generated<'user' | 'moderator' | 'admin'>;
 }
 
 export interface SessionsTable {
@@ -37,6 +42,8 @@ export interface SessionsTable {
   user_id: string;
   created_at: Timestamp;
   expires_at: Timestamp;
+  /** `full`, or `appeal`: a banned member's short-lived session for its notices and appeal only. */
+  scope: Generated<'full' | 'appeal'>;
 }
 
 export interface CategoriesTable {
@@ -130,6 +137,8 @@ export interface ReportsTable {
   status: 'open' | 'actioned' | 'dismissed';
   created_at: Timestamp;
   decided_at: Timestamp | null;
+  /** The moderation action that settled it (null while open). */
+  action_id: string | null;
 }
 
 /** A JPEG a reporter attached to its report, kept in the database (BLOB / bytea). */
@@ -150,4 +159,57 @@ export interface BlocksTable {
 
 export function toIso(value: Timestamp): string {
   return typeof value === 'string' ? new Date(value).toISOString() : value.toISOString();
+}
+
+/** A moderator's decision: the statement of reasons and what it did (see migrations 0005). */
+export interface ModerationActionsTable {
+  id: string;
+  user_id: string;
+  moderator_id: string;
+  /** The moderator's name when it decided. */
+  moderator_name: string;
+  action: 'dismiss' | 'warn' | 'suspend' | 'ban' | 'restore';
+  reason: string;
+  until: Timestamp | null;
+  /** The restriction made (suspend, ban) or lifted (dismiss, restore); null for a warning. */
+  restriction_id: string | null;
+  created_at: Timestamp;
+}
+
+/** A statement of reasons to the user it is about. */
+export interface NoticesTable {
+  id: string;
+  user_id: string;
+  kind: 'warning' | 'suspension' | 'ban' | 'restored' | 'appeal_upheld' | 'appeal_overturned';
+  reason: string;
+  automated: number;
+  until: Timestamp | null;
+  /** The restriction the notice announced (suspension, ban): the notice is appealable while it is in force. */
+  restriction_id: string | null;
+  created_at: Timestamp;
+}
+
+/** One appeal per restriction. */
+export interface AppealsTable {
+  id: string;
+  user_id: string;
+  restriction_id: string;
+  text: string;
+  status: 'open' | 'upheld' | 'overturned';
+  created_at: Timestamp;
+  decided_at: Timestamp | null;
+  decided_by_id: string | null;
+  decided_by_name: string | null;
+  decision_reason: string | null;
+}
+
+/** Append-only: written once, never updated or deleted. `detail` is JSON. */
+export interface AuditLogTable {
+  id: string;
+  at: Timestamp;
+  actor_id: string;
+  actor_name: string;
+  action: string;
+  subject_user_id: string | null;
+  detail: string;
 }
