@@ -35,6 +35,7 @@ export const httpStatus: Record<ErrorCode, number> = {
   already_appealed: 409,
   not_restricted: 409,
   conflict_of_interest: 403,
+  already_decided: 409,
 };
 
 /** An expected failure: its code reaches the client as `{error:{code,message}}` or an `error` frame. */

@@ -47,6 +47,7 @@ export const ErrorCode = z.enum([
   'already_appealed',
   'not_restricted',
   'conflict_of_interest',
+  'already_decided',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

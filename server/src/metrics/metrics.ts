@@ -45,6 +45,18 @@ export function createMetrics(store: MatchStore) {
     help: 'Users suspended automatically because distinct reporters reported them (pending review)',
     registers: [registry],
   });
+  const moderationDecisions = new Counter({
+    name: 'smalltalk_moderation_decisions_total',
+    help: "Moderators' decisions about users, by action (dismiss, warn, suspend, ban, restore)",
+    labelNames: ['action'] as const,
+    registers: [registry],
+  });
+  const appealDecisions = new Counter({
+    name: 'smalltalk_appeal_decisions_total',
+    help: 'Appeals decided, by outcome (upheld, overturned)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
   const blocks = new Counter({ name: 'smalltalk_blocks_total', help: 'Blocks made (by the block button, a history row, or a report)', registers: [registry] });
   const framesRelayed = new Counter({
     name: 'smalltalk_frames_relayed_total',
@@ -80,6 +92,8 @@ export function createMetrics(store: MatchStore) {
     blocks,
     reports,
     autoSuspensions,
+    moderationDecisions,
+    appealDecisions,
     directCall(outcome: 'answered' | CallEndReason) {
       directCalls.inc({ outcome });
     },

@@ -276,6 +276,18 @@ export function migrations(dialect: SqlDialect): MigrationProvider {
           .addColumn('detail', 'text', (c) => c.notNull())
           .execute();
         await db.schema.createIndex('audit_log_at').on('audit_log').column('at').execute();
+        // And the database itself refuses to change or remove a row, whatever code runs against it.
+        if (dialect === 'postgres') {
+          await sql`create function audit_log_append_only() returns trigger language plpgsql as $$
+            begin raise exception 'audit_log is append-only'; end $$`.execute(db);
+          await sql`create trigger audit_log_append_only before update or delete on audit_log
+            for each row execute function audit_log_append_only()`.execute(db);
+        } else {
+          await sql`create trigger audit_log_no_update before update on audit_log
+            begin select raise(abort, 'audit_log is append-only'); end`.execute(db);
+          await sql`create trigger audit_log_no_delete before delete on audit_log
+            begin select raise(abort, 'audit_log is append-only'); end`.execute(db);
+        }
 
         // The evidence retention sweep runs on a lease of its own (storage/sweep.ts).
         await db.insertInto('sweeps').values({ name: 'evidence', last_run_at: new Date(0).toISOString() }).execute();
