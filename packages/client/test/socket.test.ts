@@ -126,6 +126,7 @@ test('the policy returning null gives up: closed with reason gave_up', async () 
 for (const [code, reason] of [
   [4000, 'replaced'],
   [4001, 'logged_out'],
+  [4003, 'banned'],
 ] as const) {
   test(`close ${code} (${reason}) is final: no reconnect`, async () => {
     const { server, socket, states } = makeSocket();
@@ -137,6 +138,20 @@ for (const [code, reason] of [
     assert.equal(server.sockets.length, 1);
   });
 }
+
+test('a notice frame reaches Notice listeners with the statement of reasons, after Message listeners', () => {
+  const { server, socket, types } = makeSocket();
+  const notices: unknown[] = [];
+  socket.on(SocketEvent.Notice, (notice) => notices.push(notice));
+  socket.connect();
+  server.last.accept();
+  const notice = { id: 'n1', kind: 'appeal_overturned', reason: 'We got it wrong.', automated: false, until: null, createdAt: '2026-05-12T14:30:00.000Z', appealable: false };
+  server.last.receive({ type: 'notice', notice });
+  assert.deepEqual(notices, [notice]);
+  assert.deepEqual(types, ['welcome', 'notice']);
+  server.last.receive({ type: 'notice', notice: { ...notice, kind: 'no_such_kind' } });
+  assert.equal(notices.length, 1, 'an invalid notice is dropped');
+});
 
 test('close 1012 (server restarting) reconnects at once, whatever the policy says for the first retry', async () => {
   const { server, socket, retries } = makeSocket({ reconnectPolicy: () => 60_000 });

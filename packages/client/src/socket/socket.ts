@@ -1,4 +1,4 @@
-import { CloseCode, MAX_FRAME_BYTES, ServerMessage, type ClientMessage, type OwnUser } from '@small-talk/protocol';
+import { CloseCode, MAX_FRAME_BYTES, ServerMessage, type ClientMessage, type Notice, type OwnUser } from '@small-talk/protocol';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../defaults.js';
 import { SmallTalkError } from '../errors.js';
 import { Emitter } from '../events.js';
@@ -22,6 +22,8 @@ export type SocketCloseReason =
   | 'replaced'
   /** The session was logged out (close 4001): the token is dead. */
   | 'logged_out'
+  /** A moderator banned the user (close 4003): every session is dead; logging in again gets the notice and an appeal, not a socket. */
+  | 'banned'
   /** The upgrade was refused with HTTP 401 (seen only where the platform reports it: Node's ws, React Native). */
   | 'unauthorized'
   /** The reconnect policy returned null. */
@@ -56,6 +58,12 @@ export enum SocketEvent {
    * `restricted` frame changes its restriction (the app shows why instead of matching).
    */
   User = 'user',
+  /**
+   * (notice) a statement of reasons about this user (a warning, a suspension, a ban, a lift, an
+   * appeal decided), as `GET /api/me/notices` lists it. After `restored` or `appeal_overturned`
+   * the app reads `/api/me` again: the user may meet people again.
+   */
+  Notice = 'notice',
 }
 
 export type SocketEventCallbacks = {
@@ -64,6 +72,7 @@ export type SocketEventCallbacks = {
   [SocketEvent.InvalidFrame]: (problem: string) => void;
   [SocketEvent.RetryScheduled]: (retry: RetryInfo) => void;
   [SocketEvent.User]: (user: OwnUser) => void;
+  [SocketEvent.Notice]: (notice: Notice) => void;
 };
 
 export interface SocketOptions {
@@ -245,6 +254,7 @@ export class Socket extends Emitter<SocketEventCallbacks> {
       this._user = { ...this._user, restriction: message.restriction };
       this.emit(SocketEvent.User, this._user);
     }
+    if (message.type === 'notice') this.emit(SocketEvent.Notice, message.notice);
   }
 
   /** The socket `ws` ended (close, error or connect timeout): close for good or schedule a retry. */
@@ -254,6 +264,7 @@ export class Socket extends Emitter<SocketEventCallbacks> {
     this.discard();
     if (code === CloseCode.replaced) return this.finish('replaced', code);
     if (code === CloseCode.loggedOut) return this.finish('logged_out', code);
+    if (code === CloseCode.banned) return this.finish('banned', code);
     if (unauthorized) return this.finish('unauthorized', code);
     if (this._state === 'open') {
       this.outageStartedAt = this.now();
