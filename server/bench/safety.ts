@@ -2,7 +2,8 @@
  * Issue 12's figure: does matching stay fast with safety rules in the way? On one server process
  * or the 2-process cluster, three sets of 2,000 users are matched as in (a), one after another:
  *
- * - plain: nobody has blocked anyone or met anyone (the (a) of this run);
+ * - plain: nobody has blocked anyone or met anyone (the (a) of this run), matched first and,
+ *   with 2,000 others, again last: the baseline is the mean of the two;
  * - outside: every user holds 50 blocks and 20 recent partners still in the rematch cooldown,
  *   none of them among the users queued;
  * - half: the same, but half of each (25 blocks, 10 partners) are users queued with it, in its
@@ -54,7 +55,9 @@ export interface SafetyRun extends MatchResult {
 
 export interface SafetyFigures {
   setup: { blocks: number; rooms: number; ms: number };
+  /** The plain set matched first, and another plain set matched last: the baseline is their mean. */
   plain: SafetyRun;
+  plainAfter: SafetyRun;
   outside: SafetyRun;
   half: SafetyRun;
   outsideRatio: number;
@@ -115,16 +118,17 @@ export async function benchSafety(target: Target, say: (line: string) => void, u
   if (!target.dataDir) throw new Error('the safety phase needs a server with a SQLite data folder');
   const tag = target.name.padEnd(6);
   const plain = new Load(target, users);
+  const plainAfter = new Load(target, users);
   const outside = new Load(target, users);
   const half = new Load(target, users);
   const partners = new Load(target, PARTNER_POOL);
   const blockedPool = new Load(target, BLOCKED_POOL);
-  const loads = [plain, outside, half, partners, blockedPool];
+  const loads = [plain, outside, half, plainAfter, partners, blockedPool];
   const setup = new Setup(loads);
   try {
     const started = performance.now();
     for (const load of loads) await load.signIn();
-    for (const load of [plain, outside, half, partners]) await load.connect();
+    for (const load of [plain, outside, half, plainAfter, partners]) await load.connect();
 
     // Blocks, both directions remembered for the check.
     const draw = random(12);
@@ -198,25 +202,32 @@ export async function benchSafety(target: Target, say: (line: string) => void, u
       const result = await load.match(MATCH_TIMEOUT_MS);
       return { ...result, ...check(load, blocked, cooling) };
     };
+    // Turn about: plain before and after the two safety sets, and each compared with the mean of
+    // the two plain runs, so that whatever drifts during the phase (the database and the stores
+    // grow with every room, other work on the machine comes and goes) weighs on both sides alike.
     const plainRun = await run(plain);
     const outsideRun = await run(outside);
     const halfRun = await run(half);
+    const plainAfterRun = await run(plainAfter);
+    const plainMs = (plainRun.lastMs + plainAfterRun.lastMs) / 2;
     const figures: SafetyFigures = {
       setup: { blocks: rows.length, rooms, ms: setupMs },
       plain: plainRun,
+      plainAfter: plainAfterRun,
       outside: outsideRun,
       half: halfRun,
-      outsideRatio: outsideRun.lastMs / plainRun.lastMs,
-      halfRatio: halfRun.lastMs / plainRun.lastMs,
+      outsideRatio: outsideRun.lastMs / plainMs,
+      halfRatio: halfRun.lastMs / plainMs,
     };
     for (const [name, r] of [
       ['plain', plainRun],
       ['outside', outsideRun],
       ['half', halfRun],
+      ['plain', plainAfterRun],
     ] as const) {
-      const ratio = r === plainRun ? '' : ` = ${(r.lastMs / plainRun.lastMs).toFixed(2)}× plain (target ≤ ${SAFETY_TARGETS.msRatio}×)`;
+      const ratio = name === 'plain' ? '' : ` = ${(r.lastMs / plainMs).toFixed(2)}× plain (target ≤ ${SAFETY_TARGETS.msRatio}×)`;
       say(
-        `${tag} (s) ${name.padEnd(7)} ${r.matched}/${r.users} matched in ${ms(r.lastMs)} ms${ratio}; ` +
+        `${tag} (s) ${name.padEnd(7)} ${r.matched}/${r.users} matched in ${ms(r.lastMs)} ms${ratio}, server CPU ${r.targetCpuS.toFixed(2)} s; ` +
           `double matches ${r.outOfContract}, not mutual ${r.notMutual}, blocked pairs ${r.blockedPairs}, cooling pairs ${r.coolingPairs}` +
           `${r.unmatched ? `; ${r.unmatched} left waiting, each shunning every other left in its category (missed matches: ${r.missed})` : ''}`,
       );

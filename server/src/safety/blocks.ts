@@ -83,12 +83,17 @@ export class Blocks {
     return row !== undefined;
   }
 
-  /** Everyone the user blocked or was blocked by: whom it must never be matched with. */
+  /**
+   * Everyone the user blocked or was blocked by: whom it must never be matched with. Every join
+   * asks, so it is one statement (each direction reads its own index).
+   */
   async around(userId: string): Promise<string[]> {
-    const [blocked, blockedBy] = await Promise.all([
-      this.db.selectFrom('blocks').select('blocked_id as id').where('blocker_id', '=', userId).execute(),
-      this.db.selectFrom('blocks').select('blocker_id as id').where('blocked_id', '=', userId).execute(),
-    ]);
-    return [...blocked, ...blockedBy].map((row) => row.id);
+    const rows = await this.db
+      .selectFrom('blocks')
+      .select('blocked_id as id')
+      .where('blocker_id', '=', userId)
+      .unionAll((eb) => eb.selectFrom('blocks').select('blocker_id as id').where('blocked_id', '=', userId))
+      .execute();
+    return rows.map((row) => row.id);
   }
 }

@@ -74,10 +74,12 @@ while true do
   local best, bestScore
   for _, cat in ipairs(cats) do
     -- Everyone skipped is shunned, so the first count + 1 entries hold the earliest one who is
-    -- not. Read a page at a time: the head is seldom shunned, and a short reply keeps Redis free.
+    -- not. The head is seldom shunned: read a short page first, and when all of it is, the rest
+    -- of those count + 1 in one more call (not page after page).
     local key, from, found = P .. 'q:' .. cat, 0, false
     while not found and from <= count do
-      local heads = redis.call('ZRANGE', key, from, from + PAGE - 1, 'WITHSCORES')
+      local upto = from == 0 and PAGE - 1 or count
+      local heads = redis.call('ZRANGE', key, from, upto, 'WITHSCORES')
       for i = 1, #heads, 2 do
         if not shunned[heads[i]] then
           local score = tonumber(heads[i + 1])
@@ -89,8 +91,8 @@ while true do
           break
         end
       end
-      if #heads < 2 * PAGE then break end
-      from = from + PAGE
+      if #heads < 2 * (upto - from + 1) then break end
+      from = upto + 1
     end
   end
   if not best then
