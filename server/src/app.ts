@@ -25,6 +25,11 @@ import { iceRoutes } from './ice/routes.js';
 import { History } from './history/service.js';
 import { Matchmaking } from './matchmaking/service.js';
 import { createMetrics } from './metrics/metrics.js';
+import { AuditLog as CaseAuditLog } from './moderation/audit.js';
+import { caseRoutes } from './moderation/case-routes.js';
+import { Cases } from './moderation/cases.js';
+import { startEvidenceSweeper } from './moderation/retention.js';
+import { UserPage } from './moderation/user-page.js';
 import { Rooms } from './rooms/service.js';
 import { createHandlers } from './signaling/handlers.js';
 import { attachSignaling, type Signaling } from './signaling/server.js';
@@ -150,7 +155,8 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
     store = memoryStore = new MemoryMatchStore(matchOptions);
     bus = new MemoryMessageBus(config.RESUME_BUFFER_FRAMES);
   }
-  const metrics = createMetrics(store);
+  const cases = new Cases(db.kysely);
+  const metrics = createMetrics(store, () => cases.backlog());
   const auth = new AuthService(db.kysely, config.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000, new LoginThrottle(db.kysely), config.RESERVED_NAMES);
   const standing = new Standing(db.kysely);
   const safety = new Safety(standing, { ...rules, contactEmail: config.CONTACT_EMAIL ?? null }, metrics);
@@ -264,6 +270,7 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
   await app.register(friendRoutes, { auth, friends, mayMeet: (userId) => safety.mayMeet(userId) });
   await app.register(blockRoutes, { auth, blocks });
   await app.register(safetyRoutes, { auth, safety, reports, evidence });
+  await app.register(caseRoutes, { auth, cases, userPage: new UserPage(db.kysely, standing, history), audit: new CaseAuditLog(db.kysely) });
   await app.register(iceRoutes, {
     auth,
     ice: {
@@ -323,6 +330,15 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
     swept: (result) => log.info(result, 'swept expired sessions and stale guests'),
     failed: (error) => log.warn({ err: error }, 'sweep failed; the next hour tries again'),
   });
+  // Evidence past its retention goes, swept by one process of the cluster per check.
+  const evidenceSweeper = startEvidenceSweeper(
+    db.kysely,
+    { retentionDays: config.EVIDENCE_RETENTION_DAYS, checkMs: config.EVIDENCE_SWEEP_CHECK_MS },
+    {
+      swept: (deleted) => log.info({ evidence: deleted }, 'swept evidence past its retention'),
+      failed: (error) => log.warn({ err: error }, 'evidence sweep failed; the next check tries again'),
+    },
+  );
 
   const drain = async () => {
     draining = true;
@@ -352,6 +368,7 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
         if (saved > 0) log.info({ rooms: saved }, 'rooms saved for the next run');
       }
       await sweeper.stop();
+      await evidenceSweeper.stop();
       await app.close();
       await metricsApp?.close();
       await bus.close();

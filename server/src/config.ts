@@ -118,6 +118,8 @@ const Settings = z.object({
   AUTO_SUSPEND_WINDOW_H: z.coerce.number().int().positive().default(24),
   /** Evidence images are deleted this many days after their report is decided: long enough for an appeal, no longer than needed. */
   EVIDENCE_RETENTION_DAYS: z.coerce.number().positive().default(90),
+  /** How often each process asks whether the evidence sweep is due (one process of the cluster then sweeps): an hour keeps deletion within an hour of its day. */
+  EVIDENCE_SWEEP_CHECK_MS: z.coerce.number().int().positive().default(60 * 60 * 1000),
   /** The operator's contact address, shown in the app (GET /api/rules `contactEmail`); stores and regulators expect one. */
   CONTACT_EMAIL: z.string().trim().pipe(z.email()).optional(),
 });

@@ -2,8 +2,14 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { CallEndReason, ErrorCode } from '@small-talk/protocol';
 import type { MatchStore } from '../storage/match/store.js';
 
-/** Everything /metrics shows. Counters are per process; queue and room gauges read the shared store. */
-export function createMetrics(store: MatchStore) {
+/** The reports waiting for a moderator, read from the database on each scrape. */
+export type ReportBacklog = () => Promise<{ openReports: number; oldestOpenAt: Date | null }>;
+
+/**
+ * Everything /metrics shows. Counters are per process; queue and room gauges read the shared
+ * store, report gauges the database, so every process shows the cluster's figure.
+ */
+export function createMetrics(store: MatchStore, backlog?: ReportBacklog) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'smalltalk_' });
 
@@ -25,6 +31,26 @@ export function createMetrics(store: MatchStore) {
     async collect() {
       const counts = await store.counts().catch(() => null);
       if (counts) this.set(counts.rooms);
+    },
+  });
+  // Each gauge reads the database itself (one indexed query); unreachable, it keeps its last value rather than fail the scrape.
+  const readBacklog = () => (backlog?.() ?? Promise.resolve(null)).catch(() => null);
+  new Gauge({
+    name: 'smalltalk_reports_open',
+    help: 'Reports waiting for a moderator',
+    registers: [registry],
+    async collect() {
+      const read = await readBacklog();
+      if (read) this.set(read.openReports);
+    },
+  });
+  new Gauge({
+    name: 'smalltalk_oldest_open_report_age_seconds',
+    help: 'Age of the oldest report waiting for a moderator (the promise: within 24 hours); 0 when none is open',
+    registers: [registry],
+    async collect() {
+      const read = await readBacklog();
+      if (read) this.set(read.oldestOpenAt === null ? 0 : Math.max(0, (Date.now() - read.oldestOpenAt.getTime()) / 1000));
     },
   });
   const matches = new Counter({ name: 'smalltalk_matches_total', help: 'Pairs matched into a room', registers: [registry] });

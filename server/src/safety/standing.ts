@@ -124,7 +124,7 @@ export class Standing {
   }
 }
 
-function toRestriction(row: RestrictionsTable): Restriction {
+export function toRestriction(row: RestrictionsTable): Restriction {
   return {
     id: row.id,
     kind: row.kind,

@@ -24,18 +24,24 @@ export interface SweepResult {
 }
 
 /**
- * Takes the daily lease: true for exactly one process per day however many race for it, because
- * the UPDATE moves the time forward only where it is still a day old, and the database runs one
- * such UPDATE at a time (SQLite's write lock, PostgreSQL's row lock).
+ * Takes the lease of the cluster-wide job `name` (a row of `sweeps`): true for exactly one process
+ * per `everyMs` however many race for it, because the UPDATE moves the time forward only where it
+ * is still `everyMs` old, and the database runs one such UPDATE at a time (SQLite's write lock,
+ * PostgreSQL's row lock).
  */
-export async function takeSweepLease(db: Kysely<Database>, now: Date): Promise<boolean> {
+export async function takeLease(db: Kysely<Database>, name: 'daily' | 'evidence', everyMs: number, now: Date): Promise<boolean> {
   const result = await db
     .updateTable('sweeps')
     .set({ last_run_at: now.toISOString() })
-    .where('name', '=', 'daily')
-    .where('last_run_at', '<=', new Date(now.getTime() - SWEEP_EVERY_MS).toISOString())
+    .where('name', '=', name)
+    .where('last_run_at', '<=', new Date(now.getTime() - everyMs).toISOString())
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
+}
+
+/** The daily sweep's lease (see takeLease). */
+export function takeSweepLease(db: Kysely<Database>, now: Date): Promise<boolean> {
+  return takeLease(db, 'daily', SWEEP_EVERY_MS, now);
 }
 
 /**
