@@ -52,6 +52,12 @@ import { safetyRoutes } from './safety/routes.js';
 import { AutoSuspension } from './safety/suspension.js';
 import { Safety } from './safety/service.js';
 import { Standing } from './safety/standing.js';
+import { appealRoutes } from './moderation/appeal-routes.js';
+import { Appeals } from './moderation/appeals.js';
+import { decisionRoutes } from './moderation/decision-routes.js';
+import { Decisions } from './moderation/decisions.js';
+import { Notices } from './moderation/notices.js';
+import { Roles } from './moderation/roles.js';
 
 export interface SmallTalk {
   app: FastifyInstance;
@@ -171,11 +177,16 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
   const matchmaking = new Matchmaking(store, categories, metrics, (userId): Promise<string[]> => blocks.around(userId));
   const calls = new Calls(store, bus, friends, rooms, metrics, { ringTimeoutMs: config.RING_TIMEOUT_MS }, log);
   rooms.onPresenceChange((userIds) => presence.changed(userIds));
-  const suspension = new AutoSuspension(db.kysely, store, bus, (userId) => rooms.endRoomOf(userId), metrics, {
-    reporters: config.AUTO_SUSPEND_REPORTERS,
-    windowH: config.AUTO_SUSPEND_WINDOW_H,
-    dialect: db.dialect,
-  });
+  const notices = new Notices(db.kysely, bus);
+  const suspension = new AutoSuspension(
+    db.kysely,
+    store,
+    bus,
+    (userId) => rooms.endRoomOf(userId),
+    metrics,
+    { reporters: config.AUTO_SUSPEND_REPORTERS, windowH: config.AUTO_SUSPEND_WINDOW_H, dialect: db.dialect },
+    notices,
+  );
   const reports = new Reports(
     db.kysely,
     {
@@ -192,6 +203,9 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
     { windowDays: config.REPORT_WINDOW_DAYS, perDay: config.REPORTS_PER_DAY },
   );
   const evidence = new Evidence(db.kysely, reports);
+  const roles = new Roles(db.kysely);
+  const decisions = new Decisions({ db: db.kysely, dialect: db.dialect, auth, notices, store, bus, endRoomOf: (userId) => rooms.endRoomOf(userId), metrics });
+  const appeals = new Appeals(db.kysely, db.dialect, notices, metrics);
   presence.onChange((userId, now) => void calls.presenceChanged(userId, now).catch((error: unknown) => log.warn({ err: error, userId }, 'could not end a ring')));
   // One process alone: a restart (SIGTERM, then start again on the same port) keeps calls' rooms
   // in a file (see saveRooms). With Redis they are in Redis, and any process picks them up.
@@ -270,6 +284,8 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
   await app.register(friendRoutes, { auth, friends, mayMeet: (userId) => safety.mayMeet(userId) });
   await app.register(blockRoutes, { auth, blocks });
   await app.register(safetyRoutes, { auth, safety, reports, evidence });
+  await app.register(decisionRoutes, { auth, roles, decisions });
+  await app.register(appealRoutes, { auth, notices, appeals });
   await app.register(caseRoutes, { auth, cases, userPage: new UserPage(db.kysely, standing, history), audit: new CaseAuditLog(db.kysely) });
   await app.register(iceRoutes, {
     auth,

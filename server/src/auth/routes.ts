@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { GuestRequest, LoginRequest, RegisterRequest, SECURE_SESSION_COOKIE, SESSION_COOKIE, type MeResponse, type OwnUser, type User } from '@small-talk/protocol';
+import { GuestRequest, LoginRequest, type BannedLoginBody, RegisterRequest, SECURE_SESSION_COOKIE, SESSION_COOKIE, type MeResponse, type OwnUser, type User } from '@small-talk/protocol';
 import { serialize } from 'cookie';
 import { AppError } from '../errors.js';
 import { parseInput } from '../validation.js';
 import { tokenFrom } from './credentials.js';
 import { LoginThrottled } from './login-throttle.js';
-import type { AuthService, Principal, SignedIn } from './service.js';
+import { BannedLogin, type AuthService, type Principal, type SignedIn } from './service.js';
 
 export interface AuthRoutesOptions {
   auth: AuthService;
@@ -74,6 +74,14 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
       return signIn(request, reply, 200, await auth.login(body.email, body.password, request.ip));
     } catch (error) {
       if (error instanceof LoginThrottled) reply.header('retry-after', String(error.retryAfterS));
+      // No cookie: the appeal token is for the restriction screen, not a signed-in browser.
+      if (error instanceof BannedLogin) {
+        return reply.code(403).send({
+          error: { code: 'banned', message: 'this account is banned: read the notice, and appeal if you think it is wrong' },
+          appealToken: error.appealToken,
+          expiresAt: new Date(error.expiresAt).toISOString(),
+        } satisfies BannedLoginBody);
+      }
       throw error;
     }
   });
@@ -92,7 +100,8 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
   });
 
   app.get('/api/me', async (request): Promise<MeResponse> => {
-    const { user } = await requirePrincipal(auth, request);
+    // A banned member's appeal session may read itself (its restriction shows why).
+    const { user } = await requirePrincipal(auth, request, { appealScope: true });
     return { user: await options.ownUser(user) };
   });
 }

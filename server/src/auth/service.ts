@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Role, User } from '@small-talk/protocol';
+import { APPEAL_TOKEN_TTL_MS, type Role, type User } from '@small-talk/protocol';
 import { AppError } from '../errors.js';
 import { ReservedNames, shownName } from '../names/display-name.js';
 import { toIso, type Database } from '../storage/schema.js';
@@ -37,8 +37,25 @@ function isUniqueViolation(error: unknown): boolean {
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
 }
 
+/** How a socket opened with an ended session closes: absent, as on a logout (4001). */
+export type SessionClose = { code: number; reason: string };
+
+/**
+ * A banned member gave the right password: no session, but a short-lived appeal session
+ * (scope `appeal`) for its notices and its appeal. The route answers 403 `banned` with it.
+ */
+export class BannedLogin extends Error {
+  constructor(
+    readonly appealToken: string,
+    readonly expiresAt: number,
+  ) {
+    super('this account is banned');
+    this.name = 'BannedLogin';
+  }
+}
+
 export class AuthService {
-  private readonly sessionListeners: Array<(tokenHash: string, replacement: Replacement) => void> = [];
+  private readonly sessionListeners: Array<(tokenHash: string, replacement: Replacement, close?: SessionClose) => void> = [];
   private readonly reservedNames: ReservedNames;
 
   constructor(
@@ -55,7 +72,7 @@ export class AuthService {
    * Called when a session ends: revoked (`replacement` null), so live sockets opened with it
    * close; or replaced by a new one (guest upgrade), so they carry on under the new session.
    */
-  onSessionEnded(listener: (tokenHash: string, replacement: Replacement) => void): void {
+  onSessionEnded(listener: (tokenHash: string, replacement: Replacement, close?: SessionClose) => void): void {
     this.sessionListeners.push(listener);
   }
 
@@ -127,12 +144,31 @@ export class AuthService {
       throw new AppError('invalid_credentials', 'wrong email or password');
     }
     await this.throttle.succeeded(email, address);
+    if (await this.banned(row.id)) {
+      const appeal = await this.startSession(row.id, 'appeal', APPEAL_TOKEN_TTL_MS);
+      throw new BannedLogin(appeal.token, appeal.expiresAt);
+    }
     return { user: toUser(row), token: (await this.startSession(row.id)).token };
   }
 
   async logout(principal: Principal): Promise<void> {
     await this.db.deleteFrom('sessions').where('token_hash', '=', principal.tokenHash).execute();
     this.endSession(principal.tokenHash, null);
+  }
+
+  /**
+   * Deletes every session of the user (a ban), in `db`: the decision's transaction, so the
+   * sessions end with the ban or not at all. Pass the hashes to `sessionsEnded` once it commits.
+   * HTTP answers 401 at once on every process; sockets are closed by whoever delivers the ban.
+   */
+  async deleteSessionsOf(userId: string, db: Kysely<Database> = this.db): Promise<string[]> {
+    const rows = await db.deleteFrom('sessions').where('user_id', '=', userId).returning('token_hash').execute();
+    return rows.map((row) => row.token_hash);
+  }
+
+  /** Tells the listeners these sessions ended: sockets of this process opened with them close with `close`. */
+  sessionsEnded(tokenHashes: readonly string[], close: SessionClose): void {
+    for (const tokenHash of tokenHashes) this.endSession(tokenHash, null, close);
   }
 
   /** The principal behind a token, or null when it is unknown, revoked or expired. */
@@ -153,11 +189,25 @@ export class AuthService {
     if (reserved !== null) throw new AppError('reserved_name', `this display name is reserved: it reads as "${reserved}"`);
   }
 
-  private endSession(tokenHash: string, replacement: Replacement): void {
-    for (const listener of this.sessionListeners) listener(tokenHash, replacement);
+  private endSession(tokenHash: string, replacement: Replacement, close?: SessionClose): void {
+    for (const listener of this.sessionListeners) listener(tokenHash, replacement, close);
   }
 
-  private async startSession(userId: string): Promise<{ token: string; expiresAt: number }> {
+  /** A ban in force (moderation/): its member gets an appeal session at login, never a full one. */
+  private async banned(userId: string): Promise<boolean> {
+    const now = new Date().toISOString();
+    const row = await this.db
+      .selectFrom('restrictions')
+      .select('id')
+      .where('user_id', '=', userId)
+      .where('kind', '=', 'banned')
+      .where('lifted_at', 'is', null)
+      .where((eb) => eb.or([eb('until', 'is', null), eb('until', '>', now)]))
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  private async startSession(userId: string, scope: 'full' | 'appeal' = 'full', ttlMs = this.sessionTtlMs): Promise<{ token: string; expiresAt: number }> {
     const token = newToken();
     const now = Date.now();
     await this.db
@@ -166,9 +216,10 @@ export class AuthService {
         token_hash: hashToken(token),
         user_id: userId,
         created_at: new Date(now).toISOString(),
-        expires_at: new Date(now + this.sessionTtlMs).toISOString(),
+        expires_at: new Date(now + ttlMs).toISOString(),
+        scope,
       })
       .execute();
-    return { token, expiresAt: now + this.sessionTtlMs };
+    return { token, expiresAt: now + ttlMs };
   }
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { RestrictedEvent } from '@small-talk/protocol';
 import type { Metrics } from '../metrics/metrics.js';
+import type { Notices } from '../moderation/notices.js';
 import type { MessageBus } from '../storage/bus/bus.js';
 import type { MatchStore } from '../storage/match/store.js';
 import type { Database } from '../storage/schema.js';
@@ -32,6 +33,8 @@ export class AutoSuspension {
     private readonly endRoomOf: (userId: string) => Promise<unknown>,
     private readonly metrics: Metrics,
     private readonly options: SuspensionOptions,
+    /** The statement of reasons the user reads (`GET /api/me/notices`, the `notice` frame). */
+    private readonly notices: Notices,
   ) {}
 
   /** Called after each report about `userId`: suspends it when the reports now reach the threshold. */
@@ -39,20 +42,28 @@ export class AutoSuspension {
     // One decision per user at a time, on every process: two reports landing together must not
     // both suspend (two restrictions, two frames). PostgreSQL locks the user's row; SQLite runs
     // one transaction at a time anyway.
-    const restriction = await this.db.transaction().execute(async (tx) => {
+    const suspended = await this.db.transaction().execute(async (tx) => {
       if (this.options.dialect === 'postgres') await tx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
       const standing = new Standing(tx);
       if (await standing.restriction(userId, now)) return null; // already kept out
       if ((await this.reporters(tx, userId, now)) < this.options.reporters) return null;
-      return standing.restrict(userId, { kind: 'suspended', reason: REASON, until: null, automated: true, appealable: true }, now);
+      const restriction = await standing.restrict(userId, { kind: 'suspended', reason: REASON, until: null, automated: true, appealable: true }, now);
+      const notice = await this.notices.write(
+        { userId, kind: 'suspension', reason: REASON, automated: true, until: null, restrictionId: restriction.id, appealable: true },
+        now,
+        tx,
+      );
+      return { restriction, notice };
     });
-    if (!restriction) return false;
+    if (!suspended) return false;
+    const { restriction, notice } = suspended;
     this.metrics.autoSuspensions.inc();
     // The database already refuses its next join and call; now out of the queue and out of its
     // room, and its socket (on whichever process) is told why and stays open.
     await this.store.cancel(userId);
     await this.endRoomOf(userId);
     this.bus.deliver(userId, { text: JSON.stringify({ type: 'restricted', restriction } satisfies RestrictedEvent) });
+    this.notices.send(userId, notice);
     return true;
   }
 

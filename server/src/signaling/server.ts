@@ -129,13 +129,14 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
     });
   }
 
-  auth.onSessionEnded((tokenHash, replacement) => {
+  auth.onSessionEnded((tokenHash, replacement, close) => {
     for (const client of sockets) {
       if (client.principal.tokenHash !== tokenHash) continue;
       if (replacement) {
         client.principal = { ...client.principal, ...replacement };
         closeAtExpiry(client);
-      } else client.ws.close(CloseCode.loggedOut, 'logged out');
+      } else if (close) client.ws.close(close.code, close.reason);
+      else client.ws.close(CloseCode.loggedOut, 'logged out');
     }
   });
 

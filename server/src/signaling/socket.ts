@@ -71,6 +71,8 @@ export class ClientSocket implements Inbox {
     if (this.ws.readyState !== WebSocket.OPEN) return false;
     if (delivery.room !== undefined) this.room = delivery.room;
     this.sendText(delivery.text);
+    // After the frame: ws sends in order, so the client reads why before the close arrives.
+    if (delivery.close) this.ws.close(delivery.close.code, delivery.close.reason);
     return true;
   }
 

@@ -15,6 +15,8 @@ export interface Delivery {
   text: string;
   /** A new room for the receiving socket (matched), null when its room ended, absent otherwise. */
   room?: RoomLink | null;
+  /** Close the socket with this code once the frame is sent (a ban: 4003). */
+  close?: { code: number; reason: string };
 }
 
 /** A live socket as the bus sees it. */

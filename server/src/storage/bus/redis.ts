@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { defineScript, unavailable, type RedisConnections, type Script } from '../redis.js';
-import type { Delivery, Inbox, MessageBus, RoomLink } from './bus.js';
+import type { Delivery, Inbox, MessageBus } from './bus.js';
 
 /** A process that has not renewed its lease for this long is taken for dead and its users reclaimed. */
 export const LEASE_MS = 3000;
@@ -501,19 +501,34 @@ export class RedisMessageBus implements MessageBus {
   }
 }
 
-/** A delivery as it travels: the room field (empty: unchanged, `-`: none, else `roomId peerId`), a newline, the frame. */
+/**
+ * A delivery as it travels: the room field (empty: unchanged, `-`: none, else `roomId peerId`),
+ * then, for a socket to close after the frame, a tab, the code, a space and the reason; a
+ * newline; the frame.
+ */
 function encodeItem(delivery: Delivery): string {
   const room = delivery.room === undefined ? '' : delivery.room === null ? '-' : `${delivery.room.roomId} ${delivery.room.peerId}`;
-  return `${room}\n${delivery.text}`;
+  // The header is one line: a reason never carries a tab or newline into it.
+  const close = delivery.close ? `\t${delivery.close.code} ${delivery.close.reason.replace(/[\t\r\n]/g, ' ')}` : '';
+  return `${room}${close}\n${delivery.text}`;
 }
 
 function decodeItem(item: string): Delivery {
   const newline = item.indexOf('\n');
-  const room = item.slice(0, newline);
+  const header = item.slice(0, newline);
   const text = item.slice(newline + 1);
-  if (room === '') return { text };
-  if (room === '-') return { text, room: null };
-  const space = room.indexOf(' ');
-  const link: RoomLink = { roomId: room.slice(0, space), peerId: room.slice(space + 1) };
-  return { text, room: link };
+  const tab = header.indexOf('\t');
+  const room = tab === -1 ? header : header.slice(0, tab);
+  const delivery: Delivery = { text };
+  if (tab !== -1) {
+    const close = header.slice(tab + 1);
+    const space = close.indexOf(' ');
+    delivery.close = { code: Number(close.slice(0, space)), reason: close.slice(space + 1) };
+  }
+  if (room === '-') delivery.room = null;
+  else if (room !== '') {
+    const space = room.indexOf(' ');
+    delivery.room = { roomId: room.slice(0, space), peerId: room.slice(space + 1) };
+  }
+  return delivery;
 }

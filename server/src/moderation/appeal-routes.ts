@@ -1,0 +1,60 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import {
+  AppealDecisionRequest,
+  AppealRequest,
+  Id,
+  ModAppealsQuery,
+  type AppealDecisionResponse,
+  type AppealResponse,
+  type AppealsResponse,
+  type ModAppealsResponse,
+  type NoticesResponse,
+} from '@small-talk/protocol';
+import { requirePrincipal } from '../auth/routes.js';
+import type { AuthService } from '../auth/service.js';
+import { parseInput } from '../validation.js';
+import type { Appeals } from './appeals.js';
+import { requireRole } from './guard.js';
+import type { Notices } from './notices.js';
+
+const AppealParams = z.object({ id: Id });
+
+/**
+ * What the affected user reads and how it contests it, and the moderators' answer. The user's
+ * routes take a banned member's appeal session (`appealScope`): they are what it is for.
+ */
+export async function appealRoutes(app: FastifyInstance, options: { auth: AuthService; notices: Notices; appeals: Appeals }): Promise<void> {
+  const { auth, notices, appeals } = options;
+
+  app.get('/api/me/notices', async (request): Promise<NoticesResponse> => {
+    const { user } = await requirePrincipal(auth, request, { appealScope: true });
+    return { notices: await notices.of(user.id) };
+  });
+
+  app.post('/api/appeals', async (request, reply): Promise<AppealResponse> => {
+    const { user } = await requirePrincipal(auth, request, { appealScope: true });
+    const { text } = parseInput(AppealRequest, request.body);
+    const appeal = await appeals.file(user.id, text);
+    reply.code(201);
+    return { appeal };
+  });
+
+  app.get('/api/appeals', async (request): Promise<AppealsResponse> => {
+    const { user } = await requirePrincipal(auth, request, { appealScope: true });
+    return { appeals: await appeals.of(user.id) };
+  });
+
+  app.get('/api/mod/appeals', async (request): Promise<ModAppealsResponse> => {
+    await requireRole(auth, request, 'moderator');
+    const { status } = parseInput(ModAppealsQuery, request.query);
+    return { appeals: await appeals.list(status) };
+  });
+
+  app.post('/api/mod/appeals/:id', async (request): Promise<AppealDecisionResponse> => {
+    const moderator = await requireRole(auth, request, 'moderator');
+    const { id } = parseInput(AppealParams, request.params);
+    const body = parseInput(AppealDecisionRequest, request.body);
+    return { appeal: await appeals.decide(moderator.user, id, body) };
+  });
+}
