@@ -1,11 +1,23 @@
 /**
  * The server's HTTP API (docs/protocol.md): sign-in, the user, the rules and consent,
- * categories, history, friends and the STUN/TURN servers for calls. Bodies
+ * categories, history, friends, the STUN/TURN servers for calls, reports, notices and appeals,
+ * and the moderators' routes. Bodies
  * are checked with the protocol's schemas, and failures are ApiErrors carrying the protocol's
  * error code, so screens branch on the code rather than on a message.
  */
 import {
+  AppealDecisionResponse,
+  AppealResponse,
+  AppealsResponse,
+  AuditResponse,
   AuthResponse,
+  BannedLoginBody,
+  CasesResponse,
+  ModActionResponse,
+  ModAppealsResponse,
+  ModUserResponse,
+  NoticesResponse,
+  SetRoleResponse,
   BlockResponse,
   BlocksResponse,
   CategoriesResponse,
@@ -20,14 +32,24 @@ import {
   ReportsResponse,
   RulesResponse,
   SendFriendRequestResponse,
+  type Appeal,
+  type AppealDecisionRequest,
+  type AuditEntry,
   type Block,
   type Category,
   type Connection,
   type ErrorCode,
   type Friend,
+  type ModAction,
+  type ModActionRequest,
+  type ModAppeal,
+  type ModCase,
+  type Notice,
   type Report,
   type ReportRequest,
   type OwnUser,
+  type Role,
+  type StaffUser,
 } from '@small-talk/protocol';
 import type { ServerConfig } from './config';
 
@@ -42,6 +64,21 @@ export class ApiError extends Error {
   ) {
     super(message);
     this.name = 'ApiError';
+  }
+}
+
+/**
+ * Login of a banned member with the right password: no session, but a short-lived token that
+ * reaches only `/api/me`, `/api/me/notices` and `/api/appeals`, to read why and to appeal.
+ */
+export class BannedError extends ApiError {
+  constructor(
+    message: string,
+    readonly appealToken: string,
+    readonly expiresAt: string,
+  ) {
+    super('banned', message, 403);
+    this.name = 'BannedError';
   }
 }
 
@@ -80,6 +117,7 @@ export class Api {
     return this.signIn('/api/auth/register', body);
   }
 
+  /** A banned member rejects with a BannedError, which carries the token to read the notices and appeal with. */
   login(body: { email: string; password: string }): Promise<SignedIn> {
     return this.signIn('/api/auth/login', body);
   }
@@ -91,6 +129,16 @@ export class Api {
       // Even if the server could not be told, this device forgets the session.
       this.token = undefined;
     }
+  }
+
+  /**
+   * The same server reached with a banned member's appeal token (BannedError) instead of the
+   * session: sent as `Authorization: Bearer` on every platform, since the web got no cookie.
+   */
+  withAppealToken(appealToken: string): Api {
+    const api = new Api({ ...this.options, auth: 'bearer' });
+    api.token = appealToken;
+    return api;
   }
 
   async me(): Promise<OwnUser> {
@@ -182,6 +230,69 @@ export class Api {
     return this.request('DELETE', `/api/blocks/${encodeURIComponent(userId)}`, null, undefined);
   }
 
+  // ---- what the affected user sees ---------------------------------------------
+
+  /** Every statement of reasons about this user (warnings, suspensions, bans, lifts, appeal outcomes), newest first. */
+  async notices(): Promise<Notice[]> {
+    return (await this.request('GET', '/api/me/notices', NoticesResponse, undefined)).notices;
+  }
+
+  /** Appeals the restriction in force; rejects with `already_appealed` or `not_restricted` (409). */
+  async appeal(text: string): Promise<Appeal> {
+    return (await this.request('POST', '/api/appeals', AppealResponse, { text })).appeal;
+  }
+
+  /** This user's own appeals, newest first. */
+  async appeals(): Promise<Appeal[]> {
+    return (await this.request('GET', '/api/appeals', AppealsResponse, undefined)).appeals;
+  }
+
+  // ---- moderators (role moderator or admin) and admins -----------------------------
+
+  /** Admins only: gives `userId` a role. */
+  async setRole(userId: string, role: Role): Promise<StaffUser> {
+    return (await this.request('PUT', `/api/admin/users/${encodeURIComponent(userId)}/role`, SetRoleResponse, { role })).user;
+  }
+
+  /** The queue: open cases by priority, then oldest open report first (closed ones: newest decision first). */
+  async cases(query: { status?: 'open' | 'closed'; limit?: number; before?: string } = {}): Promise<ModCase[]> {
+    return (await this.request('GET', `/api/mod/cases${queryString(query)}`, CasesResponse, undefined)).cases;
+  }
+
+  /** A user's page: its restriction, the reports about it and by it, its last connections and every past decision. */
+  caseFile(userId: string): Promise<ModUserResponse> {
+    return this.request('GET', `/api/mod/users/${encodeURIComponent(userId)}`, ModUserResponse, undefined);
+  }
+
+  /**
+   * A report's snapshot as a `data:` URL: an <Image> can't send the session (the bearer token
+   * on native), so the bytes come through here. Each view is written to the audit log.
+   */
+  async evidence(evidenceId: string): Promise<string> {
+    const bytes = await this.fetchBytes(`/api/mod/evidence/${encodeURIComponent(evidenceId)}`);
+    return `data:image/jpeg;base64,${base64(bytes)}`;
+  }
+
+  /** A decision about a user, whose `reason` the user reads; `days` with `suspend` only. */
+  async decide(userId: string, body: ModActionRequest): Promise<ModAction> {
+    return (await this.request('POST', `/api/mod/users/${encodeURIComponent(userId)}/actions`, ModActionResponse, body)).action;
+  }
+
+  /** Appeals with the decision each contests: open ones oldest first, closed ones newest first. */
+  async modAppeals(status: 'open' | 'closed' = 'open'): Promise<ModAppeal[]> {
+    return (await this.request('GET', `/api/mod/appeals${queryString({ status })}`, ModAppealsResponse, undefined)).appeals;
+  }
+
+  /** Upholds or overturns an appeal; rejects with `conflict_of_interest` for the moderator who made the decision. */
+  async decideAppeal(appealId: string, body: AppealDecisionRequest): Promise<ModAppeal> {
+    return (await this.request('POST', `/api/mod/appeals/${encodeURIComponent(appealId)}`, AppealDecisionResponse, body)).appeal;
+  }
+
+  /** The audit log, newest first; `before` an ISO time for the next page. */
+  async audit(query: { limit?: number; before?: string } = {}): Promise<AuditEntry[]> {
+    return (await this.request('GET', `/api/mod/audit${queryString(query)}`, AuditResponse, undefined)).entries;
+  }
+
   private async signIn(path: string, body: object): Promise<SignedIn> {
     const signedIn = await this.request('POST', path, AuthResponse, body);
     if (this.options.auth === 'bearer') this.token = signedIn.token;
@@ -189,15 +300,36 @@ export class Api {
   }
 
   /** `body`: an object sent as JSON, or raw bytes with their type (a report's JPEG). */
-  private async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, schema: Schema<T> | null, body: object | RawBody | undefined): Promise<T> {
+  private async request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, schema: Schema<T> | null, body: object | RawBody | undefined): Promise<T> {
+    const response = await this.send(method, path, body, 'application/json');
+    const text = await response.text().catch(() => '');
+    const json = parseJson(text);
+    if (!response.ok) throw failure(response.status, json);
+    if (schema === null) return undefined as T;
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw new ApiError('invalid_response', `unexpected answer to ${method} ${path}`, response.status);
+    return parsed.data;
+  }
+
+  /** A GET answered with bytes (a JPEG), not JSON. */
+  private async fetchBytes(path: string): Promise<Uint8Array> {
+    const response = await this.send('GET', path, undefined, 'image/jpeg');
+    if (!response.ok) throw failure(response.status, parseJson(await response.text().catch(() => '')));
+    try {
+      return new Uint8Array(await response.arrayBuffer());
+    } catch (error) {
+      throw new ApiError('network', error instanceof Error ? error.message : String(error), response.status);
+    }
+  }
+
+  private async send(method: string, path: string, body: object | RawBody | undefined, accept: string): Promise<Response> {
     const raw = body instanceof RawBody ? body : null;
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept };
     if (body !== undefined) headers['content-type'] = raw ? raw.contentType : 'application/json';
     if (this.options.auth === 'bearer' && this.token) headers.authorization = `Bearer ${this.token}`;
     const doFetch = this.options.fetch ?? fetch;
-    let response: Response;
     try {
-      response = await doFetch(`${this.options.httpBase}${path}`, {
+      return await doFetch(`${this.options.httpBase}${path}`, {
         method,
         headers,
         body: raw ? raw.data : body === undefined ? undefined : JSON.stringify(body),
@@ -207,18 +339,38 @@ export class Api {
     } catch (error) {
       throw new ApiError('network', error instanceof Error ? error.message : String(error), null);
     }
-    const text = await response.text().catch(() => '');
-    const json = parseJson(text);
-    if (!response.ok) {
-      const parsed = ErrorBody.safeParse(json);
-      if (parsed.success) throw new ApiError(parsed.data.error.code, parsed.data.error.message, response.status);
-      throw new ApiError('invalid_response', `HTTP ${response.status}`, response.status);
-    }
-    if (schema === null) return undefined as T;
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) throw new ApiError('invalid_response', `unexpected answer to ${method} ${path}`, response.status);
-    return parsed.data;
   }
+}
+
+/** The error an answer that isn't 2xx stands for: a BannedError for a banned member's login. */
+function failure(status: number, json: unknown): ApiError {
+  const banned = BannedLoginBody.safeParse(json);
+  if (banned.success) return new BannedError(banned.data.error.message, banned.data.appealToken, banned.data.expiresAt);
+  const parsed = ErrorBody.safeParse(json);
+  if (parsed.success) return new ApiError(parsed.data.error.code, parsed.data.error.message, status);
+  return new ApiError('invalid_response', `HTTP ${status}`, status);
+}
+
+/** `?a=1&b=2` from the fields that are set, or nothing. */
+function queryString(query: Record<string, string | number | undefined>): string {
+  const pairs = Object.entries(query).flatMap(([key, value]) => (value === undefined ? [] : [`${key}=${encodeURIComponent(String(value))}`]));
+  return pairs.length === 0 ? '' : `?${pairs.join('&')}`;
+}
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Standard base64, written out because `btoa` and `Buffer` are not on every platform the app runs on. */
+export function base64(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const a = bytes[i]!;
+    const b = bytes[i + 1];
+    const c = bytes[i + 2];
+    out += BASE64[a >> 2]! + BASE64[((a & 3) << 4) | ((b ?? 0) >> 4)]!;
+    out += b === undefined ? '=' : BASE64[((b & 15) << 2) | ((c ?? 0) >> 6)]!;
+    out += c === undefined ? '=' : BASE64[c & 63]!;
+  }
+  return out;
 }
 
 /** A body sent as it is, not as JSON (the server takes only `image/jpeg` this way, for report evidence). */
@@ -265,6 +417,18 @@ export function describeApiError(error: unknown): string {
       return 'Please accept the rules first.';
     case 'restricted':
       return "Your account can't do that right now.";
+    case 'banned':
+      return 'Your account is banned.';
+    case 'already_appealed':
+      return 'You have appealed this decision already.';
+    case 'not_restricted':
+      return 'Nothing restricts this account any more.';
+    case 'conflict_of_interest':
+      return 'Someone else has to decide this: you made the decision, or it is about you.';
+    case 'already_decided':
+      return 'Someone has decided this already.';
+    case 'forbidden':
+      return "You can't do that.";
     case 'bad_request':
       // The server's message names the field that failed (e.g. "password: Too small…").
       return error instanceof ApiError ? `Please check the form: ${error.message}` : 'Please check the form.';

@@ -38,3 +38,6 @@ export const SNAPSHOT_EVERY_MS = 1_000;
 /** Snapshots are scaled to at most this width: enough to see what happened, well under the server's 256 KiB. */
 export const SNAPSHOT_MAX_WIDTH = 640;
 export const SNAPSHOT_QUALITY = 0.8;
+
+/** A banned member's screen asks again this often whether an appeal lifted the ban (it has no socket to hear it). */
+export const RESTRICTION_RECHECK_MS = 30_000;

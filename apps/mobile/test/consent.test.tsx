@@ -177,7 +177,7 @@ describe('the restriction screen', () => {
   test('a suspended user sees why and until when, instead of Categories', async () => {
     await renderApp(returning({ ...ada, restriction: suspension }));
     expect(screen.getByTestId('restriction-screen')).toBeOnTheScreen();
-    expect(screen.getByTestId('restriction-reason')).toHaveTextContent('Several people reported you within a day.');
+    expect(screen.getByTestId('restriction-reason')).toHaveTextContent('\u2068Several people reported you within a day.\u2069');
     const until = new Date(suspension.until!);
     expect(screen.getByTestId('restriction-until')).toHaveTextContent(new RegExp(`Until ${until.getDate()} Jan 2030`));
     expect(screen.queryByTestId('start-matching')).not.toBeOnTheScreen();
@@ -191,7 +191,7 @@ describe('the restriction screen', () => {
   test('banned says so, with the reason', async () => {
     await renderApp(returning({ ...ada, restriction: { ...suspension, kind: 'banned', until: null, appealable: false, reason: 'Nudity on camera.' } }));
     expect(screen.getByTestId('restriction-screen')).toHaveTextContent(/banned/);
-    expect(screen.getByTestId('restriction-reason')).toHaveTextContent('Nudity on camera.');
+    expect(screen.getByTestId('restriction-reason')).toHaveTextContent('\u2068Nudity on camera.\u2069');
   });
 
   test('a restricted frame mid-call: the call ends at once and the restriction screen shows', async () => {
@@ -208,7 +208,7 @@ describe('the restriction screen', () => {
     await services.server.socket.receive({ type: 'restricted', restriction: suspension });
     await settle();
     expect(screen.getByTestId('restriction-screen')).toBeOnTheScreen();
-    expect(screen.getByTestId('restriction-reason')).toHaveTextContent(suspension.reason);
+    expect(screen.getByTestId('restriction-reason')).toHaveTextContent(`\u2068${suspension.reason}\u2069`);
     expect(screen.queryByTestId('peer-name')).not.toBeOnTheScreen();
     expect(pc.closed).toBe(true);
     expect(services.platform.streams.every((stream) => stream.stopped)).toBe(true);

@@ -109,7 +109,7 @@ export class FakeServer {
 }
 
 /** The own user, as the server describes it once the rules are accepted (version 1) and nothing restricts it. */
-export const ada: OwnUser = { id: 'user-ada', displayName: 'Ada', kind: 'guest', consent: { rulesVersion: 1, at: '2026-05-04T17:00:00.000Z' }, restriction: null };
+export const ada: OwnUser = { id: 'user-ada', displayName: 'Ada', kind: 'guest', consent: { rulesVersion: 1, at: '2026-05-04T17:00:00.000Z' }, restriction: null, role: 'user' };
 
 // ---- the age and rules gate ------------------------------------------------------
 
@@ -153,7 +153,7 @@ export type Routes = Record<string, (request: { body: any; headers: Record<strin
 
 const unauthenticated: Answer = [401, { error: { code: 'unauthenticated', message: 'sign in first: no valid session' } }];
 
-/** Routes keyed "METHOD /path" (the query string is ignored); anything else is a 404. */
+/** Routes keyed "METHOD /path" (the query string is ignored); anything else is a 404. A Uint8Array answer is sent as bytes (a JPEG). */
 export function fakeFetch(routes: Routes) {
   const calls: Array<{ method: string; path: string; url: string; init: RequestInit }> = [];
   const fetch = async (url: string | URL | Request, init: RequestInit = {}) => {
@@ -163,10 +163,12 @@ export function fakeFetch(routes: Routes) {
     const route = routes[`${method} ${path}`];
     const body = typeof init.body === 'string' ? JSON.parse(init.body) : undefined;
     const [status, answer] = route ? await route({ body, headers: (init.headers ?? {}) as Record<string, string> }) : [404, { error: { code: 'not_found', message: 'no such route' } }];
+    const bytes = answer instanceof Uint8Array ? answer : null;
     return {
       ok: status >= 200 && status < 300,
       status,
-      text: async () => (answer === undefined ? '' : JSON.stringify(answer)),
+      text: async () => (answer === undefined || bytes ? '' : JSON.stringify(answer)),
+      arrayBuffer: async () => (bytes ?? new Uint8Array()).slice().buffer,
     } as Response;
   };
   return { fetch: fetch as typeof globalThis.fetch, calls };
@@ -184,6 +186,8 @@ export function defaultRoutes(overrides: Routes = {}): Routes {
     'GET /api/ice': () => [200, noIceServers],
     'GET /api/friends': () => [200, friendsList()],
     'GET /api/rules': () => [200, rules],
+    'GET /api/me/notices': () => [200, { notices: [] }],
+    'GET /api/appeals': () => [200, { appeals: [] }],
     // A new guest has accepted nothing yet: the app asks first.
     'POST /api/auth/guest': ({ body }) => [201, { user: { ...ada, displayName: body.displayName, consent: null }, token: 'token-ada' }],
     'POST /api/me/consent': ({ body }) => {

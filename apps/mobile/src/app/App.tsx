@@ -19,6 +19,8 @@ import { useStanding } from '../features/consent/useStanding';
 import { FriendsScreen } from '../features/friends/FriendsScreen';
 import { FriendsProvider } from '../features/friends/useFriends';
 import { HistoryScreen } from '../features/history/HistoryScreen';
+import { ModerationScreen } from '../features/moderation/ModerationScreen';
+import { BannedScreen } from '../features/restriction/BannedScreen';
 import { RestrictionScreen } from '../features/restriction/RestrictionScreen';
 import { SafetyScreen } from '../features/safety/SafetyScreen';
 import { useSession, type Session } from '../features/welcome/useSession';
@@ -46,6 +48,7 @@ function Navigator() {
   const { state } = session;
 
   if (state.status === 'loading') return <ActivityIndicator style={styles.loading} color={colors.accent} />;
+  if (state.status === 'banned') return <BannedScreen appealToken={state.appealToken} onSignOut={() => void session.logout()} />;
   if (state.status === 'signed-out' || !client) {
     return <WelcomeScreen onGuest={session.guest} onSignIn={session.login} onRegister={session.register} notice={state.status === 'signed-out' ? state.notice : undefined} />;
   }
@@ -65,7 +68,7 @@ function Gate({ user, client, session }: { user: OwnUser; client: SmallTalkClien
     case 'underage':
       return <UnderageScreen />;
     case 'restricted':
-      return <RestrictionScreen restriction={standing.restriction} onSignOut={signOut} />;
+      return <RestrictionScreen restriction={standing.restriction} onSignOut={signOut} client={client} />;
     case 'consent':
       return <ConsentScreen notice={standing.notice} onConsented={standing.consented} onUnderage={standing.underage} onSignOut={signOut} />;
     case 'app':
@@ -120,11 +123,13 @@ function SignedIn({ user, client, session }: { user: OwnUser; client: SmallTalkC
           onFriends={toFriends}
           onSignOut={() => void session.logout()}
           onCreateAccount={() => setRoute({ name: 'account', back: { name: 'categories' } })}
+          onModeration={canModerate(user) ? () => setRoute({ name: 'moderation' }) : undefined}
         />
       )}
       {route.name === 'match' && <MatchFlow client={client} categories={route.categories} onEnd={toCategories} />}
       {route.name === 'history' && <HistoryScreen onBack={toCategories} />}
       {route.name === 'safety' && <SafetyScreen onBack={toCategories} />}
+      {route.name === 'moderation' && <ModerationScreen me={user} onBack={toCategories} />}
       {route.name === 'friends' && (
         <FriendsScreen client={client} user={user} onBack={toCategories} onCreateAccount={() => setRoute({ name: 'account', back: { name: 'friends' } })} />
       )}
@@ -135,6 +140,11 @@ function SignedIn({ user, client, session }: { user: OwnUser; client: SmallTalkC
       <DirectCallOverlays client={client} onAccept={directCall.accept} />
     </>
   );
+}
+
+/** Moderators and admins work the reports; the server checks the role again on every request. */
+function canModerate(user: OwnUser): boolean {
+  return user.role === 'moderator' || user.role === 'admin';
 }
 
 const styles = StyleSheet.create({

@@ -1,7 +1,14 @@
 import type { Category, Peer } from '@small-talk/protocol';
 
 /** Where a screen that can be left goes back to. */
-export type BackRoute = { name: 'categories' } | { name: 'history' } | { name: 'friends' } | { name: 'safety' } | { name: 'account'; back: BackRoute };
+export type BackRoute =
+  | { name: 'categories' }
+  | { name: 'history' }
+  | { name: 'friends' }
+  | { name: 'safety' }
+  /** The moderators' console: queue, cases, appeals, audit log. */
+  | { name: 'moderation' }
+  | { name: 'account'; back: BackRoute };
 
 export type Route =
   | BackRoute

@@ -6,6 +6,8 @@ import { useServices } from '../../services';
 import type { SessionState } from '../welcome/useSession';
 
 const SIGNED_OUT_NOTICE = 'You were signed out. Sign in again to continue.';
+/** Every session of a banned member ends; signing in again shows the reasons and the appeal form. */
+export const BANNED_NOTICE = 'Your account has been banned. Sign in to read why and to appeal.';
 
 /**
  * One SDK client per signed-in session, connected from sign-in on (so the socket is open by
@@ -29,6 +31,7 @@ export function useClient(session: SessionState, onExpired: (notice: string) => 
     const offs = [
       client.socket.on(SocketEvent.State, (state, info) => {
         if (state === 'closed' && (info.reason === 'logged_out' || info.reason === 'unauthorized')) expired.current(SIGNED_OUT_NOTICE);
+        if (state === 'closed' && info.reason === 'banned') expired.current(BANNED_NOTICE);
       }),
       client.socket.on(SocketEvent.RetryScheduled, ({ retryCount }) => {
         if (retryCount !== SESSION_CHECK_AFTER_RETRIES) return;

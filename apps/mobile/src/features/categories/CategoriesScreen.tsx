@@ -20,9 +20,11 @@ export interface CategoriesScreenProps {
   onSignOut(): void;
   /** Offered to guests: an account keeps their history. */
   onCreateAccount(): void;
+  /** The moderators' console; given only to moderators and admins. */
+  onModeration?: () => void;
 }
 
-export function CategoriesScreen({ user, selected, onSelectedChange, onStart, onHistory, onFriends, onSafety, onSignOut, onCreateAccount }: CategoriesScreenProps) {
+export function CategoriesScreen({ user, selected, onSelectedChange, onStart, onHistory, onFriends, onSafety, onSignOut, onCreateAccount, onModeration }: CategoriesScreenProps) {
   const { categories, error, reload } = useCategories();
 
   const start = () => {
@@ -46,6 +48,7 @@ export function CategoriesScreen({ user, selected, onSelectedChange, onStart, on
           <FriendsTab onPress={onFriends} />
           <Button testID="open-history" variant="link" title="History" onPress={onHistory} />
           <Button testID="safety-tab" variant="link" title="Safety" onPress={onSafety} />
+          {onModeration && <Button testID="moderation-tab" variant="link" title="Moderation" onPress={onModeration} />}
           {user.kind === 'guest' && <Button testID="create-account" variant="link" title="Create account" onPress={onCreateAccount} />}
           <Button testID="sign-out" variant="link" title="Sign out" onPress={onSignOut} />
         </View>

@@ -51,6 +51,10 @@ export function useStanding(user: OwnUser, client: SmallTalkClient, update: (use
     const offs = [
       // welcome and `restricted` frames: a restriction applies (or ended) at once.
       client.socket.on(SocketEvent.User, fromServer),
+      // A lift (by a moderator or an appeal) comes as a notice: the user may meet people again.
+      client.socket.on(SocketEvent.Notice, (notice) => {
+        if (notice.kind === 'restored' || notice.kind === 'appeal_overturned') void refresh();
+      }),
       client.socket.on(SocketEvent.Message, (message) => {
         if (message.type !== 'error') return;
         if (message.code === 'consent_required') setAskAgain(RULES_CHANGED_NOTICE);

@@ -1,28 +1,59 @@
-import { StyleSheet, Text, View } from 'react-native';
-import type { Restriction } from '@small-talk/protocol';
+import { ActivityIndicator, ScrollView, StyleSheet, Text, View } from 'react-native';
+import type { SmallTalkClient } from '@small-talk/client';
+import type { Appeal, Notice, Restriction } from '@small-talk/protocol';
 import { Button } from '../../ui/Button';
+import { isolated } from '../../ui/bidi';
 import { colors, space } from '../../ui/theme';
+import { AppealForm } from './AppealForm';
+import { formatWhen } from './formatWhen';
+import { NoticeList } from './NoticeList';
+import { useNotices } from './useNotices';
+
+export { formatWhen };
 
 /**
  * Instead of Categories while the user may not meet anyone (suspended or banned): why, and
- * until when. Underage users see the neutral UnderageScreen instead.
+ * until when, every statement of reasons it was sent, and the appeal form. Underage users see
+ * the neutral UnderageScreen instead. `client`: the signed-in user's, whose `notice` frames
+ * bring news; a banned member reading with its appeal token has none.
  */
-export function RestrictionScreen({ restriction, onSignOut }: { restriction: Restriction; onSignOut(): void }) {
+export function RestrictionScreen({ restriction, onSignOut, client }: { restriction: Restriction; onSignOut(): void; client?: SmallTalkClient }) {
+  const notices = useNotices(client);
   return (
-    <View testID="restriction-screen" style={styles.root}>
+    <ScrollView testID="restriction-screen" style={styles.root} contentContainerStyle={styles.content}>
       <Text style={styles.title} accessibilityRole="header">
         {restriction.kind === 'banned' ? 'Your account is banned' : 'Your account is suspended'}
       </Text>
       <Text testID="restriction-reason" style={styles.reason}>
-        {restriction.reason}
+        {isolated(restriction.reason)}
       </Text>
       <Text testID="restriction-until" style={styles.text}>
         {describeEnd(restriction)}
       </Text>
-      {restriction.appealable ? <Text style={styles.text}>A moderator will review this. You can't meet anyone until then.</Text> : null}
+      {notices.status === 'loading' && <ActivityIndicator color={colors.accent} />}
+      {notices.status === 'failed' && (
+        <View style={styles.failed}>
+          <Text style={styles.error}>{notices.error}</Text>
+          <Button variant="link" title="Retry" onPress={notices.reload} />
+        </View>
+      )}
+      {notices.status === 'ready' && (
+        <>
+          <NoticeList notices={notices.notices} />
+          <AppealPart restriction={restriction} notices={notices.notices} appeals={notices.appeals} onFiled={notices.reload} />
+        </>
+      )}
       <Button title="Sign out" variant="secondary" onPress={onSignOut} testID="restriction-sign-out" style={styles.signOut} />
-    </View>
+    </ScrollView>
   );
+}
+
+/** The form while the restriction can still be appealed; word of the open appeal once filed. */
+function AppealPart({ restriction, notices, appeals, onFiled }: { restriction: Restriction; notices: Notice[]; appeals: Appeal[]; onFiled(): void }) {
+  const open = appeals.some((appeal) => appeal.status === 'open');
+  const appealable = restriction.appealable && notices.some((notice) => notice.appealable);
+  if (!open && !appealable) return null;
+  return <AppealForm open={open} onFiled={onFiled} />;
 }
 
 function describeEnd(restriction: Restriction): string {
@@ -31,18 +62,13 @@ function describeEnd(restriction: Restriction): string {
   return `Until ${formatWhen(restriction.until)}.`;
 }
 
-/** Local date and time, e.g. "12 May 2026, 14:30", read the same way on every platform. */
-export function formatWhen(iso: string): string {
-  const date = new Date(iso);
-  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${date.getDate()} ${months[date.getMonth()]} ${date.getFullYear()}, ${pad(date.getHours())}:${pad(date.getMinutes())}`;
-}
-
 const styles = StyleSheet.create({
-  root: { flex: 1, backgroundColor: colors.background, padding: space.xl, gap: space.m, justifyContent: 'center' },
+  root: { flex: 1, backgroundColor: colors.background },
+  content: { flexGrow: 1, padding: space.xl, gap: space.m, justifyContent: 'center', maxWidth: 720 },
   title: { color: colors.text, fontSize: 22, fontWeight: '700' },
   reason: { color: colors.text, fontSize: 16, lineHeight: 22 },
   text: { color: colors.textMuted, fontSize: 15, lineHeight: 21 },
+  error: { color: colors.danger, flexShrink: 1 },
+  failed: { flexDirection: 'row', alignItems: 'center', gap: space.s },
   signOut: { alignSelf: 'flex-start', marginTop: space.m },
 });

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { OwnUser } from '@small-talk/protocol';
-import type { SignedIn } from '../../api';
+import { BannedError, type SignedIn } from '../../api';
 import { useServices } from '../../services';
 
 export type SessionState =
@@ -8,7 +8,12 @@ export type SessionState =
   /** `notice` says why, when the session ended on its own (logged out elsewhere, expired). */
   | { status: 'signed-out'; notice?: string }
   /** `token` only on native; the web's session is its HttpOnly cookie. */
-  | { status: 'signed-in'; user: OwnUser; token: string | undefined };
+  | { status: 'signed-in'; user: OwnUser; token: string | undefined }
+  /**
+   * A banned member signed in with the right password: no session, only the short-lived token
+   * that reads the notices and files an appeal (until `expiresAt`).
+   */
+  | { status: 'banned'; appealToken: string; expiresAt: string };
 
 export interface Session {
   state: SessionState;
@@ -16,7 +21,7 @@ export interface Session {
   register(form: { email: string; password: string; displayName: string }): Promise<void>;
   login(form: { email: string; password: string }): Promise<void>;
   logout(): Promise<void>;
-  /** The server ended the session (socket closed 4001, or 401): back to Welcome with a word why. */
+  /** The server ended the session (socket closed 4001 or 4003, or 401): back to Welcome with a word why. */
   expire(notice: string): void;
   /** The server described the signed-in user anew (its consent or restriction changed). */
   update(user: OwnUser): void;
@@ -51,10 +56,18 @@ export function useSession(): Session {
       state,
       guest: async (displayName) => signedIn(await api.guest(displayName)),
       register: async (form) => signedIn(await api.register(form)),
-      login: async (form) => signedIn(await api.login(form)),
+      login: async (form) => {
+        try {
+          signedIn(await api.login(form));
+        } catch (error) {
+          if (!(error instanceof BannedError)) throw error;
+          setState({ status: 'banned', appealToken: error.appealToken, expiresAt: error.expiresAt });
+        }
+      },
       logout: async () => {
-        // Signed out here even if the server can't be told: the user asked to leave.
-        await api.logout().catch(() => {});
+        // Signed out here even if the server can't be told: the user asked to leave. An appeal
+        // token is simply forgotten: it ends by itself within the hour.
+        if (state.status !== 'banned') await api.logout().catch(() => {});
         setState({ status: 'signed-out' });
       },
       expire: (notice) => {

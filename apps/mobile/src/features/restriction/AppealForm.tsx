@@ -1,0 +1,79 @@
+import { useState } from 'react';
+import { StyleSheet, Text, TextInput, View } from 'react-native';
+import { ApiError, describeApiError } from '../../api';
+import { useServices } from '../../services';
+import { Button } from '../../ui/Button';
+import { colors, space } from '../../ui/theme';
+
+/** The most an appeal may say (the server's limit). */
+const MAX_APPEAL_LENGTH = 2000;
+
+/**
+ * Why the decision was wrong, in the user's words: filed once per restriction, and read by a
+ * moderator other than the one who decided. `open`: an appeal is already waiting.
+ */
+export function AppealForm({ open, onFiled }: { open: boolean; onFiled(): void }) {
+  const { api } = useServices();
+  const [text, setText] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [filed, setFiled] = useState(false);
+
+  if (open || filed) {
+    return (
+      <Text testID="appeal-open" style={styles.open}>
+        Your appeal is open. A moderator who did not make this decision will review it, and you will read the outcome here.
+      </Text>
+    );
+  }
+
+  const submit = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api.appeal(text.trim());
+      setFiled(true);
+      onFiled();
+    } catch (failure) {
+      // Filed from another device meanwhile: it is open all the same.
+      if (failure instanceof ApiError && failure.code === 'already_appealed') {
+        setFiled(true);
+        onFiled();
+      } else setError(describeApiError(failure));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <View style={styles.form}>
+      <Text style={styles.heading} accessibilityRole="header">
+        Appeal
+      </Text>
+      <Text style={styles.muted}>If you think this decision is wrong, tell us why. Appeals are free and read by a person.</Text>
+      <TextInput
+        testID="appeal-text"
+        style={styles.input}
+        value={text}
+        onChangeText={setText}
+        multiline
+        maxLength={MAX_APPEAL_LENGTH}
+        placeholder="Why should this decision be reversed?"
+        placeholderTextColor={colors.textMuted}
+        accessibilityLabel="Your appeal"
+      />
+      {error && <Text style={styles.error}>{error}</Text>}
+      <Button testID="appeal-submit" title="Send appeal" onPress={() => void submit()} disabled={text.trim().length === 0} busy={busy} style={styles.submit} />
+    </View>
+  );
+}
+
+const styles = StyleSheet.create({
+  form: { gap: space.s },
+  heading: { color: colors.text, fontSize: 18, fontWeight: '700' },
+  muted: { color: colors.textMuted, fontSize: 14 },
+  input: { minHeight: 96, color: colors.text, backgroundColor: colors.surface, borderRadius: 12, padding: space.m, fontSize: 15, textAlignVertical: 'top' },
+  error: { color: colors.danger },
+  submit: { alignSelf: 'flex-start' },
+  open: { color: colors.warning, fontSize: 15, lineHeight: 21 },
+});
