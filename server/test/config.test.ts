@@ -46,6 +46,8 @@ const DEFAULTS = {
   REPORTS_PER_DAY: 20,
   AUTO_SUSPEND_REPORTERS: 3,
   AUTO_SUSPEND_WINDOW_H: 24,
+  EVIDENCE_RETENTION_DAYS: 90,
+  EVIDENCE_SWEEP_CHECK_MS: 3600000,
 };
 const OPTIONAL = ['DATABASE_URL', 'REDIS_URL', 'TURN_SECRET', 'PUBLIC_URL', 'METRICS_TOKEN', 'METRICS_PORT', 'CONTACT_EMAIL'];
 /** A TURN server and its secret: they only go together. */
@@ -137,6 +139,8 @@ describe('loadConfig', () => {
       REPORTS_PER_DAY: '5',
       AUTO_SUSPEND_REPORTERS: '4',
       AUTO_SUSPEND_WINDOW_H: '48',
+      EVIDENCE_RETENTION_DAYS: '0.5',
+      EVIDENCE_SWEEP_CHECK_MS: '60000',
       CONTACT_EMAIL: ' safety@chat.example ',
     });
     assert.deepEqual(config, {
@@ -186,6 +190,8 @@ describe('loadConfig', () => {
       REPORTS_PER_DAY: 5,
       AUTO_SUSPEND_REPORTERS: 4,
       AUTO_SUSPEND_WINDOW_H: 48,
+      EVIDENCE_RETENTION_DAYS: 0.5,
+      EVIDENCE_SWEEP_CHECK_MS: 60000,
       CONTACT_EMAIL: 'safety@chat.example',
       rulesFile: '/etc/smalltalk/rules.md',
       strangerIcePolicy: 'relay',
