@@ -25,7 +25,7 @@ import { iceRoutes } from './ice/routes.js';
 import { History } from './history/service.js';
 import { Matchmaking } from './matchmaking/service.js';
 import { createMetrics } from './metrics/metrics.js';
-import { AuditLog as CaseAuditLog } from './moderation/audit.js';
+import { AuditLog } from './moderation/audit.js';
 import { caseRoutes } from './moderation/case-routes.js';
 import { Cases } from './moderation/cases.js';
 import { startEvidenceSweeper } from './moderation/retention.js';
@@ -286,7 +286,7 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
   await app.register(safetyRoutes, { auth, safety, reports, evidence });
   await app.register(decisionRoutes, { auth, roles, decisions });
   await app.register(appealRoutes, { auth, notices, appeals });
-  await app.register(caseRoutes, { auth, cases, userPage: new UserPage(db.kysely, standing, history), audit: new CaseAuditLog(db.kysely) });
+  await app.register(caseRoutes, { auth, cases, userPage: new UserPage(db.kysely, standing, history), audit: new AuditLog(db.kysely) });
   await app.register(iceRoutes, {
     auth,
     ice: {
