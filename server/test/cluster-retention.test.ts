@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { ModUserResponse } from '@small-talk/protocol';
-import { openDb, type Db } from '../src/storage/db.js';
 import { startCluster, startServices, type Cluster, type ClusterNode, type Services } from './cluster.js';
 import { api, eventually, member, sleep, user, type Client, type Endpoint } from './harness.js';
 import { makeRole } from './moderation.js';
@@ -21,7 +20,6 @@ const CHECK_MS = 500;
 let services: Services;
 let cluster: Cluster;
 let nodes: ClusterNode[];
-let db: Db;
 before(async () => {
   if (skip) return;
   services = await startServices();
@@ -32,10 +30,8 @@ before(async () => {
     LOG_LEVEL: 'info',
   });
   nodes = cluster.nodes;
-  db = await openDb({ dataDir: '', databaseUrl: cluster.env.DATABASE_URL });
 });
 after(async () => {
-  await db?.close();
   await cluster?.close();
   await services?.close();
 });
@@ -107,9 +103,13 @@ describe('evidence retention across two processes', { skip: skip ?? false }, () 
     const decided = await reportWithEvidence(ada, bo, 2);
     const open = await reportWithEvidence(cy, dee, 1);
 
-    // Decided now, as a moderator's decision leaves it: its evidence is kept for the retention.
+    // A moderator decides one now (on the other process): its evidence is kept for the retention.
     const decidedAt = Date.now();
-    await db.kysely.updateTable('reports').set({ status: 'actioned', decided_at: new Date(decidedAt).toISOString() }).where('id', '=', decided.reportId).execute();
+    const decision = await api(nodes[1]!.url, 'POST', `/api/mod/users/${bo.auth.user.id}/actions`, {
+      token: staff.token,
+      body: { action: 'warn', reason: 'no nudity on camera', reportIds: [decided.reportId] },
+    });
+    assert.equal(decision.status, 201, JSON.stringify(decision.body));
     assert.deepEqual(await evidenceOf(nodes[1]!, bo.auth.user.id), decided.evidence);
     const early = await api(nodes[1]!.url, 'GET', `/api/mod/evidence/${decided.evidence[0]}`, { token: staff.token });
     assert.equal(early.status, 200, 'within its retention the evidence is still there');

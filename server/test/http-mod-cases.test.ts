@@ -2,14 +2,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { AuditResponse, CasesResponse, ModUserResponse, type ReportReason } from '@small-talk/protocol';
-import { api, member, sample, scrape, startServer, user, type Client, type TestServer } from './harness.js';
+import { api, member, sleep, sample, scrape, startServer, user, type Client, type TestServer } from './harness.js';
 import { makeRole } from './moderation.js';
 
 /**
  * What moderators read: the case queue (priority and order), closed cases, a user's page, evidence
  * images (each view audited, never cached), the audit log's pages, and the backlog on /metrics.
- * Reports are made the real way (two users meet, one reports); a decision is written straight to
- * the reports table, as a moderator's decision would leave it.
+ * Reports are made the real way (two users meet, one reports), and so are decisions.
  */
 
 let opened: Client[] = [];
@@ -63,9 +62,11 @@ async function reportAfterMeeting(server: TestServer, reporter: Person, reported
   return response.body.report as { id: string; createdAt: string; connectionId: string };
 }
 
-/** Settles a report as a moderator's decision leaves it. */
-async function decide(server: TestServer, reportId: string, status: 'actioned' | 'dismissed', at = new Date()) {
-  await server.server.db.kysely.updateTable('reports').set({ status, decided_at: at.toISOString() }).where('id', '=', reportId).execute();
+/** A moderator's decision about `userId` settling `reportIds`; the action as answered. */
+async function decide(server: TestServer, token: string, userId: string, body: { action: string; reportIds: string[]; days?: number; reason?: string }) {
+  const response = await api(server.url, 'POST', `/api/mod/users/${userId}/actions`, { token, body: { reason: 'decided in a test', ...body } });
+  assert.equal(response.status, 201, JSON.stringify(response.body));
+  return response.body.action as { id: string; createdAt: string };
 }
 
 async function moderator(server: TestServer, role: 'moderator' | 'admin' = 'moderator') {
@@ -162,8 +163,8 @@ describe('GET /api/mod/cases', () => {
     await reportAfterMeeting(server, r6, twice, 'violence');
     await reportAfterMeeting(server, r7, minor, 'minor');
     await reportAfterMeeting(server, r8, other, 'other');
-    await decide(server, auto1.id, 'dismissed');
-    await decide(server, auto2.id, 'actioned');
+    // A warning settles them and leaves the suspension in force (a dismissal would lift it).
+    await decide(server, staff.token, autoSuspended.auth.user.id, { action: 'warn', reportIds: [auto1.id, auto2.id] });
 
     const queue = await cases(server, staff.token);
     assert.deepEqual(
@@ -205,7 +206,7 @@ describe('GET /api/mod/cases', () => {
     assert.ok(age > 0 && age <= least + 1, `age ${age}, at most ${least}`);
 
     // The oldest is decided: the next oldest is what the age measures, and one fewer is open.
-    await decide(server, first.id, 'dismissed');
+    await decide(server, staff.token, spammed.auth.user.id, { action: 'dismiss', reportIds: [first.id] });
     const later = await scrape(server);
     assert.equal(sample(later, 'smalltalk_reports_open'), 5);
     assert.ok(sample(later, 'smalltalk_oldest_open_report_age_seconds') <= (Date.now() - Date.parse(auto3.createdAt)) / 1000 + 1);
@@ -228,11 +229,13 @@ describe('GET /api/mod/cases', () => {
     const rb = await reportAfterMeeting(server, r2, b, 'hate');
     const rc1 = await reportAfterMeeting(server, r3, c, 'spam');
     await reportAfterMeeting(server, r4, c, 'spam');
-    const t0 = Date.now();
-    await decide(server, ra.id, 'dismissed', new Date(t0 - 60_000));
-    await decide(server, rb.id, 'actioned', new Date(t0 - 30_000));
+    await decide(server, staff.token, a.auth.user.id, { action: 'dismiss', reportIds: [ra.id] });
+    await sleep(5);
+    const between = new Date().toISOString();
+    await sleep(5);
+    await decide(server, staff.token, b.auth.user.id, { action: 'warn', reportIds: [rb.id] });
     // C keeps one open report: its case is still open.
-    await decide(server, rc1.id, 'dismissed', new Date(t0 - 10_000));
+    await decide(server, staff.token, c.auth.user.id, { action: 'dismiss', reportIds: [rc1.id] });
 
     const closed = await cases(server, staff.token, '?status=closed');
     assert.deepEqual(closed.map((x) => x.user.displayName), ['B', 'A']);
@@ -246,7 +249,7 @@ describe('GET /api/mod/cases', () => {
       oldestOpenAt: null,
       restriction: null,
     });
-    const older = await cases(server, staff.token, `?status=closed&before=${encodeURIComponent(new Date(t0 - 30_000).toISOString())}`);
+    const older = await cases(server, staff.token, `?status=closed&before=${encodeURIComponent(between)}`);
     assert.deepEqual(older.map((x) => x.user.displayName), ['A']);
     assert.deepEqual((await cases(server, staff.token)).map((x) => x.user.displayName), ['C']);
   });
@@ -267,23 +270,18 @@ describe('GET /api/mod/users/:id', () => {
     await server.server.db.kysely.deleteFrom('connections').where('id', '=', gone.connectionId).execute();
     // The target reports someone too: moderators see the button pressed at others.
     const made = await reportAfterMeeting(server, target, victim, 'other', 'looked at me funny');
-    // Past decisions, as the decision route writes them: a warning counts as a strike.
-    const db = server.server.db.kysely;
-    const warnedAt = new Date(Date.now() - 60_000).toISOString();
-    const decidedAt = new Date(Date.now() - 30_000).toISOString();
-    await db
-      .insertInto('moderation_actions')
-      .values([
-        { id: randomUUID(), user_id: target.auth.user.id, moderator_id: 'm1', moderator_name: 'Mo', action: 'warn', reason: 'mind your words', until: null, restriction_id: null, created_at: warnedAt },
-        { id: randomUUID(), user_id: target.auth.user.id, moderator_id: 'm2', moderator_name: 'Max', action: 'dismiss', reason: 'nothing in it', until: null, restriction_id: null, created_at: decidedAt },
-      ])
-      .execute();
+    // Two moderators decide: a warning (a strike) on one report, then a suspension on the other.
+    const max = await member(server.url, { displayName: 'Max' });
+    await makeRole(server, max.email, 'moderator');
+    const warned = await decide(server, staff.token, target.auth.user.id, { action: 'warn', reportIds: [gone.id], reason: 'mind your words' });
+    const suspended = await decide(server, max.token, target.auth.user.id, { action: 'suspend', days: 7, reportIds: [against.id], reason: 'you were told' });
 
     const response = await api(server.url, 'GET', `/api/mod/users/${target.auth.user.id}`, { token: staff.token });
     assert.equal(response.status, 200, JSON.stringify(response.body));
     const page = ModUserResponse.parse(response.body);
     assert.deepEqual(page.user, { id: target.auth.user.id, displayName: 'Target', kind: 'guest', createdAt: page.user.createdAt, role: 'user' });
-    assert.equal(page.restriction, null);
+    assert.equal(page.restriction?.kind, 'suspended');
+    assert.equal(page.restriction?.automated, false);
     assert.equal(page.strikes, 1);
 
     assert.deepEqual(page.reports.map((r) => r.id), [gone.id, against.id], 'newest first');
@@ -301,13 +299,13 @@ describe('GET /api/mod/users/:id', () => {
         endedAt: report.connection!.endedAt,
       },
       evidence: [evidence1, evidence2],
-      status: 'open',
+      status: 'actioned',
       createdAt: against.createdAt,
-      decidedAt: null,
+      decidedAt: suspended.createdAt,
     });
     assert.ok(report.connection!.endedAt !== null && report.connection!.startedAt <= report.connection!.endedAt);
     assert.equal(goneReport.connection, null, 'the history row is gone; the report stays');
-    assert.deepEqual(goneReport.evidence, []);
+    assert.deepEqual([goneReport.evidence, goneReport.status, goneReport.decidedAt], [[], 'actioned', warned.createdAt]);
 
     assert.deepEqual(page.reportsMade, [
       { id: made.id, user: { id: victim.auth.user.id, displayName: 'Victim' }, reason: 'other', note: 'looked at me funny', status: 'open', createdAt: made.createdAt },
@@ -316,12 +314,13 @@ describe('GET /api/mod/users/:id', () => {
     assert.deepEqual(page.connections.map((c) => c.peer.displayName), ['Victim', 'Accuser']);
     assert.deepEqual(Object.keys(page.connections[0]!).sort(), ['category', 'endedAt', 'id', 'peer', 'startedAt']);
     assert.deepEqual(
-      page.actions.map((a) => [a.action, a.moderator.displayName, a.reason, a.createdAt]),
+      page.actions.map((a) => [a.id, a.action, a.moderator.displayName, a.reason, a.createdAt]),
       [
-        ['dismiss', 'Max', 'nothing in it', decidedAt],
-        ['warn', 'Mo', 'mind your words', warnedAt],
+        [suspended.id, 'suspend', 'Max', 'you were told', suspended.createdAt],
+        [warned.id, 'warn', 'Mo', 'mind your words', warned.createdAt],
       ],
     );
+    assert.equal(page.actions[0]!.until, page.restriction!.until);
 
     const unknown = await api(server.url, 'GET', `/api/mod/users/${randomUUID()}`, { token: staff.token });
     assert.equal(unknown.status, 404);
