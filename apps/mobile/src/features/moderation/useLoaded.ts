@@ -21,8 +21,7 @@ export function useLoaded<T>(read: (api: Api) => Promise<T>, key: string): Part<
     return () => {
       live = false;
     };
-    // `read` is a fresh closure each render; `key` says when it reads something else.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Not `read`: it is a fresh closure each render; `key` says when it reads something else.
   }, [api, key, attempt]);
   return { ...part, reload };
 }
