@@ -112,6 +112,20 @@ for (const impl of implementations) {
       assert.deepEqual(inbox.received.find((d) => d.text === 'a0'), { text: 'a0', room: null }, 'the room change travels with the frame');
     });
 
+    test('a close (a ban: 4003) travels with its frame to the socket on another process, room change and reason intact', async () => {
+      const [a, b] = await impl.make(2);
+      const ada = user();
+      const inbox = new FakeInbox();
+      await b!.attach(ada, inbox, []);
+      a!.deliver(ada, { text: '{"type":"notice"}\nsecond line', room: null, close: { code: 4003, reason: 'banned: log in to read why' } });
+      a!.deliver(ada, { text: 'plain', room: { roomId: 'r1', peerId: 'bo' } });
+      await settled('both', () => inbox.received.length === 2);
+      assert.deepEqual(inbox.received, [
+        { text: '{"type":"notice"}\nsecond line', room: null, close: { code: 4003, reason: 'banned: log in to read why' } },
+        { text: 'plain', room: { roomId: 'r1', peerId: 'bo' } },
+      ]);
+    });
+
     test('away: frames are held; the user back on another process gets greeting, then the held frames in order, then new ones', async () => {
       const [a, b, c] = await impl.make(3);
       const ada = user();

@@ -134,6 +134,8 @@ describe('automatic suspension', () => {
     await reportOf(reporters[1]!.reporter, target, reporters[1]!.roomId);
     await Promise.all(reporters.slice(2).map(({ reporter, roomId }) => reportOf(reporter, target, roomId)));
     await target.socket.next('restricted');
+    // The statement of reasons follows it (moderation): once, as the restriction is.
+    assert.equal((await target.socket.next('notice')).notice.kind, 'suspension');
     await target.socket.nothingWithin(300);
     const rows = await server.server.db.kysely.selectFrom('restrictions').select('id').where('user_id', '=', target.auth.user.id).execute();
     assert.equal(rows.length, 1);
