@@ -226,6 +226,10 @@ describe('decisions', () => {
     assert.equal(notice?.automated, false);
     assert.equal(await restrictionOf(bo.auth.token), null);
     assert.equal(sample(await scrape(server), 'smalltalk_moderation_decisions_total', { action: 'warn' }), before + 1);
+    const audit = await api(server.url, 'GET', '/api/mod/audit', { token: mod.token });
+    const entry = audit.body.entries.find((e: { action: string; subjectUserId: string }) => e.action === 'warn' && e.subjectUserId === bo.auth.user.id);
+    assert.deepEqual(entry?.actor, { id: mod.id, displayName: 'Mia' });
+    assert.deepEqual(entry?.detail, { actionId: action.id, reportIds: [reportId] });
     // Bo's sessions go on.
     assert.equal((await api(server.url, 'GET', '/api/history', { token: bo.auth.token })).status, 200);
   });

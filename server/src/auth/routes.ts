@@ -77,7 +77,7 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
       // No cookie: the appeal token is for the restriction screen, not a signed-in browser.
       if (error instanceof BannedLogin) {
         return reply.code(403).send({
-          error: { code: 'banned', message: 'this account is banned: read the notice, and appeal if you think it is wrong' },
+          error: { code: 'banned', message: 'you are banned: read the notice and appeal if you think it is wrong' },
           appealToken: error.appealToken,
           expiresAt: new Date(error.expiresAt).toISOString(),
         } satisfies BannedLoginBody);

@@ -138,7 +138,8 @@ export class Decisions {
         actor: moderator,
         action: request.action,
         subjectUserId: userId,
-        detail: { actionId, reason: request.reason, reportIds, ...(request.days !== undefined ? { days: request.days } : {}) },
+        // The reason is the action's row; the log says who did what to whom, and which reports it settled.
+        detail: { actionId, reportIds, ...(request.days !== undefined ? { days: request.days } : {}) },
       },
       now,
       tx,
