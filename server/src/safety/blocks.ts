@@ -6,6 +6,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import { shownName } from '../names/display-name.js';
 import type { Rooms } from '../rooms/service.js';
 import type { MatchStore } from '../storage/match/store.js';
+import { PreparedQuery } from '../storage/prepared.js';
 import { toIso, type Database } from '../storage/schema.js';
 
 /**
@@ -85,15 +86,18 @@ export class Blocks {
 
   /**
    * Everyone the user blocked or was blocked by: whom it must never be matched with. Every join
-   * asks, so it is one statement (each direction reads its own index).
+   * asks, so it is one prepared statement, each direction read from an index that holds both ids.
    */
   async around(userId: string): Promise<string[]> {
-    const rows = await this.db
+    const rows = await this.aroundQuery.execute(this.db, { userId });
+    return rows.map((row) => row.id);
+  }
+
+  private readonly aroundQuery = new PreparedQuery((db, { userId }: { userId: string }) =>
+    db
       .selectFrom('blocks')
       .select('blocked_id as id')
       .where('blocker_id', '=', userId)
-      .unionAll((eb) => eb.selectFrom('blocks').select('blocker_id as id').where('blocked_id', '=', userId))
-      .execute();
-    return rows.map((row) => row.id);
-  }
+      .unionAll((eb) => eb.selectFrom('blocks').select('blocker_id as id').where('blocked_id', '=', userId)),
+  );
 }

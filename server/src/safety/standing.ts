@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Consent, Restriction, RestrictionKind, Role } from '@small-talk/protocol';
+import { PreparedQuery } from '../storage/prepared.js';
 import { toIso, type Database, type RestrictionsTable } from '../storage/schema.js';
 
 /** A user's standing: the rules it last accepted, what (if anything) keeps it from meeting people, its role. */
@@ -12,6 +13,9 @@ export interface UserStanding {
 
 /** The consents and restrictions tables: answers to the rules screen, and restrictions with their history. */
 export class Standing {
+  /** One per database: the prepared standing query is compiled for its dialect. */
+  private readonly standingQuery = new PreparedQuery(standingOf);
+
   constructor(private readonly db: Kysely<Database>) {}
 
   /**
@@ -19,56 +23,14 @@ export class Standing {
    * to the database, not three. A user that does not exist stands as a plain user with nothing.
    */
   async of(userId: string, now = new Date()): Promise<UserStanding> {
-    const row = await this.db
-      .selectFrom('users as u')
-      .leftJoin('restrictions as r', (join) =>
-        join.on('r.id', '=', (eb) =>
-          eb
-            .selectFrom('restrictions as x')
-            .select('x.id')
-            .whereRef('x.user_id', '=', 'u.id')
-            .where('x.lifted_at', 'is', null)
-            .where((w) => w.or([w('x.until', 'is', null), w('x.until', '>', now.toISOString())]))
-            .orderBy('x.created_at', 'desc')
-            .limit(1),
-        ),
-      )
-      .select((eb) => [
-        'u.role',
-        eb
-          .selectFrom('consents as c')
-          .select('c.rules_version')
-          .whereRef('c.user_id', '=', 'u.id')
-          .where('c.outcome', '=', 'accepted')
-          .orderBy('c.created_at', 'desc')
-          .limit(1)
-          .as('rules_version'),
-        eb
-          .selectFrom('consents as c')
-          .select('c.created_at')
-          .whereRef('c.user_id', '=', 'u.id')
-          .where('c.outcome', '=', 'accepted')
-          .orderBy('c.created_at', 'desc')
-          .limit(1)
-          .as('consent_at'),
-        'r.id',
-        'r.user_id',
-        'r.kind',
-        'r.reason',
-        'r.until',
-        'r.automated',
-        'r.appealable',
-        'r.created_at',
-        'r.lifted_at',
-      ])
-      .where('u.id', '=', userId)
-      .executeTakeFirst();
+    const [row] = await this.standingQuery.execute(this.db, { userId, now: now.toISOString() });
     if (!row) return { consent: null, restriction: null, role: 'user' };
     const consent =
       row.rules_version === null || row.consent_at === null ? null : { rulesVersion: Number(row.rules_version), at: toIso(row.consent_at) };
     const restriction = row.id === null ? null : toRestriction(row as RestrictionsTable);
     return { consent, restriction, role: row.role };
   }
+
 
   /** The restriction in force: not lifted and not run out. The newest wins when there are several. */
   async restriction(userId: string, now = new Date()): Promise<Restriction | null> {
@@ -122,6 +84,53 @@ export class Standing {
     await this.db.insertInto('restrictions').values(row).execute();
     return toRestriction(row);
   }
+}
+
+/** Role, the last accepted rules and the restriction in force, for one user, in one statement. */
+function standingOf(db: Kysely<Database>, { userId, now }: { userId: string; now: string }) {
+  return db
+    .selectFrom('users as u')
+    .leftJoin('restrictions as r', (join) =>
+      join.on('r.id', '=', (eb) =>
+        eb
+          .selectFrom('restrictions as x')
+          .select('x.id')
+          .whereRef('x.user_id', '=', 'u.id')
+          .where('x.lifted_at', 'is', null)
+          .where((w) => w.or([w('x.until', 'is', null), w('x.until', '>', now)]))
+          .orderBy('x.created_at', 'desc')
+          .limit(1),
+      ),
+    )
+    .select((eb) => [
+      'u.role',
+      eb
+        .selectFrom('consents as c')
+        .select('c.rules_version')
+        .whereRef('c.user_id', '=', 'u.id')
+        .where('c.outcome', '=', 'accepted')
+        .orderBy('c.created_at', 'desc')
+        .limit(1)
+        .as('rules_version'),
+      eb
+        .selectFrom('consents as c')
+        .select('c.created_at')
+        .whereRef('c.user_id', '=', 'u.id')
+        .where('c.outcome', '=', 'accepted')
+        .orderBy('c.created_at', 'desc')
+        .limit(1)
+        .as('consent_at'),
+      'r.id',
+      'r.user_id',
+      'r.kind',
+      'r.reason',
+      'r.until',
+      'r.automated',
+      'r.appealable',
+      'r.created_at',
+      'r.lifted_at',
+    ])
+    .where('u.id', '=', userId);
 }
 
 export function toRestriction(row: RestrictionsTable): Restriction {

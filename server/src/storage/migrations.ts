@@ -289,6 +289,11 @@ export function migrations(dialect: SqlDialect): MigrationProvider {
             begin select raise(abort, 'audit_log is append-only'); end`.execute(db);
         }
 
+        // Every join reads a user's blocks both ways: with both ids in the index, the "blocked by"
+        // direction is answered from the index alone, as the primary key answers the other.
+        await db.schema.createIndex('blocks_blocked_blocker').on('blocks').columns(['blocked_id', 'blocker_id']).execute();
+        await db.schema.dropIndex('blocks_blocked').execute();
+
         // The evidence retention sweep runs on a lease of its own (storage/sweep.ts).
         await db.insertInto('sweeps').values({ name: 'evidence', last_run_at: new Date(0).toISOString() }).execute();
       },
