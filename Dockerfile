@@ -33,6 +33,8 @@ COPY --from=build /app/packages/protocol/dist packages/protocol/dist
 COPY --from=build /app/server/dist server/dist
 # The community rules (RULES_FILE): mount your own over it to change them.
 COPY server/rules.md server/rules.md
+# `npm run admin -- set-role <email> admin` makes the first admin (docs/deploy.md).
+COPY scripts/admin.sh scripts/admin.sh
 USER node
 # Every setting is an environment variable (README, "Configuration"); these suit a container.
 ENV HOST=0.0.0.0 PORT=3000 DATA_DIR=/data

@@ -121,10 +121,12 @@ describe('the database refuses to change or delete an audit row', () => {
     });
     after(() => postgres?.close());
 
-    test('UPDATE and DELETE fail, through Kysely or in SQL; rows outlive their subject', async () => {
+    test('UPDATE, DELETE and TRUNCATE fail, through Kysely or in SQL; rows outlive their subject', async () => {
       const db = await openDb({ databaseUrl: await createDatabase(postgres.url, `st_audit_${randomUUID().replace(/-/g, '').slice(0, 12)}`), dataDir: '' });
       try {
         await refusesChanges(db);
+        await assert.rejects(sql`truncate audit_log`.execute(db.kysely), /append-only/, 'TRUNCATE');
+        assert.ok((await db.kysely.selectFrom('audit_log').select('id').execute()).length > 0, 'the rows are still there');
       } finally {
         await db.close();
       }

@@ -282,6 +282,9 @@ export function migrations(dialect: SqlDialect): MigrationProvider {
             begin raise exception 'audit_log is append-only'; end $$`.execute(db);
           await sql`create trigger audit_log_append_only before update or delete on audit_log
             for each row execute function audit_log_append_only()`.execute(db);
+          // Row triggers do not fire on TRUNCATE: a statement trigger refuses it too.
+          await sql`create trigger audit_log_no_truncate before truncate on audit_log
+            for each statement execute function audit_log_append_only()`.execute(db);
         } else {
           await sql`create trigger audit_log_no_update before update on audit_log
             begin select raise(abort, 'audit_log is append-only'); end`.execute(db);
