@@ -32,6 +32,8 @@ const BLOCKED_POOL = 100;
 /** Users the recent partners outside the queue are: they only meet the measured users in setup. */
 const PARTNER_POOL = 200;
 const WAIT_MS = 20_000;
+/** The pause before each measured set. */
+const SETTLE_MS = 2000;
 /** A run whose last users are stuck (each shuns the other) ends after this. */
 const MATCH_TIMEOUT_MS = 15_000;
 
@@ -199,6 +201,9 @@ export async function benchSafety(target: Target, say: (line: string) => void, u
 
     setup.active = false;
     const run = async (load: Load): Promise<SafetyRun> => {
+      // A quiet moment first: the garbage of the setup (or of the set before) is collected while
+      // the server idles, not in the middle of whichever set happens to come next.
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       const result = await load.match(MATCH_TIMEOUT_MS);
       return { ...result, ...check(load, blocked, cooling) };
     };
