@@ -174,10 +174,10 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
   // Friends asks Blocks who may reach whom, and Blocks ends friendships: the check is bound late.
   const friends = new Friends(friendships, presence, bus, (a, b): Promise<boolean> => blocks.between(a, b));
   const blocks = new Blocks(db.kysely, store, rooms, friends, metrics);
-  const matchmaking = new Matchmaking(store, categories, metrics, (userId): Promise<string[]> => blocks.around(userId));
-  // Blocks made since a user's blocks were read are in Redis only; a Redis back from an outage
-  // may have lost them, so every user's next join reads the database again.
-  redis?.commands.on('ready', () => blocks.forgetKept());
+  const matchmaking = new Matchmaking(store, categories, metrics, (userId) => blocks.keepApart(userId));
+  // The match store's copy of everyone's blocks is in Redis; one back from an outage may have lost
+  // it, so every user's next join reads the database again.
+  redis?.commands.on('ready', () => blocks.forgetReads());
   const calls = new Calls(store, bus, friends, rooms, metrics, { ringTimeoutMs: config.RING_TIMEOUT_MS }, log);
   rooms.onPresenceChange((userIds) => presence.changed(userIds));
   const notices = new Notices(db.kysely, bus);
@@ -333,8 +333,9 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
     auth,
     rooms,
     handlers: createHandlers({ matchmaking, rooms, calls, mayMeet: (userId) => safety.mayMeet(userId) }),
-    // The welcome's user, and the user's blocks read beside it, so that its joins find them kept.
-    ownUser: async (user) => (await Promise.all([safety.ownUser(user), blocks.around(user.id)]))[0],
+    // The welcome's user, and the user's blocks given to the match store beside it, so that its
+    // joins need not read them.
+    ownUser: async (user) => (await Promise.all([safety.ownUser(user), blocks.keepApart(user.id)]))[0],
     metrics,
     log,
     // PUBLIC_URL's origin is ours, as for HTTP (crossSiteGuard), even when a proxy rewrites Host.

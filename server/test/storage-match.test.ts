@@ -323,6 +323,19 @@ for (const impl of implementations) {
       assert.equal(await partnerOf(store!, member('y'), ['music']), first.id, 'the skipped keep their place for others');
     });
 
+    test('remember (the blocks read from the database) keeps the joiner from them on every process, without avoid', async () => {
+      const [one, two] = await impl.make(2);
+      const queued = Array.from({ length: 12 }, () => member('queued'));
+      const ids = queued.map((u) => u.id);
+      // They shun each other, so they queue one behind the other.
+      for (const u of queued) await two!.join(u, ['music'], ids);
+      const joiner = member('joiner');
+      // More than Redis reads in its first page (8): the rest are looked up one by one.
+      await one!.remember(joiner.id, queued.slice(0, 10).map((u) => u.id));
+      assert.equal(await partnerOf(two!, joiner, ['music']), queued[10]!.id, 'the ten it must not meet are skipped, in FIFO order');
+      assert.equal(await partnerOf(one!, member('other'), ['music']), queued[0]!.id, 'they keep their place for everyone else');
+    });
+
     test('more shunned users at the head than Redis reads at once (8): the first one after them is taken', async () => {
       const [store] = await impl.make(1);
       const shunned = Array.from({ length: 20 }, () => member('shunned'));

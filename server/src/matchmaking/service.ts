@@ -10,8 +10,8 @@ export class Matchmaking {
     private readonly store: MatchStore,
     private readonly categories: Categories,
     private readonly metrics: Metrics,
-    /** Whom the user must never be matched with, read from the database at every join (safety/blocks). */
-    private readonly avoidOf: (userId: string) => Promise<string[]> = async () => [],
+    /** Makes sure the store knows whom the user must never be matched with (safety/blocks). */
+    private readonly keepApart: (userId: string) => Promise<void> = async () => {},
   ) {}
 
   /** Queues the user, or matches it at once: then the new room is returned. */
@@ -19,7 +19,8 @@ export class Matchmaking {
     const categories = [...new Set(requested)];
     const unknown = categories.find((slug) => !this.categories.has(slug));
     if (unknown !== undefined) throw new AppError('unknown_category', `no category "${unknown}"`);
-    const result = await this.store.join({ id: user.id, displayName: user.displayName }, categories, await this.avoidOf(user.id));
+    await this.keepApart(user.id);
+    const result = await this.store.join({ id: user.id, displayName: user.displayName }, categories);
     switch (result.kind) {
       case 'busy':
         throw new AppError('busy', 'leave your room before joining again');

@@ -9,21 +9,21 @@ import type { MatchStore } from '../storage/match/store.js';
 import { PreparedQuery } from '../storage/prepared.js';
 import { toIso, type Database } from '../storage/schema.js';
 
-/** How long a user's blocks read from the database serve its joins before they are read again. */
-export const AROUND_KEPT_MS = 10 * 60 * 1000;
-/** Users whose blocks this process keeps at most (those with a socket here, in practice). */
-const AROUND_KEPT_USERS = 50_000;
+/** How long the match store's copy of a user's blocks serves its joins before the database is read again. */
+export const BLOCKS_READ_EVERY_MS = 10 * 60 * 1000;
+/** Users this process remembers reading at most (those with a socket here, in practice). */
+const READS_KEPT = 50_000;
 
 /**
  * Blocks: a user keeps another away for good. Both directions count the same (whoever blocked),
  * and a block acts at once on every process: the room between the two ends, their friendship
  * and pending requests go, and the match store never pairs them again. The `blocks` table is the
- * truth, read when a user connects and kept for its joins (`around`); the match store's copy
- * is what makes a block made since then, on any process, hold at once.
+ * truth; the match store holds a copy for its joins: each user's blocks as read from the database
+ * (`keepApart`), and every block and unblock since, on any process, at once.
  */
 export class Blocks {
-  /** User → whom it blocked or was blocked by, as read from the database (and kept up by this process's changes). */
-  private readonly kept = new Map<string, { ids: Set<string>; until: number }>();
+  /** User → when its blocks must be read from the database again. */
+  private readonly readUntil = new Map<string, number>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -54,8 +54,6 @@ export class Blocks {
       .where('blocked_id', '=', blockedId)
       .executeTakeFirstOrThrow();
     if (created) this.metrics.blocks.inc();
-    this.kept.get(blockerId)?.ids.add(blockedId);
-    this.kept.get(blockedId)?.ids.add(blockerId);
     // The store first: from here no new match between the two can be made, so the room ended next
     // is the last one they share.
     await this.store.block(blockerId, blockedId);
@@ -81,11 +79,7 @@ export class Blocks {
   async remove(blockerId: string, blockedId: string): Promise<void> {
     const result = await this.db.deleteFrom('blocks').where('blocker_id', '=', blockerId).where('blocked_id', '=', blockedId).executeTakeFirst();
     if (result.numDeletedRows === 0n) throw new AppError('not_found', 'you have not blocked this user');
-    if (await this.between(blockerId, blockedId)) return;
-    await this.store.unblock(blockerId, blockedId);
-    // Here at once; on other processes when they next read the two's blocks (at most AROUND_KEPT_MS).
-    this.kept.get(blockerId)?.ids.delete(blockedId);
-    this.kept.get(blockedId)?.ids.delete(blockerId);
+    if (!(await this.between(blockerId, blockedId))) await this.store.unblock(blockerId, blockedId);
   }
 
   /** True when either of the two blocked the other. */
@@ -100,29 +94,30 @@ export class Blocks {
   }
 
   /**
-   * Everyone the user blocked or was blocked by: whom it must never be matched with. Every join
-   * asks, so the answer read from the database is kept for AROUND_KEPT_MS (the socket's handshake
-   * reads it first, so joins seldom wait for it). Keeping it risks nothing: a block made since,
-   * here or on another process, is in the match store at once, which shuns it too.
+   * Makes sure the match store knows everyone the user must never meet: its blocks, both ways,
+   * read from the database when its socket opens and at a join after BLOCKS_READ_EVERY_MS. In
+   * between, joins read nothing: blocks and unblocks made meanwhile reach the store at once.
    */
-  async around(userId: string, now = Date.now()): Promise<string[]> {
-    const kept = this.kept.get(userId);
-    if (kept && kept.until > now) return [...kept.ids];
+  async keepApart(userId: string, now = Date.now()): Promise<void> {
+    const until = this.readUntil.get(userId);
+    if (until !== undefined && until > now) return;
     const rows = await this.aroundQuery.execute(this.db, { userId });
-    const ids = rows.map((row) => row.id);
-    this.kept.delete(userId);
+    await this.store.remember(
+      userId,
+      rows.map((row) => row.id),
+    );
+    this.readUntil.delete(userId);
     // The oldest read goes first when the map is full (a Map iterates in insertion order).
-    if (this.kept.size >= AROUND_KEPT_USERS) this.kept.delete(this.kept.keys().next().value!);
-    this.kept.set(userId, { ids: new Set(ids), until: now + AROUND_KEPT_MS });
-    return ids;
+    if (this.readUntil.size >= READS_KEPT) this.readUntil.delete(this.readUntil.keys().next().value!);
+    this.readUntil.set(userId, now + BLOCKS_READ_EVERY_MS);
   }
 
   /**
-   * Forgets every kept answer, so each user's next join reads the database: for when the match
-   * store's copy of recent blocks may be gone (Redis came back, perhaps without its data).
+   * Reads every user's blocks again at its next join: for when the match store's copy may be
+   * gone (Redis came back from an outage, perhaps without its data).
    */
-  forgetKept(): void {
-    this.kept.clear();
+  forgetReads(): void {
+    this.readUntil.clear();
   }
 
   private readonly aroundQuery = new PreparedQuery((db, { userId }: { userId: string }) =>

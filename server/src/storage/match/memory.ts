@@ -70,6 +70,10 @@ export class MemoryMatchStore implements MatchStore {
     return this.dequeue(userId);
   }
 
+  async remember(userId: string, shunned: readonly string[]): Promise<void> {
+    for (const id of shunned) this.link(this.blocks, userId, id);
+  }
+
   async block(a: string, b: string): Promise<void> {
     this.link(this.blocks, a, b);
     this.link(this.blocks, b, a);

@@ -66,10 +66,15 @@ dequeue(P, user)
 local PAGE = 8
 local shunned, count = {}, 0
 for _, id in ipairs(cjson.decode(ARGV[9])) do shunned[id] = true; count = count + 1 end
-for _, id in ipairs(redis.call('SMEMBERS', P .. 'bl:' .. user)) do shunned[id] = true; count = count + 1 end
+-- The joiner's blocks and cooling partners are looked up for the few heads read, not read whole:
+-- a user with many blocks costs a join no more than one with none.
+local bl = P .. 'bl:' .. user
 local cd = P .. 'cd:' .. user
 redis.call('ZREMRANGEBYSCORE', cd, '-inf', now)
-for _, id in ipairs(redis.call('ZRANGE', cd, 0, -1)) do shunned[id] = true; count = count + 1 end
+count = count + redis.call('SCARD', bl) + redis.call('ZCARD', cd)
+local function isShunned(id)
+  return shunned[id] or redis.call('SISMEMBER', bl, id) == 1 or redis.call('ZSCORE', cd, id) ~= false
+end
 while true do
   local best, bestScore
   for _, cat in ipairs(cats) do
@@ -81,7 +86,7 @@ while true do
       local upto = from == 0 and PAGE - 1 or count
       local heads = redis.call('ZRANGE', key, from, upto, 'WITHSCORES')
       for i = 1, #heads, 2 do
-        if not shunned[heads[i]] then
+        if not isShunned(heads[i]) then
           local score = tonumber(heads[i + 1])
           if not bestScore or score < bestScore then
             best = heads[i]
@@ -292,6 +297,11 @@ export class RedisMatchStore implements MatchStore {
       default:
         return { kind: 'matched', room: parseRoom(result[1]!), waitedMs: Math.max(0, Date.now() - Number(result[2])) };
     }
+  }
+
+  async remember(userId: string, shunned: readonly string[]): Promise<void> {
+    if (shunned.length === 0) return;
+    await this.redis.sadd(`${this.prefix}bl:${userId}`, ...shunned).catch(unavailable);
   }
 
   async block(a: string, b: string): Promise<void> {

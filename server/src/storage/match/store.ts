@@ -51,15 +51,17 @@ export interface MatchStore {
    * all of them), or queues it there. A user already queued is re-queued with the new
    * categories; a user in a room is `busy`.
    *
-   * Never with a user in `avoid` (the joiner's blocks, both ways, as the database has them),
-   * nor with one the store knows is blocked (see `block`) or was in a room with the joiner within
-   * the rematch cooldown: those are skipped, and the next in FIFO order is taken.
+   * Never with a user in `avoid`, nor with one the store knows the joiner must not meet (see
+   * `remember` and `block`), nor with one it was in a room with within the rematch cooldown:
+   * those are skipped, and the next in FIFO order is taken.
    */
   join(member: Member, categories: readonly string[], avoid?: readonly string[]): Promise<JoinResult>;
   /**
-   * The two are never matched again. The database holds blocks for good and each join passes
-   * them as `avoid`; this closes the window between a join reading them and the block landing.
+   * Whom the user must never meet, as the database has it (its blocks, both ways), read when its
+   * socket opens and again from time to time (safety/blocks.ts): its joins then need pass nothing.
    */
+  remember(userId: string, shunned: readonly string[]): Promise<void>;
+  /** The two are never matched again: a block made after `remember` read the database, on any process. */
   block(a: string, b: string): Promise<void>;
   unblock(a: string, b: string): Promise<void>;
   /** Takes the user out of the queue; false when it was not queued. */
