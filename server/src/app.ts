@@ -356,7 +356,7 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
     db.kysely,
     { retentionDays: config.EVIDENCE_RETENTION_DAYS, checkMs: config.EVIDENCE_SWEEP_CHECK_MS },
     {
-      swept: (deleted) => log.info({ evidence: deleted }, 'swept evidence past its retention'),
+      swept: (deleted, leaseAt) => log.info({ evidence: deleted, leaseAt: leaseAt.toISOString() }, 'swept evidence past its retention'),
       failed: (error) => log.warn({ err: error }, 'evidence sweep failed; the next check tries again'),
     },
   );

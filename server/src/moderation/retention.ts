@@ -28,7 +28,8 @@ export async function sweepEvidence(db: Kysely<Database>, retentionDays: number,
 export function startEvidenceSweeper(
   db: Kysely<Database>,
   options: { retentionDays: number; checkMs: number },
-  report: { swept(deleted: number): void; failed(error: unknown): void },
+  /** `leaseAt`: the time the lease was taken for (the next one is at least `checkMs` later, cluster-wide). */
+  report: { swept(deleted: number, leaseAt: Date): void; failed(error: unknown): void },
 ): { stop(): Promise<void> } {
   let running: Promise<void> = Promise.resolve();
   let stopped = false;
@@ -38,7 +39,7 @@ export function startEvidenceSweeper(
       try {
         const now = new Date();
         if (stopped || !(await takeLease(db, 'evidence', options.checkMs, now))) return;
-        report.swept(await sweepEvidence(db, options.retentionDays, now));
+        report.swept(await sweepEvidence(db, options.retentionDays, now), now);
       } catch (error) {
         report.failed(error);
       }
