@@ -38,7 +38,7 @@ describe('Call', () => {
     expect(screen.getByTestId('peer-name')).toHaveTextContent('Bo');
     expect(screen.getByText('Music')).toBeOnTheScreen();
     expect(screen.getByTestId('local-video')).toHaveAccessibleName(`video ${local.id} mirrored muted`);
-    expect(screen.getByTestId('remote-video')).toHaveAccessibleName('video none');
+    expect(screen.getByTestId('remote-video')).toHaveAccessibleName('video none blurred');
     expect(screen.getByText('Connecting to Bo…')).toBeOnTheScreen();
     // The initiator's tracks go into the call at once (its offer follows).
     expect(pc.addedTracks).toEqual(local.getTracks());
