@@ -21,14 +21,14 @@ export interface ShieldOverlayProps {
 export function ShieldOverlay({ shield, peerName, onReport, onNext, nextLabel }: ShieldOverlayProps) {
   if (shield.state === 'checking') {
     return (
-      <View style={styles.center} pointerEvents="none">
+      <View style={[styles.center, styles.passThrough]}>
         <Text style={styles.checking}>Checking the video…</Text>
       </View>
     );
   }
   if (shield.state !== 'blurred') return null;
   return (
-    <View style={styles.center} pointerEvents="box-none">
+    <View style={[styles.center, styles.cardOnly]}>
       <View testID="shield-overlay" style={styles.card} accessibilityRole="alert">
         <Text style={styles.title}>Video hidden</Text>
         <Text style={styles.text}>{shield.problem ?? `The shield hid ${peerName}'s video: it may show nudity.`}</Text>
@@ -56,6 +56,9 @@ export function ShieldBadge({ shield }: { shield: Shield }) {
 
 const styles = StyleSheet.create({
   center: { position: 'absolute', top: 0, left: 0, right: 0, bottom: 0, alignItems: 'center', justifyContent: 'center', padding: space.xl },
+  // The call's controls stay usable around the word and the card.
+  passThrough: { pointerEvents: 'none' },
+  cardOnly: { pointerEvents: 'box-none' },
   checking: { color: colors.textMuted, fontSize: 16 },
   card: {
     width: '100%',

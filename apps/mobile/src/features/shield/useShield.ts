@@ -82,7 +82,9 @@ export function useShield(stream: MediaStreamLike | null, callKey: string): Shie
         try {
           const scores = await model.classify(video);
           if (stopped) return;
-          policy.check(scores);
+          const before = policy.state;
+          // Re-render the call screen only when what it shows changes, not twice a second.
+          if (policy.check(scores) !== before) changed();
         } catch (error) {
           if (stopped) return;
           // A check that can't run (e.g. the GPU context was lost) hides the video rather than leave it unchecked.
@@ -90,7 +92,6 @@ export function useShield(stream: MediaStreamLike | null, callKey: string): Shie
           changed();
           return;
         }
-        changed();
         // One check at a time: a slow one delays the next instead of piling up behind it.
         await sleep(Math.max(0, SHIELD_INTERVAL_MS - (performance.now() - started)));
       }
