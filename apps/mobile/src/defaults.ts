@@ -49,3 +49,10 @@ export const RESTRICTION_RECHECK_MS = 30_000;
  * of one core. Shorter spends battery for little; longer leaves more of an exposure on screen.
  */
 export const SHIELD_INTERVAL_MS = 500;
+
+/**
+ * While the shield's first check is still coming (the model loads slowly on an old or busy
+ * device), its overlay offers Reveal, Report and Next after this long: the user is never left
+ * waiting without a choice. Short checks (well under a second) never show it.
+ */
+export const SHIELD_CHECKING_PATIENCE_MS = 3_000;

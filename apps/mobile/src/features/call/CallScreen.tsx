@@ -82,7 +82,7 @@ export function CallScreen({ client, room, call, callFailed, roomEnd, localStrea
       <View style={styles.stage}>
         <VideoView testID="remote-video" stream={remoteStream} blurred={shield.hidden} objectFit={wide ? 'contain' : 'cover'} style={StyleSheet.absoluteFill} />
         {!remoteStream && !roomEnd && <Text style={styles.placeholder}>Connecting to {peerName}…</Text>}
-        {remoteStream && !roomEnd && <ShieldOverlay shield={shield} peerName={peerName} onReport={() => openReport('nudity')} onNext={onNext} nextLabel={nextLabel} />}
+        {remoteStream && !roomEnd && <ShieldOverlay key={room.roomId} shield={shield} peerName={peerName} onReport={() => openReport('nudity')} onNext={onNext} nextLabel={nextLabel} />}
 
         <View style={styles.topBar}>
           <View style={styles.who}>

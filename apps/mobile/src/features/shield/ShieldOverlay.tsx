@@ -1,4 +1,6 @@
+import { useEffect, useState } from 'react';
 import { StyleSheet, Text, View } from 'react-native';
+import { SHIELD_CHECKING_PATIENCE_MS } from '../../defaults';
 import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
 import type { Shield } from './useShield';
@@ -15,23 +17,26 @@ export interface ShieldOverlayProps {
 
 /**
  * Over the peer's hidden video: while the first check runs, a quiet word; once the shield hid
- * it (or nothing can check it), the choice: Reveal for this call, Report, or Next. The peer's
- * name stays in the top bar above it.
+ * it (or nothing can check it, or the first check is slow in coming), the choice: Reveal for
+ * this call, Report, or Next. The peer's name stays in the top bar above it. Mount one per
+ * call (keyed by room), so the wait is counted from each call's start.
  */
 export function ShieldOverlay({ shield, peerName, onReport, onNext, nextLabel }: ShieldOverlayProps) {
-  if (shield.state === 'checking') {
+  const slow = useSlowCheck(shield.state === 'checking');
+  if (shield.state === 'checking' && !slow) {
     return (
       <View style={[styles.center, styles.passThrough]}>
         <Text style={styles.checking}>Checking the video…</Text>
       </View>
     );
   }
-  if (shield.state !== 'blurred') return null;
+  if (!shield.hidden) return null;
+  const why = shield.problem ?? (shield.state === 'checking' ? `Still checking ${peerName}'s video on this device…` : `The shield hid ${peerName}'s video: it may show nudity.`);
   return (
     <View style={[styles.center, styles.cardOnly]}>
       <View testID="shield-overlay" style={styles.card} accessibilityRole="alert">
         <Text style={styles.title}>Video hidden</Text>
-        <Text style={styles.text}>{shield.problem ?? `The shield hid ${peerName}'s video: it may show nudity.`}</Text>
+        <Text style={styles.text}>{why}</Text>
         <View style={styles.actions}>
           <Button testID="shield-reveal" variant="secondary" title="Reveal" accessibilityLabel={`Show ${peerName}'s video for this call`} onPress={shield.reveal} />
           <Button testID="shield-report" variant="danger" title="Report" accessibilityLabel={`Report ${peerName} for nudity`} onPress={onReport} />
@@ -40,6 +45,17 @@ export function ShieldOverlay({ shield, peerName, onReport, onNext, nextLabel }:
       </View>
     </View>
   );
+}
+
+/** True once `checking` has lasted SHIELD_CHECKING_PATIENCE_MS. */
+function useSlowCheck(checking: boolean): boolean {
+  const [slow, setSlow] = useState(false);
+  useEffect(() => {
+    if (!checking) return;
+    const timer = setTimeout(() => setSlow(true), SHIELD_CHECKING_PATIENCE_MS);
+    return () => clearTimeout(timer);
+  }, [checking]);
+  return slow;
 }
 
 /** `shield-state` as a small badge beside the call's status: the word is exactly the state. */
