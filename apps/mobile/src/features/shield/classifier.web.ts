@@ -88,6 +88,7 @@ export async function loadClassifier(options: LoadOptions = {}): Promise<Classif
 }
 
 async function startBackend({ tf, wasm }: Runtime, backend: ShieldBackend): Promise<boolean> {
+  if (backend === 'webgl' && !hasHardwareWebGL()) return false;
   if (backend === 'wasm') {
     // The binaries' folder is named by the package version (shield-assets.mjs), so it can be cached for good.
     wasm.setWasmPaths(`${SHIELD_ASSETS_PATH}tfjs-backend-wasm-${wasm.version_wasm}/`);
@@ -131,6 +132,25 @@ function makeClassifier(
       tf.disposeVariables();
     },
   };
+}
+
+/**
+ * Whether WebGL runs on a GPU. A browser without one (a VM, a blocklisted driver, headless
+ * Chromium here) may still offer WebGL in software (SwiftShader, llvmpipe): measured here, the
+ * model then took ~40 s to load and 7-11 s per check, with the page frozen meanwhile, where the
+ * wasm backend takes well under a second. `failIfMajorPerformanceCaveat` is how a page asks for
+ * "a GPU or nothing"; the renderer's name catches a browser that doesn't honour it.
+ */
+function hasHardwareWebGL(): boolean {
+  if (typeof document === 'undefined') return false;
+  const canvas = document.createElement('canvas');
+  const gl = (canvas.getContext('webgl2', { failIfMajorPerformanceCaveat: true }) ??
+    canvas.getContext('webgl', { failIfMajorPerformanceCaveat: true })) as WebGLRenderingContext | null;
+  if (!gl) return false;
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  const renderer = String(info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
+  gl.getExtension('WEBGL_lose_context')?.loseContext(); // give the context back: browsers cap how many a page holds
+  return !/swiftshader|llvmpipe|softpipe|software|basic render/i.test(renderer);
 }
 
 function makeCanvas(size: number): OffscreenCanvas | HTMLCanvasElement {
