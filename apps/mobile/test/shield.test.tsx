@@ -4,12 +4,15 @@
  * and the setting. The browser's classifier runs in server/test/e2e/shield.test.ts.
  */
 import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
-import { fireEvent, screen } from '@testing-library/react-native';
+import { act, fireEvent, render, screen } from '@testing-library/react-native';
 import { File, Paths } from 'expo-file-system';
 import type { SmallTalkClient } from '@small-talk/client';
 import type { ReportRequest } from '@small-talk/protocol';
 import { MatchFlow } from '../src/features/call/MatchFlow';
 import { SafetyScreen } from '../src/features/safety/SafetyScreen';
+import { SHIELD_CHECKING_PATIENCE_MS } from '../src/defaults';
+import { ShieldOverlay } from '../src/features/shield/ShieldOverlay';
+import type { Shield } from '../src/features/shield/useShield';
 import { readShieldOn } from '../src/features/shield/shieldSetting';
 import { forgetShieldSetting } from '../src/features/shield/useShieldSetting';
 import { bo, categories, defaultRoutes, FakePeerConnection, fakeServices, renderWith, settle, type TestServices } from './fakes';
@@ -161,5 +164,44 @@ describe('the shield setting', () => {
 
     await renderCall();
     expect(shieldState()).toBe('blurred');
+  });
+});
+
+describe('the overlay, for each state the web shield can be in', () => {
+  function shield(state: Shield['state'], problem: string | null = null): Shield {
+    return { state, hidden: state === 'checking' || state === 'blurred', problem, reveal: () => {} };
+  }
+  const overlay = (value: Shield) => <ShieldOverlay shield={value} peerName="Bo" onReport={() => {}} onNext={() => {}} nextLabel="Next person" />;
+
+  test('checking: a quiet word, then the choice once the first check is slow in coming', async () => {
+    jest.useFakeTimers();
+    try {
+      await render(overlay(shield('checking')));
+      expect(screen.getByText('Checking the video…')).toBeOnTheScreen();
+      expect(screen.queryByTestId('shield-overlay')).not.toBeOnTheScreen();
+
+      await act(() => jest.advanceTimersByTime(SHIELD_CHECKING_PATIENCE_MS));
+      expect(screen.getByTestId('shield-overlay')).toHaveTextContent(/Still checking Bo's video/);
+      expect(screen.getByTestId('shield-reveal')).toBeOnTheScreen();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  test('blurred by a check: says it may show nudity; the model did not load: says why', async () => {
+    const view = await render(overlay(shield('blurred')));
+    expect(screen.getByTestId('shield-overlay')).toHaveTextContent(/The shield hid Bo's video: it may show nudity/);
+
+    await view.rerender(overlay(shield('blurred', 'The nudity check could not start in this browser (out of memory), so the video stays blurred.')));
+    expect(screen.getByTestId('shield-overlay')).toHaveTextContent(/could not start in this browser \(out of memory\)/);
+    expect(screen.getByTestId('shield-reveal')).toBeOnTheScreen();
+  });
+
+  test('clear and revealed: nothing over the video', async () => {
+    const view = await render(overlay(shield('clear')));
+    expect(screen.queryByTestId('shield-overlay')).not.toBeOnTheScreen();
+    expect(screen.queryByText('Checking the video…')).not.toBeOnTheScreen();
+    await view.rerender(overlay(shield('revealed')));
+    expect(screen.queryByTestId('shield-overlay')).not.toBeOnTheScreen();
   });
 });
