@@ -45,8 +45,8 @@ export const RESTRICTION_RECHECK_MS = 30_000;
 /**
  * The shield checks a frame of the peer's video this often (on this device only). Two sexual
  * checks in a row blur, so at 500 ms a shown video is blurred within about 1 s; a check costs
- * tens of ms with the MobileNetV2 model (docs/safety.md), so 500 ms stays well under a quarter
- * of one core. Shorter spends battery for little; longer leaves more of an exposure on screen.
+ * 50-80 ms of CPU on wasm (docs/safety.md, "Shield"), so 500 ms stays well under a quarter of
+ * one core. Shorter spends battery for little; longer leaves more of an exposure on screen.
  */
 export const SHIELD_INTERVAL_MS = 500;
 
