@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { decodePng, encodeY4m, resize } from '../shield-image.js';
 import { AppUser } from './app.js';
+import { BLURRED, checks, remoteFilter, SAMPLER, samples } from './shield-page.js';
 import { CHROMIUM_PATH, eventually, launchBrowser, textMatches, UI_TIMEOUT_MS } from './browser.js';
 import { startServerProcess, webBuildExists, type ServerProcess } from './server.js';
 
@@ -28,72 +29,6 @@ const skip = !fs.existsSync(CHROMIUM_PATH)
     : false;
 
 const TEST_TIMEOUT_MS = 180_000;
-
-/**
- * Runs in every page before the app: on every animation frame and every presented frame of the
- * remote <video>, records the page time, whether a frame was presented, the video's computed CSS
- * filter and what `shield-state` says. A plain script, so no tsx helper leaks into the page.
- */
-const SAMPLER = `(() => {
-  const log = (window.__shieldLog = []);
-  let hooked = null;
-  const sample = (presented) => {
-    const video = document.querySelector('video[data-testid="remote-video"]');
-    if (!video) return;
-    const state = document.querySelector('[data-testid="shield-state"]');
-    log.push({
-      at: performance.now(),
-      presented,
-      playing: video.readyState >= 2 && video.videoWidth > 0,
-      filter: getComputedStyle(video).filter,
-      state: state ? state.textContent.trim() : '',
-      checks: performance.getEntriesByName('shield-check').length,
-    });
-    if (log.length > 20000) log.splice(0, 10000);
-  };
-  const onFrame = () => {
-    sample(true);
-    const video = document.querySelector('video[data-testid="remote-video"]');
-    if (video) video.requestVideoFrameCallback(onFrame);
-    else hooked = null;
-  };
-  const tick = () => {
-    const video = document.querySelector('video[data-testid="remote-video"]');
-    if (video && video !== hooked) {
-      hooked = video;
-      video.requestVideoFrameCallback(onFrame);
-    }
-    sample(false);
-    requestAnimationFrame(tick);
-  };
-  requestAnimationFrame(tick);
-})();`;
-
-interface Sample {
-  at: number;
-  presented: boolean;
-  playing: boolean;
-  filter: string;
-  state: string;
-  /** Checks the classifier had finished by then (its `shield-check` measures). */
-  checks: number;
-}
-
-function samples(page: Page): Promise<Sample[]> {
-  return page.evaluate(() => (globalThis as unknown as { __shieldLog: Sample[] }).__shieldLog.slice());
-}
-
-/** The number of checks the page's classifier has run (its User Timing measures). */
-function checks(page: Page): Promise<number> {
-  return page.evaluate(() => (globalThis as unknown as { performance: { getEntriesByName(n: string): unknown[] } }).performance.getEntriesByName('shield-check').length);
-}
-
-const BLURRED = /blur\(/;
-
-/** The remote <video>'s computed CSS filter now. */
-function remoteFilter(page: Page): Promise<string> {
-  return page.evaluate<string>(`getComputedStyle(document.querySelector('video[data-testid="remote-video"]')).filter`);
-}
 
 /** What a page sent: every request (method, URL, body) and every WebSocket frame. */
 interface Outbound {
