@@ -43,6 +43,13 @@ describe('the shield model, offline', () => {
     ({ isSexual, EXPLICIT_THRESHOLD: threshold } = await appThresholds());
   });
 
+  test('the app ships MobileNetV2 by default, the model the adversarial image was made against', () => {
+    // MobileNetV2Mid calls this image Neutral (0.996): an adversarial image is specific to its model.
+    // If the default changes, make the image again against it: make-adversarial.ts --models <Name>.
+    const source = fs.readFileSync(path.join(root, 'apps/mobile/src/features/shield/classifier.web.ts'), 'utf8');
+    assert.match(source, /DEFAULT_SHIELD_MODEL: ShieldModel = 'mobilenet_v2';/);
+  });
+
   test('the shipped MobileNetV2 loads from the package files with the five classes', async () => {
     const scores = await classify(model, solid([128, 128, 128]));
     assert.deepEqual(Object.keys(scores).sort(), ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy']);
