@@ -83,6 +83,7 @@ export function writeShieldAssets(outDir = path.join(app, 'public', 'shield')) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const files = writeShieldAssets(process.argv[2] ? path.resolve(process.argv[2]) : undefined);
-  console.log(`shield assets: ${files.length} files in ${path.relative(process.cwd(), path.dirname(path.dirname(files[0])))}`);
+  const outDir = process.argv[2] ? path.resolve(process.argv[2]) : path.join(app, 'public', 'shield');
+  const files = writeShieldAssets(outDir);
+  console.log(`shield assets: ${files.length} files in ${path.relative(process.cwd(), outDir) || '.'}`);
 }
