@@ -45,6 +45,16 @@ export const SAMPLER = `(() => {
     requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
+  // Every change of shield-state's text, as React commits it (a microtask, before any later check
+  // can run), with the checks finished by then.
+  const states = (window.__shieldStates = []);
+  new MutationObserver(() => {
+    const el = document.querySelector('[data-testid="shield-state"]');
+    const state = el ? el.textContent.trim() : '';
+    if (states.length === 0 || states[states.length - 1].state !== state) {
+      states.push({ at: performance.now(), state, checks: performance.getEntriesByName('shield-check').length });
+    }
+  }).observe(document, { subtree: true, childList: true, characterData: true });
 })();`;
 
 export interface Sample {
@@ -59,6 +69,11 @@ export interface Sample {
 
 export function samples(page: Page): Promise<Sample[]> {
   return page.evaluate(() => (globalThis as unknown as { __shieldLog: Sample[] }).__shieldLog.slice());
+}
+
+/** Each change of `shield-state`'s text, with the number of checks finished when it changed. */
+export function stateChanges(page: Page): Promise<Array<{ at: number; state: string; checks: number }>> {
+  return page.evaluate(() => (globalThis as unknown as { __shieldStates: Array<{ at: number; state: string; checks: number }> }).__shieldStates.slice());
 }
 
 /** The number of checks the page's classifier has run (its User Timing measures). */

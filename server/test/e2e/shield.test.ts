@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { decodePng, encodeY4m, resize } from '../shield-image.js';
 import { AppUser } from './app.js';
-import { BLURRED, checks, remoteFilter, SAMPLER, samples } from './shield-page.js';
+import { BLURRED, checks, remoteFilter, SAMPLER, samples, stateChanges } from './shield-page.js';
 import { CHROMIUM_PATH, eventually, launchBrowser, textMatches, UI_TIMEOUT_MS } from './browser.js';
 import { startServerProcess, webBuildExists, type ServerProcess } from './server.js';
 
@@ -171,10 +171,16 @@ describe('the shield in the browser, end to end', { skip }, () => {
       const traffic = sent.get(cy)!;
       await meet(cy, eve);
       const state = await textMatches(cy.get('shield-state'), /^(blurred|clear)$/, UI_TIMEOUT_MS);
-      const log = await samples(cy.page);
+      // The page's sampler writes down what it shows at its next animation frame.
+      const log = await eventually('the sampler to see the state', () => samples(cy.page), (l) => l.some((s) => s.state === 'blurred' || s.state === 'clear') && l);
       assert.equal(state, 'blurred', `Cy's shield blurred Eve's video (states seen: ${[...new Set(log.map((s) => s.state))].join(' → ')})`);
-      const firstBlurred = log.find((s) => s.state === 'blurred')!;
-      assert.ok(firstBlurred.checks <= 2, `blurred within 2 checks (${firstBlurred.checks} had run when it first said blurred)`);
+      const changes = await stateChanges(cy.page);
+      const firstBlurred = changes.find((c) => c.state === 'blurred');
+      // The policy blurs on the 2nd sexual check; the page says so when React next renders, which
+      // on a busy machine (checks on the main thread, two browsers on 2 cores) can land after the
+      // 3rd check has finished too. More than that, or a `clear` on the way, fails.
+      assert.ok(firstBlurred && firstBlurred.checks <= 3, `blurred within 2 checks, said by the 3rd (${JSON.stringify(changes)})`);
+      assert.deepEqual(changes.map((c) => c.state).filter(Boolean).slice(0, 2), ['checking', 'blurred'], 'checking, then blurred, nothing between');
       assert.ok(!log.some((s) => s.state === 'clear'), 'never clear on the way');
       assert.deepEqual(log.filter((s) => (s.presented || s.playing) && !BLURRED.test(s.filter)), [], 'no frame of Eve shown unblurred');
       await cy.visible('shield-overlay');
