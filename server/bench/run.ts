@@ -15,7 +15,7 @@
  * the issues' load. `--match-users 0` skips the 3,000-user phase; `--only call` runs the browser calls alone,
  * `--only friends` the friends phase (server and cluster).
  * `--only shield` times issue 14's shield in the browser (shield.ts), per model; it is not in the
- * default set (two models × `--calls` calls take 3–5 minutes on top of the rest).
+ * default set (two models × `--calls` calls take 4–9 minutes on top of the rest).
  * The group model runs (a), (b) and (d), not the ramp: issue 5 asks how its relay compares with
  * ours at the same load, and what each costs Redis, not how far a model of another design goes.
  */

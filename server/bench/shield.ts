@@ -13,7 +13,8 @@
  *   npm run bench -- --only shield [--calls 10]
  *
  * Not in the default set: two models × 10 calls, each call held a few seconds to collect
- * checks, take 3–5 minutes.
+ * checks, take 4–9 minutes (539 s on a 2-core machine other work kept at a load average of 11;
+ * run.ts gives up after 10 minutes).
  */
 import fs from 'node:fs';
 import { AppUser } from '../test/e2e/app.js';
