@@ -23,5 +23,7 @@ web=apps/mobile/dist/index.html
 if [ ! -f "$web" ] || [ -n "$(find apps/mobile packages/client/src packages/protocol/src \
     \( -name node_modules -o -name dist -o -name android -o -name ios \) -prune -o -type f -newer "$web" -print 2>/dev/null | head -n 1)" ]; then
   echo "setup: building the web app (apps/mobile → apps/mobile/dist)"
-  (cd apps/mobile && CI=1 npx expo export --platform web --output-dir dist >/dev/null)
+  # The shield's model and wasm files go into public/shield/, which the export copies into dist/
+  # (from the npm packages: nothing is downloaded, now or when the app runs).
+  (cd apps/mobile && node scripts/shield-assets.mjs && CI=1 npx expo export --platform web --output-dir dist >/dev/null)
 fi

@@ -14,6 +14,8 @@
  * The flags shorten a run while working on the bench, or profile the relays; the defaults are
  * the issues' load. `--match-users 0` skips the 3,000-user phase; `--only call` runs the browser calls alone,
  * `--only friends` the friends phase (server and cluster).
+ * `--only shield` times issue 14's shield in the browser (shield.ts), per model; it is not in the
+ * default set (two models × `--calls` calls take 4–9 minutes on top of the rest).
  * The group model runs (a), (b) and (d), not the ramp: issue 5 asks how its relay compares with
  * ours at the same load, and what each costs Redis, not how far a model of another design goes.
  */
@@ -25,6 +27,7 @@ import { parseArgs } from 'node:util';
 import { ATTACK_TARGETS, measureAttack, type AttackFigures } from './attack.js';
 import { benchCalls, CALL_TARGETS, median, type CallFigures } from './call.js';
 import { benchFriends, FRIENDS_EACH, FRIENDS_LOAD, FRIENDS_SERVER_ENV, FRIENDS_TARGETS, HUB_FRIENDS, MATCH_USERS as FRIENDS_MATCH_USERS, RING_PAIRS, type FriendsFigures } from './friends.js';
+import { benchShield, renderShield, SHIELD_TARGETS, type ShieldFigures } from './shield.js';
 import { benchSafety, SAFETY_LOAD, SAFETY_SERVER_ENV, SAFETY_TARGETS, type SafetyFigures } from './safety.js';
 import { CATEGORIES, FRAME_BYTES, Load, RampPlan, SOURCE_ADDRESSES, Tally, type MatchResult, type RampResult, type RelayStep } from './load.js';
 import { cpuSeconds, haveRedis, startCluster, startFloor, startGroupModel, startServer, type Memory, type RedisStats, type Target } from './proc.js';
@@ -317,6 +320,7 @@ async function main(): Promise<void> {
     ONLY.has('friends') ? `friends (${FRIENDS_LOAD})` : '',
     ONLY.has('safety') ? `safety (${SAFETY_LOAD})` : '',
     ONLY.has('call') ? `${CALLS} browser calls` : '',
+    ONLY.has('shield') ? `the shield over ${CALLS} browser calls per model` : '',
   ].filter(Boolean);
   say(`Small Talk bench: ${runs.join(', then ')}, ${machine}`);
   const targets: Target[] = [];
@@ -362,12 +366,19 @@ async function main(): Promise<void> {
     turnCall = await benchCalls({ calls: CALLS, say, turn: true });
     if (turnCall.skipped) say(`turn   skipped: ${turnCall.skipped}`);
   }
+  // Issue 14: the shield's classifier in the browser, alone on the machine like the calls.
+  let shield: ShieldFigures | undefined;
+  if (ONLY.has('shield')) shield = await benchShield({ calls: CALLS, say });
 
   const relayRows = results.server || results.cluster || results.floor || clusterMatch ? table(results.server, results.cluster, results.floor, clusterMatch) : [];
   const rows = [...relayRows, ...callRows(call, turnCall), ...friendsRows(friends), ...attackRows(attack)];
   if (rows.length > 0) {
     say('');
     say(render(rows));
+  }
+  if (shield) {
+    say('\nIssue 14: the shield in headless Chromium (software rendering), per model:\n');
+    say(renderShield(shield));
   }
   const groupRows = results.group ? groupTable(results.cluster, results.group) : [];
   if (groupRows.length > 0) {
@@ -401,7 +412,7 @@ async function main(): Promise<void> {
       stepMs: STEP_MS,
       p99LimitMs: P99_LIMIT_MS,
     },
-    targets: { ...TARGETS, call: CALL_TARGETS, friends: FRIENDS_TARGETS, safety: SAFETY_TARGETS },
+    targets: { ...TARGETS, call: CALL_TARGETS, friends: FRIENDS_TARGETS, safety: SAFETY_TARGETS, shield: SHIELD_TARGETS },
     results,
     call,
     turnCall,
@@ -409,6 +420,7 @@ async function main(): Promise<void> {
     friends,
     safety,
     attack,
+    shield,
     table: rows,
     groupTable: groupRows,
   };

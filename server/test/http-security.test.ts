@@ -353,7 +353,8 @@ describe('security headers on every page, asset and answer', async () => {
       const policy = csp(headers['content-security-policy']);
       assert.deepEqual(policy.get('frame-ancestors'), ["'none'"], route);
       assert.deepEqual(policy.get('default-src'), ["'self'"], route);
-      assert.deepEqual(policy.get('script-src'), ["'self'"], `${route}: scripts from our origin only, no inline, no eval`);
+      // 'wasm-unsafe-eval' compiles WebAssembly only (the shield's tfjs wasm backend): no JS eval.
+      assert.deepEqual(policy.get('script-src'), ["'self'", "'wasm-unsafe-eval'"], `${route}: scripts from our origin only, no inline, no eval`);
       assert.deepEqual(policy.get('connect-src'), ["'self'"], `${route}: fetch and /ws to our origin only`);
       assert.deepEqual(policy.get('worker-src'), ["'self'"], route);
       assert.deepEqual(policy.get('object-src'), ["'none'"], route);

@@ -7,7 +7,7 @@ import { api, startServer } from './harness.js';
 
 /** The app's web build at `/`: same origin as /api and /ws, so the session cookie just works. */
 describe('web app at /', () => {
-  test('serves index.html (never cached) and hashed bundles (cached for good), beside the API', async () => {
+  test('serves index.html (never cached), hashed bundles and the shield\'s files (cached for good), beside the API', async () => {
     const webDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smalltalk-web-'));
     fs.mkdirSync(path.join(webDir, '_expo/static/js/web'), { recursive: true });
     fs.writeFileSync(path.join(webDir, 'index.html'), '<!doctype html><title>Small Talk</title><div id="root"></div>');
@@ -24,6 +24,28 @@ describe('web app at /', () => {
       assert.equal(bundle.status, 200);
       assert.equal(await bundle.text(), 'console.log("app")');
       assert.match(bundle.headers.get('cache-control') ?? '', /immutable/);
+
+      // The shield's files (apps/mobile/scripts/shield-assets.mjs): weights named by their hash
+      // and wasm in a versioned folder are cached for good; model.json (which names the weights)
+      // is revalidated, so a new model reaches browsers on their next load.
+      fs.mkdirSync(path.join(webDir, 'shield/models/mobilenet_v2'), { recursive: true });
+      fs.mkdirSync(path.join(webDir, 'shield/tfjs-backend-wasm-4.22.0'), { recursive: true });
+      fs.writeFileSync(path.join(webDir, 'shield/models/mobilenet_v2/model.json'), '{}');
+      fs.writeFileSync(path.join(webDir, 'shield/models/mobilenet_v2/weights.0123456789abcdef.bin'), Buffer.from([1, 2, 3]));
+      fs.writeFileSync(path.join(webDir, 'shield/tfjs-backend-wasm-4.22.0/tfjs-backend-wasm-simd.wasm'), Buffer.from([0, 97, 115, 109]));
+      const model = await fetch(`${server.url}/shield/models/mobilenet_v2/model.json`);
+      assert.equal(model.status, 200);
+      assert.equal(model.headers.get('cache-control'), 'no-cache');
+      assert.ok(model.headers.get('etag'), 'model.json revalidates by ETag');
+      const weights = await fetch(`${server.url}/shield/models/mobilenet_v2/weights.0123456789abcdef.bin`);
+      assert.equal(weights.status, 200);
+      assert.deepEqual([...new Uint8Array(await weights.arrayBuffer())], [1, 2, 3]);
+      assert.match(weights.headers.get('cache-control') ?? '', /immutable/);
+      const wasm = await fetch(`${server.url}/shield/tfjs-backend-wasm-4.22.0/tfjs-backend-wasm-simd.wasm`);
+      assert.equal(wasm.status, 200);
+      // WebAssembly.instantiateStreaming needs this type, or the browser falls back to a slower compile.
+      assert.equal(wasm.headers.get('content-type'), 'application/wasm');
+      assert.match(wasm.headers.get('cache-control') ?? '', /immutable/);
 
       assert.equal((await api(server.url, 'GET', '/api/categories')).status, 200);
       const missing = await api(server.url, 'GET', '/api/nope');

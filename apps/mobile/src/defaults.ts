@@ -41,3 +41,18 @@ export const SNAPSHOT_QUALITY = 0.8;
 
 /** A banned member's screen asks again this often whether an appeal lifted the ban (it has no socket to hear it). */
 export const RESTRICTION_RECHECK_MS = 30_000;
+
+/**
+ * The shield checks a frame of the peer's video this often (on this device only). Two sexual
+ * checks in a row blur, so at 500 ms a shown video is blurred within about 1 s; a check costs
+ * 50-80 ms of CPU on wasm (docs/safety.md, "Shield"), so 500 ms stays well under a quarter of
+ * one core. Shorter spends battery for little; longer leaves more of an exposure on screen.
+ */
+export const SHIELD_INTERVAL_MS = 500;
+
+/**
+ * While the shield's first check is still coming (the model loads slowly on an old or busy
+ * device), its overlay offers Reveal, Report and Next after this long: the user is never left
+ * waiting without a choice. Short checks (well under a second) never show it.
+ */
+export const SHIELD_CHECKING_PATIENCE_MS = 3_000;

@@ -301,10 +301,10 @@ export class FakePeerConnection {
   }
 }
 
-/** The VideoView stand-in: shows which stream it would play, and how. */
-function FakeVideoView({ stream, testID, mirror, muted }: VideoViewProps) {
+/** The VideoView stand-in: shows which stream it would play, and how (blurred: hidden by the shield). */
+function FakeVideoView({ stream, testID, mirror, muted, blurred }: VideoViewProps) {
   return (
-    <View testID={testID} accessibilityLabel={`video ${stream?.id ?? 'none'}${mirror ? ' mirrored' : ''}${muted ? ' muted' : ''}`}>
+    <View testID={testID} accessibilityLabel={`video ${stream?.id ?? 'none'}${mirror ? ' mirrored' : ''}${muted ? ' muted' : ''}${blurred ? ' blurred' : ''}`}>
       <Text>{stream ? stream.id : 'no stream'}</Text>
     </View>
   );

@@ -27,7 +27,9 @@ export async function securityHeaders(app: FastifyInstance, options: SecurityHea
       useDefaults: false,
       directives: {
         defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
+        // 'wasm-unsafe-eval' lets the page compile WebAssembly (the shield's TensorFlow.js wasm
+        // backend, where WebGL is missing), fetched from our origin only; it allows no JS eval.
+        scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
         // react-native-web adds an empty <style> element and fills it through CSSOM (insertRule,
         // which CSP allows): the hash of the empty text admits that element and no inline CSS.
         styleSrc: ["'self'", EMPTY_STYLE_HASH, ...options.inlineStyleHashes],

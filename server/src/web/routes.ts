@@ -36,9 +36,26 @@ export async function webRoutes(app: FastifyInstance, options: { webDir: string 
     // A dot-file in the build folder (.env, .git) is never part of the app: 404, as if absent.
     dotfiles: 'ignore',
     setHeaders(reply, file) {
-      // Bundles are named by their content hash: cache them for good. index.html must be
-      // fetched each time, or a deploy leaves browsers on old bundles.
-      reply.header('cache-control', file.includes(`${path.sep}_expo${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      reply.header('cache-control', cacheControlOf(path.relative(options.webDir, file)));
     },
   });
+}
+
+/** Files of the web build that never change under their name: cached for good. */
+const IMMUTABLE = [
+  // Bundles, named by their content hash.
+  /^_expo\//,
+  // The shield's model weights (named by their content hash) and TensorFlow.js's wasm binaries
+  // (in a folder named by the package version): apps/mobile/scripts/shield-assets.mjs.
+  /^shield\/models\/[^/]+\/weights\.[0-9a-f]+\.bin$/,
+  /^shield\/tfjs-backend-wasm-[^/]+\//,
+];
+
+/**
+ * Everything else (index.html, a model's model.json, which names its weights) is revalidated on
+ * each load (ETag), or a deploy leaves browsers on old bundles or an old model.
+ */
+export function cacheControlOf(relativePath: string): string {
+  const name = relativePath.split(path.sep).join('/');
+  return IMMUTABLE.some((pattern) => pattern.test(name)) ? 'public, max-age=31536000, immutable' : 'no-cache';
 }

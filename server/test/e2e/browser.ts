@@ -73,9 +73,10 @@ export function chromiumArgs(options: { fakeUi?: boolean } = {}): string[] {
  * more): each is kept, and `close()` fails with the list, so a suite that ran into one fails
  * even if every step it checked looked right.
  */
-export async function launchBrowser(options: { fakeUi?: boolean } = {}): Promise<Browser> {
+export async function launchBrowser(options: { fakeUi?: boolean; args?: string[] } = {}): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM_PATH)) throw new Error(`${CHROMIUM_PATH} is missing: apt-get install chromium (scripts/system-deps.sh does)`);
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: chromiumArgs(options) });
+  // `args` adds to the flags above, e.g. a camera clip: --use-file-for-fake-video-capture=<y4m>.
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...chromiumArgs(options), ...(options.args ?? [])] });
   const violations: string[] = [];
   cspViolationsOf.set(browser, violations);
   // browser.newPage() opens its context through newContext too, so this catches every page.

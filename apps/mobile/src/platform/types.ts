@@ -44,6 +44,12 @@ export interface VideoViewProps {
   objectFit?: 'cover' | 'contain';
   /** Native: drawn above other videos (the own preview over the peer's); the web stacks by layout. */
   onTop?: boolean;
+  /**
+   * Hidden by the shield (features/shield) until a check finds it clean: the web draws the
+   * <video> strongly blurred and dimmed; phones can't blur react-native-webrtc's native view,
+   * so there the stream is not attached at all (black) until it may be shown.
+   */
+  blurred?: boolean;
   style?: StyleProp<ViewStyle>;
 }
 

@@ -11,6 +11,12 @@ import { MediaError, toMediaError, type LocalStream, type VideoViewProps, type W
 /** 640×480 is what a 1:1 call needs; asking for more only costs CPU and upload. */
 const CAMERA: MediaTrackConstraints = { facingMode: 'user', width: { ideal: 640 }, height: { ideal: 480 } };
 
+/**
+ * The shield's blur: strong enough that a body is a blur of colour, not a shape, at any size
+ * the call screen draws it; dimmed too, so a bright skin-coloured blur doesn't fill the screen.
+ */
+const BLURRED_FILTER = 'blur(48px) brightness(0.35)';
+
 // Read at call time: the module must import cleanly where there is no window (tests, tooling).
 const webrtc: WebRtcImplementation = {
   get RTCPeerConnection() {
@@ -44,7 +50,7 @@ function onNetworkChange(listener: () => void): () => void {
   return () => window.removeEventListener('online', listener);
 }
 
-function VideoView({ stream, testID, mirror = false, muted = false, objectFit = 'cover', style }: VideoViewProps) {
+function VideoView({ stream, testID, mirror = false, muted = false, objectFit = 'cover', blurred = false, style }: VideoViewProps) {
   const ref = useRef<HTMLVideoElement>(null);
   const [soundBlocked, setSoundBlocked] = useState(false);
 
@@ -78,6 +84,9 @@ function VideoView({ stream, testID, mirror = false, muted = false, objectFit = 
     display: 'block',
     backgroundColor: '#000',
     transform: mirror ? 'scaleX(-1)' : undefined,
+    // Part of the element's style from its first render: React writes it to the DOM before the
+    // effect above attaches the stream, so no frame is ever painted without it.
+    filter: blurred ? BLURRED_FILTER : 'none',
   };
   return (
     <View style={[styles.box, style]}>

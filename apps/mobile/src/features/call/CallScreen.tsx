@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { StyleSheet, Text, useWindowDimensions, View } from 'react-native';
 import type { Call, Room, SmallTalkClient } from '@small-talk/client';
+import type { ReportReason } from '@small-talk/protocol';
 import type { LocalStream } from '../../platform/types';
 import { useServices } from '../../services';
 import { Button } from '../../ui/Button';
@@ -11,6 +12,8 @@ import { BlockedCard } from '../report/BlockedCard';
 import { useFrameRing } from '../report/frameRing';
 import { ReportSheet } from '../report/ReportSheet';
 import { useBlock } from '../report/useBlock';
+import { ShieldBadge, ShieldOverlay } from '../shield/ShieldOverlay';
+import { useShield } from '../shield/useShield';
 import { callStatus, type CallStatus } from './callStatus';
 import { useCall } from './useCall';
 import { useLocalControls } from './useLocalControls';
@@ -34,7 +37,7 @@ export interface CallScreenProps {
 }
 
 /** Report or Block, pressed in this room: the report's sheet (with the snapshots taken as it opened), or the block's outcome. */
-type SafetyStep = { roomId: string; kind: 'report'; snapshots: Promise<Blob[]> | null } | { roomId: string; kind: 'block' };
+type SafetyStep = { roomId: string; kind: 'report'; snapshots: Promise<Blob[]> | null; reason: ReportReason | null } | { roomId: string; kind: 'block' };
 
 /** Side by side from this width on (tablets, desktop browsers); stacked below it (phones). */
 const WIDE_LAYOUT_MIN_WIDTH = 760;
@@ -48,6 +51,8 @@ export function CallScreen({ client, room, call, callFailed, roomEnd, localStrea
   const wide = useWindowDimensions().width >= WIDE_LAYOUT_MIN_WIDTH;
   // Frames of the peer kept on the device (web) while the call is live, for a report's snapshot.
   const frames = useFrameRing(roomEnd ? null : remoteStream);
+  // The peer's video stays hidden until a check on this device finds it clean (or the user reveals it).
+  const shield = useShield(roomEnd ? null : remoteStream, room.roomId);
   const blocker = useBlock(room.peer.id);
   const [step, setStep] = useState<SafetyStep | null>(null);
   // The room this screen left by Report or Block: its chat is over too.
@@ -61,7 +66,7 @@ export function CallScreen({ client, room, call, callFailed, roomEnd, localStrea
     if (client.matchmaking.room?.roomId === room.roomId) client.matchmaking.leave();
     client.call?.close();
   };
-  const openReport = () => setStep({ roomId: room.roomId, kind: 'report', snapshots: frames ? frames.take() : null });
+  const openReport = (reason: ReportReason | null = null) => setStep({ roomId: room.roomId, kind: 'report', snapshots: frames ? frames.take() : null, reason });
   const block = () => {
     endRoom();
     blocker.block();
@@ -70,12 +75,14 @@ export function CallScreen({ client, room, call, callFailed, roomEnd, localStrea
 
   const status = callStatus({ roomEnd, callFailed, socket: socketState, call: callState, poorNetwork });
   const peerName = room.peer.displayName;
+  const nextLabel = direct ? 'Back to your friends' : 'Next person';
 
   return (
     <View style={[styles.root, wide && styles.rootWide]}>
       <View style={styles.stage}>
-        <VideoView testID="remote-video" stream={remoteStream} objectFit={wide ? 'contain' : 'cover'} style={StyleSheet.absoluteFill} />
+        <VideoView testID="remote-video" stream={remoteStream} blurred={shield.hidden} objectFit={wide ? 'contain' : 'cover'} style={StyleSheet.absoluteFill} />
         {!remoteStream && !roomEnd && <Text style={styles.placeholder}>Connecting to {peerName}…</Text>}
+        {remoteStream && !roomEnd && <ShieldOverlay key={room.roomId} shield={shield} peerName={peerName} onReport={() => openReport('nudity')} onNext={onNext} nextLabel={nextLabel} />}
 
         <View style={styles.topBar}>
           <View style={styles.who}>
@@ -84,7 +91,10 @@ export function CallScreen({ client, room, call, callFailed, roomEnd, localStrea
             </Text>
             {categoryName && <Text style={styles.category}>{categoryName}</Text>}
           </View>
-          <StatusPill status={status} />
+          <View style={styles.badges}>
+            <ShieldBadge shield={shield} />
+            <StatusPill status={status} />
+          </View>
         </View>
 
         <View style={styles.preview}>
@@ -119,13 +129,13 @@ export function CallScreen({ client, room, call, callFailed, roomEnd, localStrea
           {/* Keyed by room: the next peer starts afresh. Stays after the room ends: that is when people decide. */}
           <AddFriendButton key={room.roomId} peer={room.peer} style={styles.control} />
           {/* Once the room is over, Next moves into the banner: one Next button on screen at a time. */}
-          {!roomEnd && <Button testID="next-button" title="Next" accessibilityLabel={direct ? 'Back to your friends' : 'Next person'} onPress={onNext} style={styles.control} />}
+          {!roomEnd && <Button testID="next-button" title="Next" accessibilityLabel={nextLabel} onPress={onNext} style={styles.control} />}
           <Button testID="end-button" variant="danger" title="End" accessibilityLabel="End and go back" onPress={onEnd} style={styles.control} />
-          <Button testID="report-button" variant="secondary" title="Report" accessibilityLabel={`Report ${peerName}`} onPress={openReport} style={styles.control} />
+          <Button testID="report-button" variant="secondary" title="Report" accessibilityLabel={`Report ${peerName}`} onPress={() => openReport()} style={styles.control} />
           <Button testID="block-button" variant="secondary" title="Block" accessibilityLabel={`Block ${peerName} and end the call`} onPress={block} style={styles.control} />
         </View>
         {safety?.kind === 'report' && (
-          <ReportSheet peer={room.peer} connectionId={room.roomId} snapshots={safety.snapshots} onSubmit={endRoom} onCancel={() => setStep(null)} onDone={onEnd} next={next} />
+          <ReportSheet peer={room.peer} connectionId={room.roomId} snapshots={safety.snapshots} reason={safety.reason} onSubmit={endRoom} onCancel={() => setStep(null)} onDone={onEnd} next={next} />
         )}
         {safety?.kind === 'block' && <BlockedCard peer={room.peer} state={blocker.state} onRetry={blocker.block} next={next} onClose={onEnd} />}
       </View>
@@ -181,6 +191,7 @@ const styles = StyleSheet.create({
     gap: space.s,
     backgroundColor: 'rgba(0,0,0,0.35)',
   },
+  badges: { flexDirection: 'row', alignItems: 'center', gap: space.s },
   who: { flexDirection: 'row', alignItems: 'baseline', gap: space.s, flexShrink: 1 },
   peerName: { color: '#fff', fontSize: 18, fontWeight: '700', flexShrink: 1 },
   category: { color: '#ddd', fontSize: 14 },

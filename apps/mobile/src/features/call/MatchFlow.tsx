@@ -1,6 +1,8 @@
-import { useMemo } from 'react';
+import { useEffect, useMemo } from 'react';
 import type { SmallTalkClient } from '@small-talk/client';
 import type { Category } from '@small-talk/protocol';
+import { preloadShield } from '../shield/useShield';
+import { shieldOn } from '../shield/useShieldSetting';
 import { CallScreen } from './CallScreen';
 import { SearchingScreen } from './SearchingScreen';
 import { useMatch } from './useMatch';
@@ -19,6 +21,10 @@ export function MatchFlow({ client, categories, onEnd }: MatchFlowProps) {
   const slugs = useMemo(() => categories.map((category) => category.slug), [categories]);
   const match = useMatch(client, slugs);
   const { state: socketState } = useSocketState(client);
+  // The model loads while the user waits for a match, not after the peer's video arrived.
+  useEffect(() => {
+    if (shieldOn()) preloadShield();
+  }, []);
 
   if (match.room && match.media.status === 'ready') {
     return (

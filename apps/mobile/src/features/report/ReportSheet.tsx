@@ -15,6 +15,8 @@ export interface ReportSheetProps {
   connectionId: string;
   /** Frames taken when the sheet opened (in a call, on the web); null offers no snapshot (history, phones). */
   snapshots: Promise<Blob[]> | null;
+  /** Picked already when the sheet opens (Report on the shield's overlay: `nudity`); the user can change it. */
+  reason?: ReportReason | null;
   /** The user pressed Submit: in a call, the call ends now, before the server answers. */
   onSubmit?(): void;
   /** Cancel, before anything was sent. */
@@ -29,9 +31,9 @@ export interface ReportSheetProps {
  * Report a person: a reason, an optional note and, in a call on the web, a snapshot of what
  * the user saw. Then the confirmation: the person is blocked, and what happens next.
  */
-export function ReportSheet({ peer, connectionId, snapshots, onSubmit, onCancel, onDone, next }: ReportSheetProps) {
+export function ReportSheet({ peer, connectionId, snapshots, reason: preselected = null, onSubmit, onCancel, onDone, next }: ReportSheetProps) {
   const { state, submit } = useReport(peer, connectionId);
-  const [reason, setReason] = useState<ReportReason | null>(null);
+  const [reason, setReason] = useState<ReportReason | null>(preselected);
   const [note, setNote] = useState('');
   const [attach, setAttach] = useState(snapshots !== null);
 

@@ -5,6 +5,7 @@ import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
 import { formatWhen } from '../history/HistoryScreen';
 import { reasonLabel } from '../report/reasons';
+import { ShieldSettingRow } from '../shield/ShieldSettingRow';
 import { useSafety, type Part } from './useSafety';
 
 /** What a report's status means to the person who sent it. */
@@ -14,7 +15,7 @@ const statusText: Record<ReportStatus, string> = {
   dismissed: 'Closed: no rule was found broken',
 };
 
-/** The user's side of safety: its reports and what became of them, who it blocked, the rules, and whom to write to. */
+/** The user's side of safety: the shield, its reports and what became of them, who it blocked, the rules, and whom to write to. */
 export function SafetyScreen({ onBack }: { onBack(): void }) {
   const safety = useSafety();
   return (
@@ -26,6 +27,13 @@ export function SafetyScreen({ onBack }: { onBack(): void }) {
         </Text>
       </View>
       <ScrollView contentContainerStyle={styles.content}>
+        <View style={styles.section}>
+          <Text style={styles.heading} accessibilityRole="header">
+            Shield
+          </Text>
+          <ShieldSettingRow />
+        </View>
+
         <Section title="Your reports" part={safety.reports} onRetry={safety.reload}>
           {(reports) => (reports.length === 0 ? <Text style={styles.empty}>You have not reported anyone.</Text> : reports.map((report) => <ReportRow key={report.id} report={report} />))}
         </Section>
