@@ -135,7 +135,8 @@ describe('the shield in the browser, end to end', { skip }, () => {
   /** Every frame presented before `shield-state` first said `clear` was blurred; returns when it cleared. */
   async function neverUnblurredBeforeClear(user: AppUser): Promise<void> {
     await textMatches(user.get('shield-state'), /^clear$/, UI_TIMEOUT_MS);
-    const log = await samples(user.page);
+    // The sampler logs at the next frame it is called for: wait until it has caught up with clear.
+    const log = await eventually(`${user.name}'s sampler to see clear`, () => samples(user.page), (l) => l.some((s) => s.state === 'clear') && l);
     const firstClear = log.findIndex((s) => s.state === 'clear');
     assert.ok(firstClear >= 0, `${user.name}'s sampler saw shield-state clear`);
     const before = log.slice(0, firstClear);
@@ -208,7 +209,7 @@ describe('the shield in the browser, end to end', { skip }, () => {
       await dee.get('safety-back').click({ timeout: UI_TIMEOUT_MS });
       await dee.visible('start-matching');
       await meet(dee, fay);
-      const log = await samples(dee.page);
+      const log = await eventually('remote frames sampled on Dee\'s page', () => samples(dee.page), (l) => l.some((s) => s.presented || s.playing) && l);
       const shown = log.filter((s) => s.presented || s.playing);
       assert.ok(shown.length > 0, 'remote frames were shown');
       assert.deepEqual(shown.filter((s) => s.filter !== 'none'), [], 'every remote frame unblurred, the first one too');
