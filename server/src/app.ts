@@ -165,7 +165,7 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
   const metrics = createMetrics(store, () => cases.backlog());
   const auth = new AuthService(db.kysely, config.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000, new LoginThrottle(db.kysely), config.RESERVED_NAMES);
   const standing = new Standing(db.kysely);
-  const safety = new Safety(standing, { ...rules, contactEmail: config.CONTACT_EMAIL ?? null }, metrics);
+  const safety = new Safety(standing, { ...rules, contactEmail: config.CONTACT_EMAIL ?? null }, metrics, config.REQUIRE_VERIFIED_EMAIL);
   const categories = await Categories.load(db.kysely, store);
   const history = new History(db.kysely);
   const rooms = new Rooms(store, bus, history, metrics, { graceMs: config.RESUME_GRACE_MS, icePolicy: { strangers: config.strangerIcePolicy, friends: config.friendIcePolicy } }, log);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { RING_TIMEOUT_MS } from '@small-talk/protocol';
+import { FALLBACK_AFTER_MS, RING_TIMEOUT_MS } from '@small-talk/protocol';
 
 /**
  * Every setting the server reads, with its default and why. Nothing else reads process.env;
@@ -122,6 +122,14 @@ const Settings = z.object({
   EVIDENCE_SWEEP_CHECK_MS: z.coerce.number().int().positive().default(60 * 60 * 1000),
   /** The operator's contact address, shown in the app (GET /api/rules `contactEmail`); stores and regulators expect one. */
   CONTACT_EMAIL: z.string().trim().pipe(z.email()).optional(),
+  /** Mail goes out over this SMTP server (smtp://user:pass@host:587, smtps://…:465). Unset: each mail is written to DATA_DIR/mail/ as an .eml file instead, and its path logged. */
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  /** The sender of every mail: an address the SMTP server may send as. */
+  MAIL_FROM: z.string().trim().min(3).default('Small Talk <no-reply@localhost>'),
+  /** Guests and members who have not verified their e-mail may not meet anyone (join, call, friend requests): what app stores expect of a stranger-chat app. */
+  REQUIRE_VERIFIED_EMAIL: bool(false),
+  /** How long a user who joined with `anyone` waits before its search widens to every category. */
+  FALLBACK_AFTER_MS: int(FALLBACK_AFTER_MS),
 });
 
 /** Settings that only make sense together; refused at start-up rather than failing every call. */
@@ -165,6 +173,8 @@ export type Config = z.infer<typeof ConfigSchema> & {
   friendIcePolicy: 'all' | 'relay';
   /** The session cookie is `__Host-st_session; Secure` (PUBLIC_URL is https, or COOKIE_SECURE). */
   secureCookie: boolean;
+  /** PUBLIC_URL without a trailing slash, or http://localhost:PORT: the start of every link in mail. */
+  publicUrl: string;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -185,5 +195,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     strangerIcePolicy: config.ICE_TRANSPORT_POLICY === 'relay' ? 'relay' : config.TURN_URLS.length > 0 ? config.STRANGER_ICE_POLICY : 'all',
     friendIcePolicy: config.ICE_TRANSPORT_POLICY === 'relay' ? 'relay' : config.FRIEND_ICE_POLICY,
     secureCookie: config.COOKIE_SECURE || config.PUBLIC_URL?.startsWith('https:') === true,
+    publicUrl: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, ''),
   };
 }

@@ -36,6 +36,9 @@ export const httpStatus: Record<ErrorCode, number> = {
   not_restricted: 409,
   conflict_of_interest: 403,
   already_decided: 409,
+  verification_required: 403,
+  invalid_code: 400,
+  invalid_token: 400,
 };
 
 /** An expected failure: its code reaches the client as `{error:{code,message}}` or an `error` frame. */

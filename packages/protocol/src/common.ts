@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LanguageCode, MAX_LANGUAGES } from './languages.js';
 
 /** Opaque identifiers: clients compare them, never parse them. */
 export const Id = z.string().min(1).max(64);
@@ -135,6 +136,33 @@ export function ProfileText(maxCharacters: number) {
 /** A display name as a user sets it: see profileTextProblem for what is refused. */
 export const DisplayName = ProfileText(MAX_DISPLAY_NAME_CHARACTERS);
 
+/** A bio is 0..140 characters: one line a stranger reads before saying hello. */
+export const MAX_BIO_CHARACTERS = 140;
+
+/**
+ * A bio as a user sets it: trimmed and NFC-normalised; empty clears it. Otherwise held to the
+ * display name's rules, except that it need not contain a letter ("🎸🎹" says enough).
+ */
+export const Bio = z
+  .string()
+  .trim()
+  .normalize('NFC')
+  .superRefine((text, ctx) => {
+    if (text.length === 0) return;
+    const problem = profileTextProblem(text, MAX_BIO_CHARACTERS);
+    if (problem && problem !== 'must contain at least one letter or digit') ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+/**
+ * The languages a user speaks, 1..5 ISO 639-1 codes in order of preference, no repeats. Two users
+ * are matched only when they share one (or either named none).
+ */
+export const Languages = z
+  .array(LanguageCode)
+  .min(1)
+  .max(MAX_LANGUAGES)
+  .refine((codes) => new Set(codes).size === codes.length, 'a language may be named once');
+
 export const UserKind = z.enum(['guest', 'member']);
 export type UserKind = z.infer<typeof UserKind>;
 
@@ -149,6 +177,8 @@ export type User = z.infer<typeof User>;
 export const Peer = z.object({
   id: Id,
   displayName: z.string(),
+  /** What the peer speaks, in its order of preference; empty when it named none (or an older server). */
+  languages: z.array(LanguageCode).default([]),
 });
 export type Peer = z.infer<typeof Peer>;
 
@@ -195,12 +225,18 @@ export const Role = z.enum(['user', 'moderator', 'admin']);
 export type Role = z.infer<typeof Role>;
 
 /**
- * The session's own user: a User plus what only its owner sees. The two fields default to null
+ * The session's own user: a User plus what only its owner sees. The fields default (null, false, empty)
  * when absent, so a client still reads an older server's answer.
  */
 export const OwnUser = User.extend({
   consent: Consent.nullable().default(null),
   restriction: Restriction.nullable().default(null),
   role: Role.default('user'),
+  /** The member proved it reads its e-mail (a code sent there); guests: false. */
+  emailVerified: z.boolean().default(false),
+  /** What the user speaks, in order of preference; empty until it names some (then matched with anyone). */
+  languages: z.array(LanguageCode).default([]),
+  /** Shown to the people it is matched with; empty when none. */
+  bio: z.string().default(''),
 });
 export type OwnUser = z.infer<typeof OwnUser>;

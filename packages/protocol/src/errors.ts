@@ -48,6 +48,10 @@ export const ErrorCode = z.enum([
   'not_restricted',
   'conflict_of_interest',
   'already_decided',
+  // accounts (HTTP; verification_required also on join and call)
+  'verification_required',
+  'invalid_code',
+  'invalid_token',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { CategorySlug, Id, IsoTimestamp, Peer, Restriction, Role } from './common.js';
+import { CategorySlug, Id, IsoTimestamp, Restriction, Role } from './common.js';
+
+/** A user as moderation names it (reporter, moderator, actor): who, not what they speak. */
+export const UserRef = z.object({
+  id: Id,
+  displayName: z.string(),
+});
+export type UserRef = z.infer<typeof UserRef>;
 import { ReportReason, ReportStatus } from './http.js';
 
 // ---- roles -------------------------------------------------------------------
@@ -74,7 +81,7 @@ export type CasesResponse = z.infer<typeof CasesResponse>;
 export const ModConnection = z.object({
   id: Id,
   /** The other user of the connection, seen from the user whose page this is. */
-  peer: Peer,
+  peer: UserRef,
   category: CategorySlug.nullable(),
   startedAt: IsoTimestamp,
   endedAt: IsoTimestamp.nullable(),
@@ -84,7 +91,7 @@ export type ModConnection = z.infer<typeof ModConnection>;
 /** A report about the user whose page this is. */
 export const ReportAgainst = z.object({
   id: Id,
-  reporter: Peer,
+  reporter: UserRef,
   reason: ReportReason,
   note: z.string(),
   connection: ModConnection.nullable(),
@@ -99,7 +106,7 @@ export type ReportAgainst = z.infer<typeof ReportAgainst>;
 /** A report the user made (a button pressed at everyone is a pattern too). */
 export const ReportMade = z.object({
   id: Id,
-  user: Peer,
+  user: UserRef,
   reason: ReportReason,
   note: z.string(),
   status: ReportStatus,
@@ -114,7 +121,7 @@ export type ModActionKind = z.infer<typeof ModActionKind>;
 export const ModAction = z.object({
   id: Id,
   action: ModActionKind,
-  moderator: Peer,
+  moderator: UserRef,
   /** The statement of reasons the user reads. */
   reason: z.string(),
   /** A suspension's end; null otherwise. */
@@ -239,12 +246,12 @@ export const ModAppeal = z.object({
   status: AppealStatus,
   text: z.string(),
   createdAt: IsoTimestamp,
-  user: Peer,
+  user: UserRef,
   restriction: Restriction,
   /** The moderator's decision that made the restriction; null when a rule made it (automatic suspension). */
   decision: ModAction.nullable(),
   /** Once decided: by whom, why and when. */
-  decidedBy: Peer.nullable(),
+  decidedBy: UserRef.nullable(),
   decisionReason: z.string().nullable(),
   decidedAt: IsoTimestamp.nullable(),
 });
@@ -293,7 +300,7 @@ export const AuditEntry = z.object({
   id: Id,
   at: IsoTimestamp,
   /** Who did it (its name as it was then). */
-  actor: Peer,
+  actor: UserRef,
   action: AuditAction,
   subjectUserId: Id.nullable(),
   /** What else the row keeps: report ids, days, the new role, the evidence id… */

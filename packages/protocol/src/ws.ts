@@ -14,6 +14,11 @@ export const MAX_CHAT_CHARS = 1000;
 export const JoinMessage = z.object({
   type: z.literal('join'),
   categories: z.array(CategorySlug).min(1).max(MAX_JOIN_CATEGORIES),
+  /**
+   * After FALLBACK_AFTER_MS without a match, meet anyone else who said so and shares a language,
+   * whatever their categories (`widened` says when). Absent: false, as in protocol v1.
+   */
+  anyone: z.boolean().optional(),
 });
 export const CancelMessage = z.object({
   type: z.literal('cancel'),
@@ -86,11 +91,25 @@ export const QueuedEvent = z.object({
 export const CancelledEvent = z.object({
   type: z.literal('cancelled'),
 });
+/** The peer of a new room: also its bio, what a stranger reads before saying hello. */
+export const MatchedPeer = Peer.extend({
+  bio: z.string().default(''),
+});
+export type MatchedPeer = z.infer<typeof MatchedPeer>;
+
+/**
+ * The user, queued with `anyone`, waited FALLBACK_AFTER_MS without a match: from now on it may
+ * also meet anyone else whose search widened and who shares a language, in any category.
+ */
+export const WidenedEvent = z.object({
+  type: z.literal('widened'),
+});
+
 export const MatchedEvent = z.object({
   type: z.literal('matched'),
   roomId: Id,
-  peer: Peer,
-  /** The category both share; null for rooms that were not made by matching. */
+  peer: MatchedPeer,
+  /** The category both share; null for rooms not made by matching in a category (direct calls, widened searches). */
   category: CategorySlug.nullable(),
   /** Exactly one member of a room is the initiator: it sends the first offer. */
   initiator: z.boolean(),
@@ -210,6 +229,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   WelcomeEvent,
   QueuedEvent,
   CancelledEvent,
+  WidenedEvent,
   MatchedEvent,
   SignalEvent,
   ChatEvent,
@@ -241,6 +261,7 @@ export type WelcomeEvent = z.infer<typeof WelcomeEvent>;
 export type QueuedEvent = z.infer<typeof QueuedEvent>;
 export type CancelledEvent = z.infer<typeof CancelledEvent>;
 export type MatchedEvent = z.infer<typeof MatchedEvent>;
+export type WidenedEvent = z.infer<typeof WidenedEvent>;
 export type SignalEvent = z.infer<typeof SignalEvent>;
 export type ChatEvent = z.infer<typeof ChatEvent>;
 export type TypingEvent = z.infer<typeof TypingEvent>;

@@ -16,7 +16,7 @@ export interface FriendRoutesOptions {
   auth: AuthService;
   friends: Friends;
   /** Throws `consent_required` or `restricted` when the user may not reach out to people now. */
-  mayMeet: (userId: string) => Promise<void>;
+  mayMeet: (userId: string) => Promise<unknown>;
 }
 
 export async function friendRoutes(app: FastifyInstance, options: FriendRoutesOptions): Promise<void> {

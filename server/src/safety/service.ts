@@ -1,7 +1,7 @@
 import type { ConsentRequest, OwnUser, RulesResponse, User } from '@small-talk/protocol';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { Standing } from './standing.js';
+import type { Standing, UserStanding } from './standing.js';
 
 /** Nobody is this old: a birth date further back is a typo or a test of the screen. */
 const OLDEST_AGE_YEARS = 120;
@@ -15,12 +15,14 @@ export class Safety {
     private readonly standing: Standing,
     readonly rules: RulesResponse,
     private readonly metrics: Metrics,
+    /** REQUIRE_VERIFIED_EMAIL: guests and unverified members may not meet anyone. */
+    private readonly requireVerifiedEmail = false,
   ) {}
 
-  /** The session's own user, with what only its owner sees: its consent and restriction. */
+  /** The session's own user, with what only its owner sees: its consent, restriction and profile. */
   async ownUser(user: User): Promise<OwnUser> {
-    const { consent, restriction, role } = await this.standing.of(user.id);
-    return { ...user, consent, restriction, role };
+    const { consent, restriction, role, emailVerified, languages, bio } = await this.standing.of(user.id);
+    return { ...user, consent, restriction, role, emailVerified, languages, bio };
   }
 
   /**
@@ -59,14 +61,21 @@ export class Safety {
 
   /**
    * Throws unless the user may meet people now: `restricted` while a restriction is in force,
-   * `consent_required` until it has accepted the current rules (a new version asks again).
+   * `consent_required` until it has accepted the current rules (a new version asks again), and
+   * with REQUIRE_VERIFIED_EMAIL `verification_required` until it is a member with a verified
+   * e-mail. Returns the standing it read: a join matches by its languages.
    */
-  async mayMeet(userId: string): Promise<void> {
-    const { consent, restriction } = await this.standing.of(userId);
+  async mayMeet(userId: string): Promise<UserStanding> {
+    const standing = await this.standing.of(userId);
+    const { consent, restriction } = standing;
     if (restriction) throw new AppError('restricted', `you cannot meet people now: ${restriction.reason}`);
     if (consent?.rulesVersion !== this.rules.version) {
       throw new AppError('consent_required', `accept the community rules (version ${this.rules.version}) first`);
     }
+    if (this.requireVerifiedEmail && !standing.emailVerified) {
+      throw new AppError('verification_required', 'verify your e-mail address first: create an account, then enter the code we mailed you');
+    }
+    return standing;
   }
 }
 

@@ -1,15 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Consent, Restriction, RestrictionKind, Role } from '@small-talk/protocol';
+import { LanguageCode, type Consent, type Restriction, type RestrictionKind, type Role } from '@small-talk/protocol';
 import { PreparedQuery } from '../storage/prepared.js';
 import { toIso, type Database, type RestrictionsTable } from '../storage/schema.js';
 
-/** A user's standing: the rules it last accepted, what (if anything) keeps it from meeting people, its role. */
+/**
+ * A user's standing: the rules it last accepted, what (if anything) keeps it from meeting people,
+ * its role, whether its e-mail is verified, and the profile it is matched by.
+ */
 export interface UserStanding {
   consent: Consent | null;
   restriction: Restriction | null;
   role: Role;
+  emailVerified: boolean;
+  languages: LanguageCode[];
+  bio: string;
 }
+
+const NOBODY: UserStanding = { consent: null, restriction: null, role: 'user', emailVerified: false, languages: [], bio: '' };
 
 /** The consents and restrictions tables: answers to the rules screen, and restrictions with their history. */
 export class Standing {
@@ -24,11 +32,11 @@ export class Standing {
    */
   async of(userId: string, now = new Date()): Promise<UserStanding> {
     const [row] = await this.standingQuery.execute(this.db, { userId, now: now.toISOString() });
-    if (!row) return { consent: null, restriction: null, role: 'user' };
+    if (!row) return { ...NOBODY };
     const consent =
       row.rules_version === null || row.consent_at === null ? null : { rulesVersion: Number(row.rules_version), at: toIso(row.consent_at) };
     const restriction = row.id === null ? null : toRestriction(row as RestrictionsTable);
-    return { consent, restriction, role: row.role };
+    return { consent, restriction, role: row.role, emailVerified: Number(row.email_verified) === 1, languages: parseLanguages(row.languages), bio: row.bio };
   }
 
 
@@ -104,6 +112,9 @@ function standingOf(db: Kysely<Database>, { userId, now }: { userId: string; now
     )
     .select((eb) => [
       'u.role',
+      'u.email_verified',
+      'u.languages',
+      'u.bio',
       eb
         .selectFrom('consents as c')
         .select('c.rules_version')
@@ -143,4 +154,14 @@ export function toRestriction(row: RestrictionsTable): Restriction {
     automated: Number(row.automated) === 1,
     appealable: Number(row.appealable) === 1,
   };
+}
+
+/** The users.languages column: a JSON array of codes. Anything else (a hand-edited row) reads as none. */
+export function parseLanguages(json: string): LanguageCode[] {
+  try {
+    const parsed: unknown = JSON.parse(json);
+    return Array.isArray(parsed) ? parsed.filter((code): code is LanguageCode => LanguageCode.safeParse(code).success) : [];
+  } catch {
+    return [];
+  }
 }

@@ -1,3 +1,4 @@
+import type { UserStanding } from '../safety/standing.js';
 import type { ChatEvent, ClientMessage, QueuedEvent, TypingEvent, CancelledEvent } from '@small-talk/protocol';
 import type { Calls } from '../calls/service.js';
 import { AppError } from '../errors.js';
@@ -27,7 +28,8 @@ export interface HandlerServices {
   rooms: Rooms;
   calls: Calls;
   /** Throws `consent_required` or `restricted` when the user may not meet people now (safety/). */
-  mayMeet: (userId: string) => Promise<void>;
+  /** Throws unless the user may meet people now; returns its standing (languages for matching). */
+  mayMeet: (userId: string) => Promise<UserStanding>;
 }
 
 export function createHandlers(services: HandlerServices): Handlers {

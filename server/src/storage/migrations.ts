@@ -301,6 +301,50 @@ export function migrations(dialect: SqlDialect): MigrationProvider {
         await db.insertInto('sweeps').values({ name: 'evidence', last_run_at: new Date(0).toISOString() }).execute();
       },
     },
+    '0006_accounts': {
+      async up(db: Kysely<any>) {
+        // What a member proved (its e-mail), what it speaks (a JSON array of ISO 639-1 codes, in
+        // order of preference) and the line strangers read about it.
+        await db.schema
+          .alterTable('users')
+          .addColumn('email_verified', 'integer', (c) => c.notNull().defaultTo(0).check(sql`email_verified in (0, 1)`))
+          .execute();
+        await db.schema.alterTable('users').addColumn('languages', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+        await db.schema.alterTable('users').addColumn('bio', 'text', (c) => c.notNull().defaultTo('')).execute();
+
+        // The one live e-mail code of a member: a new one replaces it; hashed, like a password.
+        await db.schema
+          .createTable('email_codes')
+          .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+          .addColumn('code_hash', 'text', (c) => c.notNull())
+          .addColumn('expires_at', timestamp, (c) => c.notNull())
+          .addColumn('failed_tries', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('created_at', timestamp, (c) => c.notNull())
+          .execute();
+
+        // Password reset links: single use (used_at), short-lived, only their SHA-256 kept.
+        await db.schema
+          .createTable('password_resets')
+          .addColumn('token_hash', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('expires_at', timestamp, (c) => c.notNull())
+          .addColumn('used_at', timestamp)
+          .addColumn('created_at', timestamp, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('password_resets_user').on('password_resets').column('user_id').execute();
+
+        // Mails sent, counted for the limits (codes per member per day, resets per address per
+        // hour). `subject` is the user id or the SHA-256 of the address; rows older than a day go.
+        await db.schema
+          .createTable('mail_sends')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('purpose', 'text', (c) => c.notNull().check(sql`purpose in ('verify', 'reset')`))
+          .addColumn('subject', 'text', (c) => c.notNull())
+          .addColumn('sent_at', timestamp, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('mail_sends_subject').on('mail_sends').columns(['purpose', 'subject', 'sent_at']).execute();
+      },
+    },
   };
   return { getMigrations: async () => all };
 }

@@ -22,6 +22,9 @@ export interface Database {
   notices: NoticesTable;
   appeals: AppealsTable;
   audit_log: AuditLogTable;
+  email_codes: EmailCodesTable;
+  password_resets: PasswordResetsTable;
+  mail_sends: MailSendsTable;
 }
 
 export type Timestamp = string | Date;
@@ -34,6 +37,11 @@ export interface UsersTable {
   password_hash: string | null;
   created_at: Timestamp;
   role: Generated<'user' | 'moderator' | 'admin'>;
+  /** 1 once the member entered a code mailed to `email`. */
+  email_verified: Generated<number>;
+  /** JSON array of ISO 639-1 codes, in order of preference; `[]` when none named. */
+  languages: Generated<string>;
+  bio: Generated<string>;
 }
 
 export interface SessionsTable {
@@ -212,4 +220,34 @@ export interface AuditLogTable {
   action: string;
   subject_user_id: string | null;
   detail: string;
+}
+
+/** A member's live e-mail verification code (one at a time). */
+export interface EmailCodesTable {
+  user_id: string;
+  /** SHA-256 of the six digits with the user id: a leaked table gives no code. */
+  code_hash: string;
+  expires_at: Timestamp;
+  /** Wrong guesses so far; at VERIFY_MAX_TRIES the code is dead. */
+  failed_tries: Generated<number>;
+  created_at: Timestamp;
+}
+
+/** A password reset link: single use, short-lived. */
+export interface PasswordResetsTable {
+  /** SHA-256 of the token in the link. */
+  token_hash: string;
+  user_id: string;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
+/** A mail sent, kept a day to enforce the per-member and per-address limits. */
+export interface MailSendsTable {
+  id: string;
+  purpose: 'verify' | 'reset';
+  /** The user id (verify) or the SHA-256 of the lower-cased address (reset). */
+  subject: string;
+  sent_at: Timestamp;
 }
