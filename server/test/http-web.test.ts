@@ -47,6 +47,13 @@ describe('web app at /', () => {
       assert.equal(wasm.headers.get('content-type'), 'application/wasm');
       assert.match(wasm.headers.get('cache-control') ?? '', /immutable/);
 
+      // A mailed link opens the app at its own path: the same page, read fresh.
+      const reset = await fetch(`${server.url}/reset?token=abc`);
+      assert.equal(reset.status, 200);
+      assert.match(await reset.text(), /<title>Small Talk<\/title>/);
+      assert.equal(reset.headers.get('cache-control'), 'no-cache');
+      assert.equal((await fetch(`${server.url}/resets`)).status, 404);
+
       assert.equal((await api(server.url, 'GET', '/api/categories')).status, 200);
       const missing = await api(server.url, 'GET', '/api/nope');
       assert.equal(missing.status, 404);

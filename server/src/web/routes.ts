@@ -39,7 +39,15 @@ export async function webRoutes(app: FastifyInstance, options: { webDir: string 
       reply.header('cache-control', cacheControlOf(path.relative(options.webDir, file)));
     },
   });
+  // Pages the app opens from a link (a mailed password reset): the same single page, which reads
+  // its path. Listed one by one, so an unknown path stays a 404 rather than an empty app.
+  for (const page of APP_PAGES) {
+    app.get(page, async (_request, reply) => reply.header('cache-control', 'no-cache').sendFile('index.html'));
+  }
 }
+
+/** Paths of the web app other than `/` that a link may open. */
+export const APP_PAGES = ['/reset'] as const;
 
 /** Files of the web build that never change under their name: cached for good. */
 const IMMUTABLE = [
