@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
+import type { LanguageCode } from '@small-talk/protocol';
 import { MemoryMatchStore } from '../src/storage/match/memory.js';
 import { RedisMatchStore } from '../src/storage/match/redis.js';
 import { peerOf, type MatchStore, type MatchStoreOptions, type Member, type Room } from '../src/storage/match/store.js';
@@ -60,7 +61,12 @@ const implementations: Implementation[] = [
 ];
 
 let n = 0;
-const member = (name = 'user'): Member => ({ id: `${name}-${++n}-${randomUUID().slice(0, 4)}`, displayName: name });
+const member = (name = 'user', languages: LanguageCode[] = [], bio = ''): Member => ({
+  id: `${name}-${++n}-${randomUUID().slice(0, 4)}`,
+  displayName: name,
+  languages,
+  bio,
+});
 
 for (const impl of implementations) {
   describe(impl.name, { skip: impl.skip }, () => {

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { CallEndReason, CallEndedEvent, CallRingingEvent, IncomingCallEvent, Presence, User } from '@small-talk/protocol';
+import type { CallEndReason, CallEndedEvent, CallRingingEvent, IncomingCallEvent, Peer, Presence, User } from '@small-talk/protocol';
 import { AppError } from '../errors.js';
-import { otherOf } from '../friends/friendships.js';
 import type { Friends } from '../friends/service.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Rooms } from '../rooms/service.js';
+import type { UserStanding } from '../safety/standing.js';
 import type { MessageBus } from '../storage/bus/bus.js';
 import type { MatchStore, Member, Ring, RingSide } from '../storage/match/store.js';
 
@@ -37,12 +37,16 @@ export class Calls {
     private readonly log: Logger,
   ) {}
 
-  async call(caller: User, calleeId: string): Promise<void> {
+  /** `profile`: the caller's languages and bio, from the standing the call was allowed with. */
+  async call(caller: User, profile: Pick<UserStanding, 'languages' | 'bio'>, calleeId: string): Promise<void> {
     if (calleeId === caller.id) throw new AppError('bad_request', 'you cannot call yourself');
     await this.friends.refuseIfBlocked(caller.id, calleeId);
     const friendship = await this.friends.friend(caller, calleeId);
     if (!friendship) throw new AppError('not_friends', 'you can only call your friends');
-    const ring: Ring = { id: randomUUID(), caller: member(caller), callee: otherOf(friendship, caller.id) };
+    // With its bio: an answered call's `matched` shows it like any room's, from the store alone.
+    const callee = await this.friends.profile(calleeId);
+    if (!callee) throw new AppError('not_found', 'no such user');
+    const ring: Ring = { id: randomUUID(), caller: { id: caller.id, displayName: caller.displayName, languages: profile.languages, bio: profile.bio }, callee };
     if (!(await this.bus.online([calleeId])).has(calleeId)) return this.tell(ring, 'caller', 'offline');
     const result = await this.store.ring(ring, this.options.ringTimeoutMs + RING_RECORD_SLACK_MS);
     if (result === 'caller_busy') throw new AppError('busy', 'you are in a call already');
@@ -50,8 +54,8 @@ export class Calls {
     const timer = setTimeout(() => void this.end(ring.id, 'no_answer').catch((error: unknown) => this.log.warn({ err: error }, 'could not end an unanswered call')), this.options.ringTimeoutMs);
     timer.unref();
     this.timers.set(ring.id, timer);
-    this.bus.deliver(ring.caller.id, { text: JSON.stringify({ type: 'call_ringing', callId: ring.id, peer: ring.callee } satisfies CallRingingEvent) });
-    this.bus.deliver(ring.callee.id, { text: JSON.stringify({ type: 'incoming_call', callId: ring.id, peer: ring.caller } satisfies IncomingCallEvent) });
+    this.bus.deliver(ring.caller.id, { text: JSON.stringify({ type: 'call_ringing', callId: ring.id, peer: peer(ring.callee) } satisfies CallRingingEvent) });
+    this.bus.deliver(ring.callee.id, { text: JSON.stringify({ type: 'incoming_call', callId: ring.id, peer: peer(ring.caller) } satisfies IncomingCallEvent) });
     this.log.info({ callId: ring.id }, 'ringing');
   }
 
@@ -119,13 +123,14 @@ export class Calls {
 
   private tell(ring: Ring, who: 'caller' | 'callee' | 'both', reason: CallEndReason): void {
     this.metrics.directCall(reason);
-    const to = (user: Member, peer: Member) =>
-      this.bus.deliver(user.id, { text: JSON.stringify({ type: 'call_ended', callId: ring.id, peer, reason } satisfies CallEndedEvent) });
+    const to = (user: Member, other: Member) =>
+      this.bus.deliver(user.id, { text: JSON.stringify({ type: 'call_ended', callId: ring.id, peer: peer(other), reason } satisfies CallEndedEvent) });
     if (who !== 'callee') to(ring.caller, ring.callee);
     if (who !== 'caller') to(ring.callee, ring.caller);
   }
 }
 
-function member(user: User): Member {
-  return { id: user.id, displayName: user.displayName };
+/** A ring's side as the other sees it in call frames: the bio waits for the room. */
+function peer(member: Member): Peer {
+  return { id: member.id, displayName: member.displayName, languages: member.languages };
 }

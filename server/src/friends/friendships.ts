@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Peer } from '@small-talk/protocol';
+import type { MatchedPeer, Peer } from '@small-talk/protocol';
 import { shownName } from '../names/display-name.js';
+import { parseLanguages } from '../safety/standing.js';
 import { toIso, type Database } from '../storage/schema.js';
 
 /** A row of `friendships` as the services see it: the pair in storage order, and who asked. */
@@ -154,8 +155,14 @@ export class Friendships {
   }
 
   async user(id: string): Promise<Peer | null> {
-    const row = await this.db.selectFrom('users').select(['id', 'display_name']).where('id', '=', id).executeTakeFirst();
-    return row ? { id: row.id, displayName: shownName(row.display_name) } : null;
+    const row = await this.db.selectFrom('users').select(['id', 'display_name', 'languages']).where('id', '=', id).executeTakeFirst();
+    return row ? { id: row.id, displayName: shownName(row.display_name), languages: parseLanguages(row.languages) } : null;
+  }
+
+  /** A user as a peer in a room sees it: with its bio (a friend called on a direct call). */
+  async profile(id: string): Promise<MatchedPeer | null> {
+    const row = await this.db.selectFrom('users').select(['id', 'display_name', 'languages', 'bio']).where('id', '=', id).executeTakeFirst();
+    return row ? { id: row.id, displayName: shownName(row.display_name), languages: parseLanguages(row.languages), bio: row.bio } : null;
   }
 
   private select() {
@@ -163,7 +170,7 @@ export class Friendships {
       .selectFrom('friendships as f')
       .innerJoin('users as ua', 'ua.id', 'f.user_a')
       .innerJoin('users as ub', 'ub.id', 'f.user_b')
-      .select(['f.id', 'f.user_a', 'f.user_b', 'f.requested_by', 'f.status', 'f.created_at', 'f.accepted_at', 'ua.display_name as name_a', 'ub.display_name as name_b']);
+      .select(['f.id', 'f.user_a', 'f.user_b', 'f.requested_by', 'f.status', 'f.created_at', 'f.accepted_at', 'ua.display_name as name_a', 'ub.display_name as name_b', 'ua.languages as languages_a', 'ub.languages as languages_b']);
   }
 }
 
@@ -177,11 +184,13 @@ function toFriendship(row: {
   accepted_at: string | Date | null;
   name_a: string;
   name_b: string;
+  languages_a: string;
+  languages_b: string;
 }): Friendship {
   return {
     id: row.id,
-    a: { id: row.user_a, displayName: shownName(row.name_a) },
-    b: { id: row.user_b, displayName: shownName(row.name_b) },
+    a: { id: row.user_a, displayName: shownName(row.name_a), languages: parseLanguages(row.languages_a) },
+    b: { id: row.user_b, displayName: shownName(row.name_b), languages: parseLanguages(row.languages_b) },
     requestedBy: row.requested_by,
     status: row.status,
     createdAt: toIso(row.created_at),

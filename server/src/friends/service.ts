@@ -6,6 +6,7 @@ import type {
   FriendRequestClosedEvent,
   FriendRequestEvent,
   FriendsResponse,
+  MatchedPeer,
   User,
 } from '@small-talk/protocol';
 import { AppError } from '../errors.js';
@@ -57,8 +58,8 @@ export class Friends {
     await this.refuseIfBlocked(user.id, toId);
     const existing = await this.friendships.between(user.id, toId);
     if (existing) return this.answerExisting(user, existing);
-    const to = await this.friendships.user(toId);
-    if (!to) throw new AppError('not_found', 'no such user');
+    const [to, from] = await Promise.all([this.friendships.user(toId), this.friendships.user(user.id)]);
+    if (!to || !from) throw new AppError('not_found', 'no such user');
     if (!(await this.friendships.haveMet(user.id, toId))) {
       throw new AppError('no_connection', 'you can only add someone you have been in a call with');
     }
@@ -69,7 +70,7 @@ export class Friends {
       const until = new Date(new Date(declined).getTime() + DECLINE_BLOCKS_MS).toISOString();
       throw new AppError('request_declined_recently', `they declined your request; you may ask again after ${until}`);
     }
-    const written = await this.friendships.request({ id: user.id, displayName: user.displayName }, to);
+    const written = await this.friendships.request(from, to);
     if (!written) {
       // The other side's request (or a twin of ours) landed first: answer as if it had been there.
       const raced = await this.friendships.between(user.id, toId);
@@ -134,6 +135,11 @@ export class Friends {
     for (const id of [userId, otherId]) this.tell(id, { type: 'friend_request_closed', requestId: row.id, reason: 'cancelled' } satisfies FriendRequestClosedEvent);
   }
 
+  /** The user as a peer in a room sees it, bio included; null when there is no such user. */
+  profile(userId: string): Promise<MatchedPeer | null> {
+    return this.friendships.profile(userId);
+  }
+
   /** The friend `userId` as `user` may call them; null when they are not friends. */
   async friend(user: User, userId: string): Promise<Friendship | null> {
     const row = await this.friendships.between(user.id, userId);
@@ -161,7 +167,7 @@ export class Friends {
     const since = new Date().toISOString();
     const presence = await this.presence.of([user.id, other.id]);
     const forMe: Friend = { user: other, presence: presence.get(other.id)!, since };
-    const forOther: Friend = { user: { id: user.id, displayName: user.displayName }, presence: presence.get(user.id)!, since };
+    const forOther: Friend = { user: otherOf(row, other.id), presence: presence.get(user.id)!, since };
     this.tell(user.id, { type: 'friend_added', friend: forMe } satisfies FriendAddedEvent);
     this.tell(other.id, { type: 'friend_added', friend: forOther } satisfies FriendAddedEvent);
     return forMe;

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Connection, EndReason } from '@small-talk/protocol';
 import { shownName } from '../names/display-name.js';
+import { parseLanguages } from '../safety/standing.js';
 import type { Room } from '../storage/match/store.js';
 import { toIso, type Database } from '../storage/schema.js';
 
@@ -80,7 +81,7 @@ export class History {
         .selectFrom('connections as c')
         .innerJoin('users as peer', 'peer.id', peer)
         .where(me, '=', userId)
-        .select(['c.id as id', 'c.category as category', 'c.started_at as started_at', 'c.ended_at as ended_at', 'c.end_reason as end_reason', 'peer.id as peer_id', 'peer.display_name as peer_name']);
+        .select(['c.id as id', 'c.category as category', 'c.started_at as started_at', 'c.ended_at as ended_at', 'c.end_reason as end_reason', 'peer.id as peer_id', 'peer.display_name as peer_name', 'peer.languages as peer_languages']);
     const rows = await side('c.user_a', 'c.user_b')
       .unionAll(side('c.user_b', 'c.user_a'))
       .orderBy('started_at', 'desc')
@@ -90,7 +91,7 @@ export class History {
     return rows.map((r) => ({
       id: r.id,
       category: r.category,
-      peer: { id: r.peer_id, displayName: shownName(r.peer_name) },
+      peer: { id: r.peer_id, displayName: shownName(r.peer_name), languages: parseLanguages(r.peer_languages) },
       startedAt: toIso(r.started_at),
       endedAt: r.ended_at === null ? null : toIso(r.ended_at),
       endReason: r.end_reason,

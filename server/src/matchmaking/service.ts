@@ -1,4 +1,5 @@
 import type { User } from '@small-talk/protocol';
+import type { UserStanding } from '../safety/standing.js';
 import type { Categories } from '../categories/service.js';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -14,13 +15,16 @@ export class Matchmaking {
     private readonly keepApart: (userId: string) => Promise<void> = async () => {},
   ) {}
 
-  /** Queues the user, or matches it at once: then the new room is returned. */
-  async join(user: User, requested: readonly string[]): Promise<{ categories: string[]; room: Room | null }> {
+  /**
+   * Queues the user, or matches it at once: then the new room is returned. Its languages and bio
+   * come from the standing the join was allowed with, so joining reads the database once.
+   */
+  async join(user: User, profile: Pick<UserStanding, 'languages' | 'bio'>, requested: readonly string[]): Promise<{ categories: string[]; room: Room | null }> {
     const categories = [...new Set(requested)];
     const unknown = categories.find((slug) => !this.categories.has(slug));
     if (unknown !== undefined) throw new AppError('unknown_category', `no category "${unknown}"`);
     await this.keepApart(user.id);
-    const result = await this.store.join({ id: user.id, displayName: user.displayName }, categories);
+    const result = await this.store.join({ id: user.id, displayName: user.displayName, languages: profile.languages, bio: profile.bio }, categories);
     switch (result.kind) {
       case 'busy':
         throw new AppError('busy', 'leave your room before joining again');

@@ -243,7 +243,7 @@ export class Rooms {
     const event: MatchedEvent = {
       type: 'matched',
       roomId: room.id,
-      peer: { id: peer.id, displayName: peer.displayName },
+      peer: { id: peer.id, displayName: peer.displayName, languages: peer.languages, bio: peer.bio },
       category: room.category,
       initiator: room.initiatorId === userId,
       resumed,

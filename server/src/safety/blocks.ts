@@ -7,6 +7,7 @@ import { shownName } from '../names/display-name.js';
 import type { Rooms } from '../rooms/service.js';
 import type { MatchStore } from '../storage/match/store.js';
 import { PreparedQuery } from '../storage/prepared.js';
+import { parseLanguages } from './standing.js';
 import { toIso, type Database } from '../storage/schema.js';
 
 /** How long the match store's copy of a user's blocks serves its joins before the database is read again. */
@@ -39,7 +40,7 @@ export class Blocks {
    */
   async add(blockerId: string, blockedId: string, now = new Date()): Promise<{ block: Block; created: boolean }> {
     if (blockerId === blockedId) throw new AppError('bad_request', 'you cannot block yourself');
-    const user = await this.db.selectFrom('users').select(['id', 'display_name']).where('id', '=', blockedId).executeTakeFirst();
+    const user = await this.db.selectFrom('users').select(['id', 'display_name', 'languages']).where('id', '=', blockedId).executeTakeFirst();
     if (!user) throw new AppError('not_found', 'no such user');
     const inserted = await this.db
       .insertInto('blocks')
@@ -59,7 +60,7 @@ export class Blocks {
     await this.store.block(blockerId, blockedId);
     await this.rooms.endRoomOf(blockerId, blockedId);
     await this.friends.sever(blockerId, blockedId);
-    return { block: { user: { id: user.id, displayName: shownName(user.display_name) }, createdAt: toIso(row.created_at) }, created };
+    return { block: { user: { id: user.id, displayName: shownName(user.display_name), languages: parseLanguages(user.languages) }, createdAt: toIso(row.created_at) }, created };
   }
 
   /** The user's blocks, newest first. */
@@ -67,12 +68,12 @@ export class Blocks {
     const rows = await this.db
       .selectFrom('blocks as b')
       .innerJoin('users as u', 'u.id', 'b.blocked_id')
-      .select(['u.id', 'u.display_name', 'b.created_at'])
+      .select(['u.id', 'u.display_name', 'u.languages', 'b.created_at'])
       .where('b.blocker_id', '=', userId)
       .orderBy('b.created_at', 'desc')
       .orderBy('u.id')
       .execute();
-    return rows.map((row) => ({ user: { id: row.id, displayName: shownName(row.display_name) }, createdAt: toIso(row.created_at) }));
+    return rows.map((row) => ({ user: { id: row.id, displayName: shownName(row.display_name), languages: parseLanguages(row.languages) }, createdAt: toIso(row.created_at) }));
   }
 
   /** Lifts the block; `not_found` when there was none. The two may meet again unless the other blocked too. */

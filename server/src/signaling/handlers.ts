@@ -27,7 +27,6 @@ export interface HandlerServices {
   matchmaking: Matchmaking;
   rooms: Rooms;
   calls: Calls;
-  /** Throws `consent_required` or `restricted` when the user may not meet people now (safety/). */
   /** Throws unless the user may meet people now; returns its standing (languages for matching). */
   mayMeet: (userId: string) => Promise<UserStanding>;
 }
@@ -38,8 +37,8 @@ export function createHandlers(services: HandlerServices): Handlers {
     async join(socket, message) {
       if (socket.room) throw new AppError('busy', 'leave your room before joining again');
       // Asked at every join, not once per socket: a new rules version applies from the next join.
-      await mayMeet(socket.userId);
-      const { categories, room } = await matchmaking.join(socket.principal.user, message.categories);
+      const standing = await mayMeet(socket.userId);
+      const { categories, room } = await matchmaking.join(socket.principal.user, standing, message.categories);
       // `queued` always comes first, so a client sees the same sequence whether or not a match is instant.
       socket.sendText(JSON.stringify({ type: 'queued', categories } satisfies QueuedEvent));
       if (room) await rooms.start(room);
@@ -83,8 +82,8 @@ export function createHandlers(services: HandlerServices): Handlers {
 
     async call(socket, message) {
       if (socket.room) throw new AppError('busy', 'leave your room before calling');
-      await mayMeet(socket.userId);
-      return calls.call(socket.principal.user, message.userId);
+      const standing = await mayMeet(socket.userId);
+      return calls.call(socket.principal.user, standing, message.userId);
     },
 
     accept_call(socket, message) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import type { JoinResult, MatchStore, MatchStoreOptions, Member, Ring, RingResult, RingSide, Room } from './store.js';
+import { storedMember, type JoinResult, type MatchStore, type MatchStoreOptions, type Member, type Ring, type RingResult, type RingSide, type Room } from './store.js';
 
 interface Waiting {
   member: Member;
@@ -170,6 +170,7 @@ export class MemoryMatchStore implements MatchStore {
       return [];
     }
     fs.rmSync(file, { force: true });
+    rooms = rooms.map((room) => ({ ...room, members: [storedMember(room.members[0]), storedMember(room.members[1])] }));
     for (const room of rooms) {
       this.rooms.set(room.id, room);
       for (const member of room.members) this.roomByUser.set(member.id, room);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { defineScript, unavailable, type Script } from '../redis.js';
-import type { JoinResult, MatchStore, MatchStoreOptions, Member, Ring, RingResult, RingSide, Room } from './store.js';
+import { storedMember, type JoinResult, type MatchStore, type MatchStoreOptions, type Member, type Ring, type RingResult, type RingSide, type Room } from './store.js';
 
 /**
  * The match store of a cluster: every process reads and changes the same queue and rooms in
@@ -285,7 +285,7 @@ export class RedisMatchStore implements MatchStore {
   }
 
   async join(member: Member, categories: readonly string[], avoid: readonly string[] = []): Promise<JoinResult> {
-    const memberJson = JSON.stringify({ id: member.id, displayName: member.displayName });
+    const memberJson = JSON.stringify(toMember(member));
     const result = (await this.scripts
       .join(this.prefix, member.id, memberJson, this.processId, Date.now(), randomUUID(), new Date().toISOString(), JSON.stringify(categories), JSON.stringify(avoid))
       .catch(unavailable)) as [string, string?, string?];
@@ -327,24 +327,24 @@ export class RedisMatchStore implements MatchStore {
   }
 
   async ring(ring: Ring, ttlMs: number): Promise<RingResult> {
-    const json = JSON.stringify({ id: ring.id, caller: member(ring.caller), callee: member(ring.callee) });
+    const json = JSON.stringify({ id: ring.id, caller: toMember(ring.caller), callee: toMember(ring.callee) });
     return (await this.scripts.ring(this.prefix, ring.id, ring.caller.id, ring.callee.id, json, Math.max(1, Math.ceil(ttlMs))).catch(unavailable)) as RingResult;
   }
 
   async ringOf(userId: string): Promise<Ring | null> {
     const json = (await this.scripts.ringOf(this.prefix, userId).catch(unavailable)) as string | null;
-    return json === null ? null : (JSON.parse(json) as Ring);
+    return json === null ? null : parseRing(json);
   }
 
   async takeRing(ringId: string, by?: RingSide): Promise<Ring | null> {
     const args = by ? [by.side, by.userId] : [];
     const json = (await this.scripts.takeRing(this.prefix, ringId, ...args).catch(unavailable)) as string | null;
-    return json === null ? null : (JSON.parse(json) as Ring);
+    return json === null ? null : parseRing(json);
   }
 
   async pair(initiator: Member, other: Member): Promise<Room | null> {
     const room = (await this.scripts
-      .pair(this.prefix, randomUUID(), new Date().toISOString(), JSON.stringify(member(initiator)), JSON.stringify(member(other)))
+      .pair(this.prefix, randomUUID(), new Date().toISOString(), JSON.stringify(toMember(initiator)), JSON.stringify(toMember(other)))
       .catch(unavailable)) as string | null;
     return room === null ? null : parseRoom(room);
   }
@@ -368,12 +368,17 @@ export class RedisMatchStore implements MatchStore {
 }
 
 /** Only the fields a member has: callers may pass a whole user. */
-function member(m: Member): Member {
-  return { id: m.id, displayName: m.displayName };
+function toMember(m: Member): Member {
+  return { id: m.id, displayName: m.displayName, languages: m.languages, bio: m.bio };
 }
 
 /** Rooms come back from Lua's cjson, which writes `/` as `\/`: JSON.parse reads it the same. */
 function parseRoom(json: string): Room {
   const room = JSON.parse(json) as Room;
-  return { ...room, category: room.category ?? null };
+  return { ...room, category: room.category ?? null, members: [storedMember(room.members[0]), storedMember(room.members[1])] };
+}
+
+function parseRing(json: string): Ring {
+  const ring = JSON.parse(json) as Ring;
+  return { id: ring.id, caller: storedMember(ring.caller), callee: storedMember(ring.callee) };
 }

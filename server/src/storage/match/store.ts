@@ -1,12 +1,20 @@
+import type { LanguageCode } from '@small-talk/protocol';
+
 /**
  * Who is queued and who is in which room: the state every server process must agree on.
  * Matching, joining and ending are each one atomic step here, so two processes can never put
  * a user in two rooms or end a room twice. `memory.ts` serves one process; a Redis
  * implementation serves many.
+ *
+ * A member is a user as the store holds it: enough to tell its peer who it is (`matched.peer`) without a
+ * database read, and the languages it is matched by.
  */
 export interface Member {
   id: string;
   displayName: string;
+  /** What it speaks; empty when it named none (then it may meet anyone). */
+  languages: LanguageCode[];
+  bio: string;
 }
 
 export interface Room {
@@ -91,6 +99,14 @@ export interface MatchStore {
   /** Users queued per category slug; a user in several categories counts in each. */
   waitingByCategory(): Promise<Map<string, number>>;
   counts(): Promise<{ queued: number; rooms: number }>;
+}
+
+/**
+ * A member read back from storage: Lua's cjson writes an empty array as `{}` (a Lua table does not
+ * know which it was), and a room saved by an older version has no languages or bio at all.
+ */
+export function storedMember(m: Member): Member {
+  return { id: m.id, displayName: m.displayName, languages: Array.isArray(m.languages) ? m.languages : [], bio: typeof m.bio === 'string' ? m.bio : '' };
 }
 
 export function peerOf(room: Room, userId: string): Member {
