@@ -22,6 +22,7 @@ export {
   MatchmakingEvent,
   type MatchmakingEventCallbacks,
   type MatchmakingOptions,
+  type JoinOptions,
   type MatchmakingState,
   type Matched,
   type Room,

@@ -16,8 +16,8 @@ import {
 import { fakeMedia, fakeWebRtc } from './fake-webrtc.js';
 import { FakeServer, sleep, type FakeWebSocket } from './fake-websocket.js';
 
-const bo = { id: 'u2', displayName: 'Bo' };
-const cy = { id: 'u3', displayName: 'Cy' };
+const bo = { id: 'u2', displayName: 'Bo', languages: [] };
+const cy = { id: 'u3', displayName: 'Cy', languages: [] };
 const directRoom = (roomId: string, initiator: boolean, peer = bo) => ({ type: 'matched', roomId, peer, category: null, initiator, resumed: false, iceTransportPolicy: 'all' });
 
 // A test that fails half-way must not leave a socket retrying forever, nor a ring timer running.
@@ -82,7 +82,7 @@ function ringingIn(s: ReturnType<typeof setup>): FakeWebSocket {
 test('live friend frames become events; Matchmaking sees none of them', () => {
   const s = setup();
   const ws = s.open();
-  const request = { id: 'q1', from: bo, to: { id: 'u1', displayName: 'Ada' }, createdAt: '2025-01-01T00:00:00.000Z' };
+  const request = { id: 'q1', from: bo, to: { id: 'u1', displayName: 'Ada', languages: [] }, createdAt: '2025-01-01T00:00:00.000Z' };
   const friend = { user: bo, presence: 'online', since: '2025-01-02T00:00:00.000Z' };
   ws.receive({ type: 'friend_request', request });
   ws.receive({ type: 'friend_request_closed', requestId: 'q0', reason: 'declined' });
@@ -230,7 +230,7 @@ test('incoming: ringing → accept → matched (category null) while idle: a roo
   assert.deepEqual(seen, [{ callId: 'c1', direction: 'incoming', peer: bo, state: 'ringing' }, null]);
   assert.deepEqual(ended, []);
   assert.equal(client.matchmaking.state, 'matched');
-  assert.deepEqual(client.matchmaking.room, { roomId: 'r1', peer: bo, category: null, initiator: false, iceTransportPolicy: 'all' });
+  assert.deepEqual(client.matchmaking.room, { roomId: 'r1', peer: { ...bo, bio: '' }, category: null, direct: true, initiator: false, iceTransportPolicy: 'all' });
   const call = await client.createCall({ webrtc: fakeWebRtc, localStream: fakeMedia('me'), statsIntervalMs: 0 });
   assert.equal(call.polite, true);
   assert.equal(client.call, call);
@@ -256,7 +256,7 @@ test('outgoing answered while queued: matched (category null) ends the queue wai
   const matched: unknown[] = [];
   client.matchmaking.on(MatchmakingEvent.Matched, (m) => matched.push(m));
   ws.receive(directRoom('r1', true));
-  assert.deepEqual(matched, [{ roomId: 'r1', peer: bo, category: null, initiator: true, resumed: false, iceTransportPolicy: 'all' }]);
+  assert.deepEqual(matched, [{ roomId: 'r1', peer: { ...bo, bio: '' }, category: null, direct: true, initiator: true, resumed: false, iceTransportPolicy: 'all' }]);
   assert.equal(client.matchmaking.state, 'matched');
   assert.equal(client.matchmaking.queuedAt, null);
   assert.equal(client.friends.directCall, null);
@@ -282,7 +282,7 @@ test('Matchmaking alone takes a room without a category while idle or queued, ev
     if (before === 'cancelling') mm.cancel();
     server.last.receive(directRoom('r1', true));
     assert.equal(mm.state, 'matched', before);
-    assert.deepEqual(mm.room, { roomId: 'r1', peer: bo, category: null, initiator: true, iceTransportPolicy: 'all' });
+    assert.deepEqual(mm.room, { roomId: 'r1', peer: { ...bo, bio: '' }, category: null, direct: true, initiator: true, iceTransportPolicy: 'all' });
     assert.equal(server.last.sentOfType('leave').length, 0, before);
   }
 });
@@ -524,5 +524,21 @@ test('friend frames right after a reconnect\'s welcome do not end the room\'s re
   next.receive({ type: 'presence', userId: 'u2', presence: 'online' });
   next.receive({ type: 'matched', roomId: 'r1', peer: cy, category: 'music', initiator: true, resumed: true, iceTransportPolicy: 'relay' });
   assert.deepEqual(s.mmEvents(MatchmakingEvent.RoomLost), []);
-  assert.deepEqual(s.mmEvents(MatchmakingEvent.Matched).at(-1), { roomId: 'r1', peer: cy, category: 'music', initiator: true, resumed: true, iceTransportPolicy: 'relay' });
+  assert.deepEqual(s.mmEvents(MatchmakingEvent.Matched).at(-1), { roomId: 'r1', peer: { ...cy, bio: '' }, category: 'music', direct: false, initiator: true, resumed: true, iceTransportPolicy: 'relay' });
+});
+
+test('queued with a widened search, the room of the friend ringing is the direct call; a stranger\'s is the widened match', () => {
+  for (const who of ['friend', 'stranger'] as const) {
+    const s = setup();
+    const ws = ringingIn(s);
+    s.mm.join(['music'], { anyone: true });
+    ws.receive({ type: 'queued', categories: ['music'] });
+    ws.receive({ type: 'widened' });
+    ws.receive(directRoom('r1', true, who === 'friend' ? bo : cy));
+    assert.equal(s.mm.state, 'matched', who);
+    assert.equal(s.mm.room?.direct, who === 'friend', who);
+    assert.equal(s.friends.directCall, null, who);
+    // The stranger's room ends Bo's ring: this user is in a room now.
+    assert.deepEqual(ws.sentOfType('decline_call'), who === 'friend' ? [] : [{ type: 'decline_call', callId: 'c1' }], who);
+  }
 });

@@ -3,7 +3,8 @@ import { afterEach, test } from 'node:test';
 import { Matchmaking, MatchmakingEvent, SmallTalkError, Socket, type Matched, type MatchmakingState } from '../src/index.js';
 import { FakeServer, sleep, type FakeWebSocket } from './fake-websocket.js';
 
-const peer = { id: 'u2', displayName: 'Bo' };
+// As the server introduces a peer in `matched`: what it speaks and its bio.
+const peer = { id: 'u2', displayName: 'Bo', languages: ['en', 'de'], bio: 'Cellist, mostly Bach' };
 const matched = (roomId: string, extra: Partial<{ initiator: boolean; resumed: boolean }> = {}) => ({
   type: 'matched',
   roomId,
@@ -89,7 +90,7 @@ test('queued → matched: the room, the peer and who initiates; queued time ends
   const ws = inRoom(s, false);
   assert.equal(s.mm.state, 'matched');
   assert.deepEqual(s.states, ['queued', 'matched']);
-  assert.deepEqual(s.named(MatchmakingEvent.Matched), [{ roomId: 'r1', peer, category: 'music', initiator: false, resumed: false, iceTransportPolicy: 'relay' }]);
+  assert.deepEqual(s.named(MatchmakingEvent.Matched), [{ roomId: 'r1', peer, category: 'music', direct: false, initiator: false, resumed: false, iceTransportPolicy: 'relay' }]);
   assert.equal(s.mm.queuedAt, null);
   assert.equal(s.mm.room?.roomId, 'r1');
   assert.throws(() => s.mm.join(['music']), (e: unknown) => e instanceof SmallTalkError && e.code === 'busy');
@@ -237,7 +238,7 @@ test('resume: after a drop the room continues (matched resumed), frames sent mea
     { type: 'chat', roomId: 'r1', text: 'still there?' },
     { type: 'signal', roomId: 'r1', data: { candidate: { candidate: 'c2' } } },
   ]);
-  assert.deepEqual(s.named(MatchmakingEvent.Matched).at(-1), { roomId: 'r1', peer, category: 'music', initiator: true, resumed: true, iceTransportPolicy: 'relay' });
+  assert.deepEqual(s.named(MatchmakingEvent.Matched).at(-1), { roomId: 'r1', peer, category: 'music', direct: false, initiator: true, resumed: true, iceTransportPolicy: 'relay' });
   assert.deepEqual(s.states, ['queued', 'matched']);
   assert.equal(s.mm.sendChat('back'), true);
   assert.deepEqual(next.sent.at(-1), { type: 'chat', roomId: 'r1', text: 'back' });
@@ -286,7 +287,7 @@ test('queued, dropped just as a match was made: matched (resumed) for a room new
   next.receive(matched('r5', { resumed: true, initiator: false }));
   next.receive({ type: 'error', code: 'busy', message: 'leave your room before joining again' });
   assert.equal(s.mm.state, 'matched');
-  assert.deepEqual(s.named(MatchmakingEvent.Matched), [{ roomId: 'r5', peer, category: 'music', initiator: false, resumed: false, iceTransportPolicy: 'relay' }]);
+  assert.deepEqual(s.named(MatchmakingEvent.Matched), [{ roomId: 'r5', peer, category: 'music', direct: false, initiator: false, resumed: false, iceTransportPolicy: 'relay' }]);
   assert.deepEqual(s.named(MatchmakingEvent.Error), []);
 });
 
@@ -340,5 +341,97 @@ test('matched events carry only the documented fields', () => {
   const s = setup();
   inRoom(s);
   const event = s.named(MatchmakingEvent.Matched)[0] as Matched;
-  assert.deepEqual(Object.keys(event).sort(), ['category', 'iceTransportPolicy', 'initiator', 'peer', 'resumed', 'roomId']);
+  assert.deepEqual(Object.keys(event).sort(), ['category', 'direct', 'iceTransportPolicy', 'initiator', 'peer', 'resumed', 'roomId']);
+});
+
+// ---- meet anyone after a while (issue 15) --------------------------------------
+
+const widenedRoom = (roomId: string, extra: Partial<{ resumed: boolean }> = {}) => ({ ...matched(roomId), category: null, ...extra });
+
+test('join with anyone: the frame says anyone:true, next() asks the same; without it the frame is protocol v1 as before', () => {
+  const s = setup();
+  const ws = s.open();
+  s.mm.join(['music'], { anyone: true });
+  assert.equal(s.mm.anyone, true);
+  ws.receive({ type: 'queued', categories: ['music'] });
+  ws.receive(matched('r1'));
+  s.mm.next();
+  s.mm.cancel();
+  s.mm.join(['books']);
+  assert.equal(s.mm.anyone, false);
+  assert.deepEqual(ws.sentOfType('join'), [
+    { type: 'join', categories: ['music'], anyone: true },
+    { type: 'join', categories: ['music'], anyone: true },
+    { type: 'join', categories: ['books'] },
+  ]);
+});
+
+test('widened: the event once, `widened` while queued; the room it brings has no category and is not a direct call', () => {
+  const s = setup();
+  const ws = s.open();
+  s.mm.join(['music'], { anyone: true });
+  ws.receive({ type: 'queued', categories: ['music'] });
+  assert.equal(s.mm.widened, false);
+  ws.receive({ type: 'widened' });
+  ws.receive({ type: 'widened' }); // a repeat says nothing new
+  assert.equal(s.named(MatchmakingEvent.Widened).length, 1);
+  assert.equal(s.mm.widened, true);
+  assert.equal(s.mm.state, 'queued');
+
+  ws.receive(widenedRoom('r1'));
+  assert.equal(s.mm.state, 'matched');
+  assert.equal(s.mm.widened, false);
+  assert.deepEqual(s.named(MatchmakingEvent.Matched), [{ roomId: 'r1', peer, category: null, direct: false, initiator: true, resumed: false, iceTransportPolicy: 'relay' }]);
+
+  // Next starts a new queue entry: not widened until the server says so again.
+  s.mm.next();
+  assert.equal(s.mm.widened, false);
+});
+
+test('a widened room keeps direct:false when it resumes after a drop', async () => {
+  const s = setup();
+  const ws = s.open();
+  s.mm.join(['music'], { anyone: true });
+  ws.receive({ type: 'widened' });
+  ws.receive(widenedRoom('r1'));
+  const next = await s.reconnect(ws);
+  next.receive(widenedRoom('r1', { resumed: true }));
+  const [first, resumed] = s.named(MatchmakingEvent.Matched) as Matched[];
+  assert.equal(first?.direct, false);
+  assert.equal(resumed?.resumed, true);
+  assert.equal(resumed?.direct, false);
+});
+
+test('a widened match that crossed a cancel on the wire is left at once, never announced', () => {
+  const s = setup();
+  const ws = s.open();
+  s.mm.join(['music'], { anyone: true });
+  ws.receive({ type: 'queued', categories: ['music'] });
+  s.mm.cancel();
+  // The server had widened the entry and matched it before our cancel arrived.
+  ws.receive({ type: 'widened' });
+  ws.receive(widenedRoom('r1'));
+  ws.receive({ type: 'cancelled' });
+  assert.equal(s.mm.state, 'idle');
+  assert.equal(s.mm.room, null);
+  assert.deepEqual(s.named(MatchmakingEvent.Matched), []);
+  assert.deepEqual(s.named(MatchmakingEvent.Widened), []);
+  assert.deepEqual(ws.sent.at(-1), { type: 'leave', roomId: 'r1' });
+});
+
+test('a room without a category while the search has not widened is a direct call, as before', () => {
+  const s = setup();
+  const ws = s.open();
+  ws.receive({ ...widenedRoom('r1'), iceTransportPolicy: 'all' });
+  assert.equal(s.mm.state, 'matched');
+  assert.equal((s.named(MatchmakingEvent.Matched)[0] as Matched).direct, true);
+});
+
+test('verification_required refuses the join: idle, and the app hears the code', () => {
+  const s = setup();
+  const ws = s.open();
+  s.mm.join(['music']);
+  ws.receive({ type: 'error', code: 'verification_required', message: 'verify your e-mail address first' });
+  assert.equal(s.mm.state, 'idle');
+  assert.deepEqual(s.named(MatchmakingEvent.Error), [{ code: 'verification_required', message: 'verify your e-mail address first' }]);
 });

@@ -139,6 +139,8 @@ export class Friends extends Emitter<FriendsEventCallbacks> {
   private ringTimer: Timer | null = null;
   /** Verdicts on frames Matchmaking sees too, made once, on the state before either handled the frame. */
   private readonly verdicts = new WeakMap<ServerMessage, boolean>();
+  /** expectsRoom's, apart: refusesRoom asks about the same `matched` frame. */
+  private readonly expectations = new WeakMap<ServerMessage, boolean>();
   private readonly ringTimeoutMs: number;
   private readonly unsubscribe: Array<() => void>;
 
@@ -201,8 +203,8 @@ export class Friends extends Emitter<FriendsEventCallbacks> {
 
   /**
    * Whether an `error` frame answers a frame of Friends (and so is not Matchmaking's to
-   * report): `not_friends` and `not_found` always (only direct calls earn them), `busy` and
-   * `bad_request` while a `call` awaits its answer. Used by Matchmaking on the same socket.
+   * report): `not_friends` and `not_found` always (only direct calls earn them), `busy`,
+   * `bad_request` and `verification_required` while a `call` awaits its answer. Used by Matchmaking on the same socket.
    */
   ownsError(frame: ErrorEvent): boolean {
     return this.verdict(frame, () => {
@@ -212,6 +214,7 @@ export class Friends extends Emitter<FriendsEventCallbacks> {
           return true;
         case 'busy':
         case 'bad_request':
+        case 'verification_required':
           return this.unanswered !== null;
         default:
           return false;
@@ -226,6 +229,14 @@ export class Friends extends Emitter<FriendsEventCallbacks> {
    */
   refusesRoom(frame: MatchedEvent): boolean {
     return this.verdict(frame, () => frame.category === null && !frame.resumed && frame.peer.id === this.hungUpPeerId);
+  }
+
+  /**
+   * Whether a new room without a category is this user's direct call: a call with that peer was
+   * ringing, either way. Otherwise such a room came from a search that widened (Matchmaking).
+   */
+  expectsRoom(frame: MatchedEvent): boolean {
+    return this.verdict(frame, () => frame.category === null && this._directCall?.peer.id === frame.peer.id, this.expectations);
   }
 
   /** Stops listening to the socket; the socket itself stays as it is. */
@@ -319,6 +330,7 @@ export class Friends extends Emitter<FriendsEventCallbacks> {
   }
 
   private onMatched(frame: MatchedEvent): void {
+    this.expectsRoom(frame); // decided on the ring as it was, before this ends it
     const call = this._directCall;
     if (!call) return;
     if (frame.category !== null || frame.peer.id !== call.peer.id) {
@@ -417,12 +429,13 @@ export class Friends extends Emitter<FriendsEventCallbacks> {
     this.ringTimer = null;
   }
 
-  private verdict(frame: ServerMessage, decide: () => boolean): boolean {
-    let verdict = this.verdicts.get(frame);
+  private verdict(frame: ServerMessage, decide: () => boolean, verdicts = this.verdicts): boolean {
+    let verdict = verdicts.get(frame);
     if (verdict === undefined) {
       verdict = decide();
-      this.verdicts.set(frame, verdict);
+      verdicts.set(frame, verdict);
     }
     return verdict;
   }
+
 }

@@ -5,7 +5,7 @@ import {
   type ErrorCode,
   type IceTransportPolicy,
   type JsonValue,
-  type Peer,
+  type MatchedPeer,
   type PeerLeftReason,
   type ServerMessage,
 } from '@small-talk/protocol';
@@ -20,9 +20,18 @@ export type MatchmakingState = 'idle' | 'queued' | 'matched';
 /** The room the user is in: the peer, the shared category, and who sends the first offer. */
 export interface Room {
   roomId: string;
-  peer: Peer;
-  /** The category both share; null for a room made by a direct call (Friends) rather than by matching. */
+  /** The peer as the server introduced it: name, languages, and bio (empty when none). */
+  peer: MatchedPeer;
+  /**
+   * The category both share; null for a room made by a direct call (Friends), or by a search
+   * that widened (`anyone`) to someone in none of the user's categories.
+   */
   category: string | null;
+  /**
+   * True for a room made by a direct call between friends; false for one made by matching,
+   * a widened search's included (whose category is null too).
+   */
+  direct: boolean;
   /** This side sends the first offer; in a Call it is the impolite side (polite = !initiator). */
   initiator: boolean;
   /**
@@ -71,6 +80,12 @@ export enum MatchmakingEvent {
    * (a `restricted` frame): then the room is over and joining again is refused.
    */
   RoomLost = 'roomLost',
+  /**
+   * () the search widened: queued with `anyone` and unmatched for the server's FALLBACK_AFTER_MS,
+   * the user may now meet anyone else whose search widened and who shares a language, in any
+   * category (such a room has `category: null`). Once per queue entry; `widened` says it since.
+   */
+  Widened = 'widened',
   /** ({code, message}) an `error` frame meant for the app (see handleError for the ones absorbed). */
   Error = 'error',
   /** (chat) the peer's chat message. */
@@ -86,6 +101,7 @@ export type MatchmakingEventCallbacks = {
   [MatchmakingEvent.PeerLeft]: (event: { roomId: string; reason: PeerLeftReason }) => void;
   [MatchmakingEvent.Left]: (event: { roomId: string }) => void;
   [MatchmakingEvent.RoomLost]: (event: { roomId: string }) => void;
+  [MatchmakingEvent.Widened]: () => void;
   [MatchmakingEvent.Error]: (error: { code: ErrorCode; message: string }) => void;
   [MatchmakingEvent.Chat]: (chat: ChatReceived) => void;
   [MatchmakingEvent.Typing]: (event: { roomId: string; from: string }) => void;
@@ -99,6 +115,14 @@ export type MatchmakingEventCallbacks = {
 export interface RoomSignaling {
   send(data: unknown): void;
   onSignal(listener: (data: unknown) => void): () => void;
+}
+
+export interface JoinOptions {
+  /**
+   * After the server's FALLBACK_AFTER_MS (10 s by default) without a match, meet anyone else
+   * who said so and shares a language, whatever the categories. Default false, as in protocol v1.
+   */
+  anyone?: boolean;
 }
 
 export interface MatchmakingOptions {
@@ -128,6 +152,12 @@ type Timer = ReturnType<typeof setTimeout>;
 export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
   private _state: MatchmakingState = 'idle';
   private _categories: string[] = [];
+  private _anyone = false;
+  /**
+   * The server said `widened` for the current queue entry (or the one cancel() just ended, whose
+   * widened match may cross the cancel on the wire).
+   */
+  private _widened = false;
   private _queuedAt: number | null = null;
   private _room: Room | null = null;
   /**
@@ -180,6 +210,16 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
     return this._categories;
   }
 
+  /** Whether the last join() asked to meet anyone after a while; next() asks the same. */
+  get anyone(): boolean {
+    return this._anyone;
+  }
+
+  /** While `queued`: the server widened the search beyond the categories (MatchmakingEvent.Widened). */
+  get widened(): boolean {
+    return this._state === 'queued' && this._widened;
+  }
+
   /** When the user started waiting (ms since the epoch), while `queued`; kept across a reconnect. */
   get queuedAt(): number | null {
     return this._queuedAt;
@@ -195,19 +235,21 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
   }
 
   /**
-   * Queues for a match in `categories` (slugs, best first). While queued, replaces the
-   * categories. Sent once the socket is open if it isn't yet.
+   * Queues for a match in `categories` (slugs, best first), with `anyone` to meet anyone after a
+   * while (JoinOptions). While queued, replaces the categories. Sent once the socket is open if it isn't yet.
    * @throws SmallTalkError `busy` while in a room (leave() or next() first), `bad_request` for 0 or over 10 categories.
    */
-  join(categories: readonly string[]): void {
+  join(categories: readonly string[], options: JoinOptions = {}): void {
     if (this._state === 'matched') throw new SmallTalkError('busy', 'leave the room before joining again, or call next()');
     if (categories.length === 0 || categories.length > MAX_JOIN_CATEGORIES) {
       throw new SmallTalkError('bad_request', `join takes 1 to ${MAX_JOIN_CATEGORIES} categories`);
     }
     this._categories = [...categories];
+    this._anyone = options.anyone ?? false;
     this.cancelInFlight = false;
     if (this._state !== 'queued') {
       this._queuedAt = this.now();
+      this._widened = false;
       this.setState('queued');
     }
     if (this.canSend()) this.sendJoin(false);
@@ -234,7 +276,7 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
 
   /**
    * Skip to someone new at once: leaves the room (if any) and joins again with the same
-   * categories, in one step (the server handles the two frames in order).
+   * categories and `anyone`, in one step (the server handles the two frames in order).
    * @throws SmallTalkError `bad_request` if nothing was ever joined.
    */
   next(): void {
@@ -242,7 +284,7 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
     if (this._state === 'queued') return;
     if (this._room) this.leaveRoom();
     this._state = 'idle'; // join() below announces `queued`; `idle` in between would flash in a UI
-    this.join(this._categories);
+    this.join(this._categories, { anyone: this._anyone });
   }
 
   /**
@@ -331,7 +373,7 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
           if (this._state === 'queued') this.sendJoin(true);
           return;
         }
-        const room = roomOf(message);
+        const room = roomOf(message, this._room?.direct ?? message.category === null);
         this._room = room;
         this.emit(MatchmakingEvent.Matched, { ...room, resumed: true });
         this.flushOutbox();
@@ -359,6 +401,13 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
         return;
       case 'cancelled':
         this.cancelInFlight = false;
+        return;
+      case 'widened':
+        // Late for an entry that is over (matched, or cancelled and confirmed): nothing widened.
+        if (this._state !== 'queued' && !this.cancelInFlight) return;
+        if (this._widened) return;
+        this._widened = true;
+        if (this._state === 'queued') this.emit(MatchmakingEvent.Widened);
         return;
       case 'matched':
         return this.onMatched(message);
@@ -456,7 +505,7 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
       this.endRoom();
       this.emit(MatchmakingEvent.RoomLost, { roomId: old });
     }
-    const room = roomOf(message);
+    const room = roomOf(message, message.category === null && !this.fromWidenedSearch(message));
     this._room = room;
     this._queuedAt = null;
     this.joinInFlight = false;
@@ -470,8 +519,18 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
    * took it out of the queue), unless this user hung up as the friend accepted (Friends knows).
    */
   private wantsNewRoom(message: Extract<ServerMessage, { type: 'matched' }>): boolean {
-    if (message.category === null) return !this._room && !this.friends?.refusesRoom(message);
+    if (message.category === null && !this.fromWidenedSearch(message)) return !this._room && !this.friends?.refusesRoom(message);
     return this._state === 'queued' && !this.cancelInFlight;
+  }
+
+  /**
+   * A room without a category made by the queue: this user's search widened (or the cancelled
+   * one had, the match crossing the cancel), and no direct call with that peer was ringing.
+   */
+  private fromWidenedSearch(message: Extract<ServerMessage, { type: 'matched' }>): boolean {
+    if (message.category !== null || message.resumed || !this._widened) return false;
+    if (this._state !== 'queued' && !this.cancelInFlight) return false;
+    return !this.friends?.expectsRoom(message);
   }
 
   private onRoomEnded(roomId: string, reason: PeerLeftReason | null): void {
@@ -517,7 +576,8 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
   private sendJoin(auto: boolean): void {
     this.joinInFlight = true;
     this.autoJoinPending = auto;
-    this.socket.send({ type: 'join', categories: this._categories });
+    // `anyone` only when asked: a join without it is protocol v1's, byte for byte.
+    this.socket.send(this._anyone ? { type: 'join', categories: this._categories, anyone: true } : { type: 'join', categories: this._categories });
   }
 
   /** Ends our side of the current room and tells the server (now, or once back if away). */
@@ -573,11 +633,12 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
 
 /**
  * Errors that refuse a `join`: the user is not queued. `consent_required` and `restricted` come
- * from the age and rules gate (accept the current rules first; or the user may not meet anyone).
+ * from the age and rules gate (accept the current rules first; or the user may not meet anyone),
+ * `verification_required` from an operator who admits only verified e-mail addresses.
  */
-const JOIN_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['unknown_category', 'bad_request', 'busy', 'consent_required', 'restricted']);
+const JOIN_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['unknown_category', 'bad_request', 'busy', 'consent_required', 'restricted', 'verification_required']);
 
-function roomOf(message: Extract<ServerMessage, { type: 'matched' }>): Room {
+function roomOf(message: Extract<ServerMessage, { type: 'matched' }>, direct: boolean): Room {
   const { roomId, peer, category, initiator, iceTransportPolicy } = message;
-  return { roomId, peer, category, initiator, iceTransportPolicy };
+  return { roomId, peer, category, direct, initiator, iceTransportPolicy };
 }
