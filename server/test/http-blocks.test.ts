@@ -26,7 +26,7 @@ describe('POST /api/blocks', () => {
     const first = await block(ada.token, bo.user.id);
     assert.equal(first.status, 201, JSON.stringify(first.body));
     const { block: made } = BlockResponse.parse(first.body);
-    assert.deepEqual(made.user, { id: bo.user.id, displayName: 'Bo' });
+    assert.deepEqual(made.user, { id: bo.user.id, displayName: 'Bo', languages: [] });
     assert.ok(Math.abs(Date.parse(made.createdAt) - Date.now()) < 5000);
     const again = await block(ada.token, bo.user.id);
     assert.equal(again.status, 200);

@@ -63,8 +63,8 @@ describe('friend requests', () => {
     const sent = await ask(p.a.auth.token, p.b.auth.user.id);
     assert.equal(sent.status, 201);
     const { request } = FriendRequestResponse.parse(sent.body);
-    assert.deepEqual(request.from, { id: p.a.auth.user.id, displayName: 'Ada' });
-    assert.deepEqual(request.to, { id: p.b.auth.user.id, displayName: 'Bo' });
+    assert.deepEqual(request.from, { id: p.a.auth.user.id, displayName: 'Ada', languages: [] });
+    assert.deepEqual(request.to, { id: p.b.auth.user.id, displayName: 'Bo', languages: [] });
     const live = await p.b.socket.next('friend_request');
     assert.deepEqual(live.request, request);
     assert.deepEqual((await list(p.b.auth.token)).incoming, [request]);
@@ -84,10 +84,10 @@ describe('friend requests', () => {
     const accepted = await api(server.url, 'POST', `/api/friends/requests/${request.id}/accept`, { token: b.auth.token });
     assert.equal(accepted.status, 200);
     const { friend } = FriendResponse.parse(accepted.body);
-    assert.deepEqual(friend.user, { id: a.auth.user.id, displayName: 'Ada' });
+    assert.deepEqual(friend.user, { id: a.auth.user.id, displayName: 'Ada', languages: [] });
     assert.equal(friend.presence, 'online');
-    assert.deepEqual((await a.socket.next('friend_added')).friend.user, { id: b.auth.user.id, displayName: 'Bo' });
-    assert.deepEqual((await b.socket.next('friend_added')).friend.user, { id: a.auth.user.id, displayName: 'Ada' });
+    assert.deepEqual((await a.socket.next('friend_added')).friend.user, { id: b.auth.user.id, displayName: 'Bo', languages: [] });
+    assert.deepEqual((await b.socket.next('friend_added')).friend.user, { id: a.auth.user.id, displayName: 'Ada', languages: [] });
     const ofAda = await list(a.auth.token);
     assert.deepEqual(ofAda.friends.map((f) => [f.user.displayName, f.presence]), [['Bo', 'online']]);
     assert.deepEqual([ofAda.incoming, ofAda.outgoing], [[], []]);

@@ -50,7 +50,7 @@ test('a live room shows with the peer, category and ISO startedAt, and endedAt/e
   assert.deepEqual(Object.keys(row).sort(), ['category', 'endReason', 'endedAt', 'id', 'peer', 'startedAt']);
   assert.equal(row.id, roomId);
   assert.equal(row.category, 'movies');
-  assert.deepEqual(row.peer, { id: b.auth.user.id, displayName: 'Bo' });
+  assert.deepEqual(row.peer, { id: b.auth.user.id, displayName: 'Bo', languages: [] });
   assert.match(row.startedAt, ISO);
   const started = Date.parse(row.startedAt);
   assert.ok(started >= before - 1000 && started <= after + 1000, `startedAt ${row.startedAt} is not the match time`);
@@ -60,7 +60,7 @@ test('a live room shows with the peer, category and ISO startedAt, and endedAt/e
   // The peer sees the same connection, from its side.
   const theirs = await historyOf(b.auth.token);
   assert.equal(theirs.length, 1);
-  assert.deepEqual(theirs[0], { ...row, peer: { id: a.auth.user.id, displayName: 'Ada' } });
+  assert.deepEqual(theirs[0], { ...row, peer: { id: a.auth.user.id, displayName: 'Ada', languages: [] } });
 
   await a.socket.close();
   await b.socket.close();

@@ -28,7 +28,7 @@ async function friends() {
   return { ada: p.a, bo: p.b };
 }
 
-const peer = (u: { auth: { user: { id: string; displayName: string } } }) => ({ id: u.auth.user.id, displayName: u.auth.user.displayName });
+const peer = (u: { auth: { user: { id: string; displayName: string } } }) => ({ id: u.auth.user.id, displayName: u.auth.user.displayName, languages: [] });
 
 describe('presence, live', () => {
   test('a friend sees in_call when a room starts, online when it ends, offline when the socket goes, online when it is back', async () => {
@@ -68,7 +68,7 @@ describe('direct calls', () => {
     assert.deepEqual([mA.resumed, mB.resumed], [false, false]);
     // Friends chose each other: a direct path is allowed (FRIEND_ICE_POLICY, default all).
     assert.deepEqual([mA.iceTransportPolicy, mB.iceTransportPolicy], ['all', 'all']);
-    assert.deepEqual(mA.peer, peer(bo));
+    assert.deepEqual(mA.peer, { ...peer(bo), bio: '' });
     ada.socket.send({ type: 'signal', roomId: mA.roomId, data: { description: { type: 'offer', sdp: 'v=0' } } });
     assert.deepEqual((await bo.socket.next('signal')).data, { description: { type: 'offer', sdp: 'v=0' } });
     bo.socket.send({ type: 'chat', roomId: mA.roomId, text: 'hi again' });

@@ -71,7 +71,7 @@ describe('join and matched', () => {
     assert.deepEqual(toAda, {
       type: 'matched',
       roomId: toBo.roomId,
-      peer: { id: bo.id, displayName: 'Bo' },
+      peer: { id: bo.id, displayName: 'Bo', languages: [], bio: '' },
       category: 'music',
       initiator: toAda.initiator,
       resumed: false,
@@ -81,7 +81,7 @@ describe('join and matched', () => {
     assert.deepEqual(toBo, {
       type: 'matched',
       roomId: toAda.roomId,
-      peer: { id: ada.id, displayName: 'Ada' },
+      peer: { id: ada.id, displayName: 'Ada', languages: [], bio: '' },
       category: 'music',
       initiator: toBo.initiator,
       resumed: false,
@@ -110,7 +110,7 @@ describe('join and matched', () => {
       assert.deepEqual(row, {
         id: roomId,
         category: 'books',
-        peer: { id: peer.id, displayName: peer.displayName },
+        peer: { id: peer.id, displayName: peer.displayName, languages: [] },
         startedAt: row.startedAt,
         endedAt: null,
         endReason: null,
