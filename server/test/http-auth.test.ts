@@ -216,13 +216,13 @@ describe('POST /api/auth/register', () => {
     assert.equal(history.status, 200);
     const connection = history.body.connections.find((c: { id: string }) => c.id === roomId);
     assert.ok(connection, `the guest's connection is in the member's history: ${JSON.stringify(history.body)}`);
-    assert.deepEqual(connection.peer, { id: b.auth.user.id, displayName: 'Bo' });
+    assert.deepEqual(connection.peer, { id: b.auth.user.id, displayName: 'Bo', languages: [] });
     assert.equal(connection.category, 'books');
 
     // The peer's history names the same user, with its new display name.
     const peerHistory = await api(server.url, 'GET', '/api/history', { token: b.auth.token });
     const seen = peerHistory.body.connections.find((c: { id: string }) => c.id === roomId);
-    assert.deepEqual(seen.peer, { id: a.auth.user.id, displayName: 'Ada Member' });
+    assert.deepEqual(seen.peer, { id: a.auth.user.id, displayName: 'Ada Member', languages: [] });
 
     // The member can sign in with the password and is still the same user.
     const login = await api(server.url, 'POST', '/api/auth/login', { body: { email: upgraded.email, password: upgraded.password } });
