@@ -3,10 +3,15 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import rateLimit from '@fastify/rate-limit';
 import type { ErrorCode } from '@small-talk/protocol';
 import { pino, type LoggerOptions } from 'pino';
+import { accountRoutes } from './accounts/routes.js';
+import { PasswordReset } from './accounts/password-reset.js';
+import { Profile } from './accounts/profile.js';
+import { EmailVerification } from './accounts/verification.js';
 import { authRoutes } from './auth/routes.js';
 import { LoginThrottle } from './auth/login-throttle.js';
 import { AuthService } from './auth/service.js';
 import { Calls } from './calls/service.js';
+import { Mailer } from './mail/mailer.js';
 import { categoryRoutes } from './categories/routes.js';
 import { Categories } from './categories/service.js';
 import type { Config } from './config.js';
@@ -209,6 +214,9 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
   const roles = new Roles(db.kysely);
   const decisions = new Decisions({ db: db.kysely, dialect: db.dialect, auth, notices, store, bus, endRoomOf: (userId) => rooms.endRoomOf(userId), metrics });
   const appeals = new Appeals(db.kysely, db.dialect, notices, metrics);
+  const mailer = new Mailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, mailDir: path.join(config.dataDir, 'mail'), log: log.child({ part: 'mail' }) });
+  const verification = new EmailVerification(db.kysely, mailer, config.publicUrl);
+  const passwordReset = new PasswordReset({ db: db.kysely, auth, mailer, bus, publicUrl: config.publicUrl });
   presence.onChange((userId, now) => void calls.presenceChanged(userId, now).catch((error: unknown) => log.warn({ err: error, userId }, 'could not end a ring')));
   // One process alone: a restart (SIGTERM, then start again on the same port) keeps calls' rooms
   // in a file (see saveRooms). With Redis they are in Redis, and any process picks them up.
@@ -279,6 +287,17 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
     ownUser: (user) => safety.ownUser(user),
     guestRateLimitPerMin: config.GUEST_RATE_LIMIT_PER_MIN,
     authRateLimitPerMin: config.AUTH_RATE_LIMIT_PER_MIN,
+    sessionTtlMs: config.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000,
+    secureCookie: config.secureCookie,
+    registered: (userId) => verification.start(userId),
+  });
+  await app.register(accountRoutes, {
+    auth,
+    verification,
+    passwordReset,
+    profile: new Profile(db.kysely, auth),
+    ownUser: (user) => safety.ownUser(user),
+    rateLimitPerMin: config.AUTH_RATE_LIMIT_PER_MIN,
     sessionTtlMs: config.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000,
     secureCookie: config.secureCookie,
   });
@@ -391,6 +410,8 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
       await sweeper.stop();
       await evidenceSweeper.stop();
       await app.close();
+      // After the routes stop: no new mail is queued while those waiting for a retry are dropped.
+      await mailer.close();
       await metricsApp?.close();
       await bus.close();
       await redis?.close();

@@ -16,6 +16,35 @@ export interface AuthRoutesOptions {
   secureCookie: boolean;
   /** The user as its owner sees it (consent, restriction): what every sign-in and /api/me answer. */
   ownUser: (user: User) => Promise<OwnUser>;
+  /** A member registered (or a guest upgraded) with an e-mail: mails it the verification code (accounts/). */
+  registered?: (userId: string) => Promise<void>;
+}
+
+/** What a sign-in answer needs besides the session: the cookie's settings and the own user. */
+export type SignInOptions = Pick<AuthRoutesOptions, 'sessionTtlMs' | 'secureCookie' | 'ownUser'>;
+
+/**
+ * Answers a sign-in (guest, register, login, password reset): `{user, token}` and the session
+ * cookie. Over https (configured, or said by a trusted proxy's X-Forwarded-Proto) the cookie is
+ * Secure and __Host-: never sent over plain http, and no subdomain can set one in its place.
+ */
+export async function sendSignedIn(request: FastifyRequest, reply: FastifyReply, status: number, signedIn: SignedIn, options: SignInOptions) {
+  const maxAge = Math.floor(options.sessionTtlMs / 1000);
+  const cookie =
+    options.secureCookie || request.protocol === 'https'
+      ? `${serialize(SECURE_SESSION_COOKIE, signedIn.token)}; Secure; HttpOnly; SameSite=Lax; Path=/; Max-Age=${maxAge}`
+      : `${serialize(SESSION_COOKIE, signedIn.token)}; HttpOnly; SameSite=Lax; Path=/; Max-Age=${maxAge}`;
+  const user = await options.ownUser(signedIn.user);
+  return reply.code(status).header('set-cookie', cookie).send({ user, token: signedIn.token });
+}
+
+/** A banned member proved who it is: 403 `banned` with the appeal token, and no cookie (it is for the restriction screen, not a signed-in browser). */
+export function sendBannedLogin(reply: FastifyReply, error: BannedLogin) {
+  return reply.code(403).send({
+    error: { code: 'banned', message: 'you are banned: read the notice and appeal if you think it is wrong' },
+    appealToken: error.appealToken,
+    expiresAt: new Date(error.expiresAt).toISOString(),
+  } satisfies BannedLoginBody);
 }
 
 /** The principal behind a request, or null. */
@@ -39,23 +68,13 @@ export async function requirePrincipal(auth: AuthService, request: FastifyReques
 
 export async function authRoutes(app: FastifyInstance, options: AuthRoutesOptions): Promise<void> {
   const { auth } = options;
-  const maxAge = Math.floor(options.sessionTtlMs / 1000);
   // Limits are keyed on the client address: the TCP peer, or what a proxy listed in TRUST_PROXY
   // forwarded (request.ip). Never a forwarded header from anyone else: a client can forge it.
   const perAddress = (max: number) => ({
     rateLimit: { max, timeWindow: 60_000, keyGenerator: (req: FastifyRequest) => req.ip },
   });
 
-  const signIn = async (request: FastifyRequest, reply: FastifyReply, status: number, signedIn: SignedIn) => {
-    // Over https (configured, or said by a trusted proxy's X-Forwarded-Proto) the cookie is Secure
-    // and __Host-: never sent over plain http, and no subdomain can set one in its place.
-    const cookie =
-      options.secureCookie || request.protocol === 'https'
-        ? `${serialize(SECURE_SESSION_COOKIE, signedIn.token)}; Secure; HttpOnly; SameSite=Lax; Path=/; Max-Age=${maxAge}`
-        : `${serialize(SESSION_COOKIE, signedIn.token)}; HttpOnly; SameSite=Lax; Path=/; Max-Age=${maxAge}`;
-    const user = await options.ownUser(signedIn.user);
-    return reply.code(status).header('set-cookie', cookie).send({ user, token: signedIn.token });
-  };
+  const signIn = (request: FastifyRequest, reply: FastifyReply, status: number, signedIn: SignedIn) => sendSignedIn(request, reply, status, signedIn, options);
 
   app.post('/api/auth/guest', { config: perAddress(options.guestRateLimitPerMin) }, async (request, reply) => {
     const body = parseInput(GuestRequest, request.body);
@@ -65,7 +84,11 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
   app.post('/api/auth/register', { config: perAddress(options.authRateLimitPerMin) }, async (request, reply) => {
     const body = parseInput(RegisterRequest, request.body);
     const current = await principalOf(auth, request);
-    return signIn(request, reply, 201, await auth.register(body, current));
+    const signedIn = await auth.register(body, current);
+    // The code goes out at once (a send that counts toward the day's limit). The account exists
+    // either way: a code that could not be queued is asked for again with verify-start.
+    await options.registered?.(signedIn.user.id).catch((error: unknown) => request.log.warn({ err: error }, 'could not send the verification code at registration'));
+    return signIn(request, reply, 201, signedIn);
   });
 
   app.post('/api/auth/login', { config: perAddress(options.authRateLimitPerMin) }, async (request, reply) => {
@@ -74,14 +97,7 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
       return signIn(request, reply, 200, await auth.login(body.email, body.password, request.ip));
     } catch (error) {
       if (error instanceof LoginThrottled) reply.header('retry-after', String(error.retryAfterS));
-      // No cookie: the appeal token is for the restriction screen, not a signed-in browser.
-      if (error instanceof BannedLogin) {
-        return reply.code(403).send({
-          error: { code: 'banned', message: 'you are banned: read the notice and appeal if you think it is wrong' },
-          appealToken: error.appealToken,
-          expiresAt: new Date(error.expiresAt).toISOString(),
-        } satisfies BannedLoginBody);
-      }
+      if (error instanceof BannedLogin) return sendBannedLogin(reply, error);
       throw error;
     }
   });

@@ -14,6 +14,8 @@ export const GUEST_HISTORY_KEPT_MS = 30 * DAY_MS;
 export const LOGIN_FAILURES_KEPT_MS = DAY_MS;
 /** A declined friend request blocks the asker this long (friends/service.ts), and is kept no longer. */
 export const DECLINE_KEPT_MS = 7 * DAY_MS;
+/** Mails sent are counted for limits of a day at most (codes per member per day, resets per address per hour), and kept no longer. */
+export const MAIL_SENDS_KEPT_MS = DAY_MS;
 
 export interface SweepResult {
   sessions: number;
@@ -21,6 +23,10 @@ export interface SweepResult {
   connections: number;
   loginFailures: number;
   declines: number;
+  mailSends: number;
+  /** E-mail codes past their 15 minutes, and reset links used or past their 30. */
+  emailCodes: number;
+  passwordResets: number;
 }
 
 /**
@@ -48,8 +54,8 @@ export function takeSweepLease(db: Kysely<Database>, now: Date): Promise<boolean
  * Deletes what nobody can use any more: expired sessions; guests with no session (no way back in),
  * no friends (nobody lists them), no call in the last 30 days, and none with anyone who can still
  * sign in (a member, or a guest with a session), so no reader's history loses a row. The
- * connections deleted with such a guest are read by nobody. Also old wrong-password records and
- * declines past their 7 days.
+ * connections deleted with such a guest are read by nobody. Also old wrong-password records,
+ * declines past their 7 days, mail counts past their day, and dead e-mail codes and reset links.
  */
 export async function sweep(db: Kysely<Database>, now: Date): Promise<SweepResult> {
   const nowIso = now.toISOString();
@@ -121,12 +127,24 @@ export async function sweep(db: Kysely<Database>, now: Date): Promise<SweepResul
     .deleteFrom('friend_declines')
     .where('declined_at', '<=', new Date(now.getTime() - DECLINE_KEPT_MS).toISOString())
     .executeTakeFirst();
+  const mailSends = await db
+    .deleteFrom('mail_sends')
+    .where('sent_at', '<=', new Date(now.getTime() - MAIL_SENDS_KEPT_MS).toISOString())
+    .executeTakeFirst();
+  const emailCodes = await db.deleteFrom('email_codes').where('expires_at', '<=', nowIso).executeTakeFirst();
+  const passwordResets = await db
+    .deleteFrom('password_resets')
+    .where((eb) => eb.or([eb('expires_at', '<=', nowIso), eb('used_at', 'is not', null)]))
+    .executeTakeFirst();
   return {
     sessions: Number(sessions.numDeletedRows),
     guests,
     connections,
     loginFailures: Number(loginFailures.numDeletedRows),
     declines: Number(declines.numDeletedRows),
+    mailSends: Number(mailSends.numDeletedRows),
+    emailCodes: Number(emailCodes.numDeletedRows),
+    passwordResets: Number(passwordResets.numDeletedRows),
   };
 }
 
