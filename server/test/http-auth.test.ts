@@ -35,7 +35,7 @@ function assertSignedIn(response: { status: number; body: unknown; headers: Head
   assert.equal(response.status, status, JSON.stringify(response.body));
   const body = AuthResponse.strict().parse(response.body);
   // The raw body: the schema would fill in consent and restriction had the server left them out.
-  assert.deepEqual(Object.keys((response.body as { user: object }).user).sort(), ['consent', 'displayName', 'id', 'kind', 'restriction', 'role']);
+  assert.deepEqual(Object.keys((response.body as { user: object }).user).sort(), ['bio', 'consent', 'displayName', 'emailVerified', 'id', 'kind', 'languages', 'restriction', 'role']);
   assert.equal(body.user.kind, kind);
   const cookie = sessionCookie(response.headers);
   assert.ok(cookie, 'a sign-in sets the st_session cookie: a browser can only authenticate its WebSocket with it');

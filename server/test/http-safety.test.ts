@@ -68,7 +68,7 @@ describe('the own user: consent and restriction', () => {
     assert.equal(ada.user.consent, null);
     assert.equal(ada.user.restriction, null);
     const me = await api(server.url, 'GET', '/api/me', { token: ada.token });
-    assert.deepEqual(Object.keys(me.body.user).sort(), ['consent', 'displayName', 'id', 'kind', 'restriction', 'role']);
+    assert.deepEqual(Object.keys(me.body.user).sort(), ['bio', 'consent', 'displayName', 'emailVerified', 'id', 'kind', 'languages', 'restriction', 'role']);
     assert.deepEqual([me.body.user.consent, me.body.user.restriction, me.body.user.role], [null, null, 'user']);
   });
 });
