@@ -1,6 +1,6 @@
 /**
- * The server's HTTP API (docs/protocol.md): sign-in, the user, the rules and consent,
- * categories, history, friends, the STUN/TURN servers for calls, reports, notices and appeals,
+ * The server's HTTP API (docs/protocol.md): sign-in, e-mail verification and password reset,
+ * the user and its profile, the rules and consent, categories and who is online, history, friends, the STUN/TURN servers for calls, reports, notices and appeals,
  * and the moderators' routes. Bodies
  * are checked with the protocol's schemas, and failures are ApiErrors carrying the protocol's
  * error code, so screens branch on the code rather than on a message.
@@ -32,6 +32,7 @@ import {
   ReportsResponse,
   RulesResponse,
   SendFriendRequestResponse,
+  StatsResponse,
   type Appeal,
   type AppealDecisionRequest,
   type AuditEntry,
@@ -48,6 +49,7 @@ import {
   type Report,
   type ReportRequest,
   type OwnUser,
+  type ProfileRequest,
   type Role,
   type StaffUser,
 } from '@small-talk/protocol';
@@ -139,6 +141,36 @@ export class Api {
     const api = new Api({ ...this.options, auth: 'bearer' });
     api.token = appealToken;
     return api;
+  }
+
+  /** Mails the signed-in member a 6-digit code (valid 15 minutes; a new one replaces the old; `rate_limited` after 5 a day). */
+  verifyEmailStart(): Promise<void> {
+    return this.request('POST', '/api/auth/email/verify-start', null, undefined);
+  }
+
+  /** The code from the mail: the user, now `emailVerified`. `invalid_code` when wrong or expired, `rate_limited` once it is dead. */
+  async verifyEmail(code: string): Promise<OwnUser> {
+    return (await this.request('POST', '/api/auth/email/verify', MeResponse, { code })).user;
+  }
+
+  /** Mails a reset link if an account has this address; answers the same either way. */
+  resetPasswordStart(email: string): Promise<void> {
+    return this.request('POST', '/api/auth/password/reset-start', null, { email });
+  }
+
+  /** The token from the mailed link and a new password: signed in, every other session ended. `invalid_token` when bad, used or expired. */
+  resetPassword(body: { token: string; password: string }): Promise<SignedIn> {
+    return this.signIn('/api/auth/password/reset', body);
+  }
+
+  /** Changes the display name, the languages (1..5, in order of preference) or the bio. */
+  async updateProfile(body: ProfileRequest): Promise<OwnUser> {
+    return (await this.request('PATCH', '/api/me', MeResponse, body)).user;
+  }
+
+  /** How many people are online and waiting, across the service; no session needed. */
+  stats(): Promise<StatsResponse> {
+    return this.request('GET', '/api/stats', StatsResponse, undefined);
   }
 
   async me(): Promise<OwnUser> {
@@ -300,7 +332,7 @@ export class Api {
   }
 
   /** `body`: an object sent as JSON, or raw bytes with their type (a report's JPEG). */
-  private async request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, schema: Schema<T> | null, body: object | RawBody | undefined): Promise<T> {
+  private async request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, schema: Schema<T> | null, body: object | RawBody | undefined): Promise<T> {
     const response = await this.send(method, path, body, 'application/json');
     const text = await response.text().catch(() => '');
     const json = parseJson(text);
@@ -403,6 +435,12 @@ export function describeApiError(error: unknown): string {
       return 'That name is kept for Small Talk itself. Please pick another.';
     case 'rate_limited':
       return 'Too many tries from here. Wait a minute and try again.';
+    case 'verification_required':
+      return 'Please confirm your email address first.';
+    case 'invalid_code':
+      return 'That code is wrong or has expired. Check the latest email, or send a new code.';
+    case 'invalid_token':
+      return 'This reset link is wrong, used or expired. Ask for a new one.';
     case 'unauthenticated':
       return 'Your session has ended. Sign in again.';
     case 'no_connection':

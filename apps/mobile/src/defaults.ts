@@ -56,3 +56,6 @@ export const SHIELD_INTERVAL_MS = 500;
  * waiting without a choice. Short checks (well under a second) never show it.
  */
 export const SHIELD_CHECKING_PATIENCE_MS = 3_000;
+
+/** How often Categories asks how many people are online (GET /api/stats is at most a second stale on the server). */
+export const ONLINE_REFRESH_MS = 5_000;

@@ -20,6 +20,7 @@ function Harness({ user = ada, onStart }: { user?: User; onStart(picked: Categor
       onSelectedChange={setSelected}
       onStart={onStart}
       onHistory={() => {}}
+      onProfile={() => {}}
       onSafety={() => {}}
       onFriends={() => {}}
       onSignOut={() => {}}

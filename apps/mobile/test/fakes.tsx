@@ -7,7 +7,8 @@ import { act, render } from '@testing-library/react-native';
 import type { ReactElement } from 'react';
 import { Text, View } from 'react-native';
 import { SmallTalkClient, type MediaStreamLike, type SmallTalkClientOptions, type WebSocketLike } from '@small-talk/client';
-import type { Category, Connection, Friend, FriendRequest, FriendsResponse, IceResponse, IceTransportPolicy, OwnUser, Peer, Presence, ServerMessage } from '@small-talk/protocol';
+import { Peer, type Category, type Connection, type Friend, type FriendRequest, type FriendsResponse, type IceResponse, type IceTransportPolicy, type OwnUser, type Presence, type ServerMessage } from '@small-talk/protocol';
+import type { z } from 'zod';
 import { Api } from '../src/api';
 import { MediaError, type LocalStream, type LocalTrack, type MediaProblem, type VideoViewProps, type WebRtcPlatform } from '../src/platform/types';
 import { ServicesContext, type Services } from '../src/services';
@@ -38,8 +39,8 @@ export class FakeWebSocket implements WebSocketLike {
     this.closed = true;
   }
 
-  /** A frame from the server. */
-  receive(frame: ServerMessage): Promise<void> {
+  /** A frame from the server, as it goes on the wire (fields with a default may be left out). */
+  receive(frame: z.input<typeof ServerMessage>): Promise<void> {
     return act(() => this.onmessage?.({ data: JSON.stringify(frame) }));
   }
 
@@ -91,14 +92,14 @@ export class FakeServer {
 
   /** The server matched the user: `matched` on the latest socket. */
   async match(
-    room: Partial<{ roomId: string; peer: { id: string; displayName: string }; category: string; initiator: boolean; resumed: boolean; iceTransportPolicy: IceTransportPolicy }> = {},
+    room: Partial<{ roomId: string; peer: PeerLike & { bio?: string }; category: string | null; initiator: boolean; resumed: boolean; iceTransportPolicy: IceTransportPolicy }> = {},
   ): Promise<string> {
     const roomId = room.roomId ?? 'room-1';
     await this.socket.receive({
       type: 'matched',
       roomId,
-      peer: room.peer ?? bo,
-      category: room.category ?? 'music',
+      peer: { bio: '', ...(room.peer ?? bo) },
+      category: room.category === undefined ? 'music' : room.category,
       initiator: room.initiator ?? true,
       resumed: room.resumed ?? false,
       // As a server without TURN (the tests' /api/ice has no servers either) says it.
@@ -109,7 +110,18 @@ export class FakeServer {
 }
 
 /** The own user, as the server describes it once the rules are accepted (version 1) and nothing restricts it. */
-export const ada: OwnUser = { id: 'user-ada', displayName: 'Ada', kind: 'guest', consent: { rulesVersion: 1, at: '2026-05-04T17:00:00.000Z' }, restriction: null, role: 'user' };
+export const ada: OwnUser = {
+  id: 'user-ada',
+  displayName: 'Ada',
+  kind: 'guest',
+  consent: { rulesVersion: 1, at: '2026-05-04T17:00:00.000Z' },
+  restriction: null,
+  role: 'user',
+  emailVerified: false,
+  // Named already: a user with none gets the device's languages on first run (profile.test.tsx).
+  languages: ['en'],
+  bio: '',
+};
 
 // ---- the age and rules gate ------------------------------------------------------
 
@@ -123,16 +135,19 @@ export const rules = {
 
 /** A date of birth the fake server takes for an adult's; anything in 2015 or later is a child's. */
 export const ADULT_BIRTH_DATE = '1990-04-21';
-export const bo = { id: 'user-bo', displayName: 'Bo' };
+export const bo: Peer = { id: 'user-bo', displayName: 'Bo', languages: [] };
 
 // ---- friends --------------------------------------------------------------------
 
-export function friend(user: Peer, presence: Presence = 'online'): Friend {
-  return { user, presence, since: '2026-05-04T17:52:47.903Z' };
+/** A peer as the server may send it: `languages` left out reads as none. */
+export type PeerLike = z.input<typeof Peer>;
+
+export function friend(user: PeerLike, presence: Presence = 'online'): Friend {
+  return { user: Peer.parse(user), presence, since: '2026-05-04T17:52:47.903Z' };
 }
 
-export function friendRequest(id: string, from: Peer, to: Peer): FriendRequest {
-  return { id, from, to, createdAt: '2026-05-04T18:00:00.000Z' };
+export function friendRequest(id: string, from: PeerLike, to: PeerLike): FriendRequest {
+  return { id, from: Peer.parse(from), to: Peer.parse(to), createdAt: '2026-05-04T18:00:00.000Z' };
 }
 
 /** What GET /api/friends answers: nobody, unless told. */

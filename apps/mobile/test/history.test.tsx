@@ -8,7 +8,7 @@ const connections: Connection[] = [
   {
     id: 'room-2',
     category: 'books',
-    peer: { id: 'user-bo', displayName: 'Bo' },
+    peer: { id: 'user-bo', displayName: 'Bo', languages: [] },
     startedAt: new Date().toISOString(),
     endedAt: null,
     endReason: null,
@@ -16,7 +16,7 @@ const connections: Connection[] = [
   {
     id: 'room-1',
     category: 'music',
-    peer: { id: 'user-cy', displayName: 'Cy' },
+    peer: { id: 'user-cy', displayName: 'Cy', languages: [] },
     startedAt: '2026-05-04T17:40:02.115Z',
     endedAt: '2026-05-04T17:52:47.903Z',
     endReason: 'left',

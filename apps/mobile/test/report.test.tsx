@@ -185,7 +185,7 @@ describe('Report and Block from History', () => {
   const connections: Connection[] = [
     { id: 'room-2', category: 'books', peer: bo, startedAt: new Date().toISOString(), endedAt: null, endReason: null },
     { id: 'room-1', category: 'music', peer: bo, startedAt: '2026-05-04T17:40:02.115Z', endedAt: '2026-05-04T17:52:47.903Z', endReason: 'left' },
-    { id: 'room-0', category: 'music', peer: { id: 'user-cy', displayName: 'Cy' }, startedAt: '2026-05-04T17:00:02.115Z', endedAt: '2026-05-04T17:12:47.903Z', endReason: 'left' },
+    { id: 'room-0', category: 'music', peer: { id: 'user-cy', displayName: 'Cy', languages: [] }, startedAt: '2026-05-04T17:00:02.115Z', endedAt: '2026-05-04T17:12:47.903Z', endReason: 'left' },
   ];
 
   async function renderHistory() {

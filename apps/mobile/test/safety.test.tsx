@@ -11,8 +11,8 @@ const reports: Report[] = [
   { id: 'report-1', userId: 'user-bo', connectionId: 'room-1', reason: 'spam', status: 'dismissed', createdAt: '2026-05-04T17:40:02.115Z', decidedAt: '2026-05-05T09:00:00.000Z' },
 ];
 const blocks: Block[] = [
-  { user: { id: 'user-cy', displayName: 'Cy' }, createdAt: new Date().toISOString() },
-  { user: { id: 'user-bo', displayName: 'Bo' }, createdAt: '2026-05-04T17:41:00.000Z' },
+  { user: { id: 'user-cy', displayName: 'Cy', languages: [] }, createdAt: new Date().toISOString() },
+  { user: { id: 'user-bo', displayName: 'Bo', languages: [] }, createdAt: '2026-05-04T17:41:00.000Z' },
 ];
 const rules = { version: 3, minAge: 18, text: '# Rules\n\nNo nudity. Nobody under 18.', contactEmail: 'safety@example.org' };
 
@@ -102,7 +102,7 @@ describe('Safety', () => {
     const onSafety = jest.fn();
     await renderWith(
       fakeServices(),
-      <CategoriesScreen user={ada} selected={[]} onSelectedChange={() => {}} onStart={() => {}} onHistory={() => {}} onFriends={() => {}} onSafety={onSafety} onSignOut={() => {}} onCreateAccount={() => {}} />,
+      <CategoriesScreen user={ada} selected={[]} onSelectedChange={() => {}} onStart={() => {}} onHistory={() => {}} onProfile={() => {}} onFriends={() => {}} onSafety={onSafety} onSignOut={() => {}} onCreateAccount={() => {}} />,
     );
     await settle();
     await fireEvent.press(screen.getByTestId('safety-tab'));

@@ -19,16 +19,21 @@ import { useStanding } from '../features/consent/useStanding';
 import { FriendsScreen } from '../features/friends/FriendsScreen';
 import { FriendsProvider } from '../features/friends/useFriends';
 import { HistoryScreen } from '../features/history/HistoryScreen';
+import { ProfileScreen } from '../features/profile/ProfileScreen';
+import { useDeviceLanguages } from '../features/profile/useDeviceLanguages';
 import { ModerationScreen } from '../features/moderation/ModerationScreen';
 import { BannedScreen } from '../features/restriction/BannedScreen';
 import { RestrictionScreen } from '../features/restriction/RestrictionScreen';
 import { SafetyScreen } from '../features/safety/SafetyScreen';
-import { useSession, type Session } from '../features/welcome/useSession';
+import { VerifyEmailScreen } from '../features/verification/VerifyEmailScreen';
+import { ResetPasswordScreen } from '../features/welcome/ResetPasswordScreen';
+import { useSession, type Session, type SessionState } from '../features/welcome/useSession';
 import { WelcomeScreen } from '../features/welcome/WelcomeScreen';
-import { ServicesContext, type Services } from '../services';
+import { ServicesContext, useServices, type Services } from '../services';
 import { colors } from '../ui/theme';
 import { useBackButton } from './useBackButton';
-import type { Route } from './routes';
+import { leaveResetPage, resetTokenFromUrl } from './resetLink';
+import type { BackRoute, Route } from './routes';
 import { useDirectCallRoute } from './useDirectCallRoute';
 
 export function App({ services }: { services: Services }) {
@@ -44,9 +49,20 @@ export function App({ services }: { services: Services }) {
 
 function Navigator() {
   const session = useSession();
-  const client = useClient(session.state, session.expire);
+  // Opened from a password-reset mail (web): that page first, whoever is signed in.
+  const [resetToken, setResetToken] = useState(resetTokenFromUrl);
+  // No socket meanwhile: the reset ends every other session, this tab's old one too, and its
+  // close (4001) must not sign out the session the reset starts.
+  const client = useClient(resetToken === null ? session.state : LOADING, session.expire);
   const { state } = session;
 
+  if (resetToken !== null) {
+    const onContinue = () => {
+      leaveResetPage();
+      setResetToken(null);
+    };
+    return <ResetPasswordScreen token={resetToken} onReset={session.resetPassword} onContinue={onContinue} />;
+  }
   if (state.status === 'loading') return <ActivityIndicator style={styles.loading} color={colors.accent} />;
   if (state.status === 'banned') return <BannedScreen appealToken={state.appealToken} onSignOut={() => void session.logout()} />;
   if (state.status === 'signed-out' || !client) {
@@ -81,12 +97,19 @@ function Gate({ user, client, session }: { user: OwnUser; client: SmallTalkClien
 }
 
 function SignedIn({ user, client, session }: { user: OwnUser; client: SmallTalkClient; session: Session }) {
-  const [route, setRoute] = useState<Route>({ name: 'categories' });
+  // Just registered: the server mailed a code; ask for it first (it can be put off).
+  const [route, setRoute] = useState<Route>(() =>
+    session.state.status === 'signed-in' && session.state.registered && !user.emailVerified
+      ? { name: 'verify', codeSent: true, back: { name: 'categories' } }
+      : { name: 'categories' },
+  );
+  const services = useServices();
+  useDeviceLanguages(user, session.update);
   // Kept across calls: coming back from a call, the same interests are still picked.
   const [picked, setPicked] = useState<string[]>([]);
   const toCategories = useCallback(() => setRoute({ name: 'categories' }), []);
   const toFriends = useCallback(() => setRoute({ name: 'friends' }), []);
-  const back = route.name === 'direct' || route.name === 'account' ? route.back : { name: 'categories' as const };
+  const back: BackRoute = route.name === 'direct' || route.name === 'account' || route.name === 'verify' ? route.back : { name: 'categories' };
   // A friend's call, answered here or made from Friends: to its call screen, from wherever the user is.
   const directCall = useDirectCallRoute(client, setRoute);
   const goBack = () => {
@@ -103,8 +126,28 @@ function SignedIn({ user, client, session }: { user: OwnUser; client: SmallTalkC
 
   const createAccount = async (form: { email: string; password: string; displayName: string }) => {
     await session.register(form);
-    // Back where the form was opened from, unless a friend's call took the user elsewhere meanwhile.
-    setRoute((current) => (current.name === 'account' ? current.back : current));
+    // On to the mailed code, then back where the form was opened from, unless a friend's call
+    // took the user elsewhere meanwhile.
+    setRoute((current) => (current.name === 'account' ? { name: 'verify', codeSent: true, back: current.back } : current));
+  };
+  const toVerify = useCallback(
+    (reason?: string) =>
+      setRoute((current) => ({ name: 'verify', codeSent: false, reason, back: current.name === 'match' || current.name === 'direct' ? { name: 'categories' } : (current as BackRoute) })),
+    [],
+  );
+  const verificationRequired = useCallback(() => toVerify('Small Talk asks everyone to confirm an email address before meeting people.'), [toVerify]);
+  const verified = (updated: OwnUser) => {
+    session.update(updated);
+    setRoute((current) => (current.name === 'verify' ? current.back : current));
+  };
+  const verifyFromProfile = async () => {
+    // The screen waits for a code rather than sending one on every visit: Profile asks for it here.
+    try {
+      await services.api.verifyEmailStart();
+      setRoute({ name: 'verify', codeSent: true, back: { name: 'profile' } });
+    } catch {
+      setRoute({ name: 'verify', codeSent: false, back: { name: 'profile' } });
+    }
   };
 
   return (
@@ -117,8 +160,9 @@ function SignedIn({ user, client, session }: { user: OwnUser; client: SmallTalkC
           user={user}
           selected={picked}
           onSelectedChange={setPicked}
-          onStart={(categories) => setRoute({ name: 'match', categories })}
+          onStart={(categories, { anyone }) => setRoute({ name: 'match', categories, anyone })}
           onHistory={() => setRoute({ name: 'history' })}
+          onProfile={() => setRoute({ name: 'profile' })}
           onSafety={() => setRoute({ name: 'safety' })}
           onFriends={toFriends}
           onSignOut={() => void session.logout()}
@@ -126,7 +170,28 @@ function SignedIn({ user, client, session }: { user: OwnUser; client: SmallTalkC
           onModeration={canModerate(user) ? () => setRoute({ name: 'moderation' }) : undefined}
         />
       )}
-      {route.name === 'match' && <MatchFlow client={client} categories={route.categories} onEnd={toCategories} />}
+      {route.name === 'match' && (
+        <MatchFlow client={client} categories={route.categories} anyone={route.anyone} onVerificationRequired={verificationRequired} onEnd={toCategories} />
+      )}
+      {route.name === 'profile' && (
+        <ProfileScreen
+          user={user}
+          onSaved={session.update}
+          onVerify={() => void verifyFromProfile()}
+          onCreateAccount={() => setRoute({ name: 'account', back: { name: 'profile' } })}
+          onBack={toCategories}
+        />
+      )}
+      {route.name === 'verify' && (
+        <VerifyEmailScreen
+          user={user}
+          codeSent={route.codeSent}
+          reason={route.reason}
+          onVerified={verified}
+          onCreateAccount={() => setRoute({ name: 'account', back: route.back })}
+          onBack={goBack}
+        />
+      )}
       {route.name === 'history' && <HistoryScreen onBack={toCategories} />}
       {route.name === 'safety' && <SafetyScreen onBack={toCategories} />}
       {route.name === 'moderation' && <ModerationScreen me={user} onBack={toCategories} />}
@@ -146,6 +211,9 @@ function SignedIn({ user, client, session }: { user: OwnUser; client: SmallTalkC
 function canModerate(user: OwnUser): boolean {
   return user.role === 'moderator' || user.role === 'admin';
 }
+
+/** The session as useClient sees it while the reset page shows: nobody to connect yet. */
+const LOADING: SessionState = { status: 'loading' };
 
 const styles = StyleSheet.create({
   root: { flex: 1, backgroundColor: colors.background },

@@ -6,13 +6,20 @@ export type BackRoute =
   | { name: 'history' }
   | { name: 'friends' }
   | { name: 'safety' }
+  /** Name, languages, bio; whether the e-mail address is confirmed. */
+  | { name: 'profile' }
   /** The moderators' console: queue, cases, appeals, audit log. */
   | { name: 'moderation' }
-  | { name: 'account'; back: BackRoute };
+  | { name: 'account'; back: BackRoute }
+  /**
+   * Confirming the e-mail address with a mailed code: after registering (`codeSent`), from
+   * Profile, or when the server admits only confirmed addresses (`reason`).
+   */
+  | { name: 'verify'; codeSent: boolean; reason?: string; back: BackRoute };
 
 export type Route =
   | BackRoute
   /** Searching, then calls, in `categories` (most wanted first). */
-  | { name: 'match'; categories: Category[] }
+  | { name: 'match'; categories: Category[]; anyone: boolean }
   /** A call between friends with `peer`, answered or made here; End returns to `back`. */
   | { name: 'direct'; peer: Peer; back: BackRoute };

@@ -28,7 +28,7 @@ export function useDirectCallRoute(client: SmallTalkClient, setRoute: Dispatch<S
     const offs = [
       client.matchmaking.on(MatchmakingEvent.Matched, (matched) => {
         // A resumed room is one the user is in already (its screen is showing).
-        if (matched.category !== null || matched.resumed) return;
+        if (!matched.direct || matched.resumed) return;
         if (unwanted.current === matched.peer.id) {
           unwanted.current = null;
           client.matchmaking.leave();

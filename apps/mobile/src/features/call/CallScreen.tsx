@@ -4,12 +4,14 @@ import type { Call, Room, SmallTalkClient } from '@small-talk/client';
 import type { ReportReason } from '@small-talk/protocol';
 import type { LocalStream } from '../../platform/types';
 import { useServices } from '../../services';
+import { isolated } from '../../ui/bidi';
 import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
 import { ChatPanel } from '../chat/ChatPanel';
 import { AddFriendButton } from '../friends/AddFriendButton';
 import { BlockedCard } from '../report/BlockedCard';
 import { useFrameRing } from '../report/frameRing';
+import { languageName } from '../profile/languages';
 import { ReportSheet } from '../report/ReportSheet';
 import { useBlock } from '../report/useBlock';
 import { ShieldBadge, ShieldOverlay } from '../shield/ShieldOverlay';
@@ -90,6 +92,7 @@ export function CallScreen({ client, room, call, callFailed, roomEnd, localStrea
               {peerName}
             </Text>
             {categoryName && <Text style={styles.category}>{categoryName}</Text>}
+            <PeerIntro peer={room.peer} />
           </View>
           <View style={styles.badges}>
             <ShieldBadge shield={shield} />
@@ -152,6 +155,25 @@ function StatusPill({ status }: { status: CallStatus }) {
         {status}
       </Text>
     </View>
+  );
+}
+
+/** What the peer speaks and its bio, as the server introduced it; nothing when it set neither. */
+function PeerIntro({ peer }: { peer: Room['peer'] }) {
+  const languages = peer.languages.map((code) => languageName(code)).join(', ');
+  return (
+    <>
+      {languages ? (
+        <Text testID="peer-languages" style={styles.category} numberOfLines={1} accessibilityLabel={`Speaks ${languages}`}>
+          {languages}
+        </Text>
+      ) : null}
+      {peer.bio ? (
+        <Text testID="peer-bio" style={styles.category} numberOfLines={2}>
+          {isolated(peer.bio)}
+        </Text>
+      ) : null}
+    </>
   );
 }
 

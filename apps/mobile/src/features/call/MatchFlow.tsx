@@ -12,14 +12,18 @@ export interface MatchFlowProps {
   client: SmallTalkClient;
   /** Where to queue, most wanted first; keep the array stable (a new one restarts the search). */
   categories: readonly Category[];
+  /** Meet anyone who shares a language after a while, beyond the categories. */
+  anyone?: boolean;
+  /** The server admits only verified e-mail addresses (`verification_required`): lead the user there. */
+  onVerificationRequired?: () => void;
   /** Cancel or End: back to Categories (unmounting ends the search or the room). */
   onEnd(): void;
 }
 
 /** Searching until a room exists, then the Call; Next goes back to Searching with the same camera. */
-export function MatchFlow({ client, categories, onEnd }: MatchFlowProps) {
+export function MatchFlow({ client, categories, anyone = false, onVerificationRequired, onEnd }: MatchFlowProps) {
   const slugs = useMemo(() => categories.map((category) => category.slug), [categories]);
-  const match = useMatch(client, slugs);
+  const match = useMatch(client, slugs, { anyone, onVerificationRequired });
   const { state: socketState } = useSocketState(client);
   // The model loads while the user waits for a match, not after the peer's video arrived.
   useEffect(() => {
@@ -45,6 +49,7 @@ export function MatchFlow({ client, categories, onEnd }: MatchFlowProps) {
     <SearchingScreen
       media={match.media}
       queuedAt={match.queuedAt}
+      widened={match.widened}
       categoryNames={categories.map((category) => category.name)}
       offline={socketState !== 'open'}
       searchStopped={match.searchStopped}
@@ -55,7 +60,8 @@ export function MatchFlow({ client, categories, onEnd }: MatchFlowProps) {
   );
 }
 
+/** A widened search's room has no category: the user met someone beyond its picks. */
 function nameOf(categories: readonly Category[], slug: string | null): string | null {
-  if (slug === null) return null;
+  if (slug === null) return 'Anyone';
   return categories.find((category) => category.slug === slug)?.name ?? slug;
 }

@@ -9,6 +9,8 @@ export interface SearchingScreenProps {
   media: LocalMedia;
   /** When the wait began, while queued. */
   queuedAt: number | null;
+  /** The search now reaches beyond the categories (the user said `anyone` and waited). */
+  widened?: boolean;
   /** The categories searched, as the user knows them (names). */
   categoryNames: readonly string[];
   /** The socket isn't open yet (or again): the join goes out once it is. */
@@ -38,7 +40,7 @@ export function SearchingScreen(props: SearchingScreenProps) {
   );
 }
 
-function Waiting({ queuedAt, categoryNames, offline, searchStopped, onRetrySearch }: SearchingScreenProps) {
+function Waiting({ queuedAt, widened = false, categoryNames, offline, searchStopped, onRetrySearch }: SearchingScreenProps) {
   const elapsed = useElapsed(queuedAt);
   if (searchStopped) {
     return (
@@ -56,6 +58,11 @@ function Waiting({ queuedAt, categoryNames, offline, searchStopped, onRetrySearc
       <ActivityIndicator color={colors.accent} size="large" />
       <Text style={styles.title}>Looking for someone…</Text>
       <Text style={styles.text}>{categoryNames.join(' · ')}</Text>
+      {widened && (
+        <Text testID="search-widened" style={styles.widened} accessibilityLiveRegion="polite">
+          Looking beyond your categories now: anyone who speaks your language.
+        </Text>
+      )}
       <Text testID="elapsed" style={styles.elapsed} accessibilityLabel={elapsed === null ? undefined : `waiting for ${elapsed} seconds`}>
         {formatElapsed(elapsed ?? 0)}
       </Text>
@@ -69,5 +76,6 @@ const styles = StyleSheet.create({
   body: { flex: 1, alignItems: 'center', justifyContent: 'center', gap: space.m, maxWidth: 480, alignSelf: 'center' },
   title: { color: colors.text, fontSize: 22, fontWeight: '700', textAlign: 'center' },
   text: { color: colors.textMuted, fontSize: 16, textAlign: 'center' },
+  widened: { color: colors.accent, fontSize: 15, textAlign: 'center' },
   elapsed: { color: colors.text, fontSize: 40, fontVariant: ['tabular-nums'], fontWeight: '300' },
 });

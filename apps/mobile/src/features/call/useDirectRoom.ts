@@ -31,7 +31,7 @@ export function useDirectRoom(client: SmallTalkClient): DirectRoom {
       for (const off of offs) off();
       // The room came but never showed (the camera failed): useRoomCall left only the room it showed.
       const current = client.matchmaking.room;
-      if (current?.category === null && !currentRoom()) client.matchmaking.leave();
+      if (current?.direct && !currentRoom()) client.matchmaking.leave();
       // An outgoing call with no room yet: the friend stops ringing.
       client.friends.hangUp();
     };

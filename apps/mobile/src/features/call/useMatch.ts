@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { MatchmakingEvent, type Call, type Room, type SmallTalkClient } from '@small-talk/client';
 import { useLocalMedia, type LocalMedia } from './useLocalMedia';
 import { useRoomCall, type RoomEnd } from './useRoomCall';
@@ -10,6 +10,8 @@ export interface Match {
   media: LocalMedia;
   /** When the current wait began, while queued (kept across a reconnect). */
   queuedAt: number | null;
+  /** The search went beyond the categories (`anyone`, after the server's wait): say so. */
+  widened: boolean;
   /** The room on screen: the current one, or the one that just ended (with `roomEnd`). */
   room: Room | null;
   /** The room's call (null while its STUN/TURN servers are fetched); it keeps its last state after the room ended. */
@@ -25,13 +27,21 @@ export interface Match {
   next(): void;
 }
 
+export interface MatchOptions {
+  /** Meet anyone who shares a language after the server's wait (the Categories switch). */
+  anyone?: boolean;
+  /** The server admits only verified e-mail addresses: lead the user there. */
+  onVerificationRequired?: () => void;
+}
+
 /**
  * One search, from camera to calls: gets the camera and microphone first (joining without
  * them would match someone who then sees nothing), queues in `categories`, starts a Call on
  * each new match, and keeps the same stream across Next. Unmounting ends it all: leaves the
  * room or the queue and stops the tracks.
  */
-export function useMatch(client: SmallTalkClient, categories: readonly string[]): Match {
+export function useMatch(client: SmallTalkClient, categories: readonly string[], options: MatchOptions = {}): Match {
+  const { anyone = false, onVerificationRequired } = options;
   const { media, retryMedia } = useLocalMedia();
   const stream = media.status === 'ready' ? media.stream : null;
   // Declared before the queue below: its listeners are in place before the join goes out.
@@ -39,6 +49,10 @@ export function useMatch(client: SmallTalkClient, categories: readonly string[])
   const { currentRoom, clear } = rooms;
   const [queuedAt, setQueuedAt] = useState<number | null>(null);
   const [searchStopped, setSearchStopped] = useState<string | null>(null);
+  const [widened, setWidened] = useState(false);
+  // Read by the listener below without restarting the search when the screen re-renders.
+  const verificationRequired = useRef(onVerificationRequired);
+  verificationRequired.current = onVerificationRequired;
 
   useEffect(() => {
     if (!stream) return;
@@ -46,22 +60,29 @@ export function useMatch(client: SmallTalkClient, categories: readonly string[])
     const offs = [
       matchmaking.on(MatchmakingEvent.State, (state) => {
         setQueuedAt(matchmaking.queuedAt);
+        setWidened(matchmaking.widened);
         // Idle with no room on screen: the search ended without a match.
         if (state === 'idle' && !currentRoom()) setSearchStopped((why) => why ?? 'Lost the connection to Small Talk.');
       }),
       matchmaking.on(MatchmakingEvent.Error, ({ code, message }) => {
         if (code === 'unknown_category' || code === 'bad_request') setSearchStopped(`The search was refused: ${message}`);
+        if (code === 'verification_required') {
+          setSearchStopped('Please confirm your email address first.');
+          verificationRequired.current?.();
+        }
       }),
-      matchmaking.on(MatchmakingEvent.Matched, (matched) => matched.category !== null && setSearchStopped(null)),
+      matchmaking.on(MatchmakingEvent.Widened, () => setWidened(true)),
+      matchmaking.on(MatchmakingEvent.Matched, (matched) => !matched.direct && setSearchStopped(null)),
     ];
     if (matchmaking.state === 'matched') matchmaking.leave();
-    matchmaking.join(categories);
+    matchmaking.join(categories, { anyone });
     setQueuedAt(matchmaking.queuedAt);
+    setWidened(false);
     return () => {
       for (const off of offs) off();
       matchmaking.cancel();
     };
-  }, [client, stream, categories, currentRoom]);
+  }, [client, stream, categories, anyone, currentRoom]);
 
   const next = useCallback(() => {
     clear();
@@ -74,9 +95,9 @@ export function useMatch(client: SmallTalkClient, categories: readonly string[])
     setSearchStopped(null);
     // Closed for good (gave up, or taken over by another tab): this is the user asking to come back.
     if (client.socket.state === 'closed') client.connect();
-    if (client.matchmaking.state === 'idle') client.matchmaking.join(categories);
+    if (client.matchmaking.state === 'idle') client.matchmaking.join(categories, { anyone });
     setQueuedAt(client.matchmaking.queuedAt);
-  }, [client, categories]);
+  }, [client, categories, anyone]);
 
-  return { media, queuedAt, room: rooms.room, call: rooms.call, callFailed: rooms.callFailed, roomEnd: rooms.roomEnd, searchStopped, retryMedia, retrySearch, next };
+  return { media, queuedAt, widened, room: rooms.room, call: rooms.call, callFailed: rooms.callFailed, roomEnd: rooms.roomEnd, searchStopped, retryMedia, retrySearch, next };
 }

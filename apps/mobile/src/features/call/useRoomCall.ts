@@ -7,8 +7,8 @@ import { useServices } from '../../services';
 export type RoomEnd = 'peer-left' | 'lost';
 
 /**
- * Which rooms a screen takes: `matched` ones (made by the queue, with a category), or the
- * `direct` one of a call between friends (no category). Each screen leaves the other kind to
+ * Which rooms a screen takes: `matched` ones (made by the queue, in a category or by a widened
+ * search), or the `direct` one of a call between friends (Room.direct). Each screen leaves the other kind to
  * the screen it belongs to, and never leaves a room it did not show.
  */
 export type RoomKind = 'matched' | 'direct';
@@ -53,7 +53,7 @@ export function useRoomCall(client: SmallTalkClient, stream: LocalStream | null,
     if (!stream) return;
     let live = true;
     const matchmaking = client.matchmaking;
-    const ours = (candidate: Room) => (kind === 'direct' ? candidate.category === null : candidate.category !== null);
+    const ours = (candidate: Room) => candidate.direct === (kind === 'direct');
     const onScreen = (roomId: string) => roomOnScreen.current?.roomId === roomId;
     const startCall = (roomId: string) => {
       callStarting.current = roomId;

@@ -1,18 +1,23 @@
 import { ActivityIndicator, Pressable, ScrollView, StyleSheet, Text, View } from 'react-native';
 import { MAX_JOIN_CATEGORIES, type Category, type User } from '@small-talk/protocol';
 import { Button } from '../../ui/Button';
+import { SwitchRow } from '../../ui/SwitchRow';
 import { colors, space } from '../../ui/theme';
 import { FriendsTab } from '../friends/FriendsTab';
+import { useAnyoneSetting } from './useAnyoneSetting';
 import { useCategories } from './useCategories';
+import { useOnlineCount } from './useOnlineCount';
 
 export interface CategoriesScreenProps {
   user: User;
   /** Picked slugs, in the order picked: the first is the most wanted. */
   selected: readonly string[];
   onSelectedChange(selected: string[]): void;
-  /** The picked categories, in the order picked. */
-  onStart(picked: Category[]): void;
+  /** The picked categories, in the order picked, and whether to meet anyone after a while. */
+  onStart(picked: Category[], options: { anyone: boolean }): void;
   onHistory(): void;
+  /** Name, languages, bio, and the e-mail address's verification. */
+  onProfile(): void;
   /** Friends, and the requests waiting (counted on the tab's badge). */
   onFriends(): void;
   /** The user's reports, blocks, the rules and the operator's contact. */
@@ -24,13 +29,15 @@ export interface CategoriesScreenProps {
   onModeration?: () => void;
 }
 
-export function CategoriesScreen({ user, selected, onSelectedChange, onStart, onHistory, onFriends, onSafety, onSignOut, onCreateAccount, onModeration }: CategoriesScreenProps) {
+export function CategoriesScreen({ user, selected, onSelectedChange, onStart, onHistory, onProfile, onFriends, onSafety, onSignOut, onCreateAccount, onModeration }: CategoriesScreenProps) {
   const { categories, error, reload } = useCategories();
+  const { anyone, setAnyone } = useAnyoneSetting();
+  const online = useOnlineCount();
 
   const start = () => {
     const bySlug = new Map((categories ?? []).map((category) => [category.slug, category]));
     const picked = selected.flatMap((slug) => bySlug.get(slug) ?? []);
-    if (picked.length > 0) onStart(picked);
+    if (picked.length > 0) onStart(picked, { anyone });
   };
 
   const toggle = (slug: string) => {
@@ -46,6 +53,7 @@ export function CategoriesScreen({ user, selected, onSelectedChange, onStart, on
         </Text>
         <View style={styles.headerLinks}>
           <FriendsTab onPress={onFriends} />
+          <Button testID="profile-tab" variant="link" title="Profile" onPress={onProfile} />
           <Button testID="open-history" variant="link" title="History" onPress={onHistory} />
           <Button testID="safety-tab" variant="link" title="Safety" onPress={onSafety} />
           {onModeration && <Button testID="moderation-tab" variant="link" title="Moderation" onPress={onModeration} />}
@@ -58,6 +66,11 @@ export function CategoriesScreen({ user, selected, onSelectedChange, onStart, on
         What do you want to talk about?
       </Text>
       <Text style={styles.hint}>Pick one or more. You meet someone waiting in any of them.</Text>
+      {online !== null && (
+        <Text testID="online-count" style={styles.online} accessibilityLiveRegion="polite">
+          {online} online
+        </Text>
+      )}
 
       {error ? (
         <View style={styles.errorRow}>
@@ -78,6 +91,13 @@ export function CategoriesScreen({ user, selected, onSelectedChange, onStart, on
         </ScrollView>
       )}
 
+      <SwitchRow
+        testID="anyone-toggle"
+        label="Meet anyone after 10 s"
+        detail={anyone ? 'If nobody turns up in your categories, meet someone who speaks your language in any.' : 'Only people in your categories.'}
+        on={anyone}
+        onChange={setAnyone}
+      />
       <Button
         testID="start-matching"
         title={selected.length === 0 ? 'Pick a category' : 'Start'}
@@ -114,6 +134,7 @@ const styles = StyleSheet.create({
   headerLinks: { flexDirection: 'row', flexWrap: 'wrap' },
   title: { color: colors.text, fontSize: 24, fontWeight: '700', marginTop: space.m },
   hint: { color: colors.textMuted },
+  online: { color: colors.success, fontSize: 13 },
   loading: { marginTop: space.xl },
   errorRow: { flexDirection: 'row', alignItems: 'center', gap: space.s },
   error: { color: colors.danger, flexShrink: 1 },

@@ -3,8 +3,9 @@ import { KeyboardAvoidingView, Platform, ScrollView, StyleSheet, Text, TextInput
 import { describeApiError } from '../../api';
 import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
+import { ForgotPassword } from './ForgotPassword';
 
-export type WelcomeMode = 'guest' | 'sign-in' | 'register';
+export type WelcomeMode = 'guest' | 'sign-in' | 'register' | 'forgot';
 
 export interface WelcomeScreenProps {
   onGuest(displayName: string): Promise<void>;
@@ -34,7 +35,7 @@ export function WelcomeScreen({ onGuest, onSignIn, onRegister, mode: initialMode
     mode === 'guest' ? name.length > 0 : mode === 'sign-in' ? email.trim() !== '' && password !== '' : name.length > 0 && email.trim() !== '' && password.length >= MIN_PASSWORD;
 
   const submit = async () => {
-    if (!canSubmit || busy) return;
+    if (!canSubmit || busy || mode === 'forgot') return;
     setBusy(true);
     setError(null);
     try {
@@ -57,14 +58,16 @@ export function WelcomeScreen({ onGuest, onSignIn, onRegister, mode: initialMode
     <KeyboardAvoidingView style={styles.root} behavior={Platform.OS === 'ios' ? 'padding' : undefined}>
       <ScrollView contentContainerStyle={styles.content} keyboardShouldPersistTaps="handled">
         <Text style={styles.title} accessibilityRole="header">
-          {upgrade ? 'Create your account' : 'Small Talk'}
+          {upgrade ? 'Create your account' : mode === 'forgot' ? 'Forgot password' : 'Small Talk'}
         </Text>
         <Text style={styles.subtitle}>
           {upgrade ? 'Keep the people you met, and sign in on any device.' : 'Meet someone who likes what you like, face to face.'}
         </Text>
         {notice ? <Text style={styles.notice}>{notice}</Text> : null}
 
-        {mode !== 'sign-in' && (
+        {mode === 'forgot' && <ForgotPassword initialEmail={email.trim()} />}
+
+        {(mode === 'guest' || mode === 'register') && (
           <TextInput
             testID="display-name-input"
             style={styles.input}
@@ -80,7 +83,7 @@ export function WelcomeScreen({ onGuest, onSignIn, onRegister, mode: initialMode
             accessibilityLabel="Your name"
           />
         )}
-        {mode !== 'guest' && (
+        {(mode === 'sign-in' || mode === 'register') && (
           <>
             <TextInput
               testID="email-input"
@@ -118,6 +121,7 @@ export function WelcomeScreen({ onGuest, onSignIn, onRegister, mode: initialMode
 
         {mode === 'guest' && <Button testID="continue-as-guest" title="Continue as guest" onPress={submit} disabled={!canSubmit} busy={busy} />}
         {mode === 'sign-in' && <Button testID="sign-in-submit" title="Sign in" onPress={submit} disabled={!canSubmit} busy={busy} />}
+        {mode === 'sign-in' && <Button testID="forgot-password" variant="link" title="Forgot password?" onPress={() => switchTo('forgot')} />}
         {mode === 'register' && <Button testID="register-submit" title="Create account" onPress={submit} disabled={!canSubmit} busy={busy} />}
 
         <View style={styles.links}>

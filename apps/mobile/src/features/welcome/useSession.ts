@@ -7,8 +7,11 @@ export type SessionState =
   | { status: 'loading' }
   /** `notice` says why, when the session ended on its own (logged out elsewhere, expired). */
   | { status: 'signed-out'; notice?: string }
-  /** `token` only on native; the web's session is its HttpOnly cookie. */
-  | { status: 'signed-in'; user: OwnUser; token: string | undefined }
+  /**
+   * `token` only on native; the web's session is its HttpOnly cookie. `registered`: the account
+   * was created just now (the server mailed a code to confirm its address: the app asks for it).
+   */
+  | { status: 'signed-in'; user: OwnUser; token: string | undefined; registered?: boolean }
   /**
    * A banned member signed in with the right password: no session, only the short-lived token
    * that reads the notices and files an appeal (until `expiresAt`).
@@ -20,6 +23,8 @@ export interface Session {
   guest(displayName: string): Promise<void>;
   register(form: { email: string; password: string; displayName: string }): Promise<void>;
   login(form: { email: string; password: string }): Promise<void>;
+  /** A new password from a mailed reset link: signed in, and every other session of the account ended. */
+  resetPassword(form: { token: string; password: string }): Promise<void>;
   logout(): Promise<void>;
   /** The server ended the session (socket closed 4001 or 4003, or 401): back to Welcome with a word why. */
   expire(notice: string): void;
@@ -55,7 +60,11 @@ export function useSession(): Session {
     () => ({
       state,
       guest: async (displayName) => signedIn(await api.guest(displayName)),
-      register: async (form) => signedIn(await api.register(form)),
+      register: async (form) => {
+        const result = await api.register(form);
+        setState({ status: 'signed-in', user: result.user, token: api.token, registered: true });
+      },
+      resetPassword: async (form) => signedIn(await api.resetPassword(form)),
       login: async (form) => {
         try {
           signedIn(await api.login(form));

@@ -1,0 +1,249 @@
+import { useMemo, useState } from 'react';
+import { KeyboardAvoidingView, Platform, Pressable, ScrollView, StyleSheet, Text, TextInput, View } from 'react-native';
+import { MAX_BIO_CHARACTERS, MAX_DISPLAY_NAME_CHARACTERS, type OwnUser, type ProfileRequest } from '@small-talk/protocol';
+import { describeApiError } from '../../api';
+import { useServices } from '../../services';
+import { Button } from '../../ui/Button';
+import { colors, space } from '../../ui/theme';
+import { LANGUAGE_CODES, MAX_LANGUAGES, languageName, type LanguageCode } from './languages';
+
+export interface ProfileScreenProps {
+  user: OwnUser;
+  /** The server's answer to a save: the user as it stands now. */
+  onSaved(user: OwnUser): void;
+  /** A member whose e-mail address is not verified yet: to the code screen (a code is sent first). */
+  onVerify(): void;
+  /** Guests have no e-mail address: an account gets one. */
+  onCreateAccount(): void;
+  onBack(): void;
+}
+
+/** Matches shown under the language search: enough to pick from, short enough to read. */
+const SEARCH_RESULTS = 8;
+
+/**
+ * What others see of the user and what it is matched by: its name, the languages it speaks (1..5,
+ * in order of preference: two people are matched only when they share one), a short bio shown to
+ * the people it meets; and whether its e-mail address is verified.
+ */
+export function ProfileScreen({ user, onSaved, onVerify, onCreateAccount, onBack }: ProfileScreenProps) {
+  const { api } = useServices();
+  const [displayName, setDisplayName] = useState(user.displayName);
+  const [languages, setLanguages] = useState<LanguageCode[]>(user.languages);
+  const [bio, setBio] = useState(user.bio);
+  const [search, setSearch] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+
+  const changes = useMemo(() => {
+    const body: { displayName?: string; languages?: LanguageCode[]; bio?: string } = {};
+    if (displayName.trim() !== user.displayName) body.displayName = displayName.trim();
+    if (languages.join() !== user.languages.join() && languages.length > 0) body.languages = languages;
+    if (bio.trim() !== user.bio) body.bio = bio.trim();
+    return body;
+  }, [displayName, languages, bio, user]);
+  const changed = Object.keys(changes).length > 0;
+  const canSave = changed && displayName.trim().length > 0 && languages.length > 0 && !busy;
+
+  const results = useMemo(() => findLanguages(search, languages), [search, languages]);
+
+  const edit = <T,>(set: (value: T) => void) => (value: T) => {
+    set(value);
+    setSaved(false);
+  };
+  const add = (code: LanguageCode) => {
+    if (languages.length >= MAX_LANGUAGES) return;
+    edit(setLanguages)([...languages, code]);
+    setSearch('');
+  };
+  const remove = (code: LanguageCode) => edit(setLanguages)(languages.filter((c) => c !== code));
+
+  const save = async () => {
+    if (!canSave) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const user = await api.updateProfile(changes as ProfileRequest);
+      onSaved(user);
+      setSaved(true);
+    } catch (failure) {
+      setError(describeApiError(failure));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <KeyboardAvoidingView style={styles.root} behavior={Platform.OS === 'ios' ? 'padding' : undefined}>
+      <View style={styles.header}>
+        <Button testID="profile-back" variant="link" title="Back" onPress={onBack} />
+        <Text style={styles.title} accessibilityRole="header">
+          Profile
+        </Text>
+      </View>
+      <ScrollView contentContainerStyle={styles.content} keyboardShouldPersistTaps="handled">
+        <EmailStatus user={user} onVerify={onVerify} onCreateAccount={onCreateAccount} />
+
+        <Text style={styles.label}>Name</Text>
+        <TextInput
+          testID="profile-name-input"
+          style={styles.input}
+          value={displayName}
+          onChangeText={edit(setDisplayName)}
+          maxLength={MAX_DISPLAY_NAME_CHARACTERS}
+          autoCapitalize="words"
+          accessibilityLabel="Your name"
+        />
+
+        <View testID="profile-languages" style={styles.section} accessibilityLabel="Languages you speak">
+          <Text style={styles.label}>Languages you speak</Text>
+          <Text style={styles.hint}>
+            Up to {MAX_LANGUAGES}, the one you like best first. You meet people who speak at least one of them.
+          </Text>
+          <View style={styles.chips}>
+            {languages.map((code, index) => (
+              <Pressable
+                key={code}
+                testID={`profile-language-${code}`}
+                accessibilityRole="button"
+                accessibilityLabel={`${languageName(code)}, choice ${index + 1}. Remove`}
+                onPress={() => remove(code)}
+                style={styles.chip}
+              >
+                <Text style={styles.chipText}>{languageName(code)} ✕</Text>
+              </Pressable>
+            ))}
+            {languages.length === 0 && <Text style={styles.hint}>None yet: pick at least one.</Text>}
+          </View>
+          {languages.length < MAX_LANGUAGES && (
+            <>
+              <TextInput
+                testID="profile-language-search"
+                style={styles.input}
+                placeholder="Add a language"
+                placeholderTextColor={colors.textMuted}
+                value={search}
+                onChangeText={setSearch}
+                autoCapitalize="none"
+                autoCorrect={false}
+                accessibilityLabel="Find a language to add"
+              />
+              {results.map((code) => (
+                <Pressable
+                  key={code}
+                  testID={`profile-language-add-${code}`}
+                  accessibilityRole="button"
+                  accessibilityLabel={`Add ${languageName(code)}`}
+                  onPress={() => add(code)}
+                  style={styles.result}
+                >
+                  <Text style={styles.resultText}>{languageName(code)}</Text>
+                </Pressable>
+              ))}
+            </>
+          )}
+        </View>
+
+        <Text style={styles.label}>About you</Text>
+        <TextInput
+          testID="profile-bio"
+          style={[styles.input, styles.bio]}
+          placeholder="A line for the people you meet (optional)"
+          placeholderTextColor={colors.textMuted}
+          value={bio}
+          onChangeText={edit(setBio)}
+          maxLength={MAX_BIO_CHARACTERS}
+          multiline
+          accessibilityLabel="About you, shown to the people you meet"
+        />
+        <Text style={styles.counter}>
+          {bio.length}/{MAX_BIO_CHARACTERS}
+        </Text>
+
+        {error ? (
+          <Text testID="profile-error" style={styles.error} accessibilityRole="alert">
+            {error}
+          </Text>
+        ) : null}
+        {saved && !changed ? (
+          <Text testID="profile-saved" style={styles.saved} accessibilityLiveRegion="polite">
+            Saved.
+          </Text>
+        ) : null}
+        <Button testID="profile-save" title="Save" onPress={save} disabled={!canSave} busy={busy} />
+      </ScrollView>
+    </KeyboardAvoidingView>
+  );
+}
+
+function EmailStatus({ user, onVerify, onCreateAccount }: Pick<ProfileScreenProps, 'user' | 'onVerify' | 'onCreateAccount'>) {
+  if (user.kind === 'guest') {
+    return (
+      <View style={styles.status}>
+        <Text style={styles.hint}>You are a guest. An account keeps the people you met and gets a confirmed email address.</Text>
+        <Button testID="profile-create-account" variant="link" title="Create account" onPress={onCreateAccount} />
+      </View>
+    );
+  }
+  if (user.emailVerified) {
+    return (
+      <Text testID="profile-verified" style={styles.verified}>
+        ✓ Email address confirmed
+      </Text>
+    );
+  }
+  return (
+    <View style={styles.status}>
+      <Text testID="profile-unverified" style={styles.hint}>
+        Your email address is not confirmed yet.
+      </Text>
+      <Button testID="profile-verify" variant="link" title="Confirm email" onPress={onVerify} />
+    </View>
+  );
+}
+
+/** Languages not chosen yet whose code or name contains `query`, in list order; none for an empty query. */
+function findLanguages(query: string, chosen: readonly LanguageCode[]): LanguageCode[] {
+  const q = query.trim().toLowerCase();
+  if (q === '') return [];
+  const found: LanguageCode[] = [];
+  for (const code of LANGUAGE_CODES) {
+    if (chosen.includes(code)) continue;
+    if (code === q || languageName(code).toLowerCase().includes(q)) found.push(code);
+    if (found.length === SEARCH_RESULTS) break;
+  }
+  // The exact code first: "de" finds German before "Swiss German"-like names.
+  return found.sort((a, b) => Number(b === q) - Number(a === q));
+}
+
+const styles = StyleSheet.create({
+  root: { flex: 1, backgroundColor: colors.background },
+  header: { flexDirection: 'row', alignItems: 'center', gap: space.s, padding: space.l, paddingBottom: 0 },
+  title: { color: colors.text, fontSize: 24, fontWeight: '700' },
+  content: { padding: space.l, gap: space.s, maxWidth: 560, width: '100%', alignSelf: 'center' },
+  section: { gap: space.s, marginTop: space.m },
+  label: { color: colors.text, fontSize: 16, fontWeight: '600', marginTop: space.s },
+  hint: { color: colors.textMuted, flexShrink: 1 },
+  status: { flexDirection: 'row', alignItems: 'center', flexWrap: 'wrap', gap: space.s },
+  verified: { color: colors.success },
+  input: {
+    backgroundColor: colors.surface,
+    color: colors.text,
+    borderColor: colors.border,
+    borderWidth: 1,
+    borderRadius: 10,
+    paddingHorizontal: space.m,
+    paddingVertical: space.m,
+    fontSize: 16,
+  },
+  bio: { minHeight: 72, textAlignVertical: 'top' },
+  counter: { color: colors.textMuted, fontSize: 12, alignSelf: 'flex-end' },
+  chips: { flexDirection: 'row', flexWrap: 'wrap', gap: space.s },
+  chip: { backgroundColor: colors.surfaceRaised, borderColor: colors.accent, borderWidth: 1, borderRadius: 16, paddingHorizontal: space.m, paddingVertical: space.xs },
+  chipText: { color: colors.text },
+  result: { paddingVertical: space.s, paddingHorizontal: space.m, backgroundColor: colors.surface, borderRadius: 8 },
+  resultText: { color: colors.text },
+  error: { color: colors.danger },
+  saved: { color: colors.success },
+});
