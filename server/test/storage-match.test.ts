@@ -74,7 +74,7 @@ for (const impl of implementations) {
       const [store] = await impl.make(1);
       const ada = member('Ada');
       const bo = member('Bo');
-      assert.deepEqual(await store!.join(ada, ['music']), { kind: 'queued' });
+      assert.equal((await store!.join(ada, ['music'])).kind, 'queued');
       const result = await store!.join(bo, ['books', 'music']);
       assert.equal(result.kind, 'matched');
       if (result.kind !== 'matched') return;
@@ -113,9 +113,9 @@ for (const impl of implementations) {
       const [store] = await impl.make(1);
       const ada = member('Ada');
       await store!.join(ada, ['music']);
-      assert.deepEqual(await store!.join(ada, ['music', 'books']), { kind: 'queued' });
+      assert.equal((await store!.join(ada, ['music', 'books'])).kind, 'queued');
       assert.deepEqual(Object.fromEntries(await store!.waitingByCategory()), { ...Object.fromEntries(await store!.waitingByCategory()), music: 1, books: 1 });
-      assert.deepEqual(await store!.join(ada, ['books']), { kind: 'queued' });
+      assert.equal((await store!.join(ada, ['books'])).kind, 'queued');
       const waiting = await store!.waitingByCategory();
       assert.equal(waiting.get('music') ?? 0, 0, 'the old categories are gone');
       assert.equal(waiting.get('books'), 1);
@@ -347,9 +347,9 @@ for (const impl of implementations) {
       const shunned = Array.from({ length: 20 }, () => member('shunned'));
       const ids = shunned.map((u) => u.id);
       // They shun each other (as the joiner shuns them all), so they queue one behind the other.
-      for (const u of shunned) assert.deepEqual(await store!.join(u, ['music'], ids.filter((id) => id !== u.id)), { kind: 'queued' });
+      for (const u of shunned) assert.equal((await store!.join(u, ['music'], ids.filter((id) => id !== u.id))).kind, 'queued');
       const fine = member('fine');
-      assert.deepEqual(await store!.join(fine, ['music'], ids), { kind: 'queued' });
+      assert.equal((await store!.join(fine, ['music'], ids)).kind, 'queued');
       assert.equal(await partnerOf(store!, member('joiner'), ['music'], ids), fine.id);
     });
 

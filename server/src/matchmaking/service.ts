@@ -3,7 +3,7 @@ import type { UserStanding } from '../safety/standing.js';
 import type { Categories } from '../categories/service.js';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { MatchStore, Room } from '../storage/match/store.js';
+import type { MatchStore, Room, WidenResult } from '../storage/match/store.js';
 
 /** Joining and leaving the queue, with the rules a client can break: known categories, not while in a room. */
 export class Matchmaking {
@@ -19,7 +19,11 @@ export class Matchmaking {
    * Queues the user, or matches it at once: then the new room is returned. Its languages and bio
    * come from the standing the join was allowed with, so joining reads the database once.
    */
-  async join(user: User, profile: Pick<UserStanding, 'languages' | 'bio'>, requested: readonly string[]): Promise<{ categories: string[]; room: Room | null }> {
+  async join(
+    user: User,
+    profile: Pick<UserStanding, 'languages' | 'bio'>,
+    requested: readonly string[],
+  ): Promise<{ categories: string[]; room: Room } | { categories: string[]; room: null; ticket: number }> {
     const categories = [...new Set(requested)];
     const unknown = categories.find((slug) => !this.categories.has(slug));
     if (unknown !== undefined) throw new AppError('unknown_category', `no category "${unknown}"`);
@@ -29,11 +33,18 @@ export class Matchmaking {
       case 'busy':
         throw new AppError('busy', 'leave your room before joining again');
       case 'queued':
-        return { categories, room: null };
+        return { categories, room: null, ticket: result.ticket };
       case 'matched':
         this.metrics.matchWait.observe(result.waitedMs / 1000);
         return { categories, room: result.room };
     }
+  }
+
+  /** The user waited long enough with `anyone`: its search widens (MatchStore.widen). */
+  async widen(userId: string, ticket: number): Promise<WidenResult> {
+    const result = await this.store.widen(userId, ticket);
+    if (result.kind === 'matched') this.metrics.matchWait.observe(result.waitedMs / 1000);
+    return result;
   }
 
   cancel(userId: string): Promise<boolean> {

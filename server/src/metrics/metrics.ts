@@ -54,6 +54,11 @@ export function createMetrics(store: MatchStore, backlog?: ReportBacklog) {
     },
   });
   const matches = new Counter({ name: 'smalltalk_matches_total', help: 'Pairs matched into a room', registers: [registry] });
+  const widenedMatches = new Counter({
+    name: 'smalltalk_widened_matches_total',
+    help: 'Of those, pairs matched by two widened searches (join.anyone), without a category',
+    registers: [registry],
+  });
   const consentRefusals = new Counter({
     name: 'smalltalk_consent_refusals_total',
     help: 'Answers to the age and rules screen that were refused, by reason (underage)',
@@ -112,6 +117,7 @@ export function createMetrics(store: MatchStore, backlog?: ReportBacklog) {
     registry,
     socketsOpen,
     matches,
+    widenedMatches,
     framesRelayed,
     matchWait,
     consentRefusals,

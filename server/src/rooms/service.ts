@@ -107,10 +107,11 @@ export class Rooms {
   async start(room: Room): Promise<void> {
     await this.history.started(room);
     // Direct calls between friends are counted by Calls, not as matches.
-    if (room.category !== null) this.metrics.matches.inc();
+    if (room.category !== null || room.widened) this.metrics.matches.inc();
+    if (room.widened) this.metrics.widenedMatches.inc();
     for (const member of room.members) this.bus.deliver(member.id, this.matchedFor(room, member.id, false));
     this.presenceListener(room.members.map((member) => member.id));
-    this.log.info({ roomId: room.id, category: room.category }, 'matched');
+    this.log.info({ roomId: room.id, category: room.category, widened: room.widened === true }, 'matched');
   }
 
   /** Sends a serialized frame to the sender's peer. The caller checked the sender is in the room. */
@@ -237,7 +238,7 @@ export class Rooms {
     }
   }
 
-  /** A room from matching (it has a category) is between strangers; one without is a friends' direct call. */
+  /** A room from matching (it has a category, or two searches widened) is between strangers; any other is a friends' direct call. */
   private matchedFor(room: Room, userId: string, resumed: boolean): Delivery {
     const peer = peerOf(room, userId);
     const event: MatchedEvent = {
@@ -247,7 +248,7 @@ export class Rooms {
       category: room.category,
       initiator: room.initiatorId === userId,
       resumed,
-      iceTransportPolicy: room.category === null ? this.options.icePolicy.friends : this.options.icePolicy.strangers,
+      iceTransportPolicy: room.category === null && !room.widened ? this.options.icePolicy.friends : this.options.icePolicy.strangers,
     };
     return { text: JSON.stringify(event), room: { roomId: room.id, peerId: peer.id } };
   }

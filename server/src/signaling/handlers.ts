@@ -1,7 +1,9 @@
 import type { UserStanding } from '../safety/standing.js';
-import type { ChatEvent, ClientMessage, QueuedEvent, TypingEvent, CancelledEvent } from '@small-talk/protocol';
+import type { ChatEvent, ClientMessage, QueuedEvent, TypingEvent, CancelledEvent, WidenedEvent } from '@small-talk/protocol';
+import WebSocket from 'ws';
 import type { Calls } from '../calls/service.js';
 import { AppError } from '../errors.js';
+import type { Fallbacks } from '../matchmaking/fallback.js';
 import type { Matchmaking } from '../matchmaking/service.js';
 import type { Rooms } from '../rooms/service.js';
 import type { RoomLink } from '../storage/bus/bus.js';
@@ -29,22 +31,51 @@ export interface HandlerServices {
   calls: Calls;
   /** Throws unless the user may meet people now; returns its standing (languages for matching). */
   mayMeet: (userId: string) => Promise<UserStanding>;
+  /** The waits of joins with `anyone` (timed here, for sockets here). */
+  fallbacks: Fallbacks;
 }
 
 export function createHandlers(services: HandlerServices): Handlers {
-  const { matchmaking, rooms, calls, mayMeet } = services;
+  const { matchmaking, rooms, calls, mayMeet, fallbacks } = services;
+  /** Sockets whose close already ends their wait: one listener each, however often they join. */
+  const watched = new WeakSet<ClientSocket>();
+
+  /** Widens the search of a user still queued with `ticket` once the wait runs out. */
+  function wait(socket: ClientSocket, ticket: number): void {
+    if (!watched.has(socket)) {
+      watched.add(socket);
+      socket.ws.once('close', () => fallbacks.end(socket.userId, socket));
+    }
+    fallbacks.start(socket.userId, socket, async (current) => {
+      // Matched meanwhile (the matched frame set the room), or closing: nothing to widen.
+      if (socket.room || socket.ws.readyState !== WebSocket.OPEN) return;
+      try {
+        const result = await matchmaking.widen(socket.userId, ticket);
+        if (result.kind === 'matched') await rooms.start(result.room);
+        else if (result.kind === 'widened' && current()) socket.sendText(JSON.stringify({ type: 'widened' } satisfies WidenedEvent));
+      } catch (error) {
+        // Shared state unreachable: the user stays queued in its categories, as if it had not asked.
+        socket.log.warn({ err: error }, 'could not widen a search');
+      }
+    });
+  }
+
   return {
     async join(socket, message) {
       if (socket.room) throw new AppError('busy', 'leave your room before joining again');
       // Asked at every join, not once per socket: a new rules version applies from the next join.
       const standing = await mayMeet(socket.userId);
-      const { categories, room } = await matchmaking.join(socket.principal.user, standing, message.categories);
+      const joined = await matchmaking.join(socket.principal.user, standing, message.categories);
+      // The entry the old wait was for is gone: a re-join restarts the wait.
+      fallbacks.end(socket.userId);
       // `queued` always comes first, so a client sees the same sequence whether or not a match is instant.
-      socket.sendText(JSON.stringify({ type: 'queued', categories } satisfies QueuedEvent));
-      if (room) await rooms.start(room);
+      socket.sendText(JSON.stringify({ type: 'queued', categories: joined.categories } satisfies QueuedEvent));
+      if (joined.room) await rooms.start(joined.room);
+      else if (message.anyone) wait(socket, joined.ticket);
     },
 
     async cancel(socket) {
+      fallbacks.end(socket.userId);
       await matchmaking.cancel(socket.userId);
       socket.sendText(JSON.stringify({ type: 'cancelled' } satisfies CancelledEvent));
     },

@@ -1,19 +1,51 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import { storedMember, type JoinResult, type MatchStore, type MatchStoreOptions, type Member, type Ring, type RingResult, type RingSide, type Room } from './store.js';
+import {
+  storedMember,
+  WIDENED,
+  type JoinResult,
+  type MatchStore,
+  type MatchStoreOptions,
+  type Member,
+  type Ring,
+  type RingResult,
+  type RingSide,
+  type Room,
+  type WidenResult,
+} from './store.js';
 
 interface Waiting {
   member: Member;
   categories: readonly string[];
-  /** Global arrival order: the smallest across the joiner's categories waited longest. */
+  /** Global arrival order: the smallest across the joiner's categories waited longest. It is also the entry's ticket. */
   seq: number;
   since: number;
+  /** Set once its search widened: its place among the widened (same counter, so it orders them by widening). */
+  widenedSeq?: number;
+}
+
+/**
+ * The lists a waiting user with `languages` is in, for one category: the category's whole list
+ * (read by joiners who named no language), and one per language it speaks, or the "none" list.
+ * Slugs hold no space, so the keys cannot collide.
+ */
+export function listsOf(category: string, languages: readonly string[]): string[] {
+  return languages.length === 0 ? [category, `${category} -`] : [category, ...languages.map((code) => `${category} ${code}`)];
+}
+
+/**
+ * The lists a joiner with `languages` reads, for one category: exactly the users compatible with
+ * it (they share a language, or named none). Every list holds only compatible users, so everyone
+ * skipped in one is shunned, and the first |shunned| + 1 entries hold the answer.
+ */
+export function readsOf(category: string, languages: readonly string[]): string[] {
+  return languages.length === 0 ? [category] : [`${category} -`, ...languages.map((code) => `${category} ${code}`)];
 }
 
 /** The match store of a single process: plain maps, every step synchronous, so atomic. */
 export class MemoryMatchStore implements MatchStore {
   private seq = 0;
-  /** Per category, waiting users in arrival order (a Map iterates in insertion order). */
+  /** Per list (see listsOf), waiting users in the order they entered it (a Map iterates in insertion order). */
   private readonly queues = new Map<string, Map<string, Waiting>>();
   private readonly waiting = new Map<string, Waiting>();
   private readonly rooms = new Map<string, Room>();
@@ -33,30 +65,65 @@ export class MemoryMatchStore implements MatchStore {
     this.dequeue(member.id);
 
     const shunned = this.shunnedBy(member.id, avoid);
+    const partner = this.longestWaiting(categories, member.languages, shunned, false);
+    if (!partner) return { kind: 'queued', ticket: this.enqueue(member, categories) };
+    this.dequeue(partner.member.id);
+    return this.open(partner, member, categories.find((c) => partner.categories.includes(c)) ?? null, false);
+  }
+
+  async widen(userId: string, ticket: number): Promise<WidenResult> {
+    const entry = this.waiting.get(userId);
+    if (!entry || entry.seq !== ticket) return { kind: 'gone' };
+    if (entry.widenedSeq !== undefined) return { kind: 'widened' };
+    const { member, categories } = entry;
+    // The user is still queued: it must not find itself.
+    const shunned = this.shunnedBy(userId, [userId]);
+    // First its own categories, as a join would look. Someone compatible there has normally
+    // matched it already (whichever of the two came second would have); only a shunning that
+    // ended while both waited (a cooldown ran out, a block was lifted) leaves such a pair.
+    let partner = this.longestWaiting(categories, member.languages, shunned, false);
+    let category: string | null = null;
+    if (partner) category = categories.find((c) => partner!.categories.includes(c)) ?? null;
+    else partner = this.longestWaiting([WIDENED], member.languages, shunned, true);
+    if (!partner) {
+      entry.widenedSeq = this.seq++;
+      this.insert(entry, WIDENED);
+      return { kind: 'widened' };
+    }
+    this.dequeue(userId);
+    this.dequeue(partner.member.id);
+    return this.open(partner, member, category, category === null);
+  }
+
+  /**
+   * The longest-waiting compatible user in `categories` who is not shunned: among the widened
+   * (by when they widened) when `widened`. Each list read holds only compatible users, and
+   * everyone skipped is in `shunned`, so this looks at most |shunned| + 1 entries per list.
+   */
+  private longestWaiting(categories: readonly string[], languages: readonly string[], shunned: Set<string>, widened: boolean): Waiting | undefined {
     let longest: Waiting | undefined;
+    const order = (entry: Waiting) => (widened ? entry.widenedSeq! : entry.seq);
     for (const category of categories) {
-      const queue = this.queues.get(category);
-      if (!queue) continue;
-      // Everyone skipped is in `shunned`, so this looks at most |shunned| + 1 entries per category.
-      for (const entry of queue.values()) {
-        if (shunned.has(entry.member.id)) continue;
-        if (!longest || entry.seq < longest.seq) longest = entry;
-        break;
+      for (const key of readsOf(category, languages)) {
+        const queue = this.queues.get(key);
+        if (!queue) continue;
+        for (const entry of queue.values()) {
+          if (shunned.has(entry.member.id)) continue;
+          if (!longest || order(entry) < order(longest)) longest = entry;
+          break;
+        }
       }
     }
-    if (!longest) {
-      this.enqueue(member, categories);
-      return { kind: 'queued' };
-    }
+    return longest;
+  }
 
-    const partner = longest;
-    this.dequeue(partner.member.id);
-    const category = categories.find((c) => partner.categories.includes(c)) ?? null;
+  /** A room for `partner` (dequeued already) and `member`, who makes the offer: it is connected right now and knows the peer is there. */
+  private open(partner: Waiting, member: Member, category: string | null, widened: boolean): JoinResult & { kind: 'matched' } {
     const room: Room = {
       id: randomUUID(),
       category,
+      ...(widened ? { widened: true } : {}),
       members: [partner.member, member],
-      // The joiner is connected right now and knows the peer is there: it makes the offer.
       initiatorId: member.id,
       startedAt: new Date().toISOString(),
     };
@@ -142,7 +209,8 @@ export class MemoryMatchStore implements MatchStore {
 
   async waitingByCategory(): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
-    for (const [category, queue] of this.queues) counts.set(category, queue.size);
+    // A category's whole list is the one keyed by its bare slug.
+    for (const [key, queue] of this.queues) if (key !== WIDENED && !key.includes(' ')) counts.set(key, queue.size);
     return counts;
   }
 
@@ -211,13 +279,19 @@ export class MemoryMatchStore implements MatchStore {
     set.add(to);
   }
 
-  private enqueue(member: Member, categories: readonly string[]): void {
+  /** Returns the entry's ticket. */
+  private enqueue(member: Member, categories: readonly string[]): number {
     const entry: Waiting = { member, categories, seq: this.seq++, since: Date.now() };
     this.waiting.set(member.id, entry);
-    for (const category of categories) {
-      let queue = this.queues.get(category);
-      if (!queue) this.queues.set(category, (queue = new Map()));
-      queue.set(member.id, entry);
+    for (const category of categories) this.insert(entry, category);
+    return entry.seq;
+  }
+
+  private insert(entry: Waiting, category: string): void {
+    for (const key of listsOf(category, entry.member.languages)) {
+      let queue = this.queues.get(key);
+      if (!queue) this.queues.set(key, (queue = new Map()));
+      queue.set(entry.member.id, entry);
     }
   }
 
@@ -225,7 +299,15 @@ export class MemoryMatchStore implements MatchStore {
     const entry = this.waiting.get(userId);
     if (!entry) return false;
     this.waiting.delete(userId);
-    for (const category of entry.categories) this.queues.get(category)?.delete(userId);
+    const categories = entry.widenedSeq === undefined ? entry.categories : [...entry.categories, WIDENED];
+    for (const category of categories) {
+      for (const key of listsOf(category, entry.member.languages)) {
+        const queue = this.queues.get(key);
+        queue?.delete(userId);
+        // Languages make many lists: drop the empty ones rather than keep every pair ever used.
+        if (queue?.size === 0 && key.includes(' ')) this.queues.delete(key);
+      }
+    }
     return true;
   }
 }

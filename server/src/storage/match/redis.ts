@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { defineScript, unavailable, type Script } from '../redis.js';
-import { storedMember, type JoinResult, type MatchStore, type MatchStoreOptions, type Member, type Ring, type RingResult, type RingSide, type Room } from './store.js';
+import { storedMember, type JoinResult, type MatchStore, type MatchStoreOptions, type Member, type Ring, type RingResult, type RingSide, type Room, type WidenResult } from './store.js';
 
 /**
  * The match store of a cluster: every process reads and changes the same queue and rooms in
@@ -9,8 +9,13 @@ import { storedMember, type JoinResult, type MatchStore, type MatchStoreOptions,
  * an end. Keys, after the prefix:
  *
  *   seq            global arrival counter (FIFO across categories)
- *   q:<category>   ZSET of waiting user ids scored by arrival
- *   w:<user>       HASH of a waiting user: m (member JSON), c (categories JSON), s (seq), t (since, ms), p (process)
+ *   q:<category>   ZSET of waiting user ids scored by arrival: the category's whole list
+ *   q:<category>:<language>, q:<category>:-
+ *                  the same, only those who speak that language / who named none (see listsOf)
+ *   q:*, q:*:<language>, q:*:-
+ *                  the widened searches, scored by when they widened
+ *   w:<user>       HASH of a waiting user: m (member JSON), c (categories JSON), l (languages JSON),
+ *                  s (seq: its ticket), t (since, ms), p (process), x (seq when it widened, if it did)
  *   waiting        SET of waiting users            qp:<process>  SET of the users a process queued
  *   room:<id>      the room, as JSON                ur:<user>     the id of the user's room
  *   rooms          SET of live room ids             cats          SET of categories ever queued in
@@ -19,13 +24,38 @@ import { storedMember, type JoinResult, type MatchStore, type MatchStoreOptions,
  *   cd:<user>      ZSET of recent room partners scored by when the rematch cooldown ends (ms); expires with it
  */
 
+/**
+ * The lists a waiting user is in, for one category: the whole list, and one per language it
+ * speaks or the "none" list. The lists a searcher reads: exactly the users compatible with it.
+ * Shared by the scripts below (memory.ts has the same two).
+ */
+const LISTS = `
+local function listsOf(P, cat, langs)
+  local keys = { P .. 'q:' .. cat }
+  if #langs == 0 then keys[2] = P .. 'q:' .. cat .. ':-' end
+  for _, l in ipairs(langs) do keys[#keys + 1] = P .. 'q:' .. cat .. ':' .. l end
+  return keys
+end
+local function readsOf(P, cat, langs)
+  if #langs == 0 then return { P .. 'q:' .. cat } end
+  local keys = { P .. 'q:' .. cat .. ':-' }
+  for _, l in ipairs(langs) do keys[#keys + 1] = P .. 'q:' .. cat .. ':' .. l end
+  return keys
+end
+`;
+
 /** Takes a user out of the queue; shared by the scripts below. */
-const DEQUEUE = `
+const DEQUEUE = `${LISTS}
 local function dequeue(P, user)
   local w = P .. 'w:' .. user
-  local fields = redis.call('HMGET', w, 'c', 'p')
+  local fields = redis.call('HMGET', w, 'c', 'p', 'l', 'x')
   if not fields[1] then return false end
-  for _, cat in ipairs(cjson.decode(fields[1])) do redis.call('ZREM', P .. 'q:' .. cat, user) end
+  local langs = fields[3] and cjson.decode(fields[3]) or {}
+  local cats = cjson.decode(fields[1])
+  if fields[4] then cats[#cats + 1] = '*' end
+  for _, cat in ipairs(cats) do
+    for _, key in ipairs(listsOf(P, cat, langs)) do redis.call('ZREM', key, user) end
+  end
   redis.call('DEL', w)
   redis.call('SREM', P .. 'waiting', user)
   if fields[2] then redis.call('SREM', P .. 'qp:' .. fields[2], user) end
@@ -35,8 +65,8 @@ end
 
 /** Writes a new room and points both members at it; returns its JSON. */
 const WRITE_ROOM = `
-local function writeRoom(P, roomId, category, first, second, initiatorId, startedAt)
-  local room = cjson.encode({ id = roomId, category = category, members = { first, second }, initiatorId = initiatorId, startedAt = startedAt })
+local function writeRoom(P, roomId, category, first, second, initiatorId, startedAt, widened)
+  local room = cjson.encode({ id = roomId, category = category, widened = widened, members = { first, second }, initiatorId = initiatorId, startedAt = startedAt })
   redis.call('SET', P .. 'room:' .. roomId, room)
   redis.call('SET', P .. 'ur:' .. first.id, roomId)
   redis.call('SET', P .. 'ur:' .. second.id, roomId)
@@ -46,42 +76,32 @@ end
 `;
 
 /**
- * ARGV: prefix, user id, member JSON, process, now (ms), new room id, startedAt, categories JSON,
- * avoid JSON (ids the joiner must not meet, from the database).
- * Busy when in a room; else out of the queue (re-joining replaces categories); then, across the
- * joiner's categories, the earliest arrival who is not shunned (in avoid, in bl:<user>, or in
- * cd:<user> still cooling down) is the partner. The joiner was dequeued first, so it can never
- * find itself. Shunned users keep their place for everyone else.
+ * Who the searcher must not meet, and the search itself, shared by JOIN and WIDEN. `shunning`
+ * takes the ids passed in (avoid) and adds the searcher's blocks and cooling partners, which are
+ * looked up for the few heads read, not read whole: a user with many blocks costs a search no
+ * more than one with none. `longest` returns the earliest-scored user who is not shunned across
+ * `keys`: every list read holds only compatible users and everyone skipped is shunned, so the
+ * first count + 1 entries of each hold the answer. The head is seldom shunned: a short page
+ * first, and when all of it is, the rest of those count + 1 in one more call.
  */
-const JOIN = `${DEQUEUE}${WRITE_ROOM}
-local P, user, member, proc, now, roomId, startedAt, catsJson = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
-local cats = cjson.decode(catsJson)
-local current = redis.call('GET', P .. 'ur:' .. user)
-if current then
-  local room = redis.call('GET', P .. 'room:' .. current)
-  if room then return {'busy', room} end
-  redis.call('DEL', P .. 'ur:' .. user)
+const SEARCH = `
+local function shunning(P, user, now, avoid)
+  local shunned, count = {}, 0
+  for _, id in ipairs(avoid) do shunned[id] = true; count = count + 1 end
+  local bl = P .. 'bl:' .. user
+  local cd = P .. 'cd:' .. user
+  redis.call('ZREMRANGEBYSCORE', cd, '-inf', now)
+  count = count + redis.call('SCARD', bl) + redis.call('ZCARD', cd)
+  local function isShunned(id)
+    return shunned[id] or redis.call('SISMEMBER', bl, id) == 1 or redis.call('ZSCORE', cd, id) ~= false
+  end
+  return isShunned, count
 end
-dequeue(P, user)
 local PAGE = 8
-local shunned, count = {}, 0
-for _, id in ipairs(cjson.decode(ARGV[9])) do shunned[id] = true; count = count + 1 end
--- The joiner's blocks and cooling partners are looked up for the few heads read, not read whole:
--- a user with many blocks costs a join no more than one with none.
-local bl = P .. 'bl:' .. user
-local cd = P .. 'cd:' .. user
-redis.call('ZREMRANGEBYSCORE', cd, '-inf', now)
-count = count + redis.call('SCARD', bl) + redis.call('ZCARD', cd)
-local function isShunned(id)
-  return shunned[id] or redis.call('SISMEMBER', bl, id) == 1 or redis.call('ZSCORE', cd, id) ~= false
-end
-while true do
+local function longest(keys, isShunned, count)
   local best, bestScore
-  for _, cat in ipairs(cats) do
-    -- Everyone skipped is shunned, so the first count + 1 entries hold the earliest one who is
-    -- not. The head is seldom shunned: read a short page first, and when all of it is, the rest
-    -- of those count + 1 in one more call (not page after page).
-    local key, from, found = P .. 'q:' .. cat, 0, false
+  for _, key in ipairs(keys) do
+    local from, found = 0, false
     while not found and from <= count do
       local upto = from == 0 and PAGE - 1 or count
       local heads = redis.call('ZRANGE', key, from, upto, 'WITHSCORES')
@@ -100,34 +120,122 @@ while true do
       from = upto + 1
     end
   end
+  return best
+end
+-- The partner's record, or nil after dropping a list entry that has none (it cannot be
+-- matched) from the lists just read: the caller then looks again.
+local function record(P, best, keys)
+  local partner = redis.call('HMGET', P .. 'w:' .. best, 'm', 'c', 't')
+  if partner[1] then return partner end
+  for _, key in ipairs(keys) do redis.call('ZREM', key, best) end
+  return nil
+end
+-- The first of cats (the searcher's, in its order) that the partner's categories JSON holds.
+local function shared(cats, theirsJson)
+  local theirs = {}
+  for _, c in ipairs(cjson.decode(theirsJson)) do theirs[c] = true end
+  for _, c in ipairs(cats) do
+    if theirs[c] then return c end
+  end
+  return cjson.null
+end
+local function readsAll(P, cats, langs)
+  local keys = {}
+  for _, cat in ipairs(cats) do
+    for _, key in ipairs(readsOf(P, cat, langs)) do keys[#keys + 1] = key end
+  end
+  return keys
+end
+`;
+
+/**
+ * ARGV: prefix, user id, member JSON, process, now (ms), new room id, startedAt, categories JSON,
+ * avoid JSON (ids the joiner must not meet, from the database), languages JSON.
+ * Busy when in a room; else out of the queue (re-joining replaces categories); then, across the
+ * lists of the joiner's categories it may read (compatible users only), the earliest arrival who
+ * is not shunned (in avoid, in bl:<user>, or in cd:<user> still cooling down) is the partner. The
+ * joiner was dequeued first, so it can never find itself. Shunned users keep their place for
+ * everyone else. Queued: returns the entry's ticket.
+ */
+const JOIN = `${DEQUEUE}${WRITE_ROOM}${SEARCH}
+local P, user, member, proc, now, roomId, startedAt, catsJson = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local cats = cjson.decode(catsJson)
+local langsJson = ARGV[10]
+local langs = cjson.decode(langsJson)
+local current = redis.call('GET', P .. 'ur:' .. user)
+if current then
+  local room = redis.call('GET', P .. 'room:' .. current)
+  if room then return {'busy', room} end
+  redis.call('DEL', P .. 'ur:' .. user)
+end
+dequeue(P, user)
+local isShunned, count = shunning(P, user, now, cjson.decode(ARGV[9]))
+local keys = readsAll(P, cats, langs)
+while true do
+  local best = longest(keys, isShunned, count)
   if not best then
     local seq = redis.call('INCR', P .. 'seq')
     for _, cat in ipairs(cats) do
-      redis.call('ZADD', P .. 'q:' .. cat, seq, user)
+      for _, key in ipairs(listsOf(P, cat, langs)) do redis.call('ZADD', key, seq, user) end
       redis.call('SADD', P .. 'cats', cat)
     end
-    redis.call('HSET', P .. 'w:' .. user, 'm', member, 'c', catsJson, 's', seq, 't', now, 'p', proc)
+    redis.call('HSET', P .. 'w:' .. user, 'm', member, 'c', catsJson, 'l', langsJson, 's', seq, 't', now, 'p', proc)
     redis.call('SADD', P .. 'waiting', user)
     redis.call('SADD', P .. 'qp:' .. proc, user)
-    return {'queued'}
+    return {'queued', seq}
   end
-  local partner = redis.call('HMGET', P .. 'w:' .. best, 'm', 'c', 't')
-  if not partner[1] then
-    -- A queue entry without its user record cannot be matched: drop it and look again.
-    for _, cat in ipairs(cats) do redis.call('ZREM', P .. 'q:' .. cat, best) end
-  else
+  local partner = record(P, best, keys)
+  if partner then
     dequeue(P, best)
-    local theirs = {}
-    for _, c in ipairs(cjson.decode(partner[2])) do theirs[c] = true end
-    local category = cjson.null
-    for _, c in ipairs(cats) do
-      if theirs[c] then
-        category = c
-        break
-      end
-    end
     -- The joiner is connected right now and knows the peer is there: it makes the offer.
-    local room = writeRoom(P, roomId, category, cjson.decode(partner[1]), cjson.decode(member), user, startedAt)
+    local room = writeRoom(P, roomId, shared(cats, partner[2]), cjson.decode(partner[1]), cjson.decode(member), user, startedAt, nil)
+    return {'matched', room, partner[3]}
+  end
+end
+`;
+
+/**
+ * ARGV: prefix, user id, ticket, now (ms), new room id, startedAt.
+ * Gone unless the user is still queued with that ticket. Then, as memory.ts's widen: its own
+ * categories first (someone compatible there has normally matched it already: whichever of the
+ * two came second would have; only a shunning that ended while both waited leaves such a pair),
+ * then the widened lists (a room with category null), else it joins them, scored by a new seq.
+ */
+const WIDEN = `${DEQUEUE}${WRITE_ROOM}${SEARCH}
+local P, user, ticket, now, roomId, startedAt = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local w = P .. 'w:' .. user
+local mine = redis.call('HMGET', w, 'm', 'c', 'l', 's', 'x')
+if not mine[1] or mine[4] ~= ticket then return {'gone'} end
+if mine[5] then return {'widened'} end
+local cats = cjson.decode(mine[2])
+local langs = mine[3] and cjson.decode(mine[3]) or {}
+-- Still queued: it must not find itself.
+local isShunned, count = shunning(P, user, now, { user })
+local inCategories = readsAll(P, cats, langs)
+local widened = readsOf(P, '*', langs)
+while true do
+  local category, keys = nil, inCategories
+  local best = longest(keys, isShunned, count)
+  if not best then
+    keys = widened
+    best = longest(keys, isShunned, count)
+  end
+  if not best then
+    local seq = redis.call('INCR', P .. 'seq')
+    for _, key in ipairs(listsOf(P, '*', langs)) do redis.call('ZADD', key, seq, user) end
+    redis.call('HSET', w, 'x', seq)
+    return {'widened'}
+  end
+  local partner = record(P, best, keys)
+  if partner then
+    dequeue(P, best)
+    dequeue(P, user)
+    local room
+    if keys == inCategories then
+      room = writeRoom(P, roomId, shared(cats, partner[2]), cjson.decode(partner[1]), cjson.decode(mine[1]), user, startedAt, nil)
+    else
+      room = writeRoom(P, roomId, cjson.null, cjson.decode(partner[1]), cjson.decode(mine[1]), user, startedAt, true)
+    end
     return {'matched', room, partner[3]}
   end
 end
@@ -257,7 +365,7 @@ return dropped
 `;
 
 export class RedisMatchStore implements MatchStore {
-  private readonly scripts: Record<'join' | 'block' | 'cancel' | 'roomOf' | 'end' | 'waiting' | 'dropQueued' | 'ring' | 'ringOf' | 'takeRing' | 'pair', Script>;
+  private readonly scripts: Record<'join' | 'widen' | 'block' | 'cancel' | 'roomOf' | 'end' | 'waiting' | 'dropQueued' | 'ring' | 'ringOf' | 'takeRing' | 'pair', Script>;
 
   /**
    * @param prefix `{REDIS_PREFIX}:`
@@ -271,6 +379,7 @@ export class RedisMatchStore implements MatchStore {
   ) {
     this.scripts = {
       join: defineScript(redis, 'stJoin', JOIN),
+      widen: defineScript(redis, 'stWiden', WIDEN),
       block: defineScript(redis, 'stBlock', BLOCK),
       cancel: defineScript(redis, 'stCancel', CANCEL),
       roomOf: defineScript(redis, 'stRoomOf', ROOM_OF),
@@ -287,13 +396,36 @@ export class RedisMatchStore implements MatchStore {
   async join(member: Member, categories: readonly string[], avoid: readonly string[] = []): Promise<JoinResult> {
     const memberJson = JSON.stringify(toMember(member));
     const result = (await this.scripts
-      .join(this.prefix, member.id, memberJson, this.processId, Date.now(), randomUUID(), new Date().toISOString(), JSON.stringify(categories), JSON.stringify(avoid))
-      .catch(unavailable)) as [string, string?, string?];
+      .join(
+        this.prefix,
+        member.id,
+        memberJson,
+        this.processId,
+        Date.now(),
+        randomUUID(),
+        new Date().toISOString(),
+        JSON.stringify(categories),
+        JSON.stringify(avoid),
+        JSON.stringify(member.languages),
+      )
+      .catch(unavailable)) as [string, (string | number)?, string?];
     switch (result[0]) {
       case 'busy':
-        return { kind: 'busy', room: parseRoom(result[1]!) };
+        return { kind: 'busy', room: parseRoom(String(result[1])) };
       case 'queued':
-        return { kind: 'queued' };
+        return { kind: 'queued', ticket: Number(result[1]) };
+      default:
+        return { kind: 'matched', room: parseRoom(String(result[1])), waitedMs: Math.max(0, Date.now() - Number(result[2])) };
+    }
+  }
+
+  async widen(userId: string, ticket: number): Promise<WidenResult> {
+    const result = (await this.scripts.widen(this.prefix, userId, ticket, Date.now(), randomUUID(), new Date().toISOString()).catch(unavailable)) as [string, string?, string?];
+    switch (result[0]) {
+      case 'gone':
+        return { kind: 'gone' };
+      case 'widened':
+        return { kind: 'widened' };
       default:
         return { kind: 'matched', room: parseRoom(result[1]!), waitedMs: Math.max(0, Date.now() - Number(result[2])) };
     }
@@ -375,7 +507,8 @@ function toMember(m: Member): Member {
 /** Rooms come back from Lua's cjson, which writes `/` as `\/`: JSON.parse reads it the same. */
 function parseRoom(json: string): Room {
   const room = JSON.parse(json) as Room;
-  return { ...room, category: room.category ?? null, members: [storedMember(room.members[0]), storedMember(room.members[1])] };
+  const members: Room['members'] = [storedMember(room.members[0]), storedMember(room.members[1])];
+  return room.widened ? { ...room, category: null, members, widened: true } : { id: room.id, category: room.category ?? null, members, initiatorId: room.initiatorId, startedAt: room.startedAt };
 }
 
 function parseRing(json: string): Ring {

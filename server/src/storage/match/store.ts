@@ -19,8 +19,10 @@ export interface Member {
 
 export interface Room {
   id: string;
-  /** The category the two share; null for rooms not made by matching. */
+  /** The category the two share; null for rooms not made by matching in a category. */
   category: string | null;
+  /** Made by two widened searches (`join.anyone`): strangers, matched without a category. */
+  widened?: boolean;
   members: readonly [Member, Member];
   /** The member who sends the first offer. */
   initiatorId: string;
@@ -45,8 +47,16 @@ export type RingResult = 'ringing' | 'busy' | 'caller_busy';
 
 export type JoinResult =
   | { kind: 'busy'; room: Room }
-  | { kind: 'queued' }
+  /** `ticket` names this queue entry: a later join makes a new one (see `widen`). */
+  | { kind: 'queued'; ticket: number }
   | { kind: 'matched'; room: Room; /** How long the member who was waiting had waited. */ waitedMs: number };
+
+export type WidenResult =
+  /** No longer queued with that ticket (matched, cancelled, or joined again): nothing changed. */
+  | { kind: 'gone' }
+  /** Still queued, in its categories and now also among the widened. */
+  | { kind: 'widened' }
+  | { kind: 'matched'; room: Room; waitedMs: number };
 
 export interface MatchStoreOptions {
   /** Two users whose room ended are not matched with each other again for this long; 0 = off. */
@@ -55,8 +65,9 @@ export interface MatchStoreOptions {
 
 export interface MatchStore {
   /**
-   * Pairs the user with the longest-waiting user who shares one of `categories` (FIFO across
-   * all of them), or queues it there. A user already queued is re-queued with the new
+   * Pairs the user with the longest-waiting compatible user who shares one of `categories` (FIFO
+   * across all of them), or queues it there. Compatible: the two share a language, or either
+   * named none (see `compatible`). A user already queued is re-queued with the new
    * categories; a user in a room is `busy`.
    *
    * Never with a user in `avoid`, nor with one the store knows the joiner must not meet (see
@@ -64,6 +75,13 @@ export interface MatchStore {
    * those are skipped, and the next in FIFO order is taken.
    */
   join(member: Member, categories: readonly string[], avoid?: readonly string[]): Promise<JoinResult>;
+  /**
+   * The user's search widens (it asked for `anyone` and waited long enough): if it is still queued
+   * with `ticket`, it is matched with the longest-waiting compatible user in its categories (as a
+   * join would), else with the longest-waiting compatible widened user in any category (a room
+   * with category null), else it stays queued and is widened: later widening users find it.
+   */
+  widen(userId: string, ticket: number): Promise<WidenResult>;
   /**
    * Whom the user must never meet, as the database has it (its blocks, both ways), read when its
    * socket opens and again from time to time (safety/blocks.ts): its joins then need pass nothing.
@@ -108,6 +126,14 @@ export interface MatchStore {
 export function storedMember(m: Member): Member {
   return { id: m.id, displayName: m.displayName, languages: Array.isArray(m.languages) ? m.languages : [], bio: typeof m.bio === 'string' ? m.bio : '' };
 }
+
+/** Two users may meet when they share a language, or when either named none. */
+export function compatible(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === 0 || b.length === 0 || a.some((code) => b.includes(code));
+}
+
+/** The pseudo-category of widened searches: not a slug, so no real category can collide with it. */
+export const WIDENED = '*';
 
 export function peerOf(room: Room, userId: string): Member {
   const [a, b] = room.members;
