@@ -28,6 +28,7 @@ import { securityHeaders } from './http/security-headers.js';
 import { historyRoutes } from './history/routes.js';
 import { iceRoutes } from './ice/routes.js';
 import { History } from './history/service.js';
+import { Fallbacks } from './matchmaking/fallback.js';
 import { Matchmaking } from './matchmaking/service.js';
 import { createMetrics } from './metrics/metrics.js';
 import { AuditLog } from './moderation/audit.js';
@@ -184,6 +185,7 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
   // it, so every user's next join reads the database again.
   redis?.commands.on('ready', () => blocks.forgetReads());
   const calls = new Calls(store, bus, friends, rooms, metrics, { ringTimeoutMs: config.RING_TIMEOUT_MS }, log);
+  const fallbacks = new Fallbacks(config.FALLBACK_AFTER_MS);
   rooms.onPresenceChange((userIds) => presence.changed(userIds));
   const notices = new Notices(db.kysely, bus);
   const suspension = new AutoSuspension(
@@ -351,7 +353,7 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
   const signaling = attachSignaling(app.server, {
     auth,
     rooms,
-    handlers: createHandlers({ matchmaking, rooms, calls, mayMeet: (userId) => safety.mayMeet(userId) }),
+    handlers: createHandlers({ matchmaking, rooms, calls, mayMeet: (userId) => safety.mayMeet(userId), fallbacks }),
     // The welcome's user, and the user's blocks given to the match store beside it, so that its
     // joins need not read them.
     ownUser: async (user) => (await Promise.all([safety.ownUser(user), blocks.keepApart(user.id)]))[0],
@@ -403,6 +405,7 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
       if (!draining) await drain();
       rooms.stop();
       calls.stop();
+      fallbacks.stop();
       if (memoryStore && config.PORT !== 0) {
         const saved = memoryStore.saveRooms(roomsFile);
         if (saved > 0) log.info({ rooms: saved }, 'rooms saved for the next run');
