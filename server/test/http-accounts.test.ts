@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { AuthResponse, BannedLoginBody, CloseCode, ErrorBody, MeResponse, RESET_MAILS_PER_HOUR, VERIFY_CODES_PER_DAY } from '@small-talk/protocol';
+import { sweep } from '../src/storage/sweep.js';
 import { api, connect, guest, member, sessionCookie, startServer, uniqueEmail, type TestServer } from './harness.js';
 import { codeIn, resetTokenIn, startSmtp, type SmtpReceiver } from './smtp.js';
 
@@ -381,5 +382,36 @@ describe('REQUIRE_VERIFIED_EMAIL=true', () => {
     await socket.close();
     // Past the gate, a friend request meets the friendship rules instead (they never met).
     assertError(await api(gated.url, 'POST', '/api/friends/requests', { token: m.token, body: { userId: other.user.id } }), 403, 'no_connection');
+  });
+});
+
+describe('retention', () => {
+  test('the daily sweep deletes mail counts older than a day, codes past their 15 minutes, and reset links used or expired', async () => {
+    const db = server.server.db.kysely;
+    const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+    const hour = 60 * 60 * 1000;
+    const [a, b] = [await guest(server.url, 'Ann'), await guest(server.url, 'Ben')];
+    const subject = `sweep-${randomUUID()}`;
+    await db.insertInto('mail_sends').values([
+      { id: randomUUID(), purpose: 'reset', subject, sent_at: ago(24 * hour + 1000) },
+      { id: randomUUID(), purpose: 'reset', subject, sent_at: ago(23 * hour) },
+    ]).execute();
+    await db.insertInto('email_codes').values([
+      { user_id: a.user.id, code_hash: 'x', expires_at: ago(1000), failed_tries: 0, created_at: ago(16 * 60_000) },
+      { user_id: b.user.id, code_hash: 'y', expires_at: ago(-60_000), failed_tries: 0, created_at: ago(1000) },
+    ]).execute();
+    const link = (name: string, expiresAgo: number, used: boolean) => ({
+      token_hash: `${subject}-${name}`, user_id: a.user.id, expires_at: ago(expiresAgo), used_at: used ? ago(2000) : null, created_at: ago(hour),
+    });
+    await db.insertInto('password_resets').values([link('expired', 1000, false), link('used', -60_000, true), link('live', -60_000, false)]).execute();
+
+    const result = await sweep(db, new Date());
+    assert.ok(result.mailSends >= 1 && result.emailCodes >= 1 && result.passwordResets >= 2, JSON.stringify(result));
+    const sends = await db.selectFrom('mail_sends').select('sent_at').where('subject', '=', subject).execute();
+    assert.equal(sends.length, 1);
+    const codes = await db.selectFrom('email_codes').select('user_id').where('user_id', 'in', [a.user.id, b.user.id]).execute();
+    assert.deepEqual(codes.map((row) => row.user_id), [b.user.id]);
+    const links = await db.selectFrom('password_resets').select('token_hash').where('token_hash', 'like', `${subject}-%`).execute();
+    assert.deepEqual(links.map((row) => row.token_hash), [`${subject}-live`]);
   });
 });
