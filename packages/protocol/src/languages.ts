@@ -18,7 +18,8 @@ export const LANGUAGE_CODES = [
   'za', 'zh', 'zu',
 ] as const;
 
-export const LanguageCode = z.enum(LANGUAGE_CODES);
+/** The error names the rule, not the 184 codes: a 400 the user can read. */
+export const LanguageCode = z.enum(LANGUAGE_CODES, { error: 'not an ISO 639-1 language code (two lower-case letters, as en, fr or pt)' });
 export type LanguageCode = z.infer<typeof LanguageCode>;
 
 /** A user names 1..5 languages, in order of preference. */
