@@ -1,7 +1,23 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { AuthResponse, BannedLoginBody, CloseCode, ErrorBody, MeResponse, RESET_MAILS_PER_HOUR, VERIFY_CODES_PER_DAY } from '@small-talk/protocol';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  AcceptedResponse,
+  AuthResponse,
+  BannedLoginBody,
+  CloseCode,
+  ErrorBody,
+  MeResponse,
+  ProfileRequest,
+  RESET_MAILS_PER_HOUR,
+  ResetPasswordRequest,
+  ResetStartRequest,
+  VERIFY_CODES_PER_DAY,
+  VerifyEmailRequest,
+} from '@small-talk/protocol';
 import { sweep } from '../src/storage/sweep.js';
 import { api, connect, guest, member, sessionCookie, startServer, uniqueEmail, type TestServer } from './harness.js';
 import { codeIn, resetTokenIn, startSmtp, type SmtpReceiver } from './smtp.js';
@@ -413,5 +429,34 @@ describe('retention', () => {
     assert.deepEqual(codes.map((row) => row.user_id), [b.user.id]);
     const links = await db.selectFrom('password_resets').select('token_hash').where('token_hash', 'like', `${subject}-%`).execute();
     assert.deepEqual(links.map((row) => row.token_hash), [`${subject}-live`]);
+  });
+});
+
+describe('docs/protocol.md', () => {
+  test('every example of the Accounts section parses with its schema and keeps every field', () => {
+    const doc = fs.readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/protocol.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('\n## Accounts\n'), doc.indexOf('\n## Moderation\n'));
+    assert.ok(section.length > 1000, 'an Accounts section before Moderation');
+    const requests: Record<string, { parse(value: unknown): unknown }> = {
+      '/api/auth/email/verify ': VerifyEmailRequest,
+      '/api/auth/password/reset-start ': ResetStartRequest,
+      '/api/auth/password/reset ': ResetPasswordRequest,
+      '/api/me ': ProfileRequest,
+    };
+    let checked = 0;
+    for (const [, block] of section.matchAll(/```http\n([\s\S]*?)```/g)) {
+      const [head = '', bodyText = ''] = block!.split('\n\n');
+      if (!bodyText.trim()) continue;
+      const body = JSON.parse(bodyText.trim()) as unknown;
+      let schema: { parse(value: unknown): unknown };
+      if (head.startsWith('HTTP/1.1 202')) schema = AcceptedResponse;
+      else if (head.startsWith('HTTP/1.1 200') && head.includes('Set-Cookie')) schema = AuthResponse;
+      else if (head.startsWith('HTTP/1.1 200')) schema = MeResponse;
+      else if (head.startsWith('HTTP/1.1')) schema = ErrorBody;
+      else schema = Object.entries(requests).find(([route]) => head.split('\n', 1)[0]!.includes(route))![1];
+      assert.deepEqual(schema.parse(body), body, block);
+      checked += 1;
+    }
+    assert.ok(checked >= 15, `only ${checked} examples`);
   });
 });
