@@ -40,7 +40,8 @@ describe('App', () => {
     await fireEvent.press(screen.getByTestId('start-matching'));
     await settle();
     expect(screen.getByTestId('searching')).toBeOnTheScreen();
-    expect(services.server.socket.sentOfType('join')).toEqual([{ type: 'join', categories: ['music'] }]);
+    // "Meet anyone after 10 s" is on unless the user turned it off.
+    expect(services.server.socket.sentOfType('join')).toEqual([{ type: 'join', categories: ['music'], anyone: true }]);
 
     await services.server.match();
     expect(screen.getByTestId('peer-name')).toHaveTextContent('Bo');
@@ -97,6 +98,9 @@ describe('App', () => {
     await fireEvent.press(screen.getByTestId('register-submit'));
     await settle();
 
+    // The server mailed a code at once: the app asks for it, and it can be put off.
+    expect(screen.getByTestId('verify-code-input')).toBeOnTheScreen();
+    await fireEvent.press(screen.getByTestId('verify-back'));
     expect(screen.getByTestId('start-matching')).toBeOnTheScreen();
     expect(screen.queryByTestId('create-account')).not.toBeOnTheScreen();
     // The web's client stays: the socket follows the upgraded session by itself.

@@ -288,3 +288,24 @@ describe('callStatus', () => {
     expect(callStatus({ ...base, ...change })).toBe(expected);
   });
 });
+
+describe('Call: who the peer is', () => {
+  test("shows the peer's languages by name and its bio; nothing when it set neither", async () => {
+    await renderWith(services, <MatchFlow client={client} categories={[music]} onEnd={jest.fn()} />);
+    await settle();
+    await services.server.match({ peer: { id: 'user-bo', displayName: 'Bo', languages: ['de', 'en'], bio: 'Cellist, mostly Bach 🎻' } });
+    expect(screen.getByTestId('peer-languages')).toHaveTextContent(/^Deutsch.*, English/);
+    expect(screen.getByTestId('peer-languages')).toHaveAccessibleName(/^Speaks Deutsch/);
+    // Isolated: a right-to-left bio can't reorder what is around it.
+    expect(screen.getByTestId('peer-bio')).toHaveTextContent('\u2068Cellist, mostly Bach 🎻\u2069');
+    await screen.unmount();
+
+    client.matchmaking.leave();
+    await renderWith(services, <MatchFlow client={client} categories={[music]} onEnd={jest.fn()} />);
+    await settle();
+    await services.server.match({ roomId: 'room-2' });
+    expect(screen.getByTestId('peer-name')).toHaveTextContent('Bo');
+    expect(screen.queryByTestId('peer-languages')).not.toBeOnTheScreen();
+    expect(screen.queryByTestId('peer-bio')).not.toBeOnTheScreen();
+  });
+});

@@ -1,10 +1,10 @@
-import { afterEach, describe, expect, jest, test } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
 import { act, fireEvent, screen } from '@testing-library/react-native';
 import { useState } from 'react';
 import type { Category, User } from '@small-talk/protocol';
-import { CATEGORIES_REFRESH_MS } from '../src/defaults';
+import { CATEGORIES_REFRESH_MS, ONLINE_REFRESH_MS } from '../src/defaults';
 import { CategoriesScreen } from '../src/features/categories/CategoriesScreen';
-import { ada, categories, defaultRoutes, fakeServices, renderWith, settle, type TestServices } from './fakes';
+import { ada, categories, defaultRoutes, fakeServices, forgetDevice, renderWith, settle, type TestServices } from './fakes';
 
 afterEach(() => {
   jest.useRealTimers();
@@ -57,7 +57,7 @@ describe('Categories', () => {
     expect(screen.getByTestId('start-matching')).toBeEnabled();
 
     await fireEvent.press(screen.getByTestId('start-matching'));
-    expect(onStart).toHaveBeenCalledWith([categories[2], categories[0]]);
+    expect(onStart).toHaveBeenCalledWith([categories[2], categories[0]], { anyone: true });
   });
 
   test('the waiting counts refresh while the screen is shown', async () => {
@@ -99,5 +99,51 @@ describe('Categories', () => {
     await renderCategories(fakeServices(), { ...ada, kind: 'member' });
     expect(screen.queryByTestId('create-account')).not.toBeOnTheScreen();
     expect(screen.getByTestId('open-history')).toBeOnTheScreen();
+  });
+});
+
+describe('Categories: meet anyone, who is online', () => {
+  beforeEach(() => forgetDevice());
+
+  test('"Meet anyone after 10 s" is on by default, goes with Start, and is kept on the device', async () => {
+    const onStart = await renderCategories(fakeServices());
+    const toggle = screen.getByTestId('anyone-toggle');
+    expect(toggle).toBeChecked();
+    expect(toggle).toHaveAccessibleName('Meet anyone after 10 s');
+
+    await fireEvent.press(toggle);
+    expect(screen.getByTestId('anyone-toggle')).not.toBeChecked();
+    await fireEvent.press(screen.getByTestId('category-music'));
+    await fireEvent.press(screen.getByTestId('start-matching'));
+    expect(onStart).toHaveBeenCalledWith([categories[0]], { anyone: false });
+    await screen.unmount();
+
+    // The next run of the app reads the choice back.
+    await renderCategories(fakeServices());
+    expect(screen.getByTestId('anyone-toggle')).not.toBeChecked();
+  });
+
+  test('"N online" from GET /api/stats, refreshed while the screen shows', async () => {
+    jest.useFakeTimers();
+    let online = 7;
+    const services = fakeServices({ routes: defaultRoutes({ 'GET /api/stats': () => [200, { online, waiting: 1 }] }) });
+    await renderCategories(services);
+    expect(screen.getByTestId('online-count')).toHaveTextContent('7 online');
+
+    online = 12;
+    await act(async () => jest.advanceTimersByTime(ONLINE_REFRESH_MS));
+    await settle();
+    expect(screen.getByTestId('online-count')).toHaveTextContent('12 online');
+  });
+
+  test('the Profile tab opens Profile', async () => {
+    const onProfile = jest.fn();
+    await renderWith(
+      fakeServices(),
+      <CategoriesScreen user={ada} selected={[]} onSelectedChange={() => {}} onStart={() => {}} onHistory={() => {}} onProfile={onProfile} onFriends={() => {}} onSafety={() => {}} onSignOut={() => {}} onCreateAccount={() => {}} />,
+    );
+    await settle();
+    await fireEvent.press(screen.getByTestId('profile-tab'));
+    expect(onProfile).toHaveBeenCalled();
   });
 });

@@ -9,6 +9,7 @@ import { Text, View } from 'react-native';
 import { SmallTalkClient, type MediaStreamLike, type SmallTalkClientOptions, type WebSocketLike } from '@small-talk/client';
 import { Peer, type Category, type Connection, type Friend, type FriendRequest, type FriendsResponse, type IceResponse, type IceTransportPolicy, type OwnUser, type Presence, type ServerMessage } from '@small-talk/protocol';
 import type { z } from 'zod';
+import { File, Paths } from 'expo-file-system';
 import { Api } from '../src/api';
 import { MediaError, type LocalStream, type LocalTrack, type MediaProblem, type VideoViewProps, type WebRtcPlatform } from '../src/platform/types';
 import { ServicesContext, type Services } from '../src/services';
@@ -211,6 +212,9 @@ export function defaultRoutes(overrides: Routes = {}): Routes {
       return [200, { user: { ...ada, consent: { rulesVersion: body.rulesVersion, at: '2026-05-04T18:00:00.000Z' } } }];
     },
     'POST /api/auth/logout': () => [204],
+    'GET /api/stats': () => [200, { online: 7, waiting: 2 }],
+    // The profile as saved: what the signed-in user sent, over the fake's own user.
+    'PATCH /api/me': ({ body }) => [200, { user: { ...ada, ...body } }],
     ...overrides,
   };
 }
@@ -385,6 +389,12 @@ export function fakeServices(options: { routes?: Routes; auth?: 'cookie' | 'bear
 
 export function renderWith(services: Services, ui: ReactElement) {
   return render(<ServicesContext.Provider value={services}>{ui}</ServicesContext.Provider>);
+}
+
+/** A fresh install: nothing kept on the device (the Meet-anyone switch, the languages offered). */
+export function forgetDevice(): void {
+  const stored = new File(Paths.document, 'device-settings.json');
+  if (stored.exists) stored.delete();
 }
 
 /** Lets pending promises (fetch answers, getUserMedia) settle inside act(). */

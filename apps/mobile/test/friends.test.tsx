@@ -197,6 +197,8 @@ describe('Friends screen', () => {
     await fireEvent.press(screen.getByTestId('register-submit'));
     await settle();
 
+    // The mailed code first (it can be put off), then back to Friends.
+    await fireEvent.press(screen.getByTestId('verify-back'));
     expect(screen.getByTestId('friends')).toBeOnTheScreen();
     expect(screen.queryByTestId('keep-friends')).not.toBeOnTheScreen();
     expect(screen.getByTestId('friend-user-bo')).toBeOnTheScreen();

@@ -128,3 +128,31 @@ describe('Searching', () => {
     expect(screen.getByTestId('search-stopped')).toHaveTextContent('The search was refused: no such category: books');
   });
 });
+
+describe('Searching beyond the categories (anyone)', () => {
+  test('the join asks for anyone; when the server widens the search the screen says so, and the room it brings is a call here', async () => {
+    await renderWith(services, <MatchFlow client={client} categories={[music]} anyone onEnd={jest.fn()} />);
+    await settle();
+    expect(services.server.socket.sentOfType('join')).toEqual([{ type: 'join', categories: ['music'], anyone: true }]);
+    expect(screen.queryByTestId('search-widened')).not.toBeOnTheScreen();
+
+    await services.server.socket.receive({ type: 'widened' });
+    expect(screen.getByTestId('search-widened')).toHaveTextContent('Looking beyond your categories now: anyone who speaks your language.');
+
+    // A widened match has no category, like a friend's call, but it is this search's.
+    await services.server.match({ category: null });
+    expect(screen.getByTestId('peer-name')).toHaveTextContent('Bo');
+    expect(screen.getByText('Anyone')).toBeOnTheScreen();
+    expect(services.server.socket.sentOfType('leave')).toEqual([]);
+  });
+
+  test('without anyone the join is as before, and verification_required stops the search and leads to confirming the email', async () => {
+    const onVerificationRequired = jest.fn();
+    await renderWith(services, <MatchFlow client={client} categories={[music]} onVerificationRequired={onVerificationRequired} onEnd={jest.fn()} />);
+    await settle();
+    expect(services.server.socket.sentOfType('join')).toEqual([{ type: 'join', categories: ['music'] }]);
+    await services.server.socket.receive({ type: 'error', code: 'verification_required', message: 'confirm your e-mail address first' });
+    expect(screen.getByTestId('search-stopped')).toHaveTextContent('Please confirm your email address first.');
+    expect(onVerificationRequired).toHaveBeenCalledTimes(1);
+  });
+});
