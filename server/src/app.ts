@@ -30,6 +30,8 @@ import { iceRoutes } from './ice/routes.js';
 import { History } from './history/service.js';
 import { Fallbacks } from './matchmaking/fallback.js';
 import { Matchmaking } from './matchmaking/service.js';
+import { statsRoutes } from './stats/routes.js';
+import { Stats } from './stats/service.js';
 import { createMetrics } from './metrics/metrics.js';
 import { AuditLog } from './moderation/audit.js';
 import { caseRoutes } from './moderation/case-routes.js';
@@ -186,6 +188,7 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
   redis?.commands.on('ready', () => blocks.forgetReads());
   const calls = new Calls(store, bus, friends, rooms, metrics, { ringTimeoutMs: config.RING_TIMEOUT_MS }, log);
   const fallbacks = new Fallbacks(config.FALLBACK_AFTER_MS);
+  const stats = new Stats(bus, store);
   rooms.onPresenceChange((userIds) => presence.changed(userIds));
   const notices = new Notices(db.kysely, bus);
   const suspension = new AutoSuspension(
@@ -304,6 +307,7 @@ export async function buildApp(config: Config): Promise<SmallTalk> {
     secureCookie: config.secureCookie,
   });
   await app.register(categoryRoutes, { categories });
+  await app.register(statsRoutes, { stats });
   await app.register(historyRoutes, { auth, history });
   await app.register(friendRoutes, { auth, friends, mayMeet: (userId) => safety.mayMeet(userId) });
   await app.register(blockRoutes, { auth, blocks });

@@ -58,6 +58,11 @@ export interface MessageBus {
    * phone is reconnecting): the users a friend sees as not offline.
    */
   online(userIds: readonly string[]): Promise<Set<string>>;
+  /**
+   * How many users have a live socket, on every process (GET /api/stats). In a cluster each
+   * process tells its own count with its lease, so it is at most one sweep (SWEEP_MS) old.
+   */
+  connectedCount(): Promise<number>;
   /** Sends a frame to the user's socket wherever it is, or holds it while the user is away. */
   deliver(userId: string, delivery: Delivery): void;
   /** Called once when more deliveries are waiting for an absent user than it may hold. */

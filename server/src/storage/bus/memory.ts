@@ -52,6 +52,10 @@ export class MemoryMessageBus implements MessageBus {
     if (!this.inboxes.has(userId) && !this.held.has(userId)) this.held.set(userId, []);
   }
 
+  async connectedCount(): Promise<number> {
+    return this.inboxes.size;
+  }
+
   async online(userIds: readonly string[]): Promise<Set<string>> {
     return new Set(userIds.filter((id) => this.inboxes.has(id) || this.held.has(id)));
   }

@@ -28,7 +28,8 @@ const HANDOFF_TIMEOUT_MS = 2000;
  *
  * Keys, after the prefix: on:<user> (owner), held:<user> (LIST), users:<process> (SET of the
  * users a process owns), graces (ZSET of away users by deadline), procs (ZSET of processes by
- * lease expiry); channel p:<process>.
+ * lease expiry), live (HASH: process → how many users have a socket there, told with its lease);
+ * channel p:<process>.
  */
 
 /** Channel messages, one letter then fields on lines: d(eliver) user room text, m(oved) user to, h(andoff) user, r(eleased) user. */
@@ -129,9 +130,18 @@ if redis.call('SET', ARGV[1] .. 'on:' .. ARGV[2], ARGV[3], 'NX') then redis.call
 return 0
 `;
 
-/** Renews the lease; 1 when the process was not registered (new, taken for dead, or Redis lost its data). */
+/** Renews the lease and tells the live count; 1 when the process was not registered (new, taken for dead, or Redis lost its data). */
 const HEARTBEAT = `
+redis.call('HSET', ARGV[1] .. 'live', ARGV[2], ARGV[4])
 return redis.call('ZADD', ARGV[1] .. 'procs', ARGV[3], ARGV[2])
+`;
+/** The live counts of the processes whose lease runs: a dead one's are not counted even before it is reclaimed. */
+const CONNECTED = `
+local total = 0
+for _, proc in ipairs(redis.call('ZRANGEBYSCORE', ARGV[1] .. 'procs', ARGV[2], '+inf')) do
+  total = total + (tonumber(redis.call('HGET', ARGV[1] .. 'live', proc)) or 0)
+end
+return total
 `;
 
 /** Says again that this process owns its live users (after Redis lost its data, or took us for dead). */
@@ -152,6 +162,7 @@ return 0
 const RECLAIM = `
 local P, dead, me = ARGV[1], ARGV[2], ARGV[3]
 if redis.call('ZREM', P .. 'procs', dead) == 0 then return false end
+redis.call('HDEL', P .. 'live', dead)
 local lost = {}
 for _, u in ipairs(redis.call('SMEMBERS', P .. 'users:' .. dead)) do
   if redis.call('GET', P .. 'on:' .. u) == dead then
@@ -167,11 +178,12 @@ return lost
 const LEAVE = `
 local P, me = ARGV[1], ARGV[2]
 redis.call('ZREM', P .. 'procs', me)
+redis.call('HDEL', P .. 'live', me)
 redis.call('DEL', P .. 'users:' .. me)
 return 0
 `;
 
-type ScriptName = 'deliver' | 'push' | 'attach' | 'drain' | 'prepend' | 'awaitReturn' | 'claim' | 'release' | 'hold' | 'heartbeat' | 'reannounce' | 'reclaim' | 'leave';
+type ScriptName = 'connected' | 'deliver' | 'push' | 'attach' | 'drain' | 'prepend' | 'awaitReturn' | 'claim' | 'release' | 'hold' | 'heartbeat' | 'reannounce' | 'reclaim' | 'leave';
 
 interface Local {
   inbox: Inbox;
@@ -216,6 +228,7 @@ export class RedisMessageBus implements MessageBus {
     this.heldTtlMs = options.graceMs + 60_000;
     const c = redis.commands;
     this.scripts = {
+      connected: defineScript(c, 'stConnected', CONNECTED),
       deliver: defineScript(c, 'stDeliver', DELIVER),
       push: defineScript(c, 'stPush', PUSH),
       attach: defineScript(c, 'stAttach', ATTACH),
@@ -337,6 +350,10 @@ export class RedisMessageBus implements MessageBus {
     if (this.local.has(userId)) return;
     this.awayHere.add(userId);
     this.scripts.hold(this.prefix, userId, this.processId).catch((error: unknown) => this.options.log.warn({ err: error, userId }, 'could not hold for a user'));
+  }
+
+  async connectedCount(): Promise<number> {
+    return Number(await this.scripts.connected(this.prefix, Date.now()).catch(unavailable));
   }
 
   async online(userIds: readonly string[]): Promise<Set<string>> {
@@ -467,7 +484,7 @@ export class RedisMessageBus implements MessageBus {
     try {
       const now = Date.now();
       if (!this.draining) {
-        const added = await this.scripts.heartbeat(this.prefix, this.processId, now + LEASE_MS);
+        const added = await this.scripts.heartbeat(this.prefix, this.processId, now + LEASE_MS, this.local.size);
         if ((added === 1 && this.registered) || reconnected) await this.reannounce(added === 1 && this.registered);
         this.registered = true;
       }
