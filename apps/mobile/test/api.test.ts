@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { Api, ApiError } from '../src/api';
+import { Api, ApiError, describeApiError } from '../src/api';
 import { ada, defaultRoutes, fakeFetch } from './fakes';
 
 describe('Api', () => {
@@ -41,5 +41,53 @@ describe('Api', () => {
 
     const odd = new Api({ httpBase: '', auth: 'cookie', fetch: fakeFetch({ 'GET /api/categories': () => [200, { nope: true }] }).fetch });
     await expect(odd.categories()).rejects.toMatchObject({ code: 'invalid_response' });
+  });
+});
+
+describe('Api: accounts, profile, stats', () => {
+  test('each call goes to its route with its method and body, and reads its answer', async () => {
+    const member = { ...ada, kind: 'member' as const };
+    const http = fakeFetch(
+      defaultRoutes({
+        'POST /api/auth/email/verify-start': () => [202, {}],
+        'POST /api/auth/email/verify': () => [200, { user: { ...member, emailVerified: true } }],
+        'POST /api/auth/password/reset-start': () => [202, {}],
+        'POST /api/auth/password/reset': () => [200, { user: member, token: 'token-new' }],
+        'PATCH /api/me': ({ body }) => [200, { user: { ...member, ...body } }],
+        'GET /api/stats': () => [200, { online: 3, waiting: 1 }],
+      }),
+    );
+    const api = new Api({ httpBase: 'http://10.0.2.2:3000', auth: 'bearer', fetch: http.fetch });
+    await api.verifyEmailStart();
+    expect((await api.verifyEmail('424242')).emailVerified).toBe(true);
+    await api.resetPasswordStart('ada@example.com');
+    expect(await api.resetPassword({ token: 'tok', password: 'long enough' })).toEqual({ user: member, token: 'token-new' });
+    // A reset signs in: the new session's token goes on every later request.
+    expect(api.token).toBe('token-new');
+    expect((await api.updateProfile({ languages: ['de', 'en'], bio: 'hi' })).languages).toEqual(['de', 'en']);
+    expect(await api.stats()).toEqual({ online: 3, waiting: 1 });
+
+    expect(http.calls.map((call) => `${call.method} ${call.path} ${call.init.body ?? ''}`)).toEqual([
+      'POST /api/auth/email/verify-start ',
+      'POST /api/auth/email/verify {"code":"424242"}',
+      'POST /api/auth/password/reset-start {"email":"ada@example.com"}',
+      'POST /api/auth/password/reset {"token":"tok","password":"long enough"}',
+      'PATCH /api/me {"languages":["de","en"],"bio":"hi"}',
+      'GET /api/stats ',
+    ]);
+    expect((http.calls[5]!.init.headers as Record<string, string>).authorization).toBe('Bearer token-new');
+  });
+
+  test('the new codes reach the screens as their own words', async () => {
+    for (const [code, words] of [
+      ['invalid_code', 'That code is wrong or has expired.'],
+      ['invalid_token', 'This reset link is wrong, used or expired.'],
+      ['verification_required', 'Please confirm your email address first.'],
+    ] as const) {
+      const api = new Api({ httpBase: '', auth: 'cookie', fetch: fakeFetch({ 'POST /api/auth/email/verify': () => [400, { error: { code, message: 'x' } }] }).fetch });
+      const failure = await api.verifyEmail('1').catch((error: unknown) => error);
+      expect(failure).toMatchObject({ code });
+      expect(describeApiError(failure)).toContain(words);
+    }
   });
 });
