@@ -419,7 +419,23 @@ test('a widened match that crossed a cancel on the wire is left at once, never a
   assert.deepEqual(ws.sent.at(-1), { type: 'leave', roomId: 'r1' });
 });
 
-test('a room without a category while the search has not widened is a direct call, as before', () => {
+test('queued with anyone, a room without a category is the search\'s even with no widened first (it widened and matched at once)', () => {
+  const s = setup();
+  const ws = s.open();
+  s.mm.join(['music'], { anyone: true });
+  ws.receive({ type: 'queued', categories: ['music'] });
+  ws.receive(widenedRoom('r1'));
+  assert.equal(s.mm.state, 'matched');
+  assert.equal((s.named(MatchmakingEvent.Matched)[0] as Matched).direct, false);
+});
+
+test('a room without a category while idle, or queued without anyone, is a direct call, as before', () => {
+  const queued = setup();
+  const ws1 = queued.open();
+  queued.mm.join(['music']);
+  ws1.receive({ ...widenedRoom('r1'), iceTransportPolicy: 'all' });
+  assert.equal((queued.named(MatchmakingEvent.Matched)[0] as Matched).direct, true);
+
   const s = setup();
   const ws = s.open();
   ws.receive({ ...widenedRoom('r1'), iceTransportPolicy: 'all' });

@@ -524,11 +524,13 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
   }
 
   /**
-   * A room without a category made by the queue: this user's search widened (or the cancelled
-   * one had, the match crossing the cancel), and no direct call with that peer was ringing.
+   * A room without a category made by the queue: this user's search asked for `anyone` (or the
+   * cancelled one had, the match crossing the cancel), and no direct call with that peer was
+   * ringing. Not only once `widened` came: a search that widens and finds someone widened
+   * already is matched at once, with no `widened` frame first.
    */
   private fromWidenedSearch(message: Extract<ServerMessage, { type: 'matched' }>): boolean {
-    if (message.category !== null || message.resumed || !this._widened) return false;
+    if (message.category !== null || message.resumed || !(this._widened || this._anyone)) return false;
     if (this._state !== 'queued' && !this.cancelInFlight) return false;
     return !this.friends?.expectsRoom(message);
   }
