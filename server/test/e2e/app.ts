@@ -21,7 +21,7 @@ export class AppUser {
   }
 
   /** A new user (its own context) on the app's first screen. */
-  static async open(browser: Browser, baseURL: string, name: string, options: { camera?: boolean } = {}): Promise<AppUser> {
+  static async open(browser: Browser, baseURL: string, name: string, options: { camera?: boolean; locale?: string } = {}): Promise<AppUser> {
     const { context, page } = await newUser(browser, { baseURL, ...options });
     const user = new AppUser(name, context, page);
     await page.goto('/');
@@ -29,7 +29,7 @@ export class AppUser {
   }
 
   /** A user signed in as a guest, on Categories. */
-  static async guest(browser: Browser, baseURL: string, name: string, options: { camera?: boolean } = {}): Promise<AppUser> {
+  static async guest(browser: Browser, baseURL: string, name: string, options: { camera?: boolean; locale?: string } = {}): Promise<AppUser> {
     const user = await AppUser.open(browser, baseURL, name, options);
     await user.continueAsGuest();
     return user;

@@ -307,9 +307,13 @@ async function firstRemoteFrameInPage(timeoutMs: number): Promise<{ at: number; 
  * A new user: a browser context (its own cookies and storage), by default allowed the camera
  * and microphone, instrumented before the app's scripts run.
  */
-export async function newUser(browser: Browser, options: { baseURL?: string; camera?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
+export async function newUser(
+  browser: Browser,
+  options: { baseURL?: string; camera?: boolean; /** The device's language (navigator.languages), e.g. `de-DE`. */ locale?: string } = {},
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({
     ...(options.baseURL ? { baseURL: options.baseURL } : {}),
+    ...(options.locale ? { locale: options.locale } : {}),
     permissions: options.camera === false ? [] : ['camera', 'microphone'],
     viewport: { width: 800, height: 600 },
   });
