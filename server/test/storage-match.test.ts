@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import type { LanguageCode } from '@small-talk/protocol';
 import { MemoryMatchStore } from '../src/storage/match/memory.js';
 import { RedisMatchStore } from '../src/storage/match/redis.js';
-import { peerOf, type MatchStore, type MatchStoreOptions, type Member, type Room } from '../src/storage/match/store.js';
+import { compatible, peerOf, type MatchStore, type MatchStoreOptions, type Member, type Room } from '../src/storage/match/store.js';
 import { connectRedis, type RedisConnections } from '../src/storage/redis.js';
 import { missingServices, startRedis, type Service } from './services.js';
 
@@ -412,6 +412,190 @@ for (const impl of implementations) {
         }
       }
       assert.ok(inRoom.size >= 150, `most are matched (${inRoom.size})`);
+    });
+  });
+}
+
+const LANGUAGES: LanguageCode[] = ['en', 'fr', 'de', 'es', 'ja'];
+const pairKey = (a: string, b: string) => [a, b].sort().join(' ');
+
+for (const impl of implementations) {
+  describe(`${impl.name}: languages and widened searches`, { skip: impl.skip }, () => {
+    test('only compatible users meet: a shared language, or either named none; FIFO among the compatible', async () => {
+      const [one, two] = await impl.make(2);
+      const de = member('De', ['de']);
+      const en = member('En', ['en']);
+      await one!.join(de, ['music']);
+      await two!.join(en, ['music']);
+      const fr = member('Fr', ['fr']);
+      assert.equal(await partnerOf(two!, fr, ['music']), null, 'nobody shares French');
+      assert.equal(await partnerOf(one!, member('EnFr', ['fr', 'en']), ['music']), en.id, 'De waited longer but shares no language; Fr came later');
+      assert.equal(await partnerOf(two!, member('None'), ['music']), de.id, 'no language: the head of the whole category');
+      assert.equal(await partnerOf(one!, member('Ja', ['ja']), ['music']), null, 'Fr is left, and shares no Japanese');
+      assert.equal(await partnerOf(one!, member('None'), ['music']), fr.id, 'a user with no language meets it');
+    });
+
+    test('a joiner with no language skips nobody for language, but still skips the shunned', async () => {
+      const [store] = await impl.make(1);
+      const ja = member('Ja', ['ja']);
+      const es = member('Es', ['es']);
+      await store!.join(ja, ['books']);
+      await store!.join(es, ['books']);
+      assert.equal(await partnerOf(store!, member('x'), ['books'], [ja.id]), es.id);
+    });
+
+    test('widen: gone for a stale ticket; widened and told so when nobody compatible widened; idempotent', async () => {
+      const [one, two] = await impl.make(2);
+      const ada = member('Ada', ['en']);
+      const first = await one!.join(ada, ['music']);
+      assert.equal(first.kind, 'queued');
+      if (first.kind !== 'queued') return;
+      const again = await one!.join(ada, ['music']);
+      assert.equal(again.kind, 'queued');
+      if (again.kind !== 'queued') return;
+      assert.notEqual(again.ticket, first.ticket, 'a re-join makes a new entry');
+      assert.deepEqual(await two!.widen(ada.id, first.ticket), { kind: 'gone' }, 'the old entry is gone');
+      assert.deepEqual(await two!.widen(ada.id, again.ticket), { kind: 'widened' });
+      assert.deepEqual(await one!.widen(ada.id, again.ticket), { kind: 'widened' });
+      assert.deepEqual(await one!.widen('nobody', 1), { kind: 'gone' });
+      assert.deepEqual(await one!.counts(), { queued: 1, rooms: 0 });
+      assert.equal((await one!.waitingByCategory()).get('music'), 1);
+      assert.equal((await one!.waitingByCategory()).has('*'), false, 'the widened pool is no category');
+      assert.equal(await one!.cancel(ada.id), true);
+      assert.deepEqual(await one!.counts(), { queued: 0, rooms: 0 });
+    });
+
+    test('two widened users in different categories who share a language meet: category null, the later widener offers; the longest-widened first', async () => {
+      const [one, two] = await impl.make(2);
+      const ada = member('Ada', ['en']);
+      const bo = member('Bo', ['fr', 'en']);
+      const cy = member('Cy', ['de']);
+      const di = member('Di', ['en']);
+      const tickets = new Map<string, number>();
+      for (const [store, m, cats] of [[one, ada, ['music']], [two, cy, ['books']], [one, bo, ['art']], [two, di, ['food']]] as const) {
+        const joined = await store!.join(m, cats);
+        assert.equal(joined.kind, 'queued');
+        if (joined.kind === 'queued') tickets.set(m.id, joined.ticket);
+      }
+      assert.deepEqual(await one!.widen(cy.id, tickets.get(cy.id)!), { kind: 'widened' });
+      assert.deepEqual(await two!.widen(ada.id, tickets.get(ada.id)!), { kind: 'widened' });
+      assert.deepEqual(await one!.widen(di.id, tickets.get(di.id)!).then((r) => r.kind === 'matched' && r.room.members.map((m) => m.id)), [ada.id, di.id]);
+      // Bo shares no language with Cy, the only widened user left.
+      assert.deepEqual(await two!.widen(bo.id, tickets.get(bo.id)!), { kind: 'widened' });
+      const room = await one!.roomOf(di.id);
+      assert.ok(room);
+      assert.equal(room.category, null);
+      assert.equal(room.widened, true);
+      assert.equal(room.initiatorId, di.id);
+      assert.deepEqual(peerOf(room, di.id), ada);
+      // The widened still match normally in their categories, with a joiner who never widened.
+      const joiner = member('Joiner', ['de']);
+      const matched = await two!.join(joiner, ['books']);
+      assert.equal(matched.kind, 'matched');
+      if (matched.kind === 'matched') {
+        assert.equal(matched.room.category, 'books');
+        assert.equal(matched.room.widened, undefined);
+        assert.equal(peerOf(matched.room, joiner.id).id, cy.id);
+      }
+      assert.deepEqual(await one!.counts(), { queued: 1, rooms: 2 });
+    });
+
+    test('widening prefers one who shares a category: a pair kept apart by a cooldown that ran out while both waited', async () => {
+      const [one, two] = await impl.make(2, { rematchCooldownMs: 300 });
+      const ada = member('Ada', ['en']);
+      const bo = member('Bo', ['en']);
+      await meetAndPart(one!, ada, bo);
+      const widenedFirst = member('Widened', ['en']);
+      const w = await two!.join(widenedFirst, ['tech']);
+      assert.equal(w.kind, 'queued');
+      if (w.kind === 'queued') assert.deepEqual(await two!.widen(widenedFirst.id, w.ticket), { kind: 'widened' });
+      const a = await one!.join(ada, ['music']);
+      assert.equal(await partnerOf(two!, bo, ['music']), null, 'cooling down: both wait in music');
+      await sleep(350);
+      assert.equal(a.kind, 'queued');
+      if (a.kind !== 'queued') return;
+      const result = await two!.widen(ada.id, a.ticket);
+      assert.equal(result.kind, 'matched');
+      if (result.kind !== 'matched') return;
+      assert.equal(peerOf(result.room, ada.id).id, bo.id, 'Bo shares music, before the widened user from tech');
+      assert.equal(result.room.category, 'music');
+    });
+
+    test('a widened user is never matched with itself, nor with one it blocked', async () => {
+      const [one, two] = await impl.make(2);
+      const ada = member('Ada', ['en']);
+      const bo = member('Bo', ['en']);
+      await one!.block(ada.id, bo.id);
+      const a = await one!.join(ada, ['music', 'books']);
+      const b = await two!.join(bo, ['art']);
+      assert.ok(a.kind === 'queued' && b.kind === 'queued');
+      assert.deepEqual(await one!.widen(ada.id, a.ticket), { kind: 'widened' });
+      assert.deepEqual(await two!.widen(bo.id, b.ticket), { kind: 'widened' });
+      assert.deepEqual(await one!.counts(), { queued: 2, rooms: 0 });
+    });
+
+    test('1,000 users over 3 "processes", languages (1–2 of 5, some none), blocks, half widening while others join: every guarantee holds', async () => {
+      const stores = await impl.make(3);
+      const categories = ['music', 'movies', 'books', 'sports', 'gaming', 'travel', 'food', 'tech'];
+      const users = Array.from({ length: 1000 }, (_, i) => {
+        const languages = i % 10 === 0 ? [] : [...new Set([LANGUAGES[i % 5]!, LANGUAGES[(i * 3 + 1) % 5]!].slice(0, 1 + (i % 2)))];
+        return {
+          member: member(`u${i}`, languages),
+          categories: [...new Set([categories[i % 8]!, categories[(i * 7 + 3) % 8]!].slice(0, 1 + (i % 2)))],
+          anyone: i % 2 === 0,
+        };
+      });
+      const blocked = new Set<string>();
+      for (let i = 0; i < users.length; i += 3) {
+        const other = users[(i + 7) % users.length]!;
+        await stores[0]!.block(users[i]!.member.id, other.member.id);
+        blocked.add(pairKey(users[i]!.member.id, other.member.id));
+      }
+      const rooms = new Map<string, Room>();
+      const widened = new Set<string>();
+      const store = (i: number) => stores[i % 3]!;
+      // Everyone joins at once; each anyone user widens as soon as its join answers, while the rest still join.
+      await Promise.all(
+        users.map(async (u, i) => {
+          const joined = await store(i).join(u.member, u.categories);
+          if (joined.kind === 'matched') rooms.set(joined.room.id, joined.room);
+          if (joined.kind !== 'queued' || !u.anyone) return;
+          const result = await store(i + 1).widen(u.member.id, joined.ticket);
+          if (result.kind === 'matched') rooms.set(result.room.id, result.room);
+          if (result.kind === 'widened') widened.add(u.member.id);
+        }),
+      );
+      const byId = new Map(users.map((u) => [u.member.id, u]));
+      const inRoom = new Map<string, string>();
+      for (const room of rooms.values()) {
+        const [x, y] = room.members;
+        assert.notEqual(x.id, y.id, 'never self');
+        assert.ok(!blocked.has(pairKey(x.id, y.id)), 'a blocked pair was matched');
+        assert.ok(compatible(byId.get(x.id)!.member.languages, byId.get(y.id)!.member.languages), `no common language: ${x.id} ${y.id}`);
+        if (room.widened) {
+          assert.equal(room.category, null);
+          assert.ok(byId.get(x.id)!.anyone && byId.get(y.id)!.anyone, 'a widened room is between two who said anyone');
+        } else {
+          assert.ok(room.category !== null && byId.get(x.id)!.categories.includes(room.category) && byId.get(y.id)!.categories.includes(room.category));
+        }
+        for (const m of room.members) {
+          assert.ok(!inRoom.has(m.id), `${m.id} is in two rooms`);
+          inRoom.set(m.id, room.id);
+        }
+      }
+      for (const [userId, roomId] of inRoom) assert.equal((await stores[userId.length % 3]!.roomOf(userId))?.id, roomId);
+      // Nobody left waiting who could have been matched: no compatible, unblocked pair that shares
+      // a category, or that both widened.
+      const waiting = users.filter((u) => !inRoom.has(u.member.id));
+      for (const [i, a] of waiting.entries()) {
+        for (const b of waiting.slice(i + 1)) {
+          if (blocked.has(pairKey(a.member.id, b.member.id)) || !compatible(a.member.languages, b.member.languages)) continue;
+          assert.ok(!a.categories.some((c) => b.categories.includes(c)), `${a.member.id} and ${b.member.id} share a category and a language and both wait`);
+          assert.ok(!(widened.has(a.member.id) && widened.has(b.member.id)), `${a.member.id} and ${b.member.id} both widened, share a language, and both wait`);
+        }
+      }
+      assert.deepEqual(await stores[0]!.counts(), { queued: waiting.length, rooms: rooms.size });
+      assert.ok([...rooms.values()].some((room) => room.widened), 'some rooms came from widening');
     });
   });
 }
