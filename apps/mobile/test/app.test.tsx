@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { fireEvent, render, screen } from '@testing-library/react-native';
 import { App } from '../src/app/App';
-import { ada, ADULT_BIRTH_DATE, defaultRoutes, FakePeerConnection, fakeServices, settle, type TestServices } from './fakes';
+import { ada, ADULT_BIRTH_DATE, defaultRoutes, FakePeerConnection, fakeServices, forgetDevice, settle, type TestServices } from './fakes';
 
 let services: TestServices;
 
@@ -52,6 +52,29 @@ describe('App', () => {
     expect(screen.getByTestId('start-matching')).toBeEnabled(); // music is still picked
     expect(services.server.socket.sentOfType('leave')).toHaveLength(1);
     expect(services.platform.streams[0]!.stopped).toBe(true);
+  });
+
+  test('a widened search\'s room (no category) stays a call of the search, not a friend\'s call; Next searches again', async () => {
+    forgetDevice();
+    await renderApp(fakeServices({ routes: defaultRoutes({ 'GET /api/me': () => [200, { user: ada }] }) }));
+    await services.server.welcome();
+    await fireEvent.press(screen.getByTestId('category-music'));
+    await fireEvent.press(screen.getByTestId('start-matching'));
+    await settle();
+    await services.server.socket.receive({ type: 'widened' });
+    expect(screen.getByTestId('search-widened')).toBeOnTheScreen();
+
+    await services.server.match({ category: null });
+    expect(screen.getByTestId('peer-name')).toHaveTextContent('Bo');
+    expect(screen.getByText('Anyone')).toBeOnTheScreen();
+    expect(services.server.socket.sentOfType('leave')).toEqual([]);
+    await fireEvent.press(screen.getByTestId('next-button'));
+    await settle();
+    expect(screen.getByTestId('searching')).toBeOnTheScreen();
+    expect(services.server.socket.sentOfType('join')).toEqual([
+      { type: 'join', categories: ['music'], anyone: true },
+      { type: 'join', categories: ['music'], anyone: true },
+    ]);
   });
 
   test('a returning visitor whose cookie still works goes straight to Categories', async () => {
