@@ -8,12 +8,13 @@
  * each figure, its ratio to the floor and the issues' targets (3 to 7), our cluster beside the
  * group model, and writes it all to .tmp/bench-latest.json.
  *
- *   npm run bench -- [--users 2000] [--steady-s 20] [--step-s 3] [--only server,cluster,group,floor,friends,safety,attack,call]
+ *   npm run bench -- [--users 2000] [--steady-s 20] [--step-s 3] [--only server,cluster,group,floor,friends,safety,languages,attack,call]
  *                    [--match-users 3000] [--calls 10] [--node-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"]
  *
  * The flags shorten a run while working on the bench, or profile the relays; the defaults are
  * the issues' load. `--match-users 0` skips the 3,000-user phase; `--only call` runs the browser calls alone,
- * `--only friends` the friends phase (server and cluster).
+ * `--only friends` the friends phase (server and cluster), `--only languages` issue 15's matching
+ * with languages and `anyone` (languages.ts, server and cluster).
  * `--only shield` times issue 14's shield in the browser (shield.ts), per model; it is not in the
  * default set (two models × `--calls` calls take 4–9 minutes on top of the rest).
  * The group model runs (a), (b) and (d), not the ramp: issue 5 asks how its relay compares with
@@ -28,6 +29,7 @@ import { ATTACK_TARGETS, measureAttack, type AttackFigures } from './attack.js';
 import { benchCalls, CALL_TARGETS, median, type CallFigures } from './call.js';
 import { benchFriends, FRIENDS_EACH, FRIENDS_LOAD, FRIENDS_SERVER_ENV, FRIENDS_TARGETS, HUB_FRIENDS, MATCH_USERS as FRIENDS_MATCH_USERS, RING_PAIRS, type FriendsFigures } from './friends.js';
 import { benchShield, renderShield, SHIELD_TARGETS, type ShieldFigures } from './shield.js';
+import { benchLanguages, LANGUAGES_LOAD, LANGUAGES_SERVER_ENV, LANGUAGES_TARGETS, type LanguagesFigures } from './languages.js';
 import { benchSafety, SAFETY_LOAD, SAFETY_SERVER_ENV, SAFETY_TARGETS, type SafetyFigures } from './safety.js';
 import { CATEGORIES, FRAME_BYTES, Load, RampPlan, SOURCE_ADDRESSES, Tally, type MatchResult, type RampResult, type RelayStep } from './load.js';
 import { cpuSeconds, haveRedis, startCluster, startFloor, startGroupModel, startServer, type Memory, type RedisStats, type Target } from './proc.js';
@@ -39,7 +41,7 @@ const { values: flags } = parseArgs({
     users: { type: 'string', default: '2000' },
     'steady-s': { type: 'string', default: '20' },
     'step-s': { type: 'string', default: '3' },
-    only: { type: 'string', default: 'server,cluster,group,floor,friends,safety,attack,call' },
+    only: { type: 'string', default: 'server,cluster,group,floor,friends,safety,languages,attack,call' },
     'match-users': { type: 'string', default: '3000' },
     calls: { type: 'string', default: '10' },
     'node-flags': { type: 'string', default: '' },
@@ -319,6 +321,7 @@ async function main(): Promise<void> {
     relays ? `${USERS} users over ${CATEGORIES.length} categories from ${SOURCE_ADDRESSES.length} loopback addresses, ${FRAME_BYTES}-byte signals` : '',
     ONLY.has('friends') ? `friends (${FRIENDS_LOAD})` : '',
     ONLY.has('safety') ? `safety (${SAFETY_LOAD})` : '',
+    ONLY.has('languages') ? `languages (${LANGUAGES_LOAD})` : '',
     ONLY.has('call') ? `${CALLS} browser calls` : '',
     ONLY.has('shield') ? `the shield over ${CALLS} browser calls per model` : '',
   ].filter(Boolean);
@@ -352,6 +355,12 @@ async function main(): Promise<void> {
   if (ONLY.has('safety')) {
     safety.server = await safetyOn(await startServer(root, NODE_FLAGS, SAFETY_SERVER_ENV));
     if (redis) safety.cluster = await safetyOn(await startCluster(root, 2, 'cluster', clusterNodeOf, NODE_FLAGS, SAFETY_SERVER_ENV));
+  }
+  // Issue 15 on servers of their own: (a) again with languages and half the users saying anyone.
+  const languages: Record<string, LanguagesFigures> = {};
+  if (ONLY.has('languages')) {
+    languages.server = await languagesOn(await startServer(root, NODE_FLAGS, LANGUAGES_SERVER_ENV));
+    if (redis) languages.cluster = await languagesOn(await startCluster(root, 2, 'cluster', (index) => index % 2, NODE_FLAGS, LANGUAGES_SERVER_ENV));
   }
   // Issue 11 on a server of its own: one socket's worst allowed frames against another pair.
   let attack: AttackFigures | undefined;
@@ -412,13 +421,14 @@ async function main(): Promise<void> {
       stepMs: STEP_MS,
       p99LimitMs: P99_LIMIT_MS,
     },
-    targets: { ...TARGETS, call: CALL_TARGETS, friends: FRIENDS_TARGETS, safety: SAFETY_TARGETS, shield: SHIELD_TARGETS },
+    targets: { ...TARGETS, call: CALL_TARGETS, friends: FRIENDS_TARGETS, safety: SAFETY_TARGETS, languages: LANGUAGES_TARGETS, shield: SHIELD_TARGETS },
     results,
     call,
     turnCall,
     clusterMatch,
     friends,
     safety,
+    languages,
     attack,
     shield,
     table: rows,
@@ -501,6 +511,15 @@ function attackRows(f: AttackFigures | undefined): Row[] {
 async function safetyOn(target: Target): Promise<SafetyFigures> {
   try {
     return await benchSafety(target, say);
+  } finally {
+    await target.stop();
+  }
+}
+
+/** The languages phase on `target`, which it stops afterwards. */
+async function languagesOn(target: Target): Promise<LanguagesFigures> {
+  try {
+    return await benchLanguages(target, say);
   } finally {
     await target.stop();
   }
