@@ -436,7 +436,7 @@ export function describeApiError(error: unknown): string {
     case 'rate_limited':
       return 'Too many tries from here. Wait a minute and try again.';
     case 'verification_required':
-      return 'Please confirm your email address first.';
+      return 'Please confirm your email address first (Profile).';
     case 'invalid_code':
       return 'That code is wrong or has expired. Check the latest email, or send a new code.';
     case 'invalid_token':

@@ -82,7 +82,7 @@ describe('Api: accounts, profile, stats', () => {
     for (const [code, words] of [
       ['invalid_code', 'That code is wrong or has expired.'],
       ['invalid_token', 'This reset link is wrong, used or expired.'],
-      ['verification_required', 'Please confirm your email address first.'],
+      ['verification_required', 'Please confirm your email address first (Profile).'],
     ] as const) {
       const api = new Api({ httpBase: '', auth: 'cookie', fetch: fakeFetch({ 'POST /api/auth/email/verify': () => [400, { error: { code, message: 'x' } }] }).fetch });
       const failure = await api.verifyEmail('1').catch((error: unknown) => error);

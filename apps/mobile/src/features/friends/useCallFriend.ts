@@ -31,6 +31,8 @@ function describeCallError(code: ErrorCode | string | null): string {
       return 'Finish the call you are in first.';
     case 'rate_limited':
       return 'Too many calls at once. Wait a moment and try again.';
+    case 'verification_required':
+      return 'Please confirm your email address first (Profile).';
     default:
       return "Couldn't start the call. Try again in a moment.";
   }
