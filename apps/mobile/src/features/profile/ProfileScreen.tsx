@@ -37,7 +37,7 @@ export function ProfileScreen({ user, onSaved, onVerify, onCreateAccount, onBack
   const [saved, setSaved] = useState(false);
 
   const changes = useMemo(() => {
-    const body: { displayName?: string; languages?: LanguageCode[]; bio?: string } = {};
+    const body: ProfileRequest = {};
     if (displayName.trim() !== user.displayName) body.displayName = displayName.trim();
     if (languages.join() !== user.languages.join() && languages.length > 0) body.languages = languages;
     if (bio.trim() !== user.bio) body.bio = bio.trim();
@@ -64,8 +64,7 @@ export function ProfileScreen({ user, onSaved, onVerify, onCreateAccount, onBack
     setBusy(true);
     setError(null);
     try {
-      const user = await api.updateProfile(changes as ProfileRequest);
-      onSaved(user);
+      onSaved(await api.updateProfile(changes));
       setSaved(true);
     } catch (failure) {
       setError(describeApiError(failure));

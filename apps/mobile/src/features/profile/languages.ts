@@ -201,10 +201,21 @@ export function languageName(code: LanguageCode, displayLanguage: string = devic
   return local && local.toLowerCase() !== native.toLowerCase() ? `${native} (${local})` : native;
 }
 
+/** One Intl.DisplayNames per display language (null where the engine has none): the search names all 183 per keystroke. */
+const displayNames = new Map<string, Intl.DisplayNames | null>();
+
 function localName(code: LanguageCode, displayLanguage: string): string | null {
+  let names = displayNames.get(displayLanguage);
+  if (names === undefined) {
+    try {
+      names = new Intl.DisplayNames([displayLanguage], { type: 'language', fallback: 'none' });
+    } catch {
+      names = null;
+    }
+    displayNames.set(displayLanguage, names);
+  }
   try {
-    const names = new Intl.DisplayNames([displayLanguage], { type: 'language', fallback: 'none' });
-    return names.of(code) ?? null;
+    return names?.of(code) ?? null;
   } catch {
     return null;
   }
