@@ -542,3 +542,16 @@ test('queued with a widened search, the room of the friend ringing is the direct
     assert.deepEqual(ws.sentOfType('decline_call'), who === 'friend' ? [] : [{ type: 'decline_call', callId: 'c1' }], who);
   }
 });
+
+test('a friend\'s call answered from a search with anyone (the search cancelled as the app leaves it): its room is the direct call, not refused as a widened match crossing the cancel', () => {
+  const s = setup();
+  const ws = ringingIn(s);
+  s.mm.join(['music'], { anyone: true });
+  ws.receive({ type: 'queued', categories: ['music'] });
+  s.friends.accept();
+  s.mm.cancel();
+  ws.receive(directRoom('r1', false));
+  assert.equal(s.mm.state, 'matched');
+  assert.equal(s.mm.room?.direct, true);
+  assert.deepEqual(ws.sentOfType('leave'), []);
+});
