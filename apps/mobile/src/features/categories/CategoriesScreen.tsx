@@ -114,6 +114,8 @@ function CategoryTile({ category, selected, onPress }: { category: Category; sel
     <Pressable
       testID={`category-${category.slug}`}
       accessibilityRole="checkbox"
+      // aria-checked is what react-native-web renders (browsers and browser tests read it); accessibilityState is the native one.
+      aria-checked={selected}
       accessibilityState={{ checked: selected }}
       accessibilityLabel={`${category.name}, ${category.waiting} waiting`}
       onPress={onPress}
