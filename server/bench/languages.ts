@@ -8,9 +8,10 @@
  *
  * The servers run with FALLBACK_AFTER_MS=50: the figure is the cost of matching (lists per
  * language, the widening step and its store call), not the ten seconds a user would wait; 50 ms
- * rather than 0 keeps the timer path real. "Everyone who can be matched": a set ends when every
- * user is matched, or when no `matched` came for QUIET_MS; then the users left are checked: no two
- * of them could have met (a shared language and category, or both widened). Reported: the time
+ * rather than 0 keeps the timer path real. "Everyone who can be matched": a set ends when nothing
+ * more can happen, i.e. every user is matched (and its peer told), or queued and either without
+ * `anyone` or widened; then the users left are checked: no two of them could have met (a shared
+ * language and category, or both widened). Reported: the time
  * to the last `matched`, its ratio to plain (target ≤ 1.5×), pairs matched without a common
  * language (target 0), double matches, and missed matches.
  *
@@ -25,9 +26,7 @@ import type { Target } from './proc.js';
 export const LANGUAGES_TARGETS = { msRatio: 1.5 };
 export const LANGUAGES_USERS = 2000;
 const LANGUAGES: LanguageCode[] = ['en', 'es', 'fr', 'de', 'pt'];
-/** A set is over when nobody was matched for this long (the widened wait is 50 ms). */
-const QUIET_MS = 1500;
-const MATCH_TIMEOUT_MS = 30_000;
+const MATCH_TIMEOUT_MS = 60_000;
 const SETTLE_MS = 2000;
 const CONCURRENCY = 64;
 
@@ -48,6 +47,11 @@ interface Person {
   peerId: string;
   roomCategory: string | null;
   widened: boolean;
+  queued: boolean;
+  /** Nothing more can happen to it: matched, or queued and (without anyone, or widened). */
+  settled: boolean;
+  /** Set while its `cancel` is on its way. */
+  cancelled?: () => void;
 }
 
 export interface LanguagesRun {
@@ -81,13 +85,22 @@ function random(seed: number): () => number {
 }
 
 async function post<T>(port: number, path: string, body: unknown, token?: string, method = 'POST'): Promise<T> {
-  const response = await fetch(`http://127.0.0.1:${port}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
+  for (let attempt = 1; ; attempt++) {
+    let response: Response;
+    try {
+      response = await fetch(`http://127.0.0.1:${port}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify(body),
+      });
+    } catch (error) {
+      // A kept-alive connection the server closed just as it was reused: send again on a new one.
+      if (attempt < 3) continue;
+      throw error;
+    }
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+  }
 }
 
 function people(target: Target, count: number, withLanguages: boolean, seed: number): Person[] {
@@ -114,6 +127,8 @@ function people(target: Target, count: number, withLanguages: boolean, seed: num
       peerId: '',
       roomCategory: null,
       widened: false,
+      queued: false,
+      settled: false,
     };
   });
 }
@@ -152,12 +167,17 @@ async function run(set: Person[]): Promise<LanguagesRun> {
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   let lastMatchedAt = 0;
   let matched = 0;
+  let settled = 0;
   let done: () => void = () => {};
   const finished = new Promise<void>((resolve) => (done = resolve));
-  let quiet: NodeJS.Timeout | undefined;
-  const rearm = () => {
-    clearTimeout(quiet);
-    quiet = setTimeout(done, QUIET_MS);
+  const byId = new Map(set.map((p) => [p.id, p]));
+  const settle = (p: Person) => {
+    if (!p.settled) {
+      p.settled = true;
+      settled += 1;
+    }
+    // Every join answered and every wait run out; the last matches' peers told too.
+    if (settled === set.length && set.every((x) => x.matches === 0 || byId.get(x.peerId)?.matches)) done();
   };
   for (const p of set) {
     p.ws!.on('message', (data) => {
@@ -168,18 +188,20 @@ async function run(set: Person[]): Promise<LanguagesRun> {
         p.roomCategory = event.category;
         lastMatchedAt = performance.now();
         matched += 1;
-        if (matched === set.length) done();
-        rearm();
-      } else if (event.type === 'widened') p.widened = true;
+        settle(p);
+      } else if (event.type === 'queued') {
+        p.queued = true;
+        if (!p.anyone) settle(p);
+      } else if (event.type === 'widened') {
+        p.widened = true;
+        settle(p);
+      } else if (event.type === 'cancelled') p.cancelled?.();
     });
   }
   const start = performance.now();
   for (const p of set) p.ws!.send(JSON.stringify(p.anyone ? { type: 'join', categories: [p.category], anyone: true } : { type: 'join', categories: [p.category] }));
-  rearm();
   await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, MATCH_TIMEOUT_MS))]);
-  clearTimeout(quiet);
 
-  const byId = new Map(set.map((p) => [p.id, p]));
   let incompatible = 0;
   let outOfContract = 0;
   let widenedMatches = 0;
@@ -199,6 +221,16 @@ async function run(set: Person[]): Promise<LanguagesRun> {
       if (compatible(a.languages, b.languages) && (a.category === b.category || (a.anyone && b.anyone))) missed += 1;
     }
   }
+  // Those left waiting leave the queue, or the next set would meet them.
+  await Promise.all(
+    left.map(
+      (p) =>
+        new Promise<void>((resolve) => {
+          p.cancelled = resolve;
+          p.ws!.send('{"type":"cancel"}');
+        }),
+    ),
+  );
   return { users: set.length, matched, lastMs: lastMatchedAt - start, widenedMatches, incompatible, outOfContract, missed };
 }
 
