@@ -10,7 +10,7 @@
  * language, the widening step and its store call), not the ten seconds a user would wait; 50 ms
  * rather than 0 keeps the timer path real. "Everyone who can be matched": a set ends when nothing
  * more can happen, i.e. every user is matched (and its peer told), or queued and either without
- * `anyone` or widened; then the users left are checked: no two of them could have met (a shared
+ * `anyone` or widened, and GET /api/stats agrees on how many wait; then the users left are checked: no two of them could have met (a shared
  * language and category, or both widened). Reported: the time
  * to the last `matched`, its ratio to plain (target ≤ 1.5×), pairs matched without a common
  * language (target 0), double matches, and missed matches.
@@ -163,7 +163,7 @@ function open(target: Target, p: Person): Promise<void> {
 
 const compatible = (a: readonly string[], b: readonly string[]) => a.length === 0 || b.length === 0 || a.some((code) => b.includes(code));
 
-async function run(set: Person[]): Promise<LanguagesRun> {
+async function run(target: Target, set: Person[]): Promise<LanguagesRun> {
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   let lastMatchedAt = 0;
   let matched = 0;
@@ -176,9 +176,20 @@ async function run(set: Person[]): Promise<LanguagesRun> {
       p.settled = true;
       settled += 1;
     }
-    // Every join answered and every wait run out; the last matches' peers told too.
-    if (settled === set.length && set.every((x) => x.matches === 0 || byId.get(x.peerId)?.matches)) done();
   };
+  // Every join answered and every wait run out is not enough: a joiner's `matched` follows its
+  // `queued` after the room's history row is written. The store's own count says when every
+  // match has been told: those waiting are exactly those without `matched`, every pair complete.
+  const watch = setInterval(() => {
+    if (settled < set.length || performance.now() - lastMatchedAt < 600) return;
+    if (!set.every((x) => x.matches === 0 || byId.get(x.peerId)?.matches)) return;
+    void fetch(`http://127.0.0.1:${target.ports[0]}/api/stats`)
+      .then((response) => response.json() as Promise<{ waiting: number }>)
+      .then((stats) => {
+        if (stats.waiting === set.length - matched) done();
+      })
+      .catch(() => {});
+  }, 100);
   for (const p of set) {
     p.ws!.on('message', (data) => {
       const event = JSON.parse(data.toString()) as ServerMessage;
@@ -201,6 +212,7 @@ async function run(set: Person[]): Promise<LanguagesRun> {
   const start = performance.now();
   for (const p of set) p.ws!.send(JSON.stringify(p.anyone ? { type: 'join', categories: [p.category], anyone: true } : { type: 'join', categories: [p.category] }));
   await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, MATCH_TIMEOUT_MS))]);
+  clearInterval(watch);
 
   let incompatible = 0;
   let outOfContract = 0;
@@ -239,9 +251,9 @@ export async function benchLanguages(target: Target, say: (line: string) => void
   const sets = { plain: people(target, users, false, 1), languages: people(target, users, true, 15), plainAfter: people(target, users, false, 2) };
   try {
     for (const set of Object.values(sets)) await prepare(target, set);
-    const plain = await run(sets.plain);
-    const languages = await run(sets.languages);
-    const plainAfter = await run(sets.plainAfter);
+    const plain = await run(target, sets.plain);
+    const languages = await run(target, sets.languages);
+    const plainAfter = await run(target, sets.plainAfter);
     const ratio = languages.lastMs / ((plain.lastMs + plainAfter.lastMs) / 2);
     for (const [name, r] of [
       ['plain', plain],
