@@ -23,6 +23,7 @@ import { ModerationScreen } from '../features/moderation/ModerationScreen';
 import { BannedScreen } from '../features/restriction/BannedScreen';
 import { RestrictionScreen } from '../features/restriction/RestrictionScreen';
 import { SafetyScreen } from '../features/safety/SafetyScreen';
+import { usePreloadShield } from '../features/shield/useShield';
 import { useSession, type Session } from '../features/welcome/useSession';
 import { WelcomeScreen } from '../features/welcome/WelcomeScreen';
 import { ServicesContext, type Services } from '../services';
@@ -43,6 +44,8 @@ export function App({ services }: { services: Services }) {
 }
 
 function Navigator() {
+  // The shield's model loads while the user signs in and picks categories, not when the match starts.
+  usePreloadShield();
   const session = useSession();
   const client = useClient(session.state, session.expire);
   const { state } = session;
