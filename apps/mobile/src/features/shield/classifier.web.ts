@@ -142,10 +142,10 @@ function post(worker: Worker, request: ShieldWorkerRequest, transfer: Transferab
 
 /**
  * How the page takes a frame for the worker. Where the browser can, `createImageBitmap` snapshots
- * the current frame and scales it to the model's input (off the main thread in Chromium), and the
- * worker reads its pixels. Otherwise (no resize options, or a worker without OffscreenCanvas) the
- * page draws the frame small on a canvas of its own and sends the pixels: a few ms on this thread.
- * `pageMs` is how long the page's thread was busy with it.
+ * the current frame and scales it to the model's input (the browser may do the scaling off the
+ * main thread), and the worker reads its pixels. Otherwise (no createImageBitmap, or a worker
+ * without OffscreenCanvas) the page draws the frame small on a canvas of its own and sends the
+ * pixels: a few ms on this thread. `pageMs` is how long the page's thread was busy with it.
  */
 function frameGrabber(size: number, workerReadsBitmaps: boolean): (video: HTMLVideoElement) => Promise<{ frame: ImageBitmap | ImageData; pageMs: number }> {
   if (workerReadsBitmaps && typeof createImageBitmap === 'function') {

@@ -83,9 +83,10 @@ async function load(request: Extract<ShieldWorkerRequest, { kind: 'load' }>): Pr
       // nsfwjs.load fetches model.json and its weights, then runs one inference on zeros (which
       // compiles WebGL's shaders): a backend that can't run the model fails here, not mid-call.
       net = await loadNsfwjs(request.modelUrl, { type: request.type, size });
-      // And one through a check's own path (pixels in, scores out): its first-time costs
-      // (kernels set up, buffers allocated) are paid now, not by the first frame of a call.
-      infer(new ImageData(size, size));
+      // And one through a check's own path (a bitmap drawn and read, pixels in, scores out): its
+      // first-time costs (the 2D canvas, kernels set up, buffers allocated) are paid now, not by
+      // the first frame of a call.
+      await warmUp();
       scope.postMessage({ kind: 'loaded', backend, loadMs: performance.now() - started, readsBitmaps: reader !== null });
       return;
     } catch (error) {
@@ -95,6 +96,17 @@ async function load(request: Extract<ShieldWorkerRequest, { kind: 'load' }>): Pr
     }
   }
   scope.postMessage({ kind: 'unavailable', message: `no TensorFlow.js backend could run the model (${failures.join('; ')})` });
+}
+
+async function warmUp(): Promise<void> {
+  const blank = new ImageData(size, size);
+  if (!reader || typeof createImageBitmap !== 'function') return void infer(blank);
+  const bitmap = await createImageBitmap(blank);
+  try {
+    infer(pixelsOf(bitmap));
+  } finally {
+    bitmap.close();
+  }
 }
 
 function check(id: number, frame: ImageBitmap | ImageData): void {
