@@ -1,13 +1,13 @@
 /**
  * Makes the shield's positive test image without any explicit picture: starting from random
- * noise, gradient ascent on the shipped nsfwjs model's `Porn` class until the model
- * (MobileNetV2, the app's default; `--models MobileNetV2,MobileNetV2Mid` for both) scores it far above the shield's
+ * noise, gradient ascent on the shipped nsfwjs models' `Porn` class until each model (`--models`:
+ * by default both the app ships, MobileNetV2Mid and MobileNetV2) scores it far above the shield's
  * threshold, even after what a video call does to a picture (downscaling, blur, noise, a
  * brightness change, 8-bit rounding). Writes server/test/e2e/fixtures/shield-adversarial.png.
  *
  *   node --import tsx scripts/shield/make-adversarial.ts [--steps 300] [--seed 14] [--out path]
  *
- * Runs once, by hand (minutes on 2 cores); not part of `npm test`. Offline: the models come from
+ * Runs once, by hand (about 25 minutes for both models on a loaded 2-core machine); not part of `npm test`. Offline: the models come from
  * the nsfwjs package's own files. TensorFlow.js runs on its WebAssembly backend
  * (@tensorflow/tfjs-node downloads a native library and cannot install here; the pure-JS CPU
  * backend takes ~50 s a gradient). The wasm backend lacks three kernels the gradient needs: the
@@ -29,8 +29,8 @@ const { values: flags } = parseArgs({
     out: { type: 'string', default: path.join(root, 'server/test/e2e/fixtures/shield-adversarial.png') },
     /** Stop once every model scores Porn at least this on the plain and the degraded image. */
     target: { type: 'string', default: '0.97' },
-    /** The models attacked, comma-separated: the app's default, or both small ones (twice the time). */
-    models: { type: 'string', default: 'MobileNetV2' },
+    /** The models attacked, comma-separated: every model the app ships (its default is MobileNetV2Mid). */
+    models: { type: 'string', default: 'MobileNetV2,MobileNetV2Mid' },
     views: { type: 'string', default: '1' },
     rate: { type: 'string', default: '0.1' },
   },

@@ -88,11 +88,28 @@ export function remoteFilter(page: Page): Promise<string> {
   return page.evaluate<string>(`getComputedStyle(document.querySelector('video[data-testid="remote-video"]')).filter`);
 }
 
-/** The classifier's measures in the page: its load (with model, backend) and every check's duration. */
-export function shieldMeasures(page: Page): Promise<{ load: { duration: number; detail: unknown } | null; checks: number[] }> {
+/** One check as the page measured it: its round trip, and the time a thread worked on it. */
+export interface CheckMeasure {
+  /** Page time the check began (the page asked for the frame). */
+  startTime: number;
+  /** From the page asking for the frame to the scores back (waiting for the worker included), ms. */
+  duration: number;
+  /** The page's main thread and the worker's busy time on it (no waiting), ms; NaN if the build doesn't say. */
+  busyMs: number;
+}
+
+/** The classifier's measures in the page: its load (with model, backend) and every check. */
+export function shieldMeasures(page: Page): Promise<{ load: { startTime: number; duration: number; detail: unknown } | null; checks: CheckMeasure[] }> {
   return page.evaluate(() => {
-    const p = (globalThis as unknown as { performance: { getEntriesByName(n: string): Array<{ duration: number; detail?: unknown }> } }).performance;
+    const p = (globalThis as unknown as { performance: { getEntriesByName(n: string): Array<{ startTime: number; duration: number; detail?: unknown }> } }).performance;
     const load = p.getEntriesByName('shield-load')[0];
-    return { load: load ? { duration: load.duration, detail: load.detail ?? null } : null, checks: p.getEntriesByName('shield-check').map((e) => e.duration) };
+    return {
+      load: load ? { startTime: load.startTime, duration: load.duration, detail: load.detail ?? null } : null,
+      checks: p.getEntriesByName('shield-check').map((e) => ({
+        startTime: e.startTime,
+        duration: e.duration,
+        busyMs: typeof (e.detail as { busyMs?: unknown } | null)?.busyMs === 'number' ? (e.detail as { busyMs: number }).busyMs : Number.NaN,
+      })),
+    };
   });
 }

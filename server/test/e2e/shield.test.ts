@@ -163,6 +163,11 @@ describe('the shield in the browser, end to end', { skip }, () => {
       assertNothingLeft('Ada', traffic[0]!, server.url);
       assertNothingLeft('Bo', traffic[1]!, server.url);
       assert.ok(traffic[0]!.requests.some((r) => new URL(r.url).pathname.startsWith('/shield/')), 'the model came from our own origin');
+      // The checks run off the page's main thread, in a worker whose script is ours.
+      for (const user of [ada, bo]) {
+        const workers = user.page.workers().map((worker) => worker.url());
+        assert.ok(workers.some((url) => url.startsWith(`${server.url}/`) && /shieldWorker/.test(url)), `${user.name}'s checks run in our own worker (${workers.join(', ')})`);
+      }
     }),
   );
 
@@ -195,6 +200,25 @@ describe('the shield in the browser, end to end', { skip }, () => {
       await new Promise((resolve) => setTimeout(resolve, 1500));
       assert.equal((await cy.get('shield-state').first().textContent())?.trim(), 'revealed');
       assertNothingLeft('Cy', traffic, server.url);
+    }),
+  );
+
+  test('when the model cannot load, the video stays blurred with Reveal, and the overlay says why', { timeout: TEST_TIMEOUT_MS }, () =>
+    scenario(async () => {
+      const [gus, hal] = await Promise.all([guest('Gus'), guest('Hal')]);
+      // Gus's browser can't get the model (as on a network that drops it): every fetch of it fails.
+      await gus.context.route('**/shield/models/**', (route) => route.abort('failed'));
+      await gus.page.reload();
+      await meet(gus, hal);
+      await textMatches(gus.get('shield-state'), /^blurred$/, UI_TIMEOUT_MS);
+      const overlay = await gus.visible('shield-overlay');
+      assert.match((await overlay.textContent()) ?? '', /could not start/, 'the overlay says the check could not start');
+      const log = await eventually('frames sampled on Gus\'s page', () => samples(gus.page), (l) => l.some((s) => s.presented || s.playing) && l);
+      assert.deepEqual(log.filter((s) => (s.presented || s.playing) && !BLURRED.test(s.filter)), [], 'no frame of Hal shown unblurred');
+      assert.equal(await checks(gus.page), 0, 'no check ran');
+      await (await gus.visible('shield-reveal')).click();
+      await textMatches(gus.get('shield-state'), /^revealed$/);
+      await eventually('Hal\'s video unblurred for Gus', () => remoteFilter(gus.page), (f) => f === 'none');
     }),
   );
 

@@ -24,6 +24,7 @@ import { useDeviceLanguages } from '../features/profile/useDeviceLanguages';
 import { ModerationScreen } from '../features/moderation/ModerationScreen';
 import { BannedScreen } from '../features/restriction/BannedScreen';
 import { RestrictionScreen } from '../features/restriction/RestrictionScreen';
+import { usePreloadShield } from '../features/shield/useShield';
 import { SafetyScreen } from '../features/safety/SafetyScreen';
 import { VerifyEmailScreen } from '../features/verification/VerifyEmailScreen';
 import { ResetPasswordScreen } from '../features/welcome/ResetPasswordScreen';
@@ -48,6 +49,8 @@ export function App({ services }: { services: Services }) {
 }
 
 function Navigator() {
+  // The shield's model loads while the user signs in and picks categories, not when the match starts.
+  usePreloadShield();
   const session = useSession();
   // Opened from a password-reset mail (web): that page first, whoever is signed in.
   const [resetToken, setResetToken] = useState(resetTokenFromUrl);

@@ -1,21 +1,29 @@
 /**
- * The shield's classifier in the browser: nsfwjs on TensorFlow.js, on this device only.
+ * The shield's classifier in the browser: nsfwjs on TensorFlow.js, on this device only, in a
+ * Web Worker (shieldWorker.ts) so that no check ever blocks the page's main thread.
  *
- * - Loaded lazily: tfjs and nsfwjs are one dynamic `import('./runtime')`, a chunk of its own that
- *   the first screen never downloads (its bundle is checked: server/test/web-bundle.test.ts).
- * - From our own origin: the model and the wasm binaries are files of the web build under
- *   /shield/ (apps/mobile/scripts/shield-assets.mjs puts them there), never a CDN.
- * - Backends, fastest first: WebGL (the GPU), then WebAssembly (SIMD where the browser has it),
- *   then plain JS on the CPU. A backend that can't start, or can't run the model, gives way to
- *   the next; if none can, loading fails and the video stays blurred (policy.ts).
- * - One check: the video's current frame drawn downscaled (to the model's 224×224 input) on an
- *   offscreen canvas, then one inference. Each load and check is a User Timing measure
- *   (`shield-load`, `shield-check`) that stays in the page, for the bench to read.
+ * - Loaded ahead of need: `preloadShield` (useShield.ts) starts the worker when the app is idle
+ *   after sign-in, so the model is ready before the first match. tfjs and nsfwjs are in the
+ *   worker's own chunk, which the first screen never downloads (server/test/web-bundle.test.ts).
+ * - From our own origin: the worker script, the model and the wasm binaries are files of the web
+ *   build (the model and wasm under /shield/, put there by apps/mobile/scripts/shield-assets.mjs),
+ *   never a CDN.
+ * - Backends, fastest first: WebGL (a real GPU, through OffscreenCanvas), then WebAssembly (SIMD
+ *   where the browser has it), then plain JS on the CPU. If none can run the model, loading fails
+ *   and the video stays blurred (policy.ts).
+ * - One check: the page asks the browser for the video's current frame already downscaled to the
+ *   model's 224×224 (`createImageBitmap` with a resize), transfers it to the worker, and gets five
+ *   scores back. The page's own part is that one call; the worker reads the pixels and runs the
+ *   inference. Each load and check is a User Timing measure (`shield-load`, `shield-check`) that
+ *   stays in the page, for the bench to read: a check's `busyMs` is the time the page's main
+ *   thread and the worker spent working on it (not waiting), its cost to the device.
  *
- * Nothing of what is classified leaves the device: no frame, no score. The only requests are
- * the GETs of the model and wasm files (and tfjs fetches nothing else).
+ * Nothing of what is classified leaves the device: no frame, no score. The only requests are the
+ * GETs of the worker script, the model and the wasm binary.
  */
 import type { Classifier, Scores, ShieldBackend } from './classifier';
+import { SHIELD_UNAVAILABLE } from './classifier';
+import type { ShieldWorkerReply, ShieldWorkerRequest } from './shieldWorker';
 
 export type { Classifier, Scores, ShieldBackend } from './classifier';
 export { SHIELD_UNAVAILABLE } from './classifier';
@@ -25,16 +33,16 @@ export const SHIELD_ASSETS_PATH = '/shield/';
 
 /**
  * The models shipped (folders under /shield/models/), with how nsfwjs loads each. InceptionV3 is
- * not shipped (too slow for several checks a second). MobileNetV2Mid measured cheaper per check
- * and is more accurate; MobileNetV2 stays the default until the positive test fixture is made
- * against both (docs/safety.md, "The model").
+ * not shipped (too slow for several checks a second). MobileNetV2Mid is the default: about 30%
+ * less CPU per check than MobileNetV2 (measured in the browser and in Node) and more accurate by
+ * nsfwjs's figures; the positive test fixture is made against both (docs/safety.md, "The model").
  */
 export const SHIELD_MODELS = {
   mobilenet_v2: { type: 'layers', size: 224 },
   mobilenet_v2_mid: { type: 'graph', size: 224 },
 } as const;
 export type ShieldModel = keyof typeof SHIELD_MODELS;
-export const DEFAULT_SHIELD_MODEL: ShieldModel = 'mobilenet_v2';
+export const DEFAULT_SHIELD_MODEL: ShieldModel = 'mobilenet_v2_mid';
 
 /** Order the backends are tried in. */
 export const SHIELD_BACKENDS: readonly ShieldBackend[] = ['webgl', 'wasm', 'cpu'];
@@ -52,106 +60,118 @@ export interface LoadOptions {
   backends?: readonly ShieldBackend[];
 }
 
-type Runtime = typeof import('./runtime');
-type Tf = Runtime['tf'];
-
 export async function loadClassifier(options: LoadOptions = {}): Promise<Classifier> {
   const started = performance.now();
   const model = options.model ?? override(SHIELD_MODEL_KEY, Object.keys(SHIELD_MODELS)) ?? DEFAULT_SHIELD_MODEL;
   const forced = override(SHIELD_BACKEND_KEY, SHIELD_BACKENDS);
   const backends = options.backends ?? (forced ? [forced] : SHIELD_BACKENDS);
-  const runtime = await import('./runtime');
-  const { tf } = runtime;
-  // Production mode: tfjs skips its NaN checks on every op's output (they cost time per check).
-  tf.env().set('PROD', true);
-
   const { type, size } = SHIELD_MODELS[model as ShieldModel];
-  const failures: string[] = [];
-  for (const backend of backends) {
-    if (!(await startBackend(runtime, backend).catch(() => false))) {
-      failures.push(`${backend}: unavailable`);
-      continue;
-    }
-    try {
-      // nsfwjs.load fetches model.json and its weights, then runs one warm-up inference (which
-      // compiles WebGL's shaders): a backend that can't run the model fails here, not mid-call.
-      const net = await runtime.loadNsfwjs(`${SHIELD_ASSETS_PATH}models/${model}/model.json`, { type, size });
-      const loadMs = performance.now() - started;
-      mark('shield-load', started, { model, backend, loadMs });
-      return makeClassifier(tf, net, { model, backend, size, loadMs });
-    } catch (error) {
-      failures.push(`${backend}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-  throw Object.assign(new Error(`no TensorFlow.js backend could run the model (${failures.join('; ')})`), {
-    code: 'SHIELD_UNAVAILABLE',
+  if (typeof Worker === 'undefined' || typeof window === 'undefined') throw unavailable('this browser has no Web Workers');
+
+  // The literal form `new Worker(new URL('./file', base))` is what Metro recognises to bundle the
+  // worker as a chunk of its own and put its URL here.
+  const worker = new Worker(new URL('./shieldWorker', window.location.href));
+  const assets = new URL(SHIELD_ASSETS_PATH, window.location.href).href;
+  const pending = new Map<number, { resolve(scores: Scores): void; reject(error: Error): void; started: number; pageMs: number }>();
+  let loaded: (reply: ShieldWorkerReply) => void = () => {};
+  const ready = new Promise<ShieldWorkerReply>((resolve) => (loaded = resolve));
+  let broken: Error | null = null;
+  const breakAll = (error: Error) => {
+    broken = error;
+    loaded({ kind: 'unavailable', message: error.message });
+    for (const check of pending.values()) check.reject(error);
+    pending.clear();
+  };
+  worker.onerror = (event) => breakAll(new Error(`the checker stopped (${event.message || 'its script failed'})`));
+  worker.onmessage = (event: MessageEvent<ShieldWorkerReply>) => {
+    const reply = event.data;
+    if (reply.kind === 'loaded' || reply.kind === 'unavailable') return loaded(reply);
+    const check = pending.get(reply.id);
+    if (!check) return;
+    pending.delete(reply.id);
+    if (reply.kind === 'failed') return check.reject(new Error(reply.message));
+    mark('shield-check', check.started, { model, backend: loadedBackend, busyMs: check.pageMs + reply.busyMs, workerMs: reply.busyMs });
+    check.resolve(reply.scores);
+  };
+  post(worker, {
+    kind: 'load',
+    modelUrl: `${assets}models/${model}/model.json`,
+    type,
+    size,
+    backends,
+    assetsUrl: assets,
   });
-}
 
-async function startBackend({ tf, wasm }: Runtime, backend: ShieldBackend): Promise<boolean> {
-  if (backend === 'webgl' && !hasHardwareWebGL()) return false;
-  if (backend === 'wasm') {
-    // The binaries' folder is named by the package version (shield-assets.mjs), so it can be cached for good.
-    wasm.setWasmPaths(`${SHIELD_ASSETS_PATH}tfjs-backend-wasm-${wasm.version_wasm}/`);
-    // Threads need cross-origin isolation, which the app doesn't have: use the SIMD or plain binary.
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  const reply = await ready;
+  if (reply.kind !== 'loaded') {
+    worker.terminate();
+    throw unavailable(reply.kind === 'unavailable' ? reply.message : 'the checker did not start');
   }
-  if (!(await tf.setBackend(backend))) return false;
-  await tf.ready();
-  return tf.getBackend() === backend;
-}
+  const loadedBackend = reply.backend;
+  const loadMs = performance.now() - started;
+  mark('shield-load', started, { model, backend: loadedBackend, loadMs, workerLoadMs: reply.loadMs });
 
-function makeClassifier(
-  tf: Tf,
-  net: import('./runtime').NSFWJS,
-  info: { model: string; backend: ShieldBackend; size: number; loadMs: number },
-): Classifier {
-  // One canvas for every check, at the model's input size: drawImage does the downscale on the
-  // GPU (or in the compositor), so the JS side only ever reads 224×224 pixels, not a 720p frame.
-  const canvas = makeCanvas(info.size);
-  const context = canvas.getContext('2d', { willReadFrequently: true }) as
-    | CanvasRenderingContext2D
-    | OffscreenCanvasRenderingContext2D
-    | null;
-  if (!context) throw new Error('no 2D canvas for the shield');
+  const grab = frameGrabber(size, reply.readsBitmaps);
+  let nextId = 0;
   return {
-    backend: info.backend,
-    model: info.model,
-    loadMs: info.loadMs,
+    backend: loadedBackend,
+    model,
+    loadMs,
     async classify(video: HTMLVideoElement): Promise<Scores> {
+      if (broken) throw broken;
       const started = performance.now();
-      context.drawImage(video, 0, 0, info.size, info.size);
-      const frame = context.getImageData(0, 0, info.size, info.size);
-      const predictions = await net.classify(frame, 5);
-      const scores: Scores = { Drawing: 0, Hentai: 0, Neutral: 0, Porn: 0, Sexy: 0 };
-      for (const { className, probability } of predictions) scores[className] = probability;
-      mark('shield-check', started, { model: info.model, backend: info.backend });
-      return scores;
+      const { frame, pageMs } = await grab(video);
+      if (broken) throw broken;
+      const id = ++nextId;
+      return new Promise<Scores>((resolve, reject) => {
+        pending.set(id, { resolve, reject, started, pageMs });
+        // A bitmap is handed over, not copied; pixels read by the page (224×224, 200 KB) are copied.
+        post(worker, { kind: 'check', id, frame }, frame instanceof ImageData ? [] : [frame]);
+      });
     },
     dispose() {
-      net.dispose();
-      tf.disposeVariables();
+      breakAll(new Error('the checker was closed'));
+      worker.terminate();
     },
   };
 }
 
+function post(worker: Worker, request: ShieldWorkerRequest, transfer: Transferable[] = []): void {
+  worker.postMessage(request, transfer);
+}
+
 /**
- * Whether WebGL runs on a GPU. A browser without one (a VM, a blocklisted driver, headless
- * Chromium here) may still offer WebGL in software (SwiftShader, llvmpipe): measured here, the
- * model then took ~40 s to load and 7-11 s per check, with the page frozen meanwhile, where the
- * wasm backend takes well under a second. `failIfMajorPerformanceCaveat` is how a page asks for
- * "a GPU or nothing"; the renderer's name catches a browser that doesn't honour it.
+ * How the page takes a frame for the worker. Where the browser can, `createImageBitmap` snapshots
+ * the current frame and scales it to the model's input (the browser may do the scaling off the
+ * main thread), and the worker reads its pixels. Otherwise (no createImageBitmap, or a worker
+ * without OffscreenCanvas) the page draws the frame small on a canvas of its own and sends the
+ * pixels: a few ms on this thread. `pageMs` is how long the page's thread was busy with it.
  */
-function hasHardwareWebGL(): boolean {
-  if (typeof document === 'undefined') return false;
-  const canvas = document.createElement('canvas');
-  const gl = (canvas.getContext('webgl2', { failIfMajorPerformanceCaveat: true }) ??
-    canvas.getContext('webgl', { failIfMajorPerformanceCaveat: true })) as WebGLRenderingContext | null;
-  if (!gl) return false;
-  const info = gl.getExtension('WEBGL_debug_renderer_info');
-  const renderer = String(info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
-  gl.getExtension('WEBGL_lose_context')?.loseContext(); // give the context back: browsers cap how many a page holds
-  return !/swiftshader|llvmpipe|softpipe|software|basic render/i.test(renderer);
+function frameGrabber(size: number, workerReadsBitmaps: boolean): (video: HTMLVideoElement) => Promise<{ frame: ImageBitmap | ImageData; pageMs: number }> {
+  if (workerReadsBitmaps && typeof createImageBitmap === 'function') {
+    return async (video) => {
+      const started = performance.now();
+      const pending = createImageBitmap(video, { resizeWidth: size, resizeHeight: size, resizeQuality: 'low' });
+      const pageMs = performance.now() - started;
+      return { frame: await pending, pageMs };
+    };
+  }
+  const canvas = makeCanvas(size);
+  const context = canvas.getContext('2d', { willReadFrequently: true }) as
+    | CanvasRenderingContext2D
+    | OffscreenCanvasRenderingContext2D
+    | null;
+  if (!context) throw unavailable('no 2D canvas for the shield');
+  return async (video) => {
+    const started = performance.now();
+    context.drawImage(video, 0, 0, size, size);
+    const frame = context.getImageData(0, 0, size, size);
+    return { frame, pageMs: performance.now() - started };
+  };
+}
+
+function unavailable(message: string): Error {
+  return Object.assign(new Error(message), { code: SHIELD_UNAVAILABLE });
 }
 
 function makeCanvas(size: number): OffscreenCanvas | HTMLCanvasElement {

@@ -16,6 +16,9 @@ const NO_CLASSIFIER = "Video from strangers starts hidden on phones: this app ca
 /** Nothing to load on phones. */
 export function preloadShield(): void {}
 
+/** Nothing to load on phones. */
+export function usePreloadShield(): void {}
+
 export function useShield(_stream: MediaStreamLike | null, callKey: string): Shield {
   const { on } = useShieldSetting();
   // A fresh policy per call (room), made during render so a new peer is never shown with the last one's Reveal.

@@ -9,7 +9,7 @@ import type { MediaStreamLike } from '@small-talk/client';
 import { SHIELD_INTERVAL_MS } from '../../defaults';
 import { loadClassifier, type Classifier } from './classifier';
 import { ShieldPolicy, type ShieldState } from './policy';
-import { useShieldSetting } from './useShieldSetting';
+import { shieldOn, useShieldSetting } from './useShieldSetting';
 
 export interface Shield {
   /** What `shield-state` says. */
@@ -22,8 +22,14 @@ export interface Shield {
   reveal(): void;
 }
 
-/** Before the first frame arrives, look this often: the first clean check is what shows the peer. */
+/**
+ * Before the first frame arrives, look at least this often (besides the video's own events): the
+ * first clean check is what shows the peer, so it runs as soon as a frame can be drawn.
+ */
 const FIRST_FRAME_POLL_MS = 50;
+
+/** How long the app waits for an idle moment before loading the model anyway. */
+const PRELOAD_IDLE_TIMEOUT_MS = 2000;
 
 /** One page load fetches and compiles the model once; a failed load is tried again at the next call. */
 let classifier: Promise<Classifier> | null = null;
@@ -36,9 +42,29 @@ function sharedClassifier(): Promise<Classifier> {
   return classifier;
 }
 
-/** Starts loading the model before the first call needs it (the user pressed Start): the first check then comes sooner. */
+/** Starts loading the model now, if it isn't loaded or loading: the first check then comes sooner. */
 export function preloadShield(): void {
   sharedClassifier().catch(() => {});
+}
+
+/**
+ * Loads the model at the first idle moment after the app's first screen is drawn, while the user
+ * signs in and picks categories, so it is ready before the first match: loading it at Start left
+ * it competing with the call's set-up, and it was most of the delay before the first clean check.
+ * It loads in a worker (classifier.web.ts), so the screen stays responsive meanwhile; the files
+ * are fetched once per browser and cached (docs/safety.md, "What it costs"). Not when the
+ * setting is off (the call then loads nothing).
+ */
+export function usePreloadShield(): void {
+  useEffect(() => {
+    if (!shieldOn() || typeof window === 'undefined') return;
+    if (typeof window.requestIdleCallback === 'function') {
+      const handle = window.requestIdleCallback(preloadShield, { timeout: PRELOAD_IDLE_TIMEOUT_MS });
+      return () => window.cancelIdleCallback(handle);
+    }
+    const handle = setTimeout(preloadShield, 0);
+    return () => clearTimeout(handle);
+  }, []);
 }
 
 /**
@@ -74,8 +100,8 @@ export function useShield(stream: MediaStreamLike | null, callKey: string): Shie
       }
       // Revealed or failed, the policy no longer listens: stop spending the CPU.
       while (!stopped && policy.state !== 'revealed' && policy.failure === null) {
-        if (video.readyState < 2 /* HAVE_CURRENT_DATA */ || video.videoWidth === 0) {
-          await sleep(FIRST_FRAME_POLL_MS);
+        if (!hasFrame(video)) {
+          await nextFrame(video);
           continue;
         }
         const started = performance.now();
@@ -114,6 +140,24 @@ export function useShield(stream: MediaStreamLike | null, callKey: string): Shie
       changed();
     },
   };
+}
+
+function hasFrame(video: HTMLVideoElement): boolean {
+  return video.readyState >= 2 /* HAVE_CURRENT_DATA */ && video.videoWidth > 0;
+}
+
+/** Resolves when the video may have a frame to draw: its own events, or FIRST_FRAME_POLL_MS at the latest. */
+function nextFrame(video: HTMLVideoElement): Promise<void> {
+  return new Promise((resolve) => {
+    const events = ['loadeddata', 'playing', 'resize'] as const;
+    const done = () => {
+      clearTimeout(timer);
+      for (const name of events) video.removeEventListener(name, done);
+      resolve();
+    };
+    const timer = setTimeout(done, FIRST_FRAME_POLL_MS);
+    for (const name of events) video.addEventListener(name, done);
+  });
 }
 
 function sleep(ms: number): Promise<void> {
