@@ -7,19 +7,19 @@ import { colors, space } from '../../ui/theme';
  * the app itself, but nobody can be met without the server. Says so plainly, with a way to try
  * again (it also moves on by itself when the network comes back).
  */
-export function OfflineScreen({ onRetry, stillOffline }: { onRetry: () => void; stillOffline: boolean }) {
+export function OfflineScreen({ onRetry, checking, stillOffline }: { onRetry: () => void; checking: boolean; stillOffline: boolean }) {
   return (
     <View testID="offline-screen" style={styles.root}>
       <Text style={styles.title} accessibilityRole="header">
         You're offline
       </Text>
       <Text style={styles.text}>Small Talk needs the internet to meet people. Check your connection, then try again.</Text>
-      {stillOffline && (
+      {stillOffline && !checking && (
         <Text testID="offline-still" style={styles.text} accessibilityLiveRegion="polite">
           Still no connection.
         </Text>
       )}
-      <Button testID="offline-retry" title="Try again" onPress={onRetry} style={styles.button} />
+      <Button testID="offline-retry" title="Try again" onPress={onRetry} busy={checking} style={styles.button} />
     </View>
   );
 }

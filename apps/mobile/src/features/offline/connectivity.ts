@@ -1,34 +1,47 @@
 /**
- * Whether the device has a network at all, as the platform tells it. On the web that is
- * `navigator.onLine` and its `online`/`offline` events: false means no network for certain
- * (airplane mode, cable out); true only means "maybe", so a request can still fail and each
- * screen still says so. A native build has no such signal without NetInfo (issue 16's native
- * part): it reports online, and its screens handle failed requests as before.
+ * Whether the app can reach its server as it starts. The installed web app opens from the
+ * service worker's cache even with no network, so a page the worker served must ask: the
+ * browser's `navigator.onLine` says false only when there is no network at all (airplane mode),
+ * and stays true on a Wi-Fi without internet or a cut the browser doesn't see. A page that came
+ * from the network needs no question: it just reached the server. A native build has no cached
+ * start (its screens handle failed requests as before, until NetInfo: issue 16's native part).
  */
 import { Platform } from 'react-native';
 
 export interface Connectivity {
-  isOnline(): boolean;
-  /** Calls `listener` whenever the answer may have changed; returns the unsubscribe. */
+  /** true: start the app; false: offline. A plain boolean when the answer is known at once. */
+  reachable(): boolean | Promise<boolean>;
+  /** Calls `listener` when the answer may have changed (the browser's `online` event); returns the unsubscribe. */
   subscribe(listener: () => void): () => void;
 }
 
-/** The browser's own signal (web only). */
+/** How long the question may take before the app starts anyway (a slow network is not no network). */
+export const REACHABILITY_TIMEOUT_MS = 4000;
+
+/** The server's liveness check: tiny, same origin, never cached, never answered by the worker. */
+const PROBE_PATH = '/healthz';
+
 function browserConnectivity(): Connectivity {
   return {
-    isOnline: () => navigator.onLine !== false,
+    reachable() {
+      if (navigator.onLine === false) return false;
+      if (!navigator.serviceWorker?.controller) return true;
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), REACHABILITY_TIMEOUT_MS);
+      return fetch(PROBE_PATH, { cache: 'no-store', signal: abort.signal }).then(
+        // Any answer, even 503 while a deploy drains, means the network works.
+        () => true,
+        () => abort.signal.aborted,
+      ).finally(() => clearTimeout(timer));
+    },
     subscribe(listener) {
       window.addEventListener('online', listener);
-      window.addEventListener('offline', listener);
-      return () => {
-        window.removeEventListener('online', listener);
-        window.removeEventListener('offline', listener);
-      };
+      return () => window.removeEventListener('online', listener);
     },
   };
 }
 
-const alwaysOnline: Connectivity = { isOnline: () => true, subscribe: () => () => {} };
+const nativeConnectivity: Connectivity = { reachable: () => true, subscribe: () => () => {} };
 
 export const deviceConnectivity: Connectivity =
-  Platform.OS === 'web' && typeof window !== 'undefined' && typeof navigator !== 'undefined' ? browserConnectivity() : alwaysOnline;
+  Platform.OS === 'web' && typeof window !== 'undefined' && typeof navigator !== 'undefined' ? browserConnectivity() : nativeConnectivity;
