@@ -1,10 +1,11 @@
 /**
  * Whether the app can reach its server as it starts. The installed web app opens from the
- * service worker's cache even with no network, so a page the worker served must ask: the
- * browser's `navigator.onLine` says false only when there is no network at all (airplane mode),
- * and stays true on a Wi-Fi without internet or a cut the browser doesn't see. A page that came
- * from the network needs no question: it just reached the server. A native build has no cached
- * start (its screens handle failed requests as before, until NetInfo: issue 16's native part).
+ * service worker's cache even with no network, so a page the worker served asks the server (a
+ * tiny request that fails at once with no network). A page that came from the network needs no
+ * question: it just reached the server. `navigator.onLine` decides nothing: it stays true on a
+ * Wi-Fi without internet or a cut the browser doesn't see, and is false on a machine whose only
+ * network is loopback, where the server is right there. A native build has no cached start (its
+ * screens handle failed requests as before, until NetInfo: issue 16's native part).
  */
 import { Platform } from 'react-native';
 
@@ -24,7 +25,6 @@ const PROBE_PATH = '/healthz';
 function browserConnectivity(): Connectivity {
   return {
     reachable() {
-      if (navigator.onLine === false) return false;
       if (!navigator.serviceWorker?.controller) return true;
       const abort = new AbortController();
       const timer = setTimeout(() => abort.abort(), REACHABILITY_TIMEOUT_MS);
