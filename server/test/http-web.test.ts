@@ -91,7 +91,7 @@ describe('web app at /', () => {
       assert.equal(manifest.status, 200);
       assert.equal(manifest.headers.get('content-type'), 'application/manifest+json');
       assert.equal(manifest.headers.get('cache-control'), 'no-cache');
-      assert.equal((await manifest.json()).name, 'Small Talk');
+      assert.equal(((await manifest.json()) as { name: string }).name, 'Small Talk');
 
       const icon = await fetch(`${server.url}/icons/icon-192.png`);
       assert.equal(icon.status, 200);
