@@ -189,9 +189,13 @@ export function workboxConfig(dist) {
     maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
     // Named by their content already: no ?__WB_REVISION__ needed to tell versions apart.
     dontCacheBustURLsMatching: /^_expo\/static\//,
-    // A page navigation (the installed app opened offline, a mailed /reset link) gets the cached
-    // app; never an API path (the SW is not asked for /ws at all: WebSockets bypass it).
+    // A navigation to one of the app's pages (the installed app opened offline, a mailed /reset
+    // link) gets the cached app: the pages the server serves index.html at (APP_PAGES in
+    // server/src/web/routes.ts); any other path still reaches the server and its 404. Matched
+    // against the path and query. Never an API path (and /ws never reaches a worker at all:
+    // WebSockets bypass it).
     navigateFallback: '/index.html',
+    navigateFallbackAllowlist: [/^\/(\?|$)/, /^\/index\.html(\?|$)/, /^\/reset(\?|$)/],
     navigateFallbackDenylist: [/^\/api\//, /^\/ws/, /^\/healthz/, /^\/metrics/],
     // No runtimeCaching: anything not precached goes to the network untouched.
     // A new deploy's worker takes over at once and drops the old build's files.

@@ -125,6 +125,14 @@ describe('the installable web app in Chromium', { skip }, () => {
     assert.ok(paths.includes('/index.html') && paths.includes('/manifest.webmanifest'), `the shell is cached: ${paths.join(', ')}`);
     assert.deepEqual(paths.filter((p) => /^\/(api|ws)\b/.test(p)), [], 'the worker kept API or socket answers');
     assert.deepEqual(paths.filter((p) => p.startsWith('/shield/')), [], "the shield's model is not precached (fetched on the first match)");
+
+    // Only the app's own pages fall back to the cached app: any other path still asks the server.
+    const unknown = await page.goto('/no-such-page');
+    assert.equal(unknown?.status(), 404);
+    assert.equal(unknown?.fromServiceWorker(), false);
+    const home = await page.goto('/');
+    assert.ok(home?.fromServiceWorker());
+    await page.getByTestId('birth-date-input').waitFor({ timeout: UI_TIMEOUT_MS });
   });
 
   test('after a first visit, a reload with the network cut opens the app to "You\'re offline"; Try again once it is back starts it', async () => {
