@@ -8,6 +8,7 @@
  * screens handle failed requests as before, until NetInfo: issue 16's native part).
  */
 import { Platform } from 'react-native';
+import { REACHABILITY_TIMEOUT_MS } from '../../defaults';
 
 export interface Connectivity {
   /** true: start the app; false: offline. A plain boolean when the answer is known at once. */
@@ -15,9 +16,6 @@ export interface Connectivity {
   /** Calls `listener` when the answer may have changed (the browser's `online` event); returns the unsubscribe. */
   subscribe(listener: () => void): () => void;
 }
-
-/** How long the question may take before the app starts anyway (a slow network is not no network). */
-export const REACHABILITY_TIMEOUT_MS = 4000;
 
 /** The server's liveness check: tiny, same origin, never cached, never answered by the worker. */
 const PROBE_PATH = '/healthz';
