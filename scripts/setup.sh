@@ -25,5 +25,6 @@ if [ ! -f "$web" ] || [ -n "$(find apps/mobile packages/client/src packages/prot
   echo "setup: building the web app (apps/mobile → apps/mobile/dist)"
   # The shield's model and wasm files go into public/shield/, which the export copies into dist/
   # (from the npm packages: nothing is downloaded, now or when the app runs).
-  (cd apps/mobile && node scripts/shield-assets.mjs && CI=1 npx expo export --platform web --output-dir dist >/dev/null)
+  # Then the manifest, icons and service worker that make it an installable app (scripts/pwa-assets.mjs).
+  (cd apps/mobile && node scripts/shield-assets.mjs && CI=1 npx expo export --platform web --output-dir dist >/dev/null && node scripts/pwa-assets.mjs dist)
 fi

@@ -2,7 +2,7 @@ import path from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { ErrorCode } from '@small-talk/protocol';
-import { pino, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type LoggerOptions } from 'pino';
 import { accountRoutes } from './accounts/routes.js';
 import { PasswordReset } from './accounts/password-reset.js';
 import { Profile } from './accounts/profile.js';
@@ -115,8 +115,12 @@ const clientErrorCodes: Partial<Record<number, ErrorCode>> = {
 };
 
 /** Builds the whole server without listening, so tests can start it on any port. */
-export async function buildApp(config: Config): Promise<SmallTalk> {
-  const log = pino({ level: config.LOG_LEVEL, redact });
+export async function buildApp(
+  config: Config,
+  /** `logStream`: where log lines go (main.ts: readable lines for a terminal); stdout as JSON by default. */
+  options: { logStream?: DestinationStream } = {},
+): Promise<SmallTalk> {
+  const log = options.logStream ? pino({ level: config.LOG_LEVEL, redact }, options.logStream) : pino({ level: config.LOG_LEVEL, redact });
   if (config.TURN_URLS.length === 0) {
     log.warn(
       'no TURN server configured (TURN_URLS): strangers in a call will see each other\'s IP addresses. Set TURN_URLS and TURN_SECRET to relay their calls (docs/deploy.md)',

@@ -1,8 +1,12 @@
+import type { AddressInfo } from 'node:net';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
+import { logFormatFor, prettyOutput } from './logging/output.js';
 
 const config = loadConfig();
-const server = await buildApp(config);
+// A terminal gets readable lines; anything else (a container, a pipe, the tests) JSON.
+const pretty = logFormatFor(process.stdout) === 'pretty' ? prettyOutput() : undefined;
+const server = await buildApp(config, { logStream: pretty?.stream });
 const { app } = server;
 
 try {
@@ -12,10 +16,14 @@ try {
   if ((error as NodeJS.ErrnoException).code === 'EAFNOSUPPORT' && config.HOST === '::') {
     await app.listen({ port: config.PORT, host: '0.0.0.0' });
   } else {
+    pretty?.open();
     app.log.fatal({ err: error }, 'could not listen');
     process.exit(1);
   }
 }
+// PUBLIC_URL when the operator set one; else this machine, on the port it got (PORT=0 picks one).
+const openAt = config.PUBLIC_URL ? config.publicUrl : `http://localhost:${(app.server.address() as AddressInfo).port}`;
+pretty?.open(`Small Talk is running: open ${openAt}`);
 
 // /metrics on a port of its own, which the public proxy never forwards to (docs/deploy.md).
 if (server.metricsApp && config.METRICS_PORT !== undefined) {

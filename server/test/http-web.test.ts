@@ -63,6 +63,47 @@ describe('web app at /', () => {
     }
   });
 
+  test("the installable app's files: the service worker revalidated on every check, with a script type; the manifest as a manifest", async () => {
+    const webDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smalltalk-web-'));
+    fs.mkdirSync(path.join(webDir, 'icons'));
+    fs.writeFileSync(path.join(webDir, 'index.html'), '<!doctype html><title>Small Talk</title><link rel="manifest" href="/manifest.webmanifest">');
+    fs.writeFileSync(path.join(webDir, 'sw.js'), 'self.addEventListener("fetch", () => {})');
+    fs.writeFileSync(path.join(webDir, 'manifest.webmanifest'), JSON.stringify({ name: 'Small Talk', start_url: '/' }));
+    fs.writeFileSync(path.join(webDir, 'icons/icon-192.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+    fs.writeFileSync(path.join(webDir, 'favicon.ico'), Buffer.from([0, 0, 1, 0]));
+    const server = await startServer({ WEB_DIR: webDir });
+    try {
+      // A browser checks /sw.js for an update on each visit: a cached copy would keep an old
+      // build's worker (and its precached app) alive for as long as the cache said.
+      const worker = await fetch(`${server.url}/sw.js`);
+      assert.equal(worker.status, 200);
+      assert.equal(worker.headers.get('cache-control'), 'no-cache');
+      assert.match(worker.headers.get('content-type') ?? '', /^(application|text)\/javascript\b/);
+      assert.ok(worker.headers.get('etag'), 'the update check revalidates by ETag');
+      // At the root, so its scope is the whole app without a Service-Worker-Allowed header.
+      assert.equal(worker.headers.get('service-worker-allowed'), null);
+      // The page's CSP lets it register the worker and read the manifest (both 'self').
+      const csp = worker.headers.get('content-security-policy') ?? '';
+      assert.match(csp, /worker-src 'self'/);
+      assert.match(csp, /default-src 'self'/);
+
+      const manifest = await fetch(`${server.url}/manifest.webmanifest`);
+      assert.equal(manifest.status, 200);
+      assert.equal(manifest.headers.get('content-type'), 'application/manifest+json');
+      assert.equal(manifest.headers.get('cache-control'), 'no-cache');
+      assert.equal(((await manifest.json()) as { name: string }).name, 'Small Talk');
+
+      const icon = await fetch(`${server.url}/icons/icon-192.png`);
+      assert.equal(icon.status, 200);
+      assert.equal(icon.headers.get('content-type'), 'image/png');
+      const favicon = await fetch(`${server.url}/favicon.ico`);
+      assert.equal(favicon.status, 200);
+      assert.match(favicon.headers.get('content-type') ?? '', /^image\/(x-icon|vnd\.microsoft\.icon)$/);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('without a web build, / says how to get one instead of failing silently', async () => {
     const server = await startServer({ WEB_DIR: path.join(os.tmpdir(), 'smalltalk-no-such-web-dir') });
     try {

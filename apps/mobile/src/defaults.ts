@@ -59,3 +59,9 @@ export const SHIELD_CHECKING_PATIENCE_MS = 3_000;
 
 /** How often Categories asks how many people are online (GET /api/stats is at most a second stale on the server). */
 export const ONLINE_REFRESH_MS = 5_000;
+
+/**
+ * A page the service worker served (the installed app, perhaps offline) asks the server before
+ * starting; past this the app starts anyway: a slow network is not no network.
+ */
+export const REACHABILITY_TIMEOUT_MS = 4_000;

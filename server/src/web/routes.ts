@@ -61,7 +61,11 @@ const IMMUTABLE = [
 
 /**
  * Everything else (index.html, a model's model.json, which names its weights) is revalidated on
- * each load (ETag), or a deploy leaves browsers on old bundles or an old model.
+ * each load (ETag), or a deploy leaves browsers on old bundles or an old model. The service
+ * worker (sw.js, apps/mobile/scripts/pwa-assets.mjs) above all: a browser compares it byte for
+ * byte to find a new build, and a cached copy would keep the installed app on the old one. Its
+ * scope is `/` because it is served from the root (no Service-Worker-Allowed needed); the
+ * manifest (manifest.webmanifest) gets application/manifest+json from its extension.
  */
 export function cacheControlOf(relativePath: string): string {
   const name = relativePath.split(path.sep).join('/');

@@ -111,7 +111,7 @@ const CSP_MARK = '[csp-violation]';
  * tsx helper names leak into the page), and Chromium's own "Refused to …" CSP messages land
  * there too: both are kept.
  */
-async function watchCsp(context: BrowserContext, violations: string[]): Promise<void> {
+export async function watchCsp(context: BrowserContext, violations: string[]): Promise<void> {
   await context.addInitScript({
     content: `document.addEventListener('securitypolicyviolation', (e) => console.error(${JSON.stringify(CSP_MARK)} + ' ' + e.effectiveDirective + ' blocked ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber), true);`,
   });

@@ -21,6 +21,7 @@ import { FriendsProvider } from '../features/friends/useFriends';
 import { HistoryScreen } from '../features/history/HistoryScreen';
 import { ProfileScreen } from '../features/profile/ProfileScreen';
 import { useDeviceLanguages } from '../features/profile/useDeviceLanguages';
+import { OfflineGate } from '../features/offline/OfflineGate';
 import { ModerationScreen } from '../features/moderation/ModerationScreen';
 import { BannedScreen } from '../features/restriction/BannedScreen';
 import { RestrictionScreen } from '../features/restriction/RestrictionScreen';
@@ -42,7 +43,9 @@ export function App({ services }: { services: Services }) {
     <ServicesContext.Provider value={services}>
       <StatusBar barStyle="light-content" backgroundColor={colors.background} />
       <View style={styles.root}>
-        <Navigator />
+        <OfflineGate>
+          <Navigator />
+        </OfflineGate>
       </View>
     </ServicesContext.Provider>
   );

@@ -2,10 +2,12 @@
 import { SmallTalkClient } from '@small-talk/client';
 import { Api } from '../api';
 import { serverConfig } from '../config';
+import { registerServiceWorker } from '../features/offline/serviceWorker';
 import { platform } from '../platform/webrtc';
 import type { Services } from '../services';
 import { App } from './App';
 
+registerServiceWorker();
 const server = serverConfig();
 const api = new Api({ httpBase: server.httpBase, auth: server.auth });
 

@@ -1,0 +1,32 @@
+import { StyleSheet, Text, View } from 'react-native';
+import { Button } from '../../ui/Button';
+import { colors, space } from '../../ui/theme';
+
+/**
+ * What the installed app shows when it is opened with no network: the service worker gave it
+ * the app itself, but nobody can be met without the server. Says so plainly, with a way to try
+ * again (it also moves on by itself when the network comes back).
+ */
+export function OfflineScreen({ onRetry, checking, stillOffline }: { onRetry: () => void; checking: boolean; stillOffline: boolean }) {
+  return (
+    <View testID="offline-screen" style={styles.root}>
+      <Text style={styles.title} accessibilityRole="header">
+        You're offline
+      </Text>
+      <Text style={styles.text}>Small Talk needs the internet to meet people. Check your connection, then try again.</Text>
+      {stillOffline && !checking && (
+        <Text testID="offline-still" style={styles.text} accessibilityLiveRegion="polite">
+          Still no connection.
+        </Text>
+      )}
+      <Button testID="offline-retry" title="Try again" onPress={onRetry} busy={checking} style={styles.button} />
+    </View>
+  );
+}
+
+const styles = StyleSheet.create({
+  root: { flex: 1, backgroundColor: colors.background, padding: space.xl, gap: space.m, justifyContent: 'center' },
+  title: { color: colors.text, fontSize: 22, fontWeight: '700' },
+  text: { color: colors.textMuted, fontSize: 16, lineHeight: 22 },
+  button: { alignSelf: 'flex-start', marginTop: space.s },
+});
