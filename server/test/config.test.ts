@@ -48,8 +48,11 @@ const DEFAULTS = {
   AUTO_SUSPEND_WINDOW_H: 24,
   EVIDENCE_RETENTION_DAYS: 90,
   EVIDENCE_SWEEP_CHECK_MS: 3600000,
+  MAIL_FROM: 'Small Talk <no-reply@localhost>',
+  REQUIRE_VERIFIED_EMAIL: false,
+  FALLBACK_AFTER_MS: 10000,
 };
-const OPTIONAL = ['DATABASE_URL', 'REDIS_URL', 'TURN_SECRET', 'PUBLIC_URL', 'METRICS_TOKEN', 'METRICS_PORT', 'CONTACT_EMAIL'];
+const OPTIONAL = ['DATABASE_URL', 'REDIS_URL', 'TURN_SECRET', 'PUBLIC_URL', 'METRICS_TOKEN', 'METRICS_PORT', 'CONTACT_EMAIL', 'SMTP_URL'];
 /** A TURN server and its secret: they only go together. */
 const TURN = { TURN_URLS: 'turn:turn.example:3478', TURN_SECRET: 'a-secret-of-sixteen-or-more' };
 
@@ -68,7 +71,8 @@ function rejects(env: Record<string, string>, variable: string): void {
 describe('loadConfig', () => {
   test('with nothing set, every default applies', () => {
     const config = loadConfig({});
-    const { dataDir, webDir, rulesFile, DATABASE_URL, REDIS_URL, TURN_SECRET, PUBLIC_URL, METRICS_TOKEN, METRICS_PORT, strangerIcePolicy, friendIcePolicy, secureCookie, ...rest } = config;
+    const { dataDir, webDir, rulesFile, DATABASE_URL, REDIS_URL, TURN_SECRET, PUBLIC_URL, METRICS_TOKEN, METRICS_PORT, strangerIcePolicy, friendIcePolicy, secureCookie, publicUrl, ...rest } = config;
+    assert.equal(publicUrl, 'http://localhost:3000', 'links in mail point at this machine by default');
     assert.equal(friendIcePolicy, 'all', 'friends may connect directly');
     assert.equal(webDir, path.resolve('./apps/mobile/dist'));
     assert.equal(rulesFile, path.resolve('./server/rules.md'));
@@ -142,6 +146,10 @@ describe('loadConfig', () => {
       EVIDENCE_RETENTION_DAYS: '0.5',
       EVIDENCE_SWEEP_CHECK_MS: '60000',
       CONTACT_EMAIL: ' safety@chat.example ',
+      SMTP_URL: 'smtps://mailer:secret@smtp.example:465',
+      MAIL_FROM: 'Small Talk <hello@chat.example>',
+      REQUIRE_VERIFIED_EMAIL: 'true',
+      FALLBACK_AFTER_MS: '2500',
     });
     assert.deepEqual(config, {
       PORT: 8080,
@@ -193,6 +201,11 @@ describe('loadConfig', () => {
       EVIDENCE_RETENTION_DAYS: 0.5,
       EVIDENCE_SWEEP_CHECK_MS: 60000,
       CONTACT_EMAIL: 'safety@chat.example',
+      SMTP_URL: 'smtps://mailer:secret@smtp.example:465',
+      MAIL_FROM: 'Small Talk <hello@chat.example>',
+      REQUIRE_VERIFIED_EMAIL: true,
+      FALLBACK_AFTER_MS: 2500,
+      publicUrl: 'https://chat.example',
       rulesFile: '/etc/smalltalk/rules.md',
       strangerIcePolicy: 'relay',
       friendIcePolicy: 'relay',
@@ -292,6 +305,11 @@ describe('loadConfig', () => {
       ['AUTO_SUSPEND_REPORTERS', '1'],
       ['AUTO_SUSPEND_WINDOW_H', '0'],
       ['CONTACT_EMAIL', 'not an address'],
+      ['SMTP_URL', 'smtp.example:587'],
+      ['SMTP_URL', 'https://smtp.example'],
+      ['REQUIRE_VERIFIED_EMAIL', 'yes'],
+      ['FALLBACK_AFTER_MS', '-1'],
+      ['FALLBACK_AFTER_MS', 'soon'],
     ];
     for (const [variable, value] of invalid) rejects({ [variable]: value }, variable);
     rejects({ ...TURN, TURN_URLS: 'turn://turn.example:3478' }, 'TURN_URLS');
@@ -356,7 +374,7 @@ describe('one config module, one table', () => {
     const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
     const rows = new Map<string, string>();
     for (const match of readme.matchAll(/^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|\s*([^|]*?)\s*\|/gm)) rows.set(match[1]!, match[2]!);
-    const everything = { DATABASE_URL: 'postgres://x', REDIS_URL: 'redis://x', PUBLIC_URL: 'https://x.example', METRICS_TOKEN: 'sixteen-characters-or-more', METRICS_PORT: '9100', CONTACT_EMAIL: 'safety@x.example', ...TURN };
+    const everything = { DATABASE_URL: 'postgres://x', REDIS_URL: 'redis://x', PUBLIC_URL: 'https://x.example', METRICS_TOKEN: 'sixteen-characters-or-more', METRICS_PORT: '9100', CONTACT_EMAIL: 'safety@x.example', SMTP_URL: 'smtp://x.example:587', ...TURN };
     // The settings are the upper-case keys; the lower-case ones are derived from them.
     const variables = Object.keys(loadConfig(everything)).filter((key) => /^[A-Z]/.test(key));
     assert.deepEqual([...rows.keys()].sort(), [...variables].sort(), 'README variables = config variables');
