@@ -36,7 +36,7 @@ describe('authentication at the upgrade', () => {
   test('a Bearer token opens the socket and the first frame is welcome with the user', async () => {
     const { user, token } = await guest(server.url, 'Bearer Ben');
     const client = await openSocket(server, { authorization: `Bearer ${token}` });
-    assert.deepEqual({ ...user, consent: null }, { id: user.id, displayName: 'Bearer Ben', kind: 'guest', consent: null, restriction: null, role: 'user' });
+    assert.deepEqual({ ...user, consent: null }, { id: user.id, displayName: 'Bearer Ben', kind: 'guest', consent: null, restriction: null, role: 'user', emailVerified: false, languages: [], bio: '' });
     await expectWelcome(client, user);
   });
 
