@@ -48,8 +48,13 @@ const DEFAULTS = {
   AUTO_SUSPEND_WINDOW_H: 24,
   EVIDENCE_RETENTION_DAYS: 90,
   EVIDENCE_SWEEP_CHECK_MS: 3600000,
+  MAIL_FROM: 'Small Talk <no-reply@localhost>',
+  REQUIRE_VERIFIED_EMAIL: false,
+  FALLBACK_AFTER_MS: 10000,
+  PUSH_ENABLED: false,
+  EXPO_PUSH_URL: 'https://exp.host/--/api/v2/push/send',
 };
-const OPTIONAL = ['DATABASE_URL', 'REDIS_URL', 'TURN_SECRET', 'PUBLIC_URL', 'METRICS_TOKEN', 'METRICS_PORT', 'CONTACT_EMAIL'];
+const OPTIONAL = ['DATABASE_URL', 'REDIS_URL', 'TURN_SECRET', 'PUBLIC_URL', 'METRICS_TOKEN', 'METRICS_PORT', 'CONTACT_EMAIL', 'SMTP_URL', 'EXPO_ACCESS_TOKEN', 'VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY', 'VAPID_SUBJECT'];
 /** A TURN server and its secret: they only go together. */
 const TURN = { TURN_URLS: 'turn:turn.example:3478', TURN_SECRET: 'a-secret-of-sixteen-or-more' };
 
@@ -68,7 +73,8 @@ function rejects(env: Record<string, string>, variable: string): void {
 describe('loadConfig', () => {
   test('with nothing set, every default applies', () => {
     const config = loadConfig({});
-    const { dataDir, webDir, rulesFile, DATABASE_URL, REDIS_URL, TURN_SECRET, PUBLIC_URL, METRICS_TOKEN, METRICS_PORT, strangerIcePolicy, friendIcePolicy, secureCookie, ...rest } = config;
+    const { dataDir, webDir, rulesFile, DATABASE_URL, REDIS_URL, TURN_SECRET, PUBLIC_URL, METRICS_TOKEN, METRICS_PORT, strangerIcePolicy, friendIcePolicy, secureCookie, publicUrl, ...rest } = config;
+    assert.equal(publicUrl, 'http://localhost:3000', 'links in mail point at the local server');
     assert.equal(friendIcePolicy, 'all', 'friends may connect directly');
     assert.equal(webDir, path.resolve('./apps/mobile/dist'));
     assert.equal(rulesFile, path.resolve('./server/rules.md'));
@@ -142,6 +148,16 @@ describe('loadConfig', () => {
       EVIDENCE_RETENTION_DAYS: '0.5',
       EVIDENCE_SWEEP_CHECK_MS: '60000',
       CONTACT_EMAIL: ' safety@chat.example ',
+      SMTP_URL: 'smtps://mailer:secret@smtp.chat.example:465',
+      MAIL_FROM: 'Small Talk <no-reply@chat.example>',
+      REQUIRE_VERIFIED_EMAIL: 'true',
+      FALLBACK_AFTER_MS: '2500',
+      PUSH_ENABLED: 'true',
+      EXPO_PUSH_URL: 'https://push.chat.example/send',
+      EXPO_ACCESS_TOKEN: 'expo-access-token',
+      VAPID_PUBLIC_KEY: 'BPublicKey',
+      VAPID_PRIVATE_KEY: 'privateKey',
+      VAPID_SUBJECT: 'mailto:ops@chat.example',
     });
     assert.deepEqual(config, {
       PORT: 8080,
@@ -193,6 +209,17 @@ describe('loadConfig', () => {
       EVIDENCE_RETENTION_DAYS: 0.5,
       EVIDENCE_SWEEP_CHECK_MS: 60000,
       CONTACT_EMAIL: 'safety@chat.example',
+      SMTP_URL: 'smtps://mailer:secret@smtp.chat.example:465',
+      MAIL_FROM: 'Small Talk <no-reply@chat.example>',
+      REQUIRE_VERIFIED_EMAIL: true,
+      FALLBACK_AFTER_MS: 2500,
+      PUSH_ENABLED: true,
+      EXPO_PUSH_URL: 'https://push.chat.example/send',
+      EXPO_ACCESS_TOKEN: 'expo-access-token',
+      VAPID_PUBLIC_KEY: 'BPublicKey',
+      VAPID_PRIVATE_KEY: 'privateKey',
+      VAPID_SUBJECT: 'mailto:ops@chat.example',
+      publicUrl: 'https://chat.example',
       rulesFile: '/etc/smalltalk/rules.md',
       strangerIcePolicy: 'relay',
       friendIcePolicy: 'relay',
@@ -334,6 +361,14 @@ describe('loadConfig', () => {
       (error: Error) => error.message.includes('PORT') && error.message.includes('LOG_LEVEL'),
     );
   });
+
+  test('push: half a VAPID key pair, a subject that is no contact, or an EXPO_PUSH_URL that is no URL is refused', () => {
+    rejects({ VAPID_PUBLIC_KEY: 'BPublicKey' }, 'VAPID_PUBLIC_KEY');
+    rejects({ VAPID_PUBLIC_KEY: 'BPublicKey', VAPID_PRIVATE_KEY: 'privateKey' }, 'VAPID_PUBLIC_KEY');
+    rejects({ VAPID_PUBLIC_KEY: 'BPublicKey', VAPID_PRIVATE_KEY: 'privateKey', VAPID_SUBJECT: 'ops@chat.example' }, 'VAPID_SUBJECT');
+    rejects({ EXPO_PUSH_URL: 'exp.host/send' }, 'EXPO_PUSH_URL');
+    rejects({ PUSH_ENABLED: 'maybe' }, 'PUSH_ENABLED');
+  });
 });
 
 describe('one config module, one table', () => {
@@ -356,7 +391,7 @@ describe('one config module, one table', () => {
     const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
     const rows = new Map<string, string>();
     for (const match of readme.matchAll(/^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|\s*([^|]*?)\s*\|/gm)) rows.set(match[1]!, match[2]!);
-    const everything = { DATABASE_URL: 'postgres://x', REDIS_URL: 'redis://x', PUBLIC_URL: 'https://x.example', METRICS_TOKEN: 'sixteen-characters-or-more', METRICS_PORT: '9100', CONTACT_EMAIL: 'safety@x.example', ...TURN };
+    const everything = { DATABASE_URL: 'postgres://x', REDIS_URL: 'redis://x', PUBLIC_URL: 'https://x.example', METRICS_TOKEN: 'sixteen-characters-or-more', METRICS_PORT: '9100', CONTACT_EMAIL: 'safety@x.example', SMTP_URL: 'smtp://x.example', EXPO_ACCESS_TOKEN: 'x', VAPID_PUBLIC_KEY: 'x', VAPID_PRIVATE_KEY: 'x', VAPID_SUBJECT: 'mailto:x@x.example', ...TURN };
     // The settings are the upper-case keys; the lower-case ones are derived from them.
     const variables = Object.keys(loadConfig(everything)).filter((key) => /^[A-Z]/.test(key));
     assert.deepEqual([...rows.keys()].sort(), [...variables].sort(), 'README variables = config variables');
