@@ -48,7 +48,9 @@ beforeEach(() => {
   notifications.requested = 0;
   forgetAskedForPush();
 });
-afterEach(() => jest.clearAllMocks());
+afterEach(() => {
+  jest.clearAllMocks();
+});
 
 function servicesWithPush() {
   return fakeServices({
