@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import type http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { acquaintances, api, befriend, closeAndSettle, connect, eventually, sleep, startServer, type Client, type TestServer } from './harness.js';
+import webPush from 'web-push';
 import { startFakeExpo, type FakeExpo } from './expo-push.js';
 
 /**
@@ -242,6 +251,88 @@ describe('PUSH_ENABLED=false', () => {
     } finally {
       await closeAndSettle(quiet, mine);
       await quiet.close();
+    }
+  });
+});
+
+describe('web push (VAPID)', () => {
+  /** A local HTTPS push service (a self-signed certificate, trusted for this suite only). */
+  let pushService: https.Server;
+  let pushUrl: string;
+  const received: Array<{ path: string; headers: http.IncomingHttpHeaders; bytes: number }> = [];
+  const gone = new Set<string>();
+  let webServer: TestServer;
+  const vapid = webPush.generateVAPIDKeys();
+  let trust: string | undefined;
+
+  before(async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smalltalk-push-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
+    pushService = https.createServer({ key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')) }, (request, response) => {
+      let bytes = 0;
+      request.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      request.on('end', () => {
+        received.push({ path: request.url!, headers: request.headers, bytes });
+        response.writeHead(gone.has(request.url!) ? 410 : 201).end();
+      });
+    });
+    await new Promise<void>((resolve) => pushService.listen(0, '127.0.0.1', resolve));
+    pushUrl = `https://127.0.0.1:${(pushService.address() as AddressInfo).port}`;
+    fs.rmSync(dir, { recursive: true, force: true });
+    trust = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+    webServer = await startServer({ RING_TIMEOUT_MS: String(RING_MS), PUSH_ENABLED: 'true', EXPO_PUSH_URL: expo.url, VAPID_PUBLIC_KEY: vapid.publicKey, VAPID_PRIVATE_KEY: vapid.privateKey, VAPID_SUBJECT: 'mailto:ops@chat.example' });
+  });
+  after(async () => {
+    if (trust === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    else process.env.NODE_TLS_REJECT_UNAUTHORIZED = trust;
+    await webServer.close();
+    await new Promise((resolve) => pushService.close(resolve));
+  });
+
+  /** A browser's subscription: a real P-256 key and auth secret, as PushManager.subscribe makes them. */
+  function subscription(name: string): string {
+    const ecdh = crypto.createECDH('prime256v1');
+    ecdh.generateKeys();
+    return JSON.stringify({ endpoint: `${pushUrl}/push/${name}`, expirationTime: null, keys: { p256dh: ecdh.getPublicKey('base64url'), auth: crypto.randomBytes(16).toString('base64url') } });
+  }
+
+  test('the key is offered to the app; a call to an asleep friend with a subscription sends one signed, encrypted push; a 410 deletes it', async () => {
+    assert.deepEqual((await api(webServer.url, 'GET', '/api/push/config')).body, { webPushKey: vapid.publicKey });
+    const p = await acquaintances(webServer);
+    const mine = [p.a.socket, p.b.socket];
+    try {
+      await befriend(p.a, webServer, p.b);
+      const token = subscription('bo');
+      assert.equal((await api(webServer.url, 'POST', '/api/me/push-tokens', { token: p.b.auth.token, body: { token, platform: 'web' } })).status, 201);
+      await p.b.socket.close();
+      await p.a.socket.next('presence');
+      p.a.socket.send({ type: 'call', userId: p.b.auth.user.id });
+      const ringing = await p.a.socket.next('call_ringing');
+      await eventually('the web push', () => received.length === 1, 5000);
+      const [push] = received;
+      assert.equal(push!.path, '/push/bo');
+      assert.equal(push!.headers.ttl, String(RING_MS / 1000));
+      assert.equal(push!.headers.urgency, 'high');
+      assert.equal(push!.headers['content-encoding'], 'aes128gcm');
+      assert.match(String(push!.headers.authorization), new RegExp(`^vapid t=[^,]+, k=${vapid.publicKey}$`));
+      assert.ok(push!.bytes > 100, 'an encrypted payload');
+      assert.equal(expo.attempts.length, 0, 'a web token goes to the web, not to Expo');
+      p.a.socket.send({ type: 'cancel_call', callId: ringing.callId });
+      await sleep(200);
+
+      // The browser dropped the subscription: the push service answers 410, and it is deleted.
+      gone.add('/push/bo');
+      p.a.socket.send({ type: 'call', userId: p.b.auth.user.id });
+      const again = await p.a.socket.next('call_ringing');
+      await eventually('the second push', () => received.length === 2, 5000);
+      await eventually('the subscription deleted', async () => (await api(webServer.url, 'DELETE', `/api/me/push-tokens/${encodeURIComponent(token)}`, { token: p.b.auth.token })).status === 404);
+      p.a.socket.send({ type: 'cancel_call', callId: again.callId });
+      await sleep(200);
+      p.a.socket.send({ type: 'call', userId: p.b.auth.user.id });
+      assert.equal((await p.a.socket.next('call_ended')).reason, 'offline');
+    } finally {
+      await closeAndSettle(webServer, mine);
     }
   });
 });
