@@ -193,11 +193,13 @@ describe('rings that wake a phone', () => {
     ada.socket.send({ type: 'call', userId: bo.auth.user.id });
     const ringing = await ada.socket.next('call_ringing');
     await eventually('the attempt', () => expo.attempts.length === 1);
-    await eventually('the token deleted', async () => (await api(server.url, 'DELETE', `/api/me/push-tokens/${encodeURIComponent(token)}`, { token: bo.auth.token })).status === 404);
+    await sleep(300); // the answer is read and the token deleted meanwhile
     ada.socket.send({ type: 'cancel_call', callId: ringing.callId });
     await sleep(200);
+    // Bo has no token left: the next call ends offline at once, and his DELETE finds nothing.
     ada.socket.send({ type: 'call', userId: bo.auth.user.id });
     assert.equal((await ada.socket.next('call_ended')).reason, 'offline');
+    assert.equal((await api(server.url, 'DELETE', `/api/me/push-tokens/${encodeURIComponent(token)}`, { token: bo.auth.token })).status, 404);
     assert.equal(expo.attempts.length, 1, 'not retried');
     assert.equal(expo.delivered.length, 0);
   });
@@ -326,11 +328,25 @@ describe('web push (VAPID)', () => {
       p.a.socket.send({ type: 'call', userId: p.b.auth.user.id });
       const again = await p.a.socket.next('call_ringing');
       await eventually('the second push', () => received.length === 2, 5000);
-      await eventually('the subscription deleted', async () => (await api(webServer.url, 'DELETE', `/api/me/push-tokens/${encodeURIComponent(token)}`, { token: p.b.auth.token })).status === 404);
+      await sleep(300);
       p.a.socket.send({ type: 'cancel_call', callId: again.callId });
       await sleep(200);
       p.a.socket.send({ type: 'call', userId: p.b.auth.user.id });
       assert.equal((await p.a.socket.next('call_ended')).reason, 'offline');
+      assert.equal((await api(webServer.url, 'DELETE', `/api/me/push-tokens/${encodeURIComponent(token)}`, { token: p.b.auth.token })).status, 404);
+
+      // A subscription nobody can encrypt for (a key of the wrong length) is deleted, not retried.
+      const broken = JSON.stringify({ endpoint: `${pushUrl}/push/broken`, keys: { p256dh: 'c2hvcnQ', auth: 'c2hvcnQ' } });
+      assert.equal((await api(webServer.url, 'POST', '/api/me/push-tokens', { token: p.b.auth.token, body: { token: broken, platform: 'web' } })).status, 201);
+      p.a.socket.send({ type: 'call', userId: p.b.auth.user.id });
+      const third = await p.a.socket.next('call_ringing');
+      await sleep(1500); // past the first retry's time, had it been retried
+      p.a.socket.send({ type: 'cancel_call', callId: third.callId });
+      await sleep(200);
+      p.a.socket.send({ type: 'call', userId: p.b.auth.user.id });
+      assert.equal((await p.a.socket.next('call_ended')).reason, 'offline');
+      assert.equal((await api(webServer.url, 'DELETE', `/api/me/push-tokens/${encodeURIComponent(broken)}`, { token: p.b.auth.token })).status, 404);
+      assert.equal(received.length, 2, 'nothing reached the push service for it');
     } finally {
       await closeAndSettle(webServer, mine);
     }

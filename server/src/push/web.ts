@@ -34,11 +34,17 @@ export class WebPushSender {
       });
       return 'ok';
     } catch (error) {
-      const status = (error as { statusCode?: number }).statusCode;
-      // 404 and 410: the browser dropped the subscription (unsubscribed, app removed).
-      if (status === 404 || status === 410) return 'unregistered';
-      if (status === undefined || status === 429 || status >= 500) throw new RetryableError(`web push failed${status ? ` with ${status}` : ''}`);
-      return 'failed';
+      if (error instanceof webPush.WebPushError) {
+        const status = error.statusCode;
+        // 404 and 410: the browser dropped the subscription (unsubscribed, app removed).
+        if (status === 404 || status === 410) return 'unregistered';
+        if (status === 429 || status >= 500) throw new RetryableError(`web push service answered ${status}`);
+        return 'failed';
+      }
+      // A network error (it has a code: ECONNREFUSED, ETIMEDOUT…) may heal; a subscription the
+      // library cannot encrypt for (keys of the wrong length) never will.
+      if (typeof (error as { code?: unknown }).code === 'string') throw new RetryableError('web push service unreachable');
+      return 'unregistered';
     }
   }
 }
