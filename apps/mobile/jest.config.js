@@ -13,6 +13,8 @@ module.exports = {
   // On a fresh clone jest has no transform cache yet: the first test of a file pays for
   // compiling the app and React Native, which on a busy 2-core machine exceeds jest's 5 s.
   testTimeout: 30_000,
+  // The native libraries' own jest mocks (and stand-ins for those that ship none).
+  setupFiles: ['<rootDir>/test/setup.ts'],
   moduleNameMapper: {
     '^react$': react,
     '^react/(.*)$': `${react}/$1`,

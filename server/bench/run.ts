@@ -8,13 +8,14 @@
  * each figure, its ratio to the floor and the issues' targets (3 to 7), our cluster beside the
  * group model, and writes it all to .tmp/bench-latest.json.
  *
- *   npm run bench -- [--users 2000] [--steady-s 20] [--step-s 3] [--only server,cluster,group,floor,friends,safety,languages,attack,call]
+ *   npm run bench -- [--users 2000] [--steady-s 20] [--step-s 3] [--only server,cluster,group,floor,friends,safety,languages,accounts,attack,call]
  *                    [--match-users 3000] [--calls 10] [--node-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"]
  *
  * The flags shorten a run while working on the bench, or profile the relays; the defaults are
  * the issues' load. `--match-users 0` skips the 3,000-user phase; `--only call` runs the browser calls alone,
  * `--only friends` the friends phase (server and cluster), `--only languages` issue 15's matching
- * with languages and `anyone` (languages.ts, server and cluster).
+ * with languages and `anyone` (languages.ts, server and cluster), `--only accounts` whether a
+ * password reset's answer time tells a member's address from an unknown one (accounts.ts).
  * `--only shield` times issue 14's shield in the browser (shield.ts), per model; it is not in the
  * default set (two models × `--calls` calls take 4–9 minutes on top of the rest).
  * The group model runs (a), (b) and (d), not the ramp: issue 5 asks how its relay compares with
@@ -29,6 +30,7 @@ import { ATTACK_TARGETS, measureAttack, type AttackFigures } from './attack.js';
 import { benchCalls, CALL_TARGETS, median, type CallFigures } from './call.js';
 import { benchFriends, FRIENDS_EACH, FRIENDS_LOAD, FRIENDS_SERVER_ENV, FRIENDS_TARGETS, HUB_FRIENDS, MATCH_USERS as FRIENDS_MATCH_USERS, RING_PAIRS, type FriendsFigures } from './friends.js';
 import { benchShield, renderShield, SHIELD_TARGETS, type ShieldFigures } from './shield.js';
+import { ACCOUNTS_LOAD, ACCOUNTS_SERVER_ENV, ACCOUNTS_TARGETS, benchAccounts, type AccountsFigures } from './accounts.js';
 import { benchLanguages, LANGUAGES_LOAD, LANGUAGES_SERVER_ENV, LANGUAGES_TARGETS, type LanguagesFigures } from './languages.js';
 import { benchSafety, SAFETY_LOAD, SAFETY_SERVER_ENV, SAFETY_TARGETS, type SafetyFigures } from './safety.js';
 import { CATEGORIES, FRAME_BYTES, Load, RampPlan, SOURCE_ADDRESSES, Tally, type MatchResult, type RampResult, type RelayStep } from './load.js';
@@ -41,7 +43,7 @@ const { values: flags } = parseArgs({
     users: { type: 'string', default: '2000' },
     'steady-s': { type: 'string', default: '20' },
     'step-s': { type: 'string', default: '3' },
-    only: { type: 'string', default: 'server,cluster,group,floor,friends,safety,languages,attack,call' },
+    only: { type: 'string', default: 'server,cluster,group,floor,friends,safety,languages,accounts,attack,call' },
     'match-users': { type: 'string', default: '3000' },
     calls: { type: 'string', default: '10' },
     'node-flags': { type: 'string', default: '' },
@@ -322,6 +324,7 @@ async function main(): Promise<void> {
     ONLY.has('friends') ? `friends (${FRIENDS_LOAD})` : '',
     ONLY.has('safety') ? `safety (${SAFETY_LOAD})` : '',
     ONLY.has('languages') ? `languages (${LANGUAGES_LOAD})` : '',
+    ONLY.has('accounts') ? `accounts (${ACCOUNTS_LOAD})` : '',
     ONLY.has('call') ? `${CALLS} browser calls` : '',
     ONLY.has('shield') ? `the shield over ${CALLS} browser calls per model` : '',
   ].filter(Boolean);
@@ -361,6 +364,16 @@ async function main(): Promise<void> {
   if (ONLY.has('languages')) {
     languages.server = await languagesOn(await startServer(root, NODE_FLAGS, LANGUAGES_SERVER_ENV));
     if (redis) languages.cluster = await languagesOn(await startCluster(root, 2, 'cluster', (index) => index % 2, NODE_FLAGS, LANGUAGES_SERVER_ENV));
+  }
+  // Issue 15: a password reset answers in the same time for a member's address and an unknown one.
+  let accounts: AccountsFigures | undefined;
+  if (ONLY.has('accounts')) {
+    const target = await startServer(root, NODE_FLAGS, ACCOUNTS_SERVER_ENV);
+    try {
+      accounts = await benchAccounts(target, say);
+    } finally {
+      await target.stop();
+    }
   }
   // Issue 11 on a server of its own: one socket's worst allowed frames against another pair.
   let attack: AttackFigures | undefined;
@@ -421,7 +434,7 @@ async function main(): Promise<void> {
       stepMs: STEP_MS,
       p99LimitMs: P99_LIMIT_MS,
     },
-    targets: { ...TARGETS, call: CALL_TARGETS, friends: FRIENDS_TARGETS, safety: SAFETY_TARGETS, languages: LANGUAGES_TARGETS, shield: SHIELD_TARGETS },
+    targets: { ...TARGETS, call: CALL_TARGETS, friends: FRIENDS_TARGETS, safety: SAFETY_TARGETS, languages: LANGUAGES_TARGETS, accounts: ACCOUNTS_TARGETS, shield: SHIELD_TARGETS },
     results,
     call,
     turnCall,
@@ -429,6 +442,7 @@ async function main(): Promise<void> {
     friends,
     safety,
     languages,
+    accounts,
     attack,
     shield,
     table: rows,

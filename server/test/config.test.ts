@@ -74,7 +74,7 @@ describe('loadConfig', () => {
   test('with nothing set, every default applies', () => {
     const config = loadConfig({});
     const { dataDir, webDir, rulesFile, DATABASE_URL, REDIS_URL, TURN_SECRET, PUBLIC_URL, METRICS_TOKEN, METRICS_PORT, strangerIcePolicy, friendIcePolicy, secureCookie, publicUrl, ...rest } = config;
-    assert.equal(publicUrl, 'http://localhost:3000', 'links in mail point at the local server');
+    assert.equal(publicUrl, 'http://localhost:3000', 'links in mail point at this machine by default');
     assert.equal(friendIcePolicy, 'all', 'friends may connect directly');
     assert.equal(webDir, path.resolve('./apps/mobile/dist'));
     assert.equal(rulesFile, path.resolve('./server/rules.md'));
@@ -148,8 +148,8 @@ describe('loadConfig', () => {
       EVIDENCE_RETENTION_DAYS: '0.5',
       EVIDENCE_SWEEP_CHECK_MS: '60000',
       CONTACT_EMAIL: ' safety@chat.example ',
-      SMTP_URL: 'smtps://mailer:secret@smtp.chat.example:465',
-      MAIL_FROM: 'Small Talk <no-reply@chat.example>',
+      SMTP_URL: 'smtps://mailer:secret@smtp.example:465',
+      MAIL_FROM: 'Small Talk <hello@chat.example>',
       REQUIRE_VERIFIED_EMAIL: 'true',
       FALLBACK_AFTER_MS: '2500',
       PUSH_ENABLED: 'true',
@@ -209,8 +209,8 @@ describe('loadConfig', () => {
       EVIDENCE_RETENTION_DAYS: 0.5,
       EVIDENCE_SWEEP_CHECK_MS: 60000,
       CONTACT_EMAIL: 'safety@chat.example',
-      SMTP_URL: 'smtps://mailer:secret@smtp.chat.example:465',
-      MAIL_FROM: 'Small Talk <no-reply@chat.example>',
+      SMTP_URL: 'smtps://mailer:secret@smtp.example:465',
+      MAIL_FROM: 'Small Talk <hello@chat.example>',
       REQUIRE_VERIFIED_EMAIL: true,
       FALLBACK_AFTER_MS: 2500,
       PUSH_ENABLED: true,
@@ -319,6 +319,11 @@ describe('loadConfig', () => {
       ['AUTO_SUSPEND_REPORTERS', '1'],
       ['AUTO_SUSPEND_WINDOW_H', '0'],
       ['CONTACT_EMAIL', 'not an address'],
+      ['SMTP_URL', 'smtp.example:587'],
+      ['SMTP_URL', 'https://smtp.example'],
+      ['REQUIRE_VERIFIED_EMAIL', 'yes'],
+      ['FALLBACK_AFTER_MS', '-1'],
+      ['FALLBACK_AFTER_MS', 'soon'],
     ];
     for (const [variable, value] of invalid) rejects({ [variable]: value }, variable);
     rejects({ ...TURN, TURN_URLS: 'turn://turn.example:3478' }, 'TURN_URLS');
@@ -391,7 +396,7 @@ describe('one config module, one table', () => {
     const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
     const rows = new Map<string, string>();
     for (const match of readme.matchAll(/^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|\s*([^|]*?)\s*\|/gm)) rows.set(match[1]!, match[2]!);
-    const everything = { DATABASE_URL: 'postgres://x', REDIS_URL: 'redis://x', PUBLIC_URL: 'https://x.example', METRICS_TOKEN: 'sixteen-characters-or-more', METRICS_PORT: '9100', CONTACT_EMAIL: 'safety@x.example', SMTP_URL: 'smtp://x.example', EXPO_ACCESS_TOKEN: 'x', VAPID_PUBLIC_KEY: 'x', VAPID_PRIVATE_KEY: 'x', VAPID_SUBJECT: 'mailto:x@x.example', ...TURN };
+    const everything = { DATABASE_URL: 'postgres://x', REDIS_URL: 'redis://x', PUBLIC_URL: 'https://x.example', METRICS_TOKEN: 'sixteen-characters-or-more', METRICS_PORT: '9100', CONTACT_EMAIL: 'safety@x.example', SMTP_URL: 'smtp://x.example:587', EXPO_ACCESS_TOKEN: 'x', VAPID_PUBLIC_KEY: 'x', VAPID_PRIVATE_KEY: 'x', VAPID_SUBJECT: 'mailto:x@x.example', ...TURN };
     // The settings are the upper-case keys; the lower-case ones are derived from them.
     const variables = Object.keys(loadConfig(everything)).filter((key) => /^[A-Z]/.test(key));
     assert.deepEqual([...rows.keys()].sort(), [...variables].sort(), 'README variables = config variables');

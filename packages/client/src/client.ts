@@ -103,7 +103,9 @@ export class SmallTalkClient {
     const signaling = this.matchmaking.signaling(roomId);
     this.closeCall();
     const iceTransportPolicy = options.iceTransportPolicy === 'relay' ? 'relay' : room.iceTransportPolicy;
-    const call = new Call({ ...options, ...ice, iceTransportPolicy, signaling, polite: !room.initiator });
+    // A room given back to a reloaded page: the peer's connection speaks to the one that is gone.
+    const rejoin = options.rejoin ?? this.matchmaking.rejoined;
+    const call = new Call({ ...options, ...ice, iceTransportPolicy, signaling, polite: !room.initiator, rejoin });
     this._call = call;
     this.callRoomId = roomId;
     return call;

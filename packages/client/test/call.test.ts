@@ -467,3 +467,65 @@ test('under all without dropRawHostCandidates (browsers, which use mDNS), every 
   assert.deepEqual(sent.map(typeOf), ['host', 'host', 'host', 'srflx', 'relay']);
   assert.match(sent[3]!, / raddr 192\.168\.1\.20 /);
 });
+
+const sdpPc = (pc: FakePeerConnection) => (pc.remoteDescription ? (JSON.parse(pc.remoteDescription.sdp) as { pc: number }).pc : null);
+
+/**
+ * One side of a connected pair comes back with a new Call (a page reloaded mid-call): the
+ * staying side's connection still speaks to the gone one, and ICE-restart offers it sends
+ * meanwhile reach the new page too.
+ */
+async function rejoinAs(side: 'polite' | 'impolite') {
+  const { impolite, polite } = makePair();
+  await until('both connected', () => impolite.call.state === 'connected' && polite.call.state === 'connected');
+  const staying = side === 'polite' ? impolite : polite;
+  const leaving = side === 'polite' ? polite : impolite;
+  const oldPc = staying.pc;
+  leaving.call.close();
+  // The new page's signaling, wired to the staying side's.
+  const fresh = new FakeSignaling();
+  fresh.peer = staying.signaling;
+  staying.signaling.peer = fresh;
+  const back = makeCall({ polite: side === 'polite', signaling: fresh, name: 'back', rejoin: true });
+  // The staying side's path to the gone page broke: it restarts ICE on its old connection, and
+  // that offer reaches the new page, which must not answer it.
+  staying.call.restartIce();
+  return { staying, back, oldPc, fresh };
+}
+
+for (const side of ['polite', 'impolite'] as const) {
+  test(`the ${side} side comes back with a new connection (rejoin): the peer starts afresh on reset, stale signals are ignored, media flows both ways`, async () => {
+    const { staying, back, oldPc, fresh } = await rejoinAs(side);
+    const remote: string[] = [];
+    staying.call.on(CallEvent.RemoteStream, (stream) => remote.push(stream.id));
+    await until('both connected again', () => staying.call.state === 'connected' && back.call.state === 'connected' && staying.call.peerConnection !== oldPc);
+
+    // reset goes first, before anything of the new connection.
+    assert.ok('reset' in fresh.sent[0]!);
+    assert.deepEqual(staying.signaling.sent.filter((d) => 'resetAck' in d), [{ resetAck: (fresh.sent[0] as { reset: string }).reset }]);
+    assert.equal(oldPc.signalingState, 'closed');
+    // Each side's remote description is the other's current connection: a new session, not the old one renegotiated.
+    const newPc = staying.call.peerConnection as unknown as FakePeerConnection;
+    assert.equal(sdpPc(newPc), back.pc.id);
+    assert.equal(sdpPc(back.pc), newPc.id);
+    assert.deepEqual(remote, ['back-stream']);
+    assert.equal(back.call.remoteStream?.id, side === 'polite' ? 'ada-stream' : 'bo-stream');
+    assert.deepEqual([...back.errors, ...staying.errors], []);
+  });
+}
+
+test('reset and resetAck are parsed only with a short id; a resetAck that is not ours changes nothing', async () => {
+  const [a, b] = FakeSignaling.pair();
+  const rejoining = makeCall({ polite: true, signaling: b, rejoin: true });
+  const id = (b.sent[0] as { reset: string }).reset;
+  assert.match(id, /^[a-z0-9]+$/);
+  b.inject({ resetAck: 'someone-else' });
+  b.inject({ description: { type: 'offer', sdp: JSON.stringify({ pc: 999, ufrag: 'x', kinds: ['audio'], tracks: [] }) } });
+  b.inject({ reset: 'x'.repeat(65) });
+  await sleep(10);
+  // Still waiting for our ack: the offer was ignored, and the over-long reset was not one.
+  assert.equal(rejoining.pc.remoteDescription, null);
+  assert.deepEqual(b.sent.flatMap((d) => Object.keys(d)), ['reset']);
+  assert.equal(a.sent.length, 0);
+  assert.equal(rejoining.call.peerConnection, rejoining.pc as unknown);
+});

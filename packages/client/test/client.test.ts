@@ -201,3 +201,33 @@ test('a join refused by the age and rules gate leaves the user out of the queue,
     assert.deepEqual(errors, [code]);
   }
 });
+
+test('a page reloaded mid-call: the room the server gives back after welcome is rejoined, and its call asks the peer to start afresh before its offer', async () => {
+  const s = setup();
+  const events: Array<{ resumed: boolean; rejoined: boolean }> = [];
+  s.client.matchmaking.on(MatchmakingEvent.Matched, ({ resumed, rejoined }) => events.push({ resumed, rejoined }));
+  // A fresh page (setup's socket got its welcome): nothing joined, and the server gives the room back.
+  s.ws.receive({ type: 'matched', roomId: 'r9', peer: { id: 'u2', displayName: 'Bo' }, category: 'music', initiator: true, resumed: true, iceTransportPolicy: 'all' });
+  assert.deepEqual(events, [{ resumed: false, rejoined: true }]);
+  assert.equal(s.client.matchmaking.state, 'matched');
+  assert.equal(s.client.matchmaking.rejoined, true);
+  assert.equal(s.client.matchmaking.room?.peer.displayName, 'Bo');
+
+  await s.client.createCall(s.callOptions);
+  const deadline = Date.now() + 1000;
+  while (s.ws.sentOfType('signal').length < 2 && Date.now() < deadline) await sleep(2);
+  const [first, second] = s.ws.sentOfType('signal').map((frame) => frame.data as Record<string, unknown>);
+  assert.equal(typeof first?.reset, 'string');
+  assert.equal((second?.description as { type: string } | undefined)?.type, 'offer');
+
+  // A room matched on this page is not rejoined: its call sends no reset.
+  s.client.matchmaking.leave();
+  assert.equal(s.client.matchmaking.rejoined, false);
+  s.match('r10', true);
+  assert.deepEqual(events.at(-1), { resumed: false, rejoined: false });
+  const before = s.ws.sentOfType('signal').length;
+  await s.client.createCall(s.callOptions);
+  const until = Date.now() + 1000;
+  while (s.ws.sentOfType('signal').length === before && Date.now() < until) await sleep(2);
+  assert.ok(s.ws.sentOfType('signal').slice(before).every((frame) => !('reset' in (frame.data as object))));
+});

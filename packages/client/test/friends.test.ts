@@ -256,7 +256,7 @@ test('outgoing answered while queued: matched (category null) ends the queue wai
   const matched: unknown[] = [];
   client.matchmaking.on(MatchmakingEvent.Matched, (m) => matched.push(m));
   ws.receive(directRoom('r1', true));
-  assert.deepEqual(matched, [{ roomId: 'r1', peer: { ...bo, bio: '' }, category: null, direct: true, initiator: true, resumed: false, iceTransportPolicy: 'all' }]);
+  assert.deepEqual(matched, [{ roomId: 'r1', peer: { ...bo, bio: '' }, category: null, direct: true, initiator: true, resumed: false, rejoined: false, iceTransportPolicy: 'all' }]);
   assert.equal(client.matchmaking.state, 'matched');
   assert.equal(client.matchmaking.queuedAt, null);
   assert.equal(client.friends.directCall, null);
@@ -524,7 +524,7 @@ test('friend frames right after a reconnect\'s welcome do not end the room\'s re
   next.receive({ type: 'presence', userId: 'u2', presence: 'online' });
   next.receive({ type: 'matched', roomId: 'r1', peer: cy, category: 'music', initiator: true, resumed: true, iceTransportPolicy: 'relay' });
   assert.deepEqual(s.mmEvents(MatchmakingEvent.RoomLost), []);
-  assert.deepEqual(s.mmEvents(MatchmakingEvent.Matched).at(-1), { roomId: 'r1', peer: { ...cy, bio: '' }, category: 'music', direct: false, initiator: true, resumed: true, iceTransportPolicy: 'relay' });
+  assert.deepEqual(s.mmEvents(MatchmakingEvent.Matched).at(-1), { roomId: 'r1', peer: { ...cy, bio: '' }, category: 'music', direct: false, initiator: true, resumed: true, rejoined: false, iceTransportPolicy: 'relay' });
 });
 
 test('queued with a widened search, the room of the friend ringing is the direct call; a stranger\'s is the widened match', () => {

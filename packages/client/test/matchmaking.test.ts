@@ -90,7 +90,7 @@ test('queued → matched: the room, the peer and who initiates; queued time ends
   const ws = inRoom(s, false);
   assert.equal(s.mm.state, 'matched');
   assert.deepEqual(s.states, ['queued', 'matched']);
-  assert.deepEqual(s.named(MatchmakingEvent.Matched), [{ roomId: 'r1', peer, category: 'music', direct: false, initiator: false, resumed: false, iceTransportPolicy: 'relay' }]);
+  assert.deepEqual(s.named(MatchmakingEvent.Matched), [{ roomId: 'r1', peer, category: 'music', direct: false, initiator: false, resumed: false, rejoined: false, iceTransportPolicy: 'relay' }]);
   assert.equal(s.mm.queuedAt, null);
   assert.equal(s.mm.room?.roomId, 'r1');
   assert.throws(() => s.mm.join(['music']), (e: unknown) => e instanceof SmallTalkError && e.code === 'busy');
@@ -238,7 +238,7 @@ test('resume: after a drop the room continues (matched resumed), frames sent mea
     { type: 'chat', roomId: 'r1', text: 'still there?' },
     { type: 'signal', roomId: 'r1', data: { candidate: { candidate: 'c2' } } },
   ]);
-  assert.deepEqual(s.named(MatchmakingEvent.Matched).at(-1), { roomId: 'r1', peer, category: 'music', direct: false, initiator: true, resumed: true, iceTransportPolicy: 'relay' });
+  assert.deepEqual(s.named(MatchmakingEvent.Matched).at(-1), { roomId: 'r1', peer, category: 'music', direct: false, initiator: true, resumed: true, rejoined: false, iceTransportPolicy: 'relay' });
   assert.deepEqual(s.states, ['queued', 'matched']);
   assert.equal(s.mm.sendChat('back'), true);
   assert.deepEqual(next.sent.at(-1), { type: 'chat', roomId: 'r1', text: 'back' });
@@ -287,7 +287,7 @@ test('queued, dropped just as a match was made: matched (resumed) for a room new
   next.receive(matched('r5', { resumed: true, initiator: false }));
   next.receive({ type: 'error', code: 'busy', message: 'leave your room before joining again' });
   assert.equal(s.mm.state, 'matched');
-  assert.deepEqual(s.named(MatchmakingEvent.Matched), [{ roomId: 'r5', peer, category: 'music', direct: false, initiator: false, resumed: false, iceTransportPolicy: 'relay' }]);
+  assert.deepEqual(s.named(MatchmakingEvent.Matched), [{ roomId: 'r5', peer, category: 'music', direct: false, initiator: false, resumed: false, rejoined: true, iceTransportPolicy: 'relay' }]);
   assert.deepEqual(s.named(MatchmakingEvent.Error), []);
 });
 
@@ -341,7 +341,7 @@ test('matched events carry only the documented fields', () => {
   const s = setup();
   inRoom(s);
   const event = s.named(MatchmakingEvent.Matched)[0] as Matched;
-  assert.deepEqual(Object.keys(event).sort(), ['category', 'direct', 'iceTransportPolicy', 'initiator', 'peer', 'resumed', 'roomId']);
+  assert.deepEqual(Object.keys(event).sort(), ['category', 'direct', 'iceTransportPolicy', 'initiator', 'peer', 'rejoined', 'resumed', 'roomId']);
 });
 
 // ---- meet anyone after a while (issue 15) --------------------------------------
@@ -381,7 +381,7 @@ test('widened: the event once, `widened` while queued; the room it brings has no
   ws.receive(widenedRoom('r1'));
   assert.equal(s.mm.state, 'matched');
   assert.equal(s.mm.widened, false);
-  assert.deepEqual(s.named(MatchmakingEvent.Matched), [{ roomId: 'r1', peer, category: null, direct: false, initiator: true, resumed: false, iceTransportPolicy: 'relay' }]);
+  assert.deepEqual(s.named(MatchmakingEvent.Matched), [{ roomId: 'r1', peer, category: null, direct: false, initiator: true, resumed: false, rejoined: false, iceTransportPolicy: 'relay' }]);
 
   // Next starts a new queue entry: not widened until the server says so again.
   s.mm.next();

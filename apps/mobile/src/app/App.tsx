@@ -2,9 +2,10 @@
  * The root component and its navigation: who is signed in picks Welcome or the signed-in
  * app, and a small route state switches its screens. Screens hold the logic; this only wires.
  */
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { ActivityIndicator, StatusBar, StyleSheet, View } from 'react-native';
-import type { SmallTalkClient } from '@small-talk/client';
+import { initialWindowMetrics, SafeAreaProvider, useSafeAreaInsets } from 'react-native-safe-area-context';
+import { MatchmakingEvent, type SmallTalkClient } from '@small-talk/client';
 import type { OwnUser } from '@small-talk/protocol';
 import { CategoriesScreen } from '../features/categories/CategoriesScreen';
 import { DirectCallFlow } from '../features/call/DirectCallFlow';
@@ -41,14 +42,30 @@ import { useDirectCallRoute } from './useDirectCallRoute';
 
 export function App({ services }: { services: Services }) {
   return (
-    <ServicesContext.Provider value={services}>
-      <StatusBar barStyle="light-content" backgroundColor={colors.background} />
-      <View style={styles.root}>
-        <OfflineGate>
-          <Navigator />
-        </OfflineGate>
-      </View>
-    </ServicesContext.Provider>
+    <SafeAreaProvider initialMetrics={initialWindowMetrics}>
+      <ServicesContext.Provider value={services}>
+        <StatusBar barStyle="light-content" backgroundColor={colors.background} />
+        <SafeArea>
+          <OfflineGate>
+            <Navigator />
+          </OfflineGate>
+        </SafeArea>
+      </ServicesContext.Provider>
+    </SafeAreaProvider>
+  );
+}
+
+/**
+ * Every screen inside the device's safe area: below the status bar and the notch or camera
+ * hole, above the home indicator, clear of rounded corners in landscape. The background fills
+ * the edges, so it reads as one screen.
+ */
+function SafeArea({ children }: { children: ReactNode }) {
+  const insets = useSafeAreaInsets();
+  return (
+    <View testID="safe-area" style={[styles.root, { paddingTop: insets.top, paddingBottom: insets.bottom, paddingLeft: insets.left, paddingRight: insets.right }]}>
+      {children}
+    </View>
   );
 }
 
@@ -104,11 +121,13 @@ function Gate({ user, client, session }: { user: OwnUser; client: SmallTalkClien
 }
 
 function SignedIn({ user, client, session }: { user: OwnUser; client: SmallTalkClient; session: Session }) {
-  // Just registered: the server mailed a code; ask for it first (it can be put off).
+  // Just registered: the server mailed a code; ask for it first (it can be put off). A page
+  // reloaded mid-call: the room the server gave back, on its call screen.
   const [route, setRoute] = useState<Route>(() =>
-    session.state.status === 'signed-in' && session.state.registered && !user.emailVerified
+    rejoinedRoute(client) ??
+    (session.state.status === 'signed-in' && session.state.registered && !user.emailVerified
       ? { name: 'verify', codeSent: true, back: { name: 'categories' } }
-      : { name: 'categories' },
+      : { name: 'categories' }),
   );
   const services = useServices();
   useDeviceLanguages(user, session.update);
@@ -121,6 +140,7 @@ function SignedIn({ user, client, session }: { user: OwnUser; client: SmallTalkC
   const directCall = useDirectCallRoute(client, setRoute);
   // A tapped call notification brings the socket up; the server then rings it (incoming_call).
   usePushNotifications(services.api, client);
+  useRejoinedRoom(client, setRoute);
   const goBack = () => {
     if (route.name === 'direct') directCall.leave();
     setRoute(back);
@@ -180,7 +200,14 @@ function SignedIn({ user, client, session }: { user: OwnUser; client: SmallTalkC
         />
       )}
       {route.name === 'match' && (
-        <MatchFlow client={client} categories={route.categories} anyone={route.anyone} onVerificationRequired={verificationRequired} onEnd={toCategories} />
+        <MatchFlow
+          client={client}
+          categories={route.categories}
+          anyone={route.anyone}
+          rejoin={route.rejoin}
+          onVerificationRequired={verificationRequired}
+          onEnd={toCategories}
+        />
       )}
       {route.name === 'profile' && (
         <ProfileScreen
@@ -214,6 +241,31 @@ function SignedIn({ user, client, session }: { user: OwnUser; client: SmallTalkC
       <DirectCallOverlays client={client} onAccept={directCall.accept} />
     </>
   );
+}
+
+/**
+ * A room the server gave back to this page (reloaded mid-call) before or after this screen
+ * came: to its call screen. A friend's call goes to its own (useDirectCallRoute).
+ */
+function useRejoinedRoom(client: SmallTalkClient, setRoute: (update: (route: Route) => Route) => void) {
+  useEffect(
+    () =>
+      client.matchmaking.on(MatchmakingEvent.Matched, (matched) => {
+        if (!matched.rejoined || matched.direct) return;
+        setRoute((route) => (route.name === 'match' ? route : (rejoinedRoute(client) ?? route)));
+      }),
+    [client, setRoute],
+  );
+}
+
+/** The route of the room the server gave back to this page, if it has one. */
+function rejoinedRoute(client: SmallTalkClient): Route | null {
+  const room = client.matchmaking.rejoined ? client.matchmaking.room : null;
+  if (!room) return null;
+  if (room.direct) return { name: 'direct', peer: room.peer, back: { name: 'categories' } };
+  // Its category by slug: Next searches it again (the picks on Categories went with the old page).
+  const category = room.category ?? '';
+  return { name: 'match', categories: [{ slug: category, name: category, waiting: 0 }], anyone: false, rejoin: true };
 }
 
 /** Moderators and admins work the reports; the server checks the role again on every request. */

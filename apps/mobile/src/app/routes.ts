@@ -19,7 +19,10 @@ export type BackRoute =
 
 export type Route =
   | BackRoute
-  /** Searching, then calls, in `categories` (most wanted first). */
-  | { name: 'match'; categories: Category[]; anyone: boolean }
+  /**
+   * Searching, then calls, in `categories` (most wanted first). `rejoin`: the call screen of the
+   * room the server gave back to a page reloaded mid-call, no search first; Next searches its category.
+   */
+  | { name: 'match'; categories: Category[]; anyone: boolean; rejoin?: boolean }
   /** A call between friends with `peer`, answered or made here; End returns to `back`. */
   | { name: 'direct'; peer: Peer; back: BackRoute };

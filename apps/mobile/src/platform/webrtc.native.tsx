@@ -13,6 +13,7 @@ import {
   type MediaStream,
 } from 'react-native-webrtc';
 import type { WebRtcImplementation } from '@small-talk/client';
+import { onNetworkChange } from './network.native';
 import { MediaError, toMediaError, type LocalStream, type VideoViewProps, type WebRtcPlatform } from './types';
 
 // react-native-webrtc wants its own description and candidate instances, hence all three.
@@ -25,7 +26,7 @@ const webrtc: WebRtcImplementation = {
 };
 
 /** 640×480 at 30 fps: enough for a face on a phone, and light on battery and upload. */
-const CAMERA = { facingMode: 'user', width: 640, height: 480, frameRate: 30 };
+export const CAMERA = { facingMode: 'user', width: 640, height: 480, frameRate: 30 };
 
 async function getUserMedia(): Promise<LocalStream> {
   let stream: MediaStream;
@@ -80,8 +81,8 @@ export const platform: WebRtcPlatform = {
   stopStream,
   switchCamera,
   canSwitchCamera: true,
-  // Without a network-info module the socket's own reconnect and the Call's ICE restart cover it.
-  onNetworkChange: () => () => {},
+  // Wi-Fi ↔ cellular: the socket reconnects and the call restarts ICE at once (useRoomCall).
+  onNetworkChange,
   VideoView,
 };
 

@@ -30,6 +30,15 @@ function filesUnder(dir: string): string[] {
 }
 
 describe('native builds', () => {
+  test('eas.json has development, preview and production build profiles, each for its own environment', () => {
+    const eas = JSON.parse(fs.readFileSync(path.join(app, 'eas.json'), 'utf8')) as { build: Record<string, { environment?: string; distribution?: string }> };
+    assert.deepEqual(Object.keys(eas.build).sort(), ['development', 'preview', 'production']);
+    for (const [name, profile] of Object.entries(eas.build)) assert.equal(profile.environment, name);
+    // Store binaries only from production; the others are installed directly on testers' devices.
+    assert.equal(eas.build.preview!.distribution, 'internal');
+    assert.equal(eas.build.production!.distribution, undefined);
+  });
+
   test('expo export compiles the app to Hermes bytecode for iOS and for Android', async () => {
     const out = path.join(scratch, 'export');
     await expo(['export', '--platform', 'ios', '--platform', 'android', '--output-dir', out], app);
@@ -51,7 +60,9 @@ describe('native builds', () => {
     await expo(['prebuild', '--no-install', '--platform', 'all'], copy);
 
     const manifest = fs.readFileSync(path.join(copy, 'android/app/src/main/AndroidManifest.xml'), 'utf8');
-    for (const permission of ['CAMERA', 'RECORD_AUDIO', 'MODIFY_AUDIO_SETTINGS', 'INTERNET']) {
+    // Notifications (Android 13+ asks for them), Bluetooth headsets for call audio (Android 12+),
+    // and the network type for ICE restarts on a switch (issue 16).
+    for (const permission of ['CAMERA', 'RECORD_AUDIO', 'MODIFY_AUDIO_SETTINGS', 'INTERNET', 'POST_NOTIFICATIONS', 'BLUETOOTH_CONNECT', 'ACCESS_NETWORK_STATE']) {
       assert.match(manifest, new RegExp(`android\\.permission\\.${permission}"`), `Android asks for ${permission}`);
     }
 
@@ -62,5 +73,9 @@ describe('native builds', () => {
       const value = new RegExp(`<key>${key}</key>\\s*<string>([^<]+)</string>`).exec(plist)?.[1];
       assert.ok(value && value.length > 10, `iOS explains ${key} to the user: ${value}`);
     }
+    // The call's audio goes on while the app is in the background (its camera is let go).
+    assert.match(plist, /<key>UIBackgroundModes<\/key>\s*<array>\s*<string>audio<\/string>/, 'iOS keeps call audio in the background');
+    // The session token is in the Keychain without Face ID: no Face ID prompt text is asked for.
+    assert.doesNotMatch(plist, /NSFaceIDUsageDescription/);
   });
 });

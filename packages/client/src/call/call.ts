@@ -104,6 +104,13 @@ export interface CallOptions {
   pendingCandidateLimit?: number;
   /** Not `connected` this long after the start: the state is `failed`. 0 waits forever. */
   connectTimeoutMs?: number;
+  /**
+   * This side comes back into a room it was in with a new peer connection (a page reloaded
+   * mid-call, another tab taking over): the peer's connection still speaks to the one that is
+   * gone. The Call first asks the peer to start afresh (`reset`, see signal.ts) and ignores the
+   * peer's signals until it confirms; SmallTalkClient.createCall() sets it for a rejoined room.
+   */
+  rejoin?: boolean;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -123,8 +130,7 @@ type Timer = ReturnType<typeof setTimeout>;
  */
 export class Call extends Emitter<CallEventCallbacks> {
   readonly polite: boolean;
-  /** The underlying peer connection, for what the Call does not cover (replaceTrack, data channels). */
-  readonly peerConnection: PeerConnectionLike;
+  private pc: PeerConnectionLike;
   private _state: CallState = 'new';
   private _remoteStream: MediaStreamLike | null = null;
   private closed = false;
@@ -148,6 +154,10 @@ export class Call extends Emitter<CallEventCallbacks> {
   private statsTimer: ReturnType<typeof setInterval> | null = null;
   private statsTotals: StatsTotals | null = null;
   private sampling = false;
+  /** The STUN/TURN servers now in use: a peer connection started afresh (reset) gets them too. */
+  private iceServers: IceServer[];
+  /** The `reset` we sent (rejoin), until the peer confirms it: its signals before that are the old connection's. */
+  private awaitingResetAck: string | null = null;
 
   private readonly options: CallOptions;
   /** What of our candidates the peer may see: the call's policy, for its whole life. */
@@ -162,15 +172,13 @@ export class Call extends Emitter<CallEventCallbacks> {
     this.polite = options.polite;
     this.now = options.now ?? Date.now;
     this.privacy = { policy: options.iceTransportPolicy ?? 'all', dropRawHostCandidates: options.dropRawHostCandidates ?? false };
-    this.peerConnection = new options.webrtc.RTCPeerConnection({
-      iceServers: options.iceServers ?? [],
-      iceTransportPolicy: this.privacy.policy,
-    });
-    this.listen('negotiationneeded', () => void this.onNegotiationNeeded());
-    this.listen('icecandidate', (event: { candidate?: Parameters<typeof candidateToJson>[0] | null }) => this.onLocalCandidate(event.candidate));
-    this.listen('connectionstatechange', () => this.onConnectionState());
-    if (this.peerConnection.connectionState === undefined) this.listen('iceconnectionstatechange', () => this.onConnectionState());
-    this.listen('track', (event: { track: MediaStreamTrackLike; streams?: readonly MediaStreamLike[] }) => this.onTrack(event));
+    this.iceServers = options.iceServers ?? [];
+    this.pc = this.openPeerConnection();
+    if (options.rejoin) {
+      // Before anything of the new connection: the peer starts afresh first, then hears it.
+      this.awaitingResetAck = resetId();
+      options.signaling.send({ reset: this.awaitingResetAck });
+    }
     this.unsubscribe = options.signaling.onSignal((data) => this.receive(data));
     if (!this.polite) this.addLocalTracks();
     const interval = options.statsIntervalMs ?? DEFAULT_STATS_INTERVAL_MS;
@@ -182,6 +190,14 @@ export class Call extends Emitter<CallEventCallbacks> {
 
   get state(): CallState {
     return this._state;
+  }
+
+  /**
+   * The underlying peer connection, for what the Call does not cover (replaceTrack, data
+   * channels). A new one when the peer came back into the room with a new connection of its own.
+   */
+  get peerConnection(): PeerConnectionLike {
+    return this.pc;
   }
 
   /** The peer's stream, once a remote track arrived. */
@@ -252,6 +268,13 @@ export class Call extends Emitter<CallEventCallbacks> {
 
   private async apply(signal: SignalData): Promise<void> {
     if (this.closed) return;
+    if ('reset' in signal) return this.startAfresh(signal.reset);
+    if ('resetAck' in signal) {
+      if (signal.resetAck === this.awaitingResetAck) this.awaitingResetAck = null;
+      return;
+    }
+    // Sent to our connection that is gone (before the peer heard our `reset`).
+    if (this.awaitingResetAck !== null) return;
     const pc = this.peerConnection;
     if ('description' in signal) {
       const description = signal.description;
@@ -303,6 +326,40 @@ export class Call extends Emitter<CallEventCallbacks> {
         this.report(error, 'candidate');
       }
     }
+  }
+
+  /**
+   * The peer came back into the room with a new peer connection (`reset`): ours speaks to the
+   * one that is gone, so it is replaced by a new one, negotiated from the start as at the
+   * beginning of the call (the initiator offers). The peer hears `resetAck` before anything of it.
+   */
+  private startAfresh(id: string): void {
+    for (const [type, listener] of this.pcListeners) this.pc.removeEventListener(type, listener);
+    this.pcListeners.length = 0;
+    this.pc.close();
+    this.clearDisconnectedTimer();
+    this.makingOffer = false;
+    this.ignoreOffer = false;
+    this.isSettingRemoteAnswerPending = false;
+    this.tracksAdded = false;
+    this.pendingCandidates = [];
+    this.statsTotals = null;
+    this.iceRestarts = 0;
+    this._remoteStream = null;
+    this.options.signaling.send({ resetAck: id });
+    this.pc = this.openPeerConnection();
+    if (this._state === 'connected' || this._state === 'failed') this.setState('reconnecting');
+    if (!this.polite) this.addLocalTracks();
+  }
+
+  private openPeerConnection(): PeerConnectionLike {
+    this.pc = new this.options.webrtc.RTCPeerConnection({ iceServers: this.iceServers, iceTransportPolicy: this.privacy.policy });
+    this.listen('negotiationneeded', () => void this.onNegotiationNeeded());
+    this.listen('icecandidate', (event: { candidate?: Parameters<typeof candidateToJson>[0] | null }) => this.onLocalCandidate(event.candidate));
+    this.listen('connectionstatechange', () => this.onConnectionState());
+    if (this.pc.connectionState === undefined) this.listen('iceconnectionstatechange', () => this.onConnectionState());
+    this.listen('track', (event: { track: MediaStreamTrackLike; streams?: readonly MediaStreamLike[] }) => this.onTrack(event));
+    return this.pc;
   }
 
   private addLocalTracks(): void {
@@ -460,6 +517,7 @@ export class Call extends Emitter<CallEventCallbacks> {
       if (this.closed) return;
       // Applies to the next gathering; the current path and its TURN allocation are left alone.
       // The policy stays the call's (the room's), not the process-wide default GET /api/ice answers.
+      this.iceServers = ice.iceServers;
       this.peerConnection.setConfiguration?.({ iceServers: ice.iceServers, iceTransportPolicy: this.privacy.policy });
       this.scheduleIceRefresh(fetchedAt + ice.ttl * 1000);
     } catch (error) {
@@ -510,6 +568,11 @@ export class Call extends Emitter<CallEventCallbacks> {
     this._state = state;
     this.emit(CallEvent.State, state);
   }
+}
+
+/** Names one `reset` so its `resetAck` is recognised; not a secret. */
+function resetId(): string {
+  return Math.random().toString(36).slice(2, 12) || 'reset';
 }
 
 function currentState(pc: PeerConnectionLike): string | undefined {

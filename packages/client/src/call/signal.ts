@@ -9,15 +9,27 @@ import type { IceCandidateInit, SessionDescriptionInit } from './webrtc.js';
  * Every description is followed by its candidates, one frame each, as they are gathered
  * (trickle ICE). Anything else in `data` is ignored, so the shapes can grow.
  * `{ "candidate": null }` (end of candidates) is ignored.
+ *
+ * Coming back into a room with a new peer connection (a page reloaded mid-call, another tab
+ * taking over) — the peer's connection still speaks to the one that is gone:
+ *
+ *   { "reset": "<id>" }       this side started afresh: start yours afresh too
+ *   { "resetAck": "<id>" }    done; what follows is the new connection's
  */
-export type SignalData = { description: SessionDescriptionInit } | { candidate: IceCandidateInit };
+export type SignalData =
+  | { description: SessionDescriptionInit }
+  | { candidate: IceCandidateInit }
+  | { reset: string }
+  | { resetAck: string };
 
 const descriptionTypes = new Set(['offer', 'answer', 'pranswer', 'rollback']);
 
 /** The peer's data as a SignalData, or null if it is neither shape. */
 export function parseSignal(data: unknown): SignalData | null {
   if (typeof data !== 'object' || data === null) return null;
-  const { description, candidate } = data as { description?: unknown; candidate?: unknown };
+  const { description, candidate, reset, resetAck } = data as { description?: unknown; candidate?: unknown; reset?: unknown; resetAck?: unknown };
+  if (typeof reset === 'string' && reset.length > 0 && reset.length <= 64) return { reset };
+  if (typeof resetAck === 'string' && resetAck.length > 0 && resetAck.length <= 64) return { resetAck };
   if (typeof description === 'object' && description !== null) {
     const { type, sdp } = description as { type?: unknown; sdp?: unknown };
     if (typeof type !== 'string' || !descriptionTypes.has(type)) return null;

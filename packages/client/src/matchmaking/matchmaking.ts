@@ -49,6 +49,13 @@ export interface Matched extends Room {
    * another socket of the same user): start a Call.
    */
   resumed: boolean;
+  /**
+   * A room this user was in before this client knew it: the server gave it back (`resumed`
+   * on the wire) to a page reloaded mid-call, or to a tab that took over from another. It is
+   * new here (`resumed` false: start a Call, whose createCall() asks the peer to start afresh
+   * too), and the app shows its call screen rather than where it was.
+   */
+  rejoined: boolean;
 }
 
 export interface ChatReceived {
@@ -160,6 +167,8 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
   private _widened = false;
   private _queuedAt: number | null = null;
   private _room: Room | null = null;
+  /** The current room was given back by the server to this client, new to it (Matched.rejoined). */
+  private _rejoined = false;
   /**
    * After a reconnect's `welcome`, the room we expect `matched` (resumed) for. `abandoned`:
    * the app left it while the socket was away, so it is left for real once back.
@@ -232,6 +241,11 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
 
   get room(): Room | null {
     return this._room;
+  }
+
+  /** The current room is one the server gave back to this client, new to it (Matched.rejoined). */
+  get rejoined(): boolean {
+    return this._room !== null && this._rejoined;
   }
 
   /**
@@ -375,7 +389,7 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
         }
         const room = roomOf(message, this._room?.direct ?? message.category === null);
         this._room = room;
-        this.emit(MatchmakingEvent.Matched, { ...room, resumed: true });
+        this.emit(MatchmakingEvent.Matched, { ...room, resumed: true, rejoined: false });
         this.flushOutbox();
         return;
       }
@@ -507,10 +521,11 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
     }
     const room = roomOf(message, message.category === null && !this.fromWidenedSearch(message));
     this._room = room;
+    this._rejoined = message.resumed;
     this._queuedAt = null;
     this.joinInFlight = false;
     this.setState('matched');
-    this.emit(MatchmakingEvent.Matched, { ...room, resumed: false });
+    this.emit(MatchmakingEvent.Matched, { ...room, resumed: false, rejoined: message.resumed });
   }
 
   /**
@@ -617,6 +632,7 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
 
   private endRoom(): void {
     this._room = null;
+    this._rejoined = false;
     this.outbox = [];
     this.earlySignals = [];
   }

@@ -17,7 +17,9 @@ import { useBlock } from '../report/useBlock';
 import { ShieldBadge, ShieldOverlay } from '../shield/ShieldOverlay';
 import { useShield } from '../shield/useShield';
 import { callStatus, type CallStatus } from './callStatus';
+import { useBackgroundCamera } from './useBackgroundCamera';
 import { useCall } from './useCall';
+import { useInCall } from './useInCall';
 import { useLocalControls } from './useLocalControls';
 import type { RoomEnd } from './useRoomCall';
 import { useSocketState } from './useSocketState';
@@ -50,6 +52,9 @@ export function CallScreen({ client, room, call, callFailed, roomEnd, localStrea
   const { state: callState, remoteStream, poorNetwork } = useCall(call);
   const { state: socketState } = useSocketState(client);
   const controls = useLocalControls(localStream);
+  // Screen awake and call audio while the room is live; the camera let go in the background (phones).
+  useInCall(!roomEnd);
+  useBackgroundCamera(localStream, call);
   const wide = useWindowDimensions().width >= WIDE_LAYOUT_MIN_WIDTH;
   // Frames of the peer kept on the device (web) while the call is live, for a report's snapshot.
   const frames = useFrameRing(roomEnd ? null : remoteStream);

@@ -16,14 +16,16 @@ export interface MatchFlowProps {
   anyone?: boolean;
   /** The server admits only verified e-mail addresses (`verification_required`): lead the user there. */
   onVerificationRequired?: () => void;
+  /** The room the server gave back to a page reloaded mid-call: its call screen first, no search. */
+  rejoin?: boolean;
   /** Cancel or End: back to Categories (unmounting ends the search or the room). */
   onEnd(): void;
 }
 
 /** Searching until a room exists, then the Call; Next goes back to Searching with the same camera. */
-export function MatchFlow({ client, categories, anyone = false, onVerificationRequired, onEnd }: MatchFlowProps) {
+export function MatchFlow({ client, categories, anyone = false, rejoin = false, onVerificationRequired, onEnd }: MatchFlowProps) {
   const slugs = useMemo(() => categories.map((category) => category.slug), [categories]);
-  const match = useMatch(client, slugs, { anyone, onVerificationRequired });
+  const match = useMatch(client, slugs, { anyone, onVerificationRequired, rejoin });
   const { state: socketState } = useSocketState(client);
   // The model loads while the user waits for a match, not after the peer's video arrived.
   useEffect(() => {

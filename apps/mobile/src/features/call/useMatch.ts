@@ -32,6 +32,11 @@ export interface MatchOptions {
   anyone?: boolean;
   /** The server admits only verified e-mail addresses: lead the user there. */
   onVerificationRequired?: () => void;
+  /**
+   * The room the server gave back to a page reloaded mid-call is on screen first, no search:
+   * Next (or its end) searches `categories` as usual.
+   */
+  rejoin?: boolean;
 }
 
 /**
@@ -41,11 +46,13 @@ export interface MatchOptions {
  * room or the queue and stops the tracks.
  */
 export function useMatch(client: SmallTalkClient, categories: readonly string[], options: MatchOptions = {}): Match {
-  const { anyone = false, onVerificationRequired } = options;
+  const { anyone = false, onVerificationRequired, rejoin = false } = options;
   const { media, retryMedia } = useLocalMedia();
   const stream = media.status === 'ready' ? media.stream : null;
   // Declared before the queue below: its listeners are in place before the join goes out.
-  const rooms = useRoomCall(client, stream, 'matched');
+  const rooms = useRoomCall(client, stream, 'matched', { rejoin });
+  // Read once, when the camera is ready: after that room, searches as any other.
+  const rejoining = useRef(rejoin);
   const { currentRoom, clear } = rooms;
   const [queuedAt, setQueuedAt] = useState<number | null>(null);
   const [searchStopped, setSearchStopped] = useState<string | null>(null);
@@ -74,8 +81,14 @@ export function useMatch(client: SmallTalkClient, categories: readonly string[],
       matchmaking.on(MatchmakingEvent.Widened, () => setWidened(true)),
       matchmaking.on(MatchmakingEvent.Matched, (matched) => !matched.direct && setSearchStopped(null)),
     ];
-    if (matchmaking.state === 'matched') matchmaking.leave();
-    matchmaking.join(categories, { anyone });
+    const given = matchmaking.room;
+    if (rejoining.current && given && !given.direct) {
+      // Its call screen shows (useRoomCall); nothing to search for until Next.
+    } else {
+      if (matchmaking.state === 'matched') matchmaking.leave();
+      matchmaking.join(categories, { anyone });
+    }
+    rejoining.current = false;
     setQueuedAt(matchmaking.queuedAt);
     setWidened(false);
     return () => {
@@ -87,9 +100,15 @@ export function useMatch(client: SmallTalkClient, categories: readonly string[],
   const next = useCallback(() => {
     clear();
     setSearchStopped(null);
-    client.matchmaking.next();
+    // After a rejoined room this page never joined: its first search is here.
+    if (client.matchmaking.categories.length === 0) {
+      client.matchmaking.leave();
+      client.matchmaking.join(categories, { anyone });
+    } else {
+      client.matchmaking.next();
+    }
     setQueuedAt(client.matchmaking.queuedAt);
-  }, [client, clear]);
+  }, [client, clear, categories, anyone]);
 
   const retrySearch = useCallback(() => {
     setSearchStopped(null);

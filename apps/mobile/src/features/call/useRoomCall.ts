@@ -33,7 +33,8 @@ export interface RoomCall {
  * call's room may exist before the camera is ready: it is taken as soon as it is. Unmounting
  * leaves the room on screen and closes its Call.
  */
-export function useRoomCall(client: SmallTalkClient, stream: LocalStream | null, kind: RoomKind): RoomCall {
+export function useRoomCall(client: SmallTalkClient, stream: LocalStream | null, kind: RoomKind, options: { rejoin?: boolean } = {}): RoomCall {
+  const { rejoin = false } = options;
   const { platform } = useServices();
   const [room, setRoom] = useState<Room | null>(null);
   const [call, setCall] = useState<Call | null>(null);
@@ -93,9 +94,10 @@ export function useRoomCall(client: SmallTalkClient, stream: LocalStream | null,
         client.call?.restartIce();
       }),
     ];
-    // A friend's call: the room may have begun while the camera was starting.
+    // A friend's call: the room may have begun while the camera was starting. A room given back
+    // to a reloaded page (rejoin) came before this screen did.
     const current = matchmaking.room;
-    if (kind === 'direct' && current && ours(current) && !onScreen(current.roomId)) {
+    if ((kind === 'direct' || rejoin) && current && ours(current) && !onScreen(current.roomId)) {
       setRoomEnd(null);
       showRoom(current);
       startCall(current.roomId);
@@ -108,7 +110,7 @@ export function useRoomCall(client: SmallTalkClient, stream: LocalStream | null,
       // After RoomLost the SDK leaves the Call to us.
       client.call?.close();
     };
-  }, [client, stream, platform, kind, showRoom]);
+  }, [client, stream, platform, kind, rejoin, showRoom]);
 
   const currentRoom = useCallback(() => roomOnScreen.current, []);
 

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { OwnUser } from '@small-talk/protocol';
 import { BannedError, type SignedIn } from '../../api';
+import { loadSessionToken, saveSessionToken } from '../../device/sessionToken';
 import { useServices } from '../../services';
 
 export type SessionState =
@@ -39,17 +40,35 @@ export function useSession(): Session {
 
   useEffect(() => {
     let live = true;
-    // An earlier visit's cookie (web) may still be good: then Welcome is skipped.
-    api.me().then(
-      (user) => live && setState({ status: 'signed-in', user, token: api.token }),
-      () => live && setState({ status: 'signed-out' }),
-    );
+    // An earlier visit's cookie (web), or the token a phone kept from its last launch, may still
+    // be good: then Welcome is skipped.
+    void (async () => {
+      const kept = api.token ? undefined : await loadSessionToken();
+      if (kept && !api.token) api.token = kept;
+      try {
+        const user = await api.me();
+        if (live) setState({ status: 'signed-in', user, token: api.token });
+      } catch {
+        // Expired or ended elsewhere: not tried again on the next launch.
+        if (kept) {
+          if (api.token === kept) api.token = undefined;
+          void saveSessionToken(undefined);
+        }
+        if (live) setState({ status: 'signed-out' });
+      }
+    })();
     return () => {
       live = false;
     };
   }, [api]);
 
-  const signedIn = useCallback((result: SignedIn) => setState({ status: 'signed-in', user: result.user, token: api.token }), [api]);
+  const signedIn = useCallback(
+    (result: SignedIn) => {
+      void saveSessionToken(api.token);
+      setState({ status: 'signed-in', user: result.user, token: api.token });
+    },
+    [api],
+  );
   // Only the same user: an answer about the previous session must not resurrect it.
   const update = useCallback(
     (user: OwnUser) => setState((current) => (current.status === 'signed-in' && current.user.id === user.id ? { ...current, user } : current)),
@@ -62,6 +81,7 @@ export function useSession(): Session {
       guest: async (displayName) => signedIn(await api.guest(displayName)),
       register: async (form) => {
         const result = await api.register(form);
+        void saveSessionToken(api.token);
         setState({ status: 'signed-in', user: result.user, token: api.token, registered: true });
       },
       resetPassword: async (form) => signedIn(await api.resetPassword(form)),
@@ -77,10 +97,12 @@ export function useSession(): Session {
         // Signed out here even if the server can't be told: the user asked to leave. An appeal
         // token is simply forgotten: it ends by itself within the hour.
         if (state.status !== 'banned') await api.logout().catch(() => {});
+        void saveSessionToken(undefined);
         setState({ status: 'signed-out' });
       },
       expire: (notice) => {
         api.token = undefined;
+        void saveSessionToken(undefined);
         setState({ status: 'signed-out', notice });
       },
       update,
