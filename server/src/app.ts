@@ -20,6 +20,11 @@ import { Friendships } from './friends/friendships.js';
 import { Presence } from './friends/presence.js';
 import { friendRoutes } from './friends/routes.js';
 import { Friends } from './friends/service.js';
+import { ExpoSender } from './push/expo.js';
+import { Push } from './push/notifier.js';
+import { pushRoutes } from './push/routes.js';
+import { PushTokens } from './push/tokens.js';
+import { WebPushSender } from './push/web.js';
 import { healthRoutes, metricsRoutes } from './health/routes.js';
 import { requireBodyType } from './http/body-type.js';
 import { clientAddress, proxyTrust } from './http/client-address.js';
@@ -138,6 +143,8 @@ export async function buildApp(
     // Fastify's logger type is narrower than pino's; the instance is the same.
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: 16 * 1024,
+    // DELETE /api/me/push-tokens/:token carries a web push subscription's JSON, URL-encoded.
+    routerOptions: { maxParamLength: 16 * 1024 },
     // X-Forwarded-For/-Proto are believed from TRUST_PROXY's proxies only (request.ip, request.protocol);
     // from anyone else they are the client's to forge.
     trustProxy: config.TRUST_PROXY.length > 0 ? trust : false,
@@ -184,13 +191,19 @@ export async function buildApp(
   const friendships = new Friendships(db.kysely);
   const presence = new Presence(bus, store, friendships, log);
   // Friends asks Blocks who may reach whom, and Blocks ends friendships: the check is bound late.
-  const friends = new Friends(friendships, presence, bus, (a, b): Promise<boolean> => blocks.between(a, b));
+  const pushTokens = new PushTokens(db.kysely);
+  const vapid = config.VAPID_PUBLIC_KEY && config.VAPID_PRIVATE_KEY && config.VAPID_SUBJECT
+    ? { publicKey: config.VAPID_PUBLIC_KEY, privateKey: config.VAPID_PRIVATE_KEY, subject: config.VAPID_SUBJECT }
+    : null;
+  if (config.PUSH_ENABLED && !vapid) log.warn('no VAPID keys (VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY, VAPID_SUBJECT): the web app\'s push subscriptions are skipped; phones are still woken');
+  const push = new Push(pushTokens, new ExpoSender(config.EXPO_PUSH_URL, config.EXPO_ACCESS_TOKEN), vapid && new WebPushSender(vapid), { enabled: config.PUSH_ENABLED }, log.child({ part: 'push' }));
+  const friends = new Friends(friendships, presence, bus, (a, b): Promise<boolean> => blocks.between(a, b), (request) => push.friendRequest(request));
   const blocks = new Blocks(db.kysely, store, rooms, friends, metrics);
   const matchmaking = new Matchmaking(store, categories, metrics, (userId) => blocks.keepApart(userId));
   // The match store's copy of everyone's blocks is in Redis; one back from an outage may have lost
   // it, so every user's next join reads the database again.
   redis?.commands.on('ready', () => blocks.forgetReads());
-  const calls = new Calls(store, bus, friends, rooms, metrics, { ringTimeoutMs: config.RING_TIMEOUT_MS }, log);
+  const calls = new Calls(store, bus, friends, rooms, metrics, { ringTimeoutMs: config.RING_TIMEOUT_MS }, log, push);
   const fallbacks = new Fallbacks(config.FALLBACK_AFTER_MS);
   const stats = new Stats(bus, store);
   rooms.onPresenceChange((userIds) => presence.changed(userIds));
@@ -315,6 +328,7 @@ export async function buildApp(
   await app.register(historyRoutes, { auth, history });
   await app.register(friendRoutes, { auth, friends, mayMeet: (userId) => safety.mayMeet(userId) });
   await app.register(blockRoutes, { auth, blocks });
+  await app.register(pushRoutes, { auth, tokens: pushTokens, webPushKey: config.PUSH_ENABLED && vapid ? vapid.publicKey : null });
   await app.register(safetyRoutes, { auth, safety, reports, evidence });
   await app.register(decisionRoutes, { auth, roles, decisions });
   await app.register(appealRoutes, { auth, notices, appeals });
@@ -413,6 +427,7 @@ export async function buildApp(
       if (!draining) await drain();
       rooms.stop();
       calls.stop();
+      push.stop();
       fallbacks.stop();
       if (memoryStore && config.PORT !== 0) {
         const saved = memoryStore.saveRooms(roomsFile);

@@ -130,6 +130,16 @@ const Settings = z.object({
   REQUIRE_VERIFIED_EMAIL: bool(false),
   /** How long a user who joined with `anyone` waits before its search widens to every category. */
   FALLBACK_AFTER_MS: int(FALLBACK_AFTER_MS),
+  /** Send push notifications for friends' calls and requests to devices with no live socket. Off by default: `npm start` calls nobody. */
+  PUSH_ENABLED: bool(false),
+  /** The Expo Push API's send endpoint (phones' pushes go through Expo to APNs and FCM). */
+  EXPO_PUSH_URL: z.url({ protocol: /^https?$/ }).default('https://exp.host/--/api/v2/push/send'),
+  /** Sent as `Authorization: Bearer …` when the Expo project requires access tokens for push. */
+  EXPO_ACCESS_TOKEN: z.string().trim().min(1).optional(),
+  /** Web push (the installed web app): the VAPID key pair (`npx web-push generate-vapid-keys`) and a contact (mailto: or https: URL). Without keys, web tokens are skipped. */
+  VAPID_PUBLIC_KEY: z.string().trim().min(1).optional(),
+  VAPID_PRIVATE_KEY: z.string().trim().min(1).optional(),
+  VAPID_SUBJECT: z.string().trim().regex(/^(mailto:|https:)/, 'a mailto: or https: URL').optional(),
 });
 
 /** Settings that only make sense together; refused at start-up rather than failing every call. */
@@ -144,6 +154,11 @@ const ConfigSchema = Settings.superRefine((config, ctx) => {
   // Relay-only without a relay: no call could ever connect.
   if (config.ICE_TRANSPORT_POLICY === 'relay' && config.TURN_URLS.length === 0) {
     ctx.addIssue({ code: 'custom', path: ['ICE_TRANSPORT_POLICY'], message: 'relay needs TURN_URLS' });
+  }
+  // Half a VAPID key pair signs nothing: both keys and the subject come together.
+  const vapid = [config.VAPID_PUBLIC_KEY, config.VAPID_PRIVATE_KEY, config.VAPID_SUBJECT].filter((v) => v !== undefined).length;
+  if (vapid > 0 && vapid < 3) {
+    ctx.addIssue({ code: 'custom', path: ['VAPID_PUBLIC_KEY'], message: 'VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY and VAPID_SUBJECT go together' });
   }
   if (config.FRIEND_ICE_POLICY === 'relay' && config.TURN_URLS.length === 0) {
     ctx.addIssue({ code: 'custom', path: ['FRIEND_ICE_POLICY'], message: 'relay needs TURN_URLS' });

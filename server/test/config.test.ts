@@ -51,8 +51,10 @@ const DEFAULTS = {
   MAIL_FROM: 'Small Talk <no-reply@localhost>',
   REQUIRE_VERIFIED_EMAIL: false,
   FALLBACK_AFTER_MS: 10000,
+  PUSH_ENABLED: false,
+  EXPO_PUSH_URL: 'https://exp.host/--/api/v2/push/send',
 };
-const OPTIONAL = ['DATABASE_URL', 'REDIS_URL', 'TURN_SECRET', 'PUBLIC_URL', 'METRICS_TOKEN', 'METRICS_PORT', 'CONTACT_EMAIL', 'SMTP_URL'];
+const OPTIONAL = ['DATABASE_URL', 'REDIS_URL', 'TURN_SECRET', 'PUBLIC_URL', 'METRICS_TOKEN', 'METRICS_PORT', 'CONTACT_EMAIL', 'SMTP_URL', 'EXPO_ACCESS_TOKEN', 'VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY', 'VAPID_SUBJECT'];
 /** A TURN server and its secret: they only go together. */
 const TURN = { TURN_URLS: 'turn:turn.example:3478', TURN_SECRET: 'a-secret-of-sixteen-or-more' };
 
@@ -150,6 +152,12 @@ describe('loadConfig', () => {
       MAIL_FROM: 'Small Talk <hello@chat.example>',
       REQUIRE_VERIFIED_EMAIL: 'true',
       FALLBACK_AFTER_MS: '2500',
+      PUSH_ENABLED: 'true',
+      EXPO_PUSH_URL: 'https://push.chat.example/send',
+      EXPO_ACCESS_TOKEN: 'expo-access-token',
+      VAPID_PUBLIC_KEY: 'BPublicKey',
+      VAPID_PRIVATE_KEY: 'privateKey',
+      VAPID_SUBJECT: 'mailto:ops@chat.example',
     });
     assert.deepEqual(config, {
       PORT: 8080,
@@ -205,6 +213,12 @@ describe('loadConfig', () => {
       MAIL_FROM: 'Small Talk <hello@chat.example>',
       REQUIRE_VERIFIED_EMAIL: true,
       FALLBACK_AFTER_MS: 2500,
+      PUSH_ENABLED: true,
+      EXPO_PUSH_URL: 'https://push.chat.example/send',
+      EXPO_ACCESS_TOKEN: 'expo-access-token',
+      VAPID_PUBLIC_KEY: 'BPublicKey',
+      VAPID_PRIVATE_KEY: 'privateKey',
+      VAPID_SUBJECT: 'mailto:ops@chat.example',
       publicUrl: 'https://chat.example',
       rulesFile: '/etc/smalltalk/rules.md',
       strangerIcePolicy: 'relay',
@@ -352,6 +366,14 @@ describe('loadConfig', () => {
       (error: Error) => error.message.includes('PORT') && error.message.includes('LOG_LEVEL'),
     );
   });
+
+  test('push: half a VAPID key pair, a subject that is no contact, or an EXPO_PUSH_URL that is no URL is refused', () => {
+    rejects({ VAPID_PUBLIC_KEY: 'BPublicKey' }, 'VAPID_PUBLIC_KEY');
+    rejects({ VAPID_PUBLIC_KEY: 'BPublicKey', VAPID_PRIVATE_KEY: 'privateKey' }, 'VAPID_PUBLIC_KEY');
+    rejects({ VAPID_PUBLIC_KEY: 'BPublicKey', VAPID_PRIVATE_KEY: 'privateKey', VAPID_SUBJECT: 'ops@chat.example' }, 'VAPID_SUBJECT');
+    rejects({ EXPO_PUSH_URL: 'exp.host/send' }, 'EXPO_PUSH_URL');
+    rejects({ PUSH_ENABLED: 'maybe' }, 'PUSH_ENABLED');
+  });
 });
 
 describe('one config module, one table', () => {
@@ -374,7 +396,7 @@ describe('one config module, one table', () => {
     const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
     const rows = new Map<string, string>();
     for (const match of readme.matchAll(/^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|\s*([^|]*?)\s*\|/gm)) rows.set(match[1]!, match[2]!);
-    const everything = { DATABASE_URL: 'postgres://x', REDIS_URL: 'redis://x', PUBLIC_URL: 'https://x.example', METRICS_TOKEN: 'sixteen-characters-or-more', METRICS_PORT: '9100', CONTACT_EMAIL: 'safety@x.example', SMTP_URL: 'smtp://x.example:587', ...TURN };
+    const everything = { DATABASE_URL: 'postgres://x', REDIS_URL: 'redis://x', PUBLIC_URL: 'https://x.example', METRICS_TOKEN: 'sixteen-characters-or-more', METRICS_PORT: '9100', CONTACT_EMAIL: 'safety@x.example', SMTP_URL: 'smtp://x.example:587', EXPO_ACCESS_TOKEN: 'x', VAPID_PUBLIC_KEY: 'x', VAPID_PRIVATE_KEY: 'x', VAPID_SUBJECT: 'mailto:x@x.example', ...TURN };
     // The settings are the upper-case keys; the lower-case ones are derived from them.
     const variables = Object.keys(loadConfig(everything)).filter((key) => /^[A-Z]/.test(key));
     assert.deepEqual([...rows.keys()].sort(), [...variables].sort(), 'README variables = config variables');

@@ -41,6 +41,7 @@ import {
   type Connection,
   type ErrorCode,
   type Friend,
+  type PushTokenRequest,
   type ModAction,
   type ModActionRequest,
   type ModAppeal,
@@ -231,6 +232,11 @@ export class Api {
 
   unfriend(userId: string): Promise<void> {
     return this.request('DELETE', `/api/friends/${encodeURIComponent(userId)}`, null, undefined);
+  }
+
+  /** Where this device can be woken for a friend's call or request (push/). */
+  registerPushToken(body: PushTokenRequest): Promise<void> {
+    return this.request('POST', '/api/me/push-tokens', null, body);
   }
 
   /** Reports someone met (its connection, i.e. history row): the server also blocks them and ends a live room with them. */

@@ -6,3 +6,4 @@ export * from './languages.js';
 export * from './accounts.js';
 export * from './moderation.js';
 export * from './ws.js';
+export * from './push.js';

@@ -4,6 +4,7 @@ import type { CallEndReason, CallEndedEvent, CallRingingEvent, IncomingCallEvent
 import { AppError } from '../errors.js';
 import type { Friends } from '../friends/service.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { Push } from '../push/notifier.js';
 import type { Rooms } from '../rooms/service.js';
 import type { UserStanding } from '../safety/standing.js';
 import type { MessageBus } from '../storage/bus/bus.js';
@@ -35,6 +36,8 @@ export class Calls {
     private readonly metrics: Metrics,
     private readonly options: CallsOptions,
     private readonly log: Logger,
+    /** Wakes a callee with no socket open; without it such a call ends `offline` at once. */
+    private readonly push: Push | null = null,
   ) {}
 
   /** `profile`: the caller's languages and bio, from the standing the call was allowed with. */
@@ -47,7 +50,9 @@ export class Calls {
     const callee = await this.friends.profile(calleeId);
     if (!callee) throw new AppError('not_found', 'no such user');
     const ring: Ring = { id: randomUUID(), caller: { id: caller.id, displayName: caller.displayName, languages: profile.languages, bio: profile.bio }, callee };
-    if (!(await this.bus.online([calleeId])).has(calleeId)) return this.tell(ring, 'caller', 'offline');
+    // A callee with no socket open rings only when a push can wake one of its devices.
+    const online = (await this.bus.online([calleeId])).has(calleeId);
+    if (!online && !(await this.push?.canWake(calleeId))) return this.tell(ring, 'caller', 'offline');
     const result = await this.store.ring(ring, this.options.ringTimeoutMs + RING_RECORD_SLACK_MS);
     if (result === 'caller_busy') throw new AppError('busy', 'you are in a call already');
     if (result === 'busy') return this.tell(ring, 'caller', 'busy');
@@ -55,8 +60,11 @@ export class Calls {
     timer.unref();
     this.timers.set(ring.id, timer);
     this.bus.deliver(ring.caller.id, { text: JSON.stringify({ type: 'call_ringing', callId: ring.id, peer: peer(ring.callee) } satisfies CallRingingEvent) });
-    this.bus.deliver(ring.callee.id, { text: JSON.stringify({ type: 'incoming_call', callId: ring.id, peer: peer(ring.caller) } satisfies IncomingCallEvent) });
-    this.log.info({ callId: ring.id }, 'ringing');
+    this.bus.deliver(ring.callee.id, incomingCall(ring));
+    // In the background: the ring never waits on the push service, and a retry after the ring
+    // ended (answered, cancelled, timed out) is dropped.
+    if (!online) this.push?.ring(ring, this.options.ringTimeoutMs, async () => (await this.store.ringOf(ring.callee.id))?.id === ring.id);
+    this.log.info({ callId: ring.id, pushed: !online }, 'ringing');
   }
 
   /** The callee picks up: a room for the two, unless one of them got into another meanwhile. */
@@ -86,8 +94,13 @@ export class Calls {
    * rang) can no longer answer or be answered.
    */
   async presenceChanged(userId: string, presence: Presence): Promise<void> {
-    if (presence === 'online') return;
     const ring = await this.store.ringOf(userId);
+    if (presence === 'online') {
+      // A socket opened while its user is rung (a device woken by the push, or a reconnect): it
+      // is told of the ring, wherever the ring started, and may answer.
+      if (ring?.callee.id === userId) this.bus.deliver(userId, incomingCall(ring));
+      return;
+    }
     if (!ring || !(await this.store.takeRing(ring.id))) return;
     this.clearTimer(ring.id);
     const callerLeft = ring.caller.id === userId;
@@ -128,6 +141,10 @@ export class Calls {
     if (who !== 'callee') to(ring.caller, ring.callee);
     if (who !== 'caller') to(ring.callee, ring.caller);
   }
+}
+
+function incomingCall(ring: Ring): { text: string } {
+  return { text: JSON.stringify({ type: 'incoming_call', callId: ring.id, peer: peer(ring.caller) } satisfies IncomingCallEvent) };
 }
 
 /** A ring's side as the other sees it in call frames: the bio waits for the room. */

@@ -29,6 +29,8 @@ export class Friends {
     private readonly bus: MessageBus,
     /** True when either of the two blocked the other (safety/blocks). */
     private readonly blocked: (a: string, b: string) => Promise<boolean> = async () => false,
+    /** Told a request whose asked one has no socket open (push/notifier wakes a device). */
+    private readonly askedOffline: (request: FriendRequest) => void = () => {},
   ) {}
 
   async list(user: User): Promise<FriendsResponse> {
@@ -79,6 +81,7 @@ export class Friends {
     }
     const request = toRequest(written);
     this.tell(toId, { type: 'friend_request', request } satisfies FriendRequestEvent);
+    if (!(await this.bus.online([toId])).has(toId)) this.askedOffline(request);
     return { request };
   }
 

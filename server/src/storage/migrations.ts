@@ -345,6 +345,24 @@ export function migrations(dialect: SqlDialect): MigrationProvider {
         await db.schema.createIndex('mail_sends_subject').on('mail_sends').columns(['purpose', 'subject', 'sent_at']).execute();
       },
     },
+    '0007_push': {
+      async up(db: Kysely<any>) {
+        // Where a device can be woken for a friend's call or request. Tied to the session that
+        // registered it: logging out, a ban or a password reset deletes the session and with it
+        // (cascade) the token, so a phone that changes hands is not woken for its old owner.
+        await db.schema
+          .createTable('push_tokens')
+          .addColumn('token', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('session_hash', 'text', (c) => c.notNull().references('sessions.token_hash').onDelete('cascade'))
+          .addColumn('platform', 'text', (c) => c.notNull().check(sql`platform in ('ios', 'android', 'web')`))
+          .addColumn('created_at', timestamp, (c) => c.notNull())
+          .addColumn('last_used_at', timestamp)
+          .execute();
+        await db.schema.createIndex('push_tokens_user').on('push_tokens').column('user_id').execute();
+        await db.schema.createIndex('push_tokens_session').on('push_tokens').column('session_hash').execute();
+      },
+    },
   };
   return { getMigrations: async () => all };
 }

@@ -7,6 +7,7 @@ import type { Generated } from 'kysely';
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
+  push_tokens: PushTokensTable;
   categories: CategoriesTable;
   connections: ConnectionsTable;
   friendships: FriendshipsTable;
@@ -250,4 +251,16 @@ export interface MailSendsTable {
   /** The user id (verify) or the SHA-256 of the lower-cased address (reset). */
   subject: string;
   sent_at: Timestamp;
+}
+
+/** A device's push token (Expo) or Web Push subscription (JSON), tied to the session that registered it. */
+export interface PushTokensTable {
+  token: string;
+  user_id: string;
+  /** The registering session's token_hash: deleting the session deletes the token. */
+  session_hash: string;
+  platform: 'ios' | 'android' | 'web';
+  created_at: Timestamp;
+  /** The last time a push was sent to it; null before the first. */
+  last_used_at: Timestamp | null;
 }

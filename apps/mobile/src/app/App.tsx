@@ -13,6 +13,7 @@ import { MatchFlow } from '../features/call/MatchFlow';
 import { SocketBanner } from '../features/call/SocketBanner';
 import { useClient } from '../features/call/useClient';
 import { DirectCallOverlays } from '../features/friends/DirectCallOverlays';
+import { usePushNotifications } from '../features/push/usePushNotifications';
 import { FriendRequestBanner } from '../features/friends/FriendRequestBanner';
 import { ConsentScreen } from '../features/consent/ConsentScreen';
 import { UnderageScreen } from '../features/consent/UnderageScreen';
@@ -137,6 +138,8 @@ function SignedIn({ user, client, session }: { user: OwnUser; client: SmallTalkC
   const back: BackRoute = route.name === 'direct' || route.name === 'account' || route.name === 'verify' ? route.back : { name: 'categories' };
   // A friend's call, answered here or made from Friends: to its call screen, from wherever the user is.
   const directCall = useDirectCallRoute(client, setRoute);
+  // A tapped call notification brings the socket up; the server then rings it (incoming_call).
+  usePushNotifications(services.api, client);
   useRejoinedRoom(client, setRoute);
   const goBack = () => {
     if (route.name === 'direct') directCall.leave();

@@ -1,6 +1,7 @@
 import { useCallback, useState } from 'react';
 import type { Peer } from '@small-talk/protocol';
 import { describeApiError } from '../../api';
+import { askForPushOnce } from '../push/pushRegistration';
 import { useServices } from '../../services';
 import type { SendOutcome } from './friendsStore';
 import type { FriendsState } from './friendsState';
@@ -37,6 +38,8 @@ export function useAddFriend(peer: Peer): AddFriend {
       (outcome) => {
         setSending(false);
         setAnswer({ peerId: peer.id, outcome });
+        // The first friend is when notifications start to mean something: ask now, not at launch.
+        askForPushOnce(api);
       },
       (failure: unknown) => {
         setSending(false);

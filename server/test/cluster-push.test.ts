@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { startCluster, startServices, type Cluster, type ClusterNode, type Services } from './cluster.js';
+import { startFakeExpo, type FakeExpo } from './expo-push.js';
+import { acquaintances, api, befriend, connect, eventually, sleep, type Client } from './harness.js';
+import { missingServices } from './services.js';
+
+/**
+ * Pushes across two processes on one Redis and one PostgreSQL: the process that handles the call
+ * (or the request) sends the push, exactly once, whichever process the token was registered on,
+ * and the device woken connects to either process and answers.
+ */
+const skip = missingServices();
+const RING_MS = 8000;
+
+let services: Services;
+let cluster: Cluster;
+let nodes: ClusterNode[];
+let expo: FakeExpo;
+before(async () => {
+  if (skip) return;
+  expo = await startFakeExpo();
+  services = await startServices();
+  cluster = await startCluster(services, 2, { RING_TIMEOUT_MS: String(RING_MS), RESUME_GRACE_MS: '1000', PUSH_ENABLED: 'true', EXPO_PUSH_URL: expo.url });
+  nodes = cluster.nodes;
+});
+after(async () => {
+  await cluster?.close();
+  await services?.close();
+  await expo?.close();
+});
+
+let opened: Client[] = [];
+afterEach(async () => {
+  await Promise.all(opened.map((c) => (c.closeCode === undefined ? c.close() : c.closed)));
+  opened = [];
+  expo.delivered.length = 0;
+  expo.attempts.length = 0;
+});
+
+describe('push across two processes', { skip: skip ?? false }, () => {
+  test('Ada calls on process 0, Bo registered his phone on process 1 and sleeps: exactly one push; woken on process 1 he answers', async () => {
+    const p = await acquaintances(nodes[0]!, nodes[1]!);
+    opened.push(p.a.socket, p.b.socket);
+    const { a: ada, b: bo } = p;
+    await befriend(ada, nodes[0]!, bo, nodes[1]!);
+    const token = 'ExponentPushToken[cluster-bo]';
+    assert.equal((await api(nodes[1]!.url, 'POST', '/api/me/push-tokens', { token: bo.auth.token, body: { token, platform: 'android' } })).status, 201);
+    await bo.socket.close();
+    assert.equal((await ada.socket.next('presence')).presence, 'offline');
+
+    ada.socket.send({ type: 'call', userId: bo.auth.user.id });
+    const ringing = await ada.socket.next('call_ringing');
+    await eventually('the push', () => expo.delivered.length >= 1);
+    await sleep(1000); // a second push from the other process would have arrived by now
+    assert.equal(expo.delivered.length, 1, 'one push, not two');
+    assert.equal(expo.attempts.length, 1);
+    assert.equal(expo.delivered[0]!.to, token);
+    assert.equal(expo.delivered[0]!.title, 'Ada');
+    assert.equal(expo.delivered[0]!.data.callId, ringing.callId);
+
+    const woken = await connect(nodes[1]!, bo.auth.token);
+    opened.push(woken);
+    await woken.next('welcome');
+    const incoming = await woken.next('incoming_call');
+    assert.equal(incoming.callId, ringing.callId);
+    woken.send({ type: 'accept_call', callId: incoming.callId });
+    const [forAda, forBo] = await Promise.all([ada.socket.next('matched'), woken.next('matched')]);
+    assert.equal(forAda.roomId, forBo.roomId);
+    assert.equal(expo.delivered.length, 1);
+  });
+
+  test('a friend request on process 1 to a user whose phone registered on process 0: exactly one push', async () => {
+    const p = await acquaintances(nodes[0]!, nodes[1]!);
+    opened.push(p.a.socket, p.b.socket);
+    const token = 'ExponentPushToken[cluster-ada]';
+    assert.equal((await api(nodes[0]!.url, 'POST', '/api/me/push-tokens', { token: p.a.auth.token, body: { token, platform: 'ios' } })).status, 201);
+    await p.a.socket.close();
+    await sleep(200);
+    const asked = await api(nodes[1]!.url, 'POST', '/api/friends/requests', { token: p.b.auth.token, body: { userId: p.a.auth.user.id } });
+    assert.equal(asked.status, 201);
+    await eventually('the push', () => expo.delivered.length >= 1);
+    await sleep(1000);
+    assert.equal(expo.delivered.length, 1);
+    assert.deepEqual(expo.delivered[0]!.data, { type: 'friend_request', requestId: asked.body.request.id, fromId: p.b.auth.user.id });
+  });
+});
