@@ -238,9 +238,12 @@ describe('the shield in the browser, end to end', { skip }, () => {
       assert.ok(shown.length > 0, 'remote frames were shown');
       assert.deepEqual(shown.filter((s) => s.filter !== 'none'), [], 'every remote frame unblurred, the first one too');
       assert.equal(await checks(dee.page), 0, 'no checks run with the setting off');
-      // Kept on the device: a reload still has it off.
+      // Kept on the device: a reload still has it off. The call ends first: a page reloaded
+      // mid-call goes back into the call, not to Categories.
+      await dee.get('end-button').click({ timeout: UI_TIMEOUT_MS });
+      await dee.visible('safety-tab');
       await dee.page.reload();
-      await (await dee.visible('safety-tab')).click().catch(() => {});
+      await (await dee.visible('safety-tab')).click();
       await eventually('the setting still off after a reload', async () => dee.get('shield-setting').first().getAttribute('aria-checked'), (v) => v === 'false');
     }),
   );
