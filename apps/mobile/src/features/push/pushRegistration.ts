@@ -1,47 +1,16 @@
-import * as Notifications from 'expo-notifications';
-import { Platform } from 'react-native';
-import type { PushTokenRequest } from '@small-talk/protocol';
+import type { PushRegistration, PushTokenApi } from './types';
 
-/** What registration needs of the API: one call, so tests and screens pass the app's Api. */
-export interface PushTokenApi {
-  registerPushToken(body: PushTokenRequest): Promise<void>;
-}
-
-export type PushRegistration = 'registered' | 'not-allowed' | 'unsupported';
+export type { PushRegistration, PushTokenApi };
 
 /**
- * Registers this phone's Expo push token with the server, so a friend's call or request can
- * wake it. Asks the operating system's permission only when `ask` (the user just added a
- * friend: the moment a notification starts to mean something); otherwise it only refreshes a
- * token the user already allowed. The web app is not registered yet: web push needs the service
- * worker's push handler (see docs/protocol.md, "Push tokens").
+ * The web app does not register for push yet: web push needs the service worker's push handler
+ * (see docs/protocol.md, "Push tokens"). This file keeps expo-notifications out of the web
+ * bundle; phones use pushRegistration.native.ts.
  */
-export async function registerPush(api: PushTokenApi, { ask }: { ask: boolean }): Promise<PushRegistration> {
-  if (Platform.OS !== 'ios' && Platform.OS !== 'android') return 'unsupported';
-  // Android 13+ shows the permission prompt only once a channel exists; calls need a loud one.
-  if (Platform.OS === 'android') {
-    await Notifications.setNotificationChannelAsync('default', { name: 'Calls and friend requests', importance: Notifications.AndroidImportance.MAX });
-  }
-  let permission = await Notifications.getPermissionsAsync();
-  if (!permission.granted && ask && permission.canAskAgain) permission = await Notifications.requestPermissionsAsync();
-  if (!permission.granted) return 'not-allowed';
-  const { data: token } = await Notifications.getExpoPushTokenAsync();
-  await api.registerPushToken({ token, platform: Platform.OS });
-  return 'registered';
+export async function registerPush(_api: PushTokenApi, _options: { ask: boolean }): Promise<PushRegistration> {
+  return 'unsupported';
 }
 
-let askedThisLaunch = false;
+export function askForPushOnce(_api: PushTokenApi): void {}
 
-/** After the user's first friend request of this launch: asks once, then never again until the next launch. */
-export function askForPushOnce(api: PushTokenApi): void {
-  if (askedThisLaunch) return;
-  askedThisLaunch = true;
-  registerPush(api, { ask: true }).catch(() => {
-    // No token (no network, no Play services): calls still ring an open app; the next launch tries again.
-  });
-}
-
-/** For tests: a fresh launch. */
-export function forgetAskedForPush(): void {
-  askedThisLaunch = false;
-}
+export function forgetAskedForPush(): void {}
