@@ -11,9 +11,10 @@ npx tsc -p server/test --noEmit
 npx tsc -p packages/client/test --noEmit
 npx tsc -p apps/mobile --noEmit
 npx tsc -p apps/mobile/test/native --noEmit
+npx tsc -p apps/mobile/test/node --noEmit
 (cd apps/mobile && npx jest --ci --silent)
 
-suites="packages/client/test/*.test.ts server/test/*.test.ts server/test/e2e/*.test.ts apps/mobile/test/native/*.test.mts"
+suites="packages/client/test/*.test.ts server/test/*.test.ts server/test/e2e/*.test.ts apps/mobile/test/native/*.test.mts apps/mobile/test/node/*.test.mts"
 run="node --import tsx --test --test-timeout=300000 $suites"
 # Browser calls gather ICE candidates on every interface: inside a network namespace that has
 # only loopback, no packet can be addressed to anything else (../shared/webrtc-e2e.md).

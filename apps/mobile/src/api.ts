@@ -55,6 +55,8 @@ import {
   type StaffUser,
 } from '@small-talk/protocol';
 import type { ServerConfig } from './config';
+import { i18n } from './i18n/i18n';
+import type { english } from './i18n/resources';
 
 /** `network`: no answer at all (offline, server down); `invalid_response`: an answer that isn't protocol v1. */
 export type ApiErrorCode = ErrorCode | 'network' | 'invalid_response';
@@ -427,56 +429,19 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** What to tell the user when a request failed. */
+/**
+ * What to tell the user when a request failed, in the app's language: from the error's code
+ * (errors namespace), never from the server's English message. A `bad_request` names the field
+ * the server refused, when it is one the form has.
+ */
 export function describeApiError(error: unknown): string {
   const code = error instanceof ApiError ? error.code : 'network';
-  switch (code) {
-    case 'network':
-      return "Can't reach Small Talk. Check your connection and try again.";
-    case 'invalid_credentials':
-      return 'Wrong email or password.';
-    case 'email_taken':
-      return 'An account with this email already exists. Sign in instead?';
-    case 'reserved_name':
-      return 'That name is kept for Small Talk itself. Please pick another.';
-    case 'rate_limited':
-      return 'Too many tries from here. Wait a minute and try again.';
-    case 'verification_required':
-      return 'Please confirm your email address first (Profile).';
-    case 'invalid_code':
-      return 'That code is wrong or has expired. Check the latest email, or send a new code.';
-    case 'invalid_token':
-      return 'This reset link is wrong, used or expired. Ask for a new one.';
-    case 'unauthenticated':
-      return 'Your session has ended. Sign in again.';
-    case 'no_connection':
-      return 'You can add people you have met in a call.';
-    case 'already_friends':
-      return 'You are friends already.';
-    case 'already_requested':
-      return 'You have asked already.';
-    case 'rules_changed':
-      return 'The rules have just changed. Please read them again.';
-    case 'consent_required':
-      return 'Please accept the rules first.';
-    case 'restricted':
-      return "Your account can't do that right now.";
-    case 'banned':
-      return 'Your account is banned.';
-    case 'already_appealed':
-      return 'You have appealed this decision already.';
-    case 'not_restricted':
-      return 'Nothing restricts this account any more.';
-    case 'conflict_of_interest':
-      return 'Someone else has to decide this: you made the decision, or it is about you.';
-    case 'already_decided':
-      return 'Someone has decided this already.';
-    case 'forbidden':
-      return "You can't do that.";
-    case 'bad_request':
-      // The server's message names the field that failed (e.g. "password: Too small…").
-      return error instanceof ApiError ? `Please check the form: ${error.message}` : 'Please check the form.';
-    default:
-      return 'Something went wrong on our side. Try again in a moment.';
+  if (code === 'bad_request' && error instanceof ApiError) {
+    // The server's message starts with the field that failed ("displayName: must contain…").
+    const field = /^(\w+):/.exec(error.message)?.[1];
+    if (field && i18n.exists(`errors:fields.${field}`)) {
+      return i18n.t('errors:bad_request_field', { field: i18n.t(`errors:fields.${field as keyof typeof english.errors.fields}`) });
+    }
   }
+  return i18n.t(`errors:${code}`);
 }

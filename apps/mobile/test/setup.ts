@@ -23,3 +23,7 @@ jest.mock('react-native-webrtc', () => ({
   RTCSessionDescription: class {},
   RTCIceCandidate: class {},
 }));
+
+// Screens speak English in these tests, whatever the machine's locale: their assertions read English.
+import { i18n } from '../src/i18n/i18n';
+void i18n.changeLanguage('en');

@@ -1,0 +1,44 @@
+/**
+ * Dates, times and durations in the app's current language (Intl, which every platform the app
+ * runs on has for these): "12 May 2026, 14:30" in English is "12. Mai 2026, 14:30" in German.
+ */
+import { currentUiLanguage } from './i18n';
+
+/** A moment, with the year only when it is not this year's. */
+export function formatDateTime(iso: string | Date, now: Date = new Date()): string {
+  const at = typeof iso === 'string' ? new Date(iso) : iso;
+  return new Intl.DateTimeFormat(currentUiLanguage(), {
+    day: 'numeric',
+    month: 'short',
+    year: at.getFullYear() === now.getFullYear() ? undefined : 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(at);
+}
+
+/** A date without the time (a birthday, a restriction's last day). */
+export function formatDate(iso: string | Date): string {
+  const at = typeof iso === 'string' ? new Date(iso) : iso;
+  return new Intl.DateTimeFormat(currentUiLanguage(), { day: 'numeric', month: 'long', year: 'numeric' }).format(at);
+}
+
+/** A running clock, "0:07", "12:34", "1:02:03": digits only, the same in every language the app has. */
+export function formatClock(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const hours = Math.floor(s / 3600);
+  const minutes = Math.floor((s % 3600) / 60);
+  return hours > 0 ? `${hours}:${pad(minutes)}:${pad(s % 60)}` : `${minutes}:${pad(s % 60)}`;
+}
+
+/** A length of time in words of the language: "3 min", "1 h 5 min", "45 s" ("3 Min.", "1 Std., 5 Min."…). */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const unit = (value: number, name: 'hour' | 'minute' | 'second') =>
+    new Intl.NumberFormat(currentUiLanguage(), { style: 'unit', unit: name, unitDisplay: 'short' }).format(value);
+  if (s < 60) return unit(s, 'second');
+  const hours = Math.floor(s / 3600);
+  const minutes = Math.floor((s % 3600) / 60);
+  if (hours === 0) return unit(minutes, 'minute');
+  return minutes === 0 ? unit(hours, 'hour') : `${unit(hours, 'hour')} ${unit(minutes, 'minute')}`;
+}
