@@ -132,10 +132,12 @@ const Settings = z.object({
   FALLBACK_AFTER_MS: int(FALLBACK_AFTER_MS),
   /** Send push notifications for friends' calls and requests to devices with no live socket. Off by default: `npm start` calls nobody. */
   PUSH_ENABLED: bool(false),
-  /** The Expo Push API's send endpoint (phones' pushes go through Expo to APNs and FCM). */
-  EXPO_PUSH_URL: z.url({ protocol: /^https?$/ }).default('https://exp.host/--/api/v2/push/send'),
+  /** The Expo Push API's send endpoint (phones' pushes go through Expo to APNs and FCM); receipts are fetched beside it, at …/getReceipts. */
+  EXPO_PUSH_URL: z.url({ protocol: /^https?$/ }).regex(/\/send$/, 'the send endpoint: a URL ending in /send').default('https://exp.host/--/api/v2/push/send'),
   /** Sent as `Authorization: Bearer …` when the Expo project requires access tokens for push. */
   EXPO_ACCESS_TOKEN: z.string().trim().min(1).optional(),
+  /** How long after sending the Expo push receipts are fetched (Expo's guide: about 15 minutes, once APNs and FCM have answered); tokens they report `DeviceNotRegistered` are deleted. */
+  PUSH_RECEIPT_DELAY_MS: int(15 * 60 * 1000),
   /** Web push (the installed web app): the VAPID key pair (`npx web-push generate-vapid-keys`) and a contact (mailto: or https: URL). Without keys, web tokens are skipped. */
   VAPID_PUBLIC_KEY: z.string().trim().min(1).optional(),
   VAPID_PRIVATE_KEY: z.string().trim().min(1).optional(),

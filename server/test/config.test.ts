@@ -53,6 +53,7 @@ const DEFAULTS = {
   FALLBACK_AFTER_MS: 10000,
   PUSH_ENABLED: false,
   EXPO_PUSH_URL: 'https://exp.host/--/api/v2/push/send',
+  PUSH_RECEIPT_DELAY_MS: 900000,
 };
 const OPTIONAL = ['DATABASE_URL', 'REDIS_URL', 'TURN_SECRET', 'PUBLIC_URL', 'METRICS_TOKEN', 'METRICS_PORT', 'CONTACT_EMAIL', 'SMTP_URL', 'EXPO_ACCESS_TOKEN', 'VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY', 'VAPID_SUBJECT'];
 /** A TURN server and its secret: they only go together. */
@@ -155,6 +156,7 @@ describe('loadConfig', () => {
       PUSH_ENABLED: 'true',
       EXPO_PUSH_URL: 'https://push.chat.example/send',
       EXPO_ACCESS_TOKEN: 'expo-access-token',
+      PUSH_RECEIPT_DELAY_MS: '60000',
       VAPID_PUBLIC_KEY: 'BPublicKey',
       VAPID_PRIVATE_KEY: 'privateKey',
       VAPID_SUBJECT: 'mailto:ops@chat.example',
@@ -216,6 +218,7 @@ describe('loadConfig', () => {
       PUSH_ENABLED: true,
       EXPO_PUSH_URL: 'https://push.chat.example/send',
       EXPO_ACCESS_TOKEN: 'expo-access-token',
+      PUSH_RECEIPT_DELAY_MS: 60000,
       VAPID_PUBLIC_KEY: 'BPublicKey',
       VAPID_PRIVATE_KEY: 'privateKey',
       VAPID_SUBJECT: 'mailto:ops@chat.example',
@@ -367,11 +370,14 @@ describe('loadConfig', () => {
     );
   });
 
-  test('push: half a VAPID key pair, a subject that is no contact, or an EXPO_PUSH_URL that is no URL is refused', () => {
+  test('push: half a VAPID key pair, a subject that is no contact, an EXPO_PUSH_URL that is no send endpoint or a negative receipt delay is refused', () => {
     rejects({ VAPID_PUBLIC_KEY: 'BPublicKey' }, 'VAPID_PUBLIC_KEY');
     rejects({ VAPID_PUBLIC_KEY: 'BPublicKey', VAPID_PRIVATE_KEY: 'privateKey' }, 'VAPID_PUBLIC_KEY');
     rejects({ VAPID_PUBLIC_KEY: 'BPublicKey', VAPID_PRIVATE_KEY: 'privateKey', VAPID_SUBJECT: 'ops@chat.example' }, 'VAPID_SUBJECT');
     rejects({ EXPO_PUSH_URL: 'exp.host/send' }, 'EXPO_PUSH_URL');
+    // Receipts are fetched from the send endpoint's sibling, …/getReceipts.
+    rejects({ EXPO_PUSH_URL: 'https://push.chat.example/push' }, 'EXPO_PUSH_URL');
+    rejects({ PUSH_RECEIPT_DELAY_MS: '-1' }, 'PUSH_RECEIPT_DELAY_MS');
     rejects({ PUSH_ENABLED: 'maybe' }, 'PUSH_ENABLED');
   });
 });
