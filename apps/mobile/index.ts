@@ -4,5 +4,6 @@ import './src/csp';
 import './src/i18n/i18n';
 import { registerRootComponent } from 'expo';
 import { Root } from './src/app/Root';
+import { withUiLanguage } from './src/i18n/withUiLanguage';
 
-registerRootComponent(Root);
+registerRootComponent(withUiLanguage(Root));

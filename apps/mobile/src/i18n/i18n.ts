@@ -1,17 +1,18 @@
 /**
  * The one i18n layer (i18next + react-i18next): screens call `useTranslation()` and `t('ns:key')`;
- * code outside components (error messages from hooks) uses `i18n.t`. Set up on import, with
- * every language bundled, so the first frame is already in the right language.
+ * code outside components (error messages from hooks) uses `i18n.t`. Set up on import: English
+ * at once, another language as soon as its chunk has loaded (Root waits for it, so the first
+ * screen a user sees is already in their language).
  */
-// Hermes (the phones' JavaScript engine) lacks Intl.PluralRules, which i18next's plurals need;
-// the polyfill installs itself only where it is missing.
-import 'intl-pluralrules';
+import './pluralRules';
 import i18n from 'i18next';
+import resourcesToBackend from 'i18next-resources-to-backend';
 import { initReactI18next } from 'react-i18next';
 import { getLocales } from 'expo-localization';
 import { readStored, writeStored } from '../device/store';
 import { isUiLanguage, pickUiLanguage, type UiLanguage } from './languages';
-import { NAMESPACES, resources } from './resources';
+import { LOADERS } from './loaders';
+import { english, NAMESPACES, type Namespace } from './resources';
 
 /** The device's key for the language chosen on Profile (absent: follow the device). */
 const STORED_KEY = 'ui-language';
@@ -30,26 +31,44 @@ export function initialUiLanguage(): UiLanguage {
   return isUiLanguage(stored) ? stored : pickUiLanguage(deviceTags());
 }
 
-void i18n.use(initReactI18next).init({
-  resources,
-  lng: initialUiLanguage(),
-  fallbackLng: 'en',
-  ns: NAMESPACES,
-  defaultNS: 'common',
-  // React escapes what it renders; escaping here too would show "&amp;" in names.
-  interpolation: { escapeValue: false },
-  returnNull: false,
-  // Resources are bundled: init finishes synchronously, before the first render.
-  initAsync: false,
-  react: { useSuspense: false },
-});
+/** A language's namespace, from its chunk (English is bundled and never asked for). */
+async function load(language: string, namespace: string): Promise<object | undefined> {
+  if (!isUiLanguage(language) || language === 'en') return undefined;
+  const strings = (await LOADERS[language]()).default;
+  return strings[namespace as Namespace];
+}
+
+void i18n
+  .use(resourcesToBackend(load))
+  .use(initReactI18next)
+  .init({
+    resources: { en: english },
+    // Languages not in `resources` come from the backend above.
+    partialBundledLanguages: true,
+    lng: initialUiLanguage(),
+    fallbackLng: 'en',
+    ns: NAMESPACES,
+    defaultNS: 'common',
+    // React escapes what it renders; escaping here too would show "&amp;" in names.
+    interpolation: { escapeValue: false },
+    returnNull: false,
+    // English is bundled: with it, init is done before the first render.
+    initAsync: false,
+    react: { useSuspense: false },
+  });
 markDocumentLanguage(i18n.language);
 
 /** Switches every screen to `language` at once and keeps the choice on this device. */
-export function setUiLanguage(language: UiLanguage): void {
+export async function setUiLanguage(language: UiLanguage): Promise<void> {
   writeStored(STORED_KEY, language);
-  void i18n.changeLanguage(language);
+  // Resolves once the language's strings have loaded and every screen has switched.
+  await i18n.changeLanguage(language);
   markDocumentLanguage(language);
+}
+
+/** Whether the current language's strings are loaded (Root shows nothing until they are, for a moment at most). */
+export function uiLanguageReady(): boolean {
+  return i18n.hasLoadedNamespace(NAMESPACES);
 }
 
 export function currentUiLanguage(): UiLanguage {

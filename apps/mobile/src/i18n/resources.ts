@@ -1,118 +1,17 @@
 /**
  * Every string the app shows, per language and per namespace (one namespace per part of the app,
- * so each part's strings sit in one file per language). English is the source: every other
- * language must have each of its keys (test/i18n.test.mts checks).
+ * so each part's strings sit in one file per language: locales/<language>/<namespace>.json).
+ * English is the source and is always bundled: the types of every key come from it, and it is
+ * the fallback. Every other language must have each of its keys (test/node/i18n.test.mts checks)
+ * and is loaded when chosen (loaders.ts): on the web it is a chunk of its own, so the first
+ * screen carries one language, not five.
  */
-import en_common from './locales/en/common.json';
-import en_errors from './locales/en/errors.json';
-import en_navigation from './locales/en/navigation.json';
-import en_welcome from './locales/en/welcome.json';
-import en_verification from './locales/en/verification.json';
-import en_profile from './locales/en/profile.json';
-import en_consent from './locales/en/consent.json';
-import en_offline from './locales/en/offline.json';
-import en_restriction from './locales/en/restriction.json';
-import en_call from './locales/en/call.json';
-import en_chat from './locales/en/chat.json';
-import en_shield from './locales/en/shield.json';
-import en_report from './locales/en/report.json';
-import en_categories from './locales/en/categories.json';
-import en_history from './locales/en/history.json';
-import en_friends from './locales/en/friends.json';
-import en_moderation from './locales/en/moderation.json';
-import en_safety from './locales/en/safety.json';
-import en_push from './locales/en/push.json';
-import en_a11y from './locales/en/a11y.json';
-import es_common from './locales/es/common.json';
-import es_errors from './locales/es/errors.json';
-import es_navigation from './locales/es/navigation.json';
-import es_welcome from './locales/es/welcome.json';
-import es_verification from './locales/es/verification.json';
-import es_profile from './locales/es/profile.json';
-import es_consent from './locales/es/consent.json';
-import es_offline from './locales/es/offline.json';
-import es_restriction from './locales/es/restriction.json';
-import es_call from './locales/es/call.json';
-import es_chat from './locales/es/chat.json';
-import es_shield from './locales/es/shield.json';
-import es_report from './locales/es/report.json';
-import es_categories from './locales/es/categories.json';
-import es_history from './locales/es/history.json';
-import es_friends from './locales/es/friends.json';
-import es_moderation from './locales/es/moderation.json';
-import es_safety from './locales/es/safety.json';
-import es_push from './locales/es/push.json';
-import es_a11y from './locales/es/a11y.json';
-import de_common from './locales/de/common.json';
-import de_errors from './locales/de/errors.json';
-import de_navigation from './locales/de/navigation.json';
-import de_welcome from './locales/de/welcome.json';
-import de_verification from './locales/de/verification.json';
-import de_profile from './locales/de/profile.json';
-import de_consent from './locales/de/consent.json';
-import de_offline from './locales/de/offline.json';
-import de_restriction from './locales/de/restriction.json';
-import de_call from './locales/de/call.json';
-import de_chat from './locales/de/chat.json';
-import de_shield from './locales/de/shield.json';
-import de_report from './locales/de/report.json';
-import de_categories from './locales/de/categories.json';
-import de_history from './locales/de/history.json';
-import de_friends from './locales/de/friends.json';
-import de_moderation from './locales/de/moderation.json';
-import de_safety from './locales/de/safety.json';
-import de_push from './locales/de/push.json';
-import de_a11y from './locales/de/a11y.json';
-import fr_common from './locales/fr/common.json';
-import fr_errors from './locales/fr/errors.json';
-import fr_navigation from './locales/fr/navigation.json';
-import fr_welcome from './locales/fr/welcome.json';
-import fr_verification from './locales/fr/verification.json';
-import fr_profile from './locales/fr/profile.json';
-import fr_consent from './locales/fr/consent.json';
-import fr_offline from './locales/fr/offline.json';
-import fr_restriction from './locales/fr/restriction.json';
-import fr_call from './locales/fr/call.json';
-import fr_chat from './locales/fr/chat.json';
-import fr_shield from './locales/fr/shield.json';
-import fr_report from './locales/fr/report.json';
-import fr_categories from './locales/fr/categories.json';
-import fr_history from './locales/fr/history.json';
-import fr_friends from './locales/fr/friends.json';
-import fr_moderation from './locales/fr/moderation.json';
-import fr_safety from './locales/fr/safety.json';
-import fr_push from './locales/fr/push.json';
-import fr_a11y from './locales/fr/a11y.json';
-import ptBR_common from './locales/pt-BR/common.json';
-import ptBR_errors from './locales/pt-BR/errors.json';
-import ptBR_navigation from './locales/pt-BR/navigation.json';
-import ptBR_welcome from './locales/pt-BR/welcome.json';
-import ptBR_verification from './locales/pt-BR/verification.json';
-import ptBR_profile from './locales/pt-BR/profile.json';
-import ptBR_consent from './locales/pt-BR/consent.json';
-import ptBR_offline from './locales/pt-BR/offline.json';
-import ptBR_restriction from './locales/pt-BR/restriction.json';
-import ptBR_call from './locales/pt-BR/call.json';
-import ptBR_chat from './locales/pt-BR/chat.json';
-import ptBR_shield from './locales/pt-BR/shield.json';
-import ptBR_report from './locales/pt-BR/report.json';
-import ptBR_categories from './locales/pt-BR/categories.json';
-import ptBR_history from './locales/pt-BR/history.json';
-import ptBR_friends from './locales/pt-BR/friends.json';
-import ptBR_moderation from './locales/pt-BR/moderation.json';
-import ptBR_safety from './locales/pt-BR/safety.json';
-import ptBR_push from './locales/pt-BR/push.json';
-import ptBR_a11y from './locales/pt-BR/a11y.json';
+import en from './locales/en';
 
-export const NAMESPACES = ['common', 'errors', 'navigation', 'welcome', 'verification', 'profile', 'consent', 'offline', 'restriction', 'call', 'chat', 'shield', 'report', 'categories', 'history', 'friends', 'moderation', 'safety', 'push', 'a11y'] as const;
-
-const en = { common: en_common, errors: en_errors, navigation: en_navigation, welcome: en_welcome, verification: en_verification, profile: en_profile, consent: en_consent, offline: en_offline, restriction: en_restriction, call: en_call, chat: en_chat, shield: en_shield, report: en_report, categories: en_categories, history: en_history, friends: en_friends, moderation: en_moderation, safety: en_safety, push: en_push, a11y: en_a11y };
-const es = { common: es_common, errors: es_errors, navigation: es_navigation, welcome: es_welcome, verification: es_verification, profile: es_profile, consent: es_consent, offline: es_offline, restriction: es_restriction, call: es_call, chat: es_chat, shield: es_shield, report: es_report, categories: es_categories, history: es_history, friends: es_friends, moderation: es_moderation, safety: es_safety, push: es_push, a11y: es_a11y };
-const de = { common: de_common, errors: de_errors, navigation: de_navigation, welcome: de_welcome, verification: de_verification, profile: de_profile, consent: de_consent, offline: de_offline, restriction: de_restriction, call: de_call, chat: de_chat, shield: de_shield, report: de_report, categories: de_categories, history: de_history, friends: de_friends, moderation: de_moderation, safety: de_safety, push: de_push, a11y: de_a11y };
-const fr = { common: fr_common, errors: fr_errors, navigation: fr_navigation, welcome: fr_welcome, verification: fr_verification, profile: fr_profile, consent: fr_consent, offline: fr_offline, restriction: fr_restriction, call: fr_call, chat: fr_chat, shield: fr_shield, report: fr_report, categories: fr_categories, history: fr_history, friends: fr_friends, moderation: fr_moderation, safety: fr_safety, push: fr_push, a11y: fr_a11y };
-const ptBR = { common: ptBR_common, errors: ptBR_errors, navigation: ptBR_navigation, welcome: ptBR_welcome, verification: ptBR_verification, profile: ptBR_profile, consent: ptBR_consent, offline: ptBR_offline, restriction: ptBR_restriction, call: ptBR_call, chat: ptBR_chat, shield: ptBR_shield, report: ptBR_report, categories: ptBR_categories, history: ptBR_history, friends: ptBR_friends, moderation: ptBR_moderation, safety: ptBR_safety, push: ptBR_push, a11y: ptBR_a11y };
-
-/** English, the source language: the types of every key come from it. */
 export const english = en;
 
-export const resources = { en, es, de, fr, 'pt-BR': ptBR } as const;
+export type Namespace = keyof typeof en;
+export const NAMESPACES = Object.keys(en) as Namespace[];
+
+/** A language's strings: each namespace's object. */
+export type LanguageStrings = Record<Namespace, object>;
