@@ -179,6 +179,9 @@ export function workboxConfig(dist) {
       'favicon.ico',
       'icons/*.png',
       ...firstScreenScripts(html),
+      // The other languages' strings: small chunks (index-*.js, beside the first screen's) that a
+      // user whose language is not English needs to draw the first screen at all, offline too.
+      '_expo/static/js/web/index-*.js',
       // Stylesheets, fonts and images the bundles reference, when the app has any.
       ...(fs.existsSync(path.join(dist, '_expo/static/css')) ? ['_expo/static/css/**/*.css'] : []),
       ...(fs.existsSync(path.join(dist, 'assets')) ? ['assets/**/*'] : []),
