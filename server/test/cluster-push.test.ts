@@ -12,6 +12,7 @@ import { missingServices } from './services.js';
  */
 const skip = missingServices();
 const RING_MS = 8000;
+const RECEIPT_DELAY_MS = 1500;
 
 let services: Services;
 let cluster: Cluster;
@@ -21,7 +22,7 @@ before(async () => {
   if (skip) return;
   expo = await startFakeExpo();
   services = await startServices();
-  cluster = await startCluster(services, 2, { RING_TIMEOUT_MS: String(RING_MS), RESUME_GRACE_MS: '1000', PUSH_ENABLED: 'true', EXPO_PUSH_URL: expo.url });
+  cluster = await startCluster(services, 2, { RING_TIMEOUT_MS: String(RING_MS), RESUME_GRACE_MS: '1000', PUSH_ENABLED: 'true', EXPO_PUSH_URL: expo.url, PUSH_RECEIPT_DELAY_MS: String(RECEIPT_DELAY_MS) });
   nodes = cluster.nodes;
 });
 after(async () => {
@@ -36,6 +37,7 @@ afterEach(async () => {
   opened = [];
   expo.delivered.length = 0;
   expo.attempts.length = 0;
+  expo.receiptRequests.length = 0;
 });
 
 describe('push across two processes', { skip: skip ?? false }, () => {
@@ -67,6 +69,36 @@ describe('push across two processes', { skip: skip ?? false }, () => {
     woken.send({ type: 'accept_call', callId: incoming.callId });
     const [forAda, forBo] = await Promise.all([ada.socket.next('matched'), woken.next('matched')]);
     assert.equal(forAda.roomId, forBo.roomId);
+    assert.equal(expo.delivered.length, 1);
+  });
+
+  test('a receipt that says DeviceNotRegistered: the process that sent fetches it once, and the token is gone for both', async () => {
+    const p = await acquaintances(nodes[0]!, nodes[1]!);
+    opened.push(p.a.socket, p.b.socket);
+    const { a: ada, b: bo } = p;
+    await befriend(ada, nodes[0]!, bo, nodes[1]!);
+    const token = 'ExponentPushToken[cluster-bo-uninstalled]';
+    expo.unregisteredLater.add(token);
+    assert.equal((await api(nodes[1]!.url, 'POST', '/api/me/push-tokens', { token: bo.auth.token, body: { token, platform: 'ios' } })).status, 201);
+    await bo.socket.close();
+    assert.equal((await ada.socket.next('presence')).presence, 'offline');
+
+    ada.socket.send({ type: 'call', userId: bo.auth.user.id });
+    const ringing = await ada.socket.next('call_ringing');
+    await eventually('the push', () => expo.delivered.length === 1);
+    ada.socket.send({ type: 'cancel_call', callId: ringing.callId });
+    // The earlier test's receipts may arrive meanwhile: only the fetches naming this push count.
+    const { ticketId } = expo.delivered[0]!;
+    const fetches = () => expo.receiptRequests.filter((r) => r.ids.includes(ticketId));
+    await eventually('the receipts fetch', () => fetches().length >= 1, RECEIPT_DELAY_MS + 5000);
+    await sleep(1000); // a second fetch from the other process would have arrived by now
+    assert.equal(fetches().length, 1, 'one fetch, by the process that sent');
+
+    // Bo, asleep, can no longer be woken: the next call ends offline at once, and the process he
+    // registered on finds no token either.
+    ada.socket.send({ type: 'call', userId: bo.auth.user.id });
+    assert.equal((await ada.socket.next('call_ended')).reason, 'offline');
+    assert.equal((await api(nodes[1]!.url, 'DELETE', `/api/me/push-tokens/${encodeURIComponent(token)}`, { token: bo.auth.token })).status, 404);
     assert.equal(expo.delivered.length, 1);
   });
 

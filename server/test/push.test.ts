@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { acquaintances, api, befriend, closeAndSettle, connect, eventually, sleep, startServer, type Client, type TestServer } from './harness.js';
 import webPush from 'web-push';
+import { ExpoSender } from '../src/push/expo.js';
 import { startFakeExpo, type FakeExpo } from './expo-push.js';
 
 /**
@@ -18,11 +19,13 @@ import { startFakeExpo, type FakeExpo } from './expo-push.js';
  */
 
 const RING_MS = 8000;
+/** Expo's receipts are fetched this long after a push (15 minutes in production). */
+const RECEIPT_DELAY_MS = 1500;
 let expo: FakeExpo;
 let server: TestServer;
 before(async () => {
   expo = await startFakeExpo();
-  server = await startServer({ RING_TIMEOUT_MS: String(RING_MS), RESUME_GRACE_MS: '1000', PUSH_ENABLED: 'true', EXPO_PUSH_URL: expo.url, EXPO_ACCESS_TOKEN: 'expo-secret' });
+  server = await startServer({ RING_TIMEOUT_MS: String(RING_MS), RESUME_GRACE_MS: '1000', PUSH_ENABLED: 'true', EXPO_PUSH_URL: expo.url, EXPO_ACCESS_TOKEN: 'expo-secret', PUSH_RECEIPT_DELAY_MS: String(RECEIPT_DELAY_MS) });
 });
 after(async () => {
   await server.close();
@@ -36,6 +39,7 @@ afterEach(async () => {
   expo.delivered.length = 0;
   expo.attempts.length = 0;
   expo.failNext.length = 0;
+  expo.receiptRequests.length = 0;
 });
 
 let serial = 0;
@@ -202,6 +206,53 @@ describe('rings that wake a phone', () => {
     assert.equal((await api(server.url, 'DELETE', `/api/me/push-tokens/${encodeURIComponent(token)}`, { token: bo.auth.token })).status, 404);
     assert.equal(expo.attempts.length, 1, 'not retried');
     assert.equal(expo.delivered.length, 0);
+  });
+});
+
+describe('push receipts', () => {
+  test('a token Expo took but whose receipt says DeviceNotRegistered is deleted once the receipts are fetched; the other phone stays', async () => {
+    const { ada, bo, token: dead } = await friendsWithBoAsleep();
+    // Bo's second phone: its receipt is ok.
+    const alive = expoToken();
+    assert.equal((await api(server.url, 'POST', '/api/me/push-tokens', { token: bo.auth.token, body: { token: alive, platform: 'android' } })).status, 201);
+    expo.unregisteredLater.add(dead);
+
+    ada.socket.send({ type: 'call', userId: bo.auth.user.id });
+    const ringing = await ada.socket.next('call_ringing');
+    await eventually('both pushes', () => expo.delivered.length === 2);
+    const pushedAt = Date.now();
+    ada.socket.send({ type: 'cancel_call', callId: ringing.callId });
+    // Earlier tests' receipts may arrive meanwhile: only the fetches naming these pushes count.
+    const tickets = expo.delivered.map((push) => push.ticketId);
+    const fetches = () => expo.receiptRequests.filter((r) => r.ids.some((id) => tickets.includes(id)));
+    // Expo took both: until the receipts are read, the dead phone is still Bo's.
+    assert.equal(fetches().length, 0, 'no receipt asked for before the delay');
+
+    await eventually('the receipts fetch', () => fetches().length === 1, RECEIPT_DELAY_MS + 5000);
+    const [fetch] = fetches();
+    assert.ok(fetch!.at - pushedAt >= RECEIPT_DELAY_MS - 300, `fetched ${fetch!.at - pushedAt} ms after the push`);
+    assert.deepEqual([...fetch!.ids].sort(), [...tickets].sort(), 'one fetch for both tickets');
+    assert.equal(fetch!.authorization, 'Bearer expo-secret');
+    await sleep(300); // the answer is read and the token deleted meanwhile
+
+    assert.equal((await api(server.url, 'DELETE', `/api/me/push-tokens/${encodeURIComponent(dead)}`, { token: bo.auth.token })).status, 404, 'the dead phone is forgotten');
+    expo.delivered.length = 0;
+    ada.socket.send({ type: 'call', userId: bo.auth.user.id });
+    const second = await ada.socket.next('call_ringing');
+    await eventually('the push to the phone left', () => expo.delivered.length === 1);
+    assert.equal(expo.delivered[0]!.to, alive);
+    ada.socket.send({ type: 'cancel_call', callId: second.callId });
+    await sleep(200);
+  });
+
+  test('receipts are asked for in batches of at most 1000 ids, and ids Expo does not know are left out', async () => {
+    const sender = new ExpoSender(expo.url, undefined);
+    const ids = Array.from({ length: 2500 }, (_, i) => `unknown-${i}`);
+    const receipts = await sender.receipts(ids);
+    assert.equal(receipts.size, 0);
+    const mine = expo.receiptRequests.filter((r) => r.ids[0]!.startsWith('unknown-'));
+    assert.deepEqual(mine.map((r) => r.ids.length), [1000, 1000, 500]);
+    assert.deepEqual(mine.flatMap((r) => r.ids), ids);
   });
 });
 

@@ -9,9 +9,20 @@ export interface PushOptions {
   enabled: boolean;
   /** Waits before the 2nd, 3rd, … attempt after a network error, 429 or 5xx; then it gives up. */
   retryDelaysMs?: readonly number[];
+  /** How long after sending Expo's receipts are fetched (config PUSH_RECEIPT_DELAY_MS). */
+  receiptDelayMs?: number;
 }
 
 const DEFAULT_RETRY_DELAYS_MS = [1000, 2000, 4000];
+/** Expo's advice: APNs and FCM have answered within 15 minutes. */
+const DEFAULT_RECEIPT_DELAY_MS = 15 * 60 * 1000;
+
+/** A ticket whose receipt is still to be fetched: which token it went to, and from when on to ask. */
+interface PendingReceipt {
+  id: string;
+  token: string;
+  due: number;
+}
 /** A friend request is worth waking someone for within a day; after that the app's list shows it anyway. */
 const REQUEST_TTL_S = 24 * 60 * 60;
 
@@ -30,7 +41,15 @@ interface Notification {
  */
 export class Push {
   private readonly retryDelaysMs: readonly number[];
+  private readonly receiptDelayMs: number;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /**
+   * In memory only: receipts pending when the process stops are dropped. What they would have
+   * said comes back anyway: the next push to a dead token gets DeviceNotRegistered in its ticket
+   * or in its own receipt.
+   */
+  private pendingReceipts: PendingReceipt[] = [];
+  private receiptTimer: NodeJS.Timeout | null = null;
   private stopped = false;
 
   constructor(
@@ -42,6 +61,7 @@ export class Push {
     private readonly log: Logger,
   ) {
     this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+    this.receiptDelayMs = options.receiptDelayMs ?? DEFAULT_RECEIPT_DELAY_MS;
   }
 
   get enabled(): boolean {
@@ -76,11 +96,14 @@ export class Push {
     this.start(request.to.id, notification, async () => true, { requestId: request.id });
   }
 
-  /** Drops every retry still waiting (shutdown). */
+  /** Drops every retry and receipt still waiting (shutdown). */
   stop(): void {
     this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    if (this.receiptTimer) clearTimeout(this.receiptTimer);
+    this.receiptTimer = null;
+    this.pendingReceipts = [];
   }
 
   private start(userId: string, notification: Notification, stillTrue: () => Promise<boolean>, ids: Record<string, string>): void {
@@ -100,7 +123,9 @@ export class Push {
     if (expoTokens.length > 0) {
       const messages = expoTokens.map((to): ExpoMessage => ({ to, title: notification.title, body: notification.body, data: notification.data, sound: 'default', priority: 'high', ttl: notification.ttlS }));
       try {
-        (await this.expo.send(messages)).forEach((outcome, i) => outcomes.set(expoTokens[i]!, outcome));
+        const tickets = await this.expo.send(messages);
+        tickets.forEach((ticket, i) => outcomes.set(expoTokens[i]!, ticket.outcome));
+        this.awaitReceipts(tickets.flatMap((ticket, i) => (ticket.receiptId ? [{ id: ticket.receiptId, token: expoTokens[i]! }] : [])));
       } catch (error) {
         if (!(error instanceof RetryableError)) throw error;
         retry.push(true);
@@ -133,6 +158,46 @@ export class Push {
     }, delay);
     timer.unref();
     this.timers.add(timer);
+  }
+
+  /** Fetches these tickets' receipts once the delay has passed; pushes close together share one fetch. */
+  private awaitReceipts(tickets: Array<{ id: string; token: string }>): void {
+    if (tickets.length === 0 || this.stopped) return;
+    const due = Date.now() + this.receiptDelayMs;
+    for (const ticket of tickets) this.pendingReceipts.push({ ...ticket, due });
+    if (!this.receiptTimer) this.scheduleReceipts();
+  }
+
+  private scheduleReceipts(): void {
+    const next = this.pendingReceipts[0];
+    if (!next || this.stopped) return;
+    this.receiptTimer = setTimeout(() => {
+      this.receiptTimer = null;
+      void this.checkReceipts()
+        .catch((error: unknown) => this.log.warn({ err: error }, 'push receipts failed'))
+        .finally(() => this.scheduleReceipts());
+    }, Math.max(0, next.due - Date.now()));
+    this.receiptTimer.unref();
+  }
+
+  /** Deletes the tokens whose receipts say DeviceNotRegistered. A receipt Expo fails to give is not asked for again. */
+  private async checkReceipts(): Promise<void> {
+    // Pending receipts are in order of `due`: every push waits the same delay.
+    const now = Date.now();
+    const dueCount = this.pendingReceipts.findIndex((r) => r.due > now);
+    const due = this.pendingReceipts.splice(0, dueCount === -1 ? this.pendingReceipts.length : dueCount);
+    if (due.length === 0) return;
+    let receipts: Map<string, SendOutcome>;
+    try {
+      receipts = await this.expo.receipts(due.map((r) => r.id));
+    } catch (error) {
+      if (!(error instanceof RetryableError)) throw error;
+      this.log.warn({ receipts: due.length, reason: error.message }, 'push receipts unavailable; dropped');
+      return;
+    }
+    const gone = due.filter((r) => receipts.get(r.id) === 'unregistered').map((r) => r.token);
+    await this.tokens.forget(gone);
+    if (gone.length > 0) this.log.info({ tokens: gone.length }, 'forgot push tokens their receipts say no longer reach a device');
   }
 
   /** The user's tokens a push can go to: web ones only with VAPID keys. */
