@@ -8,6 +8,8 @@
  *   dist/index.html                      + the <link>s and <meta>s that point at them
  *   dist/sw.js                           the service worker (Workbox generateSW): precaches the
  *                                        app shell, so the installed app opens offline
+ *   dist/sw-push.js                      its push and notificationclick handlers (scripts/sw-push.js,
+ *                                        copied as written), loaded by sw.js with importScripts
  *
  * Why after the export and into dist/: the worker's precache list names the hashed bundles,
  * which exist only once Metro has written them, and index.html is Expo's output (its web
@@ -34,6 +36,8 @@ export const ICON_SOURCE = path.join(app, 'assets', 'icon.svg');
 
 export const APP_NAME = 'Small Talk';
 export const SERVICE_WORKER = 'sw.js';
+/** The worker's push handlers: written by hand, beside Workbox's generated precaching. */
+export const PUSH_HANDLERS = 'sw-push.js';
 export const MANIFEST = 'manifest.webmanifest';
 
 /**
@@ -187,7 +191,8 @@ export function workboxConfig(dist) {
       ...(fs.existsSync(path.join(dist, 'assets')) ? ['assets/**/*'] : []),
     ],
     // The shield's model and wasm (megabytes) are fetched on the first match, as without a worker.
-    globIgnores: ['shield/**', SERVICE_WORKER, 'workbox-*.js'],
+    // sw-push.js is the worker's own script (importScripts): the browser keeps and updates it with sw.js.
+    globIgnores: ['shield/**', SERVICE_WORKER, PUSH_HANDLERS, 'workbox-*.js'],
     // A lazy chunk past this size would be left out of the precache silently: fail the build instead.
     maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
     // Named by their content already: no ?__WB_REVISION__ needed to tell versions apart.
@@ -205,8 +210,9 @@ export function workboxConfig(dist) {
     skipWaiting: true,
     clientsClaim: true,
     cleanupOutdatedCaches: true,
-    // One file, no importScripts of a workbox-<hash>.js beside it.
+    // Workbox's runtime inlined (no workbox-<hash>.js beside it); the only script imported is ours.
     inlineWorkboxRuntime: true,
+    importScripts: [PUSH_HANDLERS],
     mode: 'production',
     sourcemap: false,
   };
@@ -218,6 +224,7 @@ export async function makeInstallable(dist) {
   writeIcons(dist);
   fs.writeFileSync(path.join(dist, MANIFEST), JSON.stringify(manifest(), null, 2));
   fs.writeFileSync(index, withHeadTags(fs.readFileSync(index, 'utf8')));
+  fs.copyFileSync(path.join(import.meta.dirname, PUSH_HANDLERS), path.join(dist, PUSH_HANDLERS));
   const { count, size, warnings } = await generateSW(workboxConfig(dist));
   if (warnings.length > 0) throw new Error(`workbox: ${warnings.join('; ')}`);
   return { count, size };

@@ -10,7 +10,7 @@ import { after, describe, test } from 'node:test';
  * No iOS or Android device or simulator exists on these machines, so the native app is checked
  * as far as a build server would take it: Hermes bundles for both platforms, and the native
  * projects that `expo prebuild` generates, with the camera and microphone permissions the
- * WebRTC config plugin must put there.
+ * WebRTC config plugin must put there and what expo-notifications' plugin adds for push.
  */
 const run = promisify(execFile);
 const app = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -51,7 +51,7 @@ describe('native builds', () => {
     }
   });
 
-  test('expo prebuild generates native projects that ask for the camera and the microphone', async () => {
+  test('expo prebuild generates native projects that ask for the camera and the microphone, and can receive pushes', async () => {
     const copy = path.join(scratch, 'mobile');
     fs.cpSync(app, copy, {
       recursive: true,
@@ -77,5 +77,19 @@ describe('native builds', () => {
     assert.match(plist, /<key>UIBackgroundModes<\/key>\s*<array>\s*<string>audio<\/string>/, 'iOS keeps call audio in the background');
     // The session token is in the Keychain without Face ID: no Face ID prompt text is asked for.
     assert.doesNotMatch(plist, /NSFaceIDUsageDescription/);
+
+    // Push (expo-notifications' config plugin): FCM's notifications on Android land in the
+    // channel the app creates for calls ('default', pushRegistration.native.ts) in the app's
+    // accent colour; iOS gets the push entitlement. iOS asks for notifications without an
+    // Info.plist text, so there is none to check.
+    const metaData = (name: string) => new RegExp(`<meta-data android:name="${name.replace(/\./g, '\\.')}" android:(value|resource)="([^"]+)"/>`).exec(manifest)?.[2];
+    assert.equal(metaData('com.google.firebase.messaging.default_notification_channel_id'), 'default', 'pushes land in the calls channel');
+    assert.equal(metaData('com.google.firebase.messaging.default_notification_color'), '@color/notification_icon_color');
+    assert.equal(metaData('expo.modules.notifications.default_notification_color'), '@color/notification_icon_color');
+    const colors = fs.readFileSync(path.join(copy, 'android/app/src/main/res/values/colors.xml'), 'utf8');
+    assert.match(colors, /<color name="notification_icon_color">#5b8cff<\/color>/i, 'the accent colour of src/ui/theme.ts');
+    const entitlements = filesUnder(path.join(copy, 'ios')).filter((f) => f.endsWith('.entitlements'));
+    assert.equal(entitlements.length, 1, 'an iOS entitlements file');
+    assert.match(fs.readFileSync(entitlements[0]!, 'utf8'), /<key>aps-environment<\/key>\s*<string>(development|production)<\/string>/, 'iOS may receive pushes');
   });
 });

@@ -1,5 +1,6 @@
 import * as Notifications from 'expo-notifications';
 import { Platform } from 'react-native';
+import { i18n } from '../../i18n/i18n';
 
 import type { PushRegistration, PushTokenApi } from './types';
 
@@ -9,14 +10,13 @@ export type { PushRegistration, PushTokenApi };
  * Registers this phone's Expo push token with the server, so a friend's call or request can
  * wake it. Asks the operating system's permission only when `ask` (the user just added a
  * friend: the moment a notification starts to mean something); otherwise it only refreshes a
- * token the user already allowed. The web app is not registered yet: web push needs the service
- * worker's push handler (see docs/protocol.md, "Push tokens").
+ * token the user already allowed. The web app registers its own subscription (webPush.ts).
  */
 export async function registerPush(api: PushTokenApi, { ask }: { ask: boolean }): Promise<PushRegistration> {
   if (Platform.OS !== 'ios' && Platform.OS !== 'android') return 'unsupported';
   // Android 13+ shows the permission prompt only once a channel exists; calls need a loud one.
   if (Platform.OS === 'android') {
-    await Notifications.setNotificationChannelAsync('default', { name: 'Calls and friend requests', importance: Notifications.AndroidImportance.MAX });
+    await Notifications.setNotificationChannelAsync('default', { name: i18n.t('push:channelName'), importance: Notifications.AndroidImportance.MAX });
   }
   let permission = await Notifications.getPermissionsAsync();
   if (!permission.granted && ask && permission.canAskAgain) permission = await Notifications.requestPermissionsAsync();
