@@ -4,6 +4,7 @@
  */
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { ActivityIndicator, StatusBar, StyleSheet, View } from 'react-native';
+import { useTranslation } from 'react-i18next';
 import { initialWindowMetrics, SafeAreaProvider, useSafeAreaInsets } from 'react-native-safe-area-context';
 import { MatchmakingEvent, type SmallTalkClient } from '@small-talk/client';
 import type { OwnUser } from '@small-talk/protocol';
@@ -72,6 +73,7 @@ function SafeArea({ children }: { children: ReactNode }) {
 function Navigator() {
   // The shield's model loads while the user signs in and picks categories, not when the match starts.
   usePreloadShield();
+  const { t } = useTranslation(['common']);
   const session = useSession();
   // Opened from a password-reset mail (web): that page first, whoever is signed in.
   const [resetToken, setResetToken] = useState(resetTokenFromUrl);
@@ -87,7 +89,7 @@ function Navigator() {
     };
     return <ResetPasswordScreen token={resetToken} onReset={session.resetPassword} onContinue={onContinue} />;
   }
-  if (state.status === 'loading') return <ActivityIndicator style={styles.loading} color={colors.accent} />;
+  if (state.status === 'loading') return <ActivityIndicator style={styles.loading} color={colors.accent} accessibilityLabel={t('common:loading')} />;
   if (state.status === 'banned') return <BannedScreen appealToken={state.appealToken} onSignOut={() => void session.logout()} />;
   if (state.status === 'signed-out' || !client) {
     return <WelcomeScreen onGuest={session.guest} onSignIn={session.login} onRegister={session.register} notice={state.status === 'signed-out' ? state.notice : undefined} />;
@@ -110,7 +112,7 @@ function Gate({ user, client, session }: { user: OwnUser; client: SmallTalkClien
     case 'restricted':
       return <RestrictionScreen restriction={standing.restriction} onSignOut={signOut} client={client} />;
     case 'consent':
-      return <ConsentScreen notice={standing.notice} onConsented={standing.consented} onUnderage={standing.underage} onSignOut={signOut} />;
+      return <ConsentScreen rulesChanged={standing.rulesChanged} onConsented={standing.consented} onUnderage={standing.underage} onSignOut={signOut} />;
     case 'app':
       return (
         <FriendsProvider client={client} userId={user.id}>
@@ -160,11 +162,11 @@ function SignedIn({ user, client, session }: { user: OwnUser; client: SmallTalkC
     setRoute((current) => (current.name === 'account' ? { name: 'verify', codeSent: true, back: current.back } : current));
   };
   const toVerify = useCallback(
-    (reason?: string) =>
+    (reason?: 'verification_required') =>
       setRoute((current) => ({ name: 'verify', codeSent: false, reason, back: current.name === 'match' || current.name === 'direct' ? { name: 'categories' } : (current as BackRoute) })),
     [],
   );
-  const verificationRequired = useCallback(() => toVerify('Small Talk asks everyone to confirm an email address before meeting people.'), [toVerify]);
+  const verificationRequired = useCallback(() => toVerify('verification_required'), [toVerify]);
   const verified = (updated: OwnUser) => {
     session.update(updated);
     setRoute((current) => (current.name === 'verify' ? current.back : current));

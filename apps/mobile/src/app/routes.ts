@@ -15,7 +15,7 @@ export type BackRoute =
    * Confirming the e-mail address with a mailed code: after registering (`codeSent`), from
    * Profile, or when the server admits only confirmed addresses (`reason`).
    */
-  | { name: 'verify'; codeSent: boolean; reason?: string; back: BackRoute };
+  | { name: 'verify'; codeSent: boolean; reason?: 'verification_required'; back: BackRoute };
 
 export type Route =
   | BackRoute

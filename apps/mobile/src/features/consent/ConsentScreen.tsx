@@ -1,7 +1,9 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ActivityIndicator, KeyboardAvoidingView, Platform, Pressable, ScrollView, StyleSheet, Text, TextInput, View } from 'react-native';
 import type { OwnUser, RulesResponse } from '@small-talk/protocol';
+import { useTranslation } from 'react-i18next';
 import { ApiError, describeApiError } from '../../api';
+import { currentUiLanguage } from '../../i18n/i18n';
 import { useServices } from '../../services';
 import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
@@ -14,8 +16,8 @@ export interface ConsentScreenProps {
   /** The server found the user too young (403 underage): for good. */
   onUnderage(): void;
   onSignOut(): void;
-  /** Why the user is here again (the rules changed since it last accepted them). */
-  notice?: string;
+  /** The user is here again because the rules changed since it last accepted them. */
+  rulesChanged?: boolean;
 }
 
 /**
@@ -23,22 +25,25 @@ export interface ConsentScreenProps {
  * only with both; the server checks the age and the rules version (a newer one means reading
  * them again).
  */
-export function ConsentScreen({ onConsented, onUnderage, onSignOut, notice: initialNotice }: ConsentScreenProps) {
+export function ConsentScreen({ onConsented, onUnderage, onSignOut, rulesChanged = false }: ConsentScreenProps) {
   const { api } = useServices();
+  const { t } = useTranslation(['consent', 'common']);
   const [rules, setRules] = useState<RulesResponse | null>(null);
-  const [loadFailed, setLoadFailed] = useState<string | null>(null);
+  // Failures are kept as they came and described at render: a language switch re-words them.
+  const [loadFailed, setLoadFailed] = useState<unknown>(null);
   const [birthDate, setBirthDate] = useState('');
   const [agreed, setAgreed] = useState(false);
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState(initialNotice);
+  const [error, setError] = useState<unknown>(null);
+  /** The server's `rules_changed` on Continue: the rules on screen are not the current ones any more. */
+  const [refused, setRefused] = useState<unknown>(null);
 
   const load = useCallback(async () => {
     setLoadFailed(null);
     try {
       setRules(await api.rules());
     } catch (failure) {
-      setLoadFailed(describeApiError(failure));
+      setLoadFailed(failure);
     }
   }, [api]);
 
@@ -61,72 +66,80 @@ export function ConsentScreen({ onConsented, onUnderage, onSignOut, notice: init
       if (failure instanceof ApiError && failure.code === 'rules_changed') {
         // Agreeing is to one text: the new one must be read (and agreed to) again.
         setAgreed(false);
-        setNotice(describeApiError(failure));
+        setRefused(failure);
         await load();
       } else {
-        setError(failure instanceof ApiError && failure.code === 'bad_request' ? 'Please enter your real date of birth.' : describeApiError(failure));
+        setError(failure);
       }
     }
     setBusy(false);
   };
 
+  const notice = refused !== null ? describeApiError(refused) : rulesChanged ? t('consent:rulesChanged') : null;
+  // The server refuses a date it can't believe (in the future, too long ago) as a bad request.
+  const errorText = error === null ? null : error instanceof ApiError && error.code === 'bad_request' ? t('consent:birthDate.invalid') : describeApiError(error);
+
   return (
     <KeyboardAvoidingView style={styles.root} behavior={Platform.OS === 'ios' ? 'padding' : undefined}>
       <Text style={styles.title} accessibilityRole="header">
-        Before you meet anyone
+        {t('consent:title')}
       </Text>
       {notice ? <Text style={styles.notice}>{notice}</Text> : null}
+      {/* The rules come from the server, in English only for now: said so in the user's language. */}
+      {rules && currentUiLanguage() !== 'en' ? <Text style={styles.hint}>{t('consent:rulesInEnglish')}</Text> : null}
       <ScrollView style={styles.rules} contentContainerStyle={styles.rulesContent}>
         {rules ? (
           <RulesText testID="rules-text" markdown={rules.text} />
-        ) : loadFailed ? (
+        ) : loadFailed !== null ? (
           <View style={styles.center}>
-            <Text style={styles.error}>{loadFailed}</Text>
-            <Button title="Try again" variant="secondary" onPress={() => void load()} testID="rules-retry" />
+            <Text style={styles.error}>{describeApiError(loadFailed)}</Text>
+            <Button title={t('common:tryAgain')} variant="secondary" onPress={() => void load()} testID="rules-retry" />
           </View>
         ) : (
-          <ActivityIndicator color={colors.accent} />
+          <ActivityIndicator color={colors.accent} accessibilityLabel={t('common:loading')} />
         )}
       </ScrollView>
 
       {/* No age named here: a neutral age screen does not hint at the answer that passes. */}
       <Text style={styles.label} nativeID="birth-date-label">
-        Your date of birth
+        {t('consent:birthDate.label')}
       </Text>
       <TextInput
         testID="birth-date-input"
         style={styles.input}
-        placeholder="YYYY-MM-DD"
+        placeholder={t('consent:birthDate.placeholder')}
         placeholderTextColor={colors.textMuted}
         value={birthDate}
         onChangeText={setBirthDate}
         maxLength={10}
         autoComplete="birthdate-full"
         keyboardType="numbers-and-punctuation"
-        accessibilityLabel="Your date of birth, as year-month-day"
+        accessibilityLabel={t('consent:birthDate.a11yLabel')}
         accessibilityLabelledBy="birth-date-label"
       />
-      <Text style={styles.hint}>Year-month-day, for example 1990-04-21. We keep only the year.</Text>
+      <Text style={styles.hint}>{t('consent:birthDate.hint')}</Text>
 
       <Pressable
         testID="rules-agree"
         accessibilityRole="checkbox"
+        // aria-checked is what react-native-web renders; accessibilityState is the native one.
+        aria-checked={agreed}
         accessibilityState={{ checked: agreed }}
-        accessibilityLabel="I agree to the rules"
+        accessibilityLabel={t('consent:agree.label')}
         onPress={() => setAgreed((value) => !value)}
         style={styles.agree}
       >
-        <View style={[styles.box, agreed && styles.boxChecked]}>{agreed ? <Text style={styles.tick}>✓</Text> : null}</View>
-        <Text style={styles.agreeText}>I have read the rules and I agree to them</Text>
+        <View style={[styles.box, agreed && styles.boxChecked]}>{agreed ? <View style={styles.tick} /> : null}</View>
+        <Text style={styles.agreeText}>{t('consent:agree.text')}</Text>
       </Pressable>
 
-      {error ? (
+      {errorText ? (
         <Text testID="consent-error" style={styles.error} accessibilityLiveRegion="polite">
-          {error}
+          {errorText}
         </Text>
       ) : null}
-      <Button testID="consent-submit" title="Continue" onPress={() => void submit()} disabled={!canSubmit} busy={busy} />
-      <Button title="Sign out" variant="link" onPress={onSignOut} testID="consent-sign-out" />
+      <Button testID="consent-submit" title={t('common:continue')} onPress={() => void submit()} disabled={!canSubmit} busy={busy} />
+      <Button title={t('common:signOut')} variant="link" onPress={onSignOut} testID="consent-sign-out" />
     </KeyboardAvoidingView>
   );
 }
@@ -153,7 +166,8 @@ const styles = StyleSheet.create({
   agree: { flexDirection: 'row', alignItems: 'center', gap: space.m, minHeight: 44 },
   box: { width: 24, height: 24, borderRadius: 6, borderWidth: 2, borderColor: colors.textMuted, alignItems: 'center', justifyContent: 'center' },
   boxChecked: { backgroundColor: colors.accent, borderColor: colors.accent },
-  tick: { color: colors.accentText, fontWeight: '700' },
+  // A tick drawn, not a glyph: the same in every language, and nothing for a screen reader to read out (the checkbox's state says it).
+  tick: { width: 7, height: 12, marginTop: -2, borderRightWidth: 2, borderBottomWidth: 2, borderColor: colors.accentText, transform: [{ rotate: '45deg' }] },
   agreeText: { color: colors.text, flexShrink: 1 },
   error: { color: colors.danger },
 });

@@ -1,4 +1,5 @@
 import { StyleSheet, Text, View } from 'react-native';
+import { useTranslation } from 'react-i18next';
 import { colors, space } from '../../ui/theme';
 
 /**
@@ -6,12 +7,13 @@ import { colors, space } from '../../ui/theme';
  * neutral age screen: it says why, and offers no way to try another date.
  */
 export function UnderageScreen() {
+  const { t } = useTranslation(['consent']);
   return (
     <View testID="underage-screen" style={styles.root}>
       <Text style={styles.title} accessibilityRole="header">
-        Sorry, you can't use Small Talk
+        {t('consent:underage.title')}
       </Text>
-      <Text style={styles.text}>Small Talk is only for people over a minimum age.</Text>
+      <Text style={styles.text}>{t('consent:underage.text')}</Text>
     </View>
   );
 }

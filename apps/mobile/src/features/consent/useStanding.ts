@@ -7,11 +7,10 @@ import { useServices } from '../../services';
 export type Standing =
   | { screen: 'underage' }
   | { screen: 'restricted'; restriction: Restriction }
-  /** `notice`: why again (the rules changed since the user accepted them). */
-  | { screen: 'consent'; notice?: string }
+  /** `rulesChanged`: why again (the rules changed since the user accepted them). */
+  | { screen: 'consent'; rulesChanged?: boolean }
   | { screen: 'app' };
 
-const RULES_CHANGED_NOTICE = 'Our rules have changed. Please read them and agree again.';
 /** setTimeout's longest delay (about 24.8 days): a later `until` is checked again then. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -23,7 +22,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 export function useStanding(user: OwnUser, client: SmallTalkClient, update: (user: OwnUser) => void): Standing & { consented(user: OwnUser): void; underage(): void } {
   const { api } = useServices();
-  const [askAgain, setAskAgain] = useState<string | null>(null);
+  const [askAgain, setAskAgain] = useState(false);
   const [underage, setUnderage] = useState(false);
   const consentedTo = user.consent?.rulesVersion ?? null;
   const restricted = user.restriction !== null;
@@ -33,7 +32,7 @@ export function useStanding(user: OwnUser, client: SmallTalkClient, update: (use
     if (consentedTo === null || restricted) return;
     let live = true;
     api.rules().then(
-      (rules) => live && rules.version > consentedTo && setAskAgain(RULES_CHANGED_NOTICE),
+      (rules) => live && rules.version > consentedTo && setAskAgain(true),
       () => {}, // The join's consent_required still catches it.
     );
     return () => {
@@ -57,7 +56,7 @@ export function useStanding(user: OwnUser, client: SmallTalkClient, update: (use
       }),
       client.socket.on(SocketEvent.Message, (message) => {
         if (message.type !== 'error') return;
-        if (message.code === 'consent_required') setAskAgain(RULES_CHANGED_NOTICE);
+        if (message.code === 'consent_required') setAskAgain(true);
         if (message.code === 'restricted') void refresh();
       }),
     ];
@@ -76,7 +75,7 @@ export function useStanding(user: OwnUser, client: SmallTalkClient, update: (use
 
   const actions = {
     consented: (next: OwnUser) => {
-      setAskAgain(null);
+      setAskAgain(false);
       update(next);
     },
     underage: () => setUnderage(true),
@@ -85,7 +84,7 @@ export function useStanding(user: OwnUser, client: SmallTalkClient, update: (use
   if (underage || restriction?.kind === 'underage') return { screen: 'underage', ...actions };
   if (restriction) return { screen: 'restricted', restriction, ...actions };
   if (consentedTo === null) return { screen: 'consent', ...actions };
-  if (askAgain !== null) return { screen: 'consent', notice: askAgain, ...actions };
+  if (askAgain) return { screen: 'consent', rulesChanged: true, ...actions };
   return { screen: 'app', ...actions };
 }
 

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { ActivityIndicator, StyleSheet } from 'react-native';
+import { useTranslation } from 'react-i18next';
 import { colors } from '../../ui/theme';
 import { deviceConnectivity, type Connectivity } from './connectivity';
 import { OfflineScreen } from './OfflineScreen';
@@ -14,6 +15,7 @@ type GateState = 'checking' | 'offline' | 'started';
  */
 export function OfflineGate({ children, connectivity = deviceConnectivity }: { children: ReactNode; connectivity?: Connectivity }) {
   // Asked once as the app mounts; most starts know the answer at once and never show a spinner.
+  const { t } = useTranslation(['common']);
   const first = useRef<boolean | Promise<boolean> | null>(null);
   if (first.current === null) first.current = connectivity.reachable();
   const [state, setState] = useState<GateState>(() => (first.current === true ? 'started' : first.current === false ? 'offline' : 'checking'));
@@ -43,7 +45,7 @@ export function OfflineGate({ children, connectivity = deviceConnectivity }: { c
   useEffect(() => (state === 'offline' ? connectivity.subscribe(check) : undefined), [state, connectivity, check]);
 
   if (state === 'started') return children;
-  if (state === 'checking' && !retried) return <ActivityIndicator style={styles.checking} color={colors.accent} />;
+  if (state === 'checking' && !retried) return <ActivityIndicator style={styles.checking} color={colors.accent} accessibilityLabel={t('common:loading')} />;
   const retry = () => {
     setRetried(true);
     check();

@@ -1,4 +1,5 @@
 import { StyleSheet, Text, View } from 'react-native';
+import { useTranslation } from 'react-i18next';
 import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
 
@@ -8,18 +9,19 @@ import { colors, space } from '../../ui/theme';
  * again (it also moves on by itself when the network comes back).
  */
 export function OfflineScreen({ onRetry, checking, stillOffline }: { onRetry: () => void; checking: boolean; stillOffline: boolean }) {
+  const { t } = useTranslation(['offline', 'common']);
   return (
     <View testID="offline-screen" style={styles.root}>
       <Text style={styles.title} accessibilityRole="header">
-        You're offline
+        {t('offline:title')}
       </Text>
-      <Text style={styles.text}>Small Talk needs the internet to meet people. Check your connection, then try again.</Text>
+      <Text style={styles.text}>{t('offline:text')}</Text>
       {stillOffline && !checking && (
         <Text testID="offline-still" style={styles.text} accessibilityLiveRegion="polite">
-          Still no connection.
+          {t('offline:still')}
         </Text>
       )}
-      <Button testID="offline-retry" title="Try again" onPress={onRetry} busy={checking} style={styles.button} />
+      <Button testID="offline-retry" title={t('common:tryAgain')} onPress={onRetry} busy={checking} style={styles.button} />
     </View>
   );
 }

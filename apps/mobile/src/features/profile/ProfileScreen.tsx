@@ -1,11 +1,13 @@
 import { useMemo, useState } from 'react';
 import { KeyboardAvoidingView, Platform, Pressable, ScrollView, StyleSheet, Text, TextInput, View } from 'react-native';
+import { useTranslation } from 'react-i18next';
 import { MAX_BIO_CHARACTERS, MAX_DISPLAY_NAME_CHARACTERS, type OwnUser, type ProfileRequest } from '@small-talk/protocol';
 import { describeApiError } from '../../api';
 import { useServices } from '../../services';
 import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
 import { LANGUAGE_CODES, MAX_LANGUAGES, languageName, type LanguageCode } from './languages';
+import { UiLanguagePicker } from './UiLanguagePicker';
 
 export interface ProfileScreenProps {
   user: OwnUser;
@@ -28,12 +30,15 @@ const SEARCH_RESULTS = 8;
  */
 export function ProfileScreen({ user, onSaved, onVerify, onCreateAccount, onBack }: ProfileScreenProps) {
   const { api } = useServices();
+  // Re-renders on a language switch: the words, and the languages' names (languageName reads the UI language).
+  const { t } = useTranslation(['profile', 'common']);
   const [displayName, setDisplayName] = useState(user.displayName);
   const [languages, setLanguages] = useState<LanguageCode[]>(user.languages);
   const [bio, setBio] = useState(user.bio);
   const [search, setSearch] = useState('');
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  // The failure itself, described at render: a language switch re-words it.
+  const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
 
   const changes = useMemo(() => {
@@ -67,7 +72,7 @@ export function ProfileScreen({ user, onSaved, onVerify, onCreateAccount, onBack
       onSaved(await api.updateProfile(changes));
       setSaved(true);
     } catch (failure) {
-      setError(describeApiError(failure));
+      setError(failure);
     } finally {
       setBusy(false);
     }
@@ -76,15 +81,15 @@ export function ProfileScreen({ user, onSaved, onVerify, onCreateAccount, onBack
   return (
     <KeyboardAvoidingView style={styles.root} behavior={Platform.OS === 'ios' ? 'padding' : undefined}>
       <View style={styles.header}>
-        <Button testID="profile-back" variant="link" title="Back" onPress={onBack} />
+        <Button testID="profile-back" variant="link" title={t('common:back')} onPress={onBack} />
         <Text style={styles.title} accessibilityRole="header">
-          Profile
+          {t('profile:title')}
         </Text>
       </View>
       <ScrollView contentContainerStyle={styles.content} keyboardShouldPersistTaps="handled">
         <EmailStatus user={user} onVerify={onVerify} onCreateAccount={onCreateAccount} />
 
-        <Text style={styles.label}>Name</Text>
+        <Text style={styles.label}>{t('profile:name')}</Text>
         <TextInput
           testID="profile-name-input"
           style={styles.input}
@@ -92,13 +97,13 @@ export function ProfileScreen({ user, onSaved, onVerify, onCreateAccount, onBack
           onChangeText={edit(setDisplayName)}
           maxLength={MAX_DISPLAY_NAME_CHARACTERS}
           autoCapitalize="words"
-          accessibilityLabel="Your name"
+          accessibilityLabel={t('common:yourName')}
         />
 
-        <View testID="profile-languages" style={styles.section} accessibilityLabel="Languages you speak">
-          <Text style={styles.label}>Languages you speak</Text>
+        <View testID="profile-languages" style={styles.section} accessibilityLabel={t('profile:languages.title')}>
+          <Text style={styles.label}>{t('profile:languages.title')}</Text>
           <Text style={styles.hint}>
-            Up to {MAX_LANGUAGES}, the one you like best first. You meet people who speak at least one of them.
+            {t('profile:languages.hint', { max: MAX_LANGUAGES })}
           </Text>
           <View style={styles.chips}>
             {languages.map((code, index) => (
@@ -106,34 +111,34 @@ export function ProfileScreen({ user, onSaved, onVerify, onCreateAccount, onBack
                 key={code}
                 testID={`profile-language-${code}`}
                 accessibilityRole="button"
-                accessibilityLabel={`${languageName(code)}, choice ${index + 1}. Remove`}
+                accessibilityLabel={t('profile:languages.remove', { language: languageName(code), position: index + 1 })}
                 onPress={() => remove(code)}
                 style={styles.chip}
               >
-                <Text style={styles.chipText}>{languageName(code)} ✕</Text>
+                <Text style={styles.chipText}>{t('profile:languages.chip', { language: languageName(code) })}</Text>
               </Pressable>
             ))}
-            {languages.length === 0 && <Text style={styles.hint}>None yet: pick at least one.</Text>}
+            {languages.length === 0 && <Text style={styles.hint}>{t('profile:languages.none')}</Text>}
           </View>
           {languages.length < MAX_LANGUAGES && (
             <>
               <TextInput
                 testID="profile-language-search"
                 style={styles.input}
-                placeholder="Add a language"
+                placeholder={t('profile:languages.search')}
                 placeholderTextColor={colors.textMuted}
                 value={search}
                 onChangeText={setSearch}
                 autoCapitalize="none"
                 autoCorrect={false}
-                accessibilityLabel="Find a language to add"
+                accessibilityLabel={t('profile:languages.searchLabel')}
               />
               {results.map((code) => (
                 <Pressable
                   key={code}
                   testID={`profile-language-add-${code}`}
                   accessibilityRole="button"
-                  accessibilityLabel={`Add ${languageName(code)}`}
+                  accessibilityLabel={t('profile:languages.add', { language: languageName(code) })}
                   onPress={() => add(code)}
                   style={styles.result}
                 >
@@ -144,60 +149,64 @@ export function ProfileScreen({ user, onSaved, onVerify, onCreateAccount, onBack
           )}
         </View>
 
-        <Text style={styles.label}>About you</Text>
+        <Text style={styles.label}>{t('profile:bio.title')}</Text>
         <TextInput
           testID="profile-bio"
           style={[styles.input, styles.bio]}
-          placeholder="A line for the people you meet (optional)"
+          placeholder={t('profile:bio.placeholder')}
           placeholderTextColor={colors.textMuted}
           value={bio}
           onChangeText={edit(setBio)}
           maxLength={MAX_BIO_CHARACTERS}
           multiline
-          accessibilityLabel="About you, shown to the people you meet"
+          accessibilityLabel={t('profile:bio.label')}
         />
-        <Text style={styles.counter}>
-          {bio.length}/{MAX_BIO_CHARACTERS}
+        <Text style={styles.counter} accessibilityLabel={t('profile:bio.counterLabel', { length: bio.length, max: MAX_BIO_CHARACTERS })}>
+          {t('profile:bio.counter', { length: bio.length, max: MAX_BIO_CHARACTERS })}
         </Text>
 
-        {error ? (
+        {error !== null ? (
           <Text testID="profile-error" style={styles.error} accessibilityRole="alert">
-            {error}
+            {describeApiError(error)}
           </Text>
         ) : null}
         {saved && !changed ? (
           <Text testID="profile-saved" style={styles.saved} accessibilityLiveRegion="polite">
-            Saved.
+            {t('profile:saved')}
           </Text>
         ) : null}
-        <Button testID="profile-save" title="Save" onPress={save} disabled={!canSave} busy={busy} />
+        <Button testID="profile-save" title={t('profile:save')} onPress={save} disabled={!canSave} busy={busy} />
+
+        {/* The device's choice, not the profile's: applied at once, nothing to save. */}
+        <UiLanguagePicker />
       </ScrollView>
     </KeyboardAvoidingView>
   );
 }
 
 function EmailStatus({ user, onVerify, onCreateAccount }: Pick<ProfileScreenProps, 'user' | 'onVerify' | 'onCreateAccount'>) {
+  const { t } = useTranslation(['profile', 'common']);
   if (user.kind === 'guest') {
     return (
       <View style={styles.status}>
-        <Text style={styles.hint}>You are a guest. An account keeps the people you met and gets a confirmed email address.</Text>
-        <Button testID="profile-create-account" variant="link" title="Create account" onPress={onCreateAccount} />
+        <Text style={styles.hint}>{t('profile:guest')}</Text>
+        <Button testID="profile-create-account" variant="link" title={t('common:createAccount')} onPress={onCreateAccount} />
       </View>
     );
   }
   if (user.emailVerified) {
     return (
       <Text testID="profile-verified" style={styles.verified}>
-        ✓ Email address confirmed
+        {t('profile:verified')}
       </Text>
     );
   }
   return (
     <View style={styles.status}>
       <Text testID="profile-unverified" style={styles.hint}>
-        Your email address is not confirmed yet.
+        {t('profile:unverified')}
       </Text>
-      <Button testID="profile-verify" variant="link" title="Confirm email" onPress={onVerify} />
+      <Button testID="profile-verify" variant="link" title={t('profile:verify')} onPress={onVerify} />
     </View>
   );
 }

@@ -2,9 +2,11 @@
  * The languages a user can name (ISO 639-1, @small-talk/protocol's LANGUAGE_CODES), and what to
  * call each on screen. Every name is given as its speakers write it: a table shipped with the app,
  * because Intl.DisplayNames is missing on some phones' JavaScript engines. Where the engine has it,
- * the name in the device's own language is added, so "Deutsch" also reads "German".
+ * the name in the app's current language is added, so "Deutsch" also reads "German" (or
+ * "Alemán" once Profile is switched to Spanish).
  */
 import { LANGUAGE_CODES, MAX_LANGUAGES, type LanguageCode } from '@small-talk/protocol';
+import { currentUiLanguage } from '../../i18n/i18n';
 
 export { LANGUAGE_CODES, MAX_LANGUAGES, type LanguageCode };
 
@@ -194,8 +196,8 @@ const NATIVE_NAMES: Record<LanguageCode, string> = {
   zu: 'isiZulu',
 };
 
-/** "Deutsch (German)" on a device set to English; "Deutsch" alone where the engine can't say it, or when both are the same. */
-export function languageName(code: LanguageCode, displayLanguage: string = deviceDisplayLanguage()): string {
+/** "Deutsch (German)" in the English app; "Deutsch" alone where the engine can't say it, or when both are the same. */
+export function languageName(code: LanguageCode, displayLanguage: string = currentUiLanguage()): string {
   const native = NATIVE_NAMES[code] ?? code;
   const local = localName(code, displayLanguage);
   return local && local.toLowerCase() !== native.toLowerCase() ? `${native} (${local})` : native;
@@ -218,14 +220,6 @@ function localName(code: LanguageCode, displayLanguage: string): string | null {
     return names?.of(code) ?? null;
   } catch {
     return null;
-  }
-}
-
-function deviceDisplayLanguage(): string {
-  try {
-    return Intl.DateTimeFormat().resolvedOptions().locale || 'en';
-  } catch {
-    return 'en';
   }
 }
 

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { StyleSheet, Text, TextInput, View } from 'react-native';
+import { useTranslation } from 'react-i18next';
 import { ApiError, describeApiError } from '../../api';
 import { useServices } from '../../services';
 import { Button } from '../../ui/Button';
@@ -14,15 +15,17 @@ const MAX_APPEAL_LENGTH = 2000;
  */
 export function AppealForm({ open, onFiled }: { open: boolean; onFiled(): void }) {
   const { api } = useServices();
+  const { t } = useTranslation(['restriction']);
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  // The failure itself, described at render: a language switch re-words it.
+  const [error, setError] = useState<unknown>(null);
   const [filed, setFiled] = useState(false);
 
   if (open || filed) {
     return (
       <Text testID="appeal-open" style={styles.open}>
-        Your appeal is open. A moderator who did not make this decision will review it, and you will read the outcome here.
+        {t('restriction:appeal.open')}
       </Text>
     );
   }
@@ -39,7 +42,7 @@ export function AppealForm({ open, onFiled }: { open: boolean; onFiled(): void }
       if (failure instanceof ApiError && failure.code === 'already_appealed') {
         setFiled(true);
         onFiled();
-      } else setError(describeApiError(failure));
+      } else setError(failure);
     } finally {
       setBusy(false);
     }
@@ -48,9 +51,9 @@ export function AppealForm({ open, onFiled }: { open: boolean; onFiled(): void }
   return (
     <View style={styles.form}>
       <Text style={styles.heading} accessibilityRole="header">
-        Appeal
+        {t('restriction:appeal.title')}
       </Text>
-      <Text style={styles.muted}>If you think this decision is wrong, tell us why. Appeals are free and read by a person.</Text>
+      <Text style={styles.muted}>{t('restriction:appeal.intro')}</Text>
       <TextInput
         testID="appeal-text"
         style={styles.input}
@@ -58,12 +61,16 @@ export function AppealForm({ open, onFiled }: { open: boolean; onFiled(): void }
         onChangeText={setText}
         multiline
         maxLength={MAX_APPEAL_LENGTH}
-        placeholder="Why should this decision be reversed?"
+        placeholder={t('restriction:appeal.placeholder')}
         placeholderTextColor={colors.textMuted}
-        accessibilityLabel="Your appeal"
+        accessibilityLabel={t('restriction:appeal.label')}
       />
-      {error && <Text style={styles.error}>{error}</Text>}
-      <Button testID="appeal-submit" title="Send appeal" onPress={() => void submit()} disabled={text.trim().length === 0} busy={busy} style={styles.submit} />
+      {error !== null && (
+        <Text style={styles.error} accessibilityRole="alert">
+          {describeApiError(error)}
+        </Text>
+      )}
+      <Button testID="appeal-submit" title={t('restriction:appeal.submit')} onPress={() => void submit()} disabled={text.trim().length === 0} busy={busy} style={styles.submit} />
     </View>
   );
 }

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { ActivityIndicator, StyleSheet, Text, View } from 'react-native';
 import type { OwnUser } from '@small-talk/protocol';
+import { useTranslation } from 'react-i18next';
 import { describeApiError } from '../../api';
 import { RESTRICTION_RECHECK_MS } from '../../defaults';
 import { ServicesContext, useServices } from '../../services';
@@ -15,15 +16,16 @@ import { RestrictionScreen } from './RestrictionScreen';
  */
 export function BannedScreen({ appealToken, onSignOut }: { appealToken: string; onSignOut(): void }) {
   const services = useServices();
+  const { t } = useTranslation(['restriction', 'common']);
   const appealServices = useMemo(() => ({ ...services, api: services.api.withAppealToken(appealToken) }), [services, appealToken]);
   const user = useOwnUser(appealServices.api);
 
-  if (user.status === 'loading') return <ActivityIndicator style={styles.loading} color={colors.accent} />;
+  if (user.status === 'loading') return <ActivityIndicator style={styles.loading} color={colors.accent} accessibilityLabel={t('common:loading')} />;
   if (user.status === 'failed') {
     return (
       <View testID="banned-failed" style={styles.root}>
-        <Text style={styles.text}>{user.error}</Text>
-        <Button title="Back" variant="secondary" onPress={onSignOut} style={styles.button} />
+        <Text style={styles.text}>{describeApiError(user.error)}</Text>
+        <Button title={t('common:back')} variant="secondary" onPress={onSignOut} style={styles.button} />
       </View>
     );
   }
@@ -32,10 +34,10 @@ export function BannedScreen({ appealToken, onSignOut }: { appealToken: string; 
     return (
       <View testID="restriction-lifted" style={styles.root}>
         <Text style={styles.title} accessibilityRole="header">
-          Your account was restored
+          {t('restriction:restored.title')}
         </Text>
-        <Text style={styles.text}>Sign in again to meet people.</Text>
-        <Button testID="sign-in-again" title="Sign in" onPress={onSignOut} style={styles.button} />
+        <Text style={styles.text}>{t('restriction:restored.text')}</Text>
+        <Button testID="sign-in-again" title={t('common:signIn')} onPress={onSignOut} style={styles.button} />
       </View>
     );
   }
@@ -46,7 +48,8 @@ export function BannedScreen({ appealToken, onSignOut }: { appealToken: string; 
   );
 }
 
-type OwnUserState = { status: 'loading' } | { status: 'failed'; error: string } | { status: 'ready'; value: OwnUser };
+/** `error`: the failure as it came, described at render (a language switch re-words it). */
+type OwnUserState = { status: 'loading' } | { status: 'failed'; error: unknown } | { status: 'ready'; value: OwnUser };
 
 /** The member as the server describes it, read again now and then: an appeal may be decided while the screen is open. */
 function useOwnUser(api: ReturnType<typeof useServices>['api']): OwnUserState {
@@ -57,7 +60,7 @@ function useOwnUser(api: ReturnType<typeof useServices>['api']): OwnUserState {
       api.me().then(
         (value) => live && setState({ status: 'ready', value }),
         // Past the first answer a failed re-read keeps what was shown (the token may just have run out).
-        (error: unknown) => live && setState((current) => (current.status === 'ready' ? current : { status: 'failed', error: describeApiError(error) })),
+        (error: unknown) => live && setState((current) => (current.status === 'ready' ? current : { status: 'failed', error })),
       );
     void read();
     const timer = setInterval(() => void read(), RESTRICTION_RECHECK_MS);

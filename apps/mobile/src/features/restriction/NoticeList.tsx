@@ -1,18 +1,9 @@
 import { StyleSheet, Text, View } from 'react-native';
-import type { Notice, NoticeKind } from '@small-talk/protocol';
+import type { Notice } from '@small-talk/protocol';
+import { useTranslation } from 'react-i18next';
+import { formatDateTime } from '../../i18n/format';
 import { isolated } from '../../ui/bidi';
 import { colors, space } from '../../ui/theme';
-import { formatWhen } from './formatWhen';
-
-/** What each kind of notice is called where the user reads it. */
-const noticeTitle: Record<NoticeKind, string> = {
-  warning: 'Warning',
-  suspension: 'Suspension',
-  ban: 'Ban',
-  restored: 'Restriction lifted',
-  appeal_upheld: 'Appeal rejected: the decision stands',
-  appeal_overturned: 'Appeal accepted: the decision was reversed',
-};
 
 /** The statements of reasons, newest first, as the server lists them. */
 export function NoticeList({ notices }: { notices: Notice[] }) {
@@ -27,18 +18,21 @@ export function NoticeList({ notices }: { notices: Notice[] }) {
 }
 
 function NoticeRow({ notice }: { notice: Notice }) {
+  const { t } = useTranslation(['restriction']);
+  const when = [
+    formatDateTime(notice.createdAt),
+    notice.automated ? t('restriction:notice.automated') : null,
+    notice.until ? t('restriction:notice.until', { when: formatDateTime(notice.until) }) : null,
+  ].filter((part) => part !== null);
   return (
     <View testID={`notice-${notice.id}`} style={styles.row}>
-      <Text style={styles.title}>{noticeTitle[notice.kind]}</Text>
+      {/* Each kind of notice has its own key: restriction:notice.<kind>. */}
+      <Text style={styles.title}>{t(`restriction:notice.${notice.kind}`)}</Text>
       {/* A moderator's words: isolated, so right-to-left text cannot reorder what is around it. */}
       <Text testID={`notice-reason-${notice.id}`} style={styles.reason}>
         {isolated(notice.reason)}
       </Text>
-      <Text style={styles.muted}>
-        {formatWhen(notice.createdAt)}
-        {notice.automated ? ' · set automatically after several reports' : ''}
-        {notice.until ? ` · until ${formatWhen(notice.until)}` : ''}
-      </Text>
+      <Text style={styles.muted}>{when.join(' · ')}</Text>
     </View>
   );
 }

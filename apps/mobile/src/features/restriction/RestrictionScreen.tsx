@@ -1,6 +1,9 @@
 import { ActivityIndicator, ScrollView, StyleSheet, Text, View } from 'react-native';
 import type { SmallTalkClient } from '@small-talk/client';
 import type { Appeal, Notice, Restriction } from '@small-talk/protocol';
+import { useTranslation } from 'react-i18next';
+import { describeApiError } from '../../api';
+import { formatDateTime } from '../../i18n/format';
 import { Button } from '../../ui/Button';
 import { isolated } from '../../ui/bidi';
 import { colors, space } from '../../ui/theme';
@@ -18,23 +21,28 @@ export { formatWhen };
  * bring news; a banned member reading with its appeal token has none.
  */
 export function RestrictionScreen({ restriction, onSignOut, client }: { restriction: Restriction; onSignOut(): void; client?: SmallTalkClient }) {
+  const { t } = useTranslation(['restriction', 'common']);
   const notices = useNotices(client);
   return (
     <ScrollView testID="restriction-screen" style={styles.root} contentContainerStyle={styles.content}>
       <Text style={styles.title} accessibilityRole="header">
-        {restriction.kind === 'banned' ? 'Your account is banned' : 'Your account is suspended'}
+        {restriction.kind === 'banned' ? t('restriction:bannedTitle') : t('restriction:suspendedTitle')}
       </Text>
       <Text testID="restriction-reason" style={styles.reason}>
         {isolated(restriction.reason)}
       </Text>
       <Text testID="restriction-until" style={styles.text}>
-        {describeEnd(restriction)}
+        {restriction.kind === 'banned'
+          ? t('restriction:end.banned')
+          : restriction.until === null
+            ? t('restriction:end.review')
+            : t('restriction:end.until', { when: formatDateTime(restriction.until) })}
       </Text>
-      {notices.status === 'loading' && <ActivityIndicator color={colors.accent} />}
+      {notices.status === 'loading' && <ActivityIndicator color={colors.accent} accessibilityLabel={t('common:loading')} />}
       {notices.status === 'failed' && (
         <View style={styles.failed}>
-          <Text style={styles.error}>{notices.error}</Text>
-          <Button variant="link" title="Retry" onPress={notices.reload} />
+          <Text style={styles.error}>{describeApiError(notices.error)}</Text>
+          <Button variant="link" title={t('restriction:retry')} onPress={notices.reload} />
         </View>
       )}
       {notices.status === 'ready' && (
@@ -43,7 +51,7 @@ export function RestrictionScreen({ restriction, onSignOut, client }: { restrict
           <AppealPart restriction={restriction} notices={notices.notices} appeals={notices.appeals} onFiled={notices.reload} />
         </>
       )}
-      <Button title="Sign out" variant="secondary" onPress={onSignOut} testID="restriction-sign-out" style={styles.signOut} />
+      <Button title={t('common:signOut')} variant="secondary" onPress={onSignOut} testID="restriction-sign-out" style={styles.signOut} />
     </ScrollView>
   );
 }
@@ -54,12 +62,6 @@ function AppealPart({ restriction, notices, appeals, onFiled }: { restriction: R
   const appealable = restriction.appealable && notices.some((notice) => notice.appealable);
   if (!open && !appealable) return null;
   return <AppealForm open={open} onFiled={onFiled} />;
-}
-
-function describeEnd(restriction: Restriction): string {
-  if (restriction.kind === 'banned') return 'You can no longer meet people on Small Talk.';
-  if (restriction.until === null) return 'Until a moderator has reviewed it.';
-  return `Until ${formatWhen(restriction.until)}.`;
 }
 
 const styles = StyleSheet.create({

@@ -1,12 +1,12 @@
 import { useCallback, useEffect, useState } from 'react';
 import { SocketEvent, type SmallTalkClient } from '@small-talk/client';
 import type { Appeal, Notice } from '@small-talk/protocol';
-import { describeApiError } from '../../api';
 import { useServices } from '../../services';
 
 export type NoticesState =
   | { status: 'loading' }
-  | { status: 'failed'; error: string }
+  /** `error`: the failure as it came; the screen describes it (in the language of the moment). */
+  | { status: 'failed'; error: unknown }
   /** `appeals`: the user's own, newest first. */
   | { status: 'ready'; notices: Notice[]; appeals: Appeal[] };
 
@@ -24,7 +24,7 @@ export function useNotices(client?: SmallTalkClient): NoticesState & { reload():
     let live = true;
     Promise.all([api.notices(), api.appeals()]).then(
       ([notices, appeals]) => live && setState({ status: 'ready', notices, appeals }),
-      (error: unknown) => live && setState({ status: 'failed', error: describeApiError(error) }),
+      (error: unknown) => live && setState({ status: 'failed', error }),
     );
     return () => {
       live = false;

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { KeyboardAvoidingView, Platform, ScrollView, StyleSheet, Text, TextInput, View } from 'react-native';
 import type { OwnUser } from '@small-talk/protocol';
+import { useTranslation } from 'react-i18next';
 import { describeApiError } from '../../api';
 import { useServices } from '../../services';
 import { Button } from '../../ui/Button';
@@ -14,8 +15,8 @@ export interface VerifyEmailScreenProps {
    * visit never spends one of the day's five.
    */
   codeSent: boolean;
-  /** Why the user is here, when the server sent it (it admits only confirmed addresses). */
-  reason?: string;
+  /** Why the user is here: `verification_required` when the server admits only confirmed addresses. */
+  reason?: 'verification_required';
   /** The server's answer to the right code: the user, now verified. */
   onVerified(user: OwnUser): void;
   /** Guests have no e-mail address to confirm: an account gets one. */
@@ -33,9 +34,11 @@ const CODE_LENGTH = 6;
  */
 export function VerifyEmailScreen({ user, codeSent, reason, onVerified, onCreateAccount, onBack }: VerifyEmailScreenProps) {
   const { api } = useServices();
+  const { t } = useTranslation(['verification', 'common']);
   const [code, setCode] = useState('');
   const [busy, setBusy] = useState<'verify' | 'resend' | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  // The failure itself, described at render: a language switch re-words it.
+  const [error, setError] = useState<unknown>(null);
   const [sent, setSent] = useState(codeSent);
   const [resent, setResent] = useState(false);
 
@@ -49,7 +52,7 @@ export function VerifyEmailScreen({ user, codeSent, reason, onVerified, onCreate
     try {
       onVerified(await api.verifyEmail(digits));
     } catch (failure) {
-      setError(describeApiError(failure));
+      setError(failure);
       setBusy(null);
     }
   };
@@ -64,7 +67,7 @@ export function VerifyEmailScreen({ user, codeSent, reason, onVerified, onCreate
       setResent(true);
       setCode('');
     } catch (failure) {
-      setError(describeApiError(failure));
+      setError(failure);
     } finally {
       setBusy(null);
     }
@@ -74,34 +77,34 @@ export function VerifyEmailScreen({ user, codeSent, reason, onVerified, onCreate
     <KeyboardAvoidingView style={styles.root} behavior={Platform.OS === 'ios' ? 'padding' : undefined}>
       <ScrollView contentContainerStyle={styles.content} keyboardShouldPersistTaps="handled">
         <Text style={styles.title} accessibilityRole="header">
-          Confirm your email
+          {t('verification:title')}
         </Text>
         {reason ? (
           <Text testID="verify-reason" style={styles.notice}>
-            {reason}
+            {t('verification:required')}
           </Text>
         ) : null}
 
         {user.kind === 'guest' ? (
           <>
-            <Text style={styles.text}>Guests have no email address to confirm. Create an account: we email you a code at once.</Text>
-            <Button testID="verify-create-account" title="Create account" onPress={onCreateAccount} />
+            <Text style={styles.text}>{t('verification:guest')}</Text>
+            <Button testID="verify-create-account" title={t('common:createAccount')} onPress={onCreateAccount} />
           </>
         ) : user.emailVerified ? (
           <Text testID="verify-done" style={styles.done}>
-            ✓ Your email address is confirmed.
+            {t('verification:done')}
           </Text>
         ) : (
           <>
             <Text style={styles.text}>
-              {sent ? 'We emailed you a 6-digit code. It works for 15 minutes.' : 'We email you a 6-digit code. It works for 15 minutes.'}
+              {sent ? t('verification:codeSent') : t('verification:codeToSend')}
             </Text>
             {sent && (
               <>
                 <TextInput
                   testID="verify-code-input"
                   style={styles.input}
-                  placeholder="123456"
+                  placeholder={t('verification:codePlaceholder')}
                   placeholderTextColor={colors.textMuted}
                   value={code}
                   onChangeText={setCode}
@@ -111,20 +114,20 @@ export function VerifyEmailScreen({ user, codeSent, reason, onVerified, onCreate
                   maxLength={12}
                   returnKeyType="go"
                   onSubmitEditing={submit}
-                  accessibilityLabel="The 6-digit code from the email"
+                  accessibilityLabel={t('verification:codeLabel')}
                 />
-                <Button testID="verify-submit" title="Confirm" onPress={submit} disabled={!canSubmit} busy={busy === 'verify'} />
+                <Button testID="verify-submit" title={t('verification:confirm')} onPress={submit} disabled={!canSubmit} busy={busy === 'verify'} />
               </>
             )}
             {resent && (
               <Text testID="verify-sent" style={styles.text} accessibilityLiveRegion="polite">
-                A new code is on its way. The one before it no longer works.
+                {t('verification:resent')}
               </Text>
             )}
             <Button
               testID="verify-resend"
               variant={sent ? 'link' : 'primary'}
-              title={sent ? 'Send a new code' : 'Send the code'}
+              title={sent ? t('verification:resend') : t('verification:send')}
               onPress={resend}
               busy={busy === 'resend'}
               disabled={busy === 'verify'}
@@ -132,14 +135,14 @@ export function VerifyEmailScreen({ user, codeSent, reason, onVerified, onCreate
           </>
         )}
 
-        {error ? (
+        {error !== null ? (
           <Text testID="verify-error" style={styles.error} accessibilityRole="alert">
-            {error}
+            {describeApiError(error)}
           </Text>
         ) : null}
 
         <View style={styles.links}>
-          <Button testID="verify-back" variant="link" title={user.emailVerified ? 'Continue' : 'Not now'} onPress={onBack} />
+          <Button testID="verify-back" variant="link" title={user.emailVerified ? t('common:continue') : t('common:notNow')} onPress={onBack} />
         </View>
       </ScrollView>
     </KeyboardAvoidingView>

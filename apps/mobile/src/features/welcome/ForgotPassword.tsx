@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { StyleSheet, Text, TextInput } from 'react-native';
+import { useTranslation } from 'react-i18next';
 import { describeApiError } from '../../api';
 import { useServices } from '../../services';
 import { Button } from '../../ui/Button';
@@ -12,9 +13,10 @@ import { colors, space } from '../../ui/theme';
  */
 export function ForgotPassword({ initialEmail = '' }: { initialEmail?: string }) {
   const { api } = useServices();
+  const { t } = useTranslation(['welcome', 'common']);
   const [email, setEmail] = useState(initialEmail);
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
   const [sentTo, setSentTo] = useState<string | null>(null);
 
   const address = email.trim();
@@ -26,7 +28,7 @@ export function ForgotPassword({ initialEmail = '' }: { initialEmail?: string })
       await api.resetPasswordStart(address);
       setSentTo(address);
     } catch (failure) {
-      setError(describeApiError(failure));
+      setError(failure);
     } finally {
       setBusy(false);
     }
@@ -35,17 +37,17 @@ export function ForgotPassword({ initialEmail = '' }: { initialEmail?: string })
   if (sentTo !== null) {
     return (
       <Text testID="forgot-sent" style={styles.sent} accessibilityLiveRegion="polite">
-        If an account uses {sentTo}, we have emailed it a link to choose a new password. The link works once, for 30 minutes. Nothing there? Check the spam folder.
+        {t('welcome:forgot.sent', { email: sentTo })}
       </Text>
     );
   }
   return (
     <>
-      <Text style={styles.text}>Enter your account's email address. We email you a link to choose a new password.</Text>
+      <Text style={styles.text}>{t('welcome:forgot.intro')}</Text>
       <TextInput
         testID="forgot-email-input"
         style={styles.input}
-        placeholder="Email"
+        placeholder={t('common:email')}
         placeholderTextColor={colors.textMuted}
         value={email}
         onChangeText={setEmail}
@@ -54,14 +56,14 @@ export function ForgotPassword({ initialEmail = '' }: { initialEmail?: string })
         keyboardType="email-address"
         returnKeyType="send"
         onSubmitEditing={submit}
-        accessibilityLabel="Email"
+        accessibilityLabel={t('common:email')}
       />
-      {error ? (
+      {error !== null ? (
         <Text testID="forgot-error" style={styles.error} accessibilityRole="alert">
-          {error}
+          {describeApiError(error)}
         </Text>
       ) : null}
-      <Button testID="forgot-submit" title="Send the link" onPress={submit} disabled={address === ''} busy={busy} />
+      <Button testID="forgot-submit" title={t('welcome:forgot.submit')} onPress={submit} disabled={address === ''} busy={busy} />
     </>
   );
 }

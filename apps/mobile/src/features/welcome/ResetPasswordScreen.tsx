@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { KeyboardAvoidingView, Platform, ScrollView, StyleSheet, Text, TextInput } from 'react-native';
+import { useTranslation } from 'react-i18next';
 import { describeApiError } from '../../api';
 import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
@@ -18,9 +19,11 @@ const MIN_PASSWORD = 8;
 
 /** The page a password-reset mail links to: a new password, then on into the app signed in. */
 export function ResetPasswordScreen({ token, onReset, onContinue }: ResetPasswordScreenProps) {
+  const { t } = useTranslation(['welcome', 'common']);
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(token === '' ? 'This link is incomplete. Ask for a new one from "Forgot password?".' : null);
+  // A failed request's error, described at render (a language switch re-words it).
+  const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState(false);
 
   const canSubmit = token !== '' && password.length >= MIN_PASSWORD && !busy;
@@ -32,7 +35,7 @@ export function ResetPasswordScreen({ token, onReset, onContinue }: ResetPasswor
       await onReset({ token, password });
       setDone(true);
     } catch (failure) {
-      setError(describeApiError(failure));
+      setError(failure);
     } finally {
       setBusy(false);
     }
@@ -42,21 +45,21 @@ export function ResetPasswordScreen({ token, onReset, onContinue }: ResetPasswor
     <KeyboardAvoidingView style={styles.root} behavior={Platform.OS === 'ios' ? 'padding' : undefined}>
       <ScrollView contentContainerStyle={styles.content} keyboardShouldPersistTaps="handled">
         <Text style={styles.title} accessibilityRole="header">
-          Choose a new password
+          {t('welcome:reset.title')}
         </Text>
         {done ? (
           <>
             <Text testID="reset-done" style={styles.done} accessibilityLiveRegion="polite">
-              Your password is changed and you are signed in. Anywhere else you were signed in, you are signed out.
+              {t('welcome:reset.done')}
             </Text>
-            <Button testID="reset-continue" title="Continue" onPress={onContinue} />
+            <Button testID="reset-continue" title={t('common:continue')} onPress={onContinue} />
           </>
         ) : (
           <>
             <TextInput
               testID="reset-password-input"
               style={styles.input}
-              placeholder={`New password (at least ${MIN_PASSWORD} characters)`}
+              placeholder={t('welcome:reset.placeholder', { min: MIN_PASSWORD })}
               placeholderTextColor={colors.textMuted}
               value={password}
               onChangeText={setPassword}
@@ -64,15 +67,15 @@ export function ResetPasswordScreen({ token, onReset, onContinue }: ResetPasswor
               autoComplete="new-password"
               returnKeyType="go"
               onSubmitEditing={submit}
-              accessibilityLabel="New password"
+              accessibilityLabel={t('welcome:reset.label')}
             />
-            {error ? (
+            {error !== null || token === '' ? (
               <Text testID="reset-error" style={styles.error} accessibilityRole="alert">
-                {error}
+                {error !== null ? describeApiError(error) : t('welcome:reset.incomplete')}
               </Text>
             ) : null}
-            <Button testID="reset-submit" title="Set the new password" onPress={submit} disabled={!canSubmit} busy={busy} />
-            <Button testID="reset-cancel" variant="link" title="Back to sign in" onPress={onContinue} />
+            <Button testID="reset-submit" title={t('welcome:reset.submit')} onPress={submit} disabled={!canSubmit} busy={busy} />
+            <Button testID="reset-cancel" variant="link" title={t('welcome:reset.back')} onPress={onContinue} />
           </>
         )}
       </ScrollView>

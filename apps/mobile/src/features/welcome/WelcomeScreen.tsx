@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { KeyboardAvoidingView, Platform, ScrollView, StyleSheet, Text, TextInput, View } from 'react-native';
+import { useTranslation } from 'react-i18next';
 import { describeApiError } from '../../api';
 import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
@@ -23,12 +24,14 @@ const MAX_NAME = 32;
 const MIN_PASSWORD = 8;
 
 export function WelcomeScreen({ onGuest, onSignIn, onRegister, mode: initialMode = 'guest', notice, upgrade }: WelcomeScreenProps) {
+  const { t } = useTranslation(['welcome', 'common']);
   const [mode, setMode] = useState<WelcomeMode>(upgrade ? 'register' : initialMode);
   const [displayName, setDisplayName] = useState(upgrade?.displayName ?? '');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  // The failure itself, described at render: a language switch re-words it.
+  const [error, setError] = useState<unknown>(null);
 
   const name = displayName.trim();
   const canSubmit =
@@ -43,7 +46,7 @@ export function WelcomeScreen({ onGuest, onSignIn, onRegister, mode: initialMode
       else if (mode === 'sign-in') await onSignIn({ email: email.trim(), password });
       else await onRegister({ email: email.trim(), password, displayName: name });
     } catch (failure) {
-      setError(describeApiError(failure));
+      setError(failure);
       setBusy(false);
     }
     // On success this screen goes away; no state to reset.
@@ -58,10 +61,10 @@ export function WelcomeScreen({ onGuest, onSignIn, onRegister, mode: initialMode
     <KeyboardAvoidingView style={styles.root} behavior={Platform.OS === 'ios' ? 'padding' : undefined}>
       <ScrollView contentContainerStyle={styles.content} keyboardShouldPersistTaps="handled">
         <Text style={styles.title} accessibilityRole="header">
-          {upgrade ? 'Create your account' : mode === 'forgot' ? 'Forgot password' : 'Small Talk'}
+          {upgrade ? t('welcome:upgradeTitle') : mode === 'forgot' ? t('welcome:forgotTitle') : t('common:appName')}
         </Text>
         <Text style={styles.subtitle}>
-          {upgrade ? 'Keep the people you met, and sign in on any device.' : 'Meet someone who likes what you like, face to face.'}
+          {upgrade ? t('welcome:upgradeTagline') : t('welcome:tagline')}
         </Text>
         {notice ? <Text style={styles.notice}>{notice}</Text> : null}
 
@@ -71,7 +74,7 @@ export function WelcomeScreen({ onGuest, onSignIn, onRegister, mode: initialMode
           <TextInput
             testID="display-name-input"
             style={styles.input}
-            placeholder="Your name"
+            placeholder={t('common:yourName')}
             placeholderTextColor={colors.textMuted}
             value={displayName}
             onChangeText={setDisplayName}
@@ -80,7 +83,7 @@ export function WelcomeScreen({ onGuest, onSignIn, onRegister, mode: initialMode
             autoComplete="nickname"
             returnKeyType={mode === 'guest' ? 'go' : 'next'}
             onSubmitEditing={mode === 'guest' ? submit : undefined}
-            accessibilityLabel="Your name"
+            accessibilityLabel={t('common:yourName')}
           />
         )}
         {(mode === 'sign-in' || mode === 'register') && (
@@ -88,19 +91,19 @@ export function WelcomeScreen({ onGuest, onSignIn, onRegister, mode: initialMode
             <TextInput
               testID="email-input"
               style={styles.input}
-              placeholder="Email"
+              placeholder={t('common:email')}
               placeholderTextColor={colors.textMuted}
               value={email}
               onChangeText={setEmail}
               autoCapitalize="none"
               autoComplete="email"
               keyboardType="email-address"
-              accessibilityLabel="Email"
+              accessibilityLabel={t('common:email')}
             />
             <TextInput
               testID="password-input"
               style={styles.input}
-              placeholder={mode === 'register' ? `Password (at least ${MIN_PASSWORD} characters)` : 'Password'}
+              placeholder={mode === 'register' ? t('welcome:newPasswordPlaceholder', { min: MIN_PASSWORD }) : t('welcome:password')}
               placeholderTextColor={colors.textMuted}
               value={password}
               onChangeText={setPassword}
@@ -108,30 +111,30 @@ export function WelcomeScreen({ onGuest, onSignIn, onRegister, mode: initialMode
               autoComplete={mode === 'register' ? 'new-password' : 'current-password'}
               returnKeyType="go"
               onSubmitEditing={submit}
-              accessibilityLabel="Password"
+              accessibilityLabel={t('welcome:password')}
             />
           </>
         )}
 
-        {error ? (
+        {error !== null ? (
           <Text testID="welcome-error" style={styles.error} accessibilityRole="alert">
-            {error}
+            {describeApiError(error)}
           </Text>
         ) : null}
 
-        {mode === 'guest' && <Button testID="continue-as-guest" title="Continue as guest" onPress={submit} disabled={!canSubmit} busy={busy} />}
-        {mode === 'sign-in' && <Button testID="sign-in-submit" title="Sign in" onPress={submit} disabled={!canSubmit} busy={busy} />}
-        {mode === 'sign-in' && <Button testID="forgot-password" variant="link" title="Forgot password?" onPress={() => switchTo('forgot')} />}
-        {mode === 'register' && <Button testID="register-submit" title="Create account" onPress={submit} disabled={!canSubmit} busy={busy} />}
+        {mode === 'guest' && <Button testID="continue-as-guest" title={t('welcome:continueAsGuest')} onPress={submit} disabled={!canSubmit} busy={busy} />}
+        {mode === 'sign-in' && <Button testID="sign-in-submit" title={t('common:signIn')} onPress={submit} disabled={!canSubmit} busy={busy} />}
+        {mode === 'sign-in' && <Button testID="forgot-password" variant="link" title={t('welcome:forgotLink')} onPress={() => switchTo('forgot')} />}
+        {mode === 'register' && <Button testID="register-submit" title={t('common:createAccount')} onPress={submit} disabled={!canSubmit} busy={busy} />}
 
         <View style={styles.links}>
           {upgrade ? (
-            <Button testID="welcome-back" variant="link" title="Not now" onPress={upgrade.onBack} />
+            <Button testID="welcome-back" variant="link" title={t('common:notNow')} onPress={upgrade.onBack} />
           ) : (
             <>
-              {mode !== 'guest' && <Button testID="show-guest" variant="link" title="Continue as guest" onPress={() => switchTo('guest')} />}
-              {mode !== 'sign-in' && <Button testID="show-sign-in" variant="link" title="Sign in" onPress={() => switchTo('sign-in')} />}
-              {mode !== 'register' && <Button testID="show-register" variant="link" title="Create account" onPress={() => switchTo('register')} />}
+              {mode !== 'guest' && <Button testID="show-guest" variant="link" title={t('welcome:continueAsGuest')} onPress={() => switchTo('guest')} />}
+              {mode !== 'sign-in' && <Button testID="show-sign-in" variant="link" title={t('common:signIn')} onPress={() => switchTo('sign-in')} />}
+              {mode !== 'register' && <Button testID="show-register" variant="link" title={t('common:createAccount')} onPress={() => switchTo('register')} />}
             </>
           )}
         </View>
