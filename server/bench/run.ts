@@ -8,7 +8,7 @@
  * each figure, its ratio to the floor and the issues' targets (3 to 7), our cluster beside the
  * group model, and writes it all to .tmp/bench-latest.json.
  *
- *   npm run bench -- [--users 2000] [--steady-s 20] [--step-s 3] [--only server,cluster,group,floor,friends,safety,languages,accounts,attack,call]
+ *   npm run bench -- [--users 2000] [--steady-s 20] [--step-s 3] [--only server,cluster,group,floor,friends,safety,languages,accounts,attack,call,web]
  *                    [--match-users 3000] [--calls 10] [--node-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"]
  *
  * The flags shorten a run while working on the bench, or profile the relays; the defaults are
@@ -17,7 +17,8 @@
  * with languages and `anyone` (languages.ts, server and cluster), `--only accounts` whether a
  * password reset's answer time tells a member's address from an unknown one (accounts.ts).
  * `--only shield` times issue 14's shield in the browser (shield.ts), per model; it is not in the
- * default set (two models × `--calls` calls take 4–9 minutes on top of the rest).
+ * default set (two models × `--calls` calls take 4–9 minutes on top of the rest). `--only web`:
+ * issue 16's first screen of the web app, its size and time to interactive (web.ts).
  * The group model runs (a), (b) and (d), not the ramp: issue 5 asks how its relay compares with
  * ours at the same load, and what each costs Redis, not how far a model of another design goes.
  */
@@ -30,6 +31,7 @@ import { ATTACK_TARGETS, measureAttack, type AttackFigures } from './attack.js';
 import { benchCalls, CALL_TARGETS, median, type CallFigures } from './call.js';
 import { benchFriends, FRIENDS_EACH, FRIENDS_LOAD, FRIENDS_SERVER_ENV, FRIENDS_TARGETS, HUB_FRIENDS, MATCH_USERS as FRIENDS_MATCH_USERS, RING_PAIRS, type FriendsFigures } from './friends.js';
 import { benchShield, renderShield, SHIELD_TARGETS, type ShieldFigures } from './shield.js';
+import { benchWeb, renderWeb, WEB_LOADS, type WebFigures } from './web.js';
 import { ACCOUNTS_LOAD, ACCOUNTS_SERVER_ENV, ACCOUNTS_TARGETS, benchAccounts, type AccountsFigures } from './accounts.js';
 import { benchLanguages, LANGUAGES_LOAD, LANGUAGES_SERVER_ENV, LANGUAGES_TARGETS, type LanguagesFigures } from './languages.js';
 import { benchSafety, SAFETY_LOAD, SAFETY_SERVER_ENV, SAFETY_TARGETS, type SafetyFigures } from './safety.js';
@@ -43,7 +45,7 @@ const { values: flags } = parseArgs({
     users: { type: 'string', default: '2000' },
     'steady-s': { type: 'string', default: '20' },
     'step-s': { type: 'string', default: '3' },
-    only: { type: 'string', default: 'server,cluster,group,floor,friends,safety,languages,accounts,attack,call' },
+    only: { type: 'string', default: 'server,cluster,group,floor,friends,safety,languages,accounts,attack,call,web' },
     'match-users': { type: 'string', default: '3000' },
     calls: { type: 'string', default: '10' },
     'node-flags': { type: 'string', default: '' },
@@ -327,6 +329,7 @@ async function main(): Promise<void> {
     ONLY.has('accounts') ? `accounts (${ACCOUNTS_LOAD})` : '',
     ONLY.has('call') ? `${CALLS} browser calls` : '',
     ONLY.has('shield') ? `the shield over ${CALLS} browser calls per model` : '',
+    ONLY.has('web') ? `the web app's first screen, ${WEB_LOADS} loads each way` : '',
   ].filter(Boolean);
   say(`Small Talk bench: ${runs.join(', then ')}, ${machine}`);
   const targets: Target[] = [];
@@ -391,6 +394,9 @@ async function main(): Promise<void> {
   // Issue 14: the shield's classifier in the browser, alone on the machine like the calls.
   let shield: ShieldFigures | undefined;
   if (ONLY.has('shield')) shield = await benchShield({ calls: CALLS, say });
+  // Issue 16: the first screen's size and time to interactive, alone on the machine too.
+  let web: WebFigures | undefined;
+  if (ONLY.has('web')) web = await benchWeb({ say });
 
   const relayRows = results.server || results.cluster || results.floor || clusterMatch ? table(results.server, results.cluster, results.floor, clusterMatch) : [];
   const rows = [...relayRows, ...callRows(call, turnCall), ...friendsRows(friends), ...attackRows(attack)];
@@ -401,6 +407,10 @@ async function main(): Promise<void> {
   if (shield) {
     say('\nIssue 14: the shield in headless Chromium (software rendering), per model:\n');
     say(renderShield(shield));
+  }
+  if (web) {
+    say("\nIssue 16: the web app's first screen in headless Chromium (loopback, no throttling):\n");
+    say(renderWeb(web));
   }
   const groupRows = results.group ? groupTable(results.cluster, results.group) : [];
   if (groupRows.length > 0) {
@@ -445,6 +455,7 @@ async function main(): Promise<void> {
     accounts,
     attack,
     shield,
+    web,
     table: rows,
     groupTable: groupRows,
   };
