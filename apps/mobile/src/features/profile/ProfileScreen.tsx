@@ -101,7 +101,10 @@ export function ProfileScreen({ user, onSaved, onVerify, onCreateAccount, onBack
         />
 
         <View testID="profile-languages" style={styles.section} accessibilityLabel={t('profile:languages.title')}>
-          <Text style={styles.label}>{t('profile:languages.title')}</Text>
+          {/* Sections are headings, so a screen reader can jump between them. */}
+          <Text style={styles.label} accessibilityRole="header">
+            {t('profile:languages.title')}
+          </Text>
           <Text style={styles.hint}>
             {t('profile:languages.hint', { max: MAX_LANGUAGES })}
           </Text>

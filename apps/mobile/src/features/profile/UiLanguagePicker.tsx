@@ -22,7 +22,9 @@ export function UiLanguagePicker() {
   };
   return (
     <View testID="ui-language" accessibilityRole="radiogroup" accessibilityLabel={t('profile:uiLanguage.title')} style={styles.section}>
-      <Text style={styles.label}>{t('profile:uiLanguage.title')}</Text>
+      <Text style={styles.label} accessibilityRole="header">
+        {t('profile:uiLanguage.title')}
+      </Text>
       <Text style={styles.hint}>{t('profile:uiLanguage.hint')}</Text>
       {UI_LANGUAGES.map((code) => {
         const checked = code === current;
