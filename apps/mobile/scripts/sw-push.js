@@ -48,7 +48,8 @@ async function openApp(data) {
   const open = windows.find((client) => new URL(client.url).origin === self.location.origin);
   if (open) {
     open.postMessage({ type: 'notification_opened', data });
-    return open.focus();
+    // A browser may refuse the focus (it allows it only for a click it saw): the window has the message anyway.
+    return open.focus().catch(() => open);
   }
   return self.clients.openWindow(pageFor(data));
 }
