@@ -71,9 +71,10 @@ describe('formatting', () => {
     expect(formatWhen(new Date(2026, 4, 3, 23, 59).toISOString(), now)).toMatch(/^Yesterday, /);
     expect(formatWhen(new Date(2026, 3, 20, 12, 0).toISOString(), now)).not.toMatch(/^(Today|Yesterday)/);
   });
-  test('duration: seconds, minutes, hours', () => {
-    expect(formatDuration('2026-05-04T18:00:00Z', '2026-05-04T18:00:45Z')).toBe('45 s');
+  test('duration: seconds, minutes (to the nearest), hours, in the words of the language (format.ts)', () => {
+    expect(formatDuration('2026-05-04T18:00:00Z', '2026-05-04T18:00:45Z')).toBe('45 sec');
     expect(formatDuration('2026-05-04T18:00:00Z', '2026-05-04T18:12:10Z')).toBe('12 min');
-    expect(formatDuration('2026-05-04T18:00:00Z', '2026-05-04T19:05:00Z')).toBe('1 h 05 min');
+    expect(formatDuration('2026-05-04T18:00:00Z', '2026-05-04T18:12:40Z')).toBe('13 min');
+    expect(formatDuration('2026-05-04T18:00:00Z', '2026-05-04T19:05:00Z')).toBe('1 hr 5 min');
   });
 });

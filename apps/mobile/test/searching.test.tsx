@@ -122,10 +122,11 @@ describe('Searching', () => {
     expect(services.server.socket.sentOfType('join')).toHaveLength(1);
   });
 
-  test('a refused join is explained', async () => {
+  test("a refused join is explained in the app's words, never the server's (English, for developers)", async () => {
     await renderSearch();
     await services.server.socket.receive({ type: 'error', code: 'unknown_category', message: 'no such category: books' });
-    expect(screen.getByTestId('search-stopped')).toHaveTextContent('The search was refused: no such category: books');
+    expect(screen.getByTestId('search-stopped')).toHaveTextContent('The search was refused: one of your categories does not exist any more. Go back and pick again.');
+    expect(screen.queryByText(/no such category/)).not.toBeOnTheScreen();
   });
 });
 

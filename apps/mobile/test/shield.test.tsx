@@ -168,7 +168,7 @@ describe('the shield setting', () => {
 });
 
 describe('the overlay, for each state the web shield can be in', () => {
-  function shield(state: Shield['state'], problem: string | null = null): Shield {
+  function shield(state: Shield['state'], problem: Shield['problem'] = null): Shield {
     return { state, hidden: state === 'checking' || state === 'blurred', problem, reveal: () => {} };
   }
   const overlay = (value: Shield) => <ShieldOverlay shield={value} peerName="Bo" onReport={() => {}} onNext={() => {}} nextLabel="Next person" />;
@@ -192,7 +192,7 @@ describe('the overlay, for each state the web shield can be in', () => {
     const view = await render(overlay(shield('blurred')));
     expect(screen.getByTestId('shield-overlay')).toHaveTextContent(/The shield hid Bo's video: it may show nudity/);
 
-    await view.rerender(overlay(shield('blurred', 'The nudity check could not start in this browser (out of memory), so the video stays blurred.')));
+    await view.rerender(overlay(shield('blurred', { kind: 'load-failed', detail: 'out of memory' })));
     expect(screen.getByTestId('shield-overlay')).toHaveTextContent(/could not start in this browser \(out of memory\)/);
     expect(screen.getByTestId('shield-reveal')).toBeOnTheScreen();
   });

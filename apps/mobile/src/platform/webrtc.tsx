@@ -5,6 +5,7 @@
  */
 import { useEffect, useRef, useState, type CSSProperties } from 'react';
 import { Pressable, StyleSheet, Text, View } from 'react-native';
+import { useTranslation } from 'react-i18next';
 import type { WebRtcImplementation } from '@small-talk/client';
 import { MediaError, toMediaError, type LocalStream, type VideoViewProps, type WebRtcPlatform } from './types';
 
@@ -51,6 +52,7 @@ function onNetworkChange(listener: () => void): () => void {
 }
 
 function VideoView({ stream, testID, mirror = false, muted = false, objectFit = 'cover', blurred = false, style }: VideoViewProps) {
+  const { t } = useTranslation(['call']);
   const ref = useRef<HTMLVideoElement>(null);
   const [soundBlocked, setSoundBlocked] = useState(false);
 
@@ -93,7 +95,7 @@ function VideoView({ stream, testID, mirror = false, muted = false, objectFit = 
       <video ref={ref} data-testid={testID} autoPlay playsInline muted={muted} style={videoStyle} />
       {soundBlocked && (
         <Pressable accessibilityRole="button" onPress={unmute} style={styles.unmute}>
-          <Text style={styles.unmuteText}>Tap for sound</Text>
+          <Text style={styles.unmuteText}>{t('call:tapForSound')}</Text>
         </Pressable>
       )}
     </View>

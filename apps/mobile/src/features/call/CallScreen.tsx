@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { StyleSheet, Text, useWindowDimensions, View } from 'react-native';
 import type { Call, Room, SmallTalkClient } from '@small-talk/client';
 import type { ReportReason } from '@small-talk/protocol';
@@ -47,6 +48,7 @@ type SafetyStep = { roomId: string; kind: 'report'; snapshots: Promise<Blob[]> |
 const WIDE_LAYOUT_MIN_WIDTH = 760;
 
 export function CallScreen({ client, room, call, callFailed, roomEnd, localStream, categoryName, direct = false, onNext, onEnd }: CallScreenProps) {
+  const { t } = useTranslation(['call']);
   const { platform } = useServices();
   const { VideoView } = platform;
   const { state: callState, remoteStream, poorNetwork } = useCall(call);
@@ -65,7 +67,7 @@ export function CallScreen({ client, room, call, callFailed, roomEnd, localStrea
   // The room this screen left by Report or Block: its chat is over too.
   const [leftRoom, setLeftRoom] = useState<string | null>(null);
   const safety = step?.roomId === room.roomId ? step : null;
-  const next = { title: direct ? 'Back to your friends' : 'Meet someone new', onPress: onNext };
+  const next = { title: direct ? t('call:controls.backToFriends') : t('call:meetSomeoneNew'), onPress: onNext };
 
   // Report and Block end the call at once, before the server answers (it ends the room too).
   const endRoom = () => {
@@ -82,13 +84,13 @@ export function CallScreen({ client, room, call, callFailed, roomEnd, localStrea
 
   const status = callStatus({ roomEnd, callFailed, socket: socketState, call: callState, poorNetwork });
   const peerName = room.peer.displayName;
-  const nextLabel = direct ? 'Back to your friends' : 'Next person';
+  const nextLabel = direct ? t('call:controls.backToFriends') : t('call:controls.nextPerson');
 
   return (
     <View style={[styles.root, wide && styles.rootWide]}>
       <View style={styles.stage}>
         <VideoView testID="remote-video" stream={remoteStream} blurred={shield.hidden} objectFit={wide ? 'contain' : 'cover'} style={StyleSheet.absoluteFill} />
-        {!remoteStream && !roomEnd && <Text style={styles.placeholder}>Connecting to {peerName}…</Text>}
+        {!remoteStream && !roomEnd && <Text style={styles.placeholder}>{t('call:connectingTo', { name: peerName })}</Text>}
         {remoteStream && !roomEnd && <ShieldOverlay key={room.roomId} shield={shield} peerName={peerName} onReport={() => openReport('nudity')} onNext={onNext} nextLabel={nextLabel} />}
 
         <View style={styles.topBar}>
@@ -107,17 +109,17 @@ export function CallScreen({ client, room, call, callFailed, roomEnd, localStrea
 
         <View style={styles.preview}>
           <VideoView testID="local-video" stream={localStream} mirror muted onTop objectFit="cover" style={StyleSheet.absoluteFill} />
-          {!controls.cameraOn && <Text style={styles.previewOff}>Camera off</Text>}
+          {!controls.cameraOn && <Text style={styles.previewOff}>{t('call:previewCameraOff')}</Text>}
         </View>
 
-        {roomEnd && <RoomEndedBanner roomEnd={roomEnd} peerName={peerName} direct={direct} onNext={onNext} />}
+        {roomEnd && <RoomEndedBanner roomEnd={roomEnd} peerName={peerName} direct={direct} nextLabel={nextLabel} onNext={onNext} />}
 
         <View style={styles.controls}>
           <Button
             testID="toggle-mic"
             variant={controls.micOn ? 'secondary' : 'danger'}
-            title={controls.micOn ? 'Mute' : 'Unmute'}
-            accessibilityLabel={controls.micOn ? 'Mute microphone' : 'Unmute microphone'}
+            title={controls.micOn ? t('call:controls.mute') : t('call:controls.unmute')}
+            accessibilityLabel={controls.micOn ? t('call:controls.muteLabel') : t('call:controls.unmuteLabel')}
             selected={!controls.micOn}
             onPress={controls.toggleMic}
             style={styles.control}
@@ -125,22 +127,22 @@ export function CallScreen({ client, room, call, callFailed, roomEnd, localStrea
           <Button
             testID="toggle-camera"
             variant={controls.cameraOn ? 'secondary' : 'danger'}
-            title={controls.cameraOn ? 'Camera off' : 'Camera on'}
-            accessibilityLabel={controls.cameraOn ? 'Turn camera off' : 'Turn camera on'}
+            title={controls.cameraOn ? t('call:controls.cameraOff') : t('call:controls.cameraOn')}
+            accessibilityLabel={controls.cameraOn ? t('call:controls.cameraOffLabel') : t('call:controls.cameraOnLabel')}
             selected={!controls.cameraOn}
             onPress={controls.toggleCamera}
             style={styles.control}
           />
           {controls.switchCamera && (
-            <Button testID="switch-camera" variant="secondary" title="Flip" accessibilityLabel="Switch camera" onPress={controls.switchCamera} style={styles.control} />
+            <Button testID="switch-camera" variant="secondary" title={t('call:controls.flip')} accessibilityLabel={t('call:controls.flipLabel')} onPress={controls.switchCamera} style={styles.control} />
           )}
           {/* Keyed by room: the next peer starts afresh. Stays after the room ends: that is when people decide. */}
           <AddFriendButton key={room.roomId} peer={room.peer} style={styles.control} />
           {/* Once the room is over, Next moves into the banner: one Next button on screen at a time. */}
-          {!roomEnd && <Button testID="next-button" title="Next" accessibilityLabel={nextLabel} onPress={onNext} style={styles.control} />}
-          <Button testID="end-button" variant="danger" title="End" accessibilityLabel="End and go back" onPress={onEnd} style={styles.control} />
-          <Button testID="report-button" variant="secondary" title="Report" accessibilityLabel={`Report ${peerName}`} onPress={() => openReport()} style={styles.control} />
-          <Button testID="block-button" variant="secondary" title="Block" accessibilityLabel={`Block ${peerName} and end the call`} onPress={block} style={styles.control} />
+          {!roomEnd && <Button testID="next-button" title={t('call:controls.next')} accessibilityLabel={nextLabel} onPress={onNext} style={styles.control} />}
+          <Button testID="end-button" variant="danger" title={t('call:controls.end')} accessibilityLabel={t('call:controls.endLabel')} onPress={onEnd} style={styles.control} />
+          <Button testID="report-button" variant="secondary" title={t('call:controls.report')} accessibilityLabel={t('call:controls.reportLabel', { name: peerName })} onPress={() => openReport()} style={styles.control} />
+          <Button testID="block-button" variant="secondary" title={t('call:controls.block')} accessibilityLabel={t('call:controls.blockLabel', { name: peerName })} onPress={block} style={styles.control} />
         </View>
         {safety?.kind === 'report' && (
           <ReportSheet peer={room.peer} connectionId={room.roomId} snapshots={safety.snapshots} reason={safety.reason} onSubmit={endRoom} onCancel={() => setStep(null)} onDone={onEnd} next={next} />
@@ -154,10 +156,11 @@ export function CallScreen({ client, room, call, callFailed, roomEnd, localStrea
 }
 
 function StatusPill({ status }: { status: CallStatus }) {
+  const { t } = useTranslation(['call']);
   return (
     <View style={[styles.pill, { backgroundColor: statusColor[status] }]} accessibilityLiveRegion="polite">
       <Text testID="call-status" style={styles.pillText}>
-        {status}
+        {t(statusKey[status])}
       </Text>
     </View>
   );
@@ -165,11 +168,12 @@ function StatusPill({ status }: { status: CallStatus }) {
 
 /** What the peer speaks and its bio, as the server introduced it; nothing when it set neither. */
 function PeerIntro({ peer }: { peer: Room['peer'] }) {
+  const { t } = useTranslation(['call']);
   const languages = peer.languages.map((code) => languageName(code)).join(', ');
   return (
     <>
       {languages ? (
-        <Text testID="peer-languages" style={styles.category} numberOfLines={1} accessibilityLabel={`Speaks ${languages}`}>
+        <Text testID="peer-languages" style={styles.category} numberOfLines={1} accessibilityLabel={t('call:speaks', { languages })}>
           {languages}
         </Text>
       ) : null}
@@ -182,15 +186,26 @@ function PeerIntro({ peer }: { peer: Room['peer'] }) {
   );
 }
 
-function RoomEndedBanner({ roomEnd, peerName, direct, onNext }: { roomEnd: RoomEnd; peerName: string; direct: boolean; onNext(): void }) {
+function RoomEndedBanner({ roomEnd, peerName, direct, nextLabel, onNext }: { roomEnd: RoomEnd; peerName: string; direct: boolean; nextLabel: string; onNext(): void }) {
+  const { t } = useTranslation(['call']);
   return (
     <View testID="room-ended" style={styles.banner} accessibilityRole="alert">
-      <Text style={styles.bannerTitle}>{roomEnd === 'peer-left' ? `${peerName} left the call` : 'The call was interrupted'}</Text>
-      <Text style={styles.bannerText}>{direct ? 'Call them again, or someone else, from your friends.' : 'Meet someone new who shares your interests.'}</Text>
-      <Button testID="next-button" title="Next" accessibilityLabel={direct ? 'Back to your friends' : 'Next person'} onPress={onNext} />
+      <Text style={styles.bannerTitle}>{roomEnd === 'peer-left' ? t('call:ended.peerLeft', { name: peerName }) : t('call:ended.interrupted')}</Text>
+      <Text style={styles.bannerText}>{direct ? t('call:ended.directHint') : t('call:ended.matchHint')}</Text>
+      <Button testID="next-button" title={t('call:controls.next')} accessibilityLabel={nextLabel} onPress={onNext} />
     </View>
   );
 }
+
+/** The pill's words: English keeps exactly the status (`call-status` is read by tests outside this repository). */
+const statusKey = {
+  connecting: 'call:status.connecting',
+  connected: 'call:status.connected',
+  reconnecting: 'call:status.reconnecting',
+  'poor network': 'call:status.poorNetwork',
+  'peer left': 'call:status.peerLeft',
+  'could not connect': 'call:status.couldNotConnect',
+} as const satisfies Record<CallStatus, string>;
 
 const statusColor: Record<CallStatus, string> = {
   connecting: colors.surfaceRaised,

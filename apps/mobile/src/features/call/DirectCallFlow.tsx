@@ -1,4 +1,5 @@
 import { StyleSheet, Text, View } from 'react-native';
+import { useTranslation } from 'react-i18next';
 import type { SmallTalkClient } from '@small-talk/client';
 import type { Peer } from '@small-talk/protocol';
 import { Button } from '../../ui/Button';
@@ -19,6 +20,7 @@ export interface DirectCallFlowProps {
 
 /** A call between friends: the same Call screen as a match, without a category or a search. */
 export function DirectCallFlow({ client, peer, onNext, onEnd }: DirectCallFlowProps) {
+  const { t } = useTranslation(['call']);
   const direct = useDirectRoom(client);
   const { media, room } = direct;
 
@@ -46,13 +48,15 @@ export function DirectCallFlow({ client, peer, onNext, onEnd }: DirectCallFlowPr
         {media.status === 'ready' &&
           (direct.endedBeforeRoom ? (
             <Text testID="direct-call-ended" style={styles.title} accessibilityRole="alert">
-              The call with {peer.displayName} ended
+              {t('call:direct.ended', { name: peer.displayName })}
             </Text>
           ) : (
-            <Text style={styles.title}>Connecting to {peer.displayName}…</Text>
+            <Text style={styles.title} accessibilityRole="header">
+              {t('call:connectingTo', { name: peer.displayName })}
+            </Text>
           ))}
       </View>
-      <Button testID="cancel-direct-call" variant="secondary" title={direct.endedBeforeRoom ? 'Back' : 'Cancel'} onPress={onEnd} />
+      <Button testID="cancel-direct-call" variant="secondary" title={direct.endedBeforeRoom ? t('call:direct.back') : t('call:direct.cancel')} onPress={onEnd} />
     </View>
   );
 }

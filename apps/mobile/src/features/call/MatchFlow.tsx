@@ -1,6 +1,8 @@
 import { useEffect, useMemo } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { SmallTalkClient } from '@small-talk/client';
 import type { Category } from '@small-talk/protocol';
+import { categoryName } from '../categories/categoryName';
 import { preloadShield } from '../shield/useShield';
 import { shieldOn } from '../shield/useShieldSetting';
 import { CallScreen } from './CallScreen';
@@ -24,6 +26,8 @@ export interface MatchFlowProps {
 
 /** Searching until a room exists, then the Call; Next goes back to Searching with the same camera. */
 export function MatchFlow({ client, categories, anyone = false, rejoin = false, onVerificationRequired, onEnd }: MatchFlowProps) {
+  // Re-renders on a change of language: the category names below follow it.
+  useTranslation(['categories']);
   const slugs = useMemo(() => categories.map((category) => category.slug), [categories]);
   const match = useMatch(client, slugs, { anyone, onVerificationRequired, rejoin });
   const { state: socketState } = useSocketState(client);
@@ -52,7 +56,7 @@ export function MatchFlow({ client, categories, anyone = false, rejoin = false, 
       media={match.media}
       queuedAt={match.queuedAt}
       widened={match.widened}
-      categoryNames={categories.map((category) => category.name)}
+      categoryNames={categories.map((category) => categoryName(category.slug, category.name))}
       offline={socketState !== 'open'}
       searchStopped={match.searchStopped}
       onCancel={onEnd}
@@ -62,8 +66,7 @@ export function MatchFlow({ client, categories, anyone = false, rejoin = false, 
   );
 }
 
-/** A widened search's room has no category: the user met someone beyond its picks. */
-function nameOf(categories: readonly Category[], slug: string | null): string | null {
-  if (slug === null) return 'Anyone';
-  return categories.find((category) => category.slug === slug)?.name ?? slug;
+/** A widened search's room has no category (null): the user met someone beyond its picks, "Anyone". */
+function nameOf(categories: readonly Category[], slug: string | null): string {
+  return categoryName(slug, categories.find((category) => category.slug === slug)?.name);
 }

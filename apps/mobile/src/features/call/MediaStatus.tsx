@@ -1,4 +1,5 @@
 import { ActivityIndicator, Platform, StyleSheet, Text } from 'react-native';
+import { useTranslation } from 'react-i18next';
 import type { MediaProblem } from '../../platform/types';
 import { Button } from '../../ui/Button';
 import { colors } from '../../ui/theme';
@@ -8,53 +9,54 @@ import { colors } from '../../ui/theme';
  * (with Retry), never a blank screen. Shared by Searching and a friend's call.
  */
 export function AskingForCamera() {
+  const { t } = useTranslation(['call']);
   return (
     <>
       <ActivityIndicator color={colors.accent} size="large" />
-      <Text style={styles.title}>Starting your camera…</Text>
-      <Text style={styles.text}>
-        {Platform.OS === 'web' ? 'If your browser asks, allow the camera and microphone.' : 'If asked, allow the camera and microphone.'}
+      <Text style={styles.title} accessibilityRole="header">
+        {t('call:media.starting')}
       </Text>
+      <Text style={styles.text}>{Platform.OS === 'web' ? t('call:media.allowWeb') : t('call:media.allowNative')}</Text>
     </>
   );
 }
 
 export function CameraProblem({ problem, onRetry }: { problem: MediaProblem; onRetry(): void }) {
+  const { t } = useTranslation(['call']);
   return (
     <>
       <Text style={styles.title} accessibilityRole="header">
-        {problemTitle[problem]}
+        {t(problemTitle[problem])}
       </Text>
       <Text testID="media-error" style={styles.text} accessibilityRole="alert">
-        {problemExplanation(problem)}
+        {t(problemExplanation(problem))}
       </Text>
-      <Button testID="retry-media" title="Retry" onPress={onRetry} />
+      <Button testID="retry-media" title={t('call:media.retry')} onPress={onRetry} />
     </>
   );
 }
 
-const problemTitle: Record<MediaProblem, string> = {
-  denied: 'Camera and microphone are blocked',
-  'no-device': 'No camera or microphone found',
-  'in-use': 'Your camera is busy',
-  insecure: 'This page cannot use a camera',
-  unknown: "Your camera didn't start",
-};
+const problemTitle = {
+  denied: 'call:media.title.denied',
+  'no-device': 'call:media.title.noDevice',
+  'in-use': 'call:media.title.inUse',
+  insecure: 'call:media.title.insecure',
+  unknown: 'call:media.title.unknown',
+} as const satisfies Record<MediaProblem, string>;
 
-function problemExplanation(problem: MediaProblem): string {
+function problemExplanation(problem: MediaProblem) {
   switch (problem) {
     case 'denied':
-      return Platform.OS === 'web'
-        ? "Small Talk needs your camera and microphone for a video call. Allow them for this site (the camera icon in the address bar), then press Retry."
-        : 'Small Talk needs your camera and microphone for a video call. Allow them for Small Talk in Settings, then press Retry.';
+      // Where the permission is given differs: the browser's address bar, or the phone's Settings.
+      return Platform.OS === 'web' ? ('call:media.explain.deniedWeb' as const) : ('call:media.explain.deniedNative' as const);
     case 'no-device':
-      return 'A video call needs a camera and a microphone. Connect them (or close what hides them), then press Retry.';
+      return 'call:media.explain.noDevice' as const;
     case 'in-use':
-      return 'Another app is using your camera or microphone. Close it, then press Retry.';
+      return 'call:media.explain.inUse' as const;
     case 'insecure':
-      return 'Browsers only give a camera to secure pages. Open Small Talk over https (or on localhost).';
+      return 'call:media.explain.insecure' as const;
     case 'unknown':
-      return 'Something went wrong starting your camera or microphone. Press Retry to try again.';
+      return 'call:media.explain.unknown' as const;
   }
 }
 

@@ -1,9 +1,12 @@
 import { ActivityIndicator, StyleSheet, Text, View } from 'react-native';
+import { useTranslation } from 'react-i18next';
+import { formatClock } from '../../i18n/format';
 import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
 import { AskingForCamera, CameraProblem } from './MediaStatus';
-import { formatElapsed, useElapsed } from './useElapsed';
+import { useElapsed } from './useElapsed';
 import type { LocalMedia } from './useLocalMedia';
+import type { SearchStop } from './useMatch';
 
 export interface SearchingScreenProps {
   media: LocalMedia;
@@ -16,7 +19,7 @@ export interface SearchingScreenProps {
   /** The socket isn't open yet (or again): the join goes out once it is. */
   offline: boolean;
   /** Why the search stopped without a match, if it did. */
-  searchStopped: string | null;
+  searchStopped: SearchStop | null;
   onCancel(): void;
   onRetryMedia(): void;
   onRetrySearch(): void;
@@ -28,6 +31,7 @@ export interface SearchingScreenProps {
  */
 export function SearchingScreen(props: SearchingScreenProps) {
   const { media, onCancel } = props;
+  const { t } = useTranslation(['call']);
   return (
     <View testID="searching" style={styles.root}>
       <View style={styles.body}>
@@ -35,41 +39,53 @@ export function SearchingScreen(props: SearchingScreenProps) {
         {media.status === 'failed' && <CameraProblem problem={media.problem} onRetry={props.onRetryMedia} />}
         {media.status === 'ready' && <Waiting {...props} />}
       </View>
-      <Button testID="cancel-search" variant="secondary" title="Cancel" onPress={onCancel} />
+      <Button testID="cancel-search" variant="secondary" title={t('call:search.cancel')} onPress={onCancel} />
     </View>
   );
 }
 
 function Waiting({ queuedAt, widened = false, categoryNames, offline, searchStopped, onRetrySearch }: SearchingScreenProps) {
+  const { t } = useTranslation(['call']);
   const elapsed = useElapsed(queuedAt);
   if (searchStopped) {
     return (
       <>
-        <Text style={styles.title}>The search stopped</Text>
-        <Text testID="search-stopped" style={styles.text} accessibilityRole="alert">
-          {searchStopped}
+        <Text style={styles.title} accessibilityRole="header">
+          {t('call:search.stopped')}
         </Text>
-        <Button testID="retry-search" title="Search again" onPress={onRetrySearch} />
+        <Text testID="search-stopped" style={styles.text} accessibilityRole="alert">
+          {t(stopKey[searchStopped])}
+        </Text>
+        <Button testID="retry-search" title={t('call:search.again')} onPress={onRetrySearch} />
       </>
     );
   }
   return (
     <>
       <ActivityIndicator color={colors.accent} size="large" />
-      <Text style={styles.title}>Looking for someone…</Text>
+      <Text style={styles.title} accessibilityRole="header">
+        {t('call:search.looking')}
+      </Text>
       <Text style={styles.text}>{categoryNames.join(' · ')}</Text>
       {widened && (
         <Text testID="search-widened" style={styles.widened} accessibilityLiveRegion="polite">
-          Looking beyond your categories now: anyone who speaks your language.
+          {t('call:search.widened')}
         </Text>
       )}
-      <Text testID="elapsed" style={styles.elapsed} accessibilityLabel={elapsed === null ? undefined : `waiting for ${elapsed} seconds`}>
-        {formatElapsed(elapsed ?? 0)}
+      <Text testID="elapsed" style={styles.elapsed} accessibilityLabel={elapsed === null ? undefined : t('call:search.waitingFor', { count: elapsed })}>
+        {formatClock(elapsed ?? 0)}
       </Text>
-      {offline && <Text style={styles.text}>Connecting to Small Talk…</Text>}
+      {offline && <Text style={styles.text}>{t('call:search.connecting')}</Text>}
     </>
   );
 }
+
+const stopKey = {
+  lost: 'call:search.lost',
+  'unknown-category': 'call:search.refusedCategory',
+  refused: 'call:search.refused',
+  'verification-required': 'call:search.verificationRequired',
+} as const satisfies Record<SearchStop, string>;
 
 const styles = StyleSheet.create({
   root: { flex: 1, backgroundColor: colors.background, padding: space.xl, justifyContent: 'space-between' },

@@ -1,13 +1,15 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { SocketEvent, type SmallTalkClient } from '@small-talk/client';
 import { ApiError } from '../../api';
+import { i18n } from '../../i18n/i18n';
 import { SESSION_CHECK_AFTER_RETRIES } from '../../defaults';
 import { useServices } from '../../services';
 import type { SessionState } from '../welcome/useSession';
 
-const SIGNED_OUT_NOTICE = 'You were signed out. Sign in again to continue.';
+/** Said on the welcome screen; `expire` takes words, so they are put in the language of the moment. */
+const signedOutNotice = () => i18n.t('call:socket.signedOut');
 /** Every session of a banned member ends; signing in again shows the reasons and the appeal form. */
-export const BANNED_NOTICE = 'Your account has been banned. Sign in to read why and to appeal.';
+export const bannedNotice = () => i18n.t('call:socket.banned');
 
 /**
  * One SDK client per signed-in session, connected from sign-in on (so the socket is open by
@@ -30,13 +32,13 @@ export function useClient(session: SessionState, onExpired: (notice: string) => 
     if (!client) return;
     const offs = [
       client.socket.on(SocketEvent.State, (state, info) => {
-        if (state === 'closed' && (info.reason === 'logged_out' || info.reason === 'unauthorized')) expired.current(SIGNED_OUT_NOTICE);
-        if (state === 'closed' && info.reason === 'banned') expired.current(BANNED_NOTICE);
+        if (state === 'closed' && (info.reason === 'logged_out' || info.reason === 'unauthorized')) expired.current(signedOutNotice());
+        if (state === 'closed' && info.reason === 'banned') expired.current(bannedNotice());
       }),
       client.socket.on(SocketEvent.RetryScheduled, ({ retryCount }) => {
         if (retryCount !== SESSION_CHECK_AFTER_RETRIES) return;
         api.me().catch((error: unknown) => {
-          if (error instanceof ApiError && error.code === 'unauthenticated') expired.current(SIGNED_OUT_NOTICE);
+          if (error instanceof ApiError && error.code === 'unauthenticated') expired.current(signedOutNotice());
         });
       }),
     ];

@@ -11,9 +11,3 @@ export function useElapsed(since: number | null): number | null {
   }, [since]);
   return since === null ? null : Math.max(0, Math.floor((now - since) / 1_000));
 }
-
-/** 7 → "0:07", 754 → "12:34". */
-export function formatElapsed(seconds: number): string {
-  const minutes = Math.floor(seconds / 60);
-  return `${minutes}:${String(seconds % 60).padStart(2, '0')}`;
-}

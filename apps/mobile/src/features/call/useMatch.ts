@@ -6,6 +6,14 @@ import { useRoomCall, type RoomEnd } from './useRoomCall';
 export type { LocalMedia } from './useLocalMedia';
 export type { RoomEnd } from './useRoomCall';
 
+/**
+ * Why the search stopped without a match, as a code the screen puts in words: the connection
+ * was lost for good, the server refused the join (an unknown category, or a join it could not
+ * read), or the e-mail address must be confirmed first. The server's own message is English
+ * and for developers, so it is never shown.
+ */
+export type SearchStop = 'lost' | 'unknown-category' | 'refused' | 'verification-required';
+
 export interface Match {
   media: LocalMedia;
   /** When the current wait began, while queued (kept across a reconnect). */
@@ -20,7 +28,7 @@ export interface Match {
   callFailed: boolean;
   roomEnd: RoomEnd | null;
   /** Set when the search stopped without a match (join refused, socket closed for good). */
-  searchStopped: string | null;
+  searchStopped: SearchStop | null;
   retryMedia(): void;
   retrySearch(): void;
   /** Skip to someone new at once: leave the room (if any) and queue again, same stream. */
@@ -55,7 +63,7 @@ export function useMatch(client: SmallTalkClient, categories: readonly string[],
   const rejoining = useRef(rejoin);
   const { currentRoom, clear } = rooms;
   const [queuedAt, setQueuedAt] = useState<number | null>(null);
-  const [searchStopped, setSearchStopped] = useState<string | null>(null);
+  const [searchStopped, setSearchStopped] = useState<SearchStop | null>(null);
   const [widened, setWidened] = useState(false);
   // Read by the listener below without restarting the search when the screen re-renders.
   const verificationRequired = useRef(onVerificationRequired);
@@ -69,12 +77,13 @@ export function useMatch(client: SmallTalkClient, categories: readonly string[],
         setQueuedAt(matchmaking.queuedAt);
         setWidened(matchmaking.widened);
         // Idle with no room on screen: the search ended without a match.
-        if (state === 'idle' && !currentRoom()) setSearchStopped((why) => why ?? 'Lost the connection to Small Talk.');
+        if (state === 'idle' && !currentRoom()) setSearchStopped((why) => why ?? 'lost');
       }),
-      matchmaking.on(MatchmakingEvent.Error, ({ code, message }) => {
-        if (code === 'unknown_category' || code === 'bad_request') setSearchStopped(`The search was refused: ${message}`);
+      matchmaking.on(MatchmakingEvent.Error, ({ code }) => {
+        if (code === 'unknown_category') setSearchStopped('unknown-category');
+        if (code === 'bad_request') setSearchStopped('refused');
         if (code === 'verification_required') {
-          setSearchStopped('Please confirm your email address first.');
+          setSearchStopped('verification-required');
           verificationRequired.current?.();
         }
       }),

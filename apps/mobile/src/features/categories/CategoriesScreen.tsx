@@ -1,9 +1,11 @@
 import { ActivityIndicator, Pressable, ScrollView, StyleSheet, Text, View } from 'react-native';
+import { useTranslation } from 'react-i18next';
 import { MAX_JOIN_CATEGORIES, type Category, type User } from '@small-talk/protocol';
 import { Button } from '../../ui/Button';
 import { SwitchRow } from '../../ui/SwitchRow';
 import { colors, space } from '../../ui/theme';
 import { FriendsTab } from '../friends/FriendsTab';
+import { categoryName } from './categoryName';
 import { useAnyoneSetting } from './useAnyoneSetting';
 import { useCategories } from './useCategories';
 import { useOnlineCount } from './useOnlineCount';
@@ -30,6 +32,7 @@ export interface CategoriesScreenProps {
 }
 
 export function CategoriesScreen({ user, selected, onSelectedChange, onStart, onHistory, onProfile, onFriends, onSafety, onSignOut, onCreateAccount, onModeration }: CategoriesScreenProps) {
+  const { t } = useTranslation(['categories']);
   const { categories, error, reload } = useCategories();
   const { anyone, setAnyone } = useAnyoneSetting();
   const online = useOnlineCount();
@@ -49,26 +52,26 @@ export function CategoriesScreen({ user, selected, onSelectedChange, onStart, on
     <View style={styles.root}>
       <View style={styles.header}>
         <Text style={styles.hello} numberOfLines={1}>
-          Hi, {user.displayName}
+          {t('categories:hello', { name: user.displayName })}
         </Text>
         <View style={styles.headerLinks}>
           <FriendsTab onPress={onFriends} />
-          <Button testID="profile-tab" variant="link" title="Profile" onPress={onProfile} />
-          <Button testID="open-history" variant="link" title="History" onPress={onHistory} />
-          <Button testID="safety-tab" variant="link" title="Safety" onPress={onSafety} />
-          {onModeration && <Button testID="moderation-tab" variant="link" title="Moderation" onPress={onModeration} />}
-          {user.kind === 'guest' && <Button testID="create-account" variant="link" title="Create account" onPress={onCreateAccount} />}
-          <Button testID="sign-out" variant="link" title="Sign out" onPress={onSignOut} />
+          <Button testID="profile-tab" variant="link" title={t('categories:tabs.profile')} onPress={onProfile} />
+          <Button testID="open-history" variant="link" title={t('categories:tabs.history')} onPress={onHistory} />
+          <Button testID="safety-tab" variant="link" title={t('categories:tabs.safety')} onPress={onSafety} />
+          {onModeration && <Button testID="moderation-tab" variant="link" title={t('categories:tabs.moderation')} onPress={onModeration} />}
+          {user.kind === 'guest' && <Button testID="create-account" variant="link" title={t('categories:tabs.createAccount')} onPress={onCreateAccount} />}
+          <Button testID="sign-out" variant="link" title={t('categories:tabs.signOut')} onPress={onSignOut} />
         </View>
       </View>
 
       <Text style={styles.title} accessibilityRole="header">
-        What do you want to talk about?
+        {t('categories:title')}
       </Text>
-      <Text style={styles.hint}>Pick one or more. You meet someone waiting in any of them.</Text>
+      <Text style={styles.hint}>{t('categories:hint')}</Text>
       {online !== null && (
         <Text testID="online-count" style={styles.online} accessibilityLiveRegion="polite">
-          {online} online
+          {t('categories:online', { count: online })}
         </Text>
       )}
 
@@ -77,7 +80,7 @@ export function CategoriesScreen({ user, selected, onSelectedChange, onStart, on
           <Text testID="categories-error" style={styles.error}>
             {error}
           </Text>
-          <Button variant="link" title="Retry" onPress={reload} />
+          <Button variant="link" title={t('categories:retry')} onPress={reload} />
         </View>
       ) : null}
 
@@ -93,14 +96,14 @@ export function CategoriesScreen({ user, selected, onSelectedChange, onStart, on
 
       <SwitchRow
         testID="anyone-toggle"
-        label="Meet anyone after 10 s"
-        detail={anyone ? 'If nobody turns up in your categories, meet someone who speaks your language in any.' : 'Only people in your categories.'}
+        label={t('categories:anyoneSetting.label')}
+        detail={anyone ? t('categories:anyoneSetting.on') : t('categories:anyoneSetting.off')}
         on={anyone}
         onChange={setAnyone}
       />
       <Button
         testID="start-matching"
-        title={selected.length === 0 ? 'Pick a category' : 'Start'}
+        title={selected.length === 0 ? t('categories:pick') : t('categories:start')}
         onPress={start}
         disabled={selected.length === 0 || categories === null}
         style={styles.start}
@@ -110,6 +113,8 @@ export function CategoriesScreen({ user, selected, onSelectedChange, onStart, on
 }
 
 function CategoryTile({ category, selected, onPress }: { category: Category; selected: boolean; onPress(): void }) {
+  const { t } = useTranslation(['categories']);
+  const name = categoryName(category.slug, category.name);
   return (
     <Pressable
       testID={`category-${category.slug}`}
@@ -117,13 +122,13 @@ function CategoryTile({ category, selected, onPress }: { category: Category; sel
       // aria-checked is what react-native-web renders (browsers and browser tests read it); accessibilityState is the native one.
       aria-checked={selected}
       accessibilityState={{ checked: selected }}
-      accessibilityLabel={`${category.name}, ${category.waiting} waiting`}
+      accessibilityLabel={t('categories:tileLabel', { name, count: category.waiting })}
       onPress={onPress}
       style={[styles.tile, selected && styles.tileSelected]}
     >
-      <Text style={styles.tileName}>{category.name}</Text>
+      <Text style={styles.tileName}>{name}</Text>
       <Text testID={`waiting-${category.slug}`} style={styles.tileWaiting}>
-        {category.waiting} waiting
+        {t('categories:waiting', { count: category.waiting })}
       </Text>
     </Pressable>
   );

@@ -1,5 +1,6 @@
 import { useRef, useState } from 'react';
 import { ScrollView, StyleSheet, Text, TextInput, View, type StyleProp, type ViewStyle } from 'react-native';
+import { useTranslation } from 'react-i18next';
 import { MAX_CHAT_CHARS } from '@small-talk/protocol';
 import type { SmallTalkClient } from '@small-talk/client';
 import { isolated } from '../../ui/bidi';
@@ -18,6 +19,7 @@ export interface ChatPanelProps {
 
 /** Text beside the video. Mount one per room (key it by roomId): its lines belong to that room. */
 export function ChatPanel({ client, roomId, peerName, ended, style }: ChatPanelProps) {
+  const { t } = useTranslation(['chat']);
   const { lines, peerTyping, send, typing } = useChat(client, roomId);
   const peer = isolated(peerName);
   const [draft, setDraft] = useState('');
@@ -31,10 +33,10 @@ export function ChatPanel({ client, roomId, peerName, ended, style }: ChatPanelP
   return (
     <View style={[styles.panel, style]}>
       <ScrollView ref={scroll} style={styles.lines} contentContainerStyle={styles.linesContent} onContentSizeChange={() => scroll.current?.scrollToEnd({ animated: true })}>
-        {lines.length === 0 && <Text style={styles.empty}>Say hi to {peer}.</Text>}
+        {lines.length === 0 && <Text style={styles.empty}>{t('chat:sayHi', { name: peer })}</Text>}
         {lines.map((line) => (
           <View key={line.id} style={[styles.bubble, line.mine ? styles.mine : styles.theirs]}>
-            <Text testID="chat-message" style={styles.text} accessibilityLabel={`${line.mine ? 'You' : peerName}: ${line.text}`}>
+            <Text testID="chat-message" style={styles.text} accessibilityLabel={t('chat:line', { who: line.mine ? t('chat:you') : peerName, text: line.text })}>
               {line.mine ? line.text : isolated(line.text)}
             </Text>
           </View>
@@ -43,7 +45,7 @@ export function ChatPanel({ client, roomId, peerName, ended, style }: ChatPanelP
       <View style={styles.typingRow} accessibilityLiveRegion="polite">
         {peerTyping && !ended && (
           <Text testID="peer-typing" style={styles.typing}>
-            {peer} is typing…
+            {t('chat:typing', { name: peer })}
           </Text>
         )}
       </View>
@@ -62,13 +64,13 @@ export function ChatPanel({ client, roomId, peerName, ended, style }: ChatPanelP
           submitBehavior="submit"
           blurOnSubmit={false}
           returnKeyType="send"
-          placeholder={ended ? 'The call has ended' : 'Message'}
+          placeholder={ended ? t('chat:ended') : t('chat:placeholder')}
           placeholderTextColor={colors.textMuted}
           maxLength={MAX_CHAT_CHARS}
           editable={!ended}
-          accessibilityLabel="Message"
+          accessibilityLabel={t('chat:inputLabel')}
         />
-        <Button testID="chat-send" title="Send" onPress={submit} disabled={ended || draft.trim() === ''} />
+        <Button testID="chat-send" title={t('chat:send')} onPress={submit} disabled={ended || draft.trim() === ''} />
       </View>
     </View>
   );

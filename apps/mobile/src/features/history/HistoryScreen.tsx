@@ -1,14 +1,19 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ActivityIndicator, FlatList, StyleSheet, Text, View } from 'react-native';
+import { useTranslation } from 'react-i18next';
 import type { Connection } from '@small-talk/protocol';
+import { i18n, currentUiLanguage } from '../../i18n/i18n';
+import { formatDateTime, formatDuration as durationInWords } from '../../i18n/format';
 import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
+import { categoryName } from '../categories/categoryName';
 import { AddFriendButton } from '../friends/AddFriendButton';
 import { ReportSheet } from '../report/ReportSheet';
 import { useBlock } from '../report/useBlock';
 import { useHistory } from './useHistory';
 
 export function HistoryScreen({ onBack }: { onBack(): void }) {
+  const { t } = useTranslation(['history', 'categories']);
   const { history, reload } = useHistory();
   // The row whose Report sheet is open, and who was blocked from here (by Block or by a report).
   const [reporting, setReporting] = useState<Connection | null>(null);
@@ -17,9 +22,9 @@ export function HistoryScreen({ onBack }: { onBack(): void }) {
   return (
     <View testID="history" style={styles.root}>
       <View style={styles.header}>
-        <Button testID="history-back" variant="link" title="‹ Back" onPress={onBack} />
+        <Button testID="history-back" variant="link" title={t('history:back')} accessibilityLabel={t('history:backLabel')} onPress={onBack} />
         <Text style={styles.title} accessibilityRole="header">
-          People you met
+          {t('history:title')}
         </Text>
       </View>
       {history.status === 'loading' && <ActivityIndicator color={colors.accent} style={styles.loading} />}
@@ -28,7 +33,7 @@ export function HistoryScreen({ onBack }: { onBack(): void }) {
           <Text testID="history-error" style={styles.error}>
             {history.error}
           </Text>
-          <Button title="Retry" onPress={reload} />
+          <Button title={t('history:retry')} onPress={reload} />
         </View>
       )}
       {history.status === 'ready' && (
@@ -36,11 +41,11 @@ export function HistoryScreen({ onBack }: { onBack(): void }) {
           data={history.connections}
           keyExtractor={(connection) => connection.id}
           contentContainerStyle={styles.list}
-          ListEmptyComponent={<Text style={styles.empty}>No one yet. Pick a category and say hi!</Text>}
+          ListEmptyComponent={<Text style={styles.empty}>{t('history:empty')}</Text>}
           renderItem={({ item }) => (
             <HistoryRow
               connection={item}
-              categoryName={item.category ? (history.categoryNames.get(item.category) ?? item.category) : null}
+              categoryName={item.category ? categoryName(item.category, history.categoryNames.get(item.category)) : null}
               blocked={blocked.has(item.peer.id)}
               onReport={() => setReporting(item)}
               onBlocked={() => markBlocked(item.peer.id)}
@@ -75,6 +80,7 @@ interface HistoryRowProps {
 }
 
 function HistoryRow({ connection, categoryName, blocked, onReport, onBlocked }: HistoryRowProps) {
+  const { t } = useTranslation(['history']);
   const { peer } = connection;
   const blocker = useBlock(peer.id);
   const justBlocked = blocker.state.status === 'blocked';
@@ -93,17 +99,17 @@ function HistoryRow({ connection, categoryName, blocked, onReport, onBlocked }: 
         <Text style={styles.when}>
           {formatWhen(connection.startedAt)}
           {' · '}
-          {connection.endedAt ? formatDuration(connection.startedAt, connection.endedAt) : 'now'}
+          {connection.endedAt ? formatDuration(connection.startedAt, connection.endedAt) : t('history:now')}
         </Text>
         <AddFriendButton peer={connection.peer} style={styles.addFriend} />
       </View>
       <View style={styles.rowActions}>
-        <Button testID="history-report" variant="link" title="Report" accessibilityLabel={`Report ${peer.displayName}`} onPress={onReport} />
+        <Button testID="history-report" variant="link" title={t('history:report')} accessibilityLabel={t('history:reportLabel', { name: peer.displayName })} onPress={onReport} />
         <Button
           testID="history-block"
           variant="link"
-          title={isBlocked ? 'Blocked' : blocker.state.status === 'failed' ? 'Block (try again)' : 'Block'}
-          accessibilityLabel={isBlocked ? `${peer.displayName} is blocked` : `Block ${peer.displayName}`}
+          title={isBlocked ? t('history:blocked') : blocker.state.status === 'failed' ? t('history:blockRetry') : t('history:block')}
+          accessibilityLabel={isBlocked ? t('history:blockedLabel', { name: peer.displayName }) : t('history:blockLabel', { name: peer.displayName })}
           busy={blocker.state.status === 'sending'}
           disabled={isBlocked}
           onPress={blocker.block}
@@ -113,23 +119,26 @@ function HistoryRow({ connection, categoryName, blocked, onReport, onBlocked }: 
   );
 }
 
-/** "Today, 18:02", "Yesterday, 09:15", else the date: how people place a conversation. */
+/**
+ * "Today, 18:02", "Yesterday, 09:15", else the date and time: how people place a conversation,
+ * in the app's language. Safety's lists use it too. Call it while rendering a component that
+ * uses useTranslation, so a change of language draws it again.
+ */
 export function formatWhen(iso: string, now: Date = new Date()): string {
   const at = new Date(iso);
-  const time = at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   const days = Math.round((startOfDay(now) - startOfDay(at)) / 86_400_000);
-  if (days === 0) return `Today, ${time}`;
-  if (days === 1) return `Yesterday, ${time}`;
-  return `${at.toLocaleDateString([], { day: 'numeric', month: 'short', year: at.getFullYear() === now.getFullYear() ? undefined : 'numeric' })}, ${time}`;
+  if (days !== 0 && days !== 1) return formatDateTime(at, now);
+  const time = new Intl.DateTimeFormat(currentUiLanguage(), { hour: '2-digit', minute: '2-digit' }).format(at);
+  return days === 0 ? i18n.t('history:today', { time }) : i18n.t('history:yesterday', { time });
 }
 
-/** "45 s", "12 min", "1 h 05 min". */
+/**
+ * How long a conversation lasted, in words of the app's language ("45 sec", "13 min", "1 hr 5 min"):
+ * to the nearest minute from a minute on, since a row is read at a glance.
+ */
 export function formatDuration(startIso: string, endIso: string): string {
   const seconds = Math.max(0, Math.round((Date.parse(endIso) - Date.parse(startIso)) / 1000));
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.round(seconds / 60);
-  if (minutes < 60) return `${minutes} min`;
-  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+  return durationInWords(seconds < 60 ? seconds : Math.round(seconds / 60) * 60);
 }
 
 function startOfDay(date: Date): number {

@@ -1,9 +1,11 @@
 import { useEffect, useState } from 'react';
+import type { TFunction } from 'i18next';
 import { StyleSheet, Text, View } from 'react-native';
+import { useTranslation } from 'react-i18next';
 import { SHIELD_CHECKING_PATIENCE_MS } from '../../defaults';
 import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
-import type { Shield } from './useShield';
+import type { Shield, ShieldProblem } from './useShield';
 
 export interface ShieldOverlayProps {
   shield: Shield;
@@ -22,29 +24,45 @@ export interface ShieldOverlayProps {
  * call (keyed by room), so the wait is counted from each call's start.
  */
 export function ShieldOverlay({ shield, peerName, onReport, onNext, nextLabel }: ShieldOverlayProps) {
+  const { t } = useTranslation(['shield']);
   const slow = useSlowCheck(shield.state === 'checking');
   if (shield.state === 'checking' && !slow) {
     return (
       <View style={[styles.center, styles.passThrough]}>
-        <Text style={styles.checking}>Checking the video…</Text>
+        <Text style={styles.checking}>{t('shield:checking')}</Text>
       </View>
     );
   }
   if (!shield.hidden) return null;
-  const why = shield.problem ?? (shield.state === 'checking' ? `Still checking ${peerName}'s video on this device…` : `The shield hid ${peerName}'s video: it may show nudity.`);
+  const why = shield.problem
+    ? describeProblem(t, shield.problem)
+    : shield.state === 'checking'
+      ? t('shield:stillChecking', { name: peerName })
+      : t('shield:mayShowNudity', { name: peerName });
   return (
     <View style={[styles.center, styles.cardOnly]}>
       <View testID="shield-overlay" style={styles.card} accessibilityRole="alert">
-        <Text style={styles.title}>Video hidden</Text>
+        <Text style={styles.title}>{t('shield:hidden')}</Text>
         <Text style={styles.text}>{why}</Text>
         <View style={styles.actions}>
-          <Button testID="shield-reveal" variant="secondary" title="Reveal" accessibilityLabel={`Show ${peerName}'s video for this call`} onPress={shield.reveal} />
-          <Button testID="shield-report" variant="danger" title="Report" accessibilityLabel={`Report ${peerName} for nudity`} onPress={onReport} />
-          <Button testID="shield-next" title="Next" accessibilityLabel={nextLabel} onPress={onNext} />
+          <Button testID="shield-reveal" variant="secondary" title={t('shield:reveal')} accessibilityLabel={t('shield:revealLabel', { name: peerName })} onPress={shield.reveal} />
+          <Button testID="shield-report" variant="danger" title={t('shield:report')} accessibilityLabel={t('shield:reportLabel', { name: peerName })} onPress={onReport} />
+          <Button testID="shield-next" title={t('shield:next')} accessibilityLabel={nextLabel} onPress={onNext} />
         </View>
       </View>
     </View>
   );
+}
+
+function describeProblem(t: TFunction<['shield']>, problem: ShieldProblem): string {
+  switch (problem.kind) {
+    case 'load-failed':
+      return t('shield:problem.loadFailed', { detail: problem.detail });
+    case 'check-failed':
+      return t('shield:problem.checkFailed', { detail: problem.detail });
+    case 'no-classifier':
+      return t('shield:problem.noClassifier');
+  }
 }
 
 /** True once `checking` has lasted SHIELD_CHECKING_PATIENCE_MS. */
@@ -58,13 +76,15 @@ function useSlowCheck(checking: boolean): boolean {
   return slow;
 }
 
-/** `shield-state` as a small badge beside the call's status: the word is exactly the state. */
+/** `shield-state` as a small badge beside the call's status: in English the word is exactly the state (browser tests read it). */
 export function ShieldBadge({ shield }: { shield: Shield }) {
+  const { t } = useTranslation(['shield']);
+  const state = t(`shield:state.${shield.state}`);
   return (
-    <View style={styles.badge} accessibilityLabel={`Shield: ${shield.state}`}>
-      <Text style={styles.badgeLabel}>Shield</Text>
+    <View style={styles.badge} accessibilityLabel={t('shield:badgeLabel', { state })}>
+      <Text style={styles.badgeLabel}>{t('shield:badge')}</Text>
       <Text testID="shield-state" style={styles.badgeState}>
-        {shield.state}
+        {state}
       </Text>
     </View>
   );

@@ -16,7 +16,8 @@
  * - `blurred` → `clear` after CLEAN_RUN clean checks in a row; a sexual check resets the run.
  * - any (but `revealed`) → `blurred` on `failed(reason)`: the classifier could not load or a check
  *   could not run. It stays `blurred` (later checks are ignored): video that can't be checked is
- *   never shown unless the viewer chooses to. `failure` says why, for the overlay.
+ *   never shown unless the viewer chooses to. `failure` says why, for the overlay (a value the
+ *   caller chooses, `Failure`: the app passes a code it puts in words at render).
  * - any → `revealed` on `reveal()`, and it sticks: checks and failures no longer change it. A
  *   policy lives for one call (make a new one for the next peer), so Reveal lasts one call.
  * - disabled (`{ enabled: false }`, the user turned the setting off): always `clear`; checks,
@@ -31,10 +32,10 @@ export { isSexual } from './thresholds';
 
 export type ShieldState = 'checking' | 'clear' | 'blurred' | 'revealed';
 
-export class ShieldPolicy {
+export class ShieldPolicy<Failure = string> {
   state: ShieldState;
   /** Why the video can't be checked (set by `failed`), or null. */
-  failure: string | null = null;
+  failure: Failure | null = null;
   readonly enabled: boolean;
   /** Sexual checks in a row so far. */
   private sexualRun = 0;
@@ -78,7 +79,7 @@ export class ShieldPolicy {
   }
 
   /** The video can't be checked (model didn't load, a check threw): hide it and say why. */
-  failed(reason: string): ShieldState {
+  failed(reason: Failure): ShieldState {
     if (!this.enabled || this.state === 'revealed') return this.state;
     this.failure = reason;
     this.state = 'blurred';

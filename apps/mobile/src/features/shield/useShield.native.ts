@@ -8,10 +8,8 @@
 import { useMemo, useReducer } from 'react';
 import type { MediaStreamLike } from '@small-talk/client';
 import { ShieldPolicy } from './policy';
-import type { Shield } from './useShield';
+import type { Shield, ShieldProblem } from './useShield';
 import { useShieldSetting } from './useShieldSetting';
-
-const NO_CLASSIFIER = "Video from strangers starts hidden on phones: this app can't check it on your phone yet.";
 
 /** Nothing to load on phones. */
 export function preloadShield(): void {}
@@ -23,8 +21,8 @@ export function useShield(_stream: MediaStreamLike | null, callKey: string): Shi
   const { on } = useShieldSetting();
   // A fresh policy per call (room), made during render so a new peer is never shown with the last one's Reveal.
   const policy = useMemo(() => {
-    const fresh = new ShieldPolicy({ enabled: on });
-    if (on) fresh.failed(NO_CLASSIFIER);
+    const fresh = new ShieldPolicy<ShieldProblem>({ enabled: on });
+    if (on) fresh.failed({ kind: 'no-classifier' });
     return fresh;
   }, [callKey, on]);
   const [, changed] = useReducer((n: number) => n + 1, 0);

@@ -17,10 +17,17 @@ export interface Shield {
   /** The peer's video must not be shown: `checking` (no clean check yet) or `blurred`. */
   hidden: boolean;
   /** Why nothing can check this video (the model did not load; a phone): said on the overlay. */
-  problem: string | null;
+  problem: ShieldProblem | null;
   /** Reveal: show this call's video whatever the checks say, until the call ends. */
   reveal(): void;
 }
+
+/**
+ * Why the shield can't check the video, put in words by the overlay: the model did not load, a
+ * check stopped working (`detail`: the browser's own words for what failed), or a phone, where
+ * nothing can check it yet.
+ */
+export type ShieldProblem = { kind: 'load-failed'; detail: string } | { kind: 'check-failed'; detail: string } | { kind: 'no-classifier' };
 
 /**
  * Before the first frame arrives, look at least this often (besides the video's own events): the
@@ -75,7 +82,7 @@ export function useShield(stream: MediaStreamLike | null, callKey: string): Shie
   const { on } = useShieldSetting();
   // Made during render, not in an effect: the render that shows a new peer's stream already
   // has that peer's policy (`checking`), never the last peer's `clear`.
-  const policy = useMemo(() => new ShieldPolicy({ enabled: on }), [callKey, on]);
+  const policy = useMemo(() => new ShieldPolicy<ShieldProblem>({ enabled: on }), [callKey, on]);
   const [, changed] = useReducer((n: number) => n + 1, 0);
 
   useEffect(() => {
@@ -94,7 +101,7 @@ export function useShield(stream: MediaStreamLike | null, callKey: string): Shie
         model = await sharedClassifier();
       } catch (error) {
         if (stopped) return;
-        policy.failed(describeLoadFailure(error));
+        policy.failed({ kind: 'load-failed', detail: messageOf(error) });
         changed();
         return;
       }
@@ -114,7 +121,7 @@ export function useShield(stream: MediaStreamLike | null, callKey: string): Shie
         } catch (error) {
           if (stopped) return;
           // A check that can't run (e.g. the GPU context was lost) hides the video rather than leave it unchecked.
-          policy.failed(describeCheckFailure(error));
+          policy.failed({ kind: 'check-failed', detail: messageOf(error) });
           changed();
           return;
         }
@@ -162,14 +169,6 @@ function nextFrame(video: HTMLVideoElement): Promise<void> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function describeLoadFailure(error: unknown): string {
-  return `The nudity check could not start in this browser (${messageOf(error)}), so the video stays blurred.`;
-}
-
-function describeCheckFailure(error: unknown): string {
-  return `The nudity check stopped working (${messageOf(error)}), so the video stays blurred.`;
 }
 
 function messageOf(error: unknown): string {
