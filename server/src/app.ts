@@ -196,7 +196,7 @@ export async function buildApp(
     ? { publicKey: config.VAPID_PUBLIC_KEY, privateKey: config.VAPID_PRIVATE_KEY, subject: config.VAPID_SUBJECT }
     : null;
   if (config.PUSH_ENABLED && !vapid) log.warn('no VAPID keys (VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY, VAPID_SUBJECT): the web app\'s push subscriptions are skipped; phones are still woken');
-  const push = new Push(pushTokens, new ExpoSender(config.EXPO_PUSH_URL, config.EXPO_ACCESS_TOKEN), vapid && new WebPushSender(vapid), { enabled: config.PUSH_ENABLED }, log.child({ part: 'push' }));
+  const push = new Push(pushTokens, new ExpoSender(config.EXPO_PUSH_URL, config.EXPO_ACCESS_TOKEN), vapid && new WebPushSender(vapid), { enabled: config.PUSH_ENABLED, receiptDelayMs: config.PUSH_RECEIPT_DELAY_MS }, log.child({ part: 'push' }));
   const friends = new Friends(friendships, presence, bus, (a, b): Promise<boolean> => blocks.between(a, b), (request) => push.friendRequest(request));
   const blocks = new Blocks(db.kysely, store, rooms, friends, metrics);
   const matchmaking = new Matchmaking(store, categories, metrics, (userId) => blocks.keepApart(userId));

@@ -1,4 +1,5 @@
 /** The i18n layer itself: which language a device gets, and switching it (features test their own strings). */
+import { afterEach, expect, test } from '@jest/globals';
 import { act, render, screen } from '@testing-library/react-native';
 import { Text } from 'react-native';
 import { useTranslation } from 'react-i18next';
@@ -21,7 +22,7 @@ test("the device's first locale the app speaks picks the language, English when 
 });
 
 function Probe() {
-  const { t } = useTranslation();
+  const { t } = useTranslation(['errors']);
   return <Text testID="probe">{t('errors:busy')}</Text>;
 }
 

@@ -140,8 +140,9 @@ function SignedIn({ user, client, session }: { user: OwnUser; client: SmallTalkC
   const back: BackRoute = route.name === 'direct' || route.name === 'account' || route.name === 'verify' ? route.back : { name: 'categories' };
   // A friend's call, answered here or made from Friends: to its call screen, from wherever the user is.
   const directCall = useDirectCallRoute(client, setRoute);
-  // A tapped call notification brings the socket up; the server then rings it (incoming_call).
-  usePushNotifications(services.api, client);
+  // A tapped call notification brings the socket up, and the server then rings it (incoming_call);
+  // a tapped friend request opens Friends.
+  usePushNotifications(services.api, client, undefined, toFriends);
   useRejoinedRoom(client, setRoute);
   const goBack = () => {
     if (route.name === 'direct') directCall.leave();

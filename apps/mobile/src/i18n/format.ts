@@ -1,17 +1,32 @@
 /**
- * Dates, times and durations in the app's current language (Intl, which every platform the app
- * runs on has for these): "12 May 2026, 14:30" in English is "12. Mai 2026, 14:30" in German.
+ * Dates, times and durations for the user's locale (Intl, which every platform the app runs on
+ * has for these): the app's language with the device's region when they agree, so English reads
+ * "May 12, 2026, 2:30 PM" on a US device and "12 May 2026, 14:30" on a British one, and German
+ * "12. Mai 2026, 14:30".
  */
+import { getLocales } from 'expo-localization';
 import { currentUiLanguage } from './i18n';
+
+/** The device's locale whose language is the app's (`en-GB` for English on a British phone), else the app's language. */
+function locale(): string {
+  const language = currentUiLanguage();
+  const base = language.split('-')[0];
+  try {
+    const tags = getLocales().map((l) => l.languageTag);
+    return tags.find((tag) => tag === language) ?? tags.find((tag) => tag.split('-')[0] === base) ?? language;
+  } catch {
+    return language;
+  }
+}
 
 /** A moment, with the year only when it is not this year's. */
 export function formatDateTime(iso: string | Date, now: Date = new Date()): string {
   const at = typeof iso === 'string' ? new Date(iso) : iso;
-  return new Intl.DateTimeFormat(currentUiLanguage(), {
+  return new Intl.DateTimeFormat(locale(), {
     day: 'numeric',
     month: 'short',
     year: at.getFullYear() === now.getFullYear() ? undefined : 'numeric',
-    hour: '2-digit',
+    hour: 'numeric',
     minute: '2-digit',
   }).format(at);
 }
@@ -19,7 +34,7 @@ export function formatDateTime(iso: string | Date, now: Date = new Date()): stri
 /** A date without the time (a birthday, a restriction's last day). */
 export function formatDate(iso: string | Date): string {
   const at = typeof iso === 'string' ? new Date(iso) : iso;
-  return new Intl.DateTimeFormat(currentUiLanguage(), { day: 'numeric', month: 'long', year: 'numeric' }).format(at);
+  return new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'long', year: 'numeric' }).format(at);
 }
 
 /** A running clock, "0:07", "12:34", "1:02:03": digits only, the same in every language the app has. */
@@ -35,7 +50,7 @@ export function formatClock(seconds: number): string {
 export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   const unit = (value: number, name: 'hour' | 'minute' | 'second') =>
-    new Intl.NumberFormat(currentUiLanguage(), { style: 'unit', unit: name, unitDisplay: 'short' }).format(value);
+    new Intl.NumberFormat(locale(), { style: 'unit', unit: name, unitDisplay: 'short' }).format(value);
   if (s < 60) return unit(s, 'second');
   const hours = Math.floor(s / 3600);
   const minutes = Math.floor((s % 3600) / 60);
