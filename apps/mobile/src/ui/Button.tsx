@@ -26,15 +26,33 @@ export function Button({ title, onPress, testID, disabled = false, busy = false,
       accessibilityRole="button"
       accessibilityLabel={accessibilityLabel}
       accessibilityState={{ disabled: inactive, busy, selected }}
+      // What react-native-web renders (it ignores accessibilityState): the button says it is working.
+      aria-busy={busy}
       disabled={inactive}
       onPress={onPress}
       style={({ pressed }) => [styles.base, styles[variant], inactive && styles.disabled, pressed && styles.pressed, style]}
     >
-      {busy ? <ActivityIndicator color={colors.accentText} /> : icon}
-      <Text style={[styles.text, variant === 'link' && styles.linkText]}>{title}</Text>
+      {/* The button itself says it is busy: its spinner is no second, nameless thing to read. */}
+      {busy ? <ActivityIndicator color={textColor[variant]} aria-hidden /> : icon}
+      <Text style={[styles.text, textStyles[variant]]}>{title}</Text>
     </Pressable>
   );
 }
+
+/** Each variant's words at AA contrast on its own fill (theme.ts). */
+const textColor: Record<NonNullable<ButtonProps['variant']>, string> = {
+  primary: colors.accentText,
+  secondary: colors.text,
+  danger: colors.accentText,
+  link: colors.accent,
+};
+
+const textStyles = StyleSheet.create({
+  primary: { color: textColor.primary },
+  secondary: { color: textColor.secondary },
+  danger: { color: textColor.danger },
+  link: { color: textColor.link },
+});
 
 const styles = StyleSheet.create({
   base: {
@@ -52,6 +70,5 @@ const styles = StyleSheet.create({
   link: { backgroundColor: 'transparent', paddingHorizontal: space.s },
   disabled: { opacity: 0.45 },
   pressed: { opacity: 0.8 },
-  text: { color: colors.accentText, fontSize: 16, fontWeight: '600' },
-  linkText: { color: colors.accent },
+  text: { fontSize: 16, fontWeight: '600' },
 });

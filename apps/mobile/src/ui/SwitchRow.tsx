@@ -1,4 +1,5 @@
 import { Pressable, StyleSheet, Text, View } from 'react-native';
+import { spaceActivates } from './keys';
 import { colors, space } from './theme';
 
 export interface SwitchRowProps {
@@ -21,6 +22,7 @@ export function SwitchRow({ testID, label, detail, on, onChange }: SwitchRowProp
       accessibilityState={{ checked: on }}
       accessibilityLabel={label}
       onPress={() => onChange(!on)}
+      {...spaceActivates(() => onChange(!on))}
       style={styles.row}
     >
       <View style={styles.words}>
