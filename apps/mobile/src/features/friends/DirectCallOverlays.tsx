@@ -26,9 +26,9 @@ export function DirectCallOverlays({ client, onAccept }: DirectCallOverlaysProps
     return <IncomingCall peer={directCall.peer} onAccept={accept} onDecline={() => client.friends.decline()} />;
   }
   if (directCall?.direction === 'outgoing') {
-    const status = directCall.state === 'ringing' ? 'ringing…' : 'calling…';
+    const status = directCall.state === 'ringing' ? 'ringing' : 'calling';
     return <OutgoingCall peer={directCall.peer} status={status} onHangUp={() => client.friends.hangUp()} onDismiss={dismissOutcome} />;
   }
-  if (outcome) return <OutgoingCall peer={outcome.peer} status={outcome.text} onDismiss={dismissOutcome} />;
+  if (outcome) return <OutgoingCall peer={outcome.peer} status={outcome.reason} onDismiss={dismissOutcome} />;
   return null;
 }

@@ -1,4 +1,5 @@
 import { StyleSheet, Text, View } from 'react-native';
+import { Trans, useTranslation } from 'react-i18next';
 import type { FriendRequest } from '@small-talk/protocol';
 import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
@@ -20,19 +21,20 @@ export function FriendRequestBanner() {
 }
 
 function RequestBanner({ store, request }: { store: FriendsStore; request: FriendRequest }) {
+  const { t } = useTranslation(['friends']);
   const action = useAction();
   const name = request.from.displayName;
   return (
     <View testID="request-banner" style={styles.banner} accessibilityRole="alert" accessibilityLiveRegion="polite">
       <View style={styles.textBox}>
         <Text style={styles.text} numberOfLines={2}>
-          <Text style={styles.name}>{name}</Text> wants to be friends
+          <Trans t={t} i18nKey="friends:request.bannerText" values={{ name }} components={{ bold: <Text style={styles.name} /> }} />
         </Text>
         {action.error ? <Text style={styles.error}>{action.error}</Text> : null}
       </View>
       <View style={styles.actions}>
         <RequestAnswers request={request} store={store} action={action} />
-        <Button testID="dismiss-friend-request" variant="link" title="Later" accessibilityLabel="Answer later, under Friends" onPress={() => store.dismiss(request.id)} />
+        <Button testID="dismiss-friend-request" variant="link" title={t('friends:request.later')} accessibilityLabel={t('friends:request.laterLabel')} onPress={() => store.dismiss(request.id)} />
       </View>
     </View>
   );

@@ -1,11 +1,12 @@
 import { useState } from 'react';
 import { StyleSheet, Text, View } from 'react-native';
+import { useTranslation } from 'react-i18next';
 import type { Friend } from '@small-talk/protocol';
 import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
 import type { FriendsStore } from './friendsStore';
 import { rowStyles } from './rowStyles';
-import { presenceColor, presenceText } from './presence';
+import { presenceColor } from './presence';
 import { useAction } from './useAction';
 
 export interface FriendRowProps {
@@ -17,7 +18,9 @@ export interface FriendRowProps {
 
 /** A friend: name, presence (live), Call, and Remove (asked twice: it can't be undone from here). */
 export function FriendRow({ friend, store, onCall }: FriendRowProps) {
+  const { t } = useTranslation(['friends']);
   const { id, displayName } = friend.user;
+  const name = displayName;
   const [confirming, setConfirming] = useState(false);
   const action = useAction();
   return (
@@ -29,30 +32,30 @@ export function FriendRow({ friend, store, onCall }: FriendRowProps) {
         <View style={styles.presence}>
           <View style={[styles.dot, { backgroundColor: presenceColor[friend.presence] }]} />
           <Text testID={`presence-${id}`} style={styles.presenceText}>
-            {presenceText[friend.presence]}
+            {t(`friends:presence.${friend.presence}`)}
           </Text>
         </View>
         {action.error ? <Text style={rowStyles.error}>{action.error}</Text> : null}
       </View>
       {confirming ? (
         <View style={rowStyles.actions}>
-          <Button testID="cancel-unfriend" variant="link" title="Keep" onPress={() => setConfirming(false)} />
+          <Button testID="cancel-unfriend" variant="link" title={t('friends:row.keep')} accessibilityLabel={t('friends:row.keepLabel', { name })} onPress={() => setConfirming(false)} />
           <Button
             testID="confirm-unfriend"
             variant="danger"
-            title="Remove"
-            accessibilityLabel={`Remove ${displayName} from your friends`}
+            title={t('friends:row.remove')}
+            accessibilityLabel={t('friends:row.removeLabel', { name })}
             busy={action.busy === 'unfriend'}
             onPress={() => action.run('unfriend', () => store.unfriend(id))}
           />
         </View>
       ) : (
         <View style={rowStyles.actions}>
-          <Button testID="unfriend" variant="link" title="Remove" accessibilityLabel={`Remove ${displayName} from your friends`} onPress={() => setConfirming(true)} />
+          <Button testID="unfriend" variant="link" title={t('friends:row.remove')} accessibilityLabel={t('friends:row.removeLabel', { name })} onPress={() => setConfirming(true)} />
           <Button
             testID="call-friend"
-            title="Call"
-            accessibilityLabel={`Call ${displayName}`}
+            title={t('friends:row.call')}
+            accessibilityLabel={t('friends:row.callLabel', { name })}
             disabled={friend.presence !== 'online'}
             onPress={onCall}
           />

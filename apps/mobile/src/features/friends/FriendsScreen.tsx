@@ -1,7 +1,9 @@
 import { useEffect } from 'react';
 import { ActivityIndicator, ScrollView, StyleSheet, Text, View } from 'react-native';
+import { useTranslation } from 'react-i18next';
 import type { SmallTalkClient } from '@small-talk/client';
 import type { User } from '@small-talk/protocol';
+import { describeApiError } from '../../api';
 import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
 import { FriendRow } from './FriendRow';
@@ -19,28 +21,29 @@ export interface FriendsScreenProps {
 
 /** Friends with their presence, requests both ways, and a call button for whoever is online. */
 export function FriendsScreen({ client, user, onBack, onCreateAccount }: FriendsScreenProps) {
+  const { t } = useTranslation(['friends']);
   const { store, state } = useFriends();
   const calling = useCallFriend(client);
 
   // Opening the screen loads the list afresh: presence may have changed while the socket was away.
   useEffect(() => store.refresh(), [store]);
 
-  const error = calling.error ?? state.error;
+  const error = calling.error ?? (state.error === null ? null : describeApiError(state.error));
   const empty = state.friends.length === 0 && state.incoming.length === 0 && state.outgoing.length === 0;
 
   return (
     <View testID="friends" style={styles.root}>
       <View style={styles.header}>
-        <Button testID="friends-back" variant="link" title="‹ Back" onPress={onBack} />
+        <Button testID="friends-back" variant="link" title={t('friends:back')} accessibilityLabel={t('friends:backLabel')} onPress={onBack} />
         <Text style={styles.title} accessibilityRole="header">
-          Friends
+          {t('friends:title')}
         </Text>
       </View>
 
       {user.kind === 'guest' && (
         <View style={styles.guest}>
-          <Text style={styles.guestText}>Create an account to keep your friends</Text>
-          <Button testID="keep-friends" variant="secondary" title="Create account" onPress={onCreateAccount} />
+          <Text style={styles.guestText}>{t('friends:guest.text')}</Text>
+          <Button testID="keep-friends" variant="secondary" title={t('friends:guest.createAccount')} onPress={onCreateAccount} />
         </View>
       )}
 
@@ -49,7 +52,7 @@ export function FriendsScreen({ client, user, onBack, onCreateAccount }: Friends
           <Text testID="friends-error" style={styles.error} accessibilityRole="alert">
             {error}
           </Text>
-          {state.status === 'failed' && <Button variant="link" title="Retry" onPress={() => store.refresh()} />}
+          {state.status === 'failed' && <Button variant="link" title={t('friends:retry')} onPress={() => store.refresh()} />}
         </View>
       ) : null}
 
@@ -57,22 +60,22 @@ export function FriendsScreen({ client, user, onBack, onCreateAccount }: Friends
         <ActivityIndicator color={colors.accent} style={styles.loading} />
       ) : (
         <ScrollView contentContainerStyle={styles.list}>
-          {state.incoming.length > 0 && <Section title="Requests" />}
+          {state.incoming.length > 0 && <Section title={t('friends:sections.requests')} />}
           {state.incoming.map((request) => (
             <IncomingRequestRow key={request.id} request={request} store={store} />
           ))}
 
-          {state.friends.length > 0 && <Section title="Your friends" />}
+          {state.friends.length > 0 && <Section title={t('friends:sections.friends')} />}
           {state.friends.map((friend) => (
             <FriendRow key={friend.user.id} friend={friend} store={store} onCall={() => calling.call(friend.user)} />
           ))}
 
-          {state.outgoing.length > 0 && <Section title="Waiting for an answer" />}
+          {state.outgoing.length > 0 && <Section title={t('friends:sections.waiting')} />}
           {state.outgoing.map((request) => (
             <OutgoingRequestRow key={request.id} request={request} store={store} />
           ))}
 
-          {empty && state.status === 'ready' && <Text style={styles.empty}>No friends yet. After a call, tap Add friend to keep in touch.</Text>}
+          {empty && state.status === 'ready' && <Text style={styles.empty}>{t('friends:empty')}</Text>}
         </ScrollView>
       )}
     </View>

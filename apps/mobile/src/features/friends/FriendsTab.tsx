@@ -1,20 +1,22 @@
 import { Pressable, StyleSheet, Text, View } from 'react-native';
+import { useTranslation } from 'react-i18next';
 import { colors, space } from '../../ui/theme';
 import { useFriendsState, useFriendsStore } from './useFriends';
 
 /** The way to Friends from Categories, with how many requests wait for an answer. */
 export function FriendsTab({ onPress }: { onPress(): void }) {
+  const { t } = useTranslation(['friends']);
   const state = useFriendsState(useFriendsStore());
   const waiting = state?.incoming.length ?? 0;
   return (
     <Pressable
       testID="friends-tab"
       accessibilityRole="button"
-      accessibilityLabel={waiting > 0 ? `Friends, ${waiting} ${waiting === 1 ? 'request' : 'requests'}` : 'Friends'}
+      accessibilityLabel={waiting > 0 ? t('friends:tabWaiting', { count: waiting }) : t('friends:tab')}
       onPress={onPress}
       style={({ pressed }) => [styles.tab, pressed && styles.pressed]}
     >
-      <Text style={styles.text}>Friends</Text>
+      <Text style={styles.text}>{t('friends:tab')}</Text>
       {waiting > 0 && (
         <View testID="friends-badge" style={styles.badge}>
           <Text style={styles.badgeText}>{waiting}</Text>

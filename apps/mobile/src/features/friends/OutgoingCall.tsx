@@ -1,12 +1,17 @@
 import { ActivityIndicator, StyleSheet, Text } from 'react-native';
+import { useTranslation } from 'react-i18next';
 import type { Peer } from '@small-talk/protocol';
 import { Button } from '../../ui/Button';
 import { Overlay } from '../../ui/Overlay';
 import { colors } from '../../ui/theme';
-import type { CallOutcomeText } from './useDirectCall';
+import type { CallOutcomeReason } from './useDirectCall';
 
-/** What `direct-call-status` says: exactly these words (tests outside this repository read them). */
-export type DirectCallStatus = 'calling…' | 'ringing…' | CallOutcomeText;
+/**
+ * Where the call stands: calling, ringing, or how it ended unanswered. `direct-call-status`
+ * says it in English in exactly the words "calling…", "ringing…", "declined", "busy",
+ * "no answer", "offline" (tests outside this repository read them).
+ */
+export type DirectCallStatus = 'calling' | 'ringing' | CallOutcomeReason;
 
 export interface OutgoingCallProps {
   peer: Peer;
@@ -18,20 +23,22 @@ export interface OutgoingCallProps {
 
 /** The caller's view of a call to a friend: calling, ringing, then how it ended if unanswered. */
 export function OutgoingCall({ peer, status, onHangUp, onDismiss }: OutgoingCallProps) {
+  const { t } = useTranslation(['friends']);
+  const name = peer.displayName;
   return (
     <Overlay testID="outgoing-call">
-      <Text style={styles.kicker}>Calling</Text>
+      <Text style={styles.kicker}>{t('friends:outgoing.kicker')}</Text>
       <Text style={styles.name} numberOfLines={1}>
-        {peer.displayName}
+        {name}
       </Text>
       {onHangUp && <ActivityIndicator color={colors.accent} />}
       <Text testID="direct-call-status" style={[styles.status, !onHangUp && styles.outcome]}>
-        {status}
+        {t(`friends:status.${status}`)}
       </Text>
       {onHangUp ? (
-        <Button testID="hang-up" variant="danger" title="Hang up" accessibilityLabel={`Stop calling ${peer.displayName}`} onPress={onHangUp} />
+        <Button testID="hang-up" variant="danger" title={t('friends:outgoing.hangUp')} accessibilityLabel={t('friends:outgoing.hangUpLabel', { name })} onPress={onHangUp} />
       ) : (
-        <Button testID="dismiss-call" variant="secondary" title="OK" onPress={onDismiss} />
+        <Button testID="dismiss-call" variant="secondary" title={t('friends:outgoing.ok')} onPress={onDismiss} />
       )}
     </Overlay>
   );

@@ -1,4 +1,5 @@
 import { Text, View } from 'react-native';
+import { useTranslation } from 'react-i18next';
 import type { FriendRequest } from '@small-talk/protocol';
 import { Button } from '../../ui/Button';
 import type { FriendsStore } from './friendsStore';
@@ -8,6 +9,7 @@ import { useAction } from './useAction';
 
 /** A request someone sent this user: accept or decline. */
 export function IncomingRequestRow({ request, store }: { request: FriendRequest; store: FriendsStore }) {
+  const { t } = useTranslation(['friends']);
   const action = useAction();
   const name = request.from.displayName;
   return (
@@ -16,7 +18,7 @@ export function IncomingRequestRow({ request, store }: { request: FriendRequest;
         <Text style={rowStyles.name} numberOfLines={1}>
           {name}
         </Text>
-        <Text style={rowStyles.muted}>wants to be friends</Text>
+        <Text style={rowStyles.muted}>{t('friends:request.wantsToBeFriends')}</Text>
         {action.error ? <Text style={rowStyles.error}>{action.error}</Text> : null}
       </View>
       <View style={rowStyles.actions}>
@@ -28,6 +30,7 @@ export function IncomingRequestRow({ request, store }: { request: FriendRequest;
 
 /** A request this user sent, still unanswered: it can be taken back. */
 export function OutgoingRequestRow({ request, store }: { request: FriendRequest; store: FriendsStore }) {
+  const { t } = useTranslation(['friends']);
   const action = useAction();
   const name = request.to.displayName;
   return (
@@ -36,14 +39,14 @@ export function OutgoingRequestRow({ request, store }: { request: FriendRequest;
         <Text style={rowStyles.name} numberOfLines={1}>
           {name}
         </Text>
-        <Text style={rowStyles.muted}>request sent</Text>
+        <Text style={rowStyles.muted}>{t('friends:request.sent')}</Text>
         {action.error ? <Text style={rowStyles.error}>{action.error}</Text> : null}
       </View>
       <Button
         testID="withdraw-friend-request"
         variant="secondary"
-        title="Withdraw"
-        accessibilityLabel={`Withdraw your friend request to ${name}`}
+        title={t('friends:request.withdraw')}
+        accessibilityLabel={t('friends:request.withdrawLabel', { name })}
         busy={action.busy === 'withdraw'}
         onPress={() => action.run('withdraw', () => store.withdraw(request.id))}
       />

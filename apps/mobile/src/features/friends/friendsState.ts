@@ -9,7 +9,8 @@ import type { Friend, FriendRequest, FriendsResponse, Presence } from '@small-ta
 export interface FriendsState {
   /** `loading` until the first list arrives; `failed` if it could not be had (see `error`). */
   status: 'loading' | 'ready' | 'failed';
-  error: string | null;
+  /** Why the last fetch failed (an ApiError, or what fetch threw), null when it did not: put in words at render, in the language of the moment. */
+  error: unknown;
   friends: Friend[];
   incoming: FriendRequest[];
   outgoing: FriendRequest[];

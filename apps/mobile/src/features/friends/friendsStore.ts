@@ -5,7 +5,7 @@
  * The user's own actions go through here too, so every screen sees their outcome at once.
  */
 import { FriendsEvent, SocketEvent, type SmallTalkClient } from '@small-talk/client';
-import { ApiError, describeApiError, type Api } from '../../api';
+import { ApiError, type Api } from '../../api';
 import {
   friendAdded,
   friendRemoved,
@@ -88,7 +88,7 @@ export class FriendsStore {
       (error: unknown) => {
         if (generation !== this.fetchGeneration) return;
         this.sinceFetch = null;
-        this.set({ ...this.state, status: this.state.status === 'ready' ? 'ready' : 'failed', error: describeApiError(error) });
+        this.set({ ...this.state, status: this.state.status === 'ready' ? 'ready' : 'failed', error });
       },
     );
   }

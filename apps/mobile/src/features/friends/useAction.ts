@@ -1,10 +1,11 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { describeApiError } from '../../api';
 
 export interface Action {
   /** Which action is on its way (its key), if one is. */
   busy: string | null;
-  /** Why the last one failed, for the user. */
+  /** Why the last one failed, for the user (in the current language). */
   error: string | null;
   /** Runs `task` unless one is on its way; failures become `error`. */
   run(key: string, task: () => Promise<unknown>): void;
@@ -13,7 +14,9 @@ export interface Action {
 /** One request at a time from a piece of UI (a row's buttons, the banner), with its failure said in words. */
 export function useAction(): Action {
   const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  // The failure itself, put in words at render; useTranslation draws the caller again on a language switch.
+  const [failure, setFailure] = useState<{ error: unknown } | null>(null);
+  useTranslation();
   const inFlight = useRef(false);
   const mounted = useRef(true);
   useEffect(() => {
@@ -27,20 +30,20 @@ export function useAction(): Action {
     if (inFlight.current) return;
     inFlight.current = true;
     setBusy(key);
-    setError(null);
+    setFailure(null);
     task().then(
       () => {
         inFlight.current = false;
         if (mounted.current) setBusy(null);
       },
-      (failure: unknown) => {
+      (error: unknown) => {
         inFlight.current = false;
         if (!mounted.current) return;
         setBusy(null);
-        setError(describeApiError(failure));
+        setFailure({ error });
       },
     );
   }, []);
 
-  return { busy, error, run };
+  return { busy, error: failure ? describeApiError(failure.error) : null, run };
 }

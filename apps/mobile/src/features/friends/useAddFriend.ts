@@ -1,4 +1,5 @@
 import { useCallback, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { Peer } from '@small-talk/protocol';
 import { describeApiError } from '../../api';
 import { askForPushOnce } from '../push/pushRegistration';
@@ -11,7 +12,7 @@ export type AddFriendState = 'idle' | 'sending' | 'requested' | 'friends';
 
 export interface AddFriend {
   state: AddFriendState;
-  /** Why the last try failed. */
+  /** Why the last try failed, in the current language. */
   error: string | null;
   add(): void;
 }
@@ -27,12 +28,14 @@ export function useAddFriend(peer: Peer): AddFriend {
   const friends = useFriendsState(store);
   const [answer, setAnswer] = useState<{ peerId: string; outcome: SendOutcome } | null>(null);
   const [sending, setSending] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  // The failure itself, put in words at render; useTranslation draws the caller again on a language switch.
+  const [failure, setFailure] = useState<{ error: unknown } | null>(null);
+  useTranslation();
 
   const add = useCallback(() => {
     if (sending) return;
     setSending(true);
-    setError(null);
+    setFailure(null);
     const send = store ? store.send(peer.id) : api.sendFriendRequest(peer.id).then((sent): SendOutcome => ('request' in sent ? 'requested' : 'friends'));
     send.then(
       (outcome) => {
@@ -41,16 +44,16 @@ export function useAddFriend(peer: Peer): AddFriend {
         // The first friend is when notifications start to mean something: ask now, not at launch.
         askForPushOnce(api);
       },
-      (failure: unknown) => {
+      (error: unknown) => {
         setSending(false);
-        setError(describeApiError(failure));
+        setFailure({ error });
       },
     );
   }, [api, store, peer.id, sending]);
 
   const known = friends ? knownState(friends, peer.id) : answer?.peerId === peer.id ? answer.outcome : null;
   const state: AddFriendState = known ?? (sending ? 'sending' : 'idle');
-  return { state, error: state === 'idle' ? error : null, add };
+  return { state, error: state === 'idle' && failure ? describeApiError(failure.error) : null, add };
 }
 
 function knownState(state: FriendsState, peerId: string): SendOutcome | null {

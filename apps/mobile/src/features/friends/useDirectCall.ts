@@ -1,14 +1,14 @@
 import { useCallback, useEffect, useState } from 'react';
 import { FriendsEvent, type DirectCall, type SmallTalkClient } from '@small-talk/client';
-import type { Peer } from '@small-talk/protocol';
+import type { CallEndReason, Peer } from '@small-talk/protocol';
 import { CALL_OUTCOME_SHOWN_MS } from '../../defaults';
 
-/** How a call this user made ended before an answer, in the words the caller sees. */
-export type CallOutcomeText = 'declined' | 'busy' | 'no answer' | 'offline';
+/** How a call this user made ended before an answer, as the caller is told (`cancelled` is its own hang-up: nothing to tell). */
+export type CallOutcomeReason = Exclude<CallEndReason, 'cancelled'>;
 
 export interface CallOutcome {
   peer: Peer;
-  text: CallOutcomeText;
+  reason: CallOutcomeReason;
 }
 
 export interface DirectCallView {
@@ -19,12 +19,9 @@ export interface DirectCallView {
   dismissOutcome(): void;
 }
 
-const outcomeText: Partial<Record<string, CallOutcomeText>> = {
-  declined: 'declined',
-  busy: 'busy',
-  no_answer: 'no answer',
-  offline: 'offline',
-};
+function isOutcome(reason: CallEndReason): reason is CallOutcomeReason {
+  return reason !== 'cancelled';
+}
 
 /** The SDK's direct call as React state, with the caller's outcome kept a little while. */
 export function useDirectCall(client: SmallTalkClient): DirectCallView {
@@ -40,8 +37,7 @@ export function useDirectCall(client: SmallTalkClient): DirectCallView {
       }),
       client.friends.on(FriendsEvent.CallEnded, ({ peer, reason, direction }) => {
         // `cancelled` is the caller's own hang-up: nothing to tell it.
-        const text = outcomeText[reason];
-        if (direction === 'outgoing' && text) setOutcome({ peer, text });
+        if (direction === 'outgoing' && isOutcome(reason)) setOutcome({ peer, reason });
       }),
     ];
     return () => {
