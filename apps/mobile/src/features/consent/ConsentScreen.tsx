@@ -1,14 +1,18 @@
 import { useCallback, useEffect, useState } from 'react';
-import { ActivityIndicator, KeyboardAvoidingView, Platform, Pressable, ScrollView, StyleSheet, Text, TextInput, View } from 'react-native';
+import { ActivityIndicator, KeyboardAvoidingView, Platform, Pressable, ScrollView, StyleSheet, Text, TextInput, View, type TextInputProps } from 'react-native';
 import type { OwnUser, RulesResponse } from '@small-talk/protocol';
 import { useTranslation } from 'react-i18next';
 import { ApiError, describeApiError } from '../../api';
 import { currentUiLanguage } from '../../i18n/i18n';
 import { useServices } from '../../services';
 import { Button } from '../../ui/Button';
+import { spaceActivates } from '../../ui/keys';
 import { colors, space } from '../../ui/theme';
 import { isBirthDate } from './birthDate';
 import { RulesText } from './RulesText';
+
+/** The browser's name for a date of birth is `bday` (react-native-web writes the value as the HTML attribute as it is). */
+const BIRTH_DATE_AUTOCOMPLETE = (Platform.OS === 'web' ? 'bday' : 'birthdate-full') as TextInputProps['autoComplete'];
 
 export interface ConsentScreenProps {
   /** The server recorded the consent: the user as it now stands. */
@@ -87,7 +91,8 @@ export function ConsentScreen({ onConsented, onUnderage, onSignOut, rulesChanged
       {notice ? <Text style={styles.notice}>{notice}</Text> : null}
       {/* The rules come from the server, in English only for now: said so in the user's language. */}
       {rules && currentUiLanguage() !== 'en' ? <Text style={styles.hint}>{t('consent:rulesInEnglish')}</Text> : null}
-      <ScrollView style={styles.rules} contentContainerStyle={styles.rulesContent}>
+      {/* Focusable, so a keyboard can scroll the rules (they hold no control to Tab to). */}
+      <ScrollView style={styles.rules} contentContainerStyle={styles.rulesContent} focusable role="region" accessibilityLabel={t('consent:rulesLabel')}>
         {rules ? (
           <RulesText testID="rules-text" markdown={rules.text} />
         ) : loadFailed !== null ? (
@@ -112,7 +117,7 @@ export function ConsentScreen({ onConsented, onUnderage, onSignOut, rulesChanged
         value={birthDate}
         onChangeText={setBirthDate}
         maxLength={10}
-        autoComplete="birthdate-full"
+        autoComplete={BIRTH_DATE_AUTOCOMPLETE}
         keyboardType="numbers-and-punctuation"
         accessibilityLabel={t('consent:birthDate.a11yLabel')}
         accessibilityLabelledBy="birth-date-label"
@@ -127,6 +132,7 @@ export function ConsentScreen({ onConsented, onUnderage, onSignOut, rulesChanged
         accessibilityState={{ checked: agreed }}
         accessibilityLabel={t('consent:agree.label')}
         onPress={() => setAgreed((value) => !value)}
+        {...spaceActivates(() => setAgreed((value) => !value))}
         style={styles.agree}
       >
         <View style={[styles.box, agreed && styles.boxChecked]}>{agreed ? <View style={styles.tick} /> : null}</View>
