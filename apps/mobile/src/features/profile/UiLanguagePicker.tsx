@@ -3,6 +3,7 @@ import { Pressable, StyleSheet, Text, View } from 'react-native';
 import { useTranslation } from 'react-i18next';
 import { currentUiLanguage, setUiLanguage } from '../../i18n/i18n';
 import { UI_LANGUAGE_NAMES, UI_LANGUAGES, type UiLanguage } from '../../i18n/languages';
+import { spaceActivates } from '../../ui/keys';
 import { colors, space } from '../../ui/theme';
 
 /**
@@ -38,6 +39,7 @@ export function UiLanguagePicker() {
             accessibilityState={{ checked }}
             accessibilityLabel={UI_LANGUAGE_NAMES[code]}
             onPress={() => pick(code)}
+            {...spaceActivates(() => pick(code))}
             style={styles.option}
           >
             <View style={[styles.ring, checked && styles.ringOn]}>{checked ? <View style={styles.dot} /> : null}</View>
