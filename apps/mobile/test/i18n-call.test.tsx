@@ -152,8 +152,8 @@ describe('in German', () => {
 
     expect(screen.getByText('Menschen, die du getroffen hast')).toBeOnTheScreen();
     const rows = screen.getAllByTestId('history-item');
-    expect(rows[0]).toHaveTextContent(/^CyBücherHeute, 00:01 · 13 Min\..*Melden.*Blockieren$/);
-    expect(rows[1]).toHaveTextContent(/^BoChessHeute, 00:01 · jetzt/);
+    expect(rows[0]).toHaveTextContent(/^CyBücherHeute, 0:01 · 13 Min\..*Melden.*Blockieren$/);
+    expect(rows[1]).toHaveTextContent(/^BoChessHeute, 0:01 · jetzt/);
     expect(screen.getAllByTestId('history-report')[0]).toHaveAccessibleName('Cy melden');
   });
 });

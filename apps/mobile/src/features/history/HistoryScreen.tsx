@@ -128,7 +128,8 @@ export function formatWhen(iso: string, now: Date = new Date()): string {
   const at = new Date(iso);
   const days = Math.round((startOfDay(now) - startOfDay(at)) / 86_400_000);
   if (days !== 0 && days !== 1) return formatDateTime(at, now);
-  const time = new Intl.DateTimeFormat(currentUiLanguage(), { hour: '2-digit', minute: '2-digit' }).format(at);
+  // The time as formatDateTime writes it (hour: numeric), so a row of today reads like one of last week.
+  const time = new Intl.DateTimeFormat(currentUiLanguage(), { hour: 'numeric', minute: '2-digit' }).format(at);
   return days === 0 ? i18n.t('history:today', { time }) : i18n.t('history:yesterday', { time });
 }
 

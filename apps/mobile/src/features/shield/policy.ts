@@ -2,7 +2,7 @@
  * The shield's decision for one call: from the classifier's scores to what the viewer sees.
  * A plain state machine (no React, no TensorFlow), so it is tested against score sequences alone.
  *
- * States (the text of `shield-state`):
+ * States (the text of `shield-state` in English; other languages show their word for it):
  * - `checking`: no clean check yet. The video is hidden (blurred and dimmed). Every call starts
  *   here, so nothing is shown before the classifier has looked at it.
  * - `clear`:    the video is shown.
