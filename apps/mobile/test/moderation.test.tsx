@@ -126,6 +126,16 @@ describe('the console', () => {
     expect(screen.getByTestId('mod-case-user-cy')).toHaveTextContent(/Normal.*Cy.*waiting 2 h.*Spam or scam/);
   });
 
+  test('the console\'s parts are tabs, the one shown selected', async () => {
+    await renderConsole(moderationRoutes().routes);
+    expect(screen.getByRole('tab', { name: 'Queue', selected: true })).toBeOnTheScreen();
+    await fireEvent.press(screen.getByRole('tab', { name: 'Appeals', selected: false }));
+    await settle();
+    expect(screen.getByRole('tab', { name: 'Appeals', selected: true })).toBeOnTheScreen();
+    expect(screen.getByRole('tab', { name: 'Queue', selected: false })).toBeOnTheScreen();
+    expect(screen.getByTestId('mod-appeals')).toBeOnTheScreen();
+  });
+
   test('a case: reports with their notes, evidence hidden until pressed, connections and past decisions', async () => {
     const server = moderationRoutes();
     await renderConsole(server.routes);

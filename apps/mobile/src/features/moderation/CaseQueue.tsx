@@ -1,51 +1,58 @@
 import { ActivityIndicator, Pressable, StyleSheet, Text, View } from 'react-native';
+import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import type { ModCase, ReportReason } from '@small-talk/protocol';
+import { describeApiError } from '../../api';
 import { Button } from '../../ui/Button';
 import { isolated } from '../../ui/bidi';
 import { colors, space } from '../../ui/theme';
-import { reasonLabel } from '../report/reasons';
+import { reasonKey } from '../report/reasons';
 import { useLoaded } from './useLoaded';
-import { ageOf, priorityLabel } from './words';
+import { ageOf } from './words';
 
 /** The open cases, most urgent first, then the longest waiting: the order to work them in. */
 export function CaseQueue({ onOpen }: { onOpen(userId: string): void }) {
+  const { t } = useTranslation(['moderation']);
   const cases = useLoaded((api) => api.cases({ status: 'open' }), 'open');
   return (
     <View testID="mod-queue" style={styles.list}>
-      <Button testID="mod-queue-reload" variant="link" title="Refresh" onPress={cases.reload} style={styles.refresh} />
+      <Button testID="mod-queue-reload" variant="link" title={t('moderation:refresh')} onPress={cases.reload} style={styles.refresh} />
       {cases.status === 'loading' && <ActivityIndicator color={colors.accent} />}
-      {cases.status === 'failed' && <Text style={styles.error}>{cases.error}</Text>}
-      {cases.status === 'ready' && cases.value.length === 0 && <Text style={styles.muted}>No open reports. Nothing waits.</Text>}
+      {cases.status === 'failed' && <Text style={styles.error}>{describeApiError(cases.error)}</Text>}
+      {cases.status === 'ready' && cases.value.length === 0 && <Text style={styles.muted}>{t('moderation:queue.empty')}</Text>}
       {cases.status === 'ready' && cases.value.map((item) => <CaseRow key={item.userId} item={item} onOpen={onOpen} />)}
     </View>
   );
 }
 
 function CaseRow({ item, onOpen }: { item: ModCase; onOpen(userId: string): void }) {
+  const { t } = useTranslation(['moderation', 'report']);
+  const age = item.oldestOpenAt ? ageOf(item.oldestOpenAt) : null;
+  const { restriction } = item;
   return (
     <Pressable testID={`mod-case-${item.userId}`} accessibilityRole="button" onPress={() => onOpen(item.userId)} style={styles.row}>
       <View style={styles.rowMain}>
         <Text testID={`mod-case-priority-${item.userId}`} style={[styles.priority, styles[item.priority]]}>
-          {priorityLabel[item.priority]}
+          {t(`moderation:priority.${item.priority}`)}
         </Text>
         <Text style={styles.name} numberOfLines={1}>
           {isolated(item.user.displayName)}
         </Text>
-        {item.oldestOpenAt && <Text style={styles.muted}>waiting {ageOf(item.oldestOpenAt)}</Text>}
+        {age && <Text style={styles.muted}>{t('moderation:queue.waiting', { age: t(`moderation:age.${age.unit}`, { n: age.n }) })}</Text>}
       </View>
       <Text style={styles.muted}>
-        {describeReasons(item.reasons)} · {item.openReports} {item.openReports === 1 ? 'report' : 'reports'} by {item.reporters}
-        {item.restriction ? ` · ${item.restriction.automated ? 'auto-' : ''}${item.restriction.kind}` : ''}
+        {describeReasons(t, item.reasons)} · {t('moderation:queue.reports', { count: item.openReports, reporters: item.reporters })}
+        {restriction ? ` · ${restriction.automated ? t(`moderation:restrictionAutoShort.${restriction.kind}`) : t(`moderation:restriction.${restriction.kind}`)}` : ''}
       </Text>
     </Pressable>
   );
 }
 
 /** "Harassment or bullying ×2, Spam or scam". */
-function describeReasons(reasons: ModCase['reasons']): string {
+function describeReasons(t: TFunction<['moderation', 'report']>, reasons: ModCase['reasons']): string {
   return (Object.entries(reasons) as Array<[ReportReason, number]>)
     .sort(([, a], [, b]) => b - a)
-    .map(([reason, count]) => (count > 1 ? `${reasonLabel(reason)} ×${count}` : reasonLabel(reason)))
+    .map(([reason, count]) => (count > 1 ? t('moderation:queue.reasonTimes', { reason: t(reasonKey(reason)), count }) : t(reasonKey(reason))))
     .join(', ');
 }
 

@@ -1,12 +1,12 @@
 import { useState } from 'react';
 import { StyleSheet, Text, TextInput, View } from 'react-native';
+import { useTranslation } from 'react-i18next';
 import type { ModActionKind } from '@small-talk/protocol';
 import { describeApiError } from '../../api';
 import { useServices } from '../../services';
 import { Button } from '../../ui/Button';
 import { isolated } from '../../ui/bidi';
 import { colors, space } from '../../ui/theme';
-import { actionWords } from './words';
 
 const ACTIONS: ModActionKind[] = ['dismiss', 'warn', 'suspend', 'ban', 'restore'];
 const MAX_REASON_LENGTH = 2000;
@@ -16,13 +16,15 @@ const MAX_REASON_LENGTH = 2000;
  * the action, and a second press to confirm, since a ban ends every session at once.
  */
 export function DecisionForm({ userId, displayName, onDecided }: { userId: string; displayName: string; onDecided(): void }) {
+  const { t } = useTranslation(['moderation']);
   const { api } = useServices();
   const [reason, setReason] = useState('');
   const [days, setDays] = useState('7');
   const [pending, setPending] = useState<ModActionKind | null>(null);
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [done, setDone] = useState<string | null>(null);
+  // The failure itself, put in words at render (in the language of the moment).
+  const [failure, setFailure] = useState<{ error: unknown } | null>(null);
+  const [done, setDone] = useState<ModActionKind | null>(null);
 
   const dayCount = Number.parseInt(days, 10);
   const daysValid = Number.isInteger(dayCount) && dayCount >= 1 && dayCount <= 365;
@@ -31,15 +33,15 @@ export function DecisionForm({ userId, displayName, onDecided }: { userId: strin
   const confirm = async () => {
     if (!pending) return;
     setBusy(true);
-    setError(null);
+    setFailure(null);
     try {
       await api.decide(userId, { action: pending, reason: reason.trim(), ...(pending === 'suspend' ? { days: dayCount } : {}) });
-      setDone(`Done: ${actionWords[pending].button.toLowerCase()}.`);
+      setDone(pending);
       setPending(null);
       setReason('');
       onDecided();
-    } catch (failure) {
-      setError(describeApiError(failure));
+    } catch (error) {
+      setFailure({ error });
     } finally {
       setBusy(false);
     }
@@ -48,7 +50,7 @@ export function DecisionForm({ userId, displayName, onDecided }: { userId: strin
   return (
     <View testID="mod-decision" style={styles.form}>
       <Text style={styles.heading} accessibilityRole="header">
-        Decision
+        {t('moderation:decision.heading')}
       </Text>
       <TextInput
         testID="mod-reason"
@@ -60,27 +62,35 @@ export function DecisionForm({ userId, displayName, onDecided }: { userId: strin
         }}
         multiline
         maxLength={MAX_REASON_LENGTH}
-        placeholder="The reason the user will read"
+        placeholder={t('moderation:decision.reasonPlaceholder')}
         placeholderTextColor={colors.textMuted}
-        accessibilityLabel="Reason the user will read"
+        accessibilityLabel={t('moderation:decision.reasonLabel')}
       />
       <View style={styles.daysRow}>
-        <Text style={styles.muted}>Suspend for</Text>
-        <TextInput testID="mod-days" style={styles.days} value={days} onChangeText={setDays} keyboardType="number-pad" maxLength={3} accessibilityLabel="Days of suspension" />
-        <Text style={styles.muted}>days</Text>
+        <Text style={styles.muted}>{t('moderation:decision.suspendFor')}</Text>
+        <TextInput
+          testID="mod-days"
+          style={styles.days}
+          value={days}
+          onChangeText={setDays}
+          keyboardType="number-pad"
+          maxLength={3}
+          accessibilityLabel={t('moderation:decision.daysLabel')}
+        />
+        <Text style={styles.muted}>{t('moderation:decision.days', { count: daysValid ? dayCount : 0 })}</Text>
       </View>
       <View style={styles.actions}>
         {ACTIONS.map((action) => (
           <Button
             key={action}
             testID={`mod-action-${action}`}
-            title={actionWords[action].button}
+            title={t(`moderation:decision.button.${action}`)}
             variant={action === 'ban' || action === 'suspend' ? 'danger' : 'secondary'}
             selected={pending === action}
             disabled={!canAct(action) || busy}
             onPress={() => {
               setPending(action);
-              setError(null);
+              setFailure(null);
             }}
           />
         ))}
@@ -88,23 +98,24 @@ export function DecisionForm({ userId, displayName, onDecided }: { userId: strin
       {pending && (
         <View testID="mod-confirm-step" style={styles.confirmStep}>
           <Text style={styles.text}>
-            {actionWords[pending].confirm} {isolated(displayName)}
-            {pending === 'suspend' ? ` for ${dayCount} ${dayCount === 1 ? 'day' : 'days'}` : ''}? They will read: “{isolated(reason.trim())}”
+            {pending === 'suspend'
+              ? t('moderation:decision.confirm.suspend', { name: isolated(displayName), reason: isolated(reason.trim()), count: dayCount })
+              : t(`moderation:decision.confirm.${pending}`, { name: isolated(displayName), reason: isolated(reason.trim()) })}
           </Text>
           <View style={styles.actions}>
-            <Button testID="mod-confirm" title={`Confirm: ${actionWords[pending].button}`} variant="danger" busy={busy} onPress={() => void confirm()} />
-            <Button testID="mod-cancel" title="Cancel" variant="secondary" disabled={busy} onPress={() => setPending(null)} />
+            <Button testID="mod-confirm" title={t('moderation:decision.confirmButton', { action: t(`moderation:decision.button.${pending}`) })} variant="danger" busy={busy} onPress={() => void confirm()} />
+            <Button testID="mod-cancel" title={t('moderation:decision.cancel')} variant="secondary" disabled={busy} onPress={() => setPending(null)} />
           </View>
         </View>
       )}
-      {error && (
+      {failure && (
         <Text testID="mod-decision-error" style={styles.error}>
-          {error}
+          {describeApiError(failure.error)}
         </Text>
       )}
       {done && (
         <Text testID="mod-decided" style={styles.done}>
-          {done}
+          {t(`moderation:decision.done.${done}`)}
         </Text>
       )}
     </View>

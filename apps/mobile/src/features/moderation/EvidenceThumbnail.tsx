@@ -1,5 +1,7 @@
 import { useState } from 'react';
 import { ActivityIndicator, Image, Pressable, StyleSheet, Text, type ImageStyle } from 'react-native';
+import { useTranslation } from 'react-i18next';
+import { describeApiError } from '../../api';
 import { colors, space } from '../../ui/theme';
 import { useLoaded } from './useLoaded';
 
@@ -9,19 +11,20 @@ import { useLoaded } from './useLoaded';
  * with the session (an <Image> can't send it); the server writes each fetch to the audit log.
  */
 export function EvidenceThumbnail({ evidenceId }: { evidenceId: string }) {
+  const { t } = useTranslation(['moderation']);
   const image = useLoaded((api) => api.evidence(evidenceId), evidenceId);
   const [revealed, setRevealed] = useState(false);
   return (
     <Pressable
       testID={`mod-evidence-${evidenceId}`}
       accessibilityRole="button"
-      accessibilityLabel={revealed ? 'Snapshot' : 'Snapshot, hidden. Press to show it.'}
+      accessibilityLabel={revealed ? t('moderation:evidence.shown') : t('moderation:evidence.hidden')}
       accessibilityState={{ expanded: revealed }}
       onPress={() => setRevealed(true)}
       style={styles.frame}
     >
       {image.status === 'loading' && <ActivityIndicator color={colors.accent} />}
-      {image.status === 'failed' && <Text style={styles.error}>{image.error}</Text>}
+      {image.status === 'failed' && <Text style={styles.error}>{describeApiError(image.error)}</Text>}
       {image.status === 'ready' && (
         <Image
           testID={`mod-evidence-image-${evidenceId}`}
@@ -32,7 +35,7 @@ export function EvidenceThumbnail({ evidenceId }: { evidenceId: string }) {
           resizeMode="contain"
         />
       )}
-      {!revealed && image.status === 'ready' && <Text style={styles.hint}>Press to show</Text>}
+      {!revealed && image.status === 'ready' && <Text style={styles.hint}>{t('moderation:evidence.pressToShow')}</Text>}
     </Pressable>
   );
 }

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { ScrollView, StyleSheet, Text, View } from 'react-native';
+import { Pressable, ScrollView, StyleSheet, Text, View } from 'react-native';
+import { useTranslation } from 'react-i18next';
 import type { OwnUser } from '@small-talk/protocol';
 import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
@@ -12,6 +13,7 @@ type Part = 'queue' | 'appeals' | 'audit';
 
 /** The moderators' console: the queue of cases (and a case's page), the appeals, and the audit log. */
 export function ModerationScreen({ me, onBack }: { me: OwnUser; onBack(): void }) {
+  const { t } = useTranslation(['moderation']);
   const [part, setPart] = useState<Part>('queue');
   const [openCase, setOpenCase] = useState<string | null>(null);
   const show = (next: Part) => {
@@ -21,15 +23,15 @@ export function ModerationScreen({ me, onBack }: { me: OwnUser; onBack(): void }
   return (
     <View testID="moderation" style={styles.root}>
       <View style={styles.header}>
-        <Button testID="moderation-back" variant="link" title="‹ Back" onPress={onBack} />
+        <Button testID="moderation-back" variant="link" title={t('moderation:back')} accessibilityLabel={t('moderation:backLabel')} onPress={onBack} />
         <Text style={styles.title} accessibilityRole="header">
-          Moderation
+          {t('moderation:title')}
         </Text>
       </View>
       <View style={styles.tabs} accessibilityRole="tablist">
-        <Tab part="queue" title="Queue" current={part} onPress={show} />
-        <Tab part="appeals" title="Appeals" current={part} onPress={show} />
-        <Tab part="audit" title="Audit log" current={part} onPress={show} />
+        <Tab part="queue" title={t('moderation:tabs.queue')} current={part} onPress={show} />
+        <Tab part="appeals" title={t('moderation:tabs.appeals')} current={part} onPress={show} />
+        <Tab part="audit" title={t('moderation:tabs.audit')} current={part} onPress={show} />
       </View>
       <ScrollView contentContainerStyle={styles.content}>
         {part === 'queue' && (openCase ? <CasePage userId={openCase} onBack={() => setOpenCase(null)} /> : <CaseQueue onOpen={setOpenCase} />)}
@@ -40,8 +42,22 @@ export function ModerationScreen({ me, onBack }: { me: OwnUser; onBack(): void }
   );
 }
 
+/** A tab of the console, announced as one of the tablist's tabs (selected or not); drawn as ui/Button's secondary (selected) and link looks. */
 function Tab({ part, title, current, onPress }: { part: Part; title: string; current: Part; onPress(part: Part): void }) {
-  return <Button testID={`mod-tab-${part}`} variant={part === current ? 'secondary' : 'link'} title={title} selected={part === current} onPress={() => onPress(part)} />;
+  const selected = part === current;
+  return (
+    <Pressable
+      testID={`mod-tab-${part}`}
+      role="tab"
+      // aria-selected is what react-native-web renders; accessibilityState is the native one.
+      aria-selected={selected}
+      accessibilityState={{ selected }}
+      onPress={() => onPress(part)}
+      style={({ pressed }) => [styles.tab, selected && styles.tabSelected, pressed && styles.tabPressed]}
+    >
+      <Text style={[styles.tabText, selected && styles.tabTextSelected]}>{title}</Text>
+    </Pressable>
+  );
 }
 
 const styles = StyleSheet.create({
@@ -49,5 +65,10 @@ const styles = StyleSheet.create({
   header: { flexDirection: 'row', alignItems: 'center', gap: space.s },
   title: { color: colors.text, fontSize: 22, fontWeight: '700' },
   tabs: { flexDirection: 'row', gap: space.s, paddingVertical: space.s },
+  tab: { minHeight: 44, paddingHorizontal: space.l, borderRadius: 22, alignItems: 'center', justifyContent: 'center' },
+  tabSelected: { backgroundColor: colors.surfaceRaised },
+  tabPressed: { opacity: 0.8 },
+  tabText: { color: colors.accent, fontSize: 16, fontWeight: '600' },
+  tabTextSelected: { color: colors.text },
   content: { paddingVertical: space.m, gap: space.m, maxWidth: 900 },
 });

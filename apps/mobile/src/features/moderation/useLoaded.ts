@@ -1,11 +1,11 @@
 import { useCallback, useEffect, useState } from 'react';
-import { describeApiError, type Api } from '../../api';
+import type { Api } from '../../api';
 import { useServices } from '../../services';
 import type { Part } from '../safety/useSafety';
 
 /**
- * One thing the console reads from the server, as a Part (loading, failed with what to say,
- * ready), read again by `reload()` and whenever `key` changes.
+ * One thing the console reads from the server, as a Part (loading, failed with the failure to
+ * put in words at render, ready), read again by `reload()` and whenever `key` changes.
  */
 export function useLoaded<T>(read: (api: Api) => Promise<T>, key: string): Part<T> & { reload(): void } {
   const { api } = useServices();
@@ -16,7 +16,7 @@ export function useLoaded<T>(read: (api: Api) => Promise<T>, key: string): Part<
     let live = true;
     read(api).then(
       (value) => live && setPart({ status: 'ready', value }),
-      (error: unknown) => live && setPart({ status: 'failed', error: describeApiError(error) }),
+      (error: unknown) => live && setPart({ status: 'failed', error }),
     );
     return () => {
       live = false;

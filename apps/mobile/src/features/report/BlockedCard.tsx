@@ -1,4 +1,5 @@
 import { StyleSheet, Text, View } from 'react-native';
+import { useTranslation } from 'react-i18next';
 import type { Peer } from '@small-talk/protocol';
 import { Button } from '../../ui/Button';
 import { Overlay } from '../../ui/Overlay';
@@ -7,17 +8,19 @@ import type { BlockState } from './useBlock';
 
 /** After Block in a call: the call is over; says whether the block took, and offers what comes next. */
 export function BlockedCard({ peer, state, onRetry, next, onClose }: { peer: Peer; state: BlockState; onRetry(): void; next: { title: string; onPress(): void }; onClose(): void }) {
+  const { t } = useTranslation(['report']);
+  const name = peer.displayName;
   const failed = state.status === 'failed';
   return (
     <Overlay testID="block-done">
-      <Text style={styles.title}>{failed ? `${peer.displayName} is not blocked yet` : state.status === 'blocked' ? `${peer.displayName} is blocked` : 'Blocking…'}</Text>
-      <Text style={styles.text}>
-        {failed ? state.error : `You won't be matched with ${peer.displayName} again, and they can't reach you. You can undo this under Safety.`}
+      <Text style={styles.title} accessibilityRole="header">
+        {failed ? t('report:block.notBlocked', { name }) : state.status === 'blocked' ? t('report:block.blocked', { name }) : t('report:block.blocking')}
       </Text>
+      <Text style={styles.text}>{failed ? state.error : t('report:block.text', { name })}</Text>
       <View style={styles.actions}>
-        {failed && <Button testID="block-retry" title="Try again" onPress={onRetry} />}
+        {failed && <Button testID="block-retry" title={t('report:block.retry')} onPress={onRetry} />}
         <Button testID="block-next" title={next.title} onPress={next.onPress} />
-        <Button testID="block-close" variant="secondary" title="Done" onPress={onClose} />
+        <Button testID="block-close" variant="secondary" title={t('report:block.close')} onPress={onClose} />
       </View>
     </Overlay>
   );

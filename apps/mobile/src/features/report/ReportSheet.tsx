@@ -1,9 +1,10 @@
 import { useState, type ReactNode } from 'react';
 import { Pressable, ScrollView, StyleSheet, Text, TextInput, View } from 'react-native';
+import { useTranslation } from 'react-i18next';
 import type { Peer, ReportReason } from '@small-talk/protocol';
 import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
-import { reportReasons } from './reasons';
+import { reasonKey, REPORT_REASONS } from './reasons';
 import { useReport } from './useReport';
 
 /** The server's limit on a report's note. */
@@ -32,6 +33,8 @@ export interface ReportSheetProps {
  * the user saw. Then the confirmation: the person is blocked, and what happens next.
  */
 export function ReportSheet({ peer, connectionId, snapshots, reason: preselected = null, onSubmit, onCancel, onDone, next }: ReportSheetProps) {
+  const { t } = useTranslation(['report']);
+  const name = peer.displayName;
   const { state, submit } = useReport(peer, connectionId);
   const [reason, setReason] = useState<ReportReason | null>(preselected);
   const [note, setNote] = useState('');
@@ -39,16 +42,13 @@ export function ReportSheet({ peer, connectionId, snapshots, reason: preselected
 
   if (state.status === 'done') {
     return (
-      <Sheet testID="report-done" title="Thanks for telling us">
-        <Text style={styles.text}>
-          {peer.displayName} is blocked: you won&apos;t be matched again and they can&apos;t reach you. A moderator looks at your report, usually within a day; you can follow
-          it under Safety.
-        </Text>
-        {state.snapshotsSent > 0 && <Text style={styles.muted}>Your snapshot was sent with the report, for the moderators only.</Text>}
-        {state.snapshotsFailed && <Text style={styles.muted}>The snapshot could not be sent; your report was.</Text>}
+      <Sheet testID="report-done" title={t('report:done.title')}>
+        <Text style={styles.text}>{t('report:done.text', { name })}</Text>
+        {state.snapshotsSent > 0 && <Text style={styles.muted}>{t('report:done.snapshotSent')}</Text>}
+        {state.snapshotsFailed && <Text style={styles.muted}>{t('report:done.snapshotFailed')}</Text>}
         <View style={styles.actions}>
           {next && <Button testID="report-next" title={next.title} onPress={next.onPress} />}
-          <Button testID="report-close" variant={next ? 'secondary' : 'primary'} title="Done" onPress={onDone} />
+          <Button testID="report-close" variant={next ? 'secondary' : 'primary'} title={t('report:done.close')} onPress={onDone} />
         </View>
       </Sheet>
     );
@@ -62,11 +62,11 @@ export function ReportSheet({ peer, connectionId, snapshots, reason: preselected
   };
 
   return (
-    <Sheet testID="report-sheet" title={`Report ${peer.displayName}`}>
-      <Text style={styles.muted}>What happened? They won&apos;t know who reported them.</Text>
-      <View accessibilityRole="radiogroup" style={styles.reasons}>
-        {reportReasons.map(({ reason: value, label }) => (
-          <Choice key={value} testID={`report-reason-${value}`} role="radio" checked={reason === value} label={label} onPress={() => setReason(value)} />
+    <Sheet testID="report-sheet" title={t('report:sheet.title', { name })}>
+      <Text style={styles.muted}>{t('report:sheet.intro')}</Text>
+      <View accessibilityRole="radiogroup" accessibilityLabel={t('report:sheet.reasonsLabel')} style={styles.reasons}>
+        {REPORT_REASONS.map((value) => (
+          <Choice key={value} testID={`report-reason-${value}`} role="radio" checked={reason === value} label={t(reasonKey(value))} onPress={() => setReason(value)} />
         ))}
       </View>
       <TextInput
@@ -75,9 +75,9 @@ export function ReportSheet({ peer, connectionId, snapshots, reason: preselected
         onChangeText={setNote}
         maxLength={NOTE_MAX}
         multiline
-        placeholder="Anything else we should know (optional)"
+        placeholder={t('report:sheet.notePlaceholder')}
         placeholderTextColor={colors.textMuted}
-        accessibilityLabel="Note for the moderators, optional"
+        accessibilityLabel={t('report:sheet.noteLabel')}
         style={styles.note}
       />
       {snapshots !== null && (
@@ -85,8 +85,8 @@ export function ReportSheet({ peer, connectionId, snapshots, reason: preselected
           testID="report-attach"
           role="checkbox"
           checked={attach}
-          label="Attach a snapshot"
-          hint="What you see now and just before, sent only with this report, for the moderators."
+          label={t('report:sheet.attach')}
+          hint={t('report:sheet.attachHint')}
           onPress={() => setAttach((on) => !on)}
         />
       )}
@@ -96,8 +96,8 @@ export function ReportSheet({ peer, connectionId, snapshots, reason: preselected
         </Text>
       )}
       <View style={styles.actions}>
-        <Button testID="report-cancel" variant="secondary" title="Cancel" onPress={onCancel} disabled={sending} />
-        <Button testID="report-submit" variant="danger" title="Submit" onPress={send} disabled={!reason} busy={sending} />
+        <Button testID="report-cancel" variant="secondary" title={t('report:sheet.cancel')} onPress={onCancel} disabled={sending} />
+        <Button testID="report-submit" variant="danger" title={t('report:sheet.submit')} accessibilityLabel={t('report:sheet.submitLabel', { name })} onPress={send} disabled={!reason} busy={sending} />
       </View>
     </Sheet>
   );
@@ -126,7 +126,12 @@ function Choice({ testID, role, checked, label, hint, onPress }: { testID: strin
       // aria-checked is what react-native-web renders (and what tests outside read); accessibilityState is the native one.
       aria-checked={checked}
       accessibilityState={{ checked }}
-      accessibilityHint={hint} onPress={onPress} style={[styles.choice, checked && styles.choiceOn]}>
+      // The name is the label alone; the line under it is the hint.
+      accessibilityLabel={label}
+      accessibilityHint={hint}
+      onPress={onPress}
+      style={[styles.choice, checked && styles.choiceOn]}
+    >
       <View style={[styles.mark, role === 'radio' && styles.markRound, checked && styles.markOn]} />
       <View style={styles.choiceText}>
         <Text style={styles.text}>{label}</Text>

@@ -1,13 +1,18 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { Peer, ReportReason } from '@small-talk/protocol';
 import { ApiError, describeApiError } from '../../api';
 import { useServices } from '../../services';
 
 export type ReportState =
+  /** `error`: why the last try failed, in the current language. */
   | { status: 'editing'; error: string | null }
   | { status: 'sending' }
   /** `snapshotsSent`: how many snapshots reached the server (0 when none were attached or all failed). */
   | { status: 'done'; snapshotsSent: number; snapshotsFailed: boolean };
+
+/** What the hook keeps: a failure as it came, put in words at render (so a language switch re-words it). */
+type Progress = { status: 'editing'; failure: { error: unknown } | null } | Exclude<ReportState, { status: 'editing' }>;
 
 export interface ReportInput {
   reason: ReportReason;
@@ -22,8 +27,9 @@ export interface ReportInput {
  * A snapshot that fails is said but does not undo the report: the report is what matters.
  */
 export function useReport(peer: Peer, connectionId: string): { state: ReportState; submit(input: ReportInput): void } {
+  const { t } = useTranslation(['report']);
   const { api } = useServices();
-  const [state, setState] = useState<ReportState>({ status: 'editing', error: null });
+  const [progress, setProgress] = useState<Progress>({ status: 'editing', failure: null });
   const mounted = useRef(true);
   const sending = useRef(false);
   useEffect(() => {
@@ -37,7 +43,7 @@ export function useReport(peer: Peer, connectionId: string): { state: ReportStat
     ({ reason, note, snapshots }: ReportInput) => {
       if (sending.current) return;
       sending.current = true;
-      setState({ status: 'sending' });
+      setProgress({ status: 'sending' });
       const trimmed = note.trim();
       void (async () => {
         let reportId: string;
@@ -45,7 +51,7 @@ export function useReport(peer: Peer, connectionId: string): { state: ReportStat
           reportId = (await api.report({ userId: peer.id, connectionId, reason, ...(trimmed ? { note: trimmed } : {}) })).id;
         } catch (error) {
           sending.current = false;
-          if (mounted.current) setState({ status: 'editing', error: describeReportError(error) });
+          if (mounted.current) setProgress({ status: 'editing', failure: { error } });
           return;
         }
         let sent = 0;
@@ -58,19 +64,21 @@ export function useReport(peer: Peer, connectionId: string): { state: ReportStat
             failed = true;
           }
         }
-        if (mounted.current) setState({ status: 'done', snapshotsSent: sent, snapshotsFailed: failed });
+        if (mounted.current) setProgress({ status: 'done', snapshotsSent: sent, snapshotsFailed: failed });
       })();
     },
     [api, peer.id, connectionId],
   );
 
+  let state: ReportState;
+  if (progress.status !== 'editing') state = progress;
+  else if (!progress.failure) state = { status: 'editing', error: null };
+  else {
+    const { error } = progress.failure;
+    const code = error instanceof ApiError ? error.code : null;
+    // A report's own wording for these; the rest as anywhere else.
+    const own = code === 'already_reported' || code === 'not_found' || code === 'rate_limited' ? code : null;
+    state = { status: 'editing', error: own ? t(`report:error.${own}`) : describeApiError(error) };
+  }
   return { state, submit };
-}
-
-function describeReportError(error: unknown): string {
-  const code = error instanceof ApiError ? error.code : null;
-  if (code === 'already_reported') return 'You have reported this call already.';
-  if (code === 'not_found') return 'This call can no longer be reported (calls can be reported for 30 days).';
-  if (code === 'rate_limited') return 'You have sent many reports today. Try again tomorrow, or write to us.';
-  return describeApiError(error);
 }

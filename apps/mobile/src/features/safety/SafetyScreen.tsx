@@ -1,66 +1,66 @@
 import { useState, type ReactNode } from 'react';
 import { ActivityIndicator, ScrollView, StyleSheet, Text, View } from 'react-native';
-import type { Block, Report, ReportStatus } from '@small-talk/protocol';
+import { useTranslation } from 'react-i18next';
+import type { Block, Report } from '@small-talk/protocol';
+import { describeApiError } from '../../api';
+import { formatDateTime } from '../../i18n/format';
 import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
-import { formatWhen } from '../history/HistoryScreen';
-import { reasonLabel } from '../report/reasons';
+import { reasonKey } from '../report/reasons';
 import { ShieldSettingRow } from '../shield/ShieldSettingRow';
 import { useSafety, type Part } from './useSafety';
 
-/** What a report's status means to the person who sent it. */
-const statusText: Record<ReportStatus, string> = {
-  open: 'Open: a moderator will look at it',
-  actioned: 'Actioned: a moderator took action',
-  dismissed: 'Closed: no rule was found broken',
-};
-
 /** The user's side of safety: the shield, its reports and what became of them, who it blocked, the rules, and whom to write to. */
 export function SafetyScreen({ onBack }: { onBack(): void }) {
+  const { t } = useTranslation(['safety']);
   const safety = useSafety();
   return (
     <View testID="safety" style={styles.root}>
       <View style={styles.header}>
-        <Button testID="safety-back" variant="link" title="‹ Back" onPress={onBack} />
+        <Button testID="safety-back" variant="link" title={t('safety:back')} accessibilityLabel={t('safety:backLabel')} onPress={onBack} />
         <Text style={styles.title} accessibilityRole="header">
-          Safety
+          {t('safety:title')}
         </Text>
       </View>
       <ScrollView contentContainerStyle={styles.content}>
         <View style={styles.section}>
           <Text style={styles.heading} accessibilityRole="header">
-            Shield
+            {t('safety:shield')}
           </Text>
           <ShieldSettingRow />
         </View>
 
-        <Section title="Your reports" part={safety.reports} onRetry={safety.reload}>
-          {(reports) => (reports.length === 0 ? <Text style={styles.empty}>You have not reported anyone.</Text> : reports.map((report) => <ReportRow key={report.id} report={report} />))}
+        <Section title={t('safety:reports.title')} part={safety.reports} onRetry={safety.reload}>
+          {(reports) =>
+            reports.length === 0 ? <Text style={styles.empty}>{t('safety:reports.empty')}</Text> : reports.map((report) => <ReportRow key={report.id} report={report} />)
+          }
         </Section>
 
-        <Section title="People you blocked" part={safety.blocks} onRetry={safety.reload}>
+        <Section title={t('safety:blocks.title')} part={safety.blocks} onRetry={safety.reload}>
           {(blocks) =>
             blocks.length === 0 ? (
-              <Text style={styles.empty}>Nobody. Block someone from a call or from History, and you won&apos;t meet again.</Text>
+              <Text style={styles.empty}>{t('safety:blocks.empty')}</Text>
             ) : (
               blocks.map((block) => <BlockedRow key={block.user.id} block={block} unblock={safety.unblock} />)
             )
           }
         </Section>
 
-        <Section title="The rules" part={safety.rules} onRetry={safety.reload}>
+        <Section title={t('safety:rules.title')} part={safety.rules} onRetry={safety.reload}>
           {(rules) => (
             <>
               <Text testID="safety-rules" style={styles.rules}>
                 {rules.text}
               </Text>
-              <Text style={styles.heading}>Contact</Text>
+              <Text style={styles.heading} accessibilityRole="header">
+                {t('safety:rules.contact')}
+              </Text>
               {rules.contactEmail ? (
                 <Text testID="safety-contact" style={styles.text} selectable>
-                  Write to {rules.contactEmail} about anything on Small Talk that worries you, or about a report.
+                  {t('safety:rules.writeTo', { email: rules.contactEmail })}
                 </Text>
               ) : (
-                <Text style={styles.empty}>This server has not published a contact address.</Text>
+                <Text style={styles.empty}>{t('safety:rules.noContact')}</Text>
               )}
             </>
           )}
@@ -71,6 +71,7 @@ export function SafetyScreen({ onBack }: { onBack(): void }) {
 }
 
 function Section<T>({ title, part, onRetry, children }: { title: string; part: Part<T>; onRetry(): void; children(value: T): ReactNode }) {
+  const { t } = useTranslation(['safety']);
   return (
     <View style={styles.section}>
       <Text style={styles.heading} accessibilityRole="header">
@@ -79,8 +80,8 @@ function Section<T>({ title, part, onRetry, children }: { title: string; part: P
       {part.status === 'loading' && <ActivityIndicator color={colors.accent} />}
       {part.status === 'failed' && (
         <View style={styles.failed}>
-          <Text style={styles.error}>{part.error}</Text>
-          <Button variant="link" title="Retry" onPress={onRetry} />
+          <Text style={styles.error}>{describeApiError(part.error)}</Text>
+          <Button variant="link" title={t('safety:retry')} onPress={onRetry} />
         </View>
       )}
       {part.status === 'ready' && children(part.value)}
@@ -89,40 +90,43 @@ function Section<T>({ title, part, onRetry, children }: { title: string; part: P
 }
 
 function ReportRow({ report }: { report: Report }) {
+  const { t } = useTranslation(['safety', 'report']);
   return (
     <View testID={`my-report-${report.id}`} style={styles.row}>
       <View style={styles.rowMain}>
-        <Text style={styles.text}>{reasonLabel(report.reason)}</Text>
-        <Text style={styles.muted}>{formatWhen(report.createdAt)}</Text>
+        <Text style={styles.text}>{t(reasonKey(report.reason))}</Text>
+        <Text style={styles.muted}>{formatDateTime(report.createdAt)}</Text>
       </View>
       <Text testID={`my-report-status-${report.id}`} style={[styles.status, report.status === 'open' ? styles.statusOpen : styles.muted]}>
-        {statusText[report.status]}
+        {t(`safety:status.${report.status}`)}
       </Text>
     </View>
   );
 }
 
 function BlockedRow({ block, unblock }: { block: Block; unblock(userId: string): Promise<void> }) {
+  const { t } = useTranslation(['safety']);
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  // The failure itself, put in words at render (in the language of the moment).
+  const [failure, setFailure] = useState<{ error: unknown } | null>(null);
   const { user } = block;
   const press = () => {
     setBusy(true);
-    setError(null);
+    setFailure(null);
     // On success the row goes away with the list; only a failure stays to be said.
-    unblock(user.id).catch((failure: Error) => {
+    unblock(user.id).catch((error: unknown) => {
       setBusy(false);
-      setError(failure.message);
+      setFailure({ error });
     });
   };
   return (
     <View testID={`blocked-${user.id}`} style={styles.row}>
       <View style={styles.rowMain}>
         <Text style={styles.text}>{user.displayName}</Text>
-        <Button testID={`unblock-${user.id}`} variant="link" title="Unblock" accessibilityLabel={`Unblock ${user.displayName}`} busy={busy} onPress={press} />
+        <Button testID={`unblock-${user.id}`} variant="link" title={t('safety:blocks.unblock')} accessibilityLabel={t('safety:blocks.unblockLabel', { name: user.displayName })} busy={busy} onPress={press} />
       </View>
-      <Text style={styles.muted}>Blocked {formatWhen(block.createdAt)}</Text>
-      {error && <Text style={styles.error}>{error}</Text>}
+      <Text style={styles.muted}>{t('safety:blocks.since', { date: formatDateTime(block.createdAt) })}</Text>
+      {failure && <Text style={styles.error}>{describeApiError(failure.error)}</Text>}
     </View>
   );
 }

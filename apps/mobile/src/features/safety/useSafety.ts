@@ -1,17 +1,20 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { Block, Report, RulesResponse } from '@small-talk/protocol';
-import { describeApiError } from '../../api';
 import { useServices } from '../../services';
 
-/** One part of the Safety screen: each loads (and fails) on its own, so the rules show even if the reports can't. */
-export type Part<T> = { status: 'loading' } | { status: 'failed'; error: string } | { status: 'ready'; value: T };
+/**
+ * One part of the Safety screen: each loads (and fails) on its own, so the rules show even if the
+ * reports can't. A failure keeps what failed (an ApiError, or what fetch threw): the screen puts
+ * it in words when it draws, in the language of the moment.
+ */
+export type Part<T> = { status: 'loading' } | { status: 'failed'; error: unknown } | { status: 'ready'; value: T };
 
 export interface Safety {
   reports: Part<Report[]>;
   blocks: Part<Block[]>;
   rules: Part<RulesResponse>;
   reload(): void;
-  /** Unblocks `userId` and takes it off the list; rejects with what to tell the user. */
+  /** Unblocks `userId` and takes it off the list; rejects with the API's failure (describeApiError says it). */
   unblock(userId: string): Promise<void>;
 }
 
@@ -29,7 +32,7 @@ export function useSafety(): Safety {
       set({ status: 'loading' });
       request.then(
         (value) => live && set({ status: 'ready', value }),
-        (error: unknown) => live && set({ status: 'failed', error: describeApiError(error) }),
+        (error: unknown) => live && set({ status: 'failed', error }),
       );
     };
     load(api.reports(), setReports);
@@ -44,11 +47,7 @@ export function useSafety(): Safety {
 
   const unblock = useCallback(
     async (userId: string) => {
-      try {
-        await api.unblock(userId);
-      } catch (error) {
-        throw new Error(describeApiError(error));
-      }
+      await api.unblock(userId);
       setBlocks((part) => (part.status === 'ready' ? { status: 'ready', value: part.value.filter((block) => block.user.id !== userId) } : part));
     },
     [api],
