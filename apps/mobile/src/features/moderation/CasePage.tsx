@@ -8,6 +8,7 @@ import { formatDateTime, formatDuration } from '../../i18n/format';
 import { Button } from '../../ui/Button';
 import { isolated } from '../../ui/bidi';
 import { colors, space } from '../../ui/theme';
+import { categoryName } from '../categories/categoryName';
 import { reasonKey } from '../report/reasons';
 import { DecisionForm } from './DecisionForm';
 import { EvidenceThumbnail } from './EvidenceThumbnail';
@@ -84,7 +85,7 @@ function ReportCard({ report }: { report: ReportAgainst }) {
       <Text style={styles.muted}>
         {formatDateTime(report.createdAt)}
         {connection && span
-          ? ` · ${connection.category ? t('moderation:case.inCategory', { category: connection.category, span }) : t('moderation:case.inDirectCall', { span })}`
+          ? ` · ${connection.category ? t('moderation:case.inCategory', { category: categoryName(connection.category), span }) : t('moderation:case.inDirectCall', { span })}`
           : ''}
       </Text>
       {report.note ? (
@@ -140,7 +141,7 @@ function ConnectionRow({ connection }: { connection: ModConnection }) {
     <Text style={styles.muted}>
       {t('moderation:case.connection', {
         name: isolated(connection.peer.displayName),
-        category: connection.category ?? t('moderation:case.directCall'),
+        category: connection.category ? categoryName(connection.category) : t('moderation:case.directCall'),
         span: describeSpan(t, connection),
       })}
     </Text>
