@@ -10,6 +10,9 @@ import { useEffect } from 'react';
 /** How long an announcement stays in the region: long enough to be read, short enough not to pile up. */
 const KEEP_MS = 10_000;
 
+/** How long a newly made region waits before its first line (assistive technology notices it first). */
+const FRESH_REGION_DELAY_MS = 250;
+
 let region: HTMLElement | null = null;
 
 function liveRegion(): HTMLElement | null {
@@ -41,12 +44,19 @@ liveRegion();
 
 /** Says `text` to a screen reader, after what it is saying now. */
 export function announce(text: string): void {
+  if (text.trim() === '') return;
+  const fresh = !region?.isConnected;
   const live = liveRegion();
-  if (!live || text.trim() === '') return;
-  const line = document.createElement('div');
-  line.textContent = text;
-  live.appendChild(line);
-  setTimeout(() => line.remove(), KEEP_MS);
+  if (!live) return;
+  const add = () => {
+    const line = document.createElement('div');
+    line.textContent = text;
+    live.appendChild(line);
+    setTimeout(() => line.remove(), KEEP_MS);
+  };
+  // A region made just now is not watched yet: a moment's wait, or its first line goes unheard.
+  if (fresh) setTimeout(add, FRESH_REGION_DELAY_MS);
+  else add();
 }
 
 /** Announces `text` each time it changes to a new one; null says nothing. */
