@@ -6,6 +6,7 @@ import type { ReportReason } from '@small-talk/protocol';
 import type { LocalStream } from '../../platform/types';
 import { useServices } from '../../services';
 import { isolated } from '../../ui/bidi';
+import { useAnnouncement } from '../../ui/announce';
 import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
 import { ChatPanel } from '../chat/ChatPanel';
@@ -84,6 +85,7 @@ export function CallScreen({ client, room, call, callFailed, roomEnd, localStrea
 
   const status = callStatus({ roomEnd, callFailed, socket: socketState, call: callState, poorNetwork });
   const peerName = room.peer.displayName;
+  useSpokenStatus(status, peerName);
   const nextLabel = direct ? t('call:controls.backToFriends') : t('call:controls.nextPerson');
 
   return (
@@ -155,10 +157,25 @@ export function CallScreen({ client, room, call, callFailed, roomEnd, localStrea
   );
 }
 
+/**
+ * Tells a screen reader when the call's status changes, with the peer's name. A poor network is
+ * still the same connected call, and "connecting" is what the screen says as it opens: nothing new.
+ */
+function useSpokenStatus(status: CallStatus, name: string): void {
+  const { t } = useTranslation(['a11y']);
+  let spoken: string | null = null;
+  if (status === 'connected' || status === 'poor network') spoken = t('a11y:connected', { name });
+  else if (status === 'reconnecting') spoken = t('a11y:reconnecting');
+  else if (status === 'peer left') spoken = t('a11y:peerLeft', { name });
+  else if (status === 'could not connect') spoken = t('a11y:couldNotConnect', { name });
+  useAnnouncement(spoken);
+}
+
 function StatusPill({ status }: { status: CallStatus }) {
   const { t } = useTranslation(['call']);
   return (
-    <View style={[styles.pill, { backgroundColor: statusColor[status] }]} accessibilityLiveRegion="polite">
+    // Not a live region: the screen announces what the status means (useAnnouncement), with the peer's name.
+    <View style={[styles.pill, { backgroundColor: statusColor[status] }]}>
       <Text testID="call-status" style={styles.pillText}>
         {t(statusKey[status])}
       </Text>
@@ -189,7 +206,8 @@ function PeerIntro({ peer }: { peer: Room['peer'] }) {
 function RoomEndedBanner({ roomEnd, peerName, direct, nextLabel, onNext }: { roomEnd: RoomEnd; peerName: string; direct: boolean; nextLabel: string; onNext(): void }) {
   const { t } = useTranslation(['call']);
   return (
-    <View testID="room-ended" style={styles.banner} accessibilityRole="alert">
+    // Not an alert: the screen has announced the peer leaving already (useSpokenStatus); the banner is where Next is.
+    <View testID="room-ended" style={styles.banner}>
       <Text style={styles.bannerTitle}>{roomEnd === 'peer-left' ? t('call:ended.peerLeft', { name: peerName }) : t('call:ended.interrupted')}</Text>
       <Text style={styles.bannerText}>{direct ? t('call:ended.directHint') : t('call:ended.matchHint')}</Text>
       <Button testID="next-button" title={t('call:controls.next')} accessibilityLabel={nextLabel} onPress={onNext} />

@@ -1,8 +1,9 @@
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { ScrollView, StyleSheet, Text, TextInput, View, type StyleProp, type ViewStyle } from 'react-native';
 import { useTranslation } from 'react-i18next';
 import { MAX_CHAT_CHARS } from '@small-talk/protocol';
 import type { SmallTalkClient } from '@small-talk/client';
+import { announce } from '../../ui/announce';
 import { isolated } from '../../ui/bidi';
 import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
@@ -21,6 +22,7 @@ export interface ChatPanelProps {
 export function ChatPanel({ client, roomId, peerName, ended, style }: ChatPanelProps) {
   const { t } = useTranslation(['chat']);
   const { lines, peerTyping, send, typing } = useChat(client, roomId);
+  useAnnouncedLines(lines, peerName);
   const peer = isolated(peerName);
   const [draft, setDraft] = useState('');
   const scroll = useRef<ScrollView>(null);
@@ -32,11 +34,20 @@ export function ChatPanel({ client, roomId, peerName, ended, style }: ChatPanelP
 
   return (
     <View style={[styles.panel, style]}>
-      <ScrollView ref={scroll} style={styles.lines} contentContainerStyle={styles.linesContent} onContentSizeChange={() => scroll.current?.scrollToEnd({ animated: true })}>
+      {/* Focusable once it has lines, so a keyboard can scroll back through them (they hold no control). */}
+      <ScrollView
+        ref={scroll}
+        style={styles.lines}
+        contentContainerStyle={styles.linesContent}
+        onContentSizeChange={() => scroll.current?.scrollToEnd({ animated: true })}
+        focusable={lines.length > 0}
+        role="region"
+        accessibilityLabel={t('chat:messagesLabel')}
+      >
         {lines.length === 0 && <Text style={styles.empty}>{t('chat:sayHi', { name: peer })}</Text>}
         {lines.map((line) => (
           <View key={line.id} style={[styles.bubble, line.mine ? styles.mine : styles.theirs]}>
-            <Text testID="chat-message" style={styles.text} accessibilityLabel={t('chat:line', { who: line.mine ? t('chat:you') : peerName, text: line.text })}>
+            <Text testID="chat-message" style={[styles.text, line.mine && styles.mineText]} accessibilityLabel={t('chat:line', { who: line.mine ? t('chat:you') : peerName, text: line.text })}>
               {line.mine ? line.text : isolated(line.text)}
             </Text>
           </View>
@@ -85,6 +96,8 @@ const styles = StyleSheet.create({
   mine: { alignSelf: 'flex-end', backgroundColor: colors.accent },
   theirs: { alignSelf: 'flex-start', backgroundColor: colors.surfaceRaised },
   text: { color: colors.text, fontSize: 15 },
+  // Light words on the accent blue fall below AA contrast: the theme's text for coloured fills.
+  mineText: { color: colors.accentText },
   // Keeps its height when empty, so the input doesn't jump as the indicator comes and goes.
   typingRow: { minHeight: 18 },
   typing: { color: colors.textMuted, fontSize: 13, fontStyle: 'italic' },
@@ -101,3 +114,17 @@ const styles = StyleSheet.create({
     fontSize: 15,
   },
 });
+
+/** Each message from the peer is said to a screen reader as it arrives, once; the user's own are not. */
+function useAnnouncedLines(lines: ReturnType<typeof useChat>['lines'], peerName: string): void {
+  const { t } = useTranslation(['a11y']);
+  // Line ids only grow: everything up to this one has been dealt with.
+  const heard = useRef(0);
+  useEffect(() => {
+    for (const line of lines) {
+      if (line.id <= heard.current) continue;
+      heard.current = line.id;
+      if (!line.mine) announce(t('a11y:message', { name: peerName, text: line.text }));
+    }
+  }, [lines, peerName, t]);
+}
