@@ -12,7 +12,7 @@ export function AskingForCamera() {
   const { t } = useTranslation(['call']);
   return (
     <>
-      <ActivityIndicator color={colors.accent} size="large" />
+      <ActivityIndicator color={colors.accent} size="large" aria-hidden />
       <Text style={styles.title} accessibilityRole="header">
         {t('call:media.starting')}
       </Text>

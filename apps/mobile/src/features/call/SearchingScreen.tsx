@@ -62,7 +62,7 @@ function Waiting({ queuedAt, widened = false, categoryNames, offline, searchStop
   }
   return (
     <>
-      <ActivityIndicator color={colors.accent} size="large" />
+      <ActivityIndicator color={colors.accent} size="large" aria-hidden />
       <Text style={styles.title} accessibilityRole="header">
         {t('call:search.looking')}
       </Text>

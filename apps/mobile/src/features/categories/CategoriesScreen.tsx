@@ -2,6 +2,7 @@ import { ActivityIndicator, Pressable, ScrollView, StyleSheet, Text, View } from
 import { useTranslation } from 'react-i18next';
 import { MAX_JOIN_CATEGORIES, type Category, type User } from '@small-talk/protocol';
 import { Button } from '../../ui/Button';
+import { spaceActivates } from '../../ui/keys';
 import { SwitchRow } from '../../ui/SwitchRow';
 import { colors, space } from '../../ui/theme';
 import { FriendsTab } from '../friends/FriendsTab';
@@ -32,7 +33,7 @@ export interface CategoriesScreenProps {
 }
 
 export function CategoriesScreen({ user, selected, onSelectedChange, onStart, onHistory, onProfile, onFriends, onSafety, onSignOut, onCreateAccount, onModeration }: CategoriesScreenProps) {
-  const { t } = useTranslation(['categories']);
+  const { t } = useTranslation(['categories', 'common']);
   const { categories, error, reload } = useCategories();
   const { anyone, setAnyone } = useAnyoneSetting();
   const online = useOnlineCount();
@@ -85,7 +86,7 @@ export function CategoriesScreen({ user, selected, onSelectedChange, onStart, on
       ) : null}
 
       {categories === null ? (
-        error ? null : <ActivityIndicator style={styles.loading} color={colors.accent} />
+        error ? null : <ActivityIndicator style={styles.loading} color={colors.accent} accessibilityLabel={t('common:loading')} />
       ) : (
         <ScrollView contentContainerStyle={styles.grid}>
           {categories.map((category) => (
@@ -113,7 +114,7 @@ export function CategoriesScreen({ user, selected, onSelectedChange, onStart, on
 }
 
 function CategoryTile({ category, selected, onPress }: { category: Category; selected: boolean; onPress(): void }) {
-  const { t } = useTranslation(['categories']);
+  const { t } = useTranslation(['categories', 'common']);
   const name = categoryName(category.slug, category.name);
   return (
     <Pressable
@@ -124,6 +125,7 @@ function CategoryTile({ category, selected, onPress }: { category: Category; sel
       accessibilityState={{ checked: selected }}
       accessibilityLabel={t('categories:tileLabel', { name, count: category.waiting })}
       onPress={onPress}
+      {...spaceActivates(onPress)}
       style={[styles.tile, selected && styles.tileSelected]}
     >
       <Text style={styles.tileName}>{name}</Text>

@@ -21,7 +21,7 @@ export interface FriendsScreenProps {
 
 /** Friends with their presence, requests both ways, and a call button for whoever is online. */
 export function FriendsScreen({ client, user, onBack, onCreateAccount }: FriendsScreenProps) {
-  const { t } = useTranslation(['friends']);
+  const { t } = useTranslation(['friends', 'common']);
   const { store, state } = useFriends();
   const calling = useCallFriend(client);
 
@@ -57,7 +57,7 @@ export function FriendsScreen({ client, user, onBack, onCreateAccount }: Friends
       ) : null}
 
       {state.status === 'loading' ? (
-        <ActivityIndicator color={colors.accent} style={styles.loading} />
+        <ActivityIndicator color={colors.accent} style={styles.loading} accessibilityLabel={t('common:loading')} />
       ) : (
         <ScrollView contentContainerStyle={styles.list}>
           {state.incoming.length > 0 && <Section title={t('friends:sections.requests')} />}

@@ -31,7 +31,7 @@ export function OutgoingCall({ peer, status, onHangUp, onDismiss }: OutgoingCall
       <Text style={styles.name} numberOfLines={1}>
         {name}
       </Text>
-      {onHangUp && <ActivityIndicator color={colors.accent} />}
+      {onHangUp && <ActivityIndicator color={colors.accent} aria-hidden />}
       <Text testID="direct-call-status" style={[styles.status, !onHangUp && styles.outcome]}>
         {t(`friends:status.${status}`)}
       </Text>

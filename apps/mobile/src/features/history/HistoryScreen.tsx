@@ -13,7 +13,7 @@ import { useBlock } from '../report/useBlock';
 import { useHistory } from './useHistory';
 
 export function HistoryScreen({ onBack }: { onBack(): void }) {
-  const { t } = useTranslation(['history', 'categories']);
+  const { t } = useTranslation(['history', 'categories', 'common']);
   const { history, reload } = useHistory();
   // The row whose Report sheet is open, and who was blocked from here (by Block or by a report).
   const [reporting, setReporting] = useState<Connection | null>(null);
@@ -27,7 +27,7 @@ export function HistoryScreen({ onBack }: { onBack(): void }) {
           {t('history:title')}
         </Text>
       </View>
-      {history.status === 'loading' && <ActivityIndicator color={colors.accent} style={styles.loading} />}
+      {history.status === 'loading' && <ActivityIndicator color={colors.accent} style={styles.loading} accessibilityLabel={t('common:loading')} />}
       {history.status === 'failed' && (
         <View style={styles.center}>
           <Text testID="history-error" style={styles.error}>
@@ -80,7 +80,7 @@ interface HistoryRowProps {
 }
 
 function HistoryRow({ connection, categoryName, blocked, onReport, onBlocked }: HistoryRowProps) {
-  const { t } = useTranslation(['history']);
+  const { t } = useTranslation(['history', 'common']);
   const { peer } = connection;
   const blocker = useBlock(peer.id);
   const justBlocked = blocker.state.status === 'blocked';

@@ -12,12 +12,12 @@ import { useLoaded } from './useLoaded';
 
 /** Open appeals, oldest first, each with the decision it contests. */
 export function AppealsList({ me }: { me: OwnUser }) {
-  const { t } = useTranslation(['moderation']);
+  const { t } = useTranslation(['moderation', 'common']);
   const appeals = useLoaded((api) => api.modAppeals('open'), 'open');
   return (
     <View testID="mod-appeals" style={styles.list}>
       <Button testID="mod-appeals-reload" variant="link" title={t('moderation:refresh')} onPress={appeals.reload} style={styles.refresh} />
-      {appeals.status === 'loading' && <ActivityIndicator color={colors.accent} />}
+      {appeals.status === 'loading' && <ActivityIndicator color={colors.accent} accessibilityLabel={t('common:loading')} />}
       {appeals.status === 'failed' && <Text style={styles.error}>{describeApiError(appeals.error)}</Text>}
       {appeals.status === 'ready' && appeals.value.length === 0 && <Text style={styles.muted}>{t('moderation:appeals.empty')}</Text>}
       {appeals.status === 'ready' && appeals.value.map((appeal) => <AppealRow key={appeal.id} appeal={appeal} me={me} />)}
@@ -26,7 +26,7 @@ export function AppealsList({ me }: { me: OwnUser }) {
 }
 
 function AppealRow({ appeal, me }: { appeal: ModAppeal; me: OwnUser }) {
-  const { t } = useTranslation(['moderation']);
+  const { t } = useTranslation(['moderation', 'common']);
   const { api } = useServices();
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);

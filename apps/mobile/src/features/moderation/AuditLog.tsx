@@ -10,12 +10,12 @@ import { useLoaded } from './useLoaded';
 
 /** Who did what to whom, newest first: decisions, appeal decisions, role changes and evidence views. */
 export function AuditLog() {
-  const { t } = useTranslation(['moderation']);
+  const { t } = useTranslation(['moderation', 'common']);
   const entries = useLoaded((api) => api.audit({ limit: 100 }), 'latest');
   return (
     <View testID="mod-audit" style={styles.list}>
       <Button testID="mod-audit-reload" variant="link" title={t('moderation:refresh')} onPress={entries.reload} style={styles.refresh} />
-      {entries.status === 'loading' && <ActivityIndicator color={colors.accent} />}
+      {entries.status === 'loading' && <ActivityIndicator color={colors.accent} accessibilityLabel={t('common:loading')} />}
       {entries.status === 'failed' && <Text style={styles.error}>{describeApiError(entries.error)}</Text>}
       {entries.status === 'ready' && entries.value.length === 0 && <Text style={styles.muted}>{t('moderation:audit.empty')}</Text>}
       {entries.status === 'ready' && entries.value.map((entry) => <AuditRow key={entry.id} entry={entry} />)}
@@ -24,7 +24,7 @@ export function AuditLog() {
 }
 
 function AuditRow({ entry }: { entry: AuditEntry }) {
-  const { t } = useTranslation(['moderation']);
+  const { t } = useTranslation(['moderation', 'common']);
   return (
     <View testID={`mod-audit-${entry.id}`} style={styles.row}>
       <Text style={styles.text}>

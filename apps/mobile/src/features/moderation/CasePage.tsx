@@ -18,12 +18,12 @@ type T = TFunction<['moderation', 'report']>;
 
 /** One reported user: what was reported, with notes and snapshots, what it reported, whom it met, what was decided before, and the decision. */
 export function CasePage({ userId, onBack }: { userId: string; onBack(): void }) {
-  const { t } = useTranslation(['moderation']);
+  const { t } = useTranslation(['moderation', 'common']);
   const file = useLoaded((api) => api.caseFile(userId), userId);
   return (
     <View testID="mod-case" style={styles.page}>
       <Button testID="mod-case-back" variant="link" title={t('moderation:case.back')} accessibilityLabel={t('moderation:case.backLabel')} onPress={onBack} style={styles.back} />
-      {file.status === 'loading' && <ActivityIndicator color={colors.accent} />}
+      {file.status === 'loading' && <ActivityIndicator color={colors.accent} accessibilityLabel={t('common:loading')} />}
       {file.status === 'failed' && <Text style={styles.error}>{describeApiError(file.error)}</Text>}
       {file.status === 'ready' && <CaseFile file={file.value} onDecided={file.reload} />}
     </View>
@@ -31,7 +31,7 @@ export function CasePage({ userId, onBack }: { userId: string; onBack(): void })
 }
 
 function CaseFile({ file, onDecided }: { file: ModUserResponse; onDecided(): void }) {
-  const { t } = useTranslation(['moderation', 'report']);
+  const { t } = useTranslation(['moderation', 'report', 'common']);
   const { user, restriction } = file;
   const since = { date: formatDateTime(user.createdAt) };
   let standing: string | null = null;
@@ -74,7 +74,7 @@ function Section<T>({ title, empty, items, row }: { title: string; empty: string
 }
 
 function ReportCard({ report }: { report: ReportAgainst }) {
-  const { t } = useTranslation(['moderation', 'report']);
+  const { t } = useTranslation(['moderation', 'report', 'common']);
   const { connection } = report;
   const span = connection ? describeSpan(t, connection) : null;
   return (
@@ -105,7 +105,7 @@ function ReportCard({ report }: { report: ReportAgainst }) {
 }
 
 function DecisionRow({ action }: { action: ModAction }) {
-  const { t } = useTranslation(['moderation']);
+  const { t } = useTranslation(['moderation', 'common']);
   const kind = t(`moderation:action.${action.action}`);
   return (
     <View testID={`mod-past-${action.id}`} style={styles.card}>
@@ -122,7 +122,7 @@ function DecisionRow({ action }: { action: ModAction }) {
 }
 
 function ReportMadeRow({ report }: { report: ReportMade }) {
-  const { t } = useTranslation(['moderation', 'report']);
+  const { t } = useTranslation(['moderation', 'report', 'common']);
   return (
     <Text style={styles.muted}>
       {t('moderation:case.reportMade', {
@@ -136,7 +136,7 @@ function ReportMadeRow({ report }: { report: ReportMade }) {
 }
 
 function ConnectionRow({ connection }: { connection: ModConnection }) {
-  const { t } = useTranslation(['moderation', 'report']);
+  const { t } = useTranslation(['moderation', 'report', 'common']);
   return (
     <Text style={styles.muted}>
       {t('moderation:case.connection', {

@@ -12,12 +12,12 @@ import { ageOf } from './words';
 
 /** The open cases, most urgent first, then the longest waiting: the order to work them in. */
 export function CaseQueue({ onOpen }: { onOpen(userId: string): void }) {
-  const { t } = useTranslation(['moderation']);
+  const { t } = useTranslation(['moderation', 'common']);
   const cases = useLoaded((api) => api.cases({ status: 'open' }), 'open');
   return (
     <View testID="mod-queue" style={styles.list}>
       <Button testID="mod-queue-reload" variant="link" title={t('moderation:refresh')} onPress={cases.reload} style={styles.refresh} />
-      {cases.status === 'loading' && <ActivityIndicator color={colors.accent} />}
+      {cases.status === 'loading' && <ActivityIndicator color={colors.accent} accessibilityLabel={t('common:loading')} />}
       {cases.status === 'failed' && <Text style={styles.error}>{describeApiError(cases.error)}</Text>}
       {cases.status === 'ready' && cases.value.length === 0 && <Text style={styles.muted}>{t('moderation:queue.empty')}</Text>}
       {cases.status === 'ready' && cases.value.map((item) => <CaseRow key={item.userId} item={item} onOpen={onOpen} />)}
@@ -26,7 +26,7 @@ export function CaseQueue({ onOpen }: { onOpen(userId: string): void }) {
 }
 
 function CaseRow({ item, onOpen }: { item: ModCase; onOpen(userId: string): void }) {
-  const { t } = useTranslation(['moderation', 'report']);
+  const { t } = useTranslation(['moderation', 'report', 'common']);
   const age = item.oldestOpenAt ? ageOf(item.oldestOpenAt) : null;
   const { restriction } = item;
   return (

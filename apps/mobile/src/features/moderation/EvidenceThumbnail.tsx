@@ -11,7 +11,7 @@ import { useLoaded } from './useLoaded';
  * with the session (an <Image> can't send it); the server writes each fetch to the audit log.
  */
 export function EvidenceThumbnail({ evidenceId }: { evidenceId: string }) {
-  const { t } = useTranslation(['moderation']);
+  const { t } = useTranslation(['moderation', 'common']);
   const image = useLoaded((api) => api.evidence(evidenceId), evidenceId);
   const [revealed, setRevealed] = useState(false);
   return (
@@ -23,7 +23,7 @@ export function EvidenceThumbnail({ evidenceId }: { evidenceId: string }) {
       onPress={() => setRevealed(true)}
       style={styles.frame}
     >
-      {image.status === 'loading' && <ActivityIndicator color={colors.accent} />}
+      {image.status === 'loading' && <ActivityIndicator color={colors.accent} accessibilityLabel={t('common:loading')} />}
       {image.status === 'failed' && <Text style={styles.error}>{describeApiError(image.error)}</Text>}
       {image.status === 'ready' && (
         <Image

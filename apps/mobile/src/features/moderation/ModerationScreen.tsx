@@ -3,6 +3,7 @@ import { Pressable, ScrollView, StyleSheet, Text, View } from 'react-native';
 import { useTranslation } from 'react-i18next';
 import type { OwnUser } from '@small-talk/protocol';
 import { Button } from '../../ui/Button';
+import { spaceActivates } from '../../ui/keys';
 import { colors, space } from '../../ui/theme';
 import { AppealsList } from './AppealsList';
 import { AuditLog } from './AuditLog';
@@ -53,6 +54,7 @@ function Tab({ part, title, current, onPress }: { part: Part; title: string; cur
       aria-selected={selected}
       accessibilityState={{ selected }}
       onPress={() => onPress(part)}
+      {...spaceActivates(() => onPress(part))}
       style={({ pressed }) => [styles.tab, selected && styles.tabSelected, pressed && styles.tabPressed]}
     >
       <Text style={[styles.tabText, selected && styles.tabTextSelected]}>{title}</Text>

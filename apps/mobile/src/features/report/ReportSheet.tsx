@@ -3,6 +3,7 @@ import { Pressable, ScrollView, StyleSheet, Text, TextInput, View } from 'react-
 import { useTranslation } from 'react-i18next';
 import type { Peer, ReportReason } from '@small-talk/protocol';
 import { Button } from '../../ui/Button';
+import { spaceActivates } from '../../ui/keys';
 import { colors, space } from '../../ui/theme';
 import { reasonKey, REPORT_REASONS } from './reasons';
 import { useReport } from './useReport';
@@ -130,6 +131,7 @@ function Choice({ testID, role, checked, label, hint, onPress }: { testID: strin
       accessibilityLabel={label}
       accessibilityHint={hint}
       onPress={onPress}
+      {...spaceActivates(onPress)}
       style={[styles.choice, checked && styles.choiceOn]}
     >
       <View style={[styles.mark, role === 'radio' && styles.markRound, checked && styles.markOn]} />

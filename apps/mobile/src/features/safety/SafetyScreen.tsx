@@ -12,7 +12,7 @@ import { useSafety, type Part } from './useSafety';
 
 /** The user's side of safety: the shield, its reports and what became of them, who it blocked, the rules, and whom to write to. */
 export function SafetyScreen({ onBack }: { onBack(): void }) {
-  const { t } = useTranslation(['safety']);
+  const { t } = useTranslation(['safety', 'common']);
   const safety = useSafety();
   return (
     <View testID="safety" style={styles.root}>
@@ -71,13 +71,13 @@ export function SafetyScreen({ onBack }: { onBack(): void }) {
 }
 
 function Section<T>({ title, part, onRetry, children }: { title: string; part: Part<T>; onRetry(): void; children(value: T): ReactNode }) {
-  const { t } = useTranslation(['safety']);
+  const { t } = useTranslation(['safety', 'common']);
   return (
     <View style={styles.section}>
       <Text style={styles.heading} accessibilityRole="header">
         {title}
       </Text>
-      {part.status === 'loading' && <ActivityIndicator color={colors.accent} />}
+      {part.status === 'loading' && <ActivityIndicator color={colors.accent} accessibilityLabel={t('common:loading')} />}
       {part.status === 'failed' && (
         <View style={styles.failed}>
           <Text style={styles.error}>{describeApiError(part.error)}</Text>
@@ -90,7 +90,7 @@ function Section<T>({ title, part, onRetry, children }: { title: string; part: P
 }
 
 function ReportRow({ report }: { report: Report }) {
-  const { t } = useTranslation(['safety', 'report']);
+  const { t } = useTranslation(['safety', 'report', 'common']);
   return (
     <View testID={`my-report-${report.id}`} style={styles.row}>
       <View style={styles.rowMain}>
@@ -105,7 +105,7 @@ function ReportRow({ report }: { report: Report }) {
 }
 
 function BlockedRow({ block, unblock }: { block: Block; unblock(userId: string): Promise<void> }) {
-  const { t } = useTranslation(['safety']);
+  const { t } = useTranslation(['safety', 'common']);
   const [busy, setBusy] = useState(false);
   // The failure itself, put in words at render (in the language of the moment).
   const [failure, setFailure] = useState<{ error: unknown } | null>(null);
