@@ -39,10 +39,15 @@ function placeholders(text: string): string[] {
   return [...text.matchAll(/\{\{\s*([\w.]+)[^}]*\}\}/g)].map((m) => m[1]!).sort();
 }
 
+/** English's plural keys' bases: those with an `_other` form (`too_many` alone, an error code, is not a plural). */
+function pluralBases(english: Map<string, string>): Set<string> {
+  return new Set([...english.keys()].filter((key) => key.endsWith('_other')).map((key) => key.replace(PLURAL, '')));
+}
+
 /** The keys a language must have for English's `key`: a plural key needs each form of the language's grammar. */
-function keysFor(language: string, englishKey: string): string[] {
-  if (!PLURAL.test(englishKey)) return [englishKey];
+function keysFor(language: string, englishKey: string, plurals: Set<string>): string[] {
   const base = englishKey.replace(PLURAL, '');
+  if (!PLURAL.test(englishKey) || !plurals.has(base)) return [englishKey];
   return new Intl.PluralRules(language).resolvedOptions().pluralCategories.map((category) => `${base}_${category}`);
 }
 
@@ -61,14 +66,15 @@ for (const language of LANGUAGES.filter((l) => l !== 'en')) {
     for (const namespace of namespaces) {
       const english = load('en', namespace);
       const translated = load(language, namespace);
+      const plurals = pluralBases(english);
       const expected = new Set<string>();
       for (const [key, text] of english) {
-        for (const needed of keysFor(language, key)) {
+        for (const needed of keysFor(language, key, plurals)) {
           expected.add(needed);
           const value = translated.get(needed);
           if (value === undefined) problems.push(`${namespace}:${needed} is missing`);
           else if (value.trim() === '') problems.push(`${namespace}:${needed} is empty`);
-          else if (placeholders(value).join() !== placeholders(text).join() && !(PLURAL.test(key) && placeholders(value).join() === placeholders(text).filter((p) => p !== 'count').join())) {
+          else if (placeholders(value).join() !== placeholders(text).join() && !(plurals.has(key.replace(PLURAL, '')) && placeholders(value).join() === placeholders(text).filter((p) => p !== 'count').join())) {
             problems.push(`${namespace}:${needed} has placeholders ${placeholders(value).join(', ') || 'none'}, English ${placeholders(text).join(', ') || 'none'}`);
           }
         }
