@@ -31,6 +31,12 @@ export function formatDateTime(iso: string | Date, now: Date = new Date()): stri
   }).format(at);
 }
 
+/** A time of day alone ("14:30", "2:30 PM"), as formatDateTime writes it. */
+export function formatTime(iso: string | Date): string {
+  const at = typeof iso === 'string' ? new Date(iso) : iso;
+  return new Intl.DateTimeFormat(locale(), { hour: 'numeric', minute: '2-digit' }).format(at);
+}
+
 /** A date without the time (a birthday, a restriction's last day). */
 export function formatDate(iso: string | Date): string {
   const at = typeof iso === 'string' ? new Date(iso) : iso;

@@ -2,8 +2,8 @@ import { useCallback, useEffect, useState } from 'react';
 import { ActivityIndicator, FlatList, StyleSheet, Text, View } from 'react-native';
 import { useTranslation } from 'react-i18next';
 import type { Connection } from '@small-talk/protocol';
-import { i18n, currentUiLanguage } from '../../i18n/i18n';
-import { formatDateTime, formatDuration as durationInWords } from '../../i18n/format';
+import { i18n } from '../../i18n/i18n';
+import { formatDateTime, formatDuration as durationInWords, formatTime } from '../../i18n/format';
 import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
 import { categoryName } from '../categories/categoryName';
@@ -128,8 +128,8 @@ export function formatWhen(iso: string, now: Date = new Date()): string {
   const at = new Date(iso);
   const days = Math.round((startOfDay(now) - startOfDay(at)) / 86_400_000);
   if (days !== 0 && days !== 1) return formatDateTime(at, now);
-  // The time as formatDateTime writes it (hour: numeric), so a row of today reads like one of last week.
-  const time = new Intl.DateTimeFormat(currentUiLanguage(), { hour: 'numeric', minute: '2-digit' }).format(at);
+  // The time as formatDateTime writes it, so a row of today reads like one of last week.
+  const time = formatTime(at);
   return days === 0 ? i18n.t('history:today', { time }) : i18n.t('history:yesterday', { time });
 }
 
