@@ -186,7 +186,7 @@ describe('accessibility in the browser, end to end', { skip }, () => {
     }),
   );
 
-  test('axe: searching, a call with chat, the report sheet and its answer, the ended call, History, a guest creating an account, the moderation console with that report, a ban and its appeal', { timeout: TEST_TIMEOUT_MS }, () =>
+  test('axe: searching, a call with chat, the report sheet, a friend request, the ended call, Friends and a friend ringing, History and a report sent from it, a guest creating an account, the moderation console with that report, a ban and its appeal', { timeout: TEST_TIMEOUT_MS }, () =>
     withReports(async () => {
       const { scan, done } = axeRound();
       const mia = await register('Mia');
@@ -210,19 +210,44 @@ describe('accessibility in the browser, end to end', { skip }, () => {
       await ada.get('report-button').click();
       await ada.visible('report-sheet');
       await scan(ada, 'report');
-      await ada.get('report-reason-spam').click();
-      await ada.get('report-submit').click();
-      await ada.visible('report-done');
-      await scan(ada, 'report sent');
-      await textMatches(bo.get('call-status'), PEER_LEFT);
-      await bo.visible('room-ended');
-      await scan(bo, 'call ended');
+      await ada.get('report-cancel').click();
+
+      // A friend request in the call, then Friends, and a friend's call ringing on both sides.
+      await ada.get('add-friend').click();
+      await bo.visible('request-banner');
+      await scan(bo, 'friend request');
+      await bo.get('accept-friend').click();
+      await textMatches(ada.get('add-friend'), /friends/);
+      await bo.get('end-button').click();
+      await textMatches(ada.get('call-status'), PEER_LEFT);
+      await ada.visible('room-ended');
+      await scan(ada, 'call ended');
+      await ada.get('end-button').click();
+      await (await ada.visible('friends-tab')).click();
+      await ada.page.locator('[data-testid^="friend-"]').first().waitFor({ timeout: UI_TIMEOUT_MS });
+      await scan(ada, 'friends, with one');
+      await textMatches(ada.page.locator('[data-testid^="presence-"]').first(), /online/i);
+      await ada.get('call-friend').click();
+      await bo.visible('incoming-call');
+      await ada.visible('outgoing-call');
+      await scan(bo, 'a friend calling');
+      await scan(ada, 'calling a friend');
+      await bo.get('decline-call').click();
+      await textMatches(ada.get('direct-call-status'), /^declined$/);
+      await ada.get('dismiss-call').click();
+      await ada.get('friends-back').click();
       await bo.close();
-      await ada.get('report-close').click();
-      await ada.visible('start-matching');
+
+      // History, and a report from there: the sheet's answer.
       await ada.get('open-history').click();
       await ada.visible('history-item');
       await scan(ada, 'history');
+      await ada.get('history-report').click();
+      await ada.get('report-reason-spam').click({ timeout: UI_TIMEOUT_MS });
+      await ada.get('report-submit').click();
+      await ada.visible('report-done');
+      await scan(ada, 'report sent');
+      await ada.get('report-close').click();
       await ada.get('history-back').click();
       await (await ada.visible('create-account')).click();
       await ada.visible('register-submit');
