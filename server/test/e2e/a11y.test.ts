@@ -209,8 +209,11 @@ describe('accessibility in the browser, end to end', { skip }, () => {
       await scan(ada, 'call with chat');
       await ada.get('report-button').click();
       await ada.visible('report-sheet');
+      // The sheet takes the keyboard focus as it opens, and gives it back to Report as it closes.
+      await eventually('the report sheet to have the focus', () => focusedTestId(ada.page), (id) => id === 'report-sheet');
       await scan(ada, 'report');
       await ada.get('report-cancel').click();
+      await eventually('Report to have the focus again', () => focusedTestId(ada.page), (id) => id === 'report-button');
 
       // A friend request in the call, then Friends, and a friend's call ringing on both sides.
       await ada.get('add-friend').click();
@@ -230,6 +233,9 @@ describe('accessibility in the browser, end to end', { skip }, () => {
       await ada.get('call-friend').click();
       await bo.visible('incoming-call');
       await ada.visible('outgoing-call');
+      // A ringing call takes the keyboard focus from whatever screen is under it, on both sides.
+      await eventually("Bo's ringing call to have the focus", () => focusedTestId(bo.page), (id) => id === 'incoming-call');
+      await eventually("Ada's outgoing call to have the focus", () => focusedTestId(ada.page), (id) => id === 'outgoing-call');
       await scan(bo, 'a friend calling');
       await scan(ada, 'calling a friend');
       await bo.get('decline-call').click();

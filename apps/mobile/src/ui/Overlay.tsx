@@ -1,15 +1,18 @@
 import type { ReactNode } from 'react';
 import { StyleSheet, View } from 'react-native';
+import { useFocusOnOpen } from './focus';
 import { colors, space } from './theme';
 
 /**
  * A card over whatever screen is showing, dimming it: for what needs an answer wherever the
- * user is (an incoming call, a call being made). Screen readers stay inside it.
+ * user is (an incoming call, a call being made). Screen readers stay inside it; on the web the
+ * keyboard focus moves onto it.
  */
 export function Overlay({ testID, children }: { testID: string; children: ReactNode }) {
+  const card = useFocusOnOpen();
   return (
     <View style={styles.backdrop} accessibilityViewIsModal>
-      <View testID={testID} style={styles.card} accessibilityRole="alert" accessibilityLiveRegion="assertive">
+      <View ref={card} tabIndex={-1} testID={testID} style={styles.card} accessibilityRole="alert" accessibilityLiveRegion="assertive">
         {children}
       </View>
     </View>

@@ -3,6 +3,7 @@ import { Pressable, ScrollView, StyleSheet, Text, TextInput, View } from 'react-
 import { useTranslation } from 'react-i18next';
 import type { Peer, ReportReason } from '@small-talk/protocol';
 import { Button } from '../../ui/Button';
+import { useFocusOnOpen } from '../../ui/focus';
 import { spaceActivates } from '../../ui/keys';
 import { colors, space } from '../../ui/theme';
 import { reasonKey, REPORT_REASONS } from './reasons';
@@ -43,7 +44,7 @@ export function ReportSheet({ peer, connectionId, snapshots, reason: preselected
 
   if (state.status === 'done') {
     return (
-      <Sheet testID="report-done" title={t('report:done.title')}>
+      <Sheet key="report-done" testID="report-done" title={t('report:done.title')}>
         <Text style={styles.text}>{t('report:done.text', { name })}</Text>
         {state.snapshotsSent > 0 && <Text style={styles.muted}>{t('report:done.snapshotSent')}</Text>}
         {state.snapshotsFailed && <Text style={styles.muted}>{t('report:done.snapshotFailed')}</Text>}
@@ -63,7 +64,7 @@ export function ReportSheet({ peer, connectionId, snapshots, reason: preselected
   };
 
   return (
-    <Sheet testID="report-sheet" title={t('report:sheet.title', { name })}>
+    <Sheet key="report-sheet" testID="report-sheet" title={t('report:sheet.title', { name })}>
       <Text style={styles.muted}>{t('report:sheet.intro')}</Text>
       <View accessibilityRole="radiogroup" accessibilityLabel={t('report:sheet.reasonsLabel')} style={styles.reasons}>
         {REPORT_REASONS.map((value) => (
@@ -105,9 +106,11 @@ export function ReportSheet({ peer, connectionId, snapshots, reason: preselected
 }
 
 function Sheet({ testID, title, children }: { testID: string; title: string; children: ReactNode }) {
+  // The keyboard focus comes onto the sheet as it opens (web), and back to Report as it closes.
+  const card = useFocusOnOpen();
   return (
     <View style={styles.backdrop} accessibilityViewIsModal>
-      <View testID={testID} style={styles.card}>
+      <View ref={card} tabIndex={-1} testID={testID} style={styles.card}>
         <ScrollView contentContainerStyle={styles.content}>
           <Text style={styles.title} accessibilityRole="header">
             {title}
