@@ -12,7 +12,7 @@ import { getLocales } from 'expo-localization';
 import { readStored, writeStored } from '../device/store';
 import { isUiLanguage, pickUiLanguage, type UiLanguage } from './languages';
 import { LOADERS } from './loaders';
-import { english, NAMESPACES, type Namespace } from './resources';
+import { english, NAMESPACES, type LanguageStrings, type Namespace } from './resources';
 
 /** The device's key for the language chosen on Profile (absent: follow the device). */
 const STORED_KEY = 'ui-language';
@@ -31,11 +31,23 @@ export function initialUiLanguage(): UiLanguage {
   return isUiLanguage(stored) ? stored : pickUiLanguage(deviceTags());
 }
 
+/** Each language's chunk, fetched once for all its namespaces. */
+const chunks = new Map<UiLanguage, Promise<LanguageStrings>>();
+
 /** A language's namespace, from its chunk (English is bundled and never asked for). */
 async function load(language: string, namespace: string): Promise<object | undefined> {
   if (!isUiLanguage(language) || language === 'en') return undefined;
-  const strings = (await LOADERS[language]()).default;
-  return strings[namespace as Namespace];
+  // init() asks while the bundle is still being evaluated, before Metro's loader of lazy chunks
+  // is installed (the app's first import is this module): ask once evaluation is over.
+  await Promise.resolve();
+  let chunk = chunks.get(language);
+  if (!chunk) {
+    chunk = LOADERS[language]().then((module) => module.default);
+    chunks.set(language, chunk);
+    // A failed fetch (offline, no cache) may succeed on the next switch.
+    chunk.catch(() => chunks.delete(language));
+  }
+  return (await chunk)[namespace as Namespace];
 }
 
 void i18n
