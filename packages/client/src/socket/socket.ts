@@ -1,5 +1,5 @@
 import { CloseCode, MAX_FRAME_BYTES, ServerMessage, type ClientMessage, type Notice, type OwnUser } from '@small-talk/protocol';
-import { DEFAULT_CONNECT_TIMEOUT_MS } from '../defaults.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_FIRST_RETRY_JITTER_MS } from '../defaults.js';
 import { SmallTalkError } from '../errors.js';
 import { Emitter } from '../events.js';
 import { defaultReconnectPolicy, type ReconnectPolicy } from './reconnect-policy.js';
@@ -271,10 +271,11 @@ export class Socket extends Emitter<SocketEventCallbacks> {
       this.retryCount = 0;
       this.setState('reconnecting', code === undefined ? {} : { code });
     }
-    // The server is restarting and keeps rooms for the grace: every moment waited eats into it.
+    // The server is restarting and keeps rooms for the grace: every moment waited eats into it,
+    // so at once, but for the jitter that keeps all its clients from returning together.
     const delay =
       code === CloseCode.serviceRestart && this.retryCount === 0
-        ? 0
+        ? Math.round(Math.random() * DEFAULT_FIRST_RETRY_JITTER_MS)
         : this.policy({ retryCount: this.retryCount, elapsedMs: this.now() - this.outageStartedAt });
     if (delay === null) return this.finish('gave_up', code);
     const retry: RetryInfo = code === undefined ? { retryCount: this.retryCount, delayMs: delay } : { retryCount: this.retryCount, delayMs: delay, code };
