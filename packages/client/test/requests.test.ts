@@ -49,7 +49,7 @@ test('no answer will come once the socket is not open: the request hears null, a
   const answers: Array<Answer | null> = [];
   requests.send({ type: 'join', categories: ['music'] }, (answer) => answers.push(answer));
   ws.drop(1006);
-  assert.deepEqual(answers, [null]);
+  assert.deepEqual([...answers], [null]);
   requests.send({ type: 'cancel' }, (answer) => answers.push(answer));
   assert.deepEqual(answers, [null, null], 'not sent: not open');
 });
