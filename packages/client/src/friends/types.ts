@@ -4,7 +4,10 @@ export type DirectCallDirection = 'outgoing' | 'incoming';
 
 /** A direct call that rings: this user called a friend (`outgoing`), or a friend calls it (`incoming`). */
 export interface DirectCall {
-  /** The server's id of the call; null until `call_ringing` confirms an outgoing call. */
+  /**
+   * The ring's id (`callId` in every frame about it: the SDK chooses it for an outgoing call, the
+   * server gives it for an incoming one); null until `call_ringing` confirms an outgoing call.
+   */
   callId: string | null;
   direction: DirectCallDirection;
   /** The friend on the other side. */
@@ -18,7 +21,7 @@ export interface DirectCall {
 
 /** Why a direct call ended before it became a room. */
 export interface DirectCallEnded {
-  /** The server's id of the call; null when it ended before the server named it. */
+  /** The ring's id; null when an outgoing call ended (hangUp(), the socket) before the server confirmed it. */
   callId: string | null;
   peer: Peer;
   /**
