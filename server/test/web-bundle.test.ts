@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
  * The web build's first screen stays small (issue 14): TensorFlow.js and the shield's model are
  * loaded when the first match starts, never with the first screen. Measures the build that
  * scripts/setup.sh makes (apps/mobile/dist), as a browser receives it: each <script> of
- * index.html gzipped (the server's compression), against the baseline recorded before the shield.
+ * index.html gzipped (the server's compression), against the baseline recorded last (web-bundle.baseline.json says when and why).
  */
 
 const root = path.resolve(import.meta.dirname, '../..');
