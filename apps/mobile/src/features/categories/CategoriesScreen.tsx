@@ -140,7 +140,8 @@ const styles = StyleSheet.create({
   root: { flex: 1, backgroundColor: colors.background, padding: space.l, gap: space.s },
   header: { flexDirection: 'row', alignItems: 'center', justifyContent: 'space-between', flexWrap: 'wrap' },
   hello: { color: colors.text, fontSize: 16, flexShrink: 1 },
-  headerLinks: { flexDirection: 'row', flexWrap: 'wrap' },
+  // Wraps on a narrow phone (and in longer languages) instead of running off the screen.
+  headerLinks: { flexDirection: 'row', flexWrap: 'wrap', flexShrink: 1, maxWidth: '100%' },
   title: { color: colors.text, fontSize: 24, fontWeight: '700', marginTop: space.m },
   hint: { color: colors.textMuted },
   online: { color: colors.success, fontSize: 13 },
