@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import WebSocket, { type RawData } from 'ws';
-import { ClientMessage, CloseCode, Ref, type ErrorCode, type ErrorEvent } from '@small-talk/protocol';
+import { ClientMessage, CloseCode, type ErrorCode, type ErrorEvent } from '@small-talk/protocol';
 import type { Principal } from '../auth/service.js';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -92,10 +92,9 @@ export class ClientSocket implements Inbox {
     this.ws.send(text);
   }
 
-  /** `ref`: the frame this error answers, when it named itself (see `Ref`). */
-  fail(code: ErrorCode, message: string, ref?: string): void {
+  fail(code: ErrorCode, message: string): void {
     this.deps.metrics.error(code);
-    this.sendText(JSON.stringify({ type: 'error', code, message, ref } satisfies ErrorEvent));
+    this.sendText(JSON.stringify({ type: 'error', code, message } satisfies ErrorEvent));
   }
 
   onFrame(data: RawData, isBinary: boolean): void {
@@ -128,8 +127,7 @@ export class ClientSocket implements Inbox {
       return this.fail('bad_request', 'frame is not valid JSON');
     }
     const parsed = ClientMessage.safeParse(json);
-    // A frame refused for its shape still says which request failed, if its ref is a good one.
-    if (!parsed.success) return this.fail('bad_request', describeIssues(parsed.error), refOf(json));
+    if (!parsed.success) return this.fail('bad_request', describeIssues(parsed.error));
     const message = parsed.data;
     // Parsed, so valid JSON, on which the scan's span is exact.
     const dataText = message.type === 'signal' ? text.slice(shape.dataStart, shape.dataEnd) : '';
@@ -147,13 +145,12 @@ export class ClientSocket implements Inbox {
       try {
         pending = this.deps.handlers[message.type](this, message as never, dataText);
       } catch (error) {
-        this.failWith(error, message.ref);
+        this.failWith(error);
       }
       if (pending) {
         this.running = true;
-        const { ref } = message;
         pending
-          .catch((error: unknown) => this.failWith(error, ref))
+          .catch((error: unknown) => this.failWith(error))
           .finally(() => {
             this.running = false;
             const next = this.backlog.shift();
@@ -167,18 +164,11 @@ export class ClientSocket implements Inbox {
     }
   }
 
-  private failWith(error: unknown, ref: string | undefined): void {
-    if (error instanceof AppError) return this.fail(error.code, error.message, ref);
+  private failWith(error: unknown): void {
+    if (error instanceof AppError) return this.fail(error.code, error.message);
     this.log.error({ err: error }, 'frame handler failed');
-    this.fail('internal', 'something went wrong on the server', ref);
+    this.fail('internal', 'something went wrong on the server');
   }
-}
-
-/** The `ref` of a frame that failed the schema, when that field itself is valid. */
-function refOf(json: unknown): string | undefined {
-  if (typeof json !== 'object' || json === null || !('ref' in json)) return undefined;
-  const ref = Ref.safeParse(json.ref);
-  return ref.success ? ref.data : undefined;
 }
 
 /** The payload's size as received: ws hands text frames over as one Buffer. */
