@@ -88,7 +88,8 @@ describe('Friends screen', () => {
     expect(within(bos).getByTestId('call-friend')).toBeEnabled();
     const cys = screen.getByTestId('friend-user-cy');
     expect(cys).toHaveTextContent(/^Cyoffline/);
-    expect(within(cys).getByTestId('call-friend')).toBeDisabled();
+    // Offline is callable: the server wakes Cy's devices by push, or says offline at once.
+    expect(within(cys).getByTestId('call-friend')).toBeEnabled();
 
     expect(screen.getByTestId('incoming-request-req-dee')).toHaveTextContent(/^Deewants to be friends/);
     expect(screen.getByTestId('sent-request-req-eve')).toHaveTextContent(/^Everequest sent/);
@@ -481,6 +482,15 @@ describe('calling a friend', () => {
     expect(screen.queryByTestId('hang-up')).not.toBeOnTheScreen();
     await fireEvent.press(screen.getByTestId('dismiss-call'));
     expect(screen.queryByTestId('outgoing-call')).not.toBeOnTheScreen();
+  });
+
+  test('a friend who is offline can be called: the server rings their devices by push, and the caller sees it ringing', async () => {
+    await renderApp({ list: friendsList({ friends: [friend(cy, 'offline')] }) });
+    await openFriends();
+    await fireEvent.press(within(screen.getByTestId('friend-user-cy')).getByTestId('call-friend'));
+    expect(services.server.socket.sentOfType('call')).toEqual([{ type: 'call', userId: cy.id }]);
+    await services.server.socket.receive({ type: 'call_ringing', callId: 'call-1', peer: cy });
+    expect(screen.getByTestId('direct-call-status')).toHaveTextContent('ringing…');
   });
 
   const outcomes: Array<[CallEndReason, string]> = [

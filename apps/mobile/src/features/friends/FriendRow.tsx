@@ -56,7 +56,9 @@ export function FriendRow({ friend, store, onCall }: FriendRowProps) {
             testID="call-friend"
             title={t('friends:row.call')}
             accessibilityLabel={t('friends:row.callLabel', { name })}
-            disabled={friend.presence !== 'online'}
+            // An offline friend can be called too: the server rings their phone or installed app by
+            // push, or answers `offline` at once when they have none. One in a call would be busy.
+            disabled={friend.presence === 'in_call'}
             onPress={onCall}
           />
         </View>
