@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
 import { act, fireEvent, screen } from '@testing-library/react-native';
+import { AccessibilityInfo } from 'react-native';
 import { defaults, type SmallTalkClient } from '@small-talk/client';
 import type { IceResponse } from '@small-talk/protocol';
 import { callStatus, type CallStatus, type CallStatusInputs } from '../src/features/call/callStatus';
@@ -307,5 +308,35 @@ describe('Call: who the peer is', () => {
     expect(screen.getByTestId('peer-name')).toHaveTextContent('Bo');
     expect(screen.queryByTestId('peer-languages')).not.toBeOnTheScreen();
     expect(screen.queryByTestId('peer-bio')).not.toBeOnTheScreen();
+  });
+});
+
+describe('screen readers in a call', () => {
+  /** What VoiceOver was asked to say (jest-expo runs the app as on iOS: queued announcements). */
+  function spoken() {
+    return jest.mocked(AccessibilityInfo.announceForAccessibilityWithOptions).mock.calls.map(([text]) => text);
+  }
+  beforeEach(() => {
+    jest.spyOn(AccessibilityInfo, 'announceForAccessibilityWithOptions').mockImplementation(() => {}).mockClear();
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
+  test('hear "connected", a reconnect, an incoming chat message and the peer leaving, each once', async () => {
+    const { pc } = await renderCall();
+    expect(spoken()).toEqual([]);
+    await pc.setConnectionState('connected');
+    expect(spoken()).toEqual(['Connected to Bo']);
+    await pc.setConnectionState('disconnected');
+    await pc.setConnectionState('connected');
+    expect(spoken()).toEqual(['Connected to Bo', 'Connection lost. Reconnecting…', 'Connected to Bo']);
+
+    await services.server.socket.receive({ type: 'chat', roomId: 'room-1', from: 'user-bo', text: 'hello!', sentAt: '2026-05-04T18:00:01.000Z' });
+    expect(spoken().at(-1)).toBe('Message from Bo: hello!');
+
+    await services.server.socket.receive({ type: 'peer_left', roomId: 'room-1', reason: 'left' });
+    expect(spoken().at(-1)).toBe('Bo left the call');
+    expect(spoken()).toHaveLength(5);
   });
 });
