@@ -87,6 +87,32 @@ describe('friends across two processes', { skip: skip ?? false }, () => {
     assert.equal((await ada.socket.next('peer_left')).reason, 'left');
   });
 
+  test('refs and callId across processes: the call\'s answers name the frame, the room on both processes names the call, and a callId held on one process is refused on the other', async () => {
+    const { ada, bo } = await acrossProcesses();
+    await befriend(ada, nodes[0]!, bo, nodes[1]!);
+    ada.socket.send({ type: 'call', userId: bo.auth.user.id, callId: 'cross-1', ref: 'a1' });
+    const ringing = await ada.socket.next('call_ringing');
+    assert.deepEqual([ringing.callId, ringing.ref], ['cross-1', 'a1']);
+    assert.equal((await bo.socket.next('incoming_call')).callId, 'cross-1');
+    // The ring lives in Redis: process 1 refuses its id too, and says which frame it refuses.
+    bo.socket.send({ type: 'call', userId: ada.auth.user.id, callId: 'cross-1', ref: 'b1' });
+    const refused = await bo.socket.next('error');
+    assert.deepEqual([refused.code, refused.ref], ['bad_request', 'b1']);
+    bo.socket.send({ type: 'accept_call', callId: 'cross-1', ref: 'b2' });
+    const mA = await ada.socket.next('matched');
+    const mB = await bo.socket.next('matched');
+    assert.equal(mA.roomId, mB.roomId);
+    assert.deepEqual([mA.callId, mB.callId], ['cross-1', 'cross-1']);
+    ada.socket.send({ type: 'leave', roomId: mA.roomId, ref: 'a2' });
+    assert.deepEqual(await ada.socket.next('left'), { type: 'left', roomId: mA.roomId, ref: 'a2' });
+    assert.deepEqual(await bo.socket.next('peer_left'), { type: 'peer_left', roomId: mA.roomId, reason: 'left' });
+    // Queue answers on the other process echo refs as well.
+    bo.socket.send({ type: 'join', categories: ['music'], ref: 'b3' });
+    assert.equal((await bo.socket.next('queued')).ref, 'b3');
+    bo.socket.send({ type: 'cancel', ref: 'b4' });
+    assert.deepEqual(await bo.socket.next('cancelled'), { type: 'cancelled', ref: 'b4' });
+  });
+
   test('declined, busy and no answer reach the caller on the other process', async () => {
     const { ada, bo } = await acrossProcesses();
     await befriend(ada, nodes[0]!, bo, nodes[1]!);

@@ -207,6 +207,9 @@ for (const impl of implementations) {
       assert.equal(await stores[1]!.ring({ id: randomUUID(), caller: cy, callee: bo }, 10_000), 'busy', 'the callee is ringing');
       assert.equal(await stores[1]!.ring({ id: randomUUID(), caller: cy, callee: ada }, 10_000), 'busy', 'the caller is ringing');
       assert.equal(await stores[1]!.ring({ id: randomUUID(), caller: bo, callee: cy }, 10_000), 'caller_busy');
+      // A caller-chosen id another ring has is refused before anything else is looked at.
+      assert.equal(await stores[1]!.ring({ id: ring.id, caller: cy, callee: dee }, 10_000), 'taken');
+      assert.equal(await stores[1]!.ringOf(cy.id), null, 'nothing rings for the refused ring');
       // Only the side named may take it that way.
       assert.equal(await stores[1]!.takeRing(ring.id, { userId: ada.id, side: 'callee' }), null, 'Ada is the caller');
       assert.equal(await stores[1]!.takeRing(ring.id, { userId: cy.id, side: 'caller' }), null, 'Cy is not in it');
@@ -229,17 +232,19 @@ for (const impl of implementations) {
       const stores = await impl.make(2);
       const [ada, bo, cy] = [member('Ada'), member('Bo'), member('Cy')];
       await stores[0]!.join(bo, ['music']);
-      const room = await stores[1]!.pair(ada, bo);
+      const room = await stores[1]!.pair(ada, bo, 'call-1');
       assert.ok(room);
       assert.equal(room.category, null);
+      assert.equal(room.callId, 'call-1', 'the room names the call that made it');
+      assert.equal((await stores[0]!.roomOf(ada.id))?.callId, 'call-1', 'on every process');
       assert.equal(room.initiatorId, ada.id);
       assert.deepEqual(new Set(room.members.map((m) => m.id)), new Set([ada.id, bo.id]));
       assert.equal((await stores[0]!.roomOf(bo.id))?.id, room.id);
       assert.equal((await stores[0]!.waitingByCategory()).get('music') ?? 0, 0, 'Bo left the queue');
-      assert.equal(await stores[0]!.pair(cy, bo), null, 'Bo is in a room');
-      assert.equal(await stores[0]!.pair(ada, cy), null, 'Ada is in a room');
+      assert.equal(await stores[0]!.pair(cy, bo, 'call-2'), null, 'Bo is in a room');
+      assert.equal(await stores[0]!.pair(ada, cy, 'call-3'), null, 'Ada is in a room');
       assert.ok(await stores[1]!.end(room.id));
-      assert.ok(await stores[0]!.pair(cy, bo), 'free again');
+      assert.ok(await stores[0]!.pair(cy, bo, 'call-4'), 'free again');
     });
   });
 }

@@ -6,7 +6,7 @@
 import { act, render } from '@testing-library/react-native';
 import type { ReactElement } from 'react';
 import { Text, View } from 'react-native';
-import { SmallTalkClient, type MediaStreamLike, type SmallTalkClientOptions, type WebSocketLike } from '@small-talk/client';
+import { SmallTalkClient, defaults, type MediaStreamLike, type SmallTalkClientOptions, type WebSocketLike } from '@small-talk/client';
 import { Peer, type Category, type Connection, type Friend, type FriendRequest, type FriendsResponse, type IceResponse, type IceTransportPolicy, type OwnUser, type Presence, type ServerMessage } from '@small-talk/protocol';
 import type { z } from 'zod';
 import { File, Paths } from 'expo-file-system';
@@ -16,33 +16,69 @@ import { ServicesContext, type Services } from '../src/services';
 
 // ---- the server's WebSocket ---------------------------------------------------
 
+/** A frame the app sent, parsed. */
+export type SentFrame = { type: string; [field: string]: unknown };
+
+/** A frame the server sends, as a test writes it (fields with a default may be left out). */
+type ServerFrame = z.input<typeof ServerMessage>;
+
+/**
+ * The server's end of one WebSocket. It answers as the real server does (protocol v1 with refs,
+ * docs/protocol.md "Requests and their answers"): a test writes the answer it means (`queued`,
+ * `call_ringing` for 'call-1', a call's room) and receive() completes it with what the server
+ * would add: the `ref` of the request it answers, the ring's id the SDK chose, the call a room
+ * came from. Refs and callIds are the SDK's plumbing, tested in packages/client and server/test
+ * (ws-refs, client-*); these tests check what the app does and the frames it means to send.
+ */
 export class FakeWebSocket implements WebSocketLike {
   onopen: ((event: any) => void) | null = null;
   onmessage: ((event: any) => void) | null = null;
   onclose: ((event: any) => void) | null = null;
   onerror: ((event: any) => void) | null = null;
-  /** Frames the app sent, parsed. */
-  readonly sent: Array<{ type: string; [field: string]: unknown }> = [];
+  /** Frames the app sent, parsed, as on the wire: requests with their `ref`, `call` with its `callId`. */
+  readonly wire: SentFrame[] = [];
   closed = false;
   /** The server side went away (drop()). */
   dropped = false;
+  /** Refs the server answered already: it answers each request once. */
+  private readonly answered = new Set<string>();
+  /** Ring ids a test made up for outgoing calls ('call-1'), and the SDK's own `callId` each stands for. */
+  private readonly ringIds = new Map<string, string>();
+  /** Ids of calls that rang this user (`incoming_call`): the test named them, and they stay. */
+  private readonly incoming = new Set<string>();
 
   constructor(
     readonly url: string,
     readonly token: string | undefined,
+    /** Each room's call (`matched.callId`), kept by the server across sockets, as for a resume. */
+    private readonly roomCalls: Map<string, string> = new Map(),
   ) {}
 
+  /** Frames the app sent, as tests assert them: without the SDK's `ref`, and `call` without its `callId` (see the class). */
+  get sent(): SentFrame[] {
+    const testIds = new Map([...this.ringIds].map(([testId, callId]) => [callId, testId]));
+    return this.wire.map(({ ref: _ref, ...frame }) => {
+      if (frame.type === 'call') {
+        const { callId: _callId, ...call } = frame;
+        return call;
+      }
+      // A frame about a ring the test named ('call-1' in its call_ringing) names it as the test did.
+      if (typeof frame.callId !== 'string') return frame;
+      return { ...frame, callId: testIds.get(frame.callId) ?? frame.callId };
+    });
+  }
+
   send(data: string): void {
-    this.sent.push(JSON.parse(data));
+    this.wire.push(JSON.parse(data));
   }
 
   close(): void {
     this.closed = true;
   }
 
-  /** A frame from the server, as it goes on the wire (fields with a default may be left out). */
-  receive(frame: z.input<typeof ServerMessage>): Promise<void> {
-    return act(() => this.onmessage?.({ data: JSON.stringify(frame) }));
+  /** A frame from the server, as on the wire once completed as the server would (see the class). */
+  receive(frame: ServerFrame): Promise<void> {
+    return act(() => this.onmessage?.({ data: JSON.stringify(this.complete(frame)) }));
   }
 
   /** The connection drops (1006 unless told otherwise). */
@@ -51,8 +87,82 @@ export class FakeWebSocket implements WebSocketLike {
     return act(() => this.onclose?.({ code }));
   }
 
-  sentOfType(type: string) {
+  sentOfType(type: string): SentFrame[] {
     return this.sent.filter((frame) => frame.type === type);
+  }
+
+  // ---- answering as the server does ---------------------------------------------
+
+  private complete(frame: ServerFrame): ServerFrame {
+    switch (frame.type) {
+      case 'queued':
+        return this.answering(frame, (sent) => sent.type === 'join');
+      case 'cancelled':
+        return this.answering(frame, (sent) => sent.type === 'cancel');
+      case 'left':
+        // Without a leave of this room, the server ended it for the user (a block, a report): no ref.
+        return this.answering(frame, (sent) => sent.type === 'leave' && sent.roomId === frame.roomId);
+      case 'error':
+        // The server refuses the frame it is handling: in these tests, the latest request.
+        return this.answering(frame, () => true);
+      case 'call_ringing':
+        return this.answering({ ...frame, callId: this.ringId(frame.callId) }, (sent) => sent.type === 'call');
+      case 'call_ended':
+        return { ...frame, callId: this.ringId(frame.callId) };
+      case 'incoming_call':
+        this.incoming.add(frame.callId);
+        return frame;
+      case 'matched':
+        return this.room(frame);
+      default:
+        return frame;
+    }
+  }
+
+  /** `frame` with the ref of the latest request `answers` picks, if that request is still unanswered. */
+  private answering<F extends ServerFrame>(frame: F, answers: (sent: SentFrame) => boolean): F {
+    if ('ref' in frame && frame.ref !== undefined) return frame;
+    const request = this.wire.findLast((sent) => typeof sent.ref === 'string' && answers(sent));
+    const ref = request?.ref as string | undefined;
+    if (ref === undefined || this.answered.has(ref)) return frame;
+    this.answered.add(ref);
+    return { ...frame, ref };
+  }
+
+  /**
+   * The id the server gives a ring: an incoming call's is the test's; for an outgoing call the
+   * server uses the `callId` its `call` carried, which the SDK chose, so a test's made-up id
+   * ('call-1') stands for the latest call's.
+   */
+  private ringId(id: string): string {
+    if (this.incoming.has(id)) return id;
+    const known = this.ringIds.get(id);
+    if (known) return known;
+    const calls = this.wire.filter((sent) => sent.type === 'call').map((sent) => sent.callId as string);
+    const latest = calls[calls.length - 1];
+    if (latest === undefined || calls.includes(id)) return id;
+    this.ringIds.set(id, latest);
+    return latest;
+  }
+
+  /**
+   * A room names the call it came from (`callId`): the server keeps it across a resume, and a room
+   * with no category that follows a `call` or `accept_call` (rather than a `join`) is that call's.
+   * A widened search's room has no category either, and names no call.
+   */
+  private room(frame: Extract<ServerFrame, { type: 'matched' }>): ServerFrame {
+    const callId = frame.callId ?? this.roomCalls.get(frame.roomId) ?? (frame.category === null ? this.unansweredCall() : undefined);
+    if (callId === undefined) return frame;
+    this.roomCalls.set(frame.roomId, callId);
+    return { ...frame, callId };
+  }
+
+  /** The call of the latest `call` or `accept_call`, if no `join` came after it and no room was made of it yet. */
+  private unansweredCall(): string | undefined {
+    const latest = this.wire.findLast((sent) => sent.type === 'join' || sent.type === 'call' || sent.type === 'accept_call');
+    const callId = latest?.type === 'join' ? undefined : (latest?.callId as string | undefined);
+    if (callId === undefined || [...this.roomCalls.values()].includes(callId)) return undefined;
+    return callId;
   }
 }
 
@@ -66,8 +176,11 @@ export class FakeServer {
     return socket;
   }
 
+  /** Each room's call (`matched.callId`), across the sockets: a resumed room names it again. */
+  private readonly roomCalls = new Map<string, string>();
+
   readonly createWebSocket = (url: string, token: string | undefined): FakeWebSocket => {
-    const socket = new FakeWebSocket(url, token);
+    const socket = new FakeWebSocket(url, token, this.roomCalls);
     this.sockets.push(socket);
     return socket;
   };
@@ -77,10 +190,14 @@ export class FakeServer {
     return new SmallTalkClient({ url: 'ws://test/ws', token, createWebSocket: this.createWebSocket, ...options });
   }
 
-  /** Waits for the SDK's next socket (its reconnect runs on a timer) and welcomes it. */
+  /**
+   * Waits for the SDK's next socket and welcomes it. Its reconnect runs on a timer: the first
+   * retry after a drop comes within a random DEFAULT_FIRST_RETRY_JITTER_MS (0–250 ms).
+   */
   async welcomeBack(user: OwnUser = ada): Promise<void> {
+    const until = Date.now() + 2 * defaults.DEFAULT_FIRST_RETRY_JITTER_MS;
     await act(async () => {
-      for (let i = 0; i < 50 && this.socket.dropped; i++) await new Promise((resolve) => setTimeout(resolve, 1));
+      while (this.socket.dropped && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
     });
     if (this.socket.dropped) throw new Error('the client did not reconnect');
     await this.welcome(user);

@@ -5,7 +5,7 @@ import { Friends, type FriendsOptions } from './friends/friends.js';
 import { Matchmaking, MatchmakingEvent, type MatchmakingOptions } from './matchmaking/matchmaking.js';
 import { Socket, SocketEvent, type SocketOptions } from './socket/socket.js';
 
-export interface SmallTalkClientOptions extends SocketOptions, Omit<MatchmakingOptions, 'friends'>, FriendsOptions {
+export interface SmallTalkClientOptions extends SocketOptions, Omit<MatchmakingOptions, 'acceptsCall'>, FriendsOptions {
   /**
    * Each call's STUN/TURN servers: GET /api/ice through the app's HTTP client. createCall()
    * fetches them before every call, and the Call fetches fresh TURN credentials before its
@@ -43,7 +43,8 @@ export class SmallTalkClient {
     this.iceServersProvider = options.iceServersProvider;
     this.socket = new Socket(options);
     this.friends = new Friends(this.socket, options);
-    this.matchmaking = new Matchmaking(this.socket, { ...options, friends: this.friends });
+    // A direct call's room is wanted only if it is the call Friends made or accepted.
+    this.matchmaking = new Matchmaking(this.socket, { ...options, acceptsCall: (callId) => this.friends.acceptsCall(callId) });
     // The room is over: its Call can't negotiate any more and the peer has hung up.
     // Not on RoomLost: the media may still flow peer to peer, and the app decides.
     const endCall = ({ roomId }: { roomId: string }) => {

@@ -20,8 +20,17 @@ export const DEFAULT_RECONNECT_DELAYS_MS: readonly number[] = [
 /**
  * Jitter added to each non-zero delay, as a fraction of it (0.5: a 1 s delay becomes 1–1.5 s).
  * After a server restart every client drops at the same moment; jitter spreads their returns.
+ * A zero delay gets DEFAULT_FIRST_RETRY_JITTER_MS instead.
  */
 export const DEFAULT_RECONNECT_JITTER = 0.5;
+
+/**
+ * Jitter of a retry whose base delay is 0 (the first after a drop, and the one at once after close
+ * 1012): a random 0–250 ms, as livekit's client does. A draining server (close 1012) closes all
+ * its sockets in the same moment, and without it every one of its clients would come back in the
+ * same millisecond; 250 ms spreads them and costs a resuming call almost nothing of its grace.
+ */
+export const DEFAULT_FIRST_RETRY_JITTER_MS = 250;
 
 /** How long a socket may take from `new WebSocket` to the server's `welcome` before the try counts as failed. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;

@@ -110,9 +110,11 @@ test("the room's policy overrides GET /api/ice's default both ways; the app may 
   const stranger = await open.client.createCall(open.callOptions);
   assert.equal((stranger.peerConnection as unknown as FakePeerConnection).config.iceTransportPolicy, 'relay');
 
-  // A friend's direct call (category null) is all although the default is relay.
+  // A friend's direct call (category null, naming the call) is all although the default is relay.
   const strict = setup({ iceServersProvider: iceServer(RELAY).provider });
-  strict.ws.receive({ type: 'matched', roomId: 'r2', peer: { id: 'u3', displayName: 'Cy' }, category: null, initiator: true, resumed: false, iceTransportPolicy: 'all' });
+  strict.ws.receive({ type: 'incoming_call', callId: 'c1', peer: { id: 'u3', displayName: 'Cy', languages: [] } });
+  strict.client.friends.accept();
+  strict.ws.receive({ type: 'matched', roomId: 'r2', peer: { id: 'u3', displayName: 'Cy' }, category: null, initiator: true, resumed: false, iceTransportPolicy: 'all', callId: 'c1' });
   const friend = await strict.client.createCall(strict.callOptions);
   assert.equal((friend.peerConnection as unknown as FakePeerConnection).config.iceTransportPolicy, 'all');
   const forced = await strict.client.createCall({ ...strict.callOptions, iceTransportPolicy: 'relay' });
@@ -196,7 +198,7 @@ test('a join refused by the age and rules gate leaves the user out of the queue,
     s.client.matchmaking.on(MatchmakingEvent.Error, (error) => errors.push(error.code));
     s.client.matchmaking.join(['music']);
     assert.equal(s.client.matchmaking.state, 'queued');
-    s.ws.receive({ type: 'error', code, message: 'no' });
+    s.ws.answer('join', { type: 'error', code, message: 'no' });
     assert.equal(s.client.matchmaking.state, 'idle');
     assert.deepEqual(errors, [code]);
   }

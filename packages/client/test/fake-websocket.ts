@@ -54,6 +54,23 @@ export class FakeWebSocket implements WebSocketLike {
   sentOfType<T extends ClientMessage['type']>(type: T): Extract<ClientMessage, { type: T }>[] {
     return this.sent.filter((m): m is Extract<ClientMessage, { type: T }> => m.type === type);
   }
+
+  /** What the SDK sent, without the refs it names its requests by (answer() echoes those). */
+  get bare(): Array<Omit<ClientMessage, 'ref'>> {
+    return this.sent.map(({ ref: _ref, ...frame }) => frame);
+  }
+
+  /** The last frame of `type` the SDK sent. */
+  lastSent<T extends ClientMessage['type']>(type: T): Extract<ClientMessage, { type: T }> {
+    const frame = this.sentOfType(type).at(-1);
+    if (!frame) throw new Error(`no ${type} frame was sent`);
+    return frame;
+  }
+
+  /** Answers the SDK's last `to` frame as the server does: `frame`, echoing that frame's ref. */
+  answer(to: ClientMessage['type'], frame: Record<string, unknown>): void {
+    this.receive({ ...frame, ref: this.lastSent(to).ref });
+  }
 }
 
 /** A createWebSocket that hands out FakeWebSockets and keeps them, newest last. */

@@ -65,7 +65,7 @@ function setup(options: { resumeWaitMs?: number } = {}) {
 function inRoom(s: ReturnType<typeof setup>, initiator = true) {
   const ws = s.open();
   s.mm.join(['music']);
-  ws.receive({ type: 'queued', categories: ['music'] });
+  ws.answer('join', { type: 'queued', categories: ['music'] });
   ws.receive(matched('r1', { initiator }));
   return ws;
 }
@@ -78,10 +78,10 @@ test('join before the socket is open is sent once welcome arrives; queued time r
   assert.equal(s.mm.queuedAt, 1_000_000);
   s.advance(1500);
   assert.equal(s.mm.queuedMs, 1500);
-  assert.deepEqual(s.server.last.sent, []);
+  assert.deepEqual(s.server.last.bare, []);
   s.server.last.accept();
-  assert.deepEqual(s.server.last.sent, [{ type: 'join', categories: ['music', 'books'] }]);
-  s.server.last.receive({ type: 'queued', categories: ['music', 'books'] });
+  assert.deepEqual(s.server.last.bare, [{ type: 'join', categories: ['music', 'books'] }]);
+  s.server.last.answer('join', { type: 'queued', categories: ['music', 'books'] });
   assert.deepEqual(s.named(MatchmakingEvent.Queued), [['music', 'books']]);
 });
 
@@ -101,7 +101,7 @@ test('queued → matched: the room, the peer and who initiates; queued time ends
   assert.deepEqual(s.named(MatchmakingEvent.Typing), [{ roomId: 'r1', from: 'u2' }]);
   assert.equal(s.mm.sendChat('hello'), true);
   s.mm.sendTyping();
-  assert.deepEqual(ws.sent.slice(-2), [
+  assert.deepEqual(ws.bare.slice(-2), [
     { type: 'chat', roomId: 'r1', text: 'hello' },
     { type: 'typing', roomId: 'r1' },
   ]);
@@ -122,18 +122,18 @@ test('cancel leaves the queue; a match that crossed the cancel on the wire is le
   const s = setup();
   const ws = s.open();
   s.mm.join(['music']);
-  ws.receive({ type: 'queued', categories: ['music'] });
+  ws.answer('join', { type: 'queued', categories: ['music'] });
   s.mm.cancel();
   assert.equal(s.mm.state, 'idle');
   assert.equal(s.mm.queuedAt, null);
   ws.receive(matched('r9')); // the server matched us before it saw the cancel
-  ws.receive({ type: 'cancelled' });
-  assert.deepEqual(ws.sent, [
+  ws.answer('cancel', { type: 'cancelled' });
+  assert.deepEqual(ws.bare, [
     { type: 'join', categories: ['music'] },
     { type: 'cancel' },
     { type: 'leave', roomId: 'r9' },
   ]);
-  ws.receive({ type: 'left', roomId: 'r9' });
+  ws.answer('leave', { type: 'left', roomId: 'r9' });
   assert.deepEqual(s.named(MatchmakingEvent.Matched), []);
   assert.deepEqual(s.named(MatchmakingEvent.Left), []);
   assert.deepEqual(s.states, ['queued', 'idle']);
@@ -144,7 +144,7 @@ test('next(): leave and join again with the same categories in one call; left at
   const ws = inRoom(s);
   s.advance(5000);
   s.mm.next();
-  assert.deepEqual(ws.sent.slice(-2), [
+  assert.deepEqual(ws.bare.slice(-2), [
     { type: 'leave', roomId: 'r1' },
     { type: 'join', categories: ['music'] },
   ]);
@@ -152,8 +152,8 @@ test('next(): leave and join again with the same categories in one call; left at
   assert.equal(s.mm.queuedAt, 1_005_000);
   assert.deepEqual(s.states, ['queued', 'matched', 'queued'], 'no idle in between');
   assert.deepEqual(s.named(MatchmakingEvent.Left), [{ roomId: 'r1' }]);
-  ws.receive({ type: 'left', roomId: 'r1' });
-  ws.receive({ type: 'queued', categories: ['music'] });
+  ws.answer('leave', { type: 'left', roomId: 'r1' });
+  ws.answer('join', { type: 'queued', categories: ['music'] });
   assert.equal(s.named(MatchmakingEvent.Left).length, 1, 'the confirmation is not a second left');
   ws.receive(matched('r2', { initiator: false }));
   assert.equal(s.mm.room?.roomId, 'r2');
@@ -170,19 +170,19 @@ test('the peer leaves: peerLeft with the reason, idle; signals and chat for the 
   ws.receive({ type: 'error', code: 'not_in_room', message: 'you are not in this room' });
   assert.deepEqual(s.named(MatchmakingEvent.Error), []);
   s.mm.next();
-  assert.deepEqual(ws.sent.at(-1), { type: 'join', categories: ['music'] });
+  assert.deepEqual(ws.bare.at(-1), { type: 'join', categories: ['music'] });
 });
 
 test('leave(): left at once, then idle', () => {
   const s = setup();
   const ws = inRoom(s);
   s.mm.leave();
-  assert.deepEqual(ws.sent.at(-1), { type: 'leave', roomId: 'r1' });
+  assert.deepEqual(ws.bare.at(-1), { type: 'leave', roomId: 'r1' });
   assert.equal(s.mm.state, 'idle');
   assert.deepEqual(s.named(MatchmakingEvent.Left), [{ roomId: 'r1' }]);
   // The peer's leave crossed ours: its peer_left, then our leave's not_in_room. Neither reaches the app.
   ws.receive({ type: 'peer_left', roomId: 'r1', reason: 'left' });
-  ws.receive({ type: 'error', code: 'not_in_room', message: 'you are not in this room' });
+  ws.answer('leave', { type: 'error', code: 'not_in_room', message: 'you are not in this room' });
   assert.deepEqual(s.named(MatchmakingEvent.PeerLeft), []);
   assert.deepEqual(s.named(MatchmakingEvent.Error), []);
 });
@@ -191,7 +191,7 @@ test('a join the server refuses ends queued and reports the error', () => {
   const s = setup();
   const ws = s.open();
   s.mm.join(['nope']);
-  ws.receive({ type: 'error', code: 'unknown_category', message: 'no category nope' });
+  ws.answer('join', { type: 'error', code: 'unknown_category', message: 'no category nope' });
   assert.equal(s.mm.state, 'idle');
   assert.deepEqual(s.named(MatchmakingEvent.Error), [{ code: 'unknown_category', message: 'no category nope' }]);
   assert.throws(() => s.mm.join([]), (e: unknown) => e instanceof SmallTalkError && e.code === 'bad_request');
@@ -209,7 +209,7 @@ test('signals that arrive before the Call subscribes are kept and replayed in or
   ws.receive({ type: 'signal', roomId: 'r1', from: 'u2', data: { candidate: { candidate: 'c2' } } });
   assert.deepEqual(got, [{ description: { type: 'offer', sdp: 'o' } }, { candidate: { candidate: 'c1' } }, { candidate: { candidate: 'c2' } }]);
   signaling.send({ description: { type: 'answer', sdp: 'a' } });
-  assert.deepEqual(ws.sent.at(-1), { type: 'signal', roomId: 'r1', data: { description: { type: 'answer', sdp: 'a' } } });
+  assert.deepEqual(ws.bare.at(-1), { type: 'signal', roomId: 'r1', data: { description: { type: 'answer', sdp: 'a' } } });
   // Once the room is over the binding goes quiet.
   ws.receive({ type: 'peer_left', roomId: 'r1', reason: 'left' });
   const sentBefore = ws.sent.length;
@@ -231,9 +231,9 @@ test('resume: after a drop the room continues (matched resumed), frames sent mea
 
   const next = await s.server.nextSocket(1);
   next.accept();
-  assert.deepEqual(next.sent, [], 'nothing before the room is confirmed');
+  assert.deepEqual(next.bare, [], 'nothing before the room is confirmed');
   next.receive(matched('r1', { resumed: true }));
-  assert.deepEqual(next.sent, [
+  assert.deepEqual(next.bare, [
     { type: 'signal', roomId: 'r1', data: { candidate: { candidate: 'c1' } } },
     { type: 'chat', roomId: 'r1', text: 'still there?' },
     { type: 'signal', roomId: 'r1', data: { candidate: { candidate: 'c2' } } },
@@ -241,7 +241,7 @@ test('resume: after a drop the room continues (matched resumed), frames sent mea
   assert.deepEqual(s.named(MatchmakingEvent.Matched).at(-1), { roomId: 'r1', peer, category: 'music', direct: false, initiator: true, resumed: true, rejoined: false, iceTransportPolicy: 'relay' });
   assert.deepEqual(s.states, ['queued', 'matched']);
   assert.equal(s.mm.sendChat('back'), true);
-  assert.deepEqual(next.sent.at(-1), { type: 'chat', roomId: 'r1', text: 'back' });
+  assert.deepEqual(next.bare.at(-1), { type: 'chat', roomId: 'r1', text: 'back' });
 });
 
 test('resume: welcome with no matched within the wait → roomLost, idle', async () => {
@@ -252,7 +252,7 @@ test('resume: welcome with no matched within the wait → roomLost, idle', async
   await sleep(40);
   assert.equal(s.mm.state, 'idle');
   assert.deepEqual(s.named(MatchmakingEvent.RoomLost), [{ roomId: 'r1' }]);
-  assert.deepEqual(next.sent, []);
+  assert.deepEqual(next.bare, []);
 });
 
 test('resume: the peer left while we were away (held peer_left after welcome) → peerLeft, not roomLost', async () => {
@@ -269,10 +269,10 @@ test('queued when the socket dropped: the join is sent again on the new socket (
   const s = setup();
   const ws = s.open();
   s.mm.join(['music', 'tech']);
-  ws.receive({ type: 'queued', categories: ['music', 'tech'] });
+  ws.answer('join', { type: 'queued', categories: ['music', 'tech'] });
   s.advance(3000);
   const next = await s.reconnect(ws);
-  assert.deepEqual(next.sent, [{ type: 'join', categories: ['music', 'tech'] }]);
+  assert.deepEqual(next.bare, [{ type: 'join', categories: ['music', 'tech'] }]);
   assert.equal(s.mm.queuedAt, 1_000_000);
   assert.equal(s.mm.queuedMs, 3000);
   assert.deepEqual(s.states, ['queued']);
@@ -283,9 +283,9 @@ test('queued, dropped just as a match was made: matched (resumed) for a room new
   const ws = s.open();
   s.mm.join(['music']);
   const next = await s.reconnect(ws);
-  assert.deepEqual(next.sent, [{ type: 'join', categories: ['music'] }]);
+  assert.deepEqual(next.bare, [{ type: 'join', categories: ['music'] }]);
   next.receive(matched('r5', { resumed: true, initiator: false }));
-  next.receive({ type: 'error', code: 'busy', message: 'leave your room before joining again' });
+  next.answer('join', { type: 'error', code: 'busy', message: 'leave your room before joining again' });
   assert.equal(s.mm.state, 'matched');
   assert.deepEqual(s.named(MatchmakingEvent.Matched), [{ roomId: 'r5', peer, category: 'music', direct: false, initiator: false, resumed: false, rejoined: true, iceTransportPolicy: 'relay' }]);
   assert.deepEqual(s.named(MatchmakingEvent.Error), []);
@@ -300,14 +300,14 @@ test('next() while the socket is away: left at once; once back the old room is l
   assert.equal(s.mm.state, 'queued');
   const next = await s.server.nextSocket(1);
   next.accept();
-  assert.deepEqual(next.sent, [], 'waits to learn whether the server still has the room');
+  assert.deepEqual(next.bare, [], 'waits to learn whether the server still has the room');
   next.receive(matched('r1', { resumed: true }));
-  assert.deepEqual(next.sent, [
+  assert.deepEqual(next.bare, [
     { type: 'leave', roomId: 'r1' },
     { type: 'join', categories: ['music'] },
   ]);
-  next.receive({ type: 'left', roomId: 'r1' });
-  next.receive({ type: 'queued', categories: ['music'] });
+  next.answer('leave', { type: 'left', roomId: 'r1' });
+  next.answer('join', { type: 'queued', categories: ['music'] });
   assert.equal(s.named(MatchmakingEvent.Matched).length, 1, 'the old room is not announced again');
   assert.equal(s.named(MatchmakingEvent.Left).length, 1);
 });
@@ -348,18 +348,18 @@ test('matched events carry only the documented fields', () => {
 
 const widenedRoom = (roomId: string, extra: Partial<{ resumed: boolean }> = {}) => ({ ...matched(roomId), category: null, ...extra });
 
-test('join with anyone: the frame says anyone:true, next() asks the same; without it the frame is protocol v1 as before', () => {
+test('join with anyone: the frame says anyone:true, next() asks the same; without it the frame is protocol v1 as before (but for its ref)', () => {
   const s = setup();
   const ws = s.open();
   s.mm.join(['music'], { anyone: true });
   assert.equal(s.mm.anyone, true);
-  ws.receive({ type: 'queued', categories: ['music'] });
+  ws.answer('join', { type: 'queued', categories: ['music'] });
   ws.receive(matched('r1'));
   s.mm.next();
   s.mm.cancel();
   s.mm.join(['books']);
   assert.equal(s.mm.anyone, false);
-  assert.deepEqual(ws.sentOfType('join'), [
+  assert.deepEqual(ws.bare.filter((f) => f.type === 'join'), [
     { type: 'join', categories: ['music'], anyone: true },
     { type: 'join', categories: ['music'], anyone: true },
     { type: 'join', categories: ['books'] },
@@ -370,7 +370,7 @@ test('widened: the event once, `widened` while queued; the room it brings has no
   const s = setup();
   const ws = s.open();
   s.mm.join(['music'], { anyone: true });
-  ws.receive({ type: 'queued', categories: ['music'] });
+  ws.answer('join', { type: 'queued', categories: ['music'] });
   assert.equal(s.mm.widened, false);
   ws.receive({ type: 'widened' });
   ws.receive({ type: 'widened' }); // a repeat says nothing new
@@ -406,48 +406,60 @@ test('a widened match that crossed a cancel on the wire is left at once, never a
   const s = setup();
   const ws = s.open();
   s.mm.join(['music'], { anyone: true });
-  ws.receive({ type: 'queued', categories: ['music'] });
+  ws.answer('join', { type: 'queued', categories: ['music'] });
   s.mm.cancel();
   // The server had widened the entry and matched it before our cancel arrived.
   ws.receive({ type: 'widened' });
   ws.receive(widenedRoom('r1'));
-  ws.receive({ type: 'cancelled' });
+  ws.answer('cancel', { type: 'cancelled' });
   assert.equal(s.mm.state, 'idle');
   assert.equal(s.mm.room, null);
   assert.deepEqual(s.named(MatchmakingEvent.Matched), []);
   assert.deepEqual(s.named(MatchmakingEvent.Widened), []);
-  assert.deepEqual(ws.sent.at(-1), { type: 'leave', roomId: 'r1' });
+  assert.deepEqual(ws.bare.at(-1), { type: 'leave', roomId: 'r1' });
 });
 
 test('queued with anyone, a room without a category is the search\'s even with no widened first (it widened and matched at once)', () => {
   const s = setup();
   const ws = s.open();
   s.mm.join(['music'], { anyone: true });
-  ws.receive({ type: 'queued', categories: ['music'] });
+  ws.answer('join', { type: 'queued', categories: ['music'] });
   ws.receive(widenedRoom('r1'));
   assert.equal(s.mm.state, 'matched');
   assert.equal((s.named(MatchmakingEvent.Matched)[0] as Matched).direct, false);
 });
 
-test('a room without a category while idle, or queued without anyone, is a direct call, as before', () => {
+test('a room that names its call is a direct call, while idle or queued; one without a category that names none is the queue\'s', () => {
   const queued = setup();
   const ws1 = queued.open();
   queued.mm.join(['music']);
-  ws1.receive({ ...widenedRoom('r1'), iceTransportPolicy: 'all' });
+  ws1.receive({ ...widenedRoom('r1'), iceTransportPolicy: 'all', callId: 'c1' });
   assert.equal((queued.named(MatchmakingEvent.Matched)[0] as Matched).direct, true);
 
   const s = setup();
   const ws = s.open();
-  ws.receive({ ...widenedRoom('r1'), iceTransportPolicy: 'all' });
+  ws.receive({ ...widenedRoom('r1'), iceTransportPolicy: 'all', callId: 'c1' });
   assert.equal(s.mm.state, 'matched');
   assert.equal((s.named(MatchmakingEvent.Matched)[0] as Matched).direct, true);
+
+  // No call named: a match made by the queue (a search that widened), which only a queued user takes.
+  const t = setup();
+  const tws = t.open();
+  t.mm.join(['music']);
+  tws.receive(widenedRoom('r2'));
+  assert.equal((t.named(MatchmakingEvent.Matched)[0] as Matched).direct, false);
+  const idle = setup();
+  const iws = idle.open();
+  iws.receive(widenedRoom('r3'));
+  assert.equal(idle.mm.state, 'idle');
+  assert.deepEqual(iws.bare, [{ type: 'leave', roomId: 'r3' }]);
 });
 
 test('verification_required refuses the join: idle, and the app hears the code', () => {
   const s = setup();
   const ws = s.open();
   s.mm.join(['music']);
-  ws.receive({ type: 'error', code: 'verification_required', message: 'verify your e-mail address first' });
+  ws.answer('join', { type: 'error', code: 'verification_required', message: 'verify your e-mail address first' });
   assert.equal(s.mm.state, 'idle');
   assert.deepEqual(s.named(MatchmakingEvent.Error), [{ code: 'verification_required', message: 'verify your e-mail address first' }]);
 });

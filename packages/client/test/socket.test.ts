@@ -153,13 +153,15 @@ test('a notice frame reaches Notice listeners with the statement of reasons, aft
   assert.equal(notices.length, 1, 'an invalid notice is dropped');
 });
 
-test('close 1012 (server restarting) reconnects at once, whatever the policy says for the first retry', async () => {
+test('close 1012 (server restarting) reconnects at once (within the first retry\'s jitter), whatever the policy says for the first retry', async () => {
   const { server, socket, retries } = makeSocket({ reconnectPolicy: () => 60_000 });
   socket.connect();
   server.last.accept();
   server.last.drop(1012);
-  assert.deepEqual(retries[0], { retryCount: 0, delayMs: 0, code: 1012 });
-  await server.nextSocket(1, 100);
+  const { delayMs, ...first } = retries[0]!;
+  assert.deepEqual(first, { retryCount: 0, code: 1012 });
+  assert.ok(delayMs >= 0 && delayMs <= defaults.DEFAULT_FIRST_RETRY_JITTER_MS, `${delayMs} ms`);
+  await server.nextSocket(1, 400);
   // The new server is not up yet: from here the policy decides.
   server.last.drop(1006);
   assert.equal(retries[1]?.delayMs, 60_000);
@@ -234,16 +236,17 @@ test('without a platform WebSocket (Node 20) connect() says to inject one', () =
   assert.equal(socket.state, 'closed');
 });
 
-test('default policy: exponential schedule, jitter of up to half of each delay, null past the end', () => {
+test('default policy: exponential schedule, jitter of up to half of each delay (0–250 ms for the first), null past the end', () => {
   const schedule = defaults.DEFAULT_RECONNECT_DELAYS_MS;
   const low = createReconnectPolicy({ random: () => 0 });
   const high = createReconnectPolicy({ random: () => 0.999999 });
   for (let retryCount = 0; retryCount < schedule.length; retryCount++) {
     const base = schedule[retryCount]!;
     assert.equal(low({ retryCount, elapsedMs: 0 }), base);
-    assert.equal(high({ retryCount, elapsedMs: 0 }), Math.round(base * 1.5));
+    assert.equal(high({ retryCount, elapsedMs: 0 }), base === 0 ? defaults.DEFAULT_FIRST_RETRY_JITTER_MS : Math.round(base * 1.5));
   }
-  assert.equal(schedule[0], 0, 'the first retry is immediate');
+  assert.equal(schedule[0], 0, 'the first retry is immediate, but for its jitter');
+  assert.equal(defaults.DEFAULT_FIRST_RETRY_JITTER_MS, 250);
   for (let i = 2; i < 7; i++) assert.equal(schedule[i], schedule[i - 1]! * 2, 'doubling at first');
   assert.ok(schedule.slice(0, 5).reduce((a, b) => a + b * 1.5, 0) < 6000, 'five tries by the end of the 5 s resume grace');
   assert.ok(schedule.slice(0, 4).reduce((a, b) => a + b * 1.5, 0) < 3000, 'four of them well inside it, even with full jitter');

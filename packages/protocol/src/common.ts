@@ -192,6 +192,13 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
  */
 export const JsonData = z.custom<JsonValue>((value) => value !== undefined, 'data is required');
 
+/**
+ * How a room ended, for both of its uses: a history row's `endReason` and `peer_left.reason`.
+ * `left`: a member left it; `disconnected`: a member's socket dropped and its grace ran out.
+ */
+export const EndReason = z.enum(['left', 'disconnected']);
+export type EndReason = z.infer<typeof EndReason>;
+
 /** Which ICE candidates a call may use: `relay` is TURN only (addresses stay private), `all` allows a direct path. */
 export const IceTransportPolicy = z.enum(['all', 'relay']);
 export type IceTransportPolicy = z.infer<typeof IceTransportPolicy>;

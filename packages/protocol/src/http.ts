@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CategorySlug, DisplayName, IceTransportPolicy, Id, IsoTimestamp, OwnUser, Peer } from './common.js';
+import { CategorySlug, DisplayName, EndReason, IceTransportPolicy, Id, IsoTimestamp, OwnUser, Peer } from './common.js';
 import { Friend, FriendRequest } from './friends.js';
 
 /** The session cookie set by every auth endpoint that signs a user in. */
@@ -132,9 +132,6 @@ export const CategoriesResponse = z.object({
   categories: z.array(Category),
 });
 export type CategoriesResponse = z.infer<typeof CategoriesResponse>;
-
-export const EndReason = z.enum(['left', 'disconnected']);
-export type EndReason = z.infer<typeof EndReason>;
 
 /** One room the user was in: a row of history, kept after the room ends. */
 export const Connection = z.object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CategorySlug, IceTransportPolicy, Id, JsonData, OwnUser, Peer, Restriction, User } from './common.js';
+import { CategorySlug, EndReason, IceTransportPolicy, Id, JsonData, OwnUser, Peer, Restriction, User } from './common.js';
 import { Notice } from './moderation.js';
 import { ErrorCode } from './errors.js';
 import { CallEndReason, Friend, FriendRequest, Presence } from './friends.js';
@@ -11,8 +11,17 @@ export const MAX_CHAT_CHARS = 1000;
 
 // ---- client → server -------------------------------------------------------
 
+/**
+ * A client's name for one of its frames, echoed on the server's direct answer to it (`queued`,
+ * `cancelled`, `left`, `call_ringing`, `error`), so a client with several requests on the wire
+ * knows which one each answer is for. Optional: a frame without it is answered without it, as
+ * in protocol v1.
+ */
+export const Ref = z.string().min(1).max(64);
+
 export const JoinMessage = z.object({
   type: z.literal('join'),
+  ref: Ref.optional(),
   categories: z.array(CategorySlug).min(1).max(MAX_JOIN_CATEGORIES),
   /**
    * After FALLBACK_AFTER_MS without a match, meet anyone else who said so and shares a language,
@@ -22,44 +31,59 @@ export const JoinMessage = z.object({
 });
 export const CancelMessage = z.object({
   type: z.literal('cancel'),
+  ref: Ref.optional(),
 });
 export const SignalMessage = z.object({
   type: z.literal('signal'),
+  ref: Ref.optional(),
   roomId: Id,
   /** Relayed unchanged: SDP offers/answers, ICE candidates, anything the two peers agree on. */
   data: JsonData,
 });
 export const ChatMessage = z.object({
   type: z.literal('chat'),
+  ref: Ref.optional(),
   roomId: Id,
   text: z.string().min(1).max(MAX_CHAT_CHARS),
 });
 export const TypingMessage = z.object({
   type: z.literal('typing'),
+  ref: Ref.optional(),
   roomId: Id,
 });
 export const LeaveMessage = z.object({
   type: z.literal('leave'),
+  ref: Ref.optional(),
   roomId: Id,
 });
 
 /** Rings a friend who is online: answered by `call_ringing`, or `call_ended` at once (busy, offline). */
 export const CallMessage = z.object({
   type: z.literal('call'),
+  ref: Ref.optional(),
   userId: Id,
+  /**
+   * The ring's id, chosen by the caller so that every frame about the call (`call_ringing`,
+   * `call_ended`, the room's `matched`) names it from the start; refused with `bad_request`
+   * while another ring has it. Absent: the server picks one, as in protocol v1.
+   */
+  callId: Id.optional(),
 });
 /** The callee picks up: both get `matched` for a room without a category. */
 export const AcceptCallMessage = z.object({
   type: z.literal('accept_call'),
+  ref: Ref.optional(),
   callId: Id,
 });
 export const DeclineCallMessage = z.object({
   type: z.literal('decline_call'),
+  ref: Ref.optional(),
   callId: Id,
 });
 /** The caller hangs up before an answer. */
 export const CancelCallMessage = z.object({
   type: z.literal('cancel_call'),
+  ref: Ref.optional(),
   callId: Id,
 });
 
@@ -86,10 +110,14 @@ export const WelcomeEvent = z.object({
 });
 export const QueuedEvent = z.object({
   type: z.literal('queued'),
+  /** The `ref` of the frame this answers, when it had one. */
+  ref: Ref.optional(),
   categories: z.array(CategorySlug),
 });
 export const CancelledEvent = z.object({
   type: z.literal('cancelled'),
+  /** The `ref` of the frame this answers, when it had one. */
+  ref: Ref.optional(),
 });
 /** The peer of a new room: also its bio, what a stranger reads before saying hello. */
 export const MatchedPeer = Peer.extend({
@@ -121,6 +149,8 @@ export const MatchedEvent = z.object({
    * for friends' direct calls and when there is no TURN.
    */
   iceTransportPolicy: IceTransportPolicy,
+  /** The direct call this room was made by (the ring's id); absent for rooms made by matching. */
+  callId: Id.optional(),
 });
 export const SignalEvent = z.object({
   type: z.literal('signal'),
@@ -142,17 +172,19 @@ export const TypingEvent = z.object({
 });
 export const LeftEvent = z.object({
   type: z.literal('left'),
+  /** The `ref` of the frame this answers, when it had one. */
+  ref: Ref.optional(),
   roomId: Id,
 });
-export const PeerLeftReason = z.enum(['left', 'disconnected']);
-export type PeerLeftReason = z.infer<typeof PeerLeftReason>;
 export const PeerLeftEvent = z.object({
   type: z.literal('peer_left'),
   roomId: Id,
-  reason: PeerLeftReason,
+  reason: EndReason,
 });
 export const ErrorEvent = z.object({
   type: z.literal('error'),
+  /** The `ref` of the frame this answers, when it had one. */
+  ref: Ref.optional(),
   code: ErrorCode,
   message: z.string(),
 });
@@ -189,6 +221,8 @@ export const PresenceEvent = z.object({
 /** To the caller: the friend's app is ringing. */
 export const CallRingingEvent = z.object({
   type: z.literal('call_ringing'),
+  /** The `ref` of the frame this answers, when it had one. */
+  ref: Ref.optional(),
   callId: Id,
   peer: Peer,
 });

@@ -40,8 +40,11 @@ export class Calls {
     private readonly push: Push | null = null,
   ) {}
 
-  /** `profile`: the caller's languages and bio, from the standing the call was allowed with. */
-  async call(caller: User, profile: Pick<UserStanding, 'languages' | 'bio'>, calleeId: string): Promise<void> {
+  /**
+   * `profile`: the caller's languages and bio, from the standing the call was allowed with.
+   * `request.callId`: the ring's id if the caller chose one; `request.ref`: the call frame's, echoed on `call_ringing`.
+   */
+  async call(caller: User, profile: Pick<UserStanding, 'languages' | 'bio'>, calleeId: string, request: { callId?: string | undefined; ref?: string | undefined } = {}): Promise<void> {
     if (calleeId === caller.id) throw new AppError('bad_request', 'you cannot call yourself');
     await this.friends.refuseIfBlocked(caller.id, calleeId);
     const friendship = await this.friends.friend(caller, calleeId);
@@ -49,17 +52,18 @@ export class Calls {
     // With its bio: an answered call's `matched` shows it like any room's, from the store alone.
     const callee = await this.friends.profile(calleeId);
     if (!callee) throw new AppError('not_found', 'no such user');
-    const ring: Ring = { id: randomUUID(), caller: { id: caller.id, displayName: caller.displayName, languages: profile.languages, bio: profile.bio }, callee };
+    const ring: Ring = { id: request.callId ?? randomUUID(), caller: { id: caller.id, displayName: caller.displayName, languages: profile.languages, bio: profile.bio }, callee };
     // A callee with no socket open rings only when a push can wake one of its devices.
     const online = (await this.bus.online([calleeId])).has(calleeId);
     if (!online && !(await this.push?.canWake(calleeId))) return this.tell(ring, 'caller', 'offline');
     const result = await this.store.ring(ring, this.options.ringTimeoutMs + RING_RECORD_SLACK_MS);
+    if (result === 'taken') throw new AppError('bad_request', 'that callId is in use by another call: choose a new one');
     if (result === 'caller_busy') throw new AppError('busy', 'you are in a call already');
     if (result === 'busy') return this.tell(ring, 'caller', 'busy');
     const timer = setTimeout(() => void this.end(ring.id, 'no_answer').catch((error: unknown) => this.log.warn({ err: error }, 'could not end an unanswered call')), this.options.ringTimeoutMs);
     timer.unref();
     this.timers.set(ring.id, timer);
-    this.bus.deliver(ring.caller.id, { text: JSON.stringify({ type: 'call_ringing', callId: ring.id, peer: peer(ring.callee) } satisfies CallRingingEvent) });
+    this.bus.deliver(ring.caller.id, { text: JSON.stringify({ type: 'call_ringing', callId: ring.id, peer: peer(ring.callee), ref: request.ref } satisfies CallRingingEvent) });
     this.bus.deliver(ring.callee.id, incomingCall(ring));
     // In the background: the ring never waits on the push service, and a retry after the ring
     // ended (answered, cancelled, timed out) is dropped.
@@ -72,7 +76,7 @@ export class Calls {
     const ring = await this.take(callId, { userId: user.id, side: 'callee' });
     // Unfriended while it rang: nobody is called by someone who is no longer a friend.
     if (!(await this.friends.friend(user, ring.caller.id))) return this.tell(ring, 'both', 'cancelled');
-    const room = await this.store.pair(ring.caller, ring.callee);
+    const room = await this.store.pair(ring.caller, ring.callee, ring.id);
     if (!room) return this.tell(ring, 'both', 'busy');
     this.metrics.directCall('answered');
     await this.rooms.start(room);

@@ -120,18 +120,18 @@ export class Rooms {
     this.metrics.framesRelayed.inc();
   }
 
-  /** `link` is the room as the leaving socket knows it. */
-  async leave(userId: string, roomId: string, link: RoomLink | null): Promise<void> {
+  /** `link` is the room as the leaving socket knows it; `ref` the leave frame's, echoed on `left`. */
+  async leave(userId: string, roomId: string, link: RoomLink | null, ref?: string): Promise<void> {
     const room = await this.store.roomOf(userId);
     if (room && room.id === roomId) {
-      await this.end(room.id, 'left', userId);
+      await this.end(room.id, 'left', userId, ref);
       return;
     }
     // The socket is in a room the store does not know: Redis lost its data while the call went
     // on. The history row decides (it ends once), so a room that ended normally while this
     // leave was on its way is still `not_in_room`.
     if (link?.roomId === roomId && (await this.history.ended(roomId, 'left')) === 'ended') {
-      this.notifyEnd(roomId, 'left', userId, link.peerId);
+      this.notifyEnd(roomId, 'left', userId, link.peerId, ref);
       return;
     }
     throw new AppError('not_in_room', 'you are not in this room');
@@ -183,8 +183,8 @@ export class Rooms {
     }
   }
 
-  /** True when this call ended the room (and told both). */
-  private async end(roomId: string, reason: EndReason, byUserId: string): Promise<boolean> {
+  /** True when this call ended the room (and told both). `ref`: the leave frame's, for `left`. */
+  private async end(roomId: string, reason: EndReason, byUserId: string, ref?: string): Promise<boolean> {
     const room = await this.store.end(roomId);
     if (!room) return false; // someone else ended it first
     // History first: a client that reads it on `left` or `peer_left` sees the room ended.
@@ -194,13 +194,13 @@ export class Rooms {
     });
     // Already ended: a leave that found the room gone from the store (see leave) ended it and told both.
     if (recorded === 'already') return false;
-    this.notifyEnd(roomId, reason, byUserId, peerOf(room, byUserId).id);
+    this.notifyEnd(roomId, reason, byUserId, peerOf(room, byUserId).id, ref);
     return true;
   }
 
-  private notifyEnd(roomId: string, reason: EndReason, byUserId: string, peerId: string): void {
+  private notifyEnd(roomId: string, reason: EndReason, byUserId: string, peerId: string, ref?: string): void {
     if (reason === 'left') {
-      this.bus.deliver(byUserId, { text: JSON.stringify({ type: 'left', roomId } satisfies LeftEvent), room: null });
+      this.bus.deliver(byUserId, { text: JSON.stringify({ type: 'left', roomId, ref } satisfies LeftEvent), room: null });
     }
     this.bus.deliver(peerId, {
       text: JSON.stringify({ type: 'peer_left', roomId, reason } satisfies PeerLeftEvent),
@@ -249,6 +249,7 @@ export class Rooms {
       initiator: room.initiatorId === userId,
       resumed,
       iceTransportPolicy: room.category === null && !room.widened ? this.options.icePolicy.friends : this.options.icePolicy.strangers,
+      callId: room.callId,
     };
     return { text: JSON.stringify(event), room: { roomId: room.id, peerId: peer.id } };
   }

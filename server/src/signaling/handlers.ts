@@ -69,15 +69,15 @@ export function createHandlers(services: HandlerServices): Handlers {
       // The entry the old wait was for is gone: a re-join restarts the wait.
       fallbacks.end(socket.userId);
       // `queued` always comes first, so a client sees the same sequence whether or not a match is instant.
-      socket.sendText(JSON.stringify({ type: 'queued', categories: joined.categories } satisfies QueuedEvent));
+      socket.sendText(JSON.stringify({ type: 'queued', categories: joined.categories, ref: message.ref } satisfies QueuedEvent));
       if (joined.room) await rooms.start(joined.room);
       else if (message.anyone) wait(socket, joined.ticket);
     },
 
-    async cancel(socket) {
+    async cancel(socket, message) {
       fallbacks.end(socket.userId);
       await matchmaking.cancel(socket.userId);
-      socket.sendText(JSON.stringify({ type: 'cancelled' } satisfies CancelledEvent));
+      socket.sendText(JSON.stringify({ type: 'cancelled', ref: message.ref } satisfies CancelledEvent));
     },
 
     signal(socket, message, dataText) {
@@ -108,13 +108,13 @@ export function createHandlers(services: HandlerServices): Handlers {
     },
 
     leave(socket, message) {
-      return rooms.leave(socket.userId, message.roomId, socket.room);
+      return rooms.leave(socket.userId, message.roomId, socket.room, message.ref);
     },
 
     async call(socket, message) {
       if (socket.room) throw new AppError('busy', 'leave your room before calling');
       const standing = await mayMeet(socket.userId);
-      return calls.call(socket.principal.user, standing, message.userId);
+      return calls.call(socket.principal.user, standing, message.userId, { callId: message.callId, ref: message.ref });
     },
 
     accept_call(socket, message) {

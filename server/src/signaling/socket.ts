@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import WebSocket, { type RawData } from 'ws';
-import { ClientMessage, CloseCode, type ErrorCode, type ErrorEvent } from '@small-talk/protocol';
+import { ClientMessage, CloseCode, Ref, type ErrorCode, type ErrorEvent } from '@small-talk/protocol';
 import type { Principal } from '../auth/service.js';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -92,9 +92,10 @@ export class ClientSocket implements Inbox {
     this.ws.send(text);
   }
 
-  fail(code: ErrorCode, message: string): void {
+  /** `ref`: the frame this error answers, when it named itself (see `Ref`). */
+  fail(code: ErrorCode, message: string, ref?: string): void {
     this.deps.metrics.error(code);
-    this.sendText(JSON.stringify({ type: 'error', code, message } satisfies ErrorEvent));
+    this.sendText(JSON.stringify({ type: 'error', code, message, ref } satisfies ErrorEvent));
   }
 
   onFrame(data: RawData, isBinary: boolean): void {
@@ -127,7 +128,8 @@ export class ClientSocket implements Inbox {
       return this.fail('bad_request', 'frame is not valid JSON');
     }
     const parsed = ClientMessage.safeParse(json);
-    if (!parsed.success) return this.fail('bad_request', describeIssues(parsed.error));
+    // A frame refused for its shape still says which request failed, if its ref is a good one.
+    if (!parsed.success) return this.fail('bad_request', describeIssues(parsed.error), refOf(json));
     const message = parsed.data;
     // Parsed, so valid JSON, on which the scan's span is exact.
     const dataText = message.type === 'signal' ? text.slice(shape.dataStart, shape.dataEnd) : '';
@@ -145,12 +147,13 @@ export class ClientSocket implements Inbox {
       try {
         pending = this.deps.handlers[message.type](this, message as never, dataText);
       } catch (error) {
-        this.failWith(error);
+        this.failWith(error, message.ref);
       }
       if (pending) {
         this.running = true;
+        const { ref } = message;
         pending
-          .catch((error: unknown) => this.failWith(error))
+          .catch((error: unknown) => this.failWith(error, ref))
           .finally(() => {
             this.running = false;
             const next = this.backlog.shift();
@@ -164,11 +167,18 @@ export class ClientSocket implements Inbox {
     }
   }
 
-  private failWith(error: unknown): void {
-    if (error instanceof AppError) return this.fail(error.code, error.message);
+  private failWith(error: unknown, ref: string | undefined): void {
+    if (error instanceof AppError) return this.fail(error.code, error.message, ref);
     this.log.error({ err: error }, 'frame handler failed');
-    this.fail('internal', 'something went wrong on the server');
+    this.fail('internal', 'something went wrong on the server', ref);
   }
+}
+
+/** The `ref` of a frame that failed the schema, when that field itself is valid. */
+function refOf(json: unknown): string | undefined {
+  if (typeof json !== 'object' || json === null || !('ref' in json)) return undefined;
+  const ref = Ref.safeParse(json.ref);
+  return ref.success ? ref.data : undefined;
 }
 
 /** The payload's size as received: ws hands text frames over as one Buffer. */

@@ -1,121 +1,15 @@
-import {
-  DEFAULT_CALL_CONNECT_TIMEOUT_MS,
-  DEFAULT_DISCONNECTED_RESTART_MS,
-  DEFAULT_ICE_REFRESH_MARGIN_MS,
-  DEFAULT_ICE_REFRESH_RETRY_MS,
-  DEFAULT_MAX_ICE_RESTARTS,
-  DEFAULT_PENDING_CANDIDATE_LIMIT,
-  DEFAULT_STATS_INTERVAL_MS,
-} from '../defaults.js';
+import { DEFAULT_PENDING_CANDIDATE_LIMIT, DEFAULT_STATS_INTERVAL_MS } from '../defaults.js';
 import { Emitter } from '../events.js';
-import { shareableCandidate, shareableSdp, type CandidatePrivacy } from './candidates.js';
-import { MAX_TIMER_MS, type IceServersProvider } from './ice.js';
-import { candidateToJson, parseSignal, type SignalData } from './signal.js';
+import type { CandidatePrivacy } from './candidates.js';
+import { ConnectionWatch } from './connection.js';
+import { IceRefresh } from './ice-refresh.js';
+import { Negotiation, type LocalCandidate } from './negotiation.js';
+import { parseSignal, type SignalData } from './signal.js';
 import { summarizeStats, type CallStats, type StatsTotals } from './stats.js';
-import type {
-  IceCandidateInit,
-  IceServer,
-  MediaStreamLike,
-  MediaStreamTrackLike,
-  PeerConnectionLike,
-  SessionDescriptionInit,
-  WebRtcImplementation,
-} from './webrtc.js';
+import { CallEvent, type CallEventCallbacks, type CallOptions, type CallState } from './types.js';
+import type { IceServer, MediaStreamLike, MediaStreamTrackLike, PeerConnectionLike } from './webrtc.js';
 
-/**
- * - `new`: nothing negotiated yet.
- * - `connecting`: negotiating, ICE checking.
- * - `connected`: media can flow.
- * - `reconnecting`: the path broke (`disconnected` or `failed`); ICE is restarting.
- * - `failed`: nothing connected within connectTimeoutMs of the start, or ICE restarts kept
- *   failing (see maxIceRestarts). No more automatic restarts; restartIce() may still try again,
- *   and a connection that comes late still makes it `connected`.
- * - `closed`: close() was called.
- */
-export type CallState = 'new' | 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'closed';
-
-export enum CallEvent {
-  /** (state) every change of `state`. */
-  State = 'state',
-  /** (track, streams) a remote track arrived. */
-  Track = 'track',
-  /** (stream) the peer's stream, once its first track arrived (show it in the remote video). */
-  RemoteStream = 'remoteStream',
-  /** (stats) a sample, every statsIntervalMs. */
-  Stats = 'stats',
-  /** (error, step) a negotiation step failed; the call goes on (a later offer or ICE restart may heal it). */
-  Error = 'error',
-}
-
-export type CallEventCallbacks = {
-  [CallEvent.State]: (state: CallState) => void;
-  [CallEvent.Track]: (track: MediaStreamTrackLike, streams: readonly MediaStreamLike[]) => void;
-  [CallEvent.RemoteStream]: (stream: MediaStreamLike) => void;
-  [CallEvent.Stats]: (stats: CallStats) => void;
-  /** `step`: offer, signal, candidate, stats, or ice-servers (a refresh of the STUN/TURN settings failed). */
-  [CallEvent.Error]: (error: unknown, step: string) => void;
-};
-
-/** How a Call reaches its peer: a room's signaling (Matchmaking.signaling()) or anything alike. */
-export interface CallSignaling {
-  send(data: SignalData): void;
-  onSignal(listener: (data: unknown) => void): () => void;
-}
-
-export interface CallOptions {
-  webrtc: WebRtcImplementation;
-  /** The local camera and microphone. The Call never stops its tracks: the app owns them. Null receives only. */
-  localStream: MediaStreamLike | null;
-  iceServers?: IceServer[];
-  /**
-   * `relay`: TURN only, so neither side learns the other's address; `all` (default) allows a
-   * direct path. Kept for the whole call, ICE restarts and refreshed TURN credentials included.
-   * SmallTalkClient.createCall() sets it from the room (`matched.iceTransportPolicy`). Under
-   * `relay` no other candidate is ever sent, whatever the implementation gathers.
-   */
-  iceTransportPolicy?: 'all' | 'relay';
-  /**
-   * Never send host candidates that carry a raw IP address (mDNS `.local` names still go), and
-   * blank the related address of the others. For implementations without mDNS obfuscation
-   * (react-native-webrtc), where a host candidate is the device's private or public address.
-   * Browsers obfuscate already. Default false.
-   */
-  dropRawHostCandidates?: boolean;
-  /**
-   * Fresh STUN/TURN settings (GET /api/ice through the app). With iceExpiresAt, the Call
-   * fetches new TURN credentials before those in iceServers expire and applies them
-   * (setConfiguration), so the next ICE gathering, after our restart or the peer's, has valid ones.
-   */
-  iceServersProvider?: IceServersProvider;
-  /** When the TURN credentials in iceServers expire, on the `now` clock (ms). */
-  iceExpiresAt?: number;
-  /** Credentials are refreshed this long before they expire (at most half their remaining life). */
-  iceRefreshMarginMs?: number;
-  signaling: CallSignaling;
-  /** `!initiator` from `matched`: the polite side yields when both offer at once. */
-  polite: boolean;
-  /** Sampling period for the `stats` event; 0 turns it off (getStats() still works). */
-  statsIntervalMs?: number;
-  /** `disconnected` lasting this long restarts ICE. */
-  disconnectedRestartMs?: number;
-  /** ICE restarts in a row without `connected` before the state is `failed`. */
-  maxIceRestarts?: number;
-  /** Remote candidates held until there is a remote description. */
-  pendingCandidateLimit?: number;
-  /** Not `connected` this long after the start: the state is `failed`. 0 waits forever. */
-  connectTimeoutMs?: number;
-  /**
-   * This side comes back into a room it was in with a new peer connection (a page reloaded
-   * mid-call, another tab taking over): the peer's connection still speaks to the one that is
-   * gone. The Call first asks the peer to start afresh (`reset`, see signal.ts) and ignores the
-   * peer's signals until it confirms; SmallTalkClient.createCall() sets it for a rejoined room.
-   */
-  rejoin?: boolean;
-  /** Clock, for tests. */
-  now?: () => number;
-}
-
-type Timer = ReturnType<typeof setTimeout>;
+export { CallEvent, type CallEventCallbacks, type CallOptions, type CallSignaling, type CallState } from './types.js';
 
 /**
  * A 1:1 WebRTC call negotiated with the perfect-negotiation pattern (W3C WebRTC 1.0 §10.7,
@@ -130,27 +24,17 @@ type Timer = ReturnType<typeof setTimeout>;
  */
 export class Call extends Emitter<CallEventCallbacks> {
   readonly polite: boolean;
-  private pc: PeerConnectionLike;
+  /** The peer connection and its negotiation; both replaced when the peer starts afresh (`reset`). */
+  private negotiation: Negotiation;
   private _state: CallState = 'new';
   private _remoteStream: MediaStreamLike | null = null;
   private closed = false;
-
-  // Perfect negotiation (names as in the spec's example).
-  private makingOffer = false;
-  private ignoreOffer = false;
-  private isSettingRemoteAnswerPending = false;
-  private tracksAdded = false;
   /** Remote signals, applied one after another. */
   private inbound: Promise<void> = Promise.resolve();
-  private pendingCandidates: IceCandidateInit[] = [];
 
-  private iceRestarts = 0;
-  private disconnectedTimer: Timer | null = null;
-  private connectTimer: Timer | null = null;
-  /** When the STUN/TURN settings are due for a refresh (`now` clock); never without a provider. */
-  private iceRefreshAt = Number.POSITIVE_INFINITY;
-  private iceRefreshTimer: Timer | null = null;
-  private iceRefreshing: Promise<void> | null = null;
+  private readonly connection: ConnectionWatch;
+  /** Fresh STUN/TURN credentials before these expire; null without a provider and an expiry. */
+  private readonly iceRefresh: IceRefresh | null;
   private statsTimer: ReturnType<typeof setInterval> | null = null;
   private statsTotals: StatsTotals | null = null;
   private sampling = false;
@@ -173,19 +57,39 @@ export class Call extends Emitter<CallEventCallbacks> {
     this.now = options.now ?? Date.now;
     this.privacy = { policy: options.iceTransportPolicy ?? 'all', dropRawHostCandidates: options.dropRawHostCandidates ?? false };
     this.iceServers = options.iceServers ?? [];
-    this.pc = this.openPeerConnection();
+    this.connection = new ConnectionWatch({
+      disconnectedRestartMs: options.disconnectedRestartMs,
+      maxIceRestarts: options.maxIceRestarts,
+      connectTimeoutMs: options.connectTimeoutMs,
+      peerConnection: () => this.peerConnection,
+      state: () => this._state,
+      setState: (state) => this.setState(state),
+      restartIce: () => this.restartIceWithFreshServers(),
+    });
+    this.negotiation = this.openPeerConnection();
     if (options.rejoin) {
       // Before anything of the new connection: the peer starts afresh first, then hears it.
       this.awaitingResetAck = resetId();
       options.signaling.send({ reset: this.awaitingResetAck });
     }
     this.unsubscribe = options.signaling.onSignal((data) => this.receive(data));
-    if (!this.polite) this.addLocalTracks();
+    if (!this.polite) this.negotiation.addLocalTracks();
     const interval = options.statsIntervalMs ?? DEFAULT_STATS_INTERVAL_MS;
     if (interval > 0) this.statsTimer = setInterval(() => void this.sampleStats(), interval);
-    const connectTimeout = options.connectTimeoutMs ?? DEFAULT_CALL_CONNECT_TIMEOUT_MS;
-    if (connectTimeout > 0) this.connectTimer = setTimeout(() => this.onConnectTimeout(), Math.min(connectTimeout, MAX_TIMER_MS));
-    if (options.iceServersProvider && options.iceExpiresAt !== undefined) this.scheduleIceRefresh(options.iceExpiresAt);
+    const provider = options.iceServersProvider;
+    this.iceRefresh =
+      provider && options.iceExpiresAt !== undefined
+        ? new IceRefresh(
+            {
+              provider,
+              marginMs: options.iceRefreshMarginMs,
+              now: this.now,
+              apply: (iceServers) => this.applyIceServers(iceServers),
+              report: (error) => this.report(error, 'ice-servers'),
+            },
+            options.iceExpiresAt,
+          )
+        : null;
   }
 
   get state(): CallState {
@@ -197,7 +101,7 @@ export class Call extends Emitter<CallEventCallbacks> {
    * channels). A new one when the peer came back into the room with a new connection of its own.
    */
   get peerConnection(): PeerConnectionLike {
-    return this.pc;
+    return this.negotiation.pc;
   }
 
   /** The peer's stream, once a remote track arrived. */
@@ -211,10 +115,7 @@ export class Call extends Emitter<CallEventCallbacks> {
    * (Wi-Fi to cellular), without waiting for the old path to time out.
    */
   restartIce(): void {
-    if (this.closed) return;
-    this.iceRestarts = 0;
-    if (this._state === 'failed') this.setState('reconnecting');
-    this.restartIceWithFreshServers();
+    if (!this.closed) this.connection.restartIce();
   }
 
   /** One stats sample now (also updates the interval's baseline). */
@@ -229,35 +130,16 @@ export class Call extends Emitter<CallEventCallbacks> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.clearDisconnectedTimer();
-    this.clearConnectTimer();
-    if (this.iceRefreshTimer) clearTimeout(this.iceRefreshTimer);
-    this.iceRefreshTimer = null;
+    this.connection.stop();
+    this.iceRefresh?.stop();
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.statsTimer = null;
     this.unsubscribe();
-    for (const [type, listener] of this.pcListeners) this.peerConnection.removeEventListener(type, listener);
-    this.pendingCandidates = [];
-    this.peerConnection.close();
+    this.closePeerConnection();
     this.setState('closed');
   }
 
-  // ---- negotiation ---------------------------------------------------------
-
-  private async onNegotiationNeeded(): Promise<void> {
-    if (this.closed) return;
-    try {
-      this.makingOffer = true;
-      // Without arguments: the offer is created and applied in one step, so no remote
-      // description can slip in between (the gap the old createOffer() pattern had).
-      await this.peerConnection.setLocalDescription();
-      this.sendLocalDescription();
-    } catch (error) {
-      this.report(error, 'offer');
-    } finally {
-      this.makingOffer = false;
-    }
-  }
+  // ---- signals ---------------------------------------------------------------
 
   private receive(data: unknown): void {
     const signal = parseSignal(data);
@@ -275,57 +157,7 @@ export class Call extends Emitter<CallEventCallbacks> {
     }
     // Sent to our connection that is gone (before the peer heard our `reset`).
     if (this.awaitingResetAck !== null) return;
-    const pc = this.peerConnection;
-    if ('description' in signal) {
-      const description = signal.description;
-      const readyForOffer = !this.makingOffer && (pc.signalingState === 'stable' || this.isSettingRemoteAnswerPending);
-      const offerCollision = description.type === 'offer' && !readyForOffer;
-      this.ignoreOffer = !this.polite && offerCollision;
-      if (this.ignoreOffer) return;
-      this.isSettingRemoteAnswerPending = description.type === 'answer';
-      try {
-        // On a collision (polite side) this rolls our own offer back first.
-        await pc.setRemoteDescription(this.toDescription(description));
-      } finally {
-        this.isSettingRemoteAnswerPending = false;
-      }
-      if (this.closed) return;
-      await this.addPendingCandidates();
-      if (description.type === 'offer') {
-        // The polite side's tracks go in now, into the transceivers the offer created, so the
-        // answer carries them and no second negotiation (or glare) is needed.
-        if (!this.tracksAdded) this.addLocalTracks();
-        await pc.setLocalDescription();
-        this.sendLocalDescription();
-      }
-      return;
-    }
-    const candidate = signal.candidate;
-    if (!pc.remoteDescription) {
-      // A candidate of an offer we ignored belongs to nothing; any other waits for its description.
-      if (this.ignoreOffer) return;
-      const limit = this.options.pendingCandidateLimit ?? DEFAULT_PENDING_CANDIDATE_LIMIT;
-      if (this.pendingCandidates.length < limit) this.pendingCandidates.push(candidate);
-      return;
-    }
-    try {
-      await pc.addIceCandidate(this.toCandidate(candidate));
-    } catch (error) {
-      // Candidates of an offer we ignored fail to apply; that is expected.
-      if (!this.ignoreOffer) throw error;
-    }
-  }
-
-  private async addPendingCandidates(): Promise<void> {
-    const candidates = this.pendingCandidates;
-    this.pendingCandidates = [];
-    for (const candidate of candidates) {
-      try {
-        await this.peerConnection.addIceCandidate(this.toCandidate(candidate));
-      } catch (error) {
-        this.report(error, 'candidate');
-      }
-    }
+    await this.negotiation.apply(signal);
   }
 
   /**
@@ -334,121 +166,49 @@ export class Call extends Emitter<CallEventCallbacks> {
    * beginning of the call (the initiator offers). The peer hears `resetAck` before anything of it.
    */
   private startAfresh(id: string): void {
-    for (const [type, listener] of this.pcListeners) this.pc.removeEventListener(type, listener);
-    this.pcListeners.length = 0;
-    this.pc.close();
-    this.clearDisconnectedTimer();
-    this.makingOffer = false;
-    this.ignoreOffer = false;
-    this.isSettingRemoteAnswerPending = false;
-    this.tracksAdded = false;
-    this.pendingCandidates = [];
+    this.closePeerConnection();
+    this.connection.renew();
     this.statsTotals = null;
-    this.iceRestarts = 0;
     this._remoteStream = null;
     this.options.signaling.send({ resetAck: id });
-    this.pc = this.openPeerConnection();
+    this.negotiation = this.openPeerConnection();
     if (this._state === 'connected' || this._state === 'failed') this.setState('reconnecting');
-    if (!this.polite) this.addLocalTracks();
+    if (!this.polite) this.negotiation.addLocalTracks();
   }
 
-  private openPeerConnection(): PeerConnectionLike {
-    this.pc = new this.options.webrtc.RTCPeerConnection({ iceServers: this.iceServers, iceTransportPolicy: this.privacy.policy });
-    this.listen('negotiationneeded', () => void this.onNegotiationNeeded());
-    this.listen('icecandidate', (event: { candidate?: Parameters<typeof candidateToJson>[0] | null }) => this.onLocalCandidate(event.candidate));
-    this.listen('connectionstatechange', () => this.onConnectionState());
-    if (this.pc.connectionState === undefined) this.listen('iceconnectionstatechange', () => this.onConnectionState());
-    this.listen('track', (event: { track: MediaStreamTrackLike; streams?: readonly MediaStreamLike[] }) => this.onTrack(event));
-    return this.pc;
+  private openPeerConnection(): Negotiation {
+    const pc = new this.options.webrtc.RTCPeerConnection({ iceServers: this.iceServers, iceTransportPolicy: this.privacy.policy });
+    const negotiation = new Negotiation(pc, {
+      webrtc: this.options.webrtc,
+      localStream: this.options.localStream,
+      signaling: this.options.signaling,
+      polite: this.polite,
+      privacy: this.privacy,
+      pendingCandidateLimit: this.options.pendingCandidateLimit ?? DEFAULT_PENDING_CANDIDATE_LIMIT,
+      report: (error, step) => this.report(error, step),
+    });
+    const listen = (type: string, listener: (event: any) => void) => {
+      this.pcListeners.push([type, listener]);
+      pc.addEventListener(type, listener);
+    };
+    listen('negotiationneeded', () => void negotiation.onNegotiationNeeded());
+    listen('icecandidate', (event: { candidate?: LocalCandidate | null }) => negotiation.onLocalCandidate(event.candidate));
+    listen('connectionstatechange', () => this.connection.onChange());
+    if (pc.connectionState === undefined) listen('iceconnectionstatechange', () => this.connection.onChange());
+    listen('track', (event: { track: MediaStreamTrackLike; streams?: readonly MediaStreamLike[] }) => this.onTrack(event));
+    return negotiation;
   }
 
-  private addLocalTracks(): void {
-    this.tracksAdded = true;
-    const pc = this.peerConnection;
-    const stream = this.options.localStream;
-    if (stream) {
-      for (const track of stream.getTracks()) pc.addTrack(track, stream);
-      return;
-    }
-    // Receive only: the initiator still has to offer audio and video.
-    if (!this.polite && pc.addTransceiver) {
-      pc.addTransceiver('audio', { direction: 'recvonly' });
-      pc.addTransceiver('video', { direction: 'recvonly' });
-    }
+  /** Stops listening to the current peer connection and closes it. */
+  private closePeerConnection(): void {
+    const pc = this.negotiation.pc;
+    for (const [type, listener] of this.pcListeners) pc.removeEventListener(type, listener);
+    this.pcListeners.length = 0;
+    this.negotiation.stop();
+    pc.close();
   }
 
-  private sendLocalDescription(): void {
-    const description = this.peerConnection.localDescription;
-    if (!description || this.closed) return;
-    const sdp = shareableSdp(description.sdp, this.privacy);
-    this.options.signaling.send({ description: { type: description.type as SessionDescriptionInit['type'], sdp } });
-  }
-
-  private onLocalCandidate(candidate: Parameters<typeof candidateToJson>[0] | null | undefined): void {
-    // null marks the end of gathering; an empty string is the same in some browsers. Neither needs sending.
-    if (!candidate || !candidate.candidate || this.closed) return;
-    const json = candidateToJson(candidate);
-    const line = shareableCandidate(json.candidate, this.privacy);
-    // Withheld: an address the peer must not learn (see candidates.ts). ICE goes on with the rest.
-    if (line === null) return;
-    this.options.signaling.send({ candidate: { ...json, candidate: line } });
-  }
-
-  private toDescription(init: SessionDescriptionInit): unknown {
-    const { RTCSessionDescription } = this.options.webrtc;
-    return RTCSessionDescription ? new RTCSessionDescription(init) : init;
-  }
-
-  private toCandidate(init: IceCandidateInit): unknown {
-    const { RTCIceCandidate } = this.options.webrtc;
-    return RTCIceCandidate ? new RTCIceCandidate(init) : init;
-  }
-
-  // ---- connection state and ICE restarts -----------------------------------
-
-  private onConnectionState(): void {
-    if (this.closed) return;
-    const pc = this.peerConnection;
-    const state = pc.connectionState ?? fromIceConnectionState(pc.iceConnectionState);
-    switch (state) {
-      case 'connecting':
-        if (this._state === 'new') this.setState('connecting');
-        return;
-      case 'connected':
-        this.clearDisconnectedTimer();
-        this.clearConnectTimer();
-        this.iceRestarts = 0;
-        this.setState('connected');
-        return;
-      case 'disconnected':
-        this.setState('reconnecting');
-        if (!this.disconnectedTimer) {
-          const wait = this.options.disconnectedRestartMs ?? DEFAULT_DISCONNECTED_RESTART_MS;
-          this.disconnectedTimer = setTimeout(() => {
-            this.disconnectedTimer = null;
-            if (!this.closed && currentState(this.peerConnection) === 'disconnected') this.restartAfterFailure();
-          }, wait);
-        }
-        return;
-      case 'failed':
-        this.clearDisconnectedTimer();
-        this.restartAfterFailure();
-        return;
-    }
-  }
-
-  private restartAfterFailure(): void {
-    // Given up already: the app has said "could not connect"; only restartIce() tries again.
-    if (this._state === 'failed') return;
-    const max = this.options.maxIceRestarts ?? DEFAULT_MAX_ICE_RESTARTS;
-    if (this.iceRestarts >= max) {
-      this.setState('failed');
-      return;
-    }
-    this.iceRestarts += 1;
-    this.setState('reconnecting');
-    this.restartIceWithFreshServers();
-  }
+  // ---- ICE restarts and STUN/TURN settings ---------------------------------
 
   /**
    * Fires negotiationneeded: an offer with fresh ICE credentials goes out (if both sides
@@ -457,73 +217,23 @@ export class Call extends Emitter<CallEventCallbacks> {
    * may not have run: a phone asleep in a pocket).
    */
   private restartIceWithFreshServers(): void {
-    if (this.now() < this.iceRefreshAt) {
+    if (!this.iceRefresh?.due) {
       this.peerConnection.restartIce();
       return;
     }
-    void this.refreshIceServers().then(() => {
+    void this.iceRefresh.refresh().then(() => {
       if (!this.closed) this.peerConnection.restartIce();
     });
   }
 
-  private onConnectTimeout(): void {
-    this.connectTimer = null;
-    if (this.closed || this._state === 'connected') return;
-    this.setState('failed');
-  }
-
-  private clearConnectTimer(): void {
-    if (this.connectTimer) clearTimeout(this.connectTimer);
-    this.connectTimer = null;
-  }
-
-  private clearDisconnectedTimer(): void {
-    if (this.disconnectedTimer) clearTimeout(this.disconnectedTimer);
-    this.disconnectedTimer = null;
-  }
-
-  // ---- STUN/TURN settings --------------------------------------------------
-
-  /** Plans the next refresh for credentials expiring at `expiresAt`: a margin before, at most half their remaining life. */
-  private scheduleIceRefresh(expiresAt: number): void {
-    const now = this.now();
-    const margin = Math.min(this.options.iceRefreshMarginMs ?? DEFAULT_ICE_REFRESH_MARGIN_MS, Math.max(0, (expiresAt - now) / 2));
-    this.iceRefreshAt = expiresAt - margin;
-    this.setIceRefreshTimer(this.iceRefreshAt - now);
-  }
-
-  private setIceRefreshTimer(delayMs: number): void {
-    if (this.iceRefreshTimer) clearTimeout(this.iceRefreshTimer);
-    this.iceRefreshTimer = setTimeout(() => {
-      this.iceRefreshTimer = null;
-      void this.refreshIceServers();
-    }, Math.min(Math.max(0, delayMs), MAX_TIMER_MS));
-  }
-
-  /** Fetches fresh settings and applies them; never rejects (a failure is reported and retried). One at a time. */
-  private refreshIceServers(): Promise<void> {
-    this.iceRefreshing ??= this.fetchIceServers().finally(() => {
-      this.iceRefreshing = null;
-    });
-    return this.iceRefreshing;
-  }
-
-  private async fetchIceServers(): Promise<void> {
-    const provider = this.options.iceServersProvider;
-    if (!provider || this.closed) return;
-    const fetchedAt = this.now();
-    try {
-      const ice = await provider();
-      if (this.closed) return;
-      // Applies to the next gathering; the current path and its TURN allocation are left alone.
-      // The policy stays the call's (the room's), not the process-wide default GET /api/ice answers.
-      this.iceServers = ice.iceServers;
-      this.peerConnection.setConfiguration?.({ iceServers: ice.iceServers, iceTransportPolicy: this.privacy.policy });
-      this.scheduleIceRefresh(fetchedAt + ice.ttl * 1000);
-    } catch (error) {
-      this.report(error, 'ice-servers');
-      if (!this.closed) this.setIceRefreshTimer(DEFAULT_ICE_REFRESH_RETRY_MS);
-    }
+  /**
+   * Applies to the next gathering; the current path and its TURN allocation are left alone. The
+   * policy stays the call's (the room's), not the process-wide default GET /api/ice answers.
+   */
+  private applyIceServers(iceServers: IceServer[]): void {
+    if (this.closed) return;
+    this.iceServers = iceServers;
+    this.peerConnection.setConfiguration?.({ iceServers, iceTransportPolicy: this.privacy.policy });
   }
 
   // ---- media and stats -----------------------------------------------------
@@ -554,11 +264,6 @@ export class Call extends Emitter<CallEventCallbacks> {
 
   // ---- helpers ---------------------------------------------------------------
 
-  private listen(type: string, listener: (event: any) => void): void {
-    this.pcListeners.push([type, listener]);
-    this.peerConnection.addEventListener(type, listener);
-  }
-
   private report(error: unknown, step: string): void {
     if (!this.closed) this.emit(CallEvent.Error, error, step);
   }
@@ -573,15 +278,4 @@ export class Call extends Emitter<CallEventCallbacks> {
 /** Names one `reset` so its `resetAck` is recognised; not a secret. */
 function resetId(): string {
   return Math.random().toString(36).slice(2, 12) || 'reset';
-}
-
-function currentState(pc: PeerConnectionLike): string | undefined {
-  return pc.connectionState ?? fromIceConnectionState(pc.iceConnectionState);
-}
-
-/** Old implementations have only iceConnectionState; map it onto connectionState's values. */
-function fromIceConnectionState(state: string | undefined): string | undefined {
-  if (state === 'checking') return 'connecting';
-  if (state === 'completed') return 'connected';
-  return state;
 }

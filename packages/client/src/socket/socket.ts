@@ -1,98 +1,13 @@
-import { CloseCode, MAX_FRAME_BYTES, ServerMessage, type ClientMessage, type Notice, type OwnUser } from '@small-talk/protocol';
-import { DEFAULT_CONNECT_TIMEOUT_MS } from '../defaults.js';
-import { SmallTalkError } from '../errors.js';
+import { CloseCode, type ClientMessage, type OwnUser } from '@small-talk/protocol';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_FIRST_RETRY_JITTER_MS } from '../defaults.js';
 import { Emitter } from '../events.js';
+import { frameText, parseFrame } from './frames.js';
 import { defaultReconnectPolicy, type ReconnectPolicy } from './reconnect-policy.js';
 import { createPlatformWebSocket, type CreateWebSocket, type WebSocketLike } from './websocket.js';
 
-/**
- * - `connecting`: the first socket (or its retries) is on its way; nothing was open yet.
- * - `open`: the server said `welcome`; frames flow.
- * - `reconnecting`: an open socket dropped; retrying on the policy's schedule.
- * - `closed`: not connected and not trying (before connect(), after close(), or for good:
- *   see SocketCloseReason).
- */
-export type SocketState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+import { SocketEvent, type RetryInfo, type SocketCloseReason, type SocketEventCallbacks, type SocketOptions, type SocketState, type SocketStateInfo } from './types.js';
 
-/** Why a socket is `closed` for good. */
-export type SocketCloseReason =
-  /** The app called close(). */
-  | 'client'
-  /** Another socket of the same user took over (close 4000): reconnecting would take it back. */
-  | 'replaced'
-  /** The session was logged out (close 4001): the token is dead. */
-  | 'logged_out'
-  /** A moderator banned the user (close 4003): every session is dead; logging in again gets the notice and an appeal, not a socket. */
-  | 'banned'
-  /** The upgrade was refused with HTTP 401 (seen only where the platform reports it: Node's ws, React Native). */
-  | 'unauthorized'
-  /** The reconnect policy returned null. */
-  | 'gave_up';
-
-export interface SocketStateInfo {
-  /** Close code of the WebSocket whose end caused this state, when there was one. */
-  code?: number;
-  /** Set on `closed`. */
-  reason?: SocketCloseReason;
-}
-
-export interface RetryInfo {
-  /** 0 for the first retry after a drop. */
-  retryCount: number;
-  delayMs: number;
-  /** Close code of the socket that ended, if any. */
-  code?: number;
-}
-
-export enum SocketEvent {
-  /** (state, info) on every change of `state`. */
-  State = 'state',
-  /** (message) every valid frame from the server, `welcome` included. */
-  Message = 'message',
-  /** (problem) a frame that failed the protocol's ServerMessage schema was dropped. */
-  InvalidFrame = 'invalidFrame',
-  /** (retry) the next try is scheduled. */
-  RetryScheduled = 'retryScheduled',
-  /**
-   * (user) the own user as the server last described it: at each `welcome`, and when a
-   * `restricted` frame changes its restriction (the app shows why instead of matching).
-   */
-  User = 'user',
-  /**
-   * (notice) a statement of reasons about this user (a warning, a suspension, a ban, a lift, an
-   * appeal decided), as `GET /api/me/notices` lists it. After `restored` or `appeal_overturned`
-   * the app reads `/api/me` again: the user may meet people again.
-   */
-  Notice = 'notice',
-}
-
-export type SocketEventCallbacks = {
-  [SocketEvent.State]: (state: SocketState, info: SocketStateInfo) => void;
-  [SocketEvent.Message]: (message: ServerMessage) => void;
-  [SocketEvent.InvalidFrame]: (problem: string) => void;
-  [SocketEvent.RetryScheduled]: (retry: RetryInfo) => void;
-  [SocketEvent.User]: (user: OwnUser) => void;
-  [SocketEvent.Notice]: (notice: Notice) => void;
-};
-
-export interface SocketOptions {
-  /** ws:// or wss:// URL of the server's /ws. */
-  url: string;
-  /**
-   * Session token, sent as `Authorization: Bearer` where the platform allows headers (React
-   * Native, Node). Browsers can't send headers on a WebSocket: there the st_session cookie
-   * set by the auth endpoints authenticates, and the token may be left out.
-   */
-  token?: string;
-  /** Opens the WebSocket; defaults to the platform's global (browsers, React Native). Node passes one built on `ws`. */
-  createWebSocket?: CreateWebSocket;
-  /** Delay before each retry, or null to give up; see createReconnectPolicy(). */
-  reconnectPolicy?: ReconnectPolicy;
-  /** A try that hasn't had its `welcome` after this long is abandoned and counts as failed. */
-  connectTimeoutMs?: number;
-  /** Clock, for tests. */
-  now?: () => number;
-}
+export * from './types.js';
 
 type Timer = ReturnType<typeof setTimeout>;
 
@@ -170,11 +85,7 @@ export class Socket extends Emitter<SocketEventCallbacks> {
    * Queueing across a drop is Matchmaking's job, which knows which frames still make sense.
    */
   send(message: ClientMessage): boolean {
-    const text = JSON.stringify(message);
-    // A frame over the limit would get the socket closed with 1009 and be retried forever.
-    if (text.length * 3 > MAX_FRAME_BYTES && utf8Length(text) > MAX_FRAME_BYTES) {
-      throw new SmallTalkError('payload_too_large', `a frame may be at most ${MAX_FRAME_BYTES} bytes`);
-    }
+    const text = frameText(message);
     if (this._state !== 'open' || !this.ws) return false;
     this.ws.send(text);
     return true;
@@ -216,26 +127,12 @@ export class Socket extends Emitter<SocketEventCallbacks> {
   }
 
   private onFrame(data: unknown): void {
-    if (typeof data !== 'string') {
-      this.emit(SocketEvent.InvalidFrame, 'binary frame');
+    const parsed = parseFrame(data);
+    if ('problem' in parsed) {
+      this.emit(SocketEvent.InvalidFrame, parsed.problem);
       return;
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(data);
-    } catch {
-      this.emit(SocketEvent.InvalidFrame, 'frame is not JSON');
-      return;
-    }
-    const parsed = ServerMessage.safeParse(json);
-    if (!parsed.success) {
-      // The issue's path and message only: frames carry SDP, which holds IP addresses.
-      const issue = parsed.error.issues[0];
-      const type = typeof json === 'object' && json !== null && 'type' in json ? String((json as { type: unknown }).type) : '?';
-      this.emit(SocketEvent.InvalidFrame, `invalid ${type} frame: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'schema mismatch'}`);
-      return;
-    }
-    const message = parsed.data;
+    const { message } = parsed;
     if (message.type === 'welcome') {
       this.clearTimers();
       this._user = message.user;
@@ -271,10 +168,11 @@ export class Socket extends Emitter<SocketEventCallbacks> {
       this.retryCount = 0;
       this.setState('reconnecting', code === undefined ? {} : { code });
     }
-    // The server is restarting and keeps rooms for the grace: every moment waited eats into it.
+    // The server is restarting and keeps rooms for the grace: every moment waited eats into it,
+    // so at once, but for the jitter that keeps all its clients from returning together.
     const delay =
       code === CloseCode.serviceRestart && this.retryCount === 0
-        ? 0
+        ? Math.round(Math.random() * DEFAULT_FIRST_RETRY_JITTER_MS)
         : this.policy({ retryCount: this.retryCount, elapsedMs: this.now() - this.outageStartedAt });
     if (delay === null) return this.finish('gave_up', code);
     const retry: RetryInfo = code === undefined ? { retryCount: this.retryCount, delayMs: delay } : { retryCount: this.retryCount, delayMs: delay, code };
@@ -320,18 +218,4 @@ export class Socket extends Emitter<SocketEventCallbacks> {
     this._state = state;
     this.emit(SocketEvent.State, state, info);
   }
-}
-
-function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) bytes += 1;
-    else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      bytes += 4; // a surrogate pair is one 4-byte code point
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
 }

@@ -173,6 +173,7 @@ export class MemoryMatchStore implements MatchStore {
 
   async ring(ring: Ring): Promise<RingResult> {
     // No expiry here: the process that rings ends every ring it started, and dies with them.
+    if (this.rings.has(ring.id)) return 'taken';
     const engaged = (userId: string) => this.roomByUser.has(userId) || this.ringByUser.has(userId);
     if (engaged(ring.caller.id)) return 'caller_busy';
     if (engaged(ring.callee.id)) return 'busy';
@@ -196,11 +197,11 @@ export class MemoryMatchStore implements MatchStore {
     return ring;
   }
 
-  async pair(initiator: Member, other: Member): Promise<Room | null> {
+  async pair(initiator: Member, other: Member, callId: string): Promise<Room | null> {
     if (this.roomByUser.has(initiator.id) || this.roomByUser.has(other.id)) return null;
     this.dequeue(initiator.id);
     this.dequeue(other.id);
-    const room: Room = { id: randomUUID(), category: null, members: [other, initiator], initiatorId: initiator.id, startedAt: new Date().toISOString() };
+    const room: Room = { id: randomUUID(), category: null, members: [other, initiator], initiatorId: initiator.id, startedAt: new Date().toISOString(), callId };
     this.rooms.set(room.id, room);
     this.roomByUser.set(initiator.id, room);
     this.roomByUser.set(other.id, room);

@@ -65,8 +65,8 @@ end
 
 /** Writes a new room and points both members at it; returns its JSON. */
 const WRITE_ROOM = `
-local function writeRoom(P, roomId, category, first, second, initiatorId, startedAt, widened)
-  local room = cjson.encode({ id = roomId, category = category, widened = widened, members = { first, second }, initiatorId = initiatorId, startedAt = startedAt })
+local function writeRoom(P, roomId, category, first, second, initiatorId, startedAt, widened, callId)
+  local room = cjson.encode({ id = roomId, category = category, widened = widened, members = { first, second }, initiatorId = initiatorId, startedAt = startedAt, callId = callId })
   redis.call('SET', P .. 'room:' .. roomId, room)
   redis.call('SET', P .. 'ur:' .. first.id, roomId)
   redis.call('SET', P .. 'ur:' .. second.id, roomId)
@@ -302,6 +302,7 @@ end
 /** ARGV: prefix, ring id, caller id, callee id, ring JSON, ttl (ms). */
 const RING = `${ENGAGED}
 local P, id, caller, callee = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+if redis.call('EXISTS', P .. 'ring:' .. id) == 1 then return 'taken' end
 if inRoom(P, caller) or ringing(P, caller) then return 'caller_busy' end
 if inRoom(P, callee) or ringing(P, callee) then return 'busy' end
 redis.call('SET', P .. 'ring:' .. id, ARGV[5], 'PX', ARGV[6])
@@ -330,14 +331,14 @@ end
 return ring
 `;
 
-/** ARGV: prefix, room id, startedAt, initiator member JSON, other member JSON. */
+/** ARGV: prefix, room id, startedAt, initiator member JSON, other member JSON, call id. */
 const PAIR = `${DEQUEUE}${ENGAGED}${WRITE_ROOM}
 local P, roomId, startedAt = ARGV[1], ARGV[2], ARGV[3]
 local initiator, other = cjson.decode(ARGV[4]), cjson.decode(ARGV[5])
 if inRoom(P, initiator.id) or inRoom(P, other.id) then return false end
 dequeue(P, initiator.id)
 dequeue(P, other.id)
-return writeRoom(P, roomId, cjson.null, other, initiator, initiator.id, startedAt)
+return writeRoom(P, roomId, cjson.null, other, initiator, initiator.id, startedAt, nil, ARGV[6])
 `;
 
 const WAITING = `
@@ -474,9 +475,9 @@ export class RedisMatchStore implements MatchStore {
     return json === null ? null : parseRing(json);
   }
 
-  async pair(initiator: Member, other: Member): Promise<Room | null> {
+  async pair(initiator: Member, other: Member, callId: string): Promise<Room | null> {
     const room = (await this.scripts
-      .pair(this.prefix, randomUUID(), new Date().toISOString(), JSON.stringify(toMember(initiator)), JSON.stringify(toMember(other)))
+      .pair(this.prefix, randomUUID(), new Date().toISOString(), JSON.stringify(toMember(initiator)), JSON.stringify(toMember(other)), callId)
       .catch(unavailable)) as string | null;
     return room === null ? null : parseRoom(room);
   }
@@ -508,7 +509,9 @@ function toMember(m: Member): Member {
 function parseRoom(json: string): Room {
   const room = JSON.parse(json) as Room;
   const members: Room['members'] = [storedMember(room.members[0]), storedMember(room.members[1])];
-  return room.widened ? { ...room, category: null, members, widened: true } : { id: room.id, category: room.category ?? null, members, initiatorId: room.initiatorId, startedAt: room.startedAt };
+  if (room.widened) return { ...room, category: null, members, widened: true };
+  const parsed: Room = { id: room.id, category: room.category ?? null, members, initiatorId: room.initiatorId, startedAt: room.startedAt };
+  return room.callId === undefined ? parsed : { ...parsed, callId: room.callId };
 }
 
 function parseRing(json: string): Ring {

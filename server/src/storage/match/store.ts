@@ -27,6 +27,8 @@ export interface Room {
   /** The member who sends the first offer. */
   initiatorId: string;
   startedAt: string;
+  /** The direct call (its ring's id) that made the room; absent for rooms made by matching. */
+  callId?: string;
 }
 
 /** A direct call ringing: `caller` rang `callee`, a friend, who has not answered yet. */
@@ -42,8 +44,8 @@ export interface RingSide {
   side: 'caller' | 'callee';
 }
 
-/** `caller_busy`: the caller is in a room or another ring; `busy`: the callee is. */
-export type RingResult = 'ringing' | 'busy' | 'caller_busy';
+/** `caller_busy`: the caller is in a room or another ring; `busy`: the callee is; `taken`: another ring has that id. */
+export type RingResult = 'ringing' | 'busy' | 'caller_busy' | 'taken';
 
 export type JoinResult =
   | { kind: 'busy'; room: Room }
@@ -99,8 +101,9 @@ export interface MatchStore {
    */
   end(roomId: string): Promise<Room | null>;
   /**
-   * Starts a ring unless either side is in a room or already in a ring (one ring per user, as
-   * caller or callee). It is forgotten after `ttlMs` if nobody ends it (its process died).
+   * Starts a ring unless its id is another ring's (callers may choose it), or either side is in a
+   * room or already in a ring (one ring per user, as caller or callee). It is forgotten after
+   * `ttlMs` if nobody ends it (its process died).
    */
   ring(ring: Ring, ttlMs: number): Promise<RingResult>;
   ringOf(userId: string): Promise<Ring | null>;
@@ -110,10 +113,10 @@ export interface MatchStore {
    */
   takeRing(ringId: string, by?: RingSide): Promise<Ring | null>;
   /**
-   * A room for two chosen users (an answered call), without a category: out of the queue both,
-   * `initiator` sends the first offer. Null when either is in a room already.
+   * A room for two chosen users (an answered call `callId`), without a category: out of the
+   * queue both, `initiator` sends the first offer. Null when either is in a room already.
    */
-  pair(initiator: Member, other: Member): Promise<Room | null>;
+  pair(initiator: Member, other: Member, callId: string): Promise<Room | null>;
   /** Users queued per category slug; a user in several categories counts in each. */
   waitingByCategory(): Promise<Map<string, number>>;
   counts(): Promise<{ queued: number; rooms: number }>;
