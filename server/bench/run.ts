@@ -18,7 +18,8 @@
  * password reset's answer time tells a member's address from an unknown one (accounts.ts).
  * `--only shield` times issue 14's shield in the browser (shield.ts), per model; it is not in the
  * default set (two models × `--calls` calls take 4–9 minutes on top of the rest). `--only web`:
- * issue 16's first screen of the web app, its size and time to interactive (web.ts).
+ * issue 16's first screen of the web app, its size and time to interactive (web.ts); `--web-dir`
+ * times another build instead (an older commit's `expo export` + pwa-assets.mjs), to compare.
  * The group model runs (a), (b) and (d), not the ramp: issue 5 asks how its relay compares with
  * ours at the same load, and what each costs Redis, not how far a model of another design goes.
  */
@@ -49,6 +50,7 @@ const { values: flags } = parseArgs({
     'match-users': { type: 'string', default: '3000' },
     calls: { type: 'string', default: '10' },
     'node-flags': { type: 'string', default: '' },
+    'web-dir': { type: 'string', default: '' },
   },
 });
 const NODE_FLAGS = flags['node-flags'].split(' ').filter(Boolean);
@@ -396,7 +398,7 @@ async function main(): Promise<void> {
   if (ONLY.has('shield')) shield = await benchShield({ calls: CALLS, say });
   // Issue 16: the first screen's size and time to interactive, alone on the machine too.
   let web: WebFigures | undefined;
-  if (ONLY.has('web')) web = await benchWeb({ say });
+  if (ONLY.has('web')) web = await benchWeb({ say, ...(flags['web-dir'] ? { webDir: path.resolve(flags['web-dir']) } : {}) });
 
   const relayRows = results.server || results.cluster || results.floor || clusterMatch ? table(results.server, results.cluster, results.floor, clusterMatch) : [];
   const rows = [...relayRows, ...callRows(call, turnCall), ...friendsRows(friends), ...attackRows(attack)];

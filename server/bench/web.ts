@@ -106,13 +106,14 @@ async function load(browser: Browser, url: string, locale: string): Promise<{ co
   }
 }
 
-export async function benchWeb(options: { loads?: number; say: (line: string) => void }): Promise<WebFigures> {
+export async function benchWeb(options: { loads?: number; say: (line: string) => void; /** Another build to time (e.g. an older commit's), instead of apps/mobile/dist. */ webDir?: string }): Promise<WebFigures> {
   const empty: WebFigures = { firstScreenGzipBytes: NaN, languageChunkGzipBytes: [], coldMs: [], coldGermanMs: [], warmMs: [], coldVisibleMs: [] };
-  if (!webBuildExists()) return { ...empty, skipped: 'apps/mobile/dist is not built (scripts/setup.sh builds it)' };
+  const webDir = options.webDir ?? WEB_DIR;
+  if (!webBuildExists(webDir)) return { ...empty, skipped: `${webDir} is not built (scripts/setup.sh builds apps/mobile/dist)` };
   if (!fs.existsSync(CHROMIUM_PATH)) return { ...empty, skipped: `${CHROMIUM_PATH} is missing` };
-  const bundle = bundleFigures(WEB_DIR);
+  const bundle = bundleFigures(webDir);
   const figures: WebFigures = { ...empty, firstScreenGzipBytes: bundle.firstScreen, languageChunkGzipBytes: bundle.languages };
-  const server = await startServerProcess();
+  const server = await startServerProcess({ webDir });
   const browser = await launchBrowser();
   try {
     for (let i = 0; i < (options.loads ?? WEB_LOADS); i++) {
