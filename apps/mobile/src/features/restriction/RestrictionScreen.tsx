@@ -8,11 +8,8 @@ import { Button } from '../../ui/Button';
 import { isolated } from '../../ui/bidi';
 import { colors, space } from '../../ui/theme';
 import { AppealForm } from './AppealForm';
-import { formatWhen } from './formatWhen';
 import { NoticeList } from './NoticeList';
 import { useNotices } from './useNotices';
-
-export { formatWhen };
 
 /**
  * Instead of Categories while the user may not meet anyone (suspended or banned): why, and
