@@ -4,19 +4,15 @@
  * "May 12, 2026, 2:30 PM" on a US device and "12 May 2026, 14:30" on a British one, and German
  * "12. Mai 2026, 14:30".
  */
-import { getLocales } from 'expo-localization';
+import { deviceLocaleTags } from '../device/locales';
 import { currentUiLanguage } from './i18n';
 
 /** The device's locale whose language is the app's (`en-GB` for English on a British phone), else the app's language. */
 function locale(): string {
   const language = currentUiLanguage();
   const base = language.split('-')[0];
-  try {
-    const tags = getLocales().map((l) => l.languageTag);
-    return tags.find((tag) => tag === language) ?? tags.find((tag) => tag.split('-')[0] === base) ?? language;
-  } catch {
-    return language;
-  }
+  const tags = deviceLocaleTags();
+  return tags.find((tag) => tag === language) ?? tags.find((tag) => tag.split('-')[0] === base) ?? language;
 }
 
 /** A moment, with the year only when it is not this year's. */

@@ -8,7 +8,7 @@ import './pluralRules';
 import i18n from 'i18next';
 import resourcesToBackend from 'i18next-resources-to-backend';
 import { initReactI18next } from 'react-i18next';
-import { getLocales } from 'expo-localization';
+import { deviceLocaleTags } from '../device/locales';
 import { readStored, writeStored } from '../device/store';
 import { isUiLanguage, pickUiLanguage, type UiLanguage } from './languages';
 import { LOADERS } from './loaders';
@@ -17,18 +17,10 @@ import { english, NAMESPACES, type LanguageStrings, type Namespace } from './res
 /** The device's key for the language chosen on Profile (absent: follow the device). */
 const STORED_KEY = 'ui-language';
 
-function deviceTags(): string[] {
-  try {
-    return getLocales().map((locale) => locale.languageTag);
-  } catch {
-    return [];
-  }
-}
-
 /** The chosen language if the user picked one on this device, else the device's. */
 export function initialUiLanguage(): UiLanguage {
   const stored = readStored(STORED_KEY);
-  return isUiLanguage(stored) ? stored : pickUiLanguage(deviceTags());
+  return isUiLanguage(stored) ? stored : pickUiLanguage(deviceLocaleTags());
 }
 
 /** Each language's chunk, fetched once for all its namespaces. */
@@ -76,11 +68,6 @@ export async function setUiLanguage(language: UiLanguage): Promise<void> {
   // Resolves once the language's strings have loaded and every screen has switched.
   await i18n.changeLanguage(language);
   markDocumentLanguage(language);
-}
-
-/** Whether the current language's strings are loaded (Root shows nothing until they are, for a moment at most). */
-export function uiLanguageReady(): boolean {
-  return i18n.hasLoadedNamespace(NAMESPACES);
 }
 
 export function currentUiLanguage(): UiLanguage {
