@@ -15,7 +15,9 @@ if (!Number.isInteger(count) || count < 1) {
   process.exit(2);
 }
 if (!process.env.REDIS_URL) {
-  console.error('start:cluster: set REDIS_URL (and DATABASE_URL=postgres://… to share PostgreSQL): processes share their state through Redis');
+  console.error(
+    'start:cluster: set REDIS_URL (and DATABASE_URL=postgres://… to share PostgreSQL): processes share their state through Redis',
+  );
   process.exit(2);
 }
 const base = Number(process.env.PORT || 3000);
@@ -31,12 +33,17 @@ const children = Array.from({ length: count }, (_, i) => {
   child.on('exit', (code, signal) => {
     const how = signal ? `signal ${signal}` : `code ${code}`;
     const allGone = children.every((c) => c.exitCode !== null || c.signalCode !== null);
-    if (!stopping) console.error(`start:cluster: the process on port ${port} exited (${how})${allGone ? '' : '; the others keep serving'}`);
+    if (!stopping)
+      console.error(
+        `start:cluster: the process on port ${port} exited (${how})${allGone ? '' : '; the others keep serving'}`,
+      );
     if (allGone) process.exit(stopping && children.every((c) => c.exitCode === 0) ? 0 : 1);
   });
   return child;
 });
-console.error(`start:cluster: ${count} processes on ports ${base}–${base + count - 1}; put a WebSocket-aware load balancer in front (docs/deploy.md)`);
+console.error(
+  `start:cluster: ${count} processes on ports ${base}–${base + count - 1}; put a WebSocket-aware load balancer in front (docs/deploy.md)`,
+);
 
 for (const signal of ['SIGTERM', 'SIGINT']) {
   process.on(signal, () => {

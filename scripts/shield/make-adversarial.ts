@@ -19,7 +19,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { encodePng } from '../../server/test/shield-image.js';
-import { loadModel, SHIELD_MODELS, useWasm, type NsfwModel as NSFWJS, type ShieldModelName } from '../../server/test/shield-model.js';
+import {
+  loadModel,
+  SHIELD_MODELS,
+  useWasm,
+  type NsfwModel as NSFWJS,
+  type ShieldModelName,
+} from '../../server/test/shield-model.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const { values: flags } = parseArgs({
@@ -37,7 +43,8 @@ const { values: flags } = parseArgs({
 });
 
 const MODELS = flags.models.split(',').map((name) => {
-  if (!(SHIELD_MODELS as readonly string[]).includes(name)) throw new Error(`--models: ${name} is not one of ${SHIELD_MODELS.join(', ')}`);
+  if (!(SHIELD_MODELS as readonly string[]).includes(name))
+    throw new Error(`--models: ${name} is not one of ${SHIELD_MODELS.join(', ')}`);
   return name as ShieldModelName;
 });
 const PORN = 3; // index in nsfwjs's NSFW_CLASSES
@@ -69,7 +76,11 @@ async function wasmWithGradients(): Promise<void> {
       kernelFunc: ({ backend, attrs }) => {
         const shape = (attrs as { filterShape: number[] }).filterShape;
         const size = shape.reduce((a, b) => a * b, 1);
-        return { dataId: (backend as tf.KernelBackend).write(new Float32Array(size), shape, 'float32'), shape, dtype: 'float32' };
+        return {
+          dataId: (backend as tf.KernelBackend).write(new Float32Array(size), shape, 'float32'),
+          shape,
+          dtype: 'float32',
+        };
       },
     });
   zeros('Conv2DBackpropFilter');
@@ -84,10 +95,18 @@ async function wasmWithGradients(): Promise<void> {
         const wasm = backend as tf.KernelBackend;
         const moved: Record<string, tf.TensorInfo> = {};
         for (const [name, t] of Object.entries(inputs)) {
-          moved[name] = { dataId: cpu.write(wasm.readSync(t.dataId) as Float32Array, t.shape, t.dtype), shape: t.shape, dtype: t.dtype };
+          moved[name] = {
+            dataId: cpu.write(wasm.readSync(t.dataId) as Float32Array, t.shape, t.dtype),
+            shape: t.shape,
+            dtype: t.dtype,
+          };
         }
         const out = kernel.kernelFunc({ inputs: moved, backend: cpu, attrs }) as tf.TensorInfo;
-        const back = { dataId: wasm.write(cpu.readSync(out.dataId) as Float32Array, out.shape, out.dtype), shape: out.shape, dtype: out.dtype };
+        const back = {
+          dataId: wasm.write(cpu.readSync(out.dataId) as Float32Array, out.shape, out.dtype),
+          shape: out.shape,
+          dtype: out.dtype,
+        };
         cpu.disposeData(out.dataId);
         for (const t of Object.values(moved)) cpu.disposeData(t.dataId);
         return back;
@@ -121,16 +140,30 @@ function degrade(image: tf.Tensor3D, rand: () => number): tf.Tensor4D {
 
 /** Porn probability of each model for a [1, 224, 224, 3] batch of 0..1 values. */
 function pornScores(models: NSFWJS[], batch: tf.Tensor4D): tf.Tensor1D[] {
-  return models.map((model) => (model.model.predict(batch) as tf.Tensor2D).reshape([5]).mul(tf.oneHot(PORN, 5).toFloat()).sum().reshape([1]) as tf.Tensor1D);
+  return models.map(
+    (model) =>
+      (model.model.predict(batch) as tf.Tensor2D)
+        .reshape([5])
+        .mul(tf.oneHot(PORN, 5).toFloat())
+        .sum()
+        .reshape([1]) as tf.Tensor1D,
+  );
 }
 
 async function scoresOf(models: NSFWJS[], image: tf.Tensor3D): Promise<{ plain: number[]; degraded: number[] }> {
-  const plain = tf.tidy(() => pornScores(models, tf.image.resizeBilinear(image, [MODEL_SIZE, MODEL_SIZE]).expandDims(0) as tf.Tensor4D).map((s) => s.dataSync()[0]!));
+  const plain = tf.tidy(() =>
+    pornScores(models, tf.image.resizeBilinear(image, [MODEL_SIZE, MODEL_SIZE]).expandDims(0) as tf.Tensor4D).map(
+      (s) => s.dataSync()[0]!,
+    ),
+  );
   // A fixed, harsh degradation: 128 px and back, 8-bit rounding.
   const degraded = tf.tidy(() => {
     const small = tf.image.resizeBilinear(image, [128, 128]);
     const rounded = tf.div(tf.round(tf.mul(small, 255)), 255);
-    return pornScores(models, tf.image.resizeBilinear(rounded as tf.Tensor3D, [MODEL_SIZE, MODEL_SIZE]).expandDims(0) as tf.Tensor4D).map((s) => s.dataSync()[0]!);
+    return pornScores(
+      models,
+      tf.image.resizeBilinear(rounded as tf.Tensor3D, [MODEL_SIZE, MODEL_SIZE]).expandDims(0) as tf.Tensor4D,
+    ).map((s) => s.dataSync()[0]!);
   });
   return { plain, degraded };
 }
@@ -142,7 +175,12 @@ async function main(): Promise<void> {
   const rand = random(Number(flags.seed));
   const target = Number(flags.target);
   // Start from noise: a uniformly random latent, so the first image is coloured static.
-  const latent = tf.variable(tf.tensor3d(Float32Array.from({ length: LATENT * LATENT * 3 }, () => (rand() - 0.5) * 4), [LATENT, LATENT, 3]));
+  const latent = tf.variable(
+    tf.tensor3d(
+      Float32Array.from({ length: LATENT * LATENT * 3 }, () => (rand() - 0.5) * 4),
+      [LATENT, LATENT, 3],
+    ),
+  );
   const optimizer = tf.train.adam(Number(flags.rate));
   const started = Date.now();
   for (let step = 0; step <= Number(flags.steps); step++) {
@@ -150,23 +188,31 @@ async function main(): Promise<void> {
       const image = render(latent);
       const { plain, degraded } = await scoresOf(models, image);
       image.dispose();
-      console.log(`step ${step} (${((Date.now() - started) / 1000).toFixed(0)} s): Porn plain ${plain.map((s) => s.toFixed(3)).join(' / ')}, degraded ${degraded.map((s) => s.toFixed(3)).join(' / ')}`);
+      console.log(
+        `step ${step} (${((Date.now() - started) / 1000).toFixed(0)} s): Porn plain ${plain.map((s) => s.toFixed(3)).join(' / ')}, degraded ${degraded.map((s) => s.toFixed(3)).join(' / ')}`,
+      );
       if ([...plain, ...degraded].every((s) => s >= target)) break;
     }
     // Random degradations each step; maximise the mean log-probability over models and views.
-    optimizer.minimize(() => {
-      const image = render(latent);
-      const views = Array.from({ length: Number(flags.views) }, () => degrade(image, rand));
-      const logs = views.flatMap((view) => pornScores(models, view).map((s) => tf.log(tf.add(s, 1e-6))));
-      return tf.neg(tf.mean(tf.concat(logs))) as tf.Scalar;
-    }, false, [latent]);
+    optimizer.minimize(
+      () => {
+        const image = render(latent);
+        const views = Array.from({ length: Number(flags.views) }, () => degrade(image, rand));
+        const logs = views.flatMap((view) => pornScores(models, view).map((s) => tf.log(tf.add(s, 1e-6))));
+        return tf.neg(tf.mean(tf.concat(logs))) as tf.Scalar;
+      },
+      false,
+      [latent],
+    );
   }
   const image = render(latent);
   const pixels = Uint8Array.from(await image.mul(255).round().data());
   const { plain, degraded } = await scoresOf(models, image);
   fs.mkdirSync(path.dirname(flags.out), { recursive: true });
   fs.writeFileSync(flags.out, encodePng({ width: OUT_SIZE, height: OUT_SIZE, data: pixels }));
-  console.log(`wrote ${flags.out}: Porn ${MODELS.map((m, i) => `${m} ${plain[i]!.toFixed(3)} (degraded ${degraded[i]!.toFixed(3)})`).join(', ')}`);
+  console.log(
+    `wrote ${flags.out}: Porn ${MODELS.map((m, i) => `${m} ${plain[i]!.toFixed(3)} (degraded ${degraded[i]!.toFixed(3)})`).join(', ')}`,
+  );
 }
 
 await main();

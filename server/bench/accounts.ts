@@ -35,21 +35,34 @@ function summary(samples: number[]): TimingSummary {
   return { n: sorted.length, medianMs: at(0.5), p95Ms: at(0.95) };
 }
 
-export async function benchAccounts(target: Target, say: (line: string) => void, pairs = ACCOUNTS_PAIRS): Promise<AccountsFigures> {
+export async function benchAccounts(
+  target: Target,
+  say: (line: string) => void,
+  pairs = ACCOUNTS_PAIRS,
+): Promise<AccountsFigures> {
   const base = `http://127.0.0.1:${target.port}`;
   const post = (path: string, body: unknown) =>
-    fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   const run = Date.now().toString(36);
 
   const members: string[] = [];
   for (let i = 0; i < pairs; i++) {
     const email = `member-${run}-${i}@bench.example`;
-    const response = await post('/api/auth/register', { email, password: 'bench password 1', displayName: `Member ${i}` });
+    const response = await post('/api/auth/register', {
+      email,
+      password: 'bench password 1',
+      displayName: `Member ${i}`,
+    });
     if (response.status !== 201) throw new Error(`register answered ${response.status}: ${await response.text()}`);
     members.push(email);
   }
   // Warm-up: the first requests pay for JIT and statement preparation, for both paths alike.
-  for (let i = 0; i < 20; i++) await post('/api/auth/password/reset-start', { email: `warm-${run}-${i}@bench.example` });
+  for (let i = 0; i < 20; i++)
+    await post('/api/auth/password/reset-start', { email: `warm-${run}-${i}@bench.example` });
 
   const known: number[] = [];
   const unknown: number[] = [];

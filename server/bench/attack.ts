@@ -163,7 +163,10 @@ export async function measureAttack(options: {
   const victimRate = options.victimRate ?? 40;
   const [va, vb] = await Promise.all([person(options.victims[0], 'Victim A'), person(options.victims[1], 'Victim B')]);
   const victimRoom = await room(va, vb, 'music');
-  const [attacker, partner] = await Promise.all([person(options.attackers[0], 'Attacker'), person(options.attackers[1], 'Partner')]);
+  const [attacker, partner] = await Promise.all([
+    person(options.attackers[0], 'Attacker'),
+    person(options.attackers[1], 'Partner'),
+  ]);
   const attackRoom = await room(attacker, partner, 'books');
   const people = [va, vb, attacker, partner];
 
@@ -183,7 +186,8 @@ export async function measureAttack(options: {
   for (const receiver of [va, vb]) {
     receiver.ws.on('message', (data) => {
       const frame = JSON.parse(data.toString()) as { type: string; data?: { sentAt?: number } };
-      if (measuring && frame.type === 'signal' && typeof frame.data?.sentAt === 'number') relay[phase].push(performance.now() - frame.data.sentAt);
+      if (measuring && frame.type === 'signal' && typeof frame.data?.sentAt === 'number')
+        relay[phase].push(performance.now() - frame.data.sentAt);
     });
   }
 
@@ -197,7 +201,12 @@ export async function measureAttack(options: {
     for (let seq = 0; performance.now() < until; seq++) {
       const sender = seq % 2 === 0 ? va : vb;
       // An ICE candidate's size, with the send time to measure by.
-      const data = { candidate: 'candidate:842163049 1 udp 1677729535 203.0.113.7 46154 typ srflx raddr 0.0.0.0 rport 0 generation 0', sdpMid: '0', sentAt: performance.now() };
+      const data = {
+        candidate:
+          'candidate:842163049 1 udp 1677729535 203.0.113.7 46154 typ srflx raddr 0.0.0.0 rport 0 generation 0',
+        sdpMid: '0',
+        sentAt: performance.now(),
+      };
       sender.ws.send(JSON.stringify({ type: 'signal', roomId: victimRoom, data }));
       await sleep(gapMs);
     }
@@ -264,7 +273,11 @@ export async function measureAttack(options: {
       for (const next of ['baseline', 'attacked'] as const) {
         phase = next;
         const until = performance.now() + options.sliceMs;
-        await Promise.all([victimsTalk(until), pollHealth(until), next === 'attacked' ? attack(until) : Promise.resolve()]);
+        await Promise.all([
+          victimsTalk(until),
+          pollHealth(until),
+          next === 'attacked' ? attack(until) : Promise.resolve(),
+        ]);
         // Frames still in flight belong to this phase.
         await sleep(200);
       }

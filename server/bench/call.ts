@@ -68,7 +68,11 @@ export function median(values: number[]): number {
  * music and clicks Start; the clock runs on B's page from the click's event time to the first
  * frame its remote <video> presents. Page loads and sign-in are outside the measure.
  */
-export async function benchCalls(options: { calls: number; say(line: string): void; turn?: boolean }): Promise<CallFigures> {
+export async function benchCalls(options: {
+  calls: number;
+  say(line: string): void;
+  turn?: boolean;
+}): Promise<CallFigures> {
   const { calls, say } = options;
   const tag = options.turn ? 'turn  ' : 'call  ';
   const bundle = bundleSize();
@@ -89,7 +93,10 @@ export async function benchCalls(options: { calls: number; say(line: string): vo
   const browser = await launchBrowser();
   try {
     for (let i = 1; i <= calls; i++) {
-      const [a, b] = await Promise.all([AppUser.open(browser, server.url, `Ada ${i}`), AppUser.open(browser, server.url, `Bo ${i}`)]);
+      const [a, b] = await Promise.all([
+        AppUser.open(browser, server.url, `Ada ${i}`),
+        AppUser.open(browser, server.url, `Bo ${i}`),
+      ]);
       try {
         await Promise.all([a.continueAsGuest(), b.continueAsGuest()]);
         await a.search('music');
@@ -100,18 +107,27 @@ export async function benchCalls(options: { calls: number; say(line: string): vo
         await b.startMatching();
         const [click, seenB, seenA] = await Promise.all([clicked(), frameB, frameA]);
         // Two pages, two clocks: compare A's frame to B's click through wall-clock origins.
-        const [originA, originB] = await Promise.all([a, b].map((u) => u.page.evaluate(() => (globalThis as unknown as { performance: { timeOrigin: number } }).performance.timeOrigin)));
+        const [originA, originB] = await Promise.all(
+          [a, b].map((u) =>
+            u.page.evaluate(
+              () => (globalThis as unknown as { performance: { timeOrigin: number } }).performance.timeOrigin,
+            ),
+          ),
+        );
         const ms = seenB.at - click;
         const both = Math.max(ms, originA! + seenA.at - (originB! + click));
         if (options.turn) {
           // A figure "through TURN" must be one: the selected pair is relay (outside the measure).
           const { pair } = await callSample(b.page);
-          if (pair?.local.candidateType !== 'relay') throw new Error(`the call did not go through TURN: ${JSON.stringify(pair)}`);
+          if (pair?.local.candidateType !== 'relay')
+            throw new Error(`the call did not go through TURN: ${JSON.stringify(pair)}`);
         }
         figures.firstFrameMs.push(ms);
         figures.via.push(seenB.via);
         figures.bothMs.push(both);
-        say(`${tag} ${String(i).padStart(2)}/${calls}: first remote frame ${ms.toFixed(0)} ms after Start (${seenB.via}), both sides ${both.toFixed(0)} ms`);
+        say(
+          `${tag} ${String(i).padStart(2)}/${calls}: first remote frame ${ms.toFixed(0)} ms after Start (${seenB.via}), both sides ${both.toFixed(0)} ms`,
+        );
       } catch (error) {
         const reports = await Promise.all([a, b].map((u) => u.report()));
         (error as Error).message += `\n${reports.join('\n')}\n--- server:\n${server.tail().slice(-10).join('\n')}`;

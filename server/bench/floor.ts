@@ -20,7 +20,12 @@ interface Member {
 
 const queues = new Map<string, Member[]>();
 
-const wss = new WebSocketServer({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1', perMessageDeflate: false, clientTracking: false });
+const wss = new WebSocketServer({
+  port: Number(process.env.PORT ?? 0),
+  host: '127.0.0.1',
+  perMessageDeflate: false,
+  clientTracking: false,
+});
 
 wss.on('listening', () => {
   // The bench waits for this line.
@@ -54,7 +59,16 @@ wss.on('connection', (ws) => {
     // UUIDs like the server's, so both relay frames of the same size.
     const roomId = randomUUID();
     const matched = (to: Member, peer: Member, initiator: boolean) =>
-      to.ws.send(JSON.stringify({ type: 'matched', roomId, peer: { id: peer.id, displayName: 'floor' }, category, initiator, resumed: false }));
+      to.ws.send(
+        JSON.stringify({
+          type: 'matched',
+          roomId,
+          peer: { id: peer.id, displayName: 'floor' },
+          category,
+          initiator,
+          resumed: false,
+        }),
+      );
     matched(waiting, me, false);
     matched(me, waiting, true);
   });

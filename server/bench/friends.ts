@@ -18,7 +18,16 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServerMessage, SendFriendRequestResponse } from '@small-talk/protocol';
 import { median } from './call.js';
-import { CATEGORIES, inPool, Latencies, Load, targetCpu, type LatencySummary, type MatchResult, type User } from './load.js';
+import {
+  CATEGORIES,
+  inPool,
+  Latencies,
+  Load,
+  targetCpu,
+  type LatencySummary,
+  type MatchResult,
+  type User,
+} from './load.js';
 import type { Target } from './proc.js';
 
 /** Issue 7's target. */
@@ -154,7 +163,12 @@ class Inbox {
   }
 
   /** The user's next frame of `type` that passes `test`; rejects after `timeoutMs`. */
-  next<T extends ServerMessage['type']>(user: User, type: T, test: (frame: Frame<T>) => boolean = () => true, timeoutMs = WAIT_MS): Promise<Arrival<T>> {
+  next<T extends ServerMessage['type']>(
+    user: User,
+    type: T,
+    test: (frame: Frame<T>) => boolean = () => true,
+    timeoutMs = WAIT_MS,
+  ): Promise<Arrival<T>> {
     return new Promise((resolve, reject) => {
       let waiters = this.waiting.get(user);
       if (!waiters) this.waiting.set(user, (waiters = []));
@@ -186,7 +200,9 @@ class Inbox {
 
   /** Error frames and ended calls so far. */
   problems(): Record<string, number> {
-    return Object.fromEntries(Object.entries(this.counts).filter(([kind]) => kind.startsWith('error ') || kind.startsWith('call_ended ')));
+    return Object.fromEntries(
+      Object.entries(this.counts).filter(([kind]) => kind.startsWith('error ') || kind.startsWith('call_ended ')),
+    );
   }
 
   private take(user: User, event: ServerMessage): boolean {
@@ -194,7 +210,13 @@ class Inbox {
     const at = performance.now();
     this.lastAt = at;
     const kind =
-      event.type === 'error' ? `error ${event.code}` : event.type === 'call_ended' ? `call_ended ${event.reason}` : event.type === 'presence' ? `presence ${event.presence}` : event.type;
+      event.type === 'error'
+        ? `error ${event.code}`
+        : event.type === 'call_ended'
+          ? `call_ended ${event.reason}`
+          : event.type === 'presence'
+            ? `presence ${event.presence}`
+            : event.type;
     this.counts[kind] = (this.counts[kind] ?? 0) + 1;
     const waiters = this.waiting.get(user);
     const i = waiters ? waiters.findIndex((w) => w.type === event.type && w.test(event)) : -1;
@@ -208,7 +230,8 @@ const seconds = (since: number) => `${((performance.now() - since) / 1000).toFix
 
 /** Issue 7's figures on `target`, a fresh server (started with FRIENDS_SERVER_ENV). */
 export async function benchFriends(target: Target, say: (line: string) => void): Promise<FriendsFigures> {
-  if (MATCH_USERS % 16 !== 0) throw new Error('MATCH_USERS must be a multiple of 16: friends are picked within blocks of 16');
+  if (MATCH_USERS % 16 !== 0)
+    throw new Error('MATCH_USERS must be a multiple of 16: friends are picked within blocks of 16');
   const tag = target.name.padEnd(6);
   const ringLoad = new Load(target, 2 * RING_PAIRS);
   const hubLoad = new Load(target, 1 + HUB_FRIENDS);
@@ -226,12 +249,16 @@ export async function benchFriends(target: Target, say: (line: string) => void):
     const socketsMs = performance.now() - t;
 
     // Caller i, callee i + 500: on the cluster, about half the pairs are split over the processes.
-    const ringPairs = ringLoad.users.slice(0, RING_PAIRS).map((caller, i): [User, User] => [caller, ringLoad.users[i + RING_PAIRS]!]);
+    const ringPairs = ringLoad.users
+      .slice(0, RING_PAIRS)
+      .map((caller, i): [User, User] => [caller, ringLoad.users[i + RING_PAIRS]!]);
     const [hub, ...hubFriends] = hubLoad.users as [User, ...User[]];
     // The friend first: it leaves each room, so the hub sends only its 200 joins.
     const hubPairs = hubFriends.map((friend): [User, User] => [friend, hub]);
     const maskRounds = FRIEND_MASKS.map((mask) =>
-      befriended.users.filter((u) => u.index < (u.index ^ mask)).map((u): [User, User] => [u, befriended.users[u.index ^ mask]!]),
+      befriended.users
+        .filter((u) => u.index < (u.index ^ mask))
+        .map((u): [User, User] => [u, befriended.users[u.index ^ mask]!]),
     );
     t = performance.now();
     // The hub's rooms one at a time in a category of their own; the rest in the other seven.
@@ -273,14 +300,21 @@ export async function benchFriends(target: Target, say: (line: string) => void):
 
     t = performance.now();
     const matchCost = await matchTurnAbout(target, inbox, plain, befriended);
-    const incomplete = [...matchCost.without, ...matchCost.with].filter((run) => Number.isNaN(run.ms) || run.notMutual + run.outOfContract > 0).length;
+    const incomplete = [...matchCost.without, ...matchCost.with].filter(
+      (run) => Number.isNaN(run.ms) || run.notMutual + run.outOfContract > 0,
+    ).length;
     say(
       `${tag} (h3) match ${MATCH_USERS} users: ${ms(matchCost.withoutMs)} ms without friends, ${ms(matchCost.withMs)} ms with ${FRIENDS_EACH} friends each online: ` +
         `${matchCost.msRatio.toFixed(2)}×; CPU ${matchCost.withoutCpuS.toFixed(2)} s → ${matchCost.withCpuS.toFixed(2)} s: ${matchCost.cpuRatio.toFixed(2)}× ` +
         `(median of ${MATCH_REPEATS}, turn about; ${matchCost.presenceFrames} presence frames per match${incomplete ? `; ${incomplete} runs incomplete or not mutual` : ''}) (${seconds(t)})`,
     );
     const problems = inbox.problems();
-    if (Object.keys(problems).length > 0) say(`${tag}      seen: ${Object.entries(problems).map(([kind, n]) => `${n}× ${kind}`).join(', ')}`);
+    if (Object.keys(problems).length > 0)
+      say(
+        `${tag}      seen: ${Object.entries(problems)
+          .map(([kind, n]) => `${n}× ${kind}`)
+          .join(', ')}`,
+      );
     return { setup, ring, presence, matchCost, problems, logLines: target.lineCount(), logTail: target.tail() };
   } finally {
     for (const load of loads) load.close();
@@ -306,7 +340,8 @@ async function meet(inbox: Inbox, rounds: Array<Array<[User, User]>>, categories
           a.ws!.send(join);
           b.ws!.send(join);
           const [{ frame }] = await matched;
-          if (frame.peer.id !== b.id) throw new Error(`user ${a.index} was matched with ${frame.peer.id}, not user ${b.index}`);
+          if (frame.peer.id !== b.id)
+            throw new Error(`user ${a.index} was matched with ${frame.peer.id}, not user ${b.index}`);
           ended.push(leave(inbox, a, b, frame.roomId));
         }
       }),
@@ -346,7 +381,9 @@ async function post<T>(target: Target, user: User, path: string, body?: object):
 async function ringAtOnce(inbox: Inbox, pairs: Array<[User, User]>): Promise<FriendsFigures['ring']> {
   const incoming = new Latencies(pairs.length);
   const answer = new Latencies(pairs.length);
-  const rings = pairs.map(([caller, callee]) => inbox.next(callee, 'incoming_call', (f) => f.peer.id === caller.id).catch(() => null));
+  const rings = pairs.map(([caller, callee]) =>
+    inbox.next(callee, 'incoming_call', (f) => f.peer.id === caller.id).catch(() => null),
+  );
   const calls = pairs.map(([, callee]) => JSON.stringify({ type: 'call', userId: callee.id }));
   const calledAt = pairs.map(([caller], i) => {
     const at = performance.now();
@@ -357,7 +394,9 @@ async function ringAtOnce(inbox: Inbox, pairs: Array<[User, User]>): Promise<Fri
   rang.forEach((arrival, i) => arrival && incoming.add(arrival.at - calledAt[i]!));
 
   const answered = pairs.flatMap((pair, i) => (rang[i] ? [{ pair, callId: rang[i].frame.callId }] : []));
-  const rooms = answered.map(({ pair: [caller, callee] }) => Promise.all([inbox.next(caller, 'matched'), inbox.next(callee, 'matched')]).catch(() => null));
+  const rooms = answered.map(({ pair: [caller, callee] }) =>
+    Promise.all([inbox.next(caller, 'matched'), inbox.next(callee, 'matched')]).catch(() => null),
+  );
   const accepts = answered.map(({ callId }) => JSON.stringify({ type: 'accept_call', callId }));
   const acceptedAt = answered.map(({ pair: [, callee] }, i) => {
     const at = performance.now();
@@ -368,7 +407,11 @@ async function ringAtOnce(inbox: Inbox, pairs: Array<[User, User]>): Promise<Fri
   matched.forEach((both, i) => both && answer.add(Math.max(both[0].at, both[1].at) - acceptedAt[i]!));
 
   // Ended now, rather than by the sockets closing at the end, when their grace would run out in the middle of something else.
-  await Promise.all(matched.flatMap((both, i) => (both ? [leave(inbox, answered[i]!.pair[0], answered[i]!.pair[1], both[0].frame.roomId)] : [])));
+  await Promise.all(
+    matched.flatMap((both, i) =>
+      both ? [leave(inbox, answered[i]!.pair[0], answered[i]!.pair[1], both[0].frame.roomId)] : [],
+    ),
+  );
   await inbox.settle();
   return {
     pairs: pairs.length,
@@ -386,7 +429,11 @@ async function fanOut(inbox: Inbox, load: Load, hub: User, friends: User[]): Pro
   const onlineMs: number[] = [];
   let missed = 0;
   const told = (presence: 'offline' | 'online') =>
-    Promise.all(friends.map((friend) => inbox.next(friend, 'presence', (f) => f.userId === hub.id && f.presence === presence).catch(() => null)));
+    Promise.all(
+      friends.map((friend) =>
+        inbox.next(friend, 'presence', (f) => f.userId === hub.id && f.presence === presence).catch(() => null),
+      ),
+    );
   const lastOf = (arrivals: Array<Arrival<'presence'> | null>, since: number) => {
     missed += arrivals.filter((a) => a === null).length;
     return arrivals.includes(null) ? NaN : Math.max(...arrivals.map((a) => a!.at)) - since;
@@ -402,11 +449,23 @@ async function fanOut(inbox: Inbox, load: Load, hub: User, friends: User[]): Pro
     onlineMs.push(lastOf(await online, start));
     await inbox.settle();
   }
-  return { friends: friends.length, offlineMs, onlineMs, offlineMedianMs: median(offlineMs), onlineMedianMs: median(onlineMs), missed };
+  return {
+    friends: friends.length,
+    offlineMs,
+    onlineMs,
+    offlineMedianMs: median(offlineMs),
+    onlineMedianMs: median(onlineMs),
+    missed,
+  };
 }
 
 /** (h3) Each half matched as in (a), turn about, so that neither always goes first. */
-async function matchTurnAbout(target: Target, inbox: Inbox, plain: Load, befriended: Load): Promise<FriendsFigures['matchCost']> {
+async function matchTurnAbout(
+  target: Target,
+  inbox: Inbox,
+  plain: Load,
+  befriended: Load,
+): Promise<FriendsFigures['matchCost']> {
   const runs = new Map<Load, MatchRun[]>([
     [plain, []],
     [befriended, []],

@@ -78,7 +78,8 @@ function onGroupMessage(roomId: string, message: string): void {
 
 function groupAdd(roomId: string, member: Member): Promise<unknown> {
   let group = groups.get(roomId);
-  if (!group) groups.set(roomId, (group = { members: new Set(), subscribed: subscriber.subscribe(`${GROUP}${roomId}`) }));
+  if (!group)
+    groups.set(roomId, (group = { members: new Set(), subscribed: subscriber.subscribe(`${GROUP}${roomId}`) }));
   group.members.add(member);
   member.roomId = roomId;
   return group.subscribed;
@@ -97,7 +98,16 @@ function groupDiscard(member: Member): void {
 }
 
 function sendMatched(member: Member, roomId: string, peerId: string, category: string, initiator: boolean): void {
-  member.ws.send(JSON.stringify({ type: 'matched', roomId, peer: { id: peerId, displayName: 'group' }, category, initiator, resumed: false }));
+  member.ws.send(
+    JSON.stringify({
+      type: 'matched',
+      roomId,
+      peer: { id: peerId, displayName: 'group' },
+      category,
+      initiator,
+      resumed: false,
+    }),
+  );
 }
 
 async function join(me: Member, category: string): Promise<void> {
@@ -115,7 +125,12 @@ async function join(me: Member, category: string): Promise<void> {
   sendMatched(me, roomId, waiting, category, true);
 }
 
-const wss = new WebSocketServer({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1', perMessageDeflate: false, clientTracking: false });
+const wss = new WebSocketServer({
+  port: Number(process.env.PORT ?? 0),
+  host: '127.0.0.1',
+  perMessageDeflate: false,
+  clientTracking: false,
+});
 
 wss.on('listening', () => {
   // The bench waits for this line.
@@ -127,7 +142,9 @@ wss.on('connection', (ws) => {
   members.set(me.id, me);
   const consumer = subscriber.subscribe(`${CONSUMER}${me.id}`);
   // Welcomed once subscribed: nobody can match a user whose consumer is not listening yet.
-  void consumer.then(() => ws.send(JSON.stringify({ type: 'welcome', user: { id: me.id, displayName: 'group', kind: 'guest' } })));
+  void consumer.then(() =>
+    ws.send(JSON.stringify({ type: 'welcome', user: { id: me.id, displayName: 'group', kind: 'guest' } })),
+  );
 
   ws.on('message', (raw) => {
     const frame = JSON.parse(raw.toString());
@@ -141,7 +158,10 @@ wss.on('connection', (ws) => {
       case 'leave': {
         const roomId: string = frame.roomId;
         if (roomId !== me.roomId) return;
-        void commands.publish(`${GROUP}${roomId}`, `l${me.id}\n${JSON.stringify({ type: 'peer_left', roomId, reason: 'left' })}`);
+        void commands.publish(
+          `${GROUP}${roomId}`,
+          `l${me.id}\n${JSON.stringify({ type: 'peer_left', roomId, reason: 'left' })}`,
+        );
         ws.send(JSON.stringify({ type: 'left', roomId }));
         groupDiscard(me);
         return;

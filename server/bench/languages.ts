@@ -157,11 +157,14 @@ function open(target: Target, p: Person): Promise<void> {
     p.ws = ws;
     ws.once('message', () => resolve()); // welcome
     ws.on('error', reject);
-    ws.on('unexpected-response', (_request, response) => reject(new Error(`socket refused: HTTP ${response.statusCode}`)));
+    ws.on('unexpected-response', (_request, response) =>
+      reject(new Error(`socket refused: HTTP ${response.statusCode}`)),
+    );
   });
 }
 
-const compatible = (a: readonly string[], b: readonly string[]) => a.length === 0 || b.length === 0 || a.some((code) => b.includes(code));
+const compatible = (a: readonly string[], b: readonly string[]) =>
+  a.length === 0 || b.length === 0 || a.some((code) => b.includes(code));
 
 async function run(target: Target, set: Person[]): Promise<LanguagesRun> {
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
@@ -210,7 +213,14 @@ async function run(target: Target, set: Person[]): Promise<LanguagesRun> {
     });
   }
   const start = performance.now();
-  for (const p of set) p.ws!.send(JSON.stringify(p.anyone ? { type: 'join', categories: [p.category], anyone: true } : { type: 'join', categories: [p.category] }));
+  for (const p of set)
+    p.ws!.send(
+      JSON.stringify(
+        p.anyone
+          ? { type: 'join', categories: [p.category], anyone: true }
+          : { type: 'join', categories: [p.category] },
+      ),
+    );
   await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, MATCH_TIMEOUT_MS))]);
   clearInterval(watch);
 
@@ -243,12 +253,28 @@ async function run(target: Target, set: Person[]): Promise<LanguagesRun> {
         }),
     ),
   );
-  return { users: set.length, matched, lastMs: lastMatchedAt - start, widenedMatches, incompatible, outOfContract, missed };
+  return {
+    users: set.length,
+    matched,
+    lastMs: lastMatchedAt - start,
+    widenedMatches,
+    incompatible,
+    outOfContract,
+    missed,
+  };
 }
 
-export async function benchLanguages(target: Target, say: (line: string) => void, users = LANGUAGES_USERS): Promise<LanguagesFigures> {
+export async function benchLanguages(
+  target: Target,
+  say: (line: string) => void,
+  users = LANGUAGES_USERS,
+): Promise<LanguagesFigures> {
   const tag = target.name.padEnd(7);
-  const sets = { plain: people(target, users, false, 1), languages: people(target, users, true, 15), plainAfter: people(target, users, false, 2) };
+  const sets = {
+    plain: people(target, users, false, 1),
+    languages: people(target, users, true, 15),
+    plainAfter: people(target, users, false, 2),
+  };
   try {
     for (const set of Object.values(sets)) await prepare(target, set);
     const plain = await run(target, sets.plain);
@@ -260,7 +286,8 @@ export async function benchLanguages(target: Target, say: (line: string) => void
       ['languages', languages],
       ['plain', plainAfter],
     ] as const) {
-      const against = name === 'languages' ? ` = ${ratio.toFixed(2)}× plain (target ≤ ${LANGUAGES_TARGETS.msRatio}×)` : '';
+      const against =
+        name === 'languages' ? ` = ${ratio.toFixed(2)}× plain (target ≤ ${LANGUAGES_TARGETS.msRatio}×)` : '';
       say(
         `${tag} (l) ${name.padEnd(9)} ${r.matched}/${r.users} matched in ${r.lastMs.toFixed(0)} ms${against}; ${r.widenedMatches} widened pairs, ` +
           `incompatible pairs ${r.incompatible}, out of contract ${r.outOfContract}, left waiting ${r.users - r.matched} (missed matches: ${r.missed})`,
@@ -271,4 +298,3 @@ export async function benchLanguages(target: Target, say: (line: string) => void
     for (const set of Object.values(sets)) for (const p of set) p.ws?.terminate();
   }
 }
-

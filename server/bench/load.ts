@@ -347,7 +347,12 @@ export class Load {
     const rules = await fetch(`http://127.0.0.1:${this.target.ports[0]}/api/rules`);
     const { version } = (await rules.json()) as { version: number };
     await inPool(this.users, CONNECT_CONCURRENCY, async (user) => {
-      const signedIn = await this.post<AuthResponse>(user, '/api/auth/guest', { displayName: `bench ${user.index}` }, 201);
+      const signedIn = await this.post<AuthResponse>(
+        user,
+        '/api/auth/guest',
+        { displayName: `bench ${user.index}` },
+        201,
+      );
       user.token = signedIn.token;
       user.id = signedIn.user.id;
       await this.post(user, '/api/me/consent', { birthDate: '1980-06-15', rulesVersion: version }, 200, signedIn.token);
@@ -499,7 +504,10 @@ export class Load {
 
   private expect(user: User, type: string, timeoutMs = 10_000): Promise<void> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`user ${user.index}: no ${type} within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`user ${user.index}: no ${type} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       user.waiter = {
         type,
         resolve: () => {
@@ -521,7 +529,12 @@ export class Load {
    * each sends at rate/users evenly spaced, then waits up to `drainMs` for the last frames.
    * Pass the same `tally` to several calls to measure them as one.
    */
-  async relay(rate: number, durationMs: number, drainMs: number, tally = new Tally((rate * durationMs) / 1000)): Promise<RelayStep> {
+  async relay(
+    rate: number,
+    durationMs: number,
+    drainMs: number,
+    tally = new Tally((rate * durationMs) / 1000),
+  ): Promise<RelayStep> {
     const users = this.paired;
     if (users.length === 0) throw new Error('nobody is in a room: run match() first');
     let number = this.tallies.indexOf(tally);
@@ -600,7 +613,10 @@ export class Load {
   }
 
   private onMessage(user: User, bytes: Buffer): void {
-    if (bytes.length > SIGNAL_PREFIX.length && bytes.compare(SIGNAL_PREFIX, 0, SIGNAL_PREFIX.length, 0, SIGNAL_PREFIX.length) === 0) {
+    if (
+      bytes.length > SIGNAL_PREFIX.length &&
+      bytes.compare(SIGNAL_PREFIX, 0, SIGNAL_PREFIX.length, 0, SIGNAL_PREFIX.length) === 0
+    ) {
       const at = bytes.indexOf(SEQ_MARKER, SIGNAL_PREFIX.length);
       if (at !== -1) return this.onSignal(user, bytes, at + SEQ_MARKER.length);
     }
@@ -664,7 +680,8 @@ export class Load {
         if (user.matches === 1) {
           this.matchedUsers += 1;
           this.lastMatchedAt = performance.now();
-          if (this.matchedUsers === Math.floor(this.expectedMatches / 2)) this.halfMatchedMs = this.lastMatchedAt - this.matchStartedAt;
+          if (this.matchedUsers === Math.floor(this.expectedMatches / 2))
+            this.halfMatchedMs = this.lastMatchedAt - this.matchStartedAt;
           if (this.matchedUsers === this.expectedMatches) this.onAllMatched?.();
         }
         return;
@@ -697,7 +714,11 @@ export class Load {
       ws.on('message', (data) => this.onMessage(user, data as Buffer));
       ws.on('unexpected-response', (_request, response) => {
         ws.terminate();
-        reject(new Error(`${this.target.name} refused the socket of user ${user.index} from ${user.localAddress}: HTTP ${response.statusCode}`));
+        reject(
+          new Error(
+            `${this.target.name} refused the socket of user ${user.index} from ${user.localAddress}: HTTP ${response.statusCode}`,
+          ),
+        );
       });
       ws.on('error', (error) => {
         if (user.onWelcome) reject(error);
@@ -705,7 +726,8 @@ export class Load {
       ws.on('close', (code) => {
         if (this.closing) return;
         this.current.closes[code] = (this.current.closes[code] ?? 0) + 1;
-        if (user.onWelcome) reject(new Error(`${this.target.name} closed the socket of user ${user.index} before welcome: ${code}`));
+        if (user.onWelcome)
+          reject(new Error(`${this.target.name} closed the socket of user ${user.index} before welcome: ${code}`));
       });
     });
   }

@@ -147,7 +147,8 @@ class Inspector {
 }
 
 /** What the inspector prints on stderr: not the target's own output. */
-const INSPECTOR_CHATTER = /^(Debugger listening on|For help, see: https:\/\/nodejs.org|Debugger attached|Debugger ending on|Waiting for the debugger to disconnect)/;
+const INSPECTOR_CHATTER =
+  /^(Debugger listening on|For help, see: https:\/\/nodejs.org|Debugger attached|Debugger ending on|Waiting for the debugger to disconnect)/;
 
 interface LaunchOptions {
   name: Target['name'];
@@ -214,7 +215,8 @@ function launch(options: LaunchOptions): Process {
     async until(ready, timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
-        if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was ready:\n${lines.join('\n')}`);
+        if (child.exitCode !== null)
+          throw new Error(`${name} exited with ${child.exitCode} before it was ready:\n${lines.join('\n')}`);
         if (await ready()) return;
         await sleep(100);
       }
@@ -228,7 +230,10 @@ function launch(options: LaunchOptions): Process {
       // Twice: the first collection runs finalizers whose garbage only the second one frees.
       await inspector.call('HeapProfiler.collectGarbage');
       await inspector.call('HeapProfiler.collectGarbage');
-      const heap = (await inspector.call('Runtime.evaluate', { expression: 'process.memoryUsage().heapUsed', returnByValue: true })) as {
+      const heap = (await inspector.call('Runtime.evaluate', {
+        expression: 'process.memoryUsage().heapUsed',
+        returnByValue: true,
+      })) as {
         result: { value: number };
       };
       // The kernel takes freed pages back lazily: the lowest of a few readings.
@@ -261,14 +266,25 @@ function launch(options: LaunchOptions): Process {
  * The real server, as built in server/dist, with a fresh database and its default per-address
  * limits unless `env` sets others.
  */
-export async function startServer(root: string, nodeFlags: string[] = [], env: Record<string, string> = {}): Promise<Target> {
+export async function startServer(
+  root: string,
+  nodeFlags: string[] = [],
+  env: Record<string, string> = {},
+): Promise<Target> {
   const port = await sparePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smalltalk-bench-'));
   scratchDirs.add(dataDir);
   const proc = launch({
     name: 'server',
     args: [path.join(root, 'server/dist/main.js')],
-    env: { GUEST_RATE_LIMIT_PER_MIN: '1000000', ...env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    env: {
+      GUEST_RATE_LIMIT_PER_MIN: '1000000',
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+    },
     cwd: root,
     nodeFlags,
   });
@@ -314,7 +330,9 @@ export async function startFloor(root: string, nodeFlags: string[] = []): Promis
 
 /** True when a `redis-server` can be started for the cluster target. */
 export function haveRedis(): boolean {
-  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && fs.existsSync(path.join(dir, 'redis-server')));
+  return (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .some((dir) => dir && fs.existsSync(path.join(dir, 'redis-server')));
 }
 
 interface RedisProcess {
@@ -327,7 +345,11 @@ interface RedisProcess {
 /** A `redis-server` of the bench's own, on loopback, without persistence: the same for every target that has one. */
 async function startRedis(dataDir: string): Promise<RedisProcess> {
   const port = await sparePort();
-  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dataDir], { stdio: 'ignore' });
+  const redis = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dataDir],
+    { stdio: 'ignore' },
+  );
   children.add(redis);
   const exited = new Promise<void>((resolve) => redis.on('exit', () => resolve()));
   // The bench's own connection, opened at the first reading, which is before the load.
@@ -387,7 +409,16 @@ export async function startCluster(
     const proc = launch({
       name: 'server',
       args: [path.join(root, 'server/dist/main.js')],
-      env: { GUEST_RATE_LIMIT_PER_MIN: '1000000', ...env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', REDIS_URL: redisUrl, REDIS_PREFIX: 'bench' },
+      env: {
+        GUEST_RATE_LIMIT_PER_MIN: '1000000',
+        ...env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+        REDIS_URL: redisUrl,
+        REDIS_PREFIX: 'bench',
+      },
       cwd: root,
       nodeFlags,
     });
@@ -407,7 +438,11 @@ export async function startCluster(
  * The group_send model (group-relay.ts): two processes on a `redis-server` of their own, set up
  * as the cluster's, users split between them by `nodeOf` as in the cluster.
  */
-export async function startGroupModel(root: string, nodeOf: (index: number) => number, nodeFlags: string[] = []): Promise<Target> {
+export async function startGroupModel(
+  root: string,
+  nodeOf: (index: number) => number,
+  nodeFlags: string[] = [],
+): Promise<Target> {
   return onOwnRedis({ name: 'group', count: 2, nodeOf, needsGuests: false }, async (port, redisUrl) => {
     const proc = launch({
       name: 'group',
@@ -464,7 +499,10 @@ async function onOwnRedis(
     async memory() {
       // Every process, and Redis (which holds a presence key per connected user).
       const each = await Promise.all(procs.map((p) => p.memory()));
-      return { rssKb: each.reduce((n, m) => n + m.rssKb, 0) + rssKb(redis.pid), heapKb: each.reduce((n, m) => n + m.heapKb, 0) };
+      return {
+        rssKb: each.reduce((n, m) => n + m.rssKb, 0) + rssKb(redis.pid),
+        heapKb: each.reduce((n, m) => n + m.heapKb, 0),
+      };
     },
     releaseInspector: () => procs.forEach((p) => p.releaseInspector()),
     redisStats: () => redis.stats(),

@@ -30,14 +30,56 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { ATTACK_TARGETS, measureAttack, type AttackFigures } from './attack.js';
 import { benchCalls, CALL_TARGETS, median, type CallFigures } from './call.js';
-import { benchFriends, FRIENDS_EACH, FRIENDS_LOAD, FRIENDS_SERVER_ENV, FRIENDS_TARGETS, HUB_FRIENDS, MATCH_USERS as FRIENDS_MATCH_USERS, RING_PAIRS, type FriendsFigures } from './friends.js';
+import {
+  benchFriends,
+  FRIENDS_EACH,
+  FRIENDS_LOAD,
+  FRIENDS_SERVER_ENV,
+  FRIENDS_TARGETS,
+  HUB_FRIENDS,
+  MATCH_USERS as FRIENDS_MATCH_USERS,
+  RING_PAIRS,
+  type FriendsFigures,
+} from './friends.js';
 import { benchShield, renderShield, SHIELD_TARGETS, type ShieldFigures } from './shield.js';
 import { benchWeb, renderWeb, WEB_LOADS, type WebFigures } from './web.js';
-import { ACCOUNTS_LOAD, ACCOUNTS_SERVER_ENV, ACCOUNTS_TARGETS, benchAccounts, type AccountsFigures } from './accounts.js';
-import { benchLanguages, LANGUAGES_LOAD, LANGUAGES_SERVER_ENV, LANGUAGES_TARGETS, type LanguagesFigures } from './languages.js';
+import {
+  ACCOUNTS_LOAD,
+  ACCOUNTS_SERVER_ENV,
+  ACCOUNTS_TARGETS,
+  benchAccounts,
+  type AccountsFigures,
+} from './accounts.js';
+import {
+  benchLanguages,
+  LANGUAGES_LOAD,
+  LANGUAGES_SERVER_ENV,
+  LANGUAGES_TARGETS,
+  type LanguagesFigures,
+} from './languages.js';
 import { benchSafety, SAFETY_LOAD, SAFETY_SERVER_ENV, SAFETY_TARGETS, type SafetyFigures } from './safety.js';
-import { CATEGORIES, FRAME_BYTES, Load, RampPlan, SOURCE_ADDRESSES, Tally, type MatchResult, type RampResult, type RelayStep } from './load.js';
-import { cpuSeconds, haveRedis, startCluster, startFloor, startGroupModel, startServer, type Memory, type RedisStats, type Target } from './proc.js';
+import {
+  CATEGORIES,
+  FRAME_BYTES,
+  Load,
+  RampPlan,
+  SOURCE_ADDRESSES,
+  Tally,
+  type MatchResult,
+  type RampResult,
+  type RelayStep,
+} from './load.js';
+import {
+  cpuSeconds,
+  haveRedis,
+  startCluster,
+  startFloor,
+  startGroupModel,
+  startServer,
+  type Memory,
+  type RedisStats,
+  type Target,
+} from './proc.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -207,7 +249,12 @@ function cpuShares(step: RelayStep): string {
  * machine falls on both alike instead of deciding the ratio.
  */
 async function bench(targets: Target[]): Promise<Partial<Record<Name, Figures>>> {
-  const loads = targets.map((target) => ({ target, load: new Load(target, USERS), tag: target.name.padEnd(6), ramps: target.name !== 'group' }));
+  const loads = targets.map((target) => ({
+    target,
+    load: new Load(target, USERS),
+    tag: target.name.padEnd(6),
+    ramps: target.name !== 'group',
+  }));
   const figures: Partial<Record<Name, Partial<Figures>>> = {};
   try {
     // (d) before anything else: on a process that has done nothing but sign users in. Each
@@ -230,7 +277,9 @@ async function bench(targets: Target[]): Promise<Partial<Record<Name, Figures>>>
         heapPerSocketKb: (after.heapKb - before.heapKb) / USERS,
       };
       figures[target.name] = { idle };
-      say(`${tag} (d) RSS ${mb(before.rssKb)} → ${mb(after.rssKb)}: ${idle.perSocketKb.toFixed(1)} KB per idle socket (heap ${idle.heapPerSocketKb.toFixed(1)} KB)`);
+      say(
+        `${tag} (d) RSS ${mb(before.rssKb)} → ${mb(after.rssKb)}: ${idle.perSocketKb.toFixed(1)} KB per idle socket (heap ${idle.heapPerSocketKb.toFixed(1)} KB)`,
+      );
     }
 
     for (const { target, load, tag } of loads) {
@@ -244,7 +293,9 @@ async function bench(targets: Target[]): Promise<Partial<Record<Name, Figures>>>
       if (target.ports.length > 1) {
         const fromMatch = load.crossCount / 2;
         await load.repair();
-        say(`${tag}     ${fromMatch} rooms of (a) split over the 2 processes; paired again for (b) and (c): ${load.crossCount / 2} of ${load.pairedCount / 2} split`);
+        say(
+          `${tag}     ${fromMatch} rooms of (a) split over the 2 processes; paired again for (b) and (c): ${load.crossCount / 2} of ${load.pairedCount / 2} split`,
+        );
       }
       figures[target.name]!.crossRooms = load.crossCount / 2;
     }
@@ -285,7 +336,14 @@ async function bench(targets: Target[]): Promise<Partial<Record<Name, Figures>>>
       }
     }
 
-    const plans = loads.map(({ load, ramps }) => (ramps ? new RampPlan(RAMP_PER_SOCKET.map((r) => Math.round(r * load.pairedCount)), P99_LIMIT_MS) : null));
+    const plans = loads.map(({ load, ramps }) =>
+      ramps
+        ? new RampPlan(
+            RAMP_PER_SOCKET.map((r) => Math.round(r * load.pairedCount)),
+            P99_LIMIT_MS,
+          )
+        : null,
+    );
     for (;;) {
       let ran = false;
       for (const [i, { target, load, tag }] of loads.entries()) {
@@ -324,7 +382,9 @@ async function main(): Promise<void> {
   const machine = `${os.cpus().length} CPUs, Node ${process.versions.node}, load average ${os.loadavg()[0]!.toFixed(2)}`;
   const relays = ['server', 'cluster', 'group', 'floor'].some((name) => ONLY.has(name));
   const runs = [
-    relays ? `${USERS} users over ${CATEGORIES.length} categories from ${SOURCE_ADDRESSES.length} loopback addresses, ${FRAME_BYTES}-byte signals` : '',
+    relays
+      ? `${USERS} users over ${CATEGORIES.length} categories from ${SOURCE_ADDRESSES.length} loopback addresses, ${FRAME_BYTES}-byte signals`
+      : '',
     ONLY.has('friends') ? `friends (${FRIENDS_LOAD})` : '',
     ONLY.has('safety') ? `safety (${SAFETY_LOAD})` : '',
     ONLY.has('languages') ? `languages (${LANGUAGES_LOAD})` : '',
@@ -338,7 +398,9 @@ async function main(): Promise<void> {
   let results: Partial<Record<Name, Figures>> = {};
   const redis = haveRedis();
   if (!redis && (ONLY.has('cluster') || ONLY.has('group') || ONLY.has('friends'))) {
-    say('No redis-server on PATH: the cluster and group phases, and friends on 2 processes, are skipped (Debian: apt-get install redis-server).');
+    say(
+      'No redis-server on PATH: the cluster and group phases, and friends on 2 processes, are skipped (Debian: apt-get install redis-server).',
+    );
   }
   try {
     if (ONLY.has('server')) targets.push(await startServer(root, NODE_FLAGS));
@@ -356,19 +418,28 @@ async function main(): Promise<void> {
   const friends: FriendsResults = {};
   if (ONLY.has('friends')) {
     friends.server = await friendsOn(await startServer(root, NODE_FLAGS, FRIENDS_SERVER_ENV));
-    if (redis) friends.cluster = await friendsOn(await startCluster(root, 2, 'cluster', clusterNodeOf, NODE_FLAGS, FRIENDS_SERVER_ENV));
+    if (redis)
+      friends.cluster = await friendsOn(
+        await startCluster(root, 2, 'cluster', clusterNodeOf, NODE_FLAGS, FRIENDS_SERVER_ENV),
+      );
   }
   // Issue 12 on servers of their own: (a) again with blocks and recent partners in the way.
   const safety: Record<string, SafetyFigures> = {};
   if (ONLY.has('safety')) {
     safety.server = await safetyOn(await startServer(root, NODE_FLAGS, SAFETY_SERVER_ENV));
-    if (redis) safety.cluster = await safetyOn(await startCluster(root, 2, 'cluster', clusterNodeOf, NODE_FLAGS, SAFETY_SERVER_ENV));
+    if (redis)
+      safety.cluster = await safetyOn(
+        await startCluster(root, 2, 'cluster', clusterNodeOf, NODE_FLAGS, SAFETY_SERVER_ENV),
+      );
   }
   // Issue 15 on servers of their own: (a) again with languages and half the users saying anyone.
   const languages: Record<string, LanguagesFigures> = {};
   if (ONLY.has('languages')) {
     languages.server = await languagesOn(await startServer(root, NODE_FLAGS, LANGUAGES_SERVER_ENV));
-    if (redis) languages.cluster = await languagesOn(await startCluster(root, 2, 'cluster', (index) => index % 2, NODE_FLAGS, LANGUAGES_SERVER_ENV));
+    if (redis)
+      languages.cluster = await languagesOn(
+        await startCluster(root, 2, 'cluster', (index) => index % 2, NODE_FLAGS, LANGUAGES_SERVER_ENV),
+      );
   }
   // Issue 15: a password reset answers in the same time for a member's address and an unknown one.
   let accounts: AccountsFigures | undefined;
@@ -398,9 +469,13 @@ async function main(): Promise<void> {
   if (ONLY.has('shield')) shield = await benchShield({ calls: CALLS, say });
   // Issue 16: the first screen's size and time to interactive, alone on the machine too.
   let web: WebFigures | undefined;
-  if (ONLY.has('web')) web = await benchWeb({ say, ...(flags['web-dir'] ? { webDir: path.resolve(flags['web-dir']) } : {}) });
+  if (ONLY.has('web'))
+    web = await benchWeb({ say, ...(flags['web-dir'] ? { webDir: path.resolve(flags['web-dir']) } : {}) });
 
-  const relayRows = results.server || results.cluster || results.floor || clusterMatch ? table(results.server, results.cluster, results.floor, clusterMatch) : [];
+  const relayRows =
+    results.server || results.cluster || results.floor || clusterMatch
+      ? table(results.server, results.cluster, results.floor, clusterMatch)
+      : [];
   const rows = [...relayRows, ...callRows(call, turnCall), ...friendsRows(friends), ...attackRows(attack)];
   if (rows.length > 0) {
     say('');
@@ -416,7 +491,9 @@ async function main(): Promise<void> {
   }
   const groupRows = results.group ? groupTable(results.cluster, results.group) : [];
   if (groupRows.length > 0) {
-    say(`\nIssue 5: our cluster beside the ${GROUP_MODEL}, both 2 processes on a Redis of their own, (b) at the same load, the same users on the same processes:\n`);
+    say(
+      `\nIssue 5: our cluster beside the ${GROUP_MODEL}, both 2 processes on a Redis of their own, (b) at the same load, the same users on the same processes:\n`,
+    );
     say(renderGroup(groupRows));
   }
   const busy = Math.max(...Object.values(results).map((f) => neighbours(f)));
@@ -426,8 +503,14 @@ async function main(): Promise<void> {
         'latency and max sustained say as much about them as about the relay. Run again on a quiet machine.',
     );
   }
-  for (const [name, f] of [...Object.entries(results), ...Object.entries(friends).map(([name, f]) => [`${name} (friends)`, f] as const)]) {
-    if (f.logLines > 0) say(`\n${name} printed ${f.logLines} log lines (warn or worse); the last:\n  ${f.logTail.slice(-5).join('\n  ')}`);
+  for (const [name, f] of [
+    ...Object.entries(results),
+    ...Object.entries(friends).map(([name, f]) => [`${name} (friends)`, f] as const),
+  ]) {
+    if (f.logLines > 0)
+      say(
+        `\n${name} printed ${f.logLines} log lines (warn or worse); the last:\n  ${f.logTail.slice(-5).join('\n  ')}`,
+      );
   }
 
   const file = path.join(root, '.tmp/bench-latest.json');
@@ -446,7 +529,15 @@ async function main(): Promise<void> {
       stepMs: STEP_MS,
       p99LimitMs: P99_LIMIT_MS,
     },
-    targets: { ...TARGETS, call: CALL_TARGETS, friends: FRIENDS_TARGETS, safety: SAFETY_TARGETS, languages: LANGUAGES_TARGETS, accounts: ACCOUNTS_TARGETS, shield: SHIELD_TARGETS },
+    targets: {
+      ...TARGETS,
+      call: CALL_TARGETS,
+      friends: FRIENDS_TARGETS,
+      safety: SAFETY_TARGETS,
+      languages: LANGUAGES_TARGETS,
+      accounts: ACCOUNTS_TARGETS,
+      shield: SHIELD_TARGETS,
+    },
     results,
     call,
     turnCall,
@@ -497,7 +588,13 @@ async function attackOn(target: Target): Promise<AttackFigures> {
   // Lines printed at start (the no-TURN warning) are not the attack's.
   const startLines = target.lineCount();
   try {
-    const f = await measureAttack({ victims: [endpoint, endpoint], attackers: [endpoint, endpoint], health: endpoint, sliceMs: 2000, slices: 5 });
+    const f = await measureAttack({
+      victims: [endpoint, endpoint],
+      attackers: [endpoint, endpoint],
+      health: endpoint,
+      sliceMs: 2000,
+      slices: 5,
+    });
     const l = (x: AttackFigures['baseline']['relay']) => `p50 ${ms(x.p50)} p99 ${ms(x.p99)} ms`;
     say(`attack without: relay ${l(f.baseline.relay)}, /healthz ${l(f.baseline.healthz)}`);
     say(
@@ -505,7 +602,10 @@ async function attackOn(target: Target): Promise<AttackFigures> {
         `(${(f.attacker.bytesSent / 1024).toFixed(0)} KiB), got back ${JSON.stringify(f.attacker.errors)}${f.attacker.closeCode ? `, closed ${f.attacker.closeCode}` : ''}`,
     );
     f.logLines = target.lineCount() - startLines;
-    if (f.logLines > 0) say(`attack: the server printed ${f.logLines} log lines (warn or worse); the last:\n  ${target.tail().slice(-5).join('\n  ')}`);
+    if (f.logLines > 0)
+      say(
+        `attack: the server printed ${f.logLines} log lines (warn or worse); the last:\n  ${target.tail().slice(-5).join('\n  ')}`,
+      );
     return f;
   } finally {
     await target.stop();
@@ -526,10 +626,20 @@ function attackRows(f: AttackFigures | undefined): Row[] {
     result: ok === undefined ? '' : ok ? 'PASS' : 'MISS',
   });
   return [
-    row('(i) attacked: /healthz p99 (ms)', ms(f.attacked.healthz.p99), `< ${ATTACK_TARGETS.healthP99Ms} ms`, f.attacked.healthz.p99 < ATTACK_TARGETS.healthP99Ms),
+    row(
+      '(i) attacked: /healthz p99 (ms)',
+      ms(f.attacked.healthz.p99),
+      `< ${ATTACK_TARGETS.healthP99Ms} ms`,
+      f.attacked.healthz.p99 < ATTACK_TARGETS.healthP99Ms,
+    ),
     row('    /healthz p99 with / without attacker', `${f.healthP99Ratio.toFixed(2)}×`),
     row('    other pair relay p99 without / with (ms)', `${ms(f.baseline.relay.p99)} / ${ms(f.attacked.relay.p99)}`),
-    row('    other pair relay p99 with / without', `${f.relayP99Ratio.toFixed(2)}×`, `< ${ATTACK_TARGETS.relayP99Ratio}×`, f.relayP99Ratio < ATTACK_TARGETS.relayP99Ratio),
+    row(
+      '    other pair relay p99 with / without',
+      `${f.relayP99Ratio.toFixed(2)}×`,
+      `< ${ATTACK_TARGETS.relayP99Ratio}×`,
+      f.relayP99Ratio < ATTACK_TARGETS.relayP99Ratio,
+    ),
     row('    server log lines (warn or worse)', String(f.logLines ?? 0), '0', (f.logLines ?? 0) === 0),
   ];
 }
@@ -578,13 +688,27 @@ interface Row {
   result: 'PASS' | 'MISS' | '';
 }
 
-function table(server: Figures | undefined, cluster: Figures | undefined, floor: Figures | undefined, clusterMatch: MatchResult | undefined): Row[] {
+function table(
+  server: Figures | undefined,
+  cluster: Figures | undefined,
+  floor: Figures | undefined,
+  clusterMatch: MatchResult | undefined,
+): Row[] {
   const rows: Row[] = [];
-  const fmt = (v: number | undefined, digits = 1) => (v === undefined || Number.isNaN(v) ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits }));
-  const ratio = (s: number | undefined, f: number | undefined) => (s === undefined || f === undefined || !f || Number.isNaN(s) ? '—' : `${(s / f).toFixed(2)}×`);
+  const fmt = (v: number | undefined, digits = 1) =>
+    v === undefined || Number.isNaN(v) ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits });
+  const ratio = (s: number | undefined, f: number | undefined) =>
+    s === undefined || f === undefined || !f || Number.isNaN(s) ? '—' : `${(s / f).toFixed(2)}×`;
   const verdict = (ok: boolean | undefined): Row['result'] => (ok === undefined ? '' : ok ? 'PASS' : 'MISS');
   const pickOr = (f: Figures | undefined, pick: (f: Figures) => number) => (f ? pick(f) : undefined);
-  const row = (figure: string, pick: ((f: Figures) => number) | null, digits: number, target = '', ok?: boolean, only?: 'cluster') => {
+  const row = (
+    figure: string,
+    pick: ((f: Figures) => number) | null,
+    digits: number,
+    target = '',
+    ok?: boolean,
+    only?: 'cluster',
+  ) => {
     const p = pick ?? (() => NaN);
     const s = only ? undefined : pickOr(server, p);
     const c = pickOr(cluster, p);
@@ -603,14 +727,44 @@ function table(server: Figures | undefined, cluster: Figures | undefined, floor:
   const both = <T>(test: (s: Figures, f: Figures) => T) => (server && floor ? test(server, floor) : undefined);
   const clean = (f: Figures | undefined) => (f ? f.steady.lost === 0 && f.steady.outOfOrder === 0 : undefined);
 
-  row(`(a) match ${USERS.toLocaleString('en-US')} users (ms)`, (f) => f.match.ms, 0, `< ${TARGETS.matchMs} ms, all mutual`, server && server.match.ms < TARGETS.matchMs && server.match.notMutual === 0 && server.match.outOfContract === 0);
+  row(
+    `(a) match ${USERS.toLocaleString('en-US')} users (ms)`,
+    (f) => f.match.ms,
+    0,
+    `< ${TARGETS.matchMs} ms, all mutual`,
+    server && server.match.ms < TARGETS.matchMs && server.match.notMutual === 0 && server.match.outOfContract === 0,
+  );
   row('    users matched', (f) => f.match.matched, 0);
-  row('    not mutual / out of contract', (f) => f.match.notMutual + f.match.outOfContract, 0, '0', cluster ? cluster.match.notMutual + cluster.match.outOfContract === 0 : undefined);
+  row(
+    '    not mutual / out of contract',
+    (f) => f.match.notMutual + f.match.outOfContract,
+    0,
+    '0',
+    cluster ? cluster.match.notMutual + cluster.match.outOfContract === 0 : undefined,
+  );
   row('(b) relay p50 (ms)', (f) => f.steady.latency.p50, 2);
   row('    relay p95 (ms)', (f) => f.steady.latency.p95, 2);
-  row('    relay p99 (ms)', (f) => f.steady.latency.p99, 2, `≤ ${TARGETS.p99Ratio}× floor`, both((s, f) => s.steady.latency.p99 <= TARGETS.p99Ratio * f.steady.latency.p99));
-  row('    frames lost', (f) => f.steady.lost, 0, '0', server || cluster ? [server, cluster].every((f) => !f || f.steady.lost === 0) : undefined);
-  row('    frames out of order', (f) => f.steady.outOfOrder, 0, '0', server || cluster ? [server, cluster].every((f) => !f || f.steady.outOfOrder === 0) : undefined);
+  row(
+    '    relay p99 (ms)',
+    (f) => f.steady.latency.p99,
+    2,
+    `≤ ${TARGETS.p99Ratio}× floor`,
+    both((s, f) => s.steady.latency.p99 <= TARGETS.p99Ratio * f.steady.latency.p99),
+  );
+  row(
+    '    frames lost',
+    (f) => f.steady.lost,
+    0,
+    '0',
+    server || cluster ? [server, cluster].every((f) => !f || f.steady.lost === 0) : undefined,
+  );
+  row(
+    '    frames out of order',
+    (f) => f.steady.outOfOrder,
+    0,
+    '0',
+    server || cluster ? [server, cluster].every((f) => !f || f.steady.outOfOrder === 0) : undefined,
+  );
   row('    rooms split over 2 processes', (f) => f.crossRooms, 0, '', undefined, 'cluster');
   row('    same-process pairs p50 (ms)', (f) => f.steady.latencySame.p50, 2, '', undefined, 'cluster');
   row('    same-process pairs p99 (ms)', (f) => f.steady.latencySame.p99, 2, '', undefined, 'cluster');
@@ -620,14 +774,28 @@ function table(server: Figures | undefined, cluster: Figures | undefined, floor:
     (f) => f.steady.latencyCross.p99,
     2,
     `≤ ${TARGETS.crossP99Ratio}× same-process`,
-    cluster && cluster.steady.latencyCross.count > 0 ? cluster.steady.latencyCross.p99 <= TARGETS.crossP99Ratio * cluster.steady.latencySame.p99 && clean(cluster) : undefined,
+    cluster && cluster.steady.latencyCross.count > 0
+      ? cluster.steady.latencyCross.p99 <= TARGETS.crossP99Ratio * cluster.steady.latencySame.p99 && clean(cluster)
+      : undefined,
     'cluster',
   );
   row('    relay CPU (cores)', (f) => f.steady.targetCpuS / (f.steady.durationMs / 1000), 2);
   row('    rest of the machine (cores)', (f) => f.steady.othersCpuS / (f.steady.durationMs / 1000), 2);
-  row('(c) max sustained (frames/s)', (f) => f.ramp?.maxSustained ?? NaN, 0, `≥ ${TARGETS.sustainedRatio * 100}% of floor`, both((s, f) => (s.ramp?.maxSustained ?? NaN) >= TARGETS.sustainedRatio * (f.ramp?.maxSustained ?? NaN)));
+  row(
+    '(c) max sustained (frames/s)',
+    (f) => f.ramp?.maxSustained ?? NaN,
+    0,
+    `≥ ${TARGETS.sustainedRatio * 100}% of floor`,
+    both((s, f) => (s.ramp?.maxSustained ?? NaN) >= TARGETS.sustainedRatio * (f.ramp?.maxSustained ?? NaN)),
+  );
   row('    lost over the whole run', (f) => f.lostOverall, 0);
-  row('(d) RSS per idle socket (KB)', (f) => f.idle.perSocketKb, 1, `≤ ${TARGETS.rssPerSocketKb} KB`, server && server.idle.perSocketKb <= TARGETS.rssPerSocketKb);
+  row(
+    '(d) RSS per idle socket (KB)',
+    (f) => f.idle.perSocketKb,
+    1,
+    `≤ ${TARGETS.rssPerSocketKb} KB`,
+    server && server.idle.perSocketKb <= TARGETS.rssPerSocketKb,
+  );
   row('    heap per idle socket (KB)', (f) => f.idle.heapPerSocketKb, 1);
   row('    RSS with sockets open (MB)', (f) => f.idle.after.rssKb / 1024, 1);
   if (clusterMatch) {
@@ -639,7 +807,9 @@ function table(server: Figures | undefined, cluster: Figures | undefined, floor:
       ratio: '—',
       clusterRatio: '—',
       target: `< ${TARGETS.clusterMatchMs} ms, all mutual`,
-      result: verdict(clusterMatch.ms < TARGETS.clusterMatchMs && clusterMatch.notMutual === 0 && clusterMatch.outOfContract === 0),
+      result: verdict(
+        clusterMatch.ms < TARGETS.clusterMatchMs && clusterMatch.notMutual === 0 && clusterMatch.outOfContract === 0,
+      ),
     });
     rows.push({
       figure: '    users left unmatched',
@@ -668,11 +838,17 @@ interface GroupRow {
 /** Issue 5's comparison: our cluster's figures of (b) beside the group model's, pair for pair. */
 function groupTable(ours: Figures | undefined, model: Figures): GroupRow[] {
   const rows: GroupRow[] = [];
-  const fmt = (v: number | undefined, digits: number) => (v === undefined || Number.isNaN(v) ? '—' : v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+  const fmt = (v: number | undefined, digits: number) =>
+    v === undefined || Number.isNaN(v)
+      ? '—'
+      : v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
   const row = (figure: string, pick: (f: Figures) => number | undefined, digits: number) => {
     const o = ours ? pick(ours) : undefined;
     const m = pick(model);
-    const ratio = o === undefined || m === undefined || Number.isNaN(o) || Number.isNaN(m) || o === 0 ? '—' : `${(m / o).toFixed(2)}×`;
+    const ratio =
+      o === undefined || m === undefined || Number.isNaN(o) || Number.isNaN(m) || o === 0
+        ? '—'
+        : `${(m / o).toFixed(2)}×`;
     rows.push({ figure, ours: fmt(o, digits), model: fmt(m, digits), ratio });
   };
   const latencies = (label: string, pick: (f: Figures) => RelayStep['latency'] & { count?: number }) => {
@@ -688,7 +864,12 @@ function groupTable(ours: Figures | undefined, model: Figures): GroupRow[] {
   row('    frames out of order', (f) => f.steady.outOfOrder, 0);
   // Commands a script runs count too: our cross-process frame is one EVALSHA that runs a GET and a PUBLISH.
   row('    Redis commands per frame', (f) => f.redis?.commandsPerFrame, 2);
-  rows.push({ figure: '      by command', ours: ours?.redis ? describeCommands(ours.redis) : '—', model: model.redis ? describeCommands(model.redis) : '—', ratio: '' });
+  rows.push({
+    figure: '      by command',
+    ours: ours?.redis ? describeCommands(ours.redis) : '—',
+    model: model.redis ? describeCommands(model.redis) : '—',
+    ratio: '',
+  });
   row('    PUBLISHes per frame', (f) => (f.redis ? (f.redis.commandsPerFrameBy.publish ?? 0) : undefined), 2);
   row('    Redis bytes in per frame', (f) => f.redis?.bytesInPerFrame, 0);
   row('    Redis bytes out per frame', (f) => f.redis?.bytesOutPerFrame, 0);
@@ -703,7 +884,14 @@ function renderGroup(rows: GroupRow[]): string {
   const width = (key: keyof GroupRow) => Math.max(...all.map((r) => r[key].length));
   const widths = { figure: width('figure'), ours: width('ours'), model: width('model'), ratio: width('ratio') };
   const line = (r: GroupRow) =>
-    [r.figure.padEnd(widths.figure), r.ours.padStart(widths.ours), r.model.padStart(widths.model), r.ratio.padStart(widths.ratio)].join('  ').trimEnd();
+    [
+      r.figure.padEnd(widths.figure),
+      r.ours.padStart(widths.ours),
+      r.model.padStart(widths.model),
+      r.ratio.padStart(widths.ratio),
+    ]
+      .join('  ')
+      .trimEnd();
   return [line(header), '-'.repeat(line(header).length), ...rows.map(line)].join('\n');
 }
 
@@ -711,7 +899,8 @@ function renderGroup(rows: GroupRow[]): string {
 function callRows(call: CallFigures | undefined, turnCall: CallFigures | undefined): Row[] {
   if (!call) return [];
   const ran = !call.skipped && call.firstFrameMs.length > 0;
-  const fmt = (v: number | undefined, digits: number) => (v === undefined || Number.isNaN(v) ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits }));
+  const fmt = (v: number | undefined, digits: number) =>
+    v === undefined || Number.isNaN(v) ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits });
   const row = (figure: string, server: string, target = '', ok?: boolean): Row => ({
     figure,
     server,
@@ -748,8 +937,14 @@ function turnRows(
   const ran = !turnCall.skipped && turnCall.firstFrameMs.length > 0;
   const times = turnCall.firstFrameMs;
   return [
-    row(`    through TURN (relay only), median of ${times.length || CALLS} (ms)`, ran ? fmt(turnCall.medianMs, 0) : '—'),
-    row('    through TURN, fastest / slowest (ms)', ran ? `${fmt(Math.min(...times), 0)} / ${fmt(Math.max(...times), 0)}` : '—'),
+    row(
+      `    through TURN (relay only), median of ${times.length || CALLS} (ms)`,
+      ran ? fmt(turnCall.medianMs, 0) : '—',
+    ),
+    row(
+      '    through TURN, fastest / slowest (ms)',
+      ran ? `${fmt(Math.min(...times), 0)} / ${fmt(Math.max(...times), 0)}` : '—',
+    ),
     row('    through TURN, until both sides see video (ms)', ran ? fmt(median(turnCall.bothMs), 0) : '—'),
   ];
 }
@@ -757,9 +952,16 @@ function turnRows(
 /** Issue 7's rows: the server and the cluster, each on its own fresh processes; no floor to compare with. */
 function friendsRows({ server, cluster }: FriendsResults): Row[] {
   if (!server && !cluster) return [];
-  const fmt = (v: number | undefined, digits: number) => (v === undefined || Number.isNaN(v) ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits }));
+  const fmt = (v: number | undefined, digits: number) =>
+    v === undefined || Number.isNaN(v) ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits });
   const times = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '—' : `${v.toFixed(2)}×`);
-  const row = (figure: string, pick: (f: FriendsFigures) => number, digits: number, target = '', test?: (f: FriendsFigures) => boolean): Row => {
+  const row = (
+    figure: string,
+    pick: (f: FriendsFigures) => number,
+    digits: number,
+    target = '',
+    test?: (f: FriendsFigures) => boolean,
+  ): Row => {
     const measured = [server, cluster].filter((f) => f !== undefined);
     return {
       figure,
@@ -785,12 +987,34 @@ function friendsRows({ server, cluster }: FriendsResults): Row[] {
   return [
     row(`(h1) ${RING_PAIRS} friends ring at once: incoming call p50 (ms)`, (f) => f.ring.incoming.p50, 1),
     row('     incoming call p95 (ms)', (f) => f.ring.incoming.p95, 1),
-    row('     incoming call p99 (ms)', (f) => f.ring.incoming.p99, 1, `≤ ${FRIENDS_TARGETS.ringP99Ms} ms, all rang`, (f) => f.ring.incoming.p99 <= FRIENDS_TARGETS.ringP99Ms && f.ring.rang === f.ring.pairs),
+    row(
+      '     incoming call p99 (ms)',
+      (f) => f.ring.incoming.p99,
+      1,
+      `≤ ${FRIENDS_TARGETS.ringP99Ms} ms, all rang`,
+      (f) => f.ring.incoming.p99 <= FRIENDS_TARGETS.ringP99Ms && f.ring.rang === f.ring.pairs,
+    ),
     row('     answered at once: both matched p50 (ms)', (f) => f.ring.answer.p50, 1),
-    row('     both matched p99 (ms)', (f) => f.ring.answer.p99, 1, 'all matched', (f) => f.ring.answered === f.ring.pairs),
+    row(
+      '     both matched p99 (ms)',
+      (f) => f.ring.answer.p99,
+      1,
+      'all matched',
+      (f) => f.ring.answered === f.ring.pairs,
+    ),
     row(`(h2) ${HUB_FRIENDS} friends told offline, median (ms)`, (f) => f.presence.offlineMedianMs, 1),
-    row('     told online again, median (ms)', (f) => f.presence.onlineMedianMs, 1, '0 missing', (f) => f.presence.missed === 0),
-    row(`(h3) match ${FRIENDS_MATCH_USERS.toLocaleString('en-US')} users, no friends (ms)`, (f) => f.matchCost.withoutMs, 0),
+    row(
+      '     told online again, median (ms)',
+      (f) => f.presence.onlineMedianMs,
+      1,
+      '0 missing',
+      (f) => f.presence.missed === 0,
+    ),
+    row(
+      `(h3) match ${FRIENDS_MATCH_USERS.toLocaleString('en-US')} users, no friends (ms)`,
+      (f) => f.matchCost.withoutMs,
+      0,
+    ),
     row(`     with ${FRIENDS_EACH} friends each online (ms)`, (f) => f.matchCost.withMs, 0),
     ratio('     with friends / without', (f) => f.matchCost.msRatio),
     row('     target CPU, no friends (s)', (f) => f.matchCost.withoutCpuS, 2),
@@ -800,10 +1024,27 @@ function friendsRows({ server, cluster }: FriendsResults): Row[] {
 }
 
 function render(rows: Row[]): string {
-  const header: Row = { figure: 'figure', server: 'server', cluster: '2 procs', floor: 'floor', ratio: 'server/floor', clusterRatio: '2 procs/floor', target: 'target', result: '' };
+  const header: Row = {
+    figure: 'figure',
+    server: 'server',
+    cluster: '2 procs',
+    floor: 'floor',
+    ratio: 'server/floor',
+    clusterRatio: '2 procs/floor',
+    target: 'target',
+    result: '',
+  };
   const all = [header, ...rows];
   const width = (key: keyof Row) => Math.max(...all.map((r) => r[key].length));
-  const widths = { figure: width('figure'), server: width('server'), cluster: width('cluster'), floor: width('floor'), ratio: width('ratio'), clusterRatio: width('clusterRatio'), target: width('target') };
+  const widths = {
+    figure: width('figure'),
+    server: width('server'),
+    cluster: width('cluster'),
+    floor: width('floor'),
+    ratio: width('ratio'),
+    clusterRatio: width('clusterRatio'),
+    target: width('target'),
+  };
   const line = (r: Row) =>
     [
       r.figure.padEnd(widths.figure),

@@ -116,7 +116,11 @@ const send = (user: User, frame: object) => user.ws!.send(JSON.stringify(frame))
 const pairKey = (a: string, b: string) => (a < b ? `${a} ${b}` : `${b} ${a}`);
 const ms = (value: number) => (Number.isNaN(value) ? '—' : value.toFixed(0));
 
-export async function benchSafety(target: Target, say: (line: string) => void, users = SAFETY_USERS): Promise<SafetyFigures> {
+export async function benchSafety(
+  target: Target,
+  say: (line: string) => void,
+  users = SAFETY_USERS,
+): Promise<SafetyFigures> {
   if (!target.dataDir) throw new Error('the safety phase needs a server with a SQLite data folder');
   const tag = target.name.padEnd(6);
   const plain = new Load(target, users);
@@ -135,10 +139,12 @@ export async function benchSafety(target: Target, say: (line: string) => void, u
     const draw = random(12);
     const rows: Array<[string, string]> = [];
     for (const user of outside.users) {
-      for (let k = 0; k < BLOCKS_EACH; k++) rows.push([user.id, blockedPool.users[(user.index + k) % BLOCKED_POOL]!.id]);
+      for (let k = 0; k < BLOCKS_EACH; k++)
+        rows.push([user.id, blockedPool.users[(user.index + k) % BLOCKED_POOL]!.id]);
     }
     for (const user of half.users) {
-      for (let k = 0; k < BLOCKS_EACH / 2; k++) rows.push([user.id, blockedPool.users[(user.index + k) % BLOCKED_POOL]!.id]);
+      for (let k = 0; k < BLOCKS_EACH / 2; k++)
+        rows.push([user.id, blockedPool.users[(user.index + k) % BLOCKED_POOL]!.id]);
       const sameCategory = half.users.filter((u) => u.category === user.category && u !== user);
       const chosen = new Set<User>();
       while (chosen.size < BLOCKS_EACH / 2) chosen.add(sameCategory[Math.floor(draw() * sameCategory.length)]!);
@@ -165,12 +171,15 @@ export async function benchSafety(target: Target, say: (line: string) => void, u
     const rounds: Array<Array<[User, User]>> = [];
     for (let r = 0; r < RECENT_EACH; r++) {
       const round: Array<[User, User]> = outside.users.map((u) => [partners.users[(u.index + r) % PARTNER_POOL]!, u]);
-      if (r < RECENT_EACH / 2) round.push(...half.users.map((u): [User, User] => [partners.users[(u.index + r) % PARTNER_POOL]!, u]));
+      if (r < RECENT_EACH / 2)
+        round.push(...half.users.map((u): [User, User] => [partners.users[(u.index + r) % PARTNER_POOL]!, u]));
       rounds.push(round);
     }
     // Inside the queue: each half user with the users whose index is its own XOR 8k (same category).
     for (let k = 1; k <= RECENT_EACH / 2; k++) {
-      const pairs = half.users.filter((u) => u.index < (u.index ^ (8 * k)) && (u.index ^ (8 * k)) < users).map((u): [User, User] => [u, half.users[u.index ^ (8 * k)]!]);
+      const pairs = half.users
+        .filter((u) => u.index < (u.index ^ (8 * k)) && (u.index ^ (8 * k)) < users)
+        .map((u): [User, User] => [u, half.users[u.index ^ (8 * k)]!]);
       // Two who blocked each other cannot meet; they shun each other anyway.
       rounds.push(pairs.filter(([a, b]) => !blocked.has(pairKey(a.id, b.id))));
     }
@@ -200,7 +209,9 @@ export async function benchSafety(target: Target, say: (line: string) => void, u
       );
     }
     const setupMs = performance.now() - started;
-    say(`${tag} safety: ${rows.length} blocks written, ${rooms} rooms met and ended in ${(setupMs / 1000).toFixed(1)} s`);
+    say(
+      `${tag} safety: ${rows.length} blocks written, ${rooms} rooms met and ended in ${(setupMs / 1000).toFixed(1)} s`,
+    );
 
     setup.active = false;
     const run = async (load: Load): Promise<SafetyRun> => {
@@ -241,7 +252,8 @@ export async function benchSafety(target: Target, say: (line: string) => void, u
       ['half', halfRun],
       ['plain', plainAfterRun],
     ] as const) {
-      const ratio = name === 'plain' ? '' : ` = ${(r.lastMs / plainMs).toFixed(2)}× plain (target ≤ ${SAFETY_TARGETS.msRatio}×)`;
+      const ratio =
+        name === 'plain' ? '' : ` = ${(r.lastMs / plainMs).toFixed(2)}× plain (target ≤ ${SAFETY_TARGETS.msRatio}×)`;
       say(
         `${tag} (s) ${name.padEnd(7)} ${r.matched}/${r.users} matched in ${ms(r.lastMs)} ms${ratio}, server CPU ${r.targetCpuS.toFixed(2)} s; ` +
           `double matches ${r.outOfContract}, not mutual ${r.notMutual}, blocked pairs ${r.blockedPairs}, cooling pairs ${r.coolingPairs}` +
@@ -255,7 +267,11 @@ export async function benchSafety(target: Target, say: (line: string) => void, u
 }
 
 /** Blocked and cooling pairs among the matches, and unmatched users who could have been matched. */
-function check(load: Load, blocked: Set<string>, cooling: Set<string>): Pick<SafetyRun, 'blockedPairs' | 'coolingPairs' | 'missed'> {
+function check(
+  load: Load,
+  blocked: Set<string>,
+  cooling: Set<string>,
+): Pick<SafetyRun, 'blockedPairs' | 'coolingPairs' | 'missed'> {
   let blockedPairs = 0;
   let coolingPairs = 0;
   for (const user of load.users) {
@@ -268,7 +284,13 @@ function check(load: Load, blocked: Set<string>, cooling: Set<string>): Pick<Saf
   const left = load.users.filter((u) => u.matches === 0);
   for (const a of left) {
     for (const b of left) {
-      if (a.index < b.index && a.category === b.category && !blocked.has(pairKey(a.id, b.id)) && !cooling.has(pairKey(a.id, b.id))) missed += 1;
+      if (
+        a.index < b.index &&
+        a.category === b.category &&
+        !blocked.has(pairKey(a.id, b.id)) &&
+        !cooling.has(pairKey(a.id, b.id))
+      )
+        missed += 1;
     }
   }
   return { blockedPairs, coolingPairs, missed };

@@ -125,11 +125,16 @@ export async function benchShield(options: { calls: number; say(line: string): v
       };
       let retries = 0;
       for (let i = 1; i <= calls; i++) {
-        const users = await Promise.all([AppUser.open(browser, server.url, `Ada ${i}`), AppUser.open(browser, server.url, `Bo ${i}`)]);
+        const users = await Promise.all([
+          AppUser.open(browser, server.url, `Ada ${i}`),
+          AppUser.open(browser, server.url, `Bo ${i}`),
+        ]);
         const [a, b] = users;
         try {
           for (const user of users) {
-            await user.context.addInitScript({ content: `${SAMPLER};try{localStorage.setItem('smalltalk.shield.model', ${JSON.stringify(model)})}catch{}` });
+            await user.context.addInitScript({
+              content: `${SAMPLER};try{localStorage.setItem('smalltalk.shield.model', ${JSON.stringify(model)})}catch{}`,
+            });
             await user.page.reload();
           }
           await Promise.all([a.continueAsGuest(), b.continueAsGuest()]);
@@ -155,7 +160,8 @@ export async function benchShield(options: { calls: number; say(line: string): v
           const cpuAfter = workerThreadsCpuMs();
           let cpuMs = 0;
           for (const [thread, ms] of cpuAfter) cpuMs += ms - (cpuBefore.get(thread) ?? ms);
-          if (cpuBefore.size === 0 || checksRun === 0) throw new Error(`no shield worker threads (${cpuBefore.size}) or no checks (${checksRun}) to measure`);
+          if (cpuBefore.size === 0 || checksRun === 0)
+            throw new Error(`no shield worker threads (${cpuBefore.size}) or no checks (${checksRun}) to measure`);
           const cpuPerCheck = cpuMs / checksRun;
           f.cpuPerCheckMs.push(cpuPerCheck);
           const measures = await shieldMeasures(b.page);
@@ -192,7 +198,9 @@ export async function benchShield(options: { calls: number; say(line: string): v
           if (retries >= 2) throw error;
           retries += 1;
           f.retries += 1;
-          say(`shield ${model} ${String(i).padStart(2)}/${calls}: failed, run again (${(error as Error).message.split('\n')[0]})`);
+          say(
+            `shield ${model} ${String(i).padStart(2)}/${calls}: failed, run again (${(error as Error).message.split('\n')[0]})`,
+          );
           i -= 1;
         } finally {
           await Promise.all(users.map((u) => u.close()));
@@ -232,7 +240,7 @@ function workerThreadsCpuMs(): Map<string, number> {
     }
   }
   const ours = new Set([process.pid]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const [pid, parent] of parentOf) {
       if (!ours.has(pid) && ours.has(parent)) {
@@ -269,9 +277,11 @@ const CLOCK_TICKS_PER_S = 100;
 /** The shield's table, one column per model. */
 export function renderShield(figures: ShieldFigures): string {
   if (figures.skipped) return `shield skipped: ${figures.skipped}`;
-  const fmt = (v: number, digits = 0) => (Number.isNaN(v) ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits }));
+  const fmt = (v: number, digits = 0) =>
+    Number.isNaN(v) ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits });
   const rows: string[][] = [['figure', ...figures.models.map((m) => m.model), 'target']];
-  const row = (figure: string, pick: (m: ShieldModelFigures) => string, target = '') => rows.push([figure, ...figures.models.map(pick), target]);
+  const row = (figure: string, pick: (m: ShieldModelFigures) => string, target = '') =>
+    rows.push([figure, ...figures.models.map(pick), target]);
   row('backend', (m) => m.backends.join(', ') || '?');
   row('calls run again after a failure', (m) => String(m.retries));
   row('(i) load, median (ms)', (m) => fmt(median(m.loadMs)));
@@ -283,14 +293,34 @@ export function renderShield(figures: ShieldFigures): string {
   row('     ms per check, busy (page + worker), p95', (m) => fmt(m.busyP95Ms, 1));
   row('     checks measured', (m) => String(m.checkMs.length));
   row('     CPU ms per check (worker threads, /proc), median of calls', (m) => fmt(median(m.cpuPerCheckMs), 1));
-  row(`(iii) share of one core at ${SHIELD_INTERVAL_MS} ms (CPU per check / interval)`, (m) => `${fmt(m.coreShare * 100, 1)}%`, `< ${SHIELD_TARGETS.coreShare * 100}%`);
-  row(`(iv) Start → first remote frame, median of ${figures.models[0]?.firstFrameMs.length ?? 0} (ms)`, (m) => fmt(m.firstFrameMedianMs));
+  row(
+    `(iii) share of one core at ${SHIELD_INTERVAL_MS} ms (CPU per check / interval)`,
+    (m) => `${fmt(m.coreShare * 100, 1)}%`,
+    `< ${SHIELD_TARGETS.coreShare * 100}%`,
+  );
+  row(`(iv) Start → first remote frame, median of ${figures.models[0]?.firstFrameMs.length ?? 0} (ms)`, (m) =>
+    fmt(m.firstFrameMedianMs),
+  );
   row('     Start → first unblurred frame, median (ms)', (m) => fmt(m.firstUnblurredMedianMs));
-  row('     shield delay (unblurred − first), median (ms)', (m) => fmt(m.firstUnblurredMedianMs - m.firstFrameMedianMs), `≤ ${SHIELD_TARGETS.unblurDelayMs} ms`);
-  row('     of which: first frame → first check began, median (ms)', (m) => fmt(median(m.delay.map((d) => d.checkStart))));
-  row('              first check, round trip, median (ms)', (m) => fmt(median(m.delay.map((d) => d.checkEnd - d.checkStart))));
-  row('              scores → shield-state clear, median (ms)', (m) => fmt(median(m.delay.map((d) => d.clear - d.checkEnd))));
-  row('              clear → first unblurred frame shown, median (ms)', (m) => fmt(median(m.delay.map((d) => d.shown - d.clear))));
+  row(
+    '     shield delay (unblurred − first), median (ms)',
+    (m) => fmt(m.firstUnblurredMedianMs - m.firstFrameMedianMs),
+    `≤ ${SHIELD_TARGETS.unblurDelayMs} ms`,
+  );
+  row('     of which: first frame → first check began, median (ms)', (m) =>
+    fmt(median(m.delay.map((d) => d.checkStart))),
+  );
+  row('              first check, round trip, median (ms)', (m) =>
+    fmt(median(m.delay.map((d) => d.checkEnd - d.checkStart))),
+  );
+  row('              scores → shield-state clear, median (ms)', (m) =>
+    fmt(median(m.delay.map((d) => d.clear - d.checkEnd))),
+  );
+  row('              clear → first unblurred frame shown, median (ms)', (m) =>
+    fmt(median(m.delay.map((d) => d.shown - d.clear))),
+  );
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
+  return rows
+    .map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '))
+    .join('\n');
 }

@@ -60,12 +60,18 @@ const INSTRUMENT = `(() => {
 type PageState = { __tti: { visibleAt: number | null; longTasks: Array<[number, number]> } };
 
 async function timeToInteractive(page: Page): Promise<{ ttiMs: number; visibleMs: number }> {
-  await page.waitForFunction(() => (globalThis as unknown as PageState).__tti.visibleAt !== null, null, { timeout: 30_000 });
+  await page.waitForFunction(() => (globalThis as unknown as PageState).__tti.visibleAt !== null, null, {
+    timeout: 30_000,
+  });
   // Wait until QUIET_MS have passed with no long task after the field appeared.
   for (;;) {
     const { now, visibleAt, lastEnd } = await page.evaluate(() => {
       const s = (globalThis as unknown as PageState).__tti;
-      return { now: performance.now(), visibleAt: s.visibleAt ?? 0, lastEnd: Math.max(0, ...s.longTasks.map(([, end]) => end)) };
+      return {
+        now: performance.now(),
+        visibleAt: s.visibleAt ?? 0,
+        lastEnd: Math.max(0, ...s.longTasks.map(([, end]) => end)),
+      };
     });
     const from = Math.max(visibleAt, lastEnd);
     if (now - from >= QUIET_MS) return { ttiMs: from, visibleMs: visibleAt };
@@ -89,7 +95,11 @@ function bundleFigures(dist: string): { firstScreen: number; languages: number[]
   return { firstScreen: first.reduce((sum, src) => sum + gzipped(path.join(dist, src)), 0), languages };
 }
 
-async function load(browser: Browser, url: string, locale: string): Promise<{ cold: { ttiMs: number; visibleMs: number }; warm?: { ttiMs: number; visibleMs: number } }> {
+async function load(
+  browser: Browser,
+  url: string,
+  locale: string,
+): Promise<{ cold: { ttiMs: number; visibleMs: number }; warm?: { ttiMs: number; visibleMs: number } }> {
   const { context, page } = await newUser(browser, { baseURL: url, locale, camera: false });
   try {
     await context.addInitScript(INSTRUMENT);
@@ -106,13 +116,29 @@ async function load(browser: Browser, url: string, locale: string): Promise<{ co
   }
 }
 
-export async function benchWeb(options: { loads?: number; say: (line: string) => void; /** Another build to time (e.g. an older commit's), instead of apps/mobile/dist. */ webDir?: string }): Promise<WebFigures> {
-  const empty: WebFigures = { firstScreenGzipBytes: NaN, languageChunkGzipBytes: [], coldMs: [], coldGermanMs: [], warmMs: [], coldVisibleMs: [] };
+export async function benchWeb(options: {
+  loads?: number;
+  say: (line: string) => void;
+  /** Another build to time (e.g. an older commit's), instead of apps/mobile/dist. */ webDir?: string;
+}): Promise<WebFigures> {
+  const empty: WebFigures = {
+    firstScreenGzipBytes: NaN,
+    languageChunkGzipBytes: [],
+    coldMs: [],
+    coldGermanMs: [],
+    warmMs: [],
+    coldVisibleMs: [],
+  };
   const webDir = options.webDir ?? WEB_DIR;
-  if (!webBuildExists(webDir)) return { ...empty, skipped: `${webDir} is not built (scripts/setup.sh builds apps/mobile/dist)` };
+  if (!webBuildExists(webDir))
+    return { ...empty, skipped: `${webDir} is not built (scripts/setup.sh builds apps/mobile/dist)` };
   if (!fs.existsSync(CHROMIUM_PATH)) return { ...empty, skipped: `${CHROMIUM_PATH} is missing` };
   const bundle = bundleFigures(webDir);
-  const figures: WebFigures = { ...empty, firstScreenGzipBytes: bundle.firstScreen, languageChunkGzipBytes: bundle.languages };
+  const figures: WebFigures = {
+    ...empty,
+    firstScreenGzipBytes: bundle.firstScreen,
+    languageChunkGzipBytes: bundle.languages,
+  };
   const server = await startServerProcess({ webDir });
   const browser = await launchBrowser();
   try {
@@ -123,7 +149,9 @@ export async function benchWeb(options: { loads?: number; say: (line: string) =>
       if (english.warm) figures.warmMs.push(english.warm.ttiMs);
       const german = await load(browser, server.url, 'de-DE');
       figures.coldGermanMs.push(german.cold.ttiMs);
-      options.say(`web    load ${i + 1}: cold ${english.cold.ttiMs.toFixed(0)} ms, cold (de) ${german.cold.ttiMs.toFixed(0)} ms, warm ${english.warm?.ttiMs.toFixed(0) ?? '—'} ms`);
+      options.say(
+        `web    load ${i + 1}: cold ${english.cold.ttiMs.toFixed(0)} ms, cold (de) ${german.cold.ttiMs.toFixed(0)} ms, warm ${english.warm?.ttiMs.toFixed(0) ?? '—'} ms`,
+      );
     }
   } finally {
     await browser.close();

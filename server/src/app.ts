@@ -125,10 +125,12 @@ export async function buildApp(
   /** `logStream`: where log lines go (main.ts: readable lines for a terminal); stdout as JSON by default. */
   options: { logStream?: DestinationStream } = {},
 ): Promise<SmallTalk> {
-  const log = options.logStream ? pino({ level: config.LOG_LEVEL, redact }, options.logStream) : pino({ level: config.LOG_LEVEL, redact });
+  const log = options.logStream
+    ? pino({ level: config.LOG_LEVEL, redact }, options.logStream)
+    : pino({ level: config.LOG_LEVEL, redact });
   if (config.TURN_URLS.length === 0) {
     log.warn(
-      'no TURN server configured (TURN_URLS): strangers in a call will see each other\'s IP addresses. Set TURN_URLS and TURN_SECRET to relay their calls (docs/deploy.md)',
+      "no TURN server configured (TURN_URLS): strangers in a call will see each other's IP addresses. Set TURN_URLS and TURN_SECRET to relay their calls (docs/deploy.md)",
     );
   }
   // Read before anything is opened: a bad rules file stops the start with no connection left behind.
@@ -172,7 +174,11 @@ export async function buildApp(
       await db.close();
       throw error;
     }
-    redisBus = new RedisMessageBus(redis, { holdLimit: config.RESUME_BUFFER_FRAMES, graceMs: config.RESUME_GRACE_MS, log });
+    redisBus = new RedisMessageBus(redis, {
+      holdLimit: config.RESUME_BUFFER_FRAMES,
+      graceMs: config.RESUME_GRACE_MS,
+      log,
+    });
     redisStore = new RedisMatchStore(redis.commands, redis.prefix, redisBus.processId, matchOptions);
     store = redisStore;
     bus = redisBus;
@@ -182,22 +188,58 @@ export async function buildApp(
   }
   const cases = new Cases(db.kysely);
   const metrics = createMetrics(store, () => cases.backlog());
-  const auth = new AuthService(db.kysely, config.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000, new LoginThrottle(db.kysely), config.RESERVED_NAMES);
+  const auth = new AuthService(
+    db.kysely,
+    config.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000,
+    new LoginThrottle(db.kysely),
+    config.RESERVED_NAMES,
+  );
   const standing = new Standing(db.kysely);
-  const safety = new Safety(standing, { ...rules, contactEmail: config.CONTACT_EMAIL ?? null }, metrics, config.REQUIRE_VERIFIED_EMAIL);
+  const safety = new Safety(
+    standing,
+    { ...rules, contactEmail: config.CONTACT_EMAIL ?? null },
+    metrics,
+    config.REQUIRE_VERIFIED_EMAIL,
+  );
   const categories = await Categories.load(db.kysely, store);
   const history = new History(db.kysely);
-  const rooms = new Rooms(store, bus, history, metrics, { graceMs: config.RESUME_GRACE_MS, icePolicy: { strangers: config.strangerIcePolicy, friends: config.friendIcePolicy } }, log);
+  const rooms = new Rooms(
+    store,
+    bus,
+    history,
+    metrics,
+    {
+      graceMs: config.RESUME_GRACE_MS,
+      icePolicy: { strangers: config.strangerIcePolicy, friends: config.friendIcePolicy },
+    },
+    log,
+  );
   const friendships = new Friendships(db.kysely);
   const presence = new Presence(bus, store, friendships, log);
   // Friends asks Blocks who may reach whom, and Blocks ends friendships: the check is bound late.
   const pushTokens = new PushTokens(db.kysely);
-  const vapid = config.VAPID_PUBLIC_KEY && config.VAPID_PRIVATE_KEY && config.VAPID_SUBJECT
-    ? { publicKey: config.VAPID_PUBLIC_KEY, privateKey: config.VAPID_PRIVATE_KEY, subject: config.VAPID_SUBJECT }
-    : null;
-  if (config.PUSH_ENABLED && !vapid) log.warn('no VAPID keys (VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY, VAPID_SUBJECT): the web app\'s push subscriptions are skipped; phones are still woken');
-  const push = new Push(pushTokens, new ExpoSender(config.EXPO_PUSH_URL, config.EXPO_ACCESS_TOKEN), vapid && new WebPushSender(vapid), { enabled: config.PUSH_ENABLED, receiptDelayMs: config.PUSH_RECEIPT_DELAY_MS }, log.child({ part: 'push' }));
-  const friends = new Friends(friendships, presence, bus, (a, b): Promise<boolean> => blocks.between(a, b), (request) => push.friendRequest(request));
+  const vapid =
+    config.VAPID_PUBLIC_KEY && config.VAPID_PRIVATE_KEY && config.VAPID_SUBJECT
+      ? { publicKey: config.VAPID_PUBLIC_KEY, privateKey: config.VAPID_PRIVATE_KEY, subject: config.VAPID_SUBJECT }
+      : null;
+  if (config.PUSH_ENABLED && !vapid)
+    log.warn(
+      "no VAPID keys (VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY, VAPID_SUBJECT): the web app's push subscriptions are skipped; phones are still woken",
+    );
+  const push = new Push(
+    pushTokens,
+    new ExpoSender(config.EXPO_PUSH_URL, config.EXPO_ACCESS_TOKEN),
+    vapid && new WebPushSender(vapid),
+    { enabled: config.PUSH_ENABLED, receiptDelayMs: config.PUSH_RECEIPT_DELAY_MS },
+    log.child({ part: 'push' }),
+  );
+  const friends = new Friends(
+    friendships,
+    presence,
+    bus,
+    (a, b): Promise<boolean> => blocks.between(a, b),
+    (request) => push.friendRequest(request),
+  );
   const blocks = new Blocks(db.kysely, store, rooms, friends, metrics);
   const matchmaking = new Matchmaking(store, categories, metrics, (userId) => blocks.keepApart(userId));
   // The match store's copy of everyone's blocks is in Redis; one back from an outage may have lost
@@ -234,12 +276,31 @@ export async function buildApp(
   );
   const evidence = new Evidence(db.kysely, reports);
   const roles = new Roles(db.kysely);
-  const decisions = new Decisions({ db: db.kysely, dialect: db.dialect, auth, notices, store, bus, endRoomOf: (userId) => rooms.endRoomOf(userId), metrics });
+  const decisions = new Decisions({
+    db: db.kysely,
+    dialect: db.dialect,
+    auth,
+    notices,
+    store,
+    bus,
+    endRoomOf: (userId) => rooms.endRoomOf(userId),
+    metrics,
+  });
   const appeals = new Appeals(db.kysely, db.dialect, notices, metrics);
-  const mailer = new Mailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, mailDir: path.join(config.dataDir, 'mail'), log: log.child({ part: 'mail' }) });
+  const mailer = new Mailer({
+    smtpUrl: config.SMTP_URL,
+    from: config.MAIL_FROM,
+    mailDir: path.join(config.dataDir, 'mail'),
+    log: log.child({ part: 'mail' }),
+  });
   const verification = new EmailVerification(db.kysely, mailer, config.publicUrl);
   const passwordReset = new PasswordReset({ db: db.kysely, auth, mailer, bus, publicUrl: config.publicUrl });
-  presence.onChange((userId, now) => void calls.presenceChanged(userId, now).catch((error: unknown) => log.warn({ err: error, userId }, 'could not end a ring')));
+  presence.onChange(
+    (userId, now) =>
+      void calls
+        .presenceChanged(userId, now)
+        .catch((error: unknown) => log.warn({ err: error, userId }, 'could not end a ring')),
+  );
   // One process alone: a restart (SIGTERM, then start again on the same port) keeps calls' rooms
   // in a file (see saveRooms). With Redis they are in Redis, and any process picks them up.
   const roomsFile = path.join(config.dataDir, `rooms-${config.PORT}.json`);
@@ -328,11 +389,20 @@ export async function buildApp(
   await app.register(historyRoutes, { auth, history });
   await app.register(friendRoutes, { auth, friends, mayMeet: (userId) => safety.mayMeet(userId) });
   await app.register(blockRoutes, { auth, blocks });
-  await app.register(pushRoutes, { auth, tokens: pushTokens, webPushKey: config.PUSH_ENABLED && vapid ? vapid.publicKey : null });
+  await app.register(pushRoutes, {
+    auth,
+    tokens: pushTokens,
+    webPushKey: config.PUSH_ENABLED && vapid ? vapid.publicKey : null,
+  });
   await app.register(safetyRoutes, { auth, safety, reports, evidence });
   await app.register(decisionRoutes, { auth, roles, decisions });
   await app.register(appealRoutes, { auth, notices, appeals });
-  await app.register(caseRoutes, { auth, cases, userPage: new UserPage(db.kysely, standing, history), audit: new AuditLog(db.kysely) });
+  await app.register(caseRoutes, {
+    auth,
+    cases,
+    userPage: new UserPage(db.kysely, standing, history),
+    audit: new AuditLog(db.kysely),
+  });
   await app.register(iceRoutes, {
     auth,
     ice: {
@@ -364,9 +434,17 @@ export async function buildApp(
     metricsApp.setErrorHandler((error, _request, reply) => {
       const status = error instanceof AppError ? error.status : 500;
       if (status >= 500) log.error({ err: error }, 'metrics request failed');
-      return reply.code(status).send(error instanceof AppError ? errorBody(error.code, error.message) : errorBody('internal', 'something went wrong on the server'));
+      return reply
+        .code(status)
+        .send(
+          error instanceof AppError
+            ? errorBody(error.code, error.message)
+            : errorBody('internal', 'something went wrong on the server'),
+        );
     });
-    metricsApp.setNotFoundHandler((_request, reply) => reply.code(404).send(errorBody('not_found', 'this port serves GET /metrics only')));
+    metricsApp.setNotFoundHandler((_request, reply) =>
+      reply.code(404).send(errorBody('not_found', 'this port serves GET /metrics only')),
+    );
     await metricsApp.register(metricsRoutes, { ...metricsOptions, ownPort: true });
   }
 
@@ -382,11 +460,17 @@ export async function buildApp(
     metrics,
     log,
     // PUBLIC_URL's origin is ours, as for HTTP (crossSiteGuard), even when a proxy rewrites Host.
-    allowedOrigins: config.PUBLIC_URL ? [...config.ALLOWED_ORIGINS, new URL(config.PUBLIC_URL).origin] : config.ALLOWED_ORIGINS,
+    allowedOrigins: config.PUBLIC_URL
+      ? [...config.ALLOWED_ORIGINS, new URL(config.PUBLIC_URL).origin]
+      : config.ALLOWED_ORIGINS,
     addressOf: (request) => clientAddress(request, trust),
     maxSocketsPerAddress: config.MAX_SOCKETS_PER_ADDRESS,
     heartbeatMs: config.HEARTBEAT_MS,
-    rateLimit: { perSecond: config.WS_RATE_LIMIT, bytesPerSecond: config.WS_BYTES_PER_S, floodCloseMs: config.WS_FLOOD_CLOSE_MS },
+    rateLimit: {
+      perSecond: config.WS_RATE_LIMIT,
+      bytesPerSecond: config.WS_BYTES_PER_S,
+      floodCloseMs: config.WS_FLOOD_CLOSE_MS,
+    },
   });
 
   // Expired sessions and stale guests go once a day, swept by one process of the cluster.
@@ -399,7 +483,8 @@ export async function buildApp(
     db.kysely,
     { retentionDays: config.EVIDENCE_RETENTION_DAYS, checkMs: config.EVIDENCE_SWEEP_CHECK_MS },
     {
-      swept: (deleted, leaseAt) => log.info({ evidence: deleted, leaseAt: leaseAt.toISOString() }, 'swept evidence past its retention'),
+      swept: (deleted, leaseAt) =>
+        log.info({ evidence: deleted, leaseAt: leaseAt.toISOString() }, 'swept evidence past its retention'),
       failed: (error) => log.warn({ err: error }, 'evidence sweep failed; the next check tries again'),
     },
   );

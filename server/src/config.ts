@@ -20,7 +20,12 @@ const list = (pattern: RegExp, what: string) =>
   z
     .string()
     .default('')
-    .transform((s) => s.split(',').map((entry) => entry.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(pattern, what)));
 
 const Settings = z.object({
@@ -37,14 +42,22 @@ const Settings = z.object({
   /** A redis:// URL makes this process one of many: queue, rooms and frame delivery are shared through Redis. Unset keeps them in this process. */
   REDIS_URL: z.string().optional(),
   /** Prefix of every Redis key and channel, so several deployments (or test servers) can share one Redis. */
-  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('st'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/)
+    .default('st'),
   /** pino level: trace, debug, info, warn, error, fatal, silent. */
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Extra origins (comma-separated) allowed to open /ws besides the page's own origin. */
   ALLOWED_ORIGINS: z
     .string()
     .default('')
-    .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
+    .transform((s) =>
+      s
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    ),
   /** How long a room waits for a member whose socket dropped; media is peer-to-peer, so a blip must not end a call. */
   RESUME_GRACE_MS: int(5000),
   /** Frames kept for an absent member; beyond this the room ends as if the grace ran out. */
@@ -56,7 +69,11 @@ const Settings = z.object({
   /** A socket still being rate limited this long after its streak of drops began is closed (1008). */
   WS_FLOOD_CLOSE_MS: int(5000),
   /** Sustained bytes per second per socket (bursts up to twice this): frames are counted, and so is what they cost to parse. */
-  WS_BYTES_PER_S: z.coerce.number().int().positive().default(256 * 1024),
+  WS_BYTES_PER_S: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024),
   /** Guests one client address may create per minute: enough for a household, too few to mint an army (tests and benches raise it). */
   GUEST_RATE_LIMIT_PER_MIN: z.coerce.number().int().positive().default(20),
   /** Register/login attempts per client address per minute: slows password guessing. */
@@ -74,7 +91,10 @@ const Settings = z.object({
   /** TURN servers (comma-separated), returned verbatim; about one call in five finds no direct path through NATs without one. */
   TURN_URLS: list(/^turns?:[^/\s]/, 'turn: or turns: then the host, as in turn:turn.example.com:3478?transport=udp'),
   /** The secret shared with coturn (static-auth-secret) that signs TURN credentials; never sent to clients nor logged. */
-  TURN_SECRET: z.string().min(16, 'at least 16 characters: whoever guesses it can relay through your TURN server').optional(),
+  TURN_SECRET: z
+    .string()
+    .min(16, 'at least 16 characters: whoever guesses it can relay through your TURN server')
+    .optional(),
   /** Lifetime of TURN credentials: long enough for a call to start, short enough that a leaked one soon stops working. */
   TURN_TTL_S: z.coerce.number().int().positive().default(3600),
   /** `relay` makes clients use TURN only, hiding users' addresses from each other (needs TURN_URLS). */
@@ -101,7 +121,12 @@ const Settings = z.object({
   RESERVED_NAMES: z
     .string()
     .default('Small Talk,admin,moderator,support')
-    .transform((s) => s.split(',').map((name) => name.trim()).filter(Boolean)),
+    .transform((s) =>
+      s
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean),
+    ),
   /** Two users whose room just ended are not matched with each other again for this long (seconds): the next match is someone new, whoever ended it. 0 turns it off. */
   REMATCH_COOLDOWN_S: z.coerce.number().int().min(0).default(300),
   /** Nobody younger may meet strangers: 18 keeps the app out of the stores' and regulators' rules for minors; 13 is the lowest any of them allows. */
@@ -119,7 +144,11 @@ const Settings = z.object({
   /** Evidence images are deleted this many days after their report is decided: long enough for an appeal, no longer than needed. */
   EVIDENCE_RETENTION_DAYS: z.coerce.number().positive().default(90),
   /** How often each process asks whether the evidence sweep is due (one process of the cluster then sweeps): an hour keeps deletion within an hour of its day. */
-  EVIDENCE_SWEEP_CHECK_MS: z.coerce.number().int().positive().default(60 * 60 * 1000),
+  EVIDENCE_SWEEP_CHECK_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(60 * 60 * 1000),
   /** The operator's contact address, shown in the app (GET /api/rules `contactEmail`); stores and regulators expect one. */
   CONTACT_EMAIL: z.string().trim().pipe(z.email()).optional(),
   /** Mail goes out over this SMTP server (smtp://user:pass@host:587, smtps://…:465). Unset: each mail is written to DATA_DIR/mail/ as an .eml file instead, and its path logged. */
@@ -133,7 +162,10 @@ const Settings = z.object({
   /** Send push notifications for friends' calls and requests to devices with no live socket. Off by default: `npm start` calls nobody. */
   PUSH_ENABLED: bool(false),
   /** The Expo Push API's send endpoint (phones' pushes go through Expo to APNs and FCM); receipts are fetched beside it, at …/getReceipts. */
-  EXPO_PUSH_URL: z.url({ protocol: /^https?$/ }).regex(/\/send$/, 'the send endpoint: a URL ending in /send').default('https://exp.host/--/api/v2/push/send'),
+  EXPO_PUSH_URL: z
+    .url({ protocol: /^https?$/ })
+    .regex(/\/send$/, 'the send endpoint: a URL ending in /send')
+    .default('https://exp.host/--/api/v2/push/send'),
   /** Sent as `Authorization: Bearer …` when the Expo project requires access tokens for push. */
   EXPO_ACCESS_TOKEN: z.string().trim().min(1).optional(),
   /** How long after sending the Expo push receipts are fetched (Expo's guide: about 15 minutes, once APNs and FCM have answered); tokens they report `DeviceNotRegistered` are deleted. */
@@ -141,14 +173,22 @@ const Settings = z.object({
   /** Web push (the installed web app): the VAPID key pair (`npx web-push generate-vapid-keys`) and a contact (mailto: or https: URL). Without keys, web tokens are skipped. */
   VAPID_PUBLIC_KEY: z.string().trim().min(1).optional(),
   VAPID_PRIVATE_KEY: z.string().trim().min(1).optional(),
-  VAPID_SUBJECT: z.string().trim().regex(/^(mailto:|https:)/, 'a mailto: or https: URL').optional(),
+  VAPID_SUBJECT: z
+    .string()
+    .trim()
+    .regex(/^(mailto:|https:)/, 'a mailto: or https: URL')
+    .optional(),
 });
 
 /** Settings that only make sense together; refused at start-up rather than failing every call. */
 const ConfigSchema = Settings.superRefine((config, ctx) => {
   // Browsers reject a TURN server without credentials when the call starts, and a secret with no server is a typo.
   if (config.TURN_URLS.length > 0 && config.TURN_SECRET === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['TURN_SECRET'], message: 'required with TURN_URLS (the static-auth-secret of your coturn)' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['TURN_SECRET'],
+      message: 'required with TURN_URLS (the static-auth-secret of your coturn)',
+    });
   }
   if (config.TURN_URLS.length === 0 && config.TURN_SECRET !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['TURN_URLS'], message: 'required with TURN_SECRET' });
@@ -158,9 +198,15 @@ const ConfigSchema = Settings.superRefine((config, ctx) => {
     ctx.addIssue({ code: 'custom', path: ['ICE_TRANSPORT_POLICY'], message: 'relay needs TURN_URLS' });
   }
   // Half a VAPID key pair signs nothing: both keys and the subject come together.
-  const vapid = [config.VAPID_PUBLIC_KEY, config.VAPID_PRIVATE_KEY, config.VAPID_SUBJECT].filter((v) => v !== undefined).length;
+  const vapid = [config.VAPID_PUBLIC_KEY, config.VAPID_PRIVATE_KEY, config.VAPID_SUBJECT].filter(
+    (v) => v !== undefined,
+  ).length;
   if (vapid > 0 && vapid < 3) {
-    ctx.addIssue({ code: 'custom', path: ['VAPID_PUBLIC_KEY'], message: 'VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY and VAPID_SUBJECT go together' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['VAPID_PUBLIC_KEY'],
+      message: 'VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY and VAPID_SUBJECT go together',
+    });
   }
   if (config.FRIEND_ICE_POLICY === 'relay' && config.TURN_URLS.length === 0) {
     ctx.addIssue({ code: 'custom', path: ['FRIEND_ICE_POLICY'], message: 'relay needs TURN_URLS' });
@@ -171,7 +217,8 @@ const ConfigSchema = Settings.superRefine((config, ctx) => {
     ctx.addIssue({
       code: 'custom',
       path: ['TURN_URLS'],
-      message: 'production without TURN would show strangers each other\'s IP addresses: set TURN_URLS and TURN_SECRET, or ALLOW_DIRECT_STRANGER_CALLS=true to accept that',
+      message:
+        "production without TURN would show strangers each other's IP addresses: set TURN_URLS and TURN_SECRET, or ALLOW_DIRECT_STRANGER_CALLS=true to accept that",
     });
   }
 });
@@ -209,7 +256,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webDir: path.resolve(config.WEB_DIR),
     rulesFile: path.resolve(config.RULES_FILE),
     // An operator who set ICE_TRANSPORT_POLICY=relay asked for relay on every call, friends' too.
-    strangerIcePolicy: config.ICE_TRANSPORT_POLICY === 'relay' ? 'relay' : config.TURN_URLS.length > 0 ? config.STRANGER_ICE_POLICY : 'all',
+    strangerIcePolicy:
+      config.ICE_TRANSPORT_POLICY === 'relay'
+        ? 'relay'
+        : config.TURN_URLS.length > 0
+          ? config.STRANGER_ICE_POLICY
+          : 'all',
     friendIcePolicy: config.ICE_TRANSPORT_POLICY === 'relay' ? 'relay' : config.FRIEND_ICE_POLICY,
     secureCookie: config.COOKIE_SECURE || config.PUBLIC_URL?.startsWith('https:') === true,
     publicUrl: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, ''),

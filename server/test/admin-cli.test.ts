@@ -57,12 +57,19 @@ describe('npm run admin on the SQLite default', () => {
     assert.equal(await roleOf(server, tess.token), 'user');
     const run = await admin(['set-role', tess.email, 'moderator'], { DATA_DIR: server.dataDir });
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, new RegExp(`set-role: ${tess.email.replace(/[.]/g, '\\.')} \\(Tess, id ${tess.user.id}\\) is now moderator \\(was user\\)`));
+    assert.match(
+      run.stdout,
+      new RegExp(
+        `set-role: ${tess.email.replace(/[.]/g, '\\.')} \\(Tess, id ${tess.user.id}\\) is now moderator \\(was user\\)`,
+      ),
+    );
     assert.equal(await roleOf(server, tess.token), 'moderator');
 
     const audit = await api(server.url, 'GET', '/api/mod/audit', { token: tess.token });
     assert.equal(audit.status, 200);
-    const entry = audit.body.entries.find((e: { action: string; subjectUserId: string }) => e.action === 'set_role' && e.subjectUserId === tess.user.id);
+    const entry = audit.body.entries.find(
+      (e: { action: string; subjectUserId: string }) => e.action === 'set_role' && e.subjectUserId === tess.user.id,
+    );
     assert.deepEqual(entry?.actor, { id: 'cli', displayName: 'npm run admin' });
     assert.deepEqual(entry?.detail, { from: 'user', to: 'moderator' });
 
@@ -79,7 +86,12 @@ describe('npm run admin on the SQLite default', () => {
 
   test('wrong usage exits 2 with the usage', async () => {
     const tess = await member(server.url);
-    for (const args of [['set-role', tess.email, 'god'], ['set-role', tess.email], ['promote', tess.email, 'admin'], []]) {
+    for (const args of [
+      ['set-role', tess.email, 'god'],
+      ['set-role', tess.email],
+      ['promote', tess.email, 'admin'],
+      [],
+    ]) {
       const run = await admin(args, { DATA_DIR: server.dataDir });
       assert.equal(run.code, 2, args.join(' '));
       assert.match(run.stderr, /usage: npm run admin -- set-role <email> <role>/);
@@ -113,7 +125,10 @@ describe('npm run admin on PostgreSQL (DATABASE_URL)', { skip: missingServices()
     assert.equal(await roleOf(server, ada.token), 'admin');
     assert.equal(fs.existsSync(path.join(dataDir, 'smalltalk.db')), false);
 
-    const unknown = await admin(['set-role', 'ghost@example.com', 'moderator'], { DATABASE_URL: databaseUrl, DATA_DIR: dataDir });
+    const unknown = await admin(['set-role', 'ghost@example.com', 'moderator'], {
+      DATABASE_URL: databaseUrl,
+      DATA_DIR: dataDir,
+    });
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /no member has the e-mail ghost@example\.com/);
   });

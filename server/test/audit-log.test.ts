@@ -49,26 +49,36 @@ describe('no code changes or deletes an audit row', () => {
       ["await db.updateTable('audit_log').set({ actor_name: 'x' }).execute();", 'Kysely updateTable'],
       ['await tx.deleteFrom("audit_log as a").where("a.id", "=", id).execute();', 'Kysely deleteFrom'],
       ["db.replaceInto('audit_log').values(row)", 'Kysely replaceInto'],
-      ["db.insertInto('audit_log').values(row).onConflict((oc) => oc.column('id').doUpdateSet({ detail: '{}' }))", 'Kysely upsert'],
+      [
+        "db.insertInto('audit_log').values(row).onConflict((oc) => oc.column('id').doUpdateSet({ detail: '{}' }))",
+        'Kysely upsert',
+      ],
       ['await sql`UPDATE audit_log SET detail = ${d}`.execute(db);', 'SQL UPDATE'],
-      ["client.query('delete from \"audit_log\" where at < $1', [cutoff])", 'SQL DELETE'],
+      ['client.query(\'delete from "audit_log" where at < $1\', [cutoff])', 'SQL DELETE'],
       ['sql`insert or replace into audit_log values (...)`', 'SQL REPLACE'],
       ['sql`truncate table audit_log`', 'SQL TRUNCATE'],
       ['sql`drop table if exists audit_log`', 'SQL DROP'],
     ];
     for (const [code, what] of planted) assert.deepEqual(changesIn(code), [what], code);
     // What the code does write is no change: an insert, a read, the triggers that refuse changes.
-    assert.deepEqual(changesIn("db.insertInto('audit_log').values(row).execute(); db.selectFrom('audit_log').selectAll()"), []);
+    assert.deepEqual(
+      changesIn("db.insertInto('audit_log').values(row).execute(); db.selectFrom('audit_log').selectAll()"),
+      [],
+    );
     assert.deepEqual(changesIn('create trigger audit_log_no_update before update on audit_log'), []);
   });
 
   test('no file under server/src updates or deletes audit_log', () => {
     const files = filesUnder(src);
-    const naming = files.filter((file) => fs.readFileSync(file, 'utf8').includes('audit_log')).map((file) => path.relative(src, file));
+    const naming = files
+      .filter((file) => fs.readFileSync(file, 'utf8').includes('audit_log'))
+      .map((file) => path.relative(src, file));
     // The scan reads the code that writes the log: it is not looking in the wrong place.
     assert.ok(files.length > 50, `${files.length} files under ${src}`);
     assert.ok(naming.includes(path.join('moderation', 'audit.ts')), `files naming audit_log: ${naming.join(', ')}`);
-    const found = files.flatMap((file) => changesIn(fs.readFileSync(file, 'utf8')).map((what) => `${path.relative(src, file)}: ${what}`));
+    const found = files.flatMap((file) =>
+      changesIn(fs.readFileSync(file, 'utf8')).map((what) => `${path.relative(src, file)}: ${what}`),
+    );
     assert.deepEqual(found, []);
   });
 });
@@ -80,19 +90,46 @@ async function refusesChanges(db: Db): Promise<void> {
   const subject = randomUUID();
   await kysely
     .insertInto('users')
-    .values({ id: subject, display_name: 'Subject', kind: 'guest', email: null, password_hash: null, created_at: new Date().toISOString() })
+    .values({
+      id: subject,
+      display_name: 'Subject',
+      kind: 'guest',
+      email: null,
+      password_hash: null,
+      created_at: new Date().toISOString(),
+    })
     .execute();
   const actor = { id: randomUUID(), displayName: 'Mo' };
-  await audit.write({ actor, action: 'ban', subjectUserId: subject, detail: { reportIds: ['r1'] } }, new Date(Date.now() - 1000));
-  await audit.write({ actor, action: 'view_evidence', subjectUserId: subject, detail: { evidenceId: 'e1', reportId: 'r1' } });
+  await audit.write(
+    { actor, action: 'ban', subjectUserId: subject, detail: { reportIds: ['r1'] } },
+    new Date(Date.now() - 1000),
+  );
+  await audit.write({
+    actor,
+    action: 'view_evidence',
+    subjectUserId: subject,
+    detail: { evidenceId: 'e1', reportId: 'r1' },
+  });
   const rows = await audit.list({ limit: 10 });
   assert.equal(rows.length, 2);
 
   const refused = /append-only/;
-  await assert.rejects(kysely.updateTable('audit_log').set({ actor_name: 'Someone else' }).execute(), refused, 'UPDATE through Kysely');
-  await assert.rejects(kysely.updateTable('audit_log').set({ detail: '{}' }).where('action', '=', 'ban').execute(), refused, 'UPDATE of one row');
+  await assert.rejects(
+    kysely.updateTable('audit_log').set({ actor_name: 'Someone else' }).execute(),
+    refused,
+    'UPDATE through Kysely',
+  );
+  await assert.rejects(
+    kysely.updateTable('audit_log').set({ detail: '{}' }).where('action', '=', 'ban').execute(),
+    refused,
+    'UPDATE of one row',
+  );
   await assert.rejects(kysely.deleteFrom('audit_log').execute(), refused, 'DELETE through Kysely');
-  await assert.rejects(kysely.deleteFrom('audit_log').where('action', '=', 'view_evidence').execute(), refused, 'DELETE of one row');
+  await assert.rejects(
+    kysely.deleteFrom('audit_log').where('action', '=', 'view_evidence').execute(),
+    refused,
+    'DELETE of one row',
+  );
   await assert.rejects(sql`update audit_log set action = 'dismiss'`.execute(kysely), refused, 'UPDATE in SQL');
   await assert.rejects(sql`delete from audit_log`.execute(kysely), refused, 'DELETE in SQL');
   // The user the rows are about goes (a swept guest): the rows stay, since no key cascades to them.
@@ -122,11 +159,17 @@ describe('the database refuses to change or delete an audit row', () => {
     after(() => postgres?.close());
 
     test('UPDATE, DELETE and TRUNCATE fail, through Kysely or in SQL; rows outlive their subject', async () => {
-      const db = await openDb({ databaseUrl: await createDatabase(postgres.url, `st_audit_${randomUUID().replace(/-/g, '').slice(0, 12)}`), dataDir: '' });
+      const db = await openDb({
+        databaseUrl: await createDatabase(postgres.url, `st_audit_${randomUUID().replace(/-/g, '').slice(0, 12)}`),
+        dataDir: '',
+      });
       try {
         await refusesChanges(db);
         await assert.rejects(sql`truncate audit_log`.execute(db.kysely), /append-only/, 'TRUNCATE');
-        assert.ok((await db.kysely.selectFrom('audit_log').select('id').execute()).length > 0, 'the rows are still there');
+        assert.ok(
+          (await db.kysely.selectFrom('audit_log').select('id').execute()).length > 0,
+          'the rows are still there',
+        );
       } finally {
         await db.close();
       }

@@ -27,8 +27,11 @@ async function sdkUser(server: TestServer, name: string, profile: { languages: s
   });
   clients.push(client);
   const events: Array<[string, unknown]> = [];
-  for (const event of Object.values(MatchmakingEvent)) client.matchmaking.on(event, ((payload: unknown) => events.push([event, payload])) as never);
-  const opened = new Promise<void>((resolve) => client.socket.on(SocketEvent.State, (state) => state === 'open' && resolve()));
+  for (const event of Object.values(MatchmakingEvent))
+    client.matchmaking.on(event, ((payload: unknown) => events.push([event, payload])) as never);
+  const opened = new Promise<void>((resolve) =>
+    client.socket.on(SocketEvent.State, (state) => state === 'open' && resolve()),
+  );
   client.connect();
   await opened;
   return { auth, client, mm: client.matchmaking, events };
@@ -44,7 +47,8 @@ async function until<T>(what: string, check: () => T | undefined, timeoutMs = 50
   }
 }
 
-const matchedOf = (events: Array<[string, unknown]>) => events.filter(([name]) => name === MatchmakingEvent.Matched).map(([, m]) => m as Matched);
+const matchedOf = (events: Array<[string, unknown]>) =>
+  events.filter(([name]) => name === MatchmakingEvent.Matched).map(([, m]) => m as Matched);
 
 describe('SDK against a real server: meeting anyone, who the peer is', () => {
   const FALLBACK_MS = 400;
@@ -54,7 +58,7 @@ describe('SDK against a real server: meeting anyone, who the peer is', () => {
   });
   after(() => server.close());
 
-  test('two searches in different categories, both with anyone: widened after the wait, then one room without a category that is no direct call; each sees the other\'s languages and bio', async () => {
+  test("two searches in different categories, both with anyone: widened after the wait, then one room without a category that is no direct call; each sees the other's languages and bio", async () => {
     const ada = await sdkUser(server, 'Ada', { languages: ['de', 'en'], bio: 'Cellist, mostly Bach' });
     const bo = await sdkUser(server, 'Bo', { languages: ['en'] });
     const started = Date.now();
@@ -100,10 +104,13 @@ describe('SDK against a real server that admits only verified e-mail addresses',
   });
   after(() => server.close());
 
-  test('a guest\'s join is refused with verification_required: idle again, the code reaches the app', async () => {
+  test("a guest's join is refused with verification_required: idle again, the code reaches the app", async () => {
     const ada = await sdkUser(server, 'Ada', { languages: ['en'] });
     ada.mm.join(['music'], { anyone: true });
-    const error = await until('the refusal', () => ada.events.find(([name]) => name === MatchmakingEvent.Error)?.[1] as { code: string } | undefined);
+    const error = await until(
+      'the refusal',
+      () => ada.events.find(([name]) => name === MatchmakingEvent.Error)?.[1] as { code: string } | undefined,
+    );
     assert.equal(error.code, 'verification_required');
     assert.equal(ada.mm.state, 'idle');
   });

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, test } from 'node:test';
 import WebSocket from 'ws';
 import type { ClientMessage } from '@small-talk/protocol';
-import { FriendsEvent, MatchmakingEvent, SmallTalkClient, SocketEvent, type DirectCall, type Matched } from '@small-talk/client';
+import {
+  FriendsEvent,
+  MatchmakingEvent,
+  SmallTalkClient,
+  SocketEvent,
+  type DirectCall,
+  type Matched,
+} from '@small-talk/client';
 import { api, guest, startServer, type TestServer } from './harness.js';
 
 /**
@@ -62,7 +69,8 @@ function next<T>(subscribe: (listener: (value: T) => void) => () => void, what: 
   });
 }
 
-const matched = (user: { client: SmallTalkClient }) => next<Matched>((l) => user.client.matchmaking.on(MatchmakingEvent.Matched, l), 'matched');
+const matched = (user: { client: SmallTalkClient }) =>
+  next<Matched>((l) => user.client.matchmaking.on(MatchmakingEvent.Matched, l), 'matched');
 
 /** Ada and Bo met in a room, left it, and became friends. */
 async function friends() {
@@ -75,9 +83,14 @@ async function friends() {
   const peerLeft = next((l) => bo.client.matchmaking.on(MatchmakingEvent.PeerLeft, l), 'peer_left');
   ada.client.matchmaking.leave();
   await peerLeft;
-  const request = await api(server.url, 'POST', '/api/friends/requests', { token: ada.auth.token, body: { userId: bo.auth.user.id } });
+  const request = await api(server.url, 'POST', '/api/friends/requests', {
+    token: ada.auth.token,
+    body: { userId: bo.auth.user.id },
+  });
   assert.equal(request.status, 201);
-  const accepted = await api(server.url, 'POST', `/api/friends/requests/${request.body.request.id}/accept`, { token: bo.auth.token });
+  const accepted = await api(server.url, 'POST', `/api/friends/requests/${request.body.request.id}/accept`, {
+    token: bo.auth.token,
+  });
   assert.equal(accepted.status, 200);
   return { ada, bo, firstRoomId: room.roomId };
 }
@@ -85,10 +98,16 @@ async function friends() {
 test('every request the SDK sends names itself, and the room of a call names the call the SDK chose', async () => {
   const { ada, bo } = await friends();
   const refs = [...ada.sent, ...bo.sent].filter((f) => f.type !== 'signal').map((f) => f.ref);
-  assert.ok(refs.length >= 3 && refs.every((ref) => typeof ref === 'string' && ref.length > 0), 'join and leave carry refs');
+  assert.ok(
+    refs.length >= 3 && refs.every((ref) => typeof ref === 'string' && ref.length > 0),
+    'join and leave carry refs',
+  );
   assert.equal(new Set(ada.sent.map((f) => f.ref)).size, ada.sent.length, 'never the same ref twice');
 
-  const ringing = next<DirectCall | null>((l) => ada.client.friends.on(FriendsEvent.DirectCall, (call) => call?.state === 'ringing' && l(call)), 'ringing');
+  const ringing = next<DirectCall | null>(
+    (l) => ada.client.friends.on(FriendsEvent.DirectCall, (call) => call?.state === 'ringing' && l(call)),
+    'ringing',
+  );
   const incoming = next<DirectCall | null>((l) => bo.client.friends.on(FriendsEvent.DirectCall, l), 'incoming call');
   ada.client.friends.call({ id: bo.auth.user.id, displayName: 'Bo', languages: [] });
   const call = ada.sent.find((f): f is Extract<ClientMessage, { type: 'call' }> => f.type === 'call')!;
@@ -123,7 +142,10 @@ test('hung up just as the friend accepts: the room that crossed the hang-up is l
   assert.equal(ada.client.matchmaking.state, 'idle');
   assert.equal(ada.client.matchmaking.room, null);
   assert.deepEqual(announced, [], 'never announced');
-  assert.ok(ada.sent.some((f) => f.type === 'leave'), 'the room was left');
+  assert.ok(
+    ada.sent.some((f) => f.type === 'leave'),
+    'the room was left',
+  );
   // Nothing of it reached Ada's app as an error: the cancel's not_found answered a call she had ended.
   const errors: unknown[] = [];
   ada.client.friends.on(FriendsEvent.Error, (e) => errors.push(e));

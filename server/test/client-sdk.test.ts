@@ -80,7 +80,11 @@ afterEach(() => {
 });
 
 /** A signed-in guest with a connected SDK client (its socket open). */
-async function sdkUser(server: { url: string; wsUrl: string }, name: string, options: Partial<SmallTalkClientOptions> & { consent?: boolean } = {}) {
+async function sdkUser(
+  server: { url: string; wsUrl: string },
+  name: string,
+  options: Partial<SmallTalkClientOptions> & { consent?: boolean } = {},
+) {
   const auth = await guest(server.url, name, { consent: options.consent });
   const client = new SmallTalkClient({
     url: server.wsUrl,
@@ -108,7 +112,10 @@ async function matchedPair(server: TestServer, category = 'music') {
   ada.mm.join([category]);
   await ada.events.next(MatchmakingEvent.Queued);
   bo.mm.join([category]);
-  const [a, b] = await Promise.all([ada.events.next<Matched>(MatchmakingEvent.Matched), bo.events.next<Matched>(MatchmakingEvent.Matched)]);
+  const [a, b] = await Promise.all([
+    ada.events.next<Matched>(MatchmakingEvent.Matched),
+    bo.events.next<Matched>(MatchmakingEvent.Matched),
+  ]);
   return { ada, bo, a, b };
 }
 
@@ -181,7 +188,10 @@ describe('SDK against a real server', () => {
 
     const cy = await sdkUser(server, 'Cy');
     cy.mm.join(['books']);
-    const [adaNew, cyNew] = await Promise.all([ada.events.next<Matched>(MatchmakingEvent.Matched), cy.events.next<Matched>(MatchmakingEvent.Matched)]);
+    const [adaNew, cyNew] = await Promise.all([
+      ada.events.next<Matched>(MatchmakingEvent.Matched),
+      cy.events.next<Matched>(MatchmakingEvent.Matched),
+    ]);
     assert.equal(adaNew.roomId, cyNew.roomId);
     assert.notEqual(adaNew.roomId, a.roomId);
     assert.equal(adaNew.peer.displayName, 'Cy');
@@ -201,7 +211,10 @@ describe('SDK against a real server', () => {
     assert.equal(ada.mm.sendChat('did you hear me?'), true);
     await ada.events.next('socket:open');
     const resumed = await ada.events.next<Matched>(MatchmakingEvent.Matched);
-    assert.deepEqual({ roomId: resumed.roomId, resumed: resumed.resumed, initiator: resumed.initiator }, { roomId: a.roomId, resumed: true, initiator: a.initiator });
+    assert.deepEqual(
+      { roomId: resumed.roomId, resumed: resumed.resumed, initiator: resumed.initiator },
+      { roomId: a.roomId, resumed: true, initiator: a.initiator },
+    );
     assert.equal(ada.mm.state, 'matched');
     assert.equal((await bo.events.next<{ text: string }>(MatchmakingEvent.Chat)).text, 'did you hear me?');
 
@@ -241,7 +254,10 @@ describe('SDK against a real server', () => {
     const deadline = Date.now() + 2000;
     let waiting = -1;
     while (Date.now() < deadline) {
-      const categories = (await api(server.url, 'GET', '/api/categories')).body.categories as Array<{ slug: string; waiting: number }>;
+      const categories = (await api(server.url, 'GET', '/api/categories')).body.categories as Array<{
+        slug: string;
+        waiting: number;
+      }>;
       waiting = categories.find((c) => c.slug === 'gaming')!.waiting;
       if (waiting === 0) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -258,7 +274,10 @@ describe('SDK against a real server', () => {
     const error = await raw.events.next<{ code: string }>(MatchmakingEvent.Error);
     assert.equal(error.code, 'consent_required');
     assert.equal(raw.mm.state, 'idle');
-    const categories = (await api(server.url, 'GET', '/api/categories')).body.categories as Array<{ slug: string; waiting: number }>;
+    const categories = (await api(server.url, 'GET', '/api/categories')).body.categories as Array<{
+      slug: string;
+      waiting: number;
+    }>;
     assert.equal(categories.find((c) => c.slug === 'travel')?.waiting, 0);
   });
 
@@ -352,7 +371,13 @@ describe('SDK across a server restart', () => {
 
   /** The server again, on the same port and data: what a process restart (deploy) looks like to clients. */
   async function restart(): Promise<SmallTalk> {
-    const config = loadConfig({ LOG_LEVEL: 'silent', HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir, GUEST_RATE_LIMIT_PER_MIN: '100000' });
+    const config = loadConfig({
+      LOG_LEVEL: 'silent',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      GUEST_RATE_LIMIT_PER_MIN: '100000',
+    });
     const server = await buildApp(config);
     await server.app.listen({ port, host: '127.0.0.1' });
     return server;
@@ -371,9 +396,14 @@ describe('SDK across a server restart', () => {
     await first.close(); // drains: every socket gets 1012
     const reconnecting = await ada.events.next<{ code?: number }>('socket:reconnecting');
     assert.equal(reconnecting.code, 1012);
-    const { delayMs, ...firstRetry } = await ada.events.next<{ retryCount: number; delayMs: number; code: number }>('socket:retry');
+    const { delayMs, ...firstRetry } = await ada.events.next<{ retryCount: number; delayMs: number; code: number }>(
+      'socket:retry',
+    );
     assert.deepEqual(firstRetry, { retryCount: 0, code: 1012 });
-    assert.ok(delayMs <= defaults.DEFAULT_FIRST_RETRY_JITTER_MS, 'at once, but for the jitter that spreads a drained process\'s clients');
+    assert.ok(
+      delayMs <= defaults.DEFAULT_FIRST_RETRY_JITTER_MS,
+      "at once, but for the jitter that spreads a drained process's clients",
+    );
     await ada.events.next('socket:retry'); // the immediate try was refused: the policy takes over
 
     const second = await restart();

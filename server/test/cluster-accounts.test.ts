@@ -35,14 +35,21 @@ describe('accounts across two processes', { skip: skip ?? false }, () => {
     const [zero, one] = [nodes[0]!, nodes[1]!];
     const m = await member(zero.url, { displayName: 'Cleo' });
     await smtp.next(m.email);
-    const onOne = AuthResponse.parse((await api(one.url, 'POST', '/api/auth/login', { body: { email: m.email, password: m.password } })).body);
+    const onOne = AuthResponse.parse(
+      (await api(one.url, 'POST', '/api/auth/login', { body: { email: m.email, password: m.password } })).body,
+    );
     const socket = await connect(one, onOne.token);
     await socket.next('welcome');
 
-    assert.equal((await api(one.url, 'POST', '/api/auth/password/reset-start', { body: { email: m.email } })).status, 202);
+    assert.equal(
+      (await api(one.url, 'POST', '/api/auth/password/reset-start', { body: { email: m.email } })).status,
+      202,
+    );
     const token = resetTokenIn(await smtp.next(m.email));
     const started = Date.now();
-    const done = await api(zero.url, 'POST', '/api/auth/password/reset', { body: { token, password: 'a brand new password' } });
+    const done = await api(zero.url, 'POST', '/api/auth/password/reset', {
+      body: { token, password: 'a brand new password' },
+    });
     assert.equal(done.status, 200, JSON.stringify(done.body));
     assert.equal(await within(socket.closed, 1000, 'the socket on process 1 to close'), CloseCode.loggedOut);
     assert.ok(Date.now() - started < 1500);
@@ -54,14 +61,22 @@ describe('accounts across two processes', { skip: skip ?? false }, () => {
       }
     }
     const fresh = AuthResponse.parse(done.body).token;
-    for (const node of [zero, one]) assert.equal(MeResponse.parse((await api(node.url, 'GET', '/api/me', { token: fresh })).body).user.emailVerified, true);
+    for (const node of [zero, one])
+      assert.equal(
+        MeResponse.parse((await api(node.url, 'GET', '/api/me', { token: fresh })).body).user.emailVerified,
+        true,
+      );
     const again = await connect(one, fresh);
     await again.next('welcome');
     await again.nothingWithin(300);
     assert.equal(again.closeCode, undefined, 'the new session keeps its socket');
     await again.close();
     // The link was spent on process 0: process 1 refuses it too.
-    assert.equal((await api(one.url, 'POST', '/api/auth/password/reset', { body: { token, password: 'another new password' } })).status, 400);
+    assert.equal(
+      (await api(one.url, 'POST', '/api/auth/password/reset', { body: { token, password: 'another new password' } }))
+        .status,
+      400,
+    );
   });
 
   test('a code mailed by process 0 verifies on process 1; wrong tries count on both; the daily limit spans both', async () => {
@@ -69,8 +84,15 @@ describe('accounts across two processes', { skip: skip ?? false }, () => {
     const m = await member(zero.url);
     const code = codeIn(await smtp.next(m.email));
     const wrong = code.slice(0, 5) + String((Number(code[5]) + 1) % 10);
-    for (const node of [zero, one, zero, one]) assert.equal((await api(node.url, 'POST', '/api/auth/email/verify', { token: m.token, body: { code: wrong } })).status, 400);
-    assert.equal((await api(one.url, 'POST', '/api/auth/email/verify', { token: m.token, body: { code } })).status, 200);
+    for (const node of [zero, one, zero, one])
+      assert.equal(
+        (await api(node.url, 'POST', '/api/auth/email/verify', { token: m.token, body: { code: wrong } })).status,
+        400,
+      );
+    assert.equal(
+      (await api(one.url, 'POST', '/api/auth/email/verify', { token: m.token, body: { code } })).status,
+      200,
+    );
 
     const n = await member(one.url);
     await smtp.next(n.email);

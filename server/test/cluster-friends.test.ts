@@ -42,29 +42,48 @@ async function acrossProcesses() {
 describe('friends across two processes', { skip: skip ?? false }, () => {
   test('a request from one process reaches the friend on the other live; accepting there tells the asker here', async () => {
     const { ada, bo } = await acrossProcesses();
-    const sent = await api(nodes[0]!.url, 'POST', '/api/friends/requests', { token: ada.auth.token, body: { userId: bo.auth.user.id } });
+    const sent = await api(nodes[0]!.url, 'POST', '/api/friends/requests', {
+      token: ada.auth.token,
+      body: { userId: bo.auth.user.id },
+    });
     assert.equal(sent.status, 201);
     const { request } = await bo.socket.next('friend_request');
     assert.equal(request.from.id, ada.auth.user.id);
     // Bo answers through the other process.
-    const accepted = await api(nodes[1]!.url, 'POST', `/api/friends/requests/${request.id}/accept`, { token: bo.auth.token });
+    const accepted = await api(nodes[1]!.url, 'POST', `/api/friends/requests/${request.id}/accept`, {
+      token: bo.auth.token,
+    });
     assert.equal(accepted.status, 200);
     assert.equal((await ada.socket.next('friend_added')).friend.user.id, bo.auth.user.id);
     // Either process lists the friendship, with presence.
-    const list = FriendsResponse.parse((await api(nodes[1]!.url, 'GET', '/api/friends', { token: ada.auth.token })).body);
-    assert.deepEqual(list.friends.map((f) => [f.user.id, f.presence]), [[bo.auth.user.id, 'online']]);
+    const list = FriendsResponse.parse(
+      (await api(nodes[1]!.url, 'GET', '/api/friends', { token: ada.auth.token })).body,
+    );
+    assert.deepEqual(
+      list.friends.map((f) => [f.user.id, f.presence]),
+      [[bo.auth.user.id, 'online']],
+    );
   });
 
   test('presence changes on one process reach the friend on the other', async () => {
     const { ada, bo } = await acrossProcesses();
     await befriend(ada, nodes[0]!, bo, nodes[1]!);
     await bo.socket.close();
-    assert.deepEqual(await ada.socket.next('presence'), { type: 'presence', userId: bo.auth.user.id, presence: 'offline' });
+    assert.deepEqual(await ada.socket.next('presence'), {
+      type: 'presence',
+      userId: bo.auth.user.id,
+      presence: 'offline',
+    });
     // Bo comes back on Ada's process this time.
     const back = await connect(nodes[0]!, bo.auth.token);
     opened.push(back);
-    assert.deepEqual(await ada.socket.next('presence'), { type: 'presence', userId: bo.auth.user.id, presence: 'online' });
-    const list = async () => FriendsResponse.parse((await api(nodes[1]!.url, 'GET', '/api/friends', { token: bo.auth.token })).body);
+    assert.deepEqual(await ada.socket.next('presence'), {
+      type: 'presence',
+      userId: bo.auth.user.id,
+      presence: 'online',
+    });
+    const list = async () =>
+      FriendsResponse.parse((await api(nodes[1]!.url, 'GET', '/api/friends', { token: bo.auth.token })).body);
     assert.equal((await list()).friends[0]?.presence, 'online');
   });
 
@@ -80,14 +99,18 @@ describe('friends across two processes', { skip: skip ?? false }, () => {
     const mB = await bo.socket.next('matched');
     assert.equal(mA.roomId, mB.roomId);
     assert.deepEqual([mA.category, mB.category, mA.initiator, mB.initiator], [null, null, true, false]);
-    assert.deepEqual(await ada.socket.next('presence'), { type: 'presence', userId: bo.auth.user.id, presence: 'in_call' });
+    assert.deepEqual(await ada.socket.next('presence'), {
+      type: 'presence',
+      userId: bo.auth.user.id,
+      presence: 'in_call',
+    });
     ada.socket.send({ type: 'signal', roomId: mA.roomId, data: { description: { type: 'offer', sdp: 'x' } } });
     assert.equal((await bo.socket.next('signal')).from, ada.auth.user.id);
     bo.socket.send({ type: 'leave', roomId: mA.roomId });
     assert.equal((await ada.socket.next('peer_left')).reason, 'left');
   });
 
-  test('refs and callId across processes: the call\'s answers name the frame, the room on both processes names the call, and a callId held on one process is refused on the other', async () => {
+  test("refs and callId across processes: the call's answers name the frame, the room on both processes names the call, and a callId held on one process is refused on the other", async () => {
     const { ada, bo } = await acrossProcesses();
     await befriend(ada, nodes[0]!, bo, nodes[1]!);
     ada.socket.send({ type: 'call', userId: bo.auth.user.id, callId: 'cross-1', ref: 'a1' });
@@ -140,12 +163,22 @@ describe('friends across two processes', { skip: skip ?? false }, () => {
 
   test('a declined friend request cannot be repeated through the other process', async () => {
     const { ada, bo } = await acrossProcesses();
-    const sent = await api(nodes[0]!.url, 'POST', '/api/friends/requests', { token: ada.auth.token, body: { userId: bo.auth.user.id } });
+    const sent = await api(nodes[0]!.url, 'POST', '/api/friends/requests', {
+      token: ada.auth.token,
+      body: { userId: bo.auth.user.id },
+    });
     assert.equal(sent.status, 201);
     const { request } = await bo.socket.next('friend_request');
-    assert.equal((await api(nodes[1]!.url, 'POST', `/api/friends/requests/${request.id}/decline`, { token: bo.auth.token })).status, 204);
+    assert.equal(
+      (await api(nodes[1]!.url, 'POST', `/api/friends/requests/${request.id}/decline`, { token: bo.auth.token }))
+        .status,
+      204,
+    );
     await ada.socket.next('friend_request_closed');
-    const again = await api(nodes[1]!.url, 'POST', '/api/friends/requests', { token: ada.auth.token, body: { userId: bo.auth.user.id } });
+    const again = await api(nodes[1]!.url, 'POST', '/api/friends/requests', {
+      token: ada.auth.token,
+      body: { userId: bo.auth.user.id },
+    });
     assert.equal(again.status, 409);
     assert.equal(again.body.error.code, 'request_declined_recently');
   });
@@ -154,8 +187,10 @@ describe('friends across two processes', { skip: skip ?? false }, () => {
 describe('sessions across two processes', { skip: skip ?? false }, () => {
   test('5 wrong passwords on one process: the 6th attempt is throttled on the other too, even with the right password', async () => {
     const ada = await member(nodes[0]!.url);
-    const login = (node: ClusterNode, password: string) => api(node.url, 'POST', '/api/auth/login', { body: { email: ada.email, password } });
-    for (let i = 0; i < 5; i++) assert.equal((await login(nodes[0]!, 'wrong password')).body.error.code, 'invalid_credentials');
+    const login = (node: ClusterNode, password: string) =>
+      api(node.url, 'POST', '/api/auth/login', { body: { email: ada.email, password } });
+    for (let i = 0; i < 5; i++)
+      assert.equal((await login(nodes[0]!, 'wrong password')).body.error.code, 'invalid_credentials');
     const throttled = await login(nodes[1]!, ada.password);
     assert.equal(throttled.status, 429, JSON.stringify(throttled.body));
     assert.equal(throttled.body.error.code, 'rate_limited');

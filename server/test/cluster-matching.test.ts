@@ -80,7 +80,10 @@ describe('matching across two processes', { skip: skip ?? false }, () => {
     const mAda = await ada.socket.next('matched', 3000);
     assert.equal(mBo.roomId, mAda.roomId);
     assert.deepEqual([mBo.category, mAda.category], [null, null]);
-    for (const [p, node] of [[ada, nodes[1]!], [bo, nodes[0]!]] as const) {
+    for (const [p, node] of [
+      [ada, nodes[1]!],
+      [bo, nodes[0]!],
+    ] as const) {
       const history = await api(node.url, 'GET', '/api/history', { token: p.token });
       const row = history.body.connections.find((c: { id: string }) => c.id === mBo.roomId);
       assert.ok(row);
@@ -93,7 +96,11 @@ describe('matching across two processes', { skip: skip ?? false }, () => {
     const languages: LanguageCode[] = ['en', 'fr', 'de', 'es', 'ja'];
     const people = await Promise.all(
       Array.from({ length: 120 }, (_, i) =>
-        person(nodes[i % 2]!, `u${i}`, i % 10 === 0 ? [] : [...new Set([languages[i % 5]!, languages[(i * 3 + 1) % 5]!])].slice(0, 1 + (i % 2))).then((p) => ({
+        person(
+          nodes[i % 2]!,
+          `u${i}`,
+          i % 10 === 0 ? [] : [...new Set([languages[i % 5]!, languages[(i * 3 + 1) % 5]!])].slice(0, 1 + (i % 2)),
+        ).then((p) => ({
           ...p,
           categories: [...new Set([categories[i % 4]!, categories[(i * 3 + 1) % 4]!])].slice(0, 1 + ((i >> 1) % 2)),
           anyone: i % 4 < 2,
@@ -109,7 +116,10 @@ describe('matching across two processes', { skip: skip ?? false }, () => {
     const blocked = new Set<string>();
     for (let i = 0; i < 120; i += 3) {
       const other = people[(i + 5) % 120]!;
-      const made = await api(nodes[i % 2]!.url, 'POST', '/api/blocks', { token: people[i]!.token, body: { userId: other.id } });
+      const made = await api(nodes[i % 2]!.url, 'POST', '/api/blocks', {
+        token: people[i]!.token,
+        body: { userId: other.id },
+      });
       assert.equal(made.status, 201);
       blocked.add([people[i]!.id, other.id].sort().join(' '));
     }
@@ -146,18 +156,28 @@ describe('matching across two processes', { skip: skip ?? false }, () => {
     }
     // Nobody left waiting who could meet: every anyone user still waiting has widened by now.
     const waiting = people.filter((p) => !matched.has(p.id));
-    for (const p of waiting) if (p.anyone) assert.ok(widened.has(p.id), `${p.id} said anyone, waited, and was not widened`);
+    for (const p of waiting)
+      if (p.anyone) assert.ok(widened.has(p.id), `${p.id} said anyone, waited, and was not widened`);
     for (const [i, a] of waiting.entries()) {
       for (const b of waiting.slice(i + 1)) {
         if (blocked.has([a.id, b.id].sort().join(' ')) || !compatible(a.languages, b.languages)) continue;
-        assert.ok(!a.categories.some((c) => b.categories.includes(c)), `${a.id} and ${b.id} could meet in a category and both wait`);
+        assert.ok(
+          !a.categories.some((c) => b.categories.includes(c)),
+          `${a.id} and ${b.id} could meet in a category and both wait`,
+        );
         assert.ok(!(a.anyone && b.anyone), `${a.id} and ${b.id} both widened, share a language, and both wait`);
       }
     }
     assert.ok(matched.size >= 60, `most are matched (${matched.size})`);
-    assert.ok([...matched.values()].some((m) => m.category === null), 'some matches came from widening');
+    assert.ok(
+      [...matched.values()].some((m) => m.category === null),
+      'some matches came from widening',
+    );
     const stats = await api(nodes[1]!.url, 'GET', '/api/stats');
-    await waitFor('stats agree', async () => (await api(nodes[1]!.url, 'GET', '/api/stats')).body.waiting === waiting.length);
+    await waitFor(
+      'stats agree',
+      async () => (await api(nodes[1]!.url, 'GET', '/api/stats')).body.waiting === waiting.length,
+    );
     assert.equal(stats.status, 200);
   });
 });

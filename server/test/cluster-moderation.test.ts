@@ -73,7 +73,10 @@ describe('decisions across two processes', { skip: skip ?? false }, () => {
     assert.ok(Date.now() - started < 1000 + 500);
     assert.deepEqual(await ada.socket.next('peer_left'), { type: 'peer_left', roomId, reason: 'left' });
     const frames = bo.socket.frames;
-    assert.deepEqual(frames.map((f) => f.type), ['left', 'restricted', 'notice']);
+    assert.deepEqual(
+      frames.map((f) => f.type),
+      ['left', 'restricted', 'notice'],
+    );
     assert.equal(RestrictedEvent.parse(frames[1]).restriction.kind, 'banned');
     assert.equal(NoticeEvent.parse(frames[2]).notice.kind, 'ban');
 
@@ -81,7 +84,9 @@ describe('decisions across two processes', { skip: skip ?? false }, () => {
     for (const node of nodes) {
       assert.equal((await api(node.url, 'GET', '/api/me', { token: bo.auth.token })).status, 401);
       assert.equal(await refusedUpgrade(node, { authorization: `Bearer ${bo.auth.token}` }), 401);
-      const login = await api(node.url, 'POST', '/api/auth/login', { body: { email: bo.auth.email, password: bo.auth.password } });
+      const login = await api(node.url, 'POST', '/api/auth/login', {
+        body: { email: bo.auth.email, password: bo.auth.password },
+      });
       assert.equal(login.status, 403);
       const { appealToken } = BannedLoginBody.parse(login.body);
       assert.equal(await refusedUpgrade(node, { authorization: `Bearer ${appealToken}` }), 401);
@@ -101,7 +106,10 @@ describe('decisions across two processes', { skip: skip ?? false }, () => {
       types.push(frame.type);
       if (frame.type === 'notice') break;
     }
-    assert.deepEqual(types.filter((t) => t !== 'left'), ['restricted', 'notice']);
+    assert.deepEqual(
+      types.filter((t) => t !== 'left'),
+      ['restricted', 'notice'],
+    );
     assert.equal(bo.socket.closeCode, undefined);
     bo.socket.send({ type: 'join', categories: ['books'] });
     assert.equal((await bo.socket.next('error')).code, 'restricted');

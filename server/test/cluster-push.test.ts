@@ -22,7 +22,13 @@ before(async () => {
   if (skip) return;
   expo = await startFakeExpo();
   services = await startServices();
-  cluster = await startCluster(services, 2, { RING_TIMEOUT_MS: String(RING_MS), RESUME_GRACE_MS: '1000', PUSH_ENABLED: 'true', EXPO_PUSH_URL: expo.url, PUSH_RECEIPT_DELAY_MS: String(RECEIPT_DELAY_MS) });
+  cluster = await startCluster(services, 2, {
+    RING_TIMEOUT_MS: String(RING_MS),
+    RESUME_GRACE_MS: '1000',
+    PUSH_ENABLED: 'true',
+    EXPO_PUSH_URL: expo.url,
+    PUSH_RECEIPT_DELAY_MS: String(RECEIPT_DELAY_MS),
+  });
   nodes = cluster.nodes;
 });
 after(async () => {
@@ -47,7 +53,15 @@ describe('push across two processes', { skip: skip ?? false }, () => {
     const { a: ada, b: bo } = p;
     await befriend(ada, nodes[0]!, bo, nodes[1]!);
     const token = 'ExponentPushToken[cluster-bo]';
-    assert.equal((await api(nodes[1]!.url, 'POST', '/api/me/push-tokens', { token: bo.auth.token, body: { token, platform: 'android' } })).status, 201);
+    assert.equal(
+      (
+        await api(nodes[1]!.url, 'POST', '/api/me/push-tokens', {
+          token: bo.auth.token,
+          body: { token, platform: 'android' },
+        })
+      ).status,
+      201,
+    );
     await bo.socket.close();
     assert.equal((await ada.socket.next('presence')).presence, 'offline');
 
@@ -79,7 +93,15 @@ describe('push across two processes', { skip: skip ?? false }, () => {
     await befriend(ada, nodes[0]!, bo, nodes[1]!);
     const token = 'ExponentPushToken[cluster-bo-uninstalled]';
     expo.unregisteredLater.add(token);
-    assert.equal((await api(nodes[1]!.url, 'POST', '/api/me/push-tokens', { token: bo.auth.token, body: { token, platform: 'ios' } })).status, 201);
+    assert.equal(
+      (
+        await api(nodes[1]!.url, 'POST', '/api/me/push-tokens', {
+          token: bo.auth.token,
+          body: { token, platform: 'ios' },
+        })
+      ).status,
+      201,
+    );
     await bo.socket.close();
     assert.equal((await ada.socket.next('presence')).presence, 'offline');
 
@@ -98,7 +120,11 @@ describe('push across two processes', { skip: skip ?? false }, () => {
     // registered on finds no token either.
     ada.socket.send({ type: 'call', userId: bo.auth.user.id });
     assert.equal((await ada.socket.next('call_ended')).reason, 'offline');
-    assert.equal((await api(nodes[1]!.url, 'DELETE', `/api/me/push-tokens/${encodeURIComponent(token)}`, { token: bo.auth.token })).status, 404);
+    assert.equal(
+      (await api(nodes[1]!.url, 'DELETE', `/api/me/push-tokens/${encodeURIComponent(token)}`, { token: bo.auth.token }))
+        .status,
+      404,
+    );
     assert.equal(expo.delivered.length, 1);
   });
 
@@ -106,14 +132,29 @@ describe('push across two processes', { skip: skip ?? false }, () => {
     const p = await acquaintances(nodes[0]!, nodes[1]!);
     opened.push(p.a.socket, p.b.socket);
     const token = 'ExponentPushToken[cluster-ada]';
-    assert.equal((await api(nodes[0]!.url, 'POST', '/api/me/push-tokens', { token: p.a.auth.token, body: { token, platform: 'ios' } })).status, 201);
+    assert.equal(
+      (
+        await api(nodes[0]!.url, 'POST', '/api/me/push-tokens', {
+          token: p.a.auth.token,
+          body: { token, platform: 'ios' },
+        })
+      ).status,
+      201,
+    );
     await p.a.socket.close();
     await sleep(200);
-    const asked = await api(nodes[1]!.url, 'POST', '/api/friends/requests', { token: p.b.auth.token, body: { userId: p.a.auth.user.id } });
+    const asked = await api(nodes[1]!.url, 'POST', '/api/friends/requests', {
+      token: p.b.auth.token,
+      body: { userId: p.a.auth.user.id },
+    });
     assert.equal(asked.status, 201);
     await eventually('the push', () => expo.delivered.length >= 1);
     await sleep(1000);
     assert.equal(expo.delivered.length, 1);
-    assert.deepEqual(expo.delivered[0]!.data, { type: 'friend_request', requestId: asked.body.request.id, fromId: p.b.auth.user.id });
+    assert.deepEqual(expo.delivered[0]!.data, {
+      type: 'friend_request',
+      requestId: asked.body.request.id,
+      fromId: p.b.auth.user.id,
+    });
   });
 });

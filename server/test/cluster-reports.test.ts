@@ -68,7 +68,10 @@ describe('reports across two processes', { skip: skip ?? false }, () => {
     assert.equal((await ada.socket.next('left')).roomId, roomId);
     assert.deepEqual(await bo.socket.next('peer_left'), { type: 'peer_left', roomId, reason: 'left' });
     const blocks = await api(nodes[1]!.url, 'GET', '/api/blocks', { token: ada.auth.token });
-    assert.deepEqual(blocks.body.blocks.map((b: { user: { id: string } }) => b.user.id), [bo.auth.user.id]);
+    assert.deepEqual(
+      blocks.body.blocks.map((b: { user: { id: string } }) => b.user.id),
+      [bo.auth.user.id],
+    );
   });
 
   test('the third distinct reporter suspends a user whose socket is on the other process: restricted, out of its room, socket open', async () => {
@@ -82,7 +85,8 @@ describe('reports across two processes', { skip: skip ?? false }, () => {
       await target.socket.next('peer_left');
       reporters.push({ reporter, roomId });
     }
-    for (const { reporter, roomId } of reporters.slice(0, 2)) assert.equal((await reportOf(reporter, target, roomId)).status, 201);
+    for (const { reporter, roomId } of reporters.slice(0, 2))
+      assert.equal((await reportOf(reporter, target, roomId)).status, 201);
 
     // In a live room with a peer on process 0 when the third report lands on process 0.
     const peer = await person(nodes[0]!, 'Peer');
@@ -93,7 +97,10 @@ describe('reports across two processes', { skip: skip ?? false }, () => {
     // It leaves its room (`left`, as if it had left) and is told why.
     const frames = [await target.socket.next(), await target.socket.next()];
     assert.deepEqual(frames.map((frame) => frame.type).sort(), ['left', 'restricted']);
-    assert.deepEqual(frames.find((frame) => frame.type === 'left'), { type: 'left', roomId });
+    assert.deepEqual(
+      frames.find((frame) => frame.type === 'left'),
+      { type: 'left', roomId },
+    );
     const restricted = RestrictedEvent.parse(frames.find((frame) => frame.type === 'restricted'));
     assert.equal(restricted.restriction.kind, 'suspended');
     assert.equal(restricted.restriction.automated, true);

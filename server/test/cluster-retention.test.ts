@@ -51,7 +51,11 @@ async function person(node: Endpoint, name: string): Promise<Person> {
 }
 
 /** `reporter` (on its node) meets `reported` (on the other) and reports it with `images` JPEGs attached. */
-async function reportWithEvidence(reporter: Person, reported: Person, images: number): Promise<{ reportId: string; evidence: string[] }> {
+async function reportWithEvidence(
+  reporter: Person,
+  reported: Person,
+  images: number,
+): Promise<{ reportId: string; evidence: string[] }> {
   reporter.socket.send({ type: 'join', categories: ['music'] });
   await reporter.socket.next('queued');
   reported.socket.send({ type: 'join', categories: ['music'] });
@@ -99,7 +103,12 @@ describe('evidence retention across two processes', { skip: skip ?? false }, () 
       return ModUserResponse.parse(page.body).reports.flatMap((r) => r.evidence);
     };
 
-    const [ada, bo, cy, dee] = await Promise.all([person(nodes[0]!, 'Ada'), person(nodes[1]!, 'Bo'), person(nodes[1]!, 'Cy'), person(nodes[0]!, 'Dee')]);
+    const [ada, bo, cy, dee] = await Promise.all([
+      person(nodes[0]!, 'Ada'),
+      person(nodes[1]!, 'Bo'),
+      person(nodes[1]!, 'Cy'),
+      person(nodes[0]!, 'Dee'),
+    ]);
     const decided = await reportWithEvidence(ada, bo, 2);
     const open = await reportWithEvidence(cy, dee, 1);
 
@@ -115,7 +124,11 @@ describe('evidence retention across two processes', { skip: skip ?? false }, () 
     assert.equal(early.status, 200, 'within its retention the evidence is still there');
 
     // Gone soon after the retention: the retention plus one check, with room for a busy machine.
-    await eventually('the decided report\'s evidence deleted', async () => (await evidenceOf(nodes[0]!, bo.auth.user.id)).length === 0, RETENTION_S * 1000 + CHECK_MS * 2 + 5000);
+    await eventually(
+      "the decided report's evidence deleted",
+      async () => (await evidenceOf(nodes[0]!, bo.auth.user.id)).length === 0,
+      RETENTION_S * 1000 + CHECK_MS * 2 + 5000,
+    );
     assert.ok(Date.now() - decidedAt >= RETENTION_S * 1000, 'not before the retention passed');
     for (const id of decided.evidence) {
       const gone = await api(nodes[1]!.url, 'GET', `/api/mod/evidence/${id}`, { token: staff.token });
@@ -139,7 +152,10 @@ describe('evidence retention across two processes', { skip: skip ?? false }, () 
     // check interval apart, however late a busy machine runs the timers or logs the sweeps. Two
     // processes each sweeping on their own would take leases half an interval apart, or closer.
     assert.ok(sweeps.length >= 5, `sweeps: ${JSON.stringify(sweeps)}`);
-    assert.ok(sweeps.every((s) => Number.isFinite(s.time)), `every sweep logs its lease: ${JSON.stringify(sweeps)}`);
+    assert.ok(
+      sweeps.every((s) => Number.isFinite(s.time)),
+      `every sweep logs its lease: ${JSON.stringify(sweeps)}`,
+    );
     const gaps = sweeps.slice(1).map((s, i) => s.time - sweeps[i]!.time);
     assert.ok(
       gaps.every((gap) => gap >= CHECK_MS),

@@ -41,7 +41,10 @@ describe('blocks across two processes', { skip: skip ?? false }, () => {
   test('a block on one process ends the room with a peer on the other at once', async () => {
     const { a, b, roomId } = await pair(nodes[0]!, 'music', nodes[1]!);
     opened.push(a.socket, b.socket);
-    const blocked = await api(nodes[0]!.url, 'POST', '/api/blocks', { token: a.auth.token, body: { userId: b.auth.user.id } });
+    const blocked = await api(nodes[0]!.url, 'POST', '/api/blocks', {
+      token: a.auth.token,
+      body: { userId: b.auth.user.id },
+    });
     assert.equal(blocked.status, 201);
     assert.deepEqual(await a.socket.next(), { type: 'left', roomId });
     assert.deepEqual(await b.socket.next(undefined, 2000), { type: 'peer_left', roomId, reason: 'left' });
@@ -52,7 +55,11 @@ describe('blocks across two processes', { skip: skip ?? false }, () => {
     opened.push(p.a.socket, p.b.socket);
     await befriend(p.a, nodes[0]!, p.b, nodes[1]!);
     // Bo is on process 1; he blocks through process 0.
-    assert.equal((await api(nodes[0]!.url, 'POST', '/api/blocks', { token: p.b.auth.token, body: { userId: p.a.auth.user.id } })).status, 201);
+    assert.equal(
+      (await api(nodes[0]!.url, 'POST', '/api/blocks', { token: p.b.auth.token, body: { userId: p.a.auth.user.id } }))
+        .status,
+      201,
+    );
     assert.deepEqual(await p.a.socket.next('friend_removed'), { type: 'friend_removed', userId: p.b.auth.user.id });
     assert.deepEqual(await p.b.socket.next('friend_removed'), { type: 'friend_removed', userId: p.a.auth.user.id });
     p.a.socket.send({ type: 'call', userId: p.b.auth.user.id });
@@ -62,7 +69,11 @@ describe('blocks across two processes', { skip: skip ?? false }, () => {
   test('a blocked pair split across the processes never match; a third on either is matched FIFO', async () => {
     const ada = await person(nodes[0]!, 'Ada');
     const bo = await person(nodes[1]!, 'Bo');
-    assert.equal((await api(nodes[1]!.url, 'POST', '/api/blocks', { token: ada.auth.token, body: { userId: bo.auth.user.id } })).status, 201);
+    assert.equal(
+      (await api(nodes[1]!.url, 'POST', '/api/blocks', { token: ada.auth.token, body: { userId: bo.auth.user.id } }))
+        .status,
+      201,
+    );
     ada.socket.send({ type: 'join', categories: ['music'] });
     await ada.socket.next('queued');
     bo.socket.send({ type: 'join', categories: ['music'] });

@@ -9,7 +9,20 @@ import { Redis } from 'ioredis';
 import type { MatchedEvent } from '@small-talk/protocol';
 import { startCluster, startServices, type Cluster, type ClusterNode, type Services } from './cluster.js';
 import { createDatabase } from './services.js';
-import { api, connect, eventually, guest, openSocket, pair, sample, scrape, sleep, user, waitingCounts, type Client } from './harness.js';
+import {
+  api,
+  connect,
+  eventually,
+  guest,
+  openSocket,
+  pair,
+  sample,
+  scrape,
+  sleep,
+  user,
+  waitingCounts,
+  type Client,
+} from './harness.js';
 import { missingServices } from './services.js';
 
 /**
@@ -43,7 +56,12 @@ afterEach(async () => {
   await Promise.all(opened.map((c) => (c.closeCode === undefined ? c.close() : c.closed)));
   opened = [];
   // Everyone is out of the queue on every process before the next test.
-  if (nodes) await eventually('empty queues', async () => Object.values(await waitingCounts(nodes[0]!)).every((n) => n === 0), 5000);
+  if (nodes)
+    await eventually(
+      'empty queues',
+      async () => Object.values(await waitingCounts(nodes[0]!)).every((n) => n === 0),
+      5000,
+    );
 });
 
 async function on(node: ClusterNode, name: string) {
@@ -66,20 +84,29 @@ async function publishCalls(): Promise<number> {
 
 describe('a cluster of three processes', { skip: skip ?? false }, () => {
   test('any two users on any two processes are matched: mutual, one initiator, the same room in both histories', async () => {
-    for (const [i, j] of [[0, 1], [1, 2], [2, 0]] as const) {
+    for (const [i, j] of [
+      [0, 1],
+      [1, 2],
+      [2, 0],
+    ] as const) {
       const { a, b, matchedA, matchedB, roomId } = await pairAcross(nodes[i]!, nodes[j]!);
       assert.equal(matchedB.roomId, roomId);
       assert.equal(matchedA.peer.id, b.auth.user.id);
       assert.equal(matchedB.peer.id, a.auth.user.id);
       assert.equal(matchedA.category, 'music');
       assert.equal(matchedA.resumed, false);
-      assert.deepEqual([matchedA.initiator, matchedB.initiator], [false, true], 'the joiner (on the other process) makes the offer');
+      assert.deepEqual(
+        [matchedA.initiator, matchedB.initiator],
+        [false, true],
+        'the joiner (on the other process) makes the offer',
+      );
       a.socket.send({ type: 'leave', roomId });
       assert.deepEqual(await a.socket.next(), { type: 'left', roomId });
       assert.deepEqual(await b.socket.next(), { type: 'peer_left', roomId, reason: 'left' });
       // Each side reads history from a third process.
       for (const side of [a, b]) {
-        const rows = (await api(nodes[(j + 1) % 3]!.url, 'GET', '/api/history', { token: side.auth.token })).body.connections;
+        const rows = (await api(nodes[(j + 1) % 3]!.url, 'GET', '/api/history', { token: side.auth.token })).body
+          .connections;
         assert.equal(rows[0].id, roomId);
         assert.equal(rows[0].endReason, 'left');
       }
@@ -100,7 +127,11 @@ describe('a cluster of three processes', { skip: skip ?? false }, () => {
     joiner.socket.send({ type: 'join', categories: ['travel', 'books'] });
     await joiner.socket.next('queued');
     const matched = await joiner.socket.next('matched');
-    assert.equal(matched.peer.id, second.auth.user.id, 'second re-queued after first, but first re-queued later: second waited longest');
+    assert.equal(
+      matched.peer.id,
+      second.auth.user.id,
+      'second re-queued after first, but first re-queued later: second waited longest',
+    );
     assert.equal(matched.category, 'travel');
   });
 
@@ -116,7 +147,8 @@ describe('a cluster of three processes', { skip: skip ?? false }, () => {
     }
     const roomsBefore = sample(await scrape(nodes[0]!), 'smalltalk_rooms_live'); // earlier tests' rooms may wait out their grace
     const { roomId } = await pairAcross(nodes[1]!, nodes[2]!, 'tech');
-    for (const node of nodes) assert.ok(sample(await scrape(node), 'smalltalk_rooms_live') >= roomsBefore + 1, `node ${node.index}`);
+    for (const node of nodes)
+      assert.ok(sample(await scrape(node), 'smalltalk_rooms_live') >= roomsBefore + 1, `node ${node.index}`);
     const live = await Promise.all(nodes.map(async (node) => sample(await scrape(node), 'smalltalk_rooms_live')));
     assert.equal(new Set(live).size, 1, `every process counts the same rooms: ${live}`);
     waiting.socket.send({ type: 'cancel' });
@@ -150,7 +182,12 @@ describe('a cluster of three processes', { skip: skip ?? false }, () => {
     await sleep(200);
     const sent: unknown[] = [];
     for (let seq = 0; seq < 40; seq++) {
-      const frame = seq % 3 === 0 ? { type: 'chat', roomId, text: `chat ${seq}` } : seq % 3 === 1 ? { type: 'signal', roomId, data: { seq } } : { type: 'typing', roomId };
+      const frame =
+        seq % 3 === 0
+          ? { type: 'chat', roomId, text: `chat ${seq}` }
+          : seq % 3 === 1
+            ? { type: 'signal', roomId, data: { seq } }
+            : { type: 'typing', roomId };
       b.socket.send(frame);
       sent.push(frame);
     }
@@ -207,78 +244,103 @@ describe('a cluster of three processes', { skip: skip ?? false }, () => {
 });
 
 describe('3 processes × 1,000 users joining at once', { skip: skip ?? false }, () => {
-  test('every match mutual with one initiator, nobody in two rooms, nobody left waiting who shares a category with another waiting user', { timeout: 120_000 }, async () => {
-    const CATEGORIES = ['music', 'movies', 'books', 'sports', 'gaming', 'travel', 'food', 'tech'];
-    const PER_NODE = 1000;
-    const users: Array<{ node: ClusterNode; id: string; categories: string[]; socket: Client; matched: MatchedEvent[] }> = [];
-    // Guests and sockets first, a few at a time, so the join is the only thing happening at once.
-    for (const node of nodes) {
-      for (let start = 0; start < PER_NODE; start += 100) {
-        const batch = await Promise.all(
-          Array.from({ length: 100 }, async (_, k) => {
-            const i = users.length + start + k;
-            const auth = await guest(node.url, `U${i}`);
-            const socket = await connect(node, auth.token);
-            await socket.next('welcome');
-            const categories = [...new Set([CATEGORIES[i % 8]!, CATEGORIES[(i * 7 + 3) % 8]!, CATEGORIES[(i * 5 + 1) % 8]!].slice(0, 1 + (i % 3)))];
-            return { node, id: auth.user.id, categories, socket, matched: [] as MatchedEvent[] };
-          }),
-        );
-        users.push(...batch);
+  test(
+    'every match mutual with one initiator, nobody in two rooms, nobody left waiting who shares a category with another waiting user',
+    { timeout: 120_000 },
+    async () => {
+      const CATEGORIES = ['music', 'movies', 'books', 'sports', 'gaming', 'travel', 'food', 'tech'];
+      const PER_NODE = 1000;
+      const users: Array<{
+        node: ClusterNode;
+        id: string;
+        categories: string[];
+        socket: Client;
+        matched: MatchedEvent[];
+      }> = [];
+      // Guests and sockets first, a few at a time, so the join is the only thing happening at once.
+      for (const node of nodes) {
+        for (let start = 0; start < PER_NODE; start += 100) {
+          const batch = await Promise.all(
+            Array.from({ length: 100 }, async (_, k) => {
+              const i = users.length + start + k;
+              const auth = await guest(node.url, `U${i}`);
+              const socket = await connect(node, auth.token);
+              await socket.next('welcome');
+              const categories = [
+                ...new Set(
+                  [CATEGORIES[i % 8]!, CATEGORIES[(i * 7 + 3) % 8]!, CATEGORIES[(i * 5 + 1) % 8]!].slice(
+                    0,
+                    1 + (i % 3),
+                  ),
+                ),
+              ];
+              return { node, id: auth.user.id, categories, socket, matched: [] as MatchedEvent[] };
+            }),
+          );
+          users.push(...batch);
+        }
       }
-    }
-    opened.push(...users.map((u) => u.socket));
-    for (const u of users) {
-      u.socket.ws.on('message', (data) => {
-        const frame = JSON.parse(data.toString());
-        if (frame.type === 'matched') u.matched.push(frame);
-      });
-    }
+      opened.push(...users.map((u) => u.socket));
+      for (const u of users) {
+        u.socket.ws.on('message', (data) => {
+          const frame = JSON.parse(data.toString());
+          if (frame.type === 'matched') u.matched.push(frame);
+        });
+      }
 
-    const started = Date.now();
-    for (const u of users) u.socket.send({ type: 'join', categories: u.categories });
-    // Settled when the store accounts for everyone and every matched frame has arrived.
-    await eventually(
-      'everyone queued or matched',
-      async () => {
-        const text = await scrape(nodes[0]!);
-        const rooms = sample(text, 'smalltalk_rooms_live');
-        const queued = sample(text, 'smalltalk_queued_users');
-        const frames = users.reduce((n, u) => n + u.matched.length, 0);
-        return rooms * 2 + queued === users.length && frames === rooms * 2;
-      },
-      60_000,
-    );
-    const took = Date.now() - started;
+      const started = Date.now();
+      for (const u of users) u.socket.send({ type: 'join', categories: u.categories });
+      // Settled when the store accounts for everyone and every matched frame has arrived.
+      await eventually(
+        'everyone queued or matched',
+        async () => {
+          const text = await scrape(nodes[0]!);
+          const rooms = sample(text, 'smalltalk_rooms_live');
+          const queued = sample(text, 'smalltalk_queued_users');
+          const frames = users.reduce((n, u) => n + u.matched.length, 0);
+          return rooms * 2 + queued === users.length && frames === rooms * 2;
+        },
+        60_000,
+      );
+      const took = Date.now() - started;
 
-    const byId = new Map(users.map((u) => [u.id, u]));
-    const rooms = new Map<string, MatchedEvent[]>();
-    for (const u of users) {
-      assert.ok(u.matched.length <= 1, `${u.id} matched ${u.matched.length} times`);
-      const m = u.matched[0];
-      if (!m) continue;
-      assert.notEqual(m.peer.id, u.id, 'never self');
-      const peer = byId.get(m.peer.id)!;
-      assert.equal(peer.matched[0]?.peer.id, u.id, 'mutual');
-      assert.equal(peer.matched[0]?.roomId, m.roomId);
-      rooms.set(m.roomId, [...(rooms.get(m.roomId) ?? []), m]);
-      assert.ok(m.category && u.categories.includes(m.category) && peer.categories.includes(m.category));
-    }
-    for (const [roomId, sides] of rooms) {
-      assert.equal(sides.length, 2, roomId);
-      assert.equal(sides.filter((s) => s.initiator).length, 1, `one initiator in ${roomId}`);
-    }
-    const waiting = users.filter((u) => u.matched.length === 0);
-    for (const [i, a] of waiting.entries()) {
-      for (const b of waiting.slice(i + 1)) assert.ok(!a.categories.some((c) => b.categories.includes(c)), `${a.id} and ${b.id} share a category and both wait`);
-    }
-    const expected = Object.fromEntries(CATEGORIES.map((c) => [c, waiting.filter((u) => u.categories.includes(c)).length]));
-    for (const node of nodes) {
-      const counts = await waitingCounts(node);
-      for (const c of CATEGORIES) assert.equal(counts[c], expected[c], `waiting in ${c} on node ${node.index}`);
-    }
-    console.log(`# ${users.length} users over 3 processes: ${rooms.size} rooms, ${waiting.length} waiting, settled in ${took} ms`);
-  });
+      const byId = new Map(users.map((u) => [u.id, u]));
+      const rooms = new Map<string, MatchedEvent[]>();
+      for (const u of users) {
+        assert.ok(u.matched.length <= 1, `${u.id} matched ${u.matched.length} times`);
+        const m = u.matched[0];
+        if (!m) continue;
+        assert.notEqual(m.peer.id, u.id, 'never self');
+        const peer = byId.get(m.peer.id)!;
+        assert.equal(peer.matched[0]?.peer.id, u.id, 'mutual');
+        assert.equal(peer.matched[0]?.roomId, m.roomId);
+        rooms.set(m.roomId, [...(rooms.get(m.roomId) ?? []), m]);
+        assert.ok(m.category && u.categories.includes(m.category) && peer.categories.includes(m.category));
+      }
+      for (const [roomId, sides] of rooms) {
+        assert.equal(sides.length, 2, roomId);
+        assert.equal(sides.filter((s) => s.initiator).length, 1, `one initiator in ${roomId}`);
+      }
+      const waiting = users.filter((u) => u.matched.length === 0);
+      for (const [i, a] of waiting.entries()) {
+        for (const b of waiting.slice(i + 1))
+          assert.ok(
+            !a.categories.some((c) => b.categories.includes(c)),
+            `${a.id} and ${b.id} share a category and both wait`,
+          );
+      }
+      const expected = Object.fromEntries(
+        CATEGORIES.map((c) => [c, waiting.filter((u) => u.categories.includes(c)).length]),
+      );
+      for (const node of nodes) {
+        const counts = await waitingCounts(node);
+        for (const c of CATEGORIES) assert.equal(counts[c], expected[c], `waiting in ${c} on node ${node.index}`);
+      }
+      console.log(
+        `# ${users.length} users over 3 processes: ${rooms.size} rooms, ${waiting.length} waiting, settled in ${took} ms`,
+      );
+    },
+  );
 });
 
 /** Two free ports in a row, for a runner that takes consecutive ports. */
@@ -300,42 +362,66 @@ async function consecutivePorts(): Promise<number> {
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const built = fs.existsSync(path.join(root, 'server/dist/main.js'));
 
-describe('npm run start:cluster', { skip: skip ?? (built ? false : 'server/dist is not built (npm test builds it)') }, () => {
-  test('runs N processes on consecutive ports that act as one, and drains them all on SIGTERM', { timeout: 60_000 }, async () => {
-    const port = await consecutivePorts();
-    const name = `st_runner_${Date.now()}`;
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      REDIS_URL: services.redis.url,
-      REDIS_PREFIX: name,
-      DATABASE_URL: await createDatabase(services.postgres.url, name),
-      LOG_LEVEL: 'warn',
-      GUEST_RATE_LIMIT_PER_MIN: '100000',
-    };
-    delete env.NODE_TEST_CONTEXT;
-    const runner = spawn(process.execPath, ['scripts/cluster.mjs', '2'], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let output = '';
-    runner.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    const exited = new Promise<number | null>((resolve) => runner.on('exit', (code) => resolve(code)));
-    const reap = () => runner.kill('SIGKILL');
-    process.once('exit', reap);
-    try {
-      const endpoints = [port, port + 1].map((p) => ({ url: `http://127.0.0.1:${p}`, wsUrl: `ws://127.0.0.1:${p}/ws` }));
-      for (const e of endpoints) await eventually(`${e.url}/healthz`, () => api(e.url, 'GET', '/healthz').then((r) => r.status === 200, () => false), 30_000);
-      const a = await user(endpoints[0]!, 'A');
-      const b = await user(endpoints[1]!, 'B');
-      a.socket.send({ type: 'join', categories: ['art'] });
-      await a.socket.next('queued');
-      b.socket.send({ type: 'join', categories: ['art'] });
-      assert.equal((await a.socket.next('matched')).peer.id, b.auth.user.id);
-      runner.kill('SIGTERM');
-      assert.deepEqual(await Promise.all([a.socket.closed, b.socket.closed]), [1012, 1012]);
-      assert.equal(await exited, 0, output);
-    } finally {
-      process.off('exit', reap);
-      if (runner.exitCode === null) runner.kill('SIGKILL');
-    }
-  });
-});
+describe(
+  'npm run start:cluster',
+  { skip: skip ?? (built ? false : 'server/dist is not built (npm test builds it)') },
+  () => {
+    test(
+      'runs N processes on consecutive ports that act as one, and drains them all on SIGTERM',
+      { timeout: 60_000 },
+      async () => {
+        const port = await consecutivePorts();
+        const name = `st_runner_${Date.now()}`;
+        const env: NodeJS.ProcessEnv = {
+          ...process.env,
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          REDIS_URL: services.redis.url,
+          REDIS_PREFIX: name,
+          DATABASE_URL: await createDatabase(services.postgres.url, name),
+          LOG_LEVEL: 'warn',
+          GUEST_RATE_LIMIT_PER_MIN: '100000',
+        };
+        delete env.NODE_TEST_CONTEXT;
+        const runner = spawn(process.execPath, ['scripts/cluster.mjs', '2'], {
+          cwd: root,
+          env,
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let output = '';
+        runner.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+        const exited = new Promise<number | null>((resolve) => runner.on('exit', (code) => resolve(code)));
+        const reap = () => runner.kill('SIGKILL');
+        process.once('exit', reap);
+        try {
+          const endpoints = [port, port + 1].map((p) => ({
+            url: `http://127.0.0.1:${p}`,
+            wsUrl: `ws://127.0.0.1:${p}/ws`,
+          }));
+          for (const e of endpoints)
+            await eventually(
+              `${e.url}/healthz`,
+              () =>
+                api(e.url, 'GET', '/healthz').then(
+                  (r) => r.status === 200,
+                  () => false,
+                ),
+              30_000,
+            );
+          const a = await user(endpoints[0]!, 'A');
+          const b = await user(endpoints[1]!, 'B');
+          a.socket.send({ type: 'join', categories: ['art'] });
+          await a.socket.next('queued');
+          b.socket.send({ type: 'join', categories: ['art'] });
+          assert.equal((await a.socket.next('matched')).peer.id, b.auth.user.id);
+          runner.kill('SIGTERM');
+          assert.deepEqual(await Promise.all([a.socket.closed, b.socket.closed]), [1012, 1012]);
+          assert.equal(await exited, 0, output);
+        } finally {
+          process.off('exit', reap);
+          if (runner.exitCode === null) runner.kill('SIGKILL');
+        }
+      },
+    );
+  },
+);

@@ -56,7 +56,11 @@ export interface Cluster {
  * `count` processes on a fresh database and a fresh Redis prefix. Limits are raised because the
  * tests open thousands of sockets from one loopback address.
  */
-export async function startCluster(services: Services, count: number, env: Record<string, string> = {}): Promise<Cluster> {
+export async function startCluster(
+  services: Services,
+  count: number,
+  env: Record<string, string> = {},
+): Promise<Cluster> {
   const name = `st_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   const clusterEnv: Record<string, string> = {
     DATABASE_URL: await createDatabase(services.postgres.url, name),
@@ -101,11 +105,17 @@ async function startNode(index: number, env: Record<string, string>): Promise<Cl
   const port = await sparePort();
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, PORT: String(port) };
   delete childEnv.NODE_TEST_CONTEXT;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+    cwd: root,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   let running = true;
   void exited.then(() => (running = false));
   // A test file that dies must not leave servers behind.
@@ -127,5 +137,14 @@ async function startNode(index: number, env: Record<string, string>): Promise<Cl
     if (Date.now() > deadline) throw new Error(`node ${index} did not answer /healthz:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { index, port, url, wsUrl: `ws://127.0.0.1:${port}/ws`, child, output: () => output, exited, alive: () => running };
+  return {
+    index,
+    port,
+    url,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    child,
+    output: () => output,
+    exited,
+    alive: () => running,
+  };
 }

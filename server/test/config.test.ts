@@ -55,7 +55,20 @@ const DEFAULTS = {
   EXPO_PUSH_URL: 'https://exp.host/--/api/v2/push/send',
   PUSH_RECEIPT_DELAY_MS: 900000,
 };
-const OPTIONAL = ['DATABASE_URL', 'REDIS_URL', 'TURN_SECRET', 'PUBLIC_URL', 'METRICS_TOKEN', 'METRICS_PORT', 'CONTACT_EMAIL', 'SMTP_URL', 'EXPO_ACCESS_TOKEN', 'VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY', 'VAPID_SUBJECT'];
+const OPTIONAL = [
+  'DATABASE_URL',
+  'REDIS_URL',
+  'TURN_SECRET',
+  'PUBLIC_URL',
+  'METRICS_TOKEN',
+  'METRICS_PORT',
+  'CONTACT_EMAIL',
+  'SMTP_URL',
+  'EXPO_ACCESS_TOKEN',
+  'VAPID_PUBLIC_KEY',
+  'VAPID_PRIVATE_KEY',
+  'VAPID_SUBJECT',
+];
 /** A TURN server and its secret: they only go together. */
 const TURN = { TURN_URLS: 'turn:turn.example:3478', TURN_SECRET: 'a-secret-of-sixteen-or-more' };
 
@@ -74,7 +87,22 @@ function rejects(env: Record<string, string>, variable: string): void {
 describe('loadConfig', () => {
   test('with nothing set, every default applies', () => {
     const config = loadConfig({});
-    const { dataDir, webDir, rulesFile, DATABASE_URL, REDIS_URL, TURN_SECRET, PUBLIC_URL, METRICS_TOKEN, METRICS_PORT, strangerIcePolicy, friendIcePolicy, secureCookie, publicUrl, ...rest } = config;
+    const {
+      dataDir,
+      webDir,
+      rulesFile,
+      DATABASE_URL,
+      REDIS_URL,
+      TURN_SECRET,
+      PUBLIC_URL,
+      METRICS_TOKEN,
+      METRICS_PORT,
+      strangerIcePolicy,
+      friendIcePolicy,
+      secureCookie,
+      publicUrl,
+      ...rest
+    } = config;
     assert.equal(publicUrl, 'http://localhost:3000', 'links in mail point at this machine by default');
     assert.equal(friendIcePolicy, 'all', 'friends may connect directly');
     assert.equal(webDir, path.resolve('./apps/mobile/dist'));
@@ -124,7 +152,8 @@ describe('loadConfig', () => {
       SESSION_TTL_DAYS: '0.5',
       SHUTDOWN_GRACE_MS: '0',
       STUN_URLS: 'stun:stun.example:3478, stuns:stun.example:5349,',
-      TURN_URLS: 'turn:turn.example:3478?transport=udp,turn:turn.example:3478?transport=tcp,turns:turn.example:443?transport=tcp',
+      TURN_URLS:
+        'turn:turn.example:3478?transport=udp,turn:turn.example:3478?transport=tcp,turns:turn.example:443?transport=tcp',
       TURN_SECRET: 'correct-horse-battery-staple',
       TURN_TTL_S: '600',
       ICE_TRANSPORT_POLICY: 'relay',
@@ -186,7 +215,11 @@ describe('loadConfig', () => {
       SHUTDOWN_GRACE_MS: 0,
       STUN_URLS: ['stun:stun.example:3478', 'stuns:stun.example:5349'],
       // Verbatim, query strings included: clients get exactly what the operator wrote.
-      TURN_URLS: ['turn:turn.example:3478?transport=udp', 'turn:turn.example:3478?transport=tcp', 'turns:turn.example:443?transport=tcp'],
+      TURN_URLS: [
+        'turn:turn.example:3478?transport=udp',
+        'turn:turn.example:3478?transport=tcp',
+        'turns:turn.example:443?transport=tcp',
+      ],
       TURN_SECRET: 'correct-horse-battery-staple',
       TURN_TTL_S: 600,
       ICE_TRANSPORT_POLICY: 'relay',
@@ -237,8 +270,13 @@ describe('loadConfig', () => {
     rejects({ FRIEND_ICE_POLICY: 'relay' }, 'FRIEND_ICE_POLICY');
   });
 
-  test('ICE_TRANSPORT_POLICY=relay relays every call, friends\' included, whatever the per-room settings say', () => {
-    const everywhere = loadConfig({ ...TURN, ICE_TRANSPORT_POLICY: 'relay', STRANGER_ICE_POLICY: 'all', FRIEND_ICE_POLICY: 'all' });
+  test("ICE_TRANSPORT_POLICY=relay relays every call, friends' included, whatever the per-room settings say", () => {
+    const everywhere = loadConfig({
+      ...TURN,
+      ICE_TRANSPORT_POLICY: 'relay',
+      STRANGER_ICE_POLICY: 'all',
+      FRIEND_ICE_POLICY: 'all',
+    });
     assert.deepEqual([everywhere.strangerIcePolicy, everywhere.friendIcePolicy], ['relay', 'relay']);
     const perRoom = loadConfig(TURN);
     assert.deepEqual([perRoom.strangerIcePolicy, perRoom.friendIcePolicy], ['relay', 'all']);
@@ -349,7 +387,13 @@ describe('loadConfig', () => {
   test('an empty variable (PORT= in a shell or compose file) means unset or is rejected, never 0', () => {
     // z.coerce.number('') is 0: an empty PORT would listen on a random port and an empty
     // RESUME_GRACE_MS would end every call on the first network blip.
-    for (const variable of ['PORT', 'RESUME_GRACE_MS', 'RESUME_BUFFER_FRAMES', 'WS_FLOOD_CLOSE_MS', 'SHUTDOWN_GRACE_MS']) {
+    for (const variable of [
+      'PORT',
+      'RESUME_GRACE_MS',
+      'RESUME_BUFFER_FRAMES',
+      'WS_FLOOD_CLOSE_MS',
+      'SHUTDOWN_GRACE_MS',
+    ]) {
       for (const empty of ['', ' ']) {
         let value: unknown;
         try {
@@ -358,7 +402,11 @@ describe('loadConfig', () => {
           assert.match((error as Error).message, new RegExp(variable));
           continue;
         }
-        assert.equal(value, DEFAULTS[variable as keyof typeof DEFAULTS], `${variable}=${JSON.stringify(empty)} became ${String(value)}`);
+        assert.equal(
+          value,
+          DEFAULTS[variable as keyof typeof DEFAULTS],
+          `${variable}=${JSON.stringify(empty)} became ${String(value)}`,
+        );
       }
     }
   });
@@ -373,7 +421,10 @@ describe('loadConfig', () => {
   test('push: half a VAPID key pair, a subject that is no contact, an EXPO_PUSH_URL that is no send endpoint or a negative receipt delay is refused', () => {
     rejects({ VAPID_PUBLIC_KEY: 'BPublicKey' }, 'VAPID_PUBLIC_KEY');
     rejects({ VAPID_PUBLIC_KEY: 'BPublicKey', VAPID_PRIVATE_KEY: 'privateKey' }, 'VAPID_PUBLIC_KEY');
-    rejects({ VAPID_PUBLIC_KEY: 'BPublicKey', VAPID_PRIVATE_KEY: 'privateKey', VAPID_SUBJECT: 'ops@chat.example' }, 'VAPID_SUBJECT');
+    rejects(
+      { VAPID_PUBLIC_KEY: 'BPublicKey', VAPID_PRIVATE_KEY: 'privateKey', VAPID_SUBJECT: 'ops@chat.example' },
+      'VAPID_SUBJECT',
+    );
     rejects({ EXPO_PUSH_URL: 'exp.host/send' }, 'EXPO_PUSH_URL');
     // Receipts are fetched from the send endpoint's sibling, …/getReceipts.
     rejects({ EXPO_PUSH_URL: 'https://push.chat.example/push' }, 'EXPO_PUSH_URL');
@@ -401,8 +452,22 @@ describe('one config module, one table', () => {
   test("the README's table lists exactly the config's variables, with the same defaults", () => {
     const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
     const rows = new Map<string, string>();
-    for (const match of readme.matchAll(/^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|\s*([^|]*?)\s*\|/gm)) rows.set(match[1]!, match[2]!);
-    const everything = { DATABASE_URL: 'postgres://x', REDIS_URL: 'redis://x', PUBLIC_URL: 'https://x.example', METRICS_TOKEN: 'sixteen-characters-or-more', METRICS_PORT: '9100', CONTACT_EMAIL: 'safety@x.example', SMTP_URL: 'smtp://x.example:587', EXPO_ACCESS_TOKEN: 'x', VAPID_PUBLIC_KEY: 'x', VAPID_PRIVATE_KEY: 'x', VAPID_SUBJECT: 'mailto:x@x.example', ...TURN };
+    for (const match of readme.matchAll(/^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|\s*([^|]*?)\s*\|/gm))
+      rows.set(match[1]!, match[2]!);
+    const everything = {
+      DATABASE_URL: 'postgres://x',
+      REDIS_URL: 'redis://x',
+      PUBLIC_URL: 'https://x.example',
+      METRICS_TOKEN: 'sixteen-characters-or-more',
+      METRICS_PORT: '9100',
+      CONTACT_EMAIL: 'safety@x.example',
+      SMTP_URL: 'smtp://x.example:587',
+      EXPO_ACCESS_TOKEN: 'x',
+      VAPID_PUBLIC_KEY: 'x',
+      VAPID_PRIVATE_KEY: 'x',
+      VAPID_SUBJECT: 'mailto:x@x.example',
+      ...TURN,
+    };
     // The settings are the upper-case keys; the lower-case ones are derived from them.
     const variables = Object.keys(loadConfig(everything)).filter((key) => /^[A-Z]/.test(key));
     assert.deepEqual([...rows.keys()].sort(), [...variables].sort(), 'README variables = config variables');

@@ -45,7 +45,14 @@ const SEND = '/--/api/v2/push/send';
 const RECEIPTS = '/--/api/v2/push/getReceipts';
 
 export async function startFakeExpo(): Promise<FakeExpo> {
-  const fake: Omit<FakeExpo, 'url' | 'close'> = { delivered: [], attempts: [], unregistered: new Set(), failNext: [], unregisteredLater: new Set(), receiptRequests: [] };
+  const fake: Omit<FakeExpo, 'url' | 'close'> = {
+    delivered: [],
+    attempts: [],
+    unregistered: new Set(),
+    failNext: [],
+    unregisteredLater: new Set(),
+    receiptRequests: [],
+  };
   /** Receipts by ticket id, as Expo keeps them (for a day). */
   const receipts = new Map<string, object>();
   let tickets = 0;
@@ -53,7 +60,8 @@ export async function startFakeExpo(): Promise<FakeExpo> {
     let raw = '';
     request.setEncoding('utf8').on('data', (chunk: string) => (raw += chunk));
     request.on('end', () => {
-      const json = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      const json = (status: number, body: unknown) =>
+        response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       if (request.method !== 'POST' || (request.url !== SEND && request.url !== RECEIPTS)) {
         json(404, { errors: [{ code: 'NOT_FOUND', message: 'no such endpoint' }] });
         return;
@@ -67,17 +75,23 @@ export async function startFakeExpo(): Promise<FakeExpo> {
         }
         // Expo refuses more than 1000 ids in one request.
         if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string') || ids.length > 1000) {
-          json(400, { errors: [{ code: 'VALIDATION_ERROR', message: '"ids" must be an array of at most 1000 strings' }] });
+          json(400, {
+            errors: [{ code: 'VALIDATION_ERROR', message: '"ids" must be an array of at most 1000 strings' }],
+          });
           return;
         }
         fake.receiptRequests.push({ ids, at: Date.now(), authorization: request.headers.authorization });
-        json(200, { data: Object.fromEntries(ids.filter((id) => receipts.has(id)).map((id) => [id, receipts.get(id)])) });
+        json(200, {
+          data: Object.fromEntries(ids.filter((id) => receipts.has(id)).map((id) => [id, receipts.get(id)])),
+        });
         return;
       }
       fake.attempts.push(Date.now());
       const failure = fake.failNext.shift();
       if (failure !== undefined) {
-        response.writeHead(failure, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'INTERNAL_SERVER_ERROR', message: 'try again' }] }));
+        response
+          .writeHead(failure, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ errors: [{ code: 'INTERNAL_SERVER_ERROR', message: 'try again' }] }));
         return;
       }
       let messages: Array<Omit<ReceivedPush, 'at' | 'authorization' | 'ticketId'>>;
@@ -85,19 +99,29 @@ export async function startFakeExpo(): Promise<FakeExpo> {
         messages = JSON.parse(raw);
         if (!Array.isArray(messages)) throw new Error('not an array');
       } catch {
-        response.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'VALIDATION_ERROR', message: 'bad body' }] }));
+        response
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ errors: [{ code: 'VALIDATION_ERROR', message: 'bad body' }] }));
         return;
       }
       const data = messages.map((message) => {
         if (fake.unregistered.has(message.to)) {
-          return { status: 'error', message: `"${message.to}" is not a registered push notification recipient`, details: { error: 'DeviceNotRegistered' } };
+          return {
+            status: 'error',
+            message: `"${message.to}" is not a registered push notification recipient`,
+            details: { error: 'DeviceNotRegistered' },
+          };
         }
         const id = `ticket-${++tickets}`;
         fake.delivered.push({ ...message, at: Date.now(), authorization: request.headers.authorization, ticketId: id });
         receipts.set(
           id,
           fake.unregisteredLater.has(message.to)
-            ? { status: 'error', message: `"${message.to}" is not a registered push notification recipient`, details: { error: 'DeviceNotRegistered' } }
+            ? {
+                status: 'error',
+                message: `"${message.to}" is not a registered push notification recipient`,
+                details: { error: 'DeviceNotRegistered' },
+              }
             : { status: 'ok' },
         );
         return { status: 'ok', id };

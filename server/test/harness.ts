@@ -58,7 +58,16 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
   if (SHARED_POSTGRES) shared.DATABASE_URL = await createDatabase(SHARED_POSTGRES, nameFor(dataDir));
   if (SHARED_REDIS) Object.assign(shared, { REDIS_URL: SHARED_REDIS, REDIS_PREFIX: nameFor(dataDir) });
   // Suites meet the same two users again and again on purpose; the rematch cooldown has its own tests.
-  const config = loadConfig({ LOG_LEVEL: 'silent', HOST: '127.0.0.1', PORT: '0', GUEST_RATE_LIMIT_PER_MIN: '100000', REMATCH_COOLDOWN_S: '0', ...shared, ...env, DATA_DIR: dataDir });
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    GUEST_RATE_LIMIT_PER_MIN: '100000',
+    REMATCH_COOLDOWN_S: '0',
+    ...shared,
+    ...env,
+    DATA_DIR: dataDir,
+  });
   const server = await buildApp(config);
   await server.app.listen({ port: config.PORT, host: '127.0.0.1' });
   const address = server.app.server.address();
@@ -88,7 +97,12 @@ export async function api(
   const response = await fetch(base + route, {
     method,
     headers,
-    body: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
+    body:
+      options.body === undefined
+        ? undefined
+        : typeof options.body === 'string'
+          ? options.body
+          : JSON.stringify(options.body),
   });
   const text = await response.text();
   let body: any = text;
@@ -107,9 +121,16 @@ export const ADULT_BIRTH_DATE = '1980-06-15';
  * Accepts the server's current rules as an adult, as the app's first-run screen does; every user
  * must before it may join, call or ask for friendship. Returns the user with its consent.
  */
-export async function consent(base: string, token: string, birthDate = ADULT_BIRTH_DATE): Promise<AuthResponse['user']> {
+export async function consent(
+  base: string,
+  token: string,
+  birthDate = ADULT_BIRTH_DATE,
+): Promise<AuthResponse['user']> {
   const rules = await api(base, 'GET', '/api/rules');
-  const response = await api(base, 'POST', '/api/me/consent', { token, body: { birthDate, rulesVersion: rules.body.version } });
+  const response = await api(base, 'POST', '/api/me/consent', {
+    token,
+    body: { birthDate, rulesVersion: rules.body.version },
+  });
   if (response.status !== 200) throw new Error(`consent failed: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body.user;
 }
@@ -118,7 +139,11 @@ export async function consent(base: string, token: string, birthDate = ADULT_BIR
  * A new guest that has accepted the rules (so it may join at once), unless `options.consent` is
  * false: then it is as the server makes it, with `consent: null`.
  */
-export async function guest(base: string, displayName = 'Guest', options: { consent?: boolean } = {}): Promise<AuthResponse> {
+export async function guest(
+  base: string,
+  displayName = 'Guest',
+  options: { consent?: boolean } = {},
+): Promise<AuthResponse> {
   const response = await api(base, 'POST', '/api/auth/guest', { body: { displayName } });
   if (response.status !== 201) throw new Error(`guest failed: ${response.status} ${JSON.stringify(response.body)}`);
   const signedIn = response.body as AuthResponse;
@@ -162,7 +187,8 @@ export class Client {
         if (!type || frame.type === type) return frame as Extract<Frame, { type: T }>;
         continue;
       }
-      if (this.closeCode !== undefined) throw new Error(`socket closed (${this.closeCode}) while waiting for ${type ?? 'a frame'}`);
+      if (this.closeCode !== undefined)
+        throw new Error(`socket closed (${this.closeCode}) while waiting for ${type ?? 'a frame'}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out waiting for ${type ?? 'a frame'}`);
       await new Promise<void>((resolve) => {
@@ -247,7 +273,11 @@ export async function pair(server: Endpoint, category = 'music', second: Endpoin
 // ---- HTTP suite helpers -------------------------------------------------------
 
 /** Polls `check` until it returns a value other than undefined/false, and returns that value; fails after `timeoutMs`. */
-export async function eventually<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 2000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 2000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -310,7 +340,12 @@ export function sample(text: string, name: string, labels: Record<string, string
     if (line.startsWith('#')) continue;
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
     if (!match || match[1] !== name) continue;
-    const have = new Map([...(match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((m): [string, string] => [m[1] ?? '', m[2] ?? '']));
+    const have = new Map(
+      [...(match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((m): [string, string] => [
+        m[1] ?? '',
+        m[2] ?? '',
+      ]),
+    );
     if (wanted.every(([key, value]) => have.get(key) === value)) return Number(match[3]);
   }
   return 0;
@@ -326,7 +361,10 @@ export async function openSocket(
   headers: Record<string, string>,
   options: { autoPong?: boolean; path?: string } = {},
 ): Promise<Client> {
-  const ws = new WebSocket(server.wsUrl.replace(/\/ws$/, options.path ?? '/ws'), { headers, autoPong: options.autoPong ?? true });
+  const ws = new WebSocket(server.wsUrl.replace(/\/ws$/, options.path ?? '/ws'), {
+    headers,
+    autoPong: options.autoPong ?? true,
+  });
   const client = new Client(ws);
   await once(ws, 'open');
   return client;
@@ -367,7 +405,9 @@ export function refusedUpgradeWithBody(
 export async function waitingCounts(server: Endpoint): Promise<Record<string, number>> {
   const response = await api(server.url, 'GET', '/api/categories');
   if (response.status !== 200) throw new Error(`categories failed: ${response.status}`);
-  return Object.fromEntries((response.body.categories as Array<{ slug: string; waiting: number }>).map((c) => [c.slug, c.waiting]));
+  return Object.fromEntries(
+    (response.body.categories as Array<{ slug: string; waiting: number }>).map((c) => [c.slug, c.waiting]),
+  );
 }
 
 /** Polls `check` until it returns true; fails with `what` after `timeoutMs`. */
@@ -471,11 +511,21 @@ export async function acquaintances(server: Endpoint, second: Endpoint = server)
 }
 
 /** `from` asks, `to` accepts over HTTP; both have had their `friend_added`. */
-export async function befriend(from: Person, fromServer: Endpoint, to: Person, toServer: Endpoint = fromServer): Promise<void> {
-  const asked = await api(fromServer.url, 'POST', '/api/friends/requests', { token: from.auth.token, body: { userId: to.auth.user.id } });
+export async function befriend(
+  from: Person,
+  fromServer: Endpoint,
+  to: Person,
+  toServer: Endpoint = fromServer,
+): Promise<void> {
+  const asked = await api(fromServer.url, 'POST', '/api/friends/requests', {
+    token: from.auth.token,
+    body: { userId: to.auth.user.id },
+  });
   if (asked.status !== 201) throw new Error(`friend request failed: ${asked.status} ${JSON.stringify(asked.body)}`);
   const { request } = await to.socket.next('friend_request');
-  const accepted = await api(toServer.url, 'POST', `/api/friends/requests/${request.id}/accept`, { token: to.auth.token });
+  const accepted = await api(toServer.url, 'POST', `/api/friends/requests/${request.id}/accept`, {
+    token: to.auth.token,
+  });
   if (accepted.status !== 200) throw new Error(`accept failed: ${accepted.status} ${JSON.stringify(accepted.body)}`);
   await from.socket.next('friend_added');
   await to.socket.next('friend_added');

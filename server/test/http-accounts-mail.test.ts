@@ -26,12 +26,25 @@ after(() => {
 });
 
 /** The real entry point in a child process, so its pino output on stdout can be read whole (as http-logs.test.ts does). */
-async function serve(env: Record<string, string>): Promise<{ url: string; dataDir: string; output(): string; stop(): Promise<void> }> {
+async function serve(
+  env: Record<string, string>,
+): Promise<{ url: string; dataDir: string; output(): string; stop(): Promise<void> }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smalltalk-mail-'));
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env };
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'info',
+    ...env,
+  };
   delete childEnv.NODE_TEST_CONTEXT;
   delete childEnv.SMTP_URL;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+    cwd: root,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -69,7 +82,9 @@ describe('the embedded default (no SMTP_URL)', () => {
     const server = await serve({ PUBLIC_URL: 'http://localhost:4321' });
     try {
       const email = uniqueEmail('eml');
-      const registered = await api(server.url, 'POST', '/api/auth/register', { body: { email, password: 'correct horse battery', displayName: 'Emma' } });
+      const registered = await api(server.url, 'POST', '/api/auth/register', {
+        body: { email, password: 'correct horse battery', displayName: 'Emma' },
+      });
       assert.equal(registered.status, 201);
       const [written] = await eventually('the code mail to be written', () => {
         const lines = linesWith(server.output(), 'mail written to a file (no SMTP_URL)');
@@ -113,7 +128,8 @@ function capturedLog() {
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
       text += chunk.toString();
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString().split('\n').filter(Boolean))
+        lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
@@ -124,7 +140,13 @@ describe('sending over SMTP', () => {
   test('a server that never answers: tried again after each delay, then one error log with the purpose and no code, link or address', async () => {
     const port = await sparePort(); // nobody listens there
     const { log, lines, text } = capturedLog();
-    const mailer = new Mailer({ smtpUrl: `smtp://127.0.0.1:${port}`, from: 'Small Talk <a@b.test>', mailDir: '/nonexistent', log, retryDelaysMs: [30, 60] });
+    const mailer = new Mailer({
+      smtpUrl: `smtp://127.0.0.1:${port}`,
+      from: 'Small Talk <a@b.test>',
+      mailDir: '/nonexistent',
+      log,
+      retryDelaysMs: [30, 60],
+    });
     const email = uniqueEmail('down');
     const token = 'SECRET-token-that-must-not-be-logged_0123456789';
     const started = Date.now();
@@ -132,7 +154,13 @@ describe('sending over SMTP', () => {
     assert.ok(Date.now() - started < 50, 'send only queues');
     await eventually('the mail to be given up', () => mailer.pending() === 0, 5000);
     const retries = lines.filter((line) => line.msg === 'mail not sent yet; retrying');
-    assert.deepEqual(retries.map((line) => [line.attempts, line.retryInMs]), [[1, 30], [2, 60]]);
+    assert.deepEqual(
+      retries.map((line) => [line.attempts, line.retryInMs]),
+      [
+        [1, 30],
+        [2, 60],
+      ],
+    );
     const errors = lines.filter((line) => line.msg === 'mail not sent');
     assert.equal(errors.length, 1);
     assert.equal(errors[0]!.level, 50);
@@ -146,10 +174,20 @@ describe('sending over SMTP', () => {
   test('a server that comes back between tries gets the mail on the retry', async () => {
     const port = await sparePort();
     const { log, lines } = capturedLog();
-    const mailer = new Mailer({ smtpUrl: `smtp://127.0.0.1:${port}`, from: 'Small Talk <a@b.test>', mailDir: '/nonexistent', log, retryDelaysMs: [500, 500] });
+    const mailer = new Mailer({
+      smtpUrl: `smtp://127.0.0.1:${port}`,
+      from: 'Small Talk <a@b.test>',
+      mailDir: '/nonexistent',
+      log,
+      retryDelaysMs: [500, 500],
+    });
     const email = uniqueEmail('back');
     mailer.send(verificationMail(email, '123456', 'http://chat.example.test'));
-    await eventually('the first try to fail', () => lines.some((line) => line.msg === 'mail not sent yet; retrying'), 5000);
+    await eventually(
+      'the first try to fail',
+      () => lines.some((line) => line.msg === 'mail not sent yet; retrying'),
+      5000,
+    );
     const smtp = await startSmtp(port);
     try {
       const mail = await smtp.next(email, 5000);
@@ -166,9 +204,19 @@ describe('sending over SMTP', () => {
   test('close drops mails waiting for a retry, and says so in the log', async () => {
     const port = await sparePort();
     const { log, lines } = capturedLog();
-    const mailer = new Mailer({ smtpUrl: `smtp://127.0.0.1:${port}`, from: 'Small Talk <a@b.test>', mailDir: '/nonexistent', log, retryDelaysMs: [60_000] });
+    const mailer = new Mailer({
+      smtpUrl: `smtp://127.0.0.1:${port}`,
+      from: 'Small Talk <a@b.test>',
+      mailDir: '/nonexistent',
+      log,
+      retryDelaysMs: [60_000],
+    });
     mailer.send(verificationMail(uniqueEmail('drop'), '654321', 'http://chat.example.test'));
-    await eventually('the first try to fail', () => lines.some((line) => line.msg === 'mail not sent yet; retrying'), 5000);
+    await eventually(
+      'the first try to fail',
+      () => lines.some((line) => line.msg === 'mail not sent yet; retrying'),
+      5000,
+    );
     const closing = Date.now();
     await mailer.close();
     assert.ok(Date.now() - closing < 1000, 'close does not wait out the backoff');

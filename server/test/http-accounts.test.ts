@@ -48,7 +48,8 @@ function assertError(response: { status: number; body: unknown }, status: number
 }
 
 const me = async (token: string) => MeResponse.parse((await api(server.url, 'GET', '/api/me', { token })).body).user;
-const verify = (token: string, code: string) => api(server.url, 'POST', '/api/auth/email/verify', { token, body: { code } });
+const verify = (token: string, code: string) =>
+  api(server.url, 'POST', '/api/auth/email/verify', { token, body: { code } });
 const verifyStart = (token: string) => api(server.url, 'POST', '/api/auth/email/verify-start', { token });
 /** A code that is not `code`: the same six digits, one changed. */
 const wrong = (code: string) => code.slice(0, 5) + String((Number(code[5]) + 1) % 10);
@@ -125,7 +126,11 @@ describe('verified e-mail', () => {
   test('a code past its 15 minutes is 400 invalid_code', async () => {
     const m = await member(server.url);
     const code = codeIn(await smtp.next(m.email));
-    await server.server.db.kysely.updateTable('email_codes').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('user_id', '=', m.user.id).execute();
+    await server.server.db.kysely
+      .updateTable('email_codes')
+      .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+      .where('user_id', '=', m.user.id)
+      .execute();
     assertError(await verify(m.token, code), 400, 'invalid_code');
     assert.equal((await me(m.token)).emailVerified, false);
   });
@@ -142,7 +147,11 @@ describe('verified e-mail', () => {
     assert.equal(smtp.waiting(m.email).length, 0, 'no sixth mail');
     // A day later (the sends moved back 24 h) codes come again.
     const day = 24 * 60 * 60 * 1000;
-    await server.server.db.kysely.updateTable('mail_sends').set({ sent_at: new Date(Date.now() - day - 1000).toISOString() }).where('subject', '=', m.user.id).execute();
+    await server.server.db.kysely
+      .updateTable('mail_sends')
+      .set({ sent_at: new Date(Date.now() - day - 1000).toISOString() })
+      .where('subject', '=', m.user.id)
+      .execute();
     assert.equal((await verifyStart(m.token)).status, 202);
     await smtp.next(m.email);
   });
@@ -150,14 +159,20 @@ describe('verified e-mail', () => {
   test('codes are stored hashed: the table holds no six digits', async () => {
     const m = await member(server.url);
     const code = codeIn(await smtp.next(m.email));
-    const row = await server.server.db.kysely.selectFrom('email_codes').selectAll().where('user_id', '=', m.user.id).executeTakeFirstOrThrow();
+    const row = await server.server.db.kysely
+      .selectFrom('email_codes')
+      .selectAll()
+      .where('user_id', '=', m.user.id)
+      .executeTakeFirstOrThrow();
     assert.ok(!JSON.stringify(row).includes(code));
   });
 });
 
 const resetStart = (email: string) => api(server.url, 'POST', '/api/auth/password/reset-start', { body: { email } });
-const reset = (token: string, password: string) => api(server.url, 'POST', '/api/auth/password/reset', { body: { token, password } });
-const login = (email: string, password: string) => api(server.url, 'POST', '/api/auth/login', { body: { email, password } });
+const reset = (token: string, password: string) =>
+  api(server.url, 'POST', '/api/auth/password/reset', { body: { token, password } });
+const login = (email: string, password: string) =>
+  api(server.url, 'POST', '/api/auth/login', { body: { email, password } });
 
 /** A member whose registration mail has been taken, so the next mail to it is the reset. */
 async function memberWithMail(fields: { displayName?: string } = {}) {
@@ -250,7 +265,11 @@ describe('password reset', () => {
     await resetStart(m.email);
     const newer = resetTokenIn(await smtp.next(m.email));
     assertError(await reset(newer, 'short'), 400, 'bad_request');
-    await server.server.db.kysely.updateTable('password_resets').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('user_id', '=', m.user.id).execute();
+    await server.server.db.kysely
+      .updateTable('password_resets')
+      .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+      .where('user_id', '=', m.user.id)
+      .execute();
     assertError(await reset(newer, 'a brand new password'), 400, 'invalid_token');
     assertError(await reset(older, 'a brand new password'), 400, 'invalid_token');
     assert.equal((await login(m.email, m.password)).status, 200, 'the password did not change');
@@ -268,7 +287,11 @@ describe('password reset', () => {
     const m = await memberWithMail();
     await resetStart(m.email);
     const token = resetTokenIn(await smtp.next(m.email));
-    const rows = await server.server.db.kysely.selectFrom('password_resets').selectAll().where('user_id', '=', m.user.id).execute();
+    const rows = await server.server.db.kysely
+      .selectFrom('password_resets')
+      .selectAll()
+      .where('user_id', '=', m.user.id)
+      .execute();
     assert.equal(rows.length, 1);
     assert.ok(!JSON.stringify(rows).includes(token));
   });
@@ -299,7 +322,17 @@ describe('password reset', () => {
     const m = await memberWithMail();
     await server.server.db.kysely
       .insertInto('restrictions')
-      .values({ id: randomUUID(), user_id: m.user.id, kind: 'banned', reason: 'Threats.', until: null, automated: 0, appealable: 1, created_at: new Date().toISOString(), lifted_at: null })
+      .values({
+        id: randomUUID(),
+        user_id: m.user.id,
+        kind: 'banned',
+        reason: 'Threats.',
+        until: null,
+        automated: 0,
+        appealable: 1,
+        created_at: new Date().toISOString(),
+        lifted_at: null,
+      })
       .execute();
     await resetStart(m.email);
     const done = await reset(resetTokenIn(await smtp.next(m.email)), 'a brand new password');
@@ -317,16 +350,27 @@ const patch = (token: string, body: unknown) => api(server.url, 'PATCH', '/api/m
 describe('profile: PATCH /api/me', () => {
   test('sets languages (in order), bio (trimmed) and display name; answers 200 {user} as GET /api/me does', async () => {
     const m = await memberWithMail({ displayName: 'Pat' });
-    const changed = await patch(m.token, { languages: ['fr', 'en'], bio: '  Jazz, chess and bad puns.  ', displayName: 'Patricia' });
+    const changed = await patch(m.token, {
+      languages: ['fr', 'en'],
+      bio: '  Jazz, chess and bad puns.  ',
+      displayName: 'Patricia',
+    });
     assert.equal(changed.status, 200, JSON.stringify(changed.body));
     const user = MeResponse.parse(changed.body).user;
-    assert.deepEqual([user.languages, user.bio, user.displayName], [['fr', 'en'], 'Jazz, chess and bad puns.', 'Patricia']);
+    assert.deepEqual(
+      [user.languages, user.bio, user.displayName],
+      [['fr', 'en'], 'Jazz, chess and bad puns.', 'Patricia'],
+    );
     assert.deepEqual(await me(m.token), user);
     // One field leaves the others as they were; an empty bio clears it.
     const cleared = MeResponse.parse((await patch(m.token, { bio: '   ' })).body).user;
     assert.deepEqual([cleared.languages, cleared.bio, cleared.displayName], [['fr', 'en'], '', 'Patricia']);
     // Stored as JSON text, as safety/standing.ts reads it.
-    const row = await server.server.db.kysely.selectFrom('users').select('languages').where('id', '=', m.user.id).executeTakeFirstOrThrow();
+    const row = await server.server.db.kysely
+      .selectFrom('users')
+      .select('languages')
+      .where('id', '=', m.user.id)
+      .executeTakeFirstOrThrow();
     assert.equal(row.languages, '["fr","en"]');
   });
 
@@ -370,7 +414,12 @@ describe('profile: PATCH /api/me', () => {
 describe('REQUIRE_VERIFIED_EMAIL=true', () => {
   let gated: TestServer;
   before(async () => {
-    gated = await startServer({ SMTP_URL: smtp.url, PUBLIC_URL, REQUIRE_VERIFIED_EMAIL: 'true', AUTH_RATE_LIMIT_PER_MIN: '100000' });
+    gated = await startServer({
+      SMTP_URL: smtp.url,
+      PUBLIC_URL,
+      REQUIRE_VERIFIED_EMAIL: 'true',
+      AUTH_RATE_LIMIT_PER_MIN: '100000',
+    });
   });
   after(() => gated?.close());
 
@@ -386,18 +435,29 @@ describe('REQUIRE_VERIFIED_EMAIL=true', () => {
       socket.send({ type: 'call', userId: other.user.id });
       assert.equal((await socket.next('error')).code, 'verification_required');
       await socket.close();
-      assertError(await api(gated.url, 'POST', '/api/friends/requests', { token: who.token, body: { userId: other.user.id } }), 403, 'verification_required');
+      assertError(
+        await api(gated.url, 'POST', '/api/friends/requests', { token: who.token, body: { userId: other.user.id } }),
+        403,
+        'verification_required',
+      );
     }
 
     const code = codeIn(await smtp.next(m.email));
-    assert.equal((await api(gated.url, 'POST', '/api/auth/email/verify', { token: m.token, body: { code } })).status, 200);
+    assert.equal(
+      (await api(gated.url, 'POST', '/api/auth/email/verify', { token: m.token, body: { code } })).status,
+      200,
+    );
     const socket = await connect(gated, m.token);
     assert.equal((await socket.next('welcome')).user.emailVerified, true);
     socket.send({ type: 'join', categories: ['music'] });
     assert.equal((await socket.next()).type, 'queued');
     await socket.close();
     // Past the gate, a friend request meets the friendship rules instead (they never met).
-    assertError(await api(gated.url, 'POST', '/api/friends/requests', { token: m.token, body: { userId: other.user.id } }), 403, 'no_connection');
+    assertError(
+      await api(gated.url, 'POST', '/api/friends/requests', { token: m.token, body: { userId: other.user.id } }),
+      403,
+      'no_connection',
+    );
   });
 });
 
@@ -408,33 +468,63 @@ describe('retention', () => {
     const hour = 60 * 60 * 1000;
     const [a, b] = [await guest(server.url, 'Ann'), await guest(server.url, 'Ben')];
     const subject = `sweep-${randomUUID()}`;
-    await db.insertInto('mail_sends').values([
-      { id: randomUUID(), purpose: 'reset', subject, sent_at: ago(24 * hour + 1000) },
-      { id: randomUUID(), purpose: 'reset', subject, sent_at: ago(23 * hour) },
-    ]).execute();
-    await db.insertInto('email_codes').values([
-      { user_id: a.user.id, code_hash: 'x', expires_at: ago(1000), failed_tries: 0, created_at: ago(16 * 60_000) },
-      { user_id: b.user.id, code_hash: 'y', expires_at: ago(-60_000), failed_tries: 0, created_at: ago(1000) },
-    ]).execute();
+    await db
+      .insertInto('mail_sends')
+      .values([
+        { id: randomUUID(), purpose: 'reset', subject, sent_at: ago(24 * hour + 1000) },
+        { id: randomUUID(), purpose: 'reset', subject, sent_at: ago(23 * hour) },
+      ])
+      .execute();
+    await db
+      .insertInto('email_codes')
+      .values([
+        { user_id: a.user.id, code_hash: 'x', expires_at: ago(1000), failed_tries: 0, created_at: ago(16 * 60_000) },
+        { user_id: b.user.id, code_hash: 'y', expires_at: ago(-60_000), failed_tries: 0, created_at: ago(1000) },
+      ])
+      .execute();
     const link = (name: string, expiresAgo: number, used: boolean) => ({
-      token_hash: `${subject}-${name}`, user_id: a.user.id, expires_at: ago(expiresAgo), used_at: used ? ago(2000) : null, created_at: ago(hour),
+      token_hash: `${subject}-${name}`,
+      user_id: a.user.id,
+      expires_at: ago(expiresAgo),
+      used_at: used ? ago(2000) : null,
+      created_at: ago(hour),
     });
-    await db.insertInto('password_resets').values([link('expired', 1000, false), link('used', -60_000, true), link('live', -60_000, false)]).execute();
+    await db
+      .insertInto('password_resets')
+      .values([link('expired', 1000, false), link('used', -60_000, true), link('live', -60_000, false)])
+      .execute();
 
     const result = await sweep(db, new Date());
     assert.ok(result.mailSends >= 1 && result.emailCodes >= 1 && result.passwordResets >= 2, JSON.stringify(result));
     const sends = await db.selectFrom('mail_sends').select('sent_at').where('subject', '=', subject).execute();
     assert.equal(sends.length, 1);
-    const codes = await db.selectFrom('email_codes').select('user_id').where('user_id', 'in', [a.user.id, b.user.id]).execute();
-    assert.deepEqual(codes.map((row) => row.user_id), [b.user.id]);
-    const links = await db.selectFrom('password_resets').select('token_hash').where('token_hash', 'like', `${subject}-%`).execute();
-    assert.deepEqual(links.map((row) => row.token_hash), [`${subject}-live`]);
+    const codes = await db
+      .selectFrom('email_codes')
+      .select('user_id')
+      .where('user_id', 'in', [a.user.id, b.user.id])
+      .execute();
+    assert.deepEqual(
+      codes.map((row) => row.user_id),
+      [b.user.id],
+    );
+    const links = await db
+      .selectFrom('password_resets')
+      .select('token_hash')
+      .where('token_hash', 'like', `${subject}-%`)
+      .execute();
+    assert.deepEqual(
+      links.map((row) => row.token_hash),
+      [`${subject}-live`],
+    );
   });
 });
 
 describe('docs/protocol.md', () => {
   test('every example of the Accounts section parses with its schema and keeps every field', () => {
-    const doc = fs.readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/protocol.md'), 'utf8');
+    const doc = fs.readFileSync(
+      path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/protocol.md'),
+      'utf8',
+    );
     const section = doc.slice(doc.indexOf('\n## Accounts\n'), doc.indexOf('\n## Moderation\n'));
     assert.ok(section.length > 1000, 'an Accounts section before Moderation');
     const requests: Record<string, { parse(value: unknown): unknown }> = {

@@ -31,11 +31,25 @@ function assertError(response: { status: number; body: unknown }, status: number
 }
 
 /** Asserts the sign-in answer (guest 201, register 201, login 200) and its session cookie. */
-function assertSignedIn(response: { status: number; body: unknown; headers: Headers }, status: number, kind: 'guest' | 'member') {
+function assertSignedIn(
+  response: { status: number; body: unknown; headers: Headers },
+  status: number,
+  kind: 'guest' | 'member',
+) {
   assert.equal(response.status, status, JSON.stringify(response.body));
   const body = AuthResponse.strict().parse(response.body);
   // The raw body: the schema would fill in consent and restriction had the server left them out.
-  assert.deepEqual(Object.keys((response.body as { user: object }).user).sort(), ['bio', 'consent', 'displayName', 'emailVerified', 'id', 'kind', 'languages', 'restriction', 'role']);
+  assert.deepEqual(Object.keys((response.body as { user: object }).user).sort(), [
+    'bio',
+    'consent',
+    'displayName',
+    'emailVerified',
+    'id',
+    'kind',
+    'languages',
+    'restriction',
+    'role',
+  ]);
   assert.equal(body.user.kind, kind);
   const cookie = sessionCookie(response.headers);
   assert.ok(cookie, 'a sign-in sets the st_session cookie: a browser can only authenticate its WebSocket with it');
@@ -64,7 +78,8 @@ describe('POST /api/auth/guest', () => {
   });
 
   test('trims the display name', async () => {
-    const body = (await api(server.url, 'POST', '/api/auth/guest', { body: { displayName: '  Ada Lovelace \t' } })).body;
+    const body = (await api(server.url, 'POST', '/api/auth/guest', { body: { displayName: '  Ada Lovelace \t' } }))
+      .body;
     assert.equal(body.user.displayName, 'Ada Lovelace');
     const me = await api(server.url, 'GET', '/api/me', { token: body.token });
     assert.equal(me.body.user.displayName, 'Ada Lovelace');
@@ -117,7 +132,9 @@ describe('sessions: Bearer and cookie', () => {
 
   test('the cookie is found among other cookies', async () => {
     const signedIn = await guest(server.url, 'Cookie');
-    const me = await api(server.url, 'GET', '/api/me', { headers: { cookie: `theme=dark; st_session=${signedIn.token}; lang=en` } });
+    const me = await api(server.url, 'GET', '/api/me', {
+      headers: { cookie: `theme=dark; st_session=${signedIn.token}; lang=en` },
+    });
     assert.equal(me.status, 200);
     assert.equal(me.body.user.id, signedIn.user.id);
   });
@@ -160,7 +177,9 @@ describe('POST /api/auth/register', () => {
 
   test('accepts passwords of 8 and 128 characters', async () => {
     for (const password of ['12345678', 'p'.repeat(128)]) {
-      const response = await api(server.url, 'POST', '/api/auth/register', { body: { email: uniqueEmail(), password, displayName: 'P' } });
+      const response = await api(server.url, 'POST', '/api/auth/register', {
+        body: { email: uniqueEmail(), password, displayName: 'P' },
+      });
       assert.equal(response.status, 201, `${password.length} chars: ${JSON.stringify(response.body)}`);
     }
   });
@@ -186,16 +205,26 @@ describe('POST /api/auth/register', () => {
   test('answers 409 email_taken to an email already used, in any letter case', async () => {
     const email = uniqueEmail('Taken');
     await member(server.url, { email });
-    assertError(await api(server.url, 'POST', '/api/auth/register', { body: { email, password: 'another password', displayName: 'Two' } }), 409, 'email_taken');
+    assertError(
+      await api(server.url, 'POST', '/api/auth/register', {
+        body: { email, password: 'another password', displayName: 'Two' },
+      }),
+      409,
+      'email_taken',
+    );
     const shouted = email.toUpperCase();
     assert.notEqual(shouted, email);
     assertError(
-      await api(server.url, 'POST', '/api/auth/register', { body: { email: shouted, password: 'another password', displayName: 'Three' } }),
+      await api(server.url, 'POST', '/api/auth/register', {
+        body: { email: shouted, password: 'another password', displayName: 'Three' },
+      }),
       409,
       'email_taken',
     );
     assertError(
-      await api(server.url, 'POST', '/api/auth/register', { body: { email: `  ${email.toLowerCase()} `, password: 'another password', displayName: 'Four' } }),
+      await api(server.url, 'POST', '/api/auth/register', {
+        body: { email: `  ${email.toLowerCase()} `, password: 'another password', displayName: 'Four' },
+      }),
       409,
       'email_taken',
     );
@@ -225,7 +254,9 @@ describe('POST /api/auth/register', () => {
     assert.deepEqual(seen.peer, { id: a.auth.user.id, displayName: 'Ada Member', languages: [] });
 
     // The member can sign in with the password and is still the same user.
-    const login = await api(server.url, 'POST', '/api/auth/login', { body: { email: upgraded.email, password: upgraded.password } });
+    const login = await api(server.url, 'POST', '/api/auth/login', {
+      body: { email: upgraded.email, password: upgraded.password },
+    });
     assert.equal(login.status, 200);
     assert.equal(login.body.user.id, a.auth.user.id);
     await a.socket.close();
@@ -268,18 +299,25 @@ describe('POST /api/auth/register', () => {
   test('stores an argon2id hash, never the password, and sessions hold no raw token', async () => {
     const password = 'plain text would be a disaster';
     const registered = await member(server.url, { email: uniqueEmail('hash'), password });
-    const loggedIn = (await api(server.url, 'POST', '/api/auth/login', { body: { email: registered.email, password } })).body as AuthResponse;
+    const loggedIn = (await api(server.url, 'POST', '/api/auth/login', { body: { email: registered.email, password } }))
+      .body as AuthResponse;
     const aGuest = await guest(server.url, 'Hash');
     const tokens = [registered.token, loggedIn.token, aGuest.token];
 
     // Through the server's own Kysely, so the check holds on SQLite and PostgreSQL alike.
     const db = server.server.db.kysely;
-    const row = (await db.selectFrom('users').selectAll().where('id', '=', registered.user.id).executeTakeFirst()) as Record<string, unknown> | undefined;
+    const row = (await db.selectFrom('users').selectAll().where('id', '=', registered.user.id).executeTakeFirst()) as
+      Record<string, unknown> | undefined;
     assert.ok(row, 'the member is in the users table');
     const hash = String(row.password_hash);
     // PHC string: $argon2id$v=19$m=…,t=…,p=…$salt$hash (the parameter order varies between versions).
-    assert.match(hash, /^\$argon2id\$v=\d+\$[mtp]=\d+,[mtp]=\d+,[mtp]=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/, `not an argon2id hash: ${hash}`);
-    for (const value of Object.values(row)) assert.ok(!String(value).includes(password), 'the password is stored in plain text');
+    assert.match(
+      hash,
+      /^\$argon2id\$v=\d+\$[mtp]=\d+,[mtp]=\d+,[mtp]=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/,
+      `not an argon2id hash: ${hash}`,
+    );
+    for (const value of Object.values(row))
+      assert.ok(!String(value).includes(password), 'the password is stored in plain text');
 
     const sessions = (await db.selectFrom('sessions').selectAll().execute()) as Array<Record<string, unknown>>;
     assert.ok(sessions.length >= tokens.length, 'the sessions table holds the sessions');
@@ -294,7 +332,9 @@ describe('POST /api/auth/register', () => {
 describe('POST /api/auth/login', () => {
   test('answers 200 with the member and a new working session', async () => {
     const registered = await member(server.url, { displayName: 'Linus' });
-    const response = await api(server.url, 'POST', '/api/auth/login', { body: { email: registered.email, password: registered.password } });
+    const response = await api(server.url, 'POST', '/api/auth/login', {
+      body: { email: registered.email, password: registered.password },
+    });
     const body = assertSignedIn(response, 200, 'member');
     assert.deepEqual(body.user, registered.user);
     assert.notEqual(body.token, registered.token, 'each sign-in is a new session');
@@ -318,7 +358,12 @@ describe('POST /api/auth/login', () => {
   });
 
   test('answers 400 bad_request to a body without email or password', async () => {
-    for (const body of [{}, { email: 'a@example.com' }, { password: 'correct horse battery' }, { email: 'nope', password: 'x' }]) {
+    for (const body of [
+      {},
+      { email: 'a@example.com' },
+      { password: 'correct horse battery' },
+      { email: 'nope', password: 'x' },
+    ]) {
       assertError(await api(server.url, 'POST', '/api/auth/login', { body }), 400, 'bad_request');
     }
   });

@@ -96,13 +96,19 @@ describe('friend requests between blocked users', () => {
       [ada, bo],
       [bo, ada],
     ] as const) {
-      const asked = await api(server.url, 'POST', '/api/friends/requests', { token: from.token, body: { userId: to.user.id } });
+      const asked = await api(server.url, 'POST', '/api/friends/requests', {
+        token: from.token,
+        body: { userId: to.user.id },
+      });
       assert.equal(asked.status, 403, JSON.stringify(asked.body));
       assert.equal(asked.body.error.code, 'not_allowed');
     }
     await api(server.url, 'DELETE', `/api/blocks/${bo.user.id}`, { token: ada.token });
     // They never met: the usual answer, not not_allowed.
-    const asked = await api(server.url, 'POST', '/api/friends/requests', { token: bo.token, body: { userId: ada.user.id } });
+    const asked = await api(server.url, 'POST', '/api/friends/requests', {
+      token: bo.token,
+      body: { userId: ada.user.id },
+    });
     assert.equal(asked.body.error.code, 'no_connection');
   });
 });

@@ -10,7 +10,11 @@ before(async () => {
 after(() => server.close());
 
 /** Every HTTP error: the status, a JSON body {error:{code,message}} and a snake_case code. */
-function assertError(response: { status: number; body: unknown; headers: Headers }, status: number, code: string): void {
+function assertError(
+  response: { status: number; body: unknown; headers: Headers },
+  status: number,
+  code: string,
+): void {
   assert.equal(response.status, status, JSON.stringify(response.body));
   assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
   const body = ErrorBody.strict().parse(response.body);
@@ -38,7 +42,10 @@ test('an invalid JSON body answers 400 bad_request', async () => {
   }
   const token = (await guest(server.url)).token;
   assertError(
-    await api(server.url, 'POST', '/api/auth/register', { body: '{"email":"a@example.com","password":"12345678",', token }),
+    await api(server.url, 'POST', '/api/auth/register', {
+      body: '{"email":"a@example.com","password":"12345678",',
+      token,
+    }),
     400,
     'bad_request',
   );
@@ -52,7 +59,11 @@ test('a body over the limit answers 413', async () => {
   const body = ErrorBody.parse(response.body);
   assert.equal(body.error.code, 'payload_too_large');
   // A body under the limit with the same shape gets as far as validation.
-  assertError(await api(server.url, 'POST', '/api/auth/guest', { body: { displayName: 'x'.repeat(4000) } }), 400, 'bad_request');
+  assertError(
+    await api(server.url, 'POST', '/api/auth/guest', { body: { displayName: 'x'.repeat(4000) } }),
+    400,
+    'bad_request',
+  );
 });
 
 test('a body that is not JSON is refused (415) in the error shape', async () => {
@@ -71,5 +82,9 @@ test('a body that is not JSON is refused (415) in the error shape', async () => 
 test('authentication errors have the error shape too', async () => {
   assertError(await api(server.url, 'GET', '/api/me'), 401, 'unauthenticated');
   assertError(await api(server.url, 'GET', '/api/history'), 401, 'unauthenticated');
-  assertError(await api(server.url, 'POST', '/api/auth/login', { body: { email: 'nobody@example.com', password: 'whatever1' } }), 401, 'invalid_credentials');
+  assertError(
+    await api(server.url, 'POST', '/api/auth/login', { body: { email: 'nobody@example.com', password: 'whatever1' } }),
+    401,
+    'invalid_credentials',
+  );
 });

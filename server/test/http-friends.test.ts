@@ -2,7 +2,19 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { FriendsResponse, FriendRequestResponse, FriendResponse } from '@small-talk/protocol';
-import { acquaintances, api, befriend, closeAndSettle, eventually, member, pair, startServer, user, type Client, type TestServer } from './harness.js';
+import {
+  acquaintances,
+  api,
+  befriend,
+  closeAndSettle,
+  eventually,
+  member,
+  pair,
+  startServer,
+  user,
+  type Client,
+  type TestServer,
+} from './harness.js';
 
 /** Friend requests and the friends list over HTTP: who may ask whom, once, and what each side sees. */
 
@@ -25,7 +37,8 @@ async function met() {
   return p;
 }
 
-const ask = (token: string, userId: unknown) => api(server.url, 'POST', '/api/friends/requests', { token, body: { userId } });
+const ask = (token: string, userId: unknown) =>
+  api(server.url, 'POST', '/api/friends/requests', { token, body: { userId } });
 const list = async (token: string) => {
   const response = await api(server.url, 'GET', '/api/friends', { token });
   assert.equal(response.status, 200);
@@ -81,17 +94,33 @@ describe('friend requests', () => {
     // Only the asked one can accept.
     const own = await api(server.url, 'POST', `/api/friends/requests/${request.id}/accept`, { token: a.auth.token });
     assert.equal(own.status, 404);
-    const accepted = await api(server.url, 'POST', `/api/friends/requests/${request.id}/accept`, { token: b.auth.token });
+    const accepted = await api(server.url, 'POST', `/api/friends/requests/${request.id}/accept`, {
+      token: b.auth.token,
+    });
     assert.equal(accepted.status, 200);
     const { friend } = FriendResponse.parse(accepted.body);
     assert.deepEqual(friend.user, { id: a.auth.user.id, displayName: 'Ada', languages: [] });
     assert.equal(friend.presence, 'online');
-    assert.deepEqual((await a.socket.next('friend_added')).friend.user, { id: b.auth.user.id, displayName: 'Bo', languages: [] });
-    assert.deepEqual((await b.socket.next('friend_added')).friend.user, { id: a.auth.user.id, displayName: 'Ada', languages: [] });
+    assert.deepEqual((await a.socket.next('friend_added')).friend.user, {
+      id: b.auth.user.id,
+      displayName: 'Bo',
+      languages: [],
+    });
+    assert.deepEqual((await b.socket.next('friend_added')).friend.user, {
+      id: a.auth.user.id,
+      displayName: 'Ada',
+      languages: [],
+    });
     const ofAda = await list(a.auth.token);
-    assert.deepEqual(ofAda.friends.map((f) => [f.user.displayName, f.presence]), [['Bo', 'online']]);
+    assert.deepEqual(
+      ofAda.friends.map((f) => [f.user.displayName, f.presence]),
+      [['Bo', 'online']],
+    );
     assert.deepEqual([ofAda.incoming, ofAda.outgoing], [[], []]);
-    for (const [who, whom] of [[a, b], [b, a]] as const) {
+    for (const [who, whom] of [
+      [a, b],
+      [b, a],
+    ] as const) {
       const again = await ask(who.auth.token, whom.auth.user.id);
       assert.equal(again.status, 409);
       assert.equal(again.body.error.code, 'already_friends');
@@ -115,25 +144,54 @@ describe('friend requests', () => {
     const { a, b } = await met();
     const first = FriendRequestResponse.parse((await ask(a.auth.token, b.auth.user.id)).body).request;
     await b.socket.next('friend_request');
-    assert.equal((await api(server.url, 'POST', `/api/friends/requests/${first.id}/decline`, { token: a.auth.token })).status, 404, 'not the asker');
-    assert.equal((await api(server.url, 'POST', `/api/friends/requests/${first.id}/decline`, { token: b.auth.token })).status, 204);
-    assert.deepEqual(await a.socket.next('friend_request_closed'), { type: 'friend_request_closed', requestId: first.id, reason: 'declined' });
+    assert.equal(
+      (await api(server.url, 'POST', `/api/friends/requests/${first.id}/decline`, { token: a.auth.token })).status,
+      404,
+      'not the asker',
+    );
+    assert.equal(
+      (await api(server.url, 'POST', `/api/friends/requests/${first.id}/decline`, { token: b.auth.token })).status,
+      204,
+    );
+    assert.deepEqual(await a.socket.next('friend_request_closed'), {
+      type: 'friend_request_closed',
+      requestId: first.id,
+      reason: 'declined',
+    });
     assert.deepEqual(await list(a.auth.token), { friends: [], incoming: [], outgoing: [] });
 
     const again = await ask(a.auth.token, b.auth.user.id);
     assert.equal(again.status, 409, JSON.stringify(again.body));
     assert.equal(again.body.error.code, 'request_declined_recently');
     assert.match(again.body.error.message, /after \d{4}-\d\d-\d\dT/, 'the message says when asking is allowed again');
-    assert.deepEqual(await list(b.auth.token), { friends: [], incoming: [], outgoing: [] }, 'nothing reached the one who declined');
+    assert.deepEqual(
+      await list(b.auth.token),
+      { friends: [], incoming: [], outgoing: [] },
+      'nothing reached the one who declined',
+    );
 
     // The one who declined may change their mind.
     const second = FriendRequestResponse.parse((await ask(b.auth.token, a.auth.user.id)).body).request;
     await a.socket.next('friend_request');
-    assert.equal((await api(server.url, 'DELETE', `/api/friends/requests/${second.id}`, { token: a.auth.token })).status, 404, 'only the asker withdraws');
-    assert.equal((await api(server.url, 'DELETE', `/api/friends/requests/${second.id}`, { token: b.auth.token })).status, 204);
-    assert.deepEqual(await a.socket.next('friend_request_closed'), { type: 'friend_request_closed', requestId: second.id, reason: 'cancelled' });
+    assert.equal(
+      (await api(server.url, 'DELETE', `/api/friends/requests/${second.id}`, { token: a.auth.token })).status,
+      404,
+      'only the asker withdraws',
+    );
+    assert.equal(
+      (await api(server.url, 'DELETE', `/api/friends/requests/${second.id}`, { token: b.auth.token })).status,
+      204,
+    );
+    assert.deepEqual(await a.socket.next('friend_request_closed'), {
+      type: 'friend_request_closed',
+      requestId: second.id,
+      reason: 'cancelled',
+    });
     assert.deepEqual(await list(a.auth.token), { friends: [], incoming: [], outgoing: [] });
-    assert.equal((await api(server.url, 'POST', `/api/friends/requests/${second.id}/accept`, { token: a.auth.token })).status, 404);
+    assert.equal(
+      (await api(server.url, 'POST', `/api/friends/requests/${second.id}/accept`, { token: a.auth.token })).status,
+      404,
+    );
     // A withdrawn request blocks nobody: b asks again at once.
     assert.equal((await ask(b.auth.token, a.auth.user.id)).status, 201);
     await a.socket.next('friend_request');
@@ -143,14 +201,25 @@ describe('friend requests', () => {
     const { a, b } = await met();
     const first = FriendRequestResponse.parse((await ask(a.auth.token, b.auth.user.id)).body).request;
     await b.socket.next('friend_request');
-    assert.equal((await api(server.url, 'POST', `/api/friends/requests/${first.id}/decline`, { token: b.auth.token })).status, 204);
+    assert.equal(
+      (await api(server.url, 'POST', `/api/friends/requests/${first.id}/decline`, { token: b.auth.token })).status,
+      204,
+    );
     await a.socket.next('friend_request_closed');
     const db = server.server.db.kysely;
     const day = 24 * 60 * 60 * 1000;
     // Six days and 23 hours ago: still blocked.
-    await db.updateTable('friend_declines').set({ declined_at: new Date(Date.now() - 7 * day + 60 * 60 * 1000).toISOString() }).where('asker', '=', a.auth.user.id).execute();
+    await db
+      .updateTable('friend_declines')
+      .set({ declined_at: new Date(Date.now() - 7 * day + 60 * 60 * 1000).toISOString() })
+      .where('asker', '=', a.auth.user.id)
+      .execute();
     assert.equal((await ask(a.auth.token, b.auth.user.id)).body.error?.code, 'request_declined_recently');
-    await db.updateTable('friend_declines').set({ declined_at: new Date(Date.now() - 7 * day - 1000).toISOString() }).where('asker', '=', a.auth.user.id).execute();
+    await db
+      .updateTable('friend_declines')
+      .set({ declined_at: new Date(Date.now() - 7 * day - 1000).toISOString() })
+      .where('asker', '=', a.auth.user.id)
+      .execute();
     const later = await ask(a.auth.token, b.auth.user.id);
     assert.equal(later.status, 201, JSON.stringify(later.body));
     await b.socket.next('friend_request');
@@ -191,7 +260,10 @@ describe('friend requests', () => {
     const upgraded = await member(server.url, { displayName: 'Ada' }, a.auth.token);
     assert.equal(upgraded.user.id, a.auth.user.id);
     assert.equal(upgraded.user.kind, 'member');
-    assert.deepEqual((await list(upgraded.token)).friends.map((f) => f.user.id), [b.auth.user.id]);
+    assert.deepEqual(
+      (await list(upgraded.token)).friends.map((f) => f.user.id),
+      [b.auth.user.id],
+    );
   });
 
   test('the database itself refuses a second row for a pair and a friendship with oneself', async () => {
@@ -207,11 +279,36 @@ describe('friend requests', () => {
       created_at: new Date().toISOString(),
       accepted_at: null,
     });
-    await db.insertInto('friendships').values(row('f1', x!, y!)).execute();
-    await assert.rejects(db.insertInto('friendships').values(row('f2', x!, y!)).execute(), /unique|UNIQUE/);
-    await assert.rejects(db.insertInto('friendships').values(row('f3', y!, x!)).execute(), /check|CHECK/);
-    await assert.rejects(db.insertInto('friendships').values(row('f4', x!, x!)).execute(), /check|CHECK/);
-    const count = await db.selectFrom('friendships').select(sql<number>`count(*)`.as('n')).where('id', 'in', ['f1', 'f2', 'f3', 'f4']).executeTakeFirstOrThrow();
+    await db
+      .insertInto('friendships')
+      .values(row('f1', x!, y!))
+      .execute();
+    await assert.rejects(
+      db
+        .insertInto('friendships')
+        .values(row('f2', x!, y!))
+        .execute(),
+      /unique|UNIQUE/,
+    );
+    await assert.rejects(
+      db
+        .insertInto('friendships')
+        .values(row('f3', y!, x!))
+        .execute(),
+      /check|CHECK/,
+    );
+    await assert.rejects(
+      db
+        .insertInto('friendships')
+        .values(row('f4', x!, x!))
+        .execute(),
+      /check|CHECK/,
+    );
+    const count = await db
+      .selectFrom('friendships')
+      .select(sql<number>`count(*)`.as('n'))
+      .where('id', 'in', ['f1', 'f2', 'f3', 'f4'])
+      .executeTakeFirstOrThrow();
     assert.equal(Number(count.n), 1);
     await db.deleteFrom('friendships').where('id', '=', 'f1').execute();
   });

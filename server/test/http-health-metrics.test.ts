@@ -56,7 +56,13 @@ describe('GET /metrics', () => {
       assert.match(text, new RegExp(`^# HELP ${name} \\S`, 'm'), `${name} has HELP`);
       assert.match(text, new RegExp(`^# TYPE ${name} ${type}$`, 'm'), `${name} is a ${type}`);
     }
-    for (const name of ['smalltalk_sockets_open', 'smalltalk_queued_users', 'smalltalk_rooms_live', 'smalltalk_matches_total', 'smalltalk_frames_relayed_total']) {
+    for (const name of [
+      'smalltalk_sockets_open',
+      'smalltalk_queued_users',
+      'smalltalk_rooms_live',
+      'smalltalk_matches_total',
+      'smalltalk_frames_relayed_total',
+    ]) {
       assert.match(text, new RegExp(`^${name} 0$`, 'm'), `${name} starts at 0`);
     }
     assert.match(text, /^smalltalk_match_wait_seconds_bucket\{le="\+Inf"\} 0$/m);
@@ -64,15 +70,17 @@ describe('GET /metrics', () => {
   });
 
   test('the values move when users connect, queue, match, relay, err, leave and close', async () => {
-    const value = async (name: string, labels: Record<string, string> = {}) => sample(await scrape(server), name, labels);
+    const value = async (name: string, labels: Record<string, string> = {}) =>
+      sample(await scrape(server), name, labels);
     /** Waits for a series to reach `expected` (gauges read state that settles a moment after a frame). */
     const expectValue = async (name: string, expected: number, labels: Record<string, string> = {}) => {
       let last = NaN;
-      await eventually(`${name}${JSON.stringify(labels)} = ${expected}`, async () => (last = await value(name, labels)) === expected).catch(
-        (error: Error) => {
-          throw new Error(`${error.message} (last ${last})`);
-        },
-      );
+      await eventually(
+        `${name}${JSON.stringify(labels)} = ${expected}`,
+        async () => (last = await value(name, labels)) === expected,
+      ).catch((error: Error) => {
+        throw new Error(`${error.message} (last ${last})`);
+      });
     };
 
     const ada = await user(server, 'Ada');
@@ -97,8 +105,15 @@ describe('GET /metrics', () => {
     assert.equal(sample(text, 'smalltalk_matches_total'), 1);
     assert.equal(sample(text, 'smalltalk_match_wait_seconds_count'), 1);
     const waited = sample(text, 'smalltalk_match_wait_seconds_sum');
-    assert.ok(waited >= (waitedMs - 50) / 1000 && waited < 5, `match wait ${waited}s, expected about ${waitedMs / 1000}s`);
-    assert.equal(sample(text, 'smalltalk_match_wait_seconds_bucket', { le: '0.1' }), 0, 'a 300 ms wait is not under 0.1 s');
+    assert.ok(
+      waited >= (waitedMs - 50) / 1000 && waited < 5,
+      `match wait ${waited}s, expected about ${waitedMs / 1000}s`,
+    );
+    assert.equal(
+      sample(text, 'smalltalk_match_wait_seconds_bucket', { le: '0.1' }),
+      0,
+      'a 300 ms wait is not under 0.1 s',
+    );
     assert.equal(sample(text, 'smalltalk_match_wait_seconds_bucket', { le: '+Inf' }), 1);
 
     // Relayed frames: signal, chat and typing each count once the peer has them.

@@ -22,7 +22,9 @@ async function historyOf(token: string): Promise<Connection[]> {
 
 /** The row for `roomId` once `ready` holds; rows are completed just after the room's frames go out. */
 function rowOf(token: string, roomId: string, ready: (c: Connection) => boolean = () => true): Promise<Connection> {
-  return eventually(`history row ${roomId}`, async () => (await historyOf(token)).find((c) => c.id === roomId && ready(c)));
+  return eventually(`history row ${roomId}`, async () =>
+    (await historyOf(token)).find((c) => c.id === roomId && ready(c)),
+  );
 }
 
 test('GET /api/history answers 401 unauthenticated without a valid session', async () => {
@@ -100,7 +102,10 @@ test('connections are listed newest first, each with its own peer and category',
   // The same user meets someone else twice more, in other categories.
   const rooms = [first];
   const peers = [b];
-  for (const [name, category] of [['Cy', 'tech'], ['Di', 'art']] as const) {
+  for (const [name, category] of [
+    ['Cy', 'tech'],
+    ['Di', 'art'],
+  ] as const) {
     const peer = await user(server, name);
     a.socket.send({ type: 'join', categories: [category] });
     await a.socket.next('queued');

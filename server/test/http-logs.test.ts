@@ -34,7 +34,11 @@ async function serve(logLevel: string): Promise<{ url: string; output(): string;
     TURN_SECRET,
   };
   delete env.NODE_TEST_CONTEXT;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -79,7 +83,9 @@ async function exercise(url: string): Promise<{ secrets: string[]; requests: num
 
   const ada = (await call('POST', '/api/auth/guest', { body: { displayName: 'Ada' } })).body;
   const bo = (await call('POST', '/api/auth/guest', { body: { displayName: 'Bo' } })).body;
-  const upgraded = (await call('POST', '/api/auth/register', { body: { email, password, displayName: 'Ada' }, token: ada.token })).body;
+  const upgraded = (
+    await call('POST', '/api/auth/register', { body: { email, password, displayName: 'Ada' }, token: ada.token })
+  ).body;
   await call('POST', '/api/auth/register', { body: { email, password, displayName: 'Again' } }); // 409
   await call('POST', '/api/auth/register', { body: { email: uniqueEmail(), password: 'short', displayName: 'Short' } }); // 400
   await call('POST', '/api/auth/login', { body: { email, password: wrongPassword } }); // 401
@@ -119,7 +125,17 @@ async function exercise(url: string): Promise<{ secrets: string[]; requests: num
 
   return {
     secrets: [
-      ...[ada.token, bo.token, upgraded.token, login.token, password, wrongPassword, signalSecret, 'st_session=', TURN_SECRET],
+      ...[
+        ada.token,
+        bo.token,
+        upgraded.token,
+        login.token,
+        password,
+        wrongPassword,
+        signalSecret,
+        'st_session=',
+        TURN_SECRET,
+      ],
       ...turn.flatMap(({ username, credential }) => [username, credential]),
     ],
     requests,

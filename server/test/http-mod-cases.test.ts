@@ -33,7 +33,10 @@ async function person(server: TestServer, name: string): Promise<Person> {
 }
 
 /** One person per name, in the order given. */
-async function people<const Names extends readonly string[]>(server: TestServer, names: Names): Promise<{ [K in keyof Names]: Person }> {
+async function people<const Names extends readonly string[]>(
+  server: TestServer,
+  names: Names,
+): Promise<{ [K in keyof Names]: Person }> {
   return (await Promise.all(names.map((name) => person(server, name)))) as { [K in keyof Names]: Person };
 }
 
@@ -52,7 +55,13 @@ async function meet(a: Person, b: Person): Promise<string> {
 }
 
 /** `reporter` meets `reported` and reports it; the report as filed. */
-async function reportAfterMeeting(server: TestServer, reporter: Person, reported: Person, reason: ReportReason, note?: string) {
+async function reportAfterMeeting(
+  server: TestServer,
+  reporter: Person,
+  reported: Person,
+  reason: ReportReason,
+  note?: string,
+) {
   const connectionId = await meet(reporter, reported);
   const response = await api(server.url, 'POST', '/api/reports', {
     token: reporter.auth.token,
@@ -63,8 +72,16 @@ async function reportAfterMeeting(server: TestServer, reporter: Person, reported
 }
 
 /** A moderator's decision about `userId` settling `reportIds`; the action as answered. */
-async function decide(server: TestServer, token: string, userId: string, body: { action: string; reportIds: string[]; days?: number; reason?: string }) {
-  const response = await api(server.url, 'POST', `/api/mod/users/${userId}/actions`, { token, body: { reason: 'decided in a test', ...body } });
+async function decide(
+  server: TestServer,
+  token: string,
+  userId: string,
+  body: { action: string; reportIds: string[]; days?: number; reason?: string },
+) {
+  const response = await api(server.url, 'POST', `/api/mod/users/${userId}/actions`, {
+    token,
+    body: { reason: 'decided in a test', ...body },
+  });
   assert.equal(response.status, 201, JSON.stringify(response.body));
   return response.body.action as { id: string; createdAt: string };
 }
@@ -110,7 +127,13 @@ describe('who may read', () => {
     server = await fresh();
   });
 
-  for (const route of ['/api/mod/cases', '/api/mod/cases?status=closed', `/api/mod/users/${randomUUID()}`, `/api/mod/evidence/${randomUUID()}`, '/api/mod/audit']) {
+  for (const route of [
+    '/api/mod/cases',
+    '/api/mod/cases?status=closed',
+    `/api/mod/users/${randomUUID()}`,
+    `/api/mod/evidence/${randomUUID()}`,
+    '/api/mod/audit',
+  ]) {
     test(`GET ${route}: 401 with no session, 403 for a plain user, through for moderators and admins`, async () => {
       const none = await api(server.url, 'GET', route);
       assert.equal(none.status, 401);
@@ -145,8 +168,23 @@ describe('GET /api/mod/cases', () => {
   test('urgent, then high (2+ reporters or automatically suspended), then normal; oldest open report first within each; `before` and `limit`; the backlog on /metrics', async () => {
     const server = await fresh();
     const staff = await moderator(server);
-    const [spammed, autoSuspended, twice, minor, other] = await people(server, ['Normal', 'Auto', 'Twice', 'Minor', 'Later'] as const);
-    const [r1, r2, r3, r4, r5, r6, r7, r8] = await people(server, ['R1', 'R2', 'R3', 'R4', 'R5', 'R6', 'R7', 'R8'] as const);
+    const [spammed, autoSuspended, twice, minor, other] = await people(server, [
+      'Normal',
+      'Auto',
+      'Twice',
+      'Minor',
+      'Later',
+    ] as const);
+    const [r1, r2, r3, r4, r5, r6, r7, r8] = await people(server, [
+      'R1',
+      'R2',
+      'R3',
+      'R4',
+      'R5',
+      'R6',
+      'R7',
+      'R8',
+    ] as const);
 
     const metricsBefore = await scrape(server);
     assert.equal(sample(metricsBefore, 'smalltalk_reports_open'), 0);
@@ -185,18 +223,35 @@ describe('GET /api/mod/cases', () => {
     assert.equal(auto.restriction?.kind, 'suspended');
     assert.equal(auto.restriction?.automated, true);
     const two = byName.get('Twice')!;
-    assert.deepEqual([two.openReports, two.reporters, two.reasons, two.restriction], [2, 2, { harassment: 1, violence: 1 }, null]);
+    assert.deepEqual(
+      [two.openReports, two.reporters, two.reasons, two.restriction],
+      [2, 2, { harassment: 1, violence: 1 }, null],
+    );
     assert.equal(two.oldestOpenAt, twice1.createdAt);
     const normal = byName.get('Normal')!;
-    assert.deepEqual(normal.user, { id: spammed.auth.user.id, displayName: 'Normal', kind: 'guest', createdAt: normal.user.createdAt });
-    assert.deepEqual([normal.openReports, normal.reporters, normal.reasons, normal.oldestOpenAt], [1, 1, { spam: 1 }, first.createdAt]);
+    assert.deepEqual(normal.user, {
+      id: spammed.auth.user.id,
+      displayName: 'Normal',
+      kind: 'guest',
+      createdAt: normal.user.createdAt,
+    });
+    assert.deepEqual(
+      [normal.openReports, normal.reporters, normal.reasons, normal.oldestOpenAt],
+      [1, 1, { spam: 1 }, first.createdAt],
+    );
     assert.deepEqual(byName.get('Minor')!.reasons, { minor: 1 });
 
     // `before`: only the cases waiting since before it (here: before Twice's first report).
     const waiting = await cases(server, staff.token, `?before=${encodeURIComponent(twice1.createdAt)}`);
-    assert.deepEqual(waiting.map((c) => c.user.displayName), ['Auto', 'Normal']);
+    assert.deepEqual(
+      waiting.map((c) => c.user.displayName),
+      ['Auto', 'Normal'],
+    );
     const page = await cases(server, staff.token, '?limit=2');
-    assert.deepEqual(page.map((c) => c.user.displayName), ['Minor', 'Auto']);
+    assert.deepEqual(
+      page.map((c) => c.user.displayName),
+      ['Minor', 'Auto'],
+    );
 
     // Six open reports; the oldest is the first one filed.
     const text = await scrape(server);
@@ -209,8 +264,14 @@ describe('GET /api/mod/cases', () => {
     await decide(server, staff.token, spammed.auth.user.id, { action: 'dismiss', reportIds: [first.id] });
     const later = await scrape(server);
     assert.equal(sample(later, 'smalltalk_reports_open'), 5);
-    assert.ok(sample(later, 'smalltalk_oldest_open_report_age_seconds') <= (Date.now() - Date.parse(auto3.createdAt)) / 1000 + 1);
-    assert.deepEqual((await cases(server, staff.token)).map((c) => c.user.displayName), ['Minor', 'Auto', 'Twice', 'Later']);
+    assert.ok(
+      sample(later, 'smalltalk_oldest_open_report_age_seconds') <=
+        (Date.now() - Date.parse(auto3.createdAt)) / 1000 + 1,
+    );
+    assert.deepEqual(
+      (await cases(server, staff.token)).map((c) => c.user.displayName),
+      ['Minor', 'Auto', 'Twice', 'Later'],
+    );
   });
 
   test('`illegal` is urgent too, whatever else the case holds', async () => {
@@ -218,7 +279,10 @@ describe('GET /api/mod/cases', () => {
     const staff = await moderator(server);
     const [target, r1] = await people(server, ['Target', 'R1'] as const);
     await reportAfterMeeting(server, r1, target, 'illegal');
-    assert.deepEqual((await cases(server, staff.token)).map((c) => [c.userId, c.priority, c.reasons]), [[target.auth.user.id, 'urgent', { illegal: 1 }]]);
+    assert.deepEqual(
+      (await cases(server, staff.token)).map((c) => [c.userId, c.priority, c.reasons]),
+      [[target.auth.user.id, 'urgent', { illegal: 1 }]],
+    );
   });
 
   test('closed cases: users with no open report left, latest decision first, `before` pages them; never in the open queue', async () => {
@@ -238,7 +302,10 @@ describe('GET /api/mod/cases', () => {
     await decide(server, staff.token, c.auth.user.id, { action: 'dismiss', reportIds: [rc1.id] });
 
     const closed = await cases(server, staff.token, '?status=closed');
-    assert.deepEqual(closed.map((x) => x.user.displayName), ['B', 'A']);
+    assert.deepEqual(
+      closed.map((x) => x.user.displayName),
+      ['B', 'A'],
+    );
     assert.deepEqual(closed[0], {
       userId: b.auth.user.id,
       user: closed[0]!.user,
@@ -250,8 +317,14 @@ describe('GET /api/mod/cases', () => {
       restriction: null,
     });
     const older = await cases(server, staff.token, `?status=closed&before=${encodeURIComponent(between)}`);
-    assert.deepEqual(older.map((x) => x.user.displayName), ['A']);
-    assert.deepEqual((await cases(server, staff.token)).map((x) => x.user.displayName), ['C']);
+    assert.deepEqual(
+      older.map((x) => x.user.displayName),
+      ['A'],
+    );
+    assert.deepEqual(
+      (await cases(server, staff.token)).map((x) => x.user.displayName),
+      ['C'],
+    );
   });
 });
 
@@ -273,19 +346,41 @@ describe('GET /api/mod/users/:id', () => {
     // Two moderators decide: a warning (a strike) on one report, then a suspension on the other.
     const max = await member(server.url, { displayName: 'Max' });
     await makeRole(server, max.email, 'moderator');
-    const warned = await decide(server, staff.token, target.auth.user.id, { action: 'warn', reportIds: [gone.id], reason: 'mind your words' });
-    const suspended = await decide(server, max.token, target.auth.user.id, { action: 'suspend', days: 7, reportIds: [against.id], reason: 'you were told' });
+    const warned = await decide(server, staff.token, target.auth.user.id, {
+      action: 'warn',
+      reportIds: [gone.id],
+      reason: 'mind your words',
+    });
+    const suspended = await decide(server, max.token, target.auth.user.id, {
+      action: 'suspend',
+      days: 7,
+      reportIds: [against.id],
+      reason: 'you were told',
+    });
 
     const response = await api(server.url, 'GET', `/api/mod/users/${target.auth.user.id}`, { token: staff.token });
     assert.equal(response.status, 200, JSON.stringify(response.body));
     const page = ModUserResponse.parse(response.body);
-    assert.deepEqual(page.user, { id: target.auth.user.id, displayName: 'Target', kind: 'guest', createdAt: page.user.createdAt, role: 'user' });
+    assert.deepEqual(page.user, {
+      id: target.auth.user.id,
+      displayName: 'Target',
+      kind: 'guest',
+      createdAt: page.user.createdAt,
+      role: 'user',
+    });
     assert.equal(page.restriction?.kind, 'suspended');
     assert.equal(page.restriction?.automated, false);
     assert.equal(page.strikes, 1);
 
-    assert.deepEqual(page.reports.map((r) => r.id), [gone.id, against.id], 'newest first');
-    const [goneReport, report] = page.reports as [ModUserResponse['reports'][number], ModUserResponse['reports'][number]];
+    assert.deepEqual(
+      page.reports.map((r) => r.id),
+      [gone.id, against.id],
+      'newest first',
+    );
+    const [goneReport, report] = page.reports as [
+      ModUserResponse['reports'][number],
+      ModUserResponse['reports'][number],
+    ];
     assert.deepEqual(report, {
       id: against.id,
       reporter: { id: accuser.auth.user.id, displayName: 'Accuser' },
@@ -305,13 +400,26 @@ describe('GET /api/mod/users/:id', () => {
     });
     assert.ok(report.connection!.endedAt !== null && report.connection!.startedAt <= report.connection!.endedAt);
     assert.equal(goneReport.connection, null, 'the history row is gone; the report stays');
-    assert.deepEqual([goneReport.evidence, goneReport.status, goneReport.decidedAt], [[], 'actioned', warned.createdAt]);
+    assert.deepEqual(
+      [goneReport.evidence, goneReport.status, goneReport.decidedAt],
+      [[], 'actioned', warned.createdAt],
+    );
 
     assert.deepEqual(page.reportsMade, [
-      { id: made.id, user: { id: victim.auth.user.id, displayName: 'Victim' }, reason: 'other', note: 'looked at me funny', status: 'open', createdAt: made.createdAt },
+      {
+        id: made.id,
+        user: { id: victim.auth.user.id, displayName: 'Victim' },
+        reason: 'other',
+        note: 'looked at me funny',
+        status: 'open',
+        createdAt: made.createdAt,
+      },
     ]);
     // Its connections, newest first: with Victim, Other (the row above is gone) and Accuser.
-    assert.deepEqual(page.connections.map((c) => c.peer.displayName), ['Victim', 'Accuser']);
+    assert.deepEqual(
+      page.connections.map((c) => c.peer.displayName),
+      ['Victim', 'Accuser'],
+    );
     assert.deepEqual(Object.keys(page.connections[0]!).sort(), ['category', 'endedAt', 'id', 'peer', 'startedAt']);
     assert.deepEqual(
       page.actions.map((a) => [a.id, a.action, a.moderator.displayName, a.reason, a.createdAt]),
@@ -348,7 +456,9 @@ describe('GET /api/mod/users/:id', () => {
         })),
       )
       .execute();
-    const page = ModUserResponse.parse((await api(server.url, 'GET', `/api/mod/users/${target.auth.user.id}`, { token: staff.token })).body);
+    const page = ModUserResponse.parse(
+      (await api(server.url, 'GET', `/api/mod/users/${target.auth.user.id}`, { token: staff.token })).body,
+    );
     assert.equal(page.connections.length, 50);
     assert.equal(page.connections[0]!.startedAt, new Date(start + 59 * 1000).toISOString());
     assert.equal(page.connections[49]!.startedAt, new Date(start + 10 * 1000).toISOString());
@@ -365,7 +475,9 @@ describe('GET /api/mod/evidence/:id and the audit log', () => {
     const evidenceId = await attach(server, report.id, accuser.auth.token, image);
 
     for (let view = 0; view < 2; view++) {
-      const response = await fetch(`${server.url}/api/mod/evidence/${evidenceId}`, { headers: { authorization: `Bearer ${staff.token}` } });
+      const response = await fetch(`${server.url}/api/mod/evidence/${evidenceId}`, {
+        headers: { authorization: `Bearer ${staff.token}` },
+      });
       assert.equal(response.status, 200);
       assert.equal(response.headers.get('content-type'), 'image/jpeg');
       assert.equal(response.headers.get('cache-control'), 'no-store');
@@ -401,21 +513,34 @@ describe('GET /api/mod/evidence/:id and the audit log', () => {
       // Distinct times, so `before` (a time) pages them exactly.
       await new Promise((resolve) => setTimeout(resolve, 3));
     }
-    const all = AuditResponse.parse((await api(server.url, 'GET', '/api/mod/audit?limit=200', { token: staff.token })).body).entries;
+    const all = AuditResponse.parse(
+      (await api(server.url, 'GET', '/api/mod/audit?limit=200', { token: staff.token })).body,
+    ).entries;
     // Five views, and the role change that made the admin.
-    assert.deepEqual(all.map((e) => e.action), ['view_evidence', 'view_evidence', 'view_evidence', 'view_evidence', 'view_evidence', 'set_role']);
+    assert.deepEqual(
+      all.map((e) => e.action),
+      ['view_evidence', 'view_evidence', 'view_evidence', 'view_evidence', 'view_evidence', 'set_role'],
+    );
     const times = all.map((e) => e.at);
     assert.deepEqual(times, [...times].sort().reverse());
 
     const pages: string[][] = [];
     let query = '?limit=2';
     for (;;) {
-      const entries = AuditResponse.parse((await api(server.url, 'GET', `/api/mod/audit${query}`, { token: staff.token })).body).entries;
+      const entries = AuditResponse.parse(
+        (await api(server.url, 'GET', `/api/mod/audit${query}`, { token: staff.token })).body,
+      ).entries;
       if (entries.length === 0) break;
       pages.push(entries.map((e) => e.id));
       query = `?limit=2&before=${encodeURIComponent(entries.at(-1)!.at)}`;
     }
-    assert.deepEqual(pages.map((p) => p.length), [2, 2, 2]);
-    assert.deepEqual(pages.flat(), all.map((e) => e.id));
+    assert.deepEqual(
+      pages.map((p) => p.length),
+      [2, 2, 2],
+    );
+    assert.deepEqual(
+      pages.flat(),
+      all.map((e) => e.id),
+    );
   });
 });

@@ -12,7 +12,19 @@ import {
   SetRoleResponse,
   type AuthResponse,
 } from '@small-talk/protocol';
-import { api, closeAndSettle, connect, guest, member, refusedUpgrade, sample, scrape, startServer, type Client, type TestServer } from './harness.js';
+import {
+  api,
+  closeAndSettle,
+  connect,
+  guest,
+  member,
+  refusedUpgrade,
+  sample,
+  scrape,
+  startServer,
+  type Client,
+  type TestServer,
+} from './harness.js';
 import { makeRole } from './moderation.js';
 
 /**
@@ -67,7 +79,10 @@ async function meet(a: Person, b: Person, category = 'music'): Promise<string> {
 /** `reporter` meets `reported` and reports it: the report's id. */
 async function reported(reporter: Person, target: Person, reason = 'harassment'): Promise<string> {
   const connectionId = await meet(reporter, target);
-  const response = await api(server.url, 'POST', '/api/reports', { token: reporter.auth.token, body: { userId: target.auth.user.id, connectionId, reason } });
+  const response = await api(server.url, 'POST', '/api/reports', {
+    token: reporter.auth.token,
+    body: { userId: target.auth.user.id, connectionId, reason },
+  });
   assert.equal(response.status, 201, JSON.stringify(response.body));
   return response.body.report.id;
 }
@@ -121,7 +136,11 @@ describe('roles', () => {
         assert.equal(refused.body.error.code, 'forbidden');
       }
     }
-    for (const [method, route] of [['GET', '/api/me/notices'], ['GET', '/api/appeals'], ['POST', '/api/appeals']] as const) {
+    for (const [method, route] of [
+      ['GET', '/api/me/notices'],
+      ['GET', '/api/appeals'],
+      ['POST', '/api/appeals'],
+    ] as const) {
       const none = await api(server.url, method, route, method === 'POST' ? { body: { text: 'x' } } : {});
       assert.equal(none.status, 401, `${method} ${route}`);
     }
@@ -134,38 +153,66 @@ describe('roles', () => {
     const before = await api(server.url, 'GET', '/api/mod/appeals', { token: target.token });
     assert.equal(before.status, 403);
 
-    const response = await api(server.url, 'PUT', `/api/admin/users/${target.user.id}/role`, { token: admin.token, body: { role: 'moderator' } });
+    const response = await api(server.url, 'PUT', `/api/admin/users/${target.user.id}/role`, {
+      token: admin.token,
+      body: { role: 'moderator' },
+    });
     assert.equal(response.status, 200, JSON.stringify(response.body));
     const { user } = SetRoleResponse.parse(response.body);
-    assert.deepEqual({ id: user.id, role: user.role, kind: user.kind, displayName: user.displayName }, { id: target.user.id, role: 'moderator', kind: 'member', displayName: 'Tess' });
+    assert.deepEqual(
+      { id: user.id, role: user.role, kind: user.kind, displayName: user.displayName },
+      { id: target.user.id, role: 'moderator', kind: 'member', displayName: 'Tess' },
+    );
 
     const me = await api(server.url, 'GET', '/api/me', { token: target.token });
     assert.equal(me.body.user.role, 'moderator');
     assert.equal((await api(server.url, 'GET', '/api/mod/appeals', { token: target.token })).status, 200);
     // Still not an admin.
-    assert.equal((await api(server.url, 'PUT', `/api/admin/users/${admin.id}/role`, { token: target.token, body: { role: 'user' } })).status, 403);
+    assert.equal(
+      (
+        await api(server.url, 'PUT', `/api/admin/users/${admin.id}/role`, {
+          token: target.token,
+          body: { role: 'user' },
+        })
+      ).status,
+      403,
+    );
 
     const audit = await api(server.url, 'GET', '/api/mod/audit', { token: admin.token });
-    const entry = audit.body.entries.find((e: { action: string; subjectUserId: string }) => e.action === 'set_role' && e.subjectUserId === target.user.id);
+    const entry = audit.body.entries.find(
+      (e: { action: string; subjectUserId: string }) => e.action === 'set_role' && e.subjectUserId === target.user.id,
+    );
     assert.ok(entry, JSON.stringify(audit.body));
     assert.deepEqual(entry.actor, { id: admin.id, displayName: 'Root' });
     assert.deepEqual(entry.detail, { from: 'user', to: 'moderator' });
 
     // Taken back: it counts at the next request.
-    await api(server.url, 'PUT', `/api/admin/users/${target.user.id}/role`, { token: admin.token, body: { role: 'user' } });
+    await api(server.url, 'PUT', `/api/admin/users/${target.user.id}/role`, {
+      token: admin.token,
+      body: { role: 'user' },
+    });
     assert.equal((await api(server.url, 'GET', '/api/mod/appeals', { token: target.token })).status, 403);
   });
 
   test('set-role refuses an unknown user (404), a guest (400) and a role that is not one (400)', async () => {
     const admin = await staff('admin');
-    const unknown = await api(server.url, 'PUT', `/api/admin/users/${randomUUID()}/role`, { token: admin.token, body: { role: 'admin' } });
+    const unknown = await api(server.url, 'PUT', `/api/admin/users/${randomUUID()}/role`, {
+      token: admin.token,
+      body: { role: 'admin' },
+    });
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.error.code, 'not_found');
     const visitor = await guest(server.url, 'Gus');
-    const refused = await api(server.url, 'PUT', `/api/admin/users/${visitor.user.id}/role`, { token: admin.token, body: { role: 'moderator' } });
+    const refused = await api(server.url, 'PUT', `/api/admin/users/${visitor.user.id}/role`, {
+      token: admin.token,
+      body: { role: 'moderator' },
+    });
     assert.equal(refused.status, 400);
     const plain = await member(server.url);
-    const bad = await api(server.url, 'PUT', `/api/admin/users/${plain.user.id}/role`, { token: admin.token, body: { role: 'god' } });
+    const bad = await api(server.url, 'PUT', `/api/admin/users/${plain.user.id}/role`, {
+      token: admin.token,
+      body: { role: 'god' },
+    });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.code, 'bad_request');
   });
@@ -227,7 +274,9 @@ describe('decisions', () => {
     assert.equal(await restrictionOf(bo.auth.token), null);
     assert.equal(sample(await scrape(server), 'smalltalk_moderation_decisions_total', { action: 'warn' }), before + 1);
     const audit = await api(server.url, 'GET', '/api/mod/audit', { token: mod.token });
-    const entry = audit.body.entries.find((e: { action: string; subjectUserId: string }) => e.action === 'warn' && e.subjectUserId === bo.auth.user.id);
+    const entry = audit.body.entries.find(
+      (e: { action: string; subjectUserId: string }) => e.action === 'warn' && e.subjectUserId === bo.auth.user.id,
+    );
     assert.deepEqual(entry?.actor, { id: mod.id, displayName: 'Mia' });
     assert.deepEqual(entry?.detail, { actionId: action.id, reportIds: [reportId] });
     // Bo's sessions go on.
@@ -273,7 +322,9 @@ describe('decisions', () => {
     const ada = await person('Ada');
     const bo = await person('Bo');
     const reportId = await reported(ada, bo);
-    const other = await api(server.url, 'POST', '/api/auth/login', { body: { email: bo.auth.email, password: bo.auth.password } });
+    const other = await api(server.url, 'POST', '/api/auth/login', {
+      body: { email: bo.auth.email, password: bo.auth.password },
+    });
     assert.equal(other.status, 200);
 
     await decided(mod.token, bo.auth.user.id, { action: 'ban', reason: 'Threats.' });
@@ -284,9 +335,13 @@ describe('decisions', () => {
       assert.equal(await refusedUpgrade(server, { authorization: `Bearer ${token}` }), 401);
     }
 
-    const wrong = await api(server.url, 'POST', '/api/auth/login', { body: { email: bo.auth.email, password: 'not the password' } });
+    const wrong = await api(server.url, 'POST', '/api/auth/login', {
+      body: { email: bo.auth.email, password: 'not the password' },
+    });
     assert.equal(wrong.status, 401, 'a wrong password learns nothing of the ban');
-    const login = await api(server.url, 'POST', '/api/auth/login', { body: { email: bo.auth.email, password: bo.auth.password } });
+    const login = await api(server.url, 'POST', '/api/auth/login', {
+      body: { email: bo.auth.email, password: bo.auth.password },
+    });
     assert.equal(login.status, 403);
     const body = BannedLoginBody.parse(login.body);
     assert.equal(body.error.code, 'banned');
@@ -316,7 +371,10 @@ describe('decisions', () => {
     }
     assert.equal(await refusedUpgrade(server, { authorization: `Bearer ${token}` }), 401);
 
-    const appealed = await api(server.url, 'POST', '/api/appeals', { token, body: { text: 'It was a joke between friends.' } });
+    const appealed = await api(server.url, 'POST', '/api/appeals', {
+      token,
+      body: { text: 'It was a joke between friends.' },
+    });
     assert.equal(appealed.status, 201, JSON.stringify(appealed.body));
   });
 
@@ -368,12 +426,13 @@ describe('automatic suspension and dismiss', () => {
 
     await decided(mod.token, bo.auth.user.id, { action: 'dismiss', reason: 'The reports do not hold.' });
     assert.equal(await restrictionOf(bo.auth.token), null);
-    for (const [i, reporter] of reporters.entries()) assert.equal((await reportStatus(reporter, reportIds[i]!)).status, 'dismissed');
+    for (const [i, reporter] of reporters.entries())
+      assert.equal((await reportStatus(reporter, reportIds[i]!)).status, 'dismissed');
     const [restored] = await notices(bo.auth.token);
     assert.equal(restored?.kind, 'restored');
   });
 
-  test('dismiss leaves a moderator\'s suspension alone', async () => {
+  test("dismiss leaves a moderator's suspension alone", async () => {
     const mod = await staff('moderator');
     const ada = await person('Ada');
     const bo = await person('Bo');
@@ -397,7 +456,10 @@ describe('appeals', () => {
 
     const young = await guest(server.url, 'Kid', { consent: false });
     const rules = await api(server.url, 'GET', '/api/rules');
-    const refused = await api(server.url, 'POST', '/api/me/consent', { token: young.token, body: { birthDate: `${new Date().getUTCFullYear() - 10}-01-01`, rulesVersion: rules.body.version } });
+    const refused = await api(server.url, 'POST', '/api/me/consent', {
+      token: young.token,
+      body: { birthDate: `${new Date().getUTCFullYear() - 10}-01-01`, rulesVersion: rules.body.version },
+    });
     assert.equal(refused.status, 403);
     const underage = await appeal(young.token);
     assert.equal(underage.status, 403);
@@ -434,11 +496,17 @@ describe('appeals', () => {
     assert.deepEqual(entry.decision, action);
     assert.equal(entry.decidedBy, null);
 
-    const conflicted = await api(server.url, 'POST', `/api/mod/appeals/${mine.id}`, { token: judge.token, body: { decision: 'overturn', reason: 'Fine.' } });
+    const conflicted = await api(server.url, 'POST', `/api/mod/appeals/${mine.id}`, {
+      token: judge.token,
+      body: { decision: 'overturn', reason: 'Fine.' },
+    });
     assert.equal(conflicted.status, 403);
     assert.equal(conflicted.body.error.code, 'conflict_of_interest');
     const before = sample(await scrape(server), 'smalltalk_appeal_decisions_total', { outcome: 'upheld' });
-    const upheld = await api(server.url, 'POST', `/api/mod/appeals/${mine.id}`, { token: second.token, body: { decision: 'uphold', reason: 'Three links in a minute is spam.' } });
+    const upheld = await api(server.url, 'POST', `/api/mod/appeals/${mine.id}`, {
+      token: second.token,
+      body: { decision: 'uphold', reason: 'Three links in a minute is spam.' },
+    });
     assert.equal(upheld.status, 200, JSON.stringify(upheld.body));
     const decidedAppeal = AppealDecisionResponse.parse(upheld.body).appeal;
     assert.equal(decidedAppeal.status, 'upheld');
@@ -446,23 +514,33 @@ describe('appeals', () => {
     assert.equal(decidedAppeal.decisionReason, 'Three links in a minute is spam.');
     assert.equal(sample(await scrape(server), 'smalltalk_appeal_decisions_total', { outcome: 'upheld' }), before + 1);
 
-    const twice = await api(server.url, 'POST', `/api/mod/appeals/${mine.id}`, { token: second.token, body: { decision: 'overturn', reason: 'Changed my mind.' } });
+    const twice = await api(server.url, 'POST', `/api/mod/appeals/${mine.id}`, {
+      token: second.token,
+      body: { decision: 'overturn', reason: 'Changed my mind.' },
+    });
     assert.equal(twice.status, 409);
     assert.equal(twice.body.error.code, 'already_decided');
     assert.equal((await restrictionOf(bo.auth.token)).kind, 'suspended');
     const [upheldNotice] = await notices(bo.auth.token);
     assert.equal(upheldNotice?.kind, 'appeal_upheld');
     assert.equal(upheldNotice?.reason, 'Three links in a minute is spam.');
-    assert.equal((await appeal(bo.auth.token)).body.error.code, 'already_appealed', 'one appeal per restriction, whatever its outcome');
+    assert.equal(
+      (await appeal(bo.auth.token)).body.error.code,
+      'already_appealed',
+      'one appeal per restriction, whatever its outcome',
+    );
     const open = await api(server.url, 'GET', '/api/mod/appeals?status=open', { token: second.token });
     assert.ok(!open.body.appeals.some((a: { id: string }) => a.id === mine.id));
     const closed = await api(server.url, 'GET', '/api/mod/appeals?status=closed', { token: second.token });
     assert.ok(closed.body.appeals.some((a: { id: string }) => a.id === mine.id));
-    const unknown = await api(server.url, 'POST', `/api/mod/appeals/${randomUUID()}`, { token: second.token, body: { decision: 'uphold', reason: 'x' } });
+    const unknown = await api(server.url, 'POST', `/api/mod/appeals/${randomUUID()}`, {
+      token: second.token,
+      body: { decision: 'uphold', reason: 'x' },
+    });
     assert.equal(unknown.status, 404);
   });
 
-  test('overturn lifts the restriction (notice appeal_overturned) and the user can match again; an automatic suspension is anyone\'s to decide', async () => {
+  test("overturn lifts the restriction (notice appeal_overturned) and the user can match again; an automatic suspension is anyone's to decide", async () => {
     const mod = await staff('moderator');
     const bo = await person('Bo');
     const reporters = [await person('Ada'), await person('Cy'), await person('Di')];
@@ -474,7 +552,10 @@ describe('appeals', () => {
     const entry = listed.body.appeals.find((a: { id: string }) => a.id === filed.body.appeal.id);
     assert.equal(entry.decision, null, 'a rule made it, not a moderator');
 
-    const overturned = await api(server.url, 'POST', `/api/mod/appeals/${filed.body.appeal.id}`, { token: mod.token, body: { decision: 'overturn', reason: 'The reports were a pile-on.' } });
+    const overturned = await api(server.url, 'POST', `/api/mod/appeals/${filed.body.appeal.id}`, {
+      token: mod.token,
+      body: { decision: 'overturn', reason: 'The reports were a pile-on.' },
+    });
     assert.equal(overturned.status, 200, JSON.stringify(overturned.body));
     assert.equal(overturned.body.appeal.status, 'overturned');
     assert.equal(await restrictionOf(bo.auth.token), null);
@@ -492,14 +573,21 @@ describe('appeals', () => {
     const second = await staff('moderator');
     const bo = await person('Bo');
     await decided(judge.token, bo.auth.user.id, { action: 'ban', reason: 'Threats.' });
-    const login = await api(server.url, 'POST', '/api/auth/login', { body: { email: bo.auth.email, password: bo.auth.password } });
+    const login = await api(server.url, 'POST', '/api/auth/login', {
+      body: { email: bo.auth.email, password: bo.auth.password },
+    });
     const filed = await appeal(login.body.appealToken);
     assert.equal(filed.status, 201);
-    const overturned = await api(server.url, 'POST', `/api/mod/appeals/${filed.body.appeal.id}`, { token: second.token, body: { decision: 'overturn', reason: 'Misread.' } });
+    const overturned = await api(server.url, 'POST', `/api/mod/appeals/${filed.body.appeal.id}`, {
+      token: second.token,
+      body: { decision: 'overturn', reason: 'Misread.' },
+    });
     assert.equal(overturned.status, 200);
     const [notice] = await notices(login.body.appealToken);
     assert.equal(notice?.kind, 'appeal_overturned');
-    const back = await api(server.url, 'POST', '/api/auth/login', { body: { email: bo.auth.email, password: bo.auth.password } });
+    const back = await api(server.url, 'POST', '/api/auth/login', {
+      body: { email: bo.auth.email, password: bo.auth.password },
+    });
     assert.equal(back.status, 200);
     assert.equal(back.body.user.restriction, null);
   });

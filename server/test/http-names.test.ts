@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { FriendsResponse, HistoryResponse, MeResponse } from '@small-talk/protocol';
-import { api, closeAndSettle, connect, eventually, guest, uniqueEmail, type Client, type TestServer, startServer } from './harness.js';
+import {
+  api,
+  closeAndSettle,
+  connect,
+  eventually,
+  guest,
+  uniqueEmail,
+  type Client,
+  type TestServer,
+  startServer,
+} from './harness.js';
 
 /**
  * Display names: what a user may take (docs/protocol.md "Display names"), and how a stored name
@@ -41,10 +51,18 @@ const table: Array<[string, string, Outcome]> = [
   ['Devanagari conjunct', '"स्त्री"', { stored: 'स्त्री' }],
   ['surrounding spaces are trimmed', '"  Ada  "', { stored: 'Ada' }],
   ['NFC: e + U+0301 is stored as é', '"Jose\\u0301"', { stored: 'Jos\u00e9' }],
-  ['a letter and an emoji joined by ZWJ (one emoji)', '"Dev \\ud83d\\udc69\\u200d\\ud83d\\udcbb"', { stored: 'Dev 👩‍💻' }],
+  [
+    'a letter and an emoji joined by ZWJ (one emoji)',
+    '"Dev \\ud83d\\udc69\\u200d\\ud83d\\udcbb"',
+    { stored: 'Dev 👩‍💻' },
+  ],
   ['32 characters, 31 of them emoji', JSON.stringify(`A${'😀'.repeat(31)}`), { stored: `A${'😀'.repeat(31)}` }],
   ['32 characters with family emoji', JSON.stringify(`A${'👨‍👩‍👧‍👦'.repeat(31)}`), { stored: `A${'👨‍👩‍👧‍👦'.repeat(31)}` }],
-  ['4 stacked marks (pointed Hebrew reaches 4)', '"A\\u0300\\u0316\\u0317\\u0318"', { stored: '\u00c0\u0316\u0317\u0318' }],
+  [
+    '4 stacked marks (pointed Hebrew reaches 4)',
+    '"A\\u0300\\u0316\\u0317\\u0318"',
+    { stored: '\u00c0\u0316\u0317\u0318' },
+  ],
   // Invisible, direction-changing and control characters.
   ['zero-width joiner between letters', '"Ad\\u200da"', { code: 'bad_request', message: REFUSED_CHARACTERS }],
   ['zero-width space', '"Ad\\u200ba"', { code: 'bad_request', message: REFUSED_CHARACTERS }],
@@ -60,7 +78,11 @@ const table: Array<[string, string, Outcome]> = [
   ['noncharacter U+FFFE', '"Ada\\ufffe"', { code: 'bad_request', message: REFUSED_CHARACTERS }],
   ['line separator', '"Ada\\u2028Bo"', { code: 'bad_request', message: REFUSED_CHARACTERS }],
   // Floods, length, content.
-  ['combining-mark flood', JSON.stringify(`Z${'\u0336\u0337\u0338\u0335\u0334'.repeat(8)}algo`), { code: 'bad_request', message: /marks/ }],
+  [
+    'combining-mark flood',
+    JSON.stringify(`Z${'\u0336\u0337\u0338\u0335\u0334'.repeat(8)}algo`),
+    { code: 'bad_request', message: /marks/ },
+  ],
   ['5 stacked marks', '"A\\u0316\\u0317\\u0318\\u0319\\u031a"', { code: 'bad_request', message: /marks/ }],
   ['33 characters', JSON.stringify('x'.repeat(33)), { code: 'bad_request', message: /at most 32/ }],
   ['33 characters of emoji', JSON.stringify(`A${'😀'.repeat(32)}`), { code: 'bad_request', message: /at most 32/ }],
@@ -119,7 +141,10 @@ test('a guest upgrading to a member is held to the same rule', async () => {
   const reserved = await api(server.url, 'POST', '/api/auth/register', { token, body });
   assert.equal(reserved.status, 400);
   assert.equal(reserved.body.error.code, 'reserved_name');
-  const hidden = await api(server.url, 'POST', '/api/auth/register', { token, body: { ...body, displayName: 'Ada\u202e' } });
+  const hidden = await api(server.url, 'POST', '/api/auth/register', {
+    token,
+    body: { ...body, displayName: 'Ada\u202e' },
+  });
   assert.equal(hidden.status, 400);
   assert.equal(hidden.body.error.code, 'bad_request');
   const me = await api(server.url, 'GET', '/api/me', { token });
@@ -129,7 +154,8 @@ test('a guest upgrading to a member is held to the same rule', async () => {
 test("RESERVED_NAMES is the operator's list: it replaces the defaults", async () => {
   const own = await startServer({ RESERVED_NAMES: 'Acme Chat, Staff' });
   try {
-    const tries = async (displayName: string) => (await api(own.url, 'POST', '/api/auth/guest', { body: { displayName } })).status;
+    const tries = async (displayName: string) =>
+      (await api(own.url, 'POST', '/api/auth/guest', { body: { displayName } })).status;
     assert.equal(await tries('ACME-chat'), 400);
     assert.equal(await tries('St4ff'), 400);
     assert.equal(await tries('admin'), 201);
@@ -144,7 +170,8 @@ describe('a stored name that breaks the rule (a row from before it)', () => {
   const badName = () => `\u202eA\u200bda${postgres() ? '' : '\u0000'}\u0007${'\u0301'.repeat(30)}`;
   // Bad code points gone, a + U+0301 composed to á, the 29 marks left capped at 4.
   const shown = `Ad\u00e1${'\u0301'.repeat(4)}`;
-  const setName = (id: string, name: string) => server.server.db.kysely.updateTable('users').set({ display_name: name }).where('id', '=', id).execute();
+  const setName = (id: string, name: string) =>
+    server.server.db.kysely.updateTable('users').set({ display_name: name }).where('id', '=', id).execute();
 
   test('is shown cleaned everywhere it leaves the server: /api/me, matched, history, friends; never a 500', async () => {
     const ada = await guest(server.url, 'Ada');
@@ -168,17 +195,24 @@ describe('a stored name that breaks the rule (a row from before it)', () => {
     await a.next('matched');
 
     const history = await eventually('history row', async () => {
-      const rows = HistoryResponse.parse((await api(server.url, 'GET', '/api/history', { token: bo.token })).body).connections;
+      const rows = HistoryResponse.parse(
+        (await api(server.url, 'GET', '/api/history', { token: bo.token })).body,
+      ).connections;
       return rows[0];
     });
     assert.equal(history.peer.displayName, shown);
 
-    const asked = await api(server.url, 'POST', '/api/friends/requests', { token: bo.token, body: { userId: ada.user.id } });
+    const asked = await api(server.url, 'POST', '/api/friends/requests', {
+      token: bo.token,
+      body: { userId: ada.user.id },
+    });
     assert.equal(asked.status, 201, JSON.stringify(asked.body));
     assert.equal(asked.body.request.to.displayName, shown);
     const friends = FriendsResponse.parse((await api(server.url, 'GET', '/api/friends', { token: bo.token })).body);
     assert.equal(friends.outgoing[0]?.to.displayName, shown);
-    const accepted = await api(server.url, 'POST', `/api/friends/requests/${asked.body.request.id}/accept`, { token: ada.token });
+    const accepted = await api(server.url, 'POST', `/api/friends/requests/${asked.body.request.id}/accept`, {
+      token: ada.token,
+    });
     assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
     const after = FriendsResponse.parse((await api(server.url, 'GET', '/api/friends', { token: bo.token })).body);
     assert.equal(after.friends[0]?.user.displayName, shown);

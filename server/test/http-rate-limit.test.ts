@@ -10,7 +10,12 @@ function postFrom(localAddress: string, url: string, body: unknown): Promise<{ s
     const payload = JSON.stringify(body);
     const request = http.request(
       url,
-      { method: 'POST', localAddress, agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+      {
+        method: 'POST',
+        localAddress,
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      },
       (response) => {
         let text = '';
         response.setEncoding('utf8');
@@ -34,7 +39,11 @@ test('GUEST_RATE_LIMIT_PER_MIN=3: the 4th guest from one address is 429 rate_lim
     assert.equal(fourth.status, 429);
     assert.equal(ErrorBody.parse(fourth.body).error.code, 'rate_limited');
     // The limit keys on the TCP source address: a forwarded header a client sets changes nothing.
-    const forgeries: Array<Record<string, string>> = [{ 'x-forwarded-for': '203.0.113.7' }, { 'x-real-ip': '203.0.113.8' }, { forwarded: 'for=203.0.113.9' }];
+    const forgeries: Array<Record<string, string>> = [
+      { 'x-forwarded-for': '203.0.113.7' },
+      { 'x-real-ip': '203.0.113.8' },
+      { forwarded: 'for=203.0.113.9' },
+    ];
     for (const headers of forgeries) {
       const forged = await newGuest(server.url, headers);
       assert.equal(forged.status, 429, `${JSON.stringify(headers)} evaded the limit`);
@@ -51,7 +60,8 @@ test('GUEST_RATE_LIMIT_PER_MIN=3: the 4th guest from one address is 429 rate_lim
 test('AUTH_RATE_LIMIT_PER_MIN=2: the 3rd login attempt from one address is 429 rate_limited', async () => {
   const server = await startServer({ AUTH_RATE_LIMIT_PER_MIN: '2' });
   try {
-    const attempt = () => api(server.url, 'POST', '/api/auth/login', { body: { email: 'guess@example.com', password: 'guess number n' } });
+    const attempt = () =>
+      api(server.url, 'POST', '/api/auth/login', { body: { email: 'guess@example.com', password: 'guess number n' } });
     assert.equal((await attempt()).status, 401);
     assert.equal((await attempt()).status, 401);
     const third = await attempt();

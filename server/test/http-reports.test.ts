@@ -3,7 +3,17 @@ import { randomUUID } from 'node:crypto';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { EvidenceResponse, ReportResponse, ReportsResponse, RulesResponse } from '@small-talk/protocol';
 import { sweep } from '../src/storage/sweep.js';
-import { acquaintances, api, closeAndSettle, pair, sample, scrape, startServer, type Client, type TestServer } from './harness.js';
+import {
+  acquaintances,
+  api,
+  closeAndSettle,
+  pair,
+  sample,
+  scrape,
+  startServer,
+  type Client,
+  type TestServer,
+} from './harness.js';
 
 /**
  * Reports over HTTP: who may report what, what a report does at once (a block, the end of the
@@ -54,10 +64,22 @@ describe('POST /api/reports', () => {
   test('201 with the open report; the reporter has blocked the reported user, who learns nothing', async () => {
     const { a, b, roomId } = await met();
     const before = sample(await scrape(server), 'smalltalk_reports_total', { reason: 'harassment' });
-    const response = await report(a.auth.token, { userId: b.auth.user.id, connectionId: roomId, reason: 'harassment', note: 'kept insulting me' });
+    const response = await report(a.auth.token, {
+      userId: b.auth.user.id,
+      connectionId: roomId,
+      reason: 'harassment',
+      note: 'kept insulting me',
+    });
     assert.equal(response.status, 201, JSON.stringify(response.body));
     const { report: filed } = ReportResponse.parse(response.body);
-    assert.deepEqual(Object.keys(response.body.report).sort(), ['connectionId', 'createdAt', 'id', 'reason', 'status', 'userId']);
+    assert.deepEqual(Object.keys(response.body.report).sort(), [
+      'connectionId',
+      'createdAt',
+      'id',
+      'reason',
+      'status',
+      'userId',
+    ]);
     assert.equal(filed.userId, b.auth.user.id);
     assert.equal(filed.connectionId, roomId);
     assert.equal(filed.reason, 'harassment');
@@ -76,7 +98,11 @@ describe('POST /api/reports', () => {
   test('a report from inside a live room ends it: the reporter gets left, the other peer_left with reason left', async () => {
     const p = await pair(server, 'movies');
     opened.push(p.a.socket, p.b.socket);
-    const response = await report(p.a.auth.token, { userId: p.b.auth.user.id, connectionId: p.roomId, reason: 'nudity' });
+    const response = await report(p.a.auth.token, {
+      userId: p.b.auth.user.id,
+      connectionId: p.roomId,
+      reason: 'nudity',
+    });
     assert.equal(response.status, 201, JSON.stringify(response.body));
     assert.equal((await p.a.socket.next('left')).roomId, p.roomId);
     const gone = await p.b.socket.next('peer_left');
@@ -105,7 +131,18 @@ describe('POST /api/reports', () => {
   });
 
   test('every reason of the contract is accepted', async () => {
-    for (const reason of ['nudity', 'sexual', 'minor', 'harassment', 'hate', 'violence', 'self_harm', 'spam', 'illegal', 'other']) {
+    for (const reason of [
+      'nudity',
+      'sexual',
+      'minor',
+      'harassment',
+      'hate',
+      'violence',
+      'self_harm',
+      'spam',
+      'illegal',
+      'other',
+    ]) {
       const { a, b, roomId } = await met();
       const response = await report(a.auth.token, { userId: b.auth.user.id, connectionId: roomId, reason });
       assert.equal(response.status, 201, reason);
@@ -120,16 +157,22 @@ describe('POST /api/reports', () => {
     assert.equal(response.body.error.code, 'bad_request');
   });
 
-  test('the connection must be the reporter\'s own with that user, within REPORT_WINDOW_DAYS: else 404 not_found', async () => {
+  test("the connection must be the reporter's own with that user, within REPORT_WINDOW_DAYS: else 404 not_found", async () => {
     const first = await met();
     const second = await met();
     const cases = [
       // no such connection
       { token: first.a.auth.token, body: { userId: first.b.auth.user.id, connectionId: randomUUID(), reason: 'spam' } },
       // a connection of someone else's
-      { token: first.a.auth.token, body: { userId: second.b.auth.user.id, connectionId: second.roomId, reason: 'spam' } },
+      {
+        token: first.a.auth.token,
+        body: { userId: second.b.auth.user.id, connectionId: second.roomId, reason: 'spam' },
+      },
       // the reporter's connection, but with another user
-      { token: first.a.auth.token, body: { userId: second.a.auth.user.id, connectionId: first.roomId, reason: 'spam' } },
+      {
+        token: first.a.auth.token,
+        body: { userId: second.a.auth.user.id, connectionId: first.roomId, reason: 'spam' },
+      },
     ];
     for (const { token, body } of cases) {
       const response = await report(token, body);
@@ -139,18 +182,37 @@ describe('POST /api/reports', () => {
     // Started 31 days ago: too old. Started 29 days ago: still reportable.
     const db = server.server.db.kysely;
     const day = 24 * 60 * 60 * 1000;
-    await db.updateTable('connections').set({ started_at: new Date(Date.now() - 31 * day).toISOString() }).where('id', '=', first.roomId).execute();
-    const old = await report(first.a.auth.token, { userId: first.b.auth.user.id, connectionId: first.roomId, reason: 'spam' });
+    await db
+      .updateTable('connections')
+      .set({ started_at: new Date(Date.now() - 31 * day).toISOString() })
+      .where('id', '=', first.roomId)
+      .execute();
+    const old = await report(first.a.auth.token, {
+      userId: first.b.auth.user.id,
+      connectionId: first.roomId,
+      reason: 'spam',
+    });
     assert.equal(old.status, 404);
     assert.equal(old.body.error.code, 'not_found');
-    await db.updateTable('connections').set({ started_at: new Date(Date.now() - 29 * day).toISOString() }).where('id', '=', first.roomId).execute();
-    const recent = await report(first.a.auth.token, { userId: first.b.auth.user.id, connectionId: first.roomId, reason: 'spam' });
+    await db
+      .updateTable('connections')
+      .set({ started_at: new Date(Date.now() - 29 * day).toISOString() })
+      .where('id', '=', first.roomId)
+      .execute();
+    const recent = await report(first.a.auth.token, {
+      userId: first.b.auth.user.id,
+      connectionId: first.roomId,
+      reason: 'spam',
+    });
     assert.equal(recent.status, 201);
   });
 
   test('the same reporter reporting the same connection again is 409 already_reported; the other side may report it too', async () => {
     const { a, b, roomId } = await met();
-    assert.equal((await report(a.auth.token, { userId: b.auth.user.id, connectionId: roomId, reason: 'spam' })).status, 201);
+    assert.equal(
+      (await report(a.auth.token, { userId: b.auth.user.id, connectionId: roomId, reason: 'spam' })).status,
+      201,
+    );
     const again = await report(a.auth.token, { userId: b.auth.user.id, connectionId: roomId, reason: 'hate' });
     assert.equal(again.status, 409);
     assert.equal(again.body.error.code, 'already_reported');
@@ -178,15 +240,25 @@ describe('POST /api/reports', () => {
     const twentieth = await report(a.auth.token, { userId: b.auth.user.id, connectionId: roomId, reason: 'spam' });
     assert.equal(twentieth.status, 201, JSON.stringify(twentieth.body));
     const other = await met();
-    const limited = await report(a.auth.token, { userId: other.b.auth.user.id, connectionId: other.roomId, reason: 'spam' });
+    const limited = await report(a.auth.token, {
+      userId: other.b.auth.user.id,
+      connectionId: other.roomId,
+      reason: 'spam',
+    });
     assert.equal(limited.status, 429);
     assert.equal(limited.body.error.code, 'rate_limited');
-    const own = await report(other.a.auth.token, { userId: other.b.auth.user.id, connectionId: other.roomId, reason: 'spam' });
+    const own = await report(other.a.auth.token, {
+      userId: other.b.auth.user.id,
+      connectionId: other.roomId,
+      reason: 'spam',
+    });
     assert.equal(own.status, 201, 'the limit is per reporter');
   });
 
   test('without a session: 401', async () => {
-    const response = await api(server.url, 'POST', '/api/reports', { body: { userId: 'x', connectionId: 'y', reason: 'spam' } });
+    const response = await api(server.url, 'POST', '/api/reports', {
+      body: { userId: 'x', connectionId: 'y', reason: 'spam' },
+    });
     assert.equal(response.status, 401);
     assert.equal((await api(server.url, 'GET', '/api/reports')).status, 401);
   });
@@ -198,25 +270,51 @@ describe('GET /api/reports', () => {
     const second = await met();
     const reporter = first.a;
     // Ada met Bo in `first`; she meets another in a room of her own too.
-    const older = await report(reporter.auth.token, { userId: first.b.auth.user.id, connectionId: first.roomId, reason: 'spam' });
-    const notMine = await report(second.a.auth.token, { userId: second.b.auth.user.id, connectionId: second.roomId, reason: 'hate' });
+    const older = await report(reporter.auth.token, {
+      userId: first.b.auth.user.id,
+      connectionId: first.roomId,
+      reason: 'spam',
+    });
+    const notMine = await report(second.a.auth.token, {
+      userId: second.b.auth.user.id,
+      connectionId: second.roomId,
+      reason: 'hate',
+    });
     assert.equal(notMine.status, 201);
-    const newer = await report(first.b.auth.token, { userId: reporter.auth.user.id, connectionId: first.roomId, reason: 'violence' });
+    const newer = await report(first.b.auth.token, {
+      userId: reporter.auth.user.id,
+      connectionId: first.roomId,
+      reason: 'violence',
+    });
     assert.equal(newer.status, 201);
 
     const mine = await api(server.url, 'GET', '/api/reports', { token: reporter.auth.token });
     assert.equal(mine.status, 200);
     const { reports } = ReportsResponse.parse(mine.body);
-    assert.deepEqual(reports.map((r) => r.id), [older.body.report.id]);
+    assert.deepEqual(
+      reports.map((r) => r.id),
+      [older.body.report.id],
+    );
     assert.deepEqual(mine.body.reports[0], { ...older.body.report, decidedAt: null });
 
     // A moderator's decision (next issue) shows: dismissed, and when.
     const decidedAt = new Date().toISOString();
-    await server.server.db.kysely.updateTable('reports').set({ status: 'dismissed', decided_at: decidedAt }).where('id', '=', older.body.report.id).execute();
+    await server.server.db.kysely
+      .updateTable('reports')
+      .set({ status: 'dismissed', decided_at: decidedAt })
+      .where('id', '=', older.body.report.id)
+      .execute();
     const third = await met();
-    const latest = await report(third.a.auth.token, { userId: third.b.auth.user.id, connectionId: third.roomId, reason: 'spam' });
+    const latest = await report(third.a.auth.token, {
+      userId: third.b.auth.user.id,
+      connectionId: third.roomId,
+      reason: 'spam',
+    });
     const hers = await api(server.url, 'GET', '/api/reports', { token: first.b.auth.token });
-    assert.deepEqual(hers.body.reports.map((r: { id: string }) => r.id), [newer.body.report.id]);
+    assert.deepEqual(
+      hers.body.reports.map((r: { id: string }) => r.id),
+      [newer.body.report.id],
+    );
     const after = await api(server.url, 'GET', '/api/reports', { token: reporter.auth.token });
     assert.equal(after.body.reports[0].status, 'dismissed');
     assert.equal(after.body.reports[0].decidedAt, decidedAt);
@@ -224,9 +322,16 @@ describe('GET /api/reports', () => {
 
     // Newest first, for one reporter with several.
     const again = await acquaintancesOf(third.a);
-    const second2 = await report(third.a.auth.token, { userId: again.other, connectionId: again.roomId, reason: 'other' });
+    const second2 = await report(third.a.auth.token, {
+      userId: again.other,
+      connectionId: again.roomId,
+      reason: 'other',
+    });
     const list = await api(server.url, 'GET', '/api/reports', { token: third.a.auth.token });
-    assert.deepEqual(list.body.reports.map((r: { id: string }) => r.id), [second2.body.report.id, latest.body.report.id]);
+    assert.deepEqual(
+      list.body.reports.map((r: { id: string }) => r.id),
+      [second2.body.report.id, latest.body.report.id],
+    );
   });
 });
 
@@ -249,7 +354,11 @@ async function acquaintancesOf(person: { auth: { token: string; user: { id: stri
 describe('POST /api/reports/:id/evidence', () => {
   async function filed() {
     const p = await met();
-    const response = await report(p.a.auth.token, { userId: p.b.auth.user.id, connectionId: p.roomId, reason: 'nudity' });
+    const response = await report(p.a.auth.token, {
+      userId: p.b.auth.user.id,
+      connectionId: p.roomId,
+      reason: 'nudity',
+    });
     assert.equal(response.status, 201);
     return { ...p, reportId: response.body.report.id as string };
   }
@@ -261,7 +370,11 @@ describe('POST /api/reports/:id/evidence', () => {
     assert.equal(response.status, 201, JSON.stringify(response.body));
     const { evidence } = EvidenceResponse.parse(response.body);
     assert.equal(evidence.bytes, 40_000);
-    const row = await server.server.db.kysely.selectFrom('report_evidence').selectAll().where('id', '=', evidence.id).executeTakeFirstOrThrow();
+    const row = await server.server.db.kysely
+      .selectFrom('report_evidence')
+      .selectAll()
+      .where('id', '=', evidence.id)
+      .executeTakeFirstOrThrow();
     assert.equal(row.report_id, reportId);
     assert.ok(Buffer.from(row.image).equals(image), 'the bytes as sent');
   });
@@ -289,7 +402,11 @@ describe('POST /api/reports/:id/evidence', () => {
     const typed = await upload(reportId, a.auth.token, jpeg(100), 'image/png');
     assert.equal(typed.status, 415);
     assert.equal(typed.body.error.code, 'unsupported_media_type');
-    const none = await server.server.db.kysely.selectFrom('report_evidence').select('id').where('report_id', '=', reportId).execute();
+    const none = await server.server.db.kysely
+      .selectFrom('report_evidence')
+      .select('id')
+      .where('report_id', '=', reportId)
+      .execute();
     assert.equal(none.length, 0);
   });
 
@@ -310,9 +427,17 @@ describe('POST /api/reports/:id/evidence', () => {
     assert.equal(unknown.status, 404);
 
     const db = server.server.db.kysely;
-    await db.updateTable('reports').set({ created_at: new Date(Date.now() - 9 * 60 * 1000).toISOString() }).where('id', '=', reportId).execute();
+    await db
+      .updateTable('reports')
+      .set({ created_at: new Date(Date.now() - 9 * 60 * 1000).toISOString() })
+      .where('id', '=', reportId)
+      .execute();
     assert.equal((await upload(reportId, a.auth.token, jpeg(1000))).status, 201, 'nine minutes on: still in time');
-    await db.updateTable('reports').set({ created_at: new Date(Date.now() - 11 * 60 * 1000).toISOString() }).where('id', '=', reportId).execute();
+    await db
+      .updateTable('reports')
+      .set({ created_at: new Date(Date.now() - 11 * 60 * 1000).toISOString() })
+      .where('id', '=', reportId)
+      .execute();
     const late = await upload(reportId, a.auth.token, jpeg(1000));
     assert.equal(late.status, 404);
     assert.equal(late.body.error.code, 'not_found');
@@ -322,7 +447,11 @@ describe('POST /api/reports/:id/evidence', () => {
 
   test('without a session: 401', async () => {
     const { reportId } = await filed();
-    const response = await fetch(`${server.url}/api/reports/${reportId}/evidence`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: jpeg(100) });
+    const response = await fetch(`${server.url}/api/reports/${reportId}/evidence`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/jpeg' },
+      body: jpeg(100),
+    });
     assert.equal(response.status, 401);
   });
 });
@@ -334,14 +463,27 @@ describe('what is kept', () => {
     const back = await report(b.auth.token, { userId: a.auth.user.id, connectionId: roomId, reason: 'spam' });
     assert.equal((await upload(filed.body.report.id, a.auth.token, jpeg(500))).status, 201);
     // Both sign out, and their call is 31 days old: nothing can bring either back.
-    for (const token of [a.auth.token, b.auth.token]) assert.equal((await api(server.url, 'POST', '/api/auth/logout', { token })).status, 204);
+    for (const token of [a.auth.token, b.auth.token])
+      assert.equal((await api(server.url, 'POST', '/api/auth/logout', { token })).status, 204);
     const db = server.server.db.kysely;
-    await db.updateTable('connections').set({ started_at: new Date(Date.now() - 31 * 86_400_000).toISOString() }).where('id', '=', roomId).execute();
+    await db
+      .updateTable('connections')
+      .set({ started_at: new Date(Date.now() - 31 * 86_400_000).toISOString() })
+      .where('id', '=', roomId)
+      .execute();
     const result = await sweep(db, new Date());
     assert.ok(result.guests >= 2, JSON.stringify(result));
-    const left = await db.selectFrom('reports').select('id').where('id', 'in', [filed.body.report.id, back.body.report.id]).execute();
+    const left = await db
+      .selectFrom('reports')
+      .select('id')
+      .where('id', 'in', [filed.body.report.id, back.body.report.id])
+      .execute();
     assert.deepEqual(left, []);
-    const evidence = await db.selectFrom('report_evidence').select('id').where('report_id', '=', filed.body.report.id).execute();
+    const evidence = await db
+      .selectFrom('report_evidence')
+      .select('id')
+      .where('report_id', '=', filed.body.report.id)
+      .execute();
     assert.deepEqual(evidence, []);
   });
 });

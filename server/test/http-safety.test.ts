@@ -5,7 +5,17 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MeResponse, RulesResponse } from '@small-talk/protocol';
 import { Standing } from '../src/safety/standing.js';
-import { acquaintances, api, closeAndSettle, consent, guest, sample, scrape, startServer, type TestServer } from './harness.js';
+import {
+  acquaintances,
+  api,
+  closeAndSettle,
+  consent,
+  guest,
+  sample,
+  scrape,
+  startServer,
+  type TestServer,
+} from './harness.js';
 
 /** The age and rules gate over HTTP: the rules, the consent answers, and friend requests behind the gate. */
 
@@ -49,7 +59,12 @@ describe('GET /api/rules', () => {
     const other = await startServer({ RULES_FILE: rulesFile(7), MIN_AGE: '16' });
     try {
       const rules = (await api(other.url, 'GET', '/api/rules')).body;
-      assert.deepEqual(rules, { version: 7, minAge: 16, text: '# Rules\n\nBe 16 or older. Be kind.', contactEmail: null });
+      assert.deepEqual(rules, {
+        version: 7,
+        minAge: 16,
+        text: '# Rules\n\nBe 16 or older. Be kind.',
+        contactEmail: null,
+      });
     } finally {
       await other.close();
     }
@@ -68,7 +83,17 @@ describe('the own user: consent and restriction', () => {
     assert.equal(ada.user.consent, null);
     assert.equal(ada.user.restriction, null);
     const me = await api(server.url, 'GET', '/api/me', { token: ada.token });
-    assert.deepEqual(Object.keys(me.body.user).sort(), ['bio', 'consent', 'displayName', 'emailVerified', 'id', 'kind', 'languages', 'restriction', 'role']);
+    assert.deepEqual(Object.keys(me.body.user).sort(), [
+      'bio',
+      'consent',
+      'displayName',
+      'emailVerified',
+      'id',
+      'kind',
+      'languages',
+      'restriction',
+      'role',
+    ]);
     assert.deepEqual([me.body.user.consent, me.body.user.restriction, me.body.user.role], [null, null, 'user']);
   });
 });
@@ -89,7 +114,11 @@ describe('POST /api/me/consent', () => {
   test('only the year of birth is kept, with the outcome and when', async () => {
     const ada = await guest(server.url, 'Ada', { consent: false });
     await postConsent(ada.token, { birthDate: '1991-07-23', rulesVersion: 1 });
-    const rows = await server.server.db.kysely.selectFrom('consents').selectAll().where('user_id', '=', ada.user.id).execute();
+    const rows = await server.server.db.kysely
+      .selectFrom('consents')
+      .selectAll()
+      .where('user_id', '=', ada.user.id)
+      .execute();
     assert.equal(rows.length, 1);
     assert.equal(rows[0]!.birth_year, 1991);
     assert.equal(rows[0]!.outcome, 'accepted');
@@ -108,7 +137,15 @@ describe('POST /api/me/consent', () => {
 
   test('not a real date, in the future, more than 120 years ago, or no body: 400 bad_request', async () => {
     const ada = await guest(server.url, 'Ada', { consent: false });
-    for (const date of ['2001-02-30', '1999-13-01', '1999-00-10', 'yesterday', '01-02-1990', birthDate(0, 1), birthDate(121)]) {
+    for (const date of [
+      '2001-02-30',
+      '1999-13-01',
+      '1999-00-10',
+      'yesterday',
+      '01-02-1990',
+      birthDate(0, 1),
+      birthDate(121),
+    ]) {
       const response = await postConsent(ada.token, { birthDate: date, rulesVersion: 1 });
       assert.equal(response.status, 400, `${date}: ${JSON.stringify(response.body)}`);
       assert.equal(response.body.error.code, 'bad_request');
@@ -118,7 +155,9 @@ describe('POST /api/me/consent', () => {
   });
 
   test('needs a session', async () => {
-    const response = await api(server.url, 'POST', '/api/me/consent', { body: { birthDate: '1990-04-01', rulesVersion: 1 } });
+    const response = await api(server.url, 'POST', '/api/me/consent', {
+      body: { birthDate: '1990-04-01', rulesVersion: 1 },
+    });
     assert.equal(response.status, 401);
   });
 
@@ -147,22 +186,37 @@ describe('POST /api/me/consent', () => {
     assert.match(me.restriction.reason, /18/);
 
     // A neutral screen: the right answer now changes nothing, nor does a wrong version or no body.
-    for (const body of [{ birthDate: '1980-01-01', rulesVersion: 1 }, { birthDate: '1980-01-01', rulesVersion: 9 }, { birthDate: 'nonsense' }, undefined]) {
+    for (const body of [
+      { birthDate: '1980-01-01', rulesVersion: 1 },
+      { birthDate: '1980-01-01', rulesVersion: 9 },
+      { birthDate: 'nonsense' },
+      undefined,
+    ]) {
       const again = await postConsent(kid.token, body);
       assert.equal(again.status, 403, JSON.stringify(body));
       assert.equal(again.body.error.code, 'underage');
     }
     assert.equal((await api(server.url, 'GET', '/api/me', { token: kid.token })).body.user.consent, null);
-    const rows = await server.server.db.kysely.selectFrom('consents').select(['outcome', 'birth_year']).where('user_id', '=', kid.user.id).execute();
+    const rows = await server.server.db.kysely
+      .selectFrom('consents')
+      .select(['outcome', 'birth_year'])
+      .where('user_id', '=', kid.user.id)
+      .execute();
     assert.deepEqual(rows, [{ outcome: 'underage', birth_year: Number(birthDate(15).slice(0, 4)) }]);
-    assert.equal(sample(await scrape(server), 'smalltalk_consent_refusals_total', { reason: 'underage' }), refusalsBefore + 1);
+    assert.equal(
+      sample(await scrape(server), 'smalltalk_consent_refusals_total', { reason: 'underage' }),
+      refusalsBefore + 1,
+    );
   });
 
-  test('MIN_AGE is the operator\'s: with 13, a 14-year-old is accepted', async () => {
+  test("MIN_AGE is the operator's: with 13, a 14-year-old is accepted", async () => {
     const teen = await startServer({ MIN_AGE: '13' });
     try {
       const kid = await guest(teen.url, 'Teen', { consent: false });
-      const response = await api(teen.url, 'POST', '/api/me/consent', { token: kid.token, body: { birthDate: birthDate(14), rulesVersion: 1 } });
+      const response = await api(teen.url, 'POST', '/api/me/consent', {
+        token: kid.token,
+        body: { birthDate: birthDate(14), rulesVersion: 1 },
+      });
       assert.equal(response.status, 200, JSON.stringify(response.body));
     } finally {
       await teen.close();
@@ -184,11 +238,17 @@ describe('friend requests behind the gate', () => {
     try {
       const me = (await api(first.url, 'GET', '/api/me', { token: p.a.auth.token })).body.user;
       assert.equal(me.consent.rulesVersion, 1, 'the old consent is still shown, for the version it was');
-      const asked = await api(first.url, 'POST', '/api/friends/requests', { token: p.a.auth.token, body: { userId: p.b.auth.user.id } });
+      const asked = await api(first.url, 'POST', '/api/friends/requests', {
+        token: p.a.auth.token,
+        body: { userId: p.b.auth.user.id },
+      });
       assert.equal(asked.status, 403);
       assert.equal(asked.body.error.code, 'consent_required');
       await consent(first.url, p.a.auth.token);
-      const again = await api(first.url, 'POST', '/api/friends/requests', { token: p.a.auth.token, body: { userId: p.b.auth.user.id } });
+      const again = await api(first.url, 'POST', '/api/friends/requests', {
+        token: p.a.auth.token,
+        body: { userId: p.b.auth.user.id },
+      });
       assert.equal(again.status, 201, JSON.stringify(again.body));
     } finally {
       await first.close();
@@ -200,10 +260,19 @@ describe('friend requests behind the gate', () => {
     await closeAndSettle(server, [p.a.socket, p.b.socket]);
     await new Standing(server.server.db.kysely).restrict(
       p.a.auth.user.id,
-      { kind: 'suspended', reason: 'Under review.', until: new Date(Date.now() + 3_600_000), automated: false, appealable: true },
+      {
+        kind: 'suspended',
+        reason: 'Under review.',
+        until: new Date(Date.now() + 3_600_000),
+        automated: false,
+        appealable: true,
+      },
       new Date(),
     );
-    const asked = await api(server.url, 'POST', '/api/friends/requests', { token: p.a.auth.token, body: { userId: p.b.auth.user.id } });
+    const asked = await api(server.url, 'POST', '/api/friends/requests', {
+      token: p.a.auth.token,
+      body: { userId: p.b.auth.user.id },
+    });
     assert.equal(asked.status, 403);
     assert.equal(asked.body.error.code, 'restricted');
     const me = MeResponse.parse((await api(server.url, 'GET', '/api/me', { token: p.a.auth.token })).body).user;
@@ -217,11 +286,20 @@ describe('friend requests behind the gate', () => {
     await closeAndSettle(server, [p.a.socket, p.b.socket]);
     await new Standing(server.server.db.kysely).restrict(
       p.a.auth.user.id,
-      { kind: 'suspended', reason: 'A day off.', until: new Date(Date.now() - 1000), automated: false, appealable: true },
+      {
+        kind: 'suspended',
+        reason: 'A day off.',
+        until: new Date(Date.now() - 1000),
+        automated: false,
+        appealable: true,
+      },
       new Date(Date.now() - 86_400_000),
     );
     assert.equal((await api(server.url, 'GET', '/api/me', { token: p.a.auth.token })).body.user.restriction, null);
-    const asked = await api(server.url, 'POST', '/api/friends/requests', { token: p.a.auth.token, body: { userId: p.b.auth.user.id } });
+    const asked = await api(server.url, 'POST', '/api/friends/requests', {
+      token: p.a.auth.token,
+      body: { userId: p.b.auth.user.id },
+    });
     assert.equal(asked.status, 201, JSON.stringify(asked.body));
   });
 });

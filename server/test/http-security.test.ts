@@ -32,20 +32,24 @@ function send(
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { ...options.headers };
     if (options.body !== undefined) headers['content-length'] = Buffer.byteLength(options.body);
-    const request = http.request(url, { method: options.method ?? 'GET', headers, agent: false, localAddress: options.localAddress }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => {
-        let body: any = text;
-        try {
-          body = text ? JSON.parse(text) : null;
-        } catch {
-          // not JSON: keep the text
-        }
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, body });
-      });
-    });
+    const request = http.request(
+      url,
+      { method: options.method ?? 'GET', headers, agent: false, localAddress: options.localAddress },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => {
+          let body: any = text;
+          try {
+            body = text ? JSON.parse(text) : null;
+          } catch {
+            // not JSON: keep the text
+          }
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body });
+        });
+      },
+    );
     request.on('error', reject);
     request.end(options.body);
   });
@@ -73,7 +77,10 @@ const json = (body: unknown, headers: Record<string, string> = {}) => ({
 });
 
 describe('CSRF: a state-changing request a browser sent for another site is refused', async () => {
-  const server = await serve({ ALLOWED_ORIGINS: 'https://app.partner.example', PUBLIC_URL: 'https://chat.smalltalk.example' });
+  const server = await serve({
+    ALLOWED_ORIGINS: 'https://app.partner.example',
+    PUBLIC_URL: 'https://chat.smalltalk.example',
+  });
   const own = server.url; // http://127.0.0.1:<port>, what the Host header says
 
   /** A fresh guest and its cookie header. */
@@ -81,8 +88,10 @@ describe('CSRF: a state-changing request a browser sent for another site is refu
     const { token } = await guest(server.url, 'Csrf Target');
     return { token, cookie: `${SESSION_COOKIE}=${token}` };
   }
-  const stillSignedIn = async (cookie: string) => (await send(`${server.url}/api/me`, { headers: { cookie } })).status === 200;
-  const logout = (headers: Record<string, string>) => send(`${server.url}/api/auth/logout`, { method: 'POST', headers });
+  const stillSignedIn = async (cookie: string) =>
+    (await send(`${server.url}/api/me`, { headers: { cookie } })).status === 200;
+  const logout = (headers: Record<string, string>) =>
+    send(`${server.url}/api/auth/logout`, { method: 'POST', headers });
 
   test('a cookie-authenticated logout from a foreign Origin (or "null") is 403 forbidden_origin, and the session lives on', async () => {
     const { cookie } = await signedIn();
@@ -93,7 +102,12 @@ describe('CSRF: a state-changing request a browser sent for another site is refu
   });
 
   test('the page’s own origin (by Host, either scheme), PUBLIC_URL’s origin and ALLOWED_ORIGINS pass', async () => {
-    for (const origin of [own, own.replace('http:', 'https:'), 'https://chat.smalltalk.example', 'https://app.partner.example']) {
+    for (const origin of [
+      own,
+      own.replace('http:', 'https:'),
+      'https://chat.smalltalk.example',
+      'https://app.partner.example',
+    ]) {
       const { cookie } = await signedIn();
       const answer = await logout({ cookie, origin });
       assert.equal(answer.status, 204, `${origin}: ${JSON.stringify(answer.body)}`);
@@ -120,7 +134,11 @@ describe('CSRF: a state-changing request a browser sent for another site is refu
 
   test('Bearer-authenticated requests are unaffected by Origin', async () => {
     const { token, cookie } = await signedIn();
-    const answer = await logout({ authorization: `Bearer ${token}`, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' });
+    const answer = await logout({
+      authorization: `Bearer ${token}`,
+      origin: 'https://evil.example',
+      'sec-fetch-site': 'cross-site',
+    });
     assert.equal(answer.status, 204, JSON.stringify(answer.body));
     assert.ok(!(await stillSignedIn(cookie)));
   });
@@ -128,18 +146,36 @@ describe('CSRF: a state-changing request a browser sent for another site is refu
   test('a friend request, its acceptance and a DELETE from a foreign page are refused before anything happens', async () => {
     const { cookie } = await signedIn();
     const headers = { cookie, origin: 'https://evil.example' };
-    assertError(await send(`${server.url}/api/friends/requests`, json({ userId: 'someone' }, headers)), 403, 'forbidden_origin');
-    assertError(await send(`${server.url}/api/friends/requests/1/accept`, { method: 'POST', headers }), 403, 'forbidden_origin');
-    assertError(await send(`${server.url}/api/friends/someone`, { method: 'DELETE', headers }), 403, 'forbidden_origin');
+    assertError(
+      await send(`${server.url}/api/friends/requests`, json({ userId: 'someone' }, headers)),
+      403,
+      'forbidden_origin',
+    );
+    assertError(
+      await send(`${server.url}/api/friends/requests/1/accept`, { method: 'POST', headers }),
+      403,
+      'forbidden_origin',
+    );
+    assertError(
+      await send(`${server.url}/api/friends/someone`, { method: 'DELETE', headers }),
+      403,
+      'forbidden_origin',
+    );
     // Reading is not state-changing: GET from anywhere is answered (the browser keeps it from the other page).
     assert.equal((await send(`${server.url}/api/me`, { headers })).status, 200);
   });
 
   test('signing in from a foreign page is refused too (login CSRF), cookie or not', async () => {
-    const answer = await send(`${server.url}/api/auth/guest`, json({ displayName: 'Planted' }, { origin: 'https://evil.example' }));
+    const answer = await send(
+      `${server.url}/api/auth/guest`,
+      json({ displayName: 'Planted' }, { origin: 'https://evil.example' }),
+    );
     assertError(answer, 403, 'forbidden_origin');
     assert.equal(answer.headers['set-cookie'], undefined);
-    const login = await send(`${server.url}/api/auth/login`, json({ email: 'a@example.com', password: 'whatever1' }, { 'sec-fetch-site': 'cross-site' }));
+    const login = await send(
+      `${server.url}/api/auth/login`,
+      json({ email: 'a@example.com', password: 'whatever1' }, { 'sec-fetch-site': 'cross-site' }),
+    );
     assertError(login, 403, 'forbidden_origin');
   });
 });
@@ -147,40 +183,76 @@ describe('CSRF: a state-changing request a browser sent for another site is refu
 describe('bodies must be JSON (415 unsupported_media_type)', async () => {
   const server = await serve();
   const bodyAs = (contentType: string | null, body: string, extra: Record<string, string> = {}) =>
-    send(`${server.url}/api/auth/guest`, { method: 'POST', headers: { ...(contentType ? { 'content-type': contentType } : {}), ...extra }, body });
+    send(`${server.url}/api/auth/guest`, {
+      method: 'POST',
+      headers: { ...(contentType ? { 'content-type': contentType } : {}), ...extra },
+      body,
+    });
 
   test('text/plain, a form, multipart and a body with no Content-Type are refused, whatever they hold', async () => {
     const text = JSON.stringify({ displayName: 'Sneaky' });
     assertError(await bodyAs('text/plain', text), 415, 'unsupported_media_type');
     assertError(await bodyAs('text/plain;charset=UTF-8', text), 415, 'unsupported_media_type');
     assertError(await bodyAs('application/x-www-form-urlencoded', 'displayName=Sneaky'), 415, 'unsupported_media_type');
-    assertError(await bodyAs('multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="displayName"\r\n\r\nSneaky\r\n--x--\r\n'), 415, 'unsupported_media_type');
+    assertError(
+      await bodyAs(
+        'multipart/form-data; boundary=x',
+        '--x\r\nContent-Disposition: form-data; name="displayName"\r\n\r\nSneaky\r\n--x--\r\n',
+      ),
+      415,
+      'unsupported_media_type',
+    );
     assertError(await bodyAs(null, text), 415, 'unsupported_media_type');
     // A cookie-authenticated text/plain logout from the page's own origin: refused for its type.
     const { token } = await guest(server.url, 'Typed');
-    const logout = await send(`${server.url}/api/auth/logout`, { method: 'POST', headers: { cookie: `${SESSION_COOKIE}=${token}`, 'content-type': 'text/plain' }, body: '{}' });
+    const logout = await send(`${server.url}/api/auth/logout`, {
+      method: 'POST',
+      headers: { cookie: `${SESSION_COOKIE}=${token}`, 'content-type': 'text/plain' },
+      body: '{}',
+    });
     assertError(logout, 415, 'unsupported_media_type');
     assert.equal((await api(server.url, 'GET', '/api/me', { token })).status, 200, 'the refused logout did nothing');
   });
 
   test('application/json (with parameters, in any case) is taken; no body needs no type', async () => {
     assert.equal((await bodyAs('application/json', JSON.stringify({ displayName: 'Plain' }))).status, 201);
-    assert.equal((await bodyAs('Application/JSON; charset=utf-8', JSON.stringify({ displayName: 'Cased' }))).status, 201);
+    assert.equal(
+      (await bodyAs('Application/JSON; charset=utf-8', JSON.stringify({ displayName: 'Cased' }))).status,
+      201,
+    );
     const { token } = await guest(server.url, 'Bodiless');
-    assert.equal((await send(`${server.url}/api/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status, 204);
+    assert.equal(
+      (await send(`${server.url}/api/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } }))
+        .status,
+      204,
+    );
   });
 
   test('a route that declares its own body type (config.bodyType) takes that type and refuses JSON', async () => {
     const app = Fastify();
-    app.setErrorHandler((error, _request, reply) => reply.code((error as { status?: number }).status ?? 500).send({ code: (error as { code?: string }).code }));
+    app.setErrorHandler((error, _request, reply) =>
+      reply.code((error as { status?: number }).status ?? 500).send({ code: (error as { code?: string }).code }),
+    );
     app.addHook('onRequest', requireBodyType);
     app.addContentTypeParser('image/jpeg', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-    app.post('/upload', { config: { bodyType: 'image/jpeg' } }, async (request) => ({ bytes: (request.body as Buffer).length }));
+    app.post('/upload', { config: { bodyType: 'image/jpeg' } }, async (request) => ({
+      bytes: (request.body as Buffer).length,
+    }));
     try {
-      const jpeg = await app.inject({ method: 'POST', url: '/upload', headers: { 'content-type': 'image/jpeg' }, payload: Buffer.from([0xff, 0xd8, 0xff]) });
+      const jpeg = await app.inject({
+        method: 'POST',
+        url: '/upload',
+        headers: { 'content-type': 'image/jpeg' },
+        payload: Buffer.from([0xff, 0xd8, 0xff]),
+      });
       assert.equal(jpeg.statusCode, 200, jpeg.body);
       assert.deepEqual(jpeg.json(), { bytes: 3 });
-      const asJson = await app.inject({ method: 'POST', url: '/upload', headers: { 'content-type': 'application/json' }, payload: '{}' });
+      const asJson = await app.inject({
+        method: 'POST',
+        url: '/upload',
+        headers: { 'content-type': 'application/json' },
+        payload: '{}',
+      });
       assert.equal(asJson.statusCode, 415);
       assert.equal(asJson.json().code, 'unsupported_media_type');
     } finally {
@@ -194,14 +266,18 @@ function cookieSet(headers: http.IncomingHttpHeaders, name: string): { value: st
   for (const line of headers['set-cookie'] ?? []) {
     const [pair, ...attributes] = line.split(';').map((part) => part.trim());
     const eq = pair!.indexOf('=');
-    if (pair!.slice(0, eq) === name) return { value: pair!.slice(eq + 1), attributes: attributes.map((a) => a.toLowerCase()) };
+    if (pair!.slice(0, eq) === name)
+      return { value: pair!.slice(eq + 1), attributes: attributes.map((a) => a.toLowerCase()) };
   }
   return null;
 }
 
 describe('the session cookie', () => {
   const newGuest = (server: TestServer, options: { headers?: Record<string, string>; localAddress?: string } = {}) =>
-    send(`${server.url}/api/auth/guest`, { ...json({ displayName: 'Cookie' }, options.headers), localAddress: options.localAddress });
+    send(`${server.url}/api/auth/guest`, {
+      ...json({ displayName: 'Cookie' }, options.headers),
+      localAddress: options.localAddress,
+    });
 
   test('by default: st_session; HttpOnly; SameSite=Lax; Path=/, not Secure (plain http on a LAN must work)', async () => {
     const server = await serve();
@@ -213,7 +289,9 @@ describe('the session cookie', () => {
     assert.equal(cookieSet(answer.headers, SECURE_SESSION_COOKIE), null);
   });
 
-  for (const env of [{ COOKIE_SECURE: 'true' }, { PUBLIC_URL: 'https://chat.smalltalk.example' }] as Array<Record<string, string>>) {
+  for (const env of [{ COOKIE_SECURE: 'true' }, { PUBLIC_URL: 'https://chat.smalltalk.example' }] as Array<
+    Record<string, string>
+  >) {
     test(`${JSON.stringify(env)}: __Host-st_session; Secure; HttpOnly; SameSite=Lax; Path=/, no Domain; it authenticates HTTP and /ws`, async () => {
       const server = await serve(env);
       const answer = await newGuest(server);
@@ -222,7 +300,8 @@ describe('the session cookie', () => {
       const cookie = cookieSet(answer.headers, SECURE_SESSION_COOKIE);
       assert.ok(cookie, JSON.stringify(answer.headers['set-cookie']));
       assert.equal(cookie.value, answer.body.token);
-      for (const attribute of ['secure', 'httponly', 'samesite=lax', 'path=/']) assert.ok(cookie.attributes.includes(attribute), attribute);
+      for (const attribute of ['secure', 'httponly', 'samesite=lax', 'path=/'])
+        assert.ok(cookie.attributes.includes(attribute), attribute);
       assert.ok(!cookie.attributes.some((a) => a.startsWith('domain')), '__Host- cookies have no Domain');
 
       const header = `${SECURE_SESSION_COOKIE}=${cookie.value}`;
@@ -233,7 +312,10 @@ describe('the session cookie', () => {
 
       // A cookie from before Secure was turned on still works, and logout clears both names.
       const old = await guest(server.url, 'Before');
-      assert.equal((await send(`${server.url}/api/me`, { headers: { cookie: `${SESSION_COOKIE}=${old.token}` } })).status, 200);
+      assert.equal(
+        (await send(`${server.url}/api/me`, { headers: { cookie: `${SESSION_COOKIE}=${old.token}` } })).status,
+        200,
+      );
       const out = await send(`${server.url}/api/auth/logout`, { method: 'POST', headers: { cookie: header } });
       assert.equal(out.status, 204);
       for (const name of [SESSION_COOKIE, SECURE_SESSION_COOKIE]) {
@@ -242,7 +324,10 @@ describe('the session cookie', () => {
         assert.equal(cleared.value, '');
         assert.ok(cleared.attributes.includes('max-age=0'));
       }
-      assert.ok(cookieSet(out.headers, SECURE_SESSION_COOKIE)!.attributes.includes('secure'), 'a browser only accepts a __Host- cookie with Secure, clearing included');
+      assert.ok(
+        cookieSet(out.headers, SECURE_SESSION_COOKIE)!.attributes.includes('secure'),
+        'a browser only accepts a __Host- cookie with Secure, clearing included',
+      );
     });
   }
 
@@ -258,7 +343,10 @@ describe('the session cookie', () => {
 
 describe('TRUST_PROXY: whose X-Forwarded-For is believed', () => {
   const guestFrom = (server: TestServer, localAddress: string, forwardedFor?: string) =>
-    send(`${server.url}/api/auth/guest`, { ...json({ displayName: 'Forwarded' }, forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}), localAddress });
+    send(`${server.url}/api/auth/guest`, {
+      ...json({ displayName: 'Forwarded' }, forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}),
+      localAddress,
+    });
 
   test('per-address limits key on the client a trusted proxy names, and on the TCP peer for anyone else', async () => {
     const server = await serve({ GUEST_RATE_LIMIT_PER_MIN: '2', TRUST_PROXY: '127.0.0.2' });
@@ -328,7 +416,10 @@ describe('security headers on every page, asset and answer', async () => {
   const webDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smalltalk-web-'));
   fs.mkdirSync(path.join(webDir, '_expo/static/js/web'), { recursive: true });
   const resetCss = '\n      html, body { height: 100%; }\n    ';
-  fs.writeFileSync(path.join(webDir, 'index.html'), `<!doctype html><title>Small Talk</title><style id="expo-reset">${resetCss}</style><div id="root"></div>`);
+  fs.writeFileSync(
+    path.join(webDir, 'index.html'),
+    `<!doctype html><title>Small Talk</title><style id="expo-reset">${resetCss}</style><div id="root"></div>`,
+  );
   fs.writeFileSync(path.join(webDir, '_expo/static/js/web/index-abc123.js'), 'console.log("app")');
   const server = await serve({ WEB_DIR: webDir });
 
@@ -354,14 +445,27 @@ describe('security headers on every page, asset and answer', async () => {
       assert.deepEqual(policy.get('frame-ancestors'), ["'none'"], route);
       assert.deepEqual(policy.get('default-src'), ["'self'"], route);
       // 'wasm-unsafe-eval' compiles WebAssembly only (the shield's tfjs wasm backend): no JS eval.
-      assert.deepEqual(policy.get('script-src'), ["'self'", "'wasm-unsafe-eval'"], `${route}: scripts from our origin only, no inline, no eval`);
+      assert.deepEqual(
+        policy.get('script-src'),
+        ["'self'", "'wasm-unsafe-eval'"],
+        `${route}: scripts from our origin only, no inline, no eval`,
+      );
       assert.deepEqual(policy.get('connect-src'), ["'self'"], `${route}: fetch and /ws to our origin only`);
       assert.deepEqual(policy.get('worker-src'), ["'self'"], route);
       assert.deepEqual(policy.get('object-src'), ["'none'"], route);
       for (const [name, sources] of policy) {
-        assert.ok(!sources.some((s) => s === "'unsafe-inline'" || s === "'unsafe-eval'" || s === '*' || s === 'http:' || s === 'https:'), `${route}: ${name} ${sources.join(' ')}`);
+        assert.ok(
+          !sources.some(
+            (s) => s === "'unsafe-inline'" || s === "'unsafe-eval'" || s === '*' || s === 'http:' || s === 'https:',
+          ),
+          `${route}: ${name} ${sources.join(' ')}`,
+        );
         for (const local of ['data:', 'blob:']) {
-          if (sources.includes(local)) assert.ok(['img-src', 'media-src', 'font-src'].includes(name), `${route}: ${local} only for images, media and fonts, not ${name}`);
+          if (sources.includes(local))
+            assert.ok(
+              ['img-src', 'media-src', 'font-src'].includes(name),
+              `${route}: ${local} only for images, media and fonts, not ${name}`,
+            );
         }
       }
       assert.ok(!policy.has('upgrade-insecure-requests'), 'plain http (npm start on a LAN) must keep working');
@@ -387,20 +491,43 @@ describe('/metrics: never public', () => {
     assert.equal(ErrorBody.parse(remote.json()).error.code, 'forbidden');
     // A proxy on this machine connects from loopback; what it forwards is the internet's.
     for (const localAddress of ['127.0.0.1', '127.0.0.2']) {
-      assertError(await send(`${server.url}/metrics`, { headers: { 'x-forwarded-for': '203.0.113.9' }, localAddress }), 403, 'forbidden');
-      assertError(await send(`${server.url}/metrics`, { headers: { forwarded: 'for=203.0.113.9' }, localAddress }), 403, 'forbidden');
+      assertError(
+        await send(`${server.url}/metrics`, { headers: { 'x-forwarded-for': '203.0.113.9' }, localAddress }),
+        403,
+        'forbidden',
+      );
+      assertError(
+        await send(`${server.url}/metrics`, { headers: { forwarded: 'for=203.0.113.9' }, localAddress }),
+        403,
+        'forbidden',
+      );
     }
   });
 
   test('METRICS_TOKEN: Authorization: Bearer <token> or 401 unauthenticated, from anywhere', async () => {
     const server = await serve({ METRICS_TOKEN: TOKEN });
     assertError(await send(`${server.url}/metrics`), 401, 'unauthenticated');
-    assertError(await send(`${server.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}x` } }), 401, 'unauthenticated');
-    assertError(await send(`${server.url}/metrics`, { headers: { authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` } }), 401, 'unauthenticated');
+    assertError(
+      await send(`${server.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}x` } }),
+      401,
+      'unauthenticated',
+    );
+    assertError(
+      await send(`${server.url}/metrics`, {
+        headers: { authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` },
+      }),
+      401,
+      'unauthenticated',
+    );
     const ok = await send(`${server.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
     assert.equal(ok.status, 200);
     assert.match(ok.body, /^# HELP smalltalk_/m);
-    const remote = await server.server.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '203.0.113.9', headers: { authorization: `Bearer ${TOKEN}` } });
+    const remote = await server.server.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      remoteAddress: '203.0.113.9',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     assert.equal(remote.statusCode, 200);
   });
 
@@ -465,7 +592,11 @@ async function runMain(env: Record<string, string>): Promise<{ url: string; outp
     ...env,
   };
   delete childEnv.NODE_TEST_CONTEXT;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+    cwd: root,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -474,7 +605,9 @@ async function runMain(env: Record<string, string>): Promise<{ url: string; outp
   let url: string | undefined;
   // With METRICS_PORT two listeners log "Server listening"; PORT's is the one not on METRICS_PORT.
   const port = (text: string) =>
-    [...text.matchAll(/Server listening at http:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => m[1]).find((p) => p !== env.METRICS_PORT);
+    [...text.matchAll(/Server listening at http:\/\/127\.0\.0\.1:(\d+)/g)]
+      .map((m) => m[1])
+      .find((p) => p !== env.METRICS_PORT);
   const ready = () => {
     const main = port(output);
     if (!main) return undefined;

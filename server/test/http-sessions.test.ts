@@ -60,22 +60,39 @@ describe('a socket ends with its session', () => {
     const code = await within(socket.closed, 2 * TTL_MS + 3000, 'the close at expiry');
     const closedAt = Date.now();
     assert.equal(code, CloseCode.loggedOut);
-    assert.ok(closedAt - signedInAt > TTL_MS + 500, `closed ${closedAt - signedInAt} ms after the guest signed in: at the old session's expiry`);
+    assert.ok(
+      closedAt - signedInAt > TTL_MS + 500,
+      `closed ${closedAt - signedInAt} ms after the guest signed in: at the old session's expiry`,
+    );
     assert.ok(closedAt - upgradedAt >= TTL_MS - 200, 'not before the new session expired');
   });
 });
 
 /** POST /api/auth/login from a chosen loopback source address (127.0.0.0/8 all reach the server). */
-function loginFrom(address: string, email: string, password: string): Promise<{ status: number; body: any; retryAfter: string | undefined }> {
+function loginFrom(
+  address: string,
+  email: string,
+  password: string,
+): Promise<{ status: number; body: any; retryAfter: string | undefined }> {
   const body = JSON.stringify({ email, password });
   return new Promise((resolve, reject) => {
     const request = http.request(
       `${server.url}/api/auth/login`,
-      { method: 'POST', localAddress: address, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      {
+        method: 'POST',
+        localAddress: address,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
       (response) => {
         let text = '';
         response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text), retryAfter: response.headers['retry-after'] as string | undefined }));
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            body: JSON.parse(text),
+            retryAfter: response.headers['retry-after'] as string | undefined,
+          }),
+        );
       },
     );
     request.on('error', reject).end(body);
@@ -116,11 +133,15 @@ describe('login backoff', () => {
     assertThrottled(await loginFrom('127.0.0.1', nobody, 'wrong password'), 1);
   });
 
-  test("one address guessing cannot lock the owner out from theirs; 20 wrong from everywhere slow the e-mail on every address", async () => {
+  test('one address guessing cannot lock the owner out from theirs; 20 wrong from everywhere slow the e-mail on every address', async () => {
     const bo = await member(server.url);
     for (let i = 0; i < 5; i++) assertWrong(await loginFrom('127.0.0.2', bo.email, 'wrong password'));
     assertThrottled(await loginFrom('127.0.0.2', bo.email, bo.password), 1);
-    assert.equal((await loginFrom('127.0.0.1', bo.email, bo.password)).status, 200, 'the owner, from another address, gets in');
+    assert.equal(
+      (await loginFrom('127.0.0.1', bo.email, bo.password)).status,
+      200,
+      'the owner, from another address, gets in',
+    );
 
     const cy = await member(server.url);
     for (const address of ['127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6', '127.0.0.7']) {
@@ -151,33 +172,87 @@ describe('the daily sweep', () => {
       const kind = name.startsWith('member') ? 'member' : 'guest';
       await db
         .insertInto('users')
-        .values({ id: userId, display_name: name, kind, email: kind === 'member' ? `${userId}@example.com` : null, password_hash: null, created_at: iso(90 * day) })
+        .values({
+          id: userId,
+          display_name: name,
+          kind,
+          email: kind === 'member' ? `${userId}@example.com` : null,
+          password_hash: null,
+          created_at: iso(90 * day),
+        })
         .execute();
     }
     const session = (userId: string, expiresAgo: number) =>
-      db.insertInto('sessions').values({ token_hash: id(`t-${userId}-${expiresAgo}`), user_id: userId, created_at: iso(60 * day), expires_at: iso(expiresAgo) }).execute();
+      db
+        .insertInto('sessions')
+        .values({
+          token_hash: id(`t-${userId}-${expiresAgo}`),
+          user_id: userId,
+          created_at: iso(60 * day),
+          expires_at: iso(expiresAgo),
+        })
+        .execute();
     await session(users.gone, 1000);
     await session(users.session, -day);
     await session(users.memberOld, 1000);
     const call = (a: string, b: string, ago: number) =>
-      db.insertInto('connections').values({ id: id(`c-${a}-${b}`), user_a: a, user_b: b, category: 'music', started_at: iso(ago), ended_at: iso(ago - 60_000), end_reason: 'left' }).execute();
+      db
+        .insertInto('connections')
+        .values({
+          id: id(`c-${a}-${b}`),
+          user_a: a,
+          user_b: b,
+          category: 'music',
+          started_at: iso(ago),
+          ended_at: iso(ago - 60_000),
+          end_reason: 'left',
+        })
+        .execute();
     await call(users.gone, users.goneToo, 40 * day);
     await call(users.recent, users.goneToo, 10 * day);
     await call(users.sawMember, users.member, 40 * day);
     const [a, b] = [users.friend, users.member].sort();
-    await db.insertInto('friendships').values({ id: id('f'), user_a: a!, user_b: b!, requested_by: users.friend, status: 'pending', created_at: iso(50 * day), accepted_at: null }).execute();
+    await db
+      .insertInto('friendships')
+      .values({
+        id: id('f'),
+        user_a: a!,
+        user_b: b!,
+        requested_by: users.friend,
+        status: 'pending',
+        created_at: iso(50 * day),
+        accepted_at: null,
+      })
+      .execute();
 
     const result = await sweep(db, new Date());
-    const left = new Set((await db.selectFrom('users').select('id').where('id', 'in', Object.values(users)).execute()).map((row) => row.id));
-    const kept = Object.entries(users).filter(([, userId]) => left.has(userId)).map(([name]) => name);
+    const left = new Set(
+      (await db.selectFrom('users').select('id').where('id', 'in', Object.values(users)).execute()).map(
+        (row) => row.id,
+      ),
+    );
+    const kept = Object.entries(users)
+      .filter(([, userId]) => left.has(userId))
+      .map(([name]) => name);
     // goneToo has a call 10 days ago (with recent): kept.
     assert.deepEqual(kept.sort(), ['friend', 'goneToo', 'member', 'memberOld', 'recent', 'sawMember', 'session']);
     assert.ok(result.guests >= 1 && result.sessions >= 2, JSON.stringify(result));
-    const sessionsLeft = await db.selectFrom('sessions').select('user_id').where('user_id', 'in', Object.values(users)).execute();
-    assert.deepEqual(sessionsLeft.map((row) => row.user_id), [users.session], 'only the live session is left');
+    const sessionsLeft = await db
+      .selectFrom('sessions')
+      .select('user_id')
+      .where('user_id', 'in', Object.values(users))
+      .execute();
+    assert.deepEqual(
+      sessionsLeft.map((row) => row.user_id),
+      [users.session],
+      'only the live session is left',
+    );
     // The member's history still has the call with the guest.
     const memberRows = await db.selectFrom('connections').select('user_a').where('user_b', '=', users.member).execute();
-    assert.deepEqual(memberRows.map((row) => row.user_a), [users.sawMember]);
+    assert.deepEqual(
+      memberRows.map((row) => row.user_a),
+      [users.sawMember],
+    );
     const goneRows = await db.selectFrom('connections').select('id').where('user_a', '=', users.gone).execute();
     assert.deepEqual(goneRows, [], "the gone guest's call, read by nobody, went with it");
   });
@@ -185,20 +260,36 @@ describe('the daily sweep', () => {
   test('deletes wrong-password records older than a day and declines older than 7 days', async () => {
     const db = server.server.db.kysely;
     const key = `sweep-test-${process.pid}`;
-    await db.insertInto('login_failures').values([
-      { key: `${key}-old`, failures: 9, last_failed_at: iso(day + 1000) },
-      { key: `${key}-new`, failures: 9, last_failed_at: iso(1000) },
-    ]).execute();
+    await db
+      .insertInto('login_failures')
+      .values([
+        { key: `${key}-old`, failures: 9, last_failed_at: iso(day + 1000) },
+        { key: `${key}-new`, failures: 9, last_failed_at: iso(1000) },
+      ])
+      .execute();
     const [ada, bo] = [await guest(server.url, 'Ada'), await guest(server.url, 'Bo')];
-    await db.insertInto('friend_declines').values([
-      { asker: ada.user.id, decliner: bo.user.id, declined_at: iso(7 * day + 1000) },
-      { asker: bo.user.id, decliner: ada.user.id, declined_at: iso(6 * day) },
-    ]).execute();
+    await db
+      .insertInto('friend_declines')
+      .values([
+        { asker: ada.user.id, decliner: bo.user.id, declined_at: iso(7 * day + 1000) },
+        { asker: bo.user.id, decliner: ada.user.id, declined_at: iso(6 * day) },
+      ])
+      .execute();
     await sweep(db, new Date());
     const failures = await db.selectFrom('login_failures').select('key').where('key', 'like', `${key}-%`).execute();
-    assert.deepEqual(failures.map((row) => row.key), [`${key}-new`]);
-    const declines = await db.selectFrom('friend_declines').select('asker').where('asker', 'in', [ada.user.id, bo.user.id]).execute();
-    assert.deepEqual(declines.map((row) => row.asker), [bo.user.id]);
+    assert.deepEqual(
+      failures.map((row) => row.key),
+      [`${key}-new`],
+    );
+    const declines = await db
+      .selectFrom('friend_declines')
+      .select('asker')
+      .where('asker', 'in', [ada.user.id, bo.user.id])
+      .execute();
+    assert.deepEqual(
+      declines.map((row) => row.asker),
+      [bo.user.id],
+    );
   });
 
   test('once per day per cluster: of processes racing for the lease, exactly one sweeps', async () => {
@@ -206,11 +297,21 @@ describe('the daily sweep', () => {
     try {
       const db = server.server.db.kysely;
       // The server took today's lease when it started; make it a day old.
-      await db.updateTable('sweeps').set({ last_run_at: iso(day + 1000) }).where('name', '=', 'daily').execute();
+      await db
+        .updateTable('sweeps')
+        .set({ last_run_at: iso(day + 1000) })
+        .where('name', '=', 'daily')
+        .execute();
       const now = new Date();
-      const takes = await Promise.all([db, other.kysely, db, other.kysely].map((handle) => takeSweepLease(handle, now)));
+      const takes = await Promise.all(
+        [db, other.kysely, db, other.kysely].map((handle) => takeSweepLease(handle, now)),
+      );
       assert.equal(takes.filter(Boolean).length, 1, JSON.stringify(takes));
-      assert.equal(await takeSweepLease(other.kysely, new Date(now.getTime() + day - 1000)), false, 'not again within the day');
+      assert.equal(
+        await takeSweepLease(other.kysely, new Date(now.getTime() + day - 1000)),
+        false,
+        'not again within the day',
+      );
       assert.equal(await takeSweepLease(other.kysely, new Date(now.getTime() + day)), true, 'a day later, again');
     } finally {
       await other.close();
@@ -218,37 +319,41 @@ describe('the daily sweep', () => {
   });
 });
 
-describe('the data folder is private', { skip: process.env.SMALLTALK_TEST_POSTGRES ? 'the database is PostgreSQL here' : false }, () => {
-  const mode = (file: string) => fs.statSync(file).mode & 0o777;
+describe(
+  'the data folder is private',
+  { skip: process.env.SMALLTALK_TEST_POSTGRES ? 'the database is PostgreSQL here' : false },
+  () => {
+    const mode = (file: string) => fs.statSync(file).mode & 0o777;
 
-  test('DATA_DIR is 0700 and the SQLite files (db, -wal, -shm) 0600, whatever the umask', async () => {
-    const previous = process.umask(0o022);
-    let fresh: TestServer | undefined;
-    try {
-      const dataDir = path.join(fs.mkdtempSync(path.join(server.dataDir, 'umask-')), 'data');
-      fresh = await startServer({ DATA_DIR: dataDir });
-      await guest(fresh.url, 'Ada'); // a write, so the -wal file holds something
-      assert.equal(mode(dataDir).toString(8), '700');
-      for (const file of ['smalltalk.db', 'smalltalk.db-wal', 'smalltalk.db-shm']) {
-        assert.equal(mode(path.join(dataDir, file)).toString(8), '600', file);
+    test('DATA_DIR is 0700 and the SQLite files (db, -wal, -shm) 0600, whatever the umask', async () => {
+      const previous = process.umask(0o022);
+      let fresh: TestServer | undefined;
+      try {
+        const dataDir = path.join(fs.mkdtempSync(path.join(server.dataDir, 'umask-')), 'data');
+        fresh = await startServer({ DATA_DIR: dataDir });
+        await guest(fresh.url, 'Ada'); // a write, so the -wal file holds something
+        assert.equal(mode(dataDir).toString(8), '700');
+        for (const file of ['smalltalk.db', 'smalltalk.db-wal', 'smalltalk.db-shm']) {
+          assert.equal(mode(path.join(dataDir, file)).toString(8), '600', file);
+        }
+      } finally {
+        process.umask(previous);
+        await fresh?.close();
       }
-    } finally {
-      process.umask(previous);
-      await fresh?.close();
-    }
-  });
+    });
 
-  test('an existing DATA_DIR of ours and an old world-readable database are tightened at start', async () => {
-    const dataDir = fs.mkdtempSync(path.join(server.dataDir, 'existing-'));
-    fs.chmodSync(dataDir, 0o755);
-    fs.writeFileSync(path.join(dataDir, 'smalltalk.db'), '');
-    fs.chmodSync(path.join(dataDir, 'smalltalk.db'), 0o644);
-    const again = await startServer({ DATA_DIR: dataDir });
-    try {
-      assert.equal(mode(dataDir).toString(8), '700');
-      assert.equal(mode(path.join(dataDir, 'smalltalk.db')).toString(8), '600');
-    } finally {
-      await again.close();
-    }
-  });
-});
+    test('an existing DATA_DIR of ours and an old world-readable database are tightened at start', async () => {
+      const dataDir = fs.mkdtempSync(path.join(server.dataDir, 'existing-'));
+      fs.chmodSync(dataDir, 0o755);
+      fs.writeFileSync(path.join(dataDir, 'smalltalk.db'), '');
+      fs.chmodSync(path.join(dataDir, 'smalltalk.db'), 0o644);
+      const again = await startServer({ DATA_DIR: dataDir });
+      try {
+        assert.equal(mode(dataDir).toString(8), '700');
+        assert.equal(mode(path.join(dataDir, 'smalltalk.db')).toString(8), '600');
+      } finally {
+        await again.close();
+      }
+    });
+  },
+);

@@ -77,7 +77,8 @@ describe('GET /api/stats, two processes', { skip: skip ?? false }, () => {
     await ada.socket.next('queued');
     cy.socket.send({ type: 'join', categories: ['books'] });
     await cy.socket.next('queued');
-    for (const node of [one, two]) assert.ok((await reaches(node, { online: 3, waiting: 2 }, 'three online, two waiting')) <= 1000);
+    for (const node of [one, two])
+      assert.ok((await reaches(node, { online: 3, waiting: 2 }, 'three online, two waiting')) <= 1000);
 
     // Bo, on the second process, is matched with Ada, on the first.
     bo.socket.send({ type: 'join', categories: ['music'] });

@@ -7,7 +7,7 @@ import { api, startServer } from './harness.js';
 
 /** The app's web build at `/`: same origin as /api and /ws, so the session cookie just works. */
 describe('web app at /', () => {
-  test('serves index.html (never cached), hashed bundles and the shield\'s files (cached for good), beside the API', async () => {
+  test("serves index.html (never cached), hashed bundles and the shield's files (cached for good), beside the API", async () => {
     const webDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smalltalk-web-'));
     fs.mkdirSync(path.join(webDir, '_expo/static/js/web'), { recursive: true });
     fs.writeFileSync(path.join(webDir, 'index.html'), '<!doctype html><title>Small Talk</title><div id="root"></div>');
@@ -31,8 +31,14 @@ describe('web app at /', () => {
       fs.mkdirSync(path.join(webDir, 'shield/models/mobilenet_v2'), { recursive: true });
       fs.mkdirSync(path.join(webDir, 'shield/tfjs-backend-wasm-4.22.0'), { recursive: true });
       fs.writeFileSync(path.join(webDir, 'shield/models/mobilenet_v2/model.json'), '{}');
-      fs.writeFileSync(path.join(webDir, 'shield/models/mobilenet_v2/weights.0123456789abcdef.bin'), Buffer.from([1, 2, 3]));
-      fs.writeFileSync(path.join(webDir, 'shield/tfjs-backend-wasm-4.22.0/tfjs-backend-wasm-simd.wasm'), Buffer.from([0, 97, 115, 109]));
+      fs.writeFileSync(
+        path.join(webDir, 'shield/models/mobilenet_v2/weights.0123456789abcdef.bin'),
+        Buffer.from([1, 2, 3]),
+      );
+      fs.writeFileSync(
+        path.join(webDir, 'shield/tfjs-backend-wasm-4.22.0/tfjs-backend-wasm-simd.wasm'),
+        Buffer.from([0, 97, 115, 109]),
+      );
       const model = await fetch(`${server.url}/shield/models/mobilenet_v2/model.json`);
       assert.equal(model.status, 200);
       assert.equal(model.headers.get('cache-control'), 'no-cache');
@@ -66,7 +72,10 @@ describe('web app at /', () => {
   test("the installable app's files: the service worker revalidated on every check, with a script type; the manifest as a manifest", async () => {
     const webDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smalltalk-web-'));
     fs.mkdirSync(path.join(webDir, 'icons'));
-    fs.writeFileSync(path.join(webDir, 'index.html'), '<!doctype html><title>Small Talk</title><link rel="manifest" href="/manifest.webmanifest">');
+    fs.writeFileSync(
+      path.join(webDir, 'index.html'),
+      '<!doctype html><title>Small Talk</title><link rel="manifest" href="/manifest.webmanifest">',
+    );
     fs.writeFileSync(path.join(webDir, 'sw.js'), 'self.addEventListener("fetch", () => {})');
     fs.writeFileSync(path.join(webDir, 'manifest.webmanifest'), JSON.stringify({ name: 'Small Talk', start_url: '/' }));
     fs.writeFileSync(path.join(webDir, 'icons/icon-192.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47]));

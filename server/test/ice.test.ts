@@ -22,7 +22,8 @@ const NOW_MS = Date.parse('2026-05-04T18:02:11.482Z');
  */
 const VECTOR = { username: `1777921331:${ADA}`, credential: 'acLaqDj2RKbMxuNIeCadbQalnBo=' };
 
-const TURN_URLS = 'turn:127.0.0.1:3478?transport=udp,turn:127.0.0.1:3478?transport=tcp,turns:turn.example:443?transport=tcp';
+const TURN_URLS =
+  'turn:127.0.0.1:3478?transport=udp,turn:127.0.0.1:3478?transport=tcp,turns:turn.example:443?transport=tcp';
 const STUN_URLS = 'stun:stun.example:3478,stun:127.0.0.1:3478';
 
 /** The credential a coturn with `static-auth-secret=secret` expects for `username`. */
@@ -36,7 +37,13 @@ describe('TURN credentials (the service)', () => {
   });
 
   test('with a fixed clock: STUN first, then TURN with credentials expiring TURN_TTL_S after now', () => {
-    const settings: IceSettings = { stunUrls: ['stun:stun.example:3478'], turnUrls: ['turn:turn.example:3478'], turnSecret: SECRET, ttlS: 3600, policy: 'all' };
+    const settings: IceSettings = {
+      stunUrls: ['stun:stun.example:3478'],
+      turnUrls: ['turn:turn.example:3478'],
+      turnSecret: SECRET,
+      ttlS: 3600,
+      policy: 'all',
+    };
     assert.deepEqual(iceServersFor(settings, ADA, NOW_MS), {
       iceServers: [{ urls: ['stun:stun.example:3478'] }, { urls: ['turn:turn.example:3478'], ...VECTOR }],
       iceTransportPolicy: 'all',
@@ -45,7 +52,13 @@ describe('TURN credentials (the service)', () => {
   });
 
   test('the expiry moves with the clock and the TTL, and the credential with the user', () => {
-    const settings: IceSettings = { stunUrls: [], turnUrls: ['turn:turn.example:3478'], turnSecret: SECRET, ttlS: 90, policy: 'relay' };
+    const settings: IceSettings = {
+      stunUrls: [],
+      turnUrls: ['turn:turn.example:3478'],
+      turnSecret: SECRET,
+      ttlS: 90,
+      policy: 'relay',
+    };
     const [turn] = iceServersFor(settings, 'bo', 1_000_999).iceServers;
     assert.equal(turn?.username, '1090:bo');
     assert.equal(turn?.credential, hmac(SECRET, '1090:bo'));
@@ -66,11 +79,20 @@ describe('GET /api/ice', () => {
   /** GET /api/ice as a new guest; the body is checked against the protocol's schema, strictly. */
   async function iceOf(server: TestServer, how: 'bearer' | 'cookie' = 'bearer') {
     const { user, token } = await guest(server.url, 'Ada');
-    const response = await api(server.url, 'GET', '/api/ice', how === 'bearer' ? { token } : { headers: { cookie: `st_session=${token}` } });
+    const response = await api(
+      server.url,
+      'GET',
+      '/api/ice',
+      how === 'bearer' ? { token } : { headers: { cookie: `st_session=${token}` } },
+    );
     assert.equal(response.status, 200, JSON.stringify(response.body));
     assert.equal(response.headers.get('cache-control'), 'no-store', 'credentials are never cached');
     const body = IceResponse.strict().parse(response.body);
-    for (const server of body.iceServers) assert.deepEqual(Object.keys(server).sort(), server.username === undefined ? ['urls'] : ['credential', 'urls', 'username']);
+    for (const server of body.iceServers)
+      assert.deepEqual(
+        Object.keys(server).sort(),
+        server.username === undefined ? ['urls'] : ['credential', 'urls', 'username'],
+      );
     return { user, body };
   }
 
@@ -79,7 +101,9 @@ describe('GET /api/ice', () => {
     for (const options of [{}, { token: 'bogus' }, { headers: { cookie: 'st_session=bogus' } }]) {
       const response = await api(server.url, 'GET', '/api/ice', options);
       assert.equal(response.status, 401);
-      assert.deepEqual(response.body, { error: { code: 'unauthenticated', message: 'sign in first: no valid session' } });
+      assert.deepEqual(response.body, {
+        error: { code: 'unauthenticated', message: 'sign in first: no valid session' },
+      });
     }
   });
 
@@ -90,7 +114,11 @@ describe('GET /api/ice', () => {
 
   test('STUN only: one server with the STUN_URLS, no credentials', async () => {
     const { body } = await iceOf(await serve({ STUN_URLS }));
-    assert.deepEqual(body, { iceServers: [{ urls: ['stun:stun.example:3478', 'stun:127.0.0.1:3478'] }], iceTransportPolicy: 'all', ttl: 3600 });
+    assert.deepEqual(body, {
+      iceServers: [{ urls: ['stun:stun.example:3478', 'stun:127.0.0.1:3478'] }],
+      iceTransportPolicy: 'all',
+      ttl: 3600,
+    });
   });
 
   test('TURN: the URLs verbatim, username <expiry>:<user id> expiring TURN_TTL_S from now, the HMAC of it as credential (Bearer and cookie)', async () => {
@@ -109,13 +137,20 @@ describe('GET /api/ice', () => {
       assert.ok(match, `username ${turn.username}`);
       assert.equal(match[2], user.id);
       const expiry = Number(match[1]);
-      assert.ok(expiry >= before + 600 && expiry <= after + 600, `expiry ${expiry} is not now + 600 s (${before}..${after})`);
+      assert.ok(
+        expiry >= before + 600 && expiry <= after + 600,
+        `expiry ${expiry} is not now + 600 s (${before}..${after})`,
+      );
       assert.equal(turn.credential, hmac(SECRET, turn.username!));
     }
   });
 
   test('ICE_TRANSPORT_POLICY=relay is passed on; each user gets credentials of their own', async () => {
-    const server = await serve({ TURN_URLS: 'turn:127.0.0.1:3478', TURN_SECRET: SECRET, ICE_TRANSPORT_POLICY: 'relay' });
+    const server = await serve({
+      TURN_URLS: 'turn:127.0.0.1:3478',
+      TURN_SECRET: SECRET,
+      ICE_TRANSPORT_POLICY: 'relay',
+    });
     const ada = await iceOf(server);
     const bo = await iceOf(server);
     assert.equal(ada.body.iceTransportPolicy, 'relay');

@@ -44,7 +44,12 @@ async function serve(terminal: boolean): Promise<{ url: string; output(): string
     ? ['script', ['-qfec', server.map((part) => `'${part}'`).join(' '), '/dev/null']]
     : [server[0]!, server.slice(1)];
   // Its own process group: stop() signals the server behind `script` too.
-  const child = spawn(command as string, args as string[], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const child = spawn(command as string, args as string[], {
+    cwd: root,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
   children.push(child);
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -97,17 +102,31 @@ describe('what npm start prints', () => {
     const server = await serve(true);
     const secrets = await exercise(server.url);
     await server.stop();
-    const lines = server.output().split('\n').filter((line) => line.trim() !== '');
+    const lines = server
+      .output()
+      .split('\n')
+      .filter((line) => line.trim() !== '');
     const port = new URL(server.url).port;
-    assert.equal(lines[0], `Small Talk is running: open http://localhost:${port}`, `the first line:\n${lines.slice(0, 5).join('\n')}`);
+    assert.equal(
+      lines[0],
+      `Small Talk is running: open http://localhost:${port}`,
+      `the first line:\n${lines.slice(0, 5).join('\n')}`,
+    );
     const events = lines.slice(1);
     // The events of the requests above, each on one line: time, level, message, its fields.
     assert.ok(events.length >= 6, `few lines:\n${events.join('\n')}`);
     for (const line of events) {
-      assert.match(line, /^\[\d\d:\d\d:\d\d\] (TRACE|DEBUG|INFO|WARN|ERROR|FATAL): \S/, 'a line that is not one readable event');
+      assert.match(
+        line,
+        /^\[\d\d:\d\d:\d\d\] (TRACE|DEBUG|INFO|WARN|ERROR|FATAL): \S/,
+        'a line that is not one readable event',
+      );
       assert.throws(() => JSON.parse(line), 'a JSON line in the terminal');
     }
-    assert.ok(events.some((line) => /INFO: request completed .*"statusCode":200/.test(line)), 'the requests are logged');
+    assert.ok(
+      events.some((line) => /INFO: request completed .*"statusCode":200/.test(line)),
+      'the requests are logged',
+    );
     assert.ok(events.some((line) => line.includes('INFO: Server listening at')));
     for (const secret of secrets) {
       const line = events.find((l) => l.includes(secret));
@@ -119,7 +138,10 @@ describe('what npm start prints', () => {
     const server = await serve(false);
     const secrets = await exercise(server.url);
     await server.stop();
-    const lines = server.output().split('\n').filter((line) => line.trim() !== '');
+    const lines = server
+      .output()
+      .split('\n')
+      .filter((line) => line.trim() !== '');
     assert.ok(lines.length >= 6);
     for (const line of lines) {
       const entry = JSON.parse(line) as { level: number; msg: string };
@@ -128,6 +150,7 @@ describe('what npm start prints', () => {
     }
     assert.ok(!server.output().includes('Small Talk is running'));
     assert.ok(lines.some((line) => line.includes('"request completed"')));
-    for (const secret of secrets) assert.ok(!server.output().includes(secret), `the log holds ${JSON.stringify(secret)}`);
+    for (const secret of secrets)
+      assert.ok(!server.output().includes(secret), `the log holds ${JSON.stringify(secret)}`);
   });
 });

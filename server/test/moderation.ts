@@ -14,7 +14,11 @@ const TEST_ACTOR = { id: 'cli', displayName: 'npm run admin' };
  * Gives the member with `email` the role. `target` is an in-process server (harness.startServer)
  * or a cluster (cluster.startCluster: its `env.DATABASE_URL`). Returns the user's id.
  */
-export async function makeRole(target: TestServer | { env: Record<string, string> }, email: string, role: Role): Promise<string> {
+export async function makeRole(
+  target: TestServer | { env: Record<string, string> },
+  email: string,
+  role: Role,
+): Promise<string> {
   if ('server' in target) return (await new Roles(target.server.db.kysely).setByEmail(email, role, TEST_ACTOR)).user.id;
   const db = await openDb({ dataDir: '', databaseUrl: target.env.DATABASE_URL });
   try {

@@ -21,7 +21,10 @@ import {
 } from '@small-talk/protocol';
 
 /** Every frame docs/protocol.md shows is one the schemas accept: the examples cannot drift from the code. */
-const doc = fs.readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/protocol.md'), 'utf8');
+const doc = fs.readFileSync(
+  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/protocol.md'),
+  'utf8',
+);
 const frames = [...doc.matchAll(/```json\n([\s\S]*?)```/g)]
   .map((m) => m[1]!.trim())
   .filter((text) => text.startsWith('{"type"'));

@@ -56,7 +56,10 @@ describe('HTTP bodies', () => {
   });
 
   test('emails are trimmed and lower-cased, so one address is one account', () => {
-    assert.equal(accepts(RegisterRequest, { email: ' Ada@Example.COM ', password: '12345678', displayName: 'A' }).email, 'ada@example.com');
+    assert.equal(
+      accepts(RegisterRequest, { email: ' Ada@Example.COM ', password: '12345678', displayName: 'A' }).email,
+      'ada@example.com',
+    );
     assert.equal(accepts(LoginRequest, { email: 'ADA@example.com', password: 'x' }).email, 'ada@example.com');
   });
 
@@ -74,7 +77,14 @@ describe('HTTP bodies', () => {
     accepts(CategoriesResponse, { categories: [{ slug: 'music', name: 'Music', waiting: 0 }] });
     rejects(CategoriesResponse, { categories: [{ slug: 'music', name: 'Music', waiting: -1 }] });
     rejects(CategoriesResponse, { categories: [{ slug: 'Music', name: 'Music', waiting: 0 }] });
-    const live = { id: 'c1', category: 'music', peer: { id: 'u2', displayName: 'Bo' }, startedAt: '2025-01-01T00:00:00.000Z', endedAt: null, endReason: null };
+    const live = {
+      id: 'c1',
+      category: 'music',
+      peer: { id: 'u2', displayName: 'Bo' },
+      startedAt: '2025-01-01T00:00:00.000Z',
+      endedAt: null,
+      endReason: null,
+    };
     accepts(Connection, live);
     accepts(Connection, { ...live, endedAt: '2025-01-01T00:01:00.000Z', endReason: 'left' });
     accepts(Connection, { ...live, endedAt: '2025-01-01T00:01:00+02:00', endReason: 'disconnected' });
@@ -95,7 +105,16 @@ describe('HTTP bodies', () => {
     rejects(ErrorBody, { error: { code: 'bad_request' } });
     rejects(ErrorBody, { code: 'bad_request', message: 'no' });
     for (const code of ErrorCode.options) assert.match(code, /^[a-z]+(_[a-z]+)*$/);
-    for (const code of ['bad_request', 'unknown_category', 'busy', 'not_in_room', 'rate_limited', 'unauthenticated', 'invalid_credentials', 'email_taken']) {
+    for (const code of [
+      'bad_request',
+      'unknown_category',
+      'busy',
+      'not_in_room',
+      'rate_limited',
+      'unauthenticated',
+      'invalid_credentials',
+      'email_taken',
+    ]) {
       assert.ok(ErrorCode.options.includes(code as ErrorCode), `${code} is an error code`);
     }
   });
@@ -115,7 +134,8 @@ describe('client frames', () => {
     rejects(ClientMessage, { type: 'join', categories: [] });
     rejects(ClientMessage, { type: 'join' });
     rejects(ClientMessage, { type: 'join', categories: 'music' });
-    for (const slug of ['Music', 'rock music', '', '-music', 'x'.repeat(33)]) rejects(ClientMessage, { type: 'join', categories: [slug] });
+    for (const slug of ['Music', 'rock music', '', '-music', 'x'.repeat(33)])
+      rejects(ClientMessage, { type: 'join', categories: [slug] });
   });
 
   test('signal: a roomId and any JSON data, which is required', () => {
@@ -162,7 +182,15 @@ describe('server frames', () => {
   });
 
   test('matched carries roomId, peer, category, initiator, resumed and iceTransportPolicy', () => {
-    const matched = { type: 'matched', roomId, peer: { id: 'u2', displayName: 'Bo' }, category: 'music', initiator: true, resumed: false, iceTransportPolicy: 'relay' };
+    const matched = {
+      type: 'matched',
+      roomId,
+      peer: { id: 'u2', displayName: 'Bo' },
+      category: 'music',
+      initiator: true,
+      resumed: false,
+      iceTransportPolicy: 'relay',
+    };
     accepts(ServerMessage, matched);
     accepts(ServerMessage, { ...matched, category: null, iceTransportPolicy: 'all' });
     for (const key of ['roomId', 'peer', 'initiator', 'resumed', 'iceTransportPolicy']) {

@@ -8,7 +8,18 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { acquaintances, api, befriend, closeAndSettle, connect, eventually, sleep, startServer, type Client, type TestServer } from './harness.js';
+import {
+  acquaintances,
+  api,
+  befriend,
+  closeAndSettle,
+  connect,
+  eventually,
+  sleep,
+  startServer,
+  type Client,
+  type TestServer,
+} from './harness.js';
 import webPush from 'web-push';
 import { ExpoSender } from '../src/push/expo.js';
 import { startFakeExpo, type FakeExpo } from './expo-push.js';
@@ -25,7 +36,14 @@ let expo: FakeExpo;
 let server: TestServer;
 before(async () => {
   expo = await startFakeExpo();
-  server = await startServer({ RING_TIMEOUT_MS: String(RING_MS), RESUME_GRACE_MS: '1000', PUSH_ENABLED: 'true', EXPO_PUSH_URL: expo.url, EXPO_ACCESS_TOKEN: 'expo-secret', PUSH_RECEIPT_DELAY_MS: String(RECEIPT_DELAY_MS) });
+  server = await startServer({
+    RING_TIMEOUT_MS: String(RING_MS),
+    RESUME_GRACE_MS: '1000',
+    PUSH_ENABLED: 'true',
+    EXPO_PUSH_URL: expo.url,
+    EXPO_ACCESS_TOKEN: 'expo-secret',
+    PUSH_RECEIPT_DELAY_MS: String(RECEIPT_DELAY_MS),
+  });
 });
 after(async () => {
   await server.close();
@@ -51,7 +69,10 @@ async function friendsWithBoAsleep(target: TestServer = server) {
   opened.push(p.a.socket, p.b.socket);
   await befriend(p.a, target, p.b);
   const token = expoToken();
-  const registered = await api(target.url, 'POST', '/api/me/push-tokens', { token: p.b.auth.token, body: { token, platform: 'ios' } });
+  const registered = await api(target.url, 'POST', '/api/me/push-tokens', {
+    token: p.b.auth.token,
+    body: { token, platform: 'ios' },
+  });
   assert.equal(registered.status, 201);
   assert.deepEqual(registered.body, {});
   await p.b.socket.close();
@@ -62,42 +83,91 @@ async function friendsWithBoAsleep(target: TestServer = server) {
 describe('push tokens', () => {
   test('register answers 201 {}, delete 204 then 404; bad input is a 400 and no session a 401', async () => {
     const { bo, token } = await friendsWithBoAsleep();
-    const again = await api(server.url, 'POST', '/api/me/push-tokens', { token: bo.auth.token, body: { token, platform: 'ios' } });
+    const again = await api(server.url, 'POST', '/api/me/push-tokens', {
+      token: bo.auth.token,
+      body: { token, platform: 'ios' },
+    });
     assert.equal(again.status, 201);
-    for (const body of [{ token, platform: 'windows' }, { token: '', platform: 'ios' }, { token: 'x'.repeat(4097), platform: 'android' }, { token: '{"endpoint":"http://x"}', platform: 'web' }, { platform: 'ios' }]) {
+    for (const body of [
+      { token, platform: 'windows' },
+      { token: '', platform: 'ios' },
+      { token: 'x'.repeat(4097), platform: 'android' },
+      { token: '{"endpoint":"http://x"}', platform: 'web' },
+      { platform: 'ios' },
+    ]) {
       const refused = await api(server.url, 'POST', '/api/me/push-tokens', { token: bo.auth.token, body });
       assert.equal(refused.status, 400, JSON.stringify(body));
       assert.equal(refused.body.error.code, 'bad_request');
     }
-    assert.equal((await api(server.url, 'POST', '/api/me/push-tokens', { body: { token, platform: 'ios' } })).status, 401);
-    const removed = await api(server.url, 'DELETE', `/api/me/push-tokens/${encodeURIComponent(token)}`, { token: bo.auth.token });
+    assert.equal(
+      (await api(server.url, 'POST', '/api/me/push-tokens', { body: { token, platform: 'ios' } })).status,
+      401,
+    );
+    const removed = await api(server.url, 'DELETE', `/api/me/push-tokens/${encodeURIComponent(token)}`, {
+      token: bo.auth.token,
+    });
     assert.equal(removed.status, 204);
-    const gone = await api(server.url, 'DELETE', `/api/me/push-tokens/${encodeURIComponent(token)}`, { token: bo.auth.token });
+    const gone = await api(server.url, 'DELETE', `/api/me/push-tokens/${encodeURIComponent(token)}`, {
+      token: bo.auth.token,
+    });
     assert.equal(gone.status, 404);
     assert.equal(gone.body.error.code, 'not_found');
   });
 
   test('a web subscription registers, and its JSON deletes it through the path', async () => {
     const { bo } = await friendsWithBoAsleep();
-    const subscription = JSON.stringify({ endpoint: 'https://push.example.com/send/abc', expirationTime: null, keys: { p256dh: 'BNc'.repeat(29), auth: 'tBH'.repeat(7) } });
-    assert.equal((await api(server.url, 'POST', '/api/me/push-tokens', { token: bo.auth.token, body: { token: subscription, platform: 'web' } })).status, 201);
-    assert.equal((await api(server.url, 'DELETE', `/api/me/push-tokens/${encodeURIComponent(subscription)}`, { token: bo.auth.token })).status, 204);
+    const subscription = JSON.stringify({
+      endpoint: 'https://push.example.com/send/abc',
+      expirationTime: null,
+      keys: { p256dh: 'BNc'.repeat(29), auth: 'tBH'.repeat(7) },
+    });
+    assert.equal(
+      (
+        await api(server.url, 'POST', '/api/me/push-tokens', {
+          token: bo.auth.token,
+          body: { token: subscription, platform: 'web' },
+        })
+      ).status,
+      201,
+    );
+    assert.equal(
+      (
+        await api(server.url, 'DELETE', `/api/me/push-tokens/${encodeURIComponent(subscription)}`, {
+          token: bo.auth.token,
+        })
+      ).status,
+      204,
+    );
   });
 
-  test('only one\'s own token can be deleted; registering it again moves it to the new owner', async () => {
+  test("only one's own token can be deleted; registering it again moves it to the new owner", async () => {
     const { ada, bo, token } = await friendsWithBoAsleep();
-    const foreign = await api(server.url, 'DELETE', `/api/me/push-tokens/${encodeURIComponent(token)}`, { token: ada.auth.token });
+    const foreign = await api(server.url, 'DELETE', `/api/me/push-tokens/${encodeURIComponent(token)}`, {
+      token: ada.auth.token,
+    });
     assert.equal(foreign.status, 404);
     // The phone changes hands: Ada registers it, Bo no longer owns it.
-    assert.equal((await api(server.url, 'POST', '/api/me/push-tokens', { token: ada.auth.token, body: { token, platform: 'android' } })).status, 201);
-    assert.equal((await api(server.url, 'DELETE', `/api/me/push-tokens/${encodeURIComponent(token)}`, { token: bo.auth.token })).status, 404);
+    assert.equal(
+      (
+        await api(server.url, 'POST', '/api/me/push-tokens', {
+          token: ada.auth.token,
+          body: { token, platform: 'android' },
+        })
+      ).status,
+      201,
+    );
+    assert.equal(
+      (await api(server.url, 'DELETE', `/api/me/push-tokens/${encodeURIComponent(token)}`, { token: bo.auth.token }))
+        .status,
+      404,
+    );
     // And a call to Bo (asleep, no token now) ends offline at once.
     ada.socket.send({ type: 'call', userId: bo.auth.user.id });
     assert.equal((await ada.socket.next('call_ended')).reason, 'offline');
     assert.equal(expo.attempts.length, 0);
   });
 
-  test('logout removes the session\'s tokens: a call then ends offline and nothing is pushed', async () => {
+  test("logout removes the session's tokens: a call then ends offline and nothing is pushed", async () => {
     const { ada, bo } = await friendsWithBoAsleep();
     assert.equal((await api(server.url, 'POST', '/api/auth/logout', { token: bo.auth.token })).status, 204);
     ada.socket.send({ type: 'call', userId: bo.auth.user.id });
@@ -114,7 +184,7 @@ describe('push tokens', () => {
 });
 
 describe('rings that wake a phone', () => {
-  test('a call to an asleep friend rings and pushes once with the caller\'s name and the ring\'s id; the woken socket gets incoming_call and answers', async () => {
+  test("a call to an asleep friend rings and pushes once with the caller's name and the ring's id; the woken socket gets incoming_call and answers", async () => {
     const { ada, bo, token } = await friendsWithBoAsleep();
     ada.socket.send({ type: 'call', userId: bo.auth.user.id });
     const ringing = await ada.socket.next('call_ringing');
@@ -203,7 +273,11 @@ describe('rings that wake a phone', () => {
     // Bo has no token left: the next call ends offline at once, and his DELETE finds nothing.
     ada.socket.send({ type: 'call', userId: bo.auth.user.id });
     assert.equal((await ada.socket.next('call_ended')).reason, 'offline');
-    assert.equal((await api(server.url, 'DELETE', `/api/me/push-tokens/${encodeURIComponent(token)}`, { token: bo.auth.token })).status, 404);
+    assert.equal(
+      (await api(server.url, 'DELETE', `/api/me/push-tokens/${encodeURIComponent(token)}`, { token: bo.auth.token }))
+        .status,
+      404,
+    );
     assert.equal(expo.attempts.length, 1, 'not retried');
     assert.equal(expo.delivered.length, 0);
   });
@@ -214,7 +288,15 @@ describe('push receipts', () => {
     const { ada, bo, token: dead } = await friendsWithBoAsleep();
     // Bo's second phone: its receipt is ok.
     const alive = expoToken();
-    assert.equal((await api(server.url, 'POST', '/api/me/push-tokens', { token: bo.auth.token, body: { token: alive, platform: 'android' } })).status, 201);
+    assert.equal(
+      (
+        await api(server.url, 'POST', '/api/me/push-tokens', {
+          token: bo.auth.token,
+          body: { token: alive, platform: 'android' },
+        })
+      ).status,
+      201,
+    );
     expo.unregisteredLater.add(dead);
 
     ada.socket.send({ type: 'call', userId: bo.auth.user.id });
@@ -235,7 +317,12 @@ describe('push receipts', () => {
     assert.equal(fetch!.authorization, 'Bearer expo-secret');
     await sleep(300); // the answer is read and the token deleted meanwhile
 
-    assert.equal((await api(server.url, 'DELETE', `/api/me/push-tokens/${encodeURIComponent(dead)}`, { token: bo.auth.token })).status, 404, 'the dead phone is forgotten');
+    assert.equal(
+      (await api(server.url, 'DELETE', `/api/me/push-tokens/${encodeURIComponent(dead)}`, { token: bo.auth.token }))
+        .status,
+      404,
+      'the dead phone is forgotten',
+    );
     expo.delivered.length = 0;
     ada.socket.send({ type: 'call', userId: bo.auth.user.id });
     const second = await ada.socket.next('call_ringing');
@@ -251,8 +338,14 @@ describe('push receipts', () => {
     const receipts = await sender.receipts(ids);
     assert.equal(receipts.size, 0);
     const mine = expo.receiptRequests.filter((r) => r.ids[0]!.startsWith('unknown-'));
-    assert.deepEqual(mine.map((r) => r.ids.length), [1000, 1000, 500]);
-    assert.deepEqual(mine.flatMap((r) => r.ids), ids);
+    assert.deepEqual(
+      mine.map((r) => r.ids.length),
+      [1000, 1000, 500],
+    );
+    assert.deepEqual(
+      mine.flatMap((r) => r.ids),
+      ids,
+    );
   });
 });
 
@@ -261,23 +354,45 @@ describe('friend requests that wake a phone', () => {
     const p = await acquaintances(server);
     opened.push(p.a.socket, p.b.socket);
     const token = expoToken();
-    assert.equal((await api(server.url, 'POST', '/api/me/push-tokens', { token: p.b.auth.token, body: { token, platform: 'android' } })).status, 201);
+    assert.equal(
+      (
+        await api(server.url, 'POST', '/api/me/push-tokens', {
+          token: p.b.auth.token,
+          body: { token, platform: 'android' },
+        })
+      ).status,
+      201,
+    );
     // Online: the socket tells him, no push.
-    const online = await api(server.url, 'POST', '/api/friends/requests', { token: p.a.auth.token, body: { userId: p.b.auth.user.id } });
+    const online = await api(server.url, 'POST', '/api/friends/requests', {
+      token: p.a.auth.token,
+      body: { userId: p.b.auth.user.id },
+    });
     assert.equal(online.status, 201);
     await p.b.socket.next('friend_request');
     await sleep(300);
     assert.equal(expo.attempts.length, 0);
-    assert.equal((await api(server.url, 'DELETE', `/api/friends/requests/${online.body.request.id}`, { token: p.a.auth.token })).status, 204);
+    assert.equal(
+      (await api(server.url, 'DELETE', `/api/friends/requests/${online.body.request.id}`, { token: p.a.auth.token }))
+        .status,
+      204,
+    );
 
     await p.b.socket.close();
     await sleep(100);
-    const asked = await api(server.url, 'POST', '/api/friends/requests', { token: p.a.auth.token, body: { userId: p.b.auth.user.id } });
+    const asked = await api(server.url, 'POST', '/api/friends/requests', {
+      token: p.a.auth.token,
+      body: { userId: p.b.auth.user.id },
+    });
     assert.equal(asked.status, 201);
     await eventually('the push', () => expo.delivered.length === 1);
     assert.equal(expo.delivered[0]!.to, token);
     assert.equal(expo.delivered[0]!.title, 'Ada');
-    assert.deepEqual(expo.delivered[0]!.data, { type: 'friend_request', requestId: asked.body.request.id, fromId: p.a.auth.user.id });
+    assert.deepEqual(expo.delivered[0]!.data, {
+      type: 'friend_request',
+      requestId: asked.body.request.id,
+      fromId: p.a.auth.user.id,
+    });
     await sleep(300);
     assert.equal(expo.delivered.length, 1);
   });
@@ -291,13 +406,24 @@ describe('PUSH_ENABLED=false', () => {
       const p = await acquaintances(quiet);
       mine.push(p.a.socket, p.b.socket);
       await befriend(p.a, quiet, p.b);
-      assert.equal((await api(quiet.url, 'POST', '/api/me/push-tokens', { token: p.b.auth.token, body: { token: expoToken(), platform: 'ios' } })).status, 201);
+      assert.equal(
+        (
+          await api(quiet.url, 'POST', '/api/me/push-tokens', {
+            token: p.b.auth.token,
+            body: { token: expoToken(), platform: 'ios' },
+          })
+        ).status,
+        201,
+      );
       await p.b.socket.close();
       await p.a.socket.next('presence');
       p.a.socket.send({ type: 'call', userId: p.b.auth.user.id });
       assert.equal((await p.a.socket.next('call_ended')).reason, 'offline');
       await api(quiet.url, 'DELETE', `/api/friends/${p.b.auth.user.id}`, { token: p.a.auth.token });
-      const asked = await api(quiet.url, 'POST', '/api/friends/requests', { token: p.a.auth.token, body: { userId: p.b.auth.user.id } });
+      const asked = await api(quiet.url, 'POST', '/api/friends/requests', {
+        token: p.a.auth.token,
+        body: { userId: p.b.auth.user.id },
+      });
       assert.equal(asked.status, 201);
       await sleep(500);
       assert.equal(expo.attempts.length, 0);
@@ -320,21 +446,51 @@ describe('web push (VAPID)', () => {
 
   before(async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smalltalk-push-tls-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
-    pushService = https.createServer({ key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')) }, (request, response) => {
-      let bytes = 0;
-      request.on('data', (chunk: Buffer) => (bytes += chunk.length));
-      request.on('end', () => {
-        received.push({ path: request.url!, headers: request.headers, bytes });
-        response.writeHead(gone.has(request.url!) ? 410 : 201).end();
-      });
-    });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    pushService = https.createServer(
+      { key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')) },
+      (request, response) => {
+        let bytes = 0;
+        request.on('data', (chunk: Buffer) => (bytes += chunk.length));
+        request.on('end', () => {
+          received.push({ path: request.url!, headers: request.headers, bytes });
+          response.writeHead(gone.has(request.url!) ? 410 : 201).end();
+        });
+      },
+    );
     await new Promise<void>((resolve) => pushService.listen(0, '127.0.0.1', resolve));
     pushUrl = `https://127.0.0.1:${(pushService.address() as AddressInfo).port}`;
     fs.rmSync(dir, { recursive: true, force: true });
     trust = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
     process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
-    webServer = await startServer({ RING_TIMEOUT_MS: String(RING_MS), PUSH_ENABLED: 'true', EXPO_PUSH_URL: expo.url, VAPID_PUBLIC_KEY: vapid.publicKey, VAPID_PRIVATE_KEY: vapid.privateKey, VAPID_SUBJECT: 'mailto:ops@chat.example' });
+    webServer = await startServer({
+      RING_TIMEOUT_MS: String(RING_MS),
+      PUSH_ENABLED: 'true',
+      EXPO_PUSH_URL: expo.url,
+      VAPID_PUBLIC_KEY: vapid.publicKey,
+      VAPID_PRIVATE_KEY: vapid.privateKey,
+      VAPID_SUBJECT: 'mailto:ops@chat.example',
+    });
   });
   after(async () => {
     if (trust === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
@@ -347,7 +503,11 @@ describe('web push (VAPID)', () => {
   function subscription(name: string): string {
     const ecdh = crypto.createECDH('prime256v1');
     ecdh.generateKeys();
-    return JSON.stringify({ endpoint: `${pushUrl}/push/${name}`, expirationTime: null, keys: { p256dh: ecdh.getPublicKey('base64url'), auth: crypto.randomBytes(16).toString('base64url') } });
+    return JSON.stringify({
+      endpoint: `${pushUrl}/push/${name}`,
+      expirationTime: null,
+      keys: { p256dh: ecdh.getPublicKey('base64url'), auth: crypto.randomBytes(16).toString('base64url') },
+    });
   }
 
   test('the key is offered to the app; a call to an asleep friend with a subscription sends one signed, encrypted push; a 410 deletes it', async () => {
@@ -357,7 +517,15 @@ describe('web push (VAPID)', () => {
     try {
       await befriend(p.a, webServer, p.b);
       const token = subscription('bo');
-      assert.equal((await api(webServer.url, 'POST', '/api/me/push-tokens', { token: p.b.auth.token, body: { token, platform: 'web' } })).status, 201);
+      assert.equal(
+        (
+          await api(webServer.url, 'POST', '/api/me/push-tokens', {
+            token: p.b.auth.token,
+            body: { token, platform: 'web' },
+          })
+        ).status,
+        201,
+      );
       await p.b.socket.close();
       await p.a.socket.next('presence');
       p.a.socket.send({ type: 'call', userId: p.b.auth.user.id });
@@ -384,11 +552,29 @@ describe('web push (VAPID)', () => {
       await sleep(200);
       p.a.socket.send({ type: 'call', userId: p.b.auth.user.id });
       assert.equal((await p.a.socket.next('call_ended')).reason, 'offline');
-      assert.equal((await api(webServer.url, 'DELETE', `/api/me/push-tokens/${encodeURIComponent(token)}`, { token: p.b.auth.token })).status, 404);
+      assert.equal(
+        (
+          await api(webServer.url, 'DELETE', `/api/me/push-tokens/${encodeURIComponent(token)}`, {
+            token: p.b.auth.token,
+          })
+        ).status,
+        404,
+      );
 
       // A subscription nobody can encrypt for (a key of the wrong length) is deleted, not retried.
-      const broken = JSON.stringify({ endpoint: `${pushUrl}/push/broken`, keys: { p256dh: 'c2hvcnQ', auth: 'c2hvcnQ' } });
-      assert.equal((await api(webServer.url, 'POST', '/api/me/push-tokens', { token: p.b.auth.token, body: { token: broken, platform: 'web' } })).status, 201);
+      const broken = JSON.stringify({
+        endpoint: `${pushUrl}/push/broken`,
+        keys: { p256dh: 'c2hvcnQ', auth: 'c2hvcnQ' },
+      });
+      assert.equal(
+        (
+          await api(webServer.url, 'POST', '/api/me/push-tokens', {
+            token: p.b.auth.token,
+            body: { token: broken, platform: 'web' },
+          })
+        ).status,
+        201,
+      );
       p.a.socket.send({ type: 'call', userId: p.b.auth.user.id });
       const third = await p.a.socket.next('call_ringing');
       await sleep(1500); // past the first retry's time, had it been retried
@@ -396,7 +582,14 @@ describe('web push (VAPID)', () => {
       await sleep(200);
       p.a.socket.send({ type: 'call', userId: p.b.auth.user.id });
       assert.equal((await p.a.socket.next('call_ended')).reason, 'offline');
-      assert.equal((await api(webServer.url, 'DELETE', `/api/me/push-tokens/${encodeURIComponent(broken)}`, { token: p.b.auth.token })).status, 404);
+      assert.equal(
+        (
+          await api(webServer.url, 'DELETE', `/api/me/push-tokens/${encodeURIComponent(broken)}`, {
+            token: p.b.auth.token,
+          })
+        ).status,
+        404,
+      );
       assert.equal(received.length, 2, 'nothing reached the push service for it');
     } finally {
       await closeAndSettle(webServer, mine);

@@ -30,25 +30,42 @@ export function runOnSharedServices(prefix: 'http' | 'ws'): void {
   });
   after(() => Promise.all([postgres?.close(), redis?.close()]));
 
-  test(`${prefix === 'http' ? 'HTTP' : 'WebSocket'} suites on Redis + PostgreSQL (${files.length} files)`, { skip: skip ?? false, timeout: 290_000 }, async (t) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, SMALLTALK_TEST_POSTGRES: postgres!.url, SMALLTALK_TEST_REDIS: redis!.url };
-    // A nested run is a run of its own, not a subtest of ours.
-    delete env.NODE_TEST_CONTEXT;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=120000', ...files], {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    const summary = output.split('\n').filter((line) => /^ℹ (tests|pass|fail|cancelled|skipped) /.test(line));
-    if (code !== 0) {
-      const failures = output.slice(output.indexOf('✖ failing tests') >= 0 ? output.indexOf('✖ failing tests') : -6000);
-      assert.fail(`the suites failed on Redis + PostgreSQL (exit ${code}):\n${summary.join('\n')}\n${failures}`);
-    }
-    assert.ok(summary.some((line) => /^ℹ pass [1-9]/.test(line)), `no test passed:\n${output.slice(-2000)}`);
-    t.diagnostic(summary.join(', '));
-  });
+  test(
+    `${prefix === 'http' ? 'HTTP' : 'WebSocket'} suites on Redis + PostgreSQL (${files.length} files)`,
+    { skip: skip ?? false, timeout: 290_000 },
+    async (t) => {
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        SMALLTALK_TEST_POSTGRES: postgres!.url,
+        SMALLTALK_TEST_REDIS: redis!.url,
+      };
+      // A nested run is a run of its own, not a subtest of ours.
+      delete env.NODE_TEST_CONTEXT;
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=120000', ...files],
+        {
+          cwd: root,
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let output = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      const summary = output.split('\n').filter((line) => /^ℹ (tests|pass|fail|cancelled|skipped) /.test(line));
+      if (code !== 0) {
+        const failures = output.slice(
+          output.indexOf('✖ failing tests') >= 0 ? output.indexOf('✖ failing tests') : -6000,
+        );
+        assert.fail(`the suites failed on Redis + PostgreSQL (exit ${code}):\n${summary.join('\n')}\n${failures}`);
+      }
+      assert.ok(
+        summary.some((line) => /^ℹ pass [1-9]/.test(line)),
+        `no test passed:\n${output.slice(-2000)}`,
+      );
+      t.diagnostic(summary.join(', '));
+    },
+  );
 }

@@ -110,7 +110,18 @@ export async function startPostgres(): Promise<Service> {
     const [command, argv] = root ? ['runuser', ['-u', 'postgres', '--', file, ...args]] : [file, args];
     return spawnSync(command, argv, { encoding: 'utf8', cwd: dir });
   };
-  const initialized = run(initdb, ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync']);
+  const initialized = run(initdb, [
+    '-D',
+    data,
+    '-A',
+    'trust',
+    '-U',
+    'postgres',
+    '-E',
+    'UTF8',
+    '--locale=C',
+    '--no-sync',
+  ]);
   if (initialized.status !== 0) throw new Error(`initdb failed: ${initialized.stderr}`);
   const port = await sparePort();
   // No fsync: the cluster is thrown away, and writes still reach the OS, so a crash of PostgreSQL
@@ -130,7 +141,8 @@ export async function startPostgres(): Promise<Service> {
   let running = false;
   const start = async () => {
     const started = run(pgCtl, ['-D', data, '-l', logFile, '-o', options, '-w', '-t', '30', 'start']);
-    if (started.status !== 0) throw new Error(`pg_ctl start failed: ${started.stderr}\n${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
+    if (started.status !== 0)
+      throw new Error(`pg_ctl start failed: ${started.stderr}\n${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
     running = true;
   };
   // `immediate`: the restart test wants the abrupt stop a crash would be, and it is quickest.
@@ -214,14 +226,31 @@ export async function startRedis(): Promise<Service> {
   const start = async () => {
     const spawned = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        '--loglevel',
+        'warning',
+      ],
       { stdio: 'ignore' },
     );
     child = spawned;
-    await waitUntil('redis-server to answer', async () => {
-      if (spawned.exitCode !== null) throw new Error(`redis-server exited with ${spawned.exitCode}`);
-      return redisAnswers(port);
-    }, 10_000);
+    await waitUntil(
+      'redis-server to answer',
+      async () => {
+        if (spawned.exitCode !== null) throw new Error(`redis-server exited with ${spawned.exitCode}`);
+        return redisAnswers(port);
+      },
+      10_000,
+    );
   };
   const stop = async () => {
     const running = child;

@@ -60,7 +60,12 @@ export function encodePng(image: RgbImage): Buffer {
     raw[y * (width * 3 + 1)] = 0;
     Buffer.from(data.buffer, data.byteOffset + y * width * 3, width * 3).copy(raw, y * (width * 3 + 1) + 1);
   }
-  return Buffer.concat([SIGNATURE, chunk('IHDR', header), chunk('IDAT', zlib.deflateSync(raw, { level: 9 })), chunk('IEND', new Uint8Array())]);
+  return Buffer.concat([
+    SIGNATURE,
+    chunk('IHDR', header),
+    chunk('IDAT', zlib.deflateSync(raw, { level: 9 })),
+    chunk('IEND', new Uint8Array()),
+  ]);
 }
 
 /** Reads an 8-bit, non-interlaced RGB or RGBA PNG (alpha dropped); anything else is refused. */
@@ -80,7 +85,8 @@ export function decodePng(file: Uint8Array): RgbImage {
       width = body.readUInt32BE(0);
       height = body.readUInt32BE(4);
       const [depth, colour, , , interlace] = [body[8], body[9], body[10], body[11], body[12]];
-      if (depth !== 8 || (colour !== 2 && colour !== 6) || interlace !== 0) throw new Error(`unsupported PNG (depth ${depth}, colour type ${colour}, interlace ${interlace})`);
+      if (depth !== 8 || (colour !== 2 && colour !== 6) || interlace !== 0)
+        throw new Error(`unsupported PNG (depth ${depth}, colour type ${colour}, interlace ${interlace})`);
       channels = colour === 2 ? 3 : 4;
     } else if (type === 'IDAT') idat.push(body);
     else if (type === 'IEND') break;
@@ -144,7 +150,12 @@ export function encodeY4m(image: RgbImage, options: { frames?: number; fps?: num
       let r = 0;
       let g = 0;
       let b = 0;
-      for (const [dy, dx] of [[0, 0], [0, 1], [1, 0], [1, 1]] as const) {
+      for (const [dy, dx] of [
+        [0, 0],
+        [0, 1],
+        [1, 0],
+        [1, 1],
+      ] as const) {
         const i = ((row + dy) * width + col + dx) * 3;
         r += data[i]!;
         g += data[i + 1]!;
@@ -250,10 +261,12 @@ export function text(lines: string[], size = 224, scale = 4): RgbImage {
 /** A drawn face on a plain background: a skin-toned oval, eyes, brows, nose, mouth, hair, shoulders in a shirt. */
 export function face(size = 224): RgbImage {
   const s = size / 224;
-  const inEllipse = (x: number, y: number, cx: number, cy: number, rx: number, ry: number) => ((x - cx * s) / (rx * s)) ** 2 + ((y - cy * s) / (ry * s)) ** 2 <= 1;
+  const inEllipse = (x: number, y: number, cx: number, cy: number, rx: number, ry: number) =>
+    ((x - cx * s) / (rx * s)) ** 2 + ((y - cy * s) / (ry * s)) ** 2 <= 1;
   return fill(blank(size, size), (x, y) => {
     if (inEllipse(x, y, 90, 112, 9, 5) || inEllipse(x, y, 134, 112, 9, 5)) return [40, 30, 30]; // eyes
-    if (Math.abs(y - 96 * s) < 3 * s && (Math.abs(x - 90 * s) < 12 * s || Math.abs(x - 134 * s) < 12 * s)) return [70, 45, 30]; // brows
+    if (Math.abs(y - 96 * s) < 3 * s && (Math.abs(x - 90 * s) < 12 * s || Math.abs(x - 134 * s) < 12 * s))
+      return [70, 45, 30]; // brows
     if (inEllipse(x, y, 112, 160, 20, 6)) return [170, 60, 60]; // mouth
     if (inEllipse(x, y, 112, 136, 5, 10)) return [200, 150, 120]; // nose
     if (inEllipse(x, y, 112, 120, 48, 62)) return [226, 184, 150]; // face

@@ -4,7 +4,16 @@ import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { decodePng, encodeY4m, neutralImages, resize, solid } from './shield-image.js';
-import { classify, loadModel, root, SHIELD_MODELS, useWasm, type ModelScores, type NsfwModel, type ShieldModelName } from './shield-model.js';
+import {
+  classify,
+  loadModel,
+  root,
+  SHIELD_MODELS,
+  useWasm,
+  type ModelScores,
+  type NsfwModel,
+  type ShieldModelName,
+} from './shield-model.js';
 
 /**
  * The shield's models, offline, in Node: each model the app ships (nsfwjs's MobileNetV2Mid, the
@@ -21,7 +30,10 @@ async function appThresholds(): Promise<{ isSexual(scores: ModelScores): boolean
   return import(pathToFileURL(path.join(root, 'apps/mobile/src/features/shield/thresholds.ts')).href);
 }
 
-const show = (scores: ModelScores) => Object.entries(scores).map(([name, p]) => `${name} ${p.toFixed(3)}`).join(', ');
+const show = (scores: ModelScores) =>
+  Object.entries(scores)
+    .map(([name, p]) => `${name} ${p.toFixed(3)}`)
+    .join(', ');
 
 test('the app ships MobileNetV2Mid by default, and both models the adversarial image was made against', () => {
   // An adversarial image is specific to the models it was made against (the first one, made

@@ -36,10 +36,15 @@ export async function startSmtp(port = 0): Promise<SmtpReceiver> {
     onData(stream, _session, callback) {
       simpleParser(stream)
         .then((parsed) => {
-          const to = [parsed.to].flat().flatMap((address) => address?.value ?? []).map((a) => a.address ?? '');
+          const to = [parsed.to]
+            .flat()
+            .flatMap((address) => address?.value ?? [])
+            .map((a) => a.address ?? '');
           mails.push({
             // As MAIL_FROM spells it: `Name <address>`, without the quotes the header may add.
-            from: (parsed.from?.value ?? []).map((a) => (a.name ? `${a.name} <${a.address}>` : (a.address ?? ''))).join(', '),
+            from: (parsed.from?.value ?? [])
+              .map((a) => (a.name ? `${a.name} <${a.address}>` : (a.address ?? '')))
+              .join(', '),
             to: to.join(', '),
             subject: parsed.subject ?? '',
             text: parsed.text ?? '',
@@ -70,7 +75,8 @@ export async function startSmtp(port = 0): Promise<SmtpReceiver> {
           taken.add(mail);
           return mail;
         }
-        if (Date.now() > deadline) throw new Error(`no mail to ${to} within ${timeoutMs} ms (${mails.length} received in all)`);
+        if (Date.now() > deadline)
+          throw new Error(`no mail to ${to} within ${timeoutMs} ms (${mails.length} received in all)`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },

@@ -52,7 +52,11 @@ interface Implementation {
   make(processes: number, holdLimit?: number): Promise<MessageBus[]>;
 }
 
-async function redisBuses(processes: number, holdLimit = HOLD_LIMIT, prefix = `t${randomUUID().slice(0, 8)}`): Promise<Array<RedisMessageBus & { connection: RedisConnections }>> {
+async function redisBuses(
+  processes: number,
+  holdLimit = HOLD_LIMIT,
+  prefix = `t${randomUUID().slice(0, 8)}`,
+): Promise<Array<RedisMessageBus & { connection: RedisConnections }>> {
   return Promise.all(
     Array.from({ length: processes }, async () => {
       const connection = await connectRedis(redis!.url, prefix, log);
@@ -76,7 +80,11 @@ const implementations: Implementation[] = [
       return Array.from({ length: processes }, () => bus);
     },
   },
-  { name: 'RedisMessageBus', skip: redisMissing ?? false, make: (processes, holdLimit) => redisBuses(processes, holdLimit) },
+  {
+    name: 'RedisMessageBus',
+    skip: redisMissing ?? false,
+    make: (processes, holdLimit) => redisBuses(processes, holdLimit),
+  },
 ];
 
 const user = () => `u-${randomUUID()}`;
@@ -93,7 +101,11 @@ for (const impl of implementations) {
       bus!.deliver(ada, { text: 'one', room: { roomId: 'r1', peerId: 'bo' } });
       bus!.deliver(ada, { text: 'two' });
       // No await in between: a pair on one process is relayed socket to socket.
-      assert.deepEqual(inbox.received, [{ text: 'welcome' }, { text: 'one', room: { roomId: 'r1', peerId: 'bo' } }, { text: 'two' }]);
+      assert.deepEqual(inbox.received, [
+        { text: 'welcome' },
+        { text: 'one', room: { roomId: 'r1', peerId: 'bo' } },
+        { text: 'two' },
+      ]);
     });
 
     test('across processes, 1,000 frames from two senders arrive in each sender’s order, none lost', async () => {
@@ -107,9 +119,16 @@ for (const impl of implementations) {
       }
       await settled('1,000 frames', () => inbox.received.length === 1000);
       for (const tag of ['a', 'c']) {
-        assert.deepEqual(inbox.texts().filter((t) => t.startsWith(tag)), Array.from({ length: 500 }, (_, i) => `${tag}${i}`));
+        assert.deepEqual(
+          inbox.texts().filter((t) => t.startsWith(tag)),
+          Array.from({ length: 500 }, (_, i) => `${tag}${i}`),
+        );
       }
-      assert.deepEqual(inbox.received.find((d) => d.text === 'a0'), { text: 'a0', room: null }, 'the room change travels with the frame');
+      assert.deepEqual(
+        inbox.received.find((d) => d.text === 'a0'),
+        { text: 'a0', room: null },
+        'the room change travels with the frame',
+      );
     });
 
     test('a close (a ban: 4003) travels with its frame to the socket on another process, room change and reason intact', async () => {
@@ -117,11 +136,19 @@ for (const impl of implementations) {
       const ada = user();
       const inbox = new FakeInbox();
       await b!.attach(ada, inbox, []);
-      a!.deliver(ada, { text: '{"type":"notice"}\nsecond line', room: null, close: { code: 4003, reason: 'banned: log in to read why' } });
+      a!.deliver(ada, {
+        text: '{"type":"notice"}\nsecond line',
+        room: null,
+        close: { code: 4003, reason: 'banned: log in to read why' },
+      });
       a!.deliver(ada, { text: 'plain', room: { roomId: 'r1', peerId: 'bo' } });
       await settled('both', () => inbox.received.length === 2);
       assert.deepEqual(inbox.received, [
-        { text: '{"type":"notice"}\nsecond line', room: null, close: { code: 4003, reason: 'banned: log in to read why' } },
+        {
+          text: '{"type":"notice"}\nsecond line',
+          room: null,
+          close: { code: 4003, reason: 'banned: log in to read why' },
+        },
         { text: 'plain', room: { roomId: 'r1', peerId: 'bo' } },
       ]);
     });
@@ -163,11 +190,17 @@ for (const impl of implementations) {
       send(50); // while the attach is in flight
       await attaching;
       send(50);
-      await settled('250 frames', () => first.received.length + second.received.length === 251 || second.texts().includes('s249'));
+      await settled(
+        '250 frames',
+        () => first.received.length + second.received.length === 251 || second.texts().includes('s249'),
+      );
       await sleep(50);
       const all = [...first.texts(), ...second.texts().filter((t) => t !== 'welcome')];
       assert.equal(second.texts()[0], 'welcome');
-      assert.deepEqual(all, Array.from({ length: 250 }, (_, i) => `s${i}`));
+      assert.deepEqual(
+        all,
+        Array.from({ length: 250 }, (_, i) => `s${i}`),
+      );
     });
 
     test('takeover: a second socket anywhere replaces the first, and gets the frames from then on', async () => {
@@ -219,7 +252,8 @@ for (const impl of implementations) {
       assert.equal(await buses[0]!.awaitReturn(ada, Date.now() + 60_000), true);
       buses[1]!.deliver(ada, { text: 'held' });
       await sleep(50);
-      if (impl.name !== 'MemoryMessageBus') assert.equal(await buses[1]!.claimAbsence(ada, true), false, 'not due before its deadline');
+      if (impl.name !== 'MemoryMessageBus')
+        assert.equal(await buses[1]!.claimAbsence(ada, true), false, 'not due before its deadline');
       const claims = await Promise.all(buses.map((bus) => bus.claimAbsence(ada, false)));
       assert.equal(claims.filter(Boolean).length, 1);
       const back = new FakeInbox();
@@ -262,31 +296,38 @@ for (const impl of implementations) {
 }
 
 describe('RedisMessageBus only', { skip: redisMissing ?? false }, () => {
-  test('a process that stops renewing its lease is reclaimed by a survivor: its live users are reported lost, frames for them held meanwhile', { timeout: 20_000 }, async () => {
-    const [dying, survivor] = await redisBuses(2);
-    const lost: Array<[string, string[]]> = [];
-    survivor!.onProcessLost(async (processId, userIds) => void lost.push([processId, userIds]));
-    const ada = user();
-    const bo = user();
-    await dying!.attach(ada, new FakeInbox(), []);
-    const boInbox = new FakeInbox();
-    await dying!.attach(bo, boInbox, []);
-    dying!.detach(bo, boInbox); // bo was already away: it keeps its own deadline
-    await dying!.awaitReturn(bo, Date.now() + 60_000);
-    // kill -9: the connections drop, nothing is said.
-    dying!.connection.commands.disconnect();
-    dying!.connection.subscriber.disconnect();
-    const killedAt = Date.now();
-    survivor!.deliver(ada, { text: 'while dead' });
-    await eventually('reclaim', () => lost.length > 0, LEASE_MS + 3000);
-    assert.ok(Date.now() - killedAt <= LEASE_MS + 1500, `reclaimed ${Date.now() - killedAt} ms after the last renewal`);
-    assert.deepEqual(lost, [[dying!.processId, [ada]]]);
-    // Ada comes back on the survivor: the frame sent while its process was dead is there.
-    assert.equal(await survivor!.awaitReturn(ada, Date.now() + 60_000), true);
-    const back = new FakeInbox();
-    await survivor!.attach(ada, back, [{ text: 'welcome' }]);
-    assert.deepEqual(back.texts(), ['welcome', 'while dead']);
-  });
+  test(
+    'a process that stops renewing its lease is reclaimed by a survivor: its live users are reported lost, frames for them held meanwhile',
+    { timeout: 20_000 },
+    async () => {
+      const [dying, survivor] = await redisBuses(2);
+      const lost: Array<[string, string[]]> = [];
+      survivor!.onProcessLost(async (processId, userIds) => void lost.push([processId, userIds]));
+      const ada = user();
+      const bo = user();
+      await dying!.attach(ada, new FakeInbox(), []);
+      const boInbox = new FakeInbox();
+      await dying!.attach(bo, boInbox, []);
+      dying!.detach(bo, boInbox); // bo was already away: it keeps its own deadline
+      await dying!.awaitReturn(bo, Date.now() + 60_000);
+      // kill -9: the connections drop, nothing is said.
+      dying!.connection.commands.disconnect();
+      dying!.connection.subscriber.disconnect();
+      const killedAt = Date.now();
+      survivor!.deliver(ada, { text: 'while dead' });
+      await eventually('reclaim', () => lost.length > 0, LEASE_MS + 3000);
+      assert.ok(
+        Date.now() - killedAt <= LEASE_MS + 1500,
+        `reclaimed ${Date.now() - killedAt} ms after the last renewal`,
+      );
+      assert.deepEqual(lost, [[dying!.processId, [ada]]]);
+      // Ada comes back on the survivor: the frame sent while its process was dead is there.
+      assert.equal(await survivor!.awaitReturn(ada, Date.now() + 60_000), true);
+      const back = new FakeInbox();
+      await survivor!.attach(ada, back, [{ text: 'welcome' }]);
+      assert.deepEqual(back.texts(), ['welcome', 'while dead']);
+    },
+  );
 
   test('an absence whose process is gone is ended by a survivor after its deadline', { timeout: 20_000 }, async () => {
     const [gone, survivor] = await redisBuses(2);

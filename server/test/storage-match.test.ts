@@ -5,7 +5,14 @@ import { pino } from 'pino';
 import type { LanguageCode } from '@small-talk/protocol';
 import { MemoryMatchStore } from '../src/storage/match/memory.js';
 import { RedisMatchStore } from '../src/storage/match/redis.js';
-import { compatible, peerOf, type MatchStore, type MatchStoreOptions, type Member, type Room } from '../src/storage/match/store.js';
+import {
+  compatible,
+  peerOf,
+  type MatchStore,
+  type MatchStoreOptions,
+  type Member,
+  type Room,
+} from '../src/storage/match/store.js';
 import { connectRedis, type RedisConnections } from '../src/storage/redis.js';
 import { missingServices, startRedis, type Service } from './services.js';
 
@@ -105,7 +112,10 @@ for (const impl of implementations) {
       await store!.join(second, ['music']);
       const result = await store!.join(member('joiner'), ['music', 'books']);
       assert.equal(result.kind, 'matched');
-      assert.ok(result.kind === 'matched' && result.room.members.some((m) => m.id === first.id), 'matched with the one who came first');
+      assert.ok(
+        result.kind === 'matched' && result.room.members.some((m) => m.id === first.id),
+        'matched with the one who came first',
+      );
       assert.equal(result.kind === 'matched' && result.room.category, 'books');
     });
 
@@ -114,7 +124,11 @@ for (const impl of implementations) {
       const ada = member('Ada');
       await store!.join(ada, ['music']);
       assert.equal((await store!.join(ada, ['music', 'books'])).kind, 'queued');
-      assert.deepEqual(Object.fromEntries(await store!.waitingByCategory()), { ...Object.fromEntries(await store!.waitingByCategory()), music: 1, books: 1 });
+      assert.deepEqual(Object.fromEntries(await store!.waitingByCategory()), {
+        ...Object.fromEntries(await store!.waitingByCategory()),
+        music: 1,
+        books: 1,
+      });
       assert.equal((await store!.join(ada, ['books'])).kind, 'queued');
       const waiting = await store!.waitingByCategory();
       assert.equal(waiting.get('music') ?? 0, 0, 'the old categories are gone');
@@ -147,7 +161,12 @@ for (const impl of implementations) {
       const result = await stores[1]!.join(bo, ['music']);
       assert.equal(result.kind, 'matched');
       const roomId = (result as { room: Room }).room.id;
-      const ends = await Promise.all([stores[0]!.end(roomId), stores[1]!.end(roomId), stores[2]!.end(roomId), stores[0]!.end(roomId)]);
+      const ends = await Promise.all([
+        stores[0]!.end(roomId),
+        stores[1]!.end(roomId),
+        stores[2]!.end(roomId),
+        stores[0]!.end(roomId),
+      ]);
       assert.equal(ends.filter((r) => r !== null).length, 1, 'exactly one caller got the room back');
       assert.equal(await stores[2]!.roomOf(ada.id), null);
       assert.equal(await stores[2]!.roomOf(bo.id), null);
@@ -159,7 +178,8 @@ for (const impl of implementations) {
       await store!.join(member(), ['music', 'books', 'travel']);
       await store!.join(member(), ['food', 'tech']);
       const waiting = await store!.waitingByCategory();
-      for (const category of ['music', 'books', 'travel', 'food', 'tech']) assert.equal(waiting.get(category), 1, category);
+      for (const category of ['music', 'books', 'travel', 'food', 'tech'])
+        assert.equal(waiting.get(category), 1, category);
       assert.deepEqual(await store!.counts(), { queued: 2, rooms: 0 });
     });
 
@@ -169,7 +189,11 @@ for (const impl of implementations) {
       const users = Array.from({ length: 1000 }, (_, i) => ({
         member: member(`u${i}`),
         // 1 to 3 categories each, so matching has choices to get wrong.
-        categories: [...new Set([categories[i % 8]!, categories[(i * 7 + 3) % 8]!, categories[(i * 5) % 8]!].slice(0, 1 + (i % 3)))],
+        categories: [
+          ...new Set(
+            [categories[i % 8]!, categories[(i * 7 + 3) % 8]!, categories[(i * 5) % 8]!].slice(0, 1 + (i % 3)),
+          ),
+        ],
       }));
       const results = await Promise.all(users.map((u, i) => stores[i % 3]!.join(u.member, u.categories)));
       const roomOfUser = new Map<string, string>();
@@ -186,11 +210,15 @@ for (const impl of implementations) {
         }
       }
       // Mutual: the store says the same room for both members.
-      for (const [userId, roomId] of roomOfUser) assert.equal((await stores[(roomId.length + userId.length) % 3]!.roomOf(userId))?.id, roomId);
+      for (const [userId, roomId] of roomOfUser)
+        assert.equal((await stores[(roomId.length + userId.length) % 3]!.roomOf(userId))?.id, roomId);
       const waiting = users.filter((u) => !roomOfUser.has(u.member.id));
       for (const [i, a] of waiting.entries()) {
         for (const b of waiting.slice(i + 1)) {
-          assert.ok(!a.categories.some((c) => b.categories.includes(c)), `${a.member.id} and ${b.member.id} share a category and both wait`);
+          assert.ok(
+            !a.categories.some((c) => b.categories.includes(c)),
+            `${a.member.id} and ${b.member.id} share a category and both wait`,
+          );
         }
       }
       assert.deepEqual(await stores[0]!.counts(), { queued: waiting.length, rooms: matched });
@@ -204,8 +232,16 @@ for (const impl of implementations) {
       assert.equal(await stores[0]!.ring(ring, 10_000), 'ringing');
       assert.deepEqual(await stores[2]!.ringOf(bo.id), ring);
       assert.deepEqual(await stores[2]!.ringOf(ada.id), ring);
-      assert.equal(await stores[1]!.ring({ id: randomUUID(), caller: cy, callee: bo }, 10_000), 'busy', 'the callee is ringing');
-      assert.equal(await stores[1]!.ring({ id: randomUUID(), caller: cy, callee: ada }, 10_000), 'busy', 'the caller is ringing');
+      assert.equal(
+        await stores[1]!.ring({ id: randomUUID(), caller: cy, callee: bo }, 10_000),
+        'busy',
+        'the callee is ringing',
+      );
+      assert.equal(
+        await stores[1]!.ring({ id: randomUUID(), caller: cy, callee: ada }, 10_000),
+        'busy',
+        'the caller is ringing',
+      );
       assert.equal(await stores[1]!.ring({ id: randomUUID(), caller: bo, callee: cy }, 10_000), 'caller_busy');
       // A caller-chosen id another ring has is refused before anything else is looked at.
       assert.equal(await stores[1]!.ring({ id: ring.id, caller: cy, callee: dee }, 10_000), 'taken');
@@ -281,20 +317,35 @@ describe('RedisMatchStore only', { skip: redisMissing ?? false }, () => {
     assert.deepEqual(await alive.counts(), { queued: 2, rooms: 0 });
   });
 
-  test('while Redis is unreachable every call fails with unavailable, at once', { skip: redis?.owned === false ? 'REDIS_URL given' : false }, async () => {
-    const connection = await connectRedis(redis!.url, `t${randomUUID().slice(0, 8)}`, log);
-    connections.push(connection);
-    const store = new RedisMatchStore(connection.commands, connection.prefix, 'p');
-    connection.commands.disconnect(); // as if Redis went away
-    const started = Date.now();
-    await assert.rejects(store.join(member(), ['music']), (error: Error & { code?: string }) => error.code === 'unavailable');
-    await assert.rejects(store.waitingByCategory(), (error: Error & { code?: string }) => error.code === 'unavailable');
-    assert.ok(Date.now() - started < 500, 'no waiting for a Redis that is gone');
-  });
+  test(
+    'while Redis is unreachable every call fails with unavailable, at once',
+    { skip: redis?.owned === false ? 'REDIS_URL given' : false },
+    async () => {
+      const connection = await connectRedis(redis!.url, `t${randomUUID().slice(0, 8)}`, log);
+      connections.push(connection);
+      const store = new RedisMatchStore(connection.commands, connection.prefix, 'p');
+      connection.commands.disconnect(); // as if Redis went away
+      const started = Date.now();
+      await assert.rejects(
+        store.join(member(), ['music']),
+        (error: Error & { code?: string }) => error.code === 'unavailable',
+      );
+      await assert.rejects(
+        store.waitingByCategory(),
+        (error: Error & { code?: string }) => error.code === 'unavailable',
+      );
+      assert.ok(Date.now() - started < 500, 'no waiting for a Redis that is gone');
+    },
+  );
 });
 
 /** What a join was matched with: the partner's id, or null when queued. */
-async function partnerOf(store: MatchStore, joiner: Member, categories: string[], avoid?: string[]): Promise<string | null> {
+async function partnerOf(
+  store: MatchStore,
+  joiner: Member,
+  categories: string[],
+  avoid?: string[],
+): Promise<string | null> {
   const result = await store.join(joiner, categories, avoid);
   return result.kind === 'matched' ? peerOf(result.room, joiner.id).id : null;
 }
@@ -329,9 +380,21 @@ for (const impl of implementations) {
       await store!.join(first, ['music']);
       await store!.join(second, ['books']);
       const joiner = member('joiner');
-      assert.equal(await partnerOf(store!, joiner, ['music', 'books'], [first.id]), second.id, 'first is skipped: second waited longest of the rest');
-      assert.equal(await partnerOf(store!, member('x'), ['music'], [first.id]), null, 'everyone left is avoided: queued');
-      assert.equal(await partnerOf(store!, member('y'), ['music']), first.id, 'the skipped keep their place for others');
+      assert.equal(
+        await partnerOf(store!, joiner, ['music', 'books'], [first.id]),
+        second.id,
+        'first is skipped: second waited longest of the rest',
+      );
+      assert.equal(
+        await partnerOf(store!, member('x'), ['music'], [first.id]),
+        null,
+        'everyone left is avoided: queued',
+      );
+      assert.equal(
+        await partnerOf(store!, member('y'), ['music']),
+        first.id,
+        'the skipped keep their place for others',
+      );
     });
 
     test('remember (the blocks read from the database) keeps the joiner from them on every process, without avoid', async () => {
@@ -342,9 +405,20 @@ for (const impl of implementations) {
       for (const u of queued) await two!.join(u, ['music'], ids);
       const joiner = member('joiner');
       // More than Redis reads in its first page (8): the rest are looked up one by one.
-      await one!.remember(joiner.id, queued.slice(0, 10).map((u) => u.id));
-      assert.equal(await partnerOf(two!, joiner, ['music']), queued[10]!.id, 'the ten it must not meet are skipped, in FIFO order');
-      assert.equal(await partnerOf(one!, member('other'), ['music']), queued[0]!.id, 'they keep their place for everyone else');
+      await one!.remember(
+        joiner.id,
+        queued.slice(0, 10).map((u) => u.id),
+      );
+      assert.equal(
+        await partnerOf(two!, joiner, ['music']),
+        queued[10]!.id,
+        'the ten it must not meet are skipped, in FIFO order',
+      );
+      assert.equal(
+        await partnerOf(one!, member('other'), ['music']),
+        queued[0]!.id,
+        'they keep their place for everyone else',
+      );
     });
 
     test('more shunned users at the head than Redis reads at once (8): the first one after them is taken', async () => {
@@ -352,7 +426,17 @@ for (const impl of implementations) {
       const shunned = Array.from({ length: 20 }, () => member('shunned'));
       const ids = shunned.map((u) => u.id);
       // They shun each other (as the joiner shuns them all), so they queue one behind the other.
-      for (const u of shunned) assert.equal((await store!.join(u, ['music'], ids.filter((id) => id !== u.id))).kind, 'queued');
+      for (const u of shunned)
+        assert.equal(
+          (
+            await store!.join(
+              u,
+              ['music'],
+              ids.filter((id) => id !== u.id),
+            )
+          ).kind,
+          'queued',
+        );
       const fine = member('fine');
       assert.equal((await store!.join(fine, ['music'], ids)).kind, 'queued');
       assert.equal(await partnerOf(store!, member('joiner'), ['music'], ids), fine.id);
@@ -434,8 +518,16 @@ for (const impl of implementations) {
       await two!.join(en, ['music']);
       const fr = member('Fr', ['fr']);
       assert.equal(await partnerOf(two!, fr, ['music']), null, 'nobody shares French');
-      assert.equal(await partnerOf(one!, member('EnFr', ['fr', 'en']), ['music']), en.id, 'De waited longer but shares no language; Fr came later');
-      assert.equal(await partnerOf(two!, member('None'), ['music']), de.id, 'no language: the head of the whole category');
+      assert.equal(
+        await partnerOf(one!, member('EnFr', ['fr', 'en']), ['music']),
+        en.id,
+        'De waited longer but shares no language; Fr came later',
+      );
+      assert.equal(
+        await partnerOf(two!, member('None'), ['music']),
+        de.id,
+        'no language: the head of the whole category',
+      );
       assert.equal(await partnerOf(one!, member('Ja', ['ja']), ['music']), null, 'Fr is left, and shares no Japanese');
       assert.equal(await partnerOf(one!, member('None'), ['music']), fr.id, 'a user with no language meets it');
     });
@@ -477,14 +569,24 @@ for (const impl of implementations) {
       const cy = member('Cy', ['de']);
       const di = member('Di', ['en']);
       const tickets = new Map<string, number>();
-      for (const [store, m, cats] of [[one, ada, ['music']], [two, cy, ['books']], [one, bo, ['art']], [two, di, ['food']]] as const) {
+      for (const [store, m, cats] of [
+        [one, ada, ['music']],
+        [two, cy, ['books']],
+        [one, bo, ['art']],
+        [two, di, ['food']],
+      ] as const) {
         const joined = await store!.join(m, cats);
         assert.equal(joined.kind, 'queued');
         if (joined.kind === 'queued') tickets.set(m.id, joined.ticket);
       }
       assert.deepEqual(await one!.widen(cy.id, tickets.get(cy.id)!), { kind: 'widened' });
       assert.deepEqual(await two!.widen(ada.id, tickets.get(ada.id)!), { kind: 'widened' });
-      assert.deepEqual(await one!.widen(di.id, tickets.get(di.id)!).then((r) => r.kind === 'matched' && r.room.members.map((m) => m.id)), [ada.id, di.id]);
+      assert.deepEqual(
+        await one!
+          .widen(di.id, tickets.get(di.id)!)
+          .then((r) => r.kind === 'matched' && r.room.members.map((m) => m.id)),
+        [ada.id, di.id],
+      );
       // Bo shares no language with Cy, the only widened user left.
       assert.deepEqual(await two!.widen(bo.id, tickets.get(bo.id)!), { kind: 'widened' });
       const room = await one!.roomOf(di.id);
@@ -543,7 +645,8 @@ for (const impl of implementations) {
       const stores = await impl.make(3);
       const categories = ['music', 'movies', 'books', 'sports', 'gaming', 'travel', 'food', 'tech'];
       const users = Array.from({ length: 1000 }, (_, i) => {
-        const languages = i % 10 === 0 ? [] : [...new Set([LANGUAGES[i % 5]!, LANGUAGES[(i * 3 + 1) % 5]!].slice(0, 1 + (i % 2)))];
+        const languages =
+          i % 10 === 0 ? [] : [...new Set([LANGUAGES[i % 5]!, LANGUAGES[(i * 3 + 1) % 5]!].slice(0, 1 + (i % 2)))];
         return {
           member: member(`u${i}`, languages),
           categories: [...new Set([categories[i % 8]!, categories[(i * 7 + 3) % 8]!].slice(0, 1 + (i % 2)))],
@@ -576,31 +679,49 @@ for (const impl of implementations) {
         const [x, y] = room.members;
         assert.notEqual(x.id, y.id, 'never self');
         assert.ok(!blocked.has(pairKey(x.id, y.id)), 'a blocked pair was matched');
-        assert.ok(compatible(byId.get(x.id)!.member.languages, byId.get(y.id)!.member.languages), `no common language: ${x.id} ${y.id}`);
+        assert.ok(
+          compatible(byId.get(x.id)!.member.languages, byId.get(y.id)!.member.languages),
+          `no common language: ${x.id} ${y.id}`,
+        );
         if (room.widened) {
           assert.equal(room.category, null);
           assert.ok(byId.get(x.id)!.anyone && byId.get(y.id)!.anyone, 'a widened room is between two who said anyone');
         } else {
-          assert.ok(room.category !== null && byId.get(x.id)!.categories.includes(room.category) && byId.get(y.id)!.categories.includes(room.category));
+          assert.ok(
+            room.category !== null &&
+              byId.get(x.id)!.categories.includes(room.category) &&
+              byId.get(y.id)!.categories.includes(room.category),
+          );
         }
         for (const m of room.members) {
           assert.ok(!inRoom.has(m.id), `${m.id} is in two rooms`);
           inRoom.set(m.id, room.id);
         }
       }
-      for (const [userId, roomId] of inRoom) assert.equal((await stores[userId.length % 3]!.roomOf(userId))?.id, roomId);
+      for (const [userId, roomId] of inRoom)
+        assert.equal((await stores[userId.length % 3]!.roomOf(userId))?.id, roomId);
       // Nobody left waiting who could have been matched: no compatible, unblocked pair that shares
       // a category, or that both widened.
       const waiting = users.filter((u) => !inRoom.has(u.member.id));
       for (const [i, a] of waiting.entries()) {
         for (const b of waiting.slice(i + 1)) {
-          if (blocked.has(pairKey(a.member.id, b.member.id)) || !compatible(a.member.languages, b.member.languages)) continue;
-          assert.ok(!a.categories.some((c) => b.categories.includes(c)), `${a.member.id} and ${b.member.id} share a category and a language and both wait`);
-          assert.ok(!(widened.has(a.member.id) && widened.has(b.member.id)), `${a.member.id} and ${b.member.id} both widened, share a language, and both wait`);
+          if (blocked.has(pairKey(a.member.id, b.member.id)) || !compatible(a.member.languages, b.member.languages))
+            continue;
+          assert.ok(
+            !a.categories.some((c) => b.categories.includes(c)),
+            `${a.member.id} and ${b.member.id} share a category and a language and both wait`,
+          );
+          assert.ok(
+            !(widened.has(a.member.id) && widened.has(b.member.id)),
+            `${a.member.id} and ${b.member.id} both widened, share a language, and both wait`,
+          );
         }
       }
       assert.deepEqual(await stores[0]!.counts(), { queued: waiting.length, rooms: rooms.size });
-      assert.ok([...rooms.values()].some((room) => room.widened), 'some rooms came from widening');
+      assert.ok(
+        [...rooms.values()].some((room) => room.widened),
+        'some rooms came from widening',
+      );
     });
   });
 }

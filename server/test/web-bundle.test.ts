@@ -28,7 +28,9 @@ function firstScreenScripts(): Array<{ src: string; bytes: Buffer }> {
   }));
 }
 
-const skip = fs.existsSync(path.join(dist, 'index.html')) ? false : 'apps/mobile/dist is not built (scripts/setup.sh builds it)';
+const skip = fs.existsSync(path.join(dist, 'index.html'))
+  ? false
+  : 'apps/mobile/dist is not built (scripts/setup.sh builds it)';
 
 describe('the web build', { skip }, () => {
   test(`the first screen's JS grows by at most ${baseline.budgetBytes / 1024} KB gzipped over ${baseline.commit}`, () => {
@@ -47,7 +49,10 @@ describe('the web build', { skip }, () => {
       const text = bytes.toString('utf8');
       // Strings that survive minification: a tfjs-core and a tfjs-backend-wasm flag name, an nsfwjs error.
       for (const marker of ['WEBGL_PACK', 'WASM_HAS_SIMD_SUPPORT', 'NSFWJS instance has been disposed']) {
-        assert.ok(!text.includes(marker), `${src} contains "${marker}": tfjs or nsfwjs landed in the first screen (keep them behind import('./runtime'))`);
+        assert.ok(
+          !text.includes(marker),
+          `${src} contains "${marker}": tfjs or nsfwjs landed in the first screen (keep them behind import('./runtime'))`,
+        );
       }
     }
   });
@@ -55,7 +60,9 @@ describe('the web build', { skip }, () => {
   test("the shield's model and wasm binaries are part of the build (served from our origin, nothing downloaded)", () => {
     for (const model of ['mobilenet_v2', 'mobilenet_v2_mid']) {
       const dir = path.join(dist, 'shield/models', model);
-      const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as { weightsManifest: Array<{ paths: string[] }> };
+      const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as {
+        weightsManifest: Array<{ paths: string[] }>;
+      };
       for (const file of json.weightsManifest.flatMap((group) => group.paths)) {
         assert.match(file, /^weights\.[0-9a-f]{16}\.bin$/);
         assert.ok(fs.statSync(path.join(dir, file)).size > 1_000_000, `${model}/${file} holds the weights`);
@@ -64,7 +71,11 @@ describe('the web build', { skip }, () => {
     const wasm = fs.readdirSync(path.join(dist, 'shield')).find((name) => name.startsWith('tfjs-backend-wasm-'));
     assert.ok(wasm, 'no tfjs-backend-wasm-<version>/ folder in dist/shield');
     for (const file of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm']) {
-      assert.deepEqual([...fs.readFileSync(path.join(dist, 'shield', wasm, file)).subarray(0, 4)], [0, 0x61, 0x73, 0x6d], `${file} is WebAssembly`);
+      assert.deepEqual(
+        [...fs.readFileSync(path.join(dist, 'shield', wasm, file)).subarray(0, 4)],
+        [0, 0x61, 0x73, 0x6d],
+        `${file} is WebAssembly`,
+      );
     }
   });
 });

@@ -24,7 +24,10 @@ const SLICES = 10;
 const ATTEMPTS = 3;
 
 /** Runs `measure` until its figures hold the bounds, up to ATTEMPTS times; fails with the last. */
-async function heldWithin(t: { diagnostic(message: string): void }, measure: () => Promise<AttackFigures>): Promise<void> {
+async function heldWithin(
+  t: { diagnostic(message: string): void },
+  measure: () => Promise<AttackFigures>,
+): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     const figures = await measure();
     t.diagnostic(`attempt ${attempt}: ${describeFigures(figures)}`);
@@ -38,7 +41,8 @@ async function heldWithin(t: { diagnostic(message: string): void }, measure: () 
 }
 
 function describeFigures(f: AttackFigures): string {
-  const l = (x: { p50: number; p99: number; count: number }) => `p50 ${x.p50.toFixed(2)} p99 ${x.p99.toFixed(2)} ms (${x.count})`;
+  const l = (x: { p50: number; p99: number; count: number }) =>
+    `p50 ${x.p50.toFixed(2)} p99 ${x.p99.toFixed(2)} ms (${x.count})`;
   return (
     `relay: ${l(f.baseline.relay)} → ${l(f.attacked.relay)}; healthz: ${l(f.baseline.healthz)} → ${l(f.attacked.healthz)}; ` +
     `attacker sent ${f.attacker.framesSent} frames, ${(f.attacker.bytesSent / 1024).toFixed(0)} KiB, got ${JSON.stringify(f.attacker.errors)}`
@@ -55,32 +59,56 @@ function assertHeld(f: AttackFigures): void {
   // Each costs more than the whole burst (its structure counted), so a few fit in a run.
   assert.ok(f.attacker.partnerBytes >= 2 * 64 * 1024, `the large deep signals were relayed: ${what}`);
   assert.ok(f.attacked.relay.count > 50 && f.baseline.relay.count > 50, `enough relay samples: ${what}`);
-  assert.ok(f.attacked.healthz.p99 < ATTACK_TARGETS.healthP99Ms, `/healthz p99 under ${ATTACK_TARGETS.healthP99Ms} ms: ${what}`);
-  assert.ok(f.relayP99Ratio < ATTACK_TARGETS.relayP99Ratio, `relay p99 within ${ATTACK_TARGETS.relayP99Ratio}× its baseline: ${what}`);
+  assert.ok(
+    f.attacked.healthz.p99 < ATTACK_TARGETS.healthP99Ms,
+    `/healthz p99 under ${ATTACK_TARGETS.healthP99Ms} ms: ${what}`,
+  );
+  assert.ok(
+    f.relayP99Ratio < ATTACK_TARGETS.relayP99Ratio,
+    `relay p99 within ${ATTACK_TARGETS.relayP99Ratio}× its baseline: ${what}`,
+  );
 }
 
 // The server in a process of its own, as deployed: in the test's own process the measuring
 // clients (and the attacker's 64 KiB sends) would share its event loop and time themselves.
 // The Redis + PostgreSQL rerun (scale-ws) skips it: the two-process test below covers that.
-describe('one process', { skip: process.env.SMALLTALK_TEST_POSTGRES ? 'the two-process test covers Redis + PostgreSQL' : false }, () => {
-  let server: ServerProcess;
-  let endpoint: Endpoint;
-  before(async () => {
-    server = await startServerProcess({ env: { GUEST_RATE_LIMIT_PER_MIN: '100000', REMATCH_COOLDOWN_S: '0' } });
-    endpoint = { url: server.url, wsUrl: `${server.url.replace(/^http/, 'ws')}/ws` };
-  });
-  after(() => server?.stop());
+describe(
+  'one process',
+  { skip: process.env.SMALLTALK_TEST_POSTGRES ? 'the two-process test covers Redis + PostgreSQL' : false },
+  () => {
+    let server: ServerProcess;
+    let endpoint: Endpoint;
+    before(async () => {
+      server = await startServerProcess({ env: { GUEST_RATE_LIMIT_PER_MIN: '100000', REMATCH_COOLDOWN_S: '0' } });
+      endpoint = { url: server.url, wsUrl: `${server.url.replace(/^http/, 'ws')}/ws` };
+    });
+    after(() => server?.stop());
 
-  test('the worst allowed frames from one socket stall neither /healthz nor another pair', async (t) => {
-    await heldWithin(t, () => measureAttack({ victims: [endpoint, endpoint], attackers: [endpoint, endpoint], health: endpoint, sliceMs: SLICE_MS, slices: SLICES }));
-    assert.equal(sample(await scrape(endpoint), 'smalltalk_errors_total', { code: 'internal' }), 0, 'no internal error on the server');
-    assert.doesNotMatch(server.output(), /"level":(50|60)/, 'the server logged an error');
-  });
-});
+    test('the worst allowed frames from one socket stall neither /healthz nor another pair', async (t) => {
+      await heldWithin(t, () =>
+        measureAttack({
+          victims: [endpoint, endpoint],
+          attackers: [endpoint, endpoint],
+          health: endpoint,
+          sliceMs: SLICE_MS,
+          slices: SLICES,
+        }),
+      );
+      assert.equal(
+        sample(await scrape(endpoint), 'smalltalk_errors_total', { code: 'internal' }),
+        0,
+        'no internal error on the server',
+      );
+      assert.doesNotMatch(server.output(), /"level":(50|60)/, 'the server logged an error');
+    });
+  },
+);
 
 // On the shared services once: scale-ws.test.ts reruns this file with the one-process test
 // already on Redis + PostgreSQL, where a second cluster would only double the time.
-const skip = process.env.SMALLTALK_TEST_POSTGRES ? 'the one-process test covers Redis + PostgreSQL in this run' : missingServices();
+const skip = process.env.SMALLTALK_TEST_POSTGRES
+  ? 'the one-process test covers Redis + PostgreSQL in this run'
+  : missingServices();
 
 describe('two processes on Redis + PostgreSQL', { skip: skip ?? false }, () => {
   let services: Services;
@@ -96,7 +124,9 @@ describe('two processes on Redis + PostgreSQL', { skip: skip ?? false }, () => {
 
   test('with the victims and the attacker each split over both processes, neither stalls, and nothing is logged at error', async (t) => {
     const [one, two] = cluster.nodes as [Endpoint, Endpoint] & typeof cluster.nodes;
-    await heldWithin(t, () => measureAttack({ victims: [one, two], attackers: [one, two], health: one, sliceMs: SLICE_MS, slices: SLICES }));
+    await heldWithin(t, () =>
+      measureAttack({ victims: [one, two], attackers: [one, two], health: one, sliceMs: SLICE_MS, slices: SLICES }),
+    );
     for (const node of cluster.nodes) {
       // The processes log at warn: an error line (level 50) would be a frame gone wrong.
       assert.doesNotMatch(node.output(), /"level":(50|60)/, `process ${node.index} logged an error`);

@@ -61,7 +61,8 @@ describe('a block ends what the two share', () => {
     assert.equal(response.status, 201);
     assert.deepEqual(await a.socket.next(), { type: 'left', roomId });
     assert.deepEqual(await b.socket.next(), { type: 'peer_left', roomId, reason: 'left' });
-    for (const token of [a.auth.token, b.auth.token]) assert.equal((await historyRow(server, token, roomId))?.endReason, 'left');
+    for (const token of [a.auth.token, b.auth.token])
+      assert.equal((await historyRow(server, token, roomId))?.endReason, 'left');
     // The room is gone for both.
     b.socket.send({ type: 'signal', roomId, data: 'still there?' });
     assert.equal((await b.socket.next('error')).code, 'not_in_room');
@@ -101,15 +102,28 @@ describe('a block ends what the two share', () => {
   test('a pending friend request is deleted (friend_request_closed to both) and cannot be sent again', async () => {
     const p = await acquaintances(server);
     opened.push(p.a.socket, p.b.socket);
-    const asked = await api(server.url, 'POST', '/api/friends/requests', { token: p.a.auth.token, body: { userId: p.b.auth.user.id } });
+    const asked = await api(server.url, 'POST', '/api/friends/requests', {
+      token: p.a.auth.token,
+      body: { userId: p.b.auth.user.id },
+    });
     assert.equal(asked.status, 201);
     const requestId = asked.body.request.id;
     await p.b.socket.next('friend_request');
     assert.equal((await blockOn(server, p.b, p.a)).status, 201);
-    for (const side of [p.a, p.b]) assert.deepEqual(await side.socket.next('friend_request_closed'), { type: 'friend_request_closed', requestId, reason: 'cancelled' });
-    const accept = await api(server.url, 'POST', `/api/friends/requests/${requestId}/accept`, { token: p.b.auth.token });
+    for (const side of [p.a, p.b])
+      assert.deepEqual(await side.socket.next('friend_request_closed'), {
+        type: 'friend_request_closed',
+        requestId,
+        reason: 'cancelled',
+      });
+    const accept = await api(server.url, 'POST', `/api/friends/requests/${requestId}/accept`, {
+      token: p.b.auth.token,
+    });
     assert.equal(accept.status, 404);
-    const again = await api(server.url, 'POST', '/api/friends/requests', { token: p.a.auth.token, body: { userId: p.b.auth.user.id } });
+    const again = await api(server.url, 'POST', '/api/friends/requests', {
+      token: p.a.auth.token,
+      body: { userId: p.b.auth.user.id },
+    });
     assert.equal(again.status, 403);
     assert.equal(again.body.error.code, 'not_allowed');
   });
@@ -140,7 +154,10 @@ describe('never matched again', () => {
     await join(ada);
     await join(bo);
     await bo.socket.nothingWithin(200);
-    assert.equal((await api(server.url, 'DELETE', `/api/blocks/${bo.auth.user.id}`, { token: ada.auth.token })).status, 204);
+    assert.equal(
+      (await api(server.url, 'DELETE', `/api/blocks/${bo.auth.user.id}`, { token: ada.auth.token })).status,
+      204,
+    );
     await join(bo); // matching happens at a join
     assert.equal((await bo.socket.next('matched')).peer.id, ada.auth.user.id);
   });

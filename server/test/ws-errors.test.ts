@@ -74,7 +74,19 @@ describe('bad_request', () => {
 
   test('JSON that is not an object with a known type → bad_request, socket stays open', async () => {
     const socket = await person('Ada');
-    for (const text of ['42', 'null', 'true', '"cancel"', '[]', '[{"type":"cancel"}]', '{}', '{"type":"hello"}', '{"type":5}', '{"type":null}', '{"categories":["music"]}']) {
+    for (const text of [
+      '42',
+      'null',
+      'true',
+      '"cancel"',
+      '[]',
+      '[{"type":"cancel"}]',
+      '{}',
+      '{"type":"hello"}',
+      '{"type":5}',
+      '{"type":null}',
+      '{"categories":["music"]}',
+    ]) {
       socket.send(text);
       await expectError(socket, 'bad_request', text);
       await expectOpen(socket, text);
@@ -138,7 +150,10 @@ describe('unknown_category', () => {
     const socket = await person('Ada');
     socket.send({ type: 'join', categories: ['music', 'knitting'] });
     await expectError(socket, 'unknown_category', 'knitting');
-    assert.ok(Object.values(await waitingCounts(server)).every((n) => n === 0), 'not queued in music either');
+    assert.ok(
+      Object.values(await waitingCounts(server)).every((n) => n === 0),
+      'not queued in music either',
+    );
     await expectOpen(socket, 'unknown_category');
     socket.send({ type: 'join', categories: ['knitting'] });
     await expectError(socket, 'unknown_category', 'knitting alone');
@@ -156,7 +171,10 @@ describe('busy', () => {
     }
     b.socket.send({ type: 'join', categories: ['music'] });
     await expectError(b.socket, 'busy', 'peer joins');
-    assert.ok(Object.values(await waitingCounts(server)).every((n) => n === 0), 'nobody queued by a busy join');
+    assert.ok(
+      Object.values(await waitingCounts(server)).every((n) => n === 0),
+      'nobody queued by a busy join',
+    );
     a.socket.send({ type: 'signal', roomId, data: 'room intact' });
     assert.deepEqual((await b.socket.next('signal')).data, 'room intact');
     await expectOpen(a.socket, 'busy');

@@ -1,6 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { acquaintances, api, befriend, closeAndSettle, connect, pair, sample, scrape, startServer, user, type Client, type TestServer } from './harness.js';
+import {
+  acquaintances,
+  api,
+  befriend,
+  closeAndSettle,
+  connect,
+  pair,
+  sample,
+  scrape,
+  startServer,
+  user,
+  type Client,
+  type TestServer,
+} from './harness.js';
 
 /**
  * Friends over the socket: presence told live, and direct calls (ring, answer, decline, busy,
@@ -28,7 +41,11 @@ async function friends() {
   return { ada: p.a, bo: p.b };
 }
 
-const peer = (u: { auth: { user: { id: string; displayName: string } } }) => ({ id: u.auth.user.id, displayName: u.auth.user.displayName, languages: [] });
+const peer = (u: { auth: { user: { id: string; displayName: string } } }) => ({
+  id: u.auth.user.id,
+  displayName: u.auth.user.displayName,
+  languages: [],
+});
 
 describe('presence, live', () => {
   test('a friend sees in_call when a room starts, online when it ends, offline when the socket goes, online when it is back', async () => {
@@ -38,14 +55,30 @@ describe('presence, live', () => {
     bo.socket.send({ type: 'join', categories: ['books'] });
     cy.socket.send({ type: 'join', categories: ['books'] });
     const { roomId } = await bo.socket.next('matched');
-    assert.deepEqual(await ada.socket.next('presence'), { type: 'presence', userId: bo.auth.user.id, presence: 'in_call' });
+    assert.deepEqual(await ada.socket.next('presence'), {
+      type: 'presence',
+      userId: bo.auth.user.id,
+      presence: 'in_call',
+    });
     bo.socket.send({ type: 'leave', roomId });
-    assert.deepEqual(await ada.socket.next('presence'), { type: 'presence', userId: bo.auth.user.id, presence: 'online' });
+    assert.deepEqual(await ada.socket.next('presence'), {
+      type: 'presence',
+      userId: bo.auth.user.id,
+      presence: 'online',
+    });
     await bo.socket.close();
-    assert.deepEqual(await ada.socket.next('presence'), { type: 'presence', userId: bo.auth.user.id, presence: 'offline' });
+    assert.deepEqual(await ada.socket.next('presence'), {
+      type: 'presence',
+      userId: bo.auth.user.id,
+      presence: 'offline',
+    });
     const back = await connect(server, bo.auth.token);
     opened.push(back);
-    assert.deepEqual(await ada.socket.next('presence'), { type: 'presence', userId: bo.auth.user.id, presence: 'online' });
+    assert.deepEqual(await ada.socket.next('presence'), {
+      type: 'presence',
+      userId: bo.auth.user.id,
+      presence: 'online',
+    });
     // Cy is no friend of Ada's: nothing about Cy reached her.
     assert.ok(!ada.socket.frames.some((f) => f.type === 'presence' && f.userId === cy.auth.user.id));
   });
@@ -86,7 +119,8 @@ describe('direct calls', () => {
     await ada.socket.next('call_ended');
     // Operators see direct calls by outcome, apart from matches.
     const metrics = await scrape(server);
-    const delta = (name: string, labels: Record<string, string> = {}) => sample(metrics, name, labels) - sample(before, name, labels);
+    const delta = (name: string, labels: Record<string, string> = {}) =>
+      sample(metrics, name, labels) - sample(before, name, labels);
     assert.equal(delta('smalltalk_direct_calls_total', { outcome: 'answered' }), 1);
     assert.equal(delta('smalltalk_direct_calls_total', { outcome: 'declined' }), 1);
     assert.equal(delta('smalltalk_matches_total'), 0);
@@ -104,7 +138,10 @@ describe('direct calls', () => {
     const back = await connect(server, bo.auth.token);
     opened.push(back);
     const resumed = await back.next('matched');
-    assert.deepEqual([resumed.roomId, resumed.category, resumed.resumed, resumed.iceTransportPolicy], [roomId, null, true, 'all']);
+    assert.deepEqual(
+      [resumed.roomId, resumed.category, resumed.resumed, resumed.iceTransportPolicy],
+      [roomId, null, true, 'all'],
+    );
     assert.equal((await back.next('chat')).text, 'still there?');
   });
 
@@ -113,7 +150,12 @@ describe('direct calls', () => {
     ada.socket.send({ type: 'call', userId: bo.auth.user.id });
     const { callId } = await bo.socket.next('incoming_call');
     bo.socket.send({ type: 'decline_call', callId });
-    assert.deepEqual(await ada.socket.next('call_ended'), { type: 'call_ended', callId, peer: peer(bo), reason: 'declined' });
+    assert.deepEqual(await ada.socket.next('call_ended'), {
+      type: 'call_ended',
+      callId,
+      peer: peer(bo),
+      reason: 'declined',
+    });
     // The call is over: answering it now finds nothing.
     bo.socket.send({ type: 'accept_call', callId });
     assert.equal((await bo.socket.next('error')).code, 'not_found');
@@ -137,7 +179,12 @@ describe('direct calls', () => {
     bo.socket.send({ type: 'cancel_call', callId });
     assert.equal((await bo.socket.next('error')).code, 'not_found');
     ada.socket.send({ type: 'cancel_call', callId });
-    assert.deepEqual(await bo.socket.next('call_ended'), { type: 'call_ended', callId, peer: peer(ada), reason: 'cancelled' });
+    assert.deepEqual(await bo.socket.next('call_ended'), {
+      type: 'call_ended',
+      callId,
+      peer: peer(ada),
+      reason: 'cancelled',
+    });
   });
 
   test('busy: a friend in a call, or already ringing; a caller in a room gets a busy error', async () => {
@@ -227,7 +274,10 @@ describe('direct calls', () => {
     const { ada, bo } = await friends();
     ada.socket.send({ type: 'call', userId: bo.auth.user.id });
     const { callId } = await bo.socket.next('incoming_call');
-    assert.equal((await api(server.url, 'DELETE', `/api/friends/${bo.auth.user.id}`, { token: ada.auth.token })).status, 204);
+    assert.equal(
+      (await api(server.url, 'DELETE', `/api/friends/${bo.auth.user.id}`, { token: ada.auth.token })).status,
+      204,
+    );
     bo.socket.send({ type: 'accept_call', callId });
     assert.equal((await ada.socket.next('call_ended')).reason, 'cancelled');
     assert.equal((await bo.socket.next('call_ended')).reason, 'cancelled');
@@ -257,7 +307,11 @@ describe('direct calls', () => {
 
 describe("friends' ICE policy", () => {
   test('with TURN, a direct call between friends is all by default while strangers relay; FRIEND_ICE_POLICY=relay relays friends too, resumed included', async () => {
-    const turn = { TURN_URLS: 'turn:127.0.0.1:3478?transport=udp', TURN_SECRET: 'a-test-secret-of-some-length', RESUME_GRACE_MS: '10000' };
+    const turn = {
+      TURN_URLS: 'turn:127.0.0.1:3478?transport=udp',
+      TURN_SECRET: 'a-test-secret-of-some-length',
+      RESUME_GRACE_MS: '10000',
+    };
     for (const [env, expected] of [
       [turn, 'all'],
       [{ ...turn, FRIEND_ICE_POLICY: 'relay' }, 'relay'],
@@ -267,7 +321,11 @@ describe("friends' ICE policy", () => {
       try {
         const p = await pair(other, 'music');
         mine.push(p.a.socket, p.b.socket);
-        assert.deepEqual([p.matchedA.iceTransportPolicy, p.matchedB.iceTransportPolicy], ['relay', 'relay'], 'strangers relay');
+        assert.deepEqual(
+          [p.matchedA.iceTransportPolicy, p.matchedB.iceTransportPolicy],
+          ['relay', 'relay'],
+          'strangers relay',
+        );
         p.a.socket.send({ type: 'leave', roomId: p.roomId });
         await p.a.socket.next('left');
         await p.b.socket.next('peer_left');
@@ -276,7 +334,11 @@ describe("friends' ICE policy", () => {
         const { callId } = await p.b.socket.next('incoming_call');
         p.b.socket.send({ type: 'accept_call', callId });
         const [mA, mB] = [await p.a.socket.next('matched'), await p.b.socket.next('matched')];
-        assert.deepEqual([mA.category, mA.iceTransportPolicy, mB.iceTransportPolicy], [null, expected, expected], JSON.stringify(env));
+        assert.deepEqual(
+          [mA.category, mA.iceTransportPolicy, mB.iceTransportPolicy],
+          [null, expected, expected],
+          JSON.stringify(env),
+        );
         await p.b.socket.drop();
         const back = await connect(other, p.b.auth.token);
         mine.push(back);

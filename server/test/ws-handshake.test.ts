@@ -36,7 +36,20 @@ describe('authentication at the upgrade', () => {
   test('a Bearer token opens the socket and the first frame is welcome with the user', async () => {
     const { user, token } = await guest(server.url, 'Bearer Ben');
     const client = await openSocket(server, { authorization: `Bearer ${token}` });
-    assert.deepEqual({ ...user, consent: null }, { id: user.id, displayName: 'Bearer Ben', kind: 'guest', consent: null, restriction: null, role: 'user', emailVerified: false, languages: [], bio: '' });
+    assert.deepEqual(
+      { ...user, consent: null },
+      {
+        id: user.id,
+        displayName: 'Bearer Ben',
+        kind: 'guest',
+        consent: null,
+        restriction: null,
+        role: 'user',
+        emailVerified: false,
+        languages: [],
+        bio: '',
+      },
+    );
     await expectWelcome(client, user);
   });
 
@@ -63,7 +76,11 @@ describe('authentication at the upgrade', () => {
 
   test('a member gets welcome with kind member', async () => {
     const registered = await api(server.url, 'POST', '/api/auth/register', {
-      body: { email: `ws-member-${Date.now()}@example.com`, password: 'correct horse battery', displayName: 'Member Mo' },
+      body: {
+        email: `ws-member-${Date.now()}@example.com`,
+        password: 'correct horse battery',
+        displayName: 'Member Mo',
+      },
     });
     assert.equal(registered.status, 201);
     assert.equal(registered.body.user.kind, 'member');
@@ -174,8 +191,22 @@ describe('origin check at the upgrade', () => {
     const behind = await startServer({ PUBLIC_URL: 'https://chat.public.example' });
     try {
       const { user, token } = await guest(behind.url, 'Public Pia');
-      await expectWelcome(await openSocket(behind, { authorization: `Bearer ${token}`, host: 'internal:3000', origin: 'https://chat.public.example' }), user);
-      assert.equal(await refusedUpgrade(behind, { authorization: `Bearer ${token}`, host: 'internal:3000', origin: 'https://other.public.example' }), 403);
+      await expectWelcome(
+        await openSocket(behind, {
+          authorization: `Bearer ${token}`,
+          host: 'internal:3000',
+          origin: 'https://chat.public.example',
+        }),
+        user,
+      );
+      assert.equal(
+        await refusedUpgrade(behind, {
+          authorization: `Bearer ${token}`,
+          host: 'internal:3000',
+          origin: 'https://other.public.example',
+        }),
+        403,
+      );
     } finally {
       await behind.close();
     }
@@ -197,7 +228,14 @@ describe('origin check at the upgrade', () => {
       assert.equal(await refusedUpgrade(server, { authorization: bearer, origin }), 403, origin);
     }
     // Host says one site, Origin another.
-    assert.equal(await refusedUpgrade(server, { authorization: bearer, host: 'chat.smalltalk.example', origin: 'https://evil.example' }), 403);
+    assert.equal(
+      await refusedUpgrade(server, {
+        authorization: bearer,
+        host: 'chat.smalltalk.example',
+        origin: 'https://evil.example',
+      }),
+      403,
+    );
   });
 });
 
@@ -246,7 +284,9 @@ describe('per-address socket cap (MAX_SOCKETS_PER_ADDRESS=3)', () => {
   });
 
   test('upgrades arriving at the same moment cannot get past the cap together', async () => {
-    const tokens = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map((i) => guest(capped.url, `Rush ${i}`).then((g) => g.token)));
+    const tokens = await Promise.all(
+      [1, 2, 3, 4, 5, 6, 7, 8].map((i) => guest(capped.url, `Rush ${i}`).then((g) => g.token)),
+    );
     const results = await Promise.all(tokens.map((token) => attempt(token)));
     const opened = results.filter((r): r is Client => typeof r !== 'number');
     const statuses = results.filter((r): r is number => typeof r === 'number');

@@ -1,7 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { LanguageCode } from '@small-talk/protocol';
-import { api, closeAndSettle, sample, scrape, startServer, user, waitFor, waitingCounts, type Client, type TestServer } from './harness.js';
+import {
+  api,
+  closeAndSettle,
+  sample,
+  scrape,
+  startServer,
+  user,
+  waitFor,
+  waitingCounts,
+  type Client,
+  type TestServer,
+} from './harness.js';
 
 /**
  * Matching that fits (issue 15): two users meet only when they share a language (or either named
@@ -47,7 +58,11 @@ async function join(p: Person, categories: string[], anyone?: boolean): Promise<
 async function historyOf(p: Person) {
   const response = await api(server.url, 'GET', '/api/history', { token: p.token });
   assert.equal(response.status, 200);
-  return response.body.connections as Array<{ id: string; category: string | null; peer: { id: string; languages: string[] } }>;
+  return response.body.connections as Array<{
+    id: string;
+    category: string | null;
+    peer: { id: string; languages: string[] };
+  }>;
 }
 
 describe('languages', () => {
@@ -62,7 +77,10 @@ describe('languages', () => {
 
     bo.socket.send({ type: 'cancel' });
     await bo.socket.next('cancelled');
-    assert.equal((await api(server.url, 'PATCH', '/api/me', { token: bo.token, body: { languages: ['fr', 'en'] } })).status, 200);
+    assert.equal(
+      (await api(server.url, 'PATCH', '/api/me', { token: bo.token, body: { languages: ['fr', 'en'] } })).status,
+      200,
+    );
     await join(bo, ['music']);
     const mBo = await bo.socket.next('matched');
     const mAda = await ada.socket.next('matched');
@@ -104,7 +122,11 @@ describe('languages', () => {
 
     const none = await person('None');
     await join(none, ['music']);
-    assert.equal((await none.socket.next('matched')).peer.id, de.id, 'a user with no language takes the head of the whole category');
+    assert.equal(
+      (await none.socket.next('matched')).peer.id,
+      de.id,
+      'a user with no language takes the head of the whole category',
+    );
     await de.socket.next('matched');
   });
 
@@ -114,7 +136,12 @@ describe('languages', () => {
     await join(ada, ['music']);
     await join(bo, ['music']);
     const mBo = await bo.socket.next('matched');
-    assert.deepEqual(mBo.peer, { id: ada.id, displayName: 'Ada', languages: ['en', 'es'], bio: 'Plays the cello badly' });
+    assert.deepEqual(mBo.peer, {
+      id: ada.id,
+      displayName: 'Ada',
+      languages: ['en', 'es'],
+      bio: 'Plays the cello badly',
+    });
     const mAda = await ada.socket.next('matched');
     assert.deepEqual(mAda.peer, { id: bo.id, displayName: 'Bo', languages: ['es'], bio: '' });
     const [row] = await historyOf(bo);
@@ -193,7 +220,10 @@ describe('anyone: the widened search', () => {
     await new Promise((resolve) => setTimeout(resolve, FALLBACK_MS / 2));
     const rejoined = await join(ada, ['music', 'books'], true);
     assert.deepEqual(await ada.socket.next(undefined, 3000), { type: 'widened' });
-    assert.ok(Date.now() - rejoined >= FALLBACK_MS, `widened ${Date.now() - rejoined} ms after the re-join, not counted from the first join`);
+    assert.ok(
+      Date.now() - rejoined >= FALLBACK_MS,
+      `widened ${Date.now() - rejoined} ms after the re-join, not counted from the first join`,
+    );
 
     // Bo (another category) cancels before the delay: he neither widens nor meets the widened Ada.
     const bo = await person('Bo', ['en']);

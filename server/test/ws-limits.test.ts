@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { closeAndSettle, pair, sendBurst, sleep, startServer, user, within, type Client, type TestServer } from './harness.js';
+import {
+  closeAndSettle,
+  pair,
+  sendBurst,
+  sleep,
+  startServer,
+  user,
+  within,
+  type Client,
+  type TestServer,
+} from './harness.js';
 
 /** What a socket may send: 64 KiB per frame, and a token bucket per socket with the flood rule on top. */
 
@@ -66,7 +76,11 @@ describe('at the defaults (burst 100, 50 frames/s)', () => {
     );
     const relayed: number[] = [];
     for (let i = 0; i < 100; i++) relayed.push(((await b.socket.next('signal')).data as { seq: number }).seq);
-    assert.deepEqual(relayed, Array.from({ length: 100 }, (_, i) => i), 'the first 100 pass, in order');
+    assert.deepEqual(
+      relayed,
+      Array.from({ length: 100 }, (_, i) => i),
+      'the first 100 pass, in order',
+    );
     await sleep(300);
     const beyond = b.socket.frames.filter((f) => f.type === 'signal');
     // The bucket refills while the server works through the burst (a token per 20 ms). On an idle
@@ -137,7 +151,10 @@ describe('flooding (WS_RATE_LIMIT=10, so burst 20; WS_FLOOD_CLOSE_MS=1500)', () 
     assert.ok(arrivals.length >= 1, 'told it was rate limited');
     for (let i = 1; i < arrivals.length; i++) {
       // At most one a second (900 ms leaves room for delivery jitter, not for a second error per second).
-      assert.ok(arrivals[i]! - arrivals[i - 1]! >= 900, `rate_limited errors ${arrivals[i]! - arrivals[i - 1]!} ms apart`);
+      assert.ok(
+        arrivals[i]! - arrivals[i - 1]! >= 900,
+        `rate_limited errors ${arrivals[i]! - arrivals[i - 1]!} ms apart`,
+      );
     }
     // 1.5 s of dropping allows the first error and one a second later, not one per dropped frame.
     assert.ok(arrivals.length <= 2, `${arrivals.length} rate_limited errors in a 1.5 s flood`);
@@ -184,7 +201,8 @@ describe('depth, size by type, and bytes (issue 11)', () => {
   }
 
   /** A signal whose frame nests `levels` deep in all: the frame's object is level 1, data's array level 2. */
-  const nested = (roomId: string, levels: number) => `{"type":"signal","roomId":"${roomId}","data":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}}`;
+  const nested = (roomId: string, levels: number) =>
+    `{"type":"signal","roomId":"${roomId}","data":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}}`;
 
   test('a frame nested 33 deep is refused with bad_request before parsing; 32 deep is relayed; the socket keeps working', async () => {
     const { a, b, roomId } = await room();
@@ -210,7 +228,8 @@ describe('depth, size by type, and bytes (issue 11)', () => {
   test('a frame holding more than 4096 values is refused with bad_request before parsing; 4096 pass; strings do not count', async () => {
     const { a, b, roomId } = await room();
     // The envelope holds 6 values ({, three colons, two commas) and data's array 1: the rest are its elements.
-    const withValues = (values: number) => `{"type":"signal","roomId":"${roomId}","data":[${Array.from({ length: values - 7 + 1 }, () => '0').join(',')}]}`;
+    const withValues = (values: number) =>
+      `{"type":"signal","roomId":"${roomId}","data":[${Array.from({ length: values - 7 + 1 }, () => '0').join(',')}]}`;
     a.socket.send(withValues(4097));
     const error = await a.socket.next('error');
     assert.equal(error.code, 'bad_request');
@@ -298,7 +317,8 @@ describe('byte rate (WS_BYTES_PER_S=65536, so burst 128 KiB; WS_FLOOD_CLOSE_MS=1
       p.a.socket.send(bigSignal(p.roomId, seq));
       if (seq >= 1) await sleep(1000);
     }
-    for (let seq = 0; seq < 4; seq++) assert.equal(((await p.b.socket.next('signal')).data as { seq: number }).seq, seq);
+    for (let seq = 0; seq < 4; seq++)
+      assert.equal(((await p.b.socket.next('signal')).data as { seq: number }).seq, seq);
     await p.a.socket.nothingWithin(0);
   });
 
@@ -318,7 +338,10 @@ describe('byte rate (WS_BYTES_PER_S=65536, so burst 128 KiB; WS_FLOOD_CLOSE_MS=1
       await sleep(100);
     }
     assert.equal(await within(p.a.socket.closed, 1000, 'the 1008 close'), 1008);
-    assert.ok(arrivals.length >= 1 && arrivals.length <= 2, `${arrivals.length} rate_limited errors in a 1.5 s flood: ${arrivals.map((t) => t - arrivals[0]!)}, closed after ${Date.now() - arrivals[0]!} ms`);
+    assert.ok(
+      arrivals.length >= 1 && arrivals.length <= 2,
+      `${arrivals.length} rate_limited errors in a 1.5 s flood: ${arrivals.map((t) => t - arrivals[0]!)}, closed after ${Date.now() - arrivals[0]!} ms`,
+    );
     const relayed = p.b.socket.frames.filter((f) => f.type === 'signal').length;
     // The burst (2) and what the budget refilled while the flood lasted (about 1 a second), no more.
     assert.ok(relayed >= 2 && relayed <= 6, `${relayed} of ${seq} large frames relayed`);

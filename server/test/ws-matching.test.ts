@@ -128,7 +128,7 @@ describe('join and matched', () => {
 describe('who is matched with whom', () => {
   // Users waiting at the same time share no category (they would have been matched), so FIFO
   // shows across categories: the joiner's list order must not beat arrival order.
-  test('FIFO: the longest-waiting user sharing a category is chosen, whatever the order of the joiner\'s list', async () => {
+  test("FIFO: the longest-waiting user sharing a category is chosen, whatever the order of the joiner's list", async () => {
     const [w1, w2, w3, j1, j2, j3] = await Promise.all(['W1', 'W2', 'W3', 'J1', 'J2', 'J3'].map((n) => person(n)));
     await join(w1!, ['tech']);
     await join(w2!, ['music']);
@@ -199,12 +199,14 @@ describe('who is matched with whom', () => {
     await join(ada!, ['music', 'books', 'tech']);
     await join(bo!, ['travel', 'food']);
     const queuedIn = new Set(['music', 'books', 'tech', 'travel', 'food']);
-    for (const [slug, n] of Object.entries(await waiting())) assert.equal(n, queuedIn.has(slug) ? 1 : 0, `waiting in ${slug}`);
+    for (const [slug, n] of Object.entries(await waiting()))
+      assert.equal(n, queuedIn.has(slug) ? 1 : 0, `waiting in ${slug}`);
     await join(cy!, ['books']);
     assert.equal((await cy!.socket.next('matched')).peer.id, ada!.id);
     await ada!.socket.next('matched');
     const after = await waiting();
-    for (const [slug, n] of Object.entries(after)) assert.equal(n, slug === 'travel' || slug === 'food' ? 1 : 0, `waiting in ${slug} after the match`);
+    for (const [slug, n] of Object.entries(after))
+      assert.equal(n, slug === 'travel' || slug === 'food' ? 1 : 0, `waiting in ${slug} after the match`);
     // Ada is in a room now: her other categories no longer offer her to anyone (never into two rooms).
     await join(dee!, ['music', 'tech']);
     await dee!.socket.nothingWithin(150);
@@ -239,10 +241,14 @@ describe('leaving the queue', () => {
       if (how === 'close') await ada!.socket.close();
       else await ada!.socket.drop();
       // RESUME_GRACE_MS is 10 s here: leaving the queue within 1 s is "at once".
-      await waitFor(`${how}: waiting back to 0`, async () => {
-        const counts = await waiting();
-        return counts.music === 0 && counts.movies === 0;
-      }, 1000);
+      await waitFor(
+        `${how}: waiting back to 0`,
+        async () => {
+          const counts = await waiting();
+          return counts.music === 0 && counts.movies === 0;
+        },
+        1000,
+      );
       await join(bo!, ['movies']);
       await bo!.socket.nothingWithin(150);
       bo!.socket.send({ type: 'cancel' });
@@ -350,7 +356,11 @@ describe('strangers relay through TURN when the server has it', () => {
   let withTurn: TestServer;
   before(async () => {
     // Configured only: no TURN server answers, and none needs to for the frames.
-    withTurn = await startServer({ TURN_URLS: 'turn:127.0.0.1:3478?transport=udp', TURN_SECRET: 'a-test-secret-of-some-length', RESUME_GRACE_MS: '10000' });
+    withTurn = await startServer({
+      TURN_URLS: 'turn:127.0.0.1:3478?transport=udp',
+      TURN_SECRET: 'a-test-secret-of-some-length',
+      RESUME_GRACE_MS: '10000',
+    });
   });
   after(() => withTurn.close());
 
@@ -370,7 +380,11 @@ describe('strangers relay through TURN when the server has it', () => {
   });
 
   test('STRANGER_ICE_POLICY=all lets strangers connect directly even with TURN', async () => {
-    const open = await startServer({ TURN_URLS: 'turn:127.0.0.1:3478?transport=udp', TURN_SECRET: 'a-test-secret-of-some-length', STRANGER_ICE_POLICY: 'all' });
+    const open = await startServer({
+      TURN_URLS: 'turn:127.0.0.1:3478?transport=udp',
+      TURN_SECRET: 'a-test-secret-of-some-length',
+      STRANGER_ICE_POLICY: 'all',
+    });
     try {
       const { a, b, matchedA, matchedB } = await pair(open, 'music');
       assert.deepEqual([matchedA.iceTransportPolicy, matchedB.iceTransportPolicy], ['all', 'all']);

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { CloseCode, NoticeEvent, RestrictedEvent, type AuthResponse } from '@small-talk/protocol';
-import { api, closeAndSettle, connect, member, startServer, waitingCounts, type Client, type TestServer } from './harness.js';
+import {
+  api,
+  closeAndSettle,
+  connect,
+  member,
+  startServer,
+  waitingCounts,
+  type Client,
+  type TestServer,
+} from './harness.js';
 import { makeRole } from './moderation.js';
 
 /**
@@ -74,7 +83,10 @@ describe('suspend and ban end the room', () => {
       frames.push(frame);
       if (frame.type === 'notice') break;
     }
-    assert.deepEqual(frames.map((f) => f.type), ['left', 'restricted', 'notice']);
+    assert.deepEqual(
+      frames.map((f) => f.type),
+      ['left', 'restricted', 'notice'],
+    );
     const restricted = RestrictedEvent.parse(frames[1]);
     assert.equal(restricted.restriction.kind, 'suspended');
     assert.equal(restricted.restriction.reason, 'Insults.');
@@ -141,7 +153,10 @@ describe('notices live', () => {
     await framesUntilNotice(bo.socket);
     const filed = await api(server.url, 'POST', '/api/appeals', { token: bo.auth.token, body: { text: 'Please.' } });
     assert.equal(filed.status, 201);
-    await api(server.url, 'POST', `/api/mod/appeals/${filed.body.appeal.id}`, { token: second.token, body: { decision: 'overturn', reason: 'Fair.' } });
+    await api(server.url, 'POST', `/api/mod/appeals/${filed.body.appeal.id}`, {
+      token: second.token,
+      body: { decision: 'overturn', reason: 'Fair.' },
+    });
     const frame = await bo.socket.next();
     assert.equal(frame.type, 'notice');
     assert.equal(NoticeEvent.parse(frame).notice.kind, 'appeal_overturned');

@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { acquaintances, befriend, closeAndSettle, connect, pair, startServer, user, type Client, type TestServer } from './harness.js';
+import {
+  acquaintances,
+  befriend,
+  closeAndSettle,
+  connect,
+  pair,
+  startServer,
+  user,
+  type Client,
+  type TestServer,
+} from './harness.js';
 
 /**
  * Requests and their answers: a frame's `ref` comes back on the frame that answers it (`queued`,
@@ -47,7 +57,7 @@ describe('ref', () => {
     assert.deepEqual(await ada.socket.next('cancelled'), { type: 'cancelled' });
   });
 
-  test('leave: left echoes the ref, the peer\'s peer_left has none', async () => {
+  test("leave: left echoes the ref, the peer's peer_left has none", async () => {
     const { a, b, roomId } = await pair(server, 'books');
     opened.push(a.socket, b.socket);
     a.socket.send({ type: 'leave', roomId, ref: 'bye' });
@@ -60,7 +70,12 @@ describe('ref', () => {
     const [a, b, roomId] = [p.a.socket, p.b.socket, p.roomId];
     opened.push(a, b);
     a.send({ type: 'join', categories: ['music'], ref: 'again' });
-    assert.deepEqual(await a.next('error'), { type: 'error', code: 'busy', message: 'leave your room before joining again', ref: 'again' });
+    assert.deepEqual(await a.next('error'), {
+      type: 'error',
+      code: 'busy',
+      message: 'leave your room before joining again',
+      ref: 'again',
+    });
     a.send({ type: 'leave', roomId: 'not-this-one', ref: 'L' });
     const notInRoom = await a.next('error');
     assert.deepEqual([notInRoom.code, notInRoom.ref], ['not_in_room', 'L']);

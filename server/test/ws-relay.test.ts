@@ -44,8 +44,18 @@ describe('signal', () => {
   test('data is relayed unchanged, whatever JSON it is', async () => {
     const { a, b, roomId, ada, bo } = await room();
     const values: unknown[] = [
-      { candidate: 'candidate:1 1 udp 2122260223 192.168.1.2 54321 typ host', sdpMid: '0', sdpMLineIndex: 0, usernameFragment: null },
-      { nested: { deeper: { deepest: [1, [2, [3, { four: 4 }]], { five: [null, true, false] }] } }, 'key with spaces': '', 'ключ': 'значение', emoji: '🎥📞' },
+      {
+        candidate: 'candidate:1 1 udp 2122260223 192.168.1.2 54321 typ host',
+        sdpMid: '0',
+        sdpMLineIndex: 0,
+        usernameFragment: null,
+      },
+      {
+        nested: { deeper: { deepest: [1, [2, [3, { four: 4 }]], { five: [null, true, false] }] } },
+        'key with spaces': '',
+        ключ: 'значение',
+        emoji: '🎥📞',
+      },
       { z: 1, a: 2, m: 3 }, // key order kept
       'a plain string with "quotes", \\ backslashes, \n newlines, \t tabs and \u0000 nul',
       '',
@@ -65,11 +75,17 @@ describe('signal', () => {
     for (const data of values) {
       const frame = await b.socket.next();
       assert.deepEqual(frame, { type: 'signal', roomId, from: ada.id, data });
-      if (frame.type === 'signal') assert.equal(JSON.stringify(frame.data), JSON.stringify(data), 'same JSON text, same key order');
+      if (frame.type === 'signal')
+        assert.equal(JSON.stringify(frame.data), JSON.stringify(data), 'same JSON text, same key order');
     }
     // And the other way.
     b.socket.send({ type: 'signal', roomId, data: { type: 'answer', sdp: 'v=0' } });
-    assert.deepEqual(await a.socket.next(), { type: 'signal', roomId, from: bo.id, data: { type: 'answer', sdp: 'v=0' } });
+    assert.deepEqual(await a.socket.next(), {
+      type: 'signal',
+      roomId,
+      from: bo.id,
+      data: { type: 'answer', sdp: 'v=0' },
+    });
   });
 
   test('data is relayed as the exact text the sender wrote: whitespace, key order, escapes, duplicates and number spelling kept', async () => {
@@ -116,7 +132,10 @@ describe('signal', () => {
         assert.equal(frame.from, sender.id);
         got.push((frame.data as { seq: number }).seq);
       }
-      assert.deepEqual(got, Array.from({ length: N }, (_, i) => i));
+      assert.deepEqual(
+        got,
+        Array.from({ length: N }, (_, i) => i),
+      );
     }
     await a.socket.nothingWithin(50);
     await b.socket.nothingWithin(0);
@@ -147,7 +166,14 @@ describe('signal', () => {
 describe('chat and typing', () => {
   test('chat: the peer gets {type, roomId, from, text, sentAt} with text unchanged and sentAt ISO 8601', async () => {
     const { a, b, roomId, ada, bo } = await room();
-    const texts = ['hi!', '  spaced out  ', 'multi\nline', 'ünïcödé 👋 日本語', 'x'.repeat(1000), '<b>not html</b> & "quotes"'];
+    const texts = [
+      'hi!',
+      '  spaced out  ',
+      'multi\nline',
+      'ünïcödé 👋 日本語',
+      'x'.repeat(1000),
+      '<b>not html</b> & "quotes"',
+    ];
     for (const text of texts) {
       const before = Date.now();
       a.socket.send({ type: 'chat', roomId, text });
@@ -168,7 +194,20 @@ describe('chat and typing', () => {
 
   test('chat: bidi controls and control characters other than newline are removed before relay', async () => {
     const { a, b, roomId } = await room();
-    const bidi = ['\u061C', '\u200E', '\u200F', '\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069'];
+    const bidi = [
+      '\u061C',
+      '\u200E',
+      '\u200F',
+      '\u202A',
+      '\u202B',
+      '\u202C',
+      '\u202D',
+      '\u202E',
+      '\u2066',
+      '\u2067',
+      '\u2068',
+      '\u2069',
+    ];
     const controls = ['\u0000', '\u0007', '\t', '\r', '\u001B', '\u007F', '\u0080', '\u009F'];
     const cases: Array<[string, string]> = [
       ['invoice\u202Egnp.exe', 'invoicegnp.exe'],
@@ -268,7 +307,9 @@ describe('leave', () => {
     assert.equal(notInRoom.type === 'error' && notInRoom.code, 'not_in_room');
     assert.deepEqual(await a.socket.next(), { type: 'queued', categories: ['books'] });
     assert.deepEqual(await a.socket.next(), { type: 'cancelled' });
-    const books = (await api(server.url, 'GET', '/api/categories')).body.categories.find((c: { slug: string }) => c.slug === 'books');
+    const books = (await api(server.url, 'GET', '/api/categories')).body.categories.find(
+      (c: { slug: string }) => c.slug === 'books',
+    );
     assert.equal(books.waiting, 0, 'cancel came last, so the user is out of the queue');
   });
 

@@ -154,7 +154,10 @@ describe('resume within the grace', () => {
       const frame = await back.next();
       got.push(frame.type === 'signal' ? frame.data : frame.type);
     }
-    assert.deepEqual(got, Array.from({ length: 100 }, (_, i) => i));
+    assert.deepEqual(
+      got,
+      Array.from({ length: 100 }, (_, i) => i),
+    );
   });
 
   test('a peer who leaves during the absence: on return, welcome and the held peer_left, no room', async () => {
@@ -295,7 +298,12 @@ describe('a close frame followed by silence', () => {
       assert.deepEqual(await back.next(), { type: 'welcome', user: a.auth.user });
       assert.deepEqual(await back.next(), { ...matchedA, resumed: true });
       // Held frames follow matched at once; no need for the default 5 s wait.
-      assert.deepEqual(await back.next(undefined, 2000), { type: 'signal', roomId, from: b.auth.user.id, data: 'are you there?' });
+      assert.deepEqual(await back.next(undefined, 2000), {
+        type: 'signal',
+        roomId,
+        from: b.auth.user.id,
+        data: 'are you there?',
+      });
       assert.equal((await back.next(undefined, 2000)).type, 'chat');
     } finally {
       silent.destroy();

@@ -4,7 +4,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { Standing } from '../src/safety/standing.js';
-import { acquaintances, befriend, closeAndSettle, connect, consent, guest, startServer, user, waitingCounts, type Client, type TestServer } from './harness.js';
+import {
+  acquaintances,
+  befriend,
+  closeAndSettle,
+  connect,
+  consent,
+  guest,
+  startServer,
+  user,
+  waitingCounts,
+  type Client,
+  type TestServer,
+} from './harness.js';
 
 /** The age and rules gate on the socket: `welcome` shows the user's standing; join and call wait for consent and refuse the restricted. */
 
@@ -27,11 +39,14 @@ async function unconsented(name: string) {
   return { auth, socket, welcome: await socket.next('welcome') };
 }
 
-
 /** The callee was never rung. Presence frames may still arrive (on Redis a friend's coming online can land late); a ring may not. */
 async function neverRung(callee: Client): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 200));
-  assert.equal(callee.frames.find((frame) => frame.type === 'incoming_call'), undefined, 'the callee was rung');
+  assert.equal(
+    callee.frames.find((frame) => frame.type === 'incoming_call'),
+    undefined,
+    'the callee was rung',
+  );
 }
 
 describe('join behind the gate', () => {

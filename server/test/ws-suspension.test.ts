@@ -2,7 +2,17 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { RestrictedEvent } from '@small-talk/protocol';
 import { Standing } from '../src/safety/standing.js';
-import { api, closeAndSettle, sample, scrape, startServer, user, waitingCounts, type Client, type TestServer } from './harness.js';
+import {
+  api,
+  closeAndSettle,
+  sample,
+  scrape,
+  startServer,
+  user,
+  waitingCounts,
+  type Client,
+  type TestServer,
+} from './harness.js';
 
 /**
  * Automatic suspension: open reports from AUTO_SUSPEND_REPORTERS (3) distinct reporters within
@@ -90,7 +100,10 @@ describe('automatic suspension', () => {
     // It leaves its room (`left`, as if it had left) and is told why.
     const frames = [await target.socket.next(), await target.socket.next()];
     assert.deepEqual(frames.map((frame) => frame.type).sort(), ['left', 'restricted']);
-    assert.deepEqual(frames.find((frame) => frame.type === 'left'), { type: 'left', roomId });
+    assert.deepEqual(
+      frames.find((frame) => frame.type === 'left'),
+      { type: 'left', roomId },
+    );
     const restricted = RestrictedEvent.parse(frames.find((frame) => frame.type === 'restricted'));
     assert.equal(restricted.restriction.kind, 'suspended');
     assert.equal(restricted.restriction.automated, true);
@@ -137,7 +150,11 @@ describe('automatic suspension', () => {
     // The statement of reasons follows it (moderation): once, as the restriction is.
     assert.equal((await target.socket.next('notice')).notice.kind, 'suspension');
     await target.socket.nothingWithin(300);
-    const rows = await server.server.db.kysely.selectFrom('restrictions').select('id').where('user_id', '=', target.auth.user.id).execute();
+    const rows = await server.server.db.kysely
+      .selectFrom('restrictions')
+      .select('id')
+      .where('user_id', '=', target.auth.user.id)
+      .execute();
     assert.equal(rows.length, 1);
   });
 
@@ -147,7 +164,13 @@ describe('automatic suspension', () => {
     // R3 is itself suspended: its report is stored, and it blocks, but it does not count.
     await new Standing(server.server.db.kysely).restrict(
       r3!.reporter.auth.user.id,
-      { kind: 'suspended', reason: 'a moderator suspended this account', until: null, automated: false, appealable: true },
+      {
+        kind: 'suspended',
+        reason: 'a moderator suspended this account',
+        until: null,
+        automated: false,
+        appealable: true,
+      },
       new Date(),
     );
     await reportOf(r1!.reporter, target, r1!.roomId);
@@ -168,7 +191,17 @@ describe('automatic suspension', () => {
     await reportOf(r1!.reporter, target, r1!.roomId);
     await server.server.db.kysely
       .insertInto('reports')
-      .values({ id: crypto.randomUUID(), reporter_id: r1!.reporter.auth.user.id, reported_id: target.auth.user.id, connection_id: crypto.randomUUID(), reason: 'spam', note: '', status: 'open', created_at: new Date().toISOString(), decided_at: null })
+      .values({
+        id: crypto.randomUUID(),
+        reporter_id: r1!.reporter.auth.user.id,
+        reported_id: target.auth.user.id,
+        connection_id: crypto.randomUUID(),
+        reason: 'spam',
+        note: '',
+        status: 'open',
+        created_at: new Date().toISOString(),
+        decided_at: null,
+      })
       .execute();
     await reportOf(r2!.reporter, target, r2!.roomId);
     // An old report (25 hours) and a dismissed one do not count either.
@@ -177,12 +210,36 @@ describe('automatic suspension', () => {
     await db
       .insertInto('reports')
       .values([
-        { id: crypto.randomUUID(), reporter_id: r3!.reporter.auth.user.id, reported_id: target.auth.user.id, connection_id: r3!.roomId, reason: 'spam', note: '', status: 'open', created_at: new Date(Date.now() - 25 * 3600_000).toISOString(), decided_at: null },
-        { id: crypto.randomUUID(), reporter_id: r4!.reporter.auth.user.id, reported_id: target.auth.user.id, connection_id: r4!.roomId, reason: 'spam', note: '', status: 'dismissed', created_at: new Date().toISOString(), decided_at: new Date().toISOString() },
+        {
+          id: crypto.randomUUID(),
+          reporter_id: r3!.reporter.auth.user.id,
+          reported_id: target.auth.user.id,
+          connection_id: r3!.roomId,
+          reason: 'spam',
+          note: '',
+          status: 'open',
+          created_at: new Date(Date.now() - 25 * 3600_000).toISOString(),
+          decided_at: null,
+        },
+        {
+          id: crypto.randomUUID(),
+          reporter_id: r4!.reporter.auth.user.id,
+          reported_id: target.auth.user.id,
+          connection_id: r4!.roomId,
+          reason: 'spam',
+          note: '',
+          status: 'dismissed',
+          created_at: new Date().toISOString(),
+          decided_at: new Date().toISOString(),
+        },
       ])
       .execute();
     const [r5] = await reportersOf(target, ['R5']);
-    await db.updateTable('reports').set({ status: 'dismissed' }).where('reporter_id', '=', r2!.reporter.auth.user.id).execute();
+    await db
+      .updateTable('reports')
+      .set({ status: 'dismissed' })
+      .where('reporter_id', '=', r2!.reporter.auth.user.id)
+      .execute();
     await reportOf(r5!.reporter, target, r5!.roomId);
     await target.socket.nothingWithin(200);
     assert.equal(await restrictionOf(target), null, 'R1 (twice) and R5 are two reporters');

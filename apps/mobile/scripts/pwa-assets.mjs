@@ -136,7 +136,12 @@ export function manifest() {
     orientation: 'portrait',
     background_color: background,
     theme_color: background,
-    icons: ICONS.map(({ file, size, purpose }) => ({ src: `/${file}`, sizes: `${size}x${size}`, type: 'image/png', purpose })),
+    icons: ICONS.map(({ file, size, purpose }) => ({
+      src: `/${file}`,
+      sizes: `${size}x${size}`,
+      type: 'image/png',
+      purpose,
+    })),
   };
 }
 
@@ -233,5 +238,7 @@ export async function makeInstallable(dist) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const dist = path.resolve(process.argv[2] ?? path.join(app, 'dist'));
   const { count, size } = await makeInstallable(dist);
-  console.log(`pwa: manifest, icons and ${SERVICE_WORKER} precaching ${count} files (${Math.round(size / 1024)} KB) in ${path.relative(process.cwd(), dist) || '.'}`);
+  console.log(
+    `pwa: manifest, icons and ${SERVICE_WORKER} precaching ${count} files (${Math.round(size / 1024)} KB) in ${path.relative(process.cwd(), dist) || '.'}`,
+  );
 }

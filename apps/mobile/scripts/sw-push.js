@@ -37,8 +37,10 @@ function notificationOf(payload) {
 
 /** The page a click opens when no window of the app is open. */
 function pageFor(data) {
-  if (data && data.type === 'incoming_call' && typeof data.callId === 'string') return `/?call=${encodeURIComponent(data.callId)}`;
-  if (data && data.type === 'friend_request' && typeof data.requestId === 'string') return `/?request=${encodeURIComponent(data.requestId)}`;
+  if (data && data.type === 'incoming_call' && typeof data.callId === 'string')
+    return `/?call=${encodeURIComponent(data.callId)}`;
+  if (data && data.type === 'friend_request' && typeof data.requestId === 'string')
+    return `/?request=${encodeURIComponent(data.requestId)}`;
   return '/';
 }
 

@@ -220,7 +220,14 @@ export class Api {
   }
 
   async acceptFriendRequest(requestId: string): Promise<Friend> {
-    return (await this.request('POST', `/api/friends/requests/${encodeURIComponent(requestId)}/accept`, FriendResponse, undefined)).friend;
+    return (
+      await this.request(
+        'POST',
+        `/api/friends/requests/${encodeURIComponent(requestId)}/accept`,
+        FriendResponse,
+        undefined,
+      )
+    ).friend;
   }
 
   declineFriendRequest(requestId: string): Promise<void> {
@@ -248,7 +255,12 @@ export class Api {
 
   /** A snapshot for one of this user's reports: a JPEG of at most 256 KiB, at most 3, within 10 minutes of the report. */
   async addReportEvidence(reportId: string, jpeg: Blob): Promise<void> {
-    await this.request('POST', `/api/reports/${encodeURIComponent(reportId)}/evidence`, EvidenceResponse, new RawBody('image/jpeg', jpeg));
+    await this.request(
+      'POST',
+      `/api/reports/${encodeURIComponent(reportId)}/evidence`,
+      EvidenceResponse,
+      new RawBody('image/jpeg', jpeg),
+    );
   }
 
   /** This user's reports and what became of them, newest first. */
@@ -291,7 +303,8 @@ export class Api {
 
   /** Admins only: gives `userId` a role. */
   async setRole(userId: string, role: Role): Promise<StaffUser> {
-    return (await this.request('PUT', `/api/admin/users/${encodeURIComponent(userId)}/role`, SetRoleResponse, { role })).user;
+    return (await this.request('PUT', `/api/admin/users/${encodeURIComponent(userId)}/role`, SetRoleResponse, { role }))
+      .user;
   }
 
   /** The queue: open cases by priority, then oldest open report first (closed ones: newest decision first). */
@@ -315,17 +328,21 @@ export class Api {
 
   /** A decision about a user, whose `reason` the user reads; `days` with `suspend` only. */
   async decide(userId: string, body: ModActionRequest): Promise<ModAction> {
-    return (await this.request('POST', `/api/mod/users/${encodeURIComponent(userId)}/actions`, ModActionResponse, body)).action;
+    return (await this.request('POST', `/api/mod/users/${encodeURIComponent(userId)}/actions`, ModActionResponse, body))
+      .action;
   }
 
   /** Appeals with the decision each contests: open ones oldest first, closed ones newest first. */
   async modAppeals(status: 'open' | 'closed' = 'open'): Promise<ModAppeal[]> {
-    return (await this.request('GET', `/api/mod/appeals${queryString({ status })}`, ModAppealsResponse, undefined)).appeals;
+    return (await this.request('GET', `/api/mod/appeals${queryString({ status })}`, ModAppealsResponse, undefined))
+      .appeals;
   }
 
   /** Upholds or overturns an appeal; rejects with `conflict_of_interest` for the moderator who made the decision. */
   async decideAppeal(appealId: string, body: AppealDecisionRequest): Promise<ModAppeal> {
-    return (await this.request('POST', `/api/mod/appeals/${encodeURIComponent(appealId)}`, AppealDecisionResponse, body)).appeal;
+    return (
+      await this.request('POST', `/api/mod/appeals/${encodeURIComponent(appealId)}`, AppealDecisionResponse, body)
+    ).appeal;
   }
 
   /** The audit log, newest first; `before` an ISO time for the next page. */
@@ -340,14 +357,20 @@ export class Api {
   }
 
   /** `body`: an object sent as JSON, or raw bytes with their type (a report's JPEG). */
-  private async request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, schema: Schema<T> | null, body: object | RawBody | undefined): Promise<T> {
+  private async request<T>(
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    path: string,
+    schema: Schema<T> | null,
+    body: object | RawBody | undefined,
+  ): Promise<T> {
     const response = await this.send(method, path, body, 'application/json');
     const text = await response.text().catch(() => '');
     const json = parseJson(text);
     if (!response.ok) throw failure(response.status, json);
     if (schema === null) return undefined as T;
     const parsed = schema.safeParse(json);
-    if (!parsed.success) throw new ApiError('invalid_response', `unexpected answer to ${method} ${path}`, response.status);
+    if (!parsed.success)
+      throw new ApiError('invalid_response', `unexpected answer to ${method} ${path}`, response.status);
     return parsed.data;
   }
 
@@ -362,7 +385,12 @@ export class Api {
     }
   }
 
-  private async send(method: string, path: string, body: object | RawBody | undefined, accept: string): Promise<Response> {
+  private async send(
+    method: string,
+    path: string,
+    body: object | RawBody | undefined,
+    accept: string,
+  ): Promise<Response> {
     const raw = body instanceof RawBody ? body : null;
     const headers: Record<string, string> = { accept };
     if (body !== undefined) headers['content-type'] = raw ? raw.contentType : 'application/json';
@@ -393,7 +421,9 @@ function failure(status: number, json: unknown): ApiError {
 
 /** `?a=1&b=2` from the fields that are set, or nothing. */
 function queryString(query: Record<string, string | number | undefined>): string {
-  const pairs = Object.entries(query).flatMap(([key, value]) => (value === undefined ? [] : [`${key}=${encodeURIComponent(String(value))}`]));
+  const pairs = Object.entries(query).flatMap(([key, value]) =>
+    value === undefined ? [] : [`${key}=${encodeURIComponent(String(value))}`],
+  );
   return pairs.length === 0 ? '' : `?${pairs.join('&')}`;
 }
 
@@ -440,7 +470,9 @@ export function describeApiError(error: unknown): string {
     // The server's message starts with the field that failed ("displayName: must contain…").
     const field = /^(\w+):/.exec(error.message)?.[1];
     if (field && i18n.exists(`errors:fields.${field}`)) {
-      return i18n.t('errors:bad_request_field', { field: i18n.t(`errors:fields.${field as keyof typeof english.errors.fields}`) });
+      return i18n.t('errors:bad_request_field', {
+        field: i18n.t(`errors:fields.${field as keyof typeof english.errors.fields}`),
+      });
     }
   }
   return i18n.t(`errors:${code}`);

@@ -9,7 +9,16 @@ import type { OwnUser } from '@small-talk/protocol';
 import { App } from '../src/app/App';
 import { VerifyEmailScreen } from '../src/features/verification/VerifyEmailScreen';
 import { WelcomeScreen } from '../src/features/welcome/WelcomeScreen';
-import { ada, defaultRoutes, fakeServices, forgetDevice, renderWith, settle, type Routes, type TestServices } from './fakes';
+import {
+  ada,
+  defaultRoutes,
+  fakeServices,
+  forgetDevice,
+  renderWith,
+  settle,
+  type Routes,
+  type TestServices,
+} from './fakes';
 
 // The reset page is the web's (/reset?token=…); jest runs the phones' code, so the link is given here.
 const mockResetLink: { token: string | null } = { token: null };
@@ -20,7 +29,8 @@ jest.mock('../src/app/resetLink', () => ({
 }));
 
 const member: OwnUser = { ...ada, kind: 'member', emailVerified: false };
-const invalid = (code: string, message: string, status = 400) => [status, { error: { code, message } }] as [number, unknown];
+const invalid = (code: string, message: string, status = 400) =>
+  [status, { error: { code, message } }] as [number, unknown];
 
 beforeEach(() => {
   mockResetLink.token = null;
@@ -36,7 +46,15 @@ async function renderApp(services: TestServices) {
 describe('Forgot password', () => {
   async function askForLink(routes: Routes, email: string) {
     const services = fakeServices({ routes: defaultRoutes(routes) });
-    await renderWith(services, <WelcomeScreen onGuest={jest.fn<() => Promise<void>>()} onSignIn={jest.fn<() => Promise<void>>()} onRegister={jest.fn<() => Promise<void>>()} mode="sign-in" />);
+    await renderWith(
+      services,
+      <WelcomeScreen
+        onGuest={jest.fn<() => Promise<void>>()}
+        onSignIn={jest.fn<() => Promise<void>>()}
+        onRegister={jest.fn<() => Promise<void>>()}
+        mode="sign-in"
+      />,
+    );
     await fireEvent.press(screen.getByTestId('forgot-password'));
     await fireEvent.changeText(screen.getByTestId('forgot-email-input'), email);
     await fireEvent.press(screen.getByTestId('forgot-submit'));
@@ -49,17 +67,24 @@ describe('Forgot password', () => {
     const routes: Routes = { 'POST /api/auth/password/reset-start': ({ body }) => (asked.push(body.email), [202, {}]) };
     await askForLink(routes, ' ada@example.com ');
     const known = screen.getByTestId('forgot-sent').props.children as unknown;
-    expect(screen.getByTestId('forgot-sent')).toHaveTextContent(/If an account uses ada@example.com, we have emailed it a link/);
+    expect(screen.getByTestId('forgot-sent')).toHaveTextContent(
+      /If an account uses ada@example.com, we have emailed it a link/,
+    );
     await screen.unmount();
 
     await askForLink(routes, 'nobody@example.com');
     expect(asked).toEqual(['ada@example.com', 'nobody@example.com']);
     // The same words, but for the address the user typed.
-    expect(JSON.stringify(screen.getByTestId('forgot-sent').props.children)).toBe(JSON.stringify(known).replace('ada@example.com', 'nobody@example.com'));
+    expect(JSON.stringify(screen.getByTestId('forgot-sent').props.children)).toBe(
+      JSON.stringify(known).replace('ada@example.com', 'nobody@example.com'),
+    );
   });
 
   test('a failure to reach the server is said, and the form stays', async () => {
-    await askForLink({ 'POST /api/auth/password/reset-start': () => invalid('rate_limited', 'slow down', 429) }, 'ada@example.com');
+    await askForLink(
+      { 'POST /api/auth/password/reset-start': () => invalid('rate_limited', 'slow down', 429) },
+      'ada@example.com',
+    );
     expect(screen.getByTestId('forgot-error')).toHaveTextContent(/Too many tries/);
     expect(screen.queryByTestId('forgot-sent')).not.toBeOnTheScreen();
     expect(screen.getByTestId('forgot-email-input')).toBeOnTheScreen();
@@ -72,7 +97,10 @@ describe('The reset page (/reset?token=…)', () => {
     const bodies: unknown[] = [];
     const services = fakeServices({
       routes: defaultRoutes({
-        'POST /api/auth/password/reset': ({ body }) => (bodies.push(body), [200, { user: { ...member, emailVerified: true }, token: 'token-new' }]),
+        'POST /api/auth/password/reset': ({ body }) => (
+          bodies.push(body),
+          [200, { user: { ...member, emailVerified: true }, token: 'token-new' }]
+        ),
         'GET /api/me': () => [200, { user: member }],
       }),
     });
@@ -96,11 +124,19 @@ describe('The reset page (/reset?token=…)', () => {
 
   test('a bad, used or expired link is said clearly, and sign-in is a press away', async () => {
     mockResetLink.token = 'tok-used';
-    await renderApp(fakeServices({ routes: defaultRoutes({ 'POST /api/auth/password/reset': () => invalid('invalid_token', 'invalid or expired token') }) }));
+    await renderApp(
+      fakeServices({
+        routes: defaultRoutes({
+          'POST /api/auth/password/reset': () => invalid('invalid_token', 'invalid or expired token'),
+        }),
+      }),
+    );
     await fireEvent.changeText(screen.getByTestId('reset-password-input'), 'a new long one');
     await fireEvent.press(screen.getByTestId('reset-submit'));
     await settle();
-    expect(screen.getByTestId('reset-error')).toHaveTextContent('This reset link is wrong, used or expired. Ask for a new one.');
+    expect(screen.getByTestId('reset-error')).toHaveTextContent(
+      'This reset link is wrong, used or expired. Ask for a new one.',
+    );
     expect(screen.queryByTestId('reset-done')).not.toBeOnTheScreen();
 
     await fireEvent.press(screen.getByTestId('reset-cancel'));
@@ -121,7 +157,12 @@ describe('Confirming the email address', () => {
     const codes: string[] = [];
     let starts = 0;
     const routes = defaultRoutes({
-      'POST /api/auth/email/verify': ({ body }) => (codes.push(body.code), body.code === '424242' ? [200, { user: { ...member, emailVerified: true } }] : invalid('invalid_code', 'wrong or expired code')),
+      'POST /api/auth/email/verify': ({ body }) => (
+        codes.push(body.code),
+        body.code === '424242'
+          ? [200, { user: { ...member, emailVerified: true } }]
+          : invalid('invalid_code', 'wrong or expired code')
+      ),
       'POST /api/auth/email/verify-start': () => (starts++, [202, {}]),
       ...extra,
     });
@@ -131,7 +172,16 @@ describe('Confirming the email address', () => {
   test('wrong code: said, and the field stays; a new code on request; the right one confirms', async () => {
     const { routes, codes, starts } = verifyRoutes();
     const onVerified = jest.fn();
-    await renderWith(fakeServices({ routes }), <VerifyEmailScreen user={member} codeSent onVerified={onVerified} onCreateAccount={jest.fn()} onBack={jest.fn()} />);
+    await renderWith(
+      fakeServices({ routes }),
+      <VerifyEmailScreen
+        user={member}
+        codeSent
+        onVerified={onVerified}
+        onCreateAccount={jest.fn()}
+        onBack={jest.fn()}
+      />,
+    );
     expect(screen.getByTestId('verify-submit')).toBeDisabled();
 
     await fireEvent.changeText(screen.getByTestId('verify-code-input'), '111111');
@@ -155,8 +205,19 @@ describe('Confirming the email address', () => {
   });
 
   test('too many codes today: the resend says so', async () => {
-    const { routes } = verifyRoutes({ 'POST /api/auth/email/verify-start': () => invalid('rate_limited', 'at most 5 a day', 429) });
-    await renderWith(fakeServices({ routes }), <VerifyEmailScreen user={member} codeSent={false} onVerified={jest.fn()} onCreateAccount={jest.fn()} onBack={jest.fn()} />);
+    const { routes } = verifyRoutes({
+      'POST /api/auth/email/verify-start': () => invalid('rate_limited', 'at most 5 a day', 429),
+    });
+    await renderWith(
+      fakeServices({ routes }),
+      <VerifyEmailScreen
+        user={member}
+        codeSent={false}
+        onVerified={jest.fn()}
+        onCreateAccount={jest.fn()}
+        onBack={jest.fn()}
+      />,
+    );
     // No code asked for yet: the screen offers to send one instead of a field.
     expect(screen.queryByTestId('verify-code-input')).not.toBeOnTheScreen();
     await fireEvent.press(screen.getByTestId('verify-resend'));
@@ -166,7 +227,16 @@ describe('Confirming the email address', () => {
 
   test('a guest is led to create an account', async () => {
     const onCreateAccount = jest.fn();
-    await renderWith(fakeServices(), <VerifyEmailScreen user={ada} codeSent={false} onVerified={jest.fn()} onCreateAccount={onCreateAccount} onBack={jest.fn()} />);
+    await renderWith(
+      fakeServices(),
+      <VerifyEmailScreen
+        user={ada}
+        codeSent={false}
+        onVerified={jest.fn()}
+        onCreateAccount={onCreateAccount}
+        onBack={jest.fn()}
+      />,
+    );
     expect(screen.queryByTestId('verify-code-input')).not.toBeOnTheScreen();
     await fireEvent.press(screen.getByTestId('verify-create-account'));
     expect(onCreateAccount).toHaveBeenCalled();
@@ -206,7 +276,11 @@ describe('Confirming the email address', () => {
     await fireEvent.press(screen.getByTestId('category-music'));
     await fireEvent.press(screen.getByTestId('start-matching'));
     await settle();
-    await services.server.socket.receive({ type: 'error', code: 'verification_required', message: 'confirm your e-mail address first' });
+    await services.server.socket.receive({
+      type: 'error',
+      code: 'verification_required',
+      message: 'confirm your e-mail address first',
+    });
     await settle();
 
     expect(screen.getByTestId('verify-reason')).toHaveTextContent(/confirm an email address before meeting people/);

@@ -18,7 +18,11 @@ describe('Api', () => {
   });
 
   test('native: the server URL, and the token from sign-in as a Bearer header until logout', async () => {
-    const http = fakeFetch(defaultRoutes({ 'GET /api/me': ({ headers }) => (headers.authorization === 'Bearer token-ada' ? [200, { user: ada }] : [401]) }));
+    const http = fakeFetch(
+      defaultRoutes({
+        'GET /api/me': ({ headers }) => (headers.authorization === 'Bearer token-ada' ? [200, { user: ada }] : [401]),
+      }),
+    );
     const api = new Api({ httpBase: 'http://10.0.2.2:3000', auth: 'bearer', fetch: http.fetch });
     await api.guest('Ada');
     expect(await api.me()).toEqual(ada);
@@ -29,17 +33,35 @@ describe('Api', () => {
   });
 
   test("errors carry the protocol's code", async () => {
-    const http = fakeFetch(defaultRoutes({ 'POST /api/auth/login': () => [401, { error: { code: 'invalid_credentials', message: 'wrong email or password' } }] }));
+    const http = fakeFetch(
+      defaultRoutes({
+        'POST /api/auth/login': () => [
+          401,
+          { error: { code: 'invalid_credentials', message: 'wrong email or password' } },
+        ],
+      }),
+    );
     const api = new Api({ httpBase: '', auth: 'cookie', fetch: http.fetch });
-    await expect(api.login({ email: 'ada@example.com', password: 'nope' })).rejects.toMatchObject({ code: 'invalid_credentials', status: 401 });
+    await expect(api.login({ email: 'ada@example.com', password: 'nope' })).rejects.toMatchObject({
+      code: 'invalid_credentials',
+      status: 401,
+    });
     await expect(api.me()).rejects.toMatchObject({ code: 'unauthenticated' });
   });
 
   test('no answer at all is a network error; an answer that is not protocol v1 is invalid_response', async () => {
-    const offline = new Api({ httpBase: '', auth: 'cookie', fetch: (async () => Promise.reject(new TypeError('Failed to fetch'))) as typeof fetch });
+    const offline = new Api({
+      httpBase: '',
+      auth: 'cookie',
+      fetch: (async () => Promise.reject(new TypeError('Failed to fetch'))) as typeof fetch,
+    });
     await expect(offline.categories()).rejects.toEqual(new ApiError('network', 'Failed to fetch', null));
 
-    const odd = new Api({ httpBase: '', auth: 'cookie', fetch: fakeFetch({ 'GET /api/categories': () => [200, { nope: true }] }).fetch });
+    const odd = new Api({
+      httpBase: '',
+      auth: 'cookie',
+      fetch: fakeFetch({ 'GET /api/categories': () => [200, { nope: true }] }).fetch,
+    });
     await expect(odd.categories()).rejects.toMatchObject({ code: 'invalid_response' });
   });
 });
@@ -61,7 +83,10 @@ describe('Api: accounts, profile, stats', () => {
     await api.verifyEmailStart();
     expect((await api.verifyEmail('424242')).emailVerified).toBe(true);
     await api.resetPasswordStart('ada@example.com');
-    expect(await api.resetPassword({ token: 'tok', password: 'long enough' })).toEqual({ user: member, token: 'token-new' });
+    expect(await api.resetPassword({ token: 'tok', password: 'long enough' })).toEqual({
+      user: member,
+      token: 'token-new',
+    });
     // A reset signs in: the new session's token goes on every later request.
     expect(api.token).toBe('token-new');
     expect((await api.updateProfile({ languages: ['de', 'en'], bio: 'hi' })).languages).toEqual(['de', 'en']);
@@ -84,7 +109,11 @@ describe('Api: accounts, profile, stats', () => {
       ['invalid_token', 'This reset link is wrong, used or expired.'],
       ['verification_required', 'Please confirm your email address first (Profile).'],
     ] as const) {
-      const api = new Api({ httpBase: '', auth: 'cookie', fetch: fakeFetch({ 'POST /api/auth/email/verify': () => [400, { error: { code, message: 'x' } }] }).fetch });
+      const api = new Api({
+        httpBase: '',
+        auth: 'cookie',
+        fetch: fakeFetch({ 'POST /api/auth/email/verify': () => [400, { error: { code, message: 'x' } }] }).fetch,
+      });
       const failure = await api.verifyEmail('1').catch((error: unknown) => error);
       expect(failure).toMatchObject({ code });
       expect(describeApiError(failure)).toContain(words);

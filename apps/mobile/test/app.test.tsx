@@ -1,7 +1,16 @@
 import { describe, expect, test } from '@jest/globals';
 import { fireEvent, render, screen } from '@testing-library/react-native';
 import { App } from '../src/app/App';
-import { ada, ADULT_BIRTH_DATE, defaultRoutes, FakePeerConnection, fakeServices, forgetDevice, settle, type TestServices } from './fakes';
+import {
+  ada,
+  ADULT_BIRTH_DATE,
+  defaultRoutes,
+  FakePeerConnection,
+  fakeServices,
+  forgetDevice,
+  settle,
+  type TestServices,
+} from './fakes';
 
 let services: TestServices;
 
@@ -54,7 +63,7 @@ describe('App', () => {
     expect(services.platform.streams[0]!.stopped).toBe(true);
   });
 
-  test('a widened search\'s room (no category) stays a call of the search, not a friend\'s call; Next searches again', async () => {
+  test("a widened search's room (no category) stays a call of the search, not a friend's call; Next searches again", async () => {
     forgetDevice();
     await renderApp(fakeServices({ routes: defaultRoutes({ 'GET /api/me': () => [200, { user: ada }] }) }));
     await services.server.welcome();

@@ -12,12 +12,42 @@ async function renderApp(routes: Routes) {
   await settle();
 }
 
-const ban: Restriction = { id: 'r-9', kind: 'banned', reason: 'Harassment in a call.', until: null, automated: false, appealable: true };
-const suspension: Restriction = { id: 'r-8', kind: 'suspended', reason: 'Spam.', until: '2030-01-02T15:04:00.000Z', automated: false, appealable: true };
+const ban: Restriction = {
+  id: 'r-9',
+  kind: 'banned',
+  reason: 'Harassment in a call.',
+  until: null,
+  automated: false,
+  appealable: true,
+};
+const suspension: Restriction = {
+  id: 'r-8',
+  kind: 'suspended',
+  reason: 'Spam.',
+  until: '2030-01-02T15:04:00.000Z',
+  automated: false,
+  appealable: true,
+};
 
-const warning: Notice = { id: 'notice-1', kind: 'warning', reason: 'Be kind to people.', automated: false, until: null, createdAt: '2026-05-01T10:00:00.000Z', appealable: false };
+const warning: Notice = {
+  id: 'notice-1',
+  kind: 'warning',
+  reason: 'Be kind to people.',
+  automated: false,
+  until: null,
+  createdAt: '2026-05-01T10:00:00.000Z',
+  appealable: false,
+};
 function noticeOf(restriction: Restriction, kind: 'ban' | 'suspension'): Notice {
-  return { id: 'notice-2', kind, reason: restriction.reason, automated: false, until: restriction.until, createdAt: '2026-05-03T10:00:00.000Z', appealable: true };
+  return {
+    id: 'notice-2',
+    kind,
+    reason: restriction.reason,
+    automated: false,
+    until: restriction.until,
+    createdAt: '2026-05-03T10:00:00.000Z',
+    appealable: true,
+  };
 }
 
 /** The notices and appeals routes of a restricted user, recording appeals filed. */
@@ -29,7 +59,8 @@ function appealRoutes(notices: Notice[], authorization?: string) {
     'GET /api/appeals': () => [200, { appeals: filed }],
     'POST /api/appeals': ({ body, headers }) => {
       appeals.push({ text: body.text, authorization: headers.authorization });
-      if (authorization !== undefined && headers.authorization !== authorization) return [401, { error: { code: 'unauthenticated', message: 'no' } }];
+      if (authorization !== undefined && headers.authorization !== authorization)
+        return [401, { error: { code: 'unauthenticated', message: 'no' } }];
       const appeal = { id: 'appeal-1', status: 'open' as const, createdAt: '2026-05-03T11:00:00.000Z' };
       filed.push(appeal);
       return [201, { appeal }];
@@ -83,7 +114,15 @@ describe('the restriction screen: notices and the appeal form', () => {
     user = { ...ada, restriction: null };
     await services.server.socket.receive({
       type: 'notice',
-      notice: { id: 'notice-3', kind: 'appeal_overturned', reason: 'We got it wrong.', automated: false, until: null, createdAt: '2026-05-04T10:00:00.000Z', appealable: false },
+      notice: {
+        id: 'notice-3',
+        kind: 'appeal_overturned',
+        reason: 'We got it wrong.',
+        automated: false,
+        until: null,
+        createdAt: '2026-05-04T10:00:00.000Z',
+        appealable: false,
+      },
     });
     await settle();
     expect(screen.queryByTestId('restriction-screen')).not.toBeOnTheScreen();
@@ -107,8 +146,18 @@ describe('a banned member', () => {
     await renderApp({
       ...server.routes,
       // Without the token (the web's cookie is gone): not signed in.
-      'GET /api/me': ({ headers }) => (headers.authorization === 'Bearer appeal-token' ? [200, { user: member }] : [401, { error: { code: 'unauthenticated', message: 'no' } }]),
-      'POST /api/auth/login': () => [403, { error: { code: 'banned', message: 'this account is banned' }, appealToken: 'appeal-token', expiresAt: '2030-01-01T00:00:00.000Z' }],
+      'GET /api/me': ({ headers }) =>
+        headers.authorization === 'Bearer appeal-token'
+          ? [200, { user: member }]
+          : [401, { error: { code: 'unauthenticated', message: 'no' } }],
+      'POST /api/auth/login': () => [
+        403,
+        {
+          error: { code: 'banned', message: 'this account is banned' },
+          appealToken: 'appeal-token',
+          expiresAt: '2030-01-01T00:00:00.000Z',
+        },
+      ],
     });
     await signIn();
 

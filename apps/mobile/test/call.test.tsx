@@ -5,7 +5,15 @@ import { defaults, type SmallTalkClient } from '@small-talk/client';
 import type { IceResponse } from '@small-talk/protocol';
 import { callStatus, type CallStatus, type CallStatusInputs } from '../src/features/call/callStatus';
 import { MatchFlow } from '../src/features/call/MatchFlow';
-import { categories, defaultRoutes, FakePeerConnection, fakeServices, renderWith, settle, type TestServices } from './fakes';
+import {
+  categories,
+  defaultRoutes,
+  FakePeerConnection,
+  fakeServices,
+  renderWith,
+  settle,
+  type TestServices,
+} from './fakes';
 
 const music = categories[0]!;
 
@@ -170,7 +178,11 @@ describe('STUN/TURN servers and calls that cannot connect', () => {
   const relay: IceResponse = {
     iceServers: [
       { urls: ['stun:turn.example:3478'] },
-      { urls: ['turn:turn.example:3478?transport=udp'], username: '1777921331:user-ada', credential: 'acLaqDj2RKbMxuNIeCadbQalnBo=' },
+      {
+        urls: ['turn:turn.example:3478?transport=udp'],
+        username: '1777921331:user-ada',
+        credential: 'acLaqDj2RKbMxuNIeCadbQalnBo=',
+      },
     ],
     iceTransportPolicy: 'relay',
     ttl: 3600,
@@ -210,14 +222,19 @@ describe('STUN/TURN servers and calls that cannot connect', () => {
       return candidate ? [candidate.candidate] : [];
     });
   const rawHost = 'candidate:1 1 udp 2122260223 192.168.1.20 54400 typ host generation 0';
-  const mdnsHost = 'candidate:2 1 udp 2122260223 4c1d9f2e-5b3a-4f0e-9d61-0a7c2b8e1f33.local 54401 typ host generation 0';
-  const reflexive = 'candidate:3 1 udp 1686052607 198.51.100.7 54400 typ srflx raddr 192.168.1.20 rport 54400 generation 0';
+  const mdnsHost =
+    'candidate:2 1 udp 2122260223 4c1d9f2e-5b3a-4f0e-9d61-0a7c2b8e1f33.local 54401 typ host generation 0';
+  const reflexive =
+    'candidate:3 1 udp 1686052607 198.51.100.7 54400 typ srflx raddr 192.168.1.20 rport 54400 generation 0';
 
   test("native (no mDNS): a friend-like `all` call never sends the phone's raw host address; the web sends what the browser gathered", async () => {
     await withIce(() => [200, relay], { dropRawHostCandidates: true });
     const { pc } = await renderCall({ iceTransportPolicy: 'all' });
     await pc.gather(rawHost, mdnsHost, reflexive);
-    expect(sentCandidates()).toEqual([mdnsHost, reflexive.replace('raddr 192.168.1.20 rport 54400', 'raddr 0.0.0.0 rport 0')]);
+    expect(sentCandidates()).toEqual([
+      mdnsHost,
+      reflexive.replace('raddr 192.168.1.20 rport 54400', 'raddr 0.0.0.0 rport 0'),
+    ]);
 
     await withIce(() => [200, relay]);
     const web = await renderCall({ iceTransportPolicy: 'all' });
@@ -270,7 +287,13 @@ describe('STUN/TURN servers and calls that cannot connect', () => {
 });
 
 describe('callStatus', () => {
-  const base: CallStatusInputs = { roomEnd: null, callFailed: false, socket: 'open', call: 'connected', poorNetwork: false };
+  const base: CallStatusInputs = {
+    roomEnd: null,
+    callFailed: false,
+    socket: 'open',
+    call: 'connected',
+    poorNetwork: false,
+  };
   const cases: Array<[Partial<CallStatusInputs>, CallStatus]> = [
     [{}, 'connected'],
     [{ call: 'new' }, 'connecting'],
@@ -294,7 +317,9 @@ describe('Call: who the peer is', () => {
   test("shows the peer's languages by name and its bio; nothing when it set neither", async () => {
     await renderWith(services, <MatchFlow client={client} categories={[music]} onEnd={jest.fn()} />);
     await settle();
-    await services.server.match({ peer: { id: 'user-bo', displayName: 'Bo', languages: ['de', 'en'], bio: 'Cellist, mostly Bach 🎻' } });
+    await services.server.match({
+      peer: { id: 'user-bo', displayName: 'Bo', languages: ['de', 'en'], bio: 'Cellist, mostly Bach 🎻' },
+    });
     expect(screen.getByTestId('peer-languages')).toHaveTextContent(/^Deutsch.*, English/);
     expect(screen.getByTestId('peer-languages')).toHaveAccessibleName(/^Speaks Deutsch/);
     // Isolated: a right-to-left bio can't reorder what is around it.
@@ -317,7 +342,10 @@ describe('screen readers in a call', () => {
     return jest.mocked(AccessibilityInfo.announceForAccessibilityWithOptions).mock.calls.map(([text]) => text);
   }
   beforeEach(() => {
-    jest.spyOn(AccessibilityInfo, 'announceForAccessibilityWithOptions').mockImplementation(() => {}).mockClear();
+    jest
+      .spyOn(AccessibilityInfo, 'announceForAccessibilityWithOptions')
+      .mockImplementation(() => {})
+      .mockClear();
   });
   afterEach(() => {
     jest.restoreAllMocks();
@@ -332,7 +360,13 @@ describe('screen readers in a call', () => {
     await pc.setConnectionState('connected');
     expect(spoken()).toEqual(['Connected to Bo', 'Connection lost. Reconnecting…', 'Connected to Bo']);
 
-    await services.server.socket.receive({ type: 'chat', roomId: 'room-1', from: 'user-bo', text: 'hello!', sentAt: '2026-05-04T18:00:01.000Z' });
+    await services.server.socket.receive({
+      type: 'chat',
+      roomId: 'room-1',
+      from: 'user-bo',
+      text: 'hello!',
+      sentAt: '2026-05-04T18:00:01.000Z',
+    });
     expect(spoken().at(-1)).toBe('Message from Bo: hello!');
 
     await services.server.socket.receive({ type: 'peer_left', roomId: 'room-1', reason: 'left' });

@@ -4,7 +4,16 @@ import { useState } from 'react';
 import type { Category, User } from '@small-talk/protocol';
 import { CATEGORIES_REFRESH_MS, ONLINE_REFRESH_MS } from '../src/defaults';
 import { CategoriesScreen } from '../src/features/categories/CategoriesScreen';
-import { ada, categories, defaultRoutes, fakeServices, forgetDevice, renderWith, settle, type TestServices } from './fakes';
+import {
+  ada,
+  categories,
+  defaultRoutes,
+  fakeServices,
+  forgetDevice,
+  renderWith,
+  settle,
+  type TestServices,
+} from './fakes';
 
 afterEach(() => {
   jest.useRealTimers();
@@ -40,7 +49,9 @@ describe('Categories', () => {
   test('one tile per category, with how many are waiting', async () => {
     await renderCategories(fakeServices());
     for (const category of categories) {
-      expect(screen.getByTestId(`category-${category.slug}`)).toHaveTextContent(`${category.name}${category.waiting} waiting`);
+      expect(screen.getByTestId(`category-${category.slug}`)).toHaveTextContent(
+        `${category.name}${category.waiting} waiting`,
+      );
     }
   });
 
@@ -64,7 +75,9 @@ describe('Categories', () => {
     jest.useFakeTimers();
     let music = 2;
     const services = fakeServices({
-      routes: defaultRoutes({ 'GET /api/categories': () => [200, { categories: [{ slug: 'music', name: 'Music', waiting: music }] }] }),
+      routes: defaultRoutes({
+        'GET /api/categories': () => [200, { categories: [{ slug: 'music', name: 'Music', waiting: music }] }],
+      }),
     });
     await renderCategories(services);
     expect(screen.getByTestId('waiting-music')).toHaveTextContent('2 waiting');
@@ -78,7 +91,10 @@ describe('Categories', () => {
   test('a failed load is explained, with Retry', async () => {
     let fail = true;
     const services = fakeServices({
-      routes: defaultRoutes({ 'GET /api/categories': () => (fail ? [503, { error: { code: 'unavailable', message: 'down' } }] : [200, { categories }]) }),
+      routes: defaultRoutes({
+        'GET /api/categories': () =>
+          fail ? [503, { error: { code: 'unavailable', message: 'down' } }] : [200, { categories }],
+      }),
     });
     await renderCategories(services);
     expect(screen.getByTestId('categories-error')).toBeOnTheScreen();
@@ -140,7 +156,18 @@ describe('Categories: meet anyone, who is online', () => {
     const onProfile = jest.fn();
     await renderWith(
       fakeServices(),
-      <CategoriesScreen user={ada} selected={[]} onSelectedChange={() => {}} onStart={() => {}} onHistory={() => {}} onProfile={onProfile} onFriends={() => {}} onSafety={() => {}} onSignOut={() => {}} onCreateAccount={() => {}} />,
+      <CategoriesScreen
+        user={ada}
+        selected={[]}
+        onSelectedChange={() => {}}
+        onStart={() => {}}
+        onHistory={() => {}}
+        onProfile={onProfile}
+        onFriends={() => {}}
+        onSafety={() => {}}
+        onSignOut={() => {}}
+        onCreateAccount={() => {}}
+      />,
     );
     await settle();
     await fireEvent.press(screen.getByTestId('profile-tab'));

@@ -28,7 +28,8 @@ afterEach(() => {
   jest.useRealTimers();
 });
 
-const chatFrame = (text: string) => ({ type: 'chat', roomId: 'room-1', from: bo.id, text, sentAt: '2026-05-04T18:00:01.000Z' }) as const;
+const chatFrame = (text: string) =>
+  ({ type: 'chat', roomId: 'room-1', from: bo.id, text, sentAt: '2026-05-04T18:00:01.000Z' }) as const;
 
 describe('Chat', () => {
   test('sends what the user typed, shows it and clears the field', async () => {
@@ -62,7 +63,11 @@ describe('Chat', () => {
     await services.server.socket.receive(chatFrame('what do you listen to?'));
 
     // The peer's lines come in a bidi isolate (see the test below); the user's own as typed.
-    expect(screen.getAllByTestId('chat-message').map((m) => m.props.children)).toEqual(['hi', '\u2068hello!\u2069', '\u2068what do you listen to?\u2069']);
+    expect(screen.getAllByTestId('chat-message').map((m) => m.props.children)).toEqual([
+      'hi',
+      '\u2068hello!\u2069',
+      '\u2068what do you listen to?\u2069',
+    ]);
     expect(screen.getAllByTestId('chat-message')[1]).toHaveAccessibleName('Bo: hello!');
   });
 

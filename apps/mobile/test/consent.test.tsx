@@ -4,7 +4,17 @@ import type { OwnUser, Restriction } from '@small-talk/protocol';
 import { App } from '../src/app/App';
 import { parseMarkdown } from '../src/features/consent/markdown';
 import { formatDateTime } from '../src/i18n/format';
-import { ada, ADULT_BIRTH_DATE, defaultRoutes, FakePeerConnection, fakeServices, rules, settle, type Routes, type TestServices } from './fakes';
+import {
+  ada,
+  ADULT_BIRTH_DATE,
+  defaultRoutes,
+  FakePeerConnection,
+  fakeServices,
+  rules,
+  settle,
+  type Routes,
+  type TestServices,
+} from './fakes';
 
 let services: TestServices;
 
@@ -26,7 +36,9 @@ async function signInAsGuest() {
 }
 
 function consentBodies() {
-  return services.http.calls.filter((call) => call.path === '/api/me/consent').map((call) => JSON.parse(String(call.init.body)));
+  return services.http.calls
+    .filter((call) => call.path === '/api/me/consent')
+    .map((call) => JSON.parse(String(call.init.body)));
 }
 
 const suspension: Restriction = {
@@ -68,7 +80,7 @@ describe('the first-run screen (the age and rules gate)', () => {
     expect(screen.getByTestId('start-matching')).toBeOnTheScreen();
   });
 
-  test("a welcome written before the consent, arriving after it, does not ask for the rules again", async () => {
+  test('a welcome written before the consent, arriving after it, does not ask for the rules again', async () => {
     await renderApp();
     await signInAsGuest();
     await fireEvent.changeText(screen.getByTestId('birth-date-input'), ADULT_BIRTH_DATE);
@@ -95,7 +107,20 @@ describe('the first-run screen (the age and rules gate)', () => {
   });
 
   test('a user the server knows as underage sees the underage screen at start', async () => {
-    await renderApp(returning({ ...ada, consent: null, restriction: { id: 'r-u', kind: 'underage', reason: 'too young', until: null, automated: true, appealable: false } }));
+    await renderApp(
+      returning({
+        ...ada,
+        consent: null,
+        restriction: {
+          id: 'r-u',
+          kind: 'underage',
+          reason: 'too young',
+          until: null,
+          automated: true,
+          appealable: false,
+        },
+      }),
+    );
     expect(screen.getByTestId('underage-screen')).toBeOnTheScreen();
     expect(screen.queryByTestId('rules-text')).not.toBeOnTheScreen();
     expect(screen.queryByTestId('start-matching')).not.toBeOnTheScreen();
@@ -104,9 +129,13 @@ describe('the first-run screen (the age and rules gate)', () => {
   test('the rules changed while they were read (409): the new ones are shown, "I agree" must be given again, then Continue sends the new version', async () => {
     let version = 1;
     await renderApp({
-      'GET /api/rules': () => [200, { ...rules, version, text: version === 1 ? rules.text : '# New rules\n\nBe kind.' }],
+      'GET /api/rules': () => [
+        200,
+        { ...rules, version, text: version === 1 ? rules.text : '# New rules\n\nBe kind.' },
+      ],
       'POST /api/me/consent': ({ body }) => {
-        if (body.rulesVersion !== version) return [409, { error: { code: 'rules_changed', message: 'read them again' } }];
+        if (body.rulesVersion !== version)
+          return [409, { error: { code: 'rules_changed', message: 'read them again' } }];
         return [200, { user: { ...ada, consent: { rulesVersion: version, at: '2026-05-04T18:00:00.000Z' } } }];
       },
     });
@@ -130,7 +159,9 @@ describe('the first-run screen (the age and rules gate)', () => {
   });
 
   test('a date the server refuses (400) says so and keeps the form', async () => {
-    await renderApp({ 'POST /api/me/consent': () => [400, { error: { code: 'bad_request', message: 'birthDate: in the future' } }] });
+    await renderApp({
+      'POST /api/me/consent': () => [400, { error: { code: 'bad_request', message: 'birthDate: in the future' } }],
+    });
     await signInAsGuest();
     await fireEvent.changeText(screen.getByTestId('birth-date-input'), '2999-01-01');
     await fireEvent.press(screen.getByTestId('rules-agree'));
@@ -161,7 +192,11 @@ describe('the first-run screen (the age and rules gate)', () => {
     await settle();
     expect(services.server.socket.sentOfType('join')).toHaveLength(1);
 
-    await services.server.socket.receive({ type: 'error', code: 'consent_required', message: 'accept the current rules first' });
+    await services.server.socket.receive({
+      type: 'error',
+      code: 'consent_required',
+      message: 'accept the current rules first',
+    });
     await settle();
     expect(screen.getByTestId('rules-text')).toBeOnTheScreen();
     expect(screen.queryByTestId('searching')).not.toBeOnTheScreen();
@@ -178,7 +213,9 @@ describe('the restriction screen', () => {
   test('a suspended user sees why and until when, instead of Categories', async () => {
     await renderApp(returning({ ...ada, restriction: suspension }));
     expect(screen.getByTestId('restriction-screen')).toBeOnTheScreen();
-    expect(screen.getByTestId('restriction-reason')).toHaveTextContent('\u2068Several people reported you within a day.\u2069');
+    expect(screen.getByTestId('restriction-reason')).toHaveTextContent(
+      '\u2068Several people reported you within a day.\u2069',
+    );
     // The end in the app's language and the device's time zone (i18n-accounts.test reads it in German).
     expect(screen.getByTestId('restriction-until')).toHaveTextContent(`Until ${formatDateTime(suspension.until!)}.`);
     expect(screen.getByTestId('restriction-until')).toHaveTextContent(/2030/);
@@ -191,7 +228,12 @@ describe('the restriction screen', () => {
   });
 
   test('banned says so, with the reason', async () => {
-    await renderApp(returning({ ...ada, restriction: { ...suspension, kind: 'banned', until: null, appealable: false, reason: 'Nudity on camera.' } }));
+    await renderApp(
+      returning({
+        ...ada,
+        restriction: { ...suspension, kind: 'banned', until: null, appealable: false, reason: 'Nudity on camera.' },
+      }),
+    );
     expect(screen.getByTestId('restriction-screen')).toHaveTextContent(/banned/);
     expect(screen.getByTestId('restriction-reason')).toHaveTextContent('\u2068Nudity on camera.\u2069');
   });

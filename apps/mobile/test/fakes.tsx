@@ -6,12 +6,37 @@
 import { act, render } from '@testing-library/react-native';
 import type { ReactElement } from 'react';
 import { Text, View } from 'react-native';
-import { SmallTalkClient, defaults, type MediaStreamLike, type SmallTalkClientOptions, type WebSocketLike } from '@small-talk/client';
-import { Peer, type Category, type Connection, type Friend, type FriendRequest, type FriendsResponse, type IceResponse, type IceTransportPolicy, type OwnUser, type Presence, type ServerMessage } from '@small-talk/protocol';
+import {
+  SmallTalkClient,
+  defaults,
+  type MediaStreamLike,
+  type SmallTalkClientOptions,
+  type WebSocketLike,
+} from '@small-talk/client';
+import {
+  Peer,
+  type Category,
+  type Connection,
+  type Friend,
+  type FriendRequest,
+  type FriendsResponse,
+  type IceResponse,
+  type IceTransportPolicy,
+  type OwnUser,
+  type Presence,
+  type ServerMessage,
+} from '@small-talk/protocol';
 import type { z } from 'zod';
 import { File, Paths } from 'expo-file-system';
 import { Api } from '../src/api';
-import { MediaError, type LocalStream, type LocalTrack, type MediaProblem, type VideoViewProps, type WebRtcPlatform } from '../src/platform/types';
+import {
+  MediaError,
+  type LocalStream,
+  type LocalTrack,
+  type MediaProblem,
+  type VideoViewProps,
+  type WebRtcPlatform,
+} from '../src/platform/types';
 import { ServicesContext, type Services } from '../src/services';
 
 // ---- the server's WebSocket ---------------------------------------------------
@@ -151,7 +176,8 @@ export class FakeWebSocket implements WebSocketLike {
    * A widened search's room has no category either, and names no call.
    */
   private room(frame: Extract<ServerFrame, { type: 'matched' }>): ServerFrame {
-    const callId = frame.callId ?? this.roomCalls.get(frame.roomId) ?? (frame.category === null ? this.unansweredCall() : undefined);
+    const callId =
+      frame.callId ?? this.roomCalls.get(frame.roomId) ?? (frame.category === null ? this.unansweredCall() : undefined);
     if (callId === undefined) return frame;
     this.roomCalls.set(frame.roomId, callId);
     return { ...frame, callId };
@@ -159,7 +185,9 @@ export class FakeWebSocket implements WebSocketLike {
 
   /** The call of the latest `call` or `accept_call`, if no `join` came after it and no room was made of it yet. */
   private unansweredCall(): string | undefined {
-    const latest = this.wire.findLast((sent) => sent.type === 'join' || sent.type === 'call' || sent.type === 'accept_call');
+    const latest = this.wire.findLast(
+      (sent) => sent.type === 'join' || sent.type === 'call' || sent.type === 'accept_call',
+    );
     const callId = latest?.type === 'join' ? undefined : (latest?.callId as string | undefined);
     if (callId === undefined || [...this.roomCalls.values()].includes(callId)) return undefined;
     return callId;
@@ -210,7 +238,14 @@ export class FakeServer {
 
   /** The server matched the user: `matched` on the latest socket. */
   async match(
-    room: Partial<{ roomId: string; peer: PeerLike & { bio?: string }; category: string | null; initiator: boolean; resumed: boolean; iceTransportPolicy: IceTransportPolicy }> = {},
+    room: Partial<{
+      roomId: string;
+      peer: PeerLike & { bio?: string };
+      category: string | null;
+      initiator: boolean;
+      resumed: boolean;
+      iceTransportPolicy: IceTransportPolicy;
+    }> = {},
   ): Promise<string> {
     const roomId = room.roomId ?? 'room-1';
     await this.socket.receive({
@@ -282,20 +317,30 @@ export const categories: Category[] = [
 ];
 
 type Answer = [status: number, body?: unknown];
-export type Routes = Record<string, (request: { body: any; headers: Record<string, string> }) => Answer | Promise<Answer>>;
+export type Routes = Record<
+  string,
+  (request: { body: any; headers: Record<string, string> }) => Answer | Promise<Answer>
+>;
 
-const unauthenticated: Answer = [401, { error: { code: 'unauthenticated', message: 'sign in first: no valid session' } }];
+const unauthenticated: Answer = [
+  401,
+  { error: { code: 'unauthenticated', message: 'sign in first: no valid session' } },
+];
 
 /** Routes keyed "METHOD /path" (the query string is ignored); anything else is a 404. A Uint8Array answer is sent as bytes (a JPEG). */
 export function fakeFetch(routes: Routes) {
   const calls: Array<{ method: string; path: string; url: string; init: RequestInit }> = [];
   const fetch = async (url: string | URL | Request, init: RequestInit = {}) => {
     const method = init.method ?? 'GET';
-    const path = String(url).replace(/^https?:\/\/[^/]+/, '').split('?')[0]!;
+    const path = String(url)
+      .replace(/^https?:\/\/[^/]+/, '')
+      .split('?')[0]!;
     calls.push({ method, path, url: String(url), init });
     const route = routes[`${method} ${path}`];
     const body = typeof init.body === 'string' ? JSON.parse(init.body) : undefined;
-    const [status, answer] = route ? await route({ body, headers: (init.headers ?? {}) as Record<string, string> }) : [404, { error: { code: 'not_found', message: 'no such route' } }];
+    const [status, answer] = route
+      ? await route({ body, headers: (init.headers ?? {}) as Record<string, string> })
+      : [404, { error: { code: 'not_found', message: 'no such route' } }];
     const bytes = answer instanceof Uint8Array ? answer : null;
     return {
       ok: status >= 200 && status < 300,
@@ -322,10 +367,15 @@ export function defaultRoutes(overrides: Routes = {}): Routes {
     'GET /api/me/notices': () => [200, { notices: [] }],
     'GET /api/appeals': () => [200, { appeals: [] }],
     // A new guest has accepted nothing yet: the app asks first.
-    'POST /api/auth/guest': ({ body }) => [201, { user: { ...ada, displayName: body.displayName, consent: null }, token: 'token-ada' }],
+    'POST /api/auth/guest': ({ body }) => [
+      201,
+      { user: { ...ada, displayName: body.displayName, consent: null }, token: 'token-ada' },
+    ],
     'POST /api/me/consent': ({ body }) => {
-      if (body.rulesVersion !== rules.version) return [409, { error: { code: 'rules_changed', message: 'the rules changed' } }];
-      if (Number(String(body.birthDate).slice(0, 4)) >= 2015) return [403, { error: { code: 'underage', message: 'too young' } }];
+      if (body.rulesVersion !== rules.version)
+        return [409, { error: { code: 'rules_changed', message: 'the rules changed' } }];
+      if (Number(String(body.birthDate).slice(0, 4)) >= 2015)
+        return [403, { error: { code: 'underage', message: 'too young' } }];
       return [200, { user: { ...ada, consent: { rulesVersion: body.rulesVersion, at: '2026-05-04T18:00:00.000Z' } } }];
     },
     'POST /api/auth/logout': () => [204],
@@ -421,7 +471,8 @@ export class FakePeerConnection {
   /** ICE gathering finds these candidate lines (`candidate:…`), then ends. */
   gather(...lines: string[]): Promise<void> {
     return act(() => {
-      for (const candidate of lines) this.fire('icecandidate', { candidate: { candidate, sdpMid: '0', sdpMLineIndex: 0 } });
+      for (const candidate of lines)
+        this.fire('icecandidate', { candidate: { candidate, sdpMid: '0', sdpMLineIndex: 0 } });
       this.fire('icecandidate', { candidate: null });
     });
   }
@@ -440,7 +491,10 @@ export class FakePeerConnection {
 /** The VideoView stand-in: shows which stream it would play, and how (blurred: hidden by the shield). */
 function FakeVideoView({ stream, testID, mirror, muted, blurred }: VideoViewProps) {
   return (
-    <View testID={testID} accessibilityLabel={`video ${stream?.id ?? 'none'}${mirror ? ' mirrored' : ''}${muted ? ' muted' : ''}${blurred ? ' blurred' : ''}`}>
+    <View
+      testID={testID}
+      accessibilityLabel={`video ${stream?.id ?? 'none'}${mirror ? ' mirrored' : ''}${muted ? ' muted' : ''}${blurred ? ' blurred' : ''}`}
+    >
       <Text>{stream ? stream.id : 'no stream'}</Text>
     </View>
   );
@@ -454,7 +508,9 @@ export interface FakePlatform extends WebRtcPlatform {
   switched: number;
 }
 
-export function fakePlatform(options: { canSwitchCamera?: boolean; dropRawHostCandidates?: boolean } = {}): FakePlatform {
+export function fakePlatform(
+  options: { canSwitchCamera?: boolean; dropRawHostCandidates?: boolean } = {},
+): FakePlatform {
   const failures: MediaProblem[] = [];
   const platform: FakePlatform = {
     streams: [],
@@ -490,13 +546,23 @@ export interface TestServices extends Services {
   http: ReturnType<typeof fakeFetch>;
 }
 
-export function fakeServices(options: { routes?: Routes; auth?: 'cookie' | 'bearer'; canSwitchCamera?: boolean; dropRawHostCandidates?: boolean } = {}): TestServices {
+export function fakeServices(
+  options: {
+    routes?: Routes;
+    auth?: 'cookie' | 'bearer';
+    canSwitchCamera?: boolean;
+    dropRawHostCandidates?: boolean;
+  } = {},
+): TestServices {
   const server = new FakeServer();
   const http = fakeFetch(options.routes ?? defaultRoutes());
   const api = new Api({ httpBase: '', auth: options.auth ?? 'cookie', fetch: http.fetch });
   return {
     api,
-    platform: fakePlatform({ canSwitchCamera: options.canSwitchCamera, dropRawHostCandidates: options.dropRawHostCandidates }),
+    platform: fakePlatform({
+      canSwitchCamera: options.canSwitchCamera,
+      dropRawHostCandidates: options.dropRawHostCandidates,
+    }),
     // As the app wires it (app/Root.tsx): each call's STUN/TURN servers come from GET /api/ice.
     createClient: (token) => server.client(token, { iceServersProvider: () => api.ice() }),
     server,

@@ -176,7 +176,9 @@ describe('Friends screen', () => {
 
     await fireEvent.press(screen.getByTestId('withdraw-friend-request'));
     await settle();
-    expect(services.http.calls.filter((call) => call.method === 'DELETE' && call.path === '/api/friends/requests/req-eve')).toHaveLength(1);
+    expect(
+      services.http.calls.filter((call) => call.method === 'DELETE' && call.path === '/api/friends/requests/req-eve'),
+    ).toHaveLength(1);
     expect(screen.queryByTestId('sent-request-req-eve')).not.toBeOnTheScreen();
 
     await fireEvent.press(within(screen.getByTestId('friend-user-cy')).getByTestId('unfriend'));
@@ -188,7 +190,10 @@ describe('Friends screen', () => {
 
   test('guests are asked to create an account to keep their friends; the upgrade comes back here', async () => {
     const member = { ...ada, kind: 'member' as const };
-    await renderApp({ list, routes: { 'POST /api/auth/register': () => [201, { user: member, token: 'token-member' }] } });
+    await renderApp({
+      list,
+      routes: { 'POST /api/auth/register': () => [201, { user: member, token: 'token-member' }] },
+    });
     await openFriends();
     expect(screen.getByText('Create an account to keep your friends')).toBeOnTheScreen();
 
@@ -275,7 +280,9 @@ async function startCall() {
 
 describe('add-friend in a call', () => {
   test('sends a request to the peer, then says "request sent"; still there after the peer left', async () => {
-    await renderApp({ routes: { 'POST /api/friends/requests': () => [201, { request: friendRequest('req-1', me, bo) }] } });
+    await renderApp({
+      routes: { 'POST /api/friends/requests': () => [201, { request: friendRequest('req-1', me, bo) }] },
+    });
     await startCall();
 
     expect(screen.getByTestId('add-friend')).toHaveTextContent('Add friend');
@@ -307,7 +314,10 @@ describe('add-friend in a call', () => {
     let fail = true;
     await renderApp({
       routes: {
-        'POST /api/friends/requests': () => (fail ? [500, { error: { code: 'internal', message: 'bug' } }] : [201, { request: friendRequest('req-1', me, bo) }]),
+        'POST /api/friends/requests': () =>
+          fail
+            ? [500, { error: { code: 'internal', message: 'bug' } }]
+            : [201, { request: friendRequest('req-1', me, bo) }],
       },
     });
     await startCall();
@@ -323,7 +333,9 @@ describe('add-friend in a call', () => {
   });
 
   test('a new peer after Next starts afresh', async () => {
-    await renderApp({ routes: { 'POST /api/friends/requests': () => [201, { request: friendRequest('req-1', me, bo) }] } });
+    await renderApp({
+      routes: { 'POST /api/friends/requests': () => [201, { request: friendRequest('req-1', me, bo) }] },
+    });
     await startCall();
     await fireEvent.press(screen.getByTestId('add-friend'));
     await settle();
@@ -349,7 +361,15 @@ describe('an incoming call', () => {
     expect(services.server.socket.sentOfType('accept_call')).toEqual([{ type: 'accept_call', callId: 'call-1' }]);
     expect(screen.queryByTestId('incoming-call')).not.toBeOnTheScreen();
 
-    await services.server.socket.receive({ type: 'matched', roomId: 'room-9', peer: bo, category: null, initiator: false, resumed: false, iceTransportPolicy: 'all' });
+    await services.server.socket.receive({
+      type: 'matched',
+      roomId: 'room-9',
+      peer: bo,
+      category: null,
+      initiator: false,
+      resumed: false,
+      iceTransportPolicy: 'all',
+    });
     await settle();
     expect(screen.getByTestId('peer-name')).toHaveTextContent('Bo');
     expect(screen.queryByText('Music')).not.toBeOnTheScreen();
@@ -378,7 +398,15 @@ describe('an incoming call', () => {
     await settle();
     expect(screen.queryByTestId('searching')).not.toBeOnTheScreen();
 
-    await services.server.socket.receive({ type: 'matched', roomId: 'room-9', peer: bo, category: null, initiator: false, resumed: false, iceTransportPolicy: 'all' });
+    await services.server.socket.receive({
+      type: 'matched',
+      roomId: 'room-9',
+      peer: bo,
+      category: null,
+      initiator: false,
+      resumed: false,
+      iceTransportPolicy: 'all',
+    });
     await settle();
     expect(screen.getByTestId('peer-name')).toHaveTextContent('Bo');
     expect(services.server.socket.sentOfType('leave')).toHaveLength(0);
@@ -418,7 +446,15 @@ describe('an incoming call', () => {
 
     await fireEvent.press(screen.getByTestId('cancel-direct-call'));
     expect(screen.getByTestId('start-matching')).toBeOnTheScreen();
-    await services.server.socket.receive({ type: 'matched', roomId: 'room-9', peer: bo, category: null, initiator: false, resumed: false, iceTransportPolicy: 'all' });
+    await services.server.socket.receive({
+      type: 'matched',
+      roomId: 'room-9',
+      peer: bo,
+      category: null,
+      initiator: false,
+      resumed: false,
+      iceTransportPolicy: 'all',
+    });
     await settle();
     expect(screen.getByTestId('start-matching')).toBeOnTheScreen();
     expect(services.server.socket.sentOfType('leave')).toEqual([{ type: 'leave', roomId: 'room-9' }]);
@@ -431,7 +467,15 @@ describe('an incoming call', () => {
     services.platform.failNext('denied');
     await services.server.socket.receive(ring);
     await fireEvent.press(screen.getByTestId('accept-call'));
-    await services.server.socket.receive({ type: 'matched', roomId: 'room-9', peer: bo, category: null, initiator: false, resumed: false, iceTransportPolicy: 'all' });
+    await services.server.socket.receive({
+      type: 'matched',
+      roomId: 'room-9',
+      peer: bo,
+      category: null,
+      initiator: false,
+      resumed: false,
+      iceTransportPolicy: 'all',
+    });
     await settle();
     expect(screen.getByTestId('media-error')).toBeOnTheScreen();
 
@@ -445,14 +489,30 @@ describe('an incoming call', () => {
     await renderApp();
     await services.server.socket.receive(ring);
     await fireEvent.press(screen.getByTestId('accept-call'));
-    await services.server.socket.receive({ type: 'matched', roomId: 'room-9', peer: bo, category: null, initiator: false, resumed: false, iceTransportPolicy: 'all' });
+    await services.server.socket.receive({
+      type: 'matched',
+      roomId: 'room-9',
+      peer: bo,
+      category: null,
+      initiator: false,
+      resumed: false,
+      iceTransportPolicy: 'all',
+    });
     await settle();
     await services.server.socket.receive({ type: 'peer_left', roomId: 'room-9', reason: 'left' });
     expect(screen.getByTestId('call-status')).toHaveTextContent('peer left');
 
     await services.server.socket.receive({ ...ring, callId: 'call-2' });
     await fireEvent.press(screen.getByTestId('accept-call'));
-    await services.server.socket.receive({ type: 'matched', roomId: 'room-10', peer: bo, category: null, initiator: false, resumed: false, iceTransportPolicy: 'all' });
+    await services.server.socket.receive({
+      type: 'matched',
+      roomId: 'room-10',
+      peer: bo,
+      category: null,
+      initiator: false,
+      resumed: false,
+      iceTransportPolicy: 'all',
+    });
     await settle();
     expect(screen.getByTestId('call-status')).toHaveTextContent('connecting');
     expect(FakePeerConnection.instances).toHaveLength(2);
@@ -530,7 +590,15 @@ describe('calling a friend', () => {
   test('answered: the caller goes into the call; End comes back to Friends', async () => {
     await callBo();
     await services.server.socket.receive({ type: 'call_ringing', callId: 'call-1', peer: bo });
-    await services.server.socket.receive({ type: 'matched', roomId: 'room-9', peer: bo, category: null, initiator: true, resumed: false, iceTransportPolicy: 'all' });
+    await services.server.socket.receive({
+      type: 'matched',
+      roomId: 'room-9',
+      peer: bo,
+      category: null,
+      initiator: true,
+      resumed: false,
+      iceTransportPolicy: 'all',
+    });
     await settle();
 
     expect(screen.queryByTestId('outgoing-call')).not.toBeOnTheScreen();

@@ -48,7 +48,10 @@ describe('History', () => {
 
   test('a failed load is explained, with Retry', async () => {
     let fail = true;
-    await renderHistory({ 'GET /api/history': () => (fail ? [500, { error: { code: 'internal', message: 'bug' } }] : [200, { connections }]) });
+    await renderHistory({
+      'GET /api/history': () =>
+        fail ? [500, { error: { code: 'internal', message: 'bug' } }] : [200, { connections }],
+    });
     expect(screen.getByTestId('history-error')).toBeOnTheScreen();
 
     fail = false;

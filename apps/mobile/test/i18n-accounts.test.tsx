@@ -24,7 +24,10 @@ const member: OwnUser = { ...ada, kind: 'member', emailVerified: true, languages
 
 async function renderProfile(user: OwnUser = member) {
   const noop = () => {};
-  await renderWith(fakeServices(), <ProfileScreen user={user} onSaved={noop} onVerify={noop} onCreateAccount={noop} onBack={noop} />);
+  await renderWith(
+    fakeServices(),
+    <ProfileScreen user={user} onSaved={noop} onVerify={noop} onCreateAccount={noop} onBack={noop} />,
+  );
 }
 
 async function renderApp(routes: Routes = {}) {
@@ -95,7 +98,9 @@ describe('in German', () => {
     await fireEvent.changeText(screen.getByTestId('display-name-input'), 'Ada');
     await fireEvent.press(screen.getByTestId('continue-as-guest'));
     await settle();
-    expect(screen.getByTestId('welcome-error')).toHaveTextContent('Zu viele Versuche von hier. Warte eine Minute und versuche es erneut.');
+    expect(screen.getByTestId('welcome-error')).toHaveTextContent(
+      'Zu viele Versuche von hier. Warte eine Minute und versuche es erneut.',
+    );
   });
 
   test('the rules gate: its own words in German, the rules as the server wrote them (English), and a note saying so', async () => {
@@ -109,12 +114,32 @@ describe('in German', () => {
   });
 
   test('the restriction screen: why, until when (a German date), and the notices', async () => {
-    const suspension: Restriction = { id: 'r-1', kind: 'suspended', reason: 'Spam.', until: '2030-01-02T15:04:00.000Z', automated: true, appealable: true };
-    const notice: Notice = { id: 'notice-1', kind: 'suspension', reason: 'Spam.', automated: true, until: suspension.until, createdAt: '2026-05-03T10:00:00.000Z', appealable: true };
-    await renderApp({ 'GET /api/me': () => [200, { user: { ...ada, restriction: suspension } }], 'GET /api/me/notices': () => [200, { notices: [notice] }] });
+    const suspension: Restriction = {
+      id: 'r-1',
+      kind: 'suspended',
+      reason: 'Spam.',
+      until: '2030-01-02T15:04:00.000Z',
+      automated: true,
+      appealable: true,
+    };
+    const notice: Notice = {
+      id: 'notice-1',
+      kind: 'suspension',
+      reason: 'Spam.',
+      automated: true,
+      until: suspension.until,
+      createdAt: '2026-05-03T10:00:00.000Z',
+      appealable: true,
+    };
+    await renderApp({
+      'GET /api/me': () => [200, { user: { ...ada, restriction: suspension } }],
+      'GET /api/me/notices': () => [200, { notices: [notice] }],
+    });
     expect(screen.getByText('Dein Konto ist vorübergehend gesperrt')).toBeOnTheScreen();
     expect(screen.getByTestId('restriction-until')).toHaveTextContent(/^Bis \d{1,2}\. Jan\. 2030, \d\d:\d\d\.$/);
-    expect(screen.getByTestId('notice-notice-1')).toHaveTextContent(/Vorübergehende Sperre.*automatisch nach mehreren Meldungen verhängt · bis \d{1,2}\. Jan\. 2030/);
+    expect(screen.getByTestId('notice-notice-1')).toHaveTextContent(
+      /Vorübergehende Sperre.*automatisch nach mehreren Meldungen verhängt · bis \d{1,2}\. Jan\. 2030/,
+    );
     expect(screen.getByTestId('appeal-text')).toHaveAccessibleName('Dein Einspruch');
     expect(screen.getByTestId('appeal-submit')).toHaveTextContent('Einspruch senden');
     expect(screen.getByTestId('restriction-sign-out')).toHaveTextContent('Abmelden');

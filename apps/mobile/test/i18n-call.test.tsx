@@ -11,7 +11,16 @@ import { MatchFlow } from '../src/features/call/MatchFlow';
 import { CategoriesScreen } from '../src/features/categories/CategoriesScreen';
 import { HistoryScreen } from '../src/features/history/HistoryScreen';
 import { i18n } from '../src/i18n/i18n';
-import { ada, categories, defaultRoutes, FakePeerConnection, fakeServices, renderWith, settle, type TestServices } from './fakes';
+import {
+  ada,
+  categories,
+  defaultRoutes,
+  FakePeerConnection,
+  fakeServices,
+  renderWith,
+  settle,
+  type TestServices,
+} from './fakes';
 
 const music = categories[0]!;
 const books = categories[1]!;
@@ -87,7 +96,9 @@ describe('in German', () => {
 
     await FakePeerConnection.latest.receiveStream();
     // Phones can't check the video yet (useShield.native.ts): the overlay says so, in German.
-    expect(screen.getByTestId('shield-overlay')).toHaveTextContent(/Video verborgen.*Diese App kann es auf deinem Handy noch nicht prüfen/);
+    expect(screen.getByTestId('shield-overlay')).toHaveTextContent(
+      /Video verborgen.*Diese App kann es auf deinem Handy noch nicht prüfen/,
+    );
     expect(screen.getByTestId('shield-state')).toHaveTextContent('unscharf');
 
     await services.server.socket.receive({ type: 'peer_left', roomId: 'room-1', reason: 'left' });
@@ -110,7 +121,9 @@ describe('in German', () => {
     expect(screen.getByTestId('elapsed')).toHaveAccessibleName('wartet seit 1 Sekunde');
 
     await services.server.socket.receive({ type: 'widened' });
-    expect(screen.getByTestId('search-widened')).toHaveTextContent('Jetzt auch über deine Kategorien hinaus: alle, die deine Sprache sprechen.');
+    expect(screen.getByTestId('search-widened')).toHaveTextContent(
+      'Jetzt auch über deine Kategorien hinaus: alle, die deine Sprache sprechen.',
+    );
     await services.server.match({ category: null });
     expect(screen.getByText('Beliebig')).toBeOnTheScreen();
   });
@@ -118,8 +131,16 @@ describe('in German', () => {
   test('a refused search is explained in German, without the server’s English', async () => {
     await renderWith(services, <MatchFlow client={client} categories={[music]} onEnd={jest.fn()} />);
     await settle();
-    await services.server.socket.receive({ type: 'error', code: 'unknown_category', message: 'no such category: music' });
-    expect(screen.getByText('Die Suche wurde abgelehnt: Eine deiner Kategorien gibt es nicht mehr. Geh zurück und wähle neu.')).toBeOnTheScreen();
+    await services.server.socket.receive({
+      type: 'error',
+      code: 'unknown_category',
+      message: 'no such category: music',
+    });
+    expect(
+      screen.getByText(
+        'Die Suche wurde abgelehnt: Eine deiner Kategorien gibt es nicht mehr. Geh zurück und wähle neu.',
+      ),
+    ).toBeOnTheScreen();
     expect(screen.getByTestId('retry-search')).toHaveTextContent('Noch einmal suchen');
     expect(screen.queryByText(/no such category/)).not.toBeOnTheScreen();
   });
@@ -138,13 +159,30 @@ describe('in German', () => {
     const startedAt = new Date(now.getFullYear(), now.getMonth(), now.getDate(), 0, 1).toISOString();
     const endedAt = new Date(Date.parse(startedAt) + 13 * 60_000).toISOString();
     const connections: Connection[] = [
-      { id: 'room-1', category: 'books', peer: { id: 'user-cy', displayName: 'Cy', languages: [] }, startedAt, endedAt, endReason: 'left' },
-      { id: 'room-2', category: 'chess', peer: { id: 'user-bo', displayName: 'Bo', languages: [] }, startedAt, endedAt: null, endReason: null },
+      {
+        id: 'room-1',
+        category: 'books',
+        peer: { id: 'user-cy', displayName: 'Cy', languages: [] },
+        startedAt,
+        endedAt,
+        endReason: 'left',
+      },
+      {
+        id: 'room-2',
+        category: 'chess',
+        peer: { id: 'user-bo', displayName: 'Bo', languages: [] },
+        startedAt,
+        endedAt: null,
+        endReason: null,
+      },
     ];
     services = fakeServices({
       routes: defaultRoutes({
         'GET /api/history': () => [200, { connections }],
-        'GET /api/categories': () => [200, { categories: [...categories, { slug: 'chess', name: 'Chess', waiting: 0 }] }],
+        'GET /api/categories': () => [
+          200,
+          { categories: [...categories, { slug: 'chess', name: 'Chess', waiting: 0 }] },
+        ],
       }),
     });
     await renderWith(services, <HistoryScreen onBack={() => {}} />);

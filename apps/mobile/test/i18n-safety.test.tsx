@@ -27,8 +27,20 @@ afterEach(async () => {
 
 describe('in German', () => {
   test('Safety lists my reports and blocks in German, with German dates', async () => {
-    const reports: Report[] = [{ id: 'report-1', userId: 'user-bo', connectionId: 'room-1', reason: 'harassment', status: 'open', createdAt: '2026-05-04T12:40:00.000Z', decidedAt: null }];
-    const blocks: Block[] = [{ user: { id: 'user-bo', displayName: 'Bo', languages: [] }, createdAt: '2026-05-04T12:41:00.000Z' }];
+    const reports: Report[] = [
+      {
+        id: 'report-1',
+        userId: 'user-bo',
+        connectionId: 'room-1',
+        reason: 'harassment',
+        status: 'open',
+        createdAt: '2026-05-04T12:40:00.000Z',
+        decidedAt: null,
+      },
+    ];
+    const blocks: Block[] = [
+      { user: { id: 'user-bo', displayName: 'Bo', languages: [] }, createdAt: '2026-05-04T12:41:00.000Z' },
+    ];
     const services = fakeServices({
       routes: defaultRoutes({
         'GET /api/reports': () => [200, { reports }],
@@ -43,7 +55,9 @@ describe('in German', () => {
     expect(screen.getByRole('header', { name: 'Sicherheit' })).toBeOnTheScreen();
     expect(screen.getByText('Deine Meldungen')).toBeOnTheScreen();
     expect(screen.getByTestId('my-report-report-1')).toHaveTextContent(/^Belästigung oder Mobbing4\. Mai/);
-    expect(screen.getByTestId('my-report-status-report-1')).toHaveTextContent('Offen: Die Moderation sieht sie sich an');
+    expect(screen.getByTestId('my-report-status-report-1')).toHaveTextContent(
+      'Offen: Die Moderation sieht sie sich an',
+    );
     expect(screen.getByTestId('blocked-user-bo')).toHaveTextContent(/Blockiert am 4\. Mai/);
     expect(screen.getByTestId('unblock-user-bo')).toHaveAccessibleName('Bo entsperren');
     expect(screen.getByText('Dieser Server hat keine Kontaktadresse veröffentlicht.')).toBeOnTheScreen();
@@ -51,7 +65,10 @@ describe('in German', () => {
 
   test('the report sheet offers its reasons in German, as radio buttons', async () => {
     await speak('de');
-    await renderWith(fakeServices(), <ReportSheet peer={bo} connectionId="room-1" snapshots={null} onCancel={jest.fn()} onDone={jest.fn()} />);
+    await renderWith(
+      fakeServices(),
+      <ReportSheet peer={bo} connectionId="room-1" snapshots={null} onCancel={jest.fn()} onDone={jest.fn()} />,
+    );
 
     expect(screen.getByTestId('report-sheet')).toHaveTextContent(/^Bo melden/);
     const minor = screen.getByRole('radio', { name: 'Wirkt jünger als 18' });
@@ -79,7 +96,9 @@ describe('in German', () => {
     await fireEvent.changeText(screen.getByLabelText('Begründung, die die Person liest'), 'Belästigung.');
     await fireEvent.changeText(screen.getByLabelText('Tage der Sperre'), '1');
     await fireEvent.press(screen.getByTestId('mod-action-suspend'));
-    expect(screen.getByTestId('mod-confirm-step')).toHaveTextContent(/\u2068Bo\u2069 für 1 Tag sperren\? Die Person liest: „\u2068Belästigung\.\u2069“/);
+    expect(screen.getByTestId('mod-confirm-step')).toHaveTextContent(
+      /\u2068Bo\u2069 für 1 Tag sperren\? Die Person liest: „\u2068Belästigung\.\u2069“/,
+    );
 
     await fireEvent.changeText(screen.getByLabelText('Tage der Sperre'), '3');
     expect(screen.getByTestId('mod-confirm-step')).toHaveTextContent(/für 3 Tage sperren\?/);
@@ -96,9 +115,18 @@ describe('in German', () => {
       reasons: { minor: 1, harassment: 2 },
       priority: 'urgent',
       oldestOpenAt: new Date(Date.now() - 30 * 3_600_000).toISOString(),
-      restriction: { id: 'r-1', kind: 'suspended', reason: 'Under review.', until: null, automated: true, appealable: true },
+      restriction: {
+        id: 'r-1',
+        kind: 'suspended',
+        reason: 'Under review.',
+        until: null,
+        automated: true,
+        appealable: true,
+      },
     };
-    const services = fakeServices({ routes: defaultRoutes({ 'GET /api/mod/cases': () => [200, { cases: [queued] }] }) });
+    const services = fakeServices({
+      routes: defaultRoutes({ 'GET /api/mod/cases': () => [200, { cases: [queued] }] }),
+    });
     await speak('de');
     await renderWith(services, <ModerationScreen me={me} onBack={jest.fn()} />);
     await settle();

@@ -38,10 +38,14 @@ test('switching the language re-renders what is on screen, and the choice is kep
 
 test("an error is told from its code in the user's language, never with the server's English", async () => {
   await act(() => i18n.changeLanguage('fr'));
-  expect(describeApiError(new ApiError('invalid_credentials', 'invalid email or password', 401))).toBe('E-mail ou mot de passe incorrect.');
-  expect(describeApiError(new ApiError('bad_request', 'displayName: must contain at least one letter or digit', 400))).toBe(
-    'Veuillez vérifier le formulaire : nom affiché.',
+  expect(describeApiError(new ApiError('invalid_credentials', 'invalid email or password', 401))).toBe(
+    'E-mail ou mot de passe incorrect.',
   );
+  expect(
+    describeApiError(new ApiError('bad_request', 'displayName: must contain at least one letter or digit', 400)),
+  ).toBe('Veuillez vérifier le formulaire : nom affiché.');
   expect(describeApiError(new ApiError('bad_request', 'something odd', 400))).toBe('Veuillez vérifier le formulaire.');
-  expect(describeApiError(new TypeError('Failed to fetch'))).toBe('Impossible de joindre Small Talk. Vérifiez votre connexion et réessayez.');
+  expect(describeApiError(new TypeError('Failed to fetch'))).toBe(
+    'Impossible de joindre Small Talk. Vérifiez votre connexion et réessayez.',
+  );
 });

@@ -11,11 +11,36 @@ const cy = { id: 'user-cy', displayName: 'Cy', kind: 'guest' as const, createdAt
 const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000).toISOString();
 
 const cases: ModCase[] = [
-  { userId: bo.id, user: bo, openReports: 3, reporters: 2, reasons: { minor: 1, harassment: 2 }, priority: 'urgent', oldestOpenAt: hoursAgo(30), restriction: null },
-  { userId: cy.id, user: cy, openReports: 1, reporters: 1, reasons: { spam: 1 }, priority: 'normal', oldestOpenAt: hoursAgo(2), restriction: null },
+  {
+    userId: bo.id,
+    user: bo,
+    openReports: 3,
+    reporters: 2,
+    reasons: { minor: 1, harassment: 2 },
+    priority: 'urgent',
+    oldestOpenAt: hoursAgo(30),
+    restriction: null,
+  },
+  {
+    userId: cy.id,
+    user: cy,
+    openReports: 1,
+    reporters: 1,
+    reasons: { spam: 1 },
+    priority: 'normal',
+    oldestOpenAt: hoursAgo(2),
+    restriction: null,
+  },
 ];
 
-const pastWarning: ModAction = { id: 'action-1', action: 'warn', moderator: { id: 'user-zed', displayName: 'Zed' }, reason: 'Be kind.', until: null, createdAt: hoursAgo(200) };
+const pastWarning: ModAction = {
+  id: 'action-1',
+  action: 'warn',
+  moderator: { id: 'user-zed', displayName: 'Zed' },
+  reason: 'Be kind.',
+  until: null,
+  createdAt: hoursAgo(200),
+};
 
 function caseFileOfBo(): ModUserResponse {
   return {
@@ -28,7 +53,13 @@ function caseFileOfBo(): ModUserResponse {
         reporter: { id: 'user-ada', displayName: 'Ada' },
         reason: 'harassment',
         note: 'kept insulting me',
-        connection: { id: 'conn-1', peer: { id: 'user-ada', displayName: 'Ada' }, category: 'music', startedAt: hoursAgo(31), endedAt: hoursAgo(30.9) },
+        connection: {
+          id: 'conn-1',
+          peer: { id: 'user-ada', displayName: 'Ada' },
+          category: 'music',
+          startedAt: hoursAgo(31),
+          endedAt: hoursAgo(30.9),
+        },
         evidence: ['evidence-1'],
         status: 'open',
         createdAt: hoursAgo(30),
@@ -36,7 +67,15 @@ function caseFileOfBo(): ModUserResponse {
       },
     ],
     reportsMade: [],
-    connections: [{ id: 'conn-1', peer: { id: 'user-ada', displayName: 'Ada' }, category: 'music', startedAt: hoursAgo(31), endedAt: hoursAgo(30.9) }],
+    connections: [
+      {
+        id: 'conn-1',
+        peer: { id: 'user-ada', displayName: 'Ada' },
+        category: 'music',
+        startedAt: hoursAgo(31),
+        endedAt: hoursAgo(30.9),
+      },
+    ],
     actions: [pastWarning],
   };
 }
@@ -70,16 +109,50 @@ function moderationRoutes() {
     },
     'POST /api/mod/users/user-bo/actions': ({ body }) => {
       decisions.push({ userId: bo.id, body });
-      return [201, { action: { id: 'action-9', action: body.action, moderator: { id: moe.id, displayName: 'Moe' }, reason: body.reason, until: null, createdAt: new Date().toISOString() } }];
+      return [
+        201,
+        {
+          action: {
+            id: 'action-9',
+            action: body.action,
+            moderator: { id: moe.id, displayName: 'Moe' },
+            reason: body.reason,
+            until: null,
+            createdAt: new Date().toISOString(),
+          },
+        },
+      ];
     },
     'GET /api/mod/appeals': () => [200, { appeals: [appeal] }],
     'POST /api/mod/appeals/appeal-1': ({ body }) => {
       appealDecisions.push({ id: 'appeal-1', body });
-      return [200, { appeal: { ...appeal, status: body.decision === 'overturn' ? 'overturned' : 'upheld', decidedBy: { id: moe.id, displayName: 'Moe' }, decisionReason: body.reason, decidedAt: new Date().toISOString() } }];
+      return [
+        200,
+        {
+          appeal: {
+            ...appeal,
+            status: body.decision === 'overturn' ? 'overturned' : 'upheld',
+            decidedBy: { id: moe.id, displayName: 'Moe' },
+            decisionReason: body.reason,
+            decidedAt: new Date().toISOString(),
+          },
+        },
+      ];
     },
     'GET /api/mod/audit': () => [
       200,
-      { entries: [{ id: 'audit-1', at: hoursAgo(1), actor: { id: moe.id, displayName: 'Moe' }, action: 'view_evidence', subjectUserId: bo.id, detail: { evidenceId: 'evidence-1' } }] },
+      {
+        entries: [
+          {
+            id: 'audit-1',
+            at: hoursAgo(1),
+            actor: { id: moe.id, displayName: 'Moe' },
+            action: 'view_evidence',
+            subjectUserId: bo.id,
+            detail: { evidenceId: 'evidence-1' },
+          },
+        ],
+      },
     ],
   };
   return { routes, decisions, appealDecisions, evidenceViews: () => evidenceViews, appeal };
@@ -97,7 +170,9 @@ describe('the Moderation tab', () => {
   for (const role of ['moderator', 'admin'] as const) {
     test(`shown to a ${role}, and opens the queue`, async () => {
       const server = moderationRoutes();
-      services = fakeServices({ routes: defaultRoutes({ ...server.routes, 'GET /api/me': () => [200, { user: { ...moe, role } }] }) });
+      services = fakeServices({
+        routes: defaultRoutes({ ...server.routes, 'GET /api/me': () => [200, { user: { ...moe, role } }] }),
+      });
       await render(<App services={services} />);
       await settle();
       await fireEvent.press(screen.getByTestId('moderation-tab'));
@@ -116,7 +191,7 @@ describe('the Moderation tab', () => {
 });
 
 describe('the console', () => {
-  test('the queue: one row per case in the server\'s order, with priority, reasons and age', async () => {
+  test("the queue: one row per case in the server's order, with priority, reasons and age", async () => {
     await renderConsole(moderationRoutes().routes);
     const rows = within(screen.getByTestId('mod-queue')).getAllByTestId(/^mod-case-user-/);
     expect(rows.map((row) => row.props.testID)).toEqual(['mod-case-user-bo', 'mod-case-user-cy']);
@@ -126,7 +201,7 @@ describe('the console', () => {
     expect(screen.getByTestId('mod-case-user-cy')).toHaveTextContent(/Normal.*Cy.*waiting 2 h.*Spam or scam/);
   });
 
-  test('the console\'s parts are tabs, the one shown selected', async () => {
+  test("the console's parts are tabs, the one shown selected", async () => {
     await renderConsole(moderationRoutes().routes);
     expect(screen.getByRole('tab', { name: 'Queue', selected: true })).toBeOnTheScreen();
     await fireEvent.press(screen.getByRole('tab', { name: 'Appeals', selected: false }));
@@ -171,7 +246,9 @@ describe('the console', () => {
     expect(screen.getByTestId('mod-action-ban')).toBeDisabled();
     await fireEvent.changeText(screen.getByTestId('mod-reason'), 'Harassment in a call.');
     await fireEvent.press(screen.getByTestId('mod-action-ban'));
-    expect(screen.getByTestId('mod-confirm-step')).toHaveTextContent(/Ban \u2068Bo\u2069\? They will read: “\u2068Harassment in a call\.\u2069”/);
+    expect(screen.getByTestId('mod-confirm-step')).toHaveTextContent(
+      /Ban \u2068Bo\u2069\? They will read: “\u2068Harassment in a call\.\u2069”/,
+    );
     expect(server.decisions).toHaveLength(0);
 
     // Cancel sends nothing.
@@ -185,13 +262,21 @@ describe('the console', () => {
     expect(screen.getByTestId('mod-confirm-step')).toHaveTextContent(/for 3 days/);
     await fireEvent.press(screen.getByTestId('mod-confirm'));
     await settle();
-    expect(server.decisions).toEqual([{ userId: 'user-bo', body: { action: 'suspend', reason: 'Harassment in a call.', days: 3 } }]);
+    expect(server.decisions).toEqual([
+      { userId: 'user-bo', body: { action: 'suspend', reason: 'Harassment in a call.', days: 3 } },
+    ]);
     expect(screen.getByTestId('mod-decided')).toHaveTextContent(/suspend/);
   });
 
   test('a refused decision says why and keeps the step open', async () => {
     const server = moderationRoutes();
-    await renderConsole({ ...server.routes, 'POST /api/mod/users/user-bo/actions': () => [403, { error: { code: 'conflict_of_interest', message: 'not about yourself' } }] });
+    await renderConsole({
+      ...server.routes,
+      'POST /api/mod/users/user-bo/actions': () => [
+        403,
+        { error: { code: 'conflict_of_interest', message: 'not about yourself' } },
+      ],
+    });
     await fireEvent.press(screen.getByTestId('mod-case-user-bo'));
     await settle();
     await fireEvent.changeText(screen.getByTestId('mod-reason'), 'Spam.');
@@ -214,7 +299,9 @@ describe('the console', () => {
     await fireEvent.changeText(within(row).getByTestId('mod-appeal-reason'), 'The snapshot shows nothing wrong.');
     await fireEvent.press(within(row).getByTestId('mod-overturn'));
     await settle();
-    expect(server.appealDecisions).toEqual([{ id: 'appeal-1', body: { decision: 'overturn', reason: 'The snapshot shows nothing wrong.' } }]);
+    expect(server.appealDecisions).toEqual([
+      { id: 'appeal-1', body: { decision: 'overturn', reason: 'The snapshot shows nothing wrong.' } },
+    ]);
     expect(screen.getByTestId('mod-appeal-decided')).toHaveTextContent(/Overturned/);
   });
 
@@ -231,6 +318,8 @@ describe('the console', () => {
     await renderConsole(moderationRoutes().routes);
     await fireEvent.press(screen.getByTestId('mod-tab-audit'));
     await settle();
-    expect(within(screen.getByTestId('mod-audit')).getByTestId('mod-audit-audit-1')).toHaveTextContent(/\u2068Moe\u2069 viewed evidence about user-bo/);
+    expect(within(screen.getByTestId('mod-audit')).getByTestId('mod-audit-audit-1')).toHaveTextContent(
+      /\u2068Moe\u2069 viewed evidence about user-bo/,
+    );
   });
 });

@@ -18,7 +18,15 @@ import { useBackgroundCamera } from '../src/features/call/useBackgroundCamera';
 import { onNetworkChange } from '../src/platform/network.native';
 import { platform as nativePlatform } from '../src/platform/webrtc.native';
 import type { LocalStream, LocalTrack } from '../src/platform/types';
-import { ada, ADULT_BIRTH_DATE, defaultRoutes, FakePeerConnection, fakeServices, settle, type TestServices } from './fakes';
+import {
+  ada,
+  ADULT_BIRTH_DATE,
+  defaultRoutes,
+  FakePeerConnection,
+  fakeServices,
+  settle,
+  type TestServices,
+} from './fakes';
 
 // ---- the secure store, as the library's native mock under a small in-memory keychain -------------
 
@@ -95,7 +103,9 @@ describe('native: the session in the secure store', () => {
     keychain.set('small-talk.session', 'token-old');
     await launch(phoneServices('token-ada'));
     expect(screen.getByTestId('display-name-input')).toBeOnTheScreen();
-    expect(services.http.calls.find((call) => call.path === '/api/me')?.init.headers).toMatchObject({ authorization: 'Bearer token-old' });
+    expect(services.http.calls.find((call) => call.path === '/api/me')?.init.headers).toMatchObject({
+      authorization: 'Bearer token-old',
+    });
     expect(keychain.size).toBe(0);
   });
 
@@ -113,7 +123,12 @@ describe('native: safe areas', () => {
     jest.mocked(SafeArea.useSafeAreaInsets).mockReturnValue(insets);
     await launch(fakeServices());
     expect(screen.getByTestId('display-name-input')).toBeOnTheScreen();
-    expect(screen.getByTestId('safe-area')).toHaveStyle({ paddingTop: 47, paddingBottom: 34, paddingLeft: 0, paddingRight: 0 });
+    expect(screen.getByTestId('safe-area')).toHaveStyle({
+      paddingTop: 47,
+      paddingBottom: 34,
+      paddingLeft: 0,
+      paddingRight: 0,
+    });
   });
 });
 
@@ -128,7 +143,7 @@ describe('native: in a call', () => {
     await settle();
   }
 
-  test('the screen stays awake and the audio is a video call\'s (speaker, headsets and Bluetooth when connected) only while the call is live', async () => {
+  test("the screen stays awake and the audio is a video call's (speaker, headsets and Bluetooth when connected) only while the call is live", async () => {
     await launch(fakeServices({ routes: defaultRoutes({ 'GET /api/me': () => [200, { user: ada }] }) }));
     await services.server.welcome();
     await fireEvent.press(screen.getByTestId('category-music'));
@@ -245,7 +260,10 @@ describe('native: the camera in the background', () => {
       removeTrack: (track: Track) => (tracks = tracks.filter((t) => t !== track)),
       addTrack: (track: Track) => tracks.push(track),
     } as unknown as LocalStream;
-    const sender = { track: video as Track | null, replaceTrack: jest.fn(async (track: unknown) => void (sender.track = track as Track | null)) };
+    const sender = {
+      track: video as Track | null,
+      replaceTrack: jest.fn(async (track: unknown) => void (sender.track = track as Track | null)),
+    };
     const call = { peerConnection: { getSenders: () => [sender] } } as unknown as Call;
     let change: ((state: AppStateStatus) => void) | null = null;
     const remove = jest.fn();
@@ -256,7 +274,15 @@ describe('native: the camera in the background', () => {
     const fresh = new Track('cam-2', 'video');
     jest.mocked(mediaDevices.getUserMedia).mockResolvedValue({ getVideoTracks: () => [fresh] } as never);
     const to = (state: AppStateStatus) => act(async () => change!(state));
-    return { stream, video, fresh, sender, to, remove, mount: () => renderHook(() => useBackgroundCamera(stream, call)) };
+    return {
+      stream,
+      video,
+      fresh,
+      sender,
+      to,
+      remove,
+      mount: () => renderHook(() => useBackgroundCamera(stream, call)),
+    };
   }
 
   test('going to the background lets the camera go (track stopped, nothing sent); coming back opens it into the same sender', async () => {

@@ -42,7 +42,7 @@ function fakeConnectivity(answer: boolean | 'ask') {
 const theApp = <Text testID="the-app">the app</Text>;
 
 describe('offline (the installed web app opened without a network)', () => {
-  test("reachable at once: the app starts, no offline screen and no spinner", async () => {
+  test('reachable at once: the app starts, no offline screen and no spinner', async () => {
     const device = fakeConnectivity(true);
     await render(<OfflineGate connectivity={device}>{theApp}</OfflineGate>);
     expect(screen.getByTestId('the-app')).toBeOnTheScreen();
@@ -50,11 +50,13 @@ describe('offline (the installed web app opened without a network)', () => {
     expect(device.questions).toBe(1);
   });
 
-  test("offline: \"You're offline\" with Try again, which says when it is still offline and starts the app once the server answers", async () => {
+  test('offline: "You\'re offline" with Try again, which says when it is still offline and starts the app once the server answers', async () => {
     const device = fakeConnectivity(false);
     await render(<OfflineGate connectivity={device}>{theApp}</OfflineGate>);
     expect(screen.getByTestId('offline-screen')).toHaveTextContent(/You're offline/);
-    expect(screen.getByText('Small Talk needs the internet to meet people. Check your connection, then try again.')).toBeOnTheScreen();
+    expect(
+      screen.getByText('Small Talk needs the internet to meet people. Check your connection, then try again.'),
+    ).toBeOnTheScreen();
     expect(screen.queryByTestId('the-app')).not.toBeOnTheScreen();
     expect(screen.queryByTestId('offline-still')).not.toBeOnTheScreen();
 
@@ -82,7 +84,7 @@ describe('offline (the installed web app opened without a network)', () => {
     expect(screen.getByTestId('offline-screen')).toBeOnTheScreen();
   });
 
-  test('the network coming back (the browser\'s online event) starts the app without a tap', async () => {
+  test("the network coming back (the browser's online event) starts the app without a tap", async () => {
     const device = fakeConnectivity(false);
     await render(<OfflineGate connectivity={device}>{theApp}</OfflineGate>);
     expect(device.listening()).toBe(1);

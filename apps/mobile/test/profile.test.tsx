@@ -26,7 +26,10 @@ const member: OwnUser = { ...ada, kind: 'member', emailVerified: false, language
 async function renderProfile(user: OwnUser, routes: Routes = {}) {
   const patches: unknown[] = [];
   const services = fakeServices({
-    routes: defaultRoutes({ 'PATCH /api/me': ({ body }) => (patches.push(body), [200, { user: { ...user, ...body } }]), ...routes }),
+    routes: defaultRoutes({
+      'PATCH /api/me': ({ body }) => (patches.push(body), [200, { user: { ...user, ...body } }]),
+      ...routes,
+    }),
   });
   const props = { onSaved: jest.fn(), onVerify: jest.fn(), onCreateAccount: jest.fn(), onBack: jest.fn() };
   await renderWith(services, <ProfileScreen user={user} {...props} />);
@@ -59,7 +62,8 @@ describe('Profile', () => {
     await fireEvent.press(screen.getByTestId('profile-language-add-it'));
     expect(screen.queryByTestId('profile-language-search')).not.toBeOnTheScreen();
 
-    for (const code of ['en', 'de', 'fr', 'es', 'it']) await fireEvent.press(screen.getByTestId(`profile-language-${code}`));
+    for (const code of ['en', 'de', 'fr', 'es', 'it'])
+      await fireEvent.press(screen.getByTestId(`profile-language-${code}`));
     expect(screen.getByText('None yet: pick at least one.')).toBeOnTheScreen();
     expect(screen.getByTestId('profile-save')).toBeDisabled();
   });
@@ -67,21 +71,28 @@ describe('Profile', () => {
   test('the bio is held to 140 characters; the name can be changed; a refusal is explained', async () => {
     const patches: unknown[] = [];
     await renderProfile(member, {
-      'PATCH /api/me': ({ body }) => (patches.push(body), [400, { error: { code: 'reserved_name', message: 'that name is kept for Small Talk' } }]),
+      'PATCH /api/me': ({ body }) => (
+        patches.push(body),
+        [400, { error: { code: 'reserved_name', message: 'that name is kept for Small Talk' } }]
+      ),
     });
     expect(screen.getByTestId('profile-bio').props.maxLength).toBe(140);
     await fireEvent.changeText(screen.getByTestId('profile-name-input'), 'Small Talk');
     await fireEvent.press(screen.getByTestId('profile-save'));
     await settle();
     expect(patches).toEqual([{ displayName: 'Small Talk' }]);
-    expect(screen.getByTestId('profile-error')).toHaveTextContent('That name is kept for Small Talk itself. Please pick another.');
+    expect(screen.getByTestId('profile-error')).toHaveTextContent(
+      'That name is kept for Small Talk itself. Please pick another.',
+    );
   });
 
   test('saved: said once the server answered', async () => {
     const services = fakeServices();
     function Harness() {
       const [user, setUser] = useState(member);
-      return <ProfileScreen user={user} onSaved={setUser} onVerify={() => {}} onCreateAccount={() => {}} onBack={() => {}} />;
+      return (
+        <ProfileScreen user={user} onSaved={setUser} onVerify={() => {}} onCreateAccount={() => {}} onBack={() => {}} />
+      );
     }
     await renderWith(services, <Harness />);
     await fireEvent.changeText(screen.getByTestId('profile-name-input'), 'Ada L.');
@@ -111,7 +122,10 @@ describe('Profile', () => {
   test('from the app: Confirm email asks the server for a code, then the code screen', async () => {
     let starts = 0;
     const services = fakeServices({
-      routes: defaultRoutes({ 'GET /api/me': () => [200, { user: member }], 'POST /api/auth/email/verify-start': () => (starts++, [202, {}]) }),
+      routes: defaultRoutes({
+        'GET /api/me': () => [200, { user: member }],
+        'POST /api/auth/email/verify-start': () => (starts++, [202, {}]),
+      }),
     });
     await render(<App services={services} />);
     await settle();
@@ -125,18 +139,21 @@ describe('Profile', () => {
   });
 });
 
-describe('First run: the device\'s languages', () => {
+describe("First run: the device's languages", () => {
   async function signIn(user: OwnUser) {
     const patches: unknown[] = [];
     const services = fakeServices({
-      routes: defaultRoutes({ 'GET /api/me': () => [200, { user }], 'PATCH /api/me': ({ body }) => (patches.push(body), [200, { user: { ...user, ...body } }]) }),
+      routes: defaultRoutes({
+        'GET /api/me': () => [200, { user }],
+        'PATCH /api/me': ({ body }) => (patches.push(body), [200, { user: { ...user, ...body } }]),
+      }),
     });
     const view = await render(<App services={services} />);
     await settle();
     return { patches, view };
   }
 
-  test('a user with none gets the device\'s, once: the next run leaves them to Profile', async () => {
+  test("a user with none gets the device's, once: the next run leaves them to Profile", async () => {
     const first = await signIn({ ...ada, languages: [] });
     expect(first.patches).toEqual([{ languages: ['de', 'en'] }]);
     await fireEvent.press(screen.getByTestId('profile-tab'));
@@ -158,13 +175,19 @@ describe('First run: the device\'s languages', () => {
 });
 
 describe('language names and locales', () => {
-  test('native names from the table, with the device language\'s name where the engine has one', () => {
+  test("native names from the table, with the device language's name where the engine has one", () => {
     expect(languageName('de', 'en')).toBe('Deutsch (German)');
     expect(languageName('en', 'en')).toBe('English');
     expect(languageName('ja', 'en')).toBe('日本語 (Japanese)');
   });
 
   test('locales become codes: lower case, region dropped, each once, at most five, unknown ones left out', () => {
-    expect(languagesOfLocales(['de-CH', 'DE', 'en_US', null, 'yue', 'fr', 'it', 'es', 'pt'])).toEqual(['de', 'en', 'fr', 'it', 'es']);
+    expect(languagesOfLocales(['de-CH', 'DE', 'en_US', null, 'yue', 'fr', 'it', 'es', 'pt'])).toEqual([
+      'de',
+      'en',
+      'fr',
+      'it',
+      'es',
+    ]);
   });
 });

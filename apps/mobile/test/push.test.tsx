@@ -67,7 +67,9 @@ function servicesWithPush() {
   });
 }
 const registered = (services: ReturnType<typeof fakeServices>) =>
-  services.http.calls.filter((c) => c.method === 'POST' && c.path === '/api/me/push-tokens').map((c) => JSON.parse(String(c.init.body)));
+  services.http.calls
+    .filter((c) => c.method === 'POST' && c.path === '/api/me/push-tokens')
+    .map((c) => JSON.parse(String(c.init.body)));
 
 describe('asking for notifications', () => {
   test('nothing is asked at launch; the first friend request asks once and registers the token', async () => {
@@ -120,10 +122,16 @@ describe('a signed-in phone', () => {
     await renderHook(() => usePushNotifications(services.api, client, tapped, toFriends));
     await settle();
     expect(notifications.listeners).toHaveLength(1);
-    notifications.listeners[0]!({ notification: { request: { content: { data: { type: 'friend_request', requestId: 'req-1' } } } } });
+    notifications.listeners[0]!({
+      notification: { request: { content: { data: { type: 'friend_request', requestId: 'req-1' } } } },
+    });
     expect(client.connect).not.toHaveBeenCalled();
     expect(toFriends).toHaveBeenCalledTimes(1);
-    notifications.listeners[0]!({ notification: { request: { content: { data: { type: 'incoming_call', callId: 'call-7', callerId: 'user-bo' } } } } });
+    notifications.listeners[0]!({
+      notification: {
+        request: { content: { data: { type: 'incoming_call', callId: 'call-7', callerId: 'user-bo' } } },
+      },
+    });
     expect(client.connect).toHaveBeenCalledTimes(1);
     expect(tapped).toHaveBeenCalledWith('call-7');
   });
@@ -131,7 +139,11 @@ describe('a signed-in phone', () => {
   test('the tap that launched the app counts too', async () => {
     const services = servicesWithPush();
     const client = fakeClient();
-    notifications.lastResponse = { notification: { request: { content: { data: { type: 'incoming_call', callId: 'call-8', callerId: 'user-bo' } } } } };
+    notifications.lastResponse = {
+      notification: {
+        request: { content: { data: { type: 'incoming_call', callId: 'call-8', callerId: 'user-bo' } } },
+      },
+    };
     await renderHook(() => usePushNotifications(services.api, client));
     await settle();
     expect(client.connect).toHaveBeenCalledTimes(1);
@@ -139,7 +151,7 @@ describe('a signed-in phone', () => {
 });
 
 describe('the Android channel', () => {
-  test('calls and requests go to a channel named in the user\'s language', async () => {
+  test("calls and requests go to a channel named in the user's language", async () => {
     const services = servicesWithPush();
     const { Platform } = jest.requireActual<typeof import('react-native')>('react-native');
     const os = Platform.OS;
@@ -166,7 +178,11 @@ describe('web push registration', () => {
     permission: NotificationPermission;
     answer: NotificationPermission;
     asked: number;
-    subscription: { endpoint: string; options: { applicationServerKey: ArrayBuffer | null }; unsubscribed: boolean } | null;
+    subscription: {
+      endpoint: string;
+      options: { applicationServerKey: ArrayBuffer | null };
+      unsubscribed: boolean;
+    } | null;
     subscribed: Array<{ userVisibleOnly: boolean; applicationServerKey: Uint8Array }>;
   };
 
@@ -210,7 +226,10 @@ describe('web push registration', () => {
         return browser.answer;
       },
     });
-    define('navigator', { ...(globals.navigator as object), serviceWorker: { ready: Promise.resolve({ pushManager }) } });
+    define('navigator', {
+      ...(globals.navigator as object),
+      serviceWorker: { ready: Promise.resolve({ pushManager }) },
+    });
   });
   afterEach(() => {
     for (const [name, descriptor] of Object.entries(saved)) {
@@ -219,9 +238,10 @@ describe('web push registration', () => {
     }
   });
 
-  const config = (webPushKey: string | null) => (async () => new Response(JSON.stringify({ webPushKey }), { status: 200 })) as unknown as typeof fetch;
+  const config = (webPushKey: string | null) =>
+    (async () => new Response(JSON.stringify({ webPushKey }), { status: 200 })) as unknown as typeof fetch;
 
-  test('the first friend asks once, subscribes with the server\'s key and registers the subscription\'s JSON', async () => {
+  test("the first friend asks once, subscribes with the server's key and registers the subscription's JSON", async () => {
     const services = servicesWithPush();
     expect(await registerWebPush(services.api, { ask: false }, config(KEY))).toBe('not-allowed');
     expect(browser.asked).toBe(0);
@@ -232,7 +252,14 @@ describe('web push registration', () => {
     expect(Array.from(browser.subscribed[0]!.applicationServerKey)).toEqual(Array.from(keyBytes(KEY)));
     expect(browser.subscribed[0]!.applicationServerKey).toHaveLength(65); // an uncompressed P-256 point
     expect(registered(services)).toEqual([
-      { token: JSON.stringify({ endpoint: 'https://push.example.com/send/new', expirationTime: null, keys: { p256dh: 'p256dh-key', auth: 'auth-secret' } }), platform: 'web' },
+      {
+        token: JSON.stringify({
+          endpoint: 'https://push.example.com/send/new',
+          expirationTime: null,
+          keys: { p256dh: 'p256dh-key', auth: 'auth-secret' },
+        }),
+        platform: 'web',
+      },
     ]);
   });
 
@@ -269,7 +296,10 @@ describe('web push registration', () => {
     expect(openedFromUrl('?call=ring-1')).toEqual({ type: 'incoming_call', callId: 'ring-1' });
     expect(openedFromUrl('?request=req-2')).toEqual({ type: 'friend_request', requestId: 'req-2' });
     expect(openedFromUrl('?token=reset')).toBeNull();
-    expect(openedNotification({ type: 'incoming_call', callId: 'ring-3', callerId: 'user-ada' })).toEqual({ type: 'incoming_call', callId: 'ring-3' });
+    expect(openedNotification({ type: 'incoming_call', callId: 'ring-3', callerId: 'user-ada' })).toEqual({
+      type: 'incoming_call',
+      callId: 'ring-3',
+    });
     expect(openedNotification({ type: 'incoming_call' })).toBeNull();
     expect(openedNotification(null)).toBeNull();
   });

@@ -5,10 +5,31 @@ import type { Connection, ReportRequest } from '@small-talk/protocol';
 import { MatchFlow } from '../src/features/call/MatchFlow';
 import { HistoryScreen } from '../src/features/history/HistoryScreen';
 import { ReportSheet } from '../src/features/report/ReportSheet';
-import { bo, categories, defaultRoutes, FakePeerConnection, fakeServices, renderWith, settle, type Routes, type TestServices } from './fakes';
+import {
+  bo,
+  categories,
+  defaultRoutes,
+  FakePeerConnection,
+  fakeServices,
+  renderWith,
+  settle,
+  type Routes,
+  type TestServices,
+} from './fakes';
 
 const music = categories[0]!;
-const reasons = ['nudity', 'sexual', 'minor', 'harassment', 'hate', 'violence', 'self_harm', 'spam', 'illegal', 'other'];
+const reasons = [
+  'nudity',
+  'sexual',
+  'minor',
+  'harassment',
+  'hate',
+  'violence',
+  'self_harm',
+  'spam',
+  'illegal',
+  'other',
+];
 
 /** The server's side of reports and blocks, recording what it was sent. */
 function safetyRoutes(answers: { report?: [number, unknown] } = {}) {
@@ -19,7 +40,19 @@ function safetyRoutes(answers: { report?: [number, unknown] } = {}) {
     'POST /api/reports': ({ body }) => {
       reports.push(body);
       if (answers.report) return answers.report;
-      return [201, { report: { id: 'report-1', userId: body.userId, connectionId: body.connectionId, reason: body.reason, status: 'open', createdAt: new Date().toISOString() } }];
+      return [
+        201,
+        {
+          report: {
+            id: 'report-1',
+            userId: body.userId,
+            connectionId: body.connectionId,
+            reason: body.reason,
+            status: 'open',
+            createdAt: new Date().toISOString(),
+          },
+        },
+      ];
     },
     'POST /api/reports/report-1/evidence': ({ headers }) => {
       evidence.push({ reportId: 'report-1', contentType: headers['content-type']! });
@@ -79,7 +112,9 @@ describe('Report and Block in a call', () => {
     await fireEvent.press(screen.getByTestId('report-submit'));
     await settle();
 
-    expect(server.reports).toEqual([{ userId: bo.id, connectionId: 'room-7', reason: 'harassment', note: 'kept insulting me' }]);
+    expect(server.reports).toEqual([
+      { userId: bo.id, connectionId: 'room-7', reason: 'harassment', note: 'kept insulting me' },
+    ]);
     expect(services.server.socket.sentOfType('leave')).toEqual([{ type: 'leave', roomId: 'room-7' }]);
     expect(FakePeerConnection.latest.closed).toBe(true);
     // The chat beside the call (wide screens) is over too.
@@ -149,7 +184,16 @@ describe('the report sheet with snapshots (the web)', () => {
     const server = safetyRoutes();
     const services = fakeServices({ routes: defaultRoutes(server.routes) });
     const frames = [jpeg(2000), jpeg(1500), jpeg(1800)];
-    await renderWith(services, <ReportSheet peer={bo} connectionId="room-7" snapshots={Promise.resolve(frames)} onCancel={() => {}} onDone={() => {}} />);
+    await renderWith(
+      services,
+      <ReportSheet
+        peer={bo}
+        connectionId="room-7"
+        snapshots={Promise.resolve(frames)}
+        onCancel={() => {}}
+        onDone={() => {}}
+      />,
+    );
     expect(screen.getByTestId('report-attach')).toBeChecked();
 
     await fireEvent.press(screen.getByTestId('report-reason-nudity'));
@@ -159,17 +203,31 @@ describe('the report sheet with snapshots (the web)', () => {
 
     expect(server.reports).toEqual([{ userId: bo.id, connectionId: 'room-7', reason: 'nudity' }]);
     expect(server.evidence).toEqual(frames.map(() => ({ reportId: 'report-1', contentType: 'image/jpeg' })));
-    const bodies = services.http.calls.filter((call) => call.path === '/api/reports/report-1/evidence').map((call) => call.init.body);
+    const bodies = services.http.calls
+      .filter((call) => call.path === '/api/reports/report-1/evidence')
+      .map((call) => call.init.body);
     expect(bodies).toEqual(frames);
     // The report went first: evidence needs its id.
-    expect(services.http.calls.map((call) => call.path)).toEqual(['/api/reports', ...frames.map(() => '/api/reports/report-1/evidence')]);
+    expect(services.http.calls.map((call) => call.path)).toEqual([
+      '/api/reports',
+      ...frames.map(() => '/api/reports/report-1/evidence'),
+    ]);
     expect(screen.getByTestId('report-done')).toHaveTextContent(/snapshot was sent/);
   });
 
   test('with "Attach a snapshot" off, nothing but the report leaves the device', async () => {
     const server = safetyRoutes();
     const services = fakeServices({ routes: defaultRoutes(server.routes) });
-    await renderWith(services, <ReportSheet peer={bo} connectionId="room-7" snapshots={Promise.resolve([jpeg(2000)])} onCancel={() => {}} onDone={() => {}} />);
+    await renderWith(
+      services,
+      <ReportSheet
+        peer={bo}
+        connectionId="room-7"
+        snapshots={Promise.resolve([jpeg(2000)])}
+        onCancel={() => {}}
+        onDone={() => {}}
+      />,
+    );
     await fireEvent.press(screen.getByTestId('report-attach'));
     expect(screen.getByTestId('report-attach')).not.toBeChecked();
     await fireEvent.press(screen.getByTestId('report-reason-violence'));
@@ -184,13 +242,29 @@ describe('the report sheet with snapshots (the web)', () => {
 describe('Report and Block from History', () => {
   const connections: Connection[] = [
     { id: 'room-2', category: 'books', peer: bo, startedAt: new Date().toISOString(), endedAt: null, endReason: null },
-    { id: 'room-1', category: 'music', peer: bo, startedAt: '2026-05-04T17:40:02.115Z', endedAt: '2026-05-04T17:52:47.903Z', endReason: 'left' },
-    { id: 'room-0', category: 'music', peer: { id: 'user-cy', displayName: 'Cy', languages: [] }, startedAt: '2026-05-04T17:00:02.115Z', endedAt: '2026-05-04T17:12:47.903Z', endReason: 'left' },
+    {
+      id: 'room-1',
+      category: 'music',
+      peer: bo,
+      startedAt: '2026-05-04T17:40:02.115Z',
+      endedAt: '2026-05-04T17:52:47.903Z',
+      endReason: 'left',
+    },
+    {
+      id: 'room-0',
+      category: 'music',
+      peer: { id: 'user-cy', displayName: 'Cy', languages: [] },
+      startedAt: '2026-05-04T17:00:02.115Z',
+      endedAt: '2026-05-04T17:12:47.903Z',
+      endReason: 'left',
+    },
   ];
 
   async function renderHistory() {
     const server = safetyRoutes();
-    const services = fakeServices({ routes: defaultRoutes({ ...server.routes, 'GET /api/history': () => [200, { connections }] }) });
+    const services = fakeServices({
+      routes: defaultRoutes({ ...server.routes, 'GET /api/history': () => [200, { connections }] }),
+    });
     await renderWith(services, <HistoryScreen onBack={() => {}} />);
     await settle();
     return server;
@@ -219,7 +293,9 @@ describe('Report and Block from History', () => {
     await settle();
     expect(server.blocks).toEqual(['user-cy']);
     expect(server.reports).toEqual([]);
-    const titles = screen.getAllByTestId('history-block').map((button) => (button.props.accessibilityState?.disabled ? 'disabled' : 'enabled'));
+    const titles = screen
+      .getAllByTestId('history-block')
+      .map((button) => (button.props.accessibilityState?.disabled ? 'disabled' : 'enabled'));
     expect(titles).toEqual(['enabled', 'enabled', 'disabled']);
     expect(screen.getAllByTestId('history-block')[2]).toHaveTextContent('Blocked');
   });

@@ -7,14 +7,35 @@ import { SafetyScreen } from '../src/features/safety/SafetyScreen';
 import { ada, defaultRoutes, fakeServices, renderWith, settle, type Routes } from './fakes';
 
 const reports: Report[] = [
-  { id: 'report-2', userId: 'user-cy', connectionId: 'room-2', reason: 'harassment', status: 'open', createdAt: new Date().toISOString(), decidedAt: null },
-  { id: 'report-1', userId: 'user-bo', connectionId: 'room-1', reason: 'spam', status: 'dismissed', createdAt: '2026-05-04T17:40:02.115Z', decidedAt: '2026-05-05T09:00:00.000Z' },
+  {
+    id: 'report-2',
+    userId: 'user-cy',
+    connectionId: 'room-2',
+    reason: 'harassment',
+    status: 'open',
+    createdAt: new Date().toISOString(),
+    decidedAt: null,
+  },
+  {
+    id: 'report-1',
+    userId: 'user-bo',
+    connectionId: 'room-1',
+    reason: 'spam',
+    status: 'dismissed',
+    createdAt: '2026-05-04T17:40:02.115Z',
+    decidedAt: '2026-05-05T09:00:00.000Z',
+  },
 ];
 const blocks: Block[] = [
   { user: { id: 'user-cy', displayName: 'Cy', languages: [] }, createdAt: new Date().toISOString() },
   { user: { id: 'user-bo', displayName: 'Bo', languages: [] }, createdAt: '2026-05-04T17:41:00.000Z' },
 ];
-const rules = { version: 3, minAge: 18, text: '# Rules\n\nNo nudity. Nobody under 18.', contactEmail: 'safety@example.org' };
+const rules = {
+  version: 3,
+  minAge: 18,
+  text: '# Rules\n\nNo nudity. Nobody under 18.',
+  contactEmail: 'safety@example.org',
+};
 
 async function renderSafety(overrides: Routes = {}) {
   const unblocked: string[] = [];
@@ -39,8 +60,12 @@ async function renderSafety(overrides: Routes = {}) {
 describe('Safety', () => {
   test('lists my reports with their status, newest first', async () => {
     await renderSafety();
-    expect(screen.getByTestId('my-report-report-2')).toHaveTextContent(/^Harassment or bullying.+Open: a moderator will look at it$/);
-    expect(screen.getByTestId('my-report-report-1')).toHaveTextContent(/^Spam or scam.+Closed: no rule was found broken$/);
+    expect(screen.getByTestId('my-report-report-2')).toHaveTextContent(
+      /^Harassment or bullying.+Open: a moderator will look at it$/,
+    );
+    expect(screen.getByTestId('my-report-report-1')).toHaveTextContent(
+      /^Spam or scam.+Closed: no rule was found broken$/,
+    );
   });
 
   test('lists the people I blocked, and Unblock takes one off', async () => {
@@ -56,7 +81,9 @@ describe('Safety', () => {
   });
 
   test('a failed unblock is said and the row stays', async () => {
-    await renderSafety({ 'DELETE /api/blocks/user-bo': () => [404, { error: { code: 'not_found', message: 'no such block' } }] });
+    await renderSafety({
+      'DELETE /api/blocks/user-bo': () => [404, { error: { code: 'not_found', message: 'no such block' } }],
+    });
     await fireEvent.press(screen.getByTestId('unblock-user-bo'));
     await settle();
     // not_found, in the errors namespace's words.
@@ -76,14 +103,19 @@ describe('Safety', () => {
   });
 
   test('empty lists say so', async () => {
-    await renderSafety({ 'GET /api/reports': () => [200, { reports: [] }], 'GET /api/blocks': () => [200, { blocks: [] }] });
+    await renderSafety({
+      'GET /api/reports': () => [200, { reports: [] }],
+      'GET /api/blocks': () => [200, { blocks: [] }],
+    });
     expect(screen.getByText('You have not reported anyone.')).toBeOnTheScreen();
     expect(screen.getByText(/^Nobody\. Block someone/)).toBeOnTheScreen();
   });
 
   test('a part that fails to load offers Retry; the others show', async () => {
     let fail = true;
-    await renderSafety({ 'GET /api/reports': () => (fail ? [500, { error: { code: 'internal', message: 'bug' } }] : [200, { reports }]) });
+    await renderSafety({
+      'GET /api/reports': () => (fail ? [500, { error: { code: 'internal', message: 'bug' } }] : [200, { reports }]),
+    });
     expect(screen.queryByTestId('my-report-report-2')).not.toBeOnTheScreen();
     expect(screen.getByTestId('blocked-user-bo')).toBeOnTheScreen();
     expect(screen.getByTestId('safety-rules')).toBeOnTheScreen();
@@ -103,14 +135,25 @@ describe('Safety', () => {
     const onSafety = jest.fn();
     await renderWith(
       fakeServices(),
-      <CategoriesScreen user={ada} selected={[]} onSelectedChange={() => {}} onStart={() => {}} onHistory={() => {}} onProfile={() => {}} onFriends={() => {}} onSafety={onSafety} onSignOut={() => {}} onCreateAccount={() => {}} />,
+      <CategoriesScreen
+        user={ada}
+        selected={[]}
+        onSelectedChange={() => {}}
+        onStart={() => {}}
+        onHistory={() => {}}
+        onProfile={() => {}}
+        onFriends={() => {}}
+        onSafety={onSafety}
+        onSignOut={() => {}}
+        onCreateAccount={() => {}}
+      />,
     );
     await settle();
     await fireEvent.press(screen.getByTestId('safety-tab'));
     expect(onSafety).toHaveBeenCalled();
   });
 
-  test('in the app: the header\'s Safety tab opens Safety, and Back returns to Categories', async () => {
+  test("in the app: the header's Safety tab opens Safety, and Back returns to Categories", async () => {
     const services = fakeServices({
       routes: defaultRoutes({
         'GET /api/me': () => [200, { user: ada }],

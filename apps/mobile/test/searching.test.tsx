@@ -124,8 +124,14 @@ describe('Searching', () => {
 
   test("a refused join is explained in the app's words, never the server's (English, for developers)", async () => {
     await renderSearch();
-    await services.server.socket.receive({ type: 'error', code: 'unknown_category', message: 'no such category: books' });
-    expect(screen.getByTestId('search-stopped')).toHaveTextContent('The search was refused: one of your categories does not exist any more. Go back and pick again.');
+    await services.server.socket.receive({
+      type: 'error',
+      code: 'unknown_category',
+      message: 'no such category: books',
+    });
+    expect(screen.getByTestId('search-stopped')).toHaveTextContent(
+      'The search was refused: one of your categories does not exist any more. Go back and pick again.',
+    );
     expect(screen.queryByText(/no such category/)).not.toBeOnTheScreen();
   });
 });
@@ -138,7 +144,9 @@ describe('Searching beyond the categories (anyone)', () => {
     expect(screen.queryByTestId('search-widened')).not.toBeOnTheScreen();
 
     await services.server.socket.receive({ type: 'widened' });
-    expect(screen.getByTestId('search-widened')).toHaveTextContent('Looking beyond your categories now: anyone who speaks your language.');
+    expect(screen.getByTestId('search-widened')).toHaveTextContent(
+      'Looking beyond your categories now: anyone who speaks your language.',
+    );
 
     // A widened match has no category, like a friend's call, but it is this search's.
     await services.server.match({ category: null });
@@ -149,10 +157,22 @@ describe('Searching beyond the categories (anyone)', () => {
 
   test('without anyone the join is as before, and verification_required stops the search and leads to confirming the email', async () => {
     const onVerificationRequired = jest.fn();
-    await renderWith(services, <MatchFlow client={client} categories={[music]} onVerificationRequired={onVerificationRequired} onEnd={jest.fn()} />);
+    await renderWith(
+      services,
+      <MatchFlow
+        client={client}
+        categories={[music]}
+        onVerificationRequired={onVerificationRequired}
+        onEnd={jest.fn()}
+      />,
+    );
     await settle();
     expect(services.server.socket.sentOfType('join')).toEqual([{ type: 'join', categories: ['music'] }]);
-    await services.server.socket.receive({ type: 'error', code: 'verification_required', message: 'confirm your e-mail address first' });
+    await services.server.socket.receive({
+      type: 'error',
+      code: 'verification_required',
+      message: 'confirm your e-mail address first',
+    });
     expect(screen.getByTestId('search-stopped')).toHaveTextContent('Please confirm your email address first.');
     expect(onVerificationRequired).toHaveBeenCalledTimes(1);
   });

@@ -5,8 +5,13 @@
  */
 import { jest } from '@jest/globals';
 
-jest.mock('react-native-safe-area-context', () => jest.requireActual<{ default: unknown }>('react-native-safe-area-context/jest/mock').default);
-jest.mock('@react-native-community/netinfo', () => jest.requireActual('@react-native-community/netinfo/jest/netinfo-mock.js'));
+jest.mock(
+  'react-native-safe-area-context',
+  () => jest.requireActual<{ default: unknown }>('react-native-safe-area-context/jest/mock').default,
+);
+jest.mock('@react-native-community/netinfo', () =>
+  jest.requireActual('@react-native-community/netinfo/jest/netinfo-mock.js'),
+);
 
 // react-native-incall-manager ships no mock: its three calls the app makes, recorded.
 jest.mock('react-native-incall-manager', () => ({

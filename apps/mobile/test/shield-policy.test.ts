@@ -20,7 +20,7 @@ function run(policy: ShieldPolicy, checks: Check[]): ShieldState[] {
 }
 
 describe('shield thresholds', () => {
-  test('the runs are the issue\'s: 2 sexual in a row blur, 3 clean in a row clear', () => {
+  test("the runs are the issue's: 2 sexual in a row blur, 3 clean in a row clear", () => {
     expect(SEXUAL_RUN).toBe(2);
     expect(CLEAN_RUN).toBe(3);
   });
@@ -30,9 +30,19 @@ describe('shield thresholds', () => {
     expect(isSexual(CLEAN)).toBe(false);
     const split = EXPLICIT_THRESHOLD / 2 + 0.01;
     expect(isSexual({ Drawing: 0, Hentai: split, Neutral: 1 - 2 * split, Porn: split, Sexy: 0 })).toBe(true);
-    expect(isSexual({ Drawing: 0, Hentai: 0, Neutral: 1 - EXPLICIT_THRESHOLD + 0.02, Porn: EXPLICIT_THRESHOLD - 0.02, Sexy: 0 })).toBe(false);
+    expect(
+      isSexual({
+        Drawing: 0,
+        Hentai: 0,
+        Neutral: 1 - EXPLICIT_THRESHOLD + 0.02,
+        Porn: EXPLICIT_THRESHOLD - 0.02,
+        Sexy: 0,
+      }),
+    ).toBe(false);
     expect(SEXY_THRESHOLD > EXPLICIT_THRESHOLD).toBe(true);
-    expect(isSexual({ Drawing: 0, Hentai: 0, Neutral: 1 - (SEXY_THRESHOLD - 0.01), Porn: 0, Sexy: SEXY_THRESHOLD - 0.01 })).toBe(false);
+    expect(
+      isSexual({ Drawing: 0, Hentai: 0, Neutral: 1 - (SEXY_THRESHOLD - 0.01), Porn: 0, Sexy: SEXY_THRESHOLD - 0.01 }),
+    ).toBe(false);
     expect(isSexual({ Drawing: 0, Hentai: 0, Neutral: 1 - SEXY_THRESHOLD, Porn: 0, Sexy: SEXY_THRESHOLD })).toBe(true);
   });
 });
@@ -54,7 +64,15 @@ describe('ShieldPolicy', () => {
 
   test('one sexual check in a shown call is a blip; two in a row blur', () => {
     const policy = new ShieldPolicy();
-    expect(run(policy, [C, S, C, S, C, S, S])).toEqual(['clear', 'clear', 'clear', 'clear', 'clear', 'clear', 'blurred']);
+    expect(run(policy, [C, S, C, S, C, S, S])).toEqual([
+      'clear',
+      'clear',
+      'clear',
+      'clear',
+      'clear',
+      'clear',
+      'blurred',
+    ]);
   });
 
   test('blurred needs 3 clean checks in a row to show again; a sexual check restarts the count', () => {

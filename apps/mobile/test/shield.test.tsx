@@ -15,7 +15,16 @@ import { ShieldOverlay } from '../src/features/shield/ShieldOverlay';
 import type { Shield } from '../src/features/shield/useShield';
 import { readShieldOn } from '../src/features/shield/shieldSetting';
 import { forgetShieldSetting } from '../src/features/shield/useShieldSetting';
-import { bo, categories, defaultRoutes, FakePeerConnection, fakeServices, renderWith, settle, type TestServices } from './fakes';
+import {
+  bo,
+  categories,
+  defaultRoutes,
+  FakePeerConnection,
+  fakeServices,
+  renderWith,
+  settle,
+  type TestServices,
+} from './fakes';
 
 const music = categories[0]!;
 const SHIELD_STATES = ['checking', 'clear', 'blurred', 'revealed'];
@@ -38,7 +47,19 @@ beforeEach(async () => {
       'GET /api/blocks': () => [200, { blocks: [] }],
       'POST /api/reports': ({ body }) => {
         reports.push(body);
-        return [201, { report: { id: 'report-1', userId: body.userId, connectionId: body.connectionId, reason: body.reason, status: 'open', createdAt: new Date().toISOString() } }];
+        return [
+          201,
+          {
+            report: {
+              id: 'report-1',
+              userId: body.userId,
+              connectionId: body.connectionId,
+              reason: body.reason,
+              status: 'open',
+              createdAt: new Date().toISOString(),
+            },
+          },
+        ];
       },
     }),
   });
@@ -81,7 +102,8 @@ describe('the safe start on phones (no classifier)', () => {
     expect(shieldState()).toBe('blurred');
     expect(screen.getByTestId('peer-name')).toHaveTextContent('Bo');
     expect(screen.getByTestId('shield-overlay')).toHaveTextContent(/can't check it on your phone/);
-    for (const id of ['shield-reveal', 'shield-report', 'shield-next']) expect(screen.getByTestId(id)).toBeOnTheScreen();
+    for (const id of ['shield-reveal', 'shield-report', 'shield-next'])
+      expect(screen.getByTestId(id)).toBeOnTheScreen();
   });
 
   test('Reveal shows the video for this call only: the next peer starts hidden again', async () => {
@@ -171,7 +193,9 @@ describe('the overlay, for each state the web shield can be in', () => {
   function shield(state: Shield['state'], problem: Shield['problem'] = null): Shield {
     return { state, hidden: state === 'checking' || state === 'blurred', problem, reveal: () => {} };
   }
-  const overlay = (value: Shield) => <ShieldOverlay shield={value} peerName="Bo" onReport={() => {}} onNext={() => {}} nextLabel="Next person" />;
+  const overlay = (value: Shield) => (
+    <ShieldOverlay shield={value} peerName="Bo" onReport={() => {}} onNext={() => {}} nextLabel="Next person" />
+  );
 
   test('checking: a quiet word, then the choice once the first check is slow in coming', async () => {
     jest.useFakeTimers();

@@ -36,7 +36,9 @@ describe('Welcome', () => {
     await fireEvent.changeText(screen.getByTestId('display-name-input'), 'Ada');
     await fireEvent.press(screen.getByTestId('continue-as-guest'));
 
-    expect(screen.getByTestId('welcome-error')).toHaveTextContent('Too many tries from here. Wait a minute and try again.');
+    expect(screen.getByTestId('welcome-error')).toHaveTextContent(
+      'Too many tries from here. Wait a minute and try again.',
+    );
     expect(screen.getByTestId('continue-as-guest')).toBeEnabled();
   });
 
@@ -53,7 +55,9 @@ describe('Welcome', () => {
     await render(<WelcomeScreen {...p} />);
     await fireEvent.changeText(screen.getByTestId('display-name-input'), 'Adm1n');
     await fireEvent.press(screen.getByTestId('continue-as-guest'));
-    expect(screen.getByTestId('welcome-error')).toHaveTextContent('That name is kept for Small Talk itself. Please pick another.');
+    expect(screen.getByTestId('welcome-error')).toHaveTextContent(
+      'That name is kept for Small Talk itself. Please pick another.',
+    );
     await fireEvent.changeText(screen.getByTestId('display-name-input'), '!!!');
     await fireEvent.press(screen.getByTestId('continue-as-guest'));
     expect(screen.getByTestId('welcome-error')).toHaveTextContent('Please check the form: display name.');
@@ -101,7 +105,11 @@ describe('Welcome', () => {
 
     await fireEvent.changeText(screen.getByTestId('password-input'), 'long enough');
     await fireEvent.press(screen.getByTestId('register-submit'));
-    expect(p.onRegister).toHaveBeenCalledWith({ email: 'ada@example.com', password: 'long enough', displayName: 'Ada' });
+    expect(p.onRegister).toHaveBeenCalledWith({
+      email: 'ada@example.com',
+      password: 'long enough',
+      displayName: 'Ada',
+    });
   });
 
   test('a guest creating an account keeps its name and can go back', async () => {

@@ -44,7 +44,10 @@ export class SmallTalkClient {
     this.socket = new Socket(options);
     this.friends = new Friends(this.socket, options);
     // A direct call's room is wanted only if it is the call Friends made or accepted.
-    this.matchmaking = new Matchmaking(this.socket, { ...options, acceptsCall: (callId) => this.friends.acceptsCall(callId) });
+    this.matchmaking = new Matchmaking(this.socket, {
+      ...options,
+      acceptsCall: (callId) => this.friends.acceptsCall(callId),
+    });
     // The room is over: its Call can't negotiate any more and the peer has hung up.
     // Not on RoomLost: the media may still flow peer to peer, and the app decides.
     const endCall = ({ roomId }: { roomId: string }) => {

@@ -15,7 +15,13 @@ export {
   type SocketCloseReason,
   type RetryInfo,
 } from './socket/socket.js';
-export { createReconnectPolicy, defaultReconnectPolicy, type ReconnectPolicy, type ReconnectContext, type ReconnectPolicyOptions } from './socket/reconnect-policy.js';
+export {
+  createReconnectPolicy,
+  defaultReconnectPolicy,
+  type ReconnectPolicy,
+  type ReconnectContext,
+  type ReconnectPolicyOptions,
+} from './socket/reconnect-policy.js';
 export { createPlatformWebSocket, type CreateWebSocket, type WebSocketLike } from './socket/websocket.js';
 export {
   Matchmaking,
@@ -38,7 +44,14 @@ export {
   type DirectCallDirection,
   type DirectCallEnded,
 } from './friends/friends.js';
-export { Call, CallEvent, type CallEventCallbacks, type CallOptions, type CallSignaling, type CallState } from './call/call.js';
+export {
+  Call,
+  CallEvent,
+  type CallEventCallbacks,
+  type CallOptions,
+  type CallSignaling,
+  type CallState,
+} from './call/call.js';
 export type { CallStats, CandidateType } from './call/stats.js';
 export type { IceConfig, IceServersProvider } from './call/ice.js';
 export type { SignalData } from './call/signal.js';

@@ -18,7 +18,11 @@ afterEach(() => {
   for (const call of calls.splice(0)) call.close();
 });
 
-function makeCall(options: { polite: boolean; signaling: FakeSignaling; name?: string } & Partial<ConstructorParameters<typeof Call>[0]>) {
+function makeCall(
+  options: { polite: boolean; signaling: FakeSignaling; name?: string } & Partial<
+    ConstructorParameters<typeof Call>[0]
+  >,
+) {
   const states: CallState[] = [];
   const errors: Array<[unknown, string]> = [];
   const call = new Call({
@@ -30,7 +34,13 @@ function makeCall(options: { polite: boolean; signaling: FakeSignaling; name?: s
   call.on(CallEvent.State, (state) => states.push(state));
   call.on(CallEvent.Error, (error, step) => errors.push([error, step]));
   calls.push(call);
-  return { call, pc: call.peerConnection as unknown as FakePeerConnection, states, errors, signaling: options.signaling };
+  return {
+    call,
+    pc: call.peerConnection as unknown as FakePeerConnection,
+    states,
+    errors,
+    signaling: options.signaling,
+  };
 }
 
 /** An initiator (impolite) and a polite peer joined by a signaling pair. */
@@ -49,8 +59,14 @@ test('the initiator offers at once, the polite side adds its tracks on the offer
 
   await until('both connected', () => impolite.call.state === 'connected' && polite.call.state === 'connected');
 
-  assert.deepEqual(impolite.signaling.descriptions().map((d) => d.type), ['offer']);
-  assert.deepEqual(polite.signaling.descriptions().map((d) => d.type), ['answer']);
+  assert.deepEqual(
+    impolite.signaling.descriptions().map((d) => d.type),
+    ['offer'],
+  );
+  assert.deepEqual(
+    polite.signaling.descriptions().map((d) => d.type),
+    ['answer'],
+  );
   // The polite side added nothing before the offer (so it never offered), then its tracks before answering.
   const log = polite.pc.log;
   assert.ok(log.indexOf('addTrack audio') > log.findIndex((l) => l.startsWith('done SRD offer')));
@@ -75,17 +91,23 @@ test('glare: both sides offer at once; the impolite offer wins, the polite side 
   // Both restart ICE in the same instant: two offers cross on the wire.
   impolite.call.restartIce();
   polite.call.restartIce();
-  await until('both offered and settled', () =>
-    polite.pc.rollbacks > 0 &&
-    impolite.pc.signalingState === 'stable' &&
-    polite.pc.signalingState === 'stable' &&
-    impolite.signaling.descriptions().length + polite.signaling.descriptions().length >= offersBefore + 3,
+  await until(
+    'both offered and settled',
+    () =>
+      polite.pc.rollbacks > 0 &&
+      impolite.pc.signalingState === 'stable' &&
+      polite.pc.signalingState === 'stable' &&
+      impolite.signaling.descriptions().length + polite.signaling.descriptions().length >= offersBefore + 3,
   );
   await sleep(30); // let anything still in flight land
 
   const impoliteOffers = impolite.signaling.descriptions().filter((d) => d.type === 'offer');
   const politeSent = polite.signaling.descriptions().slice(1);
-  assert.deepEqual(politeSent.map((d) => d.type), ['offer', 'answer'], 'the polite side offered, then answered');
+  assert.deepEqual(
+    politeSent.map((d) => d.type),
+    ['offer', 'answer'],
+    'the polite side offered, then answered',
+  );
   assert.equal(impoliteOffers.length, 2, 'first offer, then the winning restart offer');
   assert.equal(impolite.pc.rollbacks, 0, 'the impolite side never rolls back');
   assert.equal(polite.pc.rollbacks, 1);
@@ -122,16 +144,26 @@ test('remote signals are applied one at a time in order: candidates wait for a s
   const [, b] = FakeSignaling.pair();
   const polite = makeCall({ polite: true, signaling: b });
   polite.pc.srdDelayMs = 60;
-  const offer = { type: 'offer', sdp: JSON.stringify({ pc: 99, ufrag: 'remote1', kinds: ['audio', 'video'], tracks: [] }) };
+  const offer = {
+    type: 'offer',
+    sdp: JSON.stringify({ pc: 99, ufrag: 'remote1', kinds: ['audio', 'video'], tracks: [] }),
+  };
   b.inject({ description: offer });
-  for (const n of [1, 2, 3]) b.inject({ candidate: { candidate: `c${n}`, sdpMid: '0', sdpMLineIndex: 0, usernameFragment: 'remote1' } });
+  for (const n of [1, 2, 3])
+    b.inject({ candidate: { candidate: `c${n}`, sdpMid: '0', sdpMLineIndex: 0, usernameFragment: 'remote1' } });
 
   await until('three candidates applied', () => polite.pc.addedCandidates.length === 3);
   const log = polite.pc.log;
   const srdDone = log.findIndex((l) => l.startsWith('done SRD offer'));
   const firstCandidateCall = log.findIndex((l) => l.startsWith('call addIceCandidate'));
-  assert.ok(srdDone >= 0 && firstCandidateCall > srdDone, `addIceCandidate called only after SRD finished: ${log.join(' | ')}`);
-  assert.deepEqual(polite.pc.addedCandidates.map((c) => c.candidate), ['c1', 'c2', 'c3']);
+  assert.ok(
+    srdDone >= 0 && firstCandidateCall > srdDone,
+    `addIceCandidate called only after SRD finished: ${log.join(' | ')}`,
+  );
+  assert.deepEqual(
+    polite.pc.addedCandidates.map((c) => c.candidate),
+    ['c1', 'c2', 'c3'],
+  );
   await until('answer sent', () => b.descriptions().length === 1);
   assert.equal(b.descriptions()[0]?.type, 'answer');
   assert.deepEqual(polite.errors, []);
@@ -140,11 +172,18 @@ test('remote signals are applied one at a time in order: candidates wait for a s
 test('a renegotiation with a slow setRemoteDescription: its candidates are applied only after it, not to the old description', async () => {
   const [, b] = FakeSignaling.pair();
   const polite = makeCall({ polite: true, signaling: b });
-  const offer = (ufrag: string) => ({ description: { type: 'offer', sdp: JSON.stringify({ pc: 99, ufrag, kinds: ['audio', 'video'], tracks: [] }) } });
-  const candidate = (name: string, ufrag: string) => ({ candidate: { candidate: name, sdpMid: '0', sdpMLineIndex: 0, usernameFragment: ufrag } });
+  const offer = (ufrag: string) => ({
+    description: { type: 'offer', sdp: JSON.stringify({ pc: 99, ufrag, kinds: ['audio', 'video'], tracks: [] }) },
+  });
+  const candidate = (name: string, ufrag: string) => ({
+    candidate: { candidate: name, sdpMid: '0', sdpMLineIndex: 0, usernameFragment: ufrag },
+  });
   b.inject(offer('first'));
   b.inject(candidate('f1', 'first'));
-  await until('first exchange done', () => polite.pc.signalingState === 'stable' && polite.pc.addedCandidates.length === 1);
+  await until(
+    'first exchange done',
+    () => polite.pc.signalingState === 'stable' && polite.pc.addedCandidates.length === 1,
+  );
 
   // An ICE restart from the peer: the old remote description is still there while the new one is being set.
   polite.pc.srdDelayMs = 60;
@@ -154,8 +193,14 @@ test('a renegotiation with a slow setRemoteDescription: its candidates are appli
   const log = polite.pc.log;
   const srdDone = log.indexOf('done SRD offer second');
   const calls = log.flatMap((line, i) => (line.startsWith('call addIceCandidate s') ? [i] : []));
-  assert.ok(srdDone >= 0 && calls.every((i) => i > srdDone), `candidates waited for their description: ${log.join(' | ')}`);
-  assert.deepEqual(polite.pc.addedCandidates.map((c) => c.candidate), ['f1', 's1', 's2', 's3']);
+  assert.ok(
+    srdDone >= 0 && calls.every((i) => i > srdDone),
+    `candidates waited for their description: ${log.join(' | ')}`,
+  );
+  assert.deepEqual(
+    polite.pc.addedCandidates.map((c) => c.candidate),
+    ['f1', 's1', 's2', 's3'],
+  );
   assert.deepEqual(polite.errors, []);
 });
 
@@ -166,10 +211,21 @@ test('an offer arriving while the impolite side is still making its own (makingO
   impolite.call.restartIce();
   await until('offer under way', () => impolite.pc.log.at(-1) === 'call SLD implicit');
   assert.equal(impolite.pc.signalingState, 'stable', 'still stable: only makingOffer tells the collision');
-  impolite.signaling.inject({ description: { type: 'offer', sdp: JSON.stringify({ pc: 98, ufrag: 'intruder', kinds: ['audio'], tracks: [] }) } });
-  impolite.signaling.inject({ candidate: { candidate: 'i1', sdpMid: '0', sdpMLineIndex: 0, usernameFragment: 'intruder' } });
-  await until('restart settled', () => impolite.pc.signalingState === 'stable' && polite.pc.remoteUfrag === impolite.pc.localUfrag);
-  assert.equal(impolite.pc.log.filter((l) => l === 'call SRD offer').length, 0, 'the colliding offer was never applied');
+  impolite.signaling.inject({
+    description: { type: 'offer', sdp: JSON.stringify({ pc: 98, ufrag: 'intruder', kinds: ['audio'], tracks: [] }) },
+  });
+  impolite.signaling.inject({
+    candidate: { candidate: 'i1', sdpMid: '0', sdpMLineIndex: 0, usernameFragment: 'intruder' },
+  });
+  await until(
+    'restart settled',
+    () => impolite.pc.signalingState === 'stable' && polite.pc.remoteUfrag === impolite.pc.localUfrag,
+  );
+  assert.equal(
+    impolite.pc.log.filter((l) => l === 'call SRD offer').length,
+    0,
+    'the colliding offer was never applied',
+  );
   assert.equal(impolite.pc.rollbacks, 0);
   assert.deepEqual([...impolite.errors, ...polite.errors], []);
 });
@@ -180,11 +236,20 @@ test('candidates that arrive before any remote description are held, then applie
   b.inject({ candidate: { candidate: 'early1', sdpMid: '0', sdpMLineIndex: 0, usernameFragment: 'r1' } });
   b.inject({ candidate: { candidate: 'early2', sdpMid: '0', sdpMLineIndex: 0, usernameFragment: 'r1' } });
   await sleep(20);
-  assert.equal(polite.pc.log.filter((l) => l.startsWith('call addIceCandidate')).length, 0, 'nothing applied without a description');
+  assert.equal(
+    polite.pc.log.filter((l) => l.startsWith('call addIceCandidate')).length,
+    0,
+    'nothing applied without a description',
+  );
 
-  b.inject({ description: { type: 'offer', sdp: JSON.stringify({ pc: 99, ufrag: 'r1', kinds: ['audio'], tracks: [] }) } });
+  b.inject({
+    description: { type: 'offer', sdp: JSON.stringify({ pc: 99, ufrag: 'r1', kinds: ['audio'], tracks: [] }) },
+  });
   await until('held candidates applied', () => polite.pc.addedCandidates.length === 2);
-  assert.deepEqual(polite.pc.addedCandidates.map((c) => c.candidate), ['early1', 'early2']);
+  assert.deepEqual(
+    polite.pc.addedCandidates.map((c) => c.candidate),
+    ['early1', 'early2'],
+  );
   assert.deepEqual(polite.errors, []);
 });
 
@@ -257,8 +322,26 @@ test('stats: RTT, bitrates from byte deltas, packet loss and the selected pair t
       ['L1', { type: 'local-candidate', candidateType: 'relay' }],
       ['L2', { type: 'local-candidate', candidateType: 'host' }],
       ['R1', { type: 'remote-candidate', candidateType: 'srflx' }],
-      ['IA', { type: 'inbound-rtp', kind: 'audio', bytesReceived: bytesReceived / 4, packetsLost: lost, packetsReceived: received }],
-      ['IV', { type: 'inbound-rtp', kind: 'video', bytesReceived: (bytesReceived * 3) / 4, packetsLost: 0, packetsReceived: received }],
+      [
+        'IA',
+        {
+          type: 'inbound-rtp',
+          kind: 'audio',
+          bytesReceived: bytesReceived / 4,
+          packetsLost: lost,
+          packetsReceived: received,
+        },
+      ],
+      [
+        'IV',
+        {
+          type: 'inbound-rtp',
+          kind: 'video',
+          bytesReceived: (bytesReceived * 3) / 4,
+          packetsLost: 0,
+          packetsReceived: received,
+        },
+      ],
       ['OV', { type: 'outbound-rtp', kind: 'video', bytesSent }],
     ]);
 
@@ -335,7 +418,13 @@ function iceProvider(ttl: number, options: { fail?: () => boolean } = {}) {
     calls.push(calls.length + 1);
     if (options.fail?.()) throw new Error('offline');
     return {
-      iceServers: [{ urls: ['turn:turn.example:3478'], username: `expiry:${calls.length}`, credential: `credential-${calls.length}` }],
+      iceServers: [
+        {
+          urls: ['turn:turn.example:3478'],
+          username: `expiry:${calls.length}`,
+          credential: `credential-${calls.length}`,
+        },
+      ],
       // The process-wide default: a call keeps its room's policy whatever this says.
       iceTransportPolicy: 'all',
       ttl,
@@ -348,7 +437,13 @@ test("TURN credentials are refreshed before they expire (at most half their life
   const [, b] = FakeSignaling.pair();
   // 0.2 s left: refreshed after 0.1 s, then every 0.1 s (half of the 0.2 s each answer grants).
   const { provider, calls } = iceProvider(0.2);
-  const { pc } = makeCall({ polite: true, signaling: b, iceServersProvider: provider, iceExpiresAt: Date.now() + 200, iceTransportPolicy: 'relay' });
+  const { pc } = makeCall({
+    polite: true,
+    signaling: b,
+    iceServersProvider: provider,
+    iceExpiresAt: Date.now() + 200,
+    iceTransportPolicy: 'relay',
+  });
   await sleep(50);
   assert.equal(calls.length, 0, 'not yet due');
   await until('two refreshes', () => pc.configurations.length >= 2);
@@ -362,7 +457,11 @@ test("TURN credentials are refreshed before they expire (at most half their life
 test('an ICE restart with credentials near expiry fetches fresh ones first (setConfiguration, then restartIce)', async () => {
   let now = 1_000_000;
   const { provider, calls } = iceProvider(3600);
-  const { impolite, polite } = makePair({ now: () => now, iceServersProvider: provider, iceExpiresAt: now + 3_600_000 });
+  const { impolite, polite } = makePair({
+    now: () => now,
+    iceServersProvider: provider,
+    iceExpiresAt: now + 3_600_000,
+  });
   await until('both connected', () => impolite.call.state === 'connected' && polite.call.state === 'connected');
 
   // Far from expiry: a restart needs nothing new.
@@ -398,7 +497,8 @@ test("a failed refresh is reported (step 'ice-servers') and the restart goes on 
 // ---- which of our candidates the peer may see ----------------------------------
 
 /** The candidate lines a side sent over signaling, in order. */
-const sentCandidates = (signaling: FakeSignaling) => signaling.sent.flatMap((d) => ('candidate' in d ? [d.candidate.candidate] : []));
+const sentCandidates = (signaling: FakeSignaling) =>
+  signaling.sent.flatMap((d) => ('candidate' in d ? [d.candidate.candidate] : []));
 const typeOf = (line: string) => / typ (\S+)/.exec(line)?.[1];
 
 /** What a device on a home network finds: its LAN address, an mDNS name, its public address, and a TURN allocation. */
@@ -425,13 +525,21 @@ test('under relay only relay candidates go to the peer, even from an implementat
     assert.match(sent[0]!, / raddr 0\.0\.0\.0 rport 0 /);
   }
   // What the peer was given is what it applied: nothing else reached it.
-  assert.deepEqual(polite.pc.addedCandidates.map((c) => typeOf(c.candidate)), ['relay']);
+  assert.deepEqual(
+    polite.pc.addedCandidates.map((c) => typeOf(c.candidate)),
+    ['relay'],
+  );
 });
 
 test('an ICE restart under relay keeps the policy (fresh TURN credentials included) and sends relay candidates only', async () => {
   let now = 1_000_000;
   const { provider } = iceProvider(3600); // the process-wide default says `all`
-  const { impolite, polite } = makePair({ now: () => now, iceServersProvider: provider, iceExpiresAt: now + 3_600_000, iceTransportPolicy: 'relay' });
+  const { impolite, polite } = makePair({
+    now: () => now,
+    iceServersProvider: provider,
+    iceExpiresAt: now + 3_600_000,
+    iceTransportPolicy: 'relay',
+  });
   for (const side of [impolite, polite]) {
     side.pc.gathers = EVERY_KIND;
     side.pc.ignoresPolicy = true;
@@ -440,9 +548,13 @@ test('an ICE restart under relay keeps the policy (fresh TURN credentials includ
   now += 3_600_000 - 60_000;
   impolite.pc.setConnectionState('failed');
   await until('connected again', () => impolite.call.state === 'connected' && impolite.pc.restartIceCalls === 1);
-  assert.deepEqual(impolite.pc.configurations.map((c) => c.iceTransportPolicy), ['relay']);
+  assert.deepEqual(
+    impolite.pc.configurations.map((c) => c.iceTransportPolicy),
+    ['relay'],
+  );
   await until('the restart gathered on both sides', () => sentCandidates(polite.signaling).length === 2);
-  for (const side of [impolite, polite]) assert.deepEqual(sentCandidates(side.signaling).map(typeOf), ['relay', 'relay']);
+  for (const side of [impolite, polite])
+    assert.deepEqual(sentCandidates(side.signaling).map(typeOf), ['relay', 'relay']);
 });
 
 test('under all with dropRawHostCandidates (native), raw host addresses stay here; mDNS, reflexive and relay candidates go', async () => {
@@ -468,7 +580,8 @@ test('under all without dropRawHostCandidates (browsers, which use mDNS), every 
   assert.match(sent[3]!, / raddr 192\.168\.1\.20 /);
 });
 
-const sdpPc = (pc: FakePeerConnection) => (pc.remoteDescription ? (JSON.parse(pc.remoteDescription.sdp) as { pc: number }).pc : null);
+const sdpPc = (pc: FakePeerConnection) =>
+  pc.remoteDescription ? (JSON.parse(pc.remoteDescription.sdp) as { pc: number }).pc : null;
 
 /**
  * One side of a connected pair comes back with a new Call (a page reloaded mid-call): the
@@ -498,11 +611,18 @@ for (const side of ['polite', 'impolite'] as const) {
     const { staying, back, oldPc, fresh } = await rejoinAs(side);
     const remote: string[] = [];
     staying.call.on(CallEvent.RemoteStream, (stream) => remote.push(stream.id));
-    await until('both connected again', () => staying.call.state === 'connected' && back.call.state === 'connected' && staying.call.peerConnection !== oldPc);
+    await until(
+      'both connected again',
+      () =>
+        staying.call.state === 'connected' && back.call.state === 'connected' && staying.call.peerConnection !== oldPc,
+    );
 
     // reset goes first, before anything of the new connection.
     assert.ok('reset' in fresh.sent[0]!);
-    assert.deepEqual(staying.signaling.sent.filter((d) => 'resetAck' in d), [{ resetAck: (fresh.sent[0] as { reset: string }).reset }]);
+    assert.deepEqual(
+      staying.signaling.sent.filter((d) => 'resetAck' in d),
+      [{ resetAck: (fresh.sent[0] as { reset: string }).reset }],
+    );
     assert.equal(oldPc.signalingState, 'closed');
     // Each side's remote description is the other's current connection: a new session, not the old one renegotiated.
     const newPc = staying.call.peerConnection as unknown as FakePeerConnection;
@@ -520,12 +640,17 @@ test('reset and resetAck are parsed only with a short id; a resetAck that is not
   const id = (b.sent[0] as { reset: string }).reset;
   assert.match(id, /^[a-z0-9]+$/);
   b.inject({ resetAck: 'someone-else' });
-  b.inject({ description: { type: 'offer', sdp: JSON.stringify({ pc: 999, ufrag: 'x', kinds: ['audio'], tracks: [] }) } });
+  b.inject({
+    description: { type: 'offer', sdp: JSON.stringify({ pc: 999, ufrag: 'x', kinds: ['audio'], tracks: [] }) },
+  });
   b.inject({ reset: 'x'.repeat(65) });
   await sleep(10);
   // Still waiting for our ack: the offer was ignored, and the over-long reset was not one.
   assert.equal(rejoining.pc.remoteDescription, null);
-  assert.deepEqual(b.sent.flatMap((d) => Object.keys(d)), ['reset']);
+  assert.deepEqual(
+    b.sent.flatMap((d) => Object.keys(d)),
+    ['reset'],
+  );
   assert.equal(a.sent.length, 0);
   assert.equal(rejoining.call.peerConnection, rejoining.pc as unknown);
 });

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
-import { MatchmakingEvent, SmallTalkClient, SmallTalkError, SocketEvent, type IceConfig, type SmallTalkClientOptions } from '../src/index.js';
+import {
+  MatchmakingEvent,
+  SmallTalkClient,
+  SmallTalkError,
+  SocketEvent,
+  type IceConfig,
+  type SmallTalkClientOptions,
+} from '../src/index.js';
 import { FakeServer, sleep } from './fake-websocket.js';
 import { FakePeerConnection, fakeMedia, fakeWebRtc } from './fake-webrtc.js';
 
@@ -11,14 +18,28 @@ afterEach(() => {
 
 function setup(options: Partial<SmallTalkClientOptions> = {}) {
   const server = new FakeServer();
-  const client = new SmallTalkClient({ url: 'ws://t/ws', createWebSocket: server.createWebSocket, reconnectPolicy: () => 1, resumeWaitMs: 20, ...options });
+  const client = new SmallTalkClient({
+    url: 'ws://t/ws',
+    createWebSocket: server.createWebSocket,
+    reconnectPolicy: () => 1,
+    resumeWaitMs: 20,
+    ...options,
+  });
   clients.push(client);
   client.connect();
   server.last.accept();
   const ws = server.last;
   const match = (roomId: string, initiator: boolean, iceTransportPolicy: 'all' | 'relay' = 'all') => {
     client.matchmaking.join(['music']);
-    ws.receive({ type: 'matched', roomId, peer: { id: 'u2', displayName: 'Bo' }, category: 'music', initiator, resumed: false, iceTransportPolicy });
+    ws.receive({
+      type: 'matched',
+      roomId,
+      peer: { id: 'u2', displayName: 'Bo' },
+      category: 'music',
+      initiator,
+      resumed: false,
+      iceTransportPolicy,
+    });
   };
   const callOptions = { webrtc: fakeWebRtc, localStream: fakeMedia('me'), statsIntervalMs: 0 };
   return { server, client, ws, match, callOptions };
@@ -26,7 +47,10 @@ function setup(options: Partial<SmallTalkClientOptions> = {}) {
 
 test('createCall: polite unless initiator, signaling bound to the room; no room, no call', async () => {
   const s = setup();
-  await assert.rejects(s.client.createCall(s.callOptions), (e: unknown) => e instanceof SmallTalkError && e.code === 'not_in_room');
+  await assert.rejects(
+    s.client.createCall(s.callOptions),
+    (e: unknown) => e instanceof SmallTalkError && e.code === 'not_in_room',
+  );
   s.match('r1', true);
   const call = await s.client.createCall(s.callOptions);
   assert.equal(call.polite, false);
@@ -48,7 +72,15 @@ test('the call is closed when the room ends by next() or the peer leaving', asyn
   assert.equal(first.state, 'closed');
   assert.equal(s.client.call, null);
 
-  s.ws.receive({ type: 'matched', roomId: 'r2', peer: { id: 'u3', displayName: 'Cy' }, category: 'music', initiator: true, resumed: false, iceTransportPolicy: 'all' });
+  s.ws.receive({
+    type: 'matched',
+    roomId: 'r2',
+    peer: { id: 'u3', displayName: 'Cy' },
+    category: 'music',
+    initiator: true,
+    resumed: false,
+    iceTransportPolicy: 'all',
+  });
   const second = await s.client.createCall(s.callOptions);
   s.ws.receive({ type: 'peer_left', roomId: 'r2', reason: 'left' });
   assert.equal(second.state, 'closed');
@@ -84,21 +116,38 @@ function iceServer(answer: IceConfig | Error, delayMs = 5) {
 }
 
 const RELAY: IceConfig = {
-  iceServers: [{ urls: ['turn:turn.example:3478?transport=udp'], username: '1777921331:u1', credential: 'acLaqDj2RKbMxuNIeCadbQalnBo=' }],
+  iceServers: [
+    {
+      urls: ['turn:turn.example:3478?transport=udp'],
+      username: '1777921331:u1',
+      credential: 'acLaqDj2RKbMxuNIeCadbQalnBo=',
+    },
+  ],
   iceTransportPolicy: 'relay',
   ttl: 3600,
 };
 
-test('createCall fetches the ICE servers before each call and gives them, with the room\'s policy, to the peer connection', async () => {
+test("createCall fetches the ICE servers before each call and gives them, with the room's policy, to the peer connection", async () => {
   const ice = iceServer(RELAY);
   const s = setup({ iceServersProvider: ice.provider });
   s.match('r1', true, 'relay');
   const first = await s.client.createCall(s.callOptions);
   assert.equal(ice.fetched.length, 1);
-  assert.deepEqual((first.peerConnection as unknown as FakePeerConnection).config, { iceServers: RELAY.iceServers, iceTransportPolicy: 'relay' });
+  assert.deepEqual((first.peerConnection as unknown as FakePeerConnection).config, {
+    iceServers: RELAY.iceServers,
+    iceTransportPolicy: 'relay',
+  });
 
   s.client.matchmaking.next();
-  s.ws.receive({ type: 'matched', roomId: 'r2', peer: { id: 'u3', displayName: 'Cy' }, category: 'music', initiator: false, resumed: false, iceTransportPolicy: 'relay' });
+  s.ws.receive({
+    type: 'matched',
+    roomId: 'r2',
+    peer: { id: 'u3', displayName: 'Cy' },
+    category: 'music',
+    initiator: false,
+    resumed: false,
+    iceTransportPolicy: 'relay',
+  });
   await s.client.createCall(s.callOptions);
   assert.equal(ice.fetched.length, 2, 'fetched again for the next call: credentials are short-lived');
 });
@@ -114,7 +163,16 @@ test("the room's policy overrides GET /api/ice's default both ways; the app may 
   const strict = setup({ iceServersProvider: iceServer(RELAY).provider });
   strict.ws.receive({ type: 'incoming_call', callId: 'c1', peer: { id: 'u3', displayName: 'Cy', languages: [] } });
   strict.client.friends.accept();
-  strict.ws.receive({ type: 'matched', roomId: 'r2', peer: { id: 'u3', displayName: 'Cy' }, category: null, initiator: true, resumed: false, iceTransportPolicy: 'all', callId: 'c1' });
+  strict.ws.receive({
+    type: 'matched',
+    roomId: 'r2',
+    peer: { id: 'u3', displayName: 'Cy' },
+    category: null,
+    initiator: true,
+    resumed: false,
+    iceTransportPolicy: 'all',
+    callId: 'c1',
+  });
   const friend = await strict.client.createCall(strict.callOptions);
   assert.equal((friend.peerConnection as unknown as FakePeerConnection).config.iceTransportPolicy, 'all');
   const forced = await strict.client.createCall({ ...strict.callOptions, iceTransportPolicy: 'relay' });
@@ -132,12 +190,22 @@ test("the peer's offer, arriving while the ICE servers are fetched, waits for th
   const s = setup({ iceServersProvider: ice.provider });
   s.match('r1', false);
   const pending = s.client.createCall(s.callOptions);
-  s.ws.receive({ type: 'signal', roomId: 'r1', from: 'u2', data: { description: { type: 'offer', sdp: JSON.stringify({ pc: 0, ufrag: 'peer', kinds: ['audio'], tracks: [] }) } } });
+  s.ws.receive({
+    type: 'signal',
+    roomId: 'r1',
+    from: 'u2',
+    data: {
+      description: { type: 'offer', sdp: JSON.stringify({ pc: 0, ufrag: 'peer', kinds: ['audio'], tracks: [] }) },
+    },
+  });
   const call = await pending;
   const pc = call.peerConnection as unknown as FakePeerConnection;
   const deadline = Date.now() + 1000;
   while (!pc.log.some((line) => line.startsWith('done SRD offer')) && Date.now() < deadline) await sleep(2);
-  assert.ok(pc.log.some((line) => line.startsWith('done SRD offer')), pc.log.join('\n'));
+  assert.ok(
+    pc.log.some((line) => line.startsWith('done SRD offer')),
+    pc.log.join('\n'),
+  );
 });
 
 test('given iceServers, createCall does not fetch', async () => {
@@ -146,7 +214,10 @@ test('given iceServers, createCall does not fetch', async () => {
   s.match('r1', true);
   const call = await s.client.createCall({ ...s.callOptions, iceServers: [{ urls: 'stun:stun.example' }] });
   assert.equal(ice.fetched.length, 0);
-  assert.deepEqual((call.peerConnection as unknown as FakePeerConnection).config, { iceServers: [{ urls: 'stun:stun.example' }], iceTransportPolicy: 'all' });
+  assert.deepEqual((call.peerConnection as unknown as FakePeerConnection).config, {
+    iceServers: [{ urls: 'stun:stun.example' }],
+    iceTransportPolicy: 'all',
+  });
 });
 
 test('a room that ends while the ICE servers are fetched gets no call (not_in_room)', async () => {
@@ -178,7 +249,14 @@ test('a restricted frame: the own user gains the restriction, the room is lost, 
   s.client.matchmaking.on(MatchmakingEvent.RoomLost, ({ roomId }) => lost.push(roomId));
   s.match('r1', true);
   const call = await s.client.createCall(s.callOptions);
-  const restriction = { id: 'x1', kind: 'suspended' as const, reason: 'Several people reported you.', until: null, automated: true, appealable: true };
+  const restriction = {
+    id: 'x1',
+    kind: 'suspended' as const,
+    reason: 'Several people reported you.',
+    until: null,
+    automated: true,
+    appealable: true,
+  };
   s.ws.receive({ type: 'restricted', restriction });
   assert.equal(call.state, 'closed');
   assert.equal(s.client.call, null);
@@ -209,7 +287,15 @@ test('a page reloaded mid-call: the room the server gives back after welcome is 
   const events: Array<{ resumed: boolean; rejoined: boolean }> = [];
   s.client.matchmaking.on(MatchmakingEvent.Matched, ({ resumed, rejoined }) => events.push({ resumed, rejoined }));
   // A fresh page (setup's socket got its welcome): nothing joined, and the server gives the room back.
-  s.ws.receive({ type: 'matched', roomId: 'r9', peer: { id: 'u2', displayName: 'Bo' }, category: 'music', initiator: true, resumed: true, iceTransportPolicy: 'all' });
+  s.ws.receive({
+    type: 'matched',
+    roomId: 'r9',
+    peer: { id: 'u2', displayName: 'Bo' },
+    category: 'music',
+    initiator: true,
+    resumed: true,
+    iceTransportPolicy: 'all',
+  });
   assert.deepEqual(events, [{ resumed: false, rejoined: true }]);
   assert.equal(s.client.matchmaking.state, 'matched');
   assert.equal(s.client.matchmaking.rejoined, true);
@@ -231,5 +317,10 @@ test('a page reloaded mid-call: the room the server gives back after welcome is 
   await s.client.createCall(s.callOptions);
   const until = Date.now() + 1000;
   while (s.ws.sentOfType('signal').length === before && Date.now() < until) await sleep(2);
-  assert.ok(s.ws.sentOfType('signal').slice(before).every((frame) => !('reset' in (frame.data as object))));
+  assert.ok(
+    s.ws
+      .sentOfType('signal')
+      .slice(before)
+      .every((frame) => !('reset' in (frame.data as object))),
+  );
 });

@@ -1,4 +1,10 @@
-import type { CallSignaling, IceCandidateInit, PeerConnectionConfig, SignalData, StatsReportLike } from '../src/index.js';
+import type {
+  CallSignaling,
+  IceCandidateInit,
+  PeerConnectionConfig,
+  SignalData,
+  StatsReportLike,
+} from '../src/index.js';
 
 /**
  * A fake RTCPeerConnection that follows the parts of the spec perfect negotiation depends on,
@@ -25,7 +31,12 @@ import type { CallSignaling, IceCandidateInit, PeerConnectionConfig, SignalData,
 
 type Desc = { type: 'offer' | 'answer'; sdp: string };
 export type FakeCandidate = { type: 'host' | 'srflx' | 'relay'; address: string; relatedAddress?: string };
-type FakeSdp = { pc: number; ufrag: string; kinds: string[]; tracks: Array<{ id: string; kind: string; streamId: string }> };
+type FakeSdp = {
+  pc: number;
+  ufrag: string;
+  kinds: string[];
+  tracks: Array<{ id: string; kind: string; streamId: string }>;
+};
 
 export class FakeTrack {
   constructor(
@@ -52,7 +63,10 @@ export class FakeStream {
 
 /** A camera and a microphone. */
 export function fakeMedia(name: string): FakeStream {
-  return new FakeStream(`${name}-stream`, [new FakeTrack(`${name}-audio`, 'audio'), new FakeTrack(`${name}-video`, 'video')]);
+  return new FakeStream(`${name}-stream`, [
+    new FakeTrack(`${name}-audio`, 'audio'),
+    new FakeTrack(`${name}-video`, 'video'),
+  ]);
 }
 
 let pcIds = 0;
@@ -170,7 +184,8 @@ export class FakePeerConnection {
       await (this.sldDelayMs > 0 ? sleep(this.sldDelayMs) : task());
       this.assertOpen();
       if (description?.type === 'rollback') {
-        if (this.signalingState !== 'have-local-offer') throw new DOMException('nothing to roll back', 'InvalidStateError');
+        if (this.signalingState !== 'have-local-offer')
+          throw new DOMException('nothing to roll back', 'InvalidStateError');
         this.rollBack();
         return;
       }
@@ -217,13 +232,15 @@ export class FakePeerConnection {
     return this.chain(async () => {
       await (this.srdDelayMs > 0 ? sleep(this.srdDelayMs) : task());
       this.assertOpen();
-      if (description.type !== 'offer' && description.type !== 'answer') throw new TypeError(`unsupported ${description.type}`);
+      if (description.type !== 'offer' && description.type !== 'answer')
+        throw new TypeError(`unsupported ${description.type}`);
       const desc: Desc = { type: description.type, sdp: description.sdp ?? '' };
       const sdp = parse(desc);
       if (desc.type === 'offer') {
         // Implicit rollback: the polite side's answer to glare.
         if (this.signalingState === 'have-local-offer') this.rollBack();
-        else if (this.signalingState !== 'stable') throw new DOMException(`cannot take an offer in ${this.signalingState}`, 'InvalidStateError');
+        else if (this.signalingState !== 'stable')
+          throw new DOMException(`cannot take an offer in ${this.signalingState}`, 'InvalidStateError');
         this.pendingRemote = desc;
         this.signalingState = 'have-remote-offer';
       } else {
@@ -315,7 +332,8 @@ export class FakePeerConnection {
   }
 
   private updateNegotiationNeeded(): void {
-    if (this.signalingState !== 'stable' || this.opsRunning > 0 || this.negotiationQueued || !this.negotiationNeeded()) return;
+    if (this.signalingState !== 'stable' || this.opsRunning > 0 || this.negotiationQueued || !this.negotiationNeeded())
+      return;
     this.negotiationQueued = true;
     setTimeout(() => {
       this.negotiationQueued = false;
@@ -329,7 +347,10 @@ export class FakePeerConnection {
     const ufrag = this.ufrag;
     setTimeout(() => {
       if (this.signalingState === 'closed') return;
-      const found = this.config.iceTransportPolicy === 'relay' && !this.ignoresPolicy ? this.gathers.filter((c) => c.type === 'relay') : this.gathers;
+      const found =
+        this.config.iceTransportPolicy === 'relay' && !this.ignoresPolicy
+          ? this.gathers.filter((c) => c.type === 'relay')
+          : this.gathers;
       for (const [i, { type, address, relatedAddress }] of found.entries()) {
         const n = i + 1;
         const related = relatedAddress ? ` raddr ${relatedAddress} rport 40000` : '';

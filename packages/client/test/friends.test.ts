@@ -19,7 +19,16 @@ import { FakeServer, sleep, type FakeWebSocket } from './fake-websocket.js';
 const bo = { id: 'u2', displayName: 'Bo', languages: [] };
 const cy = { id: 'u3', displayName: 'Cy', languages: [] };
 /** The room a direct call became: it names the call (`callId`). */
-const directRoom = (roomId: string, initiator: boolean, callId: string, peer = bo) => ({ type: 'matched', roomId, peer, category: null, initiator, resumed: false, iceTransportPolicy: 'all', callId });
+const directRoom = (roomId: string, initiator: boolean, callId: string, peer = bo) => ({
+  type: 'matched',
+  roomId,
+  peer,
+  category: null,
+  initiator,
+  resumed: false,
+  iceTransportPolicy: 'all',
+  callId,
+});
 
 // A test that fails half-way must not leave a socket retrying forever, nor a ring timer running.
 const cleanups: Array<() => void> = [];
@@ -84,7 +93,12 @@ function ringingIn(s: ReturnType<typeof setup>): FakeWebSocket {
 test('live friend frames become events; Matchmaking sees none of them', () => {
   const s = setup();
   const ws = s.open();
-  const request = { id: 'q1', from: bo, to: { id: 'u1', displayName: 'Ada', languages: [] }, createdAt: '2025-01-01T00:00:00.000Z' };
+  const request = {
+    id: 'q1',
+    from: bo,
+    to: { id: 'u1', displayName: 'Ada', languages: [] },
+    createdAt: '2025-01-01T00:00:00.000Z',
+  };
   const friend = { user: bo, presence: 'online', since: '2025-01-02T00:00:00.000Z' };
   ws.receive({ type: 'friend_request', request });
   ws.receive({ type: 'friend_request_closed', requestId: 'q0', reason: 'declined' });
@@ -112,11 +126,17 @@ test('outgoing: calling → ringing → declined; a second call while one rings 
   assert.ok(ws.sent[0]?.ref, 'with a ref the answer echoes');
   const calling: DirectCall = { callId: null, direction: 'outgoing', peer: bo, state: 'calling' };
   assert.deepEqual(s.friends.directCall, calling);
-  assert.throws(() => s.friends.call(cy), (e: unknown) => e instanceof SmallTalkError && e.code === 'busy');
+  assert.throws(
+    () => s.friends.call(cy),
+    (e: unknown) => e instanceof SmallTalkError && e.code === 'busy',
+  );
   ws.answer('call', { type: 'call_ringing', callId: id, peer: bo });
   const ringing: DirectCall = { callId: id, direction: 'outgoing', peer: bo, state: 'ringing' };
   assert.deepEqual(s.friends.directCall, ringing);
-  assert.throws(() => s.friends.call(cy), (e: unknown) => e instanceof SmallTalkError && e.code === 'busy');
+  assert.throws(
+    () => s.friends.call(cy),
+    (e: unknown) => e instanceof SmallTalkError && e.code === 'busy',
+  );
   ws.receive({ type: 'call_ended', callId: id, peer: bo, reason: 'declined' });
   assert.equal(s.friends.directCall, null);
   assert.deepEqual(s.events, [
@@ -142,13 +162,17 @@ test('outgoing: the server ends the call at once (busy, offline) or after ringin
     assert.equal(s.friends.directCall?.state, 'calling');
     ws.receive({ type: 'call_ended', callId: id, peer: bo, reason });
     assert.equal(s.friends.directCall, null);
-    assert.deepEqual(s.friendsEvents(FriendsEvent.CallEnded), [{ callId: id, peer: bo, reason, direction: 'outgoing' }]);
+    assert.deepEqual(s.friendsEvents(FriendsEvent.CallEnded), [
+      { callId: id, peer: bo, reason, direction: 'outgoing' },
+    ]);
     assert.deepEqual(s.friendsEvents(FriendsEvent.Error), []);
   }
   const s = setup();
   const { ws, id } = ringingOut(s);
   ws.receive({ type: 'call_ended', callId: id, peer: bo, reason: 'no_answer' });
-  assert.deepEqual(s.friendsEvents(FriendsEvent.CallEnded), [{ callId: id, peer: bo, reason: 'no_answer', direction: 'outgoing' }]);
+  assert.deepEqual(s.friendsEvents(FriendsEvent.CallEnded), [
+    { callId: id, peer: bo, reason: 'no_answer', direction: 'outgoing' },
+  ]);
   assert.deepEqual(s.mmEvents(MatchmakingEvent.Error), []);
 });
 
@@ -158,7 +182,9 @@ test('hangUp after call_ringing: cancel_call, ended at once; the late answers ar
   s.friends.hangUp();
   assert.deepEqual(ws.bare.at(-1), { type: 'cancel_call', callId: id });
   assert.equal(s.friends.directCall, null);
-  assert.deepEqual(s.friendsEvents(FriendsEvent.CallEnded), [{ callId: id, peer: bo, reason: 'cancelled', direction: 'outgoing' }]);
+  assert.deepEqual(s.friendsEvents(FriendsEvent.CallEnded), [
+    { callId: id, peer: bo, reason: 'cancelled', direction: 'outgoing' },
+  ]);
   // The ring had just timed out on the server: its call_ended, then not_found for our cancel.
   ws.receive({ type: 'call_ended', callId: id, peer: bo, reason: 'no_answer' });
   ws.answer('cancel_call', { type: 'error', code: 'not_found', message: 'no such call' });
@@ -176,7 +202,9 @@ test('hangUp before call_ringing: ended at once, and the call is cancelled at on
   const id = ws.lastSent('call').callId!;
   s.friends.hangUp();
   assert.equal(s.friends.directCall, null);
-  assert.deepEqual(s.friendsEvents(FriendsEvent.CallEnded), [{ callId: null, peer: bo, reason: 'cancelled', direction: 'outgoing' }]);
+  assert.deepEqual(s.friendsEvents(FriendsEvent.CallEnded), [
+    { callId: null, peer: bo, reason: 'cancelled', direction: 'outgoing' },
+  ]);
   // The server handles the two in order: the cancel ends the ring the call made.
   assert.deepEqual(ws.bare, [
     { type: 'call', userId: 'u2', callId: id },
@@ -229,7 +257,11 @@ test('a call made right after hanging up goes out at once, behind the cancel; wh
 
 test('incoming: ringing → accept → matched (category null) while idle: a room, no CallEnded; createCall works', async () => {
   const server = new FakeServer();
-  const client = new SmallTalkClient({ url: 'ws://t/ws', createWebSocket: server.createWebSocket, reconnectPolicy: () => 1 });
+  const client = new SmallTalkClient({
+    url: 'ws://t/ws',
+    createWebSocket: server.createWebSocket,
+    reconnectPolicy: () => 1,
+  });
   cleanups.push(() => client.close());
   client.connect();
   const ws = server.last;
@@ -251,7 +283,14 @@ test('incoming: ringing → accept → matched (category null) while idle: a roo
   assert.deepEqual(seen, [{ callId: 'c1', direction: 'incoming', peer: bo, state: 'ringing' }, null]);
   assert.deepEqual(ended, []);
   assert.equal(client.matchmaking.state, 'matched');
-  assert.deepEqual(client.matchmaking.room, { roomId: 'r1', peer: { ...bo, bio: '' }, category: null, direct: true, initiator: false, iceTransportPolicy: 'all' });
+  assert.deepEqual(client.matchmaking.room, {
+    roomId: 'r1',
+    peer: { ...bo, bio: '' },
+    category: null,
+    direct: true,
+    initiator: false,
+    iceTransportPolicy: 'all',
+  });
   const call = await client.createCall({ webrtc: fakeWebRtc, localStream: fakeMedia('me'), statsIntervalMs: 0 });
   assert.equal(call.polite, true);
   assert.equal(client.call, call);
@@ -265,7 +304,11 @@ test('incoming: ringing → accept → matched (category null) while idle: a roo
 
 test('outgoing answered while queued: matched (category null) ends the queue wait; the caller initiates the Call', async () => {
   const server = new FakeServer();
-  const client = new SmallTalkClient({ url: 'ws://t/ws', createWebSocket: server.createWebSocket, reconnectPolicy: () => 1 });
+  const client = new SmallTalkClient({
+    url: 'ws://t/ws',
+    createWebSocket: server.createWebSocket,
+    reconnectPolicy: () => 1,
+  });
   cleanups.push(() => client.close());
   client.connect();
   const ws = server.last;
@@ -278,7 +321,18 @@ test('outgoing answered while queued: matched (category null) ends the queue wai
   const matched: unknown[] = [];
   client.matchmaking.on(MatchmakingEvent.Matched, (m) => matched.push(m));
   ws.receive(directRoom('r1', true, id));
-  assert.deepEqual(matched, [{ roomId: 'r1', peer: { ...bo, bio: '' }, category: null, direct: true, initiator: true, resumed: false, rejoined: false, iceTransportPolicy: 'all' }]);
+  assert.deepEqual(matched, [
+    {
+      roomId: 'r1',
+      peer: { ...bo, bio: '' },
+      category: null,
+      direct: true,
+      initiator: true,
+      resumed: false,
+      rejoined: false,
+      iceTransportPolicy: 'all',
+    },
+  ]);
   assert.equal(client.matchmaking.state, 'matched');
   assert.equal(client.matchmaking.queuedAt, null);
   assert.equal(client.friends.directCall, null);
@@ -304,7 +358,14 @@ test('Matchmaking alone takes a room without a category while idle or queued, ev
     if (before === 'cancelling') mm.cancel();
     server.last.receive(directRoom('r1', true, 'c1'));
     assert.equal(mm.state, 'matched', before);
-    assert.deepEqual(mm.room, { roomId: 'r1', peer: { ...bo, bio: '' }, category: null, direct: true, initiator: true, iceTransportPolicy: 'all' });
+    assert.deepEqual(mm.room, {
+      roomId: 'r1',
+      peer: { ...bo, bio: '' },
+      category: null,
+      direct: true,
+      initiator: true,
+      iceTransportPolicy: 'all',
+    });
     assert.equal(server.last.sentOfType('leave').length, 0, before);
   }
 });
@@ -313,7 +374,15 @@ test('a room without a category while already in a room is left at once, never a
   const s = setup();
   const ws = s.open();
   s.mm.join(['music']);
-  ws.receive({ type: 'matched', roomId: 'r1', peer: cy, category: 'music', initiator: true, resumed: false, iceTransportPolicy: 'relay' });
+  ws.receive({
+    type: 'matched',
+    roomId: 'r1',
+    peer: cy,
+    category: 'music',
+    initiator: true,
+    resumed: false,
+    iceTransportPolicy: 'relay',
+  });
   ws.receive(directRoom('r2', true, 'c1'));
   assert.equal(s.mm.room?.roomId, 'r1');
   assert.deepEqual(ws.bare.at(-1), { type: 'leave', roomId: 'r2' });
@@ -326,7 +395,9 @@ test('decline: decline_call, ended at once; a late not_found is absorbed', () =>
   s.friends.decline();
   assert.deepEqual(ws.bare, [{ type: 'decline_call', callId: 'c1' }]);
   assert.equal(s.friends.directCall, null);
-  assert.deepEqual(s.friendsEvents(FriendsEvent.CallEnded), [{ callId: 'c1', peer: bo, reason: 'declined', direction: 'incoming' }]);
+  assert.deepEqual(s.friendsEvents(FriendsEvent.CallEnded), [
+    { callId: 'c1', peer: bo, reason: 'declined', direction: 'incoming' },
+  ]);
   s.friends.accept(); // nothing to accept any more
   assert.equal(ws.sent.length, 1);
   ws.answer('decline_call', { type: 'error', code: 'not_found', message: 'no such call' });
@@ -342,10 +413,12 @@ test('incoming: the caller hangs up (call_ended cancelled); hangUp() does not to
   assert.deepEqual(ws.sent, []);
   ws.receive({ type: 'call_ended', callId: 'c1', peer: bo, reason: 'cancelled' });
   assert.equal(s.friends.directCall, null);
-  assert.deepEqual(s.friendsEvents(FriendsEvent.CallEnded), [{ callId: 'c1', peer: bo, reason: 'cancelled', direction: 'incoming' }]);
+  assert.deepEqual(s.friendsEvents(FriendsEvent.CallEnded), [
+    { callId: 'c1', peer: bo, reason: 'cancelled', direction: 'incoming' },
+  ]);
 });
 
-test('a ring the server never ends is dropped locally as no_answer after ringTimeoutMs (default: the protocol\'s plus a margin)', async () => {
+test("a ring the server never ends is dropped locally as no_answer after ringTimeoutMs (default: the protocol's plus a margin)", async () => {
   assert.ok(defaults.DEFAULT_RING_TIMEOUT_MS > RING_TIMEOUT_MS);
   assert.ok(defaults.DEFAULT_RING_TIMEOUT_MS <= RING_TIMEOUT_MS + 10_000);
   const s = setup({ ringTimeoutMs: 30 });
@@ -354,7 +427,9 @@ test('a ring the server never ends is dropped locally as no_answer after ringTim
   assert.notEqual(s.friends.directCall, null);
   await sleep(40);
   assert.equal(s.friends.directCall, null);
-  assert.deepEqual(s.friendsEvents(FriendsEvent.CallEnded), [{ callId: 'c1', peer: bo, reason: 'no_answer', direction: 'incoming' }]);
+  assert.deepEqual(s.friendsEvents(FriendsEvent.CallEnded), [
+    { callId: 'c1', peer: bo, reason: 'no_answer', direction: 'incoming' },
+  ]);
   assert.deepEqual(ws.sent, []);
 
   // An outgoing call too; the server is told, in case it still has the ring.
@@ -362,7 +437,9 @@ test('a ring the server never ends is dropped locally as no_answer after ringTim
   const { ws: tws, id } = ringingOut(t);
   await sleep(50);
   assert.equal(t.friends.directCall, null);
-  assert.deepEqual(t.friendsEvents(FriendsEvent.CallEnded), [{ callId: id, peer: bo, reason: 'no_answer', direction: 'outgoing' }]);
+  assert.deepEqual(t.friendsEvents(FriendsEvent.CallEnded), [
+    { callId: id, peer: bo, reason: 'no_answer', direction: 'outgoing' },
+  ]);
   assert.deepEqual(tws.bare.at(-1), { type: 'cancel_call', callId: id });
   tws.answer('cancel_call', { type: 'error', code: 'not_found', message: 'no such call' });
   assert.deepEqual(t.friendsEvents(FriendsEvent.Error), []);
@@ -373,7 +450,9 @@ test('the socket drops: the server ended the ring, so the call ends (outgoing: c
   const { ws, id } = ringingOut(s);
   ws.drop(1006);
   assert.equal(s.friends.directCall, null);
-  assert.deepEqual(s.friendsEvents(FriendsEvent.CallEnded), [{ callId: id, peer: bo, reason: 'cancelled', direction: 'outgoing' }]);
+  assert.deepEqual(s.friendsEvents(FriendsEvent.CallEnded), [
+    { callId: id, peer: bo, reason: 'cancelled', direction: 'outgoing' },
+  ]);
   const next = await s.server.nextSocket(1);
   next.accept();
   next.receive({ type: 'call_ringing', callId: id, peer: bo, ref: ws.lastSent('call').ref });
@@ -386,7 +465,9 @@ test('the socket drops: the server ended the ring, so the call ends (outgoing: c
   const tws = ringingIn(t);
   t.friends.accept();
   tws.drop(1006);
-  assert.deepEqual(t.friendsEvents(FriendsEvent.CallEnded), [{ callId: 'c1', peer: bo, reason: 'offline', direction: 'incoming' }]);
+  assert.deepEqual(t.friendsEvents(FriendsEvent.CallEnded), [
+    { callId: 'c1', peer: bo, reason: 'offline', direction: 'incoming' },
+  ]);
 });
 
 test('closed by the app: the call is cleared without a CallEnded; closed for good otherwise: CallEnded', () => {
@@ -400,7 +481,9 @@ test('closed by the app: the call is cleared without a CallEnded; closed for goo
   const t = setup();
   const { ws: tws, id } = ringingOut(t);
   tws.drop(4000); // replaced by another socket of the same user
-  assert.deepEqual(t.friendsEvents(FriendsEvent.CallEnded), [{ callId: id, peer: bo, reason: 'cancelled', direction: 'outgoing' }]);
+  assert.deepEqual(t.friendsEvents(FriendsEvent.CallEnded), [
+    { callId: id, peer: bo, reason: 'cancelled', direction: 'outgoing' },
+  ]);
 });
 
 test('a call made before the socket is open goes out once it is; one made while reconnecting too', async () => {
@@ -438,7 +521,7 @@ test('errors answering call: the call is over and Friends reports them; Matchmak
   }
 });
 
-test('errors answering Matchmaking\'s frames, or none, stay Matchmaking\'s', () => {
+test("errors answering Matchmaking's frames, or none, stay Matchmaking's", () => {
   const s = setup();
   const ws = s.open();
   s.mm.join(['music']);
@@ -473,7 +556,9 @@ test('accept that comes too late: not_found ends the call as an Error; after cal
   t.friends.accept();
   tws.receive({ type: 'call_ended', callId: 'c1', peer: bo, reason: 'cancelled' });
   tws.answer('accept_call', { type: 'error', code: 'not_found', message: 'no such call' });
-  assert.deepEqual(t.friendsEvents(FriendsEvent.CallEnded), [{ callId: 'c1', peer: bo, reason: 'cancelled', direction: 'incoming' }]);
+  assert.deepEqual(t.friendsEvents(FriendsEvent.CallEnded), [
+    { callId: 'c1', peer: bo, reason: 'cancelled', direction: 'incoming' },
+  ]);
   assert.deepEqual(t.friendsEvents(FriendsEvent.Error), []);
 });
 
@@ -500,7 +585,15 @@ test('hung up as the friend accepted: the room that crossed the cancel is left a
 });
 
 test('the queue matches the user while a call rings: the friend is told, the call clears without CallEnded', () => {
-  const queueMatch = { type: 'matched', roomId: 'r1', peer: cy, category: 'music', initiator: true, resumed: false, iceTransportPolicy: 'relay' };
+  const queueMatch = {
+    type: 'matched',
+    roomId: 'r1',
+    peer: cy,
+    category: 'music',
+    initiator: true,
+    resumed: false,
+    iceTransportPolicy: 'relay',
+  };
   const s = setup();
   const { ws, id } = ringingOut(s);
   s.mm.join(['music']);
@@ -536,21 +629,46 @@ test('both call each other at once: the incoming call takes the place of ours, w
   assert.equal(s.mm.room?.peer.id, 'u2');
 });
 
-test('friend frames right after a reconnect\'s welcome do not end the room\'s resume', async () => {
+test("friend frames right after a reconnect's welcome do not end the room's resume", async () => {
   const s = setup();
   const ws = s.open();
   s.mm.join(['music']);
-  ws.receive({ type: 'matched', roomId: 'r1', peer: cy, category: 'music', initiator: true, resumed: false, iceTransportPolicy: 'relay' });
+  ws.receive({
+    type: 'matched',
+    roomId: 'r1',
+    peer: cy,
+    category: 'music',
+    initiator: true,
+    resumed: false,
+    iceTransportPolicy: 'relay',
+  });
   ws.drop(1006);
   const next = await s.server.nextSocket(1);
   next.accept();
   next.receive({ type: 'presence', userId: 'u2', presence: 'online' });
-  next.receive({ type: 'matched', roomId: 'r1', peer: cy, category: 'music', initiator: true, resumed: true, iceTransportPolicy: 'relay' });
+  next.receive({
+    type: 'matched',
+    roomId: 'r1',
+    peer: cy,
+    category: 'music',
+    initiator: true,
+    resumed: true,
+    iceTransportPolicy: 'relay',
+  });
   assert.deepEqual(s.mmEvents(MatchmakingEvent.RoomLost), []);
-  assert.deepEqual(s.mmEvents(MatchmakingEvent.Matched).at(-1), { roomId: 'r1', peer: { ...cy, bio: '' }, category: 'music', direct: false, initiator: true, resumed: true, rejoined: false, iceTransportPolicy: 'relay' });
+  assert.deepEqual(s.mmEvents(MatchmakingEvent.Matched).at(-1), {
+    roomId: 'r1',
+    peer: { ...cy, bio: '' },
+    category: 'music',
+    direct: false,
+    initiator: true,
+    resumed: true,
+    rejoined: false,
+    iceTransportPolicy: 'relay',
+  });
 });
 
-test('queued with a widened search, the room of the friend ringing is the direct call; a stranger\'s is the widened match', () => {
+test("queued with a widened search, the room of the friend ringing is the direct call; a stranger's is the widened match", () => {
   for (const who of ['friend', 'stranger'] as const) {
     const s = setup();
     const ws = ringingIn(s);
@@ -559,7 +677,9 @@ test('queued with a widened search, the room of the friend ringing is the direct
     ws.receive({ type: 'widened' });
     if (who === 'friend') s.friends.accept();
     // The friend's room names the call; the widened match with a stranger names none.
-    ws.receive(who === 'friend' ? directRoom('r1', true, 'c1') : { ...directRoom('r1', true, 'unused', cy), callId: undefined });
+    ws.receive(
+      who === 'friend' ? directRoom('r1', true, 'c1') : { ...directRoom('r1', true, 'unused', cy), callId: undefined },
+    );
     assert.equal(s.mm.state, 'matched', who);
     assert.equal(s.mm.room?.direct, who === 'friend', who);
     assert.equal(s.friends.directCall, null, who);
@@ -572,7 +692,7 @@ test('queued with a widened search, the room of the friend ringing is the direct
   }
 });
 
-test('a friend\'s call answered from a search with anyone (the search cancelled as the app leaves it): its room is the direct call, not refused as a widened match crossing the cancel', () => {
+test("a friend's call answered from a search with anyone (the search cancelled as the app leaves it): its room is the direct call, not refused as a widened match crossing the cancel", () => {
   const s = setup();
   const ws = ringingIn(s);
   s.mm.join(['music'], { anyone: true });

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
-import { Matchmaking, MatchmakingEvent, SmallTalkError, Socket, type Matched, type MatchmakingState } from '../src/index.js';
+import {
+  Matchmaking,
+  MatchmakingEvent,
+  SmallTalkError,
+  Socket,
+  type Matched,
+  type MatchmakingState,
+} from '../src/index.js';
 import { FakeServer, sleep, type FakeWebSocket } from './fake-websocket.js';
 
 // As the server introduces a peer in `matched`: what it speaks and its bio.
@@ -90,14 +97,30 @@ test('queued → matched: the room, the peer and who initiates; queued time ends
   const ws = inRoom(s, false);
   assert.equal(s.mm.state, 'matched');
   assert.deepEqual(s.states, ['queued', 'matched']);
-  assert.deepEqual(s.named(MatchmakingEvent.Matched), [{ roomId: 'r1', peer, category: 'music', direct: false, initiator: false, resumed: false, rejoined: false, iceTransportPolicy: 'relay' }]);
+  assert.deepEqual(s.named(MatchmakingEvent.Matched), [
+    {
+      roomId: 'r1',
+      peer,
+      category: 'music',
+      direct: false,
+      initiator: false,
+      resumed: false,
+      rejoined: false,
+      iceTransportPolicy: 'relay',
+    },
+  ]);
   assert.equal(s.mm.queuedAt, null);
   assert.equal(s.mm.room?.roomId, 'r1');
-  assert.throws(() => s.mm.join(['music']), (e: unknown) => e instanceof SmallTalkError && e.code === 'busy');
+  assert.throws(
+    () => s.mm.join(['music']),
+    (e: unknown) => e instanceof SmallTalkError && e.code === 'busy',
+  );
   ws.receive({ type: 'chat', roomId: 'r1', from: 'u2', text: 'hi', sentAt: '2025-01-01T00:00:00.000Z' });
   ws.receive({ type: 'chat', roomId: 'old-room', from: 'u9', text: 'stale', sentAt: '2025-01-01T00:00:00.000Z' });
   ws.receive({ type: 'typing', roomId: 'r1', from: 'u2' });
-  assert.deepEqual(s.named(MatchmakingEvent.Chat), [{ roomId: 'r1', from: 'u2', text: 'hi', sentAt: '2025-01-01T00:00:00.000Z' }]);
+  assert.deepEqual(s.named(MatchmakingEvent.Chat), [
+    { roomId: 'r1', from: 'u2', text: 'hi', sentAt: '2025-01-01T00:00:00.000Z' },
+  ]);
   assert.deepEqual(s.named(MatchmakingEvent.Typing), [{ roomId: 'r1', from: 'u2' }]);
   assert.equal(s.mm.sendChat('hello'), true);
   s.mm.sendTyping();
@@ -114,7 +137,10 @@ test('join while queued replaces the categories and keeps the queued time', () =
   s.advance(100);
   s.mm.join(['books']);
   assert.equal(s.mm.queuedAt, 1_000_000);
-  assert.deepEqual(ws.sentOfType('join').map((m) => m.categories), [['music'], ['books']]);
+  assert.deepEqual(
+    ws.sentOfType('join').map((m) => m.categories),
+    [['music'], ['books']],
+  );
   assert.deepEqual(s.states, ['queued']);
 });
 
@@ -194,10 +220,13 @@ test('a join the server refuses ends queued and reports the error', () => {
   ws.answer('join', { type: 'error', code: 'unknown_category', message: 'no category nope' });
   assert.equal(s.mm.state, 'idle');
   assert.deepEqual(s.named(MatchmakingEvent.Error), [{ code: 'unknown_category', message: 'no category nope' }]);
-  assert.throws(() => s.mm.join([]), (e: unknown) => e instanceof SmallTalkError && e.code === 'bad_request');
+  assert.throws(
+    () => s.mm.join([]),
+    (e: unknown) => e instanceof SmallTalkError && e.code === 'bad_request',
+  );
 });
 
-test('signals that arrive before the Call subscribes are kept and replayed in order; other rooms\' are dropped', () => {
+test("signals that arrive before the Call subscribes are kept and replayed in order; other rooms' are dropped", () => {
   const s = setup();
   const ws = inRoom(s, false);
   ws.receive({ type: 'signal', roomId: 'r1', from: 'u2', data: { description: { type: 'offer', sdp: 'o' } } });
@@ -207,15 +236,26 @@ test('signals that arrive before the Call subscribes are kept and replayed in or
   const signaling = s.mm.signaling();
   signaling.onSignal((data) => got.push(data));
   ws.receive({ type: 'signal', roomId: 'r1', from: 'u2', data: { candidate: { candidate: 'c2' } } });
-  assert.deepEqual(got, [{ description: { type: 'offer', sdp: 'o' } }, { candidate: { candidate: 'c1' } }, { candidate: { candidate: 'c2' } }]);
+  assert.deepEqual(got, [
+    { description: { type: 'offer', sdp: 'o' } },
+    { candidate: { candidate: 'c1' } },
+    { candidate: { candidate: 'c2' } },
+  ]);
   signaling.send({ description: { type: 'answer', sdp: 'a' } });
-  assert.deepEqual(ws.bare.at(-1), { type: 'signal', roomId: 'r1', data: { description: { type: 'answer', sdp: 'a' } } });
+  assert.deepEqual(ws.bare.at(-1), {
+    type: 'signal',
+    roomId: 'r1',
+    data: { description: { type: 'answer', sdp: 'a' } },
+  });
   // Once the room is over the binding goes quiet.
   ws.receive({ type: 'peer_left', roomId: 'r1', reason: 'left' });
   const sentBefore = ws.sent.length;
   signaling.send({ candidate: { candidate: 'late' } });
   assert.equal(ws.sent.length, sentBefore);
-  assert.throws(() => s.mm.signaling(), (e: unknown) => e instanceof SmallTalkError && e.code === 'not_in_room');
+  assert.throws(
+    () => s.mm.signaling(),
+    (e: unknown) => e instanceof SmallTalkError && e.code === 'not_in_room',
+  );
 });
 
 test('resume: after a drop the room continues (matched resumed), frames sent meanwhile are flushed in order, no new join', async () => {
@@ -238,7 +278,16 @@ test('resume: after a drop the room continues (matched resumed), frames sent mea
     { type: 'chat', roomId: 'r1', text: 'still there?' },
     { type: 'signal', roomId: 'r1', data: { candidate: { candidate: 'c2' } } },
   ]);
-  assert.deepEqual(s.named(MatchmakingEvent.Matched).at(-1), { roomId: 'r1', peer, category: 'music', direct: false, initiator: true, resumed: true, rejoined: false, iceTransportPolicy: 'relay' });
+  assert.deepEqual(s.named(MatchmakingEvent.Matched).at(-1), {
+    roomId: 'r1',
+    peer,
+    category: 'music',
+    direct: false,
+    initiator: true,
+    resumed: true,
+    rejoined: false,
+    iceTransportPolicy: 'relay',
+  });
   assert.deepEqual(s.states, ['queued', 'matched']);
   assert.equal(s.mm.sendChat('back'), true);
   assert.deepEqual(next.bare.at(-1), { type: 'chat', roomId: 'r1', text: 'back' });
@@ -287,7 +336,18 @@ test('queued, dropped just as a match was made: matched (resumed) for a room new
   next.receive(matched('r5', { resumed: true, initiator: false }));
   next.answer('join', { type: 'error', code: 'busy', message: 'leave your room before joining again' });
   assert.equal(s.mm.state, 'matched');
-  assert.deepEqual(s.named(MatchmakingEvent.Matched), [{ roomId: 'r5', peer, category: 'music', direct: false, initiator: false, resumed: false, rejoined: true, iceTransportPolicy: 'relay' }]);
+  assert.deepEqual(s.named(MatchmakingEvent.Matched), [
+    {
+      roomId: 'r5',
+      peer,
+      category: 'music',
+      direct: false,
+      initiator: false,
+      resumed: false,
+      rejoined: true,
+      iceTransportPolicy: 'relay',
+    },
+  ]);
   assert.deepEqual(s.named(MatchmakingEvent.Error), []);
 });
 
@@ -323,7 +383,11 @@ test('closed for good (replaced by another socket) while in a room: roomLost, id
 
 test('the outbox is bounded: beyond the limit sends are refused', async () => {
   const server = new FakeServer();
-  const socket = new Socket({ url: 'ws://t/ws', createWebSocket: server.createWebSocket, reconnectPolicy: () => 10_000 });
+  const socket = new Socket({
+    url: 'ws://t/ws',
+    createWebSocket: server.createWebSocket,
+    reconnectPolicy: () => 10_000,
+  });
   sockets.push(socket);
   const mm = new Matchmaking(socket, { outboxLimit: 2 });
   socket.connect();
@@ -341,12 +405,25 @@ test('matched events carry only the documented fields', () => {
   const s = setup();
   inRoom(s);
   const event = s.named(MatchmakingEvent.Matched)[0] as Matched;
-  assert.deepEqual(Object.keys(event).sort(), ['category', 'direct', 'iceTransportPolicy', 'initiator', 'peer', 'rejoined', 'resumed', 'roomId']);
+  assert.deepEqual(Object.keys(event).sort(), [
+    'category',
+    'direct',
+    'iceTransportPolicy',
+    'initiator',
+    'peer',
+    'rejoined',
+    'resumed',
+    'roomId',
+  ]);
 });
 
 // ---- meet anyone after a while (issue 15) --------------------------------------
 
-const widenedRoom = (roomId: string, extra: Partial<{ resumed: boolean }> = {}) => ({ ...matched(roomId), category: null, ...extra });
+const widenedRoom = (roomId: string, extra: Partial<{ resumed: boolean }> = {}) => ({
+  ...matched(roomId),
+  category: null,
+  ...extra,
+});
 
 test('join with anyone: the frame says anyone:true, next() asks the same; without it the frame is protocol v1 as before (but for its ref)', () => {
   const s = setup();
@@ -359,11 +436,14 @@ test('join with anyone: the frame says anyone:true, next() asks the same; withou
   s.mm.cancel();
   s.mm.join(['books']);
   assert.equal(s.mm.anyone, false);
-  assert.deepEqual(ws.bare.filter((f) => f.type === 'join'), [
-    { type: 'join', categories: ['music'], anyone: true },
-    { type: 'join', categories: ['music'], anyone: true },
-    { type: 'join', categories: ['books'] },
-  ]);
+  assert.deepEqual(
+    ws.bare.filter((f) => f.type === 'join'),
+    [
+      { type: 'join', categories: ['music'], anyone: true },
+      { type: 'join', categories: ['music'], anyone: true },
+      { type: 'join', categories: ['books'] },
+    ],
+  );
 });
 
 test('widened: the event once, `widened` while queued; the room it brings has no category and is not a direct call', () => {
@@ -381,7 +461,18 @@ test('widened: the event once, `widened` while queued; the room it brings has no
   ws.receive(widenedRoom('r1'));
   assert.equal(s.mm.state, 'matched');
   assert.equal(s.mm.widened, false);
-  assert.deepEqual(s.named(MatchmakingEvent.Matched), [{ roomId: 'r1', peer, category: null, direct: false, initiator: true, resumed: false, rejoined: false, iceTransportPolicy: 'relay' }]);
+  assert.deepEqual(s.named(MatchmakingEvent.Matched), [
+    {
+      roomId: 'r1',
+      peer,
+      category: null,
+      direct: false,
+      initiator: true,
+      resumed: false,
+      rejoined: false,
+      iceTransportPolicy: 'relay',
+    },
+  ]);
 
   // Next starts a new queue entry: not widened until the server says so again.
   s.mm.next();
@@ -419,7 +510,7 @@ test('a widened match that crossed a cancel on the wire is left at once, never a
   assert.deepEqual(ws.bare.at(-1), { type: 'leave', roomId: 'r1' });
 });
 
-test('queued with anyone, a room without a category is the search\'s even with no widened first (it widened and matched at once)', () => {
+test("queued with anyone, a room without a category is the search's even with no widened first (it widened and matched at once)", () => {
   const s = setup();
   const ws = s.open();
   s.mm.join(['music'], { anyone: true });
@@ -429,7 +520,7 @@ test('queued with anyone, a room without a category is the search\'s even with n
   assert.equal((s.named(MatchmakingEvent.Matched)[0] as Matched).direct, false);
 });
 
-test('a room that names its call is a direct call, while idle or queued; one without a category that names none is the queue\'s', () => {
+test("a room that names its call is a direct call, while idle or queued; one without a category that names none is the queue's", () => {
   const queued = setup();
   const ws1 = queued.open();
   queued.mm.join(['music']);
@@ -461,5 +552,7 @@ test('verification_required refuses the join: idle, and the app hears the code',
   s.mm.join(['music']);
   ws.answer('join', { type: 'error', code: 'verification_required', message: 'verify your e-mail address first' });
   assert.equal(s.mm.state, 'idle');
-  assert.deepEqual(s.named(MatchmakingEvent.Error), [{ code: 'verification_required', message: 'verify your e-mail address first' }]);
+  assert.deepEqual(s.named(MatchmakingEvent.Error), [
+    { code: 'verification_required', message: 'verify your e-mail address first' },
+  ]);
 });

@@ -54,7 +54,7 @@ test('no answer will come once the socket is not open: the request hears null, a
   assert.deepEqual(answers, [null, null], 'not sent: not open');
 });
 
-test('an error answering Friends\' call is never Matchmaking\'s, and one answering a join never Friends\', whatever its code', () => {
+test("an error answering Friends' call is never Matchmaking's, and one answering a join never Friends', whatever its code", () => {
   const { socket, ws } = open();
   const friends = new Friends(socket);
   const mm = new Matchmaking(socket, { acceptsCall: (callId) => friends.acceptsCall(callId) });
@@ -79,7 +79,16 @@ test('callId: the SDK names each ring anew, and takes only the room of the call 
   friends.call(bo);
   const first = ws.lastSent('call').callId!;
   friends.hangUp();
-  const room = (roomId: string, callId: string) => ({ type: 'matched', roomId, peer: { ...bo, bio: '' }, category: null, initiator: true, resumed: false, iceTransportPolicy: 'all', callId });
+  const room = (roomId: string, callId: string) => ({
+    type: 'matched',
+    roomId,
+    peer: { ...bo, bio: '' },
+    category: null,
+    initiator: true,
+    resumed: false,
+    iceTransportPolicy: 'all',
+    callId,
+  });
   // Bo accepted the call as it was hung up (the frames crossed): not wanted, left at once.
   ws.receive(room('r1', first));
   assert.equal(mm.state, 'idle');

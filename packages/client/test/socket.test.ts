@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
-import { createReconnectPolicy, defaults, Socket, SocketEvent, SmallTalkError, type ReconnectContext, type RetryInfo, type SocketState, type SocketStateInfo } from '../src/index.js';
+import {
+  createReconnectPolicy,
+  defaults,
+  Socket,
+  SocketEvent,
+  SmallTalkError,
+  type ReconnectContext,
+  type RetryInfo,
+  type SocketState,
+  type SocketStateInfo,
+} from '../src/index.js';
 import { FakeServer, sleep } from './fake-websocket.js';
 
 // A test that fails half-way must not leave a socket retrying forever.
@@ -11,7 +21,13 @@ afterEach(() => {
 
 function makeSocket(options: Partial<ConstructorParameters<typeof Socket>[0]> = {}) {
   const server = new FakeServer();
-  const socket = new Socket({ url: 'ws://test/ws', token: 'tok', createWebSocket: server.createWebSocket, reconnectPolicy: () => 5, ...options });
+  const socket = new Socket({
+    url: 'ws://test/ws',
+    token: 'tok',
+    createWebSocket: server.createWebSocket,
+    reconnectPolicy: () => 5,
+    ...options,
+  });
   sockets.push(socket);
   const states: Array<[SocketState, SocketStateInfo]> = [];
   const retries: RetryInfo[] = [];
@@ -24,7 +40,7 @@ function makeSocket(options: Partial<ConstructorParameters<typeof Socket>[0]> = 
   return { server, socket, states, retries, invalid, types, stateNames: () => states.map(([s]) => s) };
 }
 
-test('connect: connecting, then open on the server\'s welcome (not on the WebSocket open); the token goes to the factory', () => {
+test("connect: connecting, then open on the server's welcome (not on the WebSocket open); the token goes to the factory", () => {
   const { server, socket, stateNames } = makeSocket();
   assert.equal(socket.state, 'closed');
   socket.connect();
@@ -43,7 +59,9 @@ test('connect: connecting, then open on the server\'s welcome (not on the WebSoc
 test("welcome reaches Message listeners (Matchmaking) before 'open' reaches State listeners, with state already open", () => {
   const { server, socket } = makeSocket();
   const order: string[] = [];
-  socket.on(SocketEvent.Message, (message) => order.push(`message ${message.type} (${socket.state}, send ${socket.send({ type: 'cancel' })})`));
+  socket.on(SocketEvent.Message, (message) =>
+    order.push(`message ${message.type} (${socket.state}, send ${socket.send({ type: 'cancel' })})`),
+  );
   socket.on(SocketEvent.State, (state) => order.push(`state ${state}`));
   socket.connect();
   server.last.accept();
@@ -80,7 +98,7 @@ test('send: only while open; a frame over 64 KiB is refused before it can get th
   socket.close();
 });
 
-test('a drop: reconnecting, retries on the policy\'s schedule with growing retryCount and elapsedMs, open again on welcome', async () => {
+test("a drop: reconnecting, retries on the policy's schedule with growing retryCount and elapsedMs, open again on welcome", async () => {
   const asked: ReconnectContext[] = [];
   const { server, socket, stateNames, retries } = makeSocket({
     reconnectPolicy: (ctx) => {
@@ -100,10 +118,19 @@ test('a drop: reconnecting, retries on the policy\'s schedule with growing retry
   ws.accept();
   assert.equal(socket.state, 'open');
   assert.deepEqual(stateNames(), ['connecting', 'open', 'reconnecting', 'open']);
-  assert.deepEqual(asked.map((c) => c.retryCount), [0, 1, 2]);
+  assert.deepEqual(
+    asked.map((c) => c.retryCount),
+    [0, 1, 2],
+  );
   // Timers may fire a hair early by Date.now()'s millisecond clock: allow a little.
-  assert.ok(asked[2]!.elapsedMs >= asked[1]!.elapsedMs && asked[1]!.elapsedMs >= 8 && asked[0]!.elapsedMs < 8, JSON.stringify(asked));
-  assert.deepEqual(retries.map((r) => r.delayMs), [10, 20, 30]);
+  assert.ok(
+    asked[2]!.elapsedMs >= asked[1]!.elapsedMs && asked[1]!.elapsedMs >= 8 && asked[0]!.elapsedMs < 8,
+    JSON.stringify(asked),
+  );
+  assert.deepEqual(
+    retries.map((r) => r.delayMs),
+    [10, 20, 30],
+  );
 
   // A later drop starts counting from 0 again.
   ws.drop(1006);
@@ -145,7 +172,15 @@ test('a notice frame reaches Notice listeners with the statement of reasons, aft
   socket.on(SocketEvent.Notice, (notice) => notices.push(notice));
   socket.connect();
   server.last.accept();
-  const notice = { id: 'n1', kind: 'appeal_overturned', reason: 'We got it wrong.', automated: false, until: null, createdAt: '2026-05-12T14:30:00.000Z', appealable: false };
+  const notice = {
+    id: 'n1',
+    kind: 'appeal_overturned',
+    reason: 'We got it wrong.',
+    automated: false,
+    until: null,
+    createdAt: '2026-05-12T14:30:00.000Z',
+    appealable: false,
+  };
   server.last.receive({ type: 'notice', notice });
   assert.deepEqual(notices, [notice]);
   assert.deepEqual(types, ['welcome', 'notice']);
@@ -153,7 +188,7 @@ test('a notice frame reaches Notice listeners with the statement of reasons, aft
   assert.equal(notices.length, 1, 'an invalid notice is dropped');
 });
 
-test('close 1012 (server restarting) reconnects at once (within the first retry\'s jitter), whatever the policy says for the first retry', async () => {
+test("close 1012 (server restarting) reconnects at once (within the first retry's jitter), whatever the policy says for the first retry", async () => {
   const { server, socket, retries } = makeSocket({ reconnectPolicy: () => 60_000 });
   socket.connect();
   server.last.accept();
@@ -243,14 +278,26 @@ test('default policy: exponential schedule, jitter of up to half of each delay (
   for (let retryCount = 0; retryCount < schedule.length; retryCount++) {
     const base = schedule[retryCount]!;
     assert.equal(low({ retryCount, elapsedMs: 0 }), base);
-    assert.equal(high({ retryCount, elapsedMs: 0 }), base === 0 ? defaults.DEFAULT_FIRST_RETRY_JITTER_MS : Math.round(base * 1.5));
+    assert.equal(
+      high({ retryCount, elapsedMs: 0 }),
+      base === 0 ? defaults.DEFAULT_FIRST_RETRY_JITTER_MS : Math.round(base * 1.5),
+    );
   }
   assert.equal(schedule[0], 0, 'the first retry is immediate, but for its jitter');
   assert.equal(defaults.DEFAULT_FIRST_RETRY_JITTER_MS, 250);
   for (let i = 2; i < 7; i++) assert.equal(schedule[i], schedule[i - 1]! * 2, 'doubling at first');
-  assert.ok(schedule.slice(0, 5).reduce((a, b) => a + b * 1.5, 0) < 6000, 'five tries by the end of the 5 s resume grace');
-  assert.ok(schedule.slice(0, 4).reduce((a, b) => a + b * 1.5, 0) < 3000, 'four of them well inside it, even with full jitter');
+  assert.ok(
+    schedule.slice(0, 5).reduce((a, b) => a + b * 1.5, 0) < 6000,
+    'five tries by the end of the 5 s resume grace',
+  );
+  assert.ok(
+    schedule.slice(0, 4).reduce((a, b) => a + b * 1.5, 0) < 3000,
+    'four of them well inside it, even with full jitter',
+  );
   assert.equal(low({ retryCount: schedule.length, elapsedMs: 0 }), null);
   const custom = createReconnectPolicy({ delaysMs: [100, 200], jitter: 0 });
-  assert.deepEqual([0, 1, 2].map((retryCount) => custom({ retryCount, elapsedMs: 0 })), [100, 200, null]);
+  assert.deepEqual(
+    [0, 1, 2].map((retryCount) => custom({ retryCount, elapsedMs: 0 })),
+    [100, 200, null],
+  );
 });

@@ -50,7 +50,10 @@ export const ProfileRequest = z
     languages: Languages.optional(),
     bio: Bio.optional(),
   })
-  .refine((body) => body.displayName !== undefined || body.languages !== undefined || body.bio !== undefined, 'nothing to change: send displayName, languages or bio');
+  .refine(
+    (body) => body.displayName !== undefined || body.languages !== undefined || body.bio !== undefined,
+    'nothing to change: send displayName, languages or bio',
+  );
 export type ProfileRequest = z.infer<typeof ProfileRequest>;
 
 /** `GET /api/stats` (no session needed): cluster-wide, at most a second stale. */

@@ -54,7 +54,10 @@ function rules(): UnicodeRules | null {
   if (unicodeRules === undefined) {
     try {
       unicodeRules = {
-        unshowable: new RegExp(`(\\p{Extended_Pictographic}[\\u{FE0F}\\u{1F3FB}-\\u{1F3FF}]?\\u200D(?=\\p{Extended_Pictographic}))|${UNSHOWABLE_CLASS}`, 'gu'),
+        unshowable: new RegExp(
+          `(\\p{Extended_Pictographic}[\\u{FE0F}\\u{1F3FB}-\\u{1F3FF}]?\\u200D(?=\\p{Extended_Pictographic}))|${UNSHOWABLE_CLASS}`,
+          'gu',
+        ),
         markFlood: new RegExp(`\\p{M}{${MAX_MARKS_IN_A_ROW + 1}}`, 'u'),
         letterOrDigit: new RegExp('[\\p{L}\\p{N}]', 'u'),
         notCounted: new RegExp('[\\p{M}\\u200D\\u{1F3FB}-\\u{1F3FF}]', 'gu'),
@@ -79,7 +82,10 @@ export const MAX_DISPLAY_NAME_CHARACTERS = 32;
  */
 const UNITS_PER_CHARACTER = 16;
 
-const graphemes = typeof Intl !== 'undefined' && 'Segmenter' in Intl ? new Intl.Segmenter(undefined, { granularity: 'grapheme' }) : null;
+const graphemes =
+  typeof Intl !== 'undefined' && 'Segmenter' in Intl
+    ? new Intl.Segmenter(undefined, { granularity: 'grapheme' })
+    : null;
 
 /**
  * User-perceived characters (grapheme clusters: é, 👍🏽 and 🇫🇷 are one each). Where Intl.Segmenter
@@ -114,7 +120,8 @@ export function profileTextProblem(text: string, maxCharacters: number): string 
     if (hasUnshowable(unicode.unshowable, text)) {
       return 'must not contain control, invisible (zero-width, direction-changing), private-use, unpaired-surrogate or noncharacter code points';
     }
-    if (unicode.markFlood.test(text)) return `must not stack more than ${MAX_MARKS_IN_A_ROW} accents or marks on one character`;
+    if (unicode.markFlood.test(text))
+      return `must not stack more than ${MAX_MARKS_IN_A_ROW} accents or marks on one character`;
     if (!unicode.letterOrDigit.test(text)) return 'must contain at least one letter or digit';
   }
   if (characterCount(text) > maxCharacters) return `must be at most ${maxCharacters} characters`;
@@ -150,7 +157,8 @@ export const Bio = z
   .superRefine((text, ctx) => {
     if (text.length === 0) return;
     const problem = profileTextProblem(text, MAX_BIO_CHARACTERS);
-    if (problem && problem !== 'must contain at least one letter or digit') ctx.addIssue({ code: 'custom', message: problem });
+    if (problem && problem !== 'must contain at least one letter or digit')
+      ctx.addIssue({ code: 'custom', message: problem });
   });
 
 /**

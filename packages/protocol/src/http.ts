@@ -68,7 +68,18 @@ export const ConsentRequest = z.object({
 export type ConsentRequest = z.infer<typeof ConsentRequest>;
 
 /** What a report is about: the rule the reported user broke. */
-export const ReportReason = z.enum(['nudity', 'sexual', 'minor', 'harassment', 'hate', 'violence', 'self_harm', 'spam', 'illegal', 'other']);
+export const ReportReason = z.enum([
+  'nudity',
+  'sexual',
+  'minor',
+  'harassment',
+  'hate',
+  'violence',
+  'self_harm',
+  'spam',
+  'illegal',
+  'other',
+]);
 export type ReportReason = z.infer<typeof ReportReason>;
 
 /** `open` until a moderator decides: `actioned` (the reported user was restricted) or `dismissed`. */

@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { CategorySlug, EndReason, IceTransportPolicy, Id, JsonData, OwnUser, Peer, Restriction, User } from './common.js';
+import {
+  CategorySlug,
+  EndReason,
+  IceTransportPolicy,
+  Id,
+  JsonData,
+  OwnUser,
+  Peer,
+  Restriction,
+  User,
+} from './common.js';
 import { Notice } from './moderation.js';
 import { ErrorCode } from './errors.js';
 import { CallEndReason, Friend, FriendRequest, Presence } from './friends.js';

@@ -22,7 +22,10 @@ export class MailSends {
   }
 
   async record(purpose: MailPurpose, subject: string, at: Date, db: Kysely<Database> = this.db): Promise<void> {
-    await db.insertInto('mail_sends').values({ id: randomUUID(), purpose, subject, sent_at: at.toISOString() }).execute();
+    await db
+      .insertInto('mail_sends')
+      .values({ id: randomUUID(), purpose, subject, sent_at: at.toISOString() })
+      .execute();
   }
 }
 

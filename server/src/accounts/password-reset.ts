@@ -43,7 +43,12 @@ export class PasswordReset {
     // the count, the lookup, the send recorded (an unknown address uses up its hour too).
     const [sent, user] = await Promise.all([
       this.sends.since('reset', subject, new Date(now.getTime() - HOUR_MS)),
-      this.deps.db.selectFrom('users').select('id').where('email', '=', email).where('kind', '=', 'member').executeTakeFirst(),
+      this.deps.db
+        .selectFrom('users')
+        .select('id')
+        .where('email', '=', email)
+        .where('kind', '=', 'member')
+        .executeTakeFirst(),
     ]);
     if (sent >= RESET_MAILS_PER_HOUR) return;
     const token = newToken();
@@ -53,7 +58,13 @@ export class PasswordReset {
       if (user) {
         await tx
           .insertInto('password_resets')
-          .values({ token_hash: tokenHash, user_id: user.id, expires_at: new Date(now.getTime() + RESET_TOKEN_TTL_MS).toISOString(), used_at: null, created_at: now.toISOString() })
+          .values({
+            token_hash: tokenHash,
+            user_id: user.id,
+            expires_at: new Date(now.getTime() + RESET_TOKEN_TTL_MS).toISOString(),
+            used_at: null,
+            created_at: now.toISOString(),
+          })
           .execute();
       }
     });
@@ -79,17 +90,33 @@ export class PasswordReset {
         .where('expires_at', '>', nowIso)
         .returning('user_id')
         .executeTakeFirst();
-      if (!spent) throw new AppError('invalid_token', 'this link is not valid: it was used, has expired, or was mistyped. Ask for a new one');
-      await tx.updateTable('users').set({ password_hash: passwordHash, email_verified: 1 }).where('id', '=', spent.user_id).execute();
+      if (!spent)
+        throw new AppError(
+          'invalid_token',
+          'this link is not valid: it was used, has expired, or was mistyped. Ask for a new one',
+        );
+      await tx
+        .updateTable('users')
+        .set({ password_hash: passwordHash, email_verified: 1 })
+        .where('id', '=', spent.user_id)
+        .execute();
       // The other links mailed for the old password are no use now.
-      await tx.deleteFrom('password_resets').where('user_id', '=', spent.user_id).where('token_hash', '<>', hashToken(token)).execute();
+      await tx
+        .deleteFrom('password_resets')
+        .where('user_id', '=', spent.user_id)
+        .where('token_hash', '<>', hashToken(token))
+        .execute();
       return { userId: spent.user_id, ended: await this.deps.auth.deleteSessionsOf(spent.user_id, tx) };
     });
     // The sessions are gone from the database, so every process answers 401 from now on. The
     // user's socket is told and closed wherever it is, by the bus, as a ban does. The bus goes
     // first: a socket the listeners below had closed already would refuse the frame, and the bus
     // would hold it for the user's next socket, which has the new session.
-    const frame: ErrorEvent = { type: 'error', code: 'unauthenticated', message: 'your password was changed: sign in again' };
+    const frame: ErrorEvent = {
+      type: 'error',
+      code: 'unauthenticated',
+      message: 'your password was changed: sign in again',
+    };
     this.deps.bus.deliver(userId, { text: JSON.stringify(frame), close: PASSWORD_CHANGED });
     // A socket of this process opened with an ended session and not the user's current one.
     this.deps.auth.sessionsEnded(ended, PASSWORD_CHANGED);

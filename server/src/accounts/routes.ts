@@ -1,5 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ProfileRequest, ResetPasswordRequest, ResetStartRequest, VerifyEmailRequest, type AcceptedResponse, type MeResponse, type OwnUser, type User } from '@small-talk/protocol';
+import {
+  ProfileRequest,
+  ResetPasswordRequest,
+  ResetStartRequest,
+  VerifyEmailRequest,
+  type AcceptedResponse,
+  type MeResponse,
+  type OwnUser,
+  type User,
+} from '@small-talk/protocol';
 import { requirePrincipal, sendBannedLogin, sendSignedIn, type SignInOptions } from '../auth/routes.js';
 import { BannedLogin, type AuthService } from '../auth/service.js';
 import { parseInput } from '../validation.js';
@@ -21,7 +30,9 @@ export interface AccountRoutesOptions extends SignInOptions {
 export async function accountRoutes(app: FastifyInstance, options: AccountRoutesOptions): Promise<void> {
   const { auth } = options;
   // Keyed on the client address, as login is: on top of the per-member and per-address mail limits.
-  const perAddress = { rateLimit: { max: options.rateLimitPerMin, timeWindow: 60_000, keyGenerator: (req: FastifyRequest) => req.ip } };
+  const perAddress = {
+    rateLimit: { max: options.rateLimitPerMin, timeWindow: 60_000, keyGenerator: (req: FastifyRequest) => req.ip },
+  };
 
   app.post('/api/auth/email/verify-start', { config: perAddress }, async (request, reply) => {
     const { user } = await requirePrincipal(auth, request);
@@ -45,7 +56,13 @@ export async function accountRoutes(app: FastifyInstance, options: AccountRoutes
   app.post('/api/auth/password/reset', { config: perAddress }, async (request, reply) => {
     const body = parseInput(ResetPasswordRequest, request.body);
     try {
-      return await sendSignedIn(request, reply, 200, await options.passwordReset.reset(body.token, body.password), options);
+      return await sendSignedIn(
+        request,
+        reply,
+        200,
+        await options.passwordReset.reset(body.token, body.password),
+        options,
+      );
     } catch (error) {
       if (error instanceof BannedLogin) return sendBannedLogin(reply, error);
       throw error;

@@ -31,13 +31,20 @@ export class EmailVerification {
    * VERIFY_CODES_PER_DAY in 24 hours. Guests have no address: `forbidden`.
    */
   async start(userId: string, now = new Date()): Promise<void> {
-    const user = await this.db.selectFrom('users').select(['kind', 'email']).where('id', '=', userId).executeTakeFirst();
+    const user = await this.db
+      .selectFrom('users')
+      .select(['kind', 'email'])
+      .where('id', '=', userId)
+      .executeTakeFirst();
     if (!user || user.kind !== 'member' || !user.email) {
       throw new AppError('forbidden', 'only a member has an e-mail address to verify: create an account first');
     }
     const sent = await this.sends.since('verify', userId, new Date(now.getTime() - DAY_MS));
     if (sent >= VERIFY_CODES_PER_DAY) {
-      throw new AppError('rate_limited', `at most ${VERIFY_CODES_PER_DAY} codes a day: use the last one, or try again tomorrow`);
+      throw new AppError(
+        'rate_limited',
+        `at most ${VERIFY_CODES_PER_DAY} codes a day: use the last one, or try again tomorrow`,
+      );
     }
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const row = {
@@ -73,8 +80,16 @@ export class EmailVerification {
       .returning(['code_hash', 'expires_at', 'failed_tries'])
       .executeTakeFirst();
     if (!row) {
-      const dead = await this.db.selectFrom('email_codes').select('user_id').where('user_id', '=', userId).executeTakeFirst();
-      if (dead) throw new AppError('rate_limited', `${VERIFY_MAX_TRIES} wrong codes: this one no longer works, ask for a new one`);
+      const dead = await this.db
+        .selectFrom('email_codes')
+        .select('user_id')
+        .where('user_id', '=', userId)
+        .executeTakeFirst();
+      if (dead)
+        throw new AppError(
+          'rate_limited',
+          `${VERIFY_MAX_TRIES} wrong codes: this one no longer works, ask for a new one`,
+        );
       throw new AppError('invalid_code', 'no code was sent, or it was already used: ask for a new one');
     }
     const live = new Date(toIso(row.expires_at)).getTime() > now.getTime();
@@ -87,7 +102,10 @@ export class EmailVerification {
     }
     if (!live) throw new AppError('invalid_code', 'this code has expired: ask for a new one');
     if (Number(row.failed_tries) >= VERIFY_MAX_TRIES) {
-      throw new AppError('rate_limited', `${VERIFY_MAX_TRIES} wrong codes: this one no longer works, ask for a new one`);
+      throw new AppError(
+        'rate_limited',
+        `${VERIFY_MAX_TRIES} wrong codes: this one no longer works, ask for a new one`,
+      );
     }
     throw new AppError('invalid_code', 'wrong code: check the last mail we sent');
   }

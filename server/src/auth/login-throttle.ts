@@ -31,7 +31,11 @@ export class LoginThrottle {
   /** Milliseconds until an attempt for `email` from `address` may be tried; 0 when it may now. */
   async waitMs(email: string, address: string, now = Date.now()): Promise<number> {
     const keys = keysOf(email, address);
-    const rows = await this.db.selectFrom('login_failures').select(['key', 'failures', 'last_failed_at']).where('key', 'in', [keys.pair, keys.email]).execute();
+    const rows = await this.db
+      .selectFrom('login_failures')
+      .select(['key', 'failures', 'last_failed_at'])
+      .where('key', 'in', [keys.pair, keys.email])
+      .execute();
     let wait = 0;
     for (const row of rows) {
       const free = row.key === keys.pair ? FREE_FAILURES : FREE_FAILURES_ALL_ADDRESSES;

@@ -1,5 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { GuestRequest, LoginRequest, type BannedLoginBody, RegisterRequest, SECURE_SESSION_COOKIE, SESSION_COOKIE, type MeResponse, type OwnUser, type User } from '@small-talk/protocol';
+import {
+  GuestRequest,
+  LoginRequest,
+  type BannedLoginBody,
+  RegisterRequest,
+  SECURE_SESSION_COOKIE,
+  SESSION_COOKIE,
+  type MeResponse,
+  type OwnUser,
+  type User,
+} from '@small-talk/protocol';
 import { serialize } from 'cookie';
 import { AppError } from '../errors.js';
 import { parseInput } from '../validation.js';
@@ -28,7 +38,13 @@ export type SignInOptions = Pick<AuthRoutesOptions, 'sessionTtlMs' | 'secureCook
  * cookie. Over https (configured, or said by a trusted proxy's X-Forwarded-Proto) the cookie is
  * Secure and __Host-: never sent over plain http, and no subdomain can set one in its place.
  */
-export async function sendSignedIn(request: FastifyRequest, reply: FastifyReply, status: number, signedIn: SignedIn, options: SignInOptions) {
+export async function sendSignedIn(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  signedIn: SignedIn,
+  options: SignInOptions,
+) {
   const maxAge = Math.floor(options.sessionTtlMs / 1000);
   const cookie =
     options.secureCookie || request.protocol === 'https'
@@ -57,7 +73,11 @@ export async function principalOf(auth: AuthService, request: FastifyRequest): P
  * The principal behind a request, or 401 `unauthenticated`. A banned member's appeal session
  * gets 403 `banned` unless the route is one of the few it may reach (`appealScope`).
  */
-export async function requirePrincipal(auth: AuthService, request: FastifyRequest, options: { appealScope?: boolean } = {}): Promise<Principal> {
+export async function requirePrincipal(
+  auth: AuthService,
+  request: FastifyRequest,
+  options: { appealScope?: boolean } = {},
+): Promise<Principal> {
   const principal = await principalOf(auth, request);
   if (!principal) throw new AppError('unauthenticated', 'sign in first: no valid session');
   if (principal.scope === 'appeal' && !options.appealScope) {
@@ -74,7 +94,8 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
     rateLimit: { max, timeWindow: 60_000, keyGenerator: (req: FastifyRequest) => req.ip },
   });
 
-  const signIn = (request: FastifyRequest, reply: FastifyReply, status: number, signedIn: SignedIn) => sendSignedIn(request, reply, status, signedIn, options);
+  const signIn = (request: FastifyRequest, reply: FastifyReply, status: number, signedIn: SignedIn) =>
+    sendSignedIn(request, reply, status, signedIn, options);
 
   app.post('/api/auth/guest', { config: perAddress(options.guestRateLimitPerMin) }, async (request, reply) => {
     const body = parseInput(GuestRequest, request.body);
@@ -87,7 +108,11 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
     const signedIn = await auth.register(body, current);
     // The code goes out at once (a send that counts toward the day's limit). The account exists
     // either way: a code that could not be queued is asked for again with verify-start.
-    await options.registered?.(signedIn.user.id).catch((error: unknown) => request.log.warn({ err: error }, 'could not send the verification code at registration'));
+    await options
+      .registered?.(signedIn.user.id)
+      .catch((error: unknown) =>
+        request.log.warn({ err: error }, 'could not send the verification code at registration'),
+      );
     return signIn(request, reply, 201, signedIn);
   });
 

@@ -55,7 +55,9 @@ export class BannedLogin extends Error {
 }
 
 export class AuthService {
-  private readonly sessionListeners: Array<(tokenHash: string, replacement: Replacement, close?: SessionClose) => void> = [];
+  private readonly sessionListeners: Array<
+    (tokenHash: string, replacement: Replacement, close?: SessionClose) => void
+  > = [];
   private readonly reservedNames: ReservedNames;
 
   constructor(
@@ -82,7 +84,14 @@ export class AuthService {
     const user: User = { id: randomUUID(), displayName, kind: 'guest' };
     await this.db
       .insertInto('users')
-      .values({ id: user.id, display_name: displayName, kind: 'guest', email: null, password_hash: null, created_at: new Date().toISOString() })
+      .values({
+        id: user.id,
+        display_name: displayName,
+        kind: 'guest',
+        email: null,
+        password_hash: null,
+        created_at: new Date().toISOString(),
+      })
       .execute();
     return { user, token: (await this.startSession(user.id)).token };
   }
@@ -112,7 +121,14 @@ export class AuthService {
       } else {
         await this.db
           .insertInto('users')
-          .values({ id: user.id, display_name: input.displayName, kind: 'member', email: input.email, password_hash: passwordHash, created_at: new Date().toISOString() })
+          .values({
+            id: user.id,
+            display_name: input.displayName,
+            kind: 'member',
+            email: input.email,
+            password_hash: passwordHash,
+            created_at: new Date().toISOString(),
+          })
           .execute();
       }
     } catch (error) {
@@ -121,7 +137,8 @@ export class AuthService {
       throw error;
     }
     const session = await this.startSession(user.id);
-    if (upgrading) this.endSession(upgrading.tokenHash, { tokenHash: hashToken(session.token), expiresAt: session.expiresAt });
+    if (upgrading)
+      this.endSession(upgrading.tokenHash, { tokenHash: hashToken(session.token), expiresAt: session.expiresAt });
     return { user, token: session.token };
   }
 
@@ -156,7 +173,11 @@ export class AuthService {
    * session, or, for a banned member, BannedLogin with an appeal session, exactly as login does.
    */
   async signInAs(userId: string): Promise<SignedIn> {
-    const row = await this.db.selectFrom('users').select(['id', 'display_name', 'kind']).where('id', '=', userId).executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom('users')
+      .select(['id', 'display_name', 'kind'])
+      .where('id', '=', userId)
+      .executeTakeFirstOrThrow();
     if (await this.banned(row.id)) {
       const appeal = await this.startSession(row.id, 'appeal', APPEAL_TOKEN_TTL_MS);
       throw new BannedLogin(appeal.token, appeal.expiresAt);
@@ -199,12 +220,19 @@ export class AuthService {
       .where('sessions.token_hash', '=', tokenHash)
       .executeTakeFirst();
     if (!row || new Date(row.expires_at).getTime() <= Date.now()) return null;
-    return { user: toUser(row), tokenHash, expiresAt: new Date(toIso(row.expires_at)).getTime(), role: row.role, scope: row.scope };
+    return {
+      user: toUser(row),
+      tokenHash,
+      expiresAt: new Date(toIso(row.expires_at)).getTime(),
+      role: row.role,
+      scope: row.scope,
+    };
   }
 
   private refuseReserved(displayName: string): void {
     const reserved = this.reservedNames.impersonated(displayName);
-    if (reserved !== null) throw new AppError('reserved_name', `this display name is reserved: it reads as "${reserved}"`);
+    if (reserved !== null)
+      throw new AppError('reserved_name', `this display name is reserved: it reads as "${reserved}"`);
   }
 
   private endSession(tokenHash: string, replacement: Replacement, close?: SessionClose): void {
@@ -225,7 +253,11 @@ export class AuthService {
     return row !== undefined;
   }
 
-  private async startSession(userId: string, scope: 'full' | 'appeal' = 'full', ttlMs = this.sessionTtlMs): Promise<{ token: string; expiresAt: number }> {
+  private async startSession(
+    userId: string,
+    scope: 'full' | 'appeal' = 'full',
+    ttlMs = this.sessionTtlMs,
+  ): Promise<{ token: string; expiresAt: number }> {
     const token = newToken();
     const now = Date.now();
     await this.db

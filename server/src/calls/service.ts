@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { CallEndReason, CallEndedEvent, CallRingingEvent, IncomingCallEvent, Peer, Presence, User } from '@small-talk/protocol';
+import type {
+  CallEndReason,
+  CallEndedEvent,
+  CallRingingEvent,
+  IncomingCallEvent,
+  Peer,
+  Presence,
+  User,
+} from '@small-talk/protocol';
 import { AppError } from '../errors.js';
 import type { Friends } from '../friends/service.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -44,7 +52,12 @@ export class Calls {
    * `profile`: the caller's languages and bio, from the standing the call was allowed with.
    * `request.callId`: the ring's id if the caller chose one; `request.ref`: the call frame's, echoed on `call_ringing`.
    */
-  async call(caller: User, profile: Pick<UserStanding, 'languages' | 'bio'>, calleeId: string, request: { callId?: string | undefined; ref?: string | undefined } = {}): Promise<void> {
+  async call(
+    caller: User,
+    profile: Pick<UserStanding, 'languages' | 'bio'>,
+    calleeId: string,
+    request: { callId?: string | undefined; ref?: string | undefined } = {},
+  ): Promise<void> {
     if (calleeId === caller.id) throw new AppError('bad_request', 'you cannot call yourself');
     await this.friends.refuseIfBlocked(caller.id, calleeId);
     const friendship = await this.friends.friend(caller, calleeId);
@@ -52,22 +65,45 @@ export class Calls {
     // With its bio: an answered call's `matched` shows it like any room's, from the store alone.
     const callee = await this.friends.profile(calleeId);
     if (!callee) throw new AppError('not_found', 'no such user');
-    const ring: Ring = { id: request.callId ?? randomUUID(), caller: { id: caller.id, displayName: caller.displayName, languages: profile.languages, bio: profile.bio }, callee };
+    const ring: Ring = {
+      id: request.callId ?? randomUUID(),
+      caller: { id: caller.id, displayName: caller.displayName, languages: profile.languages, bio: profile.bio },
+      callee,
+    };
     // A callee with no socket open rings only when a push can wake one of its devices.
     const online = (await this.bus.online([calleeId])).has(calleeId);
     if (!online && !(await this.push?.canWake(calleeId))) return this.tell(ring, 'caller', 'offline');
     const result = await this.store.ring(ring, this.options.ringTimeoutMs + RING_RECORD_SLACK_MS);
-    if (result === 'taken') throw new AppError('bad_request', 'that callId is in use by another call: choose a new one');
+    if (result === 'taken')
+      throw new AppError('bad_request', 'that callId is in use by another call: choose a new one');
     if (result === 'caller_busy') throw new AppError('busy', 'you are in a call already');
     if (result === 'busy') return this.tell(ring, 'caller', 'busy');
-    const timer = setTimeout(() => void this.end(ring.id, 'no_answer').catch((error: unknown) => this.log.warn({ err: error }, 'could not end an unanswered call')), this.options.ringTimeoutMs);
+    const timer = setTimeout(
+      () =>
+        void this.end(ring.id, 'no_answer').catch((error: unknown) =>
+          this.log.warn({ err: error }, 'could not end an unanswered call'),
+        ),
+      this.options.ringTimeoutMs,
+    );
     timer.unref();
     this.timers.set(ring.id, timer);
-    this.bus.deliver(ring.caller.id, { text: JSON.stringify({ type: 'call_ringing', callId: ring.id, peer: peer(ring.callee), ref: request.ref } satisfies CallRingingEvent) });
+    this.bus.deliver(ring.caller.id, {
+      text: JSON.stringify({
+        type: 'call_ringing',
+        callId: ring.id,
+        peer: peer(ring.callee),
+        ref: request.ref,
+      } satisfies CallRingingEvent),
+    });
     this.bus.deliver(ring.callee.id, incomingCall(ring));
     // In the background: the ring never waits on the push service, and a retry after the ring
     // ended (answered, cancelled, timed out) is dropped.
-    if (!online) this.push?.ring(ring, this.options.ringTimeoutMs, async () => (await this.store.ringOf(ring.callee.id))?.id === ring.id);
+    if (!online)
+      this.push?.ring(
+        ring,
+        this.options.ringTimeoutMs,
+        async () => (await this.store.ringOf(ring.callee.id))?.id === ring.id,
+      );
     this.log.info({ callId: ring.id, pushed: !online }, 'ringing');
   }
 
@@ -141,14 +177,27 @@ export class Calls {
   private tell(ring: Ring, who: 'caller' | 'callee' | 'both', reason: CallEndReason): void {
     this.metrics.directCall(reason);
     const to = (user: Member, other: Member) =>
-      this.bus.deliver(user.id, { text: JSON.stringify({ type: 'call_ended', callId: ring.id, peer: peer(other), reason } satisfies CallEndedEvent) });
+      this.bus.deliver(user.id, {
+        text: JSON.stringify({
+          type: 'call_ended',
+          callId: ring.id,
+          peer: peer(other),
+          reason,
+        } satisfies CallEndedEvent),
+      });
     if (who !== 'callee') to(ring.caller, ring.callee);
     if (who !== 'caller') to(ring.callee, ring.caller);
   }
 }
 
 function incomingCall(ring: Ring): { text: string } {
-  return { text: JSON.stringify({ type: 'incoming_call', callId: ring.id, peer: peer(ring.caller) } satisfies IncomingCallEvent) };
+  return {
+    text: JSON.stringify({
+      type: 'incoming_call',
+      callId: ring.id,
+      peer: peer(ring.caller),
+    } satisfies IncomingCallEvent),
+  };
 }
 
 /** A ring's side as the other sees it in call frames: the bio waits for the room. */

@@ -12,7 +12,12 @@ export class Categories {
   ) {}
 
   static async load(db: Kysely<Database>, store: MatchStore): Promise<Categories> {
-    const rows = await db.selectFrom('categories').select(['slug', 'name']).orderBy('position').orderBy('slug').execute();
+    const rows = await db
+      .selectFrom('categories')
+      .select(['slug', 'name'])
+      .orderBy('position')
+      .orderBy('slug')
+      .execute();
     return new Categories(rows, new Set(rows.map((r) => r.slug)), store);
   }
 

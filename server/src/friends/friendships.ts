@@ -60,7 +60,15 @@ export class Friendships {
     const row = { id: randomUUID(), createdAt: new Date().toISOString() };
     const result = await this.db
       .insertInto('friendships')
-      .values({ id: row.id, user_a: a.id, user_b: b.id, requested_by: from.id, status: 'pending', created_at: row.createdAt, accepted_at: null })
+      .values({
+        id: row.id,
+        user_a: a.id,
+        user_b: b.id,
+        requested_by: from.id,
+        status: 'pending',
+        created_at: row.createdAt,
+        accepted_at: null,
+      })
       .onConflict((oc) => oc.columns(['user_a', 'user_b']).doNothing())
       .executeTakeFirst();
     if (Number(result.numInsertedOrUpdatedRows ?? 0n) === 0) return null;
@@ -84,7 +92,11 @@ export class Friendships {
    */
   async decline(row: Friendship, decliner: string): Promise<boolean> {
     return this.db.transaction().execute(async (tx) => {
-      const removed = await tx.deleteFrom('friendships').where('id', '=', row.id).where('status', '=', 'pending').executeTakeFirst();
+      const removed = await tx
+        .deleteFrom('friendships')
+        .where('id', '=', row.id)
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
       if (removed.numDeletedRows === 0n) return false;
       const declinedAt = new Date().toISOString();
       await tx
@@ -110,7 +122,11 @@ export class Friendships {
 
   /** Deletes the row if it still has `status`; false when someone else changed it first. */
   async remove(id: string, status: Friendship['status']): Promise<boolean> {
-    const result = await this.db.deleteFrom('friendships').where('id', '=', id).where('status', '=', status).executeTakeFirst();
+    const result = await this.db
+      .deleteFrom('friendships')
+      .where('id', '=', id)
+      .where('status', '=', status)
+      .executeTakeFirst();
     return result.numDeletedRows > 0n;
   }
 
@@ -148,21 +164,38 @@ export class Friendships {
     const row = await this.db
       .selectFrom('connections')
       .select('id')
-      .where((eb) => eb.or([eb.and([eb('user_a', '=', x), eb('user_b', '=', y)]), eb.and([eb('user_a', '=', y), eb('user_b', '=', x)])]))
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('user_a', '=', x), eb('user_b', '=', y)]),
+          eb.and([eb('user_a', '=', y), eb('user_b', '=', x)]),
+        ]),
+      )
       .limit(1)
       .executeTakeFirst();
     return row !== undefined;
   }
 
   async user(id: string): Promise<Peer | null> {
-    const row = await this.db.selectFrom('users').select(['id', 'display_name', 'languages']).where('id', '=', id).executeTakeFirst();
-    return row ? { id: row.id, displayName: shownName(row.display_name), languages: parseLanguages(row.languages) } : null;
+    const row = await this.db
+      .selectFrom('users')
+      .select(['id', 'display_name', 'languages'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row
+      ? { id: row.id, displayName: shownName(row.display_name), languages: parseLanguages(row.languages) }
+      : null;
   }
 
   /** A user as a peer in a room sees it: with its bio (a friend called on a direct call). */
   async profile(id: string): Promise<MatchedPeer | null> {
-    const row = await this.db.selectFrom('users').select(['id', 'display_name', 'languages', 'bio']).where('id', '=', id).executeTakeFirst();
-    return row ? { id: row.id, displayName: shownName(row.display_name), languages: parseLanguages(row.languages), bio: row.bio } : null;
+    const row = await this.db
+      .selectFrom('users')
+      .select(['id', 'display_name', 'languages', 'bio'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row
+      ? { id: row.id, displayName: shownName(row.display_name), languages: parseLanguages(row.languages), bio: row.bio }
+      : null;
   }
 
   private select() {
@@ -170,7 +203,19 @@ export class Friendships {
       .selectFrom('friendships as f')
       .innerJoin('users as ua', 'ua.id', 'f.user_a')
       .innerJoin('users as ub', 'ub.id', 'f.user_b')
-      .select(['f.id', 'f.user_a', 'f.user_b', 'f.requested_by', 'f.status', 'f.created_at', 'f.accepted_at', 'ua.display_name as name_a', 'ub.display_name as name_b', 'ua.languages as languages_a', 'ub.languages as languages_b']);
+      .select([
+        'f.id',
+        'f.user_a',
+        'f.user_b',
+        'f.requested_by',
+        'f.status',
+        'f.created_at',
+        'f.accepted_at',
+        'ua.display_name as name_a',
+        'ub.display_name as name_b',
+        'ua.languages as languages_a',
+        'ub.languages as languages_b',
+      ]);
   }
 }
 

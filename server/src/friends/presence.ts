@@ -46,17 +46,26 @@ export class Presence {
       this.scheduled = false;
       const users = [...this.pending];
       this.pending = new Set();
-      this.announce(users).catch((error: unknown) => this.log.warn({ err: error }, 'could not tell friends about presence'));
+      this.announce(users).catch((error: unknown) =>
+        this.log.warn({ err: error }, 'could not tell friends about presence'),
+      );
     });
   }
 
   private async announce(userIds: readonly string[]): Promise<void> {
     const friendsOf = await this.friendships.friendIdsOf(userIds);
     if (friendsOf.size === 0) return;
-    const [presence, audience] = await Promise.all([this.of([...friendsOf.keys()]), this.bus.online([...new Set([...friendsOf.values()].flat())])]);
+    const [presence, audience] = await Promise.all([
+      this.of([...friendsOf.keys()]),
+      this.bus.online([...new Set([...friendsOf.values()].flat())]),
+    ]);
     for (const [userId, friends] of friendsOf) {
       this.listener(userId, presence.get(userId)!);
-      const text = JSON.stringify({ type: 'presence', userId, presence: presence.get(userId)! } satisfies PresenceEvent);
+      const text = JSON.stringify({
+        type: 'presence',
+        userId,
+        presence: presence.get(userId)!,
+      } satisfies PresenceEvent);
       for (const friend of friends) if (audience.has(friend)) this.bus.deliver(friend, { text });
     }
   }

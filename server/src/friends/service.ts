@@ -94,15 +94,24 @@ export class Friends {
   async decline(user: User, requestId: string): Promise<void> {
     const row = await this.incoming(user, requestId);
     if (!(await this.friendships.decline(row, user.id))) throw new AppError('not_found', 'no such request');
-    this.tell(row.requestedBy, { type: 'friend_request_closed', requestId: row.id, reason: 'declined' } satisfies FriendRequestClosedEvent);
+    this.tell(row.requestedBy, {
+      type: 'friend_request_closed',
+      requestId: row.id,
+      reason: 'declined',
+    } satisfies FriendRequestClosedEvent);
   }
 
   /** The asker takes its request back. */
   async withdraw(user: User, requestId: string): Promise<void> {
     const row = await this.friendships.byId(requestId);
-    if (!row || row.status !== 'pending' || row.requestedBy !== user.id) throw new AppError('not_found', 'no such request');
+    if (!row || row.status !== 'pending' || row.requestedBy !== user.id)
+      throw new AppError('not_found', 'no such request');
     if (!(await this.friendships.remove(row.id, 'pending'))) throw new AppError('not_found', 'no such request');
-    this.tell(otherOf(row, user.id).id, { type: 'friend_request_closed', requestId: row.id, reason: 'cancelled' } satisfies FriendRequestClosedEvent);
+    this.tell(otherOf(row, user.id).id, {
+      type: 'friend_request_closed',
+      requestId: row.id,
+      reason: 'cancelled',
+    } satisfies FriendRequestClosedEvent);
   }
 
   async unfriend(user: User, friendId: string): Promise<void> {
@@ -112,7 +121,9 @@ export class Friends {
     }
     const text = JSON.stringify({ type: 'friend_removed', userId: friendId } satisfies FriendRemovedEvent);
     this.bus.deliver(user.id, { text });
-    this.bus.deliver(friendId, { text: JSON.stringify({ type: 'friend_removed', userId: user.id } satisfies FriendRemovedEvent) });
+    this.bus.deliver(friendId, {
+      text: JSON.stringify({ type: 'friend_removed', userId: user.id } satisfies FriendRemovedEvent),
+    });
   }
 
   /**
@@ -131,11 +142,20 @@ export class Friends {
     const row = await this.friendships.between(userId, otherId);
     if (!row || !(await this.friendships.remove(row.id, row.status))) return;
     if (row.status === 'accepted') {
-      this.bus.deliver(userId, { text: JSON.stringify({ type: 'friend_removed', userId: otherId } satisfies FriendRemovedEvent) });
-      this.bus.deliver(otherId, { text: JSON.stringify({ type: 'friend_removed', userId } satisfies FriendRemovedEvent) });
+      this.bus.deliver(userId, {
+        text: JSON.stringify({ type: 'friend_removed', userId: otherId } satisfies FriendRemovedEvent),
+      });
+      this.bus.deliver(otherId, {
+        text: JSON.stringify({ type: 'friend_removed', userId } satisfies FriendRemovedEvent),
+      });
       return;
     }
-    for (const id of [userId, otherId]) this.tell(id, { type: 'friend_request_closed', requestId: row.id, reason: 'cancelled' } satisfies FriendRequestClosedEvent);
+    for (const id of [userId, otherId])
+      this.tell(id, {
+        type: 'friend_request_closed',
+        requestId: row.id,
+        reason: 'cancelled',
+      } satisfies FriendRequestClosedEvent);
   }
 
   /** The user as a peer in a room sees it, bio included; null when there is no such user. */
@@ -159,7 +179,8 @@ export class Friends {
   /** A request `user` may answer. */
   private async incoming(user: User, requestId: string): Promise<Friendship> {
     const row = await this.friendships.byId(requestId);
-    const forUser = row && row.status === 'pending' && row.requestedBy !== user.id && (row.a.id === user.id || row.b.id === user.id);
+    const forUser =
+      row && row.status === 'pending' && row.requestedBy !== user.id && (row.a.id === user.id || row.b.id === user.id);
     if (!forUser) throw new AppError('not_found', 'no such request');
     return row;
   }

@@ -18,7 +18,9 @@ export async function healthRoutes(app: FastifyInstance, options: HealthOptions)
       await options.check();
     } catch (error) {
       request.log.warn({ err: error }, 'health check failed');
-      return reply.code(503).send({ status: 'unavailable', ...errorBody('unavailable', 'the database or Redis is unreachable') });
+      return reply
+        .code(503)
+        .send({ status: 'unavailable', ...errorBody('unavailable', 'the database or Redis is unreachable') });
     }
     return { status: 'ok' };
   });
@@ -51,7 +53,10 @@ export async function metricsRoutes(app: FastifyInstance, options: MetricsOption
         throw new AppError('unauthenticated', '/metrics needs Authorization: Bearer <METRICS_TOKEN>');
       }
     } else if (!options.ownPort && !fromThisMachine(request)) {
-      throw new AppError('forbidden', '/metrics answers only requests from this machine (or set METRICS_TOKEN or METRICS_PORT)');
+      throw new AppError(
+        'forbidden',
+        '/metrics answers only requests from this machine (or set METRICS_TOKEN or METRICS_PORT)',
+      );
     }
     return reply.header('content-type', options.metricsContentType).send(await options.metrics());
   });

@@ -81,7 +81,16 @@ export class History {
         .selectFrom('connections as c')
         .innerJoin('users as peer', 'peer.id', peer)
         .where(me, '=', userId)
-        .select(['c.id as id', 'c.category as category', 'c.started_at as started_at', 'c.ended_at as ended_at', 'c.end_reason as end_reason', 'peer.id as peer_id', 'peer.display_name as peer_name', 'peer.languages as peer_languages']);
+        .select([
+          'c.id as id',
+          'c.category as category',
+          'c.started_at as started_at',
+          'c.ended_at as ended_at',
+          'c.end_reason as end_reason',
+          'peer.id as peer_id',
+          'peer.display_name as peer_name',
+          'peer.languages as peer_languages',
+        ]);
     const rows = await side('c.user_a', 'c.user_b')
       .unionAll(side('c.user_b', 'c.user_a'))
       .orderBy('started_at', 'desc')

@@ -16,7 +16,11 @@ export interface IceSettings {
  * the username carries its own expiry, and the credential proves the server issued it, so the
  * TURN server needs no user database and no call to us.
  */
-export function turnCredentials(secret: string, userId: string, expiresAtS: number): { username: string; credential: string } {
+export function turnCredentials(
+  secret: string,
+  userId: string,
+  expiresAtS: number,
+): { username: string; credential: string } {
   const username = `${expiresAtS}:${userId}`;
   const credential = createHmac('sha1', secret).update(username).digest('base64');
   return { username, credential };

@@ -67,7 +67,9 @@ export class Mailer {
 
   constructor(private readonly options: MailerOptions) {
     this.delays = options.retryDelaysMs ?? RETRY_DELAYS_MS;
-    this.deliver = options.smtpUrl ? smtpSender(options.smtpUrl, options.from) : fileSender(options.mailDir, options.from, options.log);
+    this.deliver = options.smtpUrl
+      ? smtpSender(options.smtpUrl, options.from)
+      : fileSender(options.mailDir, options.from, options.log);
   }
 
   /** Queues the mail and returns at once. */
@@ -94,7 +96,11 @@ export class Mailer {
     const dropped = [...this.queue.splice(0), ...this.retries.values()];
     for (const timer of this.retries.keys()) clearTimeout(timer);
     this.retries.clear();
-    for (const item of dropped) this.options.log.error({ purpose: item.mail.purpose, attempts: item.attempt }, 'mail dropped: the server is shutting down');
+    for (const item of dropped)
+      this.options.log.error(
+        { purpose: item.mail.purpose, attempts: item.attempt },
+        'mail dropped: the server is shutting down',
+      );
     await Promise.allSettled([...this.sending]);
   }
 
@@ -113,17 +119,24 @@ export class Mailer {
     item.attempt += 1;
     try {
       await this.deliver(item.mail);
-      if (item.attempt > 1) this.options.log.info({ purpose: item.mail.purpose, attempts: item.attempt }, 'mail sent after a retry');
+      if (item.attempt > 1)
+        this.options.log.info({ purpose: item.mail.purpose, attempts: item.attempt }, 'mail sent after a retry');
       return;
     } catch (error) {
       const failure = describe(error);
       const delay = this.delays[item.attempt - 1];
       // A permanent refusal (5xx: no such mailbox, not allowed to relay) is the same next time.
       if (delay === undefined || failure.permanent || this.closed) {
-        this.options.log.error({ purpose: item.mail.purpose, attempts: item.attempt, ...failure.fields }, 'mail not sent');
+        this.options.log.error(
+          { purpose: item.mail.purpose, attempts: item.attempt, ...failure.fields },
+          'mail not sent',
+        );
         return;
       }
-      this.options.log.warn({ purpose: item.mail.purpose, attempts: item.attempt, retryInMs: delay, ...failure.fields }, 'mail not sent yet; retrying');
+      this.options.log.warn(
+        { purpose: item.mail.purpose, attempts: item.attempt, retryInMs: delay, ...failure.fields },
+        'mail not sent yet; retrying',
+      );
       const timer = setTimeout(() => {
         this.retries.delete(timer);
         this.queue.push(item);
@@ -172,8 +185,17 @@ function fileSender(dir: string, from: string, log: Logger): Send {
       throw error;
     });
     await made;
-    const info = await transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
-    const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${mail.purpose}-${randomUUID().slice(0, 8)}.eml`);
+    const info = await transport.sendMail({
+      from,
+      to: mail.to,
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html,
+    });
+    const file = path.join(
+      dir,
+      `${new Date().toISOString().replace(/[:.]/g, '-')}-${mail.purpose}-${randomUUID().slice(0, 8)}.eml`,
+    );
     // Only the owner reads it: it holds a code or a reset link.
     await fs.writeFile(file, info.message as Buffer, { mode: 0o600 });
     log.info({ purpose: mail.purpose, path: file }, 'mail written to a file (no SMTP_URL)');

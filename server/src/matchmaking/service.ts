@@ -28,7 +28,10 @@ export class Matchmaking {
     const unknown = categories.find((slug) => !this.categories.has(slug));
     if (unknown !== undefined) throw new AppError('unknown_category', `no category "${unknown}"`);
     await this.keepApart(user.id);
-    const result = await this.store.join({ id: user.id, displayName: user.displayName, languages: profile.languages, bio: profile.bio }, categories);
+    const result = await this.store.join(
+      { id: user.id, displayName: user.displayName, languages: profile.languages, bio: profile.bio },
+      categories,
+    );
     switch (result.kind) {
       case 'busy':
         throw new AppError('busy', 'leave your room before joining again');

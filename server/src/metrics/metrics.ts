@@ -13,7 +13,11 @@ export function createMetrics(store: MatchStore, backlog?: ReportBacklog) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'smalltalk_' });
 
-  const socketsOpen = new Gauge({ name: 'smalltalk_sockets_open', help: 'WebSocket connections open on this process', registers: [registry] });
+  const socketsOpen = new Gauge({
+    name: 'smalltalk_sockets_open',
+    help: 'WebSocket connections open on this process',
+    registers: [registry],
+  });
   new Gauge({
     name: 'smalltalk_queued_users',
     help: 'Users waiting to be matched',
@@ -50,10 +54,15 @@ export function createMetrics(store: MatchStore, backlog?: ReportBacklog) {
     registers: [registry],
     async collect() {
       const read = await readBacklog();
-      if (read) this.set(read.oldestOpenAt === null ? 0 : Math.max(0, (Date.now() - read.oldestOpenAt.getTime()) / 1000));
+      if (read)
+        this.set(read.oldestOpenAt === null ? 0 : Math.max(0, (Date.now() - read.oldestOpenAt.getTime()) / 1000));
     },
   });
-  const matches = new Counter({ name: 'smalltalk_matches_total', help: 'Pairs matched into a room', registers: [registry] });
+  const matches = new Counter({
+    name: 'smalltalk_matches_total',
+    help: 'Pairs matched into a room',
+    registers: [registry],
+  });
   const widenedMatches = new Counter({
     name: 'smalltalk_widened_matches_total',
     help: 'Of those, pairs matched by two widened searches (join.anyone), without a category',
@@ -88,7 +97,11 @@ export function createMetrics(store: MatchStore, backlog?: ReportBacklog) {
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
-  const blocks = new Counter({ name: 'smalltalk_blocks_total', help: 'Blocks made (by the block button, a history row, or a report)', registers: [registry] });
+  const blocks = new Counter({
+    name: 'smalltalk_blocks_total',
+    help: 'Blocks made (by the block button, a history row, or a report)',
+    registers: [registry],
+  });
   const framesRelayed = new Counter({
     name: 'smalltalk_frames_relayed_total',
     help: 'signal, chat and typing frames relayed to a peer',

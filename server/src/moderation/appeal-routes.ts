@@ -24,7 +24,10 @@ const AppealParams = z.object({ id: Id });
  * What the affected user reads and how it contests it, and the moderators' answer. The user's
  * routes take a banned member's appeal session (`appealScope`): they are what it is for.
  */
-export async function appealRoutes(app: FastifyInstance, options: { auth: AuthService; notices: Notices; appeals: Appeals }): Promise<void> {
+export async function appealRoutes(
+  app: FastifyInstance,
+  options: { auth: AuthService; notices: Notices; appeals: Appeals },
+): Promise<void> {
   const { auth, notices, appeals } = options;
 
   app.get('/api/me/notices', async (request): Promise<NoticesResponse> => {

@@ -39,7 +39,14 @@ export class Appeals {
       // The unique restriction_id decides between two appeals sent at once.
       await this.db
         .insertInto('appeals')
-        .values({ id: appeal.id, user_id: userId, restriction_id: restriction.id, text, status: 'open', created_at: appeal.createdAt })
+        .values({
+          id: appeal.id,
+          user_id: userId,
+          restriction_id: restriction.id,
+          text,
+          status: 'open',
+          created_at: appeal.createdAt,
+        })
         .execute();
     } catch (error) {
       if (isUniqueViolation(error)) throw new AppError('already_appealed', 'you appealed this decision already');
@@ -74,9 +81,17 @@ export class Appeals {
    * `POST /api/mod/appeals/:id`. Overturn lifts the restriction; both outcomes are a notice.
    * Returns the notice too, for the caller to send once the transaction is in.
    */
-  async decide(moderator: Actor, appealId: string, request: AppealDecisionRequest, now = new Date()): Promise<ModAppeal> {
+  async decide(
+    moderator: Actor,
+    appealId: string,
+    request: AppealDecisionRequest,
+    now = new Date(),
+  ): Promise<ModAppeal> {
     const { appeal, notice } = await this.db.transaction().execute(async (tx) => {
-      const lookup = tx.selectFrom('appeals').select(['id', 'status', 'user_id', 'restriction_id']).where('id', '=', appealId);
+      const lookup = tx
+        .selectFrom('appeals')
+        .select(['id', 'status', 'user_id', 'restriction_id'])
+        .where('id', '=', appealId);
       // Two moderators answering at once: the row lock makes the second see it decided.
       const row = await (this.dialect === 'postgres' ? lookup.forUpdate() : lookup).executeTakeFirst();
       if (!row) throw new AppError('not_found', 'no such appeal');
@@ -89,7 +104,10 @@ export class Appeals {
         .where('action', 'in', ['suspend', 'ban'])
         .executeTakeFirst();
       if (decision?.moderator_id === moderator.id) {
-        throw new AppError('conflict_of_interest', 'you made the decision this appeal contests: another moderator must answer it');
+        throw new AppError(
+          'conflict_of_interest',
+          'you made the decision this appeal contests: another moderator must answer it',
+        );
       }
       const overturn = request.decision === 'overturn';
       const nowIso = now.toISOString();
@@ -104,8 +122,18 @@ export class Appeals {
         })
         .where('id', '=', row.id)
         .execute();
-      if (overturn) await tx.updateTable('restrictions').set({ lifted_at: nowIso }).where('id', '=', row.restriction_id).where('lifted_at', 'is', null).execute();
-      const restriction = await tx.selectFrom('restrictions').select('until').where('id', '=', row.restriction_id).executeTakeFirstOrThrow();
+      if (overturn)
+        await tx
+          .updateTable('restrictions')
+          .set({ lifted_at: nowIso })
+          .where('id', '=', row.restriction_id)
+          .where('lifted_at', 'is', null)
+          .execute();
+      const restriction = await tx
+        .selectFrom('restrictions')
+        .select('until')
+        .where('id', '=', row.restriction_id)
+        .executeTakeFirstOrThrow();
       await new AuditLog(tx).write(
         {
           actor: moderator,
@@ -136,7 +164,6 @@ export class Appeals {
     this.notices.send(appeal.user.id, notice);
     return appeal;
   }
-
 }
 
 /** An appeal with its user, the restriction it contests and the decision that made it. */
@@ -145,7 +172,9 @@ function appealQuery(db: Kysely<Database>) {
     .selectFrom('appeals as a')
     .innerJoin('users as u', 'u.id', 'a.user_id')
     .innerJoin('restrictions as r', 'r.id', 'a.restriction_id')
-    .leftJoin('moderation_actions as m', (join) => join.onRef('m.restriction_id', '=', 'a.restriction_id').on('m.action', 'in', ['suspend', 'ban']))
+    .leftJoin('moderation_actions as m', (join) =>
+      join.onRef('m.restriction_id', '=', 'a.restriction_id').on('m.action', 'in', ['suspend', 'ban']),
+    )
     .select([
       'a.id',
       'a.status',

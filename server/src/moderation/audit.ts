@@ -39,7 +39,12 @@ export class AuditLog {
 
   /** Newest first; `before` (an ISO time) for the next page. */
   async list(options: { limit: number; before?: string }): Promise<AuditEntry[]> {
-    let query = this.db.selectFrom('audit_log').selectAll().orderBy('at', 'desc').orderBy('id', 'desc').limit(options.limit);
+    let query = this.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .orderBy('at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(options.limit);
     if (options.before) query = query.where('at', '<', options.before);
     const rows = await query.execute();
     return rows.map((row) => ({

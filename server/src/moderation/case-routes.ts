@@ -1,6 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { AuditQuery, CasesQuery, Id, type AuditResponse, type CasesResponse, type ModUserResponse } from '@small-talk/protocol';
+import {
+  AuditQuery,
+  CasesQuery,
+  Id,
+  type AuditResponse,
+  type CasesResponse,
+  type ModUserResponse,
+} from '@small-talk/protocol';
 import type { AuthService } from '../auth/service.js';
 import { AppError } from '../errors.js';
 import { parseInput } from '../validation.js';
@@ -12,7 +19,10 @@ import type { UserPage } from './user-page.js';
 const ByParams = z.object({ id: Id });
 
 /** What moderators read: the queue, a user's page, evidence images, the audit log. */
-export async function caseRoutes(app: FastifyInstance, options: { auth: AuthService; cases: Cases; userPage: UserPage; audit: AuditLog }): Promise<void> {
+export async function caseRoutes(
+  app: FastifyInstance,
+  options: { auth: AuthService; cases: Cases; userPage: UserPage; audit: AuditLog },
+): Promise<void> {
   const { auth, cases, userPage, audit } = options;
 
   app.get('/api/mod/cases', async (request): Promise<CasesResponse> => {
@@ -47,6 +57,11 @@ export async function caseRoutes(app: FastifyInstance, options: { auth: AuthServ
     await requireRole(auth, request, 'moderator');
     const query = parseInput(AuditQuery, request.query);
     // Compared as stored (ISO in UTC): a `before` with an offset must mean the same instant.
-    return { entries: await audit.list({ limit: query.limit, ...(query.before && { before: new Date(query.before).toISOString() }) }) };
+    return {
+      entries: await audit.list({
+        limit: query.limit,
+        ...(query.before && { before: new Date(query.before).toISOString() }),
+      }),
+    };
   });
 }

@@ -50,7 +50,11 @@ export class Cases {
         eb.fn.countAll<number | string | bigint>().as('open_reports'),
         eb.fn.count<number | string | bigint>('r.reporter_id').distinct().as('reporters'),
         eb.fn.min('r.created_at').as('oldest_open_at'),
-        sql<number | string>`case when ${urgent} then 0 when count(distinct r.reporter_id) >= 2 or ${autoSuspended} then 1 else 2 end`.as('priority_rank'),
+        sql<
+          number | string
+        >`case when ${urgent} then 0 when count(distinct r.reporter_id) >= 2 or ${autoSuspended} then 1 else 2 end`.as(
+          'priority_rank',
+        ),
       ])
       .orderBy('priority_rank')
       .orderBy('oldest_open_at')
@@ -59,7 +63,11 @@ export class Cases {
     if (before !== undefined) cases = cases.having(sql`min(r.created_at)`, '<', before);
     const rows = await cases.execute();
     const ids = rows.map((row) => row.user_id);
-    const [users, reasons, restrictions] = await Promise.all([this.users(ids), this.reasons(ids), this.restrictions(ids, now)]);
+    const [users, reasons, restrictions] = await Promise.all([
+      this.users(ids),
+      this.reasons(ids),
+      this.restrictions(ids, now),
+    ]);
     return rows.map((row) => ({
       userId: row.user_id,
       user: users.get(row.user_id)!,
@@ -100,8 +108,17 @@ export class Cases {
 
   private async users(ids: string[]): Promise<Map<string, CaseUser>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.db.selectFrom('users').select(['id', 'display_name', 'kind', 'created_at']).where('id', 'in', ids).execute();
-    return new Map(rows.map((row) => [row.id, { id: row.id, displayName: shownName(row.display_name), kind: row.kind, createdAt: toIso(row.created_at) }]));
+    const rows = await this.db
+      .selectFrom('users')
+      .select(['id', 'display_name', 'kind', 'created_at'])
+      .where('id', 'in', ids)
+      .execute();
+    return new Map(
+      rows.map((row) => [
+        row.id,
+        { id: row.id, displayName: shownName(row.display_name), kind: row.kind, createdAt: toIso(row.created_at) },
+      ]),
+    );
   }
 
   private async reasons(ids: string[]): Promise<Map<string, Partial<Record<ReportReason, number>>>> {

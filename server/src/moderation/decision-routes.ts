@@ -1,6 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { Id, ModActionRequest, SetRoleRequest, type ModActionResponse, type SetRoleResponse } from '@small-talk/protocol';
+import {
+  Id,
+  ModActionRequest,
+  SetRoleRequest,
+  type ModActionResponse,
+  type SetRoleResponse,
+} from '@small-talk/protocol';
 import type { AuthService } from '../auth/service.js';
 import { parseInput } from '../validation.js';
 import type { Decisions } from './decisions.js';
@@ -10,7 +16,10 @@ import type { Roles } from './roles.js';
 const UserParams = z.object({ id: Id });
 
 /** Decisions about users: roles (admins) and moderators' actions. Who asks is checked before what it asks. */
-export async function decisionRoutes(app: FastifyInstance, options: { auth: AuthService; roles: Roles; decisions: Decisions }): Promise<void> {
+export async function decisionRoutes(
+  app: FastifyInstance,
+  options: { auth: AuthService; roles: Roles; decisions: Decisions },
+): Promise<void> {
   const { auth, roles, decisions } = options;
 
   app.put('/api/admin/users/:id/role', async (request): Promise<SetRoleResponse> => {

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { CloseCode, type ModAction, type ModActionRequest, type Notice, type Restriction, type RestrictedEvent } from '@small-talk/protocol';
+import {
+  CloseCode,
+  type ModAction,
+  type ModActionRequest,
+  type Notice,
+  type Restriction,
+  type RestrictedEvent,
+} from '@small-talk/protocol';
 import type { AuthService } from '../auth/service.js';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -53,7 +60,9 @@ export class Decisions {
       // then told why on its socket (wherever it is), which a ban then closes.
       await this.deps.store.cancel(userId);
       await this.deps.endRoomOf(userId);
-      this.deps.bus.deliver(userId, { text: JSON.stringify({ type: 'restricted', restriction: settled.restriction } satisfies RestrictedEvent) });
+      this.deps.bus.deliver(userId, {
+        text: JSON.stringify({ type: 'restricted', restriction: settled.restriction } satisfies RestrictedEvent),
+      });
     }
     const close = request.action === 'ban' ? BAN_CLOSE : undefined;
     if (settled.notice) this.deps.notices.send(userId, settled.notice, close);
@@ -62,7 +71,13 @@ export class Decisions {
     return settled.action;
   }
 
-  private async settle(tx: Kysely<Database>, moderator: Actor, userId: string, request: ModActionRequest, now: Date): Promise<Settled> {
+  private async settle(
+    tx: Kysely<Database>,
+    moderator: Actor,
+    userId: string,
+    request: ModActionRequest,
+    now: Date,
+  ): Promise<Settled> {
     // One decision per user at a time, on every process (as the automatic suspension does).
     const userQuery = tx.selectFrom('users').select('id').where('id', '=', userId);
     const user = await (this.deps.dialect === 'postgres' ? userQuery.forUpdate() : userQuery).executeTakeFirst();
@@ -94,7 +109,13 @@ export class Decisions {
         until = request.action === 'suspend' ? new Date(now.getTime() + request.days! * DAY_MS) : null;
         restriction = await standing.restrict(
           userId,
-          { kind: request.action === 'suspend' ? 'suspended' : 'banned', reason: request.reason, until, automated: false, appealable: true },
+          {
+            kind: request.action === 'suspend' ? 'suspended' : 'banned',
+            reason: request.reason,
+            until,
+            automated: false,
+            appealable: true,
+          },
           now,
         );
         restrictionId = restriction.id;
@@ -129,7 +150,11 @@ export class Decisions {
     if (reportIds.length > 0) {
       await tx
         .updateTable('reports')
-        .set({ status: request.action === 'dismiss' ? 'dismissed' : 'actioned', decided_at: nowIso, action_id: actionId })
+        .set({
+          status: request.action === 'dismiss' ? 'dismissed' : 'actioned',
+          decided_at: nowIso,
+          action_id: actionId,
+        })
         .where('id', 'in', reportIds)
         .execute();
     }
@@ -183,14 +208,20 @@ export class Decisions {
       if (wanted.length === 0) return [];
       query = query.where('id', 'in', wanted);
       const found = await query.execute();
-      if (found.length !== wanted.length) throw new AppError('not_found', 'some reportIds are not open reports about this user');
+      if (found.length !== wanted.length)
+        throw new AppError('not_found', 'some reportIds are not open reports about this user');
       return wanted;
     }
     return (await query.execute()).map((row) => row.id);
   }
 
   /** Lifts the user's restrictions in force that `which` picks; their ids, newest first. */
-  private async lift(tx: Kysely<Database>, userId: string, now: Date, which: (r: Restriction) => boolean): Promise<string[]> {
+  private async lift(
+    tx: Kysely<Database>,
+    userId: string,
+    now: Date,
+    which: (r: Restriction) => boolean,
+  ): Promise<string[]> {
     const nowIso = now.toISOString();
     const rows = await tx
       .selectFrom('restrictions')
@@ -201,9 +232,19 @@ export class Decisions {
       .orderBy('created_at', 'desc')
       .execute();
     const ids = rows
-      .filter((row) => which({ id: row.id, kind: row.kind, reason: row.reason, until: null, automated: Number(row.automated) === 1, appealable: Number(row.appealable) === 1 }))
+      .filter((row) =>
+        which({
+          id: row.id,
+          kind: row.kind,
+          reason: row.reason,
+          until: null,
+          automated: Number(row.automated) === 1,
+          appealable: Number(row.appealable) === 1,
+        }),
+      )
       .map((row) => row.id);
-    if (ids.length > 0) await tx.updateTable('restrictions').set({ lifted_at: nowIso }).where('id', 'in', ids).execute();
+    if (ids.length > 0)
+      await tx.updateTable('restrictions').set({ lifted_at: nowIso }).where('id', 'in', ids).execute();
     return ids;
   }
 }

@@ -73,7 +73,19 @@ export class Notices {
       .selectFrom('notices as n')
       .leftJoin('restrictions as r', 'r.id', 'n.restriction_id')
       .leftJoin('appeals as a', 'a.restriction_id', 'n.restriction_id')
-      .select(['n.id', 'n.kind', 'n.reason', 'n.automated', 'n.until', 'n.created_at', 'n.restriction_id', 'r.appealable', 'r.lifted_at', 'r.until as r_until', 'a.id as appeal_id'])
+      .select([
+        'n.id',
+        'n.kind',
+        'n.reason',
+        'n.automated',
+        'n.until',
+        'n.created_at',
+        'n.restriction_id',
+        'r.appealable',
+        'r.lifted_at',
+        'r.until as r_until',
+        'a.id as appeal_id',
+      ])
       .where('n.user_id', '=', userId)
       .orderBy('n.created_at', 'desc')
       .orderBy('n.id', 'desc')
@@ -95,7 +107,10 @@ export class Notices {
       until: row.until === null ? null : toIso(row.until),
       createdAt: toIso(row.created_at),
       appealable:
-        row.restriction_id !== null && row.restriction_id === inForce?.id && Number(row.appealable) === 1 && row.appeal_id === null,
+        row.restriction_id !== null &&
+        row.restriction_id === inForce?.id &&
+        Number(row.appealable) === 1 &&
+        row.appeal_id === null,
     }));
   }
 }

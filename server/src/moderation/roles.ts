@@ -26,7 +26,13 @@ export class Roles {
 
   /** By e-mail (`npm run admin -- set-role`): 404 for no member with that e-mail. */
   async setByEmail(email: string, role: Role, actor: Actor, at = new Date()): Promise<RoleChange> {
-    return this.change({ column: 'email', value: email.trim().toLowerCase() }, role, actor, at, `no member has the e-mail ${email}`);
+    return this.change(
+      { column: 'email', value: email.trim().toLowerCase() },
+      role,
+      actor,
+      at,
+      `no member has the e-mail ${email}`,
+    );
   }
 
   private async change(
@@ -44,11 +50,22 @@ export class Roles {
         .where(find.column, '=', find.value)
         .executeTakeFirst();
       if (!row) throw new AppError('not_found', missing);
-      if (row.kind !== 'member') throw new AppError('bad_request', 'only members can have a role: a guest must register first');
+      if (row.kind !== 'member')
+        throw new AppError('bad_request', 'only members can have a role: a guest must register first');
       await tx.updateTable('users').set({ role }).where('id', '=', row.id).execute();
-      await new AuditLog(tx).write({ actor, action: 'set_role', subjectUserId: row.id, detail: { from: row.role, to: role } }, at, tx);
+      await new AuditLog(tx).write(
+        { actor, action: 'set_role', subjectUserId: row.id, detail: { from: row.role, to: role } },
+        at,
+        tx,
+      );
       return {
-        user: { id: row.id, displayName: shownName(row.display_name), kind: row.kind, createdAt: toIso(row.created_at), role },
+        user: {
+          id: row.id,
+          displayName: shownName(row.display_name),
+          kind: row.kind,
+          createdAt: toIso(row.created_at),
+          role,
+        },
         from: row.role,
       };
     });

@@ -26,7 +26,11 @@ export class UserPage {
 
   /** Null when there is no such user. */
   async of(userId: string, now = new Date()): Promise<ModUserResponse | null> {
-    const user = await this.db.selectFrom('users').select(['id', 'display_name', 'kind', 'created_at', 'role']).where('id', '=', userId).executeTakeFirst();
+    const user = await this.db
+      .selectFrom('users')
+      .select(['id', 'display_name', 'kind', 'created_at', 'role'])
+      .where('id', '=', userId)
+      .executeTakeFirst();
     if (!user) return null;
     const [restriction, strikes, reports, reportsMade, connections, actions] = await Promise.all([
       this.standing.restriction(userId, now),
@@ -37,7 +41,13 @@ export class UserPage {
       this.actions(userId),
     ]);
     return {
-      user: { id: user.id, displayName: shownName(user.display_name), kind: user.kind, createdAt: toIso(user.created_at), role: user.role },
+      user: {
+        id: user.id,
+        displayName: shownName(user.display_name),
+        kind: user.kind,
+        createdAt: toIso(user.created_at),
+        role: user.role,
+      },
       restriction,
       strikes,
       reports,
@@ -104,7 +114,13 @@ export class UserPage {
         connection:
           row.connection_id === null
             ? null
-            : { id: row.connection_id, peer: reporter, category: row.category, startedAt: toIso(row.started_at!), endedAt: row.ended_at === null ? null : toIso(row.ended_at) },
+            : {
+                id: row.connection_id,
+                peer: reporter,
+                category: row.category,
+                startedAt: toIso(row.started_at!),
+                endedAt: row.ended_at === null ? null : toIso(row.ended_at),
+              },
         evidence: evidence.get(row.id) ?? [],
         status: row.status,
         createdAt: toIso(row.created_at),
@@ -134,7 +150,15 @@ export class UserPage {
     const rows = await this.db
       .selectFrom('reports as r')
       .innerJoin('users as reported', 'reported.id', 'r.reported_id')
-      .select(['r.id', 'r.reason', 'r.note', 'r.status', 'r.created_at', 'reported.id as user_id', 'reported.display_name as user_name'])
+      .select([
+        'r.id',
+        'r.reason',
+        'r.note',
+        'r.status',
+        'r.created_at',
+        'reported.id as user_id',
+        'reported.display_name as user_name',
+      ])
       .where('r.reporter_id', '=', userId)
       .orderBy('r.created_at', 'desc')
       .orderBy('r.id', 'desc')

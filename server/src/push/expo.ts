@@ -60,7 +60,8 @@ export class ExpoSender {
 
   async send(messages: readonly ExpoMessage[]): Promise<Ticket[]> {
     const tickets: Ticket[] = [];
-    for (let i = 0; i < messages.length; i += CHUNK) tickets.push(...(await this.sendChunk(messages.slice(i, i + CHUNK))));
+    for (let i = 0; i < messages.length; i += CHUNK)
+      tickets.push(...(await this.sendChunk(messages.slice(i, i + CHUNK))));
     return tickets;
   }
 
@@ -92,11 +93,17 @@ export class ExpoSender {
     if (this.accessToken) headers.authorization = `Bearer ${this.accessToken}`;
     let response: Response;
     try {
-      response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(payload), signal: AbortSignal.timeout(10_000) });
+      response = await fetch(url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(payload),
+        signal: AbortSignal.timeout(10_000),
+      });
     } catch (error) {
       throw new RetryableError(`push service unreachable: ${(error as Error).message}`);
     }
-    if (response.status === 429 || response.status >= 500) throw new RetryableError(`push service answered ${response.status}`);
+    if (response.status === 429 || response.status >= 500)
+      throw new RetryableError(`push service answered ${response.status}`);
     if (!response.ok) return null;
     return ((await response.json().catch(() => null)) as { data?: unknown } | null) ?? {};
   }

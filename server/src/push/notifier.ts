@@ -106,12 +106,25 @@ export class Push {
     this.pendingReceipts = [];
   }
 
-  private start(userId: string, notification: Notification, stillTrue: () => Promise<boolean>, ids: Record<string, string>): void {
+  private start(
+    userId: string,
+    notification: Notification,
+    stillTrue: () => Promise<boolean>,
+    ids: Record<string, string>,
+  ): void {
     if (!this.options.enabled) return;
-    void this.deliver(userId, notification, stillTrue, 0, new Set()).catch((error: unknown) => this.log.warn({ err: error, ...ids }, 'push failed'));
+    void this.deliver(userId, notification, stillTrue, 0, new Set()).catch((error: unknown) =>
+      this.log.warn({ err: error, ...ids }, 'push failed'),
+    );
   }
 
-  private async deliver(userId: string, notification: Notification, stillTrue: () => Promise<boolean>, attempt: number, reached: Set<string>): Promise<void> {
+  private async deliver(
+    userId: string,
+    notification: Notification,
+    stillTrue: () => Promise<boolean>,
+    attempt: number,
+    reached: Set<string>,
+  ): Promise<void> {
     if (this.stopped) return;
     if (attempt > 0 && !(await stillTrue())) return;
     const tokens = (await this.reachable(userId)).filter((t) => !reached.has(t.token));
@@ -121,20 +134,40 @@ export class Push {
     const retry: boolean[] = [];
     const outcomes = new Map<string, SendOutcome>();
     if (expoTokens.length > 0) {
-      const messages = expoTokens.map((to): ExpoMessage => ({ to, title: notification.title, body: notification.body, data: notification.data, sound: 'default', priority: 'high', ttl: notification.ttlS }));
+      const messages = expoTokens.map((to): ExpoMessage => ({
+        to,
+        title: notification.title,
+        body: notification.body,
+        data: notification.data,
+        sound: 'default',
+        priority: 'high',
+        ttl: notification.ttlS,
+      }));
       try {
         const tickets = await this.expo.send(messages);
         tickets.forEach((ticket, i) => outcomes.set(expoTokens[i]!, ticket.outcome));
-        this.awaitReceipts(tickets.flatMap((ticket, i) => (ticket.receiptId ? [{ id: ticket.receiptId, token: expoTokens[i]! }] : [])));
+        this.awaitReceipts(
+          tickets.flatMap((ticket, i) => (ticket.receiptId ? [{ id: ticket.receiptId, token: expoTokens[i]! }] : [])),
+        );
       } catch (error) {
         if (!(error instanceof RetryableError)) throw error;
         retry.push(true);
-        this.log.warn({ attempt: attempt + 1, reason: error.message, type: notification.data.type }, 'push service failed; retrying later');
+        this.log.warn(
+          { attempt: attempt + 1, reason: error.message, type: notification.data.type },
+          'push service failed; retrying later',
+        );
       }
     }
     for (const token of this.web ? webTokens : []) {
       try {
-        outcomes.set(token, await this.web!.send(token, { title: notification.title, body: notification.body, data: notification.data }, notification.ttlS));
+        outcomes.set(
+          token,
+          await this.web!.send(
+            token,
+            { title: notification.title, body: notification.body, data: notification.data },
+            notification.ttlS,
+          ),
+        );
       } catch (error) {
         if (!(error instanceof RetryableError)) throw error;
         retry.push(true);
@@ -154,7 +187,9 @@ export class Push {
     for (const token of outcomes.keys()) reached.add(token);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      void this.deliver(userId, notification, stillTrue, attempt + 1, reached).catch((error: unknown) => this.log.warn({ err: error }, 'push failed'));
+      void this.deliver(userId, notification, stillTrue, attempt + 1, reached).catch((error: unknown) =>
+        this.log.warn({ err: error }, 'push failed'),
+      );
     }, delay);
     timer.unref();
     this.timers.add(timer);
@@ -171,12 +206,15 @@ export class Push {
   private scheduleReceipts(): void {
     const next = this.pendingReceipts[0];
     if (!next || this.stopped) return;
-    this.receiptTimer = setTimeout(() => {
-      this.receiptTimer = null;
-      void this.checkReceipts()
-        .catch((error: unknown) => this.log.warn({ err: error }, 'push receipts failed'))
-        .finally(() => this.scheduleReceipts());
-    }, Math.max(0, next.due - Date.now()));
+    this.receiptTimer = setTimeout(
+      () => {
+        this.receiptTimer = null;
+        void this.checkReceipts()
+          .catch((error: unknown) => this.log.warn({ err: error }, 'push receipts failed'))
+          .finally(() => this.scheduleReceipts());
+      },
+      Math.max(0, next.due - Date.now()),
+    );
     this.receiptTimer.unref();
   }
 
@@ -197,7 +235,8 @@ export class Push {
     }
     const gone = due.filter((r) => receipts.get(r.id) === 'unregistered').map((r) => r.token);
     await this.tokens.forget(gone);
-    if (gone.length > 0) this.log.info({ tokens: gone.length }, 'forgot push tokens their receipts say no longer reach a device');
+    if (gone.length > 0)
+      this.log.info({ tokens: gone.length }, 'forgot push tokens their receipts say no longer reach a device');
   }
 
   /** The user's tokens a push can go to: web ones only with VAPID keys. */

@@ -26,7 +26,10 @@ export async function pushRoutes(app: FastifyInstance, options: PushRoutesOption
     const principal = await requirePrincipal(auth, request);
     const token = parseInput(PushTokenRequest, request.body);
     if (token.platform === 'web' && !isWebSubscription(token.token)) {
-      throw new AppError('bad_request', 'a web token is the JSON of a PushSubscription: {"endpoint":"https://…","keys":{"p256dh","auth"}}');
+      throw new AppError(
+        'bad_request',
+        'a web token is the JSON of a PushSubscription: {"endpoint":"https://…","keys":{"p256dh","auth"}}',
+      );
     }
     await tokens.register(principal.user.id, principal.tokenHash, token);
     return reply.code(201).send({});

@@ -43,7 +43,8 @@ export class WebPushSender {
       }
       // A network error (it has a code: ECONNREFUSED, ETIMEDOUT…) may heal; a subscription the
       // library cannot encrypt for (keys of the wrong length) never will.
-      if (typeof (error as { code?: unknown }).code === 'string') throw new RetryableError('web push service unreachable');
+      if (typeof (error as { code?: unknown }).code === 'string')
+        throw new RetryableError('web push service unreachable');
       return 'unregistered';
     }
   }
@@ -53,7 +54,12 @@ export class WebPushSender {
 export function isWebSubscription(token: string): boolean {
   try {
     const value = JSON.parse(token) as { endpoint?: unknown; keys?: { p256dh?: unknown; auth?: unknown } };
-    return typeof value.endpoint === 'string' && /^https:\/\//.test(value.endpoint) && typeof value.keys?.p256dh === 'string' && typeof value.keys.auth === 'string';
+    return (
+      typeof value.endpoint === 'string' &&
+      /^https:\/\//.test(value.endpoint) &&
+      typeof value.keys?.p256dh === 'string' &&
+      typeof value.keys.auth === 'string'
+    );
   } catch {
     return false;
   }

@@ -1,5 +1,13 @@
 import type { Logger } from 'pino';
-import type { EndReason, IceTransportPolicy, MatchedEvent, OwnUser, PeerLeftEvent, LeftEvent, WelcomeEvent } from '@small-talk/protocol';
+import type {
+  EndReason,
+  IceTransportPolicy,
+  MatchedEvent,
+  OwnUser,
+  PeerLeftEvent,
+  LeftEvent,
+  WelcomeEvent,
+} from '@small-talk/protocol';
 import { AppError } from '../errors.js';
 import type { History } from '../history/service.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -200,7 +208,10 @@ export class Rooms {
 
   private notifyEnd(roomId: string, reason: EndReason, byUserId: string, peerId: string, ref?: string): void {
     if (reason === 'left') {
-      this.bus.deliver(byUserId, { text: JSON.stringify({ type: 'left', roomId, ref } satisfies LeftEvent), room: null });
+      this.bus.deliver(byUserId, {
+        text: JSON.stringify({ type: 'left', roomId, ref } satisfies LeftEvent),
+        room: null,
+      });
     }
     this.bus.deliver(peerId, {
       text: JSON.stringify({ type: 'peer_left', roomId, reason } satisfies PeerLeftEvent),
@@ -248,7 +259,8 @@ export class Rooms {
       category: room.category,
       initiator: room.initiatorId === userId,
       resumed,
-      iceTransportPolicy: room.category === null && !room.widened ? this.options.icePolicy.friends : this.options.icePolicy.strangers,
+      iceTransportPolicy:
+        room.category === null && !room.widened ? this.options.icePolicy.friends : this.options.icePolicy.strangers,
       callId: room.callId,
     };
     return { text: JSON.stringify(event), room: { roomId: room.id, peerId: peer.id } };

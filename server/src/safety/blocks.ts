@@ -40,7 +40,11 @@ export class Blocks {
    */
   async add(blockerId: string, blockedId: string, now = new Date()): Promise<{ block: Block; created: boolean }> {
     if (blockerId === blockedId) throw new AppError('bad_request', 'you cannot block yourself');
-    const user = await this.db.selectFrom('users').select(['id', 'display_name', 'languages']).where('id', '=', blockedId).executeTakeFirst();
+    const user = await this.db
+      .selectFrom('users')
+      .select(['id', 'display_name', 'languages'])
+      .where('id', '=', blockedId)
+      .executeTakeFirst();
     if (!user) throw new AppError('not_found', 'no such user');
     const inserted = await this.db
       .insertInto('blocks')
@@ -60,7 +64,13 @@ export class Blocks {
     await this.store.block(blockerId, blockedId);
     await this.rooms.endRoomOf(blockerId, blockedId);
     await this.friends.sever(blockerId, blockedId);
-    return { block: { user: { id: user.id, displayName: shownName(user.display_name), languages: parseLanguages(user.languages) }, createdAt: toIso(row.created_at) }, created };
+    return {
+      block: {
+        user: { id: user.id, displayName: shownName(user.display_name), languages: parseLanguages(user.languages) },
+        createdAt: toIso(row.created_at),
+      },
+      created,
+    };
   }
 
   /** The user's blocks, newest first. */
@@ -73,12 +83,19 @@ export class Blocks {
       .orderBy('b.created_at', 'desc')
       .orderBy('u.id')
       .execute();
-    return rows.map((row) => ({ user: { id: row.id, displayName: shownName(row.display_name), languages: parseLanguages(row.languages) }, createdAt: toIso(row.created_at) }));
+    return rows.map((row) => ({
+      user: { id: row.id, displayName: shownName(row.display_name), languages: parseLanguages(row.languages) },
+      createdAt: toIso(row.created_at),
+    }));
   }
 
   /** Lifts the block; `not_found` when there was none. The two may meet again unless the other blocked too. */
   async remove(blockerId: string, blockedId: string): Promise<void> {
-    const result = await this.db.deleteFrom('blocks').where('blocker_id', '=', blockerId).where('blocked_id', '=', blockedId).executeTakeFirst();
+    const result = await this.db
+      .deleteFrom('blocks')
+      .where('blocker_id', '=', blockerId)
+      .where('blocked_id', '=', blockedId)
+      .executeTakeFirst();
     if (result.numDeletedRows === 0n) throw new AppError('not_found', 'you have not blocked this user');
     if (!(await this.between(blockerId, blockedId))) await this.store.unblock(blockerId, blockedId);
   }
@@ -88,7 +105,12 @@ export class Blocks {
     const row = await this.db
       .selectFrom('blocks')
       .select('blocker_id')
-      .where((eb) => eb.or([eb.and([eb('blocker_id', '=', a), eb('blocked_id', '=', b)]), eb.and([eb('blocker_id', '=', b), eb('blocked_id', '=', a)])]))
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('blocker_id', '=', a), eb('blocked_id', '=', b)]),
+          eb.and([eb('blocker_id', '=', b), eb('blocked_id', '=', a)]),
+        ]),
+      )
       .limit(1)
       .executeTakeFirst();
     return row !== undefined;

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { EVIDENCE_MAX_BYTES, EVIDENCE_PER_REPORT, EVIDENCE_WINDOW_MS, type EvidenceResponse, type User } from '@small-talk/protocol';
+import {
+  EVIDENCE_MAX_BYTES,
+  EVIDENCE_PER_REPORT,
+  EVIDENCE_WINDOW_MS,
+  type EvidenceResponse,
+  type User,
+} from '@small-talk/protocol';
 import { AppError } from '../errors.js';
 import type { Database } from '../storage/schema.js';
 import type { Reports } from './reports.js';
@@ -27,10 +33,19 @@ export class Evidence {
   async mayAttach(reporter: User, reportId: string, now = new Date()): Promise<void> {
     // Someone else's report, and one too old, answer the same: nobody learns which reports exist.
     const report = await this.reports.ownRecent(reporter.id, reportId, new Date(now.getTime() - EVIDENCE_WINDOW_MS));
-    if (!report) throw new AppError('not_found', 'no report of yours to attach to (evidence goes within 10 minutes of the report)');
+    if (!report)
+      throw new AppError(
+        'not_found',
+        'no report of yours to attach to (evidence goes within 10 minutes of the report)',
+      );
   }
 
-  async attach(reporter: User, reportId: string, image: Uint8Array, now = new Date()): Promise<EvidenceResponse['evidence']> {
+  async attach(
+    reporter: User,
+    reportId: string,
+    image: Uint8Array,
+    now = new Date(),
+  ): Promise<EvidenceResponse['evidence']> {
     await this.mayAttach(reporter, reportId, now);
     if (image.length > EVIDENCE_MAX_BYTES) throw tooLarge();
     if (!isJpeg(image)) throw new AppError('unsupported_media_type', 'evidence must be a JPEG image');
@@ -39,7 +54,8 @@ export class Evidence {
       .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
       .where('report_id', '=', reportId)
       .executeTakeFirstOrThrow();
-    if (Number(count.n) >= EVIDENCE_PER_REPORT) throw new AppError('too_many', `at most ${EVIDENCE_PER_REPORT} images per report`);
+    if (Number(count.n) >= EVIDENCE_PER_REPORT)
+      throw new AppError('too_many', `at most ${EVIDENCE_PER_REPORT} images per report`);
     const id = randomUUID();
     await this.db
       .insertInto('report_evidence')

@@ -43,7 +43,10 @@ export class Reports {
       .where('created_at', '>', new Date(now.getTime() - DAY_MS).toISOString())
       .executeTakeFirstOrThrow();
     if (Number(today.n) >= this.options.perDay) {
-      throw new AppError('rate_limited', `at most ${this.options.perDay} reports in 24 hours; our moderators read every one`);
+      throw new AppError(
+        'rate_limited',
+        `at most ${this.options.perDay} reports in 24 hours; our moderators read every one`,
+      );
     }
     // The connection must be the reporter's own, with this user, and recent: nobody can report
     // people it never met, nor dig up a call from long ago.
@@ -61,7 +64,10 @@ export class Reports {
       )
       .executeTakeFirst();
     if (!connection) {
-      throw new AppError('not_found', `no connection of yours with this user in the last ${this.options.windowDays} days`);
+      throw new AppError(
+        'not_found',
+        `no connection of yours with this user in the last ${this.options.windowDays} days`,
+      );
     }
     const row: ReportsTable = {
       id: randomUUID(),

@@ -66,7 +66,9 @@ export async function safetyRoutes(
       if (size <= EVIDENCE_MAX_BYTES) chunks.push(chunk);
       else if (size > DRAIN_LIMIT_BYTES) payload.destroy(tooLarge());
     });
-    payload.on('end', () => (size > EVIDENCE_MAX_BYTES ? done(tooLarge(), undefined) : done(null, Buffer.concat(chunks))));
+    payload.on('end', () =>
+      size > EVIDENCE_MAX_BYTES ? done(tooLarge(), undefined) : done(null, Buffer.concat(chunks)),
+    );
     payload.on('error', (error) => done(error, undefined));
   });
 

@@ -43,19 +43,34 @@ export class Safety {
     }
     const birth = realDate(answer.birthDate);
     const oldest = new Date(Date.UTC(now.getUTCFullYear() - OLDEST_AGE_YEARS, now.getUTCMonth(), now.getUTCDate()));
-    if (!birth || birth > now || birth < oldest) throw new AppError('bad_request', 'birthDate: not a real date of birth');
+    if (!birth || birth > now || birth < oldest)
+      throw new AppError('bad_request', 'birthDate: not a real date of birth');
     const birthYear = birth.getUTCFullYear();
     if (ageOn(birth, now) < this.rules.minAge) {
-      await this.standing.recordConsent(user.id, { rulesVersion: answer.rulesVersion, birthYear, outcome: 'underage' }, now);
+      await this.standing.recordConsent(
+        user.id,
+        { rulesVersion: answer.rulesVersion, birthYear, outcome: 'underage' },
+        now,
+      );
       await this.standing.restrict(
         user.id,
-        { kind: 'underage', reason: `Small Talk is only for people aged ${this.rules.minAge} or older.`, until: null, automated: true, appealable: false },
+        {
+          kind: 'underage',
+          reason: `Small Talk is only for people aged ${this.rules.minAge} or older.`,
+          until: null,
+          automated: true,
+          appealable: false,
+        },
         now,
       );
       this.metrics.consentRefusals.inc({ reason: 'underage' });
       throw underage(this.rules.minAge);
     }
-    await this.standing.recordConsent(user.id, { rulesVersion: answer.rulesVersion, birthYear, outcome: 'accepted' }, now);
+    await this.standing.recordConsent(
+      user.id,
+      { rulesVersion: answer.rulesVersion, birthYear, outcome: 'accepted' },
+      now,
+    );
     return this.ownUser(user);
   }
 
@@ -73,7 +88,10 @@ export class Safety {
       throw new AppError('consent_required', `accept the community rules (version ${this.rules.version}) first`);
     }
     if (this.requireVerifiedEmail && !standing.emailVerified) {
-      throw new AppError('verification_required', 'verify your e-mail address first: create an account, then enter the code we mailed you');
+      throw new AppError(
+        'verification_required',
+        'verify your e-mail address first: create an account, then enter the code we mailed you',
+      );
     }
     return standing;
   }
@@ -96,6 +114,7 @@ function realDate(text: string): Date | null {
 function ageOn(birth: Date, now: Date): number {
   const years = now.getUTCFullYear() - birth.getUTCFullYear();
   const beforeBirthday =
-    now.getUTCMonth() < birth.getUTCMonth() || (now.getUTCMonth() === birth.getUTCMonth() && now.getUTCDate() < birth.getUTCDate());
+    now.getUTCMonth() < birth.getUTCMonth() ||
+    (now.getUTCMonth() === birth.getUTCMonth() && now.getUTCDate() < birth.getUTCDate());
   return beforeBirthday ? years - 1 : years;
 }

@@ -17,7 +17,14 @@ export interface UserStanding {
   bio: string;
 }
 
-const NOBODY: UserStanding = { consent: null, restriction: null, role: 'user', emailVerified: false, languages: [], bio: '' };
+const NOBODY: UserStanding = {
+  consent: null,
+  restriction: null,
+  role: 'user',
+  emailVerified: false,
+  languages: [],
+  bio: '',
+};
 
 /** The consents and restrictions tables: answers to the rules screen, and restrictions with their history. */
 export class Standing {
@@ -34,11 +41,19 @@ export class Standing {
     const [row] = await this.standingQuery.execute(this.db, { userId, now: now.toISOString() });
     if (!row) return { ...NOBODY };
     const consent =
-      row.rules_version === null || row.consent_at === null ? null : { rulesVersion: Number(row.rules_version), at: toIso(row.consent_at) };
+      row.rules_version === null || row.consent_at === null
+        ? null
+        : { rulesVersion: Number(row.rules_version), at: toIso(row.consent_at) };
     const restriction = row.id === null ? null : toRestriction(row as RestrictionsTable);
-    return { consent, restriction, role: row.role, emailVerified: Number(row.email_verified) === 1, languages: parseLanguages(row.languages), bio: row.bio };
+    return {
+      consent,
+      restriction,
+      role: row.role,
+      emailVerified: Number(row.email_verified) === 1,
+      languages: parseLanguages(row.languages),
+      bio: row.bio,
+    };
   }
-
 
   /** The restriction in force: not lifted and not run out. The newest wins when there are several. */
   async restriction(userId: string, now = new Date()): Promise<Restriction | null> {
@@ -66,10 +81,21 @@ export class Standing {
     return row ? { rulesVersion: row.rules_version, at: toIso(row.created_at) } : null;
   }
 
-  async recordConsent(userId: string, answer: { rulesVersion: number; birthYear: number; outcome: 'accepted' | 'underage' }, at: Date): Promise<void> {
+  async recordConsent(
+    userId: string,
+    answer: { rulesVersion: number; birthYear: number; outcome: 'accepted' | 'underage' },
+    at: Date,
+  ): Promise<void> {
     await this.db
       .insertInto('consents')
-      .values({ id: randomUUID(), user_id: userId, rules_version: answer.rulesVersion, birth_year: answer.birthYear, outcome: answer.outcome, created_at: at.toISOString() })
+      .values({
+        id: randomUUID(),
+        user_id: userId,
+        rules_version: answer.rulesVersion,
+        birth_year: answer.birthYear,
+        outcome: answer.outcome,
+        created_at: at.toISOString(),
+      })
       .execute();
   }
 
@@ -160,7 +186,9 @@ export function toRestriction(row: RestrictionsTable): Restriction {
 export function parseLanguages(json: string): LanguageCode[] {
   try {
     const parsed: unknown = JSON.parse(json);
-    return Array.isArray(parsed) ? parsed.filter((code): code is LanguageCode => LanguageCode.safeParse(code).success) : [];
+    return Array.isArray(parsed)
+      ? parsed.filter((code): code is LanguageCode => LanguageCode.safeParse(code).success)
+      : [];
   } catch {
     return [];
   }

@@ -43,13 +43,26 @@ export class AutoSuspension {
     // both suspend (two restrictions, two frames). PostgreSQL locks the user's row; SQLite runs
     // one transaction at a time anyway.
     const suspended = await this.db.transaction().execute(async (tx) => {
-      if (this.options.dialect === 'postgres') await tx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
+      if (this.options.dialect === 'postgres')
+        await tx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
       const standing = new Standing(tx);
       if (await standing.restriction(userId, now)) return null; // already kept out
       if ((await this.reporters(tx, userId, now)) < this.options.reporters) return null;
-      const restriction = await standing.restrict(userId, { kind: 'suspended', reason: REASON, until: null, automated: true, appealable: true }, now);
+      const restriction = await standing.restrict(
+        userId,
+        { kind: 'suspended', reason: REASON, until: null, automated: true, appealable: true },
+        now,
+      );
       const notice = await this.notices.write(
-        { userId, kind: 'suspension', reason: REASON, automated: true, until: null, restrictionId: restriction.id, appealable: true },
+        {
+          userId,
+          kind: 'suspension',
+          reason: REASON,
+          automated: true,
+          until: null,
+          restrictionId: restriction.id,
+          appealable: true,
+        },
         now,
         tx,
       );

@@ -1,5 +1,12 @@
 import type { UserStanding } from '../safety/standing.js';
-import type { ChatEvent, ClientMessage, QueuedEvent, TypingEvent, CancelledEvent, WidenedEvent } from '@small-talk/protocol';
+import type {
+  ChatEvent,
+  ClientMessage,
+  QueuedEvent,
+  TypingEvent,
+  CancelledEvent,
+  WidenedEvent,
+} from '@small-talk/protocol';
 import WebSocket from 'ws';
 import type { Calls } from '../calls/service.js';
 import { AppError } from '../errors.js';
@@ -16,7 +23,11 @@ import type { ClientSocket } from './socket.js';
  * relays that text instead of serialising the parsed value again.
  */
 export type Handlers = {
-  [T in ClientMessage['type']]: (socket: ClientSocket, message: Extract<ClientMessage, { type: T }>, dataText: string) => void | Promise<void>;
+  [T in ClientMessage['type']]: (
+    socket: ClientSocket,
+    message: Extract<ClientMessage, { type: T }>,
+    dataText: string,
+  ) => void | Promise<void>;
 };
 
 function roomOf(socket: ClientSocket, roomId: string): RoomLink {
@@ -52,7 +63,8 @@ export function createHandlers(services: HandlerServices): Handlers {
       try {
         const result = await matchmaking.widen(socket.userId, ticket);
         if (result.kind === 'matched') await rooms.start(result.room);
-        else if (result.kind === 'widened' && current()) socket.sendText(JSON.stringify({ type: 'widened' } satisfies WidenedEvent));
+        else if (result.kind === 'widened' && current())
+          socket.sendText(JSON.stringify({ type: 'widened' } satisfies WidenedEvent));
       } catch (error) {
         // Shared state unreachable: the user stays queued in its categories, as if it had not asked.
         socket.log.warn({ err: error }, 'could not widen a search');
@@ -69,7 +81,9 @@ export function createHandlers(services: HandlerServices): Handlers {
       // The entry the old wait was for is gone: a re-join restarts the wait.
       fallbacks.end(socket.userId);
       // `queued` always comes first, so a client sees the same sequence whether or not a match is instant.
-      socket.sendText(JSON.stringify({ type: 'queued', categories: joined.categories, ref: message.ref } satisfies QueuedEvent));
+      socket.sendText(
+        JSON.stringify({ type: 'queued', categories: joined.categories, ref: message.ref } satisfies QueuedEvent),
+      );
       if (joined.room) await rooms.start(joined.room);
       else if (message.anyone) wait(socket, joined.ticket);
     },
@@ -85,13 +99,17 @@ export function createHandlers(services: HandlerServices): Handlers {
       // A SignalEvent, built around the data's own text: JSON.parse has validated it and the
       // scan has bounded its depth, so it goes out byte for byte as sent, and nothing about its
       // shape can make this throw (serialising it again could: the stack, on deep values).
-      rooms.relay(room, `{"type":"signal","roomId":${JSON.stringify(room.roomId)},"from":${JSON.stringify(socket.userId)},"data":${dataText}}`);
+      rooms.relay(
+        room,
+        `{"type":"signal","roomId":${JSON.stringify(room.roomId)},"from":${JSON.stringify(socket.userId)},"data":${dataText}}`,
+      );
     },
 
     chat(socket, message) {
       const room = roomOf(socket, message.roomId);
       const text = cleanChatText(message.text);
-      if (text.length === 0) throw new AppError('bad_request', 'chat text has nothing to show once control characters are removed');
+      if (text.length === 0)
+        throw new AppError('bad_request', 'chat text has nothing to show once control characters are removed');
       const event: ChatEvent = {
         type: 'chat',
         roomId: room.roomId,
@@ -104,7 +122,10 @@ export function createHandlers(services: HandlerServices): Handlers {
 
     typing(socket, message) {
       const room = roomOf(socket, message.roomId);
-      rooms.relay(room, JSON.stringify({ type: 'typing', roomId: room.roomId, from: socket.userId } satisfies TypingEvent));
+      rooms.relay(
+        room,
+        JSON.stringify({ type: 'typing', roomId: room.roomId, from: socket.userId } satisfies TypingEvent),
+      );
     },
 
     leave(socket, message) {

@@ -91,7 +91,8 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
     const principal = token ? await auth.authenticate(token) : null;
     if (!principal) return reject(socket, 'unauthenticated', 'sign in first: no valid session');
     // A banned member's appeal session reads notices and appeals over HTTP; it never meets anyone.
-    if (principal.scope === 'appeal') return reject(socket, 'unauthenticated', 'this session can only read your notices and appeal');
+    if (principal.scope === 'appeal')
+      return reject(socket, 'unauthenticated', 'this session can only read your notices and appeal');
     // Read before the upgrade completes, so the socket's first frames never wait on it.
     const me = await options.ownUser(principal.user);
     if (socket.destroyed) return;
@@ -121,7 +122,10 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
       sockets.delete(client);
       metrics.socketsOpen.dec();
       releaseSlot(address);
-      if (!client.replaced) void rooms.disconnected(client.userId, client).catch((error: unknown) => log.error({ err: error }, 'disconnect handling failed'));
+      if (!client.replaced)
+        void rooms
+          .disconnected(client.userId, client)
+          .catch((error: unknown) => log.error({ err: error }, 'disconnect handling failed'));
     });
     void rooms.connected(me, client).catch((error: unknown) => {
       log.error({ err: error }, 'connect handling failed');

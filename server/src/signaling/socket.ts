@@ -116,7 +116,8 @@ export class ClientSocket implements Inbox {
     // Both refusals come before JSON.parse: what they refuse costs the most to parse.
     const shape = scanFrame(text);
     if (shape === null) return this.fail('bad_request', `frame nests deeper than ${MAX_FRAME_DEPTH} levels`);
-    if (shape.structure > MAX_FRAME_VALUES) return this.fail('bad_request', `frame holds more than ${MAX_FRAME_VALUES} values`);
+    if (shape.structure > MAX_FRAME_VALUES)
+      return this.fail('bad_request', `frame holds more than ${MAX_FRAME_VALUES} values`);
     this.limit.chargeStructure(shape.structure);
     if (bytes > CONTROL_FRAME_BYTES && !typeIs(text, shape, LARGE_FRAME_TYPES)) {
       return this.fail('payload_too_large', `only signal and chat frames may exceed ${CONTROL_FRAME_BYTES} bytes`);

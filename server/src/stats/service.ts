@@ -22,7 +22,10 @@ export class Stats {
   current(now = Date.now()): Promise<StatsResponse> {
     // Requests at the same moment share one reading (the promise), not one each.
     if (this.last && now - this.last.at < this.cacheMs) return this.last.stats;
-    const stats = Promise.all([this.bus.connectedCount(), this.store.counts()]).then(([online, counts]) => ({ online, waiting: counts.queued }));
+    const stats = Promise.all([this.bus.connectedCount(), this.store.counts()]).then(([online, counts]) => ({
+      online,
+      waiting: counts.queued,
+    }));
     const reading = { at: now, stats };
     this.last = reading;
     // A failed reading is not kept: the next request tries again.

@@ -82,7 +82,10 @@ export function migrations(dialect: SqlDialect): MigrationProvider {
           .addUniqueConstraint('friendships_one_per_pair', ['user_a', 'user_b'])
           // Byte order on both databases, as the server orders the two ids (PostgreSQL's default
           // collation would weigh dashes differently).
-          .addCheckConstraint('friendships_ordered_pair', dialect === 'postgres' ? sql`user_a < user_b collate "C"` : sql`user_a < user_b`)
+          .addCheckConstraint(
+            'friendships_ordered_pair',
+            dialect === 'postgres' ? sql`user_a < user_b collate "C"` : sql`user_a < user_b`,
+          )
           .addCheckConstraint('friendships_asked_by_member', sql`requested_by in (user_a, user_b)`)
           .execute();
         await db.schema.createIndex('friendships_user_b').on('friendships').column('user_b').execute();
@@ -119,7 +122,10 @@ export function migrations(dialect: SqlDialect): MigrationProvider {
           .addColumn('name', 'text', (c) => c.primaryKey())
           .addColumn('last_run_at', timestamp, (c) => c.notNull())
           .execute();
-        await db.insertInto('sweeps').values({ name: 'daily', last_run_at: new Date(0).toISOString() }).execute();
+        await db
+          .insertInto('sweeps')
+          .values({ name: 'daily', last_run_at: new Date(0).toISOString() })
+          .execute();
         await db.schema.createIndex('sessions_expires').on('sessions').column('expires_at').execute();
       },
     },
@@ -162,7 +168,11 @@ export function migrations(dialect: SqlDialect): MigrationProvider {
           .addColumn('created_at', timestamp, (c) => c.notNull())
           .addColumn('lifted_at', timestamp)
           .execute();
-        await db.schema.createIndex('restrictions_user').on('restrictions').columns(['user_id', 'created_at']).execute();
+        await db.schema
+          .createIndex('restrictions_user')
+          .on('restrictions')
+          .columns(['user_id', 'created_at'])
+          .execute();
 
         // A report about a connection: who reported whom, why, and what a moderator decided.
         // `connection_id` names a history row but holds no key to it: a report outlives the row
@@ -174,7 +184,11 @@ export function migrations(dialect: SqlDialect): MigrationProvider {
           .addColumn('reported_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
           .addColumn('connection_id', 'text', (c) => c.notNull())
           .addColumn('reason', 'text', (c) =>
-            c.notNull().check(sql`reason in ('nudity', 'sexual', 'minor', 'harassment', 'hate', 'violence', 'self_harm', 'spam', 'illegal', 'other')`),
+            c
+              .notNull()
+              .check(
+                sql`reason in ('nudity', 'sexual', 'minor', 'harassment', 'hate', 'violence', 'self_harm', 'spam', 'illegal', 'other')`,
+              ),
           )
           .addColumn('note', 'text', (c) => c.notNull())
           .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('open', 'actioned', 'dismissed')`))
@@ -203,12 +217,22 @@ export function migrations(dialect: SqlDialect): MigrationProvider {
         // Every user has a role; the first admin is made with `npm run admin -- set-role`.
         await db.schema
           .alterTable('users')
-          .addColumn('role', 'text', (c) => c.notNull().defaultTo('user').check(sql`role in ('user', 'moderator', 'admin')`))
+          .addColumn('role', 'text', (c) =>
+            c
+              .notNull()
+              .defaultTo('user')
+              .check(sql`role in ('user', 'moderator', 'admin')`),
+          )
           .execute();
         // `appeal`: the short-lived session a banned member gets at login, good for its notices and its appeal only.
         await db.schema
           .alterTable('sessions')
-          .addColumn('scope', 'text', (c) => c.notNull().defaultTo('full').check(sql`scope in ('full', 'appeal')`))
+          .addColumn('scope', 'text', (c) =>
+            c
+              .notNull()
+              .defaultTo('full')
+              .check(sql`scope in ('full', 'appeal')`),
+          )
           .execute();
 
         // A moderator's decision about a user: the statement of reasons, and what it did.
@@ -219,14 +243,24 @@ export function migrations(dialect: SqlDialect): MigrationProvider {
           .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
           .addColumn('moderator_id', 'text', (c) => c.notNull())
           .addColumn('moderator_name', 'text', (c) => c.notNull())
-          .addColumn('action', 'text', (c) => c.notNull().check(sql`action in ('dismiss', 'warn', 'suspend', 'ban', 'restore')`))
+          .addColumn('action', 'text', (c) =>
+            c.notNull().check(sql`action in ('dismiss', 'warn', 'suspend', 'ban', 'restore')`),
+          )
           .addColumn('reason', 'text', (c) => c.notNull())
           .addColumn('until', timestamp)
           .addColumn('restriction_id', 'text')
           .addColumn('created_at', timestamp, (c) => c.notNull())
           .execute();
-        await db.schema.createIndex('moderation_actions_user').on('moderation_actions').columns(['user_id', 'created_at']).execute();
-        await db.schema.createIndex('moderation_actions_restriction').on('moderation_actions').column('restriction_id').execute();
+        await db.schema
+          .createIndex('moderation_actions_user')
+          .on('moderation_actions')
+          .columns(['user_id', 'created_at'])
+          .execute();
+        await db.schema
+          .createIndex('moderation_actions_restriction')
+          .on('moderation_actions')
+          .column('restriction_id')
+          .execute();
         // Which decision settled a report (null while open, or for reports settled before moderation existed).
         await db.schema.alterTable('reports').addColumn('action_id', 'text').execute();
         await db.schema.createIndex('reports_open').on('reports').columns(['status', 'reported_id']).execute();
@@ -238,7 +272,9 @@ export function migrations(dialect: SqlDialect): MigrationProvider {
           .addColumn('id', 'text', (c) => c.primaryKey())
           .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
           .addColumn('kind', 'text', (c) =>
-            c.notNull().check(sql`kind in ('warning', 'suspension', 'ban', 'restored', 'appeal_upheld', 'appeal_overturned')`),
+            c
+              .notNull()
+              .check(sql`kind in ('warning', 'suspension', 'ban', 'restored', 'appeal_upheld', 'appeal_overturned')`),
           )
           .addColumn('reason', 'text', (c) => c.notNull())
           .addColumn('automated', 'integer', (c) => c.notNull().check(sql`automated in (0, 1)`))
@@ -253,7 +289,9 @@ export function migrations(dialect: SqlDialect): MigrationProvider {
           .createTable('appeals')
           .addColumn('id', 'text', (c) => c.primaryKey())
           .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
-          .addColumn('restriction_id', 'text', (c) => c.notNull().unique().references('restrictions.id').onDelete('cascade'))
+          .addColumn('restriction_id', 'text', (c) =>
+            c.notNull().unique().references('restrictions.id').onDelete('cascade'),
+          )
           .addColumn('text', 'text', (c) => c.notNull())
           .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('open', 'upheld', 'overturned')`))
           .addColumn('created_at', timestamp, (c) => c.notNull())
@@ -294,11 +332,18 @@ export function migrations(dialect: SqlDialect): MigrationProvider {
 
         // Every join reads a user's blocks both ways: with both ids in the index, the "blocked by"
         // direction is answered from the index alone, as the primary key answers the other.
-        await db.schema.createIndex('blocks_blocked_blocker').on('blocks').columns(['blocked_id', 'blocker_id']).execute();
+        await db.schema
+          .createIndex('blocks_blocked_blocker')
+          .on('blocks')
+          .columns(['blocked_id', 'blocker_id'])
+          .execute();
         await db.schema.dropIndex('blocks_blocked').execute();
 
         // The evidence retention sweep runs on a lease of its own (storage/sweep.ts).
-        await db.insertInto('sweeps').values({ name: 'evidence', last_run_at: new Date(0).toISOString() }).execute();
+        await db
+          .insertInto('sweeps')
+          .values({ name: 'evidence', last_run_at: new Date(0).toISOString() })
+          .execute();
       },
     },
     '0006_accounts': {
@@ -307,10 +352,21 @@ export function migrations(dialect: SqlDialect): MigrationProvider {
         // order of preference) and the line strangers read about it.
         await db.schema
           .alterTable('users')
-          .addColumn('email_verified', 'integer', (c) => c.notNull().defaultTo(0).check(sql`email_verified in (0, 1)`))
+          .addColumn('email_verified', 'integer', (c) =>
+            c
+              .notNull()
+              .defaultTo(0)
+              .check(sql`email_verified in (0, 1)`),
+          )
           .execute();
-        await db.schema.alterTable('users').addColumn('languages', 'text', (c) => c.notNull().defaultTo('[]')).execute();
-        await db.schema.alterTable('users').addColumn('bio', 'text', (c) => c.notNull().defaultTo('')).execute();
+        await db.schema
+          .alterTable('users')
+          .addColumn('languages', 'text', (c) => c.notNull().defaultTo('[]'))
+          .execute();
+        await db.schema
+          .alterTable('users')
+          .addColumn('bio', 'text', (c) => c.notNull().defaultTo(''))
+          .execute();
 
         // The one live e-mail code of a member: a new one replaces it; hashed, like a password.
         await db.schema
@@ -342,7 +398,11 @@ export function migrations(dialect: SqlDialect): MigrationProvider {
           .addColumn('subject', 'text', (c) => c.notNull())
           .addColumn('sent_at', timestamp, (c) => c.notNull())
           .execute();
-        await db.schema.createIndex('mail_sends_subject').on('mail_sends').columns(['purpose', 'subject', 'sent_at']).execute();
+        await db.schema
+          .createIndex('mail_sends_subject')
+          .on('mail_sends')
+          .columns(['purpose', 'subject', 'sent_at'])
+          .execute();
       },
     },
     '0007_push': {

@@ -34,7 +34,8 @@ export class PreparedQuery<Args extends Record<string, string>, Row> {
     });
     // An argument used in a way that is not a plain parameter (inlined, transformed) would be lost.
     for (const name of names) {
-      if (!slots.some((slot) => 'arg' in slot && slot.arg === name)) throw new Error(`prepared query: argument ${name} is not a parameter`);
+      if (!slots.some((slot) => 'arg' in slot && slot.arg === name))
+        throw new Error(`prepared query: argument ${name} is not a parameter`);
     }
     return { sql: query.sql, slots };
   }

@@ -40,7 +40,10 @@ export async function connectRedis(url: string, prefix: string, log: Logger): Pr
   const subscriber = new Redis(url, { ...options, enableAutoPipelining: false });
   // A connection that fails emits 'error' on each retry; unhandled, the first would crash the
   // process. One warning per outage is enough.
-  for (const [name, connection] of [['commands', commands], ['subscriber', subscriber]] as const) {
+  for (const [name, connection] of [
+    ['commands', commands],
+    ['subscriber', subscriber],
+  ] as const) {
     let down = false;
     connection.on('error', (error: Error) => {
       if (!down) log.warn({ err: error, connection: name }, 'redis connection lost');
@@ -54,7 +57,12 @@ export async function connectRedis(url: string, prefix: string, log: Logger): Pr
   try {
     await Promise.race([
       Promise.all([commands.connect(), subscriber.connect()]),
-      new Promise((_resolve, reject) => setTimeout(() => reject(new Error(`Redis at ${redact(url)} did not answer within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS).unref()),
+      new Promise((_resolve, reject) =>
+        setTimeout(
+          () => reject(new Error(`Redis at ${redact(url)} did not answer within ${CONNECT_TIMEOUT_MS} ms`)),
+          CONNECT_TIMEOUT_MS,
+        ).unref(),
+      ),
     ]);
   } catch (error) {
     commands.disconnect();
@@ -72,7 +80,10 @@ export async function connectRedis(url: string, prefix: string, log: Logger): Pr
       try {
         await Promise.race([
           commands.ping(),
-          new Promise((_resolve, reject) => (timer = setTimeout(() => reject(new Error('redis did not answer in time')), PING_TIMEOUT_MS))),
+          new Promise(
+            (_resolve, reject) =>
+              (timer = setTimeout(() => reject(new Error('redis did not answer in time')), PING_TIMEOUT_MS)),
+          ),
         ]);
       } finally {
         clearTimeout(timer);
@@ -98,7 +109,10 @@ export async function connectRedis(url: string, prefix: string, log: Logger): Pr
  */
 export function unavailable(error: unknown): never {
   if (error instanceof AppError) throw error;
-  throw new AppError('unavailable', `matchmaking is unreachable right now (${(error as Error)?.message ?? 'redis error'}); try again`);
+  throw new AppError(
+    'unavailable',
+    `matchmaking is unreachable right now (${(error as Error)?.message ?? 'redis error'}); try again`,
+  );
 }
 
 function redact(url: string): string {

@@ -141,7 +141,8 @@ export interface ReportsTable {
   reporter_id: string;
   reported_id: string;
   connection_id: string;
-  reason: 'nudity' | 'sexual' | 'minor' | 'harassment' | 'hate' | 'violence' | 'self_harm' | 'spam' | 'illegal' | 'other';
+  reason:
+    'nudity' | 'sexual' | 'minor' | 'harassment' | 'hate' | 'violence' | 'self_harm' | 'spam' | 'illegal' | 'other';
   note: string;
   status: 'open' | 'actioned' | 'dismissed';
   created_at: Timestamp;

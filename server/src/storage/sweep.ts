@@ -35,7 +35,12 @@ export interface SweepResult {
  * is still `everyMs` old, and the database runs one such UPDATE at a time (SQLite's write lock,
  * PostgreSQL's row lock).
  */
-export async function takeLease(db: Kysely<Database>, name: 'daily' | 'evidence', everyMs: number, now: Date): Promise<boolean> {
+export async function takeLease(
+  db: Kysely<Database>,
+  name: 'daily' | 'evidence',
+  everyMs: number,
+  now: Date,
+): Promise<boolean> {
   const result = await db
     .updateTable('sweeps')
     .set({ last_run_at: now.toISOString() })
@@ -68,7 +73,10 @@ export async function sweep(db: Kysely<Database>, now: Date): Promise<SweepResul
       eb.not(eb.exists(eb.selectFrom('sessions as s').select('s.token_hash').whereRef('s.user_id', '=', 'u.id'))),
       eb.not(
         eb.exists(
-          eb.selectFrom('friendships as f').select('f.id').where((w: any) => w.or([w('f.user_a', '=', w.ref('u.id')), w('f.user_b', '=', w.ref('u.id'))])),
+          eb
+            .selectFrom('friendships as f')
+            .select('f.id')
+            .where((w: any) => w.or([w('f.user_a', '=', w.ref('u.id')), w('f.user_b', '=', w.ref('u.id'))])),
         ),
       ),
       eb.not(
@@ -88,7 +96,12 @@ export async function sweep(db: Kysely<Database>, now: Date): Promise<SweepResul
                     .where((v: any) => v.or([v('p.id', '=', v.ref('c.user_a')), v('p.id', '=', v.ref('c.user_b'))]))
                     .whereRef('p.id', '<>', 'u.id')
                     .where((v: any) =>
-                      v.or([v('p.kind', '=', 'member'), v.exists(v.selectFrom('sessions as ps').select('ps.token_hash').whereRef('ps.user_id', '=', 'p.id'))]),
+                      v.or([
+                        v('p.kind', '=', 'member'),
+                        v.exists(
+                          v.selectFrom('sessions as ps').select('ps.token_hash').whereRef('ps.user_id', '=', 'p.id'),
+                        ),
+                      ]),
                     ),
                 ),
               ]),
@@ -107,7 +120,9 @@ export async function sweep(db: Kysely<Database>, now: Date): Promise<SweepResul
     await db.transaction().execute(async (tx) => {
       // Checked again inside the transaction: a guest who signed in or made a friend since the
       // read above keeps its account and its history.
-      const still = (await tx.selectFrom('users as u').select('u.id').where('u.id', 'in', chunk).where(stale).execute()).map((row) => row.id);
+      const still = (
+        await tx.selectFrom('users as u').select('u.id').where('u.id', 'in', chunk).where(stale).execute()
+      ).map((row) => row.id);
       if (still.length === 0) return;
       const rows = await tx
         .deleteFrom('connections')

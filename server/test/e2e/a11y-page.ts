@@ -28,7 +28,9 @@ export async function axeFindings(page: Page, screen: string): Promise<Finding[]
     screen,
     rule: violation.id,
     impact: violation.impact ?? 'unknown',
-    nodes: violation.nodes.map((node) => `${node.target.join(' ')}: ${node.failureSummary?.replace(/\s+/g, ' ').trim() ?? violation.help}`),
+    nodes: violation.nodes.map(
+      (node) => `${node.target.join(' ')}: ${node.failureSummary?.replace(/\s+/g, ' ').trim() ?? violation.help}`,
+    ),
   }));
 }
 
@@ -39,14 +41,19 @@ export function blocking(findings: Finding[]): Finding[] {
 
 export function describeFindings(findings: Finding[]): string {
   return findings
-    .map((f) => `[${f.screen}] ${f.rule} (${f.impact}), ${f.nodes.length} element(s):\n    ${f.nodes.slice(0, 6).join('\n    ')}`)
+    .map(
+      (f) =>
+        `[${f.screen}] ${f.rule} (${f.impact}), ${f.nodes.length} element(s):\n    ${f.nodes.slice(0, 6).join('\n    ')}`,
+    )
     .join('\n');
 }
 
 /** The testID of the element with the keyboard focus ('' for none, e.g. the page itself). */
 export function focusedTestId(page: Page): Promise<string> {
   return page.evaluate(() => {
-    const d = (globalThis as unknown as { document: { activeElement: { getAttribute(name: string): string | null } | null } }).document;
+    const d = (
+      globalThis as unknown as { document: { activeElement: { getAttribute(name: string): string | null } | null } }
+    ).document;
     return d.activeElement?.getAttribute('data-testid') ?? '';
   });
 }
@@ -55,7 +62,11 @@ export function focusedTestId(page: Page): Promise<string> {
  * Presses Tab (or Shift+Tab) until `testId` has the focus; returns the testIDs focused on the
  * way, the last one `testId` ('' for an element without one). Fails after `max` presses.
  */
-export async function tabTo(page: Page, testId: string, options: { max?: number; back?: boolean } = {}): Promise<string[]> {
+export async function tabTo(
+  page: Page,
+  testId: string,
+  options: { max?: number; back?: boolean } = {},
+): Promise<string[]> {
   const path: string[] = [];
   for (let i = 0; i < (options.max ?? 12); i++) {
     await page.keyboard.press(options.back ? 'Shift+Tab' : 'Tab');
@@ -63,7 +74,9 @@ export async function tabTo(page: Page, testId: string, options: { max?: number;
     path.push(focused);
     if (focused === testId) return path;
   }
-  throw new Error(`${testId} never got the focus; Tab went through: ${path.map((id) => id || '(no testID)').join(' → ')}`);
+  throw new Error(
+    `${testId} never got the focus; Tab went through: ${path.map((id) => id || '(no testID)').join(' → ')}`,
+  );
 }
 
 /**

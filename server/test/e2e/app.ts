@@ -1,5 +1,16 @@
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { UI_TIMEOUT_MS, appearedSince, callSample, eventually, mediaFlows, pageNow, newUser, statusLog, textMatches, type CallSample } from './browser.js';
+import {
+  UI_TIMEOUT_MS,
+  appearedSince,
+  callSample,
+  eventually,
+  mediaFlows,
+  pageNow,
+  newUser,
+  statusLog,
+  textMatches,
+  type CallSample,
+} from './browser.js';
 
 /**
  * One person using the web app, driven only through the testIDs of issue 4 (the contract other
@@ -15,13 +26,19 @@ export class AppUser {
     readonly page: Page,
   ) {
     page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') this.remember(`console.${message.type()}: ${message.text()}`);
+      if (message.type() === 'error' || message.type() === 'warning')
+        this.remember(`console.${message.type()}: ${message.text()}`);
     });
     page.on('pageerror', (error) => this.remember(`uncaught: ${error.message}`));
   }
 
   /** A new user (its own context) on the app's first screen. */
-  static async open(browser: Browser, baseURL: string, name: string, options: { camera?: boolean; locale?: string } = {}): Promise<AppUser> {
+  static async open(
+    browser: Browser,
+    baseURL: string,
+    name: string,
+    options: { camera?: boolean; locale?: string } = {},
+  ): Promise<AppUser> {
     const { context, page } = await newUser(browser, { baseURL, ...options });
     const user = new AppUser(name, context, page);
     await page.goto('/');
@@ -29,7 +46,12 @@ export class AppUser {
   }
 
   /** A user signed in as a guest, on Categories. */
-  static async guest(browser: Browser, baseURL: string, name: string, options: { camera?: boolean; locale?: string } = {}): Promise<AppUser> {
+  static async guest(
+    browser: Browser,
+    baseURL: string,
+    name: string,
+    options: { camera?: boolean; locale?: string } = {},
+  ): Promise<AppUser> {
     const user = await AppUser.open(browser, baseURL, name, options);
     await user.continueAsGuest();
     return user;
@@ -66,7 +88,8 @@ export class AppUser {
     await textMatches(this.get('rules-text'), /\S/);
     const submit = this.get('consent-submit');
     await (await this.visible('birth-date-input')).fill(birthDate);
-    if (!(await submit.isDisabled())) throw new Error(`${this.name}: consent-submit is enabled before "I agree" is ticked`);
+    if (!(await submit.isDisabled()))
+      throw new Error(`${this.name}: consent-submit is enabled before "I agree" is ticked`);
     await this.get('rules-agree').click({ timeout: UI_TIMEOUT_MS });
     await submit.click({ timeout: UI_TIMEOUT_MS });
   }
@@ -78,7 +101,11 @@ export class AppUser {
     await tile.click();
     // Apps that mark the pick get a moment to do so; others are trusted.
     if ((await tile.getAttribute('aria-checked')) !== null) {
-      await eventually(`${this.name}'s ${slug} tile to be checked`, () => tile.getAttribute('aria-checked'), (v) => v === 'true');
+      await eventually(
+        `${this.name}'s ${slug} tile to be checked`,
+        () => tile.getAttribute('aria-checked'),
+        (v) => v === 'true',
+      );
     }
   }
 
@@ -95,7 +122,11 @@ export class AppUser {
     await this.pick(slug);
     const since = await pageNow(this.page);
     await this.startMatching();
-    await eventually(`${this.name}'s searching screen`, () => appearedSince(this.page, 'searching', since), (shown) => shown);
+    await eventually(
+      `${this.name}'s searching screen`,
+      () => appearedSince(this.page, 'searching', since),
+      (shown) => shown,
+    );
   }
 
   /**
@@ -117,7 +148,11 @@ export class AppUser {
 
   /** Waits until a `chat-message` containing `text` is shown. */
   async seesChat(text: string): Promise<void> {
-    await this.page.getByTestId('chat-message').filter({ hasText: text }).first().waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+    await this.page
+      .getByTestId('chat-message')
+      .filter({ hasText: text })
+      .first()
+      .waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
   }
 
   /** The page time of the next click on `testId`'s element, once it happens (listen before clicking). */
@@ -126,7 +161,11 @@ export class AppUser {
     await this.page.evaluate(
       ([key, testId]) => {
         const w = globalThis as unknown as Record<string, unknown> & {
-          addEventListener(type: string, listener: (event: { target: unknown; timeStamp: number }) => void, capture: boolean): void;
+          addEventListener(
+            type: string,
+            listener: (event: { target: unknown; timeStamp: number }) => void,
+            capture: boolean,
+          ): void;
         };
         delete w[key];
         w.addEventListener(
@@ -154,7 +193,15 @@ export class AppUser {
     const lines = [`--- ${this.name} (${this.page.url()})`];
     try {
       const shown = await this.page.evaluate(() => {
-        const d = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<{ getAttribute(n: string): string | null; textContent: string | null }> } }).document;
+        const d = (
+          globalThis as unknown as {
+            document: {
+              querySelectorAll(
+                s: string,
+              ): ArrayLike<{ getAttribute(n: string): string | null; textContent: string | null }>;
+            };
+          }
+        ).document;
         return Array.from(d.querySelectorAll('[data-testid]'))
           .map((el) => `${el.getAttribute('data-testid')}: ${(el.textContent ?? '').trim().slice(0, 80)}`)
           .slice(0, 40);

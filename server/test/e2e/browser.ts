@@ -37,9 +37,12 @@ export function playwrightDisabledFeatures(): string[] {
     const body = source.slice(start.index + start[0].length, end);
     // Evaluated as Playwright evaluates it: entries may depend on an environment variable.
     const list = new Function('process', `return [${body}].filter(Boolean);`)(process) as unknown;
-    if (Array.isArray(list) && list.length > 0 && list.every((f) => typeof f === 'string' && /^\w+$/.test(f))) return list as string[];
+    if (Array.isArray(list) && list.length > 0 && list.every((f) => typeof f === 'string' && /^\w+$/.test(f)))
+      return list as string[];
   }
-  throw new Error(`cannot find Playwright's --disable-features list in ${root}: the Chromium flags need updating for this playwright-core`);
+  throw new Error(
+    `cannot find Playwright's --disable-features list in ${root}: the Chromium flags need updating for this playwright-core`,
+  );
 }
 
 /**
@@ -74,9 +77,14 @@ export function chromiumArgs(options: { fakeUi?: boolean } = {}): string[] {
  * even if every step it checked looked right.
  */
 export async function launchBrowser(options: { fakeUi?: boolean; args?: string[] } = {}): Promise<Browser> {
-  if (!fs.existsSync(CHROMIUM_PATH)) throw new Error(`${CHROMIUM_PATH} is missing: apt-get install chromium (scripts/system-deps.sh does)`);
+  if (!fs.existsSync(CHROMIUM_PATH))
+    throw new Error(`${CHROMIUM_PATH} is missing: apt-get install chromium (scripts/system-deps.sh does)`);
   // `args` adds to the flags above, e.g. a camera clip: --use-file-for-fake-video-capture=<y4m>.
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...chromiumArgs(options), ...(options.args ?? [])] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [...chromiumArgs(options), ...(options.args ?? [])],
+  });
   const violations: string[] = [];
   cspViolationsOf.set(browser, violations);
   // browser.newPage() opens its context through newContext too, so this catches every page.
@@ -90,7 +98,9 @@ export async function launchBrowser(options: { fakeUi?: boolean; args?: string[]
   browser.close = async (closeOptions) => {
     await close(closeOptions);
     if (violations.length > 0) {
-      throw new Error(`the pages ran into the Content Security Policy ${violations.length} time(s):\n  ${violations.slice(0, 20).join('\n  ')}`);
+      throw new Error(
+        `the pages ran into the Content Security Policy ${violations.length} time(s):\n  ${violations.slice(0, 20).join('\n  ')}`,
+      );
     }
   };
   return browser;
@@ -117,7 +127,8 @@ export async function watchCsp(context: BrowserContext, violations: string[]): P
   });
   context.on('console', (message) => {
     const text = message.text();
-    if (text.startsWith(CSP_MARK) || /Content Security Policy/i.test(text)) violations.push(`${message.page()?.url() ?? '?'}: ${text.slice(0, 300)}`);
+    if (text.startsWith(CSP_MARK) || /Content Security Policy/i.test(text))
+      violations.push(`${message.page()?.url() ?? '?'}: ${text.slice(0, 300)}`);
   });
 }
 
@@ -242,15 +253,23 @@ async function sampleInPage(): Promise<CallSample> {
   (await pc.getStats()).forEach((entry) => byId.set(entry.id, entry));
   let pairId: string | undefined;
   for (const entry of byId.values()) {
-    if (entry.type === 'inbound-rtp' && entry.kind === 'video') sample.framesDecoded += Number(entry.framesDecoded ?? 0);
-    if (entry.type === 'inbound-rtp' && entry.kind === 'audio') sample.audioPacketsReceived += Number(entry.packetsReceived ?? 0);
-    if (entry.type === 'transport' && typeof entry.selectedCandidatePairId === 'string') pairId = entry.selectedCandidatePairId;
+    if (entry.type === 'inbound-rtp' && entry.kind === 'video')
+      sample.framesDecoded += Number(entry.framesDecoded ?? 0);
+    if (entry.type === 'inbound-rtp' && entry.kind === 'audio')
+      sample.audioPacketsReceived += Number(entry.packetsReceived ?? 0);
+    if (entry.type === 'transport' && typeof entry.selectedCandidatePairId === 'string')
+      pairId = entry.selectedCandidatePairId;
   }
   const pair = pairId ? byId.get(pairId) : undefined;
   const candidate = (id: unknown): CandidateInfo | null => {
     const c = typeof id === 'string' ? byId.get(id) : undefined;
     if (!c) return null;
-    return { address: String(c.address ?? c.ip ?? ''), port: Number(c.port ?? 0), candidateType: String(c.candidateType ?? ''), protocol: String(c.protocol ?? '') };
+    return {
+      address: String(c.address ?? c.ip ?? ''),
+      port: Number(c.port ?? 0),
+      candidateType: String(c.candidateType ?? ''),
+      protocol: String(c.protocol ?? ''),
+    };
   };
   const local = candidate(pair?.localCandidateId);
   const remote = candidate(pair?.remoteCandidateId);
@@ -309,7 +328,11 @@ async function firstRemoteFrameInPage(timeoutMs: number): Promise<{ at: number; 
  */
 export async function newUser(
   browser: Browser,
-  options: { baseURL?: string; camera?: boolean; /** The device's language (navigator.languages), e.g. `de-DE`. */ locale?: string } = {},
+  options: {
+    baseURL?: string;
+    camera?: boolean;
+    /** The device's language (navigator.languages), e.g. `de-DE`. */ locale?: string;
+  } = {},
 ): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({
     ...(options.baseURL ? { baseURL: options.baseURL } : {}),
@@ -327,7 +350,10 @@ export function callSample(page: Page): Promise<CallSample> {
 }
 
 /** Page time of the first remote frame after this call (see firstRemoteFrameInPage). */
-export function firstRemoteFrame(page: Page, timeoutMs = UI_TIMEOUT_MS): Promise<{ at: number; via: 'video' | 'stats' }> {
+export function firstRemoteFrame(
+  page: Page,
+  timeoutMs = UI_TIMEOUT_MS,
+): Promise<{ at: number; via: 'video' | 'stats' }> {
   return page.evaluate(firstRemoteFrameInPage, timeoutMs);
 }
 
@@ -338,7 +364,10 @@ export function statusLog(page: Page): Promise<Array<{ at: number; text: string 
 
 /** Whether `testId` came into the document at page time `since` or later (even if gone again). */
 export function appearedSince(page: Page, testId: string, since: number): Promise<boolean> {
-  return page.evaluate(([testId, since]) => ((globalThis as unknown as PageGlobals).__seen?.[testId] ?? []).some((at) => at >= since), [testId, since] as const);
+  return page.evaluate(
+    ([testId, since]) => ((globalThis as unknown as PageGlobals).__seen?.[testId] ?? []).some((at) => at >= since),
+    [testId, since] as const,
+  );
 }
 
 export function pageNow(page: Page): Promise<number> {
@@ -450,7 +479,8 @@ export async function mediaFlows(page: Page, who: string, frames = 10, timeoutMs
   return eventually(
     `${who}'s remote video to decode ${frames} more frames, have a width and receive audio`,
     () => callSample(page),
-    (now) => now.framesDecoded >= before.framesDecoded + frames && now.videoWidth > 0 && now.audioPacketsReceived > 0 && now,
+    (now) =>
+      now.framesDecoded >= before.framesDecoded + frames && now.videoWidth > 0 && now.audioPacketsReceived > 0 && now,
     timeoutMs,
   );
 }
@@ -465,7 +495,8 @@ export function longestStall(samples: FrameSample[]): number {
   for (let i = 1; i < samples.length; i++) {
     const sample = samples[i]!;
     const previous = samples[i - 1]!;
-    const progress = sample.pc === previous.pc ? sample.framesDecoded > previous.framesDecoded : sample.framesDecoded > 0;
+    const progress =
+      sample.pc === previous.pc ? sample.framesDecoded > previous.framesDecoded : sample.framesDecoded > 0;
     if (progress) lastProgress = sample.at;
     longest = Math.max(longest, sample.at - lastProgress);
   }

@@ -24,7 +24,10 @@ const skip = !fs.existsSync(CHROMIUM_PATH)
     ? 'apps/mobile/dist is not built (scripts/setup.sh builds it)'
     : false;
 
-type PageGlobals = { document: { documentElement: { lang: string } }; navigator: { serviceWorker: { controller: unknown } } };
+type PageGlobals = {
+  document: { documentElement: { lang: string } };
+  navigator: { serviceWorker: { controller: unknown } };
+};
 
 describe('the web app in the device language', { skip }, () => {
   let server: ServerProcess;
@@ -54,12 +57,15 @@ describe('the web app in the device language', { skip }, () => {
     assert.deepEqual(violations, []);
   });
 
-  const text = async (testId: string) => (await page.getByTestId(testId).first().textContent({ timeout: UI_TIMEOUT_MS })) ?? '';
+  const text = async (testId: string) =>
+    (await page.getByTestId(testId).first().textContent({ timeout: UI_TIMEOUT_MS })) ?? '';
   const lang = () => page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.lang);
 
   test('a German device sees German from the first screen, and the page says so (lang="de")', async () => {
     await page.goto('/');
-    await page.getByText('Triff jemanden, der mag, was du magst, von Angesicht zu Angesicht.').waitFor({ timeout: UI_TIMEOUT_MS });
+    await page
+      .getByText('Triff jemanden, der mag, was du magst, von Angesicht zu Angesicht.')
+      .waitFor({ timeout: UI_TIMEOUT_MS });
     assert.equal(await text('continue-as-guest'), 'Als Gast weiter');
     assert.equal(await lang(), 'de');
 

@@ -62,14 +62,21 @@ describe('the installable web app in Chromium', { skip }, () => {
     await page.getByTestId('display-name-input').waitFor({ timeout: UI_TIMEOUT_MS });
     const worker = await eventually(
       'the service worker to control the page (it registers after load, then precaches the shell)',
-      () => page.evaluate(() => (globalThis as unknown as PageGlobals).navigator.serviceWorker.controller?.scriptURL ?? null),
+      () =>
+        page.evaluate(
+          () => (globalThis as unknown as PageGlobals).navigator.serviceWorker.controller?.scriptURL ?? null,
+        ),
       (url) => url ?? undefined,
     );
     assert.equal(worker, `${server.url}/sw.js`);
 
     const cdp = await context.newCDPSession(page);
     const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
-    assert.deepEqual(installabilityErrors, [], `Chromium would not offer to install: ${JSON.stringify(installabilityErrors)}`);
+    assert.deepEqual(
+      installabilityErrors,
+      [],
+      `Chromium would not offer to install: ${JSON.stringify(installabilityErrors)}`,
+    );
     const manifest = await cdp.send('Page.getAppManifest');
     assert.equal(manifest.url, `${server.url}/manifest.webmanifest`);
     assert.deepEqual(manifest.errors, []);
@@ -91,8 +98,15 @@ describe('the installable web app in Chromium', { skip }, () => {
       assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG', icon.src);
       assert.equal(`${png.readUInt32BE(16)}x${png.readUInt32BE(20)}`, icon.sizes, icon.src);
     }
-    assert.deepEqual(new Set(data.icons.map((icon) => `${icon.sizes} ${icon.purpose}`)), new Set(['192x192 any', '512x512 any', '192x192 maskable', '512x512 maskable']));
-    const touch = Buffer.from(await (await fetch(`${server.url}${await page.locator('link[rel="apple-touch-icon"]').getAttribute('href')}`)).arrayBuffer());
+    assert.deepEqual(
+      new Set(data.icons.map((icon) => `${icon.sizes} ${icon.purpose}`)),
+      new Set(['192x192 any', '512x512 any', '192x192 maskable', '512x512 maskable']),
+    );
+    const touch = Buffer.from(
+      await (
+        await fetch(`${server.url}${await page.locator('link[rel="apple-touch-icon"]').getAttribute('href')}`)
+      ).arrayBuffer(),
+    );
     assert.equal(`${touch.readUInt32BE(16)}x${touch.readUInt32BE(20)}`, '180x180');
   });
 
@@ -105,32 +119,58 @@ describe('the installable web app in Chromium', { skip }, () => {
     await page.getByTestId('continue-as-guest').click();
     // The rules and a date of birth come next: signed in, with the socket open.
     await page.getByTestId('birth-date-input').waitFor({ timeout: UI_TIMEOUT_MS });
-    await eventually('the app to open its socket', () => sockets, (urls) => urls.some((url) => new URL(url).pathname === '/ws'));
+    await eventually(
+      'the app to open its socket',
+      () => sockets,
+      (urls) => urls.some((url) => new URL(url).pathname === '/ws'),
+    );
 
     const fromWorker = (pattern: RegExp) => responses.filter((r) => pattern.test(new URL(r.url()).pathname));
     const document = fromWorker(/^\/$/);
-    assert.ok(document.length > 0 && document.every((r) => r.fromServiceWorker()), 'the page itself came from the worker (so the check below can see it)');
+    assert.ok(
+      document.length > 0 && document.every((r) => r.fromServiceWorker()),
+      'the page itself came from the worker (so the check below can see it)',
+    );
     // The first screen's scripts (those index.html names) are precached; lazy chunks (the shield's,
     // loaded at the first idle moment) come from the network, as without a worker.
     const html = await (await fetch(`${server.url}/`)).text();
     const firstScreen = new Set([...html.matchAll(/<script\b[^>]*\bsrc="([^"]+)"/g)].map((match) => match[1]!));
     assert.ok(firstScreen.size > 0, 'index.html names its scripts');
     const firstScreenResponses = responses.filter((r) => firstScreen.has(new URL(r.url()).pathname));
-    assert.ok(firstScreenResponses.length > 0 && firstScreenResponses.every((r) => r.fromServiceWorker()), 'the first screen\'s bundle came from the worker');
+    assert.ok(
+      firstScreenResponses.length > 0 && firstScreenResponses.every((r) => r.fromServiceWorker()),
+      "the first screen's bundle came from the worker",
+    );
     const apiResponses = fromWorker(/^\/api\//);
     assert.ok(apiResponses.length >= 2, `the app used the API: ${apiResponses.map((r) => r.url()).join(', ')}`);
-    assert.deepEqual(apiResponses.filter((r) => r.fromServiceWorker()).map((r) => r.url()), [], 'API answers came from the worker');
+    assert.deepEqual(
+      apiResponses.filter((r) => r.fromServiceWorker()).map((r) => r.url()),
+      [],
+      'API answers came from the worker',
+    );
 
     const cached = await page.evaluate(async () => {
       const w = globalThis as unknown as PageGlobals;
       const urls: string[] = [];
-      for (const name of await w.caches.keys()) for (const request of await (await w.caches.open(name)).keys()) urls.push(request.url);
+      for (const name of await w.caches.keys())
+        for (const request of await (await w.caches.open(name)).keys()) urls.push(request.url);
       return urls;
     });
     const paths = cached.map((url) => new URL(url).pathname);
-    assert.ok(paths.includes('/index.html') && paths.includes('/manifest.webmanifest'), `the shell is cached: ${paths.join(', ')}`);
-    assert.deepEqual(paths.filter((p) => /^\/(api|ws)\b/.test(p)), [], 'the worker kept API or socket answers');
-    assert.deepEqual(paths.filter((p) => p.startsWith('/shield/')), [], "the shield's model is not precached (fetched on the first match)");
+    assert.ok(
+      paths.includes('/index.html') && paths.includes('/manifest.webmanifest'),
+      `the shell is cached: ${paths.join(', ')}`,
+    );
+    assert.deepEqual(
+      paths.filter((p) => /^\/(api|ws)\b/.test(p)),
+      [],
+      'the worker kept API or socket answers',
+    );
+    assert.deepEqual(
+      paths.filter((p) => p.startsWith('/shield/')),
+      [],
+      "the shield's model is not precached (fetched on the first match)",
+    );
 
     // Only the app's own pages fall back to the cached app: any other path still asks the server.
     const unknown = await page.goto('/no-such-page');

@@ -3,7 +3,15 @@ import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { AppUser, CONNECTED } from './app.js';
-import { CHROMIUM_PATH, callSample, eventually, launchBrowser, mediaFlows, textMatches, UI_TIMEOUT_MS } from './browser.js';
+import {
+  CHROMIUM_PATH,
+  callSample,
+  eventually,
+  launchBrowser,
+  mediaFlows,
+  textMatches,
+  UI_TIMEOUT_MS,
+} from './browser.js';
 import { startServerProcess, webBuildExists, type ServerProcess } from './server.js';
 
 /**
@@ -49,7 +57,8 @@ describe('a page reloaded mid-call, end to end', { skip }, () => {
     } catch (error) {
       const reports = await Promise.all([...open].map((u) => u.report()));
       const serverTail = server.tail().slice(-10);
-      (error as Error).message += `\n${reports.join('\n')}${serverTail.length ? `\n--- server:\n${serverTail.join('\n')}` : ''}`;
+      (error as Error).message +=
+        `\n${reports.join('\n')}${serverTail.length ? `\n--- server:\n${serverTail.join('\n')}` : ''}`;
       throw error;
     } finally {
       await Promise.all([...open].map((user) => user.close()));
@@ -66,42 +75,48 @@ describe('a page reloaded mid-call, end to end', { skip }, () => {
     );
   }
 
-  test('Bo reloads its page mid-call: both are back in the same call, with the same peer names, media flowing both ways, and chat', { timeout: TEST_TIMEOUT_MS }, () =>
-    scenario(async () => {
-      const [ada, bo] = await Promise.all([guest('Ada'), guest('Bo')]);
-      await ada.search('music');
-      await bo.search('music');
-      await Promise.all([ada.inCallWith('Bo'), bo.inCallWith('Ada')]);
-      const adaBefore = await callSample(ada.page);
+  test(
+    'Bo reloads its page mid-call: both are back in the same call, with the same peer names, media flowing both ways, and chat',
+    { timeout: TEST_TIMEOUT_MS },
+    () =>
+      scenario(async () => {
+        const [ada, bo] = await Promise.all([guest('Ada'), guest('Bo')]);
+        await ada.search('music');
+        await bo.search('music');
+        await Promise.all([ada.inCallWith('Bo'), bo.inCallWith('Ada')]);
+        const adaBefore = await callSample(ada.page);
 
-      await bo.page.reload();
-      // Straight back to the call, not Categories.
-      await textMatches(bo.get('peer-name'), /Ada/);
-      assert.equal(await bo.get('start-matching').count(), 0, 'Bo is not shown Categories');
-      // Ada's side started afresh: a new peer connection speaking to Bo's new page.
-      await newConnection(ada, adaBefore.peerConnections);
-      await newConnection(bo, 0);
-      await Promise.all([mediaFlows(ada.page, 'Ada', 20), mediaFlows(bo.page, 'Bo', 20)]);
-      for (const user of [ada, bo]) {
-        await textMatches(user.get('call-status'), CONNECTED);
-        assert.ok(await user.get('local-video').first().isVisible(), `${user.name}'s own preview is shown`);
-      }
-      await textMatches(ada.get('peer-name'), /Bo/);
+        await bo.page.reload();
+        // Straight back to the call, not Categories.
+        await textMatches(bo.get('peer-name'), /Ada/);
+        assert.equal(await bo.get('start-matching').count(), 0, 'Bo is not shown Categories');
+        // Ada's side started afresh: a new peer connection speaking to Bo's new page.
+        await newConnection(ada, adaBefore.peerConnections);
+        await newConnection(bo, 0);
+        await Promise.all([mediaFlows(ada.page, 'Ada', 20), mediaFlows(bo.page, 'Bo', 20)]);
+        for (const user of [ada, bo]) {
+          await textMatches(user.get('call-status'), CONNECTED);
+          assert.ok(await user.get('local-video').first().isVisible(), `${user.name}'s own preview is shown`);
+        }
+        await textMatches(ada.get('peer-name'), /Bo/);
 
-      // The same room: chat reaches the peer both ways.
-      await bo.sendChat('back again');
-      await ada.seesChat('back again');
-      await ada.sendChat('welcome back');
-      await bo.seesChat('welcome back');
+        // The same room: chat reaches the peer both ways.
+        await bo.sendChat('back again');
+        await ada.seesChat('back again');
+        await ada.sendChat('welcome back');
+        await bo.seesChat('welcome back');
 
-      // Next on the reloaded page searches its category again (the room's).
-      await bo.get('next-button').click({ timeout: UI_TIMEOUT_MS });
-      await bo.visible('searching');
-      await eventually(
-        'Bo waiting in music',
-        async () => (await (await fetch(`${server.url}/api/categories`)).json()) as { categories: Array<{ slug: string; waiting: number }> },
-        (body) => body.categories.some((c) => c.slug === 'music' && c.waiting >= 1),
-      );
-    }),
+        // Next on the reloaded page searches its category again (the room's).
+        await bo.get('next-button').click({ timeout: UI_TIMEOUT_MS });
+        await bo.visible('searching');
+        await eventually(
+          'Bo waiting in music',
+          async () =>
+            (await (await fetch(`${server.url}/api/categories`)).json()) as {
+              categories: Array<{ slug: string; waiting: number }>;
+            },
+          (body) => body.categories.some((c) => c.slug === 'music' && c.waiting >= 1),
+        );
+      }),
   );
 });

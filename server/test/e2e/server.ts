@@ -89,7 +89,9 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
     const deadline = Date.now() + 30_000;
     for (;;) {
       if (proc.exitCode !== null || proc.signalCode !== null) {
-        throw new Error(`server exited (${proc.exitCode ?? proc.signalCode}) before it was healthy:\n${lines.join('\n')}`);
+        throw new Error(
+          `server exited (${proc.exitCode ?? proc.signalCode}) before it was healthy:\n${lines.join('\n')}`,
+        );
       }
       try {
         if ((await fetch(`${url}/healthz`)).status === 200) return;
@@ -115,7 +117,8 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
     await exited;
     clearTimeout(timer);
     if (hung) throw new Error(`server did not exit within 20 s of SIGTERM:\n${lines.join('\n')}`);
-    if (proc.exitCode !== 0) throw new Error(`server exited with ${proc.exitCode ?? proc.signalCode} on SIGTERM:\n${lines.join('\n')}`);
+    if (proc.exitCode !== 0)
+      throw new Error(`server exited with ${proc.exitCode ?? proc.signalCode} on SIGTERM:\n${lines.join('\n')}`);
   };
 
   await start();

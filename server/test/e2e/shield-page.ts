@@ -73,12 +73,21 @@ export function samples(page: Page): Promise<Sample[]> {
 
 /** Each change of `shield-state`'s text, with the number of checks finished when it changed. */
 export function stateChanges(page: Page): Promise<Array<{ at: number; state: string; checks: number }>> {
-  return page.evaluate(() => (globalThis as unknown as { __shieldStates: Array<{ at: number; state: string; checks: number }> }).__shieldStates.slice());
+  return page.evaluate(() =>
+    (
+      globalThis as unknown as { __shieldStates: Array<{ at: number; state: string; checks: number }> }
+    ).__shieldStates.slice(),
+  );
 }
 
 /** The number of checks the page's classifier has run (its User Timing measures). */
 export function checks(page: Page): Promise<number> {
-  return page.evaluate(() => (globalThis as unknown as { performance: { getEntriesByName(n: string): unknown[] } }).performance.getEntriesByName('shield-check').length);
+  return page.evaluate(
+    () =>
+      (
+        globalThis as unknown as { performance: { getEntriesByName(n: string): unknown[] } }
+      ).performance.getEntriesByName('shield-check').length,
+  );
 }
 
 export const BLURRED = /blur\(/;
@@ -99,16 +108,25 @@ export interface CheckMeasure {
 }
 
 /** The classifier's measures in the page: its load (with model, backend) and every check. */
-export function shieldMeasures(page: Page): Promise<{ load: { startTime: number; duration: number; detail: unknown } | null; checks: CheckMeasure[] }> {
+export function shieldMeasures(
+  page: Page,
+): Promise<{ load: { startTime: number; duration: number; detail: unknown } | null; checks: CheckMeasure[] }> {
   return page.evaluate(() => {
-    const p = (globalThis as unknown as { performance: { getEntriesByName(n: string): Array<{ startTime: number; duration: number; detail?: unknown }> } }).performance;
+    const p = (
+      globalThis as unknown as {
+        performance: { getEntriesByName(n: string): Array<{ startTime: number; duration: number; detail?: unknown }> };
+      }
+    ).performance;
     const load = p.getEntriesByName('shield-load')[0];
     return {
       load: load ? { startTime: load.startTime, duration: load.duration, detail: load.detail ?? null } : null,
       checks: p.getEntriesByName('shield-check').map((e) => ({
         startTime: e.startTime,
         duration: e.duration,
-        busyMs: typeof (e.detail as { busyMs?: unknown } | null)?.busyMs === 'number' ? (e.detail as { busyMs: number }).busyMs : Number.NaN,
+        busyMs:
+          typeof (e.detail as { busyMs?: unknown } | null)?.busyMs === 'number'
+            ? (e.detail as { busyMs: number }).busyMs
+            : Number.NaN,
       })),
     };
   });

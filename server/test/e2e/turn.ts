@@ -78,7 +78,9 @@ export async function startTurnServer(options: { secret: string; realm?: string 
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`turnserver exited (${child.exitCode ?? child.signalCode}) before listening:\n${stderr}\n${log()}`);
+      throw new Error(
+        `turnserver exited (${child.exitCode ?? child.signalCode}) before listening:\n${stderr}\n${log()}`,
+      );
     }
     const accepted = await new Promise<boolean>((resolve) => {
       const socket = net.connect(port, '127.0.0.1');

@@ -35,19 +35,40 @@ export async function startPushReceiver(): Promise<PushReceiver> {
   // An IP address is checked against the subjectAltName, never the CN.
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ],
     { stdio: 'ignore' },
   );
   const received: ReceivedWebPush[] = [];
-  const server = https.createServer({ key: fs.readFileSync(keyFile), cert: fs.readFileSync(certFile) }, (request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      received.push({ path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks) });
-      // 201 Created: what FCM, Mozilla's and Apple's push services answer for an accepted message.
-      response.writeHead(201).end();
-    });
-  });
+  const server = https.createServer(
+    { key: fs.readFileSync(keyFile), cert: fs.readFileSync(certFile) },
+    (request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        received.push({ path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks) });
+        // 201 Created: what FCM, Mozilla's and Apple's push services answer for an accepted message.
+        response.writeHead(201).end();
+      });
+    },
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -113,14 +134,34 @@ function decryptAes128gcm(body: Buffer, ecdh: crypto.ECDH, publicKey: Buffer, au
  * to the page kept in `window.swMessages`. Runs in the page: no closures.
  */
 export function fakePushManager(subscription: { endpoint: string; keys: { p256dh: string; auth: string } }): void {
-  type Sub = { endpoint: string; expirationTime: null; options: { userVisibleOnly: boolean; applicationServerKey: ArrayBuffer | null }; toJSON(): object; getKey(name: string): ArrayBuffer | null; unsubscribe(): Promise<boolean> };
-  const page = globalThis as unknown as { swMessages: unknown[]; subscribeCalls: number; PushManager: { prototype: Record<string, unknown> }; navigator: { serviceWorker?: { addEventListener(type: string, listener: (event: { data: unknown }) => void): void } } };
+  type Sub = {
+    endpoint: string;
+    expirationTime: null;
+    options: { userVisibleOnly: boolean; applicationServerKey: ArrayBuffer | null };
+    toJSON(): object;
+    getKey(name: string): ArrayBuffer | null;
+    unsubscribe(): Promise<boolean>;
+  };
+  const page = globalThis as unknown as {
+    swMessages: unknown[];
+    subscribeCalls: number;
+    PushManager: { prototype: Record<string, unknown> };
+    navigator: {
+      serviceWorker?: { addEventListener(type: string, listener: (event: { data: unknown }) => void): void };
+    };
+  };
   let current: Sub | null = null;
   page.subscribeCalls = 0;
   page.PushManager.prototype.getSubscription = async () => current;
-  page.PushManager.prototype.subscribe = async (options: { userVisibleOnly: boolean; applicationServerKey: ArrayBuffer | Uint8Array }) => {
+  page.PushManager.prototype.subscribe = async (options: {
+    userVisibleOnly: boolean;
+    applicationServerKey: ArrayBuffer | Uint8Array;
+  }) => {
     page.subscribeCalls++;
-    const key = options.applicationServerKey instanceof Uint8Array ? options.applicationServerKey.slice().buffer : options.applicationServerKey;
+    const key =
+      options.applicationServerKey instanceof Uint8Array
+        ? options.applicationServerKey.slice().buffer
+        : options.applicationServerKey;
     const sub: Sub = {
       endpoint: subscription.endpoint,
       expirationTime: null,

@@ -64,7 +64,13 @@ export function App({ services }: { services: Services }) {
 function SafeArea({ children }: { children: ReactNode }) {
   const insets = useSafeAreaInsets();
   return (
-    <View testID="safe-area" style={[styles.root, { paddingTop: insets.top, paddingBottom: insets.bottom, paddingLeft: insets.left, paddingRight: insets.right }]}>
+    <View
+      testID="safe-area"
+      style={[
+        styles.root,
+        { paddingTop: insets.top, paddingBottom: insets.bottom, paddingLeft: insets.left, paddingRight: insets.right },
+      ]}
+    >
       {children}
     </View>
   );
@@ -89,10 +95,19 @@ function Navigator() {
     };
     return <ResetPasswordScreen token={resetToken} onReset={session.resetPassword} onContinue={onContinue} />;
   }
-  if (state.status === 'loading') return <ActivityIndicator style={styles.loading} color={colors.accent} accessibilityLabel={t('common:loading')} />;
-  if (state.status === 'banned') return <BannedScreen appealToken={state.appealToken} onSignOut={() => void session.logout()} />;
+  if (state.status === 'loading')
+    return <ActivityIndicator style={styles.loading} color={colors.accent} accessibilityLabel={t('common:loading')} />;
+  if (state.status === 'banned')
+    return <BannedScreen appealToken={state.appealToken} onSignOut={() => void session.logout()} />;
   if (state.status === 'signed-out' || !client) {
-    return <WelcomeScreen onGuest={session.guest} onSignIn={session.login} onRegister={session.register} notice={state.status === 'signed-out' ? state.notice : undefined} />;
+    return (
+      <WelcomeScreen
+        onGuest={session.guest}
+        onSignIn={session.login}
+        onRegister={session.register}
+        notice={state.status === 'signed-out' ? state.notice : undefined}
+      />
+    );
   }
   // Keyed by user: whoever signs in next starts afresh at Categories.
   return <Gate key={state.user.id} user={state.user} client={client} session={session} />;
@@ -112,7 +127,14 @@ function Gate({ user, client, session }: { user: OwnUser; client: SmallTalkClien
     case 'restricted':
       return <RestrictionScreen restriction={standing.restriction} onSignOut={signOut} client={client} />;
     case 'consent':
-      return <ConsentScreen rulesChanged={standing.rulesChanged} onConsented={standing.consented} onUnderage={standing.underage} onSignOut={signOut} />;
+      return (
+        <ConsentScreen
+          rulesChanged={standing.rulesChanged}
+          onConsented={standing.consented}
+          onUnderage={standing.underage}
+          onSignOut={signOut}
+        />
+      );
     case 'app':
       return (
         <FriendsProvider client={client} userId={user.id}>
@@ -125,11 +147,12 @@ function Gate({ user, client, session }: { user: OwnUser; client: SmallTalkClien
 function SignedIn({ user, client, session }: { user: OwnUser; client: SmallTalkClient; session: Session }) {
   // Just registered: the server mailed a code; ask for it first (it can be put off). A page
   // reloaded mid-call: the room the server gave back, on its call screen.
-  const [route, setRoute] = useState<Route>(() =>
-    rejoinedRoute(client) ??
-    (session.state.status === 'signed-in' && session.state.registered && !user.emailVerified
-      ? { name: 'verify', codeSent: true, back: { name: 'categories' } }
-      : { name: 'categories' }),
+  const [route, setRoute] = useState<Route>(
+    () =>
+      rejoinedRoute(client) ??
+      (session.state.status === 'signed-in' && session.state.registered && !user.emailVerified
+        ? { name: 'verify', codeSent: true, back: { name: 'categories' } }
+        : { name: 'categories' }),
   );
   const services = useServices();
   useDeviceLanguages(user, session.update);
@@ -137,7 +160,10 @@ function SignedIn({ user, client, session }: { user: OwnUser; client: SmallTalkC
   const [picked, setPicked] = useState<string[]>([]);
   const toCategories = useCallback(() => setRoute({ name: 'categories' }), []);
   const toFriends = useCallback(() => setRoute({ name: 'friends' }), []);
-  const back: BackRoute = route.name === 'direct' || route.name === 'account' || route.name === 'verify' ? route.back : { name: 'categories' };
+  const back: BackRoute =
+    route.name === 'direct' || route.name === 'account' || route.name === 'verify'
+      ? route.back
+      : { name: 'categories' };
   // A friend's call, answered here or made from Friends: to its call screen, from wherever the user is.
   const directCall = useDirectCallRoute(client, setRoute);
   // A tapped call notification brings the socket up, and the server then rings it (incoming_call);
@@ -160,11 +186,18 @@ function SignedIn({ user, client, session }: { user: OwnUser; client: SmallTalkC
     await session.register(form);
     // On to the mailed code, then back where the form was opened from, unless a friend's call
     // took the user elsewhere meanwhile.
-    setRoute((current) => (current.name === 'account' ? { name: 'verify', codeSent: true, back: current.back } : current));
+    setRoute((current) =>
+      current.name === 'account' ? { name: 'verify', codeSent: true, back: current.back } : current,
+    );
   };
   const toVerify = useCallback(
     (reason?: 'verification_required') =>
-      setRoute((current) => ({ name: 'verify', codeSent: false, reason, back: current.name === 'match' || current.name === 'direct' ? { name: 'categories' } : (current as BackRoute) })),
+      setRoute((current) => ({
+        name: 'verify',
+        codeSent: false,
+        reason,
+        back: current.name === 'match' || current.name === 'direct' ? { name: 'categories' } : (current as BackRoute),
+      })),
     [],
   );
   const verificationRequired = useCallback(() => toVerify('verification_required'), [toVerify]);
@@ -235,11 +268,23 @@ function SignedIn({ user, client, session }: { user: OwnUser; client: SmallTalkC
       {route.name === 'safety' && <SafetyScreen onBack={toCategories} />}
       {route.name === 'moderation' && <ModerationScreen me={user} onBack={toCategories} />}
       {route.name === 'friends' && (
-        <FriendsScreen client={client} user={user} onBack={toCategories} onCreateAccount={() => setRoute({ name: 'account', back: { name: 'friends' } })} />
+        <FriendsScreen
+          client={client}
+          user={user}
+          onBack={toCategories}
+          onCreateAccount={() => setRoute({ name: 'account', back: { name: 'friends' } })}
+        />
       )}
-      {route.name === 'direct' && <DirectCallFlow client={client} peer={route.peer} onNext={leaveToFriends} onEnd={goBack} />}
+      {route.name === 'direct' && (
+        <DirectCallFlow client={client} peer={route.peer} onNext={leaveToFriends} onEnd={goBack} />
+      )}
       {route.name === 'account' && (
-        <WelcomeScreen onGuest={async () => {}} onSignIn={session.login} onRegister={createAccount} upgrade={{ displayName: user.displayName, onBack: goBack }} />
+        <WelcomeScreen
+          onGuest={async () => {}}
+          onSignIn={session.login}
+          onRegister={createAccount}
+          upgrade={{ displayName: user.displayName, onBack: goBack }}
+        />
       )}
       <DirectCallOverlays client={client} onAccept={directCall.accept} />
     </>

@@ -18,7 +18,10 @@ export interface DirectCallRoute {
  * Takes the user to a friend's call from wherever it is: on answering, and for the caller when
  * the room begins (`matched` with no category).
  */
-export function useDirectCallRoute(client: SmallTalkClient, setRoute: Dispatch<SetStateAction<Route>>): DirectCallRoute {
+export function useDirectCallRoute(
+  client: SmallTalkClient,
+  setRoute: Dispatch<SetStateAction<Route>>,
+): DirectCallRoute {
   /** The call the user answered here, until its room comes. */
   const answered = useRef<string | null>(null);
   /** The friend whose answered call the user left before its room came. */
@@ -64,7 +67,8 @@ export function useDirectCallRoute(client: SmallTalkClient, setRoute: Dispatch<S
   const leave = useCallback(() => {
     const pending = client.friends.directCall;
     // Only the answered one: another ring (unanswered) goes on over whatever screen comes next.
-    if (pending?.direction === 'incoming' && pending.callId !== null && pending.callId === answered.current) unwanted.current = pending.peer.id;
+    if (pending?.direction === 'incoming' && pending.callId !== null && pending.callId === answered.current)
+      unwanted.current = pending.peer.id;
   }, [client]);
 
   return { accept, leave };

@@ -57,7 +57,15 @@ async function switchCamera(stream: LocalStream): Promise<void> {
   await track.applyConstraints({ facingMode: facing === 'environment' ? 'user' : 'environment' });
 }
 
-function VideoView({ stream, testID, mirror = false, objectFit = 'cover', onTop = false, blurred = false, style }: VideoViewProps) {
+function VideoView({
+  stream,
+  testID,
+  mirror = false,
+  objectFit = 'cover',
+  onTop = false,
+  blurred = false,
+  style,
+}: VideoViewProps) {
   // RTCView can't blur: a shielded video is not attached at all (black), so nothing of it is drawn.
   const url = blurred ? undefined : (stream as { toURL?: () => string } | null)?.toURL?.();
   // RTCView never plays audio: the local preview is silent by nature, remote audio plays by itself.

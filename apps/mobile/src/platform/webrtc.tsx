@@ -51,7 +51,15 @@ function onNetworkChange(listener: () => void): () => void {
   return () => window.removeEventListener('online', listener);
 }
 
-function VideoView({ stream, testID, mirror = false, muted = false, objectFit = 'cover', blurred = false, style }: VideoViewProps) {
+function VideoView({
+  stream,
+  testID,
+  mirror = false,
+  muted = false,
+  objectFit = 'cover',
+  blurred = false,
+  style,
+}: VideoViewProps) {
   const { t } = useTranslation(['call']);
   const ref = useRef<HTMLVideoElement>(null);
   const [soundBlocked, setSoundBlocked] = useState(false);

@@ -18,7 +18,18 @@ export interface ButtonProps {
   style?: StyleProp<ViewStyle>;
 }
 
-export function Button({ title, onPress, testID, disabled = false, busy = false, variant = 'primary', accessibilityLabel, selected, icon, style }: ButtonProps) {
+export function Button({
+  title,
+  onPress,
+  testID,
+  disabled = false,
+  busy = false,
+  variant = 'primary',
+  accessibilityLabel,
+  selected,
+  icon,
+  style,
+}: ButtonProps) {
   const inactive = disabled || busy;
   return (
     <Pressable
@@ -30,7 +41,13 @@ export function Button({ title, onPress, testID, disabled = false, busy = false,
       aria-busy={busy}
       disabled={inactive}
       onPress={onPress}
-      style={({ pressed }) => [styles.base, styles[variant], inactive && styles.disabled, pressed && styles.pressed, style]}
+      style={({ pressed }) => [
+        styles.base,
+        styles[variant],
+        inactive && styles.disabled,
+        pressed && styles.pressed,
+        style,
+      ]}
     >
       {/* The button itself says it is busy: its spinner is no second, nameless thing to read. */}
       {busy ? <ActivityIndicator color={textColor[variant]} aria-hidden /> : icon}

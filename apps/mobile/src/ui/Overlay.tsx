@@ -12,7 +12,14 @@ export function Overlay({ testID, children }: { testID: string; children: ReactN
   const card = useFocusOnOpen();
   return (
     <View style={styles.backdrop} accessibilityViewIsModal>
-      <View ref={card} tabIndex={-1} testID={testID} style={styles.card} accessibilityRole="alert" accessibilityLiveRegion="assertive">
+      <View
+        ref={card}
+        tabIndex={-1}
+        testID={testID}
+        style={styles.card}
+        accessibilityRole="alert"
+        accessibilityLiveRegion="assertive"
+      >
         {children}
       </View>
     </View>

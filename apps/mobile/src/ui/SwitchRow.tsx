@@ -37,7 +37,14 @@ export function SwitchRow({ testID, label, detail, on, onChange }: SwitchRowProp
 }
 
 const styles = StyleSheet.create({
-  row: { flexDirection: 'row', alignItems: 'center', gap: space.m, backgroundColor: colors.surface, borderRadius: 12, padding: space.m },
+  row: {
+    flexDirection: 'row',
+    alignItems: 'center',
+    gap: space.m,
+    backgroundColor: colors.surface,
+    borderRadius: 12,
+    padding: space.m,
+  },
   words: { flex: 1, gap: space.xs },
   text: { color: colors.text, fontSize: 16 },
   muted: { color: colors.textMuted, fontSize: 13 },

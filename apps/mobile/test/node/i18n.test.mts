@@ -51,11 +51,15 @@ function keysFor(language: string, englishKey: string, plurals: Set<string>): st
   return new Intl.PluralRules(language).resolvedOptions().pluralCategories.map((category) => `${base}_${category}`);
 }
 
-const namespaces = readdirSync(path.join(localesDir, 'en')).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
+const namespaces = readdirSync(path.join(localesDir, 'en'))
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => f.replace(/\.json$/, ''));
 
 test('every language has the same namespaces as English', () => {
   for (const language of LANGUAGES) {
-    const files = readdirSync(path.join(localesDir, language)).filter((f) => f.endsWith('.json')).sort();
+    const files = readdirSync(path.join(localesDir, language))
+      .filter((f) => f.endsWith('.json'))
+      .sort();
     assert.deepEqual(files, namespaces.map((n) => `${n}.json`).sort(), `${language}'s namespaces`);
   }
 });
@@ -74,19 +78,33 @@ for (const language of LANGUAGES.filter((l) => l !== 'en')) {
           const value = translated.get(needed);
           if (value === undefined) problems.push(`${namespace}:${needed} is missing`);
           else if (value.trim() === '') problems.push(`${namespace}:${needed} is empty`);
-          else if (placeholders(value).join() !== placeholders(text).join() && !(plurals.has(key.replace(PLURAL, '')) && placeholders(value).join() === placeholders(text).filter((p) => p !== 'count').join())) {
-            problems.push(`${namespace}:${needed} has placeholders ${placeholders(value).join(', ') || 'none'}, English ${placeholders(text).join(', ') || 'none'}`);
+          else if (
+            placeholders(value).join() !== placeholders(text).join() &&
+            !(
+              plurals.has(key.replace(PLURAL, '')) &&
+              placeholders(value).join() ===
+                placeholders(text)
+                  .filter((p) => p !== 'count')
+                  .join()
+            )
+          ) {
+            problems.push(
+              `${namespace}:${needed} has placeholders ${placeholders(value).join(', ') || 'none'}, English ${placeholders(text).join(', ') || 'none'}`,
+            );
           }
         }
       }
-      for (const key of translated.keys()) if (!expected.has(key)) problems.push(`${namespace}:${key} is not an English key`);
+      for (const key of translated.keys())
+        if (!expected.has(key)) problems.push(`${namespace}:${key} is not an English key`);
     }
     assert.deepEqual(problems, []);
   });
 }
 
 test('English has no empty string', () => {
-  const empty = namespaces.flatMap((namespace) => [...load('en', namespace)].filter(([, text]) => text.trim() === '').map(([key]) => `${namespace}:${key}`));
+  const empty = namespaces.flatMap((namespace) =>
+    [...load('en', namespace)].filter(([, text]) => text.trim() === '').map(([key]) => `${namespace}:${key}`),
+  );
   assert.deepEqual(empty, []);
 });
 
@@ -106,7 +124,11 @@ test('no component renders a literal string outside the i18n layer', async () =>
               mode: 'jsx-only',
               'should-validate-template': true,
               // The attributes a person reads or hears; testID, nativeID, style values… are not.
-              'jsx-attributes': { include: ['^(accessibilityLabel|accessibilityHint|aria-label|aria-description|placeholder|title|label|alt|accessibilityValue)$'] },
+              'jsx-attributes': {
+                include: [
+                  '^(accessibilityLabel|accessibilityHint|aria-label|aria-description|placeholder|title|label|alt|accessibilityValue)$',
+                ],
+              },
             },
           ],
         },
@@ -115,7 +137,9 @@ test('no component renders a literal string outside the i18n layer', async () =>
   });
   const results = await eslint.lintFiles(['src/**/*.tsx']);
   const found = results.flatMap((result) =>
-    result.messages.map((message) => `${path.relative(app, result.filePath)}:${message.line}:${message.column} ${message.message}`),
+    result.messages.map(
+      (message) => `${path.relative(app, result.filePath)}:${message.line}:${message.column} ${message.message}`,
+    ),
   );
   assert.ok(results.length > 30, `linted ${results.length} component files`);
   assert.deepEqual(found, []);

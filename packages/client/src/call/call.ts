@@ -55,7 +55,10 @@ export class Call extends Emitter<CallEventCallbacks> {
     this.options = options;
     this.polite = options.polite;
     this.now = options.now ?? Date.now;
-    this.privacy = { policy: options.iceTransportPolicy ?? 'all', dropRawHostCandidates: options.dropRawHostCandidates ?? false };
+    this.privacy = {
+      policy: options.iceTransportPolicy ?? 'all',
+      dropRawHostCandidates: options.dropRawHostCandidates ?? false,
+    };
     this.iceServers = options.iceServers ?? [];
     this.connection = new ConnectionWatch({
       disconnectedRestartMs: options.disconnectedRestartMs,
@@ -177,7 +180,10 @@ export class Call extends Emitter<CallEventCallbacks> {
   }
 
   private openPeerConnection(): Negotiation {
-    const pc = new this.options.webrtc.RTCPeerConnection({ iceServers: this.iceServers, iceTransportPolicy: this.privacy.policy });
+    const pc = new this.options.webrtc.RTCPeerConnection({
+      iceServers: this.iceServers,
+      iceTransportPolicy: this.privacy.policy,
+    });
     const negotiation = new Negotiation(pc, {
       webrtc: this.options.webrtc,
       localStream: this.options.localStream,
@@ -192,10 +198,14 @@ export class Call extends Emitter<CallEventCallbacks> {
       pc.addEventListener(type, listener);
     };
     listen('negotiationneeded', () => void negotiation.onNegotiationNeeded());
-    listen('icecandidate', (event: { candidate?: LocalCandidate | null }) => negotiation.onLocalCandidate(event.candidate));
+    listen('icecandidate', (event: { candidate?: LocalCandidate | null }) =>
+      negotiation.onLocalCandidate(event.candidate),
+    );
     listen('connectionstatechange', () => this.connection.onChange());
     if (pc.connectionState === undefined) listen('iceconnectionstatechange', () => this.connection.onChange());
-    listen('track', (event: { track: MediaStreamTrackLike; streams?: readonly MediaStreamLike[] }) => this.onTrack(event));
+    listen('track', (event: { track: MediaStreamTrackLike; streams?: readonly MediaStreamLike[] }) =>
+      this.onTrack(event),
+    );
     return negotiation;
   }
 

@@ -1,4 +1,8 @@
-import { DEFAULT_CALL_CONNECT_TIMEOUT_MS, DEFAULT_DISCONNECTED_RESTART_MS, DEFAULT_MAX_ICE_RESTARTS } from '../defaults.js';
+import {
+  DEFAULT_CALL_CONNECT_TIMEOUT_MS,
+  DEFAULT_DISCONNECTED_RESTART_MS,
+  DEFAULT_MAX_ICE_RESTARTS,
+} from '../defaults.js';
 import { MAX_TIMER_MS } from './ice.js';
 import type { CallState } from './types.js';
 import type { PeerConnectionLike } from './webrtc.js';
@@ -32,7 +36,8 @@ export class ConnectionWatch {
 
   constructor(private readonly options: ConnectionWatchOptions) {
     const connectTimeout = options.connectTimeoutMs ?? DEFAULT_CALL_CONNECT_TIMEOUT_MS;
-    if (connectTimeout > 0) this.connectTimer = setTimeout(() => this.onConnectTimeout(), Math.min(connectTimeout, MAX_TIMER_MS));
+    if (connectTimeout > 0)
+      this.connectTimer = setTimeout(() => this.onConnectTimeout(), Math.min(connectTimeout, MAX_TIMER_MS));
   }
 
   /** The peer connection's state changed. */
@@ -54,7 +59,8 @@ export class ConnectionWatch {
           const wait = this.options.disconnectedRestartMs ?? DEFAULT_DISCONNECTED_RESTART_MS;
           this.disconnectedTimer = setTimeout(() => {
             this.disconnectedTimer = null;
-            if (!this.stopped && currentState(this.options.peerConnection()) === 'disconnected') this.restartAfterFailure();
+            if (!this.stopped && currentState(this.options.peerConnection()) === 'disconnected')
+              this.restartAfterFailure();
           }, wait);
         }
         return;

@@ -1,7 +1,13 @@
 import { shareableCandidate, shareableSdp, type CandidatePrivacy } from './candidates.js';
 import { candidateToJson, type SignalData } from './signal.js';
 import type { CallSignaling } from './types.js';
-import type { IceCandidateInit, MediaStreamLike, PeerConnectionLike, SessionDescriptionInit, WebRtcImplementation } from './webrtc.js';
+import type {
+  IceCandidateInit,
+  MediaStreamLike,
+  PeerConnectionLike,
+  SessionDescriptionInit,
+  WebRtcImplementation,
+} from './webrtc.js';
 
 export interface NegotiationOptions {
   webrtc: WebRtcImplementation;

@@ -17,24 +17,31 @@ import type { IceCandidateInit, SessionDescriptionInit } from './webrtc.js';
  *   { "resetAck": "<id>" }    done; what follows is the new connection's
  */
 export type SignalData =
-  | { description: SessionDescriptionInit }
-  | { candidate: IceCandidateInit }
-  | { reset: string }
-  | { resetAck: string };
+  { description: SessionDescriptionInit } | { candidate: IceCandidateInit } | { reset: string } | { resetAck: string };
 
 const descriptionTypes = new Set(['offer', 'answer', 'pranswer', 'rollback']);
 
 /** The peer's data as a SignalData, or null if it is neither shape. */
 export function parseSignal(data: unknown): SignalData | null {
   if (typeof data !== 'object' || data === null) return null;
-  const { description, candidate, reset, resetAck } = data as { description?: unknown; candidate?: unknown; reset?: unknown; resetAck?: unknown };
+  const { description, candidate, reset, resetAck } = data as {
+    description?: unknown;
+    candidate?: unknown;
+    reset?: unknown;
+    resetAck?: unknown;
+  };
   if (typeof reset === 'string' && reset.length > 0 && reset.length <= 64) return { reset };
   if (typeof resetAck === 'string' && resetAck.length > 0 && resetAck.length <= 64) return { resetAck };
   if (typeof description === 'object' && description !== null) {
     const { type, sdp } = description as { type?: unknown; sdp?: unknown };
     if (typeof type !== 'string' || !descriptionTypes.has(type)) return null;
     if (sdp !== undefined && typeof sdp !== 'string') return null;
-    return { description: sdp === undefined ? { type: type as SessionDescriptionInit['type'] } : { type: type as SessionDescriptionInit['type'], sdp } };
+    return {
+      description:
+        sdp === undefined
+          ? { type: type as SessionDescriptionInit['type'] }
+          : { type: type as SessionDescriptionInit['type'], sdp },
+    };
   }
   if (typeof candidate === 'object' && candidate !== null) {
     const c = candidate as Record<string, unknown>;
@@ -42,7 +49,8 @@ export function parseSignal(data: unknown): SignalData | null {
     const init: IceCandidateInit = { candidate: c.candidate };
     if (typeof c.sdpMid === 'string' || c.sdpMid === null) init.sdpMid = c.sdpMid;
     if (typeof c.sdpMLineIndex === 'number' || c.sdpMLineIndex === null) init.sdpMLineIndex = c.sdpMLineIndex;
-    if (typeof c.usernameFragment === 'string' || c.usernameFragment === null) init.usernameFragment = c.usernameFragment;
+    if (typeof c.usernameFragment === 'string' || c.usernameFragment === null)
+      init.usernameFragment = c.usernameFragment;
     return { candidate: init };
   }
   return null;

@@ -32,7 +32,11 @@ export interface StatsTotals {
 const candidateTypes = new Set<string>(['host', 'srflx', 'prflx', 'relay']);
 
 /** Reduces a getStats() report to CallStats, using the previous sample's totals for rates. */
-export function summarizeStats(report: StatsReportLike, timestamp: number, previous: StatsTotals | null): { stats: CallStats; totals: StatsTotals } {
+export function summarizeStats(
+  report: StatsReportLike,
+  timestamp: number,
+  previous: StatsTotals | null,
+): { stats: CallStats; totals: StatsTotals } {
   const totals: StatsTotals = { timestamp, bytesReceived: 0, bytesSent: 0, packetsLost: 0, packetsReceived: 0 };
   let selectedPairId: string | undefined;
   let fallbackPair: any;
@@ -51,7 +55,8 @@ export function summarizeStats(report: StatsReportLike, timestamp: number, previ
         break;
       case 'candidate-pair':
         // Firefox marks the pair `selected`; others only through the transport.
-        if (stat.selected === true || (!fallbackPair && stat.nominated === true && stat.state === 'succeeded')) fallbackPair = stat;
+        if (stat.selected === true || (!fallbackPair && stat.nominated === true && stat.state === 'succeeded'))
+          fallbackPair = stat;
         break;
     }
   });
@@ -62,7 +67,9 @@ export function summarizeStats(report: StatsReportLike, timestamp: number, previ
     before === undefined || seconds <= 0 || now < before ? null : Math.round(((now - before) * 8) / seconds);
 
   const lost = totals.packetsLost - (previous && previous.packetsLost <= totals.packetsLost ? previous.packetsLost : 0);
-  const received = totals.packetsReceived - (previous && previous.packetsReceived <= totals.packetsReceived ? previous.packetsReceived : 0);
+  const received =
+    totals.packetsReceived -
+    (previous && previous.packetsReceived <= totals.packetsReceived ? previous.packetsReceived : 0);
   const packetLoss = lost + received > 0 ? lost / (lost + received) : null;
 
   const rtt = pair ? pair.currentRoundTripTime : undefined;
@@ -73,7 +80,10 @@ export function summarizeStats(report: StatsReportLike, timestamp: number, previ
     outboundBitrate: rate(totals.bytesSent, previous?.bytesSent),
     packetLoss,
     candidatePair: pair
-      ? { local: candidateType(report.get(pair.localCandidateId)), remote: candidateType(report.get(pair.remoteCandidateId)) }
+      ? {
+          local: candidateType(report.get(pair.localCandidateId)),
+          remote: candidateType(report.get(pair.remoteCandidateId)),
+        }
       : null,
   };
   return { stats, totals };

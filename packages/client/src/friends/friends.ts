@@ -54,7 +54,8 @@ export class Friends extends Emitter<FriendsEventCallbacks> {
    * @throws SmallTalkError `busy` while a direct call rings, either way (hangUp() or decline() first).
    */
   call(peer: Peer): void {
-    if (this.ringing.directCall) throw new SmallTalkError('busy', 'a direct call is ringing already: hang up or answer it first');
+    if (this.ringing.directCall)
+      throw new SmallTalkError('busy', 'a direct call is ringing already: hang up or answer it first');
     this.ringing.call(peer);
   }
 

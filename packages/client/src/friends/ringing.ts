@@ -174,7 +174,12 @@ export class Ringing {
     this.ring = null;
     this.clearTimer();
     const { call } = ring;
-    this.options.changed(null, ended ? { callId: ended.callId ?? call.callId, peer: call.peer, reason: ended.reason, direction: call.direction } : null);
+    this.options.changed(
+      null,
+      ended
+        ? { callId: ended.callId ?? call.callId, peer: call.peer, reason: ended.reason, direction: call.direction }
+        : null,
+    );
   }
 
   /** No word from the server: its ring ended there (its process went away) or `call_ended` was lost. */
@@ -206,6 +211,9 @@ function newCallId(): string {
   const uuid = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto?.randomUUID?.();
   if (uuid) return uuid;
   let id = '';
-  for (let i = 0; i < 4; i++) id += Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, '0');
+  for (let i = 0; i < 4; i++)
+    id += Math.floor(Math.random() * 2 ** 32)
+      .toString(16)
+      .padStart(8, '0');
   return id;
 }

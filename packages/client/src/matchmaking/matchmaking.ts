@@ -7,7 +7,16 @@ import { SocketEvent, type Socket } from '../socket/socket.js';
 import { Queue } from './queue.js';
 import { Resume } from './resume.js';
 import { RoomChannel, roomOf } from './room-channel.js';
-import { MATCHMAKING_FRAMES, MatchmakingEvent, type JoinOptions, type MatchmakingEventCallbacks, type MatchmakingOptions, type MatchmakingState, type Room, type RoomSignaling } from './types.js';
+import {
+  MATCHMAKING_FRAMES,
+  MatchmakingEvent,
+  type JoinOptions,
+  type MatchmakingEventCallbacks,
+  type MatchmakingOptions,
+  type MatchmakingState,
+  type Room,
+  type RoomSignaling,
+} from './types.js';
 
 export * from './types.js';
 
@@ -123,7 +132,8 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
    * @throws SmallTalkError `busy` while in a room (leave() or next() first), `bad_request` for 0 or over 10 categories.
    */
   join(categories: readonly string[], options: JoinOptions = {}): void {
-    if (this._state === 'matched') throw new SmallTalkError('busy', 'leave the room before joining again, or call next()');
+    if (this._state === 'matched')
+      throw new SmallTalkError('busy', 'leave the room before joining again, or call next()');
     this.queue.ask(categories, options, this._state !== 'queued');
     this.setState('queued');
     if (this.canSend()) this.queue.send();
@@ -251,7 +261,8 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
     // A room made by the queue is wanted while queued (not after a cancel it crossed on the wire).
     // A direct call's room (it names its call) is wanted whether idle or queued (the server took
     // the user out of the queue), if it is the call this user made or accepted.
-    const wanted = message.callId === undefined ? this._state === 'queued' : !this.channel.room && this.acceptsCall(message.callId);
+    const wanted =
+      message.callId === undefined ? this._state === 'queued' : !this.channel.room && this.acceptsCall(message.callId);
     if (!message.resumed && !wanted) {
       // Leave it at once, so the peer is freed now rather than after a call that never starts.
       this.requests.send({ type: 'leave', roomId });
@@ -286,7 +297,8 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
     const room = this.channel.end();
     if (!room) return;
     // Off the socket (or waiting for the room back): left on the server once back (see Resume).
-    if (this.canSend()) this.requests.send({ type: 'leave', roomId: room.roomId }, (answer) => this.queue.reportError(answer));
+    if (this.canSend())
+      this.requests.send({ type: 'leave', roomId: room.roomId }, (answer) => this.queue.reportError(answer));
     else this.resume.leftWhileAway(room.roomId);
     this.emit(MatchmakingEvent.Left, { roomId: room.roomId });
   }

@@ -53,7 +53,9 @@ export class Queue {
     const join = {};
     this.pendingJoin = join;
     // `anyone` only when asked: a join without it is protocol v1's but for the ref.
-    const frame = this.anyone ? { type: 'join' as const, categories: this.categories, anyone: true } : { type: 'join' as const, categories: this.categories };
+    const frame = this.anyone
+      ? { type: 'join' as const, categories: this.categories, anyone: true }
+      : { type: 'join' as const, categories: this.categories };
     this.requests.send(frame, (answer) => {
       if (this.pendingJoin !== join || !answer) return;
       this.pendingJoin = null;
@@ -95,6 +97,7 @@ export class Queue {
    * it, but for `not_in_room`, which says the room we left was over already (the peer's leave crossed ours).
    */
   reportError(answer: Answer | null): void {
-    if (answer?.type === 'error' && answer.code !== 'not_in_room') this.events.error({ code: answer.code, message: answer.message });
+    if (answer?.type === 'error' && answer.code !== 'not_in_room')
+      this.events.error({ code: answer.code, message: answer.message });
   }
 }

@@ -1,4 +1,10 @@
-import { MAX_CHAT_CHARS, type ClientMessage, type JsonValue, type MatchedEvent, type ServerMessage } from '@small-talk/protocol';
+import {
+  MAX_CHAT_CHARS,
+  type ClientMessage,
+  type JsonValue,
+  type MatchedEvent,
+  type ServerMessage,
+} from '@small-talk/protocol';
 import { SmallTalkError } from '../errors.js';
 import type { Socket } from '../socket/socket.js';
 import type { ChatReceived, Room, RoomSignaling } from './types.js';
@@ -85,7 +91,8 @@ export class RoomChannel {
   receive(message: Extract<ServerMessage, { type: 'signal' | 'chat' | 'typing' }>): void {
     const { roomId } = message;
     if (this.room?.roomId !== roomId) return;
-    if (message.type === 'chat') return this.options.chat({ roomId, from: message.from, text: message.text, sentAt: message.sentAt });
+    if (message.type === 'chat')
+      return this.options.chat({ roomId, from: message.from, text: message.text, sentAt: message.sentAt });
     if (message.type === 'typing') return this.options.typing({ roomId, from: message.from });
     const { data } = message;
     let delivered = false;
@@ -99,7 +106,8 @@ export class RoomChannel {
 
   /** See Matchmaking.signaling(). */
   signaling(roomId: string | undefined): RoomSignaling {
-    if (!roomId || this.room?.roomId !== roomId) throw new SmallTalkError('not_in_room', 'no current room to signal in');
+    if (!roomId || this.room?.roomId !== roomId)
+      throw new SmallTalkError('not_in_room', 'no current room to signal in');
     return {
       send: (data) => {
         if (this.room?.roomId === roomId) this.send({ type: 'signal', roomId, data: data as JsonValue });

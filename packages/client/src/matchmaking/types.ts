@@ -2,7 +2,17 @@ import type { EndReason, ErrorCode, IceTransportPolicy, MatchedPeer, ServerMessa
 
 /** The frames that concern the queue or the room: any of them after `welcome` but `matched` means the room did not come back. */
 export const MATCHMAKING_FRAMES: ReadonlySet<ServerMessage['type']> = new Set<ServerMessage['type']>([
-  'queued', 'cancelled', 'widened', 'matched', 'signal', 'chat', 'typing', 'left', 'peer_left', 'error', 'restricted',
+  'queued',
+  'cancelled',
+  'widened',
+  'matched',
+  'signal',
+  'chat',
+  'typing',
+  'left',
+  'peer_left',
+  'error',
+  'restricted',
 ]);
 
 export type MatchmakingState = 'idle' | 'queued' | 'matched';

@@ -27,8 +27,11 @@ export function parseFrame(data: unknown): { message: ServerMessage } | { proble
   if (parsed.success) return { message: parsed.data };
   // The issue's path and message only: frames carry SDP, which holds IP addresses.
   const issue = parsed.error.issues[0];
-  const type = typeof json === 'object' && json !== null && 'type' in json ? String((json as { type: unknown }).type) : '?';
-  return { problem: `invalid ${type} frame: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'schema mismatch'}` };
+  const type =
+    typeof json === 'object' && json !== null && 'type' in json ? String((json as { type: unknown }).type) : '?';
+  return {
+    problem: `invalid ${type} frame: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'schema mismatch'}`,
+  };
 }
 
 function utf8Length(text: string): number {

@@ -2,12 +2,21 @@ import type { ClientMessage, ServerMessage } from '@small-talk/protocol';
 import { SocketEvent, type Socket } from './socket.js';
 
 /** The frames a part of the SDK sends as requests: each gets a `ref`, and the server's answer echoes it. */
-export type Request = Extract<ClientMessage, { type: 'join' | 'cancel' | 'leave' | 'call' | 'accept_call' | 'decline_call' | 'cancel_call' }>;
+export type Request = Extract<
+  ClientMessage,
+  { type: 'join' | 'cancel' | 'leave' | 'call' | 'accept_call' | 'decline_call' | 'cancel_call' }
+>;
 
 /** The frames that answer a request, carrying its `ref`. */
 export type Answer = Extract<ServerMessage, { type: 'queued' | 'cancelled' | 'left' | 'call_ringing' | 'error' }>;
 
-const ANSWERS: ReadonlySet<ServerMessage['type']> = new Set<Answer['type']>(['queued', 'cancelled', 'left', 'call_ringing', 'error']);
+const ANSWERS: ReadonlySet<ServerMessage['type']> = new Set<Answer['type']>([
+  'queued',
+  'cancelled',
+  'left',
+  'call_ringing',
+  'error',
+]);
 
 /** Whether a frame is the answer to some request (of whichever part of the SDK sent it). */
 export function isAnswer(message: ServerMessage): message is Answer & { ref: string } {

@@ -5,7 +5,15 @@ import { frameText, parseFrame } from './frames.js';
 import { defaultReconnectPolicy, type ReconnectPolicy } from './reconnect-policy.js';
 import { createPlatformWebSocket, type CreateWebSocket, type WebSocketLike } from './websocket.js';
 
-import { SocketEvent, type RetryInfo, type SocketCloseReason, type SocketEventCallbacks, type SocketOptions, type SocketState, type SocketStateInfo } from './types.js';
+import {
+  SocketEvent,
+  type RetryInfo,
+  type SocketCloseReason,
+  type SocketEventCallbacks,
+  type SocketOptions,
+  type SocketState,
+  type SocketStateInfo,
+} from './types.js';
 
 export * from './types.js';
 
@@ -120,9 +128,10 @@ export class Socket extends Emitter<SocketEventCallbacks> {
       this.retryTimer = null;
       const failure = this.open();
       // Surfaces as an uncaught error: a platform that had a WebSocket a moment ago and now throws is a bug.
-      if (failure) setTimeout(() => {
-        throw failure;
-      }, 0);
+      if (failure)
+        setTimeout(() => {
+          throw failure;
+        }, 0);
     }, delayMs);
   }
 
@@ -175,7 +184,10 @@ export class Socket extends Emitter<SocketEventCallbacks> {
         ? Math.round(Math.random() * DEFAULT_FIRST_RETRY_JITTER_MS)
         : this.policy({ retryCount: this.retryCount, elapsedMs: this.now() - this.outageStartedAt });
     if (delay === null) return this.finish('gave_up', code);
-    const retry: RetryInfo = code === undefined ? { retryCount: this.retryCount, delayMs: delay } : { retryCount: this.retryCount, delayMs: delay, code };
+    const retry: RetryInfo =
+      code === undefined
+        ? { retryCount: this.retryCount, delayMs: delay }
+        : { retryCount: this.retryCount, delayMs: delay, code };
     this.retryCount += 1;
     this.retry(delay);
     this.emit(SocketEvent.RetryScheduled, retry);

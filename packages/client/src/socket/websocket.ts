@@ -23,7 +23,9 @@ export type CreateWebSocket = (url: string, token: string | undefined) => WebSoc
 /** The platform's own WebSocket: browsers and React Native have one as a global. */
 export const createPlatformWebSocket: CreateWebSocket = (url, token) => {
   // Read at call time, never at module load: the SDK must import cleanly where there is none.
-  const Platform = (globalThis as { WebSocket?: new (url: string, protocols?: string | string[], options?: unknown) => WebSocketLike }).WebSocket;
+  const Platform = (
+    globalThis as { WebSocket?: new (url: string, protocols?: string | string[], options?: unknown) => WebSocketLike }
+  ).WebSocket;
   if (!Platform) {
     throw new Error('no global WebSocket here (Node 20?): pass createWebSocket, e.g. one built on the `ws` package');
   }

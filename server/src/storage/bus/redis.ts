@@ -183,7 +183,21 @@ redis.call('DEL', P .. 'users:' .. me)
 return 0
 `;
 
-type ScriptName = 'connected' | 'deliver' | 'push' | 'attach' | 'drain' | 'prepend' | 'awaitReturn' | 'claim' | 'release' | 'hold' | 'heartbeat' | 'reannounce' | 'reclaim' | 'leave';
+type ScriptName =
+  | 'connected'
+  | 'deliver'
+  | 'push'
+  | 'attach'
+  | 'drain'
+  | 'prepend'
+  | 'awaitReturn'
+  | 'claim'
+  | 'release'
+  | 'hold'
+  | 'heartbeat'
+  | 'reannounce'
+  | 'reclaim'
+  | 'leave';
 
 interface Local {
   inbox: Inbox;
@@ -335,7 +349,10 @@ export class RedisMessageBus implements MessageBus {
   }
 
   async claimAbsence(userId: string, due: boolean): Promise<boolean> {
-    const claimed = (await this.scripts.claim(this.prefix, userId, this.processId, due ? '1' : '0', Date.now()).catch(unavailable)) === 1;
+    const claimed =
+      (await this.scripts
+        .claim(this.prefix, userId, this.processId, due ? '1' : '0', Date.now())
+        .catch(unavailable)) === 1;
     if (claimed) this.awayHere.delete(userId);
     return claimed;
   }
@@ -349,7 +366,9 @@ export class RedisMessageBus implements MessageBus {
   hold(userId: string): void {
     if (this.local.has(userId)) return;
     this.awayHere.add(userId);
-    this.scripts.hold(this.prefix, userId, this.processId).catch((error: unknown) => this.options.log.warn({ err: error, userId }, 'could not hold for a user'));
+    this.scripts
+      .hold(this.prefix, userId, this.processId)
+      .catch((error: unknown) => this.options.log.warn({ err: error, userId }, 'could not hold for a user'));
   }
 
   async connectedCount(): Promise<number> {
@@ -404,7 +423,10 @@ export class RedisMessageBus implements MessageBus {
       await this.scripts.leave(this.prefix, this.processId);
       await this.redis.subscriber.unsubscribe(this.channel);
     } catch (error) {
-      this.options.log.warn({ err: error }, 'could not leave the cluster cleanly; the others will reclaim this process');
+      this.options.log.warn(
+        { err: error },
+        'could not leave the cluster cleanly; the others will reclaim this process',
+      );
     }
   }
 
@@ -436,7 +458,9 @@ export class RedisMessageBus implements MessageBus {
 
   private handOff(userId: string, to: string): void {
     // On the command connection, after every push we made for the user: the new owner reads the list after this.
-    this.redis.commands.publish(`${this.prefix}p:${to}`, `h\n${userId}`).catch((error: unknown) => this.options.log.warn({ err: error, userId }, 'could not hand a user over'));
+    this.redis.commands
+      .publish(`${this.prefix}p:${to}`, `h\n${userId}`)
+      .catch((error: unknown) => this.options.log.warn({ err: error, userId }, 'could not hand a user over'));
   }
 
   private onMessage(message: string): void {
@@ -495,7 +519,10 @@ export class RedisMessageBus implements MessageBus {
           if (processId === this.processId) continue;
           const lost = (await this.scripts.reclaim(this.prefix, processId, this.processId)) as string[] | null;
           if (lost === null) continue; // another process took it
-          this.options.log.warn({ processId, users: lost.length }, 'process lost: reclaiming its users and queue entries');
+          this.options.log.warn(
+            { processId, users: lost.length },
+            'process lost: reclaiming its users and queue entries',
+          );
           await this.lostListener(processId, lost);
         }
       }
@@ -511,7 +538,11 @@ export class RedisMessageBus implements MessageBus {
 
   private async reannounce(takenForDead: boolean): Promise<void> {
     const live = [...this.local.keys()];
-    if (takenForDead) this.options.log.warn({ users: live.length }, 'this process was taken for dead (or Redis lost its data): announcing its users again');
+    if (takenForDead)
+      this.options.log.warn(
+        { users: live.length },
+        'this process was taken for dead (or Redis lost its data): announcing its users again',
+      );
     for (let i = 0; i < live.length; i += 500) {
       await this.scripts.reannounce(this.prefix, this.processId, ...live.slice(i, i + 500));
     }
@@ -524,7 +555,8 @@ export class RedisMessageBus implements MessageBus {
  * newline; the frame.
  */
 function encodeItem(delivery: Delivery): string {
-  const room = delivery.room === undefined ? '' : delivery.room === null ? '-' : `${delivery.room.roomId} ${delivery.room.peerId}`;
+  const room =
+    delivery.room === undefined ? '' : delivery.room === null ? '-' : `${delivery.room.roomId} ${delivery.room.peerId}`;
   // The header is one line: a reason never carries a tab or newline into it.
   const close = delivery.close ? `\t${delivery.close.code} ${delivery.close.reason.replace(/[\t\r\n]/g, ' ')}` : '';
   return `${room}${close}\n${delivery.text}`;

@@ -30,7 +30,9 @@ interface Waiting {
  * Slugs hold no space, so the keys cannot collide.
  */
 export function listsOf(category: string, languages: readonly string[]): string[] {
-  return languages.length === 0 ? [category, `${category} -`] : [category, ...languages.map((code) => `${category} ${code}`)];
+  return languages.length === 0
+    ? [category, `${category} -`]
+    : [category, ...languages.map((code) => `${category} ${code}`)];
 }
 
 /**
@@ -100,7 +102,12 @@ export class MemoryMatchStore implements MatchStore {
    * (by when they widened) when `widened`. Each list read holds only compatible users, and
    * everyone skipped is in `shunned`, so this looks at most |shunned| + 1 entries per list.
    */
-  private longestWaiting(categories: readonly string[], languages: readonly string[], shunned: Set<string>, widened: boolean): Waiting | undefined {
+  private longestWaiting(
+    categories: readonly string[],
+    languages: readonly string[],
+    shunned: Set<string>,
+    widened: boolean,
+  ): Waiting | undefined {
     let longest: Waiting | undefined;
     const order = (entry: Waiting) => (widened ? entry.widenedSeq! : entry.seq);
     for (const category of categories) {
@@ -118,7 +125,12 @@ export class MemoryMatchStore implements MatchStore {
   }
 
   /** A room for `partner` (dequeued already) and `member`, who makes the offer: it is connected right now and knows the peer is there. */
-  private open(partner: Waiting, member: Member, category: string | null, widened: boolean): JoinResult & { kind: 'matched' } {
+  private open(
+    partner: Waiting,
+    member: Member,
+    category: string | null,
+    widened: boolean,
+  ): JoinResult & { kind: 'matched' } {
     const room: Room = {
       id: randomUUID(),
       category,
@@ -201,7 +213,14 @@ export class MemoryMatchStore implements MatchStore {
     if (this.roomByUser.has(initiator.id) || this.roomByUser.has(other.id)) return null;
     this.dequeue(initiator.id);
     this.dequeue(other.id);
-    const room: Room = { id: randomUUID(), category: null, members: [other, initiator], initiatorId: initiator.id, startedAt: new Date().toISOString(), callId };
+    const room: Room = {
+      id: randomUUID(),
+      category: null,
+      members: [other, initiator],
+      initiatorId: initiator.id,
+      startedAt: new Date().toISOString(),
+      callId,
+    };
     this.rooms.set(room.id, room);
     this.roomByUser.set(initiator.id, room);
     this.roomByUser.set(other.id, room);

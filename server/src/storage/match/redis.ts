@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { defineScript, unavailable, type Script } from '../redis.js';
-import { storedMember, type JoinResult, type MatchStore, type MatchStoreOptions, type Member, type Ring, type RingResult, type RingSide, type Room, type WidenResult } from './store.js';
+import {
+  storedMember,
+  type JoinResult,
+  type MatchStore,
+  type MatchStoreOptions,
+  type Member,
+  type Ring,
+  type RingResult,
+  type RingSide,
+  type Room,
+  type WidenResult,
+} from './store.js';
 
 /**
  * The match store of a cluster: every process reads and changes the same queue and rooms in
@@ -366,7 +377,21 @@ return dropped
 `;
 
 export class RedisMatchStore implements MatchStore {
-  private readonly scripts: Record<'join' | 'widen' | 'block' | 'cancel' | 'roomOf' | 'end' | 'waiting' | 'dropQueued' | 'ring' | 'ringOf' | 'takeRing' | 'pair', Script>;
+  private readonly scripts: Record<
+    | 'join'
+    | 'widen'
+    | 'block'
+    | 'cancel'
+    | 'roomOf'
+    | 'end'
+    | 'waiting'
+    | 'dropQueued'
+    | 'ring'
+    | 'ringOf'
+    | 'takeRing'
+    | 'pair',
+    Script
+  >;
 
   /**
    * @param prefix `{REDIS_PREFIX}:`
@@ -416,12 +441,18 @@ export class RedisMatchStore implements MatchStore {
       case 'queued':
         return { kind: 'queued', ticket: Number(result[1]) };
       default:
-        return { kind: 'matched', room: parseRoom(String(result[1])), waitedMs: Math.max(0, Date.now() - Number(result[2])) };
+        return {
+          kind: 'matched',
+          room: parseRoom(String(result[1])),
+          waitedMs: Math.max(0, Date.now() - Number(result[2])),
+        };
     }
   }
 
   async widen(userId: string, ticket: number): Promise<WidenResult> {
-    const result = (await this.scripts.widen(this.prefix, userId, ticket, Date.now(), randomUUID(), new Date().toISOString()).catch(unavailable)) as [string, string?, string?];
+    const result = (await this.scripts
+      .widen(this.prefix, userId, ticket, Date.now(), randomUUID(), new Date().toISOString())
+      .catch(unavailable)) as [string, string?, string?];
     switch (result[0]) {
       case 'gone':
         return { kind: 'gone' };
@@ -455,13 +486,17 @@ export class RedisMatchStore implements MatchStore {
   }
 
   async end(roomId: string): Promise<Room | null> {
-    const room = (await this.scripts.end(this.prefix, roomId, Date.now(), this.options.rematchCooldownMs).catch(unavailable)) as string | null;
+    const room = (await this.scripts
+      .end(this.prefix, roomId, Date.now(), this.options.rematchCooldownMs)
+      .catch(unavailable)) as string | null;
     return room === null ? null : parseRoom(room);
   }
 
   async ring(ring: Ring, ttlMs: number): Promise<RingResult> {
     const json = JSON.stringify({ id: ring.id, caller: toMember(ring.caller), callee: toMember(ring.callee) });
-    return (await this.scripts.ring(this.prefix, ring.id, ring.caller.id, ring.callee.id, json, Math.max(1, Math.ceil(ttlMs))).catch(unavailable)) as RingResult;
+    return (await this.scripts
+      .ring(this.prefix, ring.id, ring.caller.id, ring.callee.id, json, Math.max(1, Math.ceil(ttlMs)))
+      .catch(unavailable)) as RingResult;
   }
 
   async ringOf(userId: string): Promise<Ring | null> {
@@ -477,7 +512,14 @@ export class RedisMatchStore implements MatchStore {
 
   async pair(initiator: Member, other: Member, callId: string): Promise<Room | null> {
     const room = (await this.scripts
-      .pair(this.prefix, randomUUID(), new Date().toISOString(), JSON.stringify(toMember(initiator)), JSON.stringify(toMember(other)), callId)
+      .pair(
+        this.prefix,
+        randomUUID(),
+        new Date().toISOString(),
+        JSON.stringify(toMember(initiator)),
+        JSON.stringify(toMember(other)),
+        callId,
+      )
       .catch(unavailable)) as string | null;
     return room === null ? null : parseRoom(room);
   }
@@ -490,7 +532,10 @@ export class RedisMatchStore implements MatchStore {
   }
 
   async counts(): Promise<{ queued: number; rooms: number }> {
-    const [queued, rooms] = await Promise.all([this.redis.scard(`${this.prefix}waiting`), this.redis.scard(`${this.prefix}rooms`)]).catch(unavailable);
+    const [queued, rooms] = await Promise.all([
+      this.redis.scard(`${this.prefix}waiting`),
+      this.redis.scard(`${this.prefix}rooms`),
+    ]).catch(unavailable);
     return { queued, rooms };
   }
 
@@ -510,7 +555,13 @@ function parseRoom(json: string): Room {
   const room = JSON.parse(json) as Room;
   const members: Room['members'] = [storedMember(room.members[0]), storedMember(room.members[1])];
   if (room.widened) return { ...room, category: null, members, widened: true };
-  const parsed: Room = { id: room.id, category: room.category ?? null, members, initiatorId: room.initiatorId, startedAt: room.startedAt };
+  const parsed: Room = {
+    id: room.id,
+    category: room.category ?? null,
+    members,
+    initiatorId: room.initiatorId,
+    startedAt: room.startedAt,
+  };
   return room.callId === undefined ? parsed : { ...parsed, callId: room.callId };
 }
 

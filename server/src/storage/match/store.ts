@@ -127,7 +127,12 @@ export interface MatchStore {
  * know which it was), and a room saved by an older version has no languages or bio at all.
  */
 export function storedMember(m: Member): Member {
-  return { id: m.id, displayName: m.displayName, languages: Array.isArray(m.languages) ? m.languages : [], bio: typeof m.bio === 'string' ? m.bio : '' };
+  return {
+    id: m.id,
+    displayName: m.displayName,
+    languages: Array.isArray(m.languages) ? m.languages : [],
+    bio: typeof m.bio === 'string' ? m.bio : '',
+  };
 }
 
 /** Two users may meet when they share a language, or when either named none. */

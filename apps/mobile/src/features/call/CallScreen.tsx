@@ -43,12 +43,25 @@ export interface CallScreenProps {
 }
 
 /** Report or Block, pressed in this room: the report's sheet (with the snapshots taken as it opened), or the block's outcome. */
-type SafetyStep = { roomId: string; kind: 'report'; snapshots: Promise<Blob[]> | null; reason: ReportReason | null } | { roomId: string; kind: 'block' };
+type SafetyStep =
+  | { roomId: string; kind: 'report'; snapshots: Promise<Blob[]> | null; reason: ReportReason | null }
+  | { roomId: string; kind: 'block' };
 
 /** Side by side from this width on (tablets, desktop browsers); stacked below it (phones). */
 const WIDE_LAYOUT_MIN_WIDTH = 760;
 
-export function CallScreen({ client, room, call, callFailed, roomEnd, localStream, categoryName, direct = false, onNext, onEnd }: CallScreenProps) {
+export function CallScreen({
+  client,
+  room,
+  call,
+  callFailed,
+  roomEnd,
+  localStream,
+  categoryName,
+  direct = false,
+  onNext,
+  onEnd,
+}: CallScreenProps) {
   const { t } = useTranslation(['call']);
   const { platform } = useServices();
   const { VideoView } = platform;
@@ -76,7 +89,8 @@ export function CallScreen({ client, room, call, callFailed, roomEnd, localStrea
     if (client.matchmaking.room?.roomId === room.roomId) client.matchmaking.leave();
     client.call?.close();
   };
-  const openReport = (reason: ReportReason | null = null) => setStep({ roomId: room.roomId, kind: 'report', snapshots: frames ? frames.take() : null, reason });
+  const openReport = (reason: ReportReason | null = null) =>
+    setStep({ roomId: room.roomId, kind: 'report', snapshots: frames ? frames.take() : null, reason });
   const block = () => {
     endRoom();
     blocker.block();
@@ -91,9 +105,26 @@ export function CallScreen({ client, room, call, callFailed, roomEnd, localStrea
   return (
     <View style={[styles.root, wide && styles.rootWide]}>
       <View style={styles.stage}>
-        <VideoView testID="remote-video" stream={remoteStream} blurred={shield.hidden} objectFit={wide ? 'contain' : 'cover'} style={StyleSheet.absoluteFill} />
-        {!remoteStream && !roomEnd && <Text style={styles.placeholder}>{t('call:connectingTo', { name: peerName })}</Text>}
-        {remoteStream && !roomEnd && <ShieldOverlay key={room.roomId} shield={shield} peerName={peerName} onReport={() => openReport('nudity')} onNext={onNext} nextLabel={nextLabel} />}
+        <VideoView
+          testID="remote-video"
+          stream={remoteStream}
+          blurred={shield.hidden}
+          objectFit={wide ? 'contain' : 'cover'}
+          style={StyleSheet.absoluteFill}
+        />
+        {!remoteStream && !roomEnd && (
+          <Text style={styles.placeholder}>{t('call:connectingTo', { name: peerName })}</Text>
+        )}
+        {remoteStream && !roomEnd && (
+          <ShieldOverlay
+            key={room.roomId}
+            shield={shield}
+            peerName={peerName}
+            onReport={() => openReport('nudity')}
+            onNext={onNext}
+            nextLabel={nextLabel}
+          />
+        )}
 
         <View style={styles.topBar}>
           <View style={styles.who}>
@@ -110,11 +141,27 @@ export function CallScreen({ client, room, call, callFailed, roomEnd, localStrea
         </View>
 
         <View style={styles.preview}>
-          <VideoView testID="local-video" stream={localStream} mirror muted onTop objectFit="cover" style={StyleSheet.absoluteFill} />
+          <VideoView
+            testID="local-video"
+            stream={localStream}
+            mirror
+            muted
+            onTop
+            objectFit="cover"
+            style={StyleSheet.absoluteFill}
+          />
           {!controls.cameraOn && <Text style={styles.previewOff}>{t('call:previewCameraOff')}</Text>}
         </View>
 
-        {roomEnd && <RoomEndedBanner roomEnd={roomEnd} peerName={peerName} direct={direct} nextLabel={nextLabel} onNext={onNext} />}
+        {roomEnd && (
+          <RoomEndedBanner
+            roomEnd={roomEnd}
+            peerName={peerName}
+            direct={direct}
+            nextLabel={nextLabel}
+            onNext={onNext}
+          />
+        )}
 
         <View style={styles.controls}>
           <Button
@@ -130,29 +177,85 @@ export function CallScreen({ client, room, call, callFailed, roomEnd, localStrea
             testID="toggle-camera"
             variant={controls.cameraOn ? 'secondary' : 'danger'}
             title={controls.cameraOn ? t('call:controls.cameraOff') : t('call:controls.cameraOn')}
-            accessibilityLabel={controls.cameraOn ? t('call:controls.cameraOffLabel') : t('call:controls.cameraOnLabel')}
+            accessibilityLabel={
+              controls.cameraOn ? t('call:controls.cameraOffLabel') : t('call:controls.cameraOnLabel')
+            }
             selected={!controls.cameraOn}
             onPress={controls.toggleCamera}
             style={styles.control}
           />
           {controls.switchCamera && (
-            <Button testID="switch-camera" variant="secondary" title={t('call:controls.flip')} accessibilityLabel={t('call:controls.flipLabel')} onPress={controls.switchCamera} style={styles.control} />
+            <Button
+              testID="switch-camera"
+              variant="secondary"
+              title={t('call:controls.flip')}
+              accessibilityLabel={t('call:controls.flipLabel')}
+              onPress={controls.switchCamera}
+              style={styles.control}
+            />
           )}
           {/* Keyed by room: the next peer starts afresh. Stays after the room ends: that is when people decide. */}
           <AddFriendButton key={room.roomId} peer={room.peer} style={styles.control} />
           {/* Once the room is over, Next moves into the banner: one Next button on screen at a time. */}
-          {!roomEnd && <Button testID="next-button" title={t('call:controls.next')} accessibilityLabel={nextLabel} onPress={onNext} style={styles.control} />}
-          <Button testID="end-button" variant="danger" title={t('call:controls.end')} accessibilityLabel={t('call:controls.endLabel')} onPress={onEnd} style={styles.control} />
-          <Button testID="report-button" variant="secondary" title={t('call:controls.report')} accessibilityLabel={t('call:controls.reportLabel', { name: peerName })} onPress={() => openReport()} style={styles.control} />
-          <Button testID="block-button" variant="secondary" title={t('call:controls.block')} accessibilityLabel={t('call:controls.blockLabel', { name: peerName })} onPress={block} style={styles.control} />
+          {!roomEnd && (
+            <Button
+              testID="next-button"
+              title={t('call:controls.next')}
+              accessibilityLabel={nextLabel}
+              onPress={onNext}
+              style={styles.control}
+            />
+          )}
+          <Button
+            testID="end-button"
+            variant="danger"
+            title={t('call:controls.end')}
+            accessibilityLabel={t('call:controls.endLabel')}
+            onPress={onEnd}
+            style={styles.control}
+          />
+          <Button
+            testID="report-button"
+            variant="secondary"
+            title={t('call:controls.report')}
+            accessibilityLabel={t('call:controls.reportLabel', { name: peerName })}
+            onPress={() => openReport()}
+            style={styles.control}
+          />
+          <Button
+            testID="block-button"
+            variant="secondary"
+            title={t('call:controls.block')}
+            accessibilityLabel={t('call:controls.blockLabel', { name: peerName })}
+            onPress={block}
+            style={styles.control}
+          />
         </View>
         {safety?.kind === 'report' && (
-          <ReportSheet peer={room.peer} connectionId={room.roomId} snapshots={safety.snapshots} reason={safety.reason} onSubmit={endRoom} onCancel={() => setStep(null)} onDone={onEnd} next={next} />
+          <ReportSheet
+            peer={room.peer}
+            connectionId={room.roomId}
+            snapshots={safety.snapshots}
+            reason={safety.reason}
+            onSubmit={endRoom}
+            onCancel={() => setStep(null)}
+            onDone={onEnd}
+            next={next}
+          />
         )}
-        {safety?.kind === 'block' && <BlockedCard peer={room.peer} state={blocker.state} onRetry={blocker.block} next={next} onClose={onEnd} />}
+        {safety?.kind === 'block' && (
+          <BlockedCard peer={room.peer} state={blocker.state} onRetry={blocker.block} next={next} onClose={onEnd} />
+        )}
       </View>
 
-      <ChatPanel key={room.roomId} client={client} roomId={room.roomId} peerName={peerName} ended={roomEnd !== null || leftRoom === room.roomId} style={wide ? styles.chatSide : styles.chatBelow} />
+      <ChatPanel
+        key={room.roomId}
+        client={client}
+        roomId={room.roomId}
+        peerName={peerName}
+        ended={roomEnd !== null || leftRoom === room.roomId}
+        style={wide ? styles.chatSide : styles.chatBelow}
+      />
     </View>
   );
 }
@@ -190,7 +293,12 @@ function PeerIntro({ peer }: { peer: Room['peer'] }) {
   return (
     <>
       {languages ? (
-        <Text testID="peer-languages" style={styles.category} numberOfLines={1} accessibilityLabel={t('call:speaks', { languages })}>
+        <Text
+          testID="peer-languages"
+          style={styles.category}
+          numberOfLines={1}
+          accessibilityLabel={t('call:speaks', { languages })}
+        >
           {languages}
         </Text>
       ) : null}
@@ -203,12 +311,26 @@ function PeerIntro({ peer }: { peer: Room['peer'] }) {
   );
 }
 
-function RoomEndedBanner({ roomEnd, peerName, direct, nextLabel, onNext }: { roomEnd: RoomEnd; peerName: string; direct: boolean; nextLabel: string; onNext(): void }) {
+function RoomEndedBanner({
+  roomEnd,
+  peerName,
+  direct,
+  nextLabel,
+  onNext,
+}: {
+  roomEnd: RoomEnd;
+  peerName: string;
+  direct: boolean;
+  nextLabel: string;
+  onNext(): void;
+}) {
   const { t } = useTranslation(['call']);
   return (
     // Not an alert: the screen has announced the peer leaving already (useSpokenStatus); the banner is where Next is.
     <View testID="room-ended" style={styles.banner}>
-      <Text style={styles.bannerTitle}>{roomEnd === 'peer-left' ? t('call:ended.peerLeft', { name: peerName }) : t('call:ended.interrupted')}</Text>
+      <Text style={styles.bannerTitle}>
+        {roomEnd === 'peer-left' ? t('call:ended.peerLeft', { name: peerName }) : t('call:ended.interrupted')}
+      </Text>
       <Text style={styles.bannerText}>{direct ? t('call:ended.directHint') : t('call:ended.matchHint')}</Text>
       <Button testID="next-button" title={t('call:controls.next')} accessibilityLabel={nextLabel} onPress={onNext} />
     </View>

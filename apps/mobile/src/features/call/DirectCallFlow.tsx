@@ -56,7 +56,12 @@ export function DirectCallFlow({ client, peer, onNext, onEnd }: DirectCallFlowPr
             </Text>
           ))}
       </View>
-      <Button testID="cancel-direct-call" variant="secondary" title={direct.endedBeforeRoom ? t('call:direct.back') : t('call:direct.cancel')} onPress={onEnd} />
+      <Button
+        testID="cancel-direct-call"
+        variant="secondary"
+        title={direct.endedBeforeRoom ? t('call:direct.back') : t('call:direct.cancel')}
+        onPress={onEnd}
+      />
     </View>
   );
 }

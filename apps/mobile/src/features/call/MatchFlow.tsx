@@ -25,7 +25,14 @@ export interface MatchFlowProps {
 }
 
 /** Searching until a room exists, then the Call; Next goes back to Searching with the same camera. */
-export function MatchFlow({ client, categories, anyone = false, rejoin = false, onVerificationRequired, onEnd }: MatchFlowProps) {
+export function MatchFlow({
+  client,
+  categories,
+  anyone = false,
+  rejoin = false,
+  onVerificationRequired,
+  onEnd,
+}: MatchFlowProps) {
   // Re-renders on a change of language: the category names below follow it.
   useTranslation(['categories']);
   const slugs = useMemo(() => categories.map((category) => category.slug), [categories]);

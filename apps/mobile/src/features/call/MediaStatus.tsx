@@ -48,7 +48,9 @@ function problemExplanation(problem: MediaProblem) {
   switch (problem) {
     case 'denied':
       // Where the permission is given differs: the browser's address bar, or the phone's Settings.
-      return Platform.OS === 'web' ? ('call:media.explain.deniedWeb' as const) : ('call:media.explain.deniedNative' as const);
+      return Platform.OS === 'web'
+        ? ('call:media.explain.deniedWeb' as const)
+        : ('call:media.explain.deniedNative' as const);
     case 'no-device':
       return 'call:media.explain.noDevice' as const;
     case 'in-use':

@@ -44,7 +44,14 @@ export function SearchingScreen(props: SearchingScreenProps) {
   );
 }
 
-function Waiting({ queuedAt, widened = false, categoryNames, offline, searchStopped, onRetrySearch }: SearchingScreenProps) {
+function Waiting({
+  queuedAt,
+  widened = false,
+  categoryNames,
+  offline,
+  searchStopped,
+  onRetrySearch,
+}: SearchingScreenProps) {
   const { t } = useTranslation(['call']);
   const elapsed = useElapsed(queuedAt);
   if (searchStopped) {
@@ -72,7 +79,11 @@ function Waiting({ queuedAt, widened = false, categoryNames, offline, searchStop
           {t('call:search.widened')}
         </Text>
       )}
-      <Text testID="elapsed" style={styles.elapsed} accessibilityLabel={elapsed === null ? undefined : t('call:search.waitingFor', { count: elapsed })}>
+      <Text
+        testID="elapsed"
+        style={styles.elapsed}
+        accessibilityLabel={elapsed === null ? undefined : t('call:search.waitingFor', { count: elapsed })}
+      >
         {formatClock(elapsed ?? 0)}
       </Text>
       {offline && <Text style={styles.text}>{t('call:search.connecting')}</Text>}

@@ -17,7 +17,12 @@ export function SocketBanner({ client }: { client: SmallTalkClient }) {
   return (
     <View testID="socket-banner" style={styles.banner} accessibilityRole="alert">
       <Text style={styles.text}>{replaced ? t('call:socket.replaced') : t('call:socket.unreachable')}</Text>
-      <Button testID="socket-reconnect" variant="secondary" title={replaced ? t('call:socket.useHere') : t('call:socket.tryAgain')} onPress={() => client.connect()} />
+      <Button
+        testID="socket-reconnect"
+        variant="secondary"
+        title={replaced ? t('call:socket.useHere') : t('call:socket.tryAgain')}
+        onPress={() => client.connect()}
+      />
     </View>
   );
 }

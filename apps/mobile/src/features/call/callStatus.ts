@@ -5,7 +5,8 @@ import type { RoomEnd } from './useMatch';
  * What the Call screen says about the connection; in English `call-status` shows exactly this
  * text (tests outside this repository read it), other languages their words for it (call.json `status`).
  */
-export type CallStatus = 'connecting' | 'connected' | 'reconnecting' | 'poor network' | 'peer left' | 'could not connect';
+export type CallStatus =
+  'connecting' | 'connected' | 'reconnecting' | 'poor network' | 'peer left' | 'could not connect';
 
 export interface CallStatusInputs {
   roomEnd: RoomEnd | null;

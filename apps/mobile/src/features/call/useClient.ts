@@ -32,7 +32,8 @@ export function useClient(session: SessionState, onExpired: (notice: string) => 
     if (!client) return;
     const offs = [
       client.socket.on(SocketEvent.State, (state, info) => {
-        if (state === 'closed' && (info.reason === 'logged_out' || info.reason === 'unauthorized')) expired.current(signedOutNotice());
+        if (state === 'closed' && (info.reason === 'logged_out' || info.reason === 'unauthorized'))
+          expired.current(signedOutNotice());
         if (state === 'closed' && info.reason === 'banned') expired.current(bannedNotice());
       }),
       client.socket.on(SocketEvent.RetryScheduled, ({ retryCount }) => {

@@ -3,9 +3,7 @@ import { toMediaError, type LocalStream, type MediaProblem } from '../../platfor
 import { useServices } from '../../services';
 
 export type LocalMedia =
-  | { status: 'requesting' }
-  | { status: 'ready'; stream: LocalStream }
-  | { status: 'failed'; problem: MediaProblem };
+  { status: 'requesting' } | { status: 'ready'; stream: LocalStream } | { status: 'failed'; problem: MediaProblem };
 
 /**
  * The camera and microphone for as long as the screen is mounted: asked for at once, Retry

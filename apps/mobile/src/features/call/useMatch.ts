@@ -127,5 +127,17 @@ export function useMatch(client: SmallTalkClient, categories: readonly string[],
     setQueuedAt(client.matchmaking.queuedAt);
   }, [client, categories, anyone]);
 
-  return { media, queuedAt, widened, room: rooms.room, call: rooms.call, callFailed: rooms.callFailed, roomEnd: rooms.roomEnd, searchStopped, retryMedia, retrySearch, next };
+  return {
+    media,
+    queuedAt,
+    widened,
+    room: rooms.room,
+    call: rooms.call,
+    callFailed: rooms.callFailed,
+    roomEnd: rooms.roomEnd,
+    searchStopped,
+    retryMedia,
+    retrySearch,
+    next,
+  };
 }

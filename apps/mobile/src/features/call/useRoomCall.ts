@@ -33,7 +33,12 @@ export interface RoomCall {
  * call's room may exist before the camera is ready: it is taken as soon as it is. Unmounting
  * leaves the room on screen and closes its Call.
  */
-export function useRoomCall(client: SmallTalkClient, stream: LocalStream | null, kind: RoomKind, options: { rejoin?: boolean } = {}): RoomCall {
+export function useRoomCall(
+  client: SmallTalkClient,
+  stream: LocalStream | null,
+  kind: RoomKind,
+  options: { rejoin?: boolean } = {},
+): RoomCall {
   const { rejoin = false } = options;
   const { platform } = useServices();
   const [room, setRoom] = useState<Room | null>(null);
@@ -62,19 +67,25 @@ export function useRoomCall(client: SmallTalkClient, stream: LocalStream | null,
       setCallFailed(false);
       // Fetches the STUN/TURN servers (GET /api/ice) first: fresh TURN credentials for every call.
       // The ICE policy is the room's (matched.iceTransportPolicy): the SDK applies it.
-      client.createCall({ webrtc: platform.webrtc, localStream: stream, dropRawHostCandidates: platform.dropRawHostCandidates }).then(
-        (created) => {
-          if (callStarting.current === roomId) callStarting.current = null;
-          if (!live) return created.close();
-          if (onScreen(roomId)) setCall(created);
-        },
-        (error: unknown) => {
-          if (callStarting.current === roomId) callStarting.current = null;
-          // not_in_room: the room ended meanwhile (Next, End, the peer left), and the screen says so already.
-          if (!live || !onScreen(roomId) || (error instanceof SmallTalkError && error.code === 'not_in_room')) return;
-          setCallFailed(true);
-        },
-      );
+      client
+        .createCall({
+          webrtc: platform.webrtc,
+          localStream: stream,
+          dropRawHostCandidates: platform.dropRawHostCandidates,
+        })
+        .then(
+          (created) => {
+            if (callStarting.current === roomId) callStarting.current = null;
+            if (!live) return created.close();
+            if (onScreen(roomId)) setCall(created);
+          },
+          (error: unknown) => {
+            if (callStarting.current === roomId) callStarting.current = null;
+            // not_in_room: the room ended meanwhile (Next, End, the peer left), and the screen says so already.
+            if (!live || !onScreen(roomId) || (error instanceof SmallTalkError && error.code === 'not_in_room')) return;
+            setCallFailed(true);
+          },
+        );
     };
     const offs = [
       matchmaking.on(MatchmakingEvent.Matched, (matched) => {

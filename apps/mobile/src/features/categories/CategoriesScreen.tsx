@@ -32,7 +32,19 @@ export interface CategoriesScreenProps {
   onModeration?: () => void;
 }
 
-export function CategoriesScreen({ user, selected, onSelectedChange, onStart, onHistory, onProfile, onFriends, onSafety, onSignOut, onCreateAccount, onModeration }: CategoriesScreenProps) {
+export function CategoriesScreen({
+  user,
+  selected,
+  onSelectedChange,
+  onStart,
+  onHistory,
+  onProfile,
+  onFriends,
+  onSafety,
+  onSignOut,
+  onCreateAccount,
+  onModeration,
+}: CategoriesScreenProps) {
   const { t } = useTranslation(['categories', 'common']);
   const { categories, error, reload } = useCategories();
   const { anyone, setAnyone } = useAnyoneSetting();
@@ -60,8 +72,22 @@ export function CategoriesScreen({ user, selected, onSelectedChange, onStart, on
           <Button testID="profile-tab" variant="link" title={t('categories:tabs.profile')} onPress={onProfile} />
           <Button testID="open-history" variant="link" title={t('categories:tabs.history')} onPress={onHistory} />
           <Button testID="safety-tab" variant="link" title={t('categories:tabs.safety')} onPress={onSafety} />
-          {onModeration && <Button testID="moderation-tab" variant="link" title={t('categories:tabs.moderation')} onPress={onModeration} />}
-          {user.kind === 'guest' && <Button testID="create-account" variant="link" title={t('categories:tabs.createAccount')} onPress={onCreateAccount} />}
+          {onModeration && (
+            <Button
+              testID="moderation-tab"
+              variant="link"
+              title={t('categories:tabs.moderation')}
+              onPress={onModeration}
+            />
+          )}
+          {user.kind === 'guest' && (
+            <Button
+              testID="create-account"
+              variant="link"
+              title={t('categories:tabs.createAccount')}
+              onPress={onCreateAccount}
+            />
+          )}
           <Button testID="sign-out" variant="link" title={t('categories:tabs.signOut')} onPress={onSignOut} />
         </View>
       </View>
@@ -86,11 +112,18 @@ export function CategoriesScreen({ user, selected, onSelectedChange, onStart, on
       ) : null}
 
       {categories === null ? (
-        error ? null : <ActivityIndicator style={styles.loading} color={colors.accent} accessibilityLabel={t('common:loading')} />
+        error ? null : (
+          <ActivityIndicator style={styles.loading} color={colors.accent} accessibilityLabel={t('common:loading')} />
+        )
       ) : (
         <ScrollView contentContainerStyle={styles.grid}>
           {categories.map((category) => (
-            <CategoryTile key={category.slug} category={category} selected={selected.includes(category.slug)} onPress={() => toggle(category.slug)} />
+            <CategoryTile
+              key={category.slug}
+              category={category}
+              selected={selected.includes(category.slug)}
+              onPress={() => toggle(category.slug)}
+            />
           ))}
         </ScrollView>
       )}

@@ -47,7 +47,11 @@ export function ChatPanel({ client, roomId, peerName, ended, style }: ChatPanelP
         {lines.length === 0 && <Text style={styles.empty}>{t('chat:sayHi', { name: peer })}</Text>}
         {lines.map((line) => (
           <View key={line.id} style={[styles.bubble, line.mine ? styles.mine : styles.theirs]}>
-            <Text testID="chat-message" style={[styles.text, line.mine && styles.mineText]} accessibilityLabel={t('chat:line', { who: line.mine ? t('chat:you') : peerName, text: line.text })}>
+            <Text
+              testID="chat-message"
+              style={[styles.text, line.mine && styles.mineText]}
+              accessibilityLabel={t('chat:line', { who: line.mine ? t('chat:you') : peerName, text: line.text })}
+            >
               {line.mine ? line.text : isolated(line.text)}
             </Text>
           </View>

@@ -1,5 +1,16 @@
 import { useCallback, useEffect, useState } from 'react';
-import { ActivityIndicator, KeyboardAvoidingView, Platform, Pressable, ScrollView, StyleSheet, Text, TextInput, View, type TextInputProps } from 'react-native';
+import {
+  ActivityIndicator,
+  KeyboardAvoidingView,
+  Platform,
+  Pressable,
+  ScrollView,
+  StyleSheet,
+  Text,
+  TextInput,
+  View,
+  type TextInputProps,
+} from 'react-native';
 import type { OwnUser, RulesResponse } from '@small-talk/protocol';
 import { useTranslation } from 'react-i18next';
 import { ApiError, describeApiError } from '../../api';
@@ -81,7 +92,12 @@ export function ConsentScreen({ onConsented, onUnderage, onSignOut, rulesChanged
 
   const notice = refused !== null ? describeApiError(refused) : rulesChanged ? t('consent:rulesChanged') : null;
   // The server refuses a date it can't believe (in the future, too long ago) as a bad request.
-  const errorText = error === null ? null : error instanceof ApiError && error.code === 'bad_request' ? t('consent:birthDate.invalid') : describeApiError(error);
+  const errorText =
+    error === null
+      ? null
+      : error instanceof ApiError && error.code === 'bad_request'
+        ? t('consent:birthDate.invalid')
+        : describeApiError(error);
 
   return (
     <KeyboardAvoidingView style={styles.root} behavior={Platform.OS === 'ios' ? 'padding' : undefined}>
@@ -92,7 +108,13 @@ export function ConsentScreen({ onConsented, onUnderage, onSignOut, rulesChanged
       {/* The rules come from the server, in English only for now: said so in the user's language. */}
       {rules && currentUiLanguage() !== 'en' ? <Text style={styles.hint}>{t('consent:rulesInEnglish')}</Text> : null}
       {/* Focusable, so a keyboard can scroll the rules (they hold no control to Tab to). */}
-      <ScrollView style={styles.rules} contentContainerStyle={styles.rulesContent} focusable role="region" accessibilityLabel={t('consent:rulesLabel')}>
+      <ScrollView
+        style={styles.rules}
+        contentContainerStyle={styles.rulesContent}
+        focusable
+        role="region"
+        accessibilityLabel={t('consent:rulesLabel')}
+      >
         {rules ? (
           <RulesText testID="rules-text" markdown={rules.text} />
         ) : loadFailed !== null ? (
@@ -144,7 +166,13 @@ export function ConsentScreen({ onConsented, onUnderage, onSignOut, rulesChanged
           {errorText}
         </Text>
       ) : null}
-      <Button testID="consent-submit" title={t('common:continue')} onPress={() => void submit()} disabled={!canSubmit} busy={busy} />
+      <Button
+        testID="consent-submit"
+        title={t('common:continue')}
+        onPress={() => void submit()}
+        disabled={!canSubmit}
+        busy={busy}
+      />
       <Button title={t('common:signOut')} variant="link" onPress={onSignOut} testID="consent-sign-out" />
     </KeyboardAvoidingView>
   );
@@ -170,10 +198,26 @@ const styles = StyleSheet.create({
   },
   hint: { color: colors.textMuted, fontSize: 13 },
   agree: { flexDirection: 'row', alignItems: 'center', gap: space.m, minHeight: 44 },
-  box: { width: 24, height: 24, borderRadius: 6, borderWidth: 2, borderColor: colors.textMuted, alignItems: 'center', justifyContent: 'center' },
+  box: {
+    width: 24,
+    height: 24,
+    borderRadius: 6,
+    borderWidth: 2,
+    borderColor: colors.textMuted,
+    alignItems: 'center',
+    justifyContent: 'center',
+  },
   boxChecked: { backgroundColor: colors.accent, borderColor: colors.accent },
   // A tick drawn, not a glyph: the same in every language, and nothing for a screen reader to read out (the checkbox's state says it).
-  tick: { width: 7, height: 12, marginTop: -2, borderRightWidth: 2, borderBottomWidth: 2, borderColor: colors.accentText, transform: [{ rotate: '45deg' }] },
+  tick: {
+    width: 7,
+    height: 12,
+    marginTop: -2,
+    borderRightWidth: 2,
+    borderBottomWidth: 2,
+    borderColor: colors.accentText,
+    transform: [{ rotate: '45deg' }],
+  },
   agreeText: { color: colors.text, flexShrink: 1 },
   error: { color: colors.danger },
 });

@@ -3,7 +3,10 @@
  * inline marks stripped to plain words. A full Markdown library would weigh more than the
  * rest of the first screens together; the rules file keeps to these forms.
  */
-export type Block = { kind: 'heading'; level: number; text: string } | { kind: 'item'; marker: string; text: string } | { kind: 'paragraph'; text: string };
+export type Block =
+  | { kind: 'heading'; level: number; text: string }
+  | { kind: 'item'; marker: string; text: string }
+  | { kind: 'paragraph'; text: string };
 
 export function parseMarkdown(markdown: string): Block[] {
   const blocks: Block[] = [];
@@ -28,7 +31,12 @@ export function parseMarkdown(markdown: string): Block[] {
     } else if (numbered) {
       flush();
       blocks.push({ kind: 'item', marker: `${numbered[1]}.`, text: inline(numbered[2]!) });
-    } else if (raw.startsWith('  ') && blocks.length && blocks[blocks.length - 1]!.kind === 'item' && paragraph.length === 0) {
+    } else if (
+      raw.startsWith('  ') &&
+      blocks.length &&
+      blocks[blocks.length - 1]!.kind === 'item' &&
+      paragraph.length === 0
+    ) {
       // A list item's continuation line.
       const item = blocks[blocks.length - 1]!;
       item.text = `${item.text} ${inline(line)}`;
@@ -43,7 +51,9 @@ export function parseMarkdown(markdown: string): Block[] {
 /** Links become "text (url)" unless the text is the url; emphasis and code marks go. */
 function inline(text: string): string {
   return text
-    .replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (_, label: string, url: string) => (label === url || `mailto:${label}` === url ? label : `${label} (${url.replace(/^mailto:/, '')})`))
+    .replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (_, label: string, url: string) =>
+      label === url || `mailto:${label}` === url ? label : `${label} (${url.replace(/^mailto:/, '')})`,
+    )
     .replace(/<((?:https?:|mailto:)[^>]+)>/g, (_, url: string) => url.replace(/^mailto:/, ''))
     .replace(/(\*\*|__)(.+?)\1/g, '$2')
     .replace(/(^|[\s(])[*_]([^*_\s][^*_]*?)[*_](?=[\s).,;:!?]|$)/g, '$1$2')

@@ -20,7 +20,11 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * refusal, the socket's `restricted` frame (mid-call too) and a suspension running out.
  * `update` stores the user as the server now describes it.
  */
-export function useStanding(user: OwnUser, client: SmallTalkClient, update: (user: OwnUser) => void): Standing & { consented(user: OwnUser): void; underage(): void } {
+export function useStanding(
+  user: OwnUser,
+  client: SmallTalkClient,
+  update: (user: OwnUser) => void,
+): Standing & { consented(user: OwnUser): void; underage(): void } {
   const { api } = useServices();
   const [askAgain, setAskAgain] = useState(false);
   const [underage, setUnderage] = useState(false);
@@ -69,7 +73,14 @@ export function useStanding(user: OwnUser, client: SmallTalkClient, update: (use
   const until = user.restriction?.until ?? null;
   useEffect(() => {
     if (until === null) return;
-    const timer = setTimeout(() => void api.me().then((next) => update(laterConsent(next, current.current)), () => {}), Math.min(Math.max(0, Date.parse(until) - Date.now()) + 1000, MAX_TIMER_MS));
+    const timer = setTimeout(
+      () =>
+        void api.me().then(
+          (next) => update(laterConsent(next, current.current)),
+          () => {},
+        ),
+      Math.min(Math.max(0, Date.parse(until) - Date.now()) + 1000, MAX_TIMER_MS),
+    );
     return () => clearTimeout(timer);
   }, [api, until, update]);
 
@@ -91,6 +102,7 @@ export function useStanding(user: OwnUser, client: SmallTalkClient, update: (use
 /** `next` with the later of its consent and `known`'s. */
 function laterConsent(next: OwnUser, known: OwnUser): OwnUser {
   const mine = known.consent;
-  if (mine && (next.consent === null || next.consent.rulesVersion < mine.rulesVersion)) return { ...next, consent: mine };
+  if (mine && (next.consent === null || next.consent.rulesVersion < mine.rulesVersion))
+    return { ...next, consent: mine };
   return next;
 }

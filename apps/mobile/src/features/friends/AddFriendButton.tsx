@@ -17,7 +17,19 @@ export function AddFriendButton({ peer, style }: { peer: Peer; style?: StyleProp
   let title = t('friends:add.add');
   let label = t('friends:add.addLabel', { name });
   if (done === 'friends') [title, label] = [t('friends:add.friends'), t('friends:add.friendsLabel', { name })];
-  else if (done === 'requested') [title, label] = [t('friends:add.requested'), t('friends:add.requestedLabel', { name })];
+  else if (done === 'requested')
+    [title, label] = [t('friends:add.requested'), t('friends:add.requestedLabel', { name })];
   else if (error) [title, label] = [t('friends:add.retry'), t('friends:add.retryLabel', { name, error })];
-  return <Button testID="add-friend" variant="secondary" title={title} accessibilityLabel={label} busy={state === 'sending'} disabled={done !== null} onPress={add} style={style} />;
+  return (
+    <Button
+      testID="add-friend"
+      variant="secondary"
+      title={title}
+      accessibilityLabel={label}
+      busy={state === 'sending'}
+      disabled={done !== null}
+      onPress={add}
+      style={style}
+    />
+  );
 }

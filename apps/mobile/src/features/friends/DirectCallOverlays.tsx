@@ -27,7 +27,14 @@ export function DirectCallOverlays({ client, onAccept }: DirectCallOverlaysProps
   }
   if (directCall?.direction === 'outgoing') {
     const status = directCall.state === 'ringing' ? 'ringing' : 'calling';
-    return <OutgoingCall peer={directCall.peer} status={status} onHangUp={() => client.friends.hangUp()} onDismiss={dismissOutcome} />;
+    return (
+      <OutgoingCall
+        peer={directCall.peer}
+        status={status}
+        onHangUp={() => client.friends.hangUp()}
+        onDismiss={dismissOutcome}
+      />
+    );
   }
   if (outcome) return <OutgoingCall peer={outcome.peer} status={outcome.reason} onDismiss={dismissOutcome} />;
   return null;

@@ -28,13 +28,24 @@ function RequestBanner({ store, request }: { store: FriendsStore; request: Frien
     <View testID="request-banner" style={styles.banner} accessibilityRole="alert" accessibilityLiveRegion="polite">
       <View style={styles.textBox}>
         <Text style={styles.text} numberOfLines={2}>
-          <Trans t={t} i18nKey="friends:request.bannerText" values={{ name }} components={{ bold: <Text style={styles.name} /> }} />
+          <Trans
+            t={t}
+            i18nKey="friends:request.bannerText"
+            values={{ name }}
+            components={{ bold: <Text style={styles.name} /> }}
+          />
         </Text>
         {action.error ? <Text style={styles.error}>{action.error}</Text> : null}
       </View>
       <View style={styles.actions}>
         <RequestAnswers request={request} store={store} action={action} />
-        <Button testID="dismiss-friend-request" variant="link" title={t('friends:request.later')} accessibilityLabel={t('friends:request.laterLabel')} onPress={() => store.dismiss(request.id)} />
+        <Button
+          testID="dismiss-friend-request"
+          variant="link"
+          title={t('friends:request.later')}
+          accessibilityLabel={t('friends:request.laterLabel')}
+          onPress={() => store.dismiss(request.id)}
+        />
       </View>
     </View>
   );

@@ -39,7 +39,13 @@ export function FriendRow({ friend, store, onCall }: FriendRowProps) {
       </View>
       {confirming ? (
         <View style={rowStyles.actions}>
-          <Button testID="cancel-unfriend" variant="link" title={t('friends:row.keep')} accessibilityLabel={t('friends:row.keepLabel', { name })} onPress={() => setConfirming(false)} />
+          <Button
+            testID="cancel-unfriend"
+            variant="link"
+            title={t('friends:row.keep')}
+            accessibilityLabel={t('friends:row.keepLabel', { name })}
+            onPress={() => setConfirming(false)}
+          />
           <Button
             testID="confirm-unfriend"
             variant="danger"
@@ -51,7 +57,13 @@ export function FriendRow({ friend, store, onCall }: FriendRowProps) {
         </View>
       ) : (
         <View style={rowStyles.actions}>
-          <Button testID="unfriend" variant="link" title={t('friends:row.remove')} accessibilityLabel={t('friends:row.removeLabel', { name })} onPress={() => setConfirming(true)} />
+          <Button
+            testID="unfriend"
+            variant="link"
+            title={t('friends:row.remove')}
+            accessibilityLabel={t('friends:row.removeLabel', { name })}
+            onPress={() => setConfirming(true)}
+          />
           <Button
             testID="call-friend"
             title={t('friends:row.call')}

@@ -34,7 +34,13 @@ export function FriendsScreen({ client, user, onBack, onCreateAccount }: Friends
   return (
     <View testID="friends" style={styles.root}>
       <View style={styles.header}>
-        <Button testID="friends-back" variant="link" title={t('friends:back')} accessibilityLabel={t('friends:backLabel')} onPress={onBack} />
+        <Button
+          testID="friends-back"
+          variant="link"
+          title={t('friends:back')}
+          accessibilityLabel={t('friends:backLabel')}
+          onPress={onBack}
+        />
         <Text style={styles.title} accessibilityRole="header">
           {t('friends:title')}
         </Text>
@@ -43,7 +49,12 @@ export function FriendsScreen({ client, user, onBack, onCreateAccount }: Friends
       {user.kind === 'guest' && (
         <View style={styles.guest}>
           <Text style={styles.guestText}>{t('friends:guest.text')}</Text>
-          <Button testID="keep-friends" variant="secondary" title={t('friends:guest.createAccount')} onPress={onCreateAccount} />
+          <Button
+            testID="keep-friends"
+            variant="secondary"
+            title={t('friends:guest.createAccount')}
+            onPress={onCreateAccount}
+          />
         </View>
       )}
 
@@ -52,7 +63,9 @@ export function FriendsScreen({ client, user, onBack, onCreateAccount }: Friends
           <Text testID="friends-error" style={styles.error} accessibilityRole="alert">
             {error}
           </Text>
-          {state.status === 'failed' && <Button variant="link" title={t('friends:retry')} onPress={() => store.refresh()} />}
+          {state.status === 'failed' && (
+            <Button variant="link" title={t('friends:retry')} onPress={() => store.refresh()} />
+          )}
         </View>
       ) : null}
 
@@ -112,6 +125,13 @@ const styles = StyleSheet.create({
   error: { color: colors.danger, flexShrink: 1 },
   loading: { marginTop: space.xl },
   list: { paddingVertical: space.m, gap: space.s },
-  section: { color: colors.textMuted, fontSize: 13, fontWeight: '600', textTransform: 'uppercase', letterSpacing: 1, marginTop: space.s },
+  section: {
+    color: colors.textMuted,
+    fontSize: 13,
+    fontWeight: '600',
+    textTransform: 'uppercase',
+    letterSpacing: 1,
+    marginTop: space.s,
+  },
   empty: { color: colors.textMuted, textAlign: 'center', marginTop: space.xl },
 });

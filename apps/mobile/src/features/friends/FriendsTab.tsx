@@ -31,6 +31,14 @@ const styles = StyleSheet.create({
   tab: { minHeight: 44, paddingHorizontal: space.s, flexDirection: 'row', alignItems: 'center', gap: space.xs },
   pressed: { opacity: 0.8 },
   text: { color: colors.accent, fontSize: 16, fontWeight: '600' },
-  badge: { minWidth: 20, height: 20, borderRadius: 10, paddingHorizontal: 5, backgroundColor: colors.danger, alignItems: 'center', justifyContent: 'center' },
+  badge: {
+    minWidth: 20,
+    height: 20,
+    borderRadius: 10,
+    paddingHorizontal: 5,
+    backgroundColor: colors.danger,
+    alignItems: 'center',
+    justifyContent: 'center',
+  },
   badgeText: { color: colors.accentText, fontSize: 12, fontWeight: '700' },
 });

@@ -17,8 +17,21 @@ export function IncomingCall({ peer, onAccept, onDecline }: { peer: Peer; onAcce
       </Text>
       <Text style={styles.text}>{t('friends:incoming.text')}</Text>
       <View style={styles.actions}>
-        <Button testID="decline-call" variant="danger" title={t('friends:incoming.decline')} accessibilityLabel={t('friends:incoming.declineLabel', { name })} onPress={onDecline} style={styles.action} />
-        <Button testID="accept-call" title={t('friends:incoming.accept')} accessibilityLabel={t('friends:incoming.acceptLabel', { name })} onPress={onAccept} style={styles.action} />
+        <Button
+          testID="decline-call"
+          variant="danger"
+          title={t('friends:incoming.decline')}
+          accessibilityLabel={t('friends:incoming.declineLabel', { name })}
+          onPress={onDecline}
+          style={styles.action}
+        />
+        <Button
+          testID="accept-call"
+          title={t('friends:incoming.accept')}
+          accessibilityLabel={t('friends:incoming.acceptLabel', { name })}
+          onPress={onAccept}
+          style={styles.action}
+        />
       </View>
     </Overlay>
   );

@@ -36,7 +36,13 @@ export function OutgoingCall({ peer, status, onHangUp, onDismiss }: OutgoingCall
         {t(`friends:status.${status}`)}
       </Text>
       {onHangUp ? (
-        <Button testID="hang-up" variant="danger" title={t('friends:outgoing.hangUp')} accessibilityLabel={t('friends:outgoing.hangUpLabel', { name })} onPress={onHangUp} />
+        <Button
+          testID="hang-up"
+          variant="danger"
+          title={t('friends:outgoing.hangUp')}
+          accessibilityLabel={t('friends:outgoing.hangUpLabel', { name })}
+          onPress={onHangUp}
+        />
       ) : (
         <Button testID="dismiss-call" variant="secondary" title={t('friends:outgoing.ok')} onPress={onDismiss} />
       )}

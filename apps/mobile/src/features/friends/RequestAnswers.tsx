@@ -5,7 +5,15 @@ import type { FriendsStore } from './friendsStore';
 import type { Action } from './useAction';
 
 /** Decline and Accept for a request someone sent: the same pair in the live banner and in the list. */
-export function RequestAnswers({ request, store, action }: { request: FriendRequest; store: FriendsStore; action: Action }) {
+export function RequestAnswers({
+  request,
+  store,
+  action,
+}: {
+  request: FriendRequest;
+  store: FriendsStore;
+  action: Action;
+}) {
   const { t } = useTranslation(['friends']);
   const name = request.from.displayName;
   return (

@@ -20,20 +20,35 @@ export interface FriendsState {
 
 export type FriendsChange = (state: FriendsState) => FriendsState;
 
-export const initialFriendsState: FriendsState = { status: 'loading', error: null, friends: [], incoming: [], outgoing: [], live: [] };
+export const initialFriendsState: FriendsState = {
+  status: 'loading',
+  error: null,
+  friends: [],
+  incoming: [],
+  outgoing: [],
+  live: [],
+};
 
 /** A fresh list from the server; requests that arrived live and are still open stay live. */
 export function loaded(list: FriendsResponse): FriendsChange {
   return (state) => {
     const open = new Set(list.incoming.map((request) => request.id));
-    return { status: 'ready', error: null, friends: list.friends, incoming: list.incoming, outgoing: list.outgoing, live: state.live.filter((id) => open.has(id)) };
+    return {
+      status: 'ready',
+      error: null,
+      friends: list.friends,
+      incoming: list.incoming,
+      outgoing: list.outgoing,
+      live: state.live.filter((id) => open.has(id)),
+    };
   };
 }
 
 /** A request to or from `me` (sent from another of this user's devices, it is outgoing). */
 export function requestOpened(request: FriendRequest, me: string, live: boolean): FriendsChange {
   return (state) => {
-    if (request.from.id === me) return { ...state, outgoing: upsert(state.outgoing, request, (r) => r.id === request.id, 'first') };
+    if (request.from.id === me)
+      return { ...state, outgoing: upsert(state.outgoing, request, (r) => r.id === request.id, 'first') };
     return {
       ...state,
       incoming: upsert(state.incoming, request, (r) => r.id === request.id, 'first'),
@@ -73,7 +88,10 @@ export function friendRemoved(userId: string): FriendsChange {
 }
 
 export function presenceChanged(userId: string, presence: Presence): FriendsChange {
-  return (state) => ({ ...state, friends: state.friends.map((friend) => (friend.user.id === userId ? { ...friend, presence } : friend)) });
+  return (state) => ({
+    ...state,
+    friends: state.friends.map((friend) => (friend.user.id === userId ? { ...friend, presence } : friend)),
+  });
 }
 
 /** The banner's request was put off: it stays in the list. */

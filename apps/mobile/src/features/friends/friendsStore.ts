@@ -108,7 +108,8 @@ export class FriendsStore {
       this.update(friendAdded(answer.friend));
       return 'friends';
     } catch (error) {
-      if (!(error instanceof ApiError) || (error.code !== 'already_requested' && error.code !== 'already_friends')) throw error;
+      if (!(error instanceof ApiError) || (error.code !== 'already_requested' && error.code !== 'already_friends'))
+        throw error;
       // The list shown is older than the server's: fetch it, so every screen agrees.
       this.refresh();
       return error.code === 'already_friends' ? 'friends' : 'requested';

@@ -36,7 +36,9 @@ export function useAddFriend(peer: Peer): AddFriend {
     if (sending) return;
     setSending(true);
     setFailure(null);
-    const send = store ? store.send(peer.id) : api.sendFriendRequest(peer.id).then((sent): SendOutcome => ('request' in sent ? 'requested' : 'friends'));
+    const send = store
+      ? store.send(peer.id)
+      : api.sendFriendRequest(peer.id).then((sent): SendOutcome => ('request' in sent ? 'requested' : 'friends'));
     send.then(
       (outcome) => {
         setSending(false);

@@ -10,7 +10,15 @@ import type { FriendsState } from './friendsState';
 
 const FriendsContext = createContext<FriendsStore | null>(null);
 
-export function FriendsProvider({ client, userId, children }: { client: SmallTalkClient; userId: string; children: ReactNode }) {
+export function FriendsProvider({
+  client,
+  userId,
+  children,
+}: {
+  client: SmallTalkClient;
+  userId: string;
+  children: ReactNode;
+}) {
   const { api } = useServices();
   const store = useMemo(() => new FriendsStore(api, client, userId), [api, client, userId]);
   useEffect(() => store.start(), [store]);

@@ -18,16 +18,27 @@ export function HistoryScreen({ onBack }: { onBack(): void }) {
   // The row whose Report sheet is open, and who was blocked from here (by Block or by a report).
   const [reporting, setReporting] = useState<Connection | null>(null);
   const [blocked, setBlocked] = useState<ReadonlySet<string>>(new Set());
-  const markBlocked = useCallback((userId: string) => setBlocked((users) => (users.has(userId) ? users : new Set(users).add(userId))), []);
+  const markBlocked = useCallback(
+    (userId: string) => setBlocked((users) => (users.has(userId) ? users : new Set(users).add(userId))),
+    [],
+  );
   return (
     <View testID="history" style={styles.root}>
       <View style={styles.header}>
-        <Button testID="history-back" variant="link" title={t('history:back')} accessibilityLabel={t('history:backLabel')} onPress={onBack} />
+        <Button
+          testID="history-back"
+          variant="link"
+          title={t('history:back')}
+          accessibilityLabel={t('history:backLabel')}
+          onPress={onBack}
+        />
         <Text style={styles.title} accessibilityRole="header">
           {t('history:title')}
         </Text>
       </View>
-      {history.status === 'loading' && <ActivityIndicator color={colors.accent} style={styles.loading} accessibilityLabel={t('common:loading')} />}
+      {history.status === 'loading' && (
+        <ActivityIndicator color={colors.accent} style={styles.loading} accessibilityLabel={t('common:loading')} />
+      )}
       {history.status === 'failed' && (
         <View style={styles.center}>
           <Text testID="history-error" style={styles.error}>
@@ -45,7 +56,9 @@ export function HistoryScreen({ onBack }: { onBack(): void }) {
           renderItem={({ item }) => (
             <HistoryRow
               connection={item}
-              categoryName={item.category ? categoryName(item.category, history.categoryNames.get(item.category)) : null}
+              categoryName={
+                item.category ? categoryName(item.category, history.categoryNames.get(item.category)) : null
+              }
               blocked={blocked.has(item.peer.id)}
               onReport={() => setReporting(item)}
               onBlocked={() => markBlocked(item.peer.id)}
@@ -104,12 +117,28 @@ function HistoryRow({ connection, categoryName, blocked, onReport, onBlocked }: 
         <AddFriendButton peer={connection.peer} style={styles.addFriend} />
       </View>
       <View style={styles.rowActions}>
-        <Button testID="history-report" variant="link" title={t('history:report')} accessibilityLabel={t('history:reportLabel', { name: peer.displayName })} onPress={onReport} />
+        <Button
+          testID="history-report"
+          variant="link"
+          title={t('history:report')}
+          accessibilityLabel={t('history:reportLabel', { name: peer.displayName })}
+          onPress={onReport}
+        />
         <Button
           testID="history-block"
           variant="link"
-          title={isBlocked ? t('history:blocked') : blocker.state.status === 'failed' ? t('history:blockRetry') : t('history:block')}
-          accessibilityLabel={isBlocked ? t('history:blockedLabel', { name: peer.displayName }) : t('history:blockLabel', { name: peer.displayName })}
+          title={
+            isBlocked
+              ? t('history:blocked')
+              : blocker.state.status === 'failed'
+                ? t('history:blockRetry')
+                : t('history:block')
+          }
+          accessibilityLabel={
+            isBlocked
+              ? t('history:blockedLabel', { name: peer.displayName })
+              : t('history:blockLabel', { name: peer.displayName })
+          }
           busy={blocker.state.status === 'sending'}
           disabled={isBlocked}
           onPress={blocker.block}

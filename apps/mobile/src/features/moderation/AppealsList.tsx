@@ -16,11 +16,22 @@ export function AppealsList({ me }: { me: OwnUser }) {
   const appeals = useLoaded((api) => api.modAppeals('open'), 'open');
   return (
     <View testID="mod-appeals" style={styles.list}>
-      <Button testID="mod-appeals-reload" variant="link" title={t('moderation:refresh')} onPress={appeals.reload} style={styles.refresh} />
-      {appeals.status === 'loading' && <ActivityIndicator color={colors.accent} accessibilityLabel={t('common:loading')} />}
+      <Button
+        testID="mod-appeals-reload"
+        variant="link"
+        title={t('moderation:refresh')}
+        onPress={appeals.reload}
+        style={styles.refresh}
+      />
+      {appeals.status === 'loading' && (
+        <ActivityIndicator color={colors.accent} accessibilityLabel={t('common:loading')} />
+      )}
       {appeals.status === 'failed' && <Text style={styles.error}>{describeApiError(appeals.error)}</Text>}
-      {appeals.status === 'ready' && appeals.value.length === 0 && <Text style={styles.muted}>{t('moderation:appeals.empty')}</Text>}
-      {appeals.status === 'ready' && appeals.value.map((appeal) => <AppealRow key={appeal.id} appeal={appeal} me={me} />)}
+      {appeals.status === 'ready' && appeals.value.length === 0 && (
+        <Text style={styles.muted}>{t('moderation:appeals.empty')}</Text>
+      )}
+      {appeals.status === 'ready' &&
+        appeals.value.map((appeal) => <AppealRow key={appeal.id} appeal={appeal} me={me} />)}
     </View>
   );
 }
@@ -54,11 +65,16 @@ function AppealRow({ appeal, me }: { appeal: ModAppeal; me: OwnUser }) {
   return (
     <View testID={`mod-appeal-${appeal.id}`} style={styles.card}>
       <Text style={styles.name}>
-        {isolated(name)} · {restriction.until ? t('moderation:until', { what: kind, date: formatDateTime(restriction.until) }) : kind}
+        {isolated(name)} ·{' '}
+        {restriction.until ? t('moderation:until', { what: kind, date: formatDateTime(restriction.until) }) : kind}
       </Text>
       <Text style={styles.muted}>
         {decision
-          ? t('moderation:appeals.decidedBy', { moderator: isolated(decision.moderator.displayName), date: formatDateTime(decision.createdAt), reason: isolated(decision.reason) })
+          ? t('moderation:appeals.decidedBy', {
+              moderator: isolated(decision.moderator.displayName),
+              date: formatDateTime(decision.createdAt),
+              reason: isolated(decision.reason),
+            })
           : t('moderation:appeals.automatic', { reason: isolated(restriction.reason) })}
       </Text>
       <Text testID={`mod-appeal-text-${appeal.id}`} style={styles.text}>
@@ -89,11 +105,19 @@ function AppealRow({ appeal, me }: { appeal: ModAppeal; me: OwnUser }) {
               testID="mod-uphold"
               title={t('moderation:appeals.uphold')}
               accessibilityLabel={t('moderation:appeals.upholdLabel', { name })}
-              variant="secondary" disabled={reason.trim().length === 0} busy={busy} onPress={() => void decide('uphold')} />
+              variant="secondary"
+              disabled={reason.trim().length === 0}
+              busy={busy}
+              onPress={() => void decide('uphold')}
+            />
             <Button
               testID="mod-overturn"
               title={t('moderation:appeals.overturn')}
-              accessibilityLabel={t('moderation:appeals.overturnLabel', { name })} disabled={reason.trim().length === 0} busy={busy} onPress={() => void decide('overturn')} />
+              accessibilityLabel={t('moderation:appeals.overturnLabel', { name })}
+              disabled={reason.trim().length === 0}
+              busy={busy}
+              onPress={() => void decide('overturn')}
+            />
           </View>
         </>
       )}
@@ -109,7 +133,15 @@ const styles = StyleSheet.create({
   name: { color: colors.text, fontSize: 16, fontWeight: '600' },
   text: { color: colors.text, fontSize: 15, lineHeight: 21 },
   muted: { color: colors.textMuted, fontSize: 13 },
-  reason: { minHeight: 64, color: colors.text, backgroundColor: colors.background, borderRadius: 8, padding: space.s, fontSize: 15, textAlignVertical: 'top' },
+  reason: {
+    minHeight: 64,
+    color: colors.text,
+    backgroundColor: colors.background,
+    borderRadius: 8,
+    padding: space.s,
+    fontSize: 15,
+    textAlignVertical: 'top',
+  },
   actions: { flexDirection: 'row', gap: space.s },
   error: { color: colors.danger },
   done: { color: colors.success },

@@ -14,10 +14,20 @@ export function AuditLog() {
   const entries = useLoaded((api) => api.audit({ limit: 100 }), 'latest');
   return (
     <View testID="mod-audit" style={styles.list}>
-      <Button testID="mod-audit-reload" variant="link" title={t('moderation:refresh')} onPress={entries.reload} style={styles.refresh} />
-      {entries.status === 'loading' && <ActivityIndicator color={colors.accent} accessibilityLabel={t('common:loading')} />}
+      <Button
+        testID="mod-audit-reload"
+        variant="link"
+        title={t('moderation:refresh')}
+        onPress={entries.reload}
+        style={styles.refresh}
+      />
+      {entries.status === 'loading' && (
+        <ActivityIndicator color={colors.accent} accessibilityLabel={t('common:loading')} />
+      )}
       {entries.status === 'failed' && <Text style={styles.error}>{describeApiError(entries.error)}</Text>}
-      {entries.status === 'ready' && entries.value.length === 0 && <Text style={styles.muted}>{t('moderation:audit.empty')}</Text>}
+      {entries.status === 'ready' && entries.value.length === 0 && (
+        <Text style={styles.muted}>{t('moderation:audit.empty')}</Text>
+      )}
       {entries.status === 'ready' && entries.value.map((entry) => <AuditRow key={entry.id} entry={entry} />)}
     </View>
   );
@@ -28,7 +38,10 @@ function AuditRow({ entry }: { entry: AuditEntry }) {
   return (
     <View testID={`mod-audit-${entry.id}`} style={styles.row}>
       <Text style={styles.text}>
-        {t(`moderation:audit.entry.${entry.action}`, { actor: isolated(entry.actor.displayName), subject: entry.subjectUserId ?? '—' })}
+        {t(`moderation:audit.entry.${entry.action}`, {
+          actor: isolated(entry.actor.displayName),
+          subject: entry.subjectUserId ?? '—',
+        })}
       </Text>
       <Text style={styles.muted}>
         {formatDateTime(entry.at)} · {describeDetail(entry.detail)}

@@ -22,8 +22,17 @@ export function CasePage({ userId, onBack }: { userId: string; onBack(): void })
   const file = useLoaded((api) => api.caseFile(userId), userId);
   return (
     <View testID="mod-case" style={styles.page}>
-      <Button testID="mod-case-back" variant="link" title={t('moderation:case.back')} accessibilityLabel={t('moderation:case.backLabel')} onPress={onBack} style={styles.back} />
-      {file.status === 'loading' && <ActivityIndicator color={colors.accent} accessibilityLabel={t('common:loading')} />}
+      <Button
+        testID="mod-case-back"
+        variant="link"
+        title={t('moderation:case.back')}
+        accessibilityLabel={t('moderation:case.backLabel')}
+        onPress={onBack}
+        style={styles.back}
+      />
+      {file.status === 'loading' && (
+        <ActivityIndicator color={colors.accent} accessibilityLabel={t('common:loading')} />
+      )}
       {file.status === 'failed' && <Text style={styles.error}>{describeApiError(file.error)}</Text>}
       {file.status === 'ready' && <CaseFile file={file.value} onDecided={file.reload} />}
     </View>
@@ -36,8 +45,12 @@ function CaseFile({ file, onDecided }: { file: ModUserResponse; onDecided(): voi
   const since = { date: formatDateTime(user.createdAt) };
   let standing: string | null = null;
   if (restriction) {
-    const kind = restriction.automated ? t(`moderation:restrictionAuto.${restriction.kind}`) : t(`moderation:restriction.${restriction.kind}`);
-    const what = restriction.until ? t('moderation:until', { what: kind, date: formatDateTime(restriction.until) }) : kind;
+    const kind = restriction.automated
+      ? t(`moderation:restrictionAuto.${restriction.kind}`)
+      : t(`moderation:restriction.${restriction.kind}`);
+    const what = restriction.until
+      ? t('moderation:until', { what: kind, date: formatDateTime(restriction.until) })
+      : kind;
     standing = t('moderation:case.restriction', { what, reason: isolated(restriction.reason) });
   }
   return (
@@ -46,23 +59,54 @@ function CaseFile({ file, onDecided }: { file: ModUserResponse; onDecided(): voi
         {isolated(user.displayName)}
       </Text>
       <Text style={styles.muted}>
-        {user.kind === 'member' ? t('moderation:case.memberSince', since) : t('moderation:case.guestSince', since)} · {t('moderation:case.strikes', { count: file.strikes })}
+        {user.kind === 'member' ? t('moderation:case.memberSince', since) : t('moderation:case.guestSince', since)} ·{' '}
+        {t('moderation:case.strikes', { count: file.strikes })}
         {user.role !== 'user' ? ` · ${t(`moderation:role.${user.role}`)}` : ''}
       </Text>
       <Text testID="mod-case-restriction" style={restriction ? styles.warning : styles.muted}>
         {standing ?? t('moderation:case.notRestricted')}
       </Text>
 
-      <Section title={t('moderation:case.reportsAbout')} empty={t('moderation:case.none')} items={file.reports} row={(report) => <ReportCard key={report.id} report={report} />} />
+      <Section
+        title={t('moderation:case.reportsAbout')}
+        empty={t('moderation:case.none')}
+        items={file.reports}
+        row={(report) => <ReportCard key={report.id} report={report} />}
+      />
       <DecisionForm userId={user.id} displayName={user.displayName} onDecided={onDecided} />
-      <Section title={t('moderation:case.pastDecisions')} empty={t('moderation:case.noneYet')} items={file.actions} row={(action) => <DecisionRow key={action.id} action={action} />} />
-      <Section title={t('moderation:case.reportsMade')} empty={t('moderation:case.none')} items={file.reportsMade} row={(report) => <ReportMadeRow key={report.id} report={report} />} />
-      <Section title={t('moderation:case.connections')} empty={t('moderation:case.none')} items={file.connections} row={(connection) => <ConnectionRow key={connection.id} connection={connection} />} />
+      <Section
+        title={t('moderation:case.pastDecisions')}
+        empty={t('moderation:case.noneYet')}
+        items={file.actions}
+        row={(action) => <DecisionRow key={action.id} action={action} />}
+      />
+      <Section
+        title={t('moderation:case.reportsMade')}
+        empty={t('moderation:case.none')}
+        items={file.reportsMade}
+        row={(report) => <ReportMadeRow key={report.id} report={report} />}
+      />
+      <Section
+        title={t('moderation:case.connections')}
+        empty={t('moderation:case.none')}
+        items={file.connections}
+        row={(connection) => <ConnectionRow key={connection.id} connection={connection} />}
+      />
     </>
   );
 }
 
-function Section<T>({ title, empty, items, row }: { title: string; empty: string; items: T[]; row(item: T): ReactNode }) {
+function Section<T>({
+  title,
+  empty,
+  items,
+  row,
+}: {
+  title: string;
+  empty: string;
+  items: T[];
+  row(item: T): ReactNode;
+}) {
   return (
     <View style={styles.section}>
       <Text style={styles.heading} accessibilityRole="header">
@@ -80,7 +124,11 @@ function ReportCard({ report }: { report: ReportAgainst }) {
   return (
     <View testID={`mod-report-${report.id}`} style={styles.card}>
       <Text style={styles.text}>
-        {t('moderation:case.report', { reason: t(reasonKey(report.reason)), reporter: isolated(report.reporter.displayName), status: t(`moderation:reportStatus.${report.status}`) })}
+        {t('moderation:case.report', {
+          reason: t(reasonKey(report.reason)),
+          reporter: isolated(report.reporter.displayName),
+          status: t(`moderation:reportStatus.${report.status}`),
+        })}
       </Text>
       <Text style={styles.muted}>
         {formatDateTime(report.createdAt)}
@@ -151,7 +199,10 @@ function ConnectionRow({ connection }: { connection: ModConnection }) {
 function describeSpan(t: T, connection: ModConnection): string {
   if (connection.endedAt === null) return t('moderation:case.spanOpen', { date: formatDateTime(connection.startedAt) });
   const seconds = (Date.parse(connection.endedAt) - Date.parse(connection.startedAt)) / 1000;
-  return t('moderation:case.spanClosed', { date: formatDateTime(connection.startedAt), duration: formatDuration(seconds) });
+  return t('moderation:case.spanClosed', {
+    date: formatDateTime(connection.startedAt),
+    duration: formatDuration(seconds),
+  });
 }
 
 const styles = StyleSheet.create({

@@ -16,10 +16,20 @@ export function CaseQueue({ onOpen }: { onOpen(userId: string): void }) {
   const cases = useLoaded((api) => api.cases({ status: 'open' }), 'open');
   return (
     <View testID="mod-queue" style={styles.list}>
-      <Button testID="mod-queue-reload" variant="link" title={t('moderation:refresh')} onPress={cases.reload} style={styles.refresh} />
-      {cases.status === 'loading' && <ActivityIndicator color={colors.accent} accessibilityLabel={t('common:loading')} />}
+      <Button
+        testID="mod-queue-reload"
+        variant="link"
+        title={t('moderation:refresh')}
+        onPress={cases.reload}
+        style={styles.refresh}
+      />
+      {cases.status === 'loading' && (
+        <ActivityIndicator color={colors.accent} accessibilityLabel={t('common:loading')} />
+      )}
       {cases.status === 'failed' && <Text style={styles.error}>{describeApiError(cases.error)}</Text>}
-      {cases.status === 'ready' && cases.value.length === 0 && <Text style={styles.muted}>{t('moderation:queue.empty')}</Text>}
+      {cases.status === 'ready' && cases.value.length === 0 && (
+        <Text style={styles.muted}>{t('moderation:queue.empty')}</Text>
+      )}
       {cases.status === 'ready' && cases.value.map((item) => <CaseRow key={item.userId} item={item} onOpen={onOpen} />)}
     </View>
   );
@@ -30,7 +40,12 @@ function CaseRow({ item, onOpen }: { item: ModCase; onOpen(userId: string): void
   const age = item.oldestOpenAt ? ageOf(item.oldestOpenAt) : null;
   const { restriction } = item;
   return (
-    <Pressable testID={`mod-case-${item.userId}`} accessibilityRole="button" onPress={() => onOpen(item.userId)} style={styles.row}>
+    <Pressable
+      testID={`mod-case-${item.userId}`}
+      accessibilityRole="button"
+      onPress={() => onOpen(item.userId)}
+      style={styles.row}
+    >
       <View style={styles.rowMain}>
         <Text testID={`mod-case-priority-${item.userId}`} style={[styles.priority, styles[item.priority]]}>
           {t(`moderation:priority.${item.priority}`)}
@@ -38,11 +53,18 @@ function CaseRow({ item, onOpen }: { item: ModCase; onOpen(userId: string): void
         <Text style={styles.name} numberOfLines={1}>
           {isolated(item.user.displayName)}
         </Text>
-        {age && <Text style={styles.muted}>{t('moderation:queue.waiting', { age: t(`moderation:age.${age.unit}`, { n: age.n }) })}</Text>}
+        {age && (
+          <Text style={styles.muted}>
+            {t('moderation:queue.waiting', { age: t(`moderation:age.${age.unit}`, { n: age.n }) })}
+          </Text>
+        )}
       </View>
       <Text style={styles.muted}>
-        {describeReasons(t, item.reasons)} · {t('moderation:queue.reports', { count: item.openReports, reporters: item.reporters })}
-        {restriction ? ` · ${restriction.automated ? t(`moderation:restrictionAutoShort.${restriction.kind}`) : t(`moderation:restriction.${restriction.kind}`)}` : ''}
+        {describeReasons(t, item.reasons)} ·{' '}
+        {t('moderation:queue.reports', { count: item.openReports, reporters: item.reporters })}
+        {restriction
+          ? ` · ${restriction.automated ? t(`moderation:restrictionAutoShort.${restriction.kind}`) : t(`moderation:restriction.${restriction.kind}`)}`
+          : ''}
       </Text>
     </Pressable>
   );
@@ -52,7 +74,9 @@ function CaseRow({ item, onOpen }: { item: ModCase; onOpen(userId: string): void
 function describeReasons(t: TFunction<['moderation', 'report']>, reasons: ModCase['reasons']): string {
   return (Object.entries(reasons) as Array<[ReportReason, number]>)
     .sort(([, a], [, b]) => b - a)
-    .map(([reason, count]) => (count > 1 ? t('moderation:queue.reasonTimes', { reason: t(reasonKey(reason)), count }) : t(reasonKey(reason))))
+    .map(([reason, count]) =>
+      count > 1 ? t('moderation:queue.reasonTimes', { reason: t(reasonKey(reason)), count }) : t(reasonKey(reason)),
+    )
     .join(', ');
 }
 
@@ -62,7 +86,14 @@ const styles = StyleSheet.create({
   row: { backgroundColor: colors.surface, borderRadius: 12, padding: space.m, gap: space.xs },
   rowMain: { flexDirection: 'row', alignItems: 'center', gap: space.s },
   name: { color: colors.text, fontSize: 16, fontWeight: '600', flexShrink: 1 },
-  priority: { fontSize: 13, fontWeight: '700', paddingHorizontal: space.s, paddingVertical: 2, borderRadius: 8, overflow: 'hidden' },
+  priority: {
+    fontSize: 13,
+    fontWeight: '700',
+    paddingHorizontal: space.s,
+    paddingVertical: 2,
+    borderRadius: 8,
+    overflow: 'hidden',
+  },
   urgent: { backgroundColor: colors.danger, color: colors.accentText },
   high: { backgroundColor: colors.warning, color: colors.background },
   normal: { backgroundColor: colors.surfaceRaised, color: colors.text },

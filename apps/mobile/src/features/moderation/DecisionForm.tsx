@@ -15,7 +15,15 @@ const MAX_REASON_LENGTH = 2000;
  * A decision about one user: the statement of reasons it will read, the days of a suspension,
  * the action, and a second press to confirm, since a ban ends every session at once.
  */
-export function DecisionForm({ userId, displayName, onDecided }: { userId: string; displayName: string; onDecided(): void }) {
+export function DecisionForm({
+  userId,
+  displayName,
+  onDecided,
+}: {
+  userId: string;
+  displayName: string;
+  onDecided(): void;
+}) {
   const { t } = useTranslation(['moderation']);
   const { api } = useServices();
   const [reason, setReason] = useState('');
@@ -35,7 +43,11 @@ export function DecisionForm({ userId, displayName, onDecided }: { userId: strin
     setBusy(true);
     setFailure(null);
     try {
-      await api.decide(userId, { action: pending, reason: reason.trim(), ...(pending === 'suspend' ? { days: dayCount } : {}) });
+      await api.decide(userId, {
+        action: pending,
+        reason: reason.trim(),
+        ...(pending === 'suspend' ? { days: dayCount } : {}),
+      });
       setDone(pending);
       setPending(null);
       setReason('');
@@ -99,12 +111,31 @@ export function DecisionForm({ userId, displayName, onDecided }: { userId: strin
         <View testID="mod-confirm-step" style={styles.confirmStep}>
           <Text style={styles.text}>
             {pending === 'suspend'
-              ? t('moderation:decision.confirm.suspend', { name: isolated(displayName), reason: isolated(reason.trim()), count: dayCount })
-              : t(`moderation:decision.confirm.${pending}`, { name: isolated(displayName), reason: isolated(reason.trim()) })}
+              ? t('moderation:decision.confirm.suspend', {
+                  name: isolated(displayName),
+                  reason: isolated(reason.trim()),
+                  count: dayCount,
+                })
+              : t(`moderation:decision.confirm.${pending}`, {
+                  name: isolated(displayName),
+                  reason: isolated(reason.trim()),
+                })}
           </Text>
           <View style={styles.actions}>
-            <Button testID="mod-confirm" title={t('moderation:decision.confirmButton', { action: t(`moderation:decision.button.${pending}`) })} variant="danger" busy={busy} onPress={() => void confirm()} />
-            <Button testID="mod-cancel" title={t('moderation:decision.cancel')} variant="secondary" disabled={busy} onPress={() => setPending(null)} />
+            <Button
+              testID="mod-confirm"
+              title={t('moderation:decision.confirmButton', { action: t(`moderation:decision.button.${pending}`) })}
+              variant="danger"
+              busy={busy}
+              onPress={() => void confirm()}
+            />
+            <Button
+              testID="mod-cancel"
+              title={t('moderation:decision.cancel')}
+              variant="secondary"
+              disabled={busy}
+              onPress={() => setPending(null)}
+            />
           </View>
         </View>
       )}
@@ -125,9 +156,24 @@ export function DecisionForm({ userId, displayName, onDecided }: { userId: strin
 const styles = StyleSheet.create({
   form: { gap: space.s },
   heading: { color: colors.text, fontSize: 18, fontWeight: '700' },
-  reason: { minHeight: 80, color: colors.text, backgroundColor: colors.surface, borderRadius: 12, padding: space.m, fontSize: 15, textAlignVertical: 'top' },
+  reason: {
+    minHeight: 80,
+    color: colors.text,
+    backgroundColor: colors.surface,
+    borderRadius: 12,
+    padding: space.m,
+    fontSize: 15,
+    textAlignVertical: 'top',
+  },
   daysRow: { flexDirection: 'row', alignItems: 'center', gap: space.s },
-  days: { width: 64, color: colors.text, backgroundColor: colors.surface, borderRadius: 8, padding: space.s, fontSize: 15 },
+  days: {
+    width: 64,
+    color: colors.text,
+    backgroundColor: colors.surface,
+    borderRadius: 8,
+    padding: space.s,
+    fontSize: 15,
+  },
   actions: { flexDirection: 'row', flexWrap: 'wrap', gap: space.s },
   confirmStep: { backgroundColor: colors.surfaceRaised, borderRadius: 12, padding: space.m, gap: space.s },
   text: { color: colors.text, fontSize: 15, lineHeight: 21 },

@@ -23,7 +23,9 @@ export function EvidenceThumbnail({ evidenceId }: { evidenceId: string }) {
       onPress={() => setRevealed(true)}
       style={styles.frame}
     >
-      {image.status === 'loading' && <ActivityIndicator color={colors.accent} accessibilityLabel={t('common:loading')} />}
+      {image.status === 'loading' && (
+        <ActivityIndicator color={colors.accent} accessibilityLabel={t('common:loading')} />
+      )}
       {image.status === 'failed' && <Text style={styles.error}>{describeApiError(image.error)}</Text>}
       {image.status === 'ready' && (
         <Image
@@ -46,7 +48,15 @@ const HIDDEN_BLUR = 16;
 const grey = { filter: 'grayscale(1)' } as ImageStyle;
 
 const styles = StyleSheet.create({
-  frame: { width: 160, height: 120, borderRadius: 8, overflow: 'hidden', backgroundColor: colors.surfaceRaised, alignItems: 'center', justifyContent: 'center' },
+  frame: {
+    width: 160,
+    height: 120,
+    borderRadius: 8,
+    overflow: 'hidden',
+    backgroundColor: colors.surfaceRaised,
+    alignItems: 'center',
+    justifyContent: 'center',
+  },
   image: { width: 160, height: 120 },
   hint: { position: 'absolute', color: colors.text, fontSize: 13, fontWeight: '600', padding: space.xs },
   error: { color: colors.danger, fontSize: 12, padding: space.xs },

@@ -24,7 +24,13 @@ export function ModerationScreen({ me, onBack }: { me: OwnUser; onBack(): void }
   return (
     <View testID="moderation" style={styles.root}>
       <View style={styles.header}>
-        <Button testID="moderation-back" variant="link" title={t('moderation:back')} accessibilityLabel={t('moderation:backLabel')} onPress={onBack} />
+        <Button
+          testID="moderation-back"
+          variant="link"
+          title={t('moderation:back')}
+          accessibilityLabel={t('moderation:backLabel')}
+          onPress={onBack}
+        />
         <Text style={styles.title} accessibilityRole="header">
           {t('moderation:title')}
         </Text>
@@ -35,7 +41,12 @@ export function ModerationScreen({ me, onBack }: { me: OwnUser; onBack(): void }
         <Tab part="audit" title={t('moderation:tabs.audit')} current={part} onPress={show} />
       </View>
       <ScrollView contentContainerStyle={styles.content}>
-        {part === 'queue' && (openCase ? <CasePage userId={openCase} onBack={() => setOpenCase(null)} /> : <CaseQueue onOpen={setOpenCase} />)}
+        {part === 'queue' &&
+          (openCase ? (
+            <CasePage userId={openCase} onBack={() => setOpenCase(null)} />
+          ) : (
+            <CaseQueue onOpen={setOpenCase} />
+          ))}
         {part === 'appeals' && <AppealsList me={me} />}
         {part === 'audit' && <AuditLog />}
       </ScrollView>
@@ -44,7 +55,17 @@ export function ModerationScreen({ me, onBack }: { me: OwnUser; onBack(): void }
 }
 
 /** A tab of the console, announced as one of the tablist's tabs (selected or not); drawn as ui/Button's secondary (selected) and link looks. */
-function Tab({ part, title, current, onPress }: { part: Part; title: string; current: Part; onPress(part: Part): void }) {
+function Tab({
+  part,
+  title,
+  current,
+  onPress,
+}: {
+  part: Part;
+  title: string;
+  current: Part;
+  onPress(part: Part): void;
+}) {
   const selected = part === current;
   return (
     <Pressable

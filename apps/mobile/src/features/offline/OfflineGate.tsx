@@ -13,14 +13,24 @@ type GateState = 'checking' | 'offline' | 'started';
  * finds it. Once started the app stays mounted whatever the network does: a blip mid-call is the
  * socket's to ride out (SocketBanner, resume), and unmounting would end the call.
  */
-export function OfflineGate({ children, connectivity = deviceConnectivity }: { children: ReactNode; connectivity?: Connectivity }) {
+export function OfflineGate({
+  children,
+  connectivity = deviceConnectivity,
+}: {
+  children: ReactNode;
+  connectivity?: Connectivity;
+}) {
   // Asked once as the app mounts; most starts know the answer at once and never show a spinner.
   const { t } = useTranslation(['common']);
   const first = useRef<boolean | Promise<boolean> | null>(null);
   if (first.current === null) first.current = connectivity.reachable();
-  const [state, setState] = useState<GateState>(() => (first.current === true ? 'started' : first.current === false ? 'offline' : 'checking'));
+  const [state, setState] = useState<GateState>(() =>
+    first.current === true ? 'started' : first.current === false ? 'offline' : 'checking',
+  );
   const [retried, setRetried] = useState(false);
-  const [pending, setPending] = useState<Promise<boolean> | null>(() => (typeof first.current === 'object' ? first.current : null));
+  const [pending, setPending] = useState<Promise<boolean> | null>(() =>
+    typeof first.current === 'object' ? first.current : null,
+  );
 
   useEffect(() => {
     if (!pending) return;
@@ -45,7 +55,8 @@ export function OfflineGate({ children, connectivity = deviceConnectivity }: { c
   useEffect(() => (state === 'offline' ? connectivity.subscribe(check) : undefined), [state, connectivity, check]);
 
   if (state === 'started') return children;
-  if (state === 'checking' && !retried) return <ActivityIndicator style={styles.checking} color={colors.accent} accessibilityLabel={t('common:loading')} />;
+  if (state === 'checking' && !retried)
+    return <ActivityIndicator style={styles.checking} color={colors.accent} accessibilityLabel={t('common:loading')} />;
   const retry = () => {
     setRetried(true);
     check();

@@ -8,7 +8,15 @@ import { colors, space } from '../../ui/theme';
  * the app itself, but nobody can be met without the server. Says so plainly, with a way to try
  * again (it also moves on by itself when the network comes back).
  */
-export function OfflineScreen({ onRetry, checking, stillOffline }: { onRetry: () => void; checking: boolean; stillOffline: boolean }) {
+export function OfflineScreen({
+  onRetry,
+  checking,
+  stillOffline,
+}: {
+  onRetry: () => void;
+  checking: boolean;
+  stillOffline: boolean;
+}) {
   const { t } = useTranslation(['offline', 'common']);
   return (
     <View testID="offline-screen" style={styles.root}>
@@ -21,7 +29,13 @@ export function OfflineScreen({ onRetry, checking, stillOffline }: { onRetry: ()
           {t('offline:still')}
         </Text>
       )}
-      <Button testID="offline-retry" title={t('common:tryAgain')} onPress={onRetry} busy={checking} style={styles.button} />
+      <Button
+        testID="offline-retry"
+        title={t('common:tryAgain')}
+        onPress={onRetry}
+        busy={checking}
+        style={styles.button}
+      />
     </View>
   );
 }

@@ -26,11 +26,13 @@ function browserConnectivity(): Connectivity {
       if (!navigator.serviceWorker?.controller) return true;
       const abort = new AbortController();
       const timer = setTimeout(() => abort.abort(), REACHABILITY_TIMEOUT_MS);
-      return fetch(PROBE_PATH, { cache: 'no-store', signal: abort.signal }).then(
-        // Any answer, even 503 while a deploy drains, means the network works.
-        () => true,
-        () => abort.signal.aborted,
-      ).finally(() => clearTimeout(timer));
+      return fetch(PROBE_PATH, { cache: 'no-store', signal: abort.signal })
+        .then(
+          // Any answer, even 503 while a deploy drains, means the network works.
+          () => true,
+          () => abort.signal.aborted,
+        )
+        .finally(() => clearTimeout(timer));
     },
     subscribe(listener) {
       window.addEventListener('online', listener);
@@ -42,4 +44,6 @@ function browserConnectivity(): Connectivity {
 const nativeConnectivity: Connectivity = { reachable: () => true, subscribe: () => () => {} };
 
 export const deviceConnectivity: Connectivity =
-  Platform.OS === 'web' && typeof window !== 'undefined' && typeof navigator !== 'undefined' ? browserConnectivity() : nativeConnectivity;
+  Platform.OS === 'web' && typeof window !== 'undefined' && typeof navigator !== 'undefined'
+    ? browserConnectivity()
+    : nativeConnectivity;

@@ -1,7 +1,12 @@
 import { useMemo, useState } from 'react';
 import { KeyboardAvoidingView, Platform, Pressable, ScrollView, StyleSheet, Text, TextInput, View } from 'react-native';
 import { useTranslation } from 'react-i18next';
-import { MAX_BIO_CHARACTERS, MAX_DISPLAY_NAME_CHARACTERS, type OwnUser, type ProfileRequest } from '@small-talk/protocol';
+import {
+  MAX_BIO_CHARACTERS,
+  MAX_DISPLAY_NAME_CHARACTERS,
+  type OwnUser,
+  type ProfileRequest,
+} from '@small-talk/protocol';
 import { describeApiError } from '../../api';
 import { useServices } from '../../services';
 import { Button } from '../../ui/Button';
@@ -53,10 +58,12 @@ export function ProfileScreen({ user, onSaved, onVerify, onCreateAccount, onBack
 
   const results = useMemo(() => findLanguages(search, languages), [search, languages]);
 
-  const edit = <T,>(set: (value: T) => void) => (value: T) => {
-    set(value);
-    setSaved(false);
-  };
+  const edit =
+    <T,>(set: (value: T) => void) =>
+    (value: T) => {
+      set(value);
+      setSaved(false);
+    };
   const add = (code: LanguageCode) => {
     if (languages.length >= MAX_LANGUAGES) return;
     edit(setLanguages)([...languages, code]);
@@ -105,16 +112,17 @@ export function ProfileScreen({ user, onSaved, onVerify, onCreateAccount, onBack
           <Text style={styles.label} accessibilityRole="header">
             {t('profile:languages.title')}
           </Text>
-          <Text style={styles.hint}>
-            {t('profile:languages.hint', { max: MAX_LANGUAGES })}
-          </Text>
+          <Text style={styles.hint}>{t('profile:languages.hint', { max: MAX_LANGUAGES })}</Text>
           <View style={styles.chips}>
             {languages.map((code, index) => (
               <Pressable
                 key={code}
                 testID={`profile-language-${code}`}
                 accessibilityRole="button"
-                accessibilityLabel={t('profile:languages.remove', { language: languageName(code), position: index + 1 })}
+                accessibilityLabel={t('profile:languages.remove', {
+                  language: languageName(code),
+                  position: index + 1,
+                })}
                 onPress={() => remove(code)}
                 style={styles.chip}
               >
@@ -164,7 +172,10 @@ export function ProfileScreen({ user, onSaved, onVerify, onCreateAccount, onBack
           multiline
           accessibilityLabel={t('profile:bio.label')}
         />
-        <Text style={styles.counter} accessibilityLabel={t('profile:bio.counterLabel', { length: bio.length, max: MAX_BIO_CHARACTERS })}>
+        <Text
+          style={styles.counter}
+          accessibilityLabel={t('profile:bio.counterLabel', { length: bio.length, max: MAX_BIO_CHARACTERS })}
+        >
           {t('profile:bio.counter', { length: bio.length, max: MAX_BIO_CHARACTERS })}
         </Text>
 
@@ -187,13 +198,22 @@ export function ProfileScreen({ user, onSaved, onVerify, onCreateAccount, onBack
   );
 }
 
-function EmailStatus({ user, onVerify, onCreateAccount }: Pick<ProfileScreenProps, 'user' | 'onVerify' | 'onCreateAccount'>) {
+function EmailStatus({
+  user,
+  onVerify,
+  onCreateAccount,
+}: Pick<ProfileScreenProps, 'user' | 'onVerify' | 'onCreateAccount'>) {
   const { t } = useTranslation(['profile', 'common']);
   if (user.kind === 'guest') {
     return (
       <View style={styles.status}>
         <Text style={styles.hint}>{t('profile:guest')}</Text>
-        <Button testID="profile-create-account" variant="link" title={t('common:createAccount')} onPress={onCreateAccount} />
+        <Button
+          testID="profile-create-account"
+          variant="link"
+          title={t('common:createAccount')}
+          onPress={onCreateAccount}
+        />
       </View>
     );
   }
@@ -251,7 +271,14 @@ const styles = StyleSheet.create({
   bio: { minHeight: 72, textAlignVertical: 'top' },
   counter: { color: colors.textMuted, fontSize: 12, alignSelf: 'flex-end' },
   chips: { flexDirection: 'row', flexWrap: 'wrap', gap: space.s },
-  chip: { backgroundColor: colors.surfaceRaised, borderColor: colors.accent, borderWidth: 1, borderRadius: 16, paddingHorizontal: space.m, paddingVertical: space.xs },
+  chip: {
+    backgroundColor: colors.surfaceRaised,
+    borderColor: colors.accent,
+    borderWidth: 1,
+    borderRadius: 16,
+    paddingHorizontal: space.m,
+    paddingVertical: space.xs,
+  },
   chipText: { color: colors.text },
   result: { paddingVertical: space.s, paddingHorizontal: space.m, backgroundColor: colors.surface, borderRadius: 8 },
   resultText: { color: colors.text },

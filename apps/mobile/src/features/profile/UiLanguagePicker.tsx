@@ -22,7 +22,12 @@ export function UiLanguagePicker() {
     void setUiLanguage(language).finally(() => setPicked(null));
   };
   return (
-    <View testID="ui-language" accessibilityRole="radiogroup" accessibilityLabel={t('profile:uiLanguage.title')} style={styles.section}>
+    <View
+      testID="ui-language"
+      accessibilityRole="radiogroup"
+      accessibilityLabel={t('profile:uiLanguage.title')}
+      style={styles.section}
+    >
       <Text style={styles.label} accessibilityRole="header">
         {t('profile:uiLanguage.title')}
       </Text>
@@ -55,8 +60,24 @@ const styles = StyleSheet.create({
   section: { gap: space.s, marginTop: space.l },
   label: { color: colors.text, fontSize: 16, fontWeight: '600' },
   hint: { color: colors.textMuted },
-  option: { flexDirection: 'row', alignItems: 'center', gap: space.m, minHeight: 44, paddingHorizontal: space.m, backgroundColor: colors.surface, borderRadius: 10 },
-  ring: { width: 22, height: 22, borderRadius: 11, borderWidth: 2, borderColor: colors.textMuted, alignItems: 'center', justifyContent: 'center' },
+  option: {
+    flexDirection: 'row',
+    alignItems: 'center',
+    gap: space.m,
+    minHeight: 44,
+    paddingHorizontal: space.m,
+    backgroundColor: colors.surface,
+    borderRadius: 10,
+  },
+  ring: {
+    width: 22,
+    height: 22,
+    borderRadius: 11,
+    borderWidth: 2,
+    borderColor: colors.textMuted,
+    alignItems: 'center',
+    justifyContent: 'center',
+  },
   ringOn: { borderColor: colors.accent },
   dot: { width: 10, height: 10, borderRadius: 5, backgroundColor: colors.accent },
   text: { color: colors.text, fontSize: 16 },

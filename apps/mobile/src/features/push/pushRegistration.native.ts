@@ -16,7 +16,10 @@ export async function registerPush(api: PushTokenApi, { ask }: { ask: boolean })
   if (Platform.OS !== 'ios' && Platform.OS !== 'android') return 'unsupported';
   // Android 13+ shows the permission prompt only once a channel exists; calls need a loud one.
   if (Platform.OS === 'android') {
-    await Notifications.setNotificationChannelAsync('default', { name: i18n.t('push:channelName'), importance: Notifications.AndroidImportance.MAX });
+    await Notifications.setNotificationChannelAsync('default', {
+      name: i18n.t('push:channelName'),
+      importance: Notifications.AndroidImportance.MAX,
+    });
   }
   let permission = await Notifications.getPermissionsAsync();
   if (!permission.granted && ask && permission.canAskAgain) permission = await Notifications.requestPermissionsAsync();

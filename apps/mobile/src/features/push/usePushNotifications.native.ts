@@ -11,7 +11,12 @@ import type { PushTokenApi } from './types';
  * opens while its user is rung) delivers `incoming_call` and the incoming-call screen shows; a
  * tapped friend request goes to Friends when `onRequestTapped` is given.
  */
-export function usePushNotifications(api: PushTokenApi, client: SmallTalkClient, onCallTapped?: (callId: string) => void, onRequestTapped?: () => void): void {
+export function usePushNotifications(
+  api: PushTokenApi,
+  client: SmallTalkClient,
+  onCallTapped?: (callId: string) => void,
+  onRequestTapped?: () => void,
+): void {
   useEffect(() => {
     if (Platform.OS !== 'ios' && Platform.OS !== 'android') return;
     let live = true;

@@ -13,7 +13,12 @@ export const NOTIFICATION_OPENED = 'notification_opened';
  * (which rings a socket that opens while its user is rung) delivers `incoming_call` and the
  * incoming-call screen shows; a friend request's goes to Friends when `onRequestTapped` is given.
  */
-export function usePushNotifications(api: PushTokenApi, client: SmallTalkClient, onCallTapped?: (callId: string) => void, onRequestTapped?: () => void): void {
+export function usePushNotifications(
+  api: PushTokenApi,
+  client: SmallTalkClient,
+  onCallTapped?: (callId: string) => void,
+  onRequestTapped?: () => void,
+): void {
   useEffect(() => {
     if (typeof window === 'undefined' || typeof navigator === 'undefined') return;
     let live = true;

@@ -22,7 +22,10 @@ async function webPushKey(fetchConfig: typeof fetch): Promise<string | null> {
 
 /** A VAPID public key (base64url, as the server gives it) as the bytes PushManager.subscribe takes. */
 export function keyBytes(base64url: string): Uint8Array<ArrayBuffer> {
-  const base64 = base64url.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(base64url.length / 4) * 4, '=');
+  const base64 = base64url
+    .replace(/-/g, '+')
+    .replace(/_/g, '/')
+    .padEnd(Math.ceil(base64url.length / 4) * 4, '=');
   const binary = atob(base64);
   const bytes = new Uint8Array(new ArrayBuffer(binary.length));
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
@@ -37,7 +40,12 @@ function sameKey(current: ArrayBuffer | null | undefined, wanted: Uint8Array): b
 }
 
 export function webPushSupported(): boolean {
-  return typeof navigator !== 'undefined' && 'serviceWorker' in navigator && typeof PushManager !== 'undefined' && typeof Notification !== 'undefined';
+  return (
+    typeof navigator !== 'undefined' &&
+    'serviceWorker' in navigator &&
+    typeof PushManager !== 'undefined' &&
+    typeof Notification !== 'undefined'
+  );
 }
 
 /**
@@ -46,7 +54,11 @@ export function webPushSupported(): boolean {
  * subscription the user already allowed. 'unsupported' when the browser has no push or the
  * server no VAPID key.
  */
-export async function registerWebPush(api: PushTokenApi, { ask }: { ask: boolean }, fetchConfig: typeof fetch = fetch): Promise<PushRegistration> {
+export async function registerWebPush(
+  api: PushTokenApi,
+  { ask }: { ask: boolean },
+  fetchConfig: typeof fetch = fetch,
+): Promise<PushRegistration> {
   if (!webPushSupported()) return 'unsupported';
   const key = await webPushKey(fetchConfig);
   if (!key) return 'unsupported';
@@ -67,12 +79,15 @@ export async function registerWebPush(api: PushTokenApi, { ask }: { ask: boolean
 }
 
 /** What a notification the user opened is about: its `data`, as the server sent it. */
-export type OpenedNotification = { type: 'incoming_call'; callId: string } | { type: 'friend_request'; requestId: string };
+export type OpenedNotification =
+  { type: 'incoming_call'; callId: string } | { type: 'friend_request'; requestId: string };
 
 export function openedNotification(data: unknown): OpenedNotification | null {
   const value = data as Record<string, unknown> | null | undefined;
-  if (value?.type === 'incoming_call' && typeof value.callId === 'string') return { type: 'incoming_call', callId: value.callId };
-  if (value?.type === 'friend_request' && typeof value.requestId === 'string') return { type: 'friend_request', requestId: value.requestId };
+  if (value?.type === 'incoming_call' && typeof value.callId === 'string')
+    return { type: 'incoming_call', callId: value.callId };
+  if (value?.type === 'friend_request' && typeof value.requestId === 'string')
+    return { type: 'friend_request', requestId: value.requestId };
   return null;
 }
 

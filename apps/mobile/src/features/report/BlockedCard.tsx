@@ -7,14 +7,30 @@ import { colors, space } from '../../ui/theme';
 import type { BlockState } from './useBlock';
 
 /** After Block in a call: the call is over; says whether the block took, and offers what comes next. */
-export function BlockedCard({ peer, state, onRetry, next, onClose }: { peer: Peer; state: BlockState; onRetry(): void; next: { title: string; onPress(): void }; onClose(): void }) {
+export function BlockedCard({
+  peer,
+  state,
+  onRetry,
+  next,
+  onClose,
+}: {
+  peer: Peer;
+  state: BlockState;
+  onRetry(): void;
+  next: { title: string; onPress(): void };
+  onClose(): void;
+}) {
   const { t } = useTranslation(['report']);
   const name = peer.displayName;
   const failed = state.status === 'failed';
   return (
     <Overlay testID="block-done">
       <Text style={styles.title} accessibilityRole="header">
-        {failed ? t('report:block.notBlocked', { name }) : state.status === 'blocked' ? t('report:block.blocked', { name }) : t('report:block.blocking')}
+        {failed
+          ? t('report:block.notBlocked', { name })
+          : state.status === 'blocked'
+            ? t('report:block.blocked', { name })
+            : t('report:block.blocking')}
       </Text>
       <Text style={styles.text}>{failed ? state.error : t('report:block.text', { name })}</Text>
       <View style={styles.actions}>

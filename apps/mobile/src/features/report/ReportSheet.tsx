@@ -34,7 +34,16 @@ export interface ReportSheetProps {
  * Report a person: a reason, an optional note and, in a call on the web, a snapshot of what
  * the user saw. Then the confirmation: the person is blocked, and what happens next.
  */
-export function ReportSheet({ peer, connectionId, snapshots, reason: preselected = null, onSubmit, onCancel, onDone, next }: ReportSheetProps) {
+export function ReportSheet({
+  peer,
+  connectionId,
+  snapshots,
+  reason: preselected = null,
+  onSubmit,
+  onCancel,
+  onDone,
+  next,
+}: ReportSheetProps) {
   const { t } = useTranslation(['report']);
   const name = peer.displayName;
   const { state, submit } = useReport(peer, connectionId);
@@ -50,7 +59,12 @@ export function ReportSheet({ peer, connectionId, snapshots, reason: preselected
         {state.snapshotsFailed && <Text style={styles.muted}>{t('report:done.snapshotFailed')}</Text>}
         <View style={styles.actions}>
           {next && <Button testID="report-next" title={next.title} onPress={next.onPress} />}
-          <Button testID="report-close" variant={next ? 'secondary' : 'primary'} title={t('report:done.close')} onPress={onDone} />
+          <Button
+            testID="report-close"
+            variant={next ? 'secondary' : 'primary'}
+            title={t('report:done.close')}
+            onPress={onDone}
+          />
         </View>
       </Sheet>
     );
@@ -68,7 +82,14 @@ export function ReportSheet({ peer, connectionId, snapshots, reason: preselected
       <Text style={styles.muted}>{t('report:sheet.intro')}</Text>
       <View accessibilityRole="radiogroup" accessibilityLabel={t('report:sheet.reasonsLabel')} style={styles.reasons}>
         {REPORT_REASONS.map((value) => (
-          <Choice key={value} testID={`report-reason-${value}`} role="radio" checked={reason === value} label={t(reasonKey(value))} onPress={() => setReason(value)} />
+          <Choice
+            key={value}
+            testID={`report-reason-${value}`}
+            role="radio"
+            checked={reason === value}
+            label={t(reasonKey(value))}
+            onPress={() => setReason(value)}
+          />
         ))}
       </View>
       <TextInput
@@ -98,8 +119,22 @@ export function ReportSheet({ peer, connectionId, snapshots, reason: preselected
         </Text>
       )}
       <View style={styles.actions}>
-        <Button testID="report-cancel" variant="secondary" title={t('report:sheet.cancel')} onPress={onCancel} disabled={sending} />
-        <Button testID="report-submit" variant="danger" title={t('report:sheet.submit')} accessibilityLabel={t('report:sheet.submitLabel', { name })} onPress={send} disabled={!reason} busy={sending} />
+        <Button
+          testID="report-cancel"
+          variant="secondary"
+          title={t('report:sheet.cancel')}
+          onPress={onCancel}
+          disabled={sending}
+        />
+        <Button
+          testID="report-submit"
+          variant="danger"
+          title={t('report:sheet.submit')}
+          accessibilityLabel={t('report:sheet.submitLabel', { name })}
+          onPress={send}
+          disabled={!reason}
+          busy={sending}
+        />
       </View>
     </Sheet>
   );
@@ -122,7 +157,21 @@ function Sheet({ testID, title, children }: { testID: string; title: string; chi
   );
 }
 
-function Choice({ testID, role, checked, label, hint, onPress }: { testID: string; role: 'radio' | 'checkbox'; checked: boolean; label: string; hint?: string; onPress(): void }) {
+function Choice({
+  testID,
+  role,
+  checked,
+  label,
+  hint,
+  onPress,
+}: {
+  testID: string;
+  role: 'radio' | 'checkbox';
+  checked: boolean;
+  label: string;
+  hint?: string;
+  onPress(): void;
+}) {
   return (
     <Pressable
       testID={testID}
@@ -158,19 +207,44 @@ const styles = StyleSheet.create({
     justifyContent: 'center',
     padding: space.l,
   },
-  card: { width: '100%', maxWidth: 440, maxHeight: '100%', borderRadius: 18, backgroundColor: colors.surface, borderWidth: 1, borderColor: colors.border },
+  card: {
+    width: '100%',
+    maxWidth: 440,
+    maxHeight: '100%',
+    borderRadius: 18,
+    backgroundColor: colors.surface,
+    borderWidth: 1,
+    borderColor: colors.border,
+  },
   content: { padding: space.xl, gap: space.m },
   title: { color: colors.text, fontSize: 20, fontWeight: '700' },
   text: { color: colors.text, fontSize: 16 },
   muted: { color: colors.textMuted, fontSize: 14 },
   error: { color: colors.danger },
   reasons: { gap: space.xs },
-  choice: { flexDirection: 'row', alignItems: 'center', gap: space.m, padding: space.s, borderRadius: 10, borderWidth: 1, borderColor: colors.border },
+  choice: {
+    flexDirection: 'row',
+    alignItems: 'center',
+    gap: space.m,
+    padding: space.s,
+    borderRadius: 10,
+    borderWidth: 1,
+    borderColor: colors.border,
+  },
   choiceOn: { borderColor: colors.accent, backgroundColor: colors.surfaceRaised },
   choiceText: { flexShrink: 1, gap: 2 },
   mark: { width: 18, height: 18, borderRadius: 4, borderWidth: 2, borderColor: colors.textMuted },
   markRound: { borderRadius: 9 },
   markOn: { borderColor: colors.accent, backgroundColor: colors.accent },
-  note: { minHeight: 72, color: colors.text, backgroundColor: colors.background, borderRadius: 10, borderWidth: 1, borderColor: colors.border, padding: space.m, textAlignVertical: 'top' },
+  note: {
+    minHeight: 72,
+    color: colors.text,
+    backgroundColor: colors.background,
+    borderRadius: 10,
+    borderWidth: 1,
+    borderColor: colors.border,
+    padding: space.m,
+    textAlignVertical: 'top',
+  },
   actions: { flexDirection: 'row', flexWrap: 'wrap', justifyContent: 'flex-end', gap: space.s },
 });

@@ -4,10 +4,12 @@ import { describeApiError } from '../../api';
 import { useServices } from '../../services';
 
 /** `error`: why the block failed, in the current language. */
-export type BlockState = { status: 'idle' } | { status: 'sending' } | { status: 'blocked' } | { status: 'failed'; error: string };
+export type BlockState =
+  { status: 'idle' } | { status: 'sending' } | { status: 'blocked' } | { status: 'failed'; error: string };
 
 /** What the hook keeps: a failure as it came, put in words at render (so a language switch re-words it). */
-type Progress = { status: 'idle' } | { status: 'sending' } | { status: 'blocked' } | { status: 'failed'; failure: unknown };
+type Progress =
+  { status: 'idle' } | { status: 'sending' } | { status: 'blocked' } | { status: 'failed'; failure: unknown };
 
 /** Blocks one user (POST /api/blocks): never matched again; a live room with them ends, server-side. */
 export function useBlock(userId: string): { state: BlockState; block(): void } {
@@ -42,6 +44,7 @@ export function useBlock(userId: string): { state: BlockState; block(): void } {
     );
   }, [api, userId]);
 
-  const state: BlockState = progress.status === 'failed' ? { status: 'failed', error: describeApiError(progress.failure) } : progress;
+  const state: BlockState =
+    progress.status === 'failed' ? { status: 'failed', error: describeApiError(progress.failure) } : progress;
   return { state, block };
 }

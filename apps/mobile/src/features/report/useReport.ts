@@ -48,7 +48,9 @@ export function useReport(peer: Peer, connectionId: string): { state: ReportStat
       void (async () => {
         let reportId: string;
         try {
-          reportId = (await api.report({ userId: peer.id, connectionId, reason, ...(trimmed ? { note: trimmed } : {}) })).id;
+          reportId = (
+            await api.report({ userId: peer.id, connectionId, reason, ...(trimmed ? { note: trimmed } : {}) })
+          ).id;
         } catch (error) {
           sending.current = false;
           if (mounted.current) setProgress({ status: 'editing', failure: { error } });

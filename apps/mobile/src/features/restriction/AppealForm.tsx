@@ -70,7 +70,14 @@ export function AppealForm({ open, onFiled }: { open: boolean; onFiled(): void }
           {describeApiError(error)}
         </Text>
       )}
-      <Button testID="appeal-submit" title={t('restriction:appeal.submit')} onPress={() => void submit()} disabled={text.trim().length === 0} busy={busy} style={styles.submit} />
+      <Button
+        testID="appeal-submit"
+        title={t('restriction:appeal.submit')}
+        onPress={() => void submit()}
+        disabled={text.trim().length === 0}
+        busy={busy}
+        style={styles.submit}
+      />
     </View>
   );
 }
@@ -79,7 +86,15 @@ const styles = StyleSheet.create({
   form: { gap: space.s },
   heading: { color: colors.text, fontSize: 18, fontWeight: '700' },
   muted: { color: colors.textMuted, fontSize: 14 },
-  input: { minHeight: 96, color: colors.text, backgroundColor: colors.surface, borderRadius: 12, padding: space.m, fontSize: 15, textAlignVertical: 'top' },
+  input: {
+    minHeight: 96,
+    color: colors.text,
+    backgroundColor: colors.surface,
+    borderRadius: 12,
+    padding: space.m,
+    fontSize: 15,
+    textAlignVertical: 'top',
+  },
   error: { color: colors.danger },
   submit: { alignSelf: 'flex-start' },
   open: { color: colors.warning, fontSize: 15, lineHeight: 21 },

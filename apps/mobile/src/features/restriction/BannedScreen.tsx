@@ -17,10 +17,14 @@ import { RestrictionScreen } from './RestrictionScreen';
 export function BannedScreen({ appealToken, onSignOut }: { appealToken: string; onSignOut(): void }) {
   const services = useServices();
   const { t } = useTranslation(['restriction', 'common']);
-  const appealServices = useMemo(() => ({ ...services, api: services.api.withAppealToken(appealToken) }), [services, appealToken]);
+  const appealServices = useMemo(
+    () => ({ ...services, api: services.api.withAppealToken(appealToken) }),
+    [services, appealToken],
+  );
   const user = useOwnUser(appealServices.api);
 
-  if (user.status === 'loading') return <ActivityIndicator style={styles.loading} color={colors.accent} accessibilityLabel={t('common:loading')} />;
+  if (user.status === 'loading')
+    return <ActivityIndicator style={styles.loading} color={colors.accent} accessibilityLabel={t('common:loading')} />;
   if (user.status === 'failed') {
     return (
       <View testID="banned-failed" style={styles.root}>
@@ -60,7 +64,8 @@ function useOwnUser(api: ReturnType<typeof useServices>['api']): OwnUserState {
       api.me().then(
         (value) => live && setState({ status: 'ready', value }),
         // Past the first answer a failed re-read keeps what was shown (the token may just have run out).
-        (error: unknown) => live && setState((current) => (current.status === 'ready' ? current : { status: 'failed', error })),
+        (error: unknown) =>
+          live && setState((current) => (current.status === 'ready' ? current : { status: 'failed', error })),
       );
     void read();
     const timer = setInterval(() => void read(), RESTRICTION_RECHECK_MS);

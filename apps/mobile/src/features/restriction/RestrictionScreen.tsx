@@ -17,7 +17,15 @@ import { useNotices } from './useNotices';
  * the neutral UnderageScreen instead. `client`: the signed-in user's, whose `notice` frames
  * bring news; a banned member reading with its appeal token has none.
  */
-export function RestrictionScreen({ restriction, onSignOut, client }: { restriction: Restriction; onSignOut(): void; client?: SmallTalkClient }) {
+export function RestrictionScreen({
+  restriction,
+  onSignOut,
+  client,
+}: {
+  restriction: Restriction;
+  onSignOut(): void;
+  client?: SmallTalkClient;
+}) {
   const { t } = useTranslation(['restriction', 'common']);
   const notices = useNotices(client);
   return (
@@ -35,7 +43,9 @@ export function RestrictionScreen({ restriction, onSignOut, client }: { restrict
             ? t('restriction:end.review')
             : t('restriction:end.until', { when: formatDateTime(restriction.until) })}
       </Text>
-      {notices.status === 'loading' && <ActivityIndicator color={colors.accent} accessibilityLabel={t('common:loading')} />}
+      {notices.status === 'loading' && (
+        <ActivityIndicator color={colors.accent} accessibilityLabel={t('common:loading')} />
+      )}
       {notices.status === 'failed' && (
         <View style={styles.failed}>
           <Text style={styles.error}>{describeApiError(notices.error)}</Text>
@@ -45,16 +55,37 @@ export function RestrictionScreen({ restriction, onSignOut, client }: { restrict
       {notices.status === 'ready' && (
         <>
           <NoticeList notices={notices.notices} />
-          <AppealPart restriction={restriction} notices={notices.notices} appeals={notices.appeals} onFiled={notices.reload} />
+          <AppealPart
+            restriction={restriction}
+            notices={notices.notices}
+            appeals={notices.appeals}
+            onFiled={notices.reload}
+          />
         </>
       )}
-      <Button title={t('common:signOut')} variant="secondary" onPress={onSignOut} testID="restriction-sign-out" style={styles.signOut} />
+      <Button
+        title={t('common:signOut')}
+        variant="secondary"
+        onPress={onSignOut}
+        testID="restriction-sign-out"
+        style={styles.signOut}
+      />
     </ScrollView>
   );
 }
 
 /** The form while the restriction can still be appealed; word of the open appeal once filed. */
-function AppealPart({ restriction, notices, appeals, onFiled }: { restriction: Restriction; notices: Notice[]; appeals: Appeal[]; onFiled(): void }) {
+function AppealPart({
+  restriction,
+  notices,
+  appeals,
+  onFiled,
+}: {
+  restriction: Restriction;
+  notices: Notice[];
+  appeals: Appeal[];
+  onFiled(): void;
+}) {
   const open = appeals.some((appeal) => appeal.status === 'open');
   const appealable = restriction.appealable && notices.some((notice) => notice.appealable);
   if (!open && !appealable) return null;

@@ -17,7 +17,13 @@ export function SafetyScreen({ onBack }: { onBack(): void }) {
   return (
     <View testID="safety" style={styles.root}>
       <View style={styles.header}>
-        <Button testID="safety-back" variant="link" title={t('safety:back')} accessibilityLabel={t('safety:backLabel')} onPress={onBack} />
+        <Button
+          testID="safety-back"
+          variant="link"
+          title={t('safety:back')}
+          accessibilityLabel={t('safety:backLabel')}
+          onPress={onBack}
+        />
         <Text style={styles.title} accessibilityRole="header">
           {t('safety:title')}
         </Text>
@@ -32,7 +38,11 @@ export function SafetyScreen({ onBack }: { onBack(): void }) {
 
         <Section title={t('safety:reports.title')} part={safety.reports} onRetry={safety.reload}>
           {(reports) =>
-            reports.length === 0 ? <Text style={styles.empty}>{t('safety:reports.empty')}</Text> : reports.map((report) => <ReportRow key={report.id} report={report} />)
+            reports.length === 0 ? (
+              <Text style={styles.empty}>{t('safety:reports.empty')}</Text>
+            ) : (
+              reports.map((report) => <ReportRow key={report.id} report={report} />)
+            )
           }
         </Section>
 
@@ -70,14 +80,26 @@ export function SafetyScreen({ onBack }: { onBack(): void }) {
   );
 }
 
-function Section<T>({ title, part, onRetry, children }: { title: string; part: Part<T>; onRetry(): void; children(value: T): ReactNode }) {
+function Section<T>({
+  title,
+  part,
+  onRetry,
+  children,
+}: {
+  title: string;
+  part: Part<T>;
+  onRetry(): void;
+  children(value: T): ReactNode;
+}) {
   const { t } = useTranslation(['safety', 'common']);
   return (
     <View style={styles.section}>
       <Text style={styles.heading} accessibilityRole="header">
         {title}
       </Text>
-      {part.status === 'loading' && <ActivityIndicator color={colors.accent} accessibilityLabel={t('common:loading')} />}
+      {part.status === 'loading' && (
+        <ActivityIndicator color={colors.accent} accessibilityLabel={t('common:loading')} />
+      )}
       {part.status === 'failed' && (
         <View style={styles.failed}>
           <Text style={styles.error}>{describeApiError(part.error)}</Text>
@@ -97,7 +119,10 @@ function ReportRow({ report }: { report: Report }) {
         <Text style={styles.text}>{t(reasonKey(report.reason))}</Text>
         <Text style={styles.muted}>{formatDateTime(report.createdAt)}</Text>
       </View>
-      <Text testID={`my-report-status-${report.id}`} style={[styles.status, report.status === 'open' ? styles.statusOpen : styles.muted]}>
+      <Text
+        testID={`my-report-status-${report.id}`}
+        style={[styles.status, report.status === 'open' ? styles.statusOpen : styles.muted]}
+      >
         {t(`safety:status.${report.status}`)}
       </Text>
     </View>
@@ -123,7 +148,14 @@ function BlockedRow({ block, unblock }: { block: Block; unblock(userId: string):
     <View testID={`blocked-${user.id}`} style={styles.row}>
       <View style={styles.rowMain}>
         <Text style={styles.text}>{user.displayName}</Text>
-        <Button testID={`unblock-${user.id}`} variant="link" title={t('safety:blocks.unblock')} accessibilityLabel={t('safety:blocks.unblockLabel', { name: user.displayName })} busy={busy} onPress={press} />
+        <Button
+          testID={`unblock-${user.id}`}
+          variant="link"
+          title={t('safety:blocks.unblock')}
+          accessibilityLabel={t('safety:blocks.unblockLabel', { name: user.displayName })}
+          busy={busy}
+          onPress={press}
+        />
       </View>
       <Text style={styles.muted}>{t('safety:blocks.since', { date: formatDateTime(block.createdAt) })}</Text>
       {failure && <Text style={styles.error}>{describeApiError(failure.error)}</Text>}

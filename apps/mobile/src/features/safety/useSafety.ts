@@ -28,7 +28,7 @@ export function useSafety(): Safety {
 
   useEffect(() => {
     let live = true;
-    const load = <T,>(request: Promise<T>, set: (part: Part<T>) => void) => {
+    const load = <T>(request: Promise<T>, set: (part: Part<T>) => void) => {
       set({ status: 'loading' });
       request.then(
         (value) => live && set({ status: 'ready', value }),
@@ -48,7 +48,11 @@ export function useSafety(): Safety {
   const unblock = useCallback(
     async (userId: string) => {
       await api.unblock(userId);
-      setBlocks((part) => (part.status === 'ready' ? { status: 'ready', value: part.value.filter((block) => block.user.id !== userId) } : part));
+      setBlocks((part) =>
+        part.status === 'ready'
+          ? { status: 'ready', value: part.value.filter((block) => block.user.id !== userId) }
+          : part,
+      );
     },
     [api],
   );

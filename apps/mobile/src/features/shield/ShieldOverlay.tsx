@@ -45,8 +45,20 @@ export function ShieldOverlay({ shield, peerName, onReport, onNext, nextLabel }:
         <Text style={styles.title}>{t('shield:hidden')}</Text>
         <Text style={styles.text}>{why}</Text>
         <View style={styles.actions}>
-          <Button testID="shield-reveal" variant="secondary" title={t('shield:reveal')} accessibilityLabel={t('shield:revealLabel', { name: peerName })} onPress={shield.reveal} />
-          <Button testID="shield-report" variant="danger" title={t('shield:report')} accessibilityLabel={t('shield:reportLabel', { name: peerName })} onPress={onReport} />
+          <Button
+            testID="shield-reveal"
+            variant="secondary"
+            title={t('shield:reveal')}
+            accessibilityLabel={t('shield:revealLabel', { name: peerName })}
+            onPress={shield.reveal}
+          />
+          <Button
+            testID="shield-report"
+            variant="danger"
+            title={t('shield:report')}
+            accessibilityLabel={t('shield:reportLabel', { name: peerName })}
+            onPress={onReport}
+          />
           <Button testID="shield-next" title={t('shield:next')} accessibilityLabel={nextLabel} onPress={onNext} />
         </View>
       </View>
@@ -91,7 +103,16 @@ export function ShieldBadge({ shield }: { shield: Shield }) {
 }
 
 const styles = StyleSheet.create({
-  center: { position: 'absolute', top: 0, left: 0, right: 0, bottom: 0, alignItems: 'center', justifyContent: 'center', padding: space.xl },
+  center: {
+    position: 'absolute',
+    top: 0,
+    left: 0,
+    right: 0,
+    bottom: 0,
+    alignItems: 'center',
+    justifyContent: 'center',
+    padding: space.xl,
+  },
   // The call's controls stay usable around the word and the card.
   passThrough: { pointerEvents: 'none' },
   cardOnly: { pointerEvents: 'box-none' },
@@ -110,7 +131,15 @@ const styles = StyleSheet.create({
   title: { color: colors.text, fontSize: 20, fontWeight: '700' },
   text: { color: colors.textMuted, fontSize: 15, textAlign: 'center' },
   actions: { flexDirection: 'row', flexWrap: 'wrap', justifyContent: 'center', gap: space.s },
-  badge: { flexDirection: 'row', alignItems: 'center', gap: space.xs, paddingHorizontal: space.s, paddingVertical: space.xs, borderRadius: 12, backgroundColor: 'rgba(0,0,0,0.45)' },
+  badge: {
+    flexDirection: 'row',
+    alignItems: 'center',
+    gap: space.xs,
+    paddingHorizontal: space.s,
+    paddingVertical: space.xs,
+    borderRadius: 12,
+    backgroundColor: 'rgba(0,0,0,0.45)',
+  },
   badgeLabel: { color: '#ccc', fontSize: 12 },
   badgeState: { color: '#fff', fontSize: 13, fontWeight: '600' },
 });

@@ -9,5 +9,13 @@ export function ShieldSettingRow() {
   const { on, set } = useShieldSetting();
   // What the shield does here, in a sentence: phones can only hide, the web checks.
   const whatItDoes = Platform.OS === 'web' ? t('shield:setting.onWeb') : t('shield:setting.onNative');
-  return <SwitchRow testID="shield-setting" label={t('shield:setting.label')} detail={on ? whatItDoes : t('shield:setting.off')} on={on} onChange={set} />;
+  return (
+    <SwitchRow
+      testID="shield-setting"
+      label={t('shield:setting.label')}
+      detail={on ? whatItDoes : t('shield:setting.off')}
+      on={on}
+      onChange={set}
+    />
+  );
 }

@@ -66,13 +66,17 @@ export async function loadClassifier(options: LoadOptions = {}): Promise<Classif
   const forced = override(SHIELD_BACKEND_KEY, SHIELD_BACKENDS);
   const backends = options.backends ?? (forced ? [forced] : SHIELD_BACKENDS);
   const { type, size } = SHIELD_MODELS[model as ShieldModel];
-  if (typeof Worker === 'undefined' || typeof window === 'undefined') throw unavailable('this browser has no Web Workers');
+  if (typeof Worker === 'undefined' || typeof window === 'undefined')
+    throw unavailable('this browser has no Web Workers');
 
   // The literal form `new Worker(new URL('./file', base))` is what Metro recognises to bundle the
   // worker as a chunk of its own and put its URL here.
   const worker = new Worker(new URL('./shieldWorker', window.location.href));
   const assets = new URL(SHIELD_ASSETS_PATH, window.location.href).href;
-  const pending = new Map<number, { resolve(scores: Scores): void; reject(error: Error): void; started: number; pageMs: number }>();
+  const pending = new Map<
+    number,
+    { resolve(scores: Scores): void; reject(error: Error): void; started: number; pageMs: number }
+  >();
   let loaded: (reply: ShieldWorkerReply) => void = () => {};
   const ready = new Promise<ShieldWorkerReply>((resolve) => (loaded = resolve));
   let broken: Error | null = null;
@@ -90,7 +94,12 @@ export async function loadClassifier(options: LoadOptions = {}): Promise<Classif
     if (!check) return;
     pending.delete(reply.id);
     if (reply.kind === 'failed') return check.reject(new Error(reply.message));
-    mark('shield-check', check.started, { model, backend: loadedBackend, busyMs: check.pageMs + reply.busyMs, workerMs: reply.busyMs });
+    mark('shield-check', check.started, {
+      model,
+      backend: loadedBackend,
+      busyMs: check.pageMs + reply.busyMs,
+      workerMs: reply.busyMs,
+    });
     check.resolve(reply.scores);
   };
   post(worker, {
@@ -147,7 +156,10 @@ function post(worker: Worker, request: ShieldWorkerRequest, transfer: Transferab
  * without OffscreenCanvas) the page draws the frame small on a canvas of its own and sends the
  * pixels: a few ms on this thread. `pageMs` is how long the page's thread was busy with it.
  */
-function frameGrabber(size: number, workerReadsBitmaps: boolean): (video: HTMLVideoElement) => Promise<{ frame: ImageBitmap | ImageData; pageMs: number }> {
+function frameGrabber(
+  size: number,
+  workerReadsBitmaps: boolean,
+): (video: HTMLVideoElement) => Promise<{ frame: ImageBitmap | ImageData; pageMs: number }> {
   if (workerReadsBitmaps && typeof createImageBitmap === 'function') {
     return async (video) => {
       const started = performance.now();
@@ -158,9 +170,7 @@ function frameGrabber(size: number, workerReadsBitmaps: boolean): (video: HTMLVi
   }
   const canvas = makeCanvas(size);
   const context = canvas.getContext('2d', { willReadFrequently: true }) as
-    | CanvasRenderingContext2D
-    | OffscreenCanvasRenderingContext2D
-    | null;
+    CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;
   if (!context) throw unavailable('no 2D canvas for the shield');
   return async (video) => {
     const started = performance.now();

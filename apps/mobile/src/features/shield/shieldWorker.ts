@@ -87,7 +87,12 @@ async function load(request: Extract<ShieldWorkerRequest, { kind: 'load' }>): Pr
       // first-time costs (the 2D canvas, kernels set up, buffers allocated) are paid now, not by
       // the first frame of a call.
       await warmUp();
-      scope.postMessage({ kind: 'loaded', backend, loadMs: performance.now() - started, readsBitmaps: reader !== null });
+      scope.postMessage({
+        kind: 'loaded',
+        backend,
+        loadMs: performance.now() - started,
+        readsBitmaps: reader !== null,
+      });
       return;
     } catch (error) {
       net?.dispose();
@@ -95,7 +100,10 @@ async function load(request: Extract<ShieldWorkerRequest, { kind: 'load' }>): Pr
       failures.push(`${backend}: ${messageOf(error)}`);
     }
   }
-  scope.postMessage({ kind: 'unavailable', message: `no TensorFlow.js backend could run the model (${failures.join('; ')})` });
+  scope.postMessage({
+    kind: 'unavailable',
+    message: `no TensorFlow.js backend could run the model (${failures.join('; ')})`,
+  });
 }
 
 async function warmUp(): Promise<void> {

@@ -27,7 +27,8 @@ export interface Shield {
  * check stopped working (`detail`: the browser's own words for what failed), or a phone, where
  * nothing can check it yet.
  */
-export type ShieldProblem = { kind: 'load-failed'; detail: string } | { kind: 'check-failed'; detail: string } | { kind: 'no-classifier' };
+export type ShieldProblem =
+  { kind: 'load-failed'; detail: string } | { kind: 'check-failed'; detail: string } | { kind: 'no-classifier' };
 
 /**
  * Before the first frame arrives, look at least this often (besides the video's own events): the

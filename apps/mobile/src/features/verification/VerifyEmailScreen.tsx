@@ -32,7 +32,14 @@ const CODE_LENGTH = 6;
  * Confirming the e-mail address with the code mailed to it: the field and Confirm, a new code
  * on request, and for a guest the way to create an account (which mails a code at once).
  */
-export function VerifyEmailScreen({ user, codeSent, reason, onVerified, onCreateAccount, onBack }: VerifyEmailScreenProps) {
+export function VerifyEmailScreen({
+  user,
+  codeSent,
+  reason,
+  onVerified,
+  onCreateAccount,
+  onBack,
+}: VerifyEmailScreenProps) {
   const { api } = useServices();
   const { t } = useTranslation(['verification', 'common']);
   const [code, setCode] = useState('');
@@ -96,9 +103,7 @@ export function VerifyEmailScreen({ user, codeSent, reason, onVerified, onCreate
           </Text>
         ) : (
           <>
-            <Text style={styles.text}>
-              {sent ? t('verification:codeSent') : t('verification:codeToSend')}
-            </Text>
+            <Text style={styles.text}>{sent ? t('verification:codeSent') : t('verification:codeToSend')}</Text>
             {sent && (
               <>
                 <TextInput
@@ -116,7 +121,13 @@ export function VerifyEmailScreen({ user, codeSent, reason, onVerified, onCreate
                   onSubmitEditing={submit}
                   accessibilityLabel={t('verification:codeLabel')}
                 />
-                <Button testID="verify-submit" title={t('verification:confirm')} onPress={submit} disabled={!canSubmit} busy={busy === 'verify'} />
+                <Button
+                  testID="verify-submit"
+                  title={t('verification:confirm')}
+                  onPress={submit}
+                  disabled={!canSubmit}
+                  busy={busy === 'verify'}
+                />
               </>
             )}
             {resent && (
@@ -142,7 +153,12 @@ export function VerifyEmailScreen({ user, codeSent, reason, onVerified, onCreate
         ) : null}
 
         <View style={styles.links}>
-          <Button testID="verify-back" variant="link" title={user.emailVerified ? t('common:continue') : t('common:notNow')} onPress={onBack} />
+          <Button
+            testID="verify-back"
+            variant="link"
+            title={user.emailVerified ? t('common:continue') : t('common:notNow')}
+            onPress={onBack}
+          />
         </View>
       </ScrollView>
     </KeyboardAvoidingView>
@@ -151,7 +167,15 @@ export function VerifyEmailScreen({ user, codeSent, reason, onVerified, onCreate
 
 const styles = StyleSheet.create({
   root: { flex: 1, backgroundColor: colors.background },
-  content: { flexGrow: 1, justifyContent: 'center', padding: space.xl, gap: space.m, maxWidth: 420, width: '100%', alignSelf: 'center' },
+  content: {
+    flexGrow: 1,
+    justifyContent: 'center',
+    padding: space.xl,
+    gap: space.m,
+    maxWidth: 420,
+    width: '100%',
+    alignSelf: 'center',
+  },
   title: { color: colors.text, fontSize: 28, fontWeight: '700', textAlign: 'center' },
   text: { color: colors.textMuted, fontSize: 16, textAlign: 'center' },
   notice: { color: colors.warning, textAlign: 'center' },

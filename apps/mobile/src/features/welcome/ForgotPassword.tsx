@@ -63,7 +63,13 @@ export function ForgotPassword({ initialEmail = '' }: { initialEmail?: string })
           {describeApiError(error)}
         </Text>
       ) : null}
-      <Button testID="forgot-submit" title={t('welcome:forgot.submit')} onPress={submit} disabled={address === ''} busy={busy} />
+      <Button
+        testID="forgot-submit"
+        title={t('welcome:forgot.submit')}
+        onPress={submit}
+        disabled={address === ''}
+        busy={busy}
+      />
     </>
   );
 }

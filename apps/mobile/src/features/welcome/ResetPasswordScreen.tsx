@@ -74,7 +74,13 @@ export function ResetPasswordScreen({ token, onReset, onContinue }: ResetPasswor
                 {error !== null ? describeApiError(error) : t('welcome:reset.incomplete')}
               </Text>
             ) : null}
-            <Button testID="reset-submit" title={t('welcome:reset.submit')} onPress={submit} disabled={!canSubmit} busy={busy} />
+            <Button
+              testID="reset-submit"
+              title={t('welcome:reset.submit')}
+              onPress={submit}
+              disabled={!canSubmit}
+              busy={busy}
+            />
             <Button testID="reset-cancel" variant="link" title={t('welcome:reset.back')} onPress={onContinue} />
           </>
         )}
@@ -85,7 +91,15 @@ export function ResetPasswordScreen({ token, onReset, onContinue }: ResetPasswor
 
 const styles = StyleSheet.create({
   root: { flex: 1, backgroundColor: colors.background },
-  content: { flexGrow: 1, justifyContent: 'center', padding: space.xl, gap: space.m, maxWidth: 420, width: '100%', alignSelf: 'center' },
+  content: {
+    flexGrow: 1,
+    justifyContent: 'center',
+    padding: space.xl,
+    gap: space.m,
+    maxWidth: 420,
+    width: '100%',
+    alignSelf: 'center',
+  },
   title: { color: colors.text, fontSize: 28, fontWeight: '700', textAlign: 'center' },
   done: { color: colors.success, fontSize: 16, textAlign: 'center' },
   input: {

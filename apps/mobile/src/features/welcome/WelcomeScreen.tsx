@@ -23,7 +23,14 @@ export interface WelcomeScreenProps {
 const MAX_NAME = 32;
 const MIN_PASSWORD = 8;
 
-export function WelcomeScreen({ onGuest, onSignIn, onRegister, mode: initialMode = 'guest', notice, upgrade }: WelcomeScreenProps) {
+export function WelcomeScreen({
+  onGuest,
+  onSignIn,
+  onRegister,
+  mode: initialMode = 'guest',
+  notice,
+  upgrade,
+}: WelcomeScreenProps) {
   const { t } = useTranslation(['welcome', 'common']);
   const [mode, setMode] = useState<WelcomeMode>(upgrade ? 'register' : initialMode);
   const [displayName, setDisplayName] = useState(upgrade?.displayName ?? '');
@@ -35,7 +42,11 @@ export function WelcomeScreen({ onGuest, onSignIn, onRegister, mode: initialMode
 
   const name = displayName.trim();
   const canSubmit =
-    mode === 'guest' ? name.length > 0 : mode === 'sign-in' ? email.trim() !== '' && password !== '' : name.length > 0 && email.trim() !== '' && password.length >= MIN_PASSWORD;
+    mode === 'guest'
+      ? name.length > 0
+      : mode === 'sign-in'
+        ? email.trim() !== '' && password !== ''
+        : name.length > 0 && email.trim() !== '' && password.length >= MIN_PASSWORD;
 
   const submit = async () => {
     if (!canSubmit || busy || mode === 'forgot') return;
@@ -63,9 +74,7 @@ export function WelcomeScreen({ onGuest, onSignIn, onRegister, mode: initialMode
         <Text style={styles.title} accessibilityRole="header">
           {upgrade ? t('welcome:upgradeTitle') : mode === 'forgot' ? t('welcome:forgotTitle') : t('common:appName')}
         </Text>
-        <Text style={styles.subtitle}>
-          {upgrade ? t('welcome:upgradeTagline') : t('welcome:tagline')}
-        </Text>
+        <Text style={styles.subtitle}>{upgrade ? t('welcome:upgradeTagline') : t('welcome:tagline')}</Text>
         {notice ? <Text style={styles.notice}>{notice}</Text> : null}
 
         {mode === 'forgot' && <ForgotPassword initialEmail={email.trim()} />}
@@ -103,7 +112,9 @@ export function WelcomeScreen({ onGuest, onSignIn, onRegister, mode: initialMode
             <TextInput
               testID="password-input"
               style={styles.input}
-              placeholder={mode === 'register' ? t('welcome:newPasswordPlaceholder', { min: MIN_PASSWORD }) : t('welcome:password')}
+              placeholder={
+                mode === 'register' ? t('welcome:newPasswordPlaceholder', { min: MIN_PASSWORD }) : t('welcome:password')
+              }
               placeholderTextColor={colors.textMuted}
               value={password}
               onChangeText={setPassword}
@@ -122,19 +133,71 @@ export function WelcomeScreen({ onGuest, onSignIn, onRegister, mode: initialMode
           </Text>
         ) : null}
 
-        {mode === 'guest' && <Button testID="continue-as-guest" title={t('welcome:continueAsGuest')} onPress={submit} disabled={!canSubmit} busy={busy} />}
-        {mode === 'sign-in' && <Button testID="sign-in-submit" title={t('common:signIn')} onPress={submit} disabled={!canSubmit} busy={busy} />}
-        {mode === 'sign-in' && <Button testID="forgot-password" variant="link" title={t('welcome:forgotLink')} onPress={() => switchTo('forgot')} />}
-        {mode === 'register' && <Button testID="register-submit" title={t('common:createAccount')} onPress={submit} disabled={!canSubmit} busy={busy} />}
+        {mode === 'guest' && (
+          <Button
+            testID="continue-as-guest"
+            title={t('welcome:continueAsGuest')}
+            onPress={submit}
+            disabled={!canSubmit}
+            busy={busy}
+          />
+        )}
+        {mode === 'sign-in' && (
+          <Button
+            testID="sign-in-submit"
+            title={t('common:signIn')}
+            onPress={submit}
+            disabled={!canSubmit}
+            busy={busy}
+          />
+        )}
+        {mode === 'sign-in' && (
+          <Button
+            testID="forgot-password"
+            variant="link"
+            title={t('welcome:forgotLink')}
+            onPress={() => switchTo('forgot')}
+          />
+        )}
+        {mode === 'register' && (
+          <Button
+            testID="register-submit"
+            title={t('common:createAccount')}
+            onPress={submit}
+            disabled={!canSubmit}
+            busy={busy}
+          />
+        )}
 
         <View style={styles.links}>
           {upgrade ? (
             <Button testID="welcome-back" variant="link" title={t('common:notNow')} onPress={upgrade.onBack} />
           ) : (
             <>
-              {mode !== 'guest' && <Button testID="show-guest" variant="link" title={t('welcome:continueAsGuest')} onPress={() => switchTo('guest')} />}
-              {mode !== 'sign-in' && <Button testID="show-sign-in" variant="link" title={t('common:signIn')} onPress={() => switchTo('sign-in')} />}
-              {mode !== 'register' && <Button testID="show-register" variant="link" title={t('common:createAccount')} onPress={() => switchTo('register')} />}
+              {mode !== 'guest' && (
+                <Button
+                  testID="show-guest"
+                  variant="link"
+                  title={t('welcome:continueAsGuest')}
+                  onPress={() => switchTo('guest')}
+                />
+              )}
+              {mode !== 'sign-in' && (
+                <Button
+                  testID="show-sign-in"
+                  variant="link"
+                  title={t('common:signIn')}
+                  onPress={() => switchTo('sign-in')}
+                />
+              )}
+              {mode !== 'register' && (
+                <Button
+                  testID="show-register"
+                  variant="link"
+                  title={t('common:createAccount')}
+                  onPress={() => switchTo('register')}
+                />
+              )}
             </>
           )}
         </View>
@@ -145,7 +208,15 @@ export function WelcomeScreen({ onGuest, onSignIn, onRegister, mode: initialMode
 
 const styles = StyleSheet.create({
   root: { flex: 1, backgroundColor: colors.background },
-  content: { flexGrow: 1, justifyContent: 'center', padding: space.xl, gap: space.m, maxWidth: 420, width: '100%', alignSelf: 'center' },
+  content: {
+    flexGrow: 1,
+    justifyContent: 'center',
+    padding: space.xl,
+    gap: space.m,
+    maxWidth: 420,
+    width: '100%',
+    alignSelf: 'center',
+  },
   title: { color: colors.text, fontSize: 34, fontWeight: '700', textAlign: 'center' },
   subtitle: { color: colors.textMuted, fontSize: 16, textAlign: 'center', marginBottom: space.m },
   notice: { color: colors.warning, textAlign: 'center' },

@@ -71,7 +71,10 @@ export function useSession(): Session {
   );
   // Only the same user: an answer about the previous session must not resurrect it.
   const update = useCallback(
-    (user: OwnUser) => setState((current) => (current.status === 'signed-in' && current.user.id === user.id ? { ...current, user } : current)),
+    (user: OwnUser) =>
+      setState((current) =>
+        current.status === 'signed-in' && current.user.id === user.id ? { ...current, user } : current,
+      ),
     [],
   );
 

@@ -20,4 +20,25 @@ import safety from './safety.json';
 import push from './push.json';
 import a11y from './a11y.json';
 
-export default { common, errors, navigation, welcome, verification, profile, consent, offline, restriction, call, chat, shield, report, categories, history, friends, moderation, safety, push, a11y };
+export default {
+  common,
+  errors,
+  navigation,
+  welcome,
+  verification,
+  profile,
+  consent,
+  offline,
+  restriction,
+  call,
+  chat,
+  shield,
+  report,
+  categories,
+  history,
+  friends,
+  moderation,
+  safety,
+  push,
+  a11y,
+};
