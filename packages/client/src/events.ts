@@ -8,7 +8,7 @@
  * Kept here instead of using Node's `events` so the SDK runs unchanged in browsers and
  * React Native.
  */
-// `any` in the constraint only: each map entry keeps its own precise parameter types.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- in the constraint only: each map entry keeps its own precise parameter types (`unknown[]` would refuse them).
 export type EventMap = { [event: string]: (...args: any[]) => void };
 
 export class Emitter<Callbacks extends EventMap> {

@@ -5,6 +5,7 @@ import type {
   SignalData,
   StatsReportLike,
 } from '../src/index.js';
+import type { PeerConnectionListener as Listener } from '../src/call/webrtc.js';
 
 /**
  * A fake RTCPeerConnection that follows the parts of the spec perfect negotiation depends on,
@@ -105,7 +106,7 @@ export class FakePeerConnection {
   private pendingRemote: Desc | null = null;
   private ops: Promise<unknown> = Promise.resolve();
   private opsRunning = 0;
-  private readonly listeners = new Map<string, Set<(event: any) => void>>();
+  private readonly listeners = new Map<string, Set<Listener>>();
   private readonly localTracks: Array<{ track: FakeTrack; stream: FakeStream | undefined }> = [];
   private readonly recvKinds: string[] = [];
   private ufrag: string | null = null;
@@ -140,13 +141,13 @@ export class FakePeerConnection {
     return this.remoteDescription ? parse(this.remoteDescription).ufrag : null;
   }
 
-  addEventListener(type: string, listener: (event: any) => void): void {
+  addEventListener(type: string, listener: Listener): void {
     let set = this.listeners.get(type);
     if (!set) this.listeners.set(type, (set = new Set()));
     set.add(listener);
   }
 
-  removeEventListener(type: string, listener: (event: any) => void): void {
+  removeEventListener(type: string, listener: Listener): void {
     this.listeners.get(type)?.delete(listener);
   }
 

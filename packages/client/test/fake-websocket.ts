@@ -6,10 +6,10 @@ import type { WebSocketLike } from '../src/index.js';
  * open, feed, drop or fail it. Like a real socket it does nothing on its own.
  */
 export class FakeWebSocket implements WebSocketLike {
-  onopen: ((event: any) => void) | null = null;
-  onmessage: ((event: any) => void) | null = null;
-  onclose: ((event: any) => void) | null = null;
-  onerror: ((event: any) => void) | null = null;
+  onopen: WebSocketLike['onopen'] = null;
+  onmessage: WebSocketLike['onmessage'] = null;
+  onclose: WebSocketLike['onclose'] = null;
+  onerror: WebSocketLike['onerror'] = null;
   readonly sent: ClientMessage[] = [];
   /** The code the SDK closed it with, once it did. */
   closedWith: number | undefined;

@@ -165,11 +165,6 @@ export const HistoryResponse = z.object({
 });
 export type HistoryResponse = z.infer<typeof HistoryResponse>;
 
-export const HealthResponse = z.object({
-  status: z.literal('ok'),
-});
-export type HealthResponse = z.infer<typeof HealthResponse>;
-
 export { Id };
 
 /** One STUN or TURN server, in the shape RTCPeerConnection's `iceServers` takes. */

@@ -1,15 +1,5 @@
 import { z } from 'zod';
-import {
-  CategorySlug,
-  EndReason,
-  IceTransportPolicy,
-  Id,
-  JsonData,
-  OwnUser,
-  Peer,
-  Restriction,
-  User,
-} from './common.js';
+import { CategorySlug, EndReason, IceTransportPolicy, Id, JsonData, OwnUser, Peer, Restriction } from './common.js';
 import { Notice } from './moderation.js';
 import { ErrorCode } from './errors.js';
 import { CallEndReason, Friend, FriendRequest, Presence } from './friends.js';
@@ -110,7 +100,6 @@ export const ClientMessage = z.discriminatedUnion('type', [
   CancelCallMessage,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
-export type ClientMessageType = ClientMessage['type'];
 
 // ---- server → client -------------------------------------------------------
 

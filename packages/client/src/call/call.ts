@@ -7,7 +7,13 @@ import { Negotiation, type LocalCandidate } from './negotiation.js';
 import { parseSignal, type SignalData } from './signal.js';
 import { summarizeStats, type CallStats, type StatsTotals } from './stats.js';
 import { CallEvent, type CallEventCallbacks, type CallOptions, type CallState } from './types.js';
-import type { IceServer, MediaStreamLike, MediaStreamTrackLike, PeerConnectionLike } from './webrtc.js';
+import type {
+  IceServer,
+  MediaStreamLike,
+  MediaStreamTrackLike,
+  PeerConnectionLike,
+  PeerConnectionListener,
+} from './webrtc.js';
 
 export { CallEvent, type CallEventCallbacks, type CallOptions, type CallSignaling, type CallState } from './types.js';
 
@@ -47,7 +53,7 @@ export class Call extends Emitter<CallEventCallbacks> {
   /** What of our candidates the peer may see: the call's policy, for its whole life. */
   private readonly privacy: CandidatePrivacy;
   private readonly now: () => number;
-  private readonly pcListeners: Array<[string, (event: any) => void]> = [];
+  private readonly pcListeners: Array<[string, PeerConnectionListener]> = [];
   private readonly unsubscribe: () => void;
 
   constructor(options: CallOptions) {
@@ -193,7 +199,7 @@ export class Call extends Emitter<CallEventCallbacks> {
       pendingCandidateLimit: this.options.pendingCandidateLimit ?? DEFAULT_PENDING_CANDIDATE_LIMIT,
       report: (error, step) => this.report(error, step),
     });
-    const listen = (type: string, listener: (event: any) => void) => {
+    const listen = (type: string, listener: PeerConnectionListener) => {
       this.pcListeners.push([type, listener]);
       pc.addEventListener(type, listener);
     };

@@ -68,6 +68,9 @@ export class ConnectionWatch {
         this.clearDisconnectedTimer();
         this.restartAfterFailure();
         return;
+      default:
+        // `new`, `closed`, or no state at all (an implementation with neither property): nothing to repair.
+        return;
     }
   }
 

@@ -39,7 +39,9 @@ export function summarizeStats(
 ): { stats: CallStats; totals: StatsTotals } {
   const totals: StatsTotals = { timestamp, bytesReceived: 0, bytesSent: 0, packetsLost: 0, packetsReceived: 0 };
   let selectedPairId: string | undefined;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a stats entry's fields depend on its `type`, and each platform types them its own way; every read goes through num() or a typeof check.
   let fallbackPair: any;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a stats entry's fields depend on its `type`, and each platform types them its own way; every read goes through num() or a typeof check.
   report.forEach((stat: any) => {
     switch (stat?.type) {
       case 'inbound-rtp':
@@ -89,6 +91,7 @@ export function summarizeStats(
   return { stats, totals };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a stats entry's fields depend on its `type`, and each platform types them its own way; every read goes through num() or a typeof check.
 function candidateType(stat: any): CandidateType | null {
   const type = stat?.candidateType;
   return typeof type === 'string' && candidateTypes.has(type) ? (type as CandidateType) : null;

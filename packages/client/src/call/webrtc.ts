@@ -28,6 +28,16 @@ export interface MediaStreamLike {
   getTracks(): MediaStreamTrackLike[];
 }
 
+/*
+ * The browser's RTCPeerConnection and react-native-webrtc's must both fit these shapes as they
+ * are, and each has its own description, candidate, track, stats and event classes: their
+ * parameters stay `any` (`unknown` would refuse their listeners, whose parameters are narrower).
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any -- see the comment above: two platforms' classes fit as they are */
+
+/** A peer connection's event listener: each platform passes its own event classes. */
+export type PeerConnectionListener = (event: any) => void;
+
 /** A getStats() result: RTCStatsReport in browsers, a Map in react-native-webrtc. */
 export interface StatsReportLike {
   forEach(callback: (stat: any) => void): void;
@@ -52,8 +62,8 @@ export interface PeerConnectionLike {
   setConfiguration?(config: PeerConnectionConfig): void;
   getStats(): Promise<StatsReportLike>;
   close(): void;
-  addEventListener(type: string, listener: (event: any) => void): void;
-  removeEventListener(type: string, listener: (event: any) => void): void;
+  addEventListener(type: string, listener: PeerConnectionListener): void;
+  removeEventListener(type: string, listener: PeerConnectionListener): void;
 }
 
 export type IceServer = {
@@ -78,3 +88,4 @@ export interface WebRtcImplementation {
   RTCSessionDescription?: new (init: any) => unknown;
   RTCIceCandidate?: new (init: any) => unknown;
 }
+/* eslint-enable @typescript-eslint/no-explicit-any */

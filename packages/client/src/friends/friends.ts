@@ -108,6 +108,9 @@ export class Friends extends Emitter<FriendsEventCallbacks> {
         return this.ringing.ended(message.callId, message.reason);
       case 'matched':
         return this.ringing.matched(message);
+      default:
+        // The queue's and the room's frames are Matchmaking's, on the same socket.
+        return;
     }
   }
 

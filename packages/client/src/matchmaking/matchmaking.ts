@@ -32,7 +32,6 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
   private readonly resume: Resume;
   private readonly channel: RoomChannel;
   private readonly requests: Requests;
-  private readonly now: () => number;
   private readonly acceptsCall: (callId: string) => boolean;
   private readonly unsubscribe: Array<() => void>;
 
@@ -49,17 +48,9 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
         this.channel.flush();
       },
       leave: (roomId) => this.requests.send({ type: 'leave', roomId }),
-      lost: (roomId) => {
-        if (this.channel.room?.roomId !== roomId) return;
-        this.channel.end();
-        this.setState('idle');
-        this.emit(MatchmakingEvent.RoomLost, { roomId });
-      },
-      done: () => {
-        if (this._state === 'queued') this.queue.send();
-      },
+      lost: (roomId) => this.onRoomEnded(roomId, 'lost'),
+      done: () => this._state === 'queued' && this.queue.send(),
     });
-    this.now = options.now ?? Date.now;
     this.acceptsCall = options.acceptsCall ?? (() => true);
     this.channel = new RoomChannel(socket, {
       outboxLimit: options.outboxLimit ?? DEFAULT_OUTBOX_LIMIT,
@@ -69,10 +60,8 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
       typing: (event) => this.emit(MatchmakingEvent.Typing, event),
     });
     this.requests = new Requests(socket, 'm');
-    this.queue = new Queue(this.requests, this.now, {
-      queued: (categories) => {
-        if (this._state === 'queued') this.emit(MatchmakingEvent.Queued, categories);
-      },
+    this.queue = new Queue(this.requests, options.now ?? Date.now, {
+      queued: (categories) => this._state === 'queued' && this.emit(MatchmakingEvent.Queued, categories),
       refused: (error) => {
         if (this._state === 'queued') this.setState('idle');
         this.emit(MatchmakingEvent.Error, error);
@@ -113,8 +102,7 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
 
   /** How long the user has been waiting, while `queued`. */
   get queuedMs(): number | null {
-    const since = this.queue.queuedAt;
-    return since === null ? null : this.now() - since;
+    return this.queue.waitedMs;
   }
 
   get room(): Room | null {
@@ -230,6 +218,8 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
       case 'restricted':
         // Out of the queue and its room (the peer was told `peer_left`); joining again would be refused.
         return this.dropAll(true);
+      default: // `queued`, `cancelled`: answers, handled above; friends' and calls' frames: Friends'
+        return;
     }
   }
 
@@ -243,11 +233,9 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
   }
 
   /**
-   * A new socket is ready. With a room (or one the app left meanwhile), wait for the server's
-   * `matched` (resumed) before anything else: a `join` sent now would be `busy`. Only queued,
-   * join again at once (the server dropped the entry when the socket closed). If a match was made
-   * just as the socket dropped, the server answers this `join` with `matched` (resumed), then
-   * `busy`: the room makes the join moot, and its answer is dropped.
+   * A new socket is ready. With a room (or one left meanwhile), wait for its `matched` (resumed)
+   * first: a `join` now would be `busy`. Only queued, join again (the server dropped the entry).
+   * A match made as the socket dropped comes back `matched` (resumed), and the join's `busy` is dropped.
    */
   private onWelcome(): void {
     this.queue.forget();
@@ -258,9 +246,8 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
   private onMatched(message: MatchedEvent): void {
     const { roomId } = message;
     if (this.resume.isLeft(roomId) || this.channel.room?.roomId === roomId) return;
-    // A room made by the queue is wanted while queued (not after a cancel it crossed on the wire).
-    // A direct call's room (it names its call) is wanted whether idle or queued (the server took
-    // the user out of the queue), if it is the call this user made or accepted.
+    // A queue's room is wanted while queued (not after a cancel it crossed on the wire); a direct
+    // call's room (it names its call), whether idle or queued, if this user made or accepted the call.
     const wanted =
       message.callId === undefined ? this._state === 'queued' : !this.channel.room && this.acceptsCall(message.callId);
     if (!message.resumed && !wanted) {
@@ -278,12 +265,14 @@ export class Matchmaking extends Emitter<MatchmakingEventCallbacks> {
     this.emit(MatchmakingEvent.Matched, { ...room, resumed: false, rejoined: message.resumed });
   }
 
-  private onRoomEnded(roomId: string, reason: EndReason | null): void {
+  /** The room ended: the server took us out (`left`), the peer went (`peer_left`), or the resume failed (`lost`). */
+  private onRoomEnded(roomId: string, reason: EndReason | 'lost' | null): void {
     // A room that is over for us already (we left it, and the app was told `left` then).
     if (this.channel.room?.roomId !== roomId) return;
     this.channel.end();
     this.setState('idle');
     if (reason === null) this.emit(MatchmakingEvent.Left, { roomId });
+    else if (reason === 'lost') this.emit(MatchmakingEvent.RoomLost, { roomId });
     else this.emit(MatchmakingEvent.PeerLeft, { roomId, reason });
   }
 

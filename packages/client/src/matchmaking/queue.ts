@@ -26,6 +26,11 @@ export class Queue {
   queuedAt: number | null = null;
   private pendingJoin: object | null = null;
 
+  /** How long the user has been waiting; null when not waiting. */
+  get waitedMs(): number | null {
+    return this.queuedAt === null ? null : this.now() - this.queuedAt;
+  }
+
   constructor(
     private readonly requests: Requests,
     private readonly now: () => number,
