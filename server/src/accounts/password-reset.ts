@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { CloseCode, RESET_MAILS_PER_HOUR, RESET_TOKEN_TTL_MS, type ErrorEvent } from '@small-talk/protocol';
 import { hashPassword } from '../auth/passwords.js';
-import type { AuthService, SignedIn } from '../auth/service.js';
+import type { Auth, SignedIn } from '../auth/service.js';
 import { hashToken, newToken } from '../auth/tokens.js';
 import { AppError } from '../errors.js';
 import type { Mailer } from '../mail/mailer.js';
@@ -15,7 +15,7 @@ const PASSWORD_CHANGED = { code: CloseCode.loggedOut, reason: 'password changed:
 
 export interface PasswordResetDeps {
   db: Kysely<Database>;
-  auth: AuthService;
+  auth: Auth;
   mailer: Mailer;
   bus: MessageBus;
   publicUrl: string;

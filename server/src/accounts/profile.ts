@@ -1,6 +1,6 @@
 import type { Kysely, Updateable } from 'kysely';
 import type { ProfileRequest } from '@small-talk/protocol';
-import type { AuthService } from '../auth/service.js';
+import type { Auth } from '../auth/service.js';
 import type { Database, UsersTable } from '../storage/schema.js';
 
 /**
@@ -10,7 +10,7 @@ import type { Database, UsersTable } from '../storage/schema.js';
 export class Profile {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly auth: AuthService,
+    private readonly auth: Auth,
   ) {}
 
   /** `change` has passed the protocol's ProfileRequest; a display name must also not pass for the service. */

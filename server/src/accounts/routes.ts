@@ -9,15 +9,15 @@ import {
   type OwnUser,
   type User,
 } from '@small-talk/protocol';
-import { requirePrincipal, sendBannedLogin, sendSignedIn, type SignInOptions } from '../auth/routes.js';
-import { BannedLogin, type AuthService } from '../auth/service.js';
+import { principalOf } from '../auth/principal.js';
+import { sendBannedLogin, sendSignedIn, type SignInOptions } from '../auth/routes.js';
+import { BannedLogin } from '../auth/service.js';
 import { parseInput } from '../validation.js';
 import type { PasswordReset } from './password-reset.js';
 import type { Profile } from './profile.js';
 import type { EmailVerification } from './verification.js';
 
 export interface AccountRoutesOptions extends SignInOptions {
-  auth: AuthService;
   verification: EmailVerification;
   passwordReset: PasswordReset;
   profile: Profile;
@@ -28,24 +28,27 @@ export interface AccountRoutesOptions extends SignInOptions {
 
 /** Verified e-mail, password reset and the profile: `/api/auth/email/*`, `/api/auth/password/*`, `PATCH /api/me`. */
 export async function accountRoutes(app: FastifyInstance, options: AccountRoutesOptions): Promise<void> {
-  const { auth } = options;
   // Keyed on the client address, as login is: on top of the per-member and per-address mail limits.
   const perAddress = {
     rateLimit: { max: options.rateLimitPerMin, timeWindow: 60_000, keyGenerator: (req: FastifyRequest) => req.ip },
   };
 
-  app.post('/api/auth/email/verify-start', { config: perAddress }, async (request, reply) => {
-    const { user } = await requirePrincipal(auth, request);
+  app.post('/api/auth/email/verify-start', { config: { ...perAddress, principal: 'user' } }, async (request, reply) => {
+    const { user } = principalOf(request);
     await options.verification.start(user.id);
     return reply.code(202).send({} satisfies AcceptedResponse);
   });
 
-  app.post('/api/auth/email/verify', { config: perAddress }, async (request): Promise<MeResponse> => {
-    const { user } = await requirePrincipal(auth, request);
-    const body = parseInput(VerifyEmailRequest, request.body);
-    await options.verification.verify(user.id, body.code);
-    return { user: await options.ownUser(user) };
-  });
+  app.post(
+    '/api/auth/email/verify',
+    { config: { ...perAddress, principal: 'user' } },
+    async (request): Promise<MeResponse> => {
+      const { user } = principalOf(request);
+      const body = parseInput(VerifyEmailRequest, request.body);
+      await options.verification.verify(user.id, body.code);
+      return { user: await options.ownUser(user) };
+    },
+  );
 
   app.post('/api/auth/password/reset-start', { config: perAddress }, async (request, reply) => {
     const body = parseInput(ResetStartRequest, request.body);
@@ -69,8 +72,8 @@ export async function accountRoutes(app: FastifyInstance, options: AccountRoutes
     }
   });
 
-  app.patch('/api/me', async (request): Promise<MeResponse> => {
-    const { user } = await requirePrincipal(auth, request);
+  app.patch('/api/me', { config: { principal: 'user' } }, async (request): Promise<MeResponse> => {
+    const { user } = principalOf(request);
     const body = parseInput(ProfileRequest, request.body);
     await options.profile.update(user.id, body);
     const shown = body.displayName === undefined ? user : { ...user, displayName: body.displayName };

@@ -11,14 +11,13 @@ import {
   type User,
 } from '@small-talk/protocol';
 import { serialize } from 'cookie';
-import { AppError } from '../errors.js';
 import { parseInput } from '../validation.js';
-import { tokenFrom } from './credentials.js';
 import { LoginThrottled } from './login-throttle.js';
-import { BannedLogin, type AuthService, type Principal, type SignedIn } from './service.js';
+import { principalOf } from './principal.js';
+import { BannedLogin, type Auth, type SignedIn } from './service.js';
 
 export interface AuthRoutesOptions {
-  auth: AuthService;
+  auth: Auth;
   guestRateLimitPerMin: number;
   authRateLimitPerMin: number;
   sessionTtlMs: number;
@@ -63,29 +62,6 @@ export function sendBannedLogin(reply: FastifyReply, error: BannedLogin) {
   } satisfies BannedLoginBody);
 }
 
-/** The principal behind a request, or null. */
-export async function principalOf(auth: AuthService, request: FastifyRequest): Promise<Principal | null> {
-  const token = tokenFrom(request.headers);
-  return token ? auth.authenticate(token) : null;
-}
-
-/**
- * The principal behind a request, or 401 `unauthenticated`. A banned member's appeal session
- * gets 403 `banned` unless the route is one of the few it may reach (`appealScope`).
- */
-export async function requirePrincipal(
-  auth: AuthService,
-  request: FastifyRequest,
-  options: { appealScope?: boolean } = {},
-): Promise<Principal> {
-  const principal = await principalOf(auth, request);
-  if (!principal) throw new AppError('unauthenticated', 'sign in first: no valid session');
-  if (principal.scope === 'appeal' && !options.appealScope) {
-    throw new AppError('banned', 'you are banned: this session can only read your notices and appeal');
-  }
-  return principal;
-}
-
 export async function authRoutes(app: FastifyInstance, options: AuthRoutesOptions): Promise<void> {
   const { auth } = options;
   // Limits are keyed on the client address: the TCP peer, or what a proxy listed in TRUST_PROXY
@@ -102,19 +78,23 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
     return signIn(request, reply, 201, await auth.createGuest(body.displayName));
   });
 
-  app.post('/api/auth/register', { config: perAddress(options.authRateLimitPerMin) }, async (request, reply) => {
-    const body = parseInput(RegisterRequest, request.body);
-    const current = await principalOf(auth, request);
-    const signedIn = await auth.register(body, current);
-    // The code goes out at once (a send that counts toward the day's limit). The account exists
-    // either way: a code that could not be queued is asked for again with verify-start.
-    await options
-      .registered?.(signedIn.user.id)
-      .catch((error: unknown) =>
-        request.log.warn({ err: error }, 'could not send the verification code at registration'),
-      );
-    return signIn(request, reply, 201, signedIn);
-  });
+  // Signed in as a guest, a registration upgrades that guest (its session is read if sent).
+  app.post(
+    '/api/auth/register',
+    { config: { ...perAddress(options.authRateLimitPerMin), principal: 'optional' } },
+    async (request, reply) => {
+      const body = parseInput(RegisterRequest, request.body);
+      const signedIn = await auth.register(body, request.principal);
+      // The code goes out at once (a send that counts toward the day's limit). The account exists
+      // either way: a code that could not be queued is asked for again with verify-start.
+      await options
+        .registered?.(signedIn.user.id)
+        .catch((error: unknown) =>
+          request.log.warn({ err: error }, 'could not send the verification code at registration'),
+        );
+      return signIn(request, reply, 201, signedIn);
+    },
+  );
 
   app.post('/api/auth/login', { config: perAddress(options.authRateLimitPerMin) }, async (request, reply) => {
     const body = parseInput(LoginRequest, request.body);
@@ -127,9 +107,8 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
     }
   });
 
-  app.post('/api/auth/logout', async (request, reply) => {
-    const principal = await requirePrincipal(auth, request);
-    await auth.logout(principal);
+  app.post('/api/auth/logout', { config: { principal: 'user' } }, async (request, reply) => {
+    await auth.logout(principalOf(request));
     // Both names: whichever this browser holds (a deployment may have switched to https since).
     return reply
       .code(204)
@@ -140,9 +119,9 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
       .send();
   });
 
-  app.get('/api/me', async (request): Promise<MeResponse> => {
-    // A banned member's appeal session may read itself (its restriction shows why).
-    const { user } = await requirePrincipal(auth, request, { appealScope: true });
+  // A banned member's appeal session may read itself (its restriction shows why).
+  app.get('/api/me', { config: { principal: 'appeal' } }, async (request): Promise<MeResponse> => {
+    const { user } = principalOf(request);
     return { user: await options.ownUser(user) };
   });
 }

@@ -54,7 +54,7 @@ export class BannedLogin extends Error {
   }
 }
 
-export class AuthService {
+export class Auth {
   private readonly sessionListeners: Array<
     (tokenHash: string, replacement: Replacement, close?: SessionClose) => void
   > = [];

@@ -66,7 +66,10 @@ export class Presence {
         userId,
         presence: presence.get(userId)!,
       } satisfies PresenceEvent);
-      for (const friend of friends) if (audience.has(friend)) this.bus.deliver(friend, { text });
+      // Only a friend's latest presence matters: held for a friend who is away, it replaces the
+      // one before and never fills the resume buffer (the bus's `stateKey`).
+      const delivery = { text, stateKey: `presence:${userId}` };
+      for (const friend of friends) if (audience.has(friend)) this.bus.deliver(friend, delivery);
     }
   }
 }

@@ -1,16 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { HistoryQuery, type HistoryResponse } from '@small-talk/protocol';
-import { requirePrincipal } from '../auth/routes.js';
-import type { AuthService } from '../auth/service.js';
+import { principalOf } from '../auth/principal.js';
 import { parseInput } from '../validation.js';
 import type { History } from './service.js';
 
-export async function historyRoutes(
-  app: FastifyInstance,
-  options: { auth: AuthService; history: History },
-): Promise<void> {
-  app.get('/api/history', async (request): Promise<HistoryResponse> => {
-    const { user } = await requirePrincipal(options.auth, request);
+export async function historyRoutes(app: FastifyInstance, options: { history: History }): Promise<void> {
+  app.get('/api/history', { config: { principal: 'user' } }, async (request): Promise<HistoryResponse> => {
+    const { user } = principalOf(request);
     const { limit } = parseInput(HistoryQuery, request.query);
     return { connections: await options.history.list(user.id, limit) };
   });

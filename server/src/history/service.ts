@@ -5,19 +5,33 @@ import { parseLanguages } from '../safety/standing.js';
 import type { Room } from '../storage/match/store.js';
 import { toIso, type Database } from '../storage/schema.js';
 
+/** Rooms one early write waits for (see History.started). */
+const WRITE_AT_ONCE = 64;
+
 /** The `connections` table: one row per room, written when it starts, completed when it ends, never deleted. */
 export class History {
   /** Rooms started since the last write began. */
   private unwritten: Room[] = [];
   private writeScheduled = false;
+  /** Ends the wait of the scheduled write early: enough rooms to write now. */
+  private writeNow: (() => void) | null = null;
   /** Every write of started rooms so far, in order: an end is recorded only after its start. */
   private writes: Promise<void> = Promise.resolve();
 
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    /**
+     * The process whose memory holds the rooms it starts (see crashes.ts): a call it leaves open
+     * when killed is closed by the next start. Null with Redis, where rooms outlive their process.
+     */
+    private readonly processId: string | null = null,
+  ) {}
 
   /**
    * Records a new room. Rooms started in the same turn of the event loop share one INSERT: a
    * burst of matches (thousands of users joining at once) costs a few statements, not one each.
+   * A write starts early once WRITE_AT_ONCE rooms wait, so the first rooms of a long burst are
+   * announced while the rest are still being matched.
    */
   started(room: Room): Promise<void> {
     this.unwritten.push(room);
@@ -25,9 +39,19 @@ export class History {
       this.writeScheduled = true;
       this.writes = this.writes
         .catch(() => {}) // a failed write was reported to its own callers
-        .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        .then(
+          () =>
+            new Promise<void>((resolve) => {
+              const immediate = setImmediate(resolve);
+              this.writeNow = () => {
+                clearImmediate(immediate);
+                resolve();
+              };
+            }),
+        )
         .then(() => this.writeStarted());
     }
+    if (this.unwritten.length >= WRITE_AT_ONCE) this.writeNow?.();
     return this.writes;
   }
 
@@ -53,7 +77,8 @@ export class History {
     const rooms = this.unwritten;
     this.unwritten = [];
     this.writeScheduled = false;
-    // 7 parameters a row stays well under SQLite's and PostgreSQL's parameter limits.
+    this.writeNow = null;
+    // 8 parameters a row stays well under SQLite's and PostgreSQL's parameter limits.
     for (let i = 0; i < rooms.length; i += 500) {
       await this.db
         .insertInto('connections')
@@ -66,6 +91,7 @@ export class History {
             started_at: room.startedAt,
             ended_at: null,
             end_reason: null,
+            process_id: this.processId,
           })),
         )
         .execute();

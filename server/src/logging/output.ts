@@ -2,7 +2,7 @@
  * Where the server's log lines go and in what shape. JSON, one object a line, is the default:
  * what containers, log shippers and the tests read. A person running `npm start` in a terminal
  * gets one readable line per event instead (pino-pretty), after a first line that says where to
- * open the app. Redaction happens in pino before either (app.ts), so both hide the same secrets.
+ * open the app. Redaction happens in pino before either (logger.ts), so both hide the same secrets.
  */
 import { Writable } from 'node:stream';
 import type { DestinationStream } from 'pino';

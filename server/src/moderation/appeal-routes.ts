@@ -11,11 +11,9 @@ import {
   type ModAppealsResponse,
   type NoticesResponse,
 } from '@small-talk/protocol';
-import { requirePrincipal } from '../auth/routes.js';
-import type { AuthService } from '../auth/service.js';
+import { principalOf } from '../auth/principal.js';
 import { parseInput } from '../validation.js';
 import type { Appeals } from './appeals.js';
-import { requireRole } from './guard.js';
 import type { Notices } from './notices.js';
 
 const AppealParams = z.object({ id: Id });
@@ -26,38 +24,41 @@ const AppealParams = z.object({ id: Id });
  */
 export async function appealRoutes(
   app: FastifyInstance,
-  options: { auth: AuthService; notices: Notices; appeals: Appeals },
+  options: { notices: Notices; appeals: Appeals },
 ): Promise<void> {
-  const { auth, notices, appeals } = options;
+  const { notices, appeals } = options;
 
-  app.get('/api/me/notices', async (request): Promise<NoticesResponse> => {
-    const { user } = await requirePrincipal(auth, request, { appealScope: true });
+  app.get('/api/me/notices', { config: { principal: 'appeal' } }, async (request): Promise<NoticesResponse> => {
+    const { user } = principalOf(request);
     return { notices: await notices.of(user.id) };
   });
 
-  app.post('/api/appeals', async (request, reply): Promise<AppealResponse> => {
-    const { user } = await requirePrincipal(auth, request, { appealScope: true });
+  app.post('/api/appeals', { config: { principal: 'appeal' } }, async (request, reply): Promise<AppealResponse> => {
+    const { user } = principalOf(request);
     const { text } = parseInput(AppealRequest, request.body);
     const appeal = await appeals.file(user.id, text);
     reply.code(201);
     return { appeal };
   });
 
-  app.get('/api/appeals', async (request): Promise<AppealsResponse> => {
-    const { user } = await requirePrincipal(auth, request, { appealScope: true });
+  app.get('/api/appeals', { config: { principal: 'appeal' } }, async (request): Promise<AppealsResponse> => {
+    const { user } = principalOf(request);
     return { appeals: await appeals.of(user.id) };
   });
 
-  app.get('/api/mod/appeals', async (request): Promise<ModAppealsResponse> => {
-    await requireRole(auth, request, 'moderator');
+  app.get('/api/mod/appeals', { config: { principal: 'moderator' } }, async (request): Promise<ModAppealsResponse> => {
     const { status } = parseInput(ModAppealsQuery, request.query);
     return { appeals: await appeals.list(status) };
   });
 
-  app.post('/api/mod/appeals/:id', async (request): Promise<AppealDecisionResponse> => {
-    const moderator = await requireRole(auth, request, 'moderator');
-    const { id } = parseInput(AppealParams, request.params);
-    const body = parseInput(AppealDecisionRequest, request.body);
-    return { appeal: await appeals.decide(moderator.user, id, body) };
-  });
+  app.post(
+    '/api/mod/appeals/:id',
+    { config: { principal: 'moderator' } },
+    async (request): Promise<AppealDecisionResponse> => {
+      const moderator = principalOf(request);
+      const { id } = parseInput(AppealParams, request.params);
+      const body = parseInput(AppealDecisionRequest, request.body);
+      return { appeal: await appeals.decide(moderator.user, id, body) };
+    },
+  );
 }

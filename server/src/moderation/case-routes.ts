@@ -8,12 +8,11 @@ import {
   type CasesResponse,
   type ModUserResponse,
 } from '@small-talk/protocol';
-import type { AuthService } from '../auth/service.js';
+import { principalOf } from '../auth/principal.js';
 import { AppError } from '../errors.js';
 import { parseInput } from '../validation.js';
 import type { AuditLog } from './audit.js';
 import type { Cases } from './cases.js';
-import { requireRole } from './guard.js';
 import type { UserPage } from './user-page.js';
 
 const ByParams = z.object({ id: Id });
@@ -21,24 +20,22 @@ const ByParams = z.object({ id: Id });
 /** What moderators read: the queue, a user's page, evidence images, the audit log. */
 export async function caseRoutes(
   app: FastifyInstance,
-  options: { auth: AuthService; cases: Cases; userPage: UserPage; audit: AuditLog },
+  options: { cases: Cases; userPage: UserPage; audit: AuditLog },
 ): Promise<void> {
-  const { auth, cases, userPage, audit } = options;
+  const { cases, userPage, audit } = options;
 
-  app.get('/api/mod/cases', async (request): Promise<CasesResponse> => {
-    await requireRole(auth, request, 'moderator');
+  app.get('/api/mod/cases', { config: { principal: 'moderator' } }, async (request): Promise<CasesResponse> => {
     return { cases: await cases.list(parseInput(CasesQuery, request.query)) };
   });
 
-  app.get('/api/mod/users/:id', async (request): Promise<ModUserResponse> => {
-    await requireRole(auth, request, 'moderator');
+  app.get('/api/mod/users/:id', { config: { principal: 'moderator' } }, async (request): Promise<ModUserResponse> => {
     const page = await userPage.of(parseInput(ByParams, request.params).id);
     if (!page) throw new AppError('not_found', 'no such user');
     return page;
   });
 
-  app.get('/api/mod/evidence/:id', async (request, reply) => {
-    const { user } = await requireRole(auth, request, 'moderator');
+  app.get('/api/mod/evidence/:id', { config: { principal: 'moderator' } }, async (request, reply) => {
+    const { user } = principalOf(request);
     const evidenceId = parseInput(ByParams, request.params).id;
     const evidence = await userPage.evidence(evidenceId);
     if (!evidence) throw new AppError('not_found', 'no such evidence (it may have passed its retention)');
@@ -53,8 +50,7 @@ export async function caseRoutes(
     return reply.type('image/jpeg').header('cache-control', 'no-store').send(Buffer.from(evidence.image));
   });
 
-  app.get('/api/mod/audit', async (request): Promise<AuditResponse> => {
-    await requireRole(auth, request, 'moderator');
+  app.get('/api/mod/audit', { config: { principal: 'moderator' } }, async (request): Promise<AuditResponse> => {
     const query = parseInput(AuditQuery, request.query);
     // Compared as stored (ISO in UTC): a `before` with an offset must mean the same instant.
     return {

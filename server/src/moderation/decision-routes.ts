@@ -7,10 +7,9 @@ import {
   type ModActionResponse,
   type SetRoleResponse,
 } from '@small-talk/protocol';
-import type { AuthService } from '../auth/service.js';
+import { principalOf } from '../auth/principal.js';
 import { parseInput } from '../validation.js';
 import type { Decisions } from './decisions.js';
-import { requireRole } from './guard.js';
 import type { Roles } from './roles.js';
 
 const UserParams = z.object({ id: Id });
@@ -18,24 +17,32 @@ const UserParams = z.object({ id: Id });
 /** Decisions about users: roles (admins) and moderators' actions. Who asks is checked before what it asks. */
 export async function decisionRoutes(
   app: FastifyInstance,
-  options: { auth: AuthService; roles: Roles; decisions: Decisions },
+  options: { roles: Roles; decisions: Decisions },
 ): Promise<void> {
-  const { auth, roles, decisions } = options;
+  const { roles, decisions } = options;
 
-  app.put('/api/admin/users/:id/role', async (request): Promise<SetRoleResponse> => {
-    const admin = await requireRole(auth, request, 'admin');
-    const { id } = parseInput(UserParams, request.params);
-    const { role } = parseInput(SetRoleRequest, request.body);
-    const { user } = await roles.set(id, role, admin.user);
-    return { user };
-  });
+  app.put(
+    '/api/admin/users/:id/role',
+    { config: { principal: 'admin' } },
+    async (request): Promise<SetRoleResponse> => {
+      const admin = principalOf(request);
+      const { id } = parseInput(UserParams, request.params);
+      const { role } = parseInput(SetRoleRequest, request.body);
+      const { user } = await roles.set(id, role, admin.user);
+      return { user };
+    },
+  );
 
-  app.post('/api/mod/users/:id/actions', async (request, reply): Promise<ModActionResponse> => {
-    const moderator = await requireRole(auth, request, 'moderator');
-    const { id } = parseInput(UserParams, request.params);
-    const body = parseInput(ModActionRequest, request.body);
-    const action = await decisions.decide(moderator.user, id, body);
-    reply.code(201);
-    return { action };
-  });
+  app.post(
+    '/api/mod/users/:id/actions',
+    { config: { principal: 'moderator' } },
+    async (request, reply): Promise<ModActionResponse> => {
+      const moderator = principalOf(request);
+      const { id } = parseInput(UserParams, request.params);
+      const body = parseInput(ModActionRequest, request.body);
+      const action = await decisions.decide(moderator.user, id, body);
+      reply.code(201);
+      return { action };
+    },
+  );
 }

@@ -8,7 +8,7 @@ import {
   type Restriction,
   type RestrictedEvent,
 } from '@small-talk/protocol';
-import type { AuthService } from '../auth/service.js';
+import type { Auth } from '../auth/service.js';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { Standing } from '../safety/standing.js';
@@ -25,7 +25,7 @@ const BAN_CLOSE = { code: CloseCode.banned, reason: 'banned: log in to read why 
 export interface DecisionDeps {
   db: Kysely<Database>;
   dialect: SqlDialect;
-  auth: AuthService;
+  auth: Auth;
   notices: Notices;
   store: MatchStore;
   bus: MessageBus;

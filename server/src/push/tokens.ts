@@ -28,15 +28,13 @@ export class PushTokens {
         last_used_at: null,
       })
       .onConflict((c) =>
-        c
-          .column('token')
-          .doUpdateSet({
-            user_id: userId,
-            session_hash: sessionHash,
-            platform: token.platform,
-            created_at: now,
-            last_used_at: null,
-          }),
+        c.column('token').doUpdateSet({
+          user_id: userId,
+          session_hash: sessionHash,
+          platform: token.platform,
+          created_at: now,
+          last_used_at: null,
+        }),
       )
       .execute();
   }

@@ -12,7 +12,7 @@ import { AppError } from '../errors.js';
 import type { History } from '../history/service.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Delivery, Inbox, MessageBus, RoomLink } from '../storage/bus/bus.js';
-import { peerOf, type MatchStore, type Room } from '../storage/match/store.js';
+import { peerOf, type MatchStore, type Room, type UntoldEnding } from '../storage/match/store.js';
 
 export interface RoomsOptions {
   graceMs: number;
@@ -63,10 +63,16 @@ export class Rooms {
     this.presenceListener([user.id]);
   }
 
-  /** A socket closed for any reason but takeover: out of the queue at once; a room waits for the grace. */
-  async disconnected(userId: string, inbox: Inbox): Promise<void> {
+  /**
+   * A socket closed for any reason but takeover: out of the queue at once; a room waits for the
+   * grace. `settled`: the socket's frames still being handled (a join in flight) are done.
+   */
+  async disconnected(userId: string, inbox: Inbox, settled: Promise<void> = Promise.resolve()): Promise<void> {
     // Hold before the first await, so no frame for the user is lost while we look up its room.
     if (!this.bus.detach(userId, inbox)) return; // a newer socket took over
+    // Look only once its last join or leave is done: a join still running would queue or match
+    // the user after we looked, and nothing would ever end that entry or room.
+    await settled;
     let room: Room | null | undefined;
     try {
       await this.store.cancel(userId);
@@ -94,13 +100,16 @@ export class Rooms {
   }
 
   /**
-   * Users whose socket was on a process that died: as if each socket had just closed. Those in a
-   * room get the grace to come back on any process; the others are let go.
+   * Users whose socket was on a process that died: as if each socket had closed when the process
+   * was last alive (`since`). Those in a room get the rest of the grace to come back on any
+   * process, counted from then and not from when a survivor noticed (a lease later): a peer
+   * waits the grace for a user who is gone, not the grace plus the time to notice it. The others
+   * are let go.
    */
-  async lost(userIds: readonly string[]): Promise<void> {
+  async lost(userIds: readonly string[], since = Date.now()): Promise<void> {
     for (const userId of userIds) {
       const room = await this.store.roomOf(userId);
-      if (room) await this.startGrace(userId);
+      if (room) await this.startGrace(userId, since);
       else await this.bus.release(userId);
     }
     this.presenceListener(userIds);
@@ -114,7 +123,7 @@ export class Rooms {
   /** A new room (a match, or an answered direct call): recorded, then both members are told. */
   async start(room: Room): Promise<void> {
     await this.history.started(room);
-    // Direct calls between friends are counted by Calls, not as matches.
+    // Direct calls between friends are counted by Rings, not as matches.
     if (room.category !== null || room.widened) this.metrics.matches.inc();
     if (room.widened) this.metrics.widenedMatches.inc();
     for (const member of room.members) this.bus.deliver(member.id, this.matchedFor(room, member.id, false));
@@ -122,9 +131,12 @@ export class Rooms {
     this.log.info({ roomId: room.id, category: room.category, widened: room.widened === true }, 'matched');
   }
 
-  /** Sends a serialized frame to the sender's peer. The caller checked the sender is in the room. */
+  /**
+   * Sends a serialized frame to the sender's peer. The caller checked the sender is in the room;
+   * the peer's socket checks it still is (the room may have ended on the peer's process meanwhile).
+   */
   relay(link: RoomLink, text: string): void {
-    this.bus.deliver(link.peerId, { text });
+    this.bus.deliver(link.peerId, { text, onlyInRoom: link.roomId });
     this.metrics.framesRelayed.inc();
   }
 
@@ -193,7 +205,7 @@ export class Rooms {
 
   /** True when this call ended the room (and told both). `ref`: the leave frame's, for `left`. */
   private async end(roomId: string, reason: EndReason, byUserId: string, ref?: string): Promise<boolean> {
-    const room = await this.store.end(roomId);
+    const room = await this.store.end(roomId, { reason, by: byUserId });
     if (!room) return false; // someone else ended it first
     // History first: a client that reads it on `left` or `peer_left` sees the room ended.
     const recorded = await this.history.ended(roomId, reason).catch((error: unknown) => {
@@ -201,9 +213,36 @@ export class Rooms {
       return 'missing' as const;
     });
     // Already ended: a leave that found the room gone from the store (see leave) ended it and told both.
-    if (recorded === 'already') return false;
-    this.notifyEnd(roomId, reason, byUserId, peerOf(room, byUserId).id, ref);
-    return true;
+    if (recorded !== 'already') this.notifyEnd(roomId, reason, byUserId, peerOf(room, byUserId).id, ref);
+    // Told (by us or by that leave): if this process dies now, no survivor tells them again (see tellUntold).
+    this.store
+      .told(roomId)
+      .catch((error: unknown) => this.log.warn({ err: error, roomId }, 'could not mark a room told'));
+    return recorded !== 'already';
+  }
+
+  /**
+   * Rooms a dead process ended (a leave, a block, a grace run out) but was killed before it told
+   * their members, between ending the room in the store and sending `peer_left`: the peer's call
+   * would otherwise hang on a room nobody has. The history row ends if it had not (it ends once),
+   * and the peer is told, but only while its socket is still in that room: it may have left it
+   * meanwhile and be in another. The ender needs nothing: its socket died with the process, and
+   * its next one is welcomed without the room.
+   */
+  async tellUntold(endings: readonly UntoldEnding[]): Promise<void> {
+    for (const { room, reason, by } of endings) {
+      await this.history.ended(room.id, reason).catch((error: unknown) => {
+        this.log.error({ err: error, roomId: room.id }, 'could not record room end');
+      });
+      const peerId = peerOf(room, by).id;
+      this.bus.deliver(peerId, {
+        text: JSON.stringify({ type: 'peer_left', roomId: room.id, reason } satisfies PeerLeftEvent),
+        room: null,
+        onlyInRoom: room.id,
+      });
+      this.presenceListener([by, peerId]);
+      this.log.info({ roomId: room.id, reason }, 'room ended by a lost process, told late');
+    }
   }
 
   private notifyEnd(roomId: string, reason: EndReason, byUserId: string, peerId: string, ref?: string): void {
@@ -221,8 +260,8 @@ export class Rooms {
     this.log.info({ roomId, reason }, 'room ended');
   }
 
-  private async startGrace(userId: string): Promise<void> {
-    const deadline = Date.now() + this.options.graceMs;
+  private async startGrace(userId: string, since = Date.now()): Promise<void> {
+    const deadline = since + this.options.graceMs;
     try {
       if (!(await this.bus.awaitReturn(userId, deadline))) return; // already back
     } catch (error) {

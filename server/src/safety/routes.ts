@@ -11,8 +11,7 @@ import {
   type ReportsResponse,
   type RulesResponse,
 } from '@small-talk/protocol';
-import { requirePrincipal } from '../auth/routes.js';
-import type { AuthService } from '../auth/service.js';
+import { principalOf } from '../auth/principal.js';
 import { parseInput } from '../validation.js';
 import { tooLarge, type Evidence } from './evidence.js';
 import type { Reports } from './reports.js';
@@ -28,30 +27,30 @@ const DRAIN_LIMIT_BYTES = 4 * 1024 * 1024;
 
 export async function safetyRoutes(
   app: FastifyInstance,
-  options: { auth: AuthService; safety: Safety; reports: Reports; evidence: Evidence },
+  options: { safety: Safety; reports: Reports; evidence: Evidence },
 ): Promise<void> {
-  const { auth, safety, reports, evidence } = options;
+  const { safety, reports, evidence } = options;
 
   // No session needed: the rules are public, and the app shows them before anyone signs in.
   app.get('/api/rules', async (): Promise<RulesResponse> => safety.rules);
 
-  app.post('/api/me/consent', async (request): Promise<MeResponse> => {
-    const { user } = await requirePrincipal(auth, request);
+  app.post('/api/me/consent', { config: { principal: 'user' } }, async (request): Promise<MeResponse> => {
+    const { user } = principalOf(request);
     await safety.refuseIfUnderage(user.id);
     const answer = parseInput(ConsentRequest, request.body);
     return { user: await safety.consent(user, answer) };
   });
 
-  app.post('/api/reports', async (request, reply): Promise<ReportResponse> => {
-    const { user } = await requirePrincipal(auth, request);
+  app.post('/api/reports', { config: { principal: 'user' } }, async (request, reply): Promise<ReportResponse> => {
+    const { user } = principalOf(request);
     const body = parseInput(ReportRequest, request.body);
     const { decidedAt: _, ...report } = await reports.file(user, body);
     reply.code(201);
     return { report };
   });
 
-  app.get('/api/reports', async (request): Promise<ReportsResponse> => {
-    const { user } = await requirePrincipal(auth, request);
+  app.get('/api/reports', { config: { principal: 'user' } }, async (request): Promise<ReportsResponse> => {
+    const { user } = principalOf(request);
     return { reports: await reports.mine(user.id) };
   });
 
@@ -75,15 +74,15 @@ export async function safetyRoutes(
   app.post(
     '/api/reports/:id/evidence',
     {
-      config: { bodyType: 'image/jpeg' },
+      config: { bodyType: 'image/jpeg', principal: 'user' },
       // Who may attach is decided before the image is read: someone else's report costs no upload.
       onRequest: async (request) => {
-        const { user } = await requirePrincipal(auth, request);
+        const { user } = principalOf(request);
         await evidence.mayAttach(user, parseInput(ReportParams, request.params).id);
       },
     },
     async (request, reply): Promise<EvidenceResponse> => {
-      const { user } = await requirePrincipal(auth, request);
+      const { user } = principalOf(request);
       const { id } = parseInput(ReportParams, request.params);
       const image = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       reply.code(201);

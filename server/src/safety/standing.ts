@@ -26,33 +26,86 @@ const NOBODY: UserStanding = {
   bio: '',
 };
 
+/**
+ * Most users one standing read asks for. A burst is read in pieces of this size as it arrives,
+ * not all at the end of the turn: thousands of joins can land in one turn, and the first of them
+ * should be matched while the rest are still being read off their sockets.
+ */
+const READ_AT_ONCE = 128;
+
+/** Callers waiting for one user's standing. */
+type Waiting = Array<{ resolve: (standing: UserStanding) => void; reject: (error: unknown) => void }>;
+
 /** The consents and restrictions tables: answers to the rules screen, and restrictions with their history. */
 export class Standing {
-  /** One per database: the prepared standing query is compiled for its dialect. */
-  private readonly standingQuery = new PreparedQuery(standingOf);
+  /**
+   * One prepared read per batch size, each a power of two (a batch is padded up to one), so a
+   * burst of any size runs a few statements whose text the database has already prepared.
+   */
+  private readonly readsBySize = new Map<number, PreparedQuery<Record<string, string>, StandingRow>>();
+  /** Users whose standing was asked for in this turn of the event loop, with who asked. */
+  private asked = new Map<string, Waiting>();
+  private readScheduled: NodeJS.Immediate | null = null;
 
   constructor(private readonly db: Kysely<Database>) {}
 
   /**
-   * All of it in one query: every join and call asks (Safety.mayMeet), so it is one round trip
-   * to the database, not three. A user that does not exist stands as a plain user with nothing.
+   * Every join and call asks (Safety.mayMeet), so the standings asked for in one turn of the
+   * event loop are read together, up to READ_AT_ONCE at a time: a few statements for a burst of
+   * thousands of joins instead of one each. Nothing is kept after the read: each caller gets
+   * what the database held after it asked, so a restriction or consent recorded before then is
+   * seen. A user that does not exist stands as a plain user with nothing.
    */
-  async of(userId: string, now = new Date()): Promise<UserStanding> {
-    const [row] = await this.standingQuery.execute(this.db, { userId, now: now.toISOString() });
-    if (!row) return { ...NOBODY };
-    const consent =
-      row.rules_version === null || row.consent_at === null
-        ? null
-        : { rulesVersion: Number(row.rules_version), at: toIso(row.consent_at) };
-    const restriction = row.id === null ? null : toRestriction(row as RestrictionsTable);
-    return {
-      consent,
-      restriction,
-      role: row.role,
-      emailVerified: Number(row.email_verified) === 1,
-      languages: parseLanguages(row.languages),
-      bio: row.bio,
-    };
+  of(userId: string): Promise<UserStanding> {
+    return new Promise((resolve, reject) => {
+      let waiting = this.asked.get(userId);
+      if (!waiting) this.asked.set(userId, (waiting = []));
+      waiting.push({ resolve, reject });
+      if (this.asked.size >= READ_AT_ONCE) this.readAsked();
+      else this.readScheduled ??= setImmediate(() => this.readAsked());
+    });
+  }
+
+  private readAsked(): void {
+    if (this.readScheduled) clearImmediate(this.readScheduled);
+    this.readScheduled = null;
+    const asked = this.asked;
+    this.asked = new Map();
+    const userIds = [...asked.keys()];
+    this.read(userIds, new Date().toISOString()).then(
+      (standings) => {
+        // Each caller its own copy: two asking for one user in the same turn share nothing.
+        for (const [userId, waiting] of asked) {
+          const standing = standings.get(userId) ?? NOBODY;
+          for (const { resolve } of waiting) resolve({ ...standing, languages: [...standing.languages] });
+        }
+      },
+      (error: unknown) => {
+        for (const waiting of asked.values()) for (const { reject } of waiting) reject(error);
+      },
+    );
+  }
+
+  private async read(userIds: readonly string[], now: string): Promise<Map<string, UserStanding>> {
+    let size = 1;
+    while (size < userIds.length) size *= 2;
+    let query = this.readsBySize.get(size);
+    if (!query) {
+      const names = Array.from({ length: size }, (_, i) => `user${i}`);
+      query = new PreparedQuery((db, args: Record<string, string>) =>
+        standingsOf(
+          db,
+          names.map((name) => args[name]!),
+          args.now!,
+        ),
+      );
+      this.readsBySize.set(size, query);
+    }
+    const args: Record<string, string> = { now };
+    // Padded with the last user again: the same text for every batch of this size.
+    for (let i = 0; i < size; i++) args[`user${i}`] = userIds[Math.min(i, userIds.length - 1)]!;
+    const rows = await query.execute(this.db, args);
+    return new Map(rows.map((row) => [row.standing_of, toStanding(row)]));
   }
 
   /** The restriction in force: not lifted and not run out. The newest wins when there are several. */
@@ -120,8 +173,8 @@ export class Standing {
   }
 }
 
-/** Role, the last accepted rules and the restriction in force, for one user, in one statement. */
-function standingOf(db: Kysely<Database>, { userId, now }: { userId: string; now: string }) {
+/** Role, the last accepted rules and the restriction in force, for each of `userIds`, in one statement. */
+function standingsOf(db: Kysely<Database>, userIds: readonly string[], now: string) {
   return db
     .selectFrom('users as u')
     .leftJoin('restrictions as r', (join) =>
@@ -137,6 +190,7 @@ function standingOf(db: Kysely<Database>, { userId, now }: { userId: string; now
       ),
     )
     .select((eb) => [
+      'u.id as standing_of',
       'u.role',
       'u.email_verified',
       'u.languages',
@@ -167,7 +221,25 @@ function standingOf(db: Kysely<Database>, { userId, now }: { userId: string; now
       'r.created_at',
       'r.lifted_at',
     ])
-    .where('u.id', '=', userId);
+    .where('u.id', 'in', userIds);
+}
+
+type StandingRow = Awaited<ReturnType<ReturnType<typeof standingsOf>['execute']>>[number];
+
+function toStanding(row: StandingRow): UserStanding {
+  const consent =
+    row.rules_version === null || row.consent_at === null
+      ? null
+      : { rulesVersion: Number(row.rules_version), at: toIso(row.consent_at) };
+  const restriction = row.id === null ? null : toRestriction(row as RestrictionsTable);
+  return {
+    consent,
+    restriction,
+    role: row.role,
+    emailVerified: Number(row.email_verified) === 1,
+    languages: parseLanguages(row.languages),
+    bio: row.bio,
+  };
 }
 
 export function toRestriction(row: RestrictionsTable): Restriction {

@@ -53,9 +53,15 @@ const OTHER = 0;
 const TYPE = 1;
 const DATA = 2;
 
-/** The shape of `text`, or null when it nests deeper than `maxDepth` (the scan stops there). */
-export function scanFrame(text: string, maxDepth = MAX_FRAME_DEPTH): FrameShape | null {
-  const shape: FrameShape = { typeStart: -1, typeEnd: -1, dataStart: -1, dataEnd: -1, structure: 0 };
+/**
+ * The shape of `text`, or null when it nests deeper than `maxDepth` (the scan stops there).
+ * `into` is filled and returned instead of a new object: the relay scans every frame and reads
+ * the shape before the next one arrives, so one object serves them all.
+ */
+export function scanFrame(text: string, maxDepth = MAX_FRAME_DEPTH, into?: FrameShape): FrameShape | null {
+  const shape: FrameShape = into ?? { typeStart: -1, typeEnd: -1, dataStart: -1, dataEnd: -1, structure: 0 };
+  shape.typeStart = shape.typeEnd = shape.dataStart = shape.dataEnd = -1;
+  shape.structure = 0;
   const length = text.length;
   let depth = 0;
   let topIsObject = false;

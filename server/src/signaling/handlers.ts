@@ -8,7 +8,7 @@ import type {
   WidenedEvent,
 } from '@small-talk/protocol';
 import WebSocket from 'ws';
-import type { Calls } from '../calls/service.js';
+import type { Rings } from '../rings/service.js';
 import { AppError } from '../errors.js';
 import type { Fallbacks } from '../matchmaking/fallback.js';
 import type { Matchmaking } from '../matchmaking/service.js';
@@ -39,7 +39,7 @@ function roomOf(socket: ClientSocket, roomId: string): RoomLink {
 export interface HandlerServices {
   matchmaking: Matchmaking;
   rooms: Rooms;
-  calls: Calls;
+  rings: Rings;
   /** Throws unless the user may meet people now; returns its standing (languages for matching). */
   mayMeet: (userId: string) => Promise<UserStanding>;
   /** The waits of joins with `anyone` (timed here, for sockets here). */
@@ -47,7 +47,7 @@ export interface HandlerServices {
 }
 
 export function createHandlers(services: HandlerServices): Handlers {
-  const { matchmaking, rooms, calls, mayMeet, fallbacks } = services;
+  const { matchmaking, rooms, rings, mayMeet, fallbacks } = services;
   /** Sockets whose close already ends their wait: one listener each, however often they join. */
   const watched = new WeakSet<ClientSocket>();
 
@@ -99,10 +99,7 @@ export function createHandlers(services: HandlerServices): Handlers {
       // A SignalEvent, built around the data's own text: JSON.parse has validated it and the
       // scan has bounded its depth, so it goes out byte for byte as sent, and nothing about its
       // shape can make this throw (serialising it again could: the stack, on deep values).
-      rooms.relay(
-        room,
-        `{"type":"signal","roomId":${JSON.stringify(room.roomId)},"from":${JSON.stringify(socket.userId)},"data":${dataText}}`,
-      );
+      rooms.relay(room, `${socket.signalPrefix(room)}${dataText}}`);
     },
 
     chat(socket, message) {
@@ -135,19 +132,19 @@ export function createHandlers(services: HandlerServices): Handlers {
     async call(socket, message) {
       if (socket.room) throw new AppError('busy', 'leave your room before calling');
       const standing = await mayMeet(socket.userId);
-      return calls.call(socket.principal.user, standing, message.userId, { callId: message.callId, ref: message.ref });
+      return rings.call(socket.principal.user, standing, message.userId, { callId: message.callId, ref: message.ref });
     },
 
     accept_call(socket, message) {
-      return calls.accept(socket.principal.user, message.callId);
+      return rings.accept(socket.principal.user, message.callId);
     },
 
     decline_call(socket, message) {
-      return calls.decline(socket.principal.user, message.callId);
+      return rings.decline(socket.principal.user, message.callId);
     },
 
     cancel_call(socket, message) {
-      return calls.cancel(socket.principal.user, message.callId);
+      return rings.cancel(socket.principal.user, message.callId);
     },
   };
 }

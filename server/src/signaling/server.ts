@@ -1,10 +1,11 @@
-import type { IncomingMessage, Server } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { setImmediate as yieldToIo } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
+import WebSocket, { WebSocketServer, type RawData, type ServerOptions } from 'ws';
 import { CloseCode, MAX_FRAME_BYTES, type ErrorCode, type OwnUser, type User } from '@small-talk/protocol';
 import { tokenFrom } from '../auth/credentials.js';
-import type { AuthService, Principal } from '../auth/service.js';
+import type { Auth, Principal } from '../auth/service.js';
 import { errorBody, httpStatus } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Rooms } from '../rooms/service.js';
@@ -12,7 +13,7 @@ import type { Handlers } from './handlers.js';
 import { ClientSocket } from './socket.js';
 
 export interface SignalingOptions {
-  auth: AuthService;
+  auth: Auth;
   rooms: Rooms;
   handlers: Handlers;
   metrics: Metrics;
@@ -30,7 +31,6 @@ export interface SignalingOptions {
 export interface Signaling {
   /** Closes every socket with `code`; their rooms wait out the grace, so users can resume elsewhere. */
   closeAll(code: number, reason: string): Promise<void>;
-  socketCount(): number;
 }
 
 /** The WebSocket edge at /ws: upgrade checks (origin, auth, per-address cap), then one ClientSocket per user. */
@@ -49,21 +49,20 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
   const wss = new WebSocketServer(wssOptions);
   const sockets = new Set<ClientSocket>();
   const perAddress = new Map<string, number>();
-  const expiries = new Map<ClientSocket, NodeJS.Timeout>();
   let accepting = true;
 
   const reject = (socket: Duplex, code: ErrorCode, message: string) => {
     const status = httpStatus[code];
     const body = JSON.stringify(errorBody(code, message));
     socket.end(
-      `HTTP/1.1 ${status} ${statusText[status] ?? 'Error'}\r\nContent-Type: application/json\r\n` +
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
     metrics.error(code);
   };
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroyOnError);
     void upgrade(request, socket, head).catch((error: unknown) => {
       log.error({ err: error }, 'websocket upgrade failed');
       if (!socket.destroyed) reject(socket, 'internal', 'could not open the connection');
@@ -83,10 +82,8 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
     // all pass the check while each waits for the database. Until ws owns the connection, the
     // slot is given back when the TCP socket closes, whichever way the upgrade failed.
     perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
-    let opened = false;
-    socket.once('close', () => {
-      if (!opened) releaseSlot(address);
-    });
+    const releaseUnopened = () => releaseSlot(address);
+    socket.once('close', releaseUnopened);
     const token = tokenFrom(request.headers);
     const principal = token ? await auth.authenticate(token) : null;
     if (!principal) return reject(socket, 'unauthenticated', 'sign in first: no valid session');
@@ -97,7 +94,10 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
     const me = await options.ownUser(principal.user);
     if (socket.destroyed) return;
     wss.handleUpgrade(request, socket, head, (ws) => {
-      opened = true;
+      // ws owns the connection now, and its close gives the slot back (accept). Left attached,
+      // this listener would keep the whole upgrade (the welcome's user among it) alive as long
+      // as the socket: about 0.6 KB a socket.
+      socket.off('close', releaseUnopened);
       accept(ws, principal, me, address);
     });
   }
@@ -111,20 +111,20 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
   function accept(ws: WebSocket, principal: Principal, me: OwnUser, address: string): void {
     const client = new ClientSocket(ws, principal, options);
     sockets.add(client);
+    (ws as SocketOfClient).client = client;
     metrics.socketsOpen.inc();
-    ws.on('message', (data, isBinary) => client.onFrame(data, isBinary));
-    ws.on('pong', () => (client.unansweredPings = 0));
-    ws.on('error', (error) => client.log.debug({ err: error }, 'socket error'));
+    // Listeners shared by every socket (they find their client by `this`): three closures fewer a socket.
+    ws.on('message', onMessage);
+    ws.on('pong', onPong);
+    ws.on('error', onError);
     closeAtExpiry(client);
     ws.on('close', () => {
-      clearTimeout(expiries.get(client));
-      expiries.delete(client);
       sockets.delete(client);
       metrics.socketsOpen.dec();
       releaseSlot(address);
       if (!client.replaced)
         void rooms
-          .disconnected(client.userId, client)
+          .disconnected(client.userId, client, client.settled())
           .catch((error: unknown) => log.error({ err: error }, 'disconnect handling failed'));
     });
     void rooms.connected(me, client).catch((error: unknown) => {
@@ -146,40 +146,71 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
 
   /**
    * A session's end is its socket's end: at `expiresAt` the socket closes with 4001, as on a
-   * logout, not at the next heartbeat or request. One timer per socket, replaced when a guest's
-   * upgrade gives it a new session. setTimeout holds at most ~24.8 days and sessions last 30, so
-   * a longer wait is taken in steps.
+   * logout, not at the next heartbeat or request. One timer for all sockets, armed for the
+   * soonest expiry (a timer per socket cost ~0.25 KB each); when it fires, every socket whose
+   * session has ended closes and the timer is armed for the next. A guest's upgrade gives its
+   * socket a new session: the next firing reads it. setTimeout holds at most ~24.8 days and
+   * sessions last 30, so a longer wait is taken in steps.
    */
+  let expiryTimer: NodeJS.Timeout | undefined;
+  let expiryAt = Infinity;
+
   function closeAtExpiry(client: ClientSocket): void {
-    clearTimeout(expiries.get(client));
-    const left = client.principal.expiresAt - Date.now();
-    if (left <= 0) {
-      expiries.delete(client);
-      client.ws.close(CloseCode.loggedOut, 'session expired');
-      return;
+    const at = client.principal.expiresAt;
+    if (at <= Date.now()) client.ws.close(CloseCode.loggedOut, 'session expired');
+    else if (at < expiryAt) armExpiry(at);
+  }
+
+  function armExpiry(at: number): void {
+    clearTimeout(expiryTimer);
+    expiryAt = at;
+    expiryTimer = setTimeout(closeExpired, Math.min(at - Date.now(), MAX_TIMER_MS));
+    expiryTimer.unref();
+  }
+
+  function closeExpired(): void {
+    expiryAt = Infinity;
+    const now = Date.now();
+    let next = Infinity;
+    for (const client of sockets) {
+      // Already closing (its close event is yet to come): must not count as the next expiry.
+      if (client.ws.readyState !== WebSocket.OPEN) continue;
+      const at = client.principal.expiresAt;
+      if (at <= now) client.ws.close(CloseCode.loggedOut, 'session expired');
+      else next = Math.min(next, at);
     }
-    const timer = setTimeout(() => closeAtExpiry(client), Math.min(left, MAX_TIMER_MS));
-    timer.unref();
-    expiries.set(client, timer);
+    if (next < Infinity) armExpiry(next);
   }
 
   // One timer for all sockets: two pings without a pong and the socket is gone (its grace starts).
+  // The sweep yields to I/O every HEARTBEAT_SLICE sockets: a ping is a write, and 20,000 of them
+  // in one go held every request and frame for seconds on a busy machine.
+  let sweeping = false;
   const heartbeat = setInterval(() => {
-    for (const client of sockets) {
-      if (client.unansweredPings >= 2) {
-        client.ws.terminate();
-        continue;
-      }
-      client.unansweredPings += 1;
-      client.ws.ping();
-    }
+    if (sweeping) return;
+    sweeping = true;
+    void sweep().finally(() => (sweeping = false));
   }, options.heartbeatMs);
   heartbeat.unref();
+
+  async function sweep(): Promise<void> {
+    let done = 0;
+    // A Set's iterator survives changes: sockets closed meanwhile are skipped, new ones visited.
+    for (const client of sockets) {
+      if (client.unansweredPings >= 2) client.ws.terminate();
+      else {
+        client.unansweredPings += 1;
+        client.ws.ping();
+      }
+      if (++done % HEARTBEAT_SLICE === 0) await yieldToIo();
+    }
+  }
 
   return {
     async closeAll(code, reason) {
       accepting = false;
       clearInterval(heartbeat);
+      clearTimeout(expiryTimer);
       const closed = [...sockets].map(
         (client) =>
           new Promise<void>((resolve) => {
@@ -189,21 +220,40 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
       );
       await Promise.all(closed);
     },
-    socketCount: () => sockets.size,
   };
 }
 
+/**
+ * A WebSocket that carries its client, for the listeners all sockets share. A property read is
+ * what each frame pays to find its client; a WeakMap lookup (hashing the socket) cost more, and
+ * its entry more memory than one field on an object every socket already has.
+ */
+interface SocketOfClient extends WebSocket {
+  client: ClientSocket;
+}
+
+function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  (this as SocketOfClient).client.onFrame(data, isBinary);
+}
+
+function onPong(this: WebSocket): void {
+  (this as SocketOfClient).client.unansweredPings = 0;
+}
+
+function onError(this: WebSocket, error: Error): void {
+  (this as SocketOfClient).client.log.debug({ err: error }, 'socket error');
+}
+
+/** A connection that fails before ws owns it is dropped; a shared function, not a closure per upgrade. */
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
+/** Sockets pinged between two looks at I/O: a few ms of writes. */
+export const HEARTBEAT_SLICE = 500;
+
 /** The longest delay setTimeout honours (2^31 − 1 ms); beyond it Node fires at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-
-const statusText: Record<number, string> = {
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
 
 /**
  * Browsers always send Origin; other clients (apps, tests) may not, and cannot be tricked

@@ -6,7 +6,8 @@ import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Delivery, Inbox, RoomLink } from '../storage/bus/bus.js';
 import { describeIssues } from '../validation.js';
-import { MAX_FRAME_DEPTH, MAX_FRAME_VALUES, scanFrame, typeIs } from './frame-scan.js';
+import { MAX_FRAME_DEPTH, MAX_FRAME_VALUES, scanFrame, typeIs, type FrameShape } from './frame-scan.js';
+import { signalFrom } from './signal-frame.js';
 import type { Handlers } from './handlers.js';
 import { FrameRateLimit, type RateLimitOptions } from './rate-limit.js';
 
@@ -20,6 +21,24 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
  */
 const LARGE_FRAME_TYPES = ['signal', 'chat'] as const;
 const CONTROL_FRAME_BYTES = 4 * 1024;
+
+/**
+ * How long a socket with no room keeps frames of a room whose `matched` has not come. Across
+ * processes a peer's first offer can overtake its receiver's `matched`: they come from different
+ * processes, and a `matched` can wait up to GAP_MS (1 s, storage/bus/redis.ts) behind a frame lost
+ * with a killed process. This is well past that, even on a loaded machine; frames of a room that
+ * never comes are dropped then.
+ */
+const EARLY_FRAMES_MS = 5000;
+/** At most this many early frames are kept (an offer and its ICE candidates are a few dozen). */
+const EARLY_FRAMES_MAX = 256;
+
+/** Frames relayed in `roomId` before this socket's `matched` for it: created on the first, since idle memory per socket matters. */
+interface EarlyFrames {
+  roomId: string;
+  texts: string[];
+  timer: NodeJS.Timeout;
+}
 
 export interface SocketDeps {
   handlers: Handlers;
@@ -46,7 +65,15 @@ export class ClientSocket implements Inbox {
   private readonly limit: FrameRateLimit;
   private running = false;
   private readonly backlog: Inbound[] = [];
+  private readonly whenSettled: Array<() => void> = [];
   private logger: Logger | undefined;
+  /** The start of every signal this socket relays in `signalRoom`, built once per room (see signalPrefix). */
+  private signalRoom: RoomLink | null = null;
+  private signalSender = '';
+  private signalHead = '';
+  /** The room this socket was in last: a frame of it still on its way from the peer's process is dropped. */
+  private endedRoomId: string | undefined;
+  private early: EarlyFrames | null = null;
 
   constructor(
     readonly ws: WebSocket,
@@ -66,14 +93,84 @@ export class ClientSocket implements Inbox {
     return (this.logger ??= this.deps.log.child({ userId: this.userId }));
   }
 
+  /**
+   * `{"type":"signal","roomId":…,"from":…,"data":` for `room`: the same for every signal of the
+   * room, so it is serialised once per room instead of once per frame.
+   */
+  signalPrefix(room: RoomLink): string {
+    if (this.signalRoom !== room || this.signalSender !== this.userId) {
+      this.signalRoom = room;
+      this.signalSender = this.userId;
+      this.signalHead = `{"type":"signal","roomId":${JSON.stringify(room.roomId)},"from":${JSON.stringify(this.userId)},"data":`;
+    }
+    return this.signalHead;
+  }
+
   deliver(delivery: Delivery): boolean {
     // Closing: the client will never read it. Refuse, so the bus holds it for the user's return.
     if (this.ws.readyState !== WebSocket.OPEN) return false;
-    if (delivery.room !== undefined) this.room = delivery.room;
-    this.sendText(delivery.text);
+    // The room's own `matched` again: held for a user whose process died while it was queued,
+    // it follows the resume's `matched`; the socket already has that room, so it is dropped.
+    if (delivery.room && delivery.room.roomId === this.room?.roomId) return true;
+    // One string compare per relayed frame: a frame for another room than the socket's is dropped
+    // (its room ended: it was on its way from the peer's process meanwhile), or kept a moment when
+    // the socket has no room yet (it may have overtaken its room's `matched`).
+    if (delivery.onlyInRoom !== undefined && delivery.onlyInRoom !== this.room?.roomId) {
+      if (delivery.room === undefined && this.room === null && delivery.onlyInRoom !== this.endedRoomId)
+        this.keepEarly(delivery.onlyInRoom, delivery.text);
+      return true;
+    }
+    if (delivery.room === undefined) this.sendText(delivery.text);
+    else this.changeRoom(delivery.room, delivery.text);
     // After the frame: ws sends in order, so the client reads why before the close arrives.
     if (delivery.close) this.ws.close(delivery.close.code, delivery.close.reason);
     return true;
+  }
+
+  /**
+   * `matched` (a room) or `left`/`peer_left` (null), with `text` the frame. Frames kept for the
+   * new room follow its `matched`. A returning socket, which has had no room yet, may also get,
+   * held while the user was away, the frames of a room that ended meanwhile and then its end
+   * (protocol, order rule 5): those come before the end. Any other kept frames are dropped, and
+   * so is the end of another room than the socket's.
+   */
+  private changeRoom(room: RoomLink | null, text: string): void {
+    const early = this.early;
+    if (early) {
+      clearTimeout(early.timer);
+      this.early = null;
+    }
+    // Room ids are random and long: one named in an end frame is the room it ends.
+    if (room === null) {
+      if (this.room !== null) {
+        // A late second telling of an earlier room's end must not end this one.
+        if (!text.includes(this.room.roomId)) return;
+        this.endedRoomId = this.room.roomId;
+      } else if (early && text.includes(early.roomId)) {
+        if (this.endedRoomId === undefined) for (const kept of early.texts) this.sendText(kept);
+        this.endedRoomId = early.roomId;
+      }
+      this.room = null;
+      this.sendText(text);
+      return;
+    }
+    this.room = room;
+    this.sendText(text);
+    if (early?.roomId === room.roomId) for (const kept of early.texts) this.sendText(kept);
+  }
+
+  /** Keeps a frame of a room this socket has not got (yet): see EARLY_FRAMES_MS. */
+  private keepEarly(roomId: string, text: string): void {
+    let early = this.early;
+    if (early === null || early.roomId !== roomId) {
+      if (early) clearTimeout(early.timer);
+      const timer = setTimeout(() => {
+        if (this.early?.timer === timer) this.early = null;
+      }, EARLY_FRAMES_MS);
+      timer.unref();
+      this.early = early = { roomId, texts: [], timer };
+    }
+    if (early.texts.length < EARLY_FRAMES_MAX) early.texts.push(text);
   }
 
   replace(): void {
@@ -114,7 +211,7 @@ export class ClientSocket implements Inbox {
     if (isBinary) return this.fail('bad_request', 'frames are JSON text, not binary');
     const text = data.toString();
     // Both refusals come before JSON.parse: what they refuse costs the most to parse.
-    const shape = scanFrame(text);
+    const shape = scanFrame(text, MAX_FRAME_DEPTH, scanned);
     if (shape === null) return this.fail('bad_request', `frame nests deeper than ${MAX_FRAME_DEPTH} levels`);
     if (shape.structure > MAX_FRAME_VALUES)
       return this.fail('bad_request', `frame holds more than ${MAX_FRAME_VALUES} values`);
@@ -128,10 +225,13 @@ export class ClientSocket implements Inbox {
     } catch {
       return this.fail('bad_request', 'frame is not valid JSON');
     }
-    const parsed = ClientMessage.safeParse(json);
-    // A frame refused for its shape still says which request failed, if its ref is a good one.
-    if (!parsed.success) return this.fail('bad_request', describeIssues(parsed.error), refOf(json));
-    const message = parsed.data;
+    let message: ClientMessage | null = signalFrom(json);
+    if (message === null) {
+      const parsed = ClientMessage.safeParse(json);
+      // A frame refused for its shape still says which request failed, if its ref is a good one.
+      if (!parsed.success) return this.fail('bad_request', describeIssues(parsed.error), refOf(json));
+      message = parsed.data;
+    }
     // Parsed, so valid JSON, on which the scan's span is exact.
     const dataText = message.type === 'signal' ? text.slice(shape.dataStart, shape.dataEnd) : '';
     if (this.running) this.backlog.push({ message, dataText });
@@ -159,6 +259,7 @@ export class ClientSocket implements Inbox {
             this.running = false;
             const next = this.backlog.shift();
             if (next) this.run(next.message, next.dataText);
+            if (!this.running) for (const resolve of this.whenSettled.splice(0)) resolve();
           });
         return;
       }
@@ -168,12 +269,25 @@ export class ClientSocket implements Inbox {
     }
   }
 
+  /**
+   * Settles once every frame received so far has been handled. A socket that closes while its
+   * `join` is still in Redis must be let go after it: otherwise the join queues or matches the
+   * user after the close was handled, and that queue entry or room is never ended.
+   */
+  settled(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => this.whenSettled.push(resolve));
+  }
+
   private failWith(error: unknown, ref: string | undefined): void {
     if (error instanceof AppError) return this.fail(error.code, error.message, ref);
     this.log.error({ err: error }, 'frame handler failed');
     this.fail('internal', 'something went wrong on the server', ref);
   }
 }
+
+/** Every frame's shape, read before the next frame is scanned (frames are handled one at a time). */
+const scanned: FrameShape = { typeStart: -1, typeEnd: -1, dataStart: -1, dataEnd: -1, structure: 0 };
 
 /** The `ref` of a frame that failed the schema, when that field itself is valid. */
 function refOf(json: unknown): string | undefined {

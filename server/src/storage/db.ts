@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { migrations, type SqlDialect } from './migrations.js';
+import { QueuedSqliteDialect } from './sqlite-queue.js';
 
 export interface Db {
   kysely: Kysely<Database>;
@@ -69,20 +70,15 @@ export async function openDb(options: DbOptions): Promise<Db> {
   file.pragma('synchronous = NORMAL');
   file.pragma('foreign_keys = ON');
   file.pragma('busy_timeout = 5000');
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: keepingStatements(file) }) });
+  const kysely = new Kysely<Database>({ dialect: new QueuedSqliteDialect({ database: keepingStatements(file) }) });
   await migrate(kysely, 'sqlite');
-  let closed = false;
   return {
     kysely,
     dialect: 'sqlite',
     async ping() {
       await sql`select 1`.execute(kysely);
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      await kysely.destroy();
-    },
+    close: closeOnce(kysely),
   };
 }
 
@@ -131,7 +127,6 @@ async function openPostgres(url: string, onError: (error: Error) => void): Promi
     await kysely.destroy();
     throw error;
   }
-  let closed = false;
   return {
     kysely,
     dialect: 'postgres',
@@ -146,11 +141,17 @@ async function openPostgres(url: string, onError: (error: Error) => void): Promi
         clearTimeout(timer);
       }
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      await kysely.destroy();
-    },
+    close: closeOnce(kysely),
+  };
+}
+
+/** Destroys the pool or file once: the server's close() closes its database even when something closed it before. */
+function closeOnce(kysely: Kysely<Database>): () => Promise<void> {
+  let closed = false;
+  return async () => {
+    if (closed) return;
+    closed = true;
+    await kysely.destroy();
   };
 }
 

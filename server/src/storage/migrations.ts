@@ -15,12 +15,19 @@ const SEED_CATEGORIES: ReadonlyArray<[slug: string, name: string]> = [
   ['languages', 'Languages'],
 ];
 
+/**
+ * The database as a migration sees it: the schema as it was when that migration was written, which
+ * is not today's `Database` type (Kysely's migration guide types it as `Kysely<any>` for this reason).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a migration's schema is its own era's, not Database
+type Then = any;
+
 /** Migrations live in code so that the built server carries them; each runs once, in name order. */
 export function migrations(dialect: SqlDialect): MigrationProvider {
   const timestamp = dialect === 'postgres' ? 'timestamptz' : 'text';
   const all: Record<string, Migration> = {
     '0001_core': {
-      async up(db: Kysely<any>) {
+      async up(db: Kysely<Then>) {
         await db.schema
           .createTable('users')
           .addColumn('id', 'text', (c) => c.primaryKey())
@@ -67,7 +74,7 @@ export function migrations(dialect: SqlDialect): MigrationProvider {
       },
     },
     '0002_friendships': {
-      async up(db: Kysely<any>) {
+      async up(db: Kysely<Then>) {
         // One row per pair, stored with user_a < user_b: the unique key then makes a second row
         // for the same two people impossible whoever asked, and the order check rules out self.
         await db.schema
@@ -92,7 +99,7 @@ export function migrations(dialect: SqlDialect): MigrationProvider {
       },
     },
     '0003_sessions_guests': {
-      async up(db: Kysely<any>) {
+      async up(db: Kysely<Then>) {
         // Wrong passwords per key (a hash of the e-mail, or of the e-mail and the client address):
         // in the database, so every process of a cluster counts the same guesses, and a restart
         // forgets nothing.
@@ -130,7 +137,7 @@ export function migrations(dialect: SqlDialect): MigrationProvider {
       },
     },
     '0004_safety': {
-      async up(db: Kysely<any>) {
+      async up(db: Kysely<Then>) {
         await db.schema
           .createTable('consents')
           .addColumn('id', 'text', (c) => c.primaryKey())
@@ -213,7 +220,7 @@ export function migrations(dialect: SqlDialect): MigrationProvider {
       },
     },
     '0005_moderation': {
-      async up(db: Kysely<any>) {
+      async up(db: Kysely<Then>) {
         // Every user has a role; the first admin is made with `npm run admin -- set-role`.
         await db.schema
           .alterTable('users')
@@ -347,7 +354,7 @@ export function migrations(dialect: SqlDialect): MigrationProvider {
       },
     },
     '0006_accounts': {
-      async up(db: Kysely<any>) {
+      async up(db: Kysely<Then>) {
         // What a member proved (its e-mail), what it speaks (a JSON array of ISO 639-1 codes, in
         // order of preference) and the line strangers read about it.
         await db.schema
@@ -406,7 +413,7 @@ export function migrations(dialect: SqlDialect): MigrationProvider {
       },
     },
     '0007_push': {
-      async up(db: Kysely<any>) {
+      async up(db: Kysely<Then>) {
         // Where a device can be woken for a friend's call or request. Tied to the session that
         // registered it: logging out, a ban or a password reset deletes the session and with it
         // (cascade) the token, so a phone that changes hands is not woken for its old owner.
@@ -421,6 +428,29 @@ export function migrations(dialect: SqlDialect): MigrationProvider {
           .execute();
         await db.schema.createIndex('push_tokens_user').on('push_tokens').column('user_id').execute();
         await db.schema.createIndex('push_tokens_session').on('push_tokens').column('session_hash').execute();
+      },
+    },
+    '0008_call_owners': {
+      async up(db: Kysely<Then>) {
+        // Each process that keeps its rooms in memory (no Redis), and when it last said it was
+        // alive: a call it left open when it was killed ends then (history/crashes.ts).
+        await db.schema
+          .createTable('processes')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('host', 'text', (c) => c.notNull())
+          .addColumn('pid', 'integer', (c) => c.notNull())
+          .addColumn('alive_at', timestamp, (c) => c.notNull())
+          .addColumn('stopped_at', timestamp)
+          .execute();
+        // The process whose memory holds the room; null with Redis, where rooms outlive processes.
+        await db.schema.alterTable('connections').addColumn('process_id', 'text').execute();
+        // Partial: only calls still open are looked up by process, and they are few.
+        await db.schema
+          .createIndex('connections_open_process')
+          .on('connections')
+          .column('process_id')
+          .where(sql.ref('ended_at'), 'is', null)
+          .execute();
       },
     },
   };

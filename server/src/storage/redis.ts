@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Command, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 
@@ -17,6 +17,14 @@ export interface RedisConnections {
   subscriber: Redis;
   /** `{prefix}:` — every key and channel starts with it. */
   prefix: string;
+  /**
+   * PUBLISH on `commands`, written at once when no auto-pipelined command waits to go before it
+   * (else queued after them: the connection's order is what the bus's hand-off relies on). For a
+   * caller that batches by itself: through the auto-pipeline, a PUBLISH issued from a
+   * `setImmediate` would wait for the next turn of the event loop, or for the replies to the
+   * pipeline before it.
+   */
+  publish(channel: string, message: string): Promise<number>;
   /** Throws unless both connections are up and Redis answers. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -74,6 +82,12 @@ export async function connectRedis(url: string, prefix: string, log: Logger): Pr
     commands,
     subscriber,
     prefix: `${prefix}:`,
+    publish(channel, message) {
+      if (commands.autoPipelineQueueSize > 0) return commands.publish(channel, message);
+      const command = new Command('publish', [channel, message], { replyEncoding: 'utf8' });
+      void commands.sendCommand(command);
+      return command.promise as Promise<number>;
+    },
     async ping() {
       if (commands.status !== 'ready' || subscriber.status !== 'ready') throw new Error('redis is not connected');
       let timer: NodeJS.Timeout | undefined;

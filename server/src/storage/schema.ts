@@ -10,6 +10,7 @@ export interface Database {
   push_tokens: PushTokensTable;
   categories: CategoriesTable;
   connections: ConnectionsTable;
+  processes: ProcessesTable;
   friendships: FriendshipsTable;
   friend_declines: FriendDeclinesTable;
   login_failures: LoginFailuresTable;
@@ -70,6 +71,18 @@ export interface ConnectionsTable {
   started_at: Timestamp;
   ended_at: Timestamp | null;
   end_reason: 'left' | 'disconnected' | null;
+  /** The process whose memory holds the room (history/crashes.ts); null with Redis, and for rows before 0008. */
+  process_id: Generated<string | null>;
+}
+
+/** A process that keeps its rooms in memory (no Redis): where it runs and when it last said it was alive. */
+export interface ProcessesTable {
+  id: string;
+  host: string;
+  pid: number;
+  alive_at: Timestamp;
+  /** Set on a clean stop: its open calls wait in its rooms file for the next start, and are never closed as a crash's. */
+  stopped_at: Timestamp | null;
 }
 
 /** Two people who are friends, or one asked the other. Always user_a < user_b (one row per pair). */

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -67,7 +67,7 @@ export async function sweep(db: Kysely<Database>, now: Date): Promise<SweepResul
   const sessions = await db.deleteFrom('sessions').where('expires_at', '<=', nowIso).executeTakeFirst();
 
   const recent = new Date(now.getTime() - GUEST_HISTORY_KEPT_MS).toISOString();
-  const stale = (eb: any) =>
+  const stale = (eb: ExpressionBuilder<Database & { u: Database['users'] }, 'u'>) =>
     eb.and([
       eb('u.kind', '=', 'guest'),
       eb.not(eb.exists(eb.selectFrom('sessions as s').select('s.token_hash').whereRef('s.user_id', '=', 'u.id'))),
@@ -76,7 +76,7 @@ export async function sweep(db: Kysely<Database>, now: Date): Promise<SweepResul
           eb
             .selectFrom('friendships as f')
             .select('f.id')
-            .where((w: any) => w.or([w('f.user_a', '=', w.ref('u.id')), w('f.user_b', '=', w.ref('u.id'))])),
+            .where((w) => w.or([w('f.user_a', '=', w.ref('u.id')), w('f.user_b', '=', w.ref('u.id'))])),
         ),
       ),
       eb.not(
@@ -84,8 +84,8 @@ export async function sweep(db: Kysely<Database>, now: Date): Promise<SweepResul
           eb
             .selectFrom('connections as c')
             .select('c.id')
-            .where((w: any) => w.or([w('c.user_a', '=', w.ref('u.id')), w('c.user_b', '=', w.ref('u.id'))]))
-            .where((w: any) =>
+            .where((w) => w.or([w('c.user_a', '=', w.ref('u.id')), w('c.user_b', '=', w.ref('u.id'))]))
+            .where((w) =>
               w.or([
                 w('c.started_at', '>', recent),
                 // The peer can still read this row: a member, or anyone with a session.
@@ -93,9 +93,9 @@ export async function sweep(db: Kysely<Database>, now: Date): Promise<SweepResul
                   w
                     .selectFrom('users as p')
                     .select('p.id')
-                    .where((v: any) => v.or([v('p.id', '=', v.ref('c.user_a')), v('p.id', '=', v.ref('c.user_b'))]))
+                    .where((v) => v.or([v('p.id', '=', v.ref('c.user_a')), v('p.id', '=', v.ref('c.user_b'))]))
                     .whereRef('p.id', '<>', 'u.id')
-                    .where((v: any) =>
+                    .where((v) =>
                       v.or([
                         v('p.kind', '=', 'member'),
                         v.exists(

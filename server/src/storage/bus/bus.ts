@@ -17,6 +17,20 @@ export interface Delivery {
   room?: RoomLink | null;
   /** Close the socket with this code once the frame is sent (a ban: 4003). */
   close?: { code: number; reason: string };
+  /**
+   * Set on a state of which only the latest matters (a friend's presence, keyed by the friend).
+   * While the user is away, a newer one with the same key replaces the held one, and none counts
+   * toward the hold limit: a user with many friends coming and going would otherwise fill it and
+   * lose its room. They reach the socket after the held frames (see `attach`).
+   */
+  stateKey?: string;
+  /**
+   * Only for a socket still in this room (else dropped): a relayed frame may be on its way from
+   * the peer's process while the room ends on the receiver's (a socket with no room keeps it a
+   * moment instead: it may have overtaken its room's `matched`), and the end of a room told late,
+   * by a survivor of the process that ended it, must not end the next room its member is in.
+   */
+  onlyInRoom?: string;
 }
 
 /** A live socket as the bus sees it. */
@@ -31,7 +45,10 @@ export interface MessageBus {
   /**
    * Makes `inbox` the user's one socket; an older one (here or on another process) is replaced.
    * The socket gets `greeting` first, then what was held for the user while it was away, in the
-   * order sent, then whatever arrived in the meantime.
+   * order sent, then the latest of each held state (`stateKey`), then whatever arrived in the
+   * meantime. States come after the frames so that one about a friend the user gained or lost
+   * while away (`friend_added`, `friend_removed`, held as frames) applies to the friend list those
+   * frames left.
    */
   attach(userId: string, inbox: Inbox, greeting: readonly Delivery[]): Promise<void>;
   /**

@@ -3,7 +3,10 @@ import type { Delivery, Inbox, MessageBus } from './bus.js';
 /** The message bus of a single process: every socket is here, so delivery is a map lookup. */
 export class MemoryMessageBus implements MessageBus {
   private readonly inboxes = new Map<string, Inbox>();
+  /** Frames held for users who are away, in order; a user is away while it has an entry here. */
   private readonly held = new Map<string, Delivery[]>();
+  /** The latest of each state (`stateKey`) for a user who is away: never counted toward the limit. */
+  private readonly heldStates = new Map<string, Map<string, Delivery>>();
   private overflowListener: (userId: string) => void = () => {};
 
   constructor(private readonly holdLimit: number) {}
@@ -13,12 +16,20 @@ export class MemoryMessageBus implements MessageBus {
     this.inboxes.set(userId, inbox);
     if (previous && previous !== inbox) previous.replace();
     const held = this.held.get(userId) ?? [];
+    const states = this.heldStates.get(userId);
     this.held.delete(userId);
+    this.heldStates.delete(userId);
     for (const delivery of greeting) inbox.deliver(delivery);
-    for (const [i, delivery] of held.entries()) {
+    const pending = states ? [...held, ...states.values()] : held;
+    for (const [i, delivery] of pending.entries()) {
       if (!inbox.deliver(delivery)) {
         // Closing already: what it could not take waits for the user's next socket.
-        this.held.set(userId, held.slice(i));
+        const rest = pending.slice(i);
+        this.held.set(
+          userId,
+          rest.filter((d) => d.stateKey === undefined),
+        );
+        for (const state of rest) if (state.stateKey !== undefined) this.holdState(userId, state.stateKey, state);
         return;
       }
     }
@@ -40,12 +51,12 @@ export class MemoryMessageBus implements MessageBus {
 
   async claimAbsence(userId: string): Promise<boolean> {
     if (this.inboxes.has(userId) || !this.held.has(userId)) return false;
-    this.held.delete(userId);
+    this.drop(userId);
     return true;
   }
 
   async release(userId: string): Promise<void> {
-    if (!this.inboxes.has(userId)) this.held.delete(userId);
+    if (!this.inboxes.has(userId)) this.drop(userId);
   }
 
   hold(userId: string): void {
@@ -66,6 +77,7 @@ export class MemoryMessageBus implements MessageBus {
     let held = this.held.get(userId);
     if (inbox && !held) this.held.set(userId, (held = []));
     if (!held) return;
+    if (delivery.stateKey !== undefined) return this.holdState(userId, delivery.stateKey, delivery);
     held.push(delivery);
     if (held.length === this.holdLimit + 1) this.overflowListener(userId);
   }
@@ -79,4 +91,16 @@ export class MemoryMessageBus implements MessageBus {
   }
 
   async close(): Promise<void> {}
+
+  /** Replaces the held state under `key`: a user away gets only the latest, and it is not counted. */
+  private holdState(userId: string, key: string, delivery: Delivery): void {
+    let states = this.heldStates.get(userId);
+    if (!states) this.heldStates.set(userId, (states = new Map()));
+    states.set(key, delivery);
+  }
+
+  private drop(userId: string): void {
+    this.held.delete(userId);
+    this.heldStates.delete(userId);
+  }
 }

@@ -1,208 +1,141 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { defineScript, unavailable, type RedisConnections, type Script } from '../redis.js';
 import type { Delivery, Inbox, MessageBus } from './bus.js';
+import { ProcessLease } from './lease.js';
+import { InOrder, type Sequenced } from './order.js';
+import {
+  ATTACH,
+  AWAIT_RETURN,
+  CLAIM,
+  DELIVER,
+  DRAIN,
+  HOLD,
+  PREPEND,
+  PUSH,
+  REANNOUNCE,
+  RELEASE,
+  type ScriptName,
+} from './redis-scripts.js';
 
-/** A process that has not renewed its lease for this long is taken for dead and its users reclaimed. */
-export const LEASE_MS = 3000;
 /** How often a process renews its lease and looks for dead processes and ended absences. */
 export const SWEEP_MS = 500;
 /** An absence whose owner's own timer has not ended it this long after its deadline is ended by any process. */
 const SWEEP_SLACK_MS = 1000;
 /** How long a new socket waits for the process that held its user to hand over (it may have just died). */
 const HANDOFF_TIMEOUT_MS = 2000;
+/**
+ * How long a frame waits for its predecessor from the same sender before it passes without it
+ * (see "Order" below). A predecessor is late only while another process sends it on, a Redis
+ * round trip; this is the hand-off's patience halved, so a call's signaling stalls at most this
+ * long in the one case it must (the process holding the predecessor died).
+ */
+export const GAP_MS = 1000;
+/**
+ * A batch of frames for one process (see "Batches" below) is cut at this many characters, so a
+ * burst of thousands does not become one multi-megabyte string that the receiver can start on
+ * only once all of it has come.
+ */
+const BATCH_CHARS = 64 * 1024;
 
 /**
  * Frame delivery for a cluster. Each process subscribes to its own channel; `on:<user>` names
  * the process that owns the user's deliveries: the one holding its socket, or, while the user is
  * away within its grace, the one that held it last. A frame for a socket on this process goes
- * straight to it; for one elsewhere, one script PUBLISHes it to the owner's channel, or, when the
- * owner is away from its socket or dead (nobody subscribed), appends it to the user's held list.
+ * straight to it; for one elsewhere, a plain PUBLISH to the owner's channel, the owner taken from
+ * this process's cache of `on:<user>` (`routes`). No script runs per frame while the cache holds.
  *
- * Order: Redis runs scripts in the order one connection sends them and delivers a channel's
- * messages in order, so one sender's frames reach the owner in order. Only the owner writes the
- * held list while it is alive, and it changes hands only through its channel: a new owner's
- * attach script PUBLISHes `moved` to the old one, which replies `handoff` once every frame before
- * `moved` is in the held list; only then does the new owner read the list. A dead owner cannot
- * take messages (PUBLISH reaches nobody), so the script holds them itself.
+ * The cache. A user's route is learnt from the DELIVER script (it reads `on:<user>`, PUBLISHes
+ * and says to whom), the first time this process sends to the user and after each invalidation.
+ * Whatever changes an owner tells every process on the `owners` channel, from the same script
+ * that changes it: ATTACH (the user attached on another process: the new owner), CLAIM and
+ * RELEASE (no owner: the route goes), RECLAIM (lease.ts: a process was lost: every route to it
+ * goes) and REANNOUNCE (after Redis lost its data: every route goes). A detach changes nothing:
+ * the owner stays the owner and holds. A PUBLISH that reaches nobody (it returns 0: the owner is
+ * dead, or left) drops the route and sends that frame through the script, which holds it in the
+ * list or PUBLISHes it to whoever owns the user now. A route learnt from a script whose answer
+ * crossed an invalidation is not kept (`asked`), and a resubscribed channel drops every route
+ * (invalidations may have been missed meanwhile).
  *
- * Keys, after the prefix: on:<user> (owner), held:<user> (LIST), users:<process> (SET of the
- * users a process owns), graces (ZSET of away users by deadline), procs (ZSET of processes by
- * lease expiry), live (HASH: process → how many users have a socket there, told with its lease);
- * channel p:<process>.
+ * Order. Redis delivers one connection's PUBLISHes to a channel in order, so frames from one
+ * sender to one owner arrive in order. A stale route can still send a frame to the old owner
+ * after the user moved: the old owner then sends it on through the script to the new owner,
+ * where it can arrive after newer frames the sender sent straight there. So every frame carries
+ * a sequence number (per sending process) and `prev`, the number of the frame that process sent
+ * the same user before; the owner passes a frame to the socket once its `prev` passed (order.ts).
+ * The hand-off tells the new owner where each stream stood: the attach script PUBLISHes `moved`
+ * to the old owner, which holds in the list every frame it got before `moved` and replies
+ * `handoff` with, per sender, the last number it passed to the user (or held); only then does
+ * the new owner read the list (in each sender's order) and then what arrived meanwhile. A frame
+ * whose predecessor has not come waits GAP_MS, then passes (a resync): a frame is late only
+ * while a process forwards it, a few milliseconds, even on a loaded one; one that has not come
+ * in GAP_MS was in a process that died with it (the old design lost that frame too), and the
+ * user is better served by the rest than by a stalled call. A frame that turns up after its
+ * resync is dropped: the user never sees frames out of order.
+ *
+ * Batches. Frames for other processes wait for the end of the event loop's turn (`setImmediate`)
+ * in `outbox`, per owner; then each owner's go as one PUBLISH, in the order they were sent (cut
+ * at BATCH_CHARS). Under load a turn reads many sockets, so one PUBLISH carries many frames: Redis,
+ * the sender's client and the receiver's parser pay per PUBLISH, not per frame. One frame alone
+ * goes as `s`, as before. Every other command this process sends flushes the outbox first, so the
+ * connection's order (a hand-off after the pushes, a script after the frames before it) is the
+ * order in which the frames were sent, as without batches. A batch that reaches nobody goes
+ * through the script frame by frame, in order, as a single frame would.
+ *
+ * Held frames. While the user is away, its owner appends what reaches it to the held list (a
+ * dead owner's frames: the script does it itself), up to the limit (one past it: the overflow
+ * is told once). Each held item keeps its sender and numbers, so the next owner reads them in
+ * each sender's order and knows where the streams stand. States (a friend's presence:
+ * `Delivery.stateKey`) are held apart, the latest per key, never counted toward the limit; their
+ * order against the held frames does not matter (only the latest state is shown, and it is
+ * delivered after them, see bus.ts).
+ *
+ * Keys, after the prefix: on:<user> (owner), held:<user> (LIST), states:<user> (HASH: state key →
+ * latest item, expiring and dropped with the list), users:<process> (SET of the users a process
+ * owns), graces (ZSET of away users by deadline); channels p:<process> and owners. Which
+ * processes are alive is the lease's (lease.ts). Nothing per frame is stored outside the held
+ * list, and the routes and stream numbers live in the processes' memory only.
+ *
+ * The scripts and the channel messages' format: redis-scripts.ts.
  */
 
-/** Channel messages, one letter then fields on lines: d(eliver) user room text, m(oved) user to, h(andoff) user, r(eleased) user. */
-const DELIVER = `
-local P, user, me = ARGV[1], ARGV[2], ARGV[3]
-local owner = redis.call('GET', P .. 'on:' .. user)
-if not owner then return -1 end
-if owner ~= me and redis.call('PUBLISH', P .. 'p:' .. owner, 'd\\n' .. user .. '\\n' .. ARGV[4]) > 0 then return 0 end
-local held = P .. 'held:' .. user
-if redis.call('LLEN', held) > tonumber(ARGV[5]) then return -2 end
-local len = redis.call('RPUSH', held, ARGV[4])
-redis.call('PEXPIRE', held, ARGV[6])
-return len
-`;
+/** What the attach and drain scripts take for a new socket: the held frames, then the held states. */
+type Taken = [string[], string[]];
 
-/** The owner holds a frame that reached its channel for a user with no socket here (see onMessage). */
-const PUSH = `
-local held = ARGV[1] .. 'held:' .. ARGV[2]
-if redis.call('LLEN', held) > tonumber(ARGV[4]) then return -2 end
-local len = redis.call('RPUSH', held, ARGV[3])
-redis.call('PEXPIRE', held, ARGV[5])
-return len
-`;
+/** A frame as it travels between processes and sits in the held list: its place in its sender's stream, and the item. */
+interface Envelope extends Sequenced {
+  item: string;
+  delivery: Delivery;
+}
 
-/** Returns 0 when the previous owner is alive and will hand over; else the held items, taken. */
-const ATTACH = `
-local P, user, me = ARGV[1], ARGV[2], ARGV[3]
-local key = P .. 'on:' .. user
-local old = redis.call('GET', key)
-redis.call('SET', key, me)
-redis.call('SADD', P .. 'users:' .. me, user)
-redis.call('ZREM', P .. 'graces', user)
-if old and old ~= me then
-  redis.call('SREM', P .. 'users:' .. old, user)
-  if redis.call('PUBLISH', P .. 'p:' .. old, 'm\\n' .. user .. '\\n' .. me) > 0 then return 0 end
-end
-local held = P .. 'held:' .. user
-local items = redis.call('LRANGE', held, 0, -1)
-redis.call('DEL', held)
-return items
-`;
+/** Where this process sends a user's frames, and the last number it sent the user. */
+interface Route {
+  user: string;
+  /** The owner's process, as last learnt; null: ask the script. */
+  owner: string | null;
+  last: number;
+  /** Bumped by each invalidation of this user's owner (see `answered`). */
+  changes: number;
+}
 
-const DRAIN = `
-local held = ARGV[1] .. 'held:' .. ARGV[2]
-local items = redis.call('LRANGE', held, 0, -1)
-redis.call('DEL', held)
-return items
-`;
-
-/** Puts back, in front and in order, what a socket that closed while attaching could not take. */
-const PREPEND = `
-local P, user, me = ARGV[1], ARGV[2], ARGV[3]
-local owner = redis.call('GET', P .. 'on:' .. user)
-if owner == me then
-  local held = P .. 'held:' .. user
-  for i = #ARGV, 5, -1 do redis.call('LPUSH', held, ARGV[i]) end
-  redis.call('PEXPIRE', held, ARGV[4])
-elseif owner then
-  for i = 5, #ARGV do redis.call('PUBLISH', P .. 'p:' .. owner, 'd\\n' .. user .. '\\n' .. ARGV[i]) end
-end
-return 0
-`;
-
-const AWAIT_RETURN = `
-local P, user, me = ARGV[1], ARGV[2], ARGV[3]
-if redis.call('GET', P .. 'on:' .. user) ~= me then return 0 end
-redis.call('ZADD', P .. 'graces', ARGV[4], user)
-return 1
-`;
-
-const CLAIM = `
-local P, user, me = ARGV[1], ARGV[2], ARGV[3]
-local deadline = redis.call('ZSCORE', P .. 'graces', user)
-if not deadline then return 0 end
-if ARGV[4] == '1' and tonumber(deadline) > tonumber(ARGV[5]) then return 0 end
-redis.call('ZREM', P .. 'graces', user)
-local owner = redis.call('GET', P .. 'on:' .. user)
-if owner then
-  redis.call('DEL', P .. 'on:' .. user)
-  redis.call('SREM', P .. 'users:' .. owner, user)
-  if owner ~= me then redis.call('PUBLISH', P .. 'p:' .. owner, 'r\\n' .. user) end
-end
-redis.call('DEL', P .. 'held:' .. user)
-return 1
-`;
-
-const RELEASE = `
-local P, user, me = ARGV[1], ARGV[2], ARGV[3]
-if redis.call('GET', P .. 'on:' .. user) ~= me then return 0 end
-redis.call('DEL', P .. 'on:' .. user, P .. 'held:' .. user)
-redis.call('SREM', P .. 'users:' .. me, user)
-redis.call('ZREM', P .. 'graces', user)
-return 1
-`;
-
-const HOLD = `
-if redis.call('SET', ARGV[1] .. 'on:' .. ARGV[2], ARGV[3], 'NX') then redis.call('SADD', ARGV[1] .. 'users:' .. ARGV[3], ARGV[2]) end
-return 0
-`;
-
-/** Renews the lease and tells the live count; 1 when the process was not registered (new, taken for dead, or Redis lost its data). */
-const HEARTBEAT = `
-redis.call('HSET', ARGV[1] .. 'live', ARGV[2], ARGV[4])
-return redis.call('ZADD', ARGV[1] .. 'procs', ARGV[3], ARGV[2])
-`;
-/** The live counts of the processes whose lease runs: a dead one's are not counted even before it is reclaimed. */
-const CONNECTED = `
-local total = 0
-for _, proc in ipairs(redis.call('ZRANGEBYSCORE', ARGV[1] .. 'procs', ARGV[2], '+inf')) do
-  total = total + (tonumber(redis.call('HGET', ARGV[1] .. 'live', proc)) or 0)
-end
-return total
-`;
-
-/** Says again that this process owns its live users (after Redis lost its data, or took us for dead). */
-const REANNOUNCE = `
-local P, me = ARGV[1], ARGV[2]
-for i = 3, #ARGV do
-  redis.call('SET', P .. 'on:' .. ARGV[i], me)
-  redis.call('SADD', P .. 'users:' .. me, ARGV[i])
-  redis.call('ZREM', P .. 'graces', ARGV[i])
-end
-return 0
-`;
-
-/**
- * Takes over a dead process's users, once (ZREM decides who). Returns the ones whose socket was
- * live there: their absence starts now. Those already away keep their deadline.
- */
-const RECLAIM = `
-local P, dead, me = ARGV[1], ARGV[2], ARGV[3]
-if redis.call('ZREM', P .. 'procs', dead) == 0 then return false end
-redis.call('HDEL', P .. 'live', dead)
-local lost = {}
-for _, u in ipairs(redis.call('SMEMBERS', P .. 'users:' .. dead)) do
-  if redis.call('GET', P .. 'on:' .. u) == dead then
-    redis.call('SET', P .. 'on:' .. u, me)
-    redis.call('SADD', P .. 'users:' .. me, u)
-    if not redis.call('ZSCORE', P .. 'graces', u) then lost[#lost + 1] = u end
-  end
-end
-redis.call('DEL', P .. 'users:' .. dead)
-return lost
-`;
-
-const LEAVE = `
-local P, me = ARGV[1], ARGV[2]
-redis.call('ZREM', P .. 'procs', me)
-redis.call('HDEL', P .. 'live', me)
-redis.call('DEL', P .. 'users:' .. me)
-return 0
-`;
-
-type ScriptName =
-  | 'connected'
-  | 'deliver'
-  | 'push'
-  | 'attach'
-  | 'drain'
-  | 'prepend'
-  | 'awaitReturn'
-  | 'claim'
-  | 'release'
-  | 'hold'
-  | 'heartbeat'
-  | 'reannounce'
-  | 'reclaim'
-  | 'leave';
+/** A frame waiting in the outbox for the end of the turn, with what its route was when it was sent. */
+interface Outgoing {
+  userId: string;
+  frame: Envelope;
+  route: Route;
+  /** Whether no invalidation of the route came since (see `asked`). */
+  asked: () => boolean;
+}
 
 interface Local {
   inbox: Inbox;
+  /** Puts the frames from other processes back in each sender's order before the socket gets them. */
+  order: InOrder<Envelope>;
   /** Set until the socket has had its greeting and held frames: what arrives meanwhile waits here. */
-  attaching: { buffer: Delivery[]; handoff: (() => void) | null; movedTo: string | null } | null;
+  attaching: {
+    buffer: Envelope[];
+    handoff: ((lasts: Array<[string, number]>) => void) | null;
+    movedTo: string | null;
+  } | null;
 }
 
 export interface RedisBusOptions {
@@ -212,37 +145,49 @@ export interface RedisBusOptions {
 }
 
 export class RedisMessageBus implements MessageBus {
-  readonly processId = randomUUID();
+  private readonly lease: ProcessLease;
+  /** Names this process in the cluster: in the lease set, on its users, on its queue entries. */
+  readonly processId: string;
   private readonly local = new Map<string, Local>();
-  /** Users whose socket was here and who are away: we own what is held for them until they come back. */
-  private readonly awayHere = new Set<string>();
+  /**
+   * Users whose socket was here and who are away: we own what is held for them until they come
+   * back. Each with where its streams stood when the socket went, for the next owner's handoff.
+   */
+  private readonly awayHere = new Map<string, Array<[string, number]>>();
+  /** This process's view of `on:<user>` for the users it sends to (see the header: the cache). */
+  private readonly routes = new Map<string, Route>();
+  /** Bumped by invalidations of many routes at once (a process lost, Redis's data lost, our subscription cut). */
+  private version = 0;
+  /** The number of the last frame this process sent to another process, any user. */
+  private seq = 0;
+  /** Frames for other processes by owner, until the end of this turn (see the header: batches). */
+  private readonly outbox = new Map<string, Outgoing[]>();
+  private flushing: NodeJS.Immediate | undefined;
   private readonly scripts: Record<ScriptName, Script>;
   private readonly prefix: string;
   private readonly channel: string;
+  private readonly ownersChannel: string;
   private readonly heldTtlMs: number;
   private overflowListener: (userId: string) => void = () => {};
-  private lostListener: (processId: string, userIds: string[]) => Promise<void> = async () => {};
+  private lostListener: (processId: string, userIds: string[], lastAliveAt: number) => Promise<void> = async () => {};
   private dueListener: (userId: string) => Promise<void> = async () => {};
   private timer: NodeJS.Timeout | undefined;
   private sweeping = false;
-  private registered = false;
-  /** When the command connection last became ready: no process is taken for dead until peers had a lease's time to renew. */
-  private readySince = Date.now();
   private closed = false;
-  /** Draining: no longer renews its lease, so it counts as gone for takeovers. */
-  private draining = false;
 
   constructor(
     private readonly redis: RedisConnections,
     private readonly options: RedisBusOptions,
   ) {
+    this.lease = new ProcessLease(redis, options.log);
+    this.processId = this.lease.processId;
     this.prefix = redis.prefix;
     this.channel = `${this.prefix}p:${this.processId}`;
+    this.ownersChannel = `${this.prefix}owners`;
     // Held frames outlive the grace a little, then go: nobody will come for them.
     this.heldTtlMs = options.graceMs + 60_000;
     const c = redis.commands;
     this.scripts = {
-      connected: defineScript(c, 'stConnected', CONNECTED),
       deliver: defineScript(c, 'stDeliver', DELIVER),
       push: defineScript(c, 'stPush', PUSH),
       attach: defineScript(c, 'stAttach', ATTACH),
@@ -252,20 +197,22 @@ export class RedisMessageBus implements MessageBus {
       claim: defineScript(c, 'stClaim', CLAIM),
       release: defineScript(c, 'stRelease', RELEASE),
       hold: defineScript(c, 'stHold', HOLD),
-      heartbeat: defineScript(c, 'stHeartbeat', HEARTBEAT),
       reannounce: defineScript(c, 'stReannounce', REANNOUNCE),
-      reclaim: defineScript(c, 'stReclaim', RECLAIM),
-      leave: defineScript(c, 'stLeave', LEAVE),
     };
   }
 
-  /** Subscribes to this process's channel, takes the lease, and starts sweeping. */
+  /** Subscribes to this process's channel and the owners' one, takes the lease, and starts sweeping. */
   async start(): Promise<void> {
     const { commands, subscriber } = this.redis;
-    subscriber.on('message', (_channel: string, message: string) => this.onMessage(message));
-    await subscriber.subscribe(this.channel);
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel === this.ownersChannel) this.onOwner(message);
+      else this.onMessage(message);
+    });
+    // Resubscribed after a lost connection: invalidations may have been missed meanwhile.
+    subscriber.on('ready', () => this.forgetOwners());
+    await subscriber.subscribe(this.channel, this.ownersChannel);
     commands.on('ready', () => {
-      this.readySince = Date.now();
+      this.lease.reconnected();
       // Our live users' ownership may be gone with Redis's data: say it again before anything else.
       void this.sweep(true);
     });
@@ -275,7 +222,7 @@ export class RedisMessageBus implements MessageBus {
   }
 
   /** A process died: its queue entries must go, and these users (live there) start their grace. */
-  onProcessLost(listener: (processId: string, userIds: string[]) => Promise<void>): void {
+  onProcessLost(listener: (processId: string, userIds: string[], lastAliveAt: number) => Promise<void>): void {
     this.lostListener = listener;
   }
 
@@ -291,64 +238,82 @@ export class RedisMessageBus implements MessageBus {
   async attach(userId: string, inbox: Inbox, greeting: readonly Delivery[]): Promise<void> {
     const previous = this.local.get(userId);
     const attaching: NonNullable<Local['attaching']> = { buffer: [], handoff: null, movedTo: null };
-    const entry: Local = { inbox, attaching };
+    const entry: Local = { inbox, attaching, order: new InOrder((frame) => this.pass(userId, entry, frame), GAP_MS) };
     this.local.set(userId, entry);
+    // Back on the process that held it: where its streams stood is ours already.
+    for (const [sender, seq] of this.awayHere.get(userId) ?? []) entry.order.seen(sender, seq);
     this.awayHere.delete(userId);
-    if (previous && previous.inbox !== inbox) previous.inbox.replace();
+    if (previous && previous.inbox !== inbox) {
+      for (const [sender, seq] of previous.order.lasts()) entry.order.seen(sender, seq);
+      attaching.buffer.push(...previous.order.takeWaiting());
+      previous.inbox.replace();
+    }
 
-    let items: string[];
+    let taken: Taken;
+    this.flush();
     try {
-      const taken = (await this.scripts.attach(this.prefix, userId, this.processId)) as string[] | 0;
-      if (taken === 0) {
+      const answer = (await this.scripts.attach(this.prefix, userId, this.processId)) as Taken | 0;
+      if (answer === 0) {
         // The previous owner is alive: it replies once everything it held is in the list.
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, HANDOFF_TIMEOUT_MS);
-          attaching.handoff = () => {
+        const lasts = await new Promise<Array<[string, number]>>((resolve) => {
+          const timer = setTimeout(() => resolve([]), HANDOFF_TIMEOUT_MS);
+          attaching.handoff = (handed) => {
             clearTimeout(timer);
-            resolve();
+            resolve(handed);
           };
         });
-        items = (await this.scripts.drain(this.prefix, userId)) as string[];
+        for (const [sender, seq] of lasts) entry.order.seen(sender, seq);
+        taken = (await this.scripts.drain(this.prefix, userId)) as Taken;
       } else {
-        items = taken;
+        taken = answer;
       }
     } catch (error) {
       if (this.local.get(userId) === entry) this.local.delete(userId);
       unavailable(error);
     }
 
-    const pending = [...items.map(decodeItem), ...attaching.buffer];
+    // The frames in each sender's order, then the latest of each state; then what came meanwhile.
+    const held = [...inSenderOrder(taken[0].map(openEnvelope)), ...taken[1].map(openEnvelope)];
     if (this.local.get(userId) !== entry) {
       // Closed or taken over while attaching: what was taken for it waits for the next socket.
-      await this.rehold(userId, pending);
-      if (attaching.movedTo) this.handOff(userId, attaching.movedTo);
+      await this.rehold(userId, [...held, ...attaching.buffer]);
+      if (attaching.movedTo) this.handOff(userId, attaching.movedTo, entry.order.lasts());
       return;
     }
-    entry.attaching = null;
     for (const delivery of greeting) inbox.deliver(delivery);
-    for (const [i, delivery] of pending.entries()) {
-      if (!inbox.deliver(delivery)) {
-        await this.rehold(userId, pending.slice(i));
+    for (const [i, frame] of held.entries()) {
+      if (!inbox.deliver(frame.delivery)) {
+        entry.attaching = null;
+        await this.rehold(userId, [...held.slice(i), ...attaching.buffer]);
         return;
       }
+      // Only what the socket took counts as passed: what is put back may reach the next owner
+      // through its channel, where a number already passed would be dropped.
+      entry.order.seen(frame.sender, frame.seq);
     }
+    entry.attaching = null;
+    for (const frame of attaching.buffer) entry.order.offer(frame);
   }
 
   detach(userId: string, inbox: Inbox): boolean {
     const entry = this.local.get(userId);
     if (!entry || entry.inbox !== inbox) return false;
     this.local.delete(userId);
-    // We stay the owner: frames for the user now go to its held list, in order, through us.
-    this.awayHere.add(userId);
+    // We stay the owner: frames for the user now go to its held list, in order, through us;
+    // those still waiting for a predecessor go there too (the next owner sorts each sender's).
+    for (const frame of entry.order.takeWaiting()) this.push(userId, frame);
+    this.awayHere.set(userId, entry.order.lasts());
     return true;
   }
 
   async awaitReturn(userId: string, deadline: number): Promise<boolean> {
     if (this.local.has(userId)) return false;
+    this.flush();
     return (await this.scripts.awaitReturn(this.prefix, userId, this.processId, deadline).catch(unavailable)) === 1;
   }
 
   async claimAbsence(userId: string, due: boolean): Promise<boolean> {
+    this.flush();
     const claimed =
       (await this.scripts
         .claim(this.prefix, userId, this.processId, due ? '1' : '0', Date.now())
@@ -360,19 +325,21 @@ export class RedisMessageBus implements MessageBus {
   async release(userId: string): Promise<void> {
     if (this.local.has(userId)) return;
     this.awayHere.delete(userId);
+    this.flush();
     await this.scripts.release(this.prefix, userId, this.processId).catch(unavailable);
   }
 
   hold(userId: string): void {
     if (this.local.has(userId)) return;
-    this.awayHere.add(userId);
+    if (!this.awayHere.has(userId)) this.awayHere.set(userId, []);
+    this.flush();
     this.scripts
       .hold(this.prefix, userId, this.processId)
       .catch((error: unknown) => this.options.log.warn({ err: error, userId }, 'could not hold for a user'));
   }
 
   async connectedCount(): Promise<number> {
-    return Number(await this.scripts.connected(this.prefix, Date.now()).catch(unavailable));
+    return this.lease.connectedCount().catch(unavailable);
   }
 
   async online(userIds: readonly string[]): Promise<Set<string>> {
@@ -384,44 +351,45 @@ export class RedisMessageBus implements MessageBus {
 
   deliver(userId: string, delivery: Delivery): void {
     const entry = this.local.get(userId);
+    const route = this.routes.get(userId);
     if (entry) {
-      if (entry.attaching) {
-        entry.attaching.buffer.push(delivery);
-        return;
+      // Both on this process: socket to socket, no Redis round trip. Unless frames this process
+      // sent the user while it was elsewhere may still be on their way: then this one goes
+      // after them, numbered like them.
+      const behind = route !== undefined && route.last !== 0 && entry.order.passedOf(this.processId) !== route.last;
+      if (entry.attaching || behind) {
+        const frame = this.envelope(userId, delivery);
+        if (entry.attaching) return void entry.attaching.buffer.push(frame);
+        return entry.order.offer(frame);
       }
-      // Both on this process: socket to socket, no Redis round trip.
       if (entry.inbox.deliver(delivery)) return;
     }
-    this.route(userId, encodeItem(delivery));
+    this.send(userId, this.envelope(userId, delivery));
   }
 
   async settle(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     // Out of the lease set first, so processes draining at the same moment (a whole deployment
     // stopping) do not wait for each other to take users over.
-    this.draining = true;
-    await this.scripts.leave(this.prefix, this.processId).catch(() => {});
+    await this.lease.leave().catch(() => {});
     while (this.awayHere.size > 0 && Date.now() < deadline) {
       // Alone in the cluster, nobody can take our users over: waiting would only delay the exit.
-      if (!(await this.othersAlive().catch(() => false))) return;
+      if (!(await this.lease.othersAlive().catch(() => false))) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-  }
-
-  private async othersAlive(): Promise<boolean> {
-    const alive = await this.redis.commands.zrangebyscore(`${this.prefix}procs`, Date.now(), '+inf', 'LIMIT', 0, 2);
-    return alive.some((processId) => processId !== this.processId);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    this.flush();
+    for (const entry of this.local.values()) entry.order.takeWaiting();
     try {
       // Leaving, not dying: nobody needs to reclaim us. Users still away keep their deadline in
       // `graces`, which any process ends; frames for them are held, since nobody takes our channel.
-      await this.scripts.leave(this.prefix, this.processId);
-      await this.redis.subscriber.unsubscribe(this.channel);
+      await this.lease.leave();
+      await this.redis.subscriber.unsubscribe(this.channel, this.ownersChannel);
     } catch (error) {
       this.options.log.warn(
         { err: error },
@@ -430,9 +398,102 @@ export class RedisMessageBus implements MessageBus {
     }
   }
 
-  /** Through Redis: to the owner's process, or into the held list. */
-  private route(userId: string, item: string): void {
-    this.scripts.deliver(this.prefix, userId, this.processId, item, this.options.holdLimit, this.heldTtlMs).then(
+  /** Numbers a frame this process sends the user: next in this process's count, after the last it sent the user. */
+  private envelope(userId: string, delivery: Delivery): Envelope {
+    let route = this.routes.get(userId);
+    if (!route) this.routes.set(userId, (route = { user: userId, owner: null, last: 0, changes: 0 }));
+    const frame = { sender: this.processId, seq: ++this.seq, prev: route.last, delivery, item: encodeItem(delivery) };
+    route.last = frame.seq;
+    return frame;
+  }
+
+  /** To the owner's process by its cached route, or through the script (it learns the route). */
+  private send(userId: string, frame: Envelope): void {
+    const route = this.routes.get(userId);
+    const owner = route?.owner;
+    if (this.awayHere.has(userId)) return this.push(userId, frame);
+    if (!owner || owner === this.processId) return this.route(userId, frame);
+    let batch = this.outbox.get(owner);
+    if (!batch) this.outbox.set(owner, (batch = []));
+    batch.push({ userId, frame, route: route!, asked: this.asked(route!) });
+    this.flushing ??= setImmediate(() => this.flush());
+  }
+
+  /** Sends what waits in the outbox: per owner, its frames in the order sent, as few PUBLISHes as BATCH_CHARS allows. */
+  private flush(): void {
+    if (this.flushing) {
+      clearImmediate(this.flushing);
+      this.flushing = undefined;
+    }
+    if (this.outbox.size === 0) return;
+    const batches = [...this.outbox];
+    this.outbox.clear();
+    for (const [owner, frames] of batches) {
+      const channel = `${this.prefix}p:${owner}`;
+      for (let start = 0; start < frames.length;) {
+        if (start === frames.length - 1) {
+          const { userId, frame } = frames[start]!;
+          this.publish(channel, `s\n${userId}\n${sealEnvelope(frame)}`, frames.slice(start));
+          break;
+        }
+        let message = 'b';
+        let end = start;
+        while (end < frames.length && (end === start || message.length < BATCH_CHARS)) {
+          const { userId, frame } = frames[end++]!;
+          const sealed = sealEnvelope(frame);
+          message += `\n${userId}\n${sealed.length}\n${sealed}`;
+        }
+        this.publish(channel, message, end - start === frames.length ? frames : frames.slice(start, end));
+        start = end;
+      }
+    }
+  }
+
+  private publish(channel: string, message: string, frames: Outgoing[]): void {
+    this.redis.publish(channel, message).then(
+      (reached) => {
+        if (reached > 0) return;
+        // Nobody took them: the owner is dead or gone. The script holds each, or finds the new owner.
+        for (const { userId, frame, route, asked } of frames) {
+          if (asked()) route.owner = null;
+          this.route(userId, frame);
+        }
+      },
+      (error: unknown) =>
+        this.options.log.warn({ err: error, frames: frames.length }, 'frames lost: redis unreachable'),
+    );
+  }
+
+  /** Through the script: to the owner's process, or into the held list (a state: the held states). */
+  private route(userId: string, frame: Envelope): void {
+    this.flush();
+    const args = [this.prefix, userId, this.processId, sealEnvelope(frame), this.options.holdLimit, this.heldTtlMs];
+    if (frame.delivery.stateKey !== undefined) args.push(frame.delivery.stateKey);
+    const route = this.routes.get(userId);
+    const asked = route && this.asked(route);
+    this.watchOverflow(
+      userId,
+      this.scripts.deliver(...args).then((result) => {
+        // Kept only if no invalidation crossed the answer: it may be older than the invalidation.
+        if (typeof result === 'string' && asked?.()) route!.owner = result;
+        // Dropped (nobody owns the user): the next frame starts a new stream rather than wait for this one.
+        if (result === -1 && frame.sender === this.processId && route?.last === frame.seq) route.last = 0;
+        return result;
+      }),
+    );
+  }
+
+  /** Into the held list (a state: the held states): the owner holds it for a user with no socket here (see onMessage). */
+  private push(userId: string, frame: Envelope): void {
+    this.flush();
+    const args = [this.prefix, userId, sealEnvelope(frame), this.options.holdLimit, this.heldTtlMs];
+    if (frame.delivery.stateKey !== undefined) args.push(frame.delivery.stateKey);
+    this.watchOverflow(userId, this.scripts.push(...args));
+  }
+
+  /** The held list's length after a frame went in (see DELIVER, PUSH): one past the limit is an overflow, told once. */
+  private watchOverflow(userId: string, length: Promise<unknown>): void {
+    length.then(
       (result) => {
         if (result === this.options.holdLimit + 1) this.overflowListener(userId);
       },
@@ -440,48 +501,49 @@ export class RedisMessageBus implements MessageBus {
     );
   }
 
-  private push(userId: string, item: string): void {
-    this.scripts.push(this.prefix, userId, item, this.options.holdLimit, this.heldTtlMs).then(
-      (result) => {
-        if (result === this.options.holdLimit + 1) this.overflowListener(userId);
-      },
-      (error: unknown) => this.options.log.warn({ err: error, userId }, 'frame lost: redis unreachable'),
-    );
+  /** A frame whose turn came (order.ts): to the socket, or held when the socket is closing. */
+  private pass(userId: string, entry: Local, frame: Envelope): void {
+    if (this.local.get(userId) === entry && entry.inbox.deliver(frame.delivery)) return;
+    this.push(userId, frame);
   }
 
-  private async rehold(userId: string, deliveries: Delivery[]): Promise<void> {
-    if (deliveries.length === 0) return;
+  private async rehold(userId: string, frames: Envelope[]): Promise<void> {
+    if (frames.length === 0) return;
+    this.flush();
+    const held = frames.filter((frame) => frame.delivery.stateKey === undefined).map(sealEnvelope);
+    const states = frames.flatMap((frame) =>
+      frame.delivery.stateKey === undefined ? [] : [frame.delivery.stateKey, sealEnvelope(frame)],
+    );
     await this.scripts
-      .prepend(this.prefix, userId, this.processId, this.heldTtlMs, ...deliveries.map(encodeItem))
+      .prepend(this.prefix, userId, this.processId, this.heldTtlMs, held.length, ...held, ...states)
       .catch((error: unknown) => this.options.log.warn({ err: error, userId }, 'frames lost: redis unreachable'));
   }
 
-  private handOff(userId: string, to: string): void {
+  /** Tells the new owner, after every push we made for the user, where each stream to it stands. */
+  private handOff(userId: string, to: string, lasts: Array<[string, number]>): void {
+    const mine = this.routes.get(userId)?.last;
+    const streams = mine ? [...lasts, [this.processId, mine] as [string, number]] : lasts;
+    this.flush();
     // On the command connection, after every push we made for the user: the new owner reads the list after this.
     this.redis.commands
-      .publish(`${this.prefix}p:${to}`, `h\n${userId}`)
+      .publish(`${this.prefix}p:${to}`, ['h', userId, ...streams.map(([s, n]) => `${s} ${n}`)].join('\n'))
       .catch((error: unknown) => this.options.log.warn({ err: error, userId }, 'could not hand a user over'));
   }
 
   private onMessage(message: string): void {
     const kind = message[0];
+    if (kind === 'b') return this.onBatch(message);
     const userEnd = message.indexOf('\n', 2);
     const userId = message.slice(2, userEnd < 0 ? undefined : userEnd);
     switch (kind) {
+      case 's':
       case 'd': {
-        const item = message.slice(userEnd + 1);
-        const entry = this.local.get(userId);
-        if (entry) {
-          if (entry.attaching) return void entry.attaching.buffer.push(decodeItem(item));
-          if (entry.inbox.deliver(decodeItem(item))) return;
-        }
-        // No socket here to take it: hold it, even if the user has just attached elsewhere. It was
-        // sent before that attach (or it would have gone there), so it belongs in the list the
-        // new owner reads after our handoff, not after the frames it has received since.
-        return this.push(userId, item);
+        const rest = message.slice(userEnd + 1);
+        return this.arrived(userId, kind === 's' ? openEnvelope(rest) : outsideStreams(rest));
       }
       case 'm': {
         const to = message.slice(userEnd + 1);
+        const away = this.awayHere.get(userId);
         this.awayHere.delete(userId);
         const entry = this.local.get(userId);
         if (entry) {
@@ -489,45 +551,111 @@ export class RedisMessageBus implements MessageBus {
           entry.inbox.replace();
           // Still attaching: it hands over once it has put back what it took.
           if (entry.attaching) return void (entry.attaching.movedTo = to);
+          for (const frame of entry.order.takeWaiting()) this.push(userId, frame);
+          return this.handOff(userId, to, entry.order.lasts());
         }
-        return this.handOff(userId, to);
+        return this.handOff(userId, to, away ?? []);
       }
-      case 'h':
-        return this.local.get(userId)?.attaching?.handoff?.();
+      case 'h': {
+        const lasts = message
+          .slice(userEnd + 1)
+          .split('\n')
+          .filter((line) => line !== '' && userEnd >= 0)
+          .map((line): [string, number] => {
+            const space = line.indexOf(' ');
+            return [line.slice(0, space), Number(line.slice(space + 1))];
+          });
+        return this.local.get(userId)?.attaching?.handoff?.(lasts);
+      }
       case 'r':
         this.awayHere.delete(userId);
         return;
+      default:
+        // A kind this process does not know (one from a newer version, mid-upgrade): nothing of ours to do.
+        return;
     }
+  }
+
+  /** A batch (see flush): each frame as if it had come alone, in the order sent. */
+  private onBatch(message: string): void {
+    let at = 1;
+    while (at < message.length) {
+      const userEnd = message.indexOf('\n', at + 1);
+      const lengthEnd = message.indexOf('\n', userEnd + 1);
+      if (userEnd < 0 || lengthEnd < 0) return;
+      const userId = message.slice(at + 1, userEnd);
+      at = lengthEnd + 1 + Number(message.slice(userEnd + 1, lengthEnd));
+      this.arrived(userId, openEnvelope(message.slice(lengthEnd + 1, at)));
+    }
+  }
+
+  /** A frame from another process for `userId`: to its socket here in order, held, or sent on. */
+  private arrived(userId: string, frame: Envelope): void {
+    const entry = this.local.get(userId);
+    if (entry) {
+      if (entry.attaching) return void entry.attaching.buffer.push(frame);
+      return entry.order.offer(frame);
+    }
+    // The user is away and we own it: hold it.
+    if (this.awayHere.has(userId)) return this.push(userId, frame);
+    // Not ours (any more): the sender's route was stale. The script sends it on to the owner
+    // (where its number puts it in place) or holds it; it was sent before the move, and ours
+    // `handoff` reached the new owner before this does.
+    return this.route(userId, frame);
+  }
+
+  /** An owner changed somewhere (see the header: the cache). */
+  private onOwner(message: string): void {
+    if (message === '*') return this.forgetOwners();
+    if (message.startsWith('!')) {
+      this.version++;
+      const lost = message.slice(1);
+      for (const route of this.routes.values()) if (route.owner === lost) route.owner = null;
+      return;
+    }
+    const newline = message.indexOf('\n');
+    const userId = message.slice(0, newline);
+    const owner = message.slice(newline + 1);
+    const route = this.routes.get(userId);
+    if (!route) return;
+    route.changes++;
+    // No owner: the user is let go and its stream ends here, so the route's memory goes too.
+    if (owner === '') this.routes.delete(userId);
+    else route.owner = owner;
+  }
+
+  /** Whether what Redis answers now about the route's owner is still news when the answer comes: no invalidation came meanwhile. */
+  private asked(route: Route): () => boolean {
+    const { version } = this;
+    const { changes } = route;
+    return () => this.version === version && route.changes === changes && this.routes.get(route.user) === route;
+  }
+
+  private forgetOwners(): void {
+    this.version++;
+    for (const route of this.routes.values()) route.owner = null;
   }
 
   /** Renews the lease; reclaims dead processes; ends absences nobody else ended. Never two at once. */
   private async sweep(reconnected: boolean): Promise<void> {
     if (this.sweeping || this.closed || this.redis.commands.status !== 'ready') return;
     this.sweeping = true;
-    const { commands } = this.redis;
     try {
       const now = Date.now();
-      if (!this.draining) {
-        const added = await this.scripts.heartbeat(this.prefix, this.processId, now + LEASE_MS, this.local.size);
-        if ((added === 1 && this.registered) || reconnected) await this.reannounce(added === 1 && this.registered);
-        this.registered = true;
+      if (this.lease.held) {
+        const lapsed = await this.lease.renew(this.local.size, now);
+        if (lapsed || reconnected) await this.reannounce(lapsed);
       }
+      await this.lease.reclaimExpired(now, this.lostListener);
 
-      if (now - this.readySince >= LEASE_MS) {
-        const expired = await commands.zrangebyscore(`${this.prefix}procs`, '-inf', now);
-        for (const processId of expired) {
-          if (processId === this.processId) continue;
-          const lost = (await this.scripts.reclaim(this.prefix, processId, this.processId)) as string[] | null;
-          if (lost === null) continue; // another process took it
-          this.options.log.warn(
-            { processId, users: lost.length },
-            'process lost: reclaiming its users and queue entries',
-          );
-          await this.lostListener(processId, lost);
-        }
-      }
-
-      const due = await commands.zrangebyscore(`${this.prefix}graces`, '-inf', now - SWEEP_SLACK_MS, 'LIMIT', 0, 200);
+      const due = await this.redis.commands.zrangebyscore(
+        `${this.prefix}graces`,
+        '-inf',
+        now - SWEEP_SLACK_MS,
+        'LIMIT',
+        0,
+        200,
+      );
       for (const userId of due) await this.dueListener(userId);
     } catch (error) {
       this.options.log.debug({ err: error }, 'sweep failed');
@@ -538,6 +666,7 @@ export class RedisMessageBus implements MessageBus {
 
   private async reannounce(takenForDead: boolean): Promise<void> {
     const live = [...this.local.keys()];
+    this.flush();
     if (takenForDead)
       this.options.log.warn(
         { users: live.length },
@@ -550,16 +679,26 @@ export class RedisMessageBus implements MessageBus {
 }
 
 /**
- * A delivery as it travels: the room field (empty: unchanged, `-`: none, else `roomId peerId`),
- * then, for a socket to close after the frame, a tab, the code, a space and the reason; a
- * newline; the frame.
+ * A delivery as it travels: the room field (empty: unchanged, `-`: none, else `roomId peerId`);
+ * when the socket is to close after the frame, the frame is a state or is only for one room, a
+ * tab and the close (the code, a space and the reason, or nothing), then for a state or a room a
+ * tab and the state's key (or nothing), then for a room a tab and its id; a newline; the frame.
  */
 function encodeItem(delivery: Delivery): string {
-  const room =
+  let header =
     delivery.room === undefined ? '' : delivery.room === null ? '-' : `${delivery.room.roomId} ${delivery.room.peerId}`;
-  // The header is one line: a reason never carries a tab or newline into it.
-  const close = delivery.close ? `\t${delivery.close.code} ${delivery.close.reason.replace(/[\t\r\n]/g, ' ')}` : '';
-  return `${room}${close}\n${delivery.text}`;
+  if (delivery.close || delivery.stateKey !== undefined || delivery.onlyInRoom !== undefined) {
+    header += `\t${delivery.close ? `${delivery.close.code} ${oneLine(delivery.close.reason)}` : ''}`;
+    if (delivery.stateKey !== undefined || delivery.onlyInRoom !== undefined)
+      header += `\t${oneLine(delivery.stateKey ?? '')}`;
+    if (delivery.onlyInRoom !== undefined) header += `\t${oneLine(delivery.onlyInRoom)}`;
+  }
+  return `${header}\n${delivery.text}`;
+}
+
+/** The header is one line of tab-separated fields: none of them carries a tab or newline into it. */
+function oneLine(field: string): string {
+  return field.replace(/[\t\r\n]/g, ' ');
 }
 
 function decodeItem(item: string): Delivery {
@@ -570,9 +709,14 @@ function decodeItem(item: string): Delivery {
   const room = tab === -1 ? header : header.slice(0, tab);
   const delivery: Delivery = { text };
   if (tab !== -1) {
-    const close = header.slice(tab + 1);
-    const space = close.indexOf(' ');
-    delivery.close = { code: Number(close.slice(0, space)), reason: close.slice(space + 1) };
+    const [close, stateKey, onlyInRoom] = header.slice(tab + 1).split('\t');
+    if (close) {
+      const space = close.indexOf(' ');
+      delivery.close = { code: Number(close.slice(0, space)), reason: close.slice(space + 1) };
+    }
+    // Empty when only `onlyInRoom` follows it: a state key is never empty (`presence:<id>`).
+    if (stateKey) delivery.stateKey = stateKey;
+    if (onlyInRoom !== undefined) delivery.onlyInRoom = onlyInRoom;
   }
   if (room === '-') delivery.room = null;
   else if (room !== '') {
@@ -580,4 +724,53 @@ function decodeItem(item: string): Delivery {
     delivery.room = { roomId: room.slice(0, space), peerId: room.slice(space + 1) };
   }
   return delivery;
+}
+
+/** An envelope as it travels and is held: `#sender seq prev`, a newline, the item. */
+function sealEnvelope(frame: Envelope): string {
+  return `#${frame.sender} ${frame.seq} ${frame.prev}\n${frame.item}`;
+}
+
+/** `#` starts no item (see encodeItem): an item held by an older version, mid-upgrade, is read as one outside any stream. */
+function openEnvelope(text: string): Envelope {
+  if (text[0] !== '#') return outsideStreams(text);
+  const newline = text.indexOf('\n');
+  const seqAt = text.indexOf(' ') + 1;
+  const prevAt = text.indexOf(' ', seqAt) + 1;
+  const item = text.slice(newline + 1);
+  return {
+    sender: text.slice(1, seqAt - 1),
+    seq: Number(text.slice(seqAt, prevAt - 1)),
+    prev: Number(text.slice(prevAt, newline)),
+    item,
+    delivery: decodeItem(item),
+  };
+}
+
+/** A frame from a process that does not number its frames (an older version, mid-upgrade): it passes as it comes. */
+function outsideStreams(item: string): Envelope {
+  return { sender: '', seq: 0, prev: 0, item, delivery: decodeItem(item) };
+}
+
+/**
+ * The held frames with each sender's in its order: the owner and a sender's script can append to
+ * the list at once, so one sender's frames may sit out of order. Each keeps the places its
+ * sender's frames had; frames of different senders keep theirs.
+ */
+function inSenderOrder(frames: Envelope[]): Envelope[] {
+  const bySender = new Map<string, Envelope[]>();
+  for (const frame of frames) {
+    if (frame.sender === '') continue;
+    let own = bySender.get(frame.sender);
+    if (!own) bySender.set(frame.sender, (own = []));
+    own.push(frame);
+  }
+  for (const own of bySender.values()) own.sort((a, b) => a.seq - b.seq);
+  const next = new Map<string, number>();
+  return frames.map((frame) => {
+    if (frame.sender === '') return frame;
+    const i = next.get(frame.sender) ?? 0;
+    next.set(frame.sender, i + 1);
+    return bySender.get(frame.sender)![i]!;
+  });
 }

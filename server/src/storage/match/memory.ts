@@ -11,6 +11,7 @@ import {
   type RingResult,
   type RingSide,
   type Room,
+  type UntoldEnding,
   type WidenResult,
 } from './store.js';
 
@@ -61,12 +62,12 @@ export class MemoryMatchStore implements MatchStore {
 
   constructor(private readonly options: MatchStoreOptions = { rematchCooldownMs: 0 }) {}
 
-  async join(member: Member, categories: readonly string[], avoid: readonly string[] = []): Promise<JoinResult> {
+  async join(member: Member, categories: readonly string[]): Promise<JoinResult> {
     const current = this.roomByUser.get(member.id);
     if (current) return { kind: 'busy', room: current };
     this.dequeue(member.id);
 
-    const shunned = this.shunnedBy(member.id, avoid);
+    const shunned = this.shunnedBy(member.id, []);
     const partner = this.longestWaiting(categories, member.languages, shunned, false);
     if (!partner) return { kind: 'queued', ticket: this.enqueue(member, categories) };
     this.dequeue(partner.member.id);
@@ -167,6 +168,7 @@ export class MemoryMatchStore implements MatchStore {
     return this.roomByUser.get(userId) ?? null;
   }
 
+  // One process: what it ends it tells, or its death took both members' sockets with it.
   async end(roomId: string): Promise<Room | null> {
     const room = this.rooms.get(roomId);
     if (!room) return null;
@@ -181,6 +183,12 @@ export class MemoryMatchStore implements MatchStore {
       this.cool(y.id, x.id, until);
     }
     return room;
+  }
+
+  async told(): Promise<void> {}
+
+  async untoldOf(): Promise<UntoldEnding[]> {
+    return [];
   }
 
   async ring(ring: Ring): Promise<RingResult> {
@@ -266,7 +274,7 @@ export class MemoryMatchStore implements MatchStore {
     return rooms;
   }
 
-  /** Whom the joiner must not be matched with: `avoid`, its blocks, and recent partners still cooling down. */
+  /** Whom the joiner must not be matched with: `avoid` (a widening searcher itself), its blocks, and recent partners still cooling down. */
   private shunnedBy(userId: string, avoid: readonly string[]): Set<string> {
     const shunned = new Set(avoid);
     for (const id of this.blocks.get(userId) ?? []) shunned.add(id);

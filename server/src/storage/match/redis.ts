@@ -11,6 +11,8 @@ import {
   type RingResult,
   type RingSide,
   type Room,
+  type RoomEnding,
+  type UntoldEnding,
   type WidenResult,
 } from './store.js';
 
@@ -88,9 +90,9 @@ end
 
 /**
  * Who the searcher must not meet, and the search itself, shared by JOIN and WIDEN. `shunning`
- * takes the ids passed in (avoid) and adds the searcher's blocks and cooling partners, which are
- * looked up for the few heads read, not read whole: a user with many blocks costs a search no
- * more than one with none. `longest` returns the earliest-scored user who is not shunned across
+ * takes the ids passed in (WIDEN's searcher, still queued itself) and adds the searcher's blocks
+ * and cooling partners, which are looked up for the few heads read, not read whole: a user with
+ * many blocks costs a search no more than one with none. `longest` returns the earliest-scored user who is not shunned across
  * `keys`: every list read holds only compatible users and everyone skipped is shunned, so the
  * first count + 1 entries of each hold the answer. The head is seldom shunned: a short page
  * first, and when all of it is, the rest of those count + 1 in one more call.
@@ -161,17 +163,17 @@ end
 
 /**
  * ARGV: prefix, user id, member JSON, process, now (ms), new room id, startedAt, categories JSON,
- * avoid JSON (ids the joiner must not meet, from the database), languages JSON.
+ * languages JSON.
  * Busy when in a room; else out of the queue (re-joining replaces categories); then, across the
  * lists of the joiner's categories it may read (compatible users only), the earliest arrival who
- * is not shunned (in avoid, in bl:<user>, or in cd:<user> still cooling down) is the partner. The
+ * is not shunned (in bl:<user>, or in cd:<user> still cooling down) is the partner. The
  * joiner was dequeued first, so it can never find itself. Shunned users keep their place for
  * everyone else. Queued: returns the entry's ticket.
  */
 const JOIN = `${DEQUEUE}${WRITE_ROOM}${SEARCH}
 local P, user, member, proc, now, roomId, startedAt, catsJson = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local cats = cjson.decode(catsJson)
-local langsJson = ARGV[10]
+local langsJson = ARGV[9]
 local langs = cjson.decode(langsJson)
 local current = redis.call('GET', P .. 'ur:' .. user)
 if current then
@@ -180,7 +182,7 @@ if current then
   redis.call('DEL', P .. 'ur:' .. user)
 end
 dequeue(P, user)
-local isShunned, count = shunning(P, user, now, cjson.decode(ARGV[9]))
+local isShunned, count = shunning(P, user, now, {})
 local keys = readsAll(P, cats, langs)
 while true do
   local best = longest(keys, isShunned, count)
@@ -286,6 +288,10 @@ local members = cjson.decode(room).members
 for _, m in ipairs(members) do
   if redis.call('GET', P .. 'ur:' .. m.id) == id then redis.call('DEL', P .. 'ur:' .. m.id) end
 end
+-- Kept until the ender says it told both (TOLD), or a survivor takes it (UNTOLD) if the ender dies first.
+local untold = P .. 'untold:' .. ARGV[5]
+redis.call('HSET', untold, id, ARGV[6] .. '\\n' .. room)
+redis.call('PEXPIRE', untold, 3600000)
 if cooldown > 0 then
   for i, m in ipairs(members) do
     local other = members[3 - i]
@@ -296,6 +302,14 @@ if cooldown > 0 then
   end
 end
 return room
+`;
+
+/** Takes a dead process's untold endings: each is `reason by` on a line, then the room. */
+const UNTOLD = `
+local key = ARGV[1] .. 'untold:' .. ARGV[2]
+local endings = redis.call('HVALS', key)
+redis.call('DEL', key)
+return endings
 `;
 
 /** A user is engaged when in a live room, or in a ring. */
@@ -384,6 +398,7 @@ export class RedisMatchStore implements MatchStore {
     | 'cancel'
     | 'roomOf'
     | 'end'
+    | 'untold'
     | 'waiting'
     | 'dropQueued'
     | 'ring'
@@ -410,6 +425,7 @@ export class RedisMatchStore implements MatchStore {
       cancel: defineScript(redis, 'stCancel', CANCEL),
       roomOf: defineScript(redis, 'stRoomOf', ROOM_OF),
       end: defineScript(redis, 'stEnd', END),
+      untold: defineScript(redis, 'stUntold', UNTOLD),
       waiting: defineScript(redis, 'stWaiting', WAITING),
       dropQueued: defineScript(redis, 'stDropQueued', DROP_QUEUED),
       ring: defineScript(redis, 'stRing', RING),
@@ -419,7 +435,7 @@ export class RedisMatchStore implements MatchStore {
     };
   }
 
-  async join(member: Member, categories: readonly string[], avoid: readonly string[] = []): Promise<JoinResult> {
+  async join(member: Member, categories: readonly string[]): Promise<JoinResult> {
     const memberJson = JSON.stringify(toMember(member));
     const result = (await this.scripts
       .join(
@@ -431,7 +447,6 @@ export class RedisMatchStore implements MatchStore {
         randomUUID(),
         new Date().toISOString(),
         JSON.stringify(categories),
-        JSON.stringify(avoid),
         JSON.stringify(member.languages),
       )
       .catch(unavailable)) as [string, (string | number)?, string?];
@@ -485,11 +500,35 @@ export class RedisMatchStore implements MatchStore {
     return room === null ? null : parseRoom(room);
   }
 
-  async end(roomId: string): Promise<Room | null> {
+  async end(roomId: string, ending: RoomEnding): Promise<Room | null> {
     const room = (await this.scripts
-      .end(this.prefix, roomId, Date.now(), this.options.rematchCooldownMs)
+      .end(
+        this.prefix,
+        roomId,
+        Date.now(),
+        this.options.rematchCooldownMs,
+        this.processId,
+        `${ending.reason} ${ending.by}`,
+      )
       .catch(unavailable)) as string | null;
     return room === null ? null : parseRoom(room);
+  }
+
+  async told(roomId: string): Promise<void> {
+    await this.redis.hdel(`${this.prefix}untold:${this.processId}`, roomId).catch(unavailable);
+  }
+
+  async untoldOf(processId: string): Promise<UntoldEnding[]> {
+    const endings = (await this.scripts.untold(this.prefix, processId).catch(unavailable)) as string[];
+    return endings.map((ending) => {
+      const newline = ending.indexOf('\n');
+      const [reason, by] = ending.slice(0, newline).split(' ');
+      return {
+        reason: reason === 'left' ? 'left' : 'disconnected',
+        by: by ?? '',
+        room: parseRoom(ending.slice(newline + 1)),
+      };
+    });
   }
 
   async ring(ring: Ring, ttlMs: number): Promise<RingResult> {

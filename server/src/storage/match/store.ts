@@ -17,6 +17,17 @@ export interface Member {
   bio: string;
 }
 
+/** Why a room ended and who ended it (the leaver; the absent user whose grace ran out). */
+export interface RoomEnding {
+  reason: 'left' | 'disconnected';
+  by: string;
+}
+
+/** A room whose members a dead process never told it had ended. */
+export interface UntoldEnding extends RoomEnding {
+  room: Room;
+}
+
 export interface Room {
   id: string;
   /** The category the two share; null for rooms not made by matching in a category. */
@@ -72,11 +83,11 @@ export interface MatchStore {
    * named none (see `compatible`). A user already queued is re-queued with the new
    * categories; a user in a room is `busy`.
    *
-   * Never with a user in `avoid`, nor with one the store knows the joiner must not meet (see
-   * `remember` and `block`), nor with one it was in a room with within the rematch cooldown:
-   * those are skipped, and the next in FIFO order is taken.
+   * Never with a user the store knows the joiner must not meet (see `remember` and `block`), nor
+   * with one it was in a room with within the rematch cooldown: those are skipped, and the next
+   * in FIFO order is taken.
    */
-  join(member: Member, categories: readonly string[], avoid?: readonly string[]): Promise<JoinResult>;
+  join(member: Member, categories: readonly string[]): Promise<JoinResult>;
   /**
    * The user's search widens (it asked for `anyone` and waited long enough): if it is still queued
    * with `ticket`, it is matched with the longest-waiting compatible user in its categories (as a
@@ -98,8 +109,17 @@ export interface MatchStore {
   /**
    * Ends the room; only the one call that actually ended it gets the room back. Its two members
    * then wait out the rematch cooldown before they can be matched with each other again.
+   * `ending` (why, and by whom) stays with this process's untold endings until `told`: a process
+   * killed between ending a room and telling its members leaves it to a survivor (`untoldOf`).
    */
-  end(roomId: string): Promise<Room | null>;
+  end(roomId: string, ending: RoomEnding): Promise<Room | null>;
+  /** The members of a room this process ended have been told: nothing is left for a survivor to do. */
+  told(roomId: string): Promise<void>;
+  /**
+   * Takes the endings a dead process made but did not live to tell. Always none with one process
+   * (its death takes every socket with it).
+   */
+  untoldOf(processId: string): Promise<UntoldEnding[]>;
   /**
    * Starts a ring unless its id is another ring's (callers may choose it), or either side is in a
    * room or already in a ring (one ring per user, as caller or callee). It is forgotten after

@@ -18,7 +18,7 @@ import type { UserStanding } from '../safety/standing.js';
 import type { MessageBus } from '../storage/bus/bus.js';
 import type { MatchStore, Member, Ring, RingSide } from '../storage/match/store.js';
 
-export interface CallsOptions {
+export interface RingsOptions {
   /** How long a call rings before it ends as `no_answer`. */
   ringTimeoutMs: number;
 }
@@ -32,7 +32,7 @@ const RING_RECORD_SLACK_MS = 5000;
  * itself lives in the match store, so caller and callee may be on different processes and
  * exactly one of accept, decline, cancel, timeout or a side going away ends it.
  */
-export class Calls {
+export class Rings {
   /** Rings started here, timed here. */
   private readonly timers = new Map<string, NodeJS.Timeout>();
 
@@ -42,7 +42,7 @@ export class Calls {
     private readonly friends: Friends,
     private readonly rooms: Rooms,
     private readonly metrics: Metrics,
-    private readonly options: CallsOptions,
+    private readonly options: RingsOptions,
     private readonly log: Logger,
     /** Wakes a callee with no socket open; without it such a call ends `offline` at once. */
     private readonly push: Push | null = null,
