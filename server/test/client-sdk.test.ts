@@ -315,7 +315,7 @@ describe('SDK against a real server', () => {
     target.mm.join(['books']);
     assert.equal((await target.events.next<{ code: string }>(MatchmakingEvent.Error)).code, 'restricted');
     assert.equal(target.mm.state, 'idle');
-    for (const reporter of reporters) reporter.socket.close();
+    await Promise.all(reporters.map((reporter) => reporter.socket.close()));
   });
 
   test('logout closes the socket with 4001: closed (logged_out), no reconnect', async () => {

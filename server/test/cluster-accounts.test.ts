@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { AuthResponse, CloseCode, MeResponse } from '@small-talk/protocol';
-import { startCluster, startServices, type Cluster, type ClusterNode, type Services } from './cluster.js';
+import { useCluster } from './cluster.js';
 import { api, connect, member, refusedUpgrade, within } from './harness.js';
-import { missingServices } from './services.js';
 import { codeIn, resetTokenIn, startSmtp, type SmtpReceiver } from './smtp.js';
 
 /**
@@ -11,26 +10,16 @@ import { codeIn, resetTokenIn, startSmtp, type SmtpReceiver } from './smtp.js';
  * ends the sessions everywhere and closes the user's socket on process 1 at once (4001); codes
  * and limits are in the database, so any process checks what another sent.
  */
-const skip = missingServices();
-
-let services: Services;
-let cluster: Cluster;
-let nodes: ClusterNode[];
 let smtp: SmtpReceiver;
-before(async () => {
-  if (skip) return;
+const { skip, nodes } = useCluster(2, async () => {
   smtp = await startSmtp();
-  services = await startServices();
-  cluster = await startCluster(services, 2, { SMTP_URL: smtp.url, AUTH_RATE_LIMIT_PER_MIN: '100000' });
-  nodes = cluster.nodes;
+  return { SMTP_URL: smtp.url, AUTH_RATE_LIMIT_PER_MIN: '100000' };
 });
 after(async () => {
-  await cluster?.close();
-  await services?.close();
   await smtp?.close();
 });
 
-describe('accounts across two processes', { skip: skip ?? false }, () => {
+describe('accounts across two processes', { skip }, () => {
   test('a reset on process 0 closes the socket on process 1 with 4001 within a second; every old session is 401 on both; the new one works on both', async () => {
     const [zero, one] = [nodes[0]!, nodes[1]!];
     const m = await member(zero.url, { displayName: 'Cleo' });

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { startCluster, startServices, type Cluster, type ClusterNode, type Services } from './cluster.js';
 import { api, connect, eventually, guest, openSocket, sleep, user, waitingCounts, type Client } from './harness.js';
 import { missingServices } from './services.js';
+import { SWEEP_MS } from '../src/storage/bus/redis.js';
 
 /**
  * What issue 5 calls faults, on real processes: kill -9 of one, Redis stopped for 10 s, PostgreSQL
@@ -88,11 +89,12 @@ describe('faults', { skip: skip ?? false }, () => {
       resumed.send({ type: 'signal', roomId: back.roomId, data: 'on another process now' });
       assert.equal((await back.b.socket.next('signal')).data, 'on another process now');
 
-      // Nothing for the lost user's peer before the grace has run.
-      await lost.b.socket.nothingWithin(Math.max(0, GRACE_MS - (Date.now() - killedAt) - 200));
-      const left = await lost.b.socket.next('peer_left', GRACE_MS + 5000 - (Date.now() - killedAt));
+      // Nothing for the lost user's peer before the grace has run. The grace counts from when the
+      // process was last alive, its last lease renewal: up to one sweep before the kill.
+      const left = await lost.b.socket.next(undefined, GRACE_MS + 5000 - (Date.now() - killedAt));
       assert.deepEqual(left, { type: 'peer_left', roomId: lost.roomId, reason: 'disconnected' });
-      const peerLeftMs = Date.now() - killedAt;
+      const peerLeftMs = lost.b.socket.arrivedAt.get(left)! - killedAt;
+      assert.ok(peerLeftMs >= GRACE_MS - SWEEP_MS - 100, `peer_left ${peerLeftMs} ms after the kill, before the grace`);
       assert.ok(peerLeftMs <= GRACE_MS + 5000, `peer_left ${peerLeftMs} ms after the kill`);
       t.diagnostic(`peer_left ${peerLeftMs} ms after kill -9 (grace ${GRACE_MS} ms)`);
       await eventually('the queue entry gone', async () => (await waitingCounts(two!)).travel === 0, 1000);
@@ -159,9 +161,7 @@ describe('faults', { skip: skip ?? false }, () => {
       await late.socket.next('queued');
       const [m1, m2] = [await early.socket.next('matched'), await late.socket.next('matched')];
       assert.equal(m1.roomId, m2.roomId);
-      m1.initiator
-        ? early.socket.send({ type: 'signal', roomId: m1.roomId, data: 1 })
-        : late.socket.send({ type: 'signal', roomId: m1.roomId, data: 1 });
+      (m1.initiator ? early : late).socket.send({ type: 'signal', roomId: m1.roomId, data: 1 });
       assert.equal((await (m1.initiator ? late : early).socket.next('signal')).data, 1);
     },
   );

@@ -1,36 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { FriendsResponse } from '@small-talk/protocol';
-import { startCluster, startServices, type Cluster, type ClusterNode, type Services } from './cluster.js';
-import { acquaintances, api, befriend, connect, member, type Client } from './harness.js';
-import { missingServices } from './services.js';
+import { useCluster, type ClusterNode } from './cluster.js';
+import { acquaintances, api, befriend, connect, member } from './harness.js';
 
 /**
  * Friends across two processes on one Redis and one PostgreSQL: requests, presence and ringing
  * reach a friend whose socket is on the other process, and an answered call is a room like any.
  */
-const skip = missingServices();
 const RING_MS = 1500;
 
-let services: Services;
-let cluster: Cluster;
-let nodes: ClusterNode[];
-before(async () => {
-  if (skip) return;
-  services = await startServices();
-  cluster = await startCluster(services, 2, { RING_TIMEOUT_MS: String(RING_MS), RESUME_GRACE_MS: '2000' });
-  nodes = cluster.nodes;
-});
-after(async () => {
-  await cluster?.close();
-  await services?.close();
-});
-
-let opened: Client[] = [];
-afterEach(async () => {
-  await Promise.all(opened.map((c) => (c.closeCode === undefined ? c.close() : c.closed)));
-  opened = [];
-});
+const { skip, nodes, opened } = useCluster(2, { RING_TIMEOUT_MS: String(RING_MS), RESUME_GRACE_MS: '2000' });
 
 /** Ada on process 0 and Bo on process 1, who met in a room and left it. */
 async function acrossProcesses() {
@@ -39,7 +19,7 @@ async function acrossProcesses() {
   return { ada: p.a, bo: p.b };
 }
 
-describe('friends across two processes', { skip: skip ?? false }, () => {
+describe('friends across two processes', { skip }, () => {
   test('a request from one process reaches the friend on the other live; accepting there tells the asker here', async () => {
     const { ada, bo } = await acrossProcesses();
     const sent = await api(nodes[0]!.url, 'POST', '/api/friends/requests', {
@@ -184,7 +164,7 @@ describe('friends across two processes', { skip: skip ?? false }, () => {
   });
 });
 
-describe('sessions across two processes', { skip: skip ?? false }, () => {
+describe('sessions across two processes', { skip }, () => {
   test('5 wrong passwords on one process: the 6th attempt is throttled on the other too, even with the right password', async () => {
     const ada = await member(nodes[0]!.url);
     const login = (node: ClusterNode, password: string) =>

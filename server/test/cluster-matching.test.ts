@@ -1,36 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
 import type { LanguageCode, MatchedEvent } from '@small-talk/protocol';
-import { startCluster, startServices, type Cluster, type ClusterNode, type Services } from './cluster.js';
-import { api, sleep, user, waitFor, type Client, type Endpoint } from './harness.js';
-import { missingServices } from './services.js';
+import { useCluster } from './cluster.js';
+import { api, sleep, user, waitFor, type Endpoint } from './harness.js';
 
 /**
  * Matching that fits, across two processes on one Redis and one PostgreSQL: languages, the
  * widened search (its wait timed by the process holding the socket, the match made in Redis)
  * and blocks keep every guarantee of protocol v1 when joins on both processes race.
  */
-const skip = missingServices();
 const FALLBACK_MS = 500;
 
-let services: Services;
-let cluster: Cluster;
-let nodes: ClusterNode[];
-before(async () => {
-  if (skip) return;
-  services = await startServices();
-  cluster = await startCluster(services, 2, { FALLBACK_AFTER_MS: String(FALLBACK_MS), RESUME_GRACE_MS: '2000' });
-  nodes = cluster.nodes;
-});
-after(async () => {
-  await cluster?.close();
-  await services?.close();
-});
-
-let opened: Client[] = [];
+const { skip, nodes, opened } = useCluster(2, { FALLBACK_AFTER_MS: String(FALLBACK_MS), RESUME_GRACE_MS: '2000' });
 afterEach(async () => {
-  await Promise.all(opened.map((c) => (c.closeCode === undefined ? c.close() : c.closed)));
-  opened = [];
   await waitFor('nobody waiting', async () => (await api(nodes[0]!.url, 'GET', '/api/stats')).body.waiting === 0, 5000);
 });
 
@@ -48,7 +30,7 @@ function compatible(a: readonly string[], b: readonly string[]): boolean {
   return a.length === 0 || b.length === 0 || a.some((code) => b.includes(code));
 }
 
-describe('matching across two processes', { skip: skip ?? false }, () => {
+describe('matching across two processes', { skip }, () => {
   test('languages hold across processes: no match without a common one, the compatible one who came later is taken', async () => {
     const ada = await person(nodes[0]!, 'Ada', ['en']);
     const bo = await person(nodes[1]!, 'Bo', ['fr']);

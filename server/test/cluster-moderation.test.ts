@@ -1,40 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { BannedLoginBody, CloseCode, NoticeEvent, RestrictedEvent, type AuthResponse } from '@small-talk/protocol';
-import { startCluster, startServices, type Cluster, type ClusterNode, type Services } from './cluster.js';
+import { useCluster } from './cluster.js';
 import { api, connect, member, refusedUpgrade, within, type Client, type Endpoint } from './harness.js';
 import { makeRole } from './moderation.js';
-import { missingServices } from './services.js';
 
 /**
  * Moderators' decisions across two processes on one Redis and one PostgreSQL: the moderator asks
  * process 0, the user's socket is on process 1, and still the room ends, the socket is told and
  * (for a ban) closed with 4003 at once, and every session is refused everywhere.
  */
-const skip = missingServices();
-
-let services: Services;
-let cluster: Cluster;
-let nodes: ClusterNode[];
 let moderator: string;
-before(async () => {
-  if (skip) return;
-  services = await startServices();
-  cluster = await startCluster(services, 2);
-  nodes = cluster.nodes;
+const { skip, nodes, opened } = useCluster(2, {}, async ({ cluster, nodes }) => {
   const mod = await member(nodes[0]!.url, { displayName: 'Mod' });
   await makeRole(cluster, mod.email, 'moderator');
   moderator = mod.token;
-});
-after(async () => {
-  await cluster?.close();
-  await services?.close();
-});
-
-let opened: Client[] = [];
-afterEach(async () => {
-  await Promise.all(opened.map((c) => (c.closeCode === undefined ? c.close() : c.closed)));
-  opened = [];
 });
 
 type Person = { auth: AuthResponse & { email: string; password: string }; socket: Client; node: Endpoint };
@@ -61,7 +41,7 @@ async function decide(node: Endpoint, userId: string, body: Record<string, unkno
   assert.equal(response.status, 201, JSON.stringify(response.body));
 }
 
-describe('decisions across two processes', { skip: skip ?? false }, () => {
+describe('decisions across two processes', { skip }, () => {
   test('a ban on process 0 of a user on process 1 closes its socket with 4003 within a second, after restricted and the notice; its peer gets peer_left', async () => {
     const ada = await person(nodes[0]!, 'Ada');
     const bo = await person(nodes[1]!, 'Bo');

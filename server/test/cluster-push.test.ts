@@ -1,52 +1,38 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
-import { startCluster, startServices, type Cluster, type ClusterNode, type Services } from './cluster.js';
+import { after, afterEach, describe, test } from 'node:test';
+import { useCluster } from './cluster.js';
 import { startFakeExpo, type FakeExpo } from './expo-push.js';
-import { acquaintances, api, befriend, connect, eventually, sleep, type Client } from './harness.js';
-import { missingServices } from './services.js';
+import { acquaintances, api, befriend, connect, eventually, sleep } from './harness.js';
 
 /**
  * Pushes across two processes on one Redis and one PostgreSQL: the process that handles the call
  * (or the request) sends the push, exactly once, whichever process the token was registered on,
  * and the device woken connects to either process and answers.
  */
-const skip = missingServices();
 const RING_MS = 8000;
 const RECEIPT_DELAY_MS = 1500;
 
-let services: Services;
-let cluster: Cluster;
-let nodes: ClusterNode[];
 let expo: FakeExpo;
-before(async () => {
-  if (skip) return;
+const { skip, nodes, opened } = useCluster(2, async () => {
   expo = await startFakeExpo();
-  services = await startServices();
-  cluster = await startCluster(services, 2, {
+  return {
     RING_TIMEOUT_MS: String(RING_MS),
     RESUME_GRACE_MS: '1000',
     PUSH_ENABLED: 'true',
     EXPO_PUSH_URL: expo.url,
     PUSH_RECEIPT_DELAY_MS: String(RECEIPT_DELAY_MS),
-  });
-  nodes = cluster.nodes;
+  };
 });
 after(async () => {
-  await cluster?.close();
-  await services?.close();
   await expo?.close();
 });
-
-let opened: Client[] = [];
-afterEach(async () => {
-  await Promise.all(opened.map((c) => (c.closeCode === undefined ? c.close() : c.closed)));
-  opened = [];
+afterEach(() => {
   expo.delivered.length = 0;
   expo.attempts.length = 0;
   expo.receiptRequests.length = 0;
 });
 
-describe('push across two processes', { skip: skip ?? false }, () => {
+describe('push across two processes', { skip }, () => {
   test('Ada calls on process 0, Bo registered his phone on process 1 and sleeps: exactly one push; woken on process 1 he answers', async () => {
     const p = await acquaintances(nodes[0]!, nodes[1]!);
     opened.push(p.a.socket, p.b.socket);

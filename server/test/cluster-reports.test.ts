@@ -1,36 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { RestrictedEvent } from '@small-talk/protocol';
-import { startCluster, startServices, type Cluster, type ClusterNode, type Services } from './cluster.js';
-import { api, user, waitingCounts, type Client, type Endpoint } from './harness.js';
-import { missingServices } from './services.js';
+import { useCluster } from './cluster.js';
+import { api, user, waitingCounts, type Endpoint } from './harness.js';
 
 /**
  * Reports and automatic suspension across two processes on one Redis and one PostgreSQL: the
  * reported user's socket is on the other process from the reporters, and still every effect
  * reaches it at once.
  */
-const skip = missingServices();
 
-let services: Services;
-let cluster: Cluster;
-let nodes: ClusterNode[];
-before(async () => {
-  if (skip) return;
-  services = await startServices();
-  cluster = await startCluster(services, 2);
-  nodes = cluster.nodes;
-});
-after(async () => {
-  await cluster?.close();
-  await services?.close();
-});
-
-let opened: Client[] = [];
-afterEach(async () => {
-  await Promise.all(opened.map((c) => (c.closeCode === undefined ? c.close() : c.closed)));
-  opened = [];
-});
+const { skip, nodes, opened } = useCluster(2);
 
 type Person = Awaited<ReturnType<typeof user>> & { node: Endpoint };
 
@@ -58,7 +38,7 @@ function reportOf(reporter: Person, reported: Person, connectionId: string) {
   });
 }
 
-describe('reports across two processes', { skip: skip ?? false }, () => {
+describe('reports across two processes', { skip }, () => {
   test('a report on process 0 ends the room with a user on process 1 at once, and blocks', async () => {
     const ada = await person(nodes[0]!, 'Ada');
     const bo = await person(nodes[1]!, 'Bo');

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { ModUserResponse } from '@small-talk/protocol';
-import { startCluster, startServices, type Cluster, type ClusterNode, type Services } from './cluster.js';
-import { api, eventually, member, sleep, user, type Client, type Endpoint } from './harness.js';
+import { useCluster, type ClusterNode } from './cluster.js';
+import { api, eventually, member, sleep, user, type Endpoint } from './harness.js';
 import { makeRole } from './moderation.js';
-import { missingServices } from './services.js';
 
 /**
  * Evidence retention on two processes sharing Redis and PostgreSQL, with a retention of seconds:
@@ -12,35 +11,17 @@ import { missingServices } from './services.js';
  * the images of an open report stay however old; and the two processes together sweep once per
  * check interval, not once each (the `evidence` lease in the `sweeps` table).
  */
-const skip = missingServices();
 
 const RETENTION_S = 3;
 const CHECK_MS = 500;
 
-let services: Services;
-let cluster: Cluster;
-let nodes: ClusterNode[];
-before(async () => {
-  if (skip) return;
-  services = await startServices();
-  cluster = await startCluster(services, 2, {
-    EVIDENCE_RETENTION_DAYS: String(RETENTION_S / 86_400),
-    EVIDENCE_SWEEP_CHECK_MS: String(CHECK_MS),
-    // The sweep's line is at info.
-    LOG_LEVEL: 'info',
-  });
-  nodes = cluster.nodes;
+const suite = useCluster(2, {
+  EVIDENCE_RETENTION_DAYS: String(RETENTION_S / 86_400),
+  EVIDENCE_SWEEP_CHECK_MS: String(CHECK_MS),
+  // The sweep's line is at info.
+  LOG_LEVEL: 'info',
 });
-after(async () => {
-  await cluster?.close();
-  await services?.close();
-});
-
-let opened: Client[] = [];
-afterEach(async () => {
-  await Promise.all(opened.map((c) => (c.closeCode === undefined ? c.close() : c.closed)));
-  opened = [];
-});
+const { skip, nodes, opened } = suite;
 
 type Person = Awaited<ReturnType<typeof user>> & { node: Endpoint };
 
@@ -93,10 +74,10 @@ function sweepsOf(node: ClusterNode): Array<{ node: number; time: number; eviden
     .map((entry) => ({ node: node.index, time: Date.parse(entry.leaseAt ?? ''), evidence: entry.evidence ?? -1 }));
 }
 
-describe('evidence retention across two processes', { skip: skip ?? false }, () => {
+describe('evidence retention across two processes', { skip }, () => {
   test('a decided report loses its evidence once the retention has passed, in one sweep of one process; an open report keeps its own', async () => {
     const staff = await member(nodes[0]!.url, { displayName: 'Mo' });
-    await makeRole(cluster, staff.email, 'moderator');
+    await makeRole(suite.cluster, staff.email, 'moderator');
     const evidenceOf = async (node: Endpoint, userId: string) => {
       const page = await api(node.url, 'GET', `/api/mod/users/${userId}`, { token: staff.token });
       assert.equal(page.status, 200, JSON.stringify(page.body));

@@ -1,35 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
-import { startCluster, startServices, type Cluster, type ClusterNode, type Services } from './cluster.js';
-import { acquaintances, api, befriend, pair, user, type Client } from './harness.js';
-import { missingServices } from './services.js';
+import { describe, test } from 'node:test';
+import { useCluster, type ClusterNode } from './cluster.js';
+import { acquaintances, api, befriend, pair, user } from './harness.js';
 
 /**
  * Blocks and the rematch cooldown across two processes on one Redis and one PostgreSQL: a block
  * made on one process acts at once on sockets on the other, and the shared queue never pairs a
  * blocked pair, nor two who just met, whichever process each joined through.
  */
-const skip = missingServices();
 
-let services: Services;
-let cluster: Cluster;
-let nodes: ClusterNode[];
-before(async () => {
-  if (skip) return;
-  services = await startServices();
-  cluster = await startCluster(services, 2, { RESUME_GRACE_MS: '2000', REMATCH_COOLDOWN_S: '1' });
-  nodes = cluster.nodes;
-});
-after(async () => {
-  await cluster?.close();
-  await services?.close();
-});
-
-let opened: Client[] = [];
-afterEach(async () => {
-  await Promise.all(opened.map((c) => (c.closeCode === undefined ? c.close() : c.closed)));
-  opened = [];
-});
+const { skip, nodes, opened } = useCluster(2, { RESUME_GRACE_MS: '2000', REMATCH_COOLDOWN_S: '1' });
 
 async function person(node: ClusterNode, name: string) {
   const p = await user(node, name);
@@ -37,7 +17,7 @@ async function person(node: ClusterNode, name: string) {
   return p;
 }
 
-describe('blocks across two processes', { skip: skip ?? false }, () => {
+describe('blocks across two processes', { skip }, () => {
   test('a block on one process ends the room with a peer on the other at once', async () => {
     const { a, b, roomId } = await pair(nodes[0]!, 'music', nodes[1]!);
     opened.push(a.socket, b.socket);

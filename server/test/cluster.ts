@@ -8,9 +8,10 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after, afterEach, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { api, sparePort, type Endpoint } from './harness.js';
-import { createDatabase, startPostgres, startRedis, type Service } from './services.js';
+import { api, sparePort, type Client, type Endpoint } from './harness.js';
+import { createDatabase, missingServices, startPostgres, startRedis, type Service } from './services.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -48,6 +49,8 @@ export interface Cluster {
   env: Record<string, string>;
   /** Starts one more process of this cluster (a replacement, or a scale-up). */
   add(): Promise<ClusterNode>;
+  /** Starts a process that exited again, on its port and data folder, as a supervisor would; it takes its place in `nodes`. */
+  restart(node: ClusterNode): Promise<ClusterNode>;
   /** Kills every process still running (SIGKILL) and removes their data folders. */
   close(): Promise<void>;
 }
@@ -83,12 +86,19 @@ export async function startCluster(
     nodes.push(node);
     return node;
   };
+  const restart = async (node: ClusterNode) => {
+    if (node.alive()) throw new Error(`node ${node.index} is still running`);
+    const again = await startNode(node.index, { ...clusterEnv, DATA_DIR: dirs[node.index]! }, node.port);
+    nodes[node.index] = again;
+    return again;
+  };
   // One at a time: the first runs the migrations, and two cores are shared with other suites.
   for (let i = 0; i < count; i++) await add();
   return {
     nodes,
     env: clusterEnv,
     add,
+    restart,
     async close() {
       await Promise.all(
         nodes.map(async (node) => {
@@ -101,8 +111,8 @@ export async function startCluster(
   };
 }
 
-async function startNode(index: number, env: Record<string, string>): Promise<ClusterNode> {
-  const port = await sparePort();
+export async function startNode(index: number, env: Record<string, string>, port?: number): Promise<ClusterNode> {
+  port ??= await sparePort();
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, PORT: String(port) };
   delete childEnv.NODE_TEST_CONTEXT;
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
@@ -147,4 +157,66 @@ async function startNode(index: number, env: Record<string, string>): Promise<Cl
     exited,
     alive: () => running,
   };
+}
+
+export interface ClusterSuite {
+  /** For the file's describe(): why it cannot run here (Redis or PostgreSQL missing), or false. */
+  skip: string | false;
+  /** The processes started for the file, filled by its first `before`. */
+  nodes: ClusterNode[];
+  /** Sockets a test opened: each is closed (or its close awaited) after the test, so no user stays queued into the next. */
+  opened: Client[];
+  /** Started in the first `before`; reading it earlier is a mistake in the test. */
+  readonly services: Services;
+  readonly cluster: Cluster;
+}
+
+/**
+ * A test file's cluster, set up once: `count` processes on fresh Redis and PostgreSQL before the
+ * file's first test, killed and removed after its last, and the sockets in `opened` closed after
+ * each test. Called at the file's top level. A top-level `before` starts at once, beside the
+ * others, so what the cluster needs first goes in `env` (an async function: it starts a fake
+ * SMTP server and returns its URL) and what needs the cluster goes in `ready` (a moderator made).
+ */
+export function useCluster(
+  count: number,
+  env: Record<string, string> | (() => Promise<Record<string, string>>) = {},
+  ready?: (suite: ClusterSuite) => Promise<void>,
+): ClusterSuite {
+  const skip = missingServices() ?? false;
+  let services: Services | undefined;
+  let cluster: Cluster | undefined;
+  const nodes: ClusterNode[] = [];
+  const opened: Client[] = [];
+  const started = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`the cluster's ${what} is read before its before() ran`);
+    return value;
+  };
+  const suite: ClusterSuite = {
+    skip,
+    nodes,
+    opened,
+    get services() {
+      return started(services, 'services');
+    },
+    get cluster() {
+      return started(cluster, 'processes');
+    },
+  };
+  before(async () => {
+    if (skip) return;
+    const clusterEnv = typeof env === 'function' ? await env() : env;
+    services = await startServices();
+    cluster = await startCluster(services, count, clusterEnv);
+    nodes.push(...cluster.nodes);
+    await ready?.(suite);
+  });
+  after(async () => {
+    await cluster?.close();
+    await services?.close();
+  });
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((c) => (c.closeCode === undefined ? c.close() : c.closed)));
+  });
+  return suite;
 }

@@ -9,6 +9,13 @@ import { buildApp, type SmallTalk } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createDatabase, nameFor } from './services.js';
 
+/**
+ * A body the server answered, as a test reads it: whatever shape it has, the test's assertions on
+ * it are what check that shape, so a wrong one fails there rather than in a cast.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests assert on answer shapes instead of declaring them
+export type Json = any;
+
 /** Where a server answers: enough for the helpers below, so they work on cluster processes too (cluster.ts). */
 export interface Endpoint {
   url: string;
@@ -90,7 +97,7 @@ export async function api(
   method: string,
   route: string,
   options: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
-): Promise<{ status: number; body: any; headers: Headers }> {
+): Promise<{ status: number; body: Json; headers: Headers }> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -105,7 +112,7 @@ export async function api(
           : JSON.stringify(options.body),
   });
   const text = await response.text();
-  let body: any = text;
+  let body: Json = text;
   try {
     body = text ? JSON.parse(text) : null;
   } catch {
@@ -156,13 +163,17 @@ type Frame = ServerMessage;
 /** A WebSocket client that queues every frame it receives, so tests can await them in order. */
 export class Client {
   readonly frames: Frame[] = [];
+  /** When each frame arrived (Date.now()), for tests that bound a frame's time. */
+  readonly arrivedAt = new WeakMap<Frame, number>();
   private readonly waiters: Array<() => void> = [];
   closeCode: number | undefined;
   readonly closed: Promise<number>;
 
   constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      this.frames.push(JSON.parse(data.toString()) as Frame);
+      const frame = JSON.parse(data.toString()) as Frame;
+      this.arrivedAt.set(frame, Date.now());
+      this.frames.push(frame);
       this.wake();
     });
     this.closed = new Promise((resolve) =>
@@ -375,7 +386,7 @@ export function refusedUpgradeWithBody(
   server: Endpoint,
   headers: Record<string, string>,
   path = '/ws',
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: Json }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(server.wsUrl.replace(/\/ws$/, path), { headers });
     ws.on('unexpected-response', (_request, response) => {
@@ -383,7 +394,7 @@ export function refusedUpgradeWithBody(
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (text += chunk));
       response.on('end', () => {
-        let body: any = text;
+        let body: Json = text;
         try {
           body = JSON.parse(text);
         } catch {

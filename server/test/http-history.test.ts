@@ -84,6 +84,24 @@ test('after leave, endedAt and endReason "left" are set on both sides and the ro
   await b.socket.close();
 });
 
+test('a burst of matches larger than one write (70 rooms at once): every room has its row, and a leave at once ends it', async () => {
+  const people = await Promise.all(Array.from({ length: 140 }, (_, i) => user(server, `Burst ${i}`)));
+  // Sent in one go, so the server matches them in one turn and writes their rows in pieces.
+  for (const p of people) p.socket.send({ type: 'join', categories: ['travel'] });
+  const matched = await Promise.all(people.map((p) => p.socket.next('matched', 20_000)));
+  const rooms = new Map(matched.map((m, i) => [m.roomId, people[i]!]));
+  assert.equal(rooms.size, 70);
+  // Initiators leave as soon as they hear: each end must land on a row already written.
+  const initiators = people.filter((_, i) => matched[i]!.initiator);
+  for (const p of initiators) p.socket.send({ type: 'leave', roomId: matched[people.indexOf(p)]!.roomId });
+  await Promise.all(initiators.map((p) => p.socket.next('left')));
+  for (const [roomId, p] of rooms) {
+    const row = await rowOf(p.auth.token, roomId, (c) => c.endedAt !== null);
+    assert.equal(row.endReason, 'left');
+  }
+  await Promise.all(people.map((p) => p.socket.close()));
+});
+
 test('a room whose member does not come back within the grace ends with endReason "disconnected"', async () => {
   const { a, b, roomId } = await pair(server, 'sports');
   await a.socket.drop();

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test } from 'node:test';
 import { ErrorBody } from '@small-talk/protocol';
-import { api, startServer } from './harness.js';
+import { api, startServer, type Json } from './harness.js';
 
 /** POSTs JSON from a chosen loopback source address (Linux routes all of 127/8 to lo). */
-function postFrom(localAddress: string, url: string, body: unknown): Promise<{ status: number; body: any }> {
+function postFrom(localAddress: string, url: string, body: unknown): Promise<{ status: number; body: Json }> {
   return new Promise((resolve, reject) => {
     const payload = JSON.stringify(body);
     const request = http.request(

@@ -11,7 +11,7 @@ import { after, describe, test } from 'node:test';
 import Fastify from 'fastify';
 import { ErrorBody, SECURE_SESSION_COOKIE, SESSION_COOKIE } from '@small-talk/protocol';
 import { requireBodyType } from '../src/http/body-type.js';
-import { api, guest, openSocket, sparePort, startServer, type TestServer } from './harness.js';
+import { api, guest, openSocket, sparePort, startServer, type TestServer, type Json } from './harness.js';
 
 /**
  * The web surface a security review expects: CSRF and body types, the session cookie, whose
@@ -21,7 +21,7 @@ import { api, guest, openSocket, sparePort, startServer, type TestServer } from 
 interface Answer {
   status: number;
   headers: http.IncomingHttpHeaders;
-  body: any;
+  body: Json;
 }
 
 /** One HTTP request exactly as given (headers, raw body, source address): fetch adds and forbids headers. */
@@ -40,7 +40,7 @@ function send(
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => (text += chunk));
         response.on('end', () => {
-          let body: any = text;
+          let body: Json = text;
           try {
             body = text ? JSON.parse(text) : null;
           } catch {

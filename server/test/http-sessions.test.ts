@@ -6,7 +6,18 @@ import { after, before, describe, test } from 'node:test';
 import { CloseCode } from '@small-talk/protocol';
 import { openDb, type Db } from '../src/storage/db.js';
 import { sweep, takeSweepLease } from '../src/storage/sweep.js';
-import { api, connect, guest, member, sleep, startServer, uniqueEmail, within, type TestServer } from './harness.js';
+import {
+  api,
+  connect,
+  guest,
+  member,
+  sleep,
+  startServer,
+  uniqueEmail,
+  within,
+  type TestServer,
+  type Json,
+} from './harness.js';
 import { createDatabase, nameFor } from './services.js';
 
 /**
@@ -73,7 +84,7 @@ function loginFrom(
   address: string,
   email: string,
   password: string,
-): Promise<{ status: number; body: any; retryAfter: string | undefined }> {
+): Promise<{ status: number; body: Json; retryAfter: string | undefined }> {
   const body = JSON.stringify({ email, password });
   return new Promise((resolve, reject) => {
     const request = http.request(
@@ -99,14 +110,14 @@ function loginFrom(
   });
 }
 
-function assertThrottled(response: { status: number; body: any; retryAfter: string | undefined }, seconds: number) {
+function assertThrottled(response: { status: number; body: Json; retryAfter: string | undefined }, seconds: number) {
   assert.equal(response.status, 429, JSON.stringify(response.body));
   assert.equal(response.body.error.code, 'rate_limited');
   assert.match(response.body.error.message, new RegExp(`retry in ${seconds} s`));
   assert.equal(response.retryAfter, String(seconds));
 }
 
-function assertWrong(response: { status: number; body: any }) {
+function assertWrong(response: { status: number; body: Json }) {
   assert.equal(response.status, 401, JSON.stringify(response.body));
   assert.equal(response.body.error.code, 'invalid_credentials');
 }

@@ -4,7 +4,9 @@ import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import type { Delivery, Inbox, MessageBus } from '../src/storage/bus/bus.js';
 import { MemoryMessageBus } from '../src/storage/bus/memory.js';
-import { LEASE_MS, RedisMessageBus } from '../src/storage/bus/redis.js';
+import { LEASE_MS } from '../src/storage/bus/lease.js';
+import { InOrder, type Sequenced } from '../src/storage/bus/order.js';
+import { RedisMessageBus } from '../src/storage/bus/redis.js';
 import { connectRedis, type RedisConnections } from '../src/storage/redis.js';
 import { eventually, sleep } from './harness.js';
 import { missingServices, startRedis, type Service } from './services.js';
@@ -203,6 +205,42 @@ for (const impl of implementations) {
       );
     });
 
+    test('takeover while two senders stream: across the old and the new socket, each sender’s frames once each, in order', async () => {
+      const [a, b, c] = await impl.make(3, 1000);
+      const ada = user();
+      const old = new FakeInbox();
+      await a!.attach(ada, old, []);
+      const sent = { b: 0, c: 0 };
+      const send = (n: number) => {
+        for (let i = 0; i < n; i++) {
+          b!.deliver(ada, { text: `b${sent.b++}` });
+          c!.deliver(ada, { text: `c${sent.c++}` });
+        }
+      };
+      send(30);
+      await sleep(5);
+      send(30);
+      const fresh = new FakeInbox();
+      const attaching = c!.attach(ada, fresh, [{ text: 'welcome' }]);
+      send(30); // while the attach is in flight: some go to the old process, some wait at the new one
+      await attaching;
+      send(30);
+      await settled(
+        'both senders’ last frames',
+        () => fresh.texts().includes('b119') && fresh.texts().includes('c119'),
+      );
+      await sleep(50);
+      assert.equal(fresh.texts()[0], 'welcome');
+      const all = [...old.texts(), ...fresh.texts().slice(1)];
+      for (const tag of ['b', 'c']) {
+        assert.deepEqual(
+          all.filter((t) => t.startsWith(tag)),
+          Array.from({ length: 120 }, (_, i) => `${tag}${i}`),
+          `${tag}'s frames`,
+        );
+      }
+    });
+
     test('takeover: a second socket anywhere replaces the first, and gets the frames from then on', async () => {
       const [a, b] = await impl.make(2);
       const ada = user();
@@ -241,6 +279,80 @@ for (const impl of implementations) {
       await settled('overflow', () => overflowed.length > 0);
       await sleep(100);
       assert.deepEqual(overflowed, [ada]);
+    });
+
+    test('presence for a user away: the latest per friend, after the held frames, never counted toward the hold limit', async () => {
+      const buses = await impl.make(2);
+      const overflowed: string[] = [];
+      for (const bus of new Set(buses)) bus.onOverflow((userId) => overflowed.push(userId));
+      const [a, b] = buses;
+      const ada = user();
+      const first = new FakeInbox();
+      await a!.attach(ada, first, []);
+      a!.detach(ada, first);
+      assert.equal(await a!.awaitReturn(ada, Date.now() + 5000), true);
+      const friends = ['bo', 'cy', 'di'];
+      const presence = (friend: string, state: string) => ({
+        text: `{"type":"presence","userId":"${friend}","presence":"${state}"}`,
+        stateKey: `presence:${friend}`,
+      });
+      // A full buffer of room frames, and five times as many presence frames between them, from
+      // the process that holds Ada's absence and from another one.
+      for (let i = 0; i < HOLD_LIMIT; i++) {
+        a!.deliver(ada, { text: `room${i}` });
+        for (const friend of friends)
+          for (const state of ['in_call', 'online', 'offline', 'online', 'in_call'])
+            (i % 2 ? a : b)!.deliver(ada, presence(friend, `${state}${i}`));
+      }
+      // Two senders keep no order between them: the latest states come after the rest has landed.
+      await sleep(100);
+      const latest = [presence('bo', 'offline'), presence('cy', 'online'), presence('di', 'in_call')];
+      for (const p of latest) b!.deliver(ada, p);
+      await sleep(100);
+      assert.deepEqual(overflowed, [], 'presence did not fill the hold');
+
+      const back = new FakeInbox();
+      await b!.attach(ada, back, [{ text: 'welcome' }]);
+      await settled('held frames and presence', () => back.received.length === 1 + HOLD_LIMIT + friends.length);
+      await sleep(50);
+      assert.deepEqual(back.texts().slice(0, 1 + HOLD_LIMIT), [
+        'welcome',
+        ...frames(HOLD_LIMIT, 'room').map((f) => f.text),
+      ]);
+      assert.deepEqual(
+        back
+          .texts()
+          .slice(1 + HOLD_LIMIT)
+          .sort(),
+        latest.map((p) => p.text).sort(),
+        'one presence per friend, its latest',
+      );
+      assert.equal(back.received.length, 1 + HOLD_LIMIT + friends.length);
+    });
+
+    test('a socket that closes while taking what was held leaves all of it, presence too, for the next one', async () => {
+      const [a, b] = await impl.make(2);
+      const ada = user();
+      const first = new FakeInbox();
+      await a!.attach(ada, first, []);
+      a!.detach(ada, first);
+      await a!.awaitReturn(ada, Date.now() + 5000);
+      a!.deliver(ada, { text: 'held0' });
+      a!.deliver(ada, { text: 'bo away', stateKey: 'presence:bo' });
+      a!.deliver(ada, { text: 'bo back', stateKey: 'presence:bo' });
+      a!.deliver(ada, { text: 'held1' });
+      await sleep(50);
+      const closing = new FakeInbox();
+      closing.open = false;
+      await a!.attach(ada, closing, [{ text: 'welcome' }]);
+      a!.detach(ada, closing);
+      a!.deliver(ada, { text: 'held2' });
+      await sleep(50);
+      const back = new FakeInbox();
+      await b!.attach(ada, back, [{ text: 'welcome' }]);
+      await settled('all of it', () => back.received.length === 5);
+      await sleep(50);
+      assert.deepEqual(back.texts(), ['welcome', 'held0', 'held1', 'held2', 'bo back']);
     });
 
     test('an absence ends once, for one caller, and only while the user is away; what was held goes', async () => {
@@ -305,7 +417,11 @@ describe('RedisMessageBus only', { skip: redisMissing ?? false }, () => {
       survivor!.onProcessLost(async (processId, userIds) => void lost.push([processId, userIds]));
       const ada = user();
       const bo = user();
-      await dying!.attach(ada, new FakeInbox(), []);
+      const adaInbox = new FakeInbox();
+      await dying!.attach(ada, adaInbox, []);
+      // The survivor learns where Ada is: its next frame for her is a plain PUBLISH to a dead process.
+      survivor!.deliver(ada, { text: 'before' });
+      await settled('before', () => adaInbox.received.length === 1);
       const boInbox = new FakeInbox();
       await dying!.attach(bo, boInbox, []);
       dying!.detach(bo, boInbox); // bo was already away: it keeps its own deadline
@@ -343,5 +459,143 @@ describe('RedisMessageBus only', { skip: redisMissing ?? false }, () => {
     await gone!.close(); // leaves cleanly: its timers are gone with it
     await eventually('the survivor ends the absence', () => due.length > 0, 3000);
     assert.deepEqual(due, [ada]);
+  });
+
+  test('a sender that knows where the user is sends the frames of one turn as one PUBLISH, no script; a move is followed at once', async () => {
+    const [a, b, c] = await redisBuses(3);
+    const ada = user();
+    const inbox = new FakeInbox();
+    await b!.attach(ada, inbox, []);
+    a!.deliver(ada, { text: 'first' });
+    await settled('first', () => inbox.received.length === 1);
+    const stats = async (): Promise<{ scripts: number; publishes: number }> => {
+      const info = await a!.connection.commands.info('commandstats');
+      const calls = (name: string) => Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
+      return { scripts: calls('evalsha') + calls('eval'), publishes: calls('publish') };
+    };
+    const before = await stats();
+    for (let i = 0; i < 200; i++) a!.deliver(ada, { text: `f${i}` });
+    await settled('200 frames', () => inbox.received.length === 201);
+    const after = await stats();
+    // The stats call itself is no script; other tests' buses renew their leases meanwhile (a few scripts).
+    assert.ok(after.scripts - before.scripts < 20, `${after.scripts - before.scripts} scripts for 200 frames`);
+    // 200 frames sent in one turn of the event loop leave together: a few PUBLISHes (the batch is
+    // cut by size), not one each; the lease renewals publish nothing.
+    const publishes = after.publishes - before.publishes;
+    assert.ok(publishes >= 1 && publishes <= 5, `${publishes} PUBLISHes for 200 frames sent at once`);
+    assert.deepEqual(
+      inbox.texts().slice(1),
+      Array.from({ length: 200 }, (_, i) => `f${i}`),
+    );
+
+    // Ada moves to c: a's cached route is stale for a moment, and nothing is lost or reordered.
+    const moved = new FakeInbox();
+    const attaching = c!.attach(ada, moved, []);
+    for (let i = 0; i < 50; i++) a!.deliver(ada, { text: `g${i}` });
+    await attaching;
+    for (let i = 50; i < 100; i++) a!.deliver(ada, { text: `g${i}` });
+    await settled('g99', () => moved.texts().includes('g99'));
+    await sleep(50);
+    const gs = [...inbox.texts(), ...moved.texts()].filter((t) => t.startsWith('g'));
+    assert.deepEqual(
+      gs,
+      Array.from({ length: 100 }, (_, i) => `g${i}`),
+    );
+  });
+
+  test('a sender streaming while the user moves: frames sent on by the old owner come after later ones sent straight, and are put back in order', async () => {
+    const [a, b, c] = await redisBuses(3);
+    const ada = user();
+    const first = new FakeInbox();
+    await b!.attach(ada, first, []);
+    a!.deliver(ada, { text: 'n0' });
+    await settled('a knows where Ada is', () => first.received.length === 1);
+    // A few frames each turn of a's event loop (one PUBLISH), without pause.
+    let n = 1;
+    let streaming = true;
+    const streamed = new Promise<void>((resolve) => {
+      const turn = () => {
+        for (let i = 0; i < 5; i++) a!.deliver(ada, { text: `n${n++}` });
+        if (streaming) setImmediate(turn);
+        else resolve();
+      };
+      turn();
+    });
+    await sleep(30);
+    // Slow processes, as on a loaded machine: a hears of the move late, so it keeps sending to b
+    // after b was told; b, slower still, sends those on to c (through the script) only after c
+    // has had frames a sent it straight, numbered after them.
+    a!.connection.subscriber.stream.pause();
+    b!.connection.subscriber.stream.pause();
+    const moved = new FakeInbox();
+    const attaching = c!.attach(ada, moved, []);
+    await sleep(50);
+    a!.connection.subscriber.stream.resume();
+    await sleep(100);
+    b!.connection.subscriber.stream.resume();
+    await attaching;
+    await sleep(50);
+    streaming = false;
+    await streamed;
+    const last = `n${n - 1}`;
+    await settled(last, () => moved.texts().includes(last));
+    assert.deepEqual(
+      [...first.texts(), ...moved.texts()],
+      Array.from({ length: n }, (_, i) => `n${i}`),
+    );
+  });
+
+  test('let go on every process: no key of the user is left in Redis, and a later socket gets a fresh stream', async () => {
+    const [a, b] = await redisBuses(2);
+    const ada = user();
+    const first = new FakeInbox();
+    await b!.attach(ada, first, []);
+    for (let i = 0; i < 5; i++) a!.deliver(ada, { text: `x${i}` });
+    await settled('x4', () => first.received.length === 5);
+    b!.detach(ada, first);
+    a!.deliver(ada, { text: 'held' });
+    await sleep(50);
+    await b!.release(ada);
+    const keys = await a!.connection.commands.keys(`${a!.connection.prefix}*${ada}*`);
+    assert.deepEqual(keys, [], 'nothing of the user is left');
+    a!.deliver(ada, { text: 'dropped: nobody owns her' });
+    await sleep(50);
+    const again = new FakeInbox();
+    await a!.attach(ada, again, []);
+    b!.deliver(ada, { text: 'new' });
+    await settled('new', () => again.received.length === 1);
+    assert.deepEqual(again.texts(), ['new']);
+  });
+});
+
+describe('InOrder: one user’s frames in each sender’s order', () => {
+  type Frame = Sequenced & { text: string };
+  const frame = (sender: string, seq: number, prev: number): Frame => ({ sender, seq, prev, text: `${sender}${seq}` });
+
+  test('a frame that comes before its predecessor waits for it; other senders are not held up', () => {
+    const passed: string[] = [];
+    const order = new InOrder<Frame>((f) => passed.push(f.text), 10_000);
+    order.seen('p', 3);
+    order.offer(frame('p', 9, 7));
+    order.offer(frame('q', 4, 0));
+    order.offer(frame('p', 7, 3));
+    order.offer(frame('p', 7, 3)); // twice: once is shown
+    assert.deepEqual(passed, ['q4', 'p7', 'p9']);
+    assert.deepEqual(order.takeWaiting(), []);
+  });
+
+  test('a predecessor that never comes: the waiting frames pass after the gap, in order; if it comes later it is dropped', async () => {
+    const passed: string[] = [];
+    const order = new InOrder<Frame>((f) => passed.push(f.text), 50);
+    order.seen('p', 1);
+    order.offer(frame('p', 5, 4));
+    order.offer(frame('p', 6, 5));
+    await sleep(20);
+    assert.deepEqual(passed, [], 'waits for 4');
+    await eventually('the gap passed', () => passed.length === 2, 1000);
+    assert.deepEqual(passed, ['p5', 'p6']);
+    order.offer(frame('p', 4, 1));
+    order.offer(frame('p', 8, 6));
+    assert.deepEqual(passed, ['p5', 'p6', 'p8'], 'the late one is never shown out of order');
   });
 });

@@ -161,11 +161,12 @@ for (const impl of implementations) {
       const result = await stores[1]!.join(bo, ['music']);
       assert.equal(result.kind, 'matched');
       const roomId = (result as { room: Room }).room.id;
+      const byAda = { reason: 'left', by: ada.id } as const;
       const ends = await Promise.all([
-        stores[0]!.end(roomId),
-        stores[1]!.end(roomId),
-        stores[2]!.end(roomId),
-        stores[0]!.end(roomId),
+        stores[0]!.end(roomId, byAda),
+        stores[1]!.end(roomId, byAda),
+        stores[2]!.end(roomId, byAda),
+        stores[0]!.end(roomId, byAda),
       ]);
       assert.equal(ends.filter((r) => r !== null).length, 1, 'exactly one caller got the room back');
       assert.equal(await stores[2]!.roomOf(ada.id), null);
@@ -279,7 +280,7 @@ for (const impl of implementations) {
       assert.equal((await stores[0]!.waitingByCategory()).get('music') ?? 0, 0, 'Bo left the queue');
       assert.equal(await stores[0]!.pair(cy, bo, 'call-2'), null, 'Bo is in a room');
       assert.equal(await stores[0]!.pair(ada, cy, 'call-3'), null, 'Ada is in a room');
-      assert.ok(await stores[1]!.end(room.id));
+      assert.ok(await stores[1]!.end(room.id, { reason: 'left', by: ada.id }));
       assert.ok(await stores[0]!.pair(cy, bo, 'call-4'), 'free again');
     });
   });
@@ -293,6 +294,32 @@ describe('RedisMatchStore only', { skip: redisMissing ?? false }, () => {
     await new Promise((resolve) => setTimeout(resolve, 400));
     assert.equal(await store!.ringOf(ring.callee.id), null);
     assert.equal(await store!.ring({ ...ring, id: randomUUID() }, 200), 'ringing', 'both can be rung again');
+  });
+
+  test('a room its process ended and did not live to tell is handed, once, to the survivor that takes it over', async () => {
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    const [a, b] = await Promise.all([connectRedis(redis!.url, prefix, log), connectRedis(redis!.url, prefix, log)]);
+    connections.push(a, b);
+    const dying = new RedisMatchStore(a.commands, a.prefix, 'dying-process');
+    const survivor = new RedisMatchStore(b.commands, b.prefix, 'survivor');
+    const [ada, bo, cy, dee] = [member('Ada'), member('Bo'), member('Cy'), member('Dee')];
+    await dying.join(ada, ['music']);
+    const told = await dying.join(bo, ['music']);
+    await dying.join(cy, ['books']);
+    const untold = await dying.join(dee, ['books']);
+    assert.ok(told.kind === 'matched' && untold.kind === 'matched');
+    assert.ok(await dying.end(told.room.id, { reason: 'left', by: ada.id }));
+    await dying.told(told.room.id);
+    assert.ok(await dying.end(untold.room.id, { reason: 'disconnected', by: dee.id }));
+    // Killed here: between ending Cy and Dee's room and telling Cy.
+    const endings = await survivor.untoldOf('dying-process');
+    assert.deepEqual(
+      endings.map(({ room, reason, by }) => ({ roomId: room.id, reason, by, members: room.members.map((m) => m.id) })),
+      [{ roomId: untold.room.id, reason: 'disconnected', by: dee.id, members: untold.room.members.map((m) => m.id) }],
+    );
+    assert.deepEqual(await survivor.untoldOf('dying-process'), [], 'taken once');
+    assert.deepEqual(await survivor.untoldOf('survivor'), [], "the survivor's own endings are not a dead one's");
+    assert.equal(await b.commands.exists(`${b.prefix}untold:dying-process`), 0, 'nothing left in Redis');
   });
 
   test("dropQueuedOf removes a dead process's queue entries, not those its users made elsewhere since", async () => {
@@ -339,22 +366,33 @@ describe('RedisMatchStore only', { skip: redisMissing ?? false }, () => {
   );
 });
 
-/** What a join was matched with: the partner's id, or null when queued. */
+/**
+ * What a join was matched with: the partner's id, or null when queued. `shunned`: whom the
+ * joiner must not meet, told to the store first as the server does (its blocks, read when its
+ * socket opens).
+ */
 async function partnerOf(
   store: MatchStore,
   joiner: Member,
   categories: string[],
-  avoid?: string[],
+  shunned: string[] = [],
 ): Promise<string | null> {
-  const result = await store.join(joiner, categories, avoid);
+  await store.remember(joiner.id, shunned);
+  const result = await store.join(joiner, categories);
   return result.kind === 'matched' ? peerOf(result.room, joiner.id).id : null;
+}
+
+/** Joins the user, who must not meet `shunned`: what the join did (`queued` when it found nobody). */
+async function queue(store: MatchStore, user: Member, categories: string[], shunned: string[]): Promise<string> {
+  await store.remember(user.id, shunned);
+  return (await store.join(user, categories)).kind;
 }
 
 async function meetAndPart(store: MatchStore, a: Member, b: Member): Promise<void> {
   await store.join(a, ['music']);
   const result = await store.join(b, ['music']);
   assert.equal(result.kind, 'matched');
-  if (result.kind === 'matched') await store.end(result.room.id);
+  if (result.kind === 'matched') await store.end(result.room.id, { reason: 'left', by: a.id });
 }
 
 for (const impl of implementations) {
@@ -373,7 +411,7 @@ for (const impl of implementations) {
       assert.equal(await partnerOf(one!, member('Di'), ['music']), ada.id);
     });
 
-    test('avoid (the blocks the database holds) is skipped the same way, and the next in FIFO order is taken', async () => {
+    test('the blocks the database holds (remember) are skipped the same way, and the next in FIFO order is taken', async () => {
       const [store] = await impl.make(1);
       const first = member('first');
       const second = member('second');
@@ -388,7 +426,7 @@ for (const impl of implementations) {
       assert.equal(
         await partnerOf(store!, member('x'), ['music'], [first.id]),
         null,
-        'everyone left is avoided: queued',
+        'everyone left is shunned: queued',
       );
       assert.equal(
         await partnerOf(store!, member('y'), ['music']),
@@ -397,12 +435,12 @@ for (const impl of implementations) {
       );
     });
 
-    test('remember (the blocks read from the database) keeps the joiner from them on every process, without avoid', async () => {
+    test('remember (the blocks read from the database) keeps the joiner from them on every process', async () => {
       const [one, two] = await impl.make(2);
       const queued = Array.from({ length: 12 }, () => member('queued'));
       const ids = queued.map((u) => u.id);
       // They shun each other, so they queue one behind the other.
-      for (const u of queued) await two!.join(u, ['music'], ids);
+      for (const u of queued) assert.equal(await queue(two!, u, ['music'], ids), 'queued');
       const joiner = member('joiner');
       // More than Redis reads in its first page (8): the rest are looked up one by one.
       await one!.remember(
@@ -428,17 +466,16 @@ for (const impl of implementations) {
       // They shun each other (as the joiner shuns them all), so they queue one behind the other.
       for (const u of shunned)
         assert.equal(
-          (
-            await store!.join(
-              u,
-              ['music'],
-              ids.filter((id) => id !== u.id),
-            )
-          ).kind,
+          await queue(
+            store!,
+            u,
+            ['music'],
+            ids.filter((id) => id !== u.id),
+          ),
           'queued',
         );
       const fine = member('fine');
-      assert.equal((await store!.join(fine, ['music'], ids)).kind, 'queued');
+      assert.equal(await queue(store!, fine, ['music'], ids), 'queued');
       assert.equal(await partnerOf(store!, member('joiner'), ['music'], ids), fine.id);
     });
 
@@ -463,7 +500,7 @@ for (const impl of implementations) {
       const cy = member('Cy');
       assert.equal(await partnerOf(two!, cy, ['music']), ada.id, 'others match them FIFO');
       const room = await one!.roomOf(cy.id);
-      await one!.end(room!.id);
+      await one!.end(room!.id, { reason: 'left', by: cy.id });
       await sleep(450);
       assert.equal(await partnerOf(one!, ada, ['music']), bo.id, 'after the cooldown the two meet again');
     });

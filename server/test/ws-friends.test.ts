@@ -6,11 +6,13 @@ import {
   befriend,
   closeAndSettle,
   connect,
+  serverSocketsOpen,
   pair,
   sample,
   scrape,
   startServer,
   user,
+  waitFor,
   type Client,
   type TestServer,
 } from './harness.js';
@@ -40,6 +42,8 @@ async function friends() {
   await befriend(p.a, server, p.b);
   return { ada: p.a, bo: p.b };
 }
+
+type Person = Awaited<ReturnType<typeof user>>;
 
 const peer = (u: { auth: { user: { id: string; displayName: string } } }) => ({
   id: u.auth.user.id,
@@ -81,6 +85,106 @@ describe('presence, live', () => {
     });
     // Cy is no friend of Ada's: nothing about Cy reached her.
     assert.ok(!ada.socket.frames.some((f) => f.type === 'presence' && f.userId === cy.auth.user.id));
+  });
+});
+
+describe('presence while away', () => {
+  // A small resume buffer: presence alone would fill it many times over if it counted.
+  const BUFFER = 4;
+  let few: TestServer;
+  const mine: Client[] = [];
+  before(async () => {
+    few = await startServer({ RESUME_BUFFER_FRAMES: String(BUFFER), RESUME_GRACE_MS: '10000' });
+  });
+  after(async () => {
+    await closeAndSettle(few, mine);
+    await few.close();
+  });
+
+  /** A new user who met Ada in a room, left it, and became her friend. */
+  async function newFriend(ada: Person, name: string): Promise<Person> {
+    const friend = await user(few, name);
+    mine.push(friend.socket);
+    ada.socket.send({ type: 'join', categories: ['music'] });
+    await ada.socket.next('queued');
+    friend.socket.send({ type: 'join', categories: ['music'] });
+    const { roomId } = await ada.socket.next('matched');
+    await friend.socket.next('matched');
+    ada.socket.send({ type: 'leave', roomId });
+    await ada.socket.next('left');
+    await friend.socket.next('peer_left');
+    await befriend(ada, few, friend);
+    return friend;
+  }
+
+  /** Ada in a call with a new user, Dee. */
+  async function inCall(ada: Person) {
+    const dee = await user(few, 'Dee');
+    ada.socket.send({ type: 'join', categories: ['books'] });
+    await ada.socket.next('queued');
+    dee.socket.send({ type: 'join', categories: ['books'] });
+    const matchedA = await ada.socket.next('matched');
+    await dee.socket.next('matched');
+    return { roomId: matchedA.roomId, matchedA, b: dee };
+  }
+
+  test('a user in a call whose phone is away while friends come and go many times is still in the call on return, and sees each friend as they are now', async () => {
+    const ada = await user(few, 'Ada');
+    mine.push(ada.socket);
+    const bo = await newFriend(ada, 'Bo');
+    const cy = await newFriend(ada, 'Cy');
+    const { roomId, matchedA, b: dee } = await inCall(ada);
+    mine.push(dee.socket);
+
+    const open = await serverSocketsOpen(few);
+    await ada.socket.drop();
+    await waitFor('the server to see Ada gone', async () => (await serverSocketsOpen(few)) < open);
+    dee.socket.send({ type: 'signal', roomId, data: 'still there?' });
+
+    // Each friend goes offline and comes back, again and again: 2 × 2 × 3 presence frames for Ada,
+    // three times the buffer, and one last change each.
+    const sockets = new Map([
+      [bo.auth.token, bo.socket],
+      [cy.auth.token, cy.socket],
+    ]);
+    const toggle = async (token: string, back: boolean) => {
+      const before = await serverSocketsOpen(few);
+      if (!back) {
+        await sockets.get(token)!.close();
+        await waitFor('the server to see the close', async () => (await serverSocketsOpen(few)) < before);
+        return;
+      }
+      const socket = await connect(few, token);
+      mine.push(socket);
+      sockets.set(token, socket);
+      await socket.next('welcome');
+    };
+    for (let round = 0; round < 3; round++) {
+      for (const token of sockets.keys()) {
+        await toggle(token, false);
+        await toggle(token, true);
+      }
+    }
+    await toggle(bo.auth.token, false);
+    // Presence is told a moment after the change: let the last one reach Ada's hold.
+    await dee.socket.nothingWithin(500);
+
+    const back = await connect(few, ada.auth.token);
+    mine.push(back);
+    assert.deepEqual(await back.next(), { type: 'welcome', user: ada.auth.user });
+    assert.deepEqual(await back.next(), { ...matchedA, resumed: true }, 'the call survived');
+    assert.deepEqual(await back.next(), { type: 'signal', roomId, from: dee.auth.user.id, data: 'still there?' });
+    // Friends in any order: one presence each, the latest.
+    const presence = [await back.next(), await back.next()];
+    const first = presence[0]!;
+    assert.deepEqual(first.type === 'presence' && first.userId === bo.auth.user.id ? presence : presence.reverse(), [
+      { type: 'presence', userId: bo.auth.user.id, presence: 'offline' },
+      { type: 'presence', userId: cy.auth.user.id, presence: 'online' },
+    ]);
+    await back.nothingWithin(200);
+    // The room works: Dee hears Ada.
+    back.send({ type: 'signal', roomId, data: 'back' });
+    assert.equal((await dee.socket.next('signal')).data, 'back');
   });
 });
 

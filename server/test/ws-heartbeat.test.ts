@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, test } from 'node:test';
+import { HEARTBEAT_SLICE } from '../src/signaling/server.js';
 import {
   closeAndSettle,
   guest,
@@ -88,4 +89,33 @@ test('a silent client that comes back within the grace resumes its room', async 
   assert.deepEqual(await back.next(), { ...matched, resumed: true });
   // Past the end of the grace, the peer has heard nothing: the return cancelled it.
   await lively.socket.nothingWithin(1300);
+});
+
+test('with more sockets than one slice of the heartbeat sweep, a silent socket in a later slice is closed and the answering ones stay', async () => {
+  // Its own server: more sockets than one address may hold by default.
+  const crowded = await startServer({ HEARTBEAT_MS: '100', MAX_SOCKETS_PER_ADDRESS: String(HEARTBEAT_SLICE * 2) });
+  const lively: Client[] = [];
+  try {
+    const open = async (name: string, autoPong: boolean) => {
+      const auth = await guest(crowded.url, name);
+      const socket = await openSocket(crowded, { authorization: `Bearer ${auth.token}` }, { autoPong });
+      await socket.next('welcome');
+      return socket;
+    };
+    for (let batch = 0; batch < HEARTBEAT_SLICE + 20; batch += 50)
+      lively.push(...(await Promise.all(Array.from({ length: 50 }, (_, i) => open(`Lively ${batch + i}`, true)))));
+    // Swept in insertion order: opened last, it is in the sweep's second slice.
+    const mute = await open('Mute Last', false);
+    lively.push(mute);
+    await within(mute.closed, 3000, 'the silent socket to be closed');
+    await sleep(300); // three more sweeps
+    assert.equal(
+      lively.filter((s) => s !== mute && s.closeCode !== undefined).length,
+      0,
+      'every answering socket open',
+    );
+  } finally {
+    await Promise.all(lively.map((c) => (c.closeCode === undefined ? c.close() : c.closed)));
+    await crowded.close();
+  }
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
+import type { MatchedEvent } from '@small-talk/protocol';
 import {
   api,
   closeAndSettle,
@@ -304,7 +305,7 @@ describe('500 users joining at once across categories', () => {
     await waitFor('every match delivered', () => people.every((p) => probed(p, 2)), 20000);
 
     const byId = new Map(people.map((p) => [p.id, p]));
-    const rooms = new Map<string, Array<{ id: string; matched: any }>>();
+    const rooms = new Map<string, Array<{ id: string; matched: MatchedEvent }>>();
     const unmatched: typeof people = [];
     for (const p of people) {
       const frames = p.socket.frames.filter((f) => !(f.type === 'error' && f.code === 'not_in_room'));
@@ -330,6 +331,7 @@ describe('500 users joining at once across categories', () => {
       assert.equal(x.matched.peer.displayName, byId.get(y.id)!.displayName);
       assert.equal(y.matched.peer.displayName, byId.get(x.id)!.displayName);
       assert.equal(x.matched.category, y.matched.category);
+      assert.ok(x.matched.category !== null, 'a stranger match has a category');
       assert.ok(byId.get(x.id)!.categories.includes(x.matched.category), 'category shared');
       assert.ok(byId.get(y.id)!.categories.includes(x.matched.category), 'category shared');
       assert.equal(Number(x.matched.initiator) + Number(y.matched.initiator), 1, 'exactly one initiator');

@@ -94,6 +94,38 @@ describe('join behind the gate', () => {
     assert.equal((await ada.socket.next('error')).code, 'restricted');
     assert.equal((await waitingCounts(server)).music, 0);
   });
+
+  test('joins landing together, one from a suspended user: the others match each other, it gets restricted', async () => {
+    const people = await Promise.all(['Ada', 'Bo', 'Cy', 'Di', 'Ed', 'Flo', 'Sus'].map((name) => user(server, name)));
+    opened.push(...people.map((p) => p.socket));
+    const suspended = people.at(-1)!;
+    const others = people.slice(0, -1);
+    await new Standing(server.server.db.kysely).restrict(
+      suspended.auth.user.id,
+      {
+        kind: 'suspended',
+        reason: 'a moderator suspended this account',
+        until: null,
+        automated: false,
+        appealable: true,
+      },
+      new Date(),
+    );
+    // Sent in one go, so the server reads them in one turn: their standings are read together.
+    for (const p of people) p.socket.send({ type: 'join', categories: ['music'] });
+    assert.equal((await suspended.socket.next('error')).code, 'restricted');
+    const matched = await Promise.all(others.map((p) => p.socket.next('matched')));
+    const ids = new Set(others.map((p) => p.auth.user.id));
+    for (const [i, event] of matched.entries()) {
+      assert.ok(ids.has(event.peer.id), 'matched with someone outside the burst (the suspended user?)');
+      assert.equal(matched.find((m) => m.peer.id === others[i]!.auth.user.id)?.roomId, event.roomId, 'not mutual');
+    }
+    assert.equal(
+      suspended.socket.frames.find((frame) => frame.type === 'matched' || frame.type === 'queued'),
+      undefined,
+    );
+    assert.equal((await waitingCounts(server)).music, 0);
+  });
 });
 
 describe('call behind the gate', () => {

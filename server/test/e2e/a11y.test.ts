@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import type { Browser } from 'playwright-core';
 import { AppUser, ADULT_BIRTH_DATE, CONNECTED, PEER_LEFT } from './app.js';
 import {
   ANNOUNCEMENT_RECORDER,
@@ -17,16 +15,8 @@ import {
   tabTo,
   type Finding,
 } from './a11y-page.js';
-import {
-  CHROMIUM_PATH,
-  appearedSince,
-  eventually,
-  launchBrowser,
-  pageNow,
-  textMatches,
-  UI_TIMEOUT_MS,
-} from './browser.js';
-import { startServerProcess, webBuildExists, type ServerProcess } from './server.js';
+import { appearedSince, eventually, pageNow, textMatches, UI_TIMEOUT_MS } from './browser.js';
+import { browserSuiteSkip, useBrowserSuite } from './suite.js';
 
 /**
  * Issue 16's accessibility, in the web build: axe-core (WCAG 2.1 A and AA) on every screen a
@@ -35,26 +25,18 @@ import { startServerProcess, webBuildExists, type ServerProcess } from './server
  * (the live regions' texts) along the way. Driven only by testIDs and keys.
  */
 
-const skip = !fs.existsSync(CHROMIUM_PATH)
-  ? `${CHROMIUM_PATH} is missing (scripts/system-deps.sh installs it as root)`
-  : !webBuildExists()
-    ? 'apps/mobile/dist is not built (scripts/setup.sh builds it)'
-    : false;
+const skip = browserSuiteSkip();
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const TEST_TIMEOUT_MS = 180_000;
 const PASSWORD = 'correct horse battery staple';
 
 describe('accessibility in the browser, end to end', { skip }, () => {
-  let server: ServerProcess;
-  let browser: Browser;
-  const open = new Set<AppUser>();
-
-  before(async () => {
-    // No rematch cooldown: the keyboard user may meet someone the first test's users met.
-    server = await startServerProcess({ env: { REMATCH_COOLDOWN_S: '0' } });
-    browser = await launchBrowser();
+  // No rematch cooldown: the keyboard user may meet someone the first test's users met.
+  const e2e = useBrowserSuite({ server: { env: { REMATCH_COOLDOWN_S: '0' } } });
+  before(() => {
     // Every page records what its live regions announce, from its first script on.
+    const { browser } = e2e;
     const newContext = browser.newContext.bind(browser);
     browser.newContext = async (options) => {
       const context = await newContext(options);
@@ -62,16 +44,10 @@ describe('accessibility in the browser, end to end', { skip }, () => {
       return context;
     };
   });
-  after(async () => {
-    await Promise.all([...open].map((user) => user.close()));
-    await browser?.close();
-    await server?.stop();
-  });
 
   /** A user on Welcome. */
   async function visitor(name: string): Promise<AppUser> {
-    const user = await AppUser.open(browser, server.url, name);
-    open.add(user);
+    const user = e2e.track(await AppUser.open(e2e.browser, e2e.server.url, name));
     await user.visible('display-name-input');
     return user;
   }
@@ -84,7 +60,7 @@ describe('accessibility in the browser, end to end', { skip }, () => {
 
   async function register(displayName: string): Promise<{ id: string; email: string }> {
     const email = `${displayName.toLowerCase()}@example.com`;
-    const response = await fetch(`${server.url}/api/auth/register`, {
+    const response = await fetch(`${e2e.server.url}/api/auth/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email, password: PASSWORD, displayName }),
@@ -101,18 +77,7 @@ describe('accessibility in the browser, end to end', { skip }, () => {
     await user.get('sign-in-submit').click({ timeout: UI_TIMEOUT_MS });
   }
 
-  async function withReports(steps: () => Promise<void>): Promise<void> {
-    try {
-      await steps();
-    } catch (error) {
-      const reports = await Promise.all([...open].map((user) => user.report()));
-      (error as Error).message += `\n${reports.join('\n')}\n--- server:\n${server.tail().slice(-10).join('\n')}`;
-      throw error;
-    } finally {
-      await Promise.all([...open].map((user) => user.close()));
-      open.clear();
-    }
-  }
+  const withReports = (steps: () => Promise<void>) => e2e.scenario(steps);
 
   /**
    * axe on each screen a test shows, the findings kept per screen: `done()` prints them all (the
@@ -228,7 +193,7 @@ describe('accessibility in the browser, end to end', { skip }, () => {
           ['run', '--silent', 'admin', '--', 'set-role', mia.email, 'moderator'],
           {
             cwd: root,
-            env: { ...process.env, DATA_DIR: server.dataDir, LOG_LEVEL: 'warn' },
+            env: { ...process.env, DATA_DIR: e2e.server.dataDir, LOG_LEVEL: 'warn' },
           },
         );
         assert.match(stdout, /now moderator/);

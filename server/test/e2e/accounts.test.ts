@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { simpleParser } from 'mailparser';
-import type { Browser } from 'playwright-core';
 import { AppUser } from './app.js';
-import { CHROMIUM_PATH, eventually, launchBrowser, textMatches, UI_TIMEOUT_MS } from './browser.js';
-import { startServerProcess, webBuildExists, type ServerProcess } from './server.js';
+import { eventually, textMatches, UI_TIMEOUT_MS } from './browser.js';
+import { browserSuiteSkip, useBrowserSuite } from './suite.js';
 
 /**
  * Issue 15 in the browser, driven only by testIDs: a member who forgot its password gets a link
@@ -16,11 +15,7 @@ import { startServerProcess, webBuildExists, type ServerProcess } from './server
  * (the browser's locale) on first run, as a phone's would.
  */
 
-const skip = !fs.existsSync(CHROMIUM_PATH)
-  ? `${CHROMIUM_PATH} is missing (scripts/system-deps.sh installs it as root)`
-  : !webBuildExists()
-    ? 'apps/mobile/dist is not built (scripts/setup.sh builds it)'
-    : false;
+const skip = browserSuiteSkip();
 
 const TEST_TIMEOUT_MS = 150_000;
 
@@ -28,32 +23,17 @@ const TEST_TIMEOUT_MS = 150_000;
 const NO_MATCH_HOLD_MS = 3_000;
 
 describe('accounts and languages in the browser, end to end', { skip }, () => {
-  let server: ServerProcess;
-  let browser: Browser;
-  const open = new Set<AppUser>();
-
-  before(async () => {
-    // No rematch cooldown, and a fallback far beyond the test: only languages keep people apart.
-    server = await startServerProcess({ env: { REMATCH_COOLDOWN_S: '0', FALLBACK_AFTER_MS: '600000' } });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await Promise.all([...open].map((user) => user.close()));
-    await browser?.close();
-    await server?.stop();
-  });
+  // No rematch cooldown, and a fallback far beyond the test: only languages keep people apart.
+  const e2e = useBrowserSuite({ server: { env: { REMATCH_COOLDOWN_S: '0', FALLBACK_AFTER_MS: '600000' } } });
 
   async function user(name: string, options: { locale?: string; guest?: boolean } = {}): Promise<AppUser> {
-    const opened =
-      options.guest === false
-        ? await AppUser.open(browser, server.url, name, options)
-        : await AppUser.guest(browser, server.url, name, options);
-    open.add(opened);
-    return opened;
+    return options.guest === false
+      ? e2e.track(await AppUser.open(e2e.browser, e2e.server.url, name, options))
+      : e2e.guest(name, options);
   }
 
   async function waitingInMusic(): Promise<number> {
-    const body = (await (await fetch(`${server.url}/api/categories`)).json()) as {
+    const body = (await (await fetch(`${e2e.server.url}/api/categories`)).json()) as {
       categories: Array<{ slug: string; waiting: number }>;
     };
     return body.categories.find((category) => category.slug === 'music')?.waiting ?? -1;
@@ -65,7 +45,7 @@ describe('accounts and languages in the browser, end to end', { skip }, () => {
   }
 
   async function post(urlPath: string, body: unknown): Promise<Response> {
-    return fetch(`${server.url}${urlPath}`, {
+    return fetch(`${e2e.server.url}${urlPath}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
@@ -74,7 +54,7 @@ describe('accounts and languages in the browser, end to end', { skip }, () => {
 
   /** The mails written so far under DATA_DIR/mail, parsed: the embedded default's outbox. */
   async function mailbox(): Promise<Array<{ to: string; subject: string; text: string }>> {
-    const dir = path.join(server.dataDir, 'mail');
+    const dir = path.join(e2e.server.dataDir, 'mail');
     if (!fs.existsSync(dir)) return [];
     const files = fs
       .readdirSync(dir)
@@ -89,19 +69,9 @@ describe('accounts and languages in the browser, end to end', { skip }, () => {
     );
   }
 
-  async function scenario(steps: () => Promise<void>): Promise<void> {
-    try {
-      await steps();
-    } catch (error) {
-      const reports = await Promise.all([...open].map((u) => u.report()));
-      (error as Error).message += `\n${reports.join('\n')}\n--- server:\n${server.tail().slice(-10).join('\n')}`;
-      throw error;
-    } finally {
-      await Promise.all([...open].map((u) => u.close()));
-      open.clear();
-      await eventually('empty queues', waitingInMusic, (waiting) => waiting === 0);
-    }
-  }
+  /** A test's steps, then no one left waiting in music for the next test's users to meet. */
+  const scenario = (steps: () => Promise<void>) =>
+    e2e.scenario(steps, () => eventually('empty queues', waitingInMusic, (waiting) => waiting === 0));
 
   test(
     'Forgot password: Ann asks on sign-in, the mail holds a link, the link opens the app, the new password signs her in and the old one no longer works',

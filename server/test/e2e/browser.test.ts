@@ -36,6 +36,18 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>probe</title>
 </script>`;
 
 type Description = { type: string; sdp: string };
+/** What PAGE puts on the page's window, as the test reads it. */
+type ProbeGlobals = {
+  pc: {
+    localDescription: Description;
+    createOffer(): Promise<Description>;
+    createAnswer(): Promise<Description>;
+    setLocalDescription(description: Description): Promise<void>;
+    setRemoteDescription(description: Description): Promise<void>;
+  };
+  ready: Promise<void>;
+  gathered(): Promise<void>;
+};
 
 describe(
   'browser harness: a bare WebRTC call between two contexts',
@@ -79,21 +91,24 @@ describe(
       try {
         await Promise.all([a.page.goto(url), b.page.goto(url)]);
         const offer = await a.page.evaluate(async () => {
-          const w = globalThis as any;
+          const w = globalThis as unknown as ProbeGlobals;
           await w.ready;
           await w.pc.setLocalDescription(await w.pc.createOffer());
           await w.gathered();
           return { type: w.pc.localDescription.type, sdp: w.pc.localDescription.sdp } as Description;
         });
         const answer = await b.page.evaluate(async (offer: Description) => {
-          const w = globalThis as any;
+          const w = globalThis as unknown as ProbeGlobals;
           await w.ready;
           await w.pc.setRemoteDescription(offer);
           await w.pc.setLocalDescription(await w.pc.createAnswer());
           await w.gathered();
           return { type: w.pc.localDescription.type, sdp: w.pc.localDescription.sdp } as Description;
         }, offer);
-        await a.page.evaluate((answer: Description) => (globalThis as any).pc.setRemoteDescription(answer), answer);
+        await a.page.evaluate(
+          (answer: Description) => (globalThis as unknown as ProbeGlobals).pc.setRemoteDescription(answer),
+          answer,
+        );
 
         for (const [who, page] of [
           ['a', a.page],
@@ -122,7 +137,7 @@ describe(
         const { page } = await newUser(strict, { camera: false });
         await page.goto(url);
         const error = await page.evaluate(() =>
-          (globalThis as any).ready.then(
+          (globalThis as unknown as ProbeGlobals).ready.then(
             () => 'granted',
             (e: { name: string }) => e.name,
           ),

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
 /**
- * Headless Chromium for real calls on these machines (../shared/webrtc-e2e.md): Debian's
+ * Headless Chromium for real calls on these machines (docs/testing.md): Debian's
  * chromium driven by playwright-core, a fake camera and microphone, and flags that keep every
  * packet on loopback. Also what a test reads of a page's call: the remote <video> and the
  * RTCPeerConnection's getStats(), caught by wrapping the constructor, never through app internals.
@@ -36,6 +36,7 @@ export function playwrightDisabledFeatures(): string[] {
     if (end < 0) continue;
     const body = source.slice(start.index + start[0].length, end);
     // Evaluated as Playwright evaluates it: entries may depend on an environment variable.
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the list is code in playwright-core's own file, and only its result is kept, after checking each entry is a feature name
     const list = new Function('process', `return [${body}].filter(Boolean);`)(process) as unknown;
     if (Array.isArray(list) && list.length > 0 && list.every((f) => typeof f === 'string' && /^\w+$/.test(f)))
       return list as string[];
@@ -46,7 +47,7 @@ export function playwrightDisabledFeatures(): string[] {
 }
 
 /**
- * The launch flags of ../shared/webrtc-e2e.md, exactly. `fakeUi: false` leaves out
+ * The launch flags docs/testing.md explains, one by one. `fakeUi: false` leaves out
  * --use-fake-ui-for-media-stream, so camera access follows the context's permissions (a context
  * without them is denied), as for a user who refused the prompt.
  */
@@ -314,7 +315,7 @@ async function firstRemoteFrameInPage(timeoutMs: number): Promise<{ at: number; 
         });
         if (decoded > 0) finish(w.performance.now(), 'stats');
       }
-      setTimeout(tick, 10);
+      setTimeout(() => void tick(), 10);
     };
     void tick();
   });
@@ -409,7 +410,7 @@ export async function recordFrames(page: Page, everyMs = 100): Promise<{ stop():
           });
         }
         samples.push({ at: w.performance.now(), pc: index, framesDecoded: decoded });
-        setTimeout(tick, everyMs);
+        setTimeout(() => void tick(), everyMs);
       };
       w[key] = samples;
       void tick();

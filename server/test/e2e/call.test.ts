@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, test } from 'node:test';
 import { AppUser, CONNECTED, PEER_LEFT, RECONNECTING } from './app.js';
 import {
-  CHROMIUM_PATH,
   LOOPBACK,
   callSample,
   eventually,
@@ -17,7 +14,7 @@ import {
   textMatches,
   UI_TIMEOUT_MS,
 } from './browser.js';
-import { startServerProcess, webBuildExists, type ServerProcess } from './server.js';
+import { browserSuiteSkip, useBrowserSuite } from './suite.js';
 
 /**
  * Issue 4 end to end: real people's steps in the app's web build, in headless Chromium with a
@@ -26,72 +23,28 @@ import { startServerProcess, webBuildExists, type ServerProcess } from './server
  * At most two live calls at a time: that is what a 2-core machine carries at full quality.
  */
 
-const skip = !fs.existsSync(CHROMIUM_PATH)
-  ? `${CHROMIUM_PATH} is missing (scripts/system-deps.sh installs it as root)`
-  : !webBuildExists()
-    ? 'apps/mobile/dist is not built (scripts/setup.sh builds it)'
-    : false;
+const skip = browserSuiteSkip();
 
 /** A test may take a few page loads, a call set-up or two and a server restart. */
 const TEST_TIMEOUT_MS = 120_000;
 
 describe('calls in the browser, end to end', { skip }, () => {
-  let server: ServerProcess;
-  let browser: Browser;
-  const open = new Set<AppUser>();
-
-  before(async () => {
-    server = await startServerProcess({ resumeGraceMs: 15_000 });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await Promise.all([...open].map((user) => user.close()));
-    await browser?.close();
-    await server?.stop();
-  });
-
-  async function guest(name: string, options: { camera?: boolean; browser?: Browser } = {}): Promise<AppUser> {
-    const user = await AppUser.guest(options.browser ?? browser, server.url, name, options);
-    open.add(user);
-    return user;
-  }
-
-  async function close(...users: AppUser[]): Promise<void> {
-    await Promise.all(users.map((user) => user.close()));
-    for (const user of users) open.delete(user);
-  }
+  const e2e = useBrowserSuite({ server: { resumeGraceMs: 15_000 } });
+  const { guest, close } = e2e;
 
   /** Nobody waiting in any category: the users of the last test are gone, so they match no one now. */
   async function settle(): Promise<void> {
     await eventually(
       'empty queues',
       async () =>
-        (await (await fetch(`${server.url}/api/categories`)).json()) as {
+        (await (await fetch(`${e2e.server.url}/api/categories`)).json()) as {
           categories: Array<{ slug: string; waiting: number }>;
         },
       (body) => body.categories.every((c) => c.waiting === 0),
     );
   }
 
-  /**
-   * Runs a test's steps with its users closed afterwards; a failure carries what each page
-   * showed and logged, and the server's last lines.
-   */
-  async function scenario(steps: () => Promise<void>): Promise<void> {
-    const before = new Set(open);
-    try {
-      await steps();
-    } catch (error) {
-      const reports = await Promise.all([...open].filter((u) => !before.has(u)).map((u) => u.report()));
-      const serverTail = server.tail().slice(-10);
-      (error as Error).message +=
-        `\n${reports.join('\n')}${serverTail.length ? `\n--- server:\n${serverTail.join('\n')}` : ''}`;
-      throw error;
-    } finally {
-      await close(...[...open].filter((u) => !before.has(u)));
-      await settle();
-    }
-  }
+  const scenario = (steps: () => Promise<void>) => e2e.scenario(steps, settle);
 
   /** Ada searching first, then Bo: both in a call with each other. */
   async function call(nameA = 'Ada', nameB = 'Bo'): Promise<[AppUser, AppUser]> {
@@ -134,8 +87,7 @@ describe('calls in the browser, end to end', { skip }, () => {
     { timeout: TEST_TIMEOUT_MS },
     () =>
       scenario(async () => {
-        const kid = await AppUser.open(browser, server.url, 'Kid');
-        open.add(kid);
+        const kid = e2e.track(await AppUser.open(e2e.browser, e2e.server.url, 'Kid'));
         await kid.signInAsGuest();
         const tenYearsAgo = `${new Date().getUTCFullYear() - 10}-03-01`;
         await kid.acceptRules(tenYearsAgo);
@@ -202,7 +154,7 @@ describe('calls in the browser, end to end', { skip }, () => {
         const recorders = await Promise.all(users.map((u) => recordFrames(u.page)));
         const since = await Promise.all(users.map((u) => pageNow(u.page)));
 
-        await server.restart();
+        await e2e.server.restart();
         for (const [i, user] of users.entries()) {
           // Logged by the page as it happens, so a short "reconnecting" is not missed by polling.
           await eventually(
@@ -273,7 +225,7 @@ describe('calls in the browser, end to end', { skip }, () => {
           await eventually(
             'Dee waiting in music',
             async () =>
-              (await (await fetch(`${server.url}/api/categories`)).json()) as {
+              (await (await fetch(`${e2e.server.url}/api/categories`)).json()) as {
                 categories: Array<{ slug: string; waiting: number }>;
               },
             (body) => body.categories.some((c) => c.slug === 'music' && c.waiting === 1),

@@ -1,9 +1,7 @@
-import fs from 'node:fs';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, test } from 'node:test';
 import { AppUser } from './app.js';
-import { CHROMIUM_PATH, launchBrowser, textMatches, UI_TIMEOUT_MS } from './browser.js';
-import { startServerProcess, webBuildExists, type ServerProcess } from './server.js';
+import { textMatches, UI_TIMEOUT_MS } from './browser.js';
+import { browserSuiteSkip, useBrowserSuite } from './suite.js';
 
 /**
  * Issue 7 end to end: two strangers meet, add each other, end the call, and one calls the other
@@ -11,44 +9,12 @@ import { startServerProcess, webBuildExists, type ServerProcess } from './server
  * testIDs of issues 4 and 7, in headless Chromium with a fake camera, against the real server.
  */
 
-const skip = !fs.existsSync(CHROMIUM_PATH)
-  ? `${CHROMIUM_PATH} is missing (scripts/system-deps.sh installs it as root)`
-  : !webBuildExists()
-    ? 'apps/mobile/dist is not built (scripts/setup.sh builds it)'
-    : false;
+const skip = browserSuiteSkip();
 
 const TEST_TIMEOUT_MS = 150_000;
 
 describe('friends in the browser, end to end', { skip }, () => {
-  let server: ServerProcess;
-  let browser: Browser;
-  const open: AppUser[] = [];
-
-  before(async () => {
-    server = await startServerProcess({ env: { RING_TIMEOUT_MS: '8000' } });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await Promise.all(open.map((user) => user.close()));
-    await browser?.close();
-    await server?.stop();
-  });
-
-  async function guest(name: string): Promise<AppUser> {
-    const user = await AppUser.guest(browser, server.url, name);
-    open.push(user);
-    return user;
-  }
-
-  async function scenario(steps: () => Promise<void>): Promise<void> {
-    try {
-      await steps();
-    } catch (error) {
-      const reports = await Promise.all(open.map((u) => u.report()));
-      (error as Error).message += `\n${reports.join('\n')}\n--- server:\n${server.tail().slice(-10).join('\n')}`;
-      throw error;
-    }
-  }
+  const { guest, scenario } = useBrowserSuite({ server: { env: { RING_TIMEOUT_MS: '8000' } } });
 
   /** The signed-in user's id, as the page's own session sees it. */
   const idOf = (user: AppUser) =>

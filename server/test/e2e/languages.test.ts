@@ -6,7 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ADULT_BIRTH_DATE } from './app.js';
 import { CHROMIUM_PATH, chromiumArgs, eventually, UI_TIMEOUT_MS, watchCsp } from './browser.js';
-import { startServerProcess, webBuildExists, type ServerProcess } from './server.js';
+import { startServerProcess, type ServerProcess } from './server.js';
+import { browserSuiteSkip } from './suite.js';
 
 /**
  * The web app in the device's language (issue 16), against the real build and server: a German
@@ -18,11 +19,7 @@ import { startServerProcess, webBuildExists, type ServerProcess } from './server
  * A persistent profile, as in pwa.test.ts: off-the-record contexts get no service worker install.
  */
 
-const skip = !fs.existsSync(CHROMIUM_PATH)
-  ? `${CHROMIUM_PATH} is missing (scripts/system-deps.sh installs it as root)`
-  : !webBuildExists()
-    ? 'apps/mobile/dist is not built (scripts/setup.sh builds it)'
-    : false;
+const skip = browserSuiteSkip();
 
 type PageGlobals = {
   document: { documentElement: { lang: string } };

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import type { Browser } from 'playwright-core';
 import { AppUser, PEER_LEFT } from './app.js';
-import { CHROMIUM_PATH, eventually, launchBrowser, textMatches, UI_TIMEOUT_MS } from './browser.js';
-import { startServerProcess, webBuildExists, type ServerProcess } from './server.js';
+import { eventually, textMatches, UI_TIMEOUT_MS } from './browser.js';
+import { browserSuiteSkip, useBrowserSuite } from './suite.js';
 
 /**
  * Issue 13's console in the browser: Ada reports Bo (a member) mid-call with a snapshot; Mia,
@@ -17,11 +15,7 @@ import { startServerProcess, webBuildExists, type ServerProcess } from './server
  * second moderator) overturns it; Bo signs in and meets someone again. Driven only by testIDs.
  */
 
-const skip = !fs.existsSync(CHROMIUM_PATH)
-  ? `${CHROMIUM_PATH} is missing (scripts/system-deps.sh installs it as root)`
-  : !webBuildExists()
-    ? 'apps/mobile/dist is not built (scripts/setup.sh builds it)'
-    : false;
+const skip = browserSuiteSkip();
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const TEST_TIMEOUT_MS = 240_000;
@@ -29,25 +23,14 @@ const PASSWORD = 'correct horse battery staple';
 const BAN_REASON = 'Harassment in a call: insults after being asked to stop.';
 
 describe('moderation in the browser, end to end', { skip }, () => {
-  let server: ServerProcess;
-  let browser: Browser;
-  const open = new Set<AppUser>();
-
-  before(async () => {
-    // No rematch cooldown: after the appeal Bo may meet anyone at once.
-    server = await startServerProcess({ env: { REMATCH_COOLDOWN_S: '0' } });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await Promise.all([...open].map((user) => user.close()));
-    await browser?.close();
-    await server?.stop();
-  });
+  // No rematch cooldown: after the appeal Bo may meet anyone at once.
+  const e2e = useBrowserSuite({ server: { env: { REMATCH_COOLDOWN_S: '0' } } });
+  const { guest, open } = e2e;
 
   /** A member account made over HTTP (the app's own register form is issue 5's); returns its id. */
   async function register(displayName: string): Promise<{ id: string; email: string }> {
     const email = `${displayName.toLowerCase()}@example.com`;
-    const response = await fetch(`${server.url}/api/auth/register`, {
+    const response = await fetch(`${e2e.server.url}/api/auth/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email, password: PASSWORD, displayName }),
@@ -61,7 +44,7 @@ describe('moderation in the browser, end to end', { skip }, () => {
   async function setRole(email: string, role: string): Promise<string> {
     const { stdout } = await promisify(execFile)('npm', ['run', '--silent', 'admin', '--', 'set-role', email, role], {
       cwd: root,
-      env: { ...process.env, DATA_DIR: server.dataDir, LOG_LEVEL: 'warn' },
+      env: { ...process.env, DATA_DIR: e2e.server.dataDir, LOG_LEVEL: 'warn' },
     });
     return stdout;
   }
@@ -76,17 +59,10 @@ describe('moderation in the browser, end to end', { skip }, () => {
 
   /** A member on a new page, signed in; on Categories once it accepted the rules (the first time). */
   async function member(name: string, email: string, options: { firstTime: boolean }): Promise<AppUser> {
-    const user = await AppUser.open(browser, server.url, name);
-    open.add(user);
+    const user = e2e.track(await AppUser.open(e2e.browser, e2e.server.url, name));
     await signIn(user, email);
     if (options.firstTime) await user.acceptRules();
     await user.visible('start-matching');
-    return user;
-  }
-
-  async function guest(name: string): Promise<AppUser> {
-    const user = await AppUser.guest(browser, server.url, name);
-    open.add(user);
     return user;
   }
 
@@ -224,7 +200,7 @@ describe('moderation in the browser, end to end', { skip }, () => {
         await Promise.all([cy.inCallWith('Bo'), boPage.inCallWith('Cy')]);
       } catch (error) {
         const reports = await Promise.all([...open].map((user) => user.report()));
-        (error as Error).message += `\n${reports.join('\n')}\n--- server:\n${server.tail().slice(-10).join('\n')}`;
+        (error as Error).message += `\n${reports.join('\n')}\n--- server:\n${e2e.server.tail().slice(-10).join('\n')}`;
         throw error;
       }
     },

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type BrowserContext, type Page, type Response } from 'playwright-core';
 import { CHROMIUM_PATH, chromiumArgs, eventually, UI_TIMEOUT_MS, watchCsp } from './browser.js';
-import { startServerProcess, webBuildExists, type ServerProcess } from './server.js';
+import { startServerProcess, type ServerProcess } from './server.js';
+import { browserSuiteSkip } from './suite.js';
 
 /**
  * The installable web app (issue 16) in Chromium, against the real build and server: Chromium
@@ -18,11 +19,7 @@ import { startServerProcess, webBuildExists, type ServerProcess } from './server
  * check need no TLS here.
  */
 
-const skip = !fs.existsSync(CHROMIUM_PATH)
-  ? `${CHROMIUM_PATH} is missing (scripts/system-deps.sh installs it as root)`
-  : !webBuildExists()
-    ? 'apps/mobile/dist is not built (scripts/setup.sh builds it)'
-    : false;
+const skip = browserSuiteSkip();
 
 type PageGlobals = {
   navigator: { onLine: boolean; serviceWorker: { controller: { scriptURL: string } | null } };

@@ -1,18 +1,8 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, test } from 'node:test';
 import { AppUser, CONNECTED } from './app.js';
-import {
-  CHROMIUM_PATH,
-  callSample,
-  eventually,
-  launchBrowser,
-  mediaFlows,
-  textMatches,
-  UI_TIMEOUT_MS,
-} from './browser.js';
-import { startServerProcess, webBuildExists, type ServerProcess } from './server.js';
+import { callSample, eventually, mediaFlows, textMatches, UI_TIMEOUT_MS } from './browser.js';
+import { browserSuiteSkip, useBrowserSuite } from './suite.js';
 
 /**
  * Issue 16, native essentials: a page reloaded mid-call comes back into the call. The server
@@ -22,49 +12,13 @@ import { startServerProcess, webBuildExists, type ServerProcess } from './server
  * server in its own process, as call.test.ts.
  */
 
-const skip = !fs.existsSync(CHROMIUM_PATH)
-  ? `${CHROMIUM_PATH} is missing (scripts/system-deps.sh installs it as root)`
-  : !webBuildExists()
-    ? 'apps/mobile/dist is not built (scripts/setup.sh builds it)'
-    : false;
+const skip = browserSuiteSkip();
 
 const TEST_TIMEOUT_MS = 120_000;
 
 describe('a page reloaded mid-call, end to end', { skip }, () => {
-  let server: ServerProcess;
-  let browser: Browser;
-  const open = new Set<AppUser>();
-
-  before(async () => {
-    server = await startServerProcess({ resumeGraceMs: 15_000 });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await Promise.all([...open].map((user) => user.close()));
-    await browser?.close();
-    await server?.stop();
-  });
-
-  async function guest(name: string): Promise<AppUser> {
-    const user = await AppUser.guest(browser, server.url, name);
-    open.add(user);
-    return user;
-  }
-
-  async function scenario(steps: () => Promise<void>): Promise<void> {
-    try {
-      await steps();
-    } catch (error) {
-      const reports = await Promise.all([...open].map((u) => u.report()));
-      const serverTail = server.tail().slice(-10);
-      (error as Error).message +=
-        `\n${reports.join('\n')}${serverTail.length ? `\n--- server:\n${serverTail.join('\n')}` : ''}`;
-      throw error;
-    } finally {
-      await Promise.all([...open].map((user) => user.close()));
-      open.clear();
-    }
-  }
+  const e2e = useBrowserSuite({ server: { resumeGraceMs: 15_000 } });
+  const { guest, scenario } = e2e;
 
   /** The page's newest peer connection is not the one it had before, and is connected. */
   async function newConnection(user: AppUser, before: number): Promise<void> {
@@ -112,7 +66,7 @@ describe('a page reloaded mid-call, end to end', { skip }, () => {
         await eventually(
           'Bo waiting in music',
           async () =>
-            (await (await fetch(`${server.url}/api/categories`)).json()) as {
+            (await (await fetch(`${e2e.server.url}/api/categories`)).json()) as {
               categories: Array<{ slug: string; waiting: number }>;
             },
           (body) => body.categories.some((c) => c.slug === 'music' && c.waiting >= 1),

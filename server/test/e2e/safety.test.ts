@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, test } from 'node:test';
 import { AppUser, PEER_LEFT } from './app.js';
-import { CHROMIUM_PATH, eventually, launchBrowser, textMatches, UI_TIMEOUT_MS } from './browser.js';
-import { startServerProcess, webBuildExists, type ServerProcess } from './server.js';
+import { eventually, textMatches, UI_TIMEOUT_MS } from './browser.js';
+import { browserSuiteSkip, useBrowserSuite } from './suite.js';
 
 /**
  * Issue 12's report in the browser: two people who accepted the rules meet; one reports the
@@ -13,11 +11,7 @@ import { startServerProcess, webBuildExists, type ServerProcess } from './server
  * under Safety. Driven only by testIDs, in headless Chromium with a fake camera.
  */
 
-const skip = !fs.existsSync(CHROMIUM_PATH)
-  ? `${CHROMIUM_PATH} is missing (scripts/system-deps.sh installs it as root)`
-  : !webBuildExists()
-    ? 'apps/mobile/dist is not built (scripts/setup.sh builds it)'
-    : false;
+const skip = browserSuiteSkip();
 
 const TEST_TIMEOUT_MS = 150_000;
 
@@ -25,29 +19,12 @@ const TEST_TIMEOUT_MS = 150_000;
 const NO_MATCH_HOLD_MS = 3_000;
 
 describe('report and block in the browser, end to end', { skip }, () => {
-  let server: ServerProcess;
-  let browser: Browser;
-  const open = new Set<AppUser>();
-
-  before(async () => {
-    // No rematch cooldown: only the report's block may keep the two apart.
-    server = await startServerProcess({ env: { REMATCH_COOLDOWN_S: '0' } });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await Promise.all([...open].map((user) => user.close()));
-    await browser?.close();
-    await server?.stop();
-  });
-
-  async function guest(name: string): Promise<AppUser> {
-    const user = await AppUser.guest(browser, server.url, name);
-    open.add(user);
-    return user;
-  }
+  // No rematch cooldown: only the report's block may keep the two apart.
+  const e2e = useBrowserSuite({ server: { env: { REMATCH_COOLDOWN_S: '0' } } });
+  const { guest } = e2e;
 
   async function waitingInMusic(): Promise<number> {
-    const body = (await (await fetch(`${server.url}/api/categories`)).json()) as {
+    const body = (await (await fetch(`${e2e.server.url}/api/categories`)).json()) as {
       categories: Array<{ slug: string; waiting: number }>;
     };
     return body.categories.find((category) => category.slug === 'music')?.waiting ?? -1;
@@ -58,20 +35,9 @@ describe('report and block in the browser, end to end', { skip }, () => {
     return user.page.evaluate(async (path) => (await fetch(path)).json(), path) as Promise<T>;
   }
 
-  /** Runs a test's steps with its users closed afterwards; a failure carries what each page showed and the server's last lines. */
-  async function scenario(steps: () => Promise<void>): Promise<void> {
-    try {
-      await steps();
-    } catch (error) {
-      const reports = await Promise.all([...open].map((user) => user.report()));
-      (error as Error).message += `\n${reports.join('\n')}\n--- server:\n${server.tail().slice(-10).join('\n')}`;
-      throw error;
-    } finally {
-      await Promise.all([...open].map((user) => user.close()));
-      open.clear();
-      await eventually('empty queues', waitingInMusic, (waiting) => waiting === 0);
-    }
-  }
+  /** A test's steps, then no one left waiting in music for the next test's users to meet. */
+  const scenario = (steps: () => Promise<void>) =>
+    e2e.scenario(steps, () => eventually('empty queues', waitingInMusic, (waiting) => waiting === 0));
 
   /** `a` searching first, then `b`: both in a call with each other. */
   async function meet(nameA: string, nameB: string): Promise<[AppUser, AppUser]> {

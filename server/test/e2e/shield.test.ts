@@ -7,8 +7,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { decodePng, encodeY4m, resize } from '../shield-image.js';
 import { AppUser } from './app.js';
 import { BLURRED, checks, remoteFilter, SAMPLER, samples, stateChanges } from './shield-page.js';
-import { CHROMIUM_PATH, eventually, launchBrowser, textMatches, UI_TIMEOUT_MS } from './browser.js';
-import { startServerProcess, webBuildExists, type ServerProcess } from './server.js';
+import { eventually, launchBrowser, textMatches, UI_TIMEOUT_MS } from './browser.js';
+import { browserSuiteSkip, useBrowserSuite } from './suite.js';
 
 /**
  * Issue 14's shield in the browser, end to end: two people meet and each sees the other's video
@@ -22,11 +22,7 @@ import { startServerProcess, webBuildExists, type ServerProcess } from './server
 
 const ADVERSARIAL_PNG = path.join(import.meta.dirname, 'fixtures/shield-adversarial.png');
 
-const skip = !fs.existsSync(CHROMIUM_PATH)
-  ? `${CHROMIUM_PATH} is missing (scripts/system-deps.sh installs it as root)`
-  : !webBuildExists()
-    ? 'apps/mobile/dist is not built (scripts/setup.sh builds it)'
-    : false;
+const skip = browserSuiteSkip();
 
 const TEST_TIMEOUT_MS = 180_000;
 
@@ -89,12 +85,10 @@ function assertNothingLeft(who: string, out: Outbound, origin: string): void {
 }
 
 describe('the shield in the browser, end to end', { skip }, () => {
-  let server: ServerProcess;
-  let browser: Browser;
+  const e2e = useBrowserSuite({ server: { env: { REMATCH_COOLDOWN_S: '0' } } });
   /** The exposer's browser: its fake camera plays the adversarial clip. */
   let exposing: Browser;
   let clipDir: string;
-  const open = new Set<AppUser>();
   /** What each user's page sent, watched from before its first load. */
   const sent = new Map<AppUser, Outbound>();
 
@@ -106,50 +100,35 @@ describe('the shield in the browser, end to end', { skip }, () => {
       clip,
       encodeY4m(resize(decodePng(fs.readFileSync(ADVERSARIAL_PNG)), 448, 448), { frames: 10, fps: 30 }),
     );
-    server = await startServerProcess({ env: { REMATCH_COOLDOWN_S: '0' } });
-    browser = await launchBrowser();
     exposing = await launchBrowser({ args: [`--use-file-for-fake-video-capture=${clip}`] });
   });
   after(async () => {
-    await Promise.all([...open].map((user) => user.close()));
-    await browser?.close();
     await exposing?.close();
-    await server?.stop();
     fs.rmSync(clipDir, { recursive: true, force: true });
   });
 
-  async function guest(name: string, on: Browser = browser): Promise<AppUser> {
-    const user = await AppUser.open(on, server.url, name);
+  async function guest(name: string, on: Browser = e2e.browser): Promise<AppUser> {
+    const user = await AppUser.open(on, e2e.server.url, name);
     await user.context.addInitScript({ content: SAMPLER });
     // From here on every request and WebSocket frame is watched: the reload opens the app afresh.
     sent.set(user, watchOutbound(user.context, user.page));
     await user.page.reload();
     await user.continueAsGuest();
-    open.add(user);
-    return user;
+    return e2e.track(user);
   }
 
   async function waitingInMusic(): Promise<number> {
-    const body = (await (await fetch(`${server.url}/api/categories`)).json()) as {
+    const body = (await (await fetch(`${e2e.server.url}/api/categories`)).json()) as {
       categories: Array<{ slug: string; waiting: number }>;
     };
     return body.categories.find((category) => category.slug === 'music')?.waiting ?? -1;
   }
 
-  async function scenario(steps: () => Promise<void>): Promise<void> {
-    try {
-      await steps();
-    } catch (error) {
-      const reports = await Promise.all([...open].map((user) => user.report()));
-      (error as Error).message += `\n${reports.join('\n')}\n--- server:\n${server.tail().slice(-10).join('\n')}`;
-      throw error;
-    } finally {
-      await Promise.all([...open].map((user) => user.close()));
-      open.clear();
+  const scenario = (steps: () => Promise<void>) =>
+    e2e.scenario(steps, () => {
       sent.clear();
-      await eventually('empty queues', waitingInMusic, (waiting) => waiting === 0);
-    }
-  }
+      return eventually('empty queues', waitingInMusic, (waiting) => waiting === 0);
+    });
 
   async function meet(a: AppUser, b: AppUser): Promise<void> {
     await a.search('music');
@@ -157,7 +136,13 @@ describe('the shield in the browser, end to end', { skip }, () => {
     await Promise.all([a.inCallWith(b.name), b.inCallWith(a.name)]);
   }
 
-  /** Every frame presented before `shield-state` first said `clear` was blurred; returns when it cleared. */
+  /**
+   * From the moment the remote <video> exists until `shield-state` first says `clear`, the video
+   * is blurred on every sample, frame presented or not; returns when it cleared. Every sample, not
+   * only those with a presented frame: the classifier reads its own off-page copy of the stream,
+   * so a fast first check can clear before the on-screen element has painted anything, and a
+   * test that needed a painted frame before clear failed on a fast machine for no fault of the app.
+   */
   async function neverUnblurredBeforeClear(user: AppUser): Promise<void> {
     await textMatches(user.get('shield-state'), /^clear$/, UI_TIMEOUT_MS);
     // The sampler logs at the next frame it is called for: wait until it has caught up with clear.
@@ -169,15 +154,15 @@ describe('the shield in the browser, end to end', { skip }, () => {
     const firstClear = log.findIndex((s) => s.state === 'clear');
     assert.ok(firstClear >= 0, `${user.name}'s sampler saw shield-state clear`);
     const before = log.slice(0, firstClear);
-    const shownFrames = before.filter((s) => s.presented || s.playing);
-    assert.ok(
-      shownFrames.length > 0,
-      `${user.name}: remote frames arrived before the first clean check (${before.length} samples)`,
-    );
+    assert.ok(before.length > 0, `${user.name}: the remote video was on screen before the first clean check`);
     const firstState = log.find((s) => s.state !== '')?.state;
     assert.equal(firstState, 'checking', `${user.name}'s shield-state starts at checking`);
-    const bare = shownFrames.filter((s) => !BLURRED.test(s.filter));
-    assert.deepEqual(bare, [], `${user.name}: no remote frame was shown without the blur before the first clean check`);
+    const bare = before.filter((s) => !BLURRED.test(s.filter));
+    assert.deepEqual(
+      bare,
+      [],
+      `${user.name}: the remote video was never without the blur before the first clean check`,
+    );
     // And once clear, the video is shown unblurred.
     await eventually(
       `${user.name}'s remote video unblurred`,
@@ -208,8 +193,8 @@ describe('the shield in the browser, end to end', { skip }, () => {
             'clear',
             `${user.name} stays clear`,
           );
-        assertNothingLeft('Ada', traffic[0]!, server.url);
-        assertNothingLeft('Bo', traffic[1]!, server.url);
+        assertNothingLeft('Ada', traffic[0]!, e2e.server.url);
+        assertNothingLeft('Bo', traffic[1]!, e2e.server.url);
         assert.ok(
           traffic[0]!.requests.some((r) => new URL(r.url).pathname.startsWith('/shield/')),
           'the model came from our own origin',
@@ -218,7 +203,7 @@ describe('the shield in the browser, end to end', { skip }, () => {
         for (const user of [ada, bo]) {
           const workers = user.page.workers().map((worker) => worker.url());
           assert.ok(
-            workers.some((url) => url.startsWith(`${server.url}/`) && /shieldWorker/.test(url)),
+            workers.some((url) => url.startsWith(`${e2e.server.url}/`) && /shieldWorker/.test(url)),
             `${user.name}'s checks run in our own worker (${workers.join(', ')})`,
           );
         }
@@ -282,7 +267,7 @@ describe('the shield in the browser, end to end', { skip }, () => {
         // Still revealed a while later: Reveal lasts the call.
         await new Promise((resolve) => setTimeout(resolve, 1500));
         assert.equal((await cy.get('shield-state').first().textContent())?.trim(), 'revealed');
-        assertNothingLeft('Cy', traffic, server.url);
+        assertNothingLeft('Cy', traffic, e2e.server.url);
       }),
   );
 

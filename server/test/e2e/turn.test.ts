@@ -2,23 +2,14 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { IceResponse } from '@small-talk/protocol';
 import { api, guest } from '../harness.js';
 import { AppUser } from './app.js';
-import {
-  CHROMIUM_PATH,
-  LOOPBACK,
-  UI_TIMEOUT_MS,
-  callSample,
-  eventually,
-  launchBrowser,
-  mediaFlows,
-  statusLog,
-  textMatches,
-} from './browser.js';
-import { startServerProcess, webBuildExists, type ServerProcess } from './server.js';
-import { startTurnServer, turnserverInstalled, type TurnServer } from './turn.js';
+import { LOOPBACK, UI_TIMEOUT_MS, callSample, eventually, mediaFlows, statusLog, textMatches } from './browser.js';
+import { startServerProcess, type ServerProcess } from './server.js';
+import { browserSuiteSkip, useBrowserSuite } from './suite.js';
+import { startTurnServer, type TurnServer } from './turn.js';
 
 /**
  * Issues 6 and 11 end to end: a real coturn checking TURN REST API credentials, the real server
@@ -27,13 +18,7 @@ import { startTurnServer, turnserverInstalled, type TurnServer } from './turn.js
  * a loopback-only network namespace (scripts/test.sh), coturn included. One live call at a time.
  */
 
-const skip = !fs.existsSync(CHROMIUM_PATH)
-  ? `${CHROMIUM_PATH} is missing (scripts/system-deps.sh installs it as root)`
-  : !webBuildExists()
-    ? 'apps/mobile/dist is not built (scripts/setup.sh builds it)'
-    : !turnserverInstalled()
-      ? 'turnserver is missing (scripts/system-deps.sh installs coturn as root)'
-      : false;
+const skip = browserSuiteSkip({ turn: true });
 
 const TEST_TIMEOUT_MS = 120_000;
 /** The issue's bound: a call that cannot connect says so on both sides within this long. */
@@ -148,17 +133,14 @@ describe('calls through TURN (coturn), end to end', { skip }, () => {
   /** Every TURN username and credential handed out in this suite: none may show in the server's output. */
   const issued = new Set<string>();
   const servers: ServerProcess[] = [];
-  const open = new Set<AppUser>();
   let turn: TurnServer;
-  let browser: Browser;
+  // Each test starts its own server (serve), beside one coturn for the suite.
+  const e2e = useBrowserSuite({ server: false });
 
   before(async () => {
     turn = await startTurnServer({ secret });
-    browser = await launchBrowser();
   });
   after(async () => {
-    await Promise.all([...open].map((user) => user.close()));
-    await browser?.close();
     await Promise.all(servers.map((server) => server.stop()));
     await turn?.stop();
   });
@@ -179,10 +161,10 @@ describe('calls through TURN (coturn), end to end', { skip }, () => {
   /** Ada searching first, then Bo, on `server`; closed (with a report on failure) after `steps`. */
   async function scenario(server: ServerProcess, steps: (ada: AppUser, bo: AppUser) => Promise<void>): Promise<void> {
     const [ada, bo] = await Promise.all([
-      AppUser.guest(browser, server.url, 'Ada'),
-      AppUser.guest(browser, server.url, 'Bo'),
+      AppUser.guest(e2e.browser, server.url, 'Ada'),
+      AppUser.guest(e2e.browser, server.url, 'Bo'),
     ]);
-    open.add(ada).add(bo);
+    for (const user of [ada, bo]) e2e.track(user);
     try {
       await steps(ada, bo);
     } catch (error) {
@@ -197,9 +179,7 @@ describe('calls through TURN (coturn), end to end', { skip }, () => {
         for (const server of config?.iceServers ?? [])
           for (const value of [server.username, server.credential]) if (value) issued.add(value);
       }
-      await Promise.all([ada.close(), bo.close()]);
-      open.delete(ada);
-      open.delete(bo);
+      await e2e.close(ada, bo);
     }
   }
 

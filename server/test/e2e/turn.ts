@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sparePort } from '../harness.js';
 
 /**
- * A real coturn on loopback, with the flags ../shared/webrtc-e2e.md found to work here, checking
+ * A real coturn on loopback, with the flags found to work here (docs/testing.md), checking
  * TURN REST API credentials (`use-auth-secret`) against `secret`: what docs/deploy.md runs in
  * production, minus TLS and plus loopback peers (every candidate is loopback in the test namespace).
  */

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, CDPSession, Page } from 'playwright-core';
+import type { CDPSession, Page } from 'playwright-core';
 import webPush from 'web-push';
 import { sleep, user, type Client } from '../harness.js';
-import { AppUser } from './app.js';
-import { CHROMIUM_PATH, eventually, launchBrowser, textMatches, UI_TIMEOUT_MS } from './browser.js';
-import { startServerProcess, webBuildExists, type ServerProcess } from './server.js';
+import { eventually, textMatches, UI_TIMEOUT_MS } from './browser.js';
+import { browserSuiteSkip, useBrowserSuite } from './suite.js';
 import {
   browserSubscription,
   fakePushManager,
@@ -31,11 +29,7 @@ import {
  * clients.openWindow stood in for, to read the page it opens), and that page is then opened.
  */
 
-const skip = !fs.existsSync(CHROMIUM_PATH)
-  ? `${CHROMIUM_PATH} is missing (scripts/system-deps.sh installs it as root)`
-  : !webBuildExists()
-    ? 'apps/mobile/dist is not built (scripts/setup.sh builds it)'
-    : false;
+const skip = browserSuiteSkip();
 
 const RING_MS = 30_000;
 const TEST_TIMEOUT_MS = 180_000;
@@ -44,17 +38,17 @@ type Shown = { title: string; body: string; tag: string; requireInteraction: boo
 
 describe('web push in Chromium, end to end', { skip }, () => {
   let receiver: PushReceiver;
-  let server: ServerProcess;
-  let browser: Browser;
   let subscription: BrowserSubscription;
   const vapid = webPush.generateVAPIDKeys();
   const sockets: Client[] = [];
-  const open: AppUser[] = [];
 
+  // Before the suite's server, whose environment names the receiver's certificate.
   before(async () => {
     receiver = await startPushReceiver();
     subscription = browserSubscription(`${receiver.url}/push/bo-laptop`);
-    server = await startServerProcess({
+  });
+  const e2e = useBrowserSuite({
+    server: () => ({
       env: {
         RING_TIMEOUT_MS: String(RING_MS),
         PUSH_ENABLED: 'true',
@@ -64,14 +58,10 @@ describe('web push in Chromium, end to end', { skip }, () => {
         // The receiver's self-signed certificate, trusted by this server process only.
         NODE_EXTRA_CA_CERTS: receiver.certFile,
       },
-    });
-    browser = await launchBrowser();
+    }),
   });
   after(async () => {
     await Promise.all(sockets.map((s) => (s.closeCode === undefined ? s.close() : s.closed)));
-    await Promise.all(open.map((u) => u.close()));
-    await browser?.close();
-    await server?.stop();
     await receiver?.close();
   });
 
@@ -135,7 +125,7 @@ describe('web push in Chromium, end to end', { skip }, () => {
     await cdp.send('ServiceWorker.enable');
     return eventually(
       'the service worker registration',
-      () => registrations.get(`${server.url}/`),
+      () => registrations.get(`${e2e.server.url}/`),
       (id) => id,
     );
   }
@@ -144,15 +134,14 @@ describe('web push in Chromium, end to end', { skip }, () => {
     "subscribe, be woken by a friend's call, see the notification, click it into the incoming call",
     { timeout: TEST_TIMEOUT_MS },
     async (t) => {
-      const endpoint = { url: server.url, wsUrl: `${server.url.replace(/^http/, 'ws')}/ws` };
-      const bo = await AppUser.guest(browser, server.url, 'Bo');
-      open.push(bo);
+      const endpoint = { url: e2e.server.url, wsUrl: `${e2e.server.url.replace(/^http/, 'ws')}/ws` };
+      const bo = await e2e.guest('Bo');
       try {
         // Bo allows notifications; the app, signed in, subscribes and registers at its next start.
-        await bo.context.grantPermissions(['notifications'], { origin: server.url });
+        await bo.context.grantPermissions(['notifications'], { origin: e2e.server.url });
         await bo.context.addInitScript(fakePushManager, { endpoint: subscription.endpoint, keys: subscription.keys });
         const registered = bo.page.waitForResponse(
-          (r) => r.url() === `${server.url}/api/me/push-tokens` && r.request().method() === 'POST',
+          (r) => r.url() === `${e2e.server.url}/api/me/push-tokens` && r.request().method() === 'POST',
           { timeout: UI_TIMEOUT_MS },
         );
         await bo.page.reload();
@@ -184,7 +173,7 @@ describe('web push in Chromium, end to end', { skip }, () => {
         const matched = await ada.socket.next('matched', UI_TIMEOUT_MS);
         ada.socket.send({ type: 'leave', roomId: matched.roomId });
         await ada.socket.next('left');
-        const asked = await fetch(`${server.url}/api/friends/requests`, {
+        const asked = await fetch(`${e2e.server.url}/api/friends/requests`, {
           method: 'POST',
           headers: { authorization: `Bearer ${ada.auth.token}`, 'content-type': 'application/json' },
           body: JSON.stringify({ userId: boId }),
@@ -227,7 +216,11 @@ describe('web push in Chromium, end to end', { skip }, () => {
         await page.goto('/healthz'); // the app's origin, without starting the app (its socket)
         const cdp = await bo.context.newCDPSession(page);
         const id = await registrationId(cdp);
-        await cdp.send('ServiceWorker.deliverPushMessage', { origin: server.url, registrationId: id, data: payload });
+        await cdp.send('ServiceWorker.deliverPushMessage', {
+          origin: e2e.server.url,
+          registrationId: id,
+          data: payload,
+        });
         const [shown] = await eventually(
           'the notification',
           () => shownIn(page),
@@ -240,7 +233,11 @@ describe('web push in Chromium, end to end', { skip }, () => {
           requireInteraction: true,
           data: { type: 'incoming_call', callId: ringing.callId, callerId: ada.auth.user.id },
         });
-        await cdp.send('ServiceWorker.deliverPushMessage', { origin: server.url, registrationId: id, data: payload });
+        await cdp.send('ServiceWorker.deliverPushMessage', {
+          origin: e2e.server.url,
+          registrationId: id,
+          data: payload,
+        });
         await sleep(500);
         assert.equal((await shownIn(page)).length, 1, 'the same ring again replaces its notification');
 
@@ -261,7 +258,11 @@ describe('web push in Chromium, end to end', { skip }, () => {
         assert.equal(new URL(page.url()).search, '', 'the address bar no longer names the call');
 
         // A window of the app already open: a click tells it which notification was opened.
-        await cdp.send('ServiceWorker.deliverPushMessage', { origin: server.url, registrationId: id, data: payload });
+        await cdp.send('ServiceWorker.deliverPushMessage', {
+          origin: e2e.server.url,
+          registrationId: id,
+          data: payload,
+        });
         await eventually(
           'the notification again',
           () => shownIn(page),
@@ -287,7 +288,7 @@ describe('web push in Chromium, end to end', { skip }, () => {
         assert.equal(receiver.received.length, 1, 'nothing more was pushed');
         t.diagnostic(`push payload: ${payload}`);
       } catch (error) {
-        (error as Error).message += `\n${await bo.report()}\n--- server:\n${server.tail().slice(-10).join('\n')}`;
+        (error as Error).message += `\n${await bo.report()}\n--- server:\n${e2e.server.tail().slice(-10).join('\n')}`;
         throw error;
       }
     },
