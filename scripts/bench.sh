@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 sh scripts/setup.sh
 
 # The browser calls gather ICE candidates on every interface: inside a network namespace that
-# has only loopback, no packet can be addressed to anything else (../shared/webrtc-e2e.md).
+# has only loopback, no packet can be addressed to anything else (docs/testing.md).
 # Everything is installed and built above: there is no network inside.
 inside='ip link set lo up && exec node --import tsx server/bench/run.ts "$@"'
 if unshare -n true 2>/dev/null; then

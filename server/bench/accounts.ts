@@ -1,3 +1,4 @@
+import { quantileOfSorted } from '../test/stats.js';
 import type { Target } from './proc.js';
 
 /**
@@ -31,7 +32,7 @@ export interface AccountsFigures {
 
 function summary(samples: number[]): TimingSummary {
   const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  const at = (q: number) => quantileOfSorted(sorted, q);
   return { n: sorted.length, medianMs: at(0.5), p95Ms: at(0.95) };
 }
 

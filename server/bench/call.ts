@@ -14,6 +14,7 @@ import { AppUser } from '../test/e2e/app.js';
 import { CHROMIUM_PATH, callSample, firstRemoteFrame, launchBrowser } from '../test/e2e/browser.js';
 import { startServerProcess, webBuildExists, WEB_DIR } from '../test/e2e/server.js';
 import { startTurnServer, turnserverInstalled, type TurnServer } from '../test/e2e/turn.js';
+import { median } from '../test/stats.js';
 
 /** Issue 4's targets. */
 export const CALL_TARGETS = {
@@ -54,13 +55,6 @@ export function bundleSize(webDir = WEB_DIR): BundleSize | null {
     size.gzipBytes += zlib.gzipSync(content).length;
   }
   return size;
-}
-
-export function median(values: number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /**

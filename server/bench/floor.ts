@@ -1,6 +1,7 @@
 /**
  * The floor: the least a relay can do and still speak Small Talk's frames to the load
- * generator. No auth, no validation, no database, no limits, one category per join, FIFO.
+ * generator. No auth, no validation, no database, no limits, one category per join, FIFO, and a
+ * leave that ends the room.
  * Whatever the server costs above this is the price of its rules.
  *
  * It still parses each frame and serializes the event it sends, because the peer must get
@@ -27,6 +28,9 @@ const wss = new WebSocketServer({
   clientTracking: false,
 });
 
+// The bench stops its targets with SIGTERM; exiting normally lets a profiled floor (--cpu-prof) write its profile.
+process.on('SIGTERM', () => process.exit(0));
+
 wss.on('listening', () => {
   // The bench waits for this line.
   console.log(`floor listening ${(wss.address() as AddressInfo).port}`);
@@ -40,6 +44,16 @@ wss.on('connection', (ws) => {
     const frame = JSON.parse(raw.toString());
     if (frame.type === 'signal') {
       me.peer?.ws.send(JSON.stringify({ type: 'signal', roomId: frame.roomId, from: me.id, data: frame.data }));
+      return;
+    }
+    if (frame.type === 'leave') {
+      // So the bench can match the same sockets again (its rounds of (a)).
+      const peer = me.peer;
+      if (!peer) return;
+      me.peer = null;
+      peer.peer = null;
+      ws.send(JSON.stringify({ type: 'left', roomId: frame.roomId }));
+      peer.ws.send(JSON.stringify({ type: 'peer_left', roomId: frame.roomId, reason: 'left' }));
       return;
     }
     if (frame.type !== 'join') return;

@@ -17,7 +17,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServerMessage, SendFriendRequestResponse } from '@small-talk/protocol';
-import { median } from './call.js';
+import { median } from '../test/stats.js';
 import {
   CATEGORIES,
   inPool,
@@ -28,6 +28,7 @@ import {
   type MatchResult,
   type User,
 } from './load.js';
+import { ms, seconds } from './print.js';
 import type { Target } from './proc.js';
 
 /** Issue 7's target. */
@@ -224,9 +225,6 @@ class Inbox {
     return true;
   }
 }
-
-const ms = (value: number) => (Number.isNaN(value) ? '—' : value < 10 ? value.toFixed(2) : value.toFixed(1));
-const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
 
 /** Issue 7's figures on `target`, a fresh server (started with FRIENDS_SERVER_ENV). */
 export async function benchFriends(target: Target, say: (line: string) => void): Promise<FriendsFigures> {

@@ -64,6 +64,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => process.exit(128 + os.constants.signals[signal]));
 }
 
+/** Another build of the server to start instead of server/dist (run.ts --server-main): to measure an older commit. */
+let serverMain: string | null = null;
+export function useServerBuild(mainJs: string): void {
+  serverMain = mainJs;
+}
+
 /** A port nobody listens on right now: good enough on a machine where we pick the port and start at once. */
 export async function sparePort(): Promise<number> {
   const probe = net.createServer();
@@ -276,7 +282,7 @@ export async function startServer(
   scratchDirs.add(dataDir);
   const proc = launch({
     name: 'server',
-    args: [path.join(root, 'server/dist/main.js')],
+    args: [serverMain ?? path.join(root, 'server/dist/main.js')],
     env: {
       GUEST_RATE_LIMIT_PER_MIN: '1000000',
       ...env,
@@ -408,7 +414,7 @@ export async function startCluster(
   return onOwnRedis({ name, count, nodeOf, needsGuests: true }, async (port, redisUrl, dataDir) => {
     const proc = launch({
       name: 'server',
-      args: [path.join(root, 'server/dist/main.js')],
+      args: [serverMain ?? path.join(root, 'server/dist/main.js')],
       env: {
         GUEST_RATE_LIMIT_PER_MIN: '1000000',
         ...env,

@@ -32,7 +32,7 @@ import { AppUser } from '../test/e2e/app.js';
 import { CHROMIUM_PATH, firstRemoteFrame, launchBrowser } from '../test/e2e/browser.js';
 import { startServerProcess, webBuildExists } from '../test/e2e/server.js';
 import { checks, SAMPLER, samples, shieldMeasures, stateChanges } from '../test/e2e/shield-page.js';
-import { median } from './call.js';
+import { median } from '../test/stats.js';
 
 /** The targets. */
 export const SHIELD_TARGETS = {

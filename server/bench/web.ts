@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM_PATH, launchBrowser, newUser } from '../test/e2e/browser.js';
 import { startServerProcess, WEB_DIR, webBuildExists } from '../test/e2e/server.js';
-import { median } from './call.js';
+import { median } from '../test/stats.js';
 
 /**
  * Issue 16: what the web app costs before a person can use it. The first screen's JavaScript as a
