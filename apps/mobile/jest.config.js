@@ -1,5 +1,7 @@
 // Component tests: jest-expo (iOS flavour) with @testing-library/react-native.
 // test/native holds Node test-runner suites (native builds), not jest's.
+// Jest loads this file as CommonJS (the package is not "type": "module"), so it requires rather than imports.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS config file, see above
 const path = require('node:path');
 
 // Every import of React resolves to the one the app bundles. npm workspaces can hoist a second

@@ -15,7 +15,7 @@
  *
  * Plain script, no imports: a classic worker's importScripts cannot load modules.
  */
-/* eslint-env serviceworker */
+/* global self -- the service worker's global scope */
 
 /** What the notification shows for a push's payload: never nothing, since a push the user cannot see is one Chromium replaces with its own "updated in the background". */
 function notificationOf(payload) {

@@ -1,6 +1,6 @@
 /**
  * What the screens get from outside: the HTTP API, the platform's WebRTC, and a way to make
- * the SDK client. The app passes the real ones (app/Root.tsx); tests pass fakes, so no screen
+ * the SDK client. The app passes the real ones (navigation/Root.tsx); tests pass fakes, so no screen
  * reaches for a global, a socket or a camera by itself.
  */
 import { createContext, useContext } from 'react';

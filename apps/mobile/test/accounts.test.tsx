@@ -6,7 +6,7 @@
 import { beforeEach, describe, expect, jest, test } from '@jest/globals';
 import { fireEvent, render, screen } from '@testing-library/react-native';
 import type { OwnUser } from '@small-talk/protocol';
-import { App } from '../src/app/App';
+import { App } from '../src/navigation/App';
 import { VerifyEmailScreen } from '../src/features/verification/VerifyEmailScreen';
 import { WelcomeScreen } from '../src/features/welcome/WelcomeScreen';
 import {
@@ -23,7 +23,7 @@ import {
 // The reset page is the web's (/reset?token=…); jest runs the phones' code, so the link is given here.
 const mockResetLink: { token: string | null } = { token: null };
 const mockLeftResetPage = jest.fn();
-jest.mock('../src/app/resetLink', () => ({
+jest.mock('../src/navigation/resetLink', () => ({
   resetTokenFromUrl: () => mockResetLink.token,
   leaveResetPage: () => mockLeftResetPage(),
 }));
@@ -64,7 +64,9 @@ describe('Forgot password', () => {
 
   test('sign-in offers it; the address goes to reset-start and the answer never says whether an account exists', async () => {
     const asked: string[] = [];
-    const routes: Routes = { 'POST /api/auth/password/reset-start': ({ body }) => (asked.push(body.email), [202, {}]) };
+    const routes: Routes = {
+      'POST /api/auth/password/reset-start': ({ body }) => (asked.push(String(body.email)), [202, {}]),
+    };
     await askForLink(routes, ' ada@example.com ');
     const known = screen.getByTestId('forgot-sent').props.children as unknown;
     expect(screen.getByTestId('forgot-sent')).toHaveTextContent(
@@ -158,7 +160,7 @@ describe('Confirming the email address', () => {
     let starts = 0;
     const routes = defaultRoutes({
       'POST /api/auth/email/verify': ({ body }) => (
-        codes.push(body.code),
+        codes.push(String(body.code)),
         body.code === '424242'
           ? [200, { user: { ...member, emailVerified: true } }]
           : invalid('invalid_code', 'wrong or expired code')

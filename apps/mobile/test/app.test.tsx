@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { fireEvent, render, screen } from '@testing-library/react-native';
-import { App } from '../src/app/App';
+import { App } from '../src/navigation/App';
 import {
   ada,
   ADULT_BIRTH_DATE,

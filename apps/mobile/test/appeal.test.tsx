@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { fireEvent, render, screen, within } from '@testing-library/react-native';
 import type { Notice, OwnUser, Restriction } from '@small-talk/protocol';
-import { App } from '../src/app/App';
+import { App } from '../src/navigation/App';
 import { ada, defaultRoutes, fakeServices, settle, type Routes, type TestServices } from './fakes';
 
 let services: TestServices;
@@ -58,7 +58,7 @@ function appealRoutes(notices: Notice[], authorization?: string) {
     'GET /api/me/notices': () => [200, { notices }],
     'GET /api/appeals': () => [200, { appeals: filed }],
     'POST /api/appeals': ({ body, headers }) => {
-      appeals.push({ text: body.text, authorization: headers.authorization });
+      appeals.push({ text: String(body.text), authorization: headers.authorization });
       if (authorization !== undefined && headers.authorization !== authorization)
         return [401, { error: { code: 'unauthenticated', message: 'no' } }];
       const appeal = { id: 'appeal-1', status: 'open' as const, createdAt: '2026-05-03T11:00:00.000Z' };

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { fireEvent, render, screen } from '@testing-library/react-native';
 import type { OwnUser, Restriction } from '@small-talk/protocol';
-import { App } from '../src/app/App';
+import { App } from '../src/navigation/App';
 import { parseMarkdown } from '../src/features/consent/markdown';
 import { formatDateTime } from '../src/i18n/format';
 import {

@@ -10,6 +10,7 @@ import {
   SmallTalkClient,
   defaults,
   type MediaStreamLike,
+  type PeerConnectionLike,
   type SmallTalkClientOptions,
   type WebSocketLike,
 } from '@small-talk/client';
@@ -56,10 +57,10 @@ type ServerFrame = z.input<typeof ServerMessage>;
  * (ws-refs, client-*); these tests check what the app does and the frames it means to send.
  */
 export class FakeWebSocket implements WebSocketLike {
-  onopen: ((event: any) => void) | null = null;
-  onmessage: ((event: any) => void) | null = null;
-  onclose: ((event: any) => void) | null = null;
-  onerror: ((event: any) => void) | null = null;
+  onopen: WebSocketLike['onopen'] = null;
+  onmessage: WebSocketLike['onmessage'] = null;
+  onclose: WebSocketLike['onclose'] = null;
+  onerror: WebSocketLike['onerror'] = null;
   /** Frames the app sent, parsed, as on the wire: requests with their `ref`, `call` with its `callId`. */
   readonly wire: SentFrame[] = [];
   closed = false;
@@ -317,9 +318,11 @@ export const categories: Category[] = [
 ];
 
 type Answer = [status: number, body?: unknown];
+/** A request's JSON body, as the server reads it: a test reads the fields it checks. */
+export type RequestBody = Record<string, unknown>;
 export type Routes = Record<
   string,
-  (request: { body: any; headers: Record<string, string> }) => Answer | Promise<Answer>
+  (request: { body: RequestBody; headers: Record<string, string> }) => Answer | Promise<Answer>
 >;
 
 const unauthenticated: Answer = [
@@ -337,7 +340,8 @@ export function fakeFetch(routes: Routes) {
       .split('?')[0]!;
     calls.push({ method, path, url: String(url), init });
     const route = routes[`${method} ${path}`];
-    const body = typeof init.body === 'string' ? JSON.parse(init.body) : undefined;
+    // A request without a body (GET, DELETE) reads as {}: the routes that read one are sent one.
+    const body = typeof init.body === 'string' ? (JSON.parse(init.body) as RequestBody) : {};
     const [status, answer] = route
       ? await route({ body, headers: (init.headers ?? {}) as Record<string, string> })
       : [404, { error: { code: 'not_found', message: 'no such route' } }];
@@ -417,6 +421,9 @@ export class FakeStream implements LocalStream {
   }
 }
 
+/** A peer connection's event listener, as the SDK adds them (each platform has its own event classes). */
+type PeerConnectionListener = Parameters<PeerConnectionLike['addEventListener']>[1];
+
 /**
  * Enough of an RTCPeerConnection for a Call to be made and observed: tests move its
  * connectionState and deliver remote tracks. Negotiation itself is the SDK's, tested there.
@@ -429,7 +436,7 @@ export class FakePeerConnection {
   remoteDescription = null;
   closed = false;
   readonly addedTracks: unknown[] = [];
-  private readonly listeners = new Map<string, Set<(event: any) => void>>();
+  private readonly listeners = new Map<string, Set<PeerConnectionListener>>();
 
   constructor(readonly config: unknown) {
     FakePeerConnection.instances.push(this);
@@ -455,11 +462,11 @@ export class FakePeerConnection {
     this.closed = true;
     this.connectionState = 'closed';
   }
-  addEventListener(type: string, listener: (event: any) => void): void {
+  addEventListener(type: string, listener: PeerConnectionListener): void {
     if (!this.listeners.has(type)) this.listeners.set(type, new Set());
     this.listeners.get(type)!.add(listener);
   }
-  removeEventListener(type: string, listener: (event: any) => void): void {
+  removeEventListener(type: string, listener: PeerConnectionListener): void {
     this.listeners.get(type)?.delete(listener);
   }
 
@@ -516,7 +523,7 @@ export function fakePlatform(
     streams: [],
     switched: 0,
     failNext: (...problems) => failures.push(...problems),
-    webrtc: { RTCPeerConnection: FakePeerConnection as any },
+    webrtc: { RTCPeerConnection: FakePeerConnection },
     dropRawHostCandidates: options.dropRawHostCandidates ?? false,
     getUserMedia: async () => {
       const problem = failures.shift();

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, jest, test } from '@jest/globals';
 import { act, fireEvent, render, screen, within } from '@testing-library/react-native';
 import type { CallEndReason, FriendsResponse, OwnUser } from '@small-talk/protocol';
-import { App } from '../src/app/App';
+import { App } from '../src/navigation/App';
 import { CALL_OUTCOME_SHOWN_MS } from '../src/defaults';
 import {
   ada,

@@ -1,7 +1,8 @@
 import { describe, expect, jest, test } from '@jest/globals';
 import { fireEvent, screen } from '@testing-library/react-native';
 import type { Connection } from '@small-talk/protocol';
-import { formatDuration, formatWhen, HistoryScreen } from '../src/features/history/HistoryScreen';
+import { formatWhen } from '../src/i18n/format';
+import { formatDuration, HistoryScreen } from '../src/features/history/HistoryScreen';
 import { defaultRoutes, fakeServices, renderWith, settle, type Routes } from './fakes';
 
 const connections: Connection[] = [

@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { act, fireEvent, render, screen } from '@testing-library/react-native';
 import type { Notice, OwnUser, Restriction } from '@small-talk/protocol';
-import { App } from '../src/app/App';
+import { App } from '../src/navigation/App';
 import { readStored } from '../src/device/store';
 import { OfflineScreen } from '../src/features/offline/OfflineScreen';
 import { ProfileScreen } from '../src/features/profile/ProfileScreen';

@@ -1,9 +1,18 @@
 import { describe, expect, test } from '@jest/globals';
 import { fireEvent, render, screen, within } from '@testing-library/react-native';
 import type { ModAction, ModAppeal, ModCase, ModUserResponse, OwnUser } from '@small-talk/protocol';
-import { App } from '../src/app/App';
+import { App } from '../src/navigation/App';
 import { ModerationScreen } from '../src/features/moderation/ModerationScreen';
-import { ada, defaultRoutes, fakeServices, renderWith, settle, type Routes, type TestServices } from './fakes';
+import {
+  ada,
+  defaultRoutes,
+  fakeServices,
+  renderWith,
+  settle,
+  type RequestBody,
+  type Routes,
+  type TestServices,
+} from './fakes';
 
 const moe: OwnUser = { ...ada, id: 'user-moe', displayName: 'Moe', kind: 'member', role: 'moderator' };
 const bo = { id: 'user-bo', displayName: 'Bo', kind: 'member' as const, createdAt: '2026-05-01T10:00:00.000Z' };
@@ -84,8 +93,8 @@ const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]);
 
 /** The server's moderation routes, recording decisions. */
 function moderationRoutes() {
-  const decisions: Array<{ userId: string; body: any }> = [];
-  const appealDecisions: Array<{ id: string; body: any }> = [];
+  const decisions: Array<{ userId: string; body: RequestBody }> = [];
+  const appealDecisions: Array<{ id: string; body: RequestBody }> = [];
   let evidenceViews = 0;
   const appeal: ModAppeal = {
     id: 'appeal-1',

@@ -13,7 +13,7 @@ import InCallManager from 'react-native-incall-manager';
 import { mediaDevices } from 'react-native-webrtc';
 import * as SafeArea from 'react-native-safe-area-context';
 import type { Call } from '@small-talk/client';
-import { App } from '../src/app/App';
+import { App } from '../src/navigation/App';
 import { useBackgroundCamera } from '../src/features/call/useBackgroundCamera';
 import { onNetworkChange } from '../src/platform/network.native';
 import { platform as nativePlatform } from '../src/platform/webrtc.native';
@@ -31,7 +31,7 @@ import {
 // ---- the secure store, as the library's native mock under a small in-memory keychain -------------
 
 // The native modules as jest-expo mocks them: each requireNativeModule() wraps these same functions.
-type NativeMock = Record<string, jest.Mock<(...args: any[]) => any>>;
+type NativeMock = Record<string, jest.Mock<(...args: never[]) => unknown>>;
 const natives = NativeModulesProxy as unknown as Record<string, NativeMock>;
 const secureStore = natives.ExpoSecureStore!;
 const keychain = new Map<string, string>();

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { act, fireEvent, render, screen } from '@testing-library/react-native';
 import { Text } from 'react-native';
-import { App } from '../src/app/App';
+import { App } from '../src/navigation/App';
 import type { Connectivity } from '../src/features/offline/connectivity';
 import { OfflineGate } from '../src/features/offline/OfflineGate';
 import { fakeServices, settle } from './fakes';

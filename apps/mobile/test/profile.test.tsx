@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, jest, test } from '@jest/globals';
 import { fireEvent, render, screen } from '@testing-library/react-native';
 import { useState } from 'react';
 import type { OwnUser } from '@small-talk/protocol';
-import { App } from '../src/app/App';
+import { App } from '../src/navigation/App';
 import { ProfileScreen } from '../src/features/profile/ProfileScreen';
 import { languageName, languagesOfLocales } from '../src/features/profile/languages';
 import { ada, defaultRoutes, fakeServices, forgetDevice, renderWith, settle, type Routes } from './fakes';

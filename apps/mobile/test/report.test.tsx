@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
 import { fireEvent, screen } from '@testing-library/react-native';
 import type { SmallTalkClient } from '@small-talk/client';
-import type { Connection, ReportRequest } from '@small-talk/protocol';
+import { ReportRequest, type Connection } from '@small-talk/protocol';
 import { MatchFlow } from '../src/features/call/MatchFlow';
 import { HistoryScreen } from '../src/features/history/HistoryScreen';
 import { ReportSheet } from '../src/features/report/ReportSheet';
@@ -38,7 +38,8 @@ function safetyRoutes(answers: { report?: [number, unknown] } = {}) {
   const evidence: Array<{ reportId: string; contentType: string }> = [];
   const routes: Routes = {
     'POST /api/reports': ({ body }) => {
-      reports.push(body);
+      // As the server reads it: a report it would refuse fails the test here.
+      reports.push(ReportRequest.parse(body));
       if (answers.report) return answers.report;
       return [
         201,
@@ -59,7 +60,7 @@ function safetyRoutes(answers: { report?: [number, unknown] } = {}) {
       return [201, { evidence: { id: `evidence-${evidence.length}`, bytes: 1234 } }];
     },
     'POST /api/blocks': ({ body }) => {
-      blocks.push(body.userId);
+      blocks.push(String(body.userId));
       return [201, { block: { user: { id: body.userId, displayName: 'Bo' }, createdAt: new Date().toISOString() } }];
     },
   };

@@ -1,7 +1,7 @@
 import { describe, expect, jest, test } from '@jest/globals';
 import { fireEvent, render, screen } from '@testing-library/react-native';
 import type { Block, Report } from '@small-talk/protocol';
-import { App } from '../src/app/App';
+import { App } from '../src/navigation/App';
 import { CategoriesScreen } from '../src/features/categories/CategoriesScreen';
 import { SafetyScreen } from '../src/features/safety/SafetyScreen';
 import { ada, defaultRoutes, fakeServices, renderWith, settle, type Routes } from './fakes';

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globa
 import { act, fireEvent, render, screen } from '@testing-library/react-native';
 import { File, Paths } from 'expo-file-system';
 import type { SmallTalkClient } from '@small-talk/client';
-import type { ReportRequest } from '@small-talk/protocol';
+import { ReportRequest } from '@small-talk/protocol';
 import { MatchFlow } from '../src/features/call/MatchFlow';
 import { SafetyScreen } from '../src/features/safety/SafetyScreen';
 import { SHIELD_CHECKING_PATIENCE_MS } from '../src/defaults';
@@ -46,7 +46,7 @@ beforeEach(async () => {
       'GET /api/reports': () => [200, { reports: [] }],
       'GET /api/blocks': () => [200, { blocks: [] }],
       'POST /api/reports': ({ body }) => {
-        reports.push(body);
+        reports.push(ReportRequest.parse(body));
         return [
           201,
           {

@@ -49,7 +49,9 @@ describe('Welcome', () => {
     ];
     const p = props({
       onGuest: jest.fn(async () => {
-        throw refusals.shift();
+        const refusal = refusals.shift();
+        if (!refusal) throw new Error('pressed more often than the test expects');
+        throw refusal;
       }),
     });
     await render(<WelcomeScreen {...p} />);

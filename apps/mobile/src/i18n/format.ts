@@ -5,13 +5,19 @@
  * "12. Mai 2026, 14:30".
  */
 import { deviceLocaleTags } from '../device/locales';
-import { currentUiLanguage } from './i18n';
+import { currentUiLanguage, i18n } from './i18n';
+
+/**
+ * The device's locales, read on the first date formatted rather than on every one: they change
+ * only in the device's settings, which restarts (Android) or reloads (web) the app.
+ */
+let deviceTags: string[] | undefined;
 
 /** The device's locale whose language is the app's (`en-GB` for English on a British phone), else the app's language. */
 function locale(): string {
   const language = currentUiLanguage();
   const base = language.split('-')[0];
-  const tags = deviceLocaleTags();
+  const tags = (deviceTags ??= deviceLocaleTags());
   return tags.find((tag) => tag === language) ?? tags.find((tag) => tag.split('-')[0] === base) ?? language;
 }
 
@@ -25,6 +31,24 @@ export function formatDateTime(iso: string | Date, now: Date = new Date()): stri
     hour: 'numeric',
     minute: '2-digit',
   }).format(at);
+}
+
+/**
+ * "Today, 18:02", "Yesterday, 09:15", else the date and time: how people place a conversation,
+ * in the app's language. Call it while rendering a component that uses useTranslation, so a
+ * change of language draws it again.
+ */
+export function formatWhen(iso: string, now: Date = new Date()): string {
+  const at = new Date(iso);
+  const days = Math.round((startOfDay(now) - startOfDay(at)) / 86_400_000);
+  if (days !== 0 && days !== 1) return formatDateTime(at, now);
+  // The time as formatDateTime writes it, so a row of today reads like one of last week.
+  const time = formatTime(at);
+  return days === 0 ? i18n.t('history:today', { time }) : i18n.t('history:yesterday', { time });
+}
+
+function startOfDay(date: Date): number {
+  return new Date(date.getFullYear(), date.getMonth(), date.getDate()).getTime();
 }
 
 /** A time of day alone ("14:30", "2:30 PM"), as formatDateTime writes it. */

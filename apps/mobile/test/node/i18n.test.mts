@@ -115,6 +115,9 @@ test('no component renders a literal string outside the i18n layer', async () =>
     overrideConfig: [
       {
         files: ['src/**/*.tsx'],
+        // The app's own lint (the root eslint.config.js) has its disable comments in these files,
+        // naming rules this config does not load: they are not this test's to judge.
+        linterOptions: { reportUnusedDisableDirectives: 'off' },
         languageOptions: { parser: tseslint.parser, parserOptions: { ecmaFeatures: { jsx: true } } },
         plugins: { i18next },
         rules: {
@@ -136,10 +139,12 @@ test('no component renders a literal string outside the i18n layer', async () =>
     ],
   });
   const results = await eslint.lintFiles(['src/**/*.tsx']);
+  // Only this rule's findings and files that don't parse: a disable comment for a rule of the root
+  // lint reads here as "Definition for rule … was not found", which is that lint's business.
   const found = results.flatMap((result) =>
-    result.messages.map(
-      (message) => `${path.relative(app, result.filePath)}:${message.line}:${message.column} ${message.message}`,
-    ),
+    result.messages
+      .filter((message) => message.fatal === true || message.ruleId?.startsWith('i18next/'))
+      .map((message) => `${path.relative(app, result.filePath)}:${message.line}:${message.column} ${message.message}`),
   );
   assert.ok(results.length > 30, `linted ${results.length} component files`);
   assert.deepEqual(found, []);

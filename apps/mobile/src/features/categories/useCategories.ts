@@ -31,7 +31,7 @@ export function useCategories(): CategoriesState {
         (failure: unknown) => live && setError(describeApiError(failure)),
       );
     void load();
-    const timer = setInterval(load, CATEGORIES_REFRESH_MS);
+    const timer = setInterval(() => void load(), CATEGORIES_REFRESH_MS);
     return () => {
       live = false;
       clearInterval(timer);

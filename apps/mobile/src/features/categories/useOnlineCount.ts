@@ -19,7 +19,7 @@ export function useOnlineCount(): number | null {
         () => {},
       );
     void load();
-    const timer = setInterval(load, ONLINE_REFRESH_MS);
+    const timer = setInterval(() => void load(), ONLINE_REFRESH_MS);
     return () => {
       live = false;
       clearInterval(timer);

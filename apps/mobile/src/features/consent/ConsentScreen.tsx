@@ -7,7 +7,6 @@ import {
   ScrollView,
   StyleSheet,
   Text,
-  TextInput,
   View,
   type TextInputProps,
 } from 'react-native';
@@ -19,6 +18,7 @@ import { useServices } from '../../services';
 import { Button } from '../../ui/Button';
 import { spaceActivates } from '../../ui/keys';
 import { colors, space } from '../../ui/theme';
+import { TextField } from '../../ui/TextField';
 import { isBirthDate } from './birthDate';
 import { RulesText } from './RulesText';
 
@@ -128,23 +128,20 @@ export function ConsentScreen({ onConsented, onUnderage, onSignOut, rulesChanged
       </ScrollView>
 
       {/* No age named here: a neutral age screen does not hint at the answer that passes. */}
-      <Text style={styles.label} nativeID="birth-date-label">
-        {t('consent:birthDate.label')}
-      </Text>
-      <TextInput
+      <TextField
+        label={t('consent:birthDate.label')}
+        labelID="birth-date-label"
+        hint={t('consent:birthDate.hint')}
         testID="birth-date-input"
-        style={styles.input}
+        style={styles.birthDate}
         placeholder={t('consent:birthDate.placeholder')}
-        placeholderTextColor={colors.textMuted}
         value={birthDate}
         onChangeText={setBirthDate}
         maxLength={10}
         autoComplete={BIRTH_DATE_AUTOCOMPLETE}
         keyboardType="numbers-and-punctuation"
         accessibilityLabel={t('consent:birthDate.a11yLabel')}
-        accessibilityLabelledBy="birth-date-label"
       />
-      <Text style={styles.hint}>{t('consent:birthDate.hint')}</Text>
 
       <Pressable
         testID="rules-agree"
@@ -185,17 +182,8 @@ const styles = StyleSheet.create({
   rules: { flex: 1, backgroundColor: colors.surface, borderRadius: 12, borderWidth: 1, borderColor: colors.border },
   rulesContent: { padding: space.l },
   center: { alignItems: 'center', gap: space.m },
-  label: { color: colors.text, marginTop: space.s },
-  input: {
-    backgroundColor: colors.surface,
-    color: colors.text,
-    borderColor: colors.border,
-    borderWidth: 1,
-    borderRadius: 10,
-    paddingHorizontal: space.m,
-    minHeight: 44,
-    fontSize: 16,
-  },
+  // A touch target's height and no more: the rules above take what the screen has left.
+  birthDate: { paddingVertical: 0, minHeight: 44 },
   hint: { color: colors.textMuted, fontSize: 13 },
   agree: { flexDirection: 'row', alignItems: 'center', gap: space.m, minHeight: 44 },
   box: {

@@ -5,10 +5,11 @@ import type { SmallTalkClient } from '@small-talk/client';
 import type { User } from '@small-talk/protocol';
 import { describeApiError } from '../../api';
 import { Button } from '../../ui/Button';
+import { ScreenHeader } from '../../ui/ScreenHeader';
 import { colors, space } from '../../ui/theme';
 import { FriendRow } from './FriendRow';
 import { IncomingRequestRow, OutgoingRequestRow } from './RequestRow';
-import { useCallFriend } from './useCallFriend';
+import { useCallFriend } from '../directCall/useCallFriend';
 import { useFriends } from './useFriends';
 
 export interface FriendsScreenProps {
@@ -33,18 +34,18 @@ export function FriendsScreen({ client, user, onBack, onCreateAccount }: Friends
 
   return (
     <View testID="friends" style={styles.root}>
-      <View style={styles.header}>
-        <Button
-          testID="friends-back"
-          variant="link"
-          title={t('friends:back')}
-          accessibilityLabel={t('friends:backLabel')}
-          onPress={onBack}
-        />
-        <Text style={styles.title} accessibilityRole="header">
-          {t('friends:title')}
-        </Text>
-      </View>
+      <ScreenHeader
+        title={t('friends:title')}
+        back={
+          <Button
+            testID="friends-back"
+            variant="link"
+            title={t('friends:back')}
+            accessibilityLabel={t('friends:backLabel')}
+            onPress={onBack}
+          />
+        }
+      />
 
       {user.kind === 'guest' && (
         <View style={styles.guest}>
@@ -105,8 +106,6 @@ function Section({ title }: { title: string }) {
 
 const styles = StyleSheet.create({
   root: { flex: 1, backgroundColor: colors.background, padding: space.l },
-  header: { flexDirection: 'row', alignItems: 'center', gap: space.s },
-  title: { color: colors.text, fontSize: 22, fontWeight: '700' },
   guest: {
     flexDirection: 'row',
     flexWrap: 'wrap',

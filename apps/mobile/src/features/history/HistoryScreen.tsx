@@ -2,9 +2,9 @@ import { useCallback, useEffect, useState } from 'react';
 import { ActivityIndicator, FlatList, StyleSheet, Text, View } from 'react-native';
 import { useTranslation } from 'react-i18next';
 import type { Connection } from '@small-talk/protocol';
-import { i18n } from '../../i18n/i18n';
-import { formatDateTime, formatDuration as durationInWords, formatTime } from '../../i18n/format';
+import { formatDuration as durationInWords, formatWhen } from '../../i18n/format';
 import { Button } from '../../ui/Button';
+import { ScreenHeader } from '../../ui/ScreenHeader';
 import { colors, space } from '../../ui/theme';
 import { categoryName } from '../categories/categoryName';
 import { AddFriendButton } from '../friends/AddFriendButton';
@@ -24,18 +24,18 @@ export function HistoryScreen({ onBack }: { onBack(): void }) {
   );
   return (
     <View testID="history" style={styles.root}>
-      <View style={styles.header}>
-        <Button
-          testID="history-back"
-          variant="link"
-          title={t('history:back')}
-          accessibilityLabel={t('history:backLabel')}
-          onPress={onBack}
-        />
-        <Text style={styles.title} accessibilityRole="header">
-          {t('history:title')}
-        </Text>
-      </View>
+      <ScreenHeader
+        title={t('history:title')}
+        back={
+          <Button
+            testID="history-back"
+            variant="link"
+            title={t('history:back')}
+            accessibilityLabel={t('history:backLabel')}
+            onPress={onBack}
+          />
+        }
+      />
       {history.status === 'loading' && (
         <ActivityIndicator color={colors.accent} style={styles.loading} accessibilityLabel={t('common:loading')} />
       )}
@@ -149,20 +149,6 @@ function HistoryRow({ connection, categoryName, blocked, onReport, onBlocked }: 
 }
 
 /**
- * "Today, 18:02", "Yesterday, 09:15", else the date and time: how people place a conversation,
- * in the app's language. Safety's lists use it too. Call it while rendering a component that
- * uses useTranslation, so a change of language draws it again.
- */
-export function formatWhen(iso: string, now: Date = new Date()): string {
-  const at = new Date(iso);
-  const days = Math.round((startOfDay(now) - startOfDay(at)) / 86_400_000);
-  if (days !== 0 && days !== 1) return formatDateTime(at, now);
-  // The time as formatDateTime writes it, so a row of today reads like one of last week.
-  const time = formatTime(at);
-  return days === 0 ? i18n.t('history:today', { time }) : i18n.t('history:yesterday', { time });
-}
-
-/**
  * How long a conversation lasted, in words of the app's language ("45 sec", "13 min", "1 hr 5 min"):
  * to the nearest minute from a minute on, since a row is read at a glance.
  */
@@ -171,14 +157,8 @@ export function formatDuration(startIso: string, endIso: string): string {
   return durationInWords(seconds < 60 ? seconds : Math.round(seconds / 60) * 60);
 }
 
-function startOfDay(date: Date): number {
-  return new Date(date.getFullYear(), date.getMonth(), date.getDate()).getTime();
-}
-
 const styles = StyleSheet.create({
   root: { flex: 1, backgroundColor: colors.background, padding: space.l },
-  header: { flexDirection: 'row', alignItems: 'center', gap: space.s },
-  title: { color: colors.text, fontSize: 22, fontWeight: '700' },
   loading: { marginTop: space.xl },
   center: { alignItems: 'center', gap: space.m, marginTop: space.xl },
   error: { color: colors.danger, textAlign: 'center' },

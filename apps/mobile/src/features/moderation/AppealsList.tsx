@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { ActivityIndicator, StyleSheet, Text, TextInput, View } from 'react-native';
+import { ActivityIndicator, StyleSheet, Text, View } from 'react-native';
 import { useTranslation } from 'react-i18next';
 import type { ModAppeal, OwnUser } from '@small-talk/protocol';
 import { describeApiError } from '../../api';
@@ -8,6 +8,7 @@ import { useServices } from '../../services';
 import { Button } from '../../ui/Button';
 import { isolated } from '../../ui/bidi';
 import { colors, space } from '../../ui/theme';
+import { TextField } from '../../ui/TextField';
 import { useLoaded } from './useLoaded';
 
 /** Open appeals, oldest first, each with the decision it contests. */
@@ -89,7 +90,7 @@ function AppealRow({ appeal, me }: { appeal: ModAppeal; me: OwnUser }) {
         <Text style={styles.muted}>{t('moderation:appeals.ownDecision')}</Text>
       ) : (
         <>
-          <TextInput
+          <TextField
             testID="mod-appeal-reason"
             style={styles.reason}
             value={reason}
@@ -97,7 +98,6 @@ function AppealRow({ appeal, me }: { appeal: ModAppeal; me: OwnUser }) {
             multiline
             maxLength={2000}
             placeholder={t('moderation:decision.reasonPlaceholder')}
-            placeholderTextColor={colors.textMuted}
             accessibilityLabel={t('moderation:decision.reasonLabel')}
           />
           <View style={styles.actions}>
@@ -135,12 +135,12 @@ const styles = StyleSheet.create({
   muted: { color: colors.textMuted, fontSize: 13 },
   reason: {
     minHeight: 64,
-    color: colors.text,
     backgroundColor: colors.background,
+    borderWidth: 0,
     borderRadius: 8,
-    padding: space.s,
+    paddingHorizontal: space.s,
+    paddingVertical: space.s,
     fontSize: 15,
-    textAlignVertical: 'top',
   },
   actions: { flexDirection: 'row', gap: space.s },
   error: { color: colors.danger },

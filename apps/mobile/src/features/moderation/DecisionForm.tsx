@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { StyleSheet, Text, TextInput, View } from 'react-native';
+import { StyleSheet, Text, View } from 'react-native';
 import { useTranslation } from 'react-i18next';
 import type { ModActionKind } from '@small-talk/protocol';
 import { describeApiError } from '../../api';
@@ -7,6 +7,7 @@ import { useServices } from '../../services';
 import { Button } from '../../ui/Button';
 import { isolated } from '../../ui/bidi';
 import { colors, space } from '../../ui/theme';
+import { TextField } from '../../ui/TextField';
 
 const ACTIONS: ModActionKind[] = ['dismiss', 'warn', 'suspend', 'ban', 'restore'];
 const MAX_REASON_LENGTH = 2000;
@@ -64,7 +65,7 @@ export function DecisionForm({
       <Text style={styles.heading} accessibilityRole="header">
         {t('moderation:decision.heading')}
       </Text>
-      <TextInput
+      <TextField
         testID="mod-reason"
         style={styles.reason}
         value={reason}
@@ -75,12 +76,11 @@ export function DecisionForm({
         multiline
         maxLength={MAX_REASON_LENGTH}
         placeholder={t('moderation:decision.reasonPlaceholder')}
-        placeholderTextColor={colors.textMuted}
         accessibilityLabel={t('moderation:decision.reasonLabel')}
       />
       <View style={styles.daysRow}>
         <Text style={styles.muted}>{t('moderation:decision.suspendFor')}</Text>
-        <TextInput
+        <TextField
           testID="mod-days"
           style={styles.days}
           value={days}
@@ -156,22 +156,14 @@ export function DecisionForm({
 const styles = StyleSheet.create({
   form: { gap: space.s },
   heading: { color: colors.text, fontSize: 18, fontWeight: '700' },
-  reason: {
-    minHeight: 80,
-    color: colors.text,
-    backgroundColor: colors.surface,
-    borderRadius: 12,
-    padding: space.m,
-    fontSize: 15,
-    textAlignVertical: 'top',
-  },
+  reason: { minHeight: 80, borderWidth: 0, borderRadius: 12, fontSize: 15 },
   daysRow: { flexDirection: 'row', alignItems: 'center', gap: space.s },
   days: {
     width: 64,
-    color: colors.text,
-    backgroundColor: colors.surface,
+    borderWidth: 0,
     borderRadius: 8,
-    padding: space.s,
+    paddingHorizontal: space.s,
+    paddingVertical: space.s,
     fontSize: 15,
   },
   actions: { flexDirection: 'row', flexWrap: 'wrap', gap: space.s },

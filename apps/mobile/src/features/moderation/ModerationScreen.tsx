@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import type { OwnUser } from '@small-talk/protocol';
 import { Button } from '../../ui/Button';
 import { spaceActivates } from '../../ui/keys';
+import { ScreenHeader } from '../../ui/ScreenHeader';
 import { colors, space } from '../../ui/theme';
 import { AppealsList } from './AppealsList';
 import { AuditLog } from './AuditLog';
@@ -23,18 +24,18 @@ export function ModerationScreen({ me, onBack }: { me: OwnUser; onBack(): void }
   };
   return (
     <View testID="moderation" style={styles.root}>
-      <View style={styles.header}>
-        <Button
-          testID="moderation-back"
-          variant="link"
-          title={t('moderation:back')}
-          accessibilityLabel={t('moderation:backLabel')}
-          onPress={onBack}
-        />
-        <Text style={styles.title} accessibilityRole="header">
-          {t('moderation:title')}
-        </Text>
-      </View>
+      <ScreenHeader
+        title={t('moderation:title')}
+        back={
+          <Button
+            testID="moderation-back"
+            variant="link"
+            title={t('moderation:back')}
+            accessibilityLabel={t('moderation:backLabel')}
+            onPress={onBack}
+          />
+        }
+      />
       <View style={styles.tabs} accessibilityRole="tablist">
         <Tab part="queue" title={t('moderation:tabs.queue')} current={part} onPress={show} />
         <Tab part="appeals" title={t('moderation:tabs.appeals')} current={part} onPress={show} />
@@ -85,8 +86,6 @@ function Tab({
 
 const styles = StyleSheet.create({
   root: { flex: 1, backgroundColor: colors.background, padding: space.l },
-  header: { flexDirection: 'row', alignItems: 'center', gap: space.s },
-  title: { color: colors.text, fontSize: 22, fontWeight: '700' },
   tabs: { flexDirection: 'row', gap: space.s, paddingVertical: space.s },
   tab: { minHeight: 44, paddingHorizontal: space.l, borderRadius: 22, alignItems: 'center', justifyContent: 'center' },
   tabSelected: { backgroundColor: colors.surfaceRaised },

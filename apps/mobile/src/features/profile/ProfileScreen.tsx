@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { KeyboardAvoidingView, Platform, Pressable, ScrollView, StyleSheet, Text, TextInput, View } from 'react-native';
+import { KeyboardAvoidingView, Platform, Pressable, ScrollView, StyleSheet, Text, View } from 'react-native';
 import { useTranslation } from 'react-i18next';
 import {
   MAX_BIO_CHARACTERS,
@@ -11,6 +11,7 @@ import { describeApiError } from '../../api';
 import { useServices } from '../../services';
 import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
+import { TextField } from '../../ui/TextField';
 import { LANGUAGE_CODES, MAX_LANGUAGES, languageName, type LanguageCode } from './languages';
 import { UiLanguagePicker } from './UiLanguagePicker';
 
@@ -96,10 +97,9 @@ export function ProfileScreen({ user, onSaved, onVerify, onCreateAccount, onBack
       <ScrollView contentContainerStyle={styles.content} keyboardShouldPersistTaps="handled">
         <EmailStatus user={user} onVerify={onVerify} onCreateAccount={onCreateAccount} />
 
-        <Text style={styles.label}>{t('profile:name')}</Text>
-        <TextInput
+        <TextField
+          label={t('profile:name')}
           testID="profile-name-input"
-          style={styles.input}
           value={displayName}
           onChangeText={edit(setDisplayName)}
           maxLength={MAX_DISPLAY_NAME_CHARACTERS}
@@ -133,11 +133,9 @@ export function ProfileScreen({ user, onSaved, onVerify, onCreateAccount, onBack
           </View>
           {languages.length < MAX_LANGUAGES && (
             <>
-              <TextInput
+              <TextField
                 testID="profile-language-search"
-                style={styles.input}
                 placeholder={t('profile:languages.search')}
-                placeholderTextColor={colors.textMuted}
                 value={search}
                 onChangeText={setSearch}
                 autoCapitalize="none"
@@ -160,12 +158,11 @@ export function ProfileScreen({ user, onSaved, onVerify, onCreateAccount, onBack
           )}
         </View>
 
-        <Text style={styles.label}>{t('profile:bio.title')}</Text>
-        <TextInput
+        <TextField
+          label={t('profile:bio.title')}
           testID="profile-bio"
-          style={[styles.input, styles.bio]}
+          style={styles.bio}
           placeholder={t('profile:bio.placeholder')}
-          placeholderTextColor={colors.textMuted}
           value={bio}
           onChangeText={edit(setBio)}
           maxLength={MAX_BIO_CHARACTERS}
@@ -189,7 +186,13 @@ export function ProfileScreen({ user, onSaved, onVerify, onCreateAccount, onBack
             {t('profile:saved')}
           </Text>
         ) : null}
-        <Button testID="profile-save" title={t('profile:save')} onPress={save} disabled={!canSave} busy={busy} />
+        <Button
+          testID="profile-save"
+          title={t('profile:save')}
+          onPress={() => void save()}
+          disabled={!canSave}
+          busy={busy}
+        />
 
         {/* The device's choice, not the profile's: applied at once, nothing to save. */}
         <UiLanguagePicker />
@@ -258,17 +261,7 @@ const styles = StyleSheet.create({
   hint: { color: colors.textMuted, flexShrink: 1 },
   status: { flexDirection: 'row', alignItems: 'center', flexWrap: 'wrap', gap: space.s },
   verified: { color: colors.success },
-  input: {
-    backgroundColor: colors.surface,
-    color: colors.text,
-    borderColor: colors.border,
-    borderWidth: 1,
-    borderRadius: 10,
-    paddingHorizontal: space.m,
-    paddingVertical: space.m,
-    fontSize: 16,
-  },
-  bio: { minHeight: 72, textAlignVertical: 'top' },
+  bio: { minHeight: 72 },
   counter: { color: colors.textMuted, fontSize: 12, alignSelf: 'flex-end' },
   chips: { flexDirection: 'row', flexWrap: 'wrap', gap: space.s },
   chip: {

@@ -40,7 +40,10 @@ export function useFrameRing(stream: MediaStreamLike | null): Snapshots | null {
         })
         .finally(() => {
           grabbing = false;
-        });
+        })
+        // A frame that can't be drawn (the canvas refuses it, the video went away) is skipped,
+        // not raised as an unhandled rejection each second: the next tick tries again.
+        .catch(() => {});
     }, SNAPSHOT_EVERY_MS);
     return () => {
       clearInterval(timer);

@@ -1,10 +1,11 @@
 import { useState } from 'react';
-import { StyleSheet, Text, TextInput, View } from 'react-native';
+import { StyleSheet, Text, View } from 'react-native';
 import { useTranslation } from 'react-i18next';
 import { ApiError, describeApiError } from '../../api';
 import { useServices } from '../../services';
 import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
+import { TextField } from '../../ui/TextField';
 
 /** The most an appeal may say (the server's limit). */
 const MAX_APPEAL_LENGTH = 2000;
@@ -54,7 +55,7 @@ export function AppealForm({ open, onFiled }: { open: boolean; onFiled(): void }
         {t('restriction:appeal.title')}
       </Text>
       <Text style={styles.muted}>{t('restriction:appeal.intro')}</Text>
-      <TextInput
+      <TextField
         testID="appeal-text"
         style={styles.input}
         value={text}
@@ -62,7 +63,6 @@ export function AppealForm({ open, onFiled }: { open: boolean; onFiled(): void }
         multiline
         maxLength={MAX_APPEAL_LENGTH}
         placeholder={t('restriction:appeal.placeholder')}
-        placeholderTextColor={colors.textMuted}
         accessibilityLabel={t('restriction:appeal.label')}
       />
       {error !== null && (
@@ -86,15 +86,7 @@ const styles = StyleSheet.create({
   form: { gap: space.s },
   heading: { color: colors.text, fontSize: 18, fontWeight: '700' },
   muted: { color: colors.textMuted, fontSize: 14 },
-  input: {
-    minHeight: 96,
-    color: colors.text,
-    backgroundColor: colors.surface,
-    borderRadius: 12,
-    padding: space.m,
-    fontSize: 15,
-    textAlignVertical: 'top',
-  },
+  input: { minHeight: 96, borderWidth: 0, borderRadius: 12, fontSize: 15 },
   error: { color: colors.danger },
   submit: { alignSelf: 'flex-start' },
   open: { color: colors.warning, fontSize: 15, lineHeight: 21 },

@@ -5,6 +5,7 @@ import type { Block, Report } from '@small-talk/protocol';
 import { describeApiError } from '../../api';
 import { formatDateTime } from '../../i18n/format';
 import { Button } from '../../ui/Button';
+import { ScreenHeader } from '../../ui/ScreenHeader';
 import { colors, space } from '../../ui/theme';
 import { reasonKey } from '../report/reasons';
 import { ShieldSettingRow } from '../shield/ShieldSettingRow';
@@ -16,18 +17,18 @@ export function SafetyScreen({ onBack }: { onBack(): void }) {
   const safety = useSafety();
   return (
     <View testID="safety" style={styles.root}>
-      <View style={styles.header}>
-        <Button
-          testID="safety-back"
-          variant="link"
-          title={t('safety:back')}
-          accessibilityLabel={t('safety:backLabel')}
-          onPress={onBack}
-        />
-        <Text style={styles.title} accessibilityRole="header">
-          {t('safety:title')}
-        </Text>
-      </View>
+      <ScreenHeader
+        title={t('safety:title')}
+        back={
+          <Button
+            testID="safety-back"
+            variant="link"
+            title={t('safety:back')}
+            accessibilityLabel={t('safety:backLabel')}
+            onPress={onBack}
+          />
+        }
+      />
       <ScrollView contentContainerStyle={styles.content}>
         <View style={styles.section}>
           <Text style={styles.heading} accessibilityRole="header">
@@ -165,8 +166,6 @@ function BlockedRow({ block, unblock }: { block: Block; unblock(userId: string):
 
 const styles = StyleSheet.create({
   root: { flex: 1, backgroundColor: colors.background, padding: space.l },
-  header: { flexDirection: 'row', alignItems: 'center', gap: space.s },
-  title: { color: colors.text, fontSize: 22, fontWeight: '700' },
   content: { paddingVertical: space.m, gap: space.xl, maxWidth: 720 },
   section: { gap: space.s },
   heading: { color: colors.text, fontSize: 18, fontWeight: '700' },

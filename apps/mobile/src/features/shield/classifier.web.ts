@@ -86,6 +86,11 @@ export async function loadClassifier(options: LoadOptions = {}): Promise<Classif
     for (const check of pending.values()) check.reject(error);
     pending.clear();
   };
+  // A function, not `if (broken) throw broken` inline: TypeScript keeps a check's narrowing
+  // across an await, so a second inline check after one would look dead (and `broken` as never).
+  const stopIfBroken = () => {
+    if (broken) throw broken;
+  };
   worker.onerror = (event) => breakAll(new Error(`the checker stopped (${event.message || 'its script failed'})`));
   worker.onmessage = (event: MessageEvent<ShieldWorkerReply>) => {
     const reply = event.data;
@@ -127,10 +132,11 @@ export async function loadClassifier(options: LoadOptions = {}): Promise<Classif
     model,
     loadMs,
     async classify(video: HTMLVideoElement): Promise<Scores> {
-      if (broken) throw broken;
+      stopIfBroken();
       const started = performance.now();
       const { frame, pageMs } = await grab(video);
-      if (broken) throw broken;
+      // The worker may have failed while the frame was read.
+      stopIfBroken();
       const id = ++nextId;
       return new Promise<Scores>((resolve, reject) => {
         pending.set(id, { resolve, reject, started, pageMs });

@@ -1,11 +1,13 @@
 import { useState } from 'react';
-import { KeyboardAvoidingView, Platform, ScrollView, StyleSheet, Text, TextInput, View } from 'react-native';
+import { StyleSheet, Text, View } from 'react-native';
 import type { OwnUser } from '@small-talk/protocol';
 import { useTranslation } from 'react-i18next';
 import { describeApiError } from '../../api';
 import { useServices } from '../../services';
 import { Button } from '../../ui/Button';
-import { colors, space } from '../../ui/theme';
+import { FormScreen } from '../../ui/FormScreen';
+import { colors } from '../../ui/theme';
+import { TextField } from '../../ui/TextField';
 
 export interface VerifyEmailScreenProps {
   user: OwnUser;
@@ -81,117 +83,89 @@ export function VerifyEmailScreen({
   };
 
   return (
-    <KeyboardAvoidingView style={styles.root} behavior={Platform.OS === 'ios' ? 'padding' : undefined}>
-      <ScrollView contentContainerStyle={styles.content} keyboardShouldPersistTaps="handled">
-        <Text style={styles.title} accessibilityRole="header">
-          {t('verification:title')}
+    <FormScreen title={t('verification:title')}>
+      {reason ? (
+        <Text testID="verify-reason" style={styles.notice}>
+          {t('verification:required')}
         </Text>
-        {reason ? (
-          <Text testID="verify-reason" style={styles.notice}>
-            {t('verification:required')}
-          </Text>
-        ) : null}
+      ) : null}
 
-        {user.kind === 'guest' ? (
-          <>
-            <Text style={styles.text}>{t('verification:guest')}</Text>
-            <Button testID="verify-create-account" title={t('common:createAccount')} onPress={onCreateAccount} />
-          </>
-        ) : user.emailVerified ? (
-          <Text testID="verify-done" style={styles.done}>
-            {t('verification:done')}
-          </Text>
-        ) : (
-          <>
-            <Text style={styles.text}>{sent ? t('verification:codeSent') : t('verification:codeToSend')}</Text>
-            {sent && (
-              <>
-                <TextInput
-                  testID="verify-code-input"
-                  style={styles.input}
-                  placeholder={t('verification:codePlaceholder')}
-                  placeholderTextColor={colors.textMuted}
-                  value={code}
-                  onChangeText={setCode}
-                  keyboardType="number-pad"
-                  autoComplete="one-time-code"
-                  textContentType="oneTimeCode"
-                  maxLength={12}
-                  returnKeyType="go"
-                  onSubmitEditing={submit}
-                  accessibilityLabel={t('verification:codeLabel')}
-                />
-                <Button
-                  testID="verify-submit"
-                  title={t('verification:confirm')}
-                  onPress={submit}
-                  disabled={!canSubmit}
-                  busy={busy === 'verify'}
-                />
-              </>
-            )}
-            {resent && (
-              <Text testID="verify-sent" style={styles.text} accessibilityLiveRegion="polite">
-                {t('verification:resent')}
-              </Text>
-            )}
-            <Button
-              testID="verify-resend"
-              variant={sent ? 'link' : 'primary'}
-              title={sent ? t('verification:resend') : t('verification:send')}
-              onPress={resend}
-              busy={busy === 'resend'}
-              disabled={busy === 'verify'}
-            />
-          </>
-        )}
-
-        {error !== null ? (
-          <Text testID="verify-error" style={styles.error} accessibilityRole="alert">
-            {describeApiError(error)}
-          </Text>
-        ) : null}
-
-        <View style={styles.links}>
+      {user.kind === 'guest' ? (
+        <>
+          <Text style={styles.text}>{t('verification:guest')}</Text>
+          <Button testID="verify-create-account" title={t('common:createAccount')} onPress={onCreateAccount} />
+        </>
+      ) : user.emailVerified ? (
+        <Text testID="verify-done" style={styles.done}>
+          {t('verification:done')}
+        </Text>
+      ) : (
+        <>
+          <Text style={styles.text}>{sent ? t('verification:codeSent') : t('verification:codeToSend')}</Text>
+          {sent && (
+            <>
+              <TextField
+                testID="verify-code-input"
+                style={styles.code}
+                placeholder={t('verification:codePlaceholder')}
+                value={code}
+                onChangeText={setCode}
+                keyboardType="number-pad"
+                autoComplete="one-time-code"
+                textContentType="oneTimeCode"
+                maxLength={12}
+                returnKeyType="go"
+                onSubmitEditing={() => void submit()}
+                accessibilityLabel={t('verification:codeLabel')}
+              />
+              <Button
+                testID="verify-submit"
+                title={t('verification:confirm')}
+                onPress={() => void submit()}
+                disabled={!canSubmit}
+                busy={busy === 'verify'}
+              />
+            </>
+          )}
+          {resent && (
+            <Text testID="verify-sent" style={styles.text} accessibilityLiveRegion="polite">
+              {t('verification:resent')}
+            </Text>
+          )}
           <Button
-            testID="verify-back"
-            variant="link"
-            title={user.emailVerified ? t('common:continue') : t('common:notNow')}
-            onPress={onBack}
+            testID="verify-resend"
+            variant={sent ? 'link' : 'primary'}
+            title={sent ? t('verification:resend') : t('verification:send')}
+            onPress={() => void resend()}
+            busy={busy === 'resend'}
+            disabled={busy === 'verify'}
           />
-        </View>
-      </ScrollView>
-    </KeyboardAvoidingView>
+        </>
+      )}
+
+      {error !== null ? (
+        <Text testID="verify-error" style={styles.error} accessibilityRole="alert">
+          {describeApiError(error)}
+        </Text>
+      ) : null}
+
+      <View style={styles.links}>
+        <Button
+          testID="verify-back"
+          variant="link"
+          title={user.emailVerified ? t('common:continue') : t('common:notNow')}
+          onPress={onBack}
+        />
+      </View>
+    </FormScreen>
   );
 }
 
 const styles = StyleSheet.create({
-  root: { flex: 1, backgroundColor: colors.background },
-  content: {
-    flexGrow: 1,
-    justifyContent: 'center',
-    padding: space.xl,
-    gap: space.m,
-    maxWidth: 420,
-    width: '100%',
-    alignSelf: 'center',
-  },
-  title: { color: colors.text, fontSize: 28, fontWeight: '700', textAlign: 'center' },
   text: { color: colors.textMuted, fontSize: 16, textAlign: 'center' },
   notice: { color: colors.warning, textAlign: 'center' },
   done: { color: colors.success, fontSize: 16, textAlign: 'center' },
-  input: {
-    backgroundColor: colors.surface,
-    color: colors.text,
-    borderColor: colors.border,
-    borderWidth: 1,
-    borderRadius: 10,
-    paddingHorizontal: space.m,
-    paddingVertical: space.m,
-    fontSize: 22,
-    letterSpacing: 6,
-    textAlign: 'center',
-  },
+  code: { fontSize: 22, letterSpacing: 6, textAlign: 'center' },
   error: { color: colors.danger, textAlign: 'center' },
   links: { flexDirection: 'row', justifyContent: 'center' },
 });

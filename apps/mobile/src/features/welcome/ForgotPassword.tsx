@@ -1,10 +1,11 @@
 import { useState } from 'react';
-import { StyleSheet, Text, TextInput } from 'react-native';
+import { StyleSheet, Text } from 'react-native';
 import { useTranslation } from 'react-i18next';
 import { describeApiError } from '../../api';
 import { useServices } from '../../services';
 import { Button } from '../../ui/Button';
-import { colors, space } from '../../ui/theme';
+import { colors } from '../../ui/theme';
+import { EmailField } from './EmailField';
 
 /**
  * "Forgot password?": the address, then word that a link is on its way. The words are the same
@@ -44,19 +45,12 @@ export function ForgotPassword({ initialEmail = '' }: { initialEmail?: string })
   return (
     <>
       <Text style={styles.text}>{t('welcome:forgot.intro')}</Text>
-      <TextInput
+      <EmailField
         testID="forgot-email-input"
-        style={styles.input}
-        placeholder={t('common:email')}
-        placeholderTextColor={colors.textMuted}
         value={email}
         onChangeText={setEmail}
-        autoCapitalize="none"
-        autoComplete="email"
-        keyboardType="email-address"
         returnKeyType="send"
-        onSubmitEditing={submit}
-        accessibilityLabel={t('common:email')}
+        onSubmitEditing={() => void submit()}
       />
       {error !== null ? (
         <Text testID="forgot-error" style={styles.error} accessibilityRole="alert">
@@ -66,7 +60,7 @@ export function ForgotPassword({ initialEmail = '' }: { initialEmail?: string })
       <Button
         testID="forgot-submit"
         title={t('welcome:forgot.submit')}
-        onPress={submit}
+        onPress={() => void submit()}
         disabled={address === ''}
         busy={busy}
       />
@@ -77,15 +71,5 @@ export function ForgotPassword({ initialEmail = '' }: { initialEmail?: string })
 const styles = StyleSheet.create({
   text: { color: colors.textMuted, fontSize: 16, textAlign: 'center' },
   sent: { color: colors.text, fontSize: 16, textAlign: 'center', lineHeight: 22 },
-  input: {
-    backgroundColor: colors.surface,
-    color: colors.text,
-    borderColor: colors.border,
-    borderWidth: 1,
-    borderRadius: 10,
-    paddingHorizontal: space.m,
-    paddingVertical: space.m,
-    fontSize: 16,
-  },
   error: { color: colors.danger },
 });

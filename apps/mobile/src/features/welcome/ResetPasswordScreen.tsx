@@ -1,9 +1,11 @@
 import { useState } from 'react';
-import { KeyboardAvoidingView, Platform, ScrollView, StyleSheet, Text, TextInput } from 'react-native';
+import { StyleSheet, Text } from 'react-native';
 import { useTranslation } from 'react-i18next';
 import { describeApiError } from '../../api';
 import { Button } from '../../ui/Button';
-import { colors, space } from '../../ui/theme';
+import { FormScreen } from '../../ui/FormScreen';
+import { colors } from '../../ui/theme';
+import { TextField } from '../../ui/TextField';
 
 export interface ResetPasswordScreenProps {
   /** From the mailed link; '' when the link arrived without one. */
@@ -42,75 +44,47 @@ export function ResetPasswordScreen({ token, onReset, onContinue }: ResetPasswor
   };
 
   return (
-    <KeyboardAvoidingView style={styles.root} behavior={Platform.OS === 'ios' ? 'padding' : undefined}>
-      <ScrollView contentContainerStyle={styles.content} keyboardShouldPersistTaps="handled">
-        <Text style={styles.title} accessibilityRole="header">
-          {t('welcome:reset.title')}
-        </Text>
-        {done ? (
-          <>
-            <Text testID="reset-done" style={styles.done} accessibilityLiveRegion="polite">
-              {t('welcome:reset.done')}
+    <FormScreen title={t('welcome:reset.title')}>
+      {done ? (
+        <>
+          <Text testID="reset-done" style={styles.done} accessibilityLiveRegion="polite">
+            {t('welcome:reset.done')}
+          </Text>
+          <Button testID="reset-continue" title={t('common:continue')} onPress={onContinue} />
+        </>
+      ) : (
+        <>
+          <TextField
+            testID="reset-password-input"
+            placeholder={t('welcome:reset.placeholder', { min: MIN_PASSWORD })}
+            value={password}
+            onChangeText={setPassword}
+            secureTextEntry
+            autoComplete="new-password"
+            returnKeyType="go"
+            onSubmitEditing={() => void submit()}
+            accessibilityLabel={t('welcome:reset.label')}
+          />
+          {error !== null || token === '' ? (
+            <Text testID="reset-error" style={styles.error} accessibilityRole="alert">
+              {error !== null ? describeApiError(error) : t('welcome:reset.incomplete')}
             </Text>
-            <Button testID="reset-continue" title={t('common:continue')} onPress={onContinue} />
-          </>
-        ) : (
-          <>
-            <TextInput
-              testID="reset-password-input"
-              style={styles.input}
-              placeholder={t('welcome:reset.placeholder', { min: MIN_PASSWORD })}
-              placeholderTextColor={colors.textMuted}
-              value={password}
-              onChangeText={setPassword}
-              secureTextEntry
-              autoComplete="new-password"
-              returnKeyType="go"
-              onSubmitEditing={submit}
-              accessibilityLabel={t('welcome:reset.label')}
-            />
-            {error !== null || token === '' ? (
-              <Text testID="reset-error" style={styles.error} accessibilityRole="alert">
-                {error !== null ? describeApiError(error) : t('welcome:reset.incomplete')}
-              </Text>
-            ) : null}
-            <Button
-              testID="reset-submit"
-              title={t('welcome:reset.submit')}
-              onPress={submit}
-              disabled={!canSubmit}
-              busy={busy}
-            />
-            <Button testID="reset-cancel" variant="link" title={t('welcome:reset.back')} onPress={onContinue} />
-          </>
-        )}
-      </ScrollView>
-    </KeyboardAvoidingView>
+          ) : null}
+          <Button
+            testID="reset-submit"
+            title={t('welcome:reset.submit')}
+            onPress={() => void submit()}
+            disabled={!canSubmit}
+            busy={busy}
+          />
+          <Button testID="reset-cancel" variant="link" title={t('welcome:reset.back')} onPress={onContinue} />
+        </>
+      )}
+    </FormScreen>
   );
 }
 
 const styles = StyleSheet.create({
-  root: { flex: 1, backgroundColor: colors.background },
-  content: {
-    flexGrow: 1,
-    justifyContent: 'center',
-    padding: space.xl,
-    gap: space.m,
-    maxWidth: 420,
-    width: '100%',
-    alignSelf: 'center',
-  },
-  title: { color: colors.text, fontSize: 28, fontWeight: '700', textAlign: 'center' },
   done: { color: colors.success, fontSize: 16, textAlign: 'center' },
-  input: {
-    backgroundColor: colors.surface,
-    color: colors.text,
-    borderColor: colors.border,
-    borderWidth: 1,
-    borderRadius: 10,
-    paddingHorizontal: space.m,
-    paddingVertical: space.m,
-    fontSize: 16,
-  },
   error: { color: colors.danger, textAlign: 'center' },
 });

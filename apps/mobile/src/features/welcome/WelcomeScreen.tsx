@@ -1,9 +1,12 @@
 import { useState } from 'react';
-import { KeyboardAvoidingView, Platform, ScrollView, StyleSheet, Text, TextInput, View } from 'react-native';
+import { StyleSheet, Text, View } from 'react-native';
 import { useTranslation } from 'react-i18next';
 import { describeApiError } from '../../api';
 import { Button } from '../../ui/Button';
+import { FormScreen } from '../../ui/FormScreen';
 import { colors, space } from '../../ui/theme';
+import { TextField } from '../../ui/TextField';
+import { EmailField } from './EmailField';
 import { ForgotPassword } from './ForgotPassword';
 
 export type WelcomeMode = 'guest' | 'sign-in' | 'register' | 'forgot';
@@ -69,167 +72,129 @@ export function WelcomeScreen({
   };
 
   return (
-    <KeyboardAvoidingView style={styles.root} behavior={Platform.OS === 'ios' ? 'padding' : undefined}>
-      <ScrollView contentContainerStyle={styles.content} keyboardShouldPersistTaps="handled">
-        <Text style={styles.title} accessibilityRole="header">
-          {upgrade ? t('welcome:upgradeTitle') : mode === 'forgot' ? t('welcome:forgotTitle') : t('common:appName')}
-        </Text>
-        <Text style={styles.subtitle}>{upgrade ? t('welcome:upgradeTagline') : t('welcome:tagline')}</Text>
-        {notice ? <Text style={styles.notice}>{notice}</Text> : null}
+    <FormScreen
+      title={upgrade ? t('welcome:upgradeTitle') : mode === 'forgot' ? t('welcome:forgotTitle') : t('common:appName')}
+      large
+    >
+      <Text style={styles.subtitle}>{upgrade ? t('welcome:upgradeTagline') : t('welcome:tagline')}</Text>
+      {notice ? <Text style={styles.notice}>{notice}</Text> : null}
 
-        {mode === 'forgot' && <ForgotPassword initialEmail={email.trim()} />}
+      {mode === 'forgot' && <ForgotPassword initialEmail={email.trim()} />}
 
-        {(mode === 'guest' || mode === 'register') && (
-          <TextInput
-            testID="display-name-input"
-            style={styles.input}
-            placeholder={t('common:yourName')}
-            placeholderTextColor={colors.textMuted}
-            value={displayName}
-            onChangeText={setDisplayName}
-            maxLength={MAX_NAME}
-            autoCapitalize="words"
-            autoComplete="nickname"
-            returnKeyType={mode === 'guest' ? 'go' : 'next'}
-            onSubmitEditing={mode === 'guest' ? submit : undefined}
-            accessibilityLabel={t('common:yourName')}
+      {(mode === 'guest' || mode === 'register') && (
+        <TextField
+          testID="display-name-input"
+          placeholder={t('common:yourName')}
+          value={displayName}
+          onChangeText={setDisplayName}
+          maxLength={MAX_NAME}
+          autoCapitalize="words"
+          autoComplete="nickname"
+          returnKeyType={mode === 'guest' ? 'go' : 'next'}
+          onSubmitEditing={mode === 'guest' ? () => void submit() : undefined}
+          accessibilityLabel={t('common:yourName')}
+        />
+      )}
+      {(mode === 'sign-in' || mode === 'register') && (
+        <>
+          <EmailField testID="email-input" value={email} onChangeText={setEmail} />
+          <TextField
+            testID="password-input"
+            placeholder={
+              mode === 'register' ? t('welcome:newPasswordPlaceholder', { min: MIN_PASSWORD }) : t('welcome:password')
+            }
+            value={password}
+            onChangeText={setPassword}
+            secureTextEntry
+            autoComplete={mode === 'register' ? 'new-password' : 'current-password'}
+            returnKeyType="go"
+            onSubmitEditing={() => void submit()}
+            accessibilityLabel={t('welcome:password')}
           />
-        )}
-        {(mode === 'sign-in' || mode === 'register') && (
+        </>
+      )}
+
+      {error !== null ? (
+        <Text testID="welcome-error" style={styles.error} accessibilityRole="alert">
+          {describeApiError(error)}
+        </Text>
+      ) : null}
+
+      {mode === 'guest' && (
+        <Button
+          testID="continue-as-guest"
+          title={t('welcome:continueAsGuest')}
+          onPress={() => void submit()}
+          disabled={!canSubmit}
+          busy={busy}
+        />
+      )}
+      {mode === 'sign-in' && (
+        <Button
+          testID="sign-in-submit"
+          title={t('common:signIn')}
+          onPress={() => void submit()}
+          disabled={!canSubmit}
+          busy={busy}
+        />
+      )}
+      {mode === 'sign-in' && (
+        <Button
+          testID="forgot-password"
+          variant="link"
+          title={t('welcome:forgotLink')}
+          onPress={() => switchTo('forgot')}
+        />
+      )}
+      {mode === 'register' && (
+        <Button
+          testID="register-submit"
+          title={t('common:createAccount')}
+          onPress={() => void submit()}
+          disabled={!canSubmit}
+          busy={busy}
+        />
+      )}
+
+      <View style={styles.links}>
+        {upgrade ? (
+          <Button testID="welcome-back" variant="link" title={t('common:notNow')} onPress={upgrade.onBack} />
+        ) : (
           <>
-            <TextInput
-              testID="email-input"
-              style={styles.input}
-              placeholder={t('common:email')}
-              placeholderTextColor={colors.textMuted}
-              value={email}
-              onChangeText={setEmail}
-              autoCapitalize="none"
-              autoComplete="email"
-              keyboardType="email-address"
-              accessibilityLabel={t('common:email')}
-            />
-            <TextInput
-              testID="password-input"
-              style={styles.input}
-              placeholder={
-                mode === 'register' ? t('welcome:newPasswordPlaceholder', { min: MIN_PASSWORD }) : t('welcome:password')
-              }
-              placeholderTextColor={colors.textMuted}
-              value={password}
-              onChangeText={setPassword}
-              secureTextEntry
-              autoComplete={mode === 'register' ? 'new-password' : 'current-password'}
-              returnKeyType="go"
-              onSubmitEditing={submit}
-              accessibilityLabel={t('welcome:password')}
-            />
+            {mode !== 'guest' && (
+              <Button
+                testID="show-guest"
+                variant="link"
+                title={t('welcome:continueAsGuest')}
+                onPress={() => switchTo('guest')}
+              />
+            )}
+            {mode !== 'sign-in' && (
+              <Button
+                testID="show-sign-in"
+                variant="link"
+                title={t('common:signIn')}
+                onPress={() => switchTo('sign-in')}
+              />
+            )}
+            {mode !== 'register' && (
+              <Button
+                testID="show-register"
+                variant="link"
+                title={t('common:createAccount')}
+                onPress={() => switchTo('register')}
+              />
+            )}
           </>
         )}
-
-        {error !== null ? (
-          <Text testID="welcome-error" style={styles.error} accessibilityRole="alert">
-            {describeApiError(error)}
-          </Text>
-        ) : null}
-
-        {mode === 'guest' && (
-          <Button
-            testID="continue-as-guest"
-            title={t('welcome:continueAsGuest')}
-            onPress={submit}
-            disabled={!canSubmit}
-            busy={busy}
-          />
-        )}
-        {mode === 'sign-in' && (
-          <Button
-            testID="sign-in-submit"
-            title={t('common:signIn')}
-            onPress={submit}
-            disabled={!canSubmit}
-            busy={busy}
-          />
-        )}
-        {mode === 'sign-in' && (
-          <Button
-            testID="forgot-password"
-            variant="link"
-            title={t('welcome:forgotLink')}
-            onPress={() => switchTo('forgot')}
-          />
-        )}
-        {mode === 'register' && (
-          <Button
-            testID="register-submit"
-            title={t('common:createAccount')}
-            onPress={submit}
-            disabled={!canSubmit}
-            busy={busy}
-          />
-        )}
-
-        <View style={styles.links}>
-          {upgrade ? (
-            <Button testID="welcome-back" variant="link" title={t('common:notNow')} onPress={upgrade.onBack} />
-          ) : (
-            <>
-              {mode !== 'guest' && (
-                <Button
-                  testID="show-guest"
-                  variant="link"
-                  title={t('welcome:continueAsGuest')}
-                  onPress={() => switchTo('guest')}
-                />
-              )}
-              {mode !== 'sign-in' && (
-                <Button
-                  testID="show-sign-in"
-                  variant="link"
-                  title={t('common:signIn')}
-                  onPress={() => switchTo('sign-in')}
-                />
-              )}
-              {mode !== 'register' && (
-                <Button
-                  testID="show-register"
-                  variant="link"
-                  title={t('common:createAccount')}
-                  onPress={() => switchTo('register')}
-                />
-              )}
-            </>
-          )}
-        </View>
-      </ScrollView>
-    </KeyboardAvoidingView>
+      </View>
+    </FormScreen>
   );
 }
 
 const styles = StyleSheet.create({
-  root: { flex: 1, backgroundColor: colors.background },
-  content: {
-    flexGrow: 1,
-    justifyContent: 'center',
-    padding: space.xl,
-    gap: space.m,
-    maxWidth: 420,
-    width: '100%',
-    alignSelf: 'center',
-  },
-  title: { color: colors.text, fontSize: 34, fontWeight: '700', textAlign: 'center' },
   subtitle: { color: colors.textMuted, fontSize: 16, textAlign: 'center', marginBottom: space.m },
   notice: { color: colors.warning, textAlign: 'center' },
-  input: {
-    backgroundColor: colors.surface,
-    color: colors.text,
-    borderColor: colors.border,
-    borderWidth: 1,
-    borderRadius: 10,
-    paddingHorizontal: space.m,
-    paddingVertical: space.m,
-    fontSize: 16,
-  },
   error: { color: colors.danger },
   links: { flexDirection: 'row', justifyContent: 'center', flexWrap: 'wrap', marginTop: space.s },
 });

@@ -7,13 +7,13 @@ import { ActivityIndicator, StatusBar, StyleSheet, View } from 'react-native';
 import { useTranslation } from 'react-i18next';
 import { initialWindowMetrics, SafeAreaProvider, useSafeAreaInsets } from 'react-native-safe-area-context';
 import { MatchmakingEvent, type SmallTalkClient } from '@small-talk/client';
-import type { OwnUser } from '@small-talk/protocol';
+import type { OwnUser, Peer } from '@small-talk/protocol';
 import { CategoriesScreen } from '../features/categories/CategoriesScreen';
-import { DirectCallFlow } from '../features/call/DirectCallFlow';
+import { DirectCallFlow } from '../features/directCall/DirectCallFlow';
 import { MatchFlow } from '../features/call/MatchFlow';
 import { SocketBanner } from '../features/call/SocketBanner';
 import { useClient } from '../features/call/useClient';
-import { DirectCallOverlays } from '../features/friends/DirectCallOverlays';
+import { DirectCallOverlays } from '../features/directCall/DirectCallOverlays';
 import { usePushNotifications } from '../features/push/usePushNotifications';
 import { FriendRequestBanner } from '../features/friends/FriendRequestBanner';
 import { ConsentScreen } from '../features/consent/ConsentScreen';
@@ -39,7 +39,7 @@ import { colors } from '../ui/theme';
 import { useBackButton } from './useBackButton';
 import { leaveResetPage, resetTokenFromUrl } from './resetLink';
 import type { BackRoute, Route } from './routes';
-import { useDirectCallRoute } from './useDirectCallRoute';
+import { useDirectCallRoute } from '../features/directCall/useDirectCallRoute';
 
 export function App({ services }: { services: Services }) {
   return (
@@ -165,7 +165,8 @@ function SignedIn({ user, client, session }: { user: OwnUser; client: SmallTalkC
       ? route.back
       : { name: 'categories' };
   // A friend's call, answered here or made from Friends: to its call screen, from wherever the user is.
-  const directCall = useDirectCallRoute(client, setRoute);
+  const toDirectCall = useCallback((peer: Peer) => setRoute((current) => toDirect(current, peer)), []);
+  const directCall = useDirectCallRoute(client, toDirectCall);
   // A tapped call notification brings the socket up, and the server then rings it (incoming_call);
   // a tapped friend request opens Friends.
   usePushNotifications(services.api, client, undefined, toFriends);
@@ -293,7 +294,7 @@ function SignedIn({ user, client, session }: { user: OwnUser; client: SmallTalkC
 
 /**
  * A room the server gave back to this page (reloaded mid-call) before or after this screen
- * came: to its call screen. A friend's call goes to its own (useDirectCallRoute).
+ * came: to its call screen. A friend's call goes to its own (directCall/useDirectCallRoute).
  */
 function useRejoinedRoom(client: SmallTalkClient, setRoute: (update: (route: Route) => Route) => void) {
   useEffect(
@@ -304,6 +305,13 @@ function useRejoinedRoom(client: SmallTalkClient, setRoute: (update: (route: Rou
       }),
     [client, setRoute],
   );
+}
+
+/** A friend's call's screen, over whatever shows now (the call screen already showing stays). */
+function toDirect(route: Route, peer: Peer): Route {
+  if (route.name === 'direct') return route;
+  // A search is not picked up again by itself after the call: back to Categories, picks kept.
+  return { name: 'direct', peer, back: route.name === 'match' ? { name: 'categories' } : route };
 }
 
 /** The route of the room the server gave back to this page, if it has one. */

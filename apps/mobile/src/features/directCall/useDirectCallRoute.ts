@@ -1,7 +1,6 @@
-import { useCallback, useEffect, useRef, type Dispatch, type SetStateAction } from 'react';
+import { useCallback, useEffect, useRef } from 'react';
 import { FriendsEvent, MatchmakingEvent, type SmallTalkClient } from '@small-talk/client';
 import type { Peer } from '@small-talk/protocol';
-import type { Route } from './routes';
 
 export interface DirectCallRoute {
   /** The incoming-call overlay's Accept: to the call screen at once, and the answer sent (the room follows). */
@@ -16,12 +15,10 @@ export interface DirectCallRoute {
 
 /**
  * Takes the user to a friend's call from wherever it is: on answering, and for the caller when
- * the room begins (`matched` with no category).
+ * the room begins (`matched` with no category). `toCall` shows the call screen (navigation
+ * knows the routes; this knows when); it must keep its identity across renders.
  */
-export function useDirectCallRoute(
-  client: SmallTalkClient,
-  setRoute: Dispatch<SetStateAction<Route>>,
-): DirectCallRoute {
+export function useDirectCallRoute(client: SmallTalkClient, toCall: (peer: Peer) => void): DirectCallRoute {
   /** The call the user answered here, until its room comes. */
   const answered = useRef<string | null>(null);
   /** The friend whose answered call the user left before its room came. */
@@ -37,7 +34,7 @@ export function useDirectCallRoute(
           client.matchmaking.leave();
           return;
         }
-        setRoute((route) => toDirect(route, matched.peer));
+        toCall(matched.peer);
       }),
       // A new ring, or the old one over without a room: nothing left to refuse.
       client.friends.on(FriendsEvent.DirectCall, (call) => {
@@ -50,18 +47,18 @@ export function useDirectCallRoute(
     return () => {
       for (const off of offs) off();
     };
-  }, [client, setRoute]);
+  }, [client, toCall]);
 
   const accept = useCallback(
     (peer: Peer) => {
       // The screen shown now goes first: a search unmounted is cancelled, and the call screen
       // is ready when the room comes.
-      setRoute((route) => toDirect(route, peer));
+      toCall(peer);
       answered.current = client.friends.directCall?.callId ?? null;
       unwanted.current = null;
       client.friends.accept();
     },
-    [client, setRoute],
+    [client, toCall],
   );
 
   const leave = useCallback(() => {
@@ -72,10 +69,4 @@ export function useDirectCallRoute(
   }, [client]);
 
   return { accept, leave };
-}
-
-function toDirect(route: Route, peer: Peer): Route {
-  if (route.name === 'direct') return route;
-  // A search is not picked up again by itself after the call: back to Categories, picks kept.
-  return { name: 'direct', peer, back: route.name === 'match' ? { name: 'categories' } : route };
 }

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { FriendsEvent, type SmallTalkClient } from '@small-talk/client';
-import { useLocalMedia, type LocalMedia } from './useLocalMedia';
-import { useRoomCall, type RoomCall } from './useRoomCall';
+import { useLocalMedia, type LocalMedia } from '../call/useLocalMedia';
+import { useRoomCall, type RoomCall } from '../call/useRoomCall';
 
 export interface DirectRoom extends Omit<RoomCall, 'currentRoom' | 'clear'> {
   media: LocalMedia;

@@ -4,8 +4,8 @@ import type { SmallTalkClient } from '@small-talk/client';
 import type { Peer } from '@small-talk/protocol';
 import { Button } from '../../ui/Button';
 import { colors, space } from '../../ui/theme';
-import { CallScreen } from './CallScreen';
-import { AskingForCamera, CameraProblem } from './MediaStatus';
+import { CallScreen } from '../call/CallScreen';
+import { AskingForCamera, CameraProblem } from '../call/MediaStatus';
 import { useDirectRoom } from './useDirectRoom';
 
 export interface DirectCallFlowProps {
