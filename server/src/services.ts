@@ -174,6 +174,7 @@ export async function createServices(
     lost: (userIds, since) => rooms.lost(userIds, since),
     expire: (userId) => rooms.expire(userId),
     tellUntold: (endings) => rooms.tellUntold(endings),
+    announceLate: (made) => rooms.announceLate(made),
   });
   await crashes?.start(restored);
   return {

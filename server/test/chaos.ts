@@ -99,9 +99,9 @@ export interface ChaosReport {
   /** A signal of a room before the user's `matched` for it. */
   framesBeforeMatched: number;
   /**
-   * Counted, not yet asserted (a known bug): a `left`/`peer_left` of a room whose `matched` never
-   * came, on a socket that was not returning. The room was made by a process killed before it told
-   * this member (rooms.start awaits the history row between the two).
+   * A `left`/`peer_left` of a room whose `matched` never came, on a socket that was not returning:
+   * the room was made by a process killed before it told this member, and no survivor did
+   * (Rooms.announceLate).
    */
   matchedNeverCame: number;
   serverTwoRooms: number;

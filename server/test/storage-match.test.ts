@@ -309,7 +309,7 @@ describe('RedisMatchStore only', { skip: redisMissing ?? false }, () => {
     const untold = await dying.join(dee, ['books']);
     assert.ok(told.kind === 'matched' && untold.kind === 'matched');
     assert.ok(await dying.end(told.room.id, { reason: 'left', by: ada.id }));
-    await dying.told(told.room.id);
+    await dying.told([told.room.id]);
     assert.ok(await dying.end(untold.room.id, { reason: 'disconnected', by: dee.id }));
     // Killed here: between ending Cy and Dee's room and telling Cy.
     const endings = await survivor.untoldOf('dying-process');
@@ -320,6 +320,32 @@ describe('RedisMatchStore only', { skip: redisMissing ?? false }, () => {
     assert.deepEqual(await survivor.untoldOf('dying-process'), [], 'taken once');
     assert.deepEqual(await survivor.untoldOf('survivor'), [], "the survivor's own endings are not a dead one's");
     assert.equal(await b.commands.exists(`${b.prefix}untold:dying-process`), 0, 'nothing left in Redis');
+  });
+
+  test('a room its process made and did not live to announce is handed, once, to the survivor that takes it over, while it is live', async () => {
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    const [a, b] = await Promise.all([connectRedis(redis!.url, prefix, log), connectRedis(redis!.url, prefix, log)]);
+    connections.push(a, b);
+    const dying = new RedisMatchStore(a.commands, a.prefix, 'dying-process');
+    const survivor = new RedisMatchStore(b.commands, b.prefix, 'survivor');
+    const [ada, bo, cy, dee, eve, fay] = ['Ada', 'Bo', 'Cy', 'Dee', 'Eve', 'Fay'].map((name) => member(name));
+    await dying.join(ada!, ['music']);
+    const announced = await dying.join(bo!, ['music']);
+    await dying.join(cy!, ['books']);
+    const unannounced = await dying.join(dee!, ['books']);
+    const ended = await dying.pair(eve!, fay!, 'call-1');
+    assert.ok(announced.kind === 'matched' && unannounced.kind === 'matched' && ended);
+    await dying.announced([announced.room.id]);
+    // A room that ended meanwhile (by a survivor, at the grace's end) is nobody's to announce.
+    assert.ok(await survivor.end(ended.id, { reason: 'disconnected', by: eve!.id }));
+    // Killed here: Cy and Dee's room made, neither told.
+    const rooms = await survivor.unannouncedOf('dying-process');
+    assert.deepEqual(
+      rooms.map((room) => ({ id: room.id, members: room.members.map((m) => m.id) })),
+      [{ id: unannounced.room.id, members: unannounced.room.members.map((m) => m.id) }],
+    );
+    assert.deepEqual(await survivor.unannouncedOf('dying-process'), [], 'taken once');
+    assert.equal(await b.commands.exists(`${b.prefix}unannounced:dying-process`), 0, 'nothing left in Redis');
   });
 
   test("dropQueuedOf removes a dead process's queue entries, not those its users made elsewhere since", async () => {

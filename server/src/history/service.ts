@@ -94,6 +94,8 @@ export class History {
             process_id: this.processId,
           })),
         )
+        // A room a lost process made is written again by the survivor that announces it (Rooms.announceLate).
+        .onConflict((oc) => oc.column('id').doNothing())
         .execute();
     }
   }

@@ -33,6 +33,9 @@ export class Rooms {
   /** Set on shutdown: a disconnect still being handled must not start a timer after stop(). */
   private stopped = false;
   private presenceListener: (userIds: readonly string[]) => void = () => {};
+  /** Rooms announced and ends told in this turn of the event loop, recorded as such once its frames have left (see recordSent). */
+  private sentRooms: { announced: string[]; told: string[] } = { announced: [], told: [] };
+  private recordingSent: NodeJS.Immediate | null = null;
 
   constructor(
     private readonly store: MatchStore,
@@ -127,8 +130,25 @@ export class Rooms {
     if (room.category !== null || room.widened) this.metrics.matches.inc();
     if (room.widened) this.metrics.widenedMatches.inc();
     for (const member of room.members) this.bus.deliver(member.id, this.matchedFor(room, member.id, false));
+    // Announced: if this process dies now, no survivor announces it again (see announceLate).
+    this.recordSent('announced', room.id);
     this.presenceListener(room.members.map((member) => member.id));
     this.log.info({ roomId: room.id, category: room.category, widened: room.widened === true }, 'matched');
+  }
+
+  /**
+   * Rooms a dead process made but was killed before it sent their `matched`: a member would wait
+   * as if still queued while the store has it in a room, and hear of that room only from its end.
+   * Each is recorded (if it was not) and announced now, before the dead process's users' graces
+   * start (lost), so a peer hears `matched` before any `peer_left`. A member whose socket died
+   * with the process has it held, and its resume's `matched` comes first: its socket drops the
+   * repeat.
+   */
+  async announceLate(rooms: readonly Room[]): Promise<void> {
+    for (const room of rooms) {
+      await this.start(room);
+      this.log.info({ roomId: room.id }, 'room made by a lost process, announced late');
+    }
   }
 
   /**
@@ -215,10 +235,33 @@ export class Rooms {
     // Already ended: a leave that found the room gone from the store (see leave) ended it and told both.
     if (recorded !== 'already') this.notifyEnd(roomId, reason, byUserId, peerOf(room, byUserId).id, ref);
     // Told (by us or by that leave): if this process dies now, no survivor tells them again (see tellUntold).
-    this.store
-      .told(roomId)
-      .catch((error: unknown) => this.log.warn({ err: error, roomId }, 'could not mark a room told'));
+    this.recordSent('told', roomId);
     return recorded !== 'already';
+  }
+
+  /**
+   * Records in shared state that a room's `matched` or end went out, for all of this turn's rooms
+   * at once and after this turn's frames: the bus sends those first, on the connection the store
+   * writes on, so Redis never says announced or told while the frames are still in this process.
+   */
+  private recordSent(what: 'announced' | 'told', roomId: string): void {
+    this.sentRooms[what].push(roomId);
+    this.recordingSent ??= setImmediate(() => {
+      this.recordingSent = null;
+      const { announced, told } = this.sentRooms;
+      this.sentRooms = { announced: [], told: [] };
+      this.bus.flush();
+      if (announced.length > 0)
+        this.store
+          .announced(announced)
+          .catch((error: unknown) =>
+            this.log.warn({ err: error, rooms: announced.length }, 'could not mark rooms announced'),
+          );
+      if (told.length > 0)
+        this.store
+          .told(told)
+          .catch((error: unknown) => this.log.warn({ err: error, rooms: told.length }, 'could not mark rooms told'));
+    });
   }
 
   /**

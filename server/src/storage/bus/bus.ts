@@ -82,6 +82,13 @@ export interface MessageBus {
   connectedCount(): Promise<number>;
   /** Sends a frame to the user's socket wherever it is, or holds it while the user is away. */
   deliver(userId: string, delivery: Delivery): void;
+  /**
+   * Sends now what `deliver` keeps for the end of this turn of the event loop (a cluster batches
+   * frames for other processes): a shared-state write that records them as sent (a room
+   * announced, an end told) must reach Redis after them, or a process killed in between would
+   * leave its survivors nothing to redo for frames that never left.
+   */
+  flush(): void;
   /** Called once when more deliveries are waiting for an absent user than it may hold. */
   onOverflow(listener: (userId: string) => void): void;
   /**

@@ -71,6 +71,9 @@ export class MemoryMessageBus implements MessageBus {
     return new Set(userIds.filter((id) => this.inboxes.has(id) || this.held.has(id)));
   }
 
+  /** Nothing waits: every delivery here is made at once. */
+  flush(): void {}
+
   deliver(userId: string, delivery: Delivery): void {
     const inbox = this.inboxes.get(userId);
     if (inbox?.deliver(delivery)) return;

@@ -420,7 +420,7 @@ export class RedisMessageBus implements MessageBus {
   }
 
   /** Sends what waits in the outbox: per owner, its frames in the order sent, as few PUBLISHes as BATCH_CHARS allows. */
-  private flush(): void {
+  flush(): void {
     if (this.flushing) {
       clearImmediate(this.flushing);
       this.flushing = undefined;

@@ -185,6 +185,12 @@ export class MemoryMatchStore implements MatchStore {
     return room;
   }
 
+  async announced(): Promise<void> {}
+
+  async unannouncedOf(): Promise<Room[]> {
+    return [];
+  }
+
   async told(): Promise<void> {}
 
   async untoldOf(): Promise<UntoldEnding[]> {

@@ -35,6 +35,8 @@ import {
  *   ring:<id>      a direct call ringing, as JSON   rg:<user>     the id of the user's ring (both sides)
  *   bl:<user>      SET of the users it blocked or was blocked by (a mirror of the database's blocks)
  *   cd:<user>      ZSET of recent room partners scored by when the rematch cooldown ends (ms); expires with it
+ *   unannounced:<process>  SET of the rooms a process made whose members it has not yet told (`matched`)
+ *   untold:<process>       HASH of the rooms a process ended whose members it has not yet told
  */
 
 /**
@@ -76,14 +78,20 @@ local function dequeue(P, user)
 end
 `;
 
-/** Writes a new room and points both members at it; returns its JSON. */
+/**
+ * Writes a new room and points both members at it; returns its JSON. The room stays among its
+ * process's unannounced ones until that process has sent both `matched` (ANNOUNCED), or a survivor
+ * takes it (UNANNOUNCED) if it dies first: otherwise a member would wait as if queued, in a room.
+ */
 const WRITE_ROOM = `
-local function writeRoom(P, roomId, category, first, second, initiatorId, startedAt, widened, callId)
+local function writeRoom(P, proc, roomId, category, first, second, initiatorId, startedAt, widened, callId)
   local room = cjson.encode({ id = roomId, category = category, widened = widened, members = { first, second }, initiatorId = initiatorId, startedAt = startedAt, callId = callId })
   redis.call('SET', P .. 'room:' .. roomId, room)
   redis.call('SET', P .. 'ur:' .. first.id, roomId)
   redis.call('SET', P .. 'ur:' .. second.id, roomId)
   redis.call('SADD', P .. 'rooms', roomId)
+  redis.call('SADD', P .. 'unannounced:' .. proc, roomId)
+  redis.call('PEXPIRE', P .. 'unannounced:' .. proc, 3600000)
   return room
 end
 `;
@@ -201,21 +209,21 @@ while true do
   if partner then
     dequeue(P, best)
     -- The joiner is connected right now and knows the peer is there: it makes the offer.
-    local room = writeRoom(P, roomId, shared(cats, partner[2]), cjson.decode(partner[1]), cjson.decode(member), user, startedAt, nil)
+    local room = writeRoom(P, proc, roomId, shared(cats, partner[2]), cjson.decode(partner[1]), cjson.decode(member), user, startedAt, nil)
     return {'matched', room, partner[3]}
   end
 end
 `;
 
 /**
- * ARGV: prefix, user id, ticket, now (ms), new room id, startedAt.
+ * ARGV: prefix, user id, ticket, now (ms), new room id, startedAt, process.
  * Gone unless the user is still queued with that ticket. Then, as memory.ts's widen: its own
  * categories first (someone compatible there has normally matched it already: whichever of the
  * two came second would have; only a shunning that ended while both waited leaves such a pair),
  * then the widened lists (a room with category null), else it joins them, scored by a new seq.
  */
 const WIDEN = `${DEQUEUE}${WRITE_ROOM}${SEARCH}
-local P, user, ticket, now, roomId, startedAt = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local P, user, ticket, now, roomId, startedAt, proc = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local w = P .. 'w:' .. user
 local mine = redis.call('HMGET', w, 'm', 'c', 'l', 's', 'x')
 if not mine[1] or mine[4] ~= ticket then return {'gone'} end
@@ -245,9 +253,9 @@ while true do
     dequeue(P, user)
     local room
     if keys == inCategories then
-      room = writeRoom(P, roomId, shared(cats, partner[2]), cjson.decode(partner[1]), cjson.decode(mine[1]), user, startedAt, nil)
+      room = writeRoom(P, proc, roomId, shared(cats, partner[2]), cjson.decode(partner[1]), cjson.decode(mine[1]), user, startedAt, nil)
     else
-      room = writeRoom(P, roomId, cjson.null, cjson.decode(partner[1]), cjson.decode(mine[1]), user, startedAt, true)
+      room = writeRoom(P, proc, roomId, cjson.null, cjson.decode(partner[1]), cjson.decode(mine[1]), user, startedAt, true)
     end
     return {'matched', room, partner[3]}
   end
@@ -304,6 +312,19 @@ end
 return room
 `;
 
+/** Takes a dead process's unannounced rooms that are still live (see WRITE_ROOM), as JSON. */
+const UNANNOUNCED = `
+local P = ARGV[1]
+local key = P .. 'unannounced:' .. ARGV[2]
+local rooms = {}
+for _, id in ipairs(redis.call('SMEMBERS', key)) do
+  local room = redis.call('GET', P .. 'room:' .. id)
+  if room then rooms[#rooms + 1] = room end
+end
+redis.call('DEL', key)
+return rooms
+`;
+
 /** Takes a dead process's untold endings: each is `reason by` on a line, then the room. */
 const UNTOLD = `
 local key = ARGV[1] .. 'untold:' .. ARGV[2]
@@ -356,14 +377,14 @@ end
 return ring
 `;
 
-/** ARGV: prefix, room id, startedAt, initiator member JSON, other member JSON, call id. */
+/** ARGV: prefix, room id, startedAt, initiator member JSON, other member JSON, call id, process. */
 const PAIR = `${DEQUEUE}${ENGAGED}${WRITE_ROOM}
 local P, roomId, startedAt = ARGV[1], ARGV[2], ARGV[3]
 local initiator, other = cjson.decode(ARGV[4]), cjson.decode(ARGV[5])
 if inRoom(P, initiator.id) or inRoom(P, other.id) then return false end
 dequeue(P, initiator.id)
 dequeue(P, other.id)
-return writeRoom(P, roomId, cjson.null, other, initiator, initiator.id, startedAt, nil, ARGV[6])
+return writeRoom(P, ARGV[7], roomId, cjson.null, other, initiator, initiator.id, startedAt, nil, ARGV[6])
 `;
 
 const WAITING = `
@@ -399,6 +420,7 @@ export class RedisMatchStore implements MatchStore {
     | 'roomOf'
     | 'end'
     | 'untold'
+    | 'unannounced'
     | 'waiting'
     | 'dropQueued'
     | 'ring'
@@ -426,6 +448,7 @@ export class RedisMatchStore implements MatchStore {
       roomOf: defineScript(redis, 'stRoomOf', ROOM_OF),
       end: defineScript(redis, 'stEnd', END),
       untold: defineScript(redis, 'stUntold', UNTOLD),
+      unannounced: defineScript(redis, 'stUnannounced', UNANNOUNCED),
       waiting: defineScript(redis, 'stWaiting', WAITING),
       dropQueued: defineScript(redis, 'stDropQueued', DROP_QUEUED),
       ring: defineScript(redis, 'stRing', RING),
@@ -466,7 +489,7 @@ export class RedisMatchStore implements MatchStore {
 
   async widen(userId: string, ticket: number): Promise<WidenResult> {
     const result = (await this.scripts
-      .widen(this.prefix, userId, ticket, Date.now(), randomUUID(), new Date().toISOString())
+      .widen(this.prefix, userId, ticket, Date.now(), randomUUID(), new Date().toISOString(), this.processId)
       .catch(unavailable)) as [string, string?, string?];
     switch (result[0]) {
       case 'gone':
@@ -514,8 +537,17 @@ export class RedisMatchStore implements MatchStore {
     return room === null ? null : parseRoom(room);
   }
 
-  async told(roomId: string): Promise<void> {
-    await this.redis.hdel(`${this.prefix}untold:${this.processId}`, roomId).catch(unavailable);
+  async announced(roomIds: readonly string[]): Promise<void> {
+    await this.redis.srem(`${this.prefix}unannounced:${this.processId}`, ...roomIds).catch(unavailable);
+  }
+
+  async unannouncedOf(processId: string): Promise<Room[]> {
+    const rooms = (await this.scripts.unannounced(this.prefix, processId).catch(unavailable)) as string[];
+    return rooms.map(parseRoom);
+  }
+
+  async told(roomIds: readonly string[]): Promise<void> {
+    await this.redis.hdel(`${this.prefix}untold:${this.processId}`, ...roomIds).catch(unavailable);
   }
 
   async untoldOf(processId: string): Promise<UntoldEnding[]> {
@@ -558,6 +590,7 @@ export class RedisMatchStore implements MatchStore {
         JSON.stringify(toMember(initiator)),
         JSON.stringify(toMember(other)),
         callId,
+        this.processId,
       )
       .catch(unavailable)) as string | null;
     return room === null ? null : parseRoom(room);

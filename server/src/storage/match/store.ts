@@ -113,8 +113,19 @@ export interface MatchStore {
    * killed between ending a room and telling its members leaves it to a survivor (`untoldOf`).
    */
   end(roomId: string, ending: RoomEnding): Promise<Room | null>;
+  /**
+   * Both members of these rooms this process made (join, widen, pair) have been sent `matched`:
+   * nothing is left for a survivor to do. Until then the room is among this process's
+   * unannounced rooms, which a survivor takes (`unannouncedOf`) if the process dies first.
+   */
+  announced(roomIds: readonly string[]): Promise<void>;
+  /**
+   * Takes the live rooms a dead process made but did not live to announce. Always none with one
+   * process.
+   */
+  unannouncedOf(processId: string): Promise<Room[]>;
   /** The members of a room this process ended have been told: nothing is left for a survivor to do. */
-  told(roomId: string): Promise<void>;
+  told(roomIds: readonly string[]): Promise<void>;
   /**
    * Takes the endings a dead process made but did not live to tell. Always none with one process
    * (its death takes every socket with it).

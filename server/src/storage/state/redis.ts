@@ -29,9 +29,15 @@ export async function redisState(options: RedisStateOptions, log: Logger): Promi
       bus.onProcessLost(async (processId, userIds, lastAliveAt) => {
         const dropped = await store.dropQueuedOf(processId);
         const untold = await store.untoldOf(processId);
-        log.info({ processId, dropped, untold: untold.length, users: userIds.length }, 'reclaimed a lost process');
+        const unannounced = await store.unannouncedOf(processId);
+        log.info(
+          { processId, dropped, untold: untold.length, unannounced: unannounced.length, users: userIds.length },
+          'reclaimed a lost process',
+        );
         // First: a room it ended but did not announce is over, whatever its members' graces say.
         await rooms.tellUntold(untold);
+        // Then a room it made but did not announce begins, before any of its members' graces ends it.
+        await rooms.announceLate(unannounced);
         await rooms.lost(userIds, lastAliveAt);
       });
       bus.onAbsenceDue((userId) => rooms.expire(userId));

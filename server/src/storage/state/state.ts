@@ -18,6 +18,8 @@ export interface RoomKeeper {
   expire(userId: string): Promise<void>;
   /** Rooms a process ended but died before telling their members: tell them now. */
   tellUntold(endings: readonly UntoldEnding[]): Promise<void>;
+  /** Rooms a process made but died before announcing (`matched`): announce them now. */
+  announceLate(rooms: readonly Room[]): Promise<void>;
 }
 
 /**

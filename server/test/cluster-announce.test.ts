@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import pg from 'pg';
+import { LEASE_MS } from '../src/storage/bus/lease.js';
+import { SWEEP_MS } from '../src/storage/bus/redis.js';
+import { useCluster } from './cluster.js';
+import { api, eventually, openSocket, user } from './harness.js';
+
+/**
+ * A room whose process was killed after making it and before sending its `matched` (issue 18's
+ * chaos found it: a user who waited in the queue heard of its room only from the room's end).
+ * The process records each room it makes as unannounced until both `matched` have left; the
+ * survivor that takes the dead process over announces what is left, before the dead process's
+ * users' graces can end those rooms.
+ *
+ * To kill a process at that moment every time, the test holds the history table: a process
+ * writes a room's history row before it announces the room, so with the table locked the
+ * process makes the room in Redis and then waits.
+ */
+const GRACE_MS = 8000;
+const suite = useCluster(2, { RESUME_GRACE_MS: String(GRACE_MS) });
+
+describe('a room made by a process that died before announcing it', { skip: suite.skip }, () => {
+  test(
+    'kill -9 between making a room and sending its matched: the waiting peer gets matched from the survivor, then peer_left after the grace; a member who comes back gets its room once',
+    { timeout: 60_000 },
+    async (t) => {
+      const [victim, survivor] = suite.nodes;
+      // Waiting on the survivor's process, each for a partner who joins on the victim's.
+      const gone = { waiting: await user(survivor!, 'Pat'), joining: await user(victim!, 'Vic') };
+      const back = { waiting: await user(survivor!, 'Pia'), joining: await user(victim!, 'Val') };
+      suite.opened.push(gone.waiting.socket, gone.joining.socket, back.waiting.socket, back.joining.socket);
+      for (const [pair, category] of [
+        [gone, 'music'],
+        [back, 'books'],
+      ] as const) {
+        pair.waiting.socket.send({ type: 'join', categories: [category] });
+        await pair.waiting.socket.next('queued');
+      }
+
+      const db = new pg.Client({ connectionString: suite.cluster.env.DATABASE_URL });
+      await db.connect();
+      let killedAt: number;
+      try {
+        await db.query('BEGIN');
+        await db.query('LOCK TABLE connections IN EXCLUSIVE MODE');
+        for (const [pair, category] of [
+          [gone, 'music'],
+          [back, 'books'],
+        ] as const) {
+          pair.joining.socket.send({ type: 'join', categories: [category] });
+          // `queued` comes once the store has matched the join: the room is made, in Redis.
+          await pair.joining.socket.next('queued');
+        }
+        await eventually(
+          'the victim waiting to write the rooms’ history',
+          async () =>
+            (
+              await db.query(
+                `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE 'insert into "connections"%'`,
+              )
+            ).rowCount! > 0,
+          5000,
+        );
+        victim!.child.kill('SIGKILL');
+        killedAt = Date.now();
+        await victim!.exited;
+      } finally {
+        await db.query('ROLLBACK');
+        await db.end();
+      }
+      assert.equal(gone.waiting.socket.frames.length, 0, 'nothing reached the waiting user before the kill');
+
+      // The survivor notices the death a lease after the last renewal, and announces both rooms.
+      const noticeMs = LEASE_MS + 2 * SWEEP_MS + 3000;
+      const matched = await gone.waiting.socket.next(undefined, noticeMs);
+      assert.equal(matched.type, 'matched');
+      assert.ok(matched.type === 'matched');
+      assert.deepEqual(
+        { peer: matched.peer.id, category: matched.category, initiator: matched.initiator, resumed: matched.resumed },
+        { peer: gone.joining.auth.user.id, category: 'music', initiator: false, resumed: false },
+      );
+      t.diagnostic(`matched ${Date.now() - killedAt} ms after the kill`);
+      const matchedBack = await back.waiting.socket.next(undefined, noticeMs);
+      assert.ok(matchedBack.type === 'matched' && matchedBack.peer.id === back.joining.auth.user.id);
+
+      // Val comes back on the survivor within the grace: its room once, and the call goes on.
+      const resumed = await openSocket(survivor!, { authorization: `Bearer ${back.joining.auth.token}` });
+      suite.opened.push(resumed);
+      assert.equal((await resumed.next()).type, 'welcome');
+      const again = await resumed.next();
+      assert.ok(again.type === 'matched');
+      assert.deepEqual(
+        { roomId: again.roomId, resumed: again.resumed, initiator: again.initiator },
+        { roomId: matchedBack.roomId, resumed: true, initiator: true },
+      );
+      resumed.send({ type: 'signal', roomId: again.roomId, data: { sdp: 'offer' } });
+      assert.deepEqual((await back.waiting.socket.next('signal')).data, { sdp: 'offer' });
+      await resumed.nothingWithin(300);
+
+      // Vic never comes back: Pat is told once the grace, counted from the victim's last renewal, has run.
+      const left = await gone.waiting.socket.next(undefined, GRACE_MS + 5000 - (Date.now() - killedAt));
+      assert.deepEqual(left, { type: 'peer_left', roomId: matched.roomId, reason: 'disconnected' });
+      const history = await api(survivor!.url, 'GET', '/api/history', { token: gone.waiting.auth.token });
+      const row = history.body.connections[0];
+      assert.deepEqual(
+        { id: row.id, endReason: row.endReason, ended: row.endedAt !== null },
+        { id: matched.roomId, endReason: 'disconnected', ended: true },
+      );
+      const open = (await api(survivor!.url, 'GET', '/api/history', { token: back.waiting.auth.token })).body
+        .connections[0];
+      assert.deepEqual({ id: open.id, endedAt: open.endedAt }, { id: matchedBack.roomId, endedAt: null });
+    },
+  );
+});
