@@ -212,6 +212,27 @@ function table(
     });
   };
   const both = <T>(test: (s: Figures, f: Figures) => T) => (server && floor ? test(server, floor) : undefined);
+  /** Issue 18's targets for two processes: a ratio to the single process of the same run, in the 2 procs column. */
+  const againstServer = (
+    figure: string,
+    pick: (f: Figures) => number,
+    target: string,
+    ok: (ratio: number) => boolean,
+  ) => {
+    const s = pickOr(server, pick);
+    const c = pickOr(cluster, pick);
+    const r = s !== undefined && c !== undefined && s > 0 ? c / s : NaN;
+    rows.push({
+      figure,
+      server: '',
+      cluster: ratio(c, s),
+      floor: '',
+      ratio: '',
+      clusterRatio: '',
+      target,
+      result: verdict(Number.isNaN(r) ? undefined : ok(r)),
+    });
+  };
   const clean = (f: Figures | undefined) => (f ? f.steady.lost === 0 && f.steady.outOfOrder === 0 : undefined);
 
   row(
@@ -243,6 +264,12 @@ function table(
     2,
     `≤ ${RELAY_TARGETS.p99Ratio}× floor`,
     both((s, f) => s.steady.latency.p99 <= RELAY_TARGETS.p99Ratio * f.steady.latency.p99),
+  );
+  againstServer(
+    '    relay p99, 2 procs / server',
+    (f) => f.steady.latency.p99,
+    `≤ ${RELAY_TARGETS.clusterP99Ratio}× server`,
+    (r) => r <= RELAY_TARGETS.clusterP99Ratio,
   );
   row(
     '    frames lost',
@@ -297,6 +324,12 @@ function table(
         ? (s.ramp?.maxSustained ?? NaN) >= RELAY_TARGETS.sustainedRatio * f.ramp.maxSustained
         : undefined,
     ),
+  );
+  againstServer(
+    '    max sustained, 2 procs / server',
+    (f) => f.ramp?.maxSustained ?? NaN,
+    `≥ ${RELAY_TARGETS.clusterSustainedRatio}× server`,
+    (r) => r >= RELAY_TARGETS.clusterSustainedRatio,
   );
   row('    lost over the whole run', (f) => f.lostOverall, 0);
   row(

@@ -461,7 +461,7 @@ describe('RedisMessageBus only', { skip: redisMissing ?? false }, () => {
     assert.deepEqual(due, [ada]);
   });
 
-  test('a sender that knows where the user is sends the frames of one turn as one PUBLISH, no script; a move is followed at once', async () => {
+  test('a sender that knows where the user is sends the frames of one turn in a few PUBLISHes, no script; a move is followed at once', async () => {
     const [a, b, c] = await redisBuses(3);
     const ada = user();
     const inbox = new FakeInbox();
@@ -479,8 +479,8 @@ describe('RedisMessageBus only', { skip: redisMissing ?? false }, () => {
     const after = await stats();
     // The stats call itself is no script; other tests' buses renew their leases meanwhile (a few scripts).
     assert.ok(after.scripts - before.scripts < 20, `${after.scripts - before.scripts} scripts for 200 frames`);
-    // 200 frames sent in one turn of the event loop leave together: a few PUBLISHes (the batch is
-    // cut by size), not one each; the lease renewals publish nothing.
+    // 200 frames sent in one turn of the event loop leave in batches: a few PUBLISHes (a batch is
+    // cut at 128 frames and at 64 KB), not one each; the lease renewals publish nothing.
     const publishes = after.publishes - before.publishes;
     assert.ok(publishes >= 1 && publishes <= 5, `${publishes} PUBLISHes for 200 frames sent at once`);
     assert.deepEqual(
