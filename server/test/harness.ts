@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import type { AuthResponse, ServerMessage } from '@small-talk/protocol';
 import { buildApp, type SmallTalk } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { Standing } from '../src/safety/standing.js';
 import { createDatabase, nameFor } from './services.js';
 
 /**
@@ -300,6 +301,30 @@ export async function eventually<T>(
 
 let emailSeq = 0;
 /** An email address no other test in this process has used. */
+/**
+ * Restricts a user straight in the database, as a moderator's decision or the automatic
+ * suspension records it: for tests of what a restriction does, not of how it is decided. A
+ * suspension by a moderator, for good and appealable, unless `restriction` says otherwise.
+ */
+export function restrict(
+  server: TestServer,
+  userId: string,
+  restriction: Partial<Parameters<Standing['restrict']>[1]> = {},
+): ReturnType<Standing['restrict']> {
+  return new Standing(server.server.db.kysely).restrict(
+    userId,
+    {
+      kind: 'suspended',
+      reason: 'a moderator suspended this account',
+      until: null,
+      automated: false,
+      appealable: true,
+      ...restriction,
+    },
+    new Date(),
+  );
+}
+
 export function uniqueEmail(prefix = 'user'): string {
   emailSeq += 1;
   return `${prefix}-${process.pid}-${emailSeq}@example.com`;

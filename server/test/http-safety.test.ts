@@ -15,6 +15,7 @@ import {
   scrape,
   startServer,
   type TestServer,
+  restrict,
 } from './harness.js';
 
 /** The age and rules gate over HTTP: the rules, the consent answers, and friend requests behind the gate. */
@@ -258,17 +259,7 @@ describe('friend requests behind the gate', () => {
   test('a restricted user: 403 restricted, even with consent', async () => {
     const p = await acquaintances(server);
     await closeAndSettle(server, [p.a.socket, p.b.socket]);
-    await new Standing(server.server.db.kysely).restrict(
-      p.a.auth.user.id,
-      {
-        kind: 'suspended',
-        reason: 'Under review.',
-        until: new Date(Date.now() + 3_600_000),
-        automated: false,
-        appealable: true,
-      },
-      new Date(),
-    );
+    await restrict(server, p.a.auth.user.id, { reason: 'Under review.', until: new Date(Date.now() + 3_600_000) });
     const asked = await api(server.url, 'POST', '/api/friends/requests', {
       token: p.a.auth.token,
       body: { userId: p.b.auth.user.id },

@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { Standing } from '../src/safety/standing.js';
 import {
   acquaintances,
   befriend,
@@ -16,6 +15,7 @@ import {
   waitingCounts,
   type Client,
   type TestServer,
+  restrict,
 } from './harness.js';
 
 /** The age and rules gate on the socket: `welcome` shows the user's standing; join and call wait for consent and refuse the restricted. */
@@ -85,11 +85,7 @@ describe('join behind the gate', () => {
   test('a restricted user with consent: join answers restricted, and it is not queued', async () => {
     const ada = await user(server, 'Ada');
     opened.push(ada.socket);
-    await new Standing(server.server.db.kysely).restrict(
-      ada.auth.user.id,
-      { kind: 'banned', reason: 'Repeated nudity.', until: null, automated: false, appealable: true },
-      new Date(),
-    );
+    await restrict(server, ada.auth.user.id, { kind: 'banned', reason: 'Repeated nudity.' });
     ada.socket.send({ type: 'join', categories: ['music'] });
     assert.equal((await ada.socket.next('error')).code, 'restricted');
     assert.equal((await waitingCounts(server)).music, 0);
@@ -100,17 +96,7 @@ describe('join behind the gate', () => {
     opened.push(...people.map((p) => p.socket));
     const suspended = people.at(-1)!;
     const others = people.slice(0, -1);
-    await new Standing(server.server.db.kysely).restrict(
-      suspended.auth.user.id,
-      {
-        kind: 'suspended',
-        reason: 'a moderator suspended this account',
-        until: null,
-        automated: false,
-        appealable: true,
-      },
-      new Date(),
-    );
+    await restrict(server, suspended.auth.user.id);
     // Sent in one go, so the server reads them in one turn: their standings are read together.
     for (const p of people) p.socket.send({ type: 'join', categories: ['music'] });
     assert.equal((await suspended.socket.next('error')).code, 'restricted');
@@ -153,11 +139,7 @@ describe('call behind the gate', () => {
       await neverRung(bo);
 
       await consent(one.url, p.a.auth.token);
-      await new Standing(one.server.db.kysely).restrict(
-        p.a.auth.user.id,
-        { kind: 'suspended', reason: 'Under review.', until: null, automated: true, appealable: true },
-        new Date(),
-      );
+      await restrict(one, p.a.auth.user.id, { reason: 'Under review.', automated: true });
       ada.send({ type: 'call', userId: p.b.auth.user.id });
       assert.equal((await ada.next('error')).code, 'restricted');
       await neverRung(bo);

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { RestrictedEvent } from '@small-talk/protocol';
-import { Standing } from '../src/safety/standing.js';
 import {
   api,
   closeAndSettle,
@@ -12,6 +11,7 @@ import {
   waitingCounts,
   type Client,
   type TestServer,
+  restrict,
 } from './harness.js';
 
 /**
@@ -162,17 +162,7 @@ describe('automatic suspension', () => {
     const target = await person('Victim');
     const [r1, r2, r3, r4] = await reportersOf(target, ['R1', 'R2', 'R3', 'R4']);
     // R3 is itself suspended: its report is stored, and it blocks, but it does not count.
-    await new Standing(server.server.db.kysely).restrict(
-      r3!.reporter.auth.user.id,
-      {
-        kind: 'suspended',
-        reason: 'a moderator suspended this account',
-        until: null,
-        automated: false,
-        appealable: true,
-      },
-      new Date(),
-    );
+    await restrict(server, r3!.reporter.auth.user.id);
     await reportOf(r1!.reporter, target, r1!.roomId);
     await reportOf(r2!.reporter, target, r2!.roomId);
     await reportOf(r3!.reporter, target, r3!.roomId);
