@@ -584,6 +584,26 @@ describe('InOrder: one user’s frames in each sender’s order', () => {
     assert.deepEqual(order.takeWaiting(), []);
   });
 
+  test('a frame that starts over (a room’s matched) does not wait for a gap: what waits before it passes, then it; a late predecessor is dropped', () => {
+    const passed: string[] = [];
+    // The gap is long: anything that passes here passed without waiting for it.
+    const order = new InOrder<Frame>(
+      (f) => passed.push(f.text),
+      60_000,
+      (f) => f.text === 'p9',
+    );
+    order.seen('p', 1);
+    order.offer(frame('p', 5, 4)); // 4 was lost (with a killed process): 5 waits
+    order.offer(frame('q', 3, 0));
+    assert.deepEqual(passed, ['q3']);
+    order.offer(frame('p', 9, 5)); // the matched
+    assert.deepEqual(passed, ['q3', 'p5', 'p9'], 'at once, in the sender’s order');
+    order.offer(frame('p', 4, 1));
+    order.offer(frame('p', 10, 9));
+    assert.deepEqual(passed, ['q3', 'p5', 'p9', 'p10'], 'the lost one, turning up late, is dropped');
+    assert.deepEqual(order.takeWaiting(), []);
+  });
+
   test('a predecessor that never comes: the waiting frames pass after the gap, in order; if it comes later it is dropped', async () => {
     const passed: string[] = [];
     const order = new InOrder<Frame>((f) => passed.push(f.text), 50);

@@ -25,6 +25,14 @@ export class InOrder<T extends Sequenced> {
   constructor(
     private readonly pass: (frame: T) => void,
     private readonly gapMs: number,
+    /**
+     * A frame that must not wait for a gap before it (a room's `matched`). Frames of other
+     * senders are never held behind one that waits, so a `matched` held for a gap could be
+     * overtaken by that room's end from the peer's process, and the user would hear of the room
+     * only from its end. Such a frame passes at once, after whatever of its sender's waits
+     * before it; a predecessor that turns up later is dropped, as after a gap.
+     */
+    private readonly startsOver: (frame: T) => boolean = () => false,
   ) {}
 
   /** The sender's frames up to `seq` reached the user already (through a previous socket or the held list). */
@@ -46,6 +54,10 @@ export class InOrder<T extends Sequenced> {
     let i = queue.length;
     while (i > 0 && queue[i - 1]!.frame.seq > frame.seq) i--;
     queue.splice(i, 0, { frame, since: Date.now() });
+    if (this.startsOver(frame)) {
+      this.flush(frame.sender, false, frame.seq);
+      if (!this.waiting.has(frame.sender)) return;
+    }
     if (!this.timer) {
       this.timer = setTimeout(() => this.expire(), this.gapMs);
       this.timer.unref();
@@ -80,8 +92,11 @@ export class InOrder<T extends Sequenced> {
     this.pass(frame);
   }
 
-  /** Passes the sender's waiting frames that are now next; with `force`, also those that waited the whole gap. */
-  private flush(sender: string, force: boolean): void {
+  /**
+   * Passes the sender's waiting frames that are now next; with `force`, also those that waited the
+   * whole gap; and, whatever they wait for, those up to seq `through`.
+   */
+  private flush(sender: string, force: boolean, through = 0): void {
     const queue = this.waiting.get(sender);
     if (!queue) return;
     const now = Date.now();
@@ -92,7 +107,8 @@ export class InOrder<T extends Sequenced> {
         queue.shift();
         continue;
       }
-      if (!this.ready(head.frame, passed) && !(force && now - head.since >= this.gapMs)) break;
+      if (!this.ready(head.frame, passed) && !(force && now - head.since >= this.gapMs) && head.frame.seq > through)
+        break;
       queue.shift();
       this.passOne(head.frame);
     }

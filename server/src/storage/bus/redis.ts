@@ -148,6 +148,9 @@ export interface RedisBusOptions {
   log: Logger;
 }
 
+/** A room's `matched`: it passes a gap in its sender's stream at once (see InOrder's `startsOver`). */
+const startsRoom = (frame: Envelope): boolean => frame.delivery.room !== undefined && frame.delivery.room !== null;
+
 export class RedisMessageBus implements MessageBus {
   private readonly lease: ProcessLease;
   /** Names this process in the cluster: in the lease set, on its users, on its queue entries. */
@@ -242,7 +245,11 @@ export class RedisMessageBus implements MessageBus {
   async attach(userId: string, inbox: Inbox, greeting: readonly Delivery[]): Promise<void> {
     const previous = this.local.get(userId);
     const attaching: NonNullable<Local['attaching']> = { buffer: [], handoff: null, movedTo: null };
-    const entry: Local = { inbox, attaching, order: new InOrder((frame) => this.pass(userId, entry, frame), GAP_MS) };
+    const entry: Local = {
+      inbox,
+      attaching,
+      order: new InOrder((frame) => this.pass(userId, entry, frame), GAP_MS, startsRoom),
+    };
     this.local.set(userId, entry);
     // Back on the process that held it: where its streams stood is ours already.
     for (const [sender, seq] of this.awayHere.get(userId) ?? []) entry.order.seen(sender, seq);
