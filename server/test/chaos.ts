@@ -222,7 +222,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const services = await startServices();
   let cluster: Cluster | undefined;
   try {
-    cluster = await startCluster(services, options.processes, { RESUME_GRACE_MS: String(options.graceMs) });
+    cluster = await startCluster(services, options.processes, {
+      RESUME_GRACE_MS: String(options.graceMs),
+      // Kept to read after a failure: every room's making and ending, not only warnings.
+      ...(options.logDir ? { LOG_LEVEL: 'info' } : {}),
+    });
     return await new Chaos(options, services, cluster).run();
   } finally {
     await cluster?.close();
@@ -573,6 +577,10 @@ class Chaos {
         this.r.matchedNeverCame++;
         this.r.framesBeforeMatched -= user.signalsWithoutMatched.get(frame.roomId) ?? 0;
         user.signalsWithoutMatched.delete(frame.roomId);
+        // Its other member, if it heard of the room: what its process did says why this one did not.
+        const other = [...(this.rooms.get(frame.roomId)?.members ?? [])].find((id) => id !== user.id);
+        const peer = other === undefined ? undefined : this.byId.get(other);
+        if (peer) user.note(`(the room's other member, ${peer.id}:\n        ${peer.trail.join('\n        ')})`);
       }
       this.broke(
         ended ? 'outside its room' : 'matched never came',
