@@ -60,7 +60,8 @@ describe('a room made by a process that died before announcing it', { skip: suit
                 `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE 'insert into "connections"%'`,
               )
             ).rowCount! > 0,
-          5000,
+          // A loaded machine can take seconds to get the victim's insert as far as the lock.
+          15_000,
         );
         victim!.child.kill('SIGKILL');
         killedAt = Date.now();
@@ -110,6 +111,82 @@ describe('a room made by a process that died before announcing it', { skip: suit
       const open = (await api(survivor!.url, 'GET', '/api/history', { token: back.waiting.auth.token })).body
         .connections[0];
       assert.deepEqual({ id: open.id, endedAt: open.endedAt }, { id: matchedBack.roomId, endedAt: null });
+    },
+  );
+
+  test(
+    'kill -9 before the matched, then the member whose process died resumes on the survivor and leaves before the survivor noticed: its peer gets matched, then peer_left, and nothing more',
+    { timeout: 60_000 },
+    async (t) => {
+      const survivor = suite.nodes[1]!;
+      const victim = suite.nodes[0]!.alive() ? suite.nodes[0]! : await suite.cluster.restart(suite.nodes[0]!);
+      const waiting = await user(survivor, 'Ria');
+      const joining = await user(victim, 'Rex');
+      suite.opened.push(waiting.socket, joining.socket);
+      waiting.socket.send({ type: 'join', categories: ['travel'] });
+      await waiting.socket.next('queued');
+
+      const db = new pg.Client({ connectionString: suite.cluster.env.DATABASE_URL });
+      await db.connect();
+      let killedAt: number;
+      try {
+        await db.query('BEGIN');
+        await db.query('LOCK TABLE connections IN EXCLUSIVE MODE');
+        joining.socket.send({ type: 'join', categories: ['travel'] });
+        await joining.socket.next('queued');
+        await eventually(
+          'the victim waiting to write the room’s history',
+          async () =>
+            (
+              await db.query(
+                `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE 'insert into "connections"%'`,
+              )
+            ).rowCount! > 0,
+          // A loaded machine can take seconds to get the victim's insert as far as the lock.
+          15_000,
+        );
+        victim.child.kill('SIGKILL');
+        killedAt = Date.now();
+        await victim.exited;
+      } finally {
+        await db.query('ROLLBACK');
+        await db.end();
+      }
+      assert.equal(waiting.socket.frames.length, 0, 'nothing reached the waiting user before the kill');
+
+      // Rex is back at once, on the survivor: the store has its room, so it resumes, and it leaves.
+      const resumed = await openSocket(survivor, { authorization: `Bearer ${joining.auth.token}` });
+      suite.opened.push(resumed);
+      assert.equal((await resumed.next()).type, 'welcome');
+      const room = await resumed.next();
+      assert.ok(room.type === 'matched' && room.resumed && room.peer.id === waiting.auth.user.id);
+      resumed.send({ type: 'leave', roomId: room.roomId });
+      // Its own socket drops the room's `matched` told at the end: it is in that room.
+      assert.deepEqual(await resumed.next(), { type: 'left', roomId: room.roomId });
+
+      // Ria hears of the room before its end, and is then free to join again.
+      const matched = await waiting.socket.next();
+      assert.ok(matched.type === 'matched');
+      assert.deepEqual(
+        { roomId: matched.roomId, peer: matched.peer.id, initiator: matched.initiator, resumed: matched.resumed },
+        { roomId: room.roomId, peer: joining.auth.user.id, initiator: false, resumed: false },
+      );
+      assert.deepEqual(await waiting.socket.next(), { type: 'peer_left', roomId: room.roomId, reason: 'left' });
+      const toldMs = Date.now() - killedAt;
+      t.diagnostic(`matched and peer_left ${toldMs} ms after the kill`);
+      // The earliest a survivor can take the victim for dead is a lease after its last renewal:
+      // told before then, so the end announced the room, not the survivor's announceLate.
+      assert.ok(toldMs < LEASE_MS - SWEEP_MS, `told ${toldMs} ms after the kill: the survivor may have announced it`);
+
+      // Once the survivor has taken the victim over, it does not announce the ended room again.
+      await waiting.socket.nothingWithin(LEASE_MS + 2 * SWEEP_MS + 1000 - (Date.now() - killedAt));
+      await resumed.nothingWithin(0);
+      const history = await api(survivor.url, 'GET', '/api/history', { token: waiting.auth.token });
+      const row = history.body.connections[0];
+      assert.deepEqual(
+        { id: row.id, endReason: row.endReason, ended: row.endedAt !== null },
+        { id: room.roomId, endReason: 'left', ended: true },
+      );
     },
   );
 });

@@ -322,7 +322,7 @@ describe('RedisMatchStore only', { skip: redisMissing ?? false }, () => {
     assert.equal(await b.commands.exists(`${b.prefix}untold:dying-process`), 0, 'nothing left in Redis');
   });
 
-  test('a room its process made and did not live to announce is handed, once, to the survivor that takes it over, while it is live', async () => {
+  test('a room its process made and did not live to announce is handed, once, to the survivor that takes it over, while it is live; one ended first says so to its ender', async () => {
     const prefix = `t${randomUUID().slice(0, 8)}`;
     const [a, b] = await Promise.all([connectRedis(redis!.url, prefix, log), connectRedis(redis!.url, prefix, log)]);
     connections.push(a, b);
@@ -336,8 +336,10 @@ describe('RedisMatchStore only', { skip: redisMissing ?? false }, () => {
     const ended = await dying.pair(eve!, fay!, 'call-1');
     assert.ok(announced.kind === 'matched' && unannounced.kind === 'matched' && ended);
     await dying.announced([announced.room.id]);
-    // A room that ended meanwhile (by a survivor, at the grace's end) is nobody's to announce.
-    assert.ok(await survivor.end(ended.id, { reason: 'disconnected', by: eve!.id }));
+    // A room that ended meanwhile (a member resumed it on the survivor and left) is nobody's to
+    // announce: its ender learns that its maker never did, and announces it before the end.
+    assert.equal((await survivor.end(ended.id, { reason: 'left', by: eve!.id }))?.unannounced, true);
+    assert.equal((await survivor.end(announced.room.id, { reason: 'left', by: ada!.id }))?.unannounced, false);
     // Killed here: Cy and Dee's room made, neither told.
     const rooms = await survivor.unannouncedOf('dying-process');
     assert.deepEqual(

@@ -225,8 +225,10 @@ export class Rooms {
 
   /** True when this call ended the room (and told both). `ref`: the leave frame's, for `left`. */
   private async end(roomId: string, reason: EndReason, byUserId: string, ref?: string): Promise<boolean> {
-    const room = await this.store.end(roomId, { reason, by: byUserId });
-    if (!room) return false; // someone else ended it first
+    const ended = await this.store.end(roomId, { reason, by: byUserId });
+    if (!ended) return false; // someone else ended it first
+    const { room } = ended;
+    if (ended.unannounced) await this.announceBeforeEnd(room, reason, byUserId);
     // History first: a client that reads it on `left` or `peer_left` sees the room ended.
     const recorded = await this.history.ended(roomId, reason).catch((error: unknown) => {
       this.log.error({ err: error, roomId }, 'could not record room end');
@@ -237,6 +239,25 @@ export class Rooms {
     // Told (by us or by that leave): if this process dies now, no survivor tells them again (see tellUntold).
     this.recordSent('told', roomId);
     return recorded !== 'already';
+  }
+
+  /**
+   * A room whose maker died before sending `matched`, ended (a member resumed it on another
+   * process, then left or was let go) before a survivor announced it (announceLate): its members
+   * hear `matched` first, then its end, never the end of a room they did not know. The peer of
+   * the ender always; the ender only when it gets `left` (it sent leave, or a block or report
+   * ended the room): one whose grace ran out gets no end, and a `matched` alone would leave its
+   * next socket in the room. A socket already in the room drops the repeat.
+   */
+  private async announceBeforeEnd(room: Room, reason: EndReason, byUserId: string): Promise<void> {
+    await this.history.started(room).catch((error: unknown) => {
+      this.log.error({ err: error, roomId: room.id }, 'could not record a room announced at its end');
+    });
+    for (const member of room.members) {
+      if (member.id !== byUserId || reason === 'left')
+        this.bus.deliver(member.id, this.matchedFor(room, member.id, false));
+    }
+    this.log.info({ roomId: room.id, reason }, 'room made by a lost process, announced at its end');
   }
 
   /**

@@ -112,6 +112,9 @@ export class ClientSocket implements Inbox {
     // The room's own `matched` again: held for a user whose process died while it was queued,
     // it follows the resume's `matched`; the socket already has that room, so it is dropped.
     if (delivery.room && delivery.room.roomId === this.room?.roomId) return true;
+    // A `matched` of the room this socket just left (a repeat told at its end, see Rooms.end, that
+    // came after it): opening the room again would keep the client in a room nobody has.
+    if (delivery.room && delivery.room.roomId === this.endedRoomId) return true;
     // One string compare per relayed frame: a frame for another room than the socket's is dropped
     // (its room ended: it was on its way from the peer's process meanwhile), or kept a moment when
     // the socket has no room yet (it may have overtaken its room's `matched`).

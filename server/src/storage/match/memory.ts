@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import {
   storedMember,
   WIDENED,
+  type EndedRoom,
   type JoinResult,
   type MatchStore,
   type MatchStoreOptions,
@@ -169,7 +170,7 @@ export class MemoryMatchStore implements MatchStore {
   }
 
   // One process: what it ends it tells, or its death took both members' sockets with it.
-  async end(roomId: string): Promise<Room | null> {
+  async end(roomId: string): Promise<EndedRoom | null> {
     const room = this.rooms.get(roomId);
     if (!room) return null;
     this.rooms.delete(roomId);
@@ -182,7 +183,8 @@ export class MemoryMatchStore implements MatchStore {
       this.cool(x.id, y.id, until);
       this.cool(y.id, x.id, until);
     }
-    return room;
+    // Every room this process made it announced: nothing else could end it first.
+    return { room, unannounced: false };
   }
 
   async announced(): Promise<void> {}

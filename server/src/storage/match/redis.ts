@@ -6,6 +6,7 @@ import {
   type JoinResult,
   type MatchStore,
   type MatchStoreOptions,
+  type EndedRoom,
   type Member,
   type Ring,
   type RingResult,
@@ -82,10 +83,11 @@ end
  * Writes a new room and points both members at it; returns its JSON. The room stays among its
  * process's unannounced ones until that process has sent both `matched` (ANNOUNCED), or a survivor
  * takes it (UNANNOUNCED) if it dies first: otherwise a member would wait as if queued, in a room.
+ * The room names its maker (`madeBy`) so that an end can find it there (END).
  */
 const WRITE_ROOM = `
 local function writeRoom(P, proc, roomId, category, first, second, initiatorId, startedAt, widened, callId)
-  local room = cjson.encode({ id = roomId, category = category, widened = widened, members = { first, second }, initiatorId = initiatorId, startedAt = startedAt, callId = callId })
+  local room = cjson.encode({ id = roomId, category = category, widened = widened, members = { first, second }, initiatorId = initiatorId, startedAt = startedAt, callId = callId, madeBy = proc })
   redis.call('SET', P .. 'room:' .. roomId, room)
   redis.call('SET', P .. 'ur:' .. first.id, roomId)
   redis.call('SET', P .. 'ur:' .. second.id, roomId)
@@ -292,10 +294,15 @@ local room = redis.call('GET', P .. 'room:' .. id)
 if not room then return false end
 redis.call('DEL', P .. 'room:' .. id)
 redis.call('SREM', P .. 'rooms', id)
-local members = cjson.decode(room).members
+local decoded = cjson.decode(room)
+local members = decoded.members
 for _, m in ipairs(members) do
   if redis.call('GET', P .. 'ur:' .. m.id) == id then redis.call('DEL', P .. 'ur:' .. m.id) end
 end
+-- Its maker died before announcing it, and a member who resumed it elsewhere ends it before a
+-- survivor takes the maker's unannounced rooms: the ender announces it (see Rooms.end).
+local unannounced = 0
+if decoded.madeBy then unannounced = redis.call('SREM', P .. 'unannounced:' .. decoded.madeBy, id) end
 -- Kept until the ender says it told both (TOLD), or a survivor takes it (UNTOLD) if the ender dies first.
 local untold = P .. 'untold:' .. ARGV[5]
 redis.call('HSET', untold, id, ARGV[6] .. '\\n' .. room)
@@ -309,7 +316,7 @@ if cooldown > 0 then
     redis.call('PEXPIRE', cd, cooldown)
   end
 end
-return room
+return { room, unannounced }
 `;
 
 /** Takes a dead process's unannounced rooms that are still live (see WRITE_ROOM), as JSON. */
@@ -523,8 +530,8 @@ export class RedisMatchStore implements MatchStore {
     return room === null ? null : parseRoom(room);
   }
 
-  async end(roomId: string, ending: RoomEnding): Promise<Room | null> {
-    const room = (await this.scripts
+  async end(roomId: string, ending: RoomEnding): Promise<EndedRoom | null> {
+    const ended = (await this.scripts
       .end(
         this.prefix,
         roomId,
@@ -533,8 +540,8 @@ export class RedisMatchStore implements MatchStore {
         this.processId,
         `${ending.reason} ${ending.by}`,
       )
-      .catch(unavailable)) as string | null;
-    return room === null ? null : parseRoom(room);
+      .catch(unavailable)) as [string, number] | null;
+    return ended === null ? null : { room: parseRoom(ended[0]), unannounced: ended[1] === 1 };
   }
 
   async announced(roomIds: readonly string[]): Promise<void> {

@@ -23,6 +23,16 @@ export interface RoomEnding {
   by: string;
 }
 
+/** A room that one call to `end` ended. */
+export interface EndedRoom {
+  room: Room;
+  /**
+   * Its maker died before sending its `matched`, and no survivor has announced it yet: a member
+   * resumed it on another process and ended it first. Its other member has not heard of it.
+   */
+  unannounced: boolean;
+}
+
 /** A room whose members a dead process never told it had ended. */
 export interface UntoldEnding extends RoomEnding {
   room: Room;
@@ -112,7 +122,7 @@ export interface MatchStore {
    * `ending` (why, and by whom) stays with this process's untold endings until `told`: a process
    * killed between ending a room and telling its members leaves it to a survivor (`untoldOf`).
    */
-  end(roomId: string, ending: RoomEnding): Promise<Room | null>;
+  end(roomId: string, ending: RoomEnding): Promise<EndedRoom | null>;
   /**
    * Both members of these rooms this process made (join, widen, pair) have been sent `matched`:
    * nothing is left for a survivor to do. Until then the room is among this process's
