@@ -347,7 +347,21 @@ describe('RedisMatchStore only', { skip: redisMissing ?? false }, () => {
       [{ id: unannounced.room.id, members: unannounced.room.members.map((m) => m.id) }],
     );
     assert.deepEqual(await survivor.unannouncedOf('dying-process'), [], 'taken once');
-    assert.equal(await b.commands.exists(`${b.prefix}unannounced:dying-process`), 0, 'nothing left in Redis');
+    assert.equal(await b.commands.exists(`${b.prefix}unannounced:dying-process`), 0, 'nothing left of the dead one');
+    // Taken, it is the survivor's to announce: an end before the survivor has says so, one after does not.
+    const taken = await dying.join(ada!, ['music']);
+    const later = await dying.join(bo!, ['music']);
+    assert.ok(taken.kind === 'queued' && later.kind === 'matched');
+    const [again] = await survivor.unannouncedOf('dying-process');
+    assert.equal(again?.id, later.room.id);
+    assert.deepEqual(
+      again?.members.map((m) => m.id),
+      later.room.members.map((m) => m.id),
+    );
+    assert.equal((await survivor.end(later.room.id, { reason: 'left', by: ada!.id }))?.unannounced, true);
+    await survivor.announced([unannounced.room.id]);
+    assert.equal((await survivor.end(unannounced.room.id, { reason: 'left', by: cy!.id }))?.unannounced, false);
+    assert.equal(await b.commands.exists(`${b.prefix}unannounced:survivor`), 0, 'nothing left in Redis');
   });
 
   test("dropQueuedOf removes a dead process's queue entries, not those its users made elsewhere since", async () => {

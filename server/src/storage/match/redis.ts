@@ -319,15 +319,32 @@ end
 return { room, unannounced }
 `;
 
-/** Takes a dead process's unannounced rooms that are still live (see WRITE_ROOM), as JSON. */
+/**
+ * Takes a dead process's unannounced rooms that are still live (see WRITE_ROOM), as JSON: each
+ * becomes the taker's own unannounced room (its maker, as END reads it, is now the taker) until
+ * the taker has announced it. A member can end one meanwhile (it resumed it elsewhere and left):
+ * that ender then announces it too, in order with its end, whichever announcement comes first.
+ */
 const UNANNOUNCED = `
-local P = ARGV[1]
-local key = P .. 'unannounced:' .. ARGV[2]
+local P, dead, me = ARGV[1], ARGV[2], ARGV[3]
+local key = P .. 'unannounced:' .. dead
+local mine = P .. 'unannounced:' .. me
+local maker = '"madeBy":"' .. dead .. '"'
 local rooms = {}
 for _, id in ipairs(redis.call('SMEMBERS', key)) do
   local room = redis.call('GET', P .. 'room:' .. id)
-  if room then rooms[#rooms + 1] = room end
+  if room then
+    -- A plain find: the JSON is rewritten only at the maker, never decoded and encoded again.
+    local from, to = string.find(room, maker, 1, true)
+    if from then
+      room = string.sub(room, 1, from - 1) .. '"madeBy":"' .. me .. '"' .. string.sub(room, to + 1)
+      redis.call('SET', P .. 'room:' .. id, room)
+    end
+    redis.call('SADD', mine, id)
+    rooms[#rooms + 1] = room
+  end
 end
+if #rooms > 0 then redis.call('PEXPIRE', mine, 3600000) end
 redis.call('DEL', key)
 return rooms
 `;
@@ -549,7 +566,9 @@ export class RedisMatchStore implements MatchStore {
   }
 
   async unannouncedOf(processId: string): Promise<Room[]> {
-    const rooms = (await this.scripts.unannounced(this.prefix, processId).catch(unavailable)) as string[];
+    const rooms = (await this.scripts
+      .unannounced(this.prefix, processId, this.processId)
+      .catch(unavailable)) as string[];
     return rooms.map(parseRoom);
   }
 

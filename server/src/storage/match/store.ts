@@ -27,8 +27,9 @@ export interface RoomEnding {
 export interface EndedRoom {
   room: Room;
   /**
-   * Its maker died before sending its `matched`, and no survivor has announced it yet: a member
-   * resumed it on another process and ended it first. Its other member has not heard of it.
+   * Its maker died before sending its `matched`, and no survivor has announced it yet (or the
+   * survivor that took it over is still doing so): a member resumed it on another process and
+   * ended it first. Its other member may not have heard of it.
    */
   unannounced: boolean;
 }
@@ -130,8 +131,9 @@ export interface MatchStore {
    */
   announced(roomIds: readonly string[]): Promise<void>;
   /**
-   * Takes the live rooms a dead process made but did not live to announce. Always none with one
-   * process.
+   * Takes the live rooms a dead process made but did not live to announce: they become this
+   * process's unannounced rooms until it has announced them (`announced`), so an end that comes
+   * first still says so (`EndedRoom.unannounced`). Always none with one process.
    */
   unannouncedOf(processId: string): Promise<Room[]>;
   /** The members of a room this process ended have been told: nothing is left for a survivor to do. */
