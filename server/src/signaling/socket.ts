@@ -109,12 +109,12 @@ export class ClientSocket implements Inbox {
   deliver(delivery: Delivery): boolean {
     // Closing: the client will never read it. Refuse, so the bus holds it for the user's return.
     if (this.ws.readyState !== WebSocket.OPEN) return false;
-    // The room's own `matched` again: held for a user whose process died while it was queued,
-    // it follows the resume's `matched`; the socket already has that room, so it is dropped.
-    if (delivery.room && delivery.room.roomId === this.room?.roomId) return true;
-    // A `matched` of the room this socket just left (a repeat told at its end, see Rooms.end, that
-    // came after it): opening the room again would keep the client in a room nobody has.
-    if (delivery.room && delivery.room.roomId === this.endedRoomId) return true;
+    // A `matched` of the socket's own room again (held for a user whose process died while it
+    // was queued, it follows the resume's `matched`), or of the room it just left (a repeat told at
+    // its end, see Rooms.end, that came after it: opening it again would keep the client in a room
+    // nobody has): dropped. One test per relayed frame, which carries no room.
+    if (delivery.room && (delivery.room.roomId === this.room?.roomId || delivery.room.roomId === this.endedRoomId))
+      return true;
     // One string compare per relayed frame: a frame for another room than the socket's is dropped
     // (its room ended: it was on its way from the peer's process meanwhile), or kept a moment when
     // the socket has no room yet (it may have overtaken its room's `matched`).
