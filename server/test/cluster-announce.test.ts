@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import pg from 'pg';
 import { LEASE_MS } from '../src/storage/bus/lease.js';
 import { SWEEP_MS } from '../src/storage/bus/redis.js';
-import { useCluster } from './cluster.js';
+import { useCluster, type ClusterNode } from './cluster.js';
 import { api, eventually, openSocket, user } from './harness.js';
 
 /**
@@ -19,6 +19,39 @@ import { api, eventually, openSocket, user } from './harness.js';
  */
 const GRACE_MS = 8000;
 const suite = useCluster(2, { RESUME_GRACE_MS: String(GRACE_MS) });
+
+/**
+ * Holds the history table while `join` makes rooms on `victim`, waits until the victim is stuck
+ * writing their history rows (made in Redis, not yet announced), kills it there and lets the
+ * table go. Returns when it was killed.
+ */
+async function killBeforeAnnouncing(victim: ClusterNode, join: () => Promise<void>): Promise<number> {
+  const db = new pg.Client({ connectionString: suite.cluster.env.DATABASE_URL });
+  await db.connect();
+  try {
+    await db.query('BEGIN');
+    await db.query('LOCK TABLE connections IN EXCLUSIVE MODE');
+    await join();
+    await eventually(
+      'the victim waiting to write the history',
+      async () =>
+        (
+          await db.query(
+            `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE 'insert into "connections"%'`,
+          )
+        ).rowCount! > 0,
+      // A loaded machine can take seconds to get the victim's insert as far as the lock.
+      15_000,
+    );
+    victim.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    await victim.exited;
+    return killedAt;
+  } finally {
+    await db.query('ROLLBACK');
+    await db.end();
+  }
+}
 
 describe('a room made by a process that died before announcing it', { skip: suite.skip }, () => {
   test(
@@ -38,12 +71,7 @@ describe('a room made by a process that died before announcing it', { skip: suit
         await pair.waiting.socket.next('queued');
       }
 
-      const db = new pg.Client({ connectionString: suite.cluster.env.DATABASE_URL });
-      await db.connect();
-      let killedAt: number;
-      try {
-        await db.query('BEGIN');
-        await db.query('LOCK TABLE connections IN EXCLUSIVE MODE');
+      const killedAt = await killBeforeAnnouncing(victim!, async () => {
         for (const [pair, category] of [
           [gone, 'music'],
           [back, 'books'],
@@ -52,24 +80,7 @@ describe('a room made by a process that died before announcing it', { skip: suit
           // `queued` comes once the store has matched the join: the room is made, in Redis.
           await pair.joining.socket.next('queued');
         }
-        await eventually(
-          'the victim waiting to write the rooms’ history',
-          async () =>
-            (
-              await db.query(
-                `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE 'insert into "connections"%'`,
-              )
-            ).rowCount! > 0,
-          // A loaded machine can take seconds to get the victim's insert as far as the lock.
-          15_000,
-        );
-        victim!.child.kill('SIGKILL');
-        killedAt = Date.now();
-        await victim!.exited;
-      } finally {
-        await db.query('ROLLBACK');
-        await db.end();
-      }
+      });
       assert.equal(gone.waiting.socket.frames.length, 0, 'nothing reached the waiting user before the kill');
 
       // The survivor notices the death a lease after the last renewal, and announces both rooms.
@@ -126,32 +137,10 @@ describe('a room made by a process that died before announcing it', { skip: suit
       waiting.socket.send({ type: 'join', categories: ['travel'] });
       await waiting.socket.next('queued');
 
-      const db = new pg.Client({ connectionString: suite.cluster.env.DATABASE_URL });
-      await db.connect();
-      let killedAt: number;
-      try {
-        await db.query('BEGIN');
-        await db.query('LOCK TABLE connections IN EXCLUSIVE MODE');
+      const killedAt = await killBeforeAnnouncing(victim, async () => {
         joining.socket.send({ type: 'join', categories: ['travel'] });
         await joining.socket.next('queued');
-        await eventually(
-          'the victim waiting to write the room’s history',
-          async () =>
-            (
-              await db.query(
-                `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE 'insert into "connections"%'`,
-              )
-            ).rowCount! > 0,
-          // A loaded machine can take seconds to get the victim's insert as far as the lock.
-          15_000,
-        );
-        victim.child.kill('SIGKILL');
-        killedAt = Date.now();
-        await victim.exited;
-      } finally {
-        await db.query('ROLLBACK');
-        await db.end();
-      }
+      });
       assert.equal(waiting.socket.frames.length, 0, 'nothing reached the waiting user before the kill');
 
       // Rex is back at once, on the survivor: the store has its room, so it resumes, and it leaves.
