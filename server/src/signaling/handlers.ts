@@ -80,12 +80,15 @@ export function createHandlers(services: HandlerServices): Handlers {
       const joined = await matchmaking.join(socket.principal.user, standing, message.categories);
       // The entry the old wait was for is gone: a re-join restarts the wait.
       fallbacks.end(socket.userId);
-      // `queued` always comes first, so a client sees the same sequence whether or not a match is instant.
-      socket.sendText(
-        JSON.stringify({ type: 'queued', categories: joined.categories, ref: message.ref } satisfies QueuedEvent),
-      );
-      if (joined.room) await rooms.start(joined.room);
-      else if (message.anyone) wait(socket, joined.ticket);
+      // `queued` always comes first, so a client sees the same sequence whether or not a match is
+      // instant; when it is, the two leave in one write (Rooms.start sends `matched` before it awaits).
+      await socket.together(() => {
+        socket.sendText(
+          JSON.stringify({ type: 'queued', categories: joined.categories, ref: message.ref } satisfies QueuedEvent),
+        );
+        if (joined.room) return rooms.start(joined.room);
+        if (message.anyone) wait(socket, joined.ticket);
+      });
     },
 
     async cancel(socket, message) {

@@ -98,7 +98,7 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
       // this listener would keep the whole upgrade (the welcome's user among it) alive as long
       // as the socket: about 0.6 KB a socket.
       socket.off('close', releaseUnopened);
-      accept(ws, principal, me, address);
+      accept(ws, principal, me, address, socket);
     });
   }
 
@@ -108,8 +108,8 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
     else perAddress.delete(address);
   }
 
-  function accept(ws: WebSocket, principal: Principal, me: OwnUser, address: string): void {
-    const client = new ClientSocket(ws, principal, options);
+  function accept(ws: WebSocket, principal: Principal, me: OwnUser, address: string, stream: Duplex): void {
+    const client = new ClientSocket(ws, principal, options, stream);
     sockets.add(client);
     (ws as SocketOfClient).client = client;
     metrics.socketsOpen.inc();

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import WebSocket, { type RawData } from 'ws';
 import { ClientMessage, CloseCode, Ref, type ErrorCode, type ErrorEvent } from '@small-talk/protocol';
@@ -80,6 +81,8 @@ export class ClientSocket implements Inbox {
     /** Who the socket belongs to; its session changes when a guest upgrades to member. */
     public principal: Principal,
     private readonly deps: SocketDeps,
+    /** The connection under `ws`, to send several frames in one write (together). */
+    private readonly stream: Pick<Duplex, 'cork' | 'uncork'> | null = null,
   ) {
     this.limit = new FrameRateLimit(deps.rateLimit, Date.now());
   }
@@ -179,6 +182,19 @@ export class ClientSocket implements Inbox {
   replace(): void {
     this.replaced = true;
     this.ws.close(CloseCode.replaced, 'another connection of this user took over');
+  }
+
+  /**
+   * Runs `send`, and what it sends this socket synchronously leaves in one write (one system
+   * call) instead of one each: a join matched at once answers `queued` and `matched` together.
+   */
+  async together(send: () => Promise<void> | void): Promise<void> {
+    this.stream?.cork();
+    try {
+      await send();
+    } finally {
+      this.stream?.uncork();
+    }
   }
 
   sendText(text: string): void {
