@@ -3,6 +3,8 @@
 // (otherwise they share the SQLite file in DATA_DIR, which works on one machine). For trying the
 // cluster on one machine; production runs one process per container (docs/deploy.md).
 //
+// Each process starts as `npm start` starts one (scripts/start.sh says why --max-semi-space-size).
+//
 // Every other variable (docs: the README's table) reaches each process unchanged. SIGTERM or
 // Ctrl-C drains every process (each closes its sockets with 1012) and exits when all have.
 import { spawn } from 'node:child_process';
@@ -25,7 +27,7 @@ const base = Number(process.env.PORT || 3000);
 let stopping = false;
 const children = Array.from({ length: count }, (_, i) => {
   const port = base + i;
-  const child = spawn(process.execPath, [path.join(root, 'server/dist/main.js')], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=32', path.join(root, 'server/dist/main.js')], {
     cwd: root,
     env: { ...process.env, PORT: String(port) },
     stdio: 'inherit',
