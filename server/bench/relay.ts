@@ -5,7 +5,17 @@
  * on their own. run.ts starts the targets and prints the table (report.ts).
  */
 import { performance } from 'node:perf_hooks';
-import { Load, RampPlan, Tally, type LoadShape, type MatchResult, type RampResult, type RelayStep } from './load.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  Load,
+  RampPlan,
+  Tally,
+  targetCpu,
+  type LoadShape,
+  type MatchResult,
+  type RampResult,
+  type RelayStep,
+} from './load.js';
 import { ms, mb, say, seconds } from './print.js';
 import { cpuSeconds, startCluster, type Memory, type RedisStats, type Target } from './proc.js';
 
@@ -203,11 +213,14 @@ export async function benchRelays(targets: Target[], options: RelayOptions): Pro
 
     // (a) in rounds, taking turns, so a neighbour's burst of CPU falls on every target alike. Round 0
     // warms up (its times are not counted, its trouble is): the first burst of joins runs the
-    // server's join path cold, and a server has more code to compile on it than the floor.
+    // server's join path cold, and a server has more code to compile on it than the floor. Each
+    // round starts once every target is idle: what the last one still did after its round (the
+    // ends of its rooms written, its friends told) is not the next one's time to match.
     const matches = loads.map((): MatchResult[] => []);
     for (let round = 0; round <= MATCH_ROUNDS; round++) {
       for (const [i, { target, load, tag }] of loads.entries()) {
         if (round > 0) await load.unmatch();
+        await untilIdle(loads.map((l) => l.target));
         const match = await load.match();
         matches[i]!.push(match);
         say(
@@ -360,4 +373,19 @@ export async function matchOverThree(root: string, users: number, nodeFlags: str
 export function neighbours(f: Figures): number {
   const steps = [f.steady, ...(f.ramp?.steps ?? [])];
   return steps.reduce((sum, s) => sum + s.othersCpuS, 0) / (steps.reduce((sum, s) => sum + s.durationMs, 0) / 1000);
+}
+
+/**
+ * Waits until `targets` together use under a tenth of a core for 100 ms (at most 5 s): a round
+ * measured while another target still works would count that work as its own.
+ */
+async function untilIdle(targets: readonly Target[]): Promise<void> {
+  const deadline = performance.now() + 5000;
+  let before = targets.reduce((sum, t) => sum + targetCpu(t), 0);
+  while (performance.now() < deadline) {
+    await sleep(100);
+    const now = targets.reduce((sum, t) => sum + targetCpu(t), 0);
+    if (now - before < 0.015) return; // /proc counts CPU in 10 ms ticks: at most one
+    before = now;
+  }
 }
