@@ -81,7 +81,7 @@ export function createHandlers(services: HandlerServices): Handlers {
       // The entry the old wait was for is gone: a re-join restarts the wait.
       fallbacks.end(socket.userId);
       // `queued` always comes first, so a client sees the same sequence whether or not a match is
-      // instant; when it is, the two leave in one write (Rooms.start sends `matched` before it awaits).
+      // instant; when it is, the two usually leave in one write (ClientSocket.together).
       await socket.together(() => {
         socket.sendText(
           JSON.stringify({ type: 'queued', categories: joined.categories, ref: message.ref } satisfies QueuedEvent),

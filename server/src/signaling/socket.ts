@@ -185,16 +185,33 @@ export class ClientSocket implements Inbox {
   }
 
   /**
-   * Runs `send`, and what it sends this socket synchronously leaves in one write (one system
+   * Runs `send`, and what it sends this socket until it settles leaves in one write (one system
    * call) instead of one each: a join matched at once answers `queued` and `matched` together.
+   * At the latest at the end of this turn of the event loop: a send that waits on the database
+   * longer (a room's history row on a slow or locked PostgreSQL) never holds back what it has
+   * already sent. On SQLite the row is written within the turn, before that.
    */
-  async together(send: () => Promise<void> | void): Promise<void> {
-    this.stream?.cork();
+  together(send: () => Promise<void> | void): Promise<void> {
+    const stream = this.stream;
+    if (!stream) return Promise.resolve(send());
+    stream.cork();
+    let pending: Promise<void> | void;
     try {
-      await send();
-    } finally {
-      this.stream?.uncork();
+      pending = send();
+    } catch (error) {
+      stream.uncork();
+      throw error;
     }
+    let corked = true;
+    const uncork = () => {
+      if (!corked) return;
+      corked = false;
+      clearImmediate(atTurnEnd);
+      stream.uncork();
+    };
+    // Scheduled after send(), so after the history write it may have scheduled (History.started).
+    const atTurnEnd = setImmediate(uncork);
+    return Promise.resolve(pending).finally(uncork);
   }
 
   sendText(text: string): void {
