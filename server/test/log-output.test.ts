@@ -24,7 +24,9 @@ after(() => {
 // ANSI colour codes (pino-pretty colours a terminal's lines) and the terminal's \r.
 const plain = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '').replace(/\r/g, '');
 
-async function serve(terminal: boolean): Promise<{ url: string; output(): string; stop(): Promise<void> }> {
+async function serve(
+  terminal: boolean,
+): Promise<{ url: string; output(): string; until(line: RegExp): Promise<void>; stop(): Promise<void> }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smalltalk-log-output-'));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -63,6 +65,16 @@ async function serve(terminal: boolean): Promise<{ url: string; output(): string
   return {
     url,
     output: () => plain(output),
+    // A request's "completed" line is written once its response has left, so the test may have
+    // the response first; stopping then could cut the line off (or `script` drop the terminal's
+    // last lines as the server exits). Waiting for it is what a person at the terminal does.
+    async until(line) {
+      const until = Date.now() + 10_000;
+      while (!line.test(plain(output))) {
+        if (Date.now() > until) throw new Error(`no line matching ${line} in:\n${plain(output)}`);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    },
     async stop() {
       if (child.exitCode !== null) return;
       const exited = once(child, 'exit');
@@ -101,6 +113,7 @@ describe('what npm start prints', () => {
   test('in a terminal: first where to open the app, then one readable line per event, secrets still redacted', async () => {
     const server = await serve(true);
     const secrets = await exercise(server.url);
+    await server.until(/INFO: request completed .*"statusCode":200/);
     await server.stop();
     const lines = server
       .output()
@@ -137,6 +150,7 @@ describe('what npm start prints', () => {
   test('not a terminal (a container, a pipe): JSON lines as before, no banner', async () => {
     const server = await serve(false);
     const secrets = await exercise(server.url);
+    await server.until(/"msg":"request completed"/);
     await server.stop();
     const lines = server
       .output()
