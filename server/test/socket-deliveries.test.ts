@@ -10,20 +10,46 @@ import { ClientSocket } from '../src/signaling/socket.js';
 /**
  * What one socket passes on of the deliveries that reach it, in the order they reach it: the
  * filtering a cluster needs when frames of one room come from different processes (Rooms.end,
- * announceLate). The sockets' own path, frames in and out, is ws-*.test.ts's.
+ * announceLate), and which of them leave in one write to the connection (together). The sockets'
+ * own path, frames in and out, is ws-*.test.ts's.
  */
-function socketFor(userId: string): { socket: ClientSocket; sent: string[] } {
+function socketFor(userId: string): { socket: ClientSocket; sent: string[]; writes: string[][] } {
   const sent: string[] = [];
+  // What leaves in each write to the connection: frames sent while it is corked go together.
+  const writes: string[][] = [];
+  let corks = 0;
+  let held: string[] = [];
+  const stream = {
+    cork: () => void corks++,
+    uncork: () => {
+      if (corks === 0 || --corks > 0) return;
+      if (held.length > 0) writes.push(held);
+      held = [];
+    },
+  };
   // Only what deliver() touches: an open socket with nothing buffered.
-  const ws = { readyState: WebSocket.OPEN, bufferedAmount: 0, send: (text: string) => sent.push(text) };
+  const ws = {
+    readyState: WebSocket.OPEN,
+    bufferedAmount: 0,
+    send: (text: string) => {
+      sent.push(text);
+      if (corks > 0) held.push(JSON.parse(text).type);
+      else writes.push([JSON.parse(text).type]);
+    },
+  };
   const principal = { user: { id: userId } } as unknown as Principal;
-  const socket = new ClientSocket(ws as unknown as WebSocket, principal, {
-    handlers: {} as Handlers,
-    metrics: {} as Metrics,
-    log: pino({ level: 'silent' }),
-    rateLimit: { perSecond: 50, bytesPerSecond: 1_000_000, floodCloseMs: 5000 },
-  });
-  return { socket, sent };
+  const socket = new ClientSocket(
+    ws as unknown as WebSocket,
+    principal,
+    {
+      handlers: {} as Handlers,
+      metrics: {} as Metrics,
+      log: pino({ level: 'silent' }),
+      rateLimit: { perSecond: 50, bytesPerSecond: 1_000_000, floodCloseMs: 5000 },
+    },
+    stream,
+  );
+  return { socket, sent, writes };
 }
 
 const matched = (roomId: string) => ({
@@ -56,5 +82,49 @@ describe('a socket’s deliveries', () => {
     socket.deliver(matched('room-1'));
     socket.deliver(peerLeft('room-1'));
     assert.deepEqual(types(sent), ['matched room-1', 'peer_left room-1']);
+  });
+});
+
+const queued = JSON.stringify({ type: 'queued', categories: ['music'] });
+const turnEnd = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('frames sent together (ClientSocket.together)', () => {
+  test('a join matched at once: queued and matched leave in one write', async () => {
+    const { socket, writes } = socketFor('ria');
+    await socket.together(() => {
+      socket.sendText(queued);
+      socket.deliver(matched('room-1'));
+    });
+    assert.deepEqual(writes, [['queued', 'matched']]);
+    // Afterwards the connection is not held: the next frame leaves on its own.
+    socket.deliver(peerLeft('room-1'));
+    assert.deepEqual(writes, [['queued', 'matched'], ['peer_left']]);
+  });
+
+  test('what was sent leaves at the end of the turn while the rest still waits (a slow or locked database)', async () => {
+    const { socket, writes } = socketFor('ria');
+    let roomStarted!: () => void;
+    const joined = socket.together(() => {
+      socket.sendText(queued);
+      return new Promise<void>((resolve) => (roomStarted = resolve));
+    });
+    assert.deepEqual(writes, [], 'held within the turn');
+    await turnEnd();
+    assert.deepEqual(writes, [['queued']], 'out at the end of the turn, before the room has started');
+    socket.deliver(matched('room-1'));
+    roomStarted();
+    await joined;
+    assert.deepEqual(writes, [['queued'], ['matched']]);
+  });
+
+  test('a send that throws lets the connection go at once', () => {
+    const { socket, writes } = socketFor('ria');
+    assert.throws(() =>
+      socket.together(() => {
+        socket.sendText(queued);
+        throw new Error('refused');
+      }),
+    );
+    assert.deepEqual(writes, [['queued']]);
   });
 });

@@ -82,7 +82,7 @@ export class ClientSocket implements Inbox {
     public principal: Principal,
     private readonly deps: SocketDeps,
     /** The connection under `ws`, to send several frames in one write (together). */
-    private readonly stream: Pick<Duplex, 'cork' | 'uncork'> | null = null,
+    private readonly stream: Pick<Duplex, 'cork' | 'uncork'>,
   ) {
     this.limit = new FrameRateLimit(deps.rateLimit, Date.now());
   }
@@ -193,7 +193,6 @@ export class ClientSocket implements Inbox {
    */
   together(send: () => Promise<void> | void): Promise<void> {
     const stream = this.stream;
-    if (!stream) return Promise.resolve(send());
     stream.cork();
     let pending: Promise<void> | void;
     try {
