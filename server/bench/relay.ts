@@ -380,11 +380,12 @@ export function neighbours(f: Figures): number {
  * measured while another target still works would count that work as its own.
  */
 async function untilIdle(targets: readonly Target[]): Promise<void> {
+  const used = () => targets.reduce((sum, t) => sum + targetCpu(t), 0);
   const deadline = performance.now() + 5000;
-  let before = targets.reduce((sum, t) => sum + targetCpu(t), 0);
+  let before = used();
   while (performance.now() < deadline) {
     await sleep(100);
-    const now = targets.reduce((sum, t) => sum + targetCpu(t), 0);
+    const now = used();
     if (now - before < 0.015) return; // /proc counts CPU in 10 ms ticks: at most one
     before = now;
   }
