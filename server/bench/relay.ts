@@ -24,8 +24,13 @@ import { cpuSeconds, startCluster, type Memory, type RedisStats, type Target } f
  * optimised yet, in both relays alike, and counting them pulls every ratio toward 1.
  */
 const WARMUP_MS = 3000;
-/** (a) runs this many times per target, taking turns (floor, server, floor, server): its figure is the mean. */
-const MATCH_ROUNDS = 2;
+/**
+ * (a) runs this many times per target after its warm-up, taking turns (floor, server, floor,
+ * server): its figure is the median. One round lasts a tenth of a second, so a neighbour's burst
+ * of CPU can double it; with two rounds and their mean, the ratio moved by more than its margin
+ * from run to run.
+ */
+const MATCH_ROUNDS = 6;
 /** Frames per second each socket sends in (b). */
 export const STEADY_PER_SOCKET = 5;
 /** (b) runs in this many slices per target, alternating, so both see the same neighbours. */
@@ -231,7 +236,7 @@ export async function benchRelays(targets: Target[], options: RelayOptions): Pro
       }
     }
     for (const [i, { target, load, tag }] of loads.entries()) {
-      figures[target.name]!.match = meanMatch(matches[i]!);
+      figures[target.name]!.match = medianMatch(matches[i]!);
       if (target.ports.length > 1) {
         const fromMatch = load.crossCount / 2;
         await load.repair();
@@ -324,19 +329,23 @@ export async function benchRelays(targets: Target[], options: RelayOptions): Pro
 }
 
 /**
- * (a)'s rounds as one figure: times and CPU are means over the rounds after the warm-up (the first),
- * counts of trouble add up over all of them, counts of users are the worst round's.
+ * (a)'s rounds as one figure: times and CPU are medians over the rounds after the warm-up (the
+ * first), counts of trouble add up over all of them, counts of users are the worst round's.
  */
-function meanMatch(rounds: readonly MatchResult[]): MatchResult {
+function medianMatch(rounds: readonly MatchResult[]): MatchResult {
   const timed = rounds.slice(1);
-  const mean = (pick: (m: MatchResult) => number) => timed.reduce((sum, m) => sum + pick(m), 0) / timed.length;
+  const median = (pick: (m: MatchResult) => number) => {
+    const values = timed.map(pick).sort((a, b) => a - b);
+    const middle = values.length / 2;
+    return values.length % 2 === 1 ? values[Math.floor(middle)]! : (values[middle - 1]! + values[middle]!) / 2;
+  };
   const sum = (pick: (m: MatchResult) => number) => rounds.reduce((total, m) => total + pick(m), 0);
   return {
     users: rounds[0]!.users,
-    ms: mean((m) => m.ms),
-    halfMs: mean((m) => m.halfMs),
-    lastMs: mean((m) => m.lastMs),
-    targetCpuS: mean((m) => m.targetCpuS),
+    ms: median((m) => m.ms),
+    halfMs: median((m) => m.halfMs),
+    lastMs: median((m) => m.lastMs),
+    targetCpuS: median((m) => m.targetCpuS),
     matched: Math.min(...rounds.map((m) => m.matched)),
     unmatched: Math.max(...rounds.map((m) => m.unmatched)),
     rooms: Math.min(...rounds.map((m) => m.rooms)),
