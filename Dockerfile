@@ -45,5 +45,5 @@ STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=5s --timeout=2s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
 # Exec form: node is PID 1 and gets SIGTERM itself, with no shell in between to swallow it.
-# --max-semi-space-size=32: V8's young generation sized for a relay (scripts/start.sh says why).
-CMD ["node", "--max-semi-space-size=32", "server/dist/main.js"]
+# V8's young and old generations sized for a relay (scripts/start.sh says why).
+CMD ["node", "--max-semi-space-size=32", "--heap-growing-percent=400", "server/dist/main.js"]

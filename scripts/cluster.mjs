@@ -3,7 +3,7 @@
 // (otherwise they share the SQLite file in DATA_DIR, which works on one machine). For trying the
 // cluster on one machine; production runs one process per container (docs/deploy.md).
 //
-// Each process starts as `npm start` starts one (scripts/start.sh says why --max-semi-space-size).
+// Each process starts as `npm start` starts one (scripts/start.sh says why these V8 flags).
 //
 // Every other variable (docs: the README's table) reaches each process unchanged. SIGTERM or
 // Ctrl-C drains every process (each closes its sockets with 1012) and exits when all have.
@@ -27,11 +27,11 @@ const base = Number(process.env.PORT || 3000);
 let stopping = false;
 const children = Array.from({ length: count }, (_, i) => {
   const port = base + i;
-  const child = spawn(process.execPath, ['--max-semi-space-size=32', path.join(root, 'server/dist/main.js')], {
-    cwd: root,
-    env: { ...process.env, PORT: String(port) },
-    stdio: 'inherit',
-  });
+  const child = spawn(
+    process.execPath,
+    ['--max-semi-space-size=32', '--heap-growing-percent=400', path.join(root, 'server/dist/main.js')],
+    { cwd: root, env: { ...process.env, PORT: String(port) }, stdio: 'inherit' },
+  );
   child.on('exit', (code, signal) => {
     const how = signal ? `signal ${signal}` : `code ${code}`;
     const allGone = children.every((c) => c.exitCode !== null || c.signalCode !== null);
