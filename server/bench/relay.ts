@@ -17,6 +17,7 @@ import {
   type RelayStep,
 } from './load.js';
 import { ms, mb, say, seconds } from './print.js';
+import { median } from '../test/stats.js';
 import { cpuSeconds, startCluster, type Memory, type RedisStats, type Target } from './proc.js';
 
 /**
@@ -334,18 +335,14 @@ export async function benchRelays(targets: Target[], options: RelayOptions): Pro
  */
 function medianMatch(rounds: readonly MatchResult[]): MatchResult {
   const timed = rounds.slice(1);
-  const median = (pick: (m: MatchResult) => number) => {
-    const values = timed.map(pick).sort((a, b) => a - b);
-    const middle = values.length / 2;
-    return values.length % 2 === 1 ? values[Math.floor(middle)]! : (values[middle - 1]! + values[middle]!) / 2;
-  };
+  const middle = (pick: (m: MatchResult) => number) => median(timed.map(pick));
   const sum = (pick: (m: MatchResult) => number) => rounds.reduce((total, m) => total + pick(m), 0);
   return {
     users: rounds[0]!.users,
-    ms: median((m) => m.ms),
-    halfMs: median((m) => m.halfMs),
-    lastMs: median((m) => m.lastMs),
-    targetCpuS: median((m) => m.targetCpuS),
+    ms: middle((m) => m.ms),
+    halfMs: middle((m) => m.halfMs),
+    lastMs: middle((m) => m.lastMs),
+    targetCpuS: middle((m) => m.targetCpuS),
     matched: Math.min(...rounds.map((m) => m.matched)),
     unmatched: Math.max(...rounds.map((m) => m.unmatched)),
     rooms: Math.min(...rounds.map((m) => m.rooms)),

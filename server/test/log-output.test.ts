@@ -69,9 +69,9 @@ async function serve(
     // the response first; stopping then could cut the line off (or `script` drop the terminal's
     // last lines as the server exits). Waiting for it is what a person at the terminal does.
     async until(line) {
-      const until = Date.now() + 10_000;
+      const deadline = Date.now() + 10_000;
       while (!line.test(plain(output))) {
-        if (Date.now() > until) throw new Error(`no line matching ${line} in:\n${plain(output)}`);
+        if (Date.now() > deadline) throw new Error(`no line matching ${line} in:\n${plain(output)}`);
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
     },

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 const root = path.resolve(import.meta.dirname, '../..');
 /** The V8 flags the server runs with (scripts/start.sh says why each). */
 const NAMES = ['--max-semi-space-size', '--heap-growing-percent'];
-const FLAG = /(--max-semi-space-size|--heap-growing-percent)=(\d+)/g;
+const FLAG = new RegExp(`(${NAMES.join('|')})=(\\d+)`, 'g');
 
 /**
  * The server's V8 flags are written where each way of starting it lives: `npm start`, the
