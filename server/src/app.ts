@@ -78,7 +78,13 @@ export async function buildApp(
   const signaling = attachSignaling(app.server, {
     auth,
     rooms,
-    handlers: createHandlers({ matchmaking, rooms, rings, mayMeet: (userId) => safety.mayMeet(userId), fallbacks }),
+    handlers: createHandlers({
+      matchmaking,
+      rooms,
+      rings,
+      mayMeet: (userId, kept) => safety.mayMeet(userId, kept),
+      fallbacks,
+    }),
     // The welcome's user, and the user's blocks given to the match store beside it, so that its
     // joins need not read them.
     ownUser: async (user) => (await Promise.all([safety.ownUser(user), blocks.keepApart(user.id)]))[0],
@@ -131,6 +137,8 @@ export async function buildApp(
       push.stop();
       fallbacks.stop();
       state.saveRooms();
+      // Before the process says it stopped cleanly: the rows of the last rooms it started.
+      await services.history.written().catch(() => {});
       // After the rooms are saved: their open calls are now the rooms file's, not a crash's.
       await services.crashes?.stop();
       await sweeper.stop();

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { accountRoutes } from './accounts/routes.js';
-import { Profile } from './accounts/profile.js';
 import { authenticateRequests } from './auth/principal.js';
 import { authRoutes } from './auth/routes.js';
 import { categoryRoutes } from './categories/routes.js';
@@ -22,8 +21,20 @@ import type { Db } from './storage/db.js';
 
 /** Every API route, each feature a plugin given the services it calls. */
 export async function apiRoutes(app: FastifyInstance, config: Config, db: Db, services: Services): Promise<void> {
-  const { auth, safety, verification, passwordReset, categories, stats, history, friends, blocks, pushTokens, vapid } =
-    services;
+  const {
+    auth,
+    safety,
+    verification,
+    passwordReset,
+    profile,
+    categories,
+    stats,
+    history,
+    friends,
+    blocks,
+    pushTokens,
+    vapid,
+  } = services;
   const { reports, evidence, roles, decisions, notices, appeals, cases, standing } = services;
   // Before every route: reads the session of those that declare which principal they need.
   authenticateRequests(app, auth);
@@ -39,7 +50,7 @@ export async function apiRoutes(app: FastifyInstance, config: Config, db: Db, se
   await app.register(accountRoutes, {
     verification,
     passwordReset,
-    profile: new Profile(db.kysely, auth),
+    profile,
     ownUser: (user) => safety.ownUser(user),
     rateLimitPerMin: config.AUTH_RATE_LIMIT_PER_MIN,
     sessionTtlMs: config.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000,

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { PasswordReset } from './accounts/password-reset.js';
+import { Profile } from './accounts/profile.js';
 import { EmailVerification } from './accounts/verification.js';
 import { LoginThrottle } from './auth/login-throttle.js';
 import { Auth } from './auth/service.js';
@@ -61,12 +62,13 @@ export async function createServices(
     standing,
     { ...rules, contactEmail: config.CONTACT_EMAIL ?? null },
     metrics,
+    bus,
     config.REQUIRE_VERIFIED_EMAIL,
   );
   const categories = await Categories.load(db.kysely, store);
   // Without Redis the rooms live in this process's memory: a kill leaves their calls open until the next start.
   const crashes = config.REDIS_URL ? null : new Crashes(db.kysely, log);
-  const history = new History(db.kysely, crashes?.processId ?? null);
+  const history = new History(db.kysely, crashes?.processId ?? null, log.child({ part: 'history' }));
   const rooms = new Rooms(
     store,
     bus,
@@ -78,7 +80,7 @@ export async function createServices(
     },
     log,
   );
-  const friendships = new Friendships(db.kysely);
+  const friendships = new Friendships(db.kysely, () => history.written());
   const presence = new Presence(bus, store, friendships, log);
   // Friends asks Blocks who may reach whom, and Blocks ends friendships: the check is bound late.
   const pushTokens = new PushTokens(db.kysely);
@@ -137,6 +139,7 @@ export async function createServices(
     },
     metrics,
     { windowDays: config.REPORT_WINDOW_DAYS, perDay: config.REPORTS_PER_DAY },
+    () => history.written(),
   );
   const evidence = new Evidence(db.kysely, reports);
   const roles = new Roles(db.kysely);
@@ -159,6 +162,7 @@ export async function createServices(
   });
   const verification = new EmailVerification(db.kysely, mailer, config.publicUrl);
   const passwordReset = new PasswordReset({ db: db.kysely, auth, mailer, bus, publicUrl: config.publicUrl });
+  const profile = new Profile(db.kysely, auth, bus);
   presence.onChange(
     (userId, now) =>
       void rings
@@ -205,5 +209,6 @@ export async function createServices(
     mailer,
     verification,
     passwordReset,
+    profile,
   };
 }

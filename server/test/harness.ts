@@ -304,7 +304,9 @@ let emailSeq = 0;
 /**
  * Restricts a user straight in the database, as a moderator's decision or the automatic
  * suspension records it: for tests of what a restriction does, not of how it is decided. A
- * suspension by a moderator, for good and appealable, unless `restriction` says otherwise.
+ * suspension by a moderator, for good and appealable, unless `restriction` says otherwise. Its
+ * socket is not told (tellStandingChanged): one that has joined keeps the standing it joined
+ * with, so restrict before the socket's first join, or decide as a moderator.
  */
 export function restrict(
   server: TestServer,

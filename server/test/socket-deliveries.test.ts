@@ -4,6 +4,7 @@ import pino from 'pino';
 import WebSocket from 'ws';
 import type { Principal } from '../src/auth/service.js';
 import type { Metrics } from '../src/metrics/metrics.js';
+import { STANDING_CHANGED, type UserStanding } from '../src/safety/standing.js';
 import type { Handlers } from '../src/signaling/handlers.js';
 import { ClientSocket } from '../src/signaling/socket.js';
 
@@ -91,12 +92,27 @@ const turnEnd = () => new Promise((resolve) => setImmediate(resolve));
 describe('frames sent together (ClientSocket.together)', () => {
   test('a join matched at once: queued and matched leave in one write', async () => {
     const { socket, writes } = socketFor('ria');
-    await socket.together(() => {
+    // The room starts (async): the connection is let go once it has.
+    await socket.together(async () => {
       socket.sendText(queued);
       socket.deliver(matched('room-1'));
     });
     assert.deepEqual(writes, [['queued', 'matched']]);
     // Afterwards the connection is not held: the next frame leaves on its own.
+    socket.deliver(peerLeft('room-1'));
+    assert.deepEqual(writes, [['queued', 'matched'], ['peer_left']]);
+  });
+
+  test('a join queued: a match made later in the same turn leaves with queued; the next turn’s frames leave on their own', async () => {
+    const { socket, writes } = socketFor('ria');
+    await socket.together(() => {
+      socket.sendText(queued);
+    });
+    assert.deepEqual(writes, [], 'held to the end of the turn');
+    // Another user's join, read in the same turn, matches this one.
+    socket.deliver(matched('room-1'));
+    await turnEnd();
+    assert.deepEqual(writes, [['queued', 'matched']]);
     socket.deliver(peerLeft('room-1'));
     assert.deepEqual(writes, [['queued', 'matched'], ['peer_left']]);
   });
@@ -126,5 +142,52 @@ describe('frames sent together (ClientSocket.together)', () => {
       }),
     );
     assert.deepEqual(writes, [['queued']]);
+  });
+});
+
+describe('the standing a socket keeps for its joins', () => {
+  const standing = (languages: string[]) =>
+    ({ consent: null, restriction: null, role: 'user', emailVerified: false, languages, bio: '' }) as UserStanding;
+  const news = { text: '', stateKey: STANDING_CHANGED };
+
+  /** Asks as a join does; says what it was given to keep and what it allowed. */
+  async function join(socket: ClientSocket, read: () => Promise<UserStanding>): Promise<UserStanding | null> {
+    let given: UserStanding | null = null;
+    await socket.allowedStanding(async (kept) => {
+      given = kept;
+      return kept ?? read();
+    });
+    return given;
+  }
+
+  test('what the first join was allowed with is given to the next, until the bus tells of a change; the news sends nothing', async () => {
+    const { socket, sent } = socketFor('ria');
+    const first = standing(['en']);
+    assert.equal(await join(socket, async () => first), null, 'nothing kept before the first join');
+    assert.equal(await join(socket, async () => standing(['de'])), first);
+    assert.equal(socket.deliver(news), true);
+    assert.equal(await join(socket, async () => standing(['de'])), null, 'read again after the news');
+    assert.deepEqual(sent, [], 'the client gets no frame for it');
+  });
+
+  test('a read that began before the news answers its join but is not kept: it may predate the change', async () => {
+    const { socket } = socketFor('ria');
+    let answer: (standing: UserStanding) => void = () => {};
+    const joining = socket.allowedStanding(() => new Promise((resolve) => (answer = resolve)));
+    socket.deliver(news);
+    const before = standing(['en']);
+    answer(before);
+    assert.equal(await joining, before);
+    assert.equal(await join(socket, async () => standing(['de'])), null, 'not kept');
+  });
+
+  test('a refused join keeps nothing', async () => {
+    const { socket } = socketFor('ria');
+    await assert.rejects(
+      socket.allowedStanding(async () => {
+        throw new Error('restricted');
+      }),
+    );
+    assert.equal(await join(socket, async () => standing(['en'])), null);
   });
 });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import {
   acquaintances,
+  api,
   befriend,
   closeAndSettle,
   connect,
@@ -88,6 +89,26 @@ describe('join behind the gate', () => {
     await restrict(server, ada.auth.user.id, { kind: 'banned', reason: 'Repeated nudity.' });
     ada.socket.send({ type: 'join', categories: ['music'] });
     assert.equal((await ada.socket.next('error')).code, 'restricted');
+    assert.equal((await waitingCounts(server)).music, 0);
+  });
+
+  test('an adult who joined, then answers the rules screen with a child’s birth date: the next join answers restricted', async () => {
+    const ada = await user(server, 'Ada');
+    opened.push(ada.socket);
+    ada.socket.send({ type: 'join', categories: ['music'] });
+    await ada.socket.next('queued');
+    ada.socket.send({ type: 'cancel' });
+    await ada.socket.next('cancelled');
+    const rules = await api(server.url, 'GET', '/api/rules');
+    const child = `${new Date().getUTCFullYear() - 10}-01-01`;
+    const answer = await api(server.url, 'POST', '/api/me/consent', {
+      token: ada.auth.token,
+      body: { birthDate: child, rulesVersion: rules.body.version },
+    });
+    assert.equal(answer.status, 403);
+    ada.socket.send({ type: 'join', categories: ['music'] });
+    const error = await ada.socket.next('error');
+    assert.equal(error.code, 'restricted');
     assert.equal((await waitingCounts(server)).music, 0);
   });
 

@@ -1,6 +1,8 @@
 import type { Kysely, Updateable } from 'kysely';
 import type { ProfileRequest } from '@small-talk/protocol';
 import type { Auth } from '../auth/service.js';
+import { tellStandingChanged } from '../safety/standing.js';
+import type { MessageBus } from '../storage/bus/bus.js';
 import type { Database, UsersTable } from '../storage/schema.js';
 
 /**
@@ -11,6 +13,8 @@ export class Profile {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly auth: Auth,
+    /** Languages and bio are part of the standing a socket keeps for its joins (tellStandingChanged). */
+    private readonly bus: MessageBus,
   ) {}
 
   /** `change` has passed the protocol's ProfileRequest; a display name must also not pass for the service. */
@@ -25,5 +29,6 @@ export class Profile {
     // Already trimmed; empty clears it.
     if (change.bio !== undefined) set.bio = change.bio;
     await this.db.updateTable('users').set(set).where('id', '=', userId).execute();
+    if (change.languages !== undefined || change.bio !== undefined) tellStandingChanged(this.bus, userId);
   }
 }

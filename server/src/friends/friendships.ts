@@ -28,7 +28,11 @@ export function otherOf(friendship: Friendship, userId: string): Peer {
 
 /** The `friendships` table: one row per pair of users, pending until the asked one accepts. */
 export class Friendships {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** Settles once the rows of every room started so far are written (History.written). */
+    private readonly historyWritten: () => Promise<void> = async () => {},
+  ) {}
 
   /** The pair's row, if any. */
   async between(x: string, y: string): Promise<Friendship | null> {
@@ -161,6 +165,8 @@ export class Friendships {
 
   /** True when the two were ever in a room together: the only people one may ask. */
   async haveMet(x: string, y: string): Promise<boolean> {
+    // Two who met a moment ago may ask: their room's row first.
+    await this.historyWritten();
     const row = await this.db
       .selectFrom('connections')
       .select('id')

@@ -11,7 +11,7 @@ import {
 import type { Auth } from '../auth/service.js';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { Standing } from '../safety/standing.js';
+import { Standing, tellStandingChanged } from '../safety/standing.js';
 import type { MessageBus } from '../storage/bus/bus.js';
 import type { MatchStore } from '../storage/match/store.js';
 import type { SqlDialect } from '../storage/migrations.js';
@@ -56,8 +56,10 @@ export class Decisions {
     const settled = await this.deps.db.transaction().execute((tx) => this.settle(tx, moderator, userId, request, now));
     this.deps.metrics.moderationDecisions.inc({ action: request.action });
     if (settled.restriction) {
-      // The database already refuses its next join and call; now out of the queue and its room,
-      // then told why on its socket (wherever it is), which a ban then closes.
+      // The database already refuses its next join and call, and so does its socket once told
+      // (it may keep the standing its last join was allowed with); now out of the queue and its
+      // room, then told why on its socket (wherever it is), which a ban then closes.
+      tellStandingChanged(this.deps.bus, userId);
       await this.deps.store.cancel(userId);
       await this.deps.endRoomOf(userId);
       this.deps.bus.deliver(userId, {

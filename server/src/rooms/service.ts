@@ -123,7 +123,7 @@ export class Rooms {
     return this.expireGrace(userId, true);
   }
 
-  /** A new room (a match, or an answered direct call): recorded, then both members are told. */
+  /** A new room (a match, or an answered direct call): recorded (History.started says when), then both members are told. */
   async start(room: Room): Promise<void> {
     await this.history.started(room);
     // Direct calls between friends are counted by Rings, not as matches.

@@ -31,6 +31,8 @@ export class Reports {
     private readonly effects: ReportEffects,
     private readonly metrics: Metrics,
     private readonly options: ReportsOptions,
+    /** Settles once the rows of every room started so far are written (History.written). */
+    private readonly historyWritten: () => Promise<void> = async () => {},
   ) {}
 
   async file(reporter: User, request: ReportRequest, now = new Date()): Promise<Report> {
@@ -51,6 +53,8 @@ export class Reports {
     // The connection must be the reporter's own, with this user, and recent: nobody can report
     // people it never met, nor dig up a call from long ago.
     const since = new Date(now.getTime() - this.options.windowDays * DAY_MS).toISOString();
+    // A call just begun may be reported: its row first.
+    await this.historyWritten();
     const connection = await this.db
       .selectFrom('connections')
       .select('id')

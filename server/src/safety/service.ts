@@ -1,7 +1,8 @@
 import type { ConsentRequest, OwnUser, RulesResponse, User } from '@small-talk/protocol';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { Standing, UserStanding } from './standing.js';
+import type { MessageBus } from '../storage/bus/bus.js';
+import { tellStandingChanged, type Standing, type UserStanding } from './standing.js';
 
 /** Nobody is this old: a birth date further back is a typo or a test of the screen. */
 const OLDEST_AGE_YEARS = 120;
@@ -15,6 +16,8 @@ export class Safety {
     private readonly standing: Standing,
     readonly rules: RulesResponse,
     private readonly metrics: Metrics,
+    /** Tells the user's socket that its standing changed (tellStandingChanged). */
+    private readonly bus: MessageBus,
     /** REQUIRE_VERIFIED_EMAIL: guests and unverified members may not meet anyone. */
     private readonly requireVerifiedEmail = false,
   ) {}
@@ -63,6 +66,7 @@ export class Safety {
         },
         now,
       );
+      tellStandingChanged(this.bus, user.id);
       this.metrics.consentRefusals.inc({ reason: 'underage' });
       throw underage(this.rules.minAge);
     }
@@ -71,6 +75,7 @@ export class Safety {
       { rulesVersion: answer.rulesVersion, birthYear, outcome: 'accepted' },
       now,
     );
+    tellStandingChanged(this.bus, user.id);
     return this.ownUser(user);
   }
 
@@ -78,22 +83,35 @@ export class Safety {
    * Throws unless the user may meet people now: `restricted` while a restriction is in force,
    * `consent_required` until it has accepted the current rules (a new version asks again), and
    * with REQUIRE_VERIFIED_EMAIL `verification_required` until it is a member with a verified
-   * e-mail. Returns the standing it read: a join matches by its languages.
+   * e-mail. Returns the standing it allowed: a join matches by its languages.
+   *
+   * `kept`: a standing this process allowed before and has heard no change of since (a socket's,
+   * see ClientSocket.allowedStanding). It is allowed again without reading the database: what
+   * allowed it cannot run out (no restriction was in force, the rules version is the process's),
+   * and every change to it is told to the socket that keeps it (tellStandingChanged). A kept
+   * standing that would be refused is read again: a restriction may have run out since.
    */
-  async mayMeet(userId: string): Promise<UserStanding> {
+  async mayMeet(userId: string, kept: UserStanding | null = null): Promise<UserStanding> {
+    if (kept !== null && this.refusal(kept) === null) return kept;
     const standing = await this.standing.of(userId);
+    const refusal = this.refusal(standing);
+    if (refusal) throw refusal;
+    return standing;
+  }
+
+  private refusal(standing: UserStanding): AppError | null {
     const { consent, restriction } = standing;
-    if (restriction) throw new AppError('restricted', `you cannot meet people now: ${restriction.reason}`);
+    if (restriction) return new AppError('restricted', `you cannot meet people now: ${restriction.reason}`);
     if (consent?.rulesVersion !== this.rules.version) {
-      throw new AppError('consent_required', `accept the community rules (version ${this.rules.version}) first`);
+      return new AppError('consent_required', `accept the community rules (version ${this.rules.version}) first`);
     }
     if (this.requireVerifiedEmail && !standing.emailVerified) {
-      throw new AppError(
+      return new AppError(
         'verification_required',
         'verify your e-mail address first: create an account, then enter the code we mailed you',
       );
     }
-    return standing;
+    return null;
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { LanguageCode, type Consent, type Restriction, type RestrictionKind, type Role } from '@small-talk/protocol';
+import type { Delivery, MessageBus } from '../storage/bus/bus.js';
 import { PreparedQuery } from '../storage/prepared.js';
 import { toIso, type Database, type RestrictionsTable } from '../storage/schema.js';
 
@@ -35,6 +36,23 @@ const READ_AT_ONCE = 128;
 
 /** Callers waiting for one user's standing. */
 type Waiting = Array<{ resolve: (standing: UserStanding) => void; reject: (error: unknown) => void }>;
+
+/** The bus state (see `Delivery.stateKey`) that tells a socket its user's standing changed. */
+export const STANDING_CHANGED = 'standing';
+
+/**
+ * Tells the user's socket, on whichever process it is, that what its standing holds changed: the
+ * socket drops the standing it kept (ClientSocket.allowedStanding), and its next join or call
+ * reads the database again. Called after the change is committed, by every write to what a
+ * standing holds (consents, restrictions, role, e-mail verification, languages and bio): a
+ * socket that read before the commit and kept what it read would keep it until it closed.
+ */
+export function tellStandingChanged(bus: MessageBus, userId: string): void {
+  // A state, so a user away within its grace is told once however often it changed, and the
+  // news never counts toward what is held for it. The socket sends nothing for it.
+  const news: Delivery = { text: '', stateKey: STANDING_CHANGED };
+  bus.deliver(userId, news);
+}
 
 /** The consents and restrictions tables: answers to the rules screen, and restrictions with their history. */
 export class Standing {

@@ -6,7 +6,7 @@ import type { MessageBus } from '../storage/bus/bus.js';
 import type { MatchStore } from '../storage/match/store.js';
 import type { Database } from '../storage/schema.js';
 import type { SqlDialect } from '../storage/migrations.js';
-import { Standing } from './standing.js';
+import { Standing, tellStandingChanged } from './standing.js';
 
 export interface SuspensionOptions {
   /** Distinct reporters whose open reports suspend (AUTO_SUSPEND_REPORTERS). */
@@ -71,8 +71,10 @@ export class AutoSuspension {
     if (!suspended) return false;
     const { restriction, notice } = suspended;
     this.metrics.autoSuspensions.inc();
-    // The database already refuses its next join and call; now out of the queue and out of its
+    // The database already refuses its next join and call, and so does its socket once told (it
+    // may keep the standing its last join was allowed with); now out of the queue and out of its
     // room, and its socket (on whichever process) is told why and stays open.
+    tellStandingChanged(this.bus, userId);
     await this.store.cancel(userId);
     await this.endRoomOf(userId);
     this.bus.deliver(userId, { text: JSON.stringify({ type: 'restricted', restriction } satisfies RestrictedEvent) });

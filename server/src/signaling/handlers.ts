@@ -40,8 +40,11 @@ export interface HandlerServices {
   matchmaking: Matchmaking;
   rooms: Rooms;
   rings: Rings;
-  /** Throws unless the user may meet people now; returns its standing (languages for matching). */
-  mayMeet: (userId: string) => Promise<UserStanding>;
+  /**
+   * Throws unless the user may meet people now; returns its standing (languages for matching).
+   * `kept`: the standing the socket was last allowed with, if nothing changed it since (Safety.mayMeet).
+   */
+  mayMeet: (userId: string, kept: UserStanding | null) => Promise<UserStanding>;
   /** The waits of joins with `anyone` (timed here, for sockets here). */
   fallbacks: Fallbacks;
 }
@@ -75,8 +78,9 @@ export function createHandlers(services: HandlerServices): Handlers {
   return {
     async join(socket, message) {
       if (socket.room) throw new AppError('busy', 'leave your room before joining again');
-      // Asked at every join, not once per socket: a new rules version applies from the next join.
-      const standing = await mayMeet(socket.userId);
+      // Asked at every join: the database is read again only when the standing changed since
+      // the socket's last join (or it has not joined yet).
+      const standing = await socket.allowedStanding((kept) => mayMeet(socket.userId, kept));
       const joined = await matchmaking.join(socket.principal.user, standing, message.categories);
       // The entry the old wait was for is gone: a re-join restarts the wait.
       fallbacks.end(socket.userId);
@@ -134,7 +138,7 @@ export function createHandlers(services: HandlerServices): Handlers {
 
     async call(socket, message) {
       if (socket.room) throw new AppError('busy', 'leave your room before calling');
-      const standing = await mayMeet(socket.userId);
+      const standing = await socket.allowedStanding((kept) => mayMeet(socket.userId, kept));
       return rings.call(socket.principal.user, standing, message.userId, { callId: message.callId, ref: message.ref });
     },
 

@@ -5,6 +5,7 @@ import { ClientMessage, CloseCode, Ref, type ErrorCode, type ErrorEvent } from '
 import type { Principal } from '../auth/service.js';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { STANDING_CHANGED, type UserStanding } from '../safety/standing.js';
 import type { Delivery, Inbox, RoomLink } from '../storage/bus/bus.js';
 import { describeIssues } from '../validation.js';
 import { MAX_FRAME_DEPTH, MAX_FRAME_VALUES, scanFrame, typeIs, type FrameShape } from './frame-scan.js';
@@ -75,6 +76,10 @@ export class ClientSocket implements Inbox {
   /** The room this socket was in last: a frame of it still on its way from the peer's process is dropped. */
   private endedRoomId: string | undefined;
   private early: EarlyFrames | null = null;
+  /** The standing this socket's last join or call was allowed with, until the bus tells of a change (see allowedStanding). */
+  private standing: UserStanding | null = null;
+  /** How many changes of the user's standing this socket was told of: a read begun before the latest is not kept. */
+  private standingNews = 0;
 
   constructor(
     readonly ws: WebSocket,
@@ -109,9 +114,29 @@ export class ClientSocket implements Inbox {
     return this.signalHead;
   }
 
+  /**
+   * The user's standing as `allow` returns it, given the one this socket kept (null when none):
+   * it throws unless the user may meet people. What it allowed is kept for the next join or call
+   * until the bus tells this socket the standing changed (tellStandingChanged), so a user who
+   * joins again and again is read from the database once. A read that began before such news
+   * still answers this join, but is not kept: it may predate the change.
+   */
+  async allowedStanding(allow: (kept: UserStanding | null) => Promise<UserStanding>): Promise<UserStanding> {
+    const news = this.standingNews;
+    const standing = await allow(this.standing);
+    if (news === this.standingNews) this.standing = standing;
+    return standing;
+  }
+
   deliver(delivery: Delivery): boolean {
     // Closing: the client will never read it. Refuse, so the bus holds it for the user's return.
     if (this.ws.readyState !== WebSocket.OPEN) return false;
+    // News for this socket, not a frame for the client.
+    if (delivery.stateKey === STANDING_CHANGED) {
+      this.standing = null;
+      this.standingNews++;
+      return true;
+    }
     // A `matched` of the socket's own room again (held for a user whose process died while it
     // was queued, it follows the resume's `matched`), or of the room it just left (a repeat told at
     // its end, see Rooms.end, that came after it: opening it again would keep the client in a room
@@ -188,8 +213,11 @@ export class ClientSocket implements Inbox {
    * Runs `send`, and what it sends this socket until it settles leaves in one write (one system
    * call) instead of one each: a join matched at once answers `queued` and `matched` together.
    * At the latest at the end of this turn of the event loop: a send that waits on the database
-   * longer (a room's history row on a slow or locked PostgreSQL) never holds back what it has
-   * already sent. On SQLite the row is written within the turn, before that.
+   * longer (a room's history row on a slow or locked PostgreSQL, with Redis) never holds back
+   * what it has already sent. Without Redis the row is written behind `matched` (History.started).
+   * A send with nothing to wait for (a join that was queued) holds the connection to the end of
+   * the turn: in a burst of joins, the one that matches this user often comes later in the same
+   * turn, and its `matched` then leaves with `queued`.
    */
   together(send: () => Promise<void> | void): Promise<void> {
     const stream = this.stream;
@@ -210,7 +238,7 @@ export class ClientSocket implements Inbox {
     };
     // Scheduled after send(), so after the history write it may have scheduled (History.started).
     const atTurnEnd = setImmediate(uncork);
-    return Promise.resolve(pending).finally(uncork);
+    return pending ? pending.finally(uncork) : Promise.resolve();
   }
 
   sendText(text: string): void {
