@@ -138,7 +138,7 @@ export async function buildApp(
       fallbacks.stop();
       state.saveRooms();
       // Before the process says it stopped cleanly: the rows of the last rooms it started.
-      await services.history.written().catch(() => {});
+      await services.history.written();
       // After the rooms are saved: their open calls are now the rooms file's, not a crash's.
       await services.crashes?.stop();
       await sweeper.stop();

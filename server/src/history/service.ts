@@ -85,14 +85,17 @@ export class History {
     return this.writes;
   }
 
-  /** Settles once every room started so far is in the table: what reads the table waits for this. */
+  /**
+   * Settles once every room started so far is written (or its write failed, which was reported to
+   * its callers or logged): what reads the table waits for this.
+   */
   written(): Promise<void> {
     if (this.quiet) {
       clearTimeout(this.quiet);
       this.quiet = null;
       this.writeUnwritten();
     }
-    return this.writes;
+    return this.writes.catch(() => {});
   }
 
   /** Without Redis: schedules the write of the rooms started since the last (see started). */
@@ -130,7 +133,7 @@ export class History {
    */
   async ended(roomId: string, reason: EndReason): Promise<'ended' | 'already' | 'missing'> {
     // The row may still be waiting in the next INSERT; updating before it would change nothing.
-    await this.written().catch(() => {});
+    await this.written();
     const result = await this.db
       .updateTable('connections')
       .set({ ended_at: new Date().toISOString(), end_reason: reason })
@@ -180,7 +183,7 @@ export class History {
   /** The user's connections, newest first. */
   async list(userId: string, limit: number): Promise<Connection[]> {
     // The call going on now is in the list.
-    await this.written().catch(() => {});
+    await this.written();
     // One branch per side of the row, so each uses its (user, started_at) index. Columns are
     // aliased because SQLite orders a UNION only by result column names.
     const side = (me: 'c.user_a' | 'c.user_b', peer: 'c.user_a' | 'c.user_b') =>
