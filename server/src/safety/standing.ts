@@ -43,9 +43,11 @@ export const STANDING_CHANGED = 'standing';
 /**
  * Tells the user's socket, on whichever process it is, that what its standing holds changed: the
  * socket drops the standing it kept (ClientSocket.allowedStanding), and its next join or call
- * reads the database again. Called after the change is committed, by every write to what a
- * standing holds (consents, restrictions, role, e-mail verification, languages and bio): a
- * socket that read before the commit and kept what it read would keep it until it closed.
+ * reads the database again. Called after the commit of every write that could refuse a kept
+ * standing or change what a join takes from it (a restriction, an answer to the rules screen,
+ * languages or bio): a socket that read before the commit would keep what it read until it
+ * closed. Lifting a restriction, verifying an e-mail and a role change need not tell: a socket
+ * keeps only a standing that was allowed, and a join or call takes only languages and bio from it.
  */
 export function tellStandingChanged(bus: MessageBus, userId: string): void {
   // A state, so a user away within its grace is told once however often it changed, and the
