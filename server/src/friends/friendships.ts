@@ -31,7 +31,7 @@ export class Friendships {
   constructor(
     private readonly db: Kysely<Database>,
     /** Settles once the rows of every room started so far are written (History.written). */
-    private readonly historyWritten: () => Promise<void> = async () => {},
+    private readonly historyWritten: () => Promise<void>,
   ) {}
 
   /** The pair's row, if any. */

@@ -39,8 +39,8 @@ export class History {
      * The process whose memory holds the rooms it starts (see crashes.ts): a call it leaves open
      * when killed is closed by the next start. Null with Redis, where rooms outlive their process.
      */
-    private readonly processId: string | null = null,
-    private readonly log?: Logger,
+    private readonly processId: string | null,
+    private readonly log: Logger,
   ) {}
 
   /**
@@ -123,7 +123,7 @@ export class History {
       .then(() => this.writeStarted())
       .catch((error: unknown) => {
         // The members were told already: nothing to undo, and readers go on without these rows.
-        this.log?.error({ err: error }, 'could not write the history rows of started rooms');
+        this.log.error({ err: error }, 'could not write the history rows of started rooms');
       });
   }
 

@@ -32,7 +32,7 @@ export class Reports {
     private readonly metrics: Metrics,
     private readonly options: ReportsOptions,
     /** Settles once the rows of every room started so far are written (History.written). */
-    private readonly historyWritten: () => Promise<void> = async () => {},
+    private readonly historyWritten: () => Promise<void>,
   ) {}
 
   async file(reporter: User, request: ReportRequest, now = new Date()): Promise<Report> {
