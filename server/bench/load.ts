@@ -502,9 +502,9 @@ export class Load {
       const b = paired.filter((u) => u.category === category && u.node !== 0);
       const pairs: Array<[User, User]> = [];
       while (a.length > 0 || b.length > 0) {
-        const cross = pairs.length % 4 < 2;
-        if (cross && a.length > 0 && b.length > 0) pairs.push([a.shift()!, b.shift()!]);
-        else if (a.length >= 2) pairs.push([a.shift()!, a.shift()!]);
+        const turn = pairs.length % 4;
+        if (turn < 2 && a.length > 0 && b.length > 0) pairs.push([a.shift()!, b.shift()!]);
+        else if (a.length >= 2 && (turn === 2 || b.length < 2)) pairs.push([a.shift()!, a.shift()!]);
         else if (b.length >= 2) pairs.push([b.shift()!, b.shift()!]);
         else if (a.length > 0 && b.length > 0) pairs.push([a.shift()!, b.shift()!]);
         else break;
