@@ -408,6 +408,23 @@ describe('RedisMatchStore only', { skip: redisMissing ?? false }, () => {
   );
 });
 
+describe('MemoryMatchStore only', () => {
+  test('a cooldown that ran out is forgotten though its users never join again: the store does not grow with every guest who ever had a room', async () => {
+    const store = new MemoryMatchStore({ rematchCooldownMs: 300 });
+    // Nothing a user does shows this, only memory: read the store's own map of cooldowns.
+    const cooling = () => (store as unknown as { recent: Map<string, unknown> }).recent.size;
+    for (let i = 0; i < 1500; i++) await meetAndPart(store, member(`Gone${i}a`), member(`Gone${i}b`));
+    assert.equal(cooling(), 3000, 'each of them kept apart from its partner, both ways');
+    await sleep(350);
+    const ada = member('Ada');
+    const bo = member('Bo');
+    await meetAndPart(store, ada, bo);
+    assert.equal(cooling(), 2, 'only the pair whose cooldown still runs');
+    await store.join(ada, ['music']);
+    assert.equal(await partnerOf(store, bo, ['music']), null, 'and that one still holds');
+  });
+});
+
 /**
  * What a join was matched with: the partner's id, or null when queued. `shunned`: whom the
  * joiner must not meet, told to the store first as the server does (its blocks, read when its

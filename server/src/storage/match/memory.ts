@@ -60,6 +60,13 @@ export class MemoryMatchStore implements MatchStore {
   private readonly blocks = new Map<string, Set<string>>();
   /** Both ways: user → recent room partner → until when (ms) the two are kept apart. */
   private readonly recent = new Map<string, Map<string, number>>();
+  /**
+   * Each cooldown as it was set, from `cooledUpTo` on: the order they run out, since each lasts
+   * the same. `cool` forgets those that ran out, so a user who never joins again (most guests)
+   * does not keep its entry in `recent` for the life of the process.
+   */
+  private readonly cooling: Array<{ userId: string; until: number }> = [];
+  private cooledUpTo = 0;
 
   constructor(private readonly options: MatchStoreOptions = { rematchCooldownMs: 0 }) {}
 
@@ -302,10 +309,24 @@ export class MemoryMatchStore implements MatchStore {
     let recent = this.recent.get(userId);
     if (!recent) this.recent.set(userId, (recent = new Map()));
     recent.set(partnerId, until);
-    // Forget expired partners here too, so a user who never joins again does not keep them forever.
-    if (recent.size > 16) {
-      const now = Date.now();
+    this.cooling.push({ userId, until });
+    this.forgetCooled(Date.now());
+  }
+
+  /** Drops the cooldowns that ran out (see `cooling`): each is looked at once. */
+  private forgetCooled(now: number): void {
+    for (; this.cooledUpTo < this.cooling.length; this.cooledUpTo++) {
+      const { userId, until } = this.cooling[this.cooledUpTo]!;
+      if (until > now) break;
+      const recent = this.recent.get(userId);
+      if (!recent) continue;
       for (const [id, t] of recent) if (t <= now) recent.delete(id);
+      if (recent.size === 0) this.recent.delete(userId);
+    }
+    // Cut the looked-at head once it is most of the array: amortised, no copy per room.
+    if (this.cooledUpTo > 1024 && this.cooledUpTo * 2 > this.cooling.length) {
+      this.cooling.splice(0, this.cooledUpTo);
+      this.cooledUpTo = 0;
     }
   }
 
