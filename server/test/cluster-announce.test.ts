@@ -34,12 +34,15 @@ async function killBeforeAnnouncing(victim: ClusterNode, join: () => Promise<voi
     await join();
     await eventually(
       'the victim waiting to write the history',
-      async () =>
-        (
-          await db.query(
-            `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE 'insert into "connections"%'`,
-          )
-        ).rowCount! > 0,
+      async () => {
+        // pg_stat_activity holds still within a transaction, from its first read: without this,
+        // a first poll that came before the victim's insert would be all this loop ever saw.
+        await db.query('SELECT pg_stat_clear_snapshot()');
+        const waiting = await db.query(
+          `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE 'insert into "connections"%'`,
+        );
+        return waiting.rowCount! > 0;
+      },
       // A loaded machine can take seconds to get the victim's insert as far as the lock.
       15_000,
     );
