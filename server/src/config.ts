@@ -46,6 +46,20 @@ const Settings = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.-]+$/)
     .default('st'),
+  /**
+   * With REDIS_URL: `host:port` where this process takes the other processes' frames straight
+   * (storage/bus/peers.ts), and where they reach it; port 0 takes a free one. The default serves
+   * processes on one machine; across machines give each its private address (and open the port
+   * between them only). `off`: every frame goes through Redis.
+   */
+  PEER_ADDRESS: z
+    .string()
+    .regex(/^(off|(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5})$/, '`off` or host:port (an IPv6 host in brackets)')
+    .refine(
+      (value) => value === 'off' || Number(value.slice(value.lastIndexOf(':') + 1)) <= 65535,
+      'port at most 65535',
+    )
+    .default('127.0.0.1:0'),
   /** pino level: trace, debug, info, warn, error, fatal, silent. */
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Extra origins (comma-separated) allowed to open /ws besides the page's own origin. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import type { Delivery, Inbox, MessageBus } from '../src/storage/bus/bus.js';
@@ -54,15 +55,19 @@ interface Implementation {
   make(processes: number, holdLimit?: number): Promise<MessageBus[]>;
 }
 
+/** Peer links on loopback (the default, PEER_ADDRESS): batches go straight between the buses once linked. */
+const LINKED = { host: '127.0.0.1', port: 0 };
+
 async function redisBuses(
   processes: number,
   holdLimit = HOLD_LIMIT,
   prefix = `t${randomUUID().slice(0, 8)}`,
+  peers: typeof LINKED | null = LINKED,
 ): Promise<Array<RedisMessageBus & { connection: RedisConnections }>> {
   return Promise.all(
     Array.from({ length: processes }, async () => {
       const connection = await connectRedis(redis!.url, prefix, log);
-      const bus = new RedisMessageBus(connection, { holdLimit, graceMs: 1000, log });
+      const bus = new RedisMessageBus(connection, { holdLimit, graceMs: 1000, peers, log });
       await bus.start();
       cleanups.push(async () => {
         await bus.close();
@@ -86,6 +91,11 @@ const implementations: Implementation[] = [
     name: 'RedisMessageBus',
     skip: redisMissing ?? false,
     make: (processes, holdLimit) => redisBuses(processes, holdLimit),
+  },
+  {
+    name: 'RedisMessageBus, PEER_ADDRESS=off (every frame through Redis)',
+    skip: redisMissing ?? false,
+    make: (processes, holdLimit) => redisBuses(processes, holdLimit, undefined, null),
   },
 ];
 
@@ -412,7 +422,9 @@ describe('RedisMessageBus only', { skip: redisMissing ?? false }, () => {
     'a process that stops renewing its lease is reclaimed by a survivor: its live users are reported lost, frames for them held meanwhile',
     { timeout: 20_000 },
     async () => {
-      const [dying, survivor] = await redisBuses(2);
+      // Death as Redis sees it (its connections dropped): with peer links the "dead" bus would still
+      // read them, so this one sends through Redis. A real kill -9 with links: cluster-faults, cluster-chaos.
+      const [dying, survivor] = await redisBuses(2, HOLD_LIMIT, undefined, null);
       const lost: Array<[string, string[]]> = [];
       survivor!.onProcessLost(async (processId, userIds) => void lost.push([processId, userIds]));
       const ada = user();
@@ -461,8 +473,8 @@ describe('RedisMessageBus only', { skip: redisMissing ?? false }, () => {
     assert.deepEqual(due, [ada]);
   });
 
-  test('a sender that knows where the user is sends the frames of one turn in a few PUBLISHes, no script; a move is followed at once', async () => {
-    const [a, b, c] = await redisBuses(3);
+  test('PEER_ADDRESS=off: a sender that knows where the user is sends the frames of one turn in a few PUBLISHes, no script; a move is followed at once', async () => {
+    const [a, b, c] = await redisBuses(3, HOLD_LIMIT, undefined, null);
     const ada = user();
     const inbox = new FakeInbox();
     await b!.attach(ada, inbox, []);
@@ -503,46 +515,125 @@ describe('RedisMessageBus only', { skip: redisMissing ?? false }, () => {
     );
   });
 
-  test('a sender streaming while the user moves: frames sent on by the old owner come after later ones sent straight, and are put back in order', async () => {
-    const [a, b, c] = await redisBuses(3);
-    const ada = user();
-    const first = new FakeInbox();
-    await b!.attach(ada, first, []);
-    a!.deliver(ada, { text: 'n0' });
-    await settled('a knows where Ada is', () => first.received.length === 1);
-    // A few frames each turn of a's event loop (one PUBLISH), without pause.
-    let n = 1;
-    let streaming = true;
-    const streamed = new Promise<void>((resolve) => {
-      const turn = () => {
-        for (let i = 0; i < 5; i++) a!.deliver(ada, { text: `n${n++}` });
-        if (streaming) setImmediate(turn);
-        else resolve();
-      };
-      turn();
+  for (const peers of [LINKED, null])
+    test(`a sender streaming while the user moves: frames sent on by the old owner come after later ones sent straight, and are put back in order${peers ? '' : ' (PEER_ADDRESS=off)'}`, async () => {
+      const [a, b, c] = await redisBuses(3, HOLD_LIMIT, undefined, peers);
+      const ada = user();
+      const first = new FakeInbox();
+      await b!.attach(ada, first, []);
+      a!.deliver(ada, { text: 'n0' });
+      await settled('a knows where Ada is', () => first.received.length === 1);
+      // A few frames each turn of a's event loop (one PUBLISH), without pause.
+      let n = 1;
+      let streaming = true;
+      const streamed = new Promise<void>((resolve) => {
+        const turn = () => {
+          for (let i = 0; i < 5; i++) a!.deliver(ada, { text: `n${n++}` });
+          if (streaming) setImmediate(turn);
+          else resolve();
+        };
+        turn();
+      });
+      await sleep(30);
+      // Slow processes, as on a loaded machine: a hears of the move late, so it keeps sending to b
+      // after b was told; b, slower still, sends those on to c (through the script) only after c
+      // has had frames a sent it straight, numbered after them.
+      a!.connection.subscriber.stream.pause();
+      b!.connection.subscriber.stream.pause();
+      const moved = new FakeInbox();
+      const attaching = c!.attach(ada, moved, []);
+      await sleep(50);
+      a!.connection.subscriber.stream.resume();
+      await sleep(100);
+      b!.connection.subscriber.stream.resume();
+      await attaching;
+      await sleep(50);
+      streaming = false;
+      await streamed;
+      const last = `n${n - 1}`;
+      await settled(last, () => moved.texts().includes(last));
+      assert.deepEqual(
+        [...first.texts(), ...moved.texts()],
+        Array.from({ length: n }, (_, i) => `n${i}`),
+      );
     });
-    await sleep(30);
-    // Slow processes, as on a loaded machine: a hears of the move late, so it keeps sending to b
-    // after b was told; b, slower still, sends those on to c (through the script) only after c
-    // has had frames a sent it straight, numbered after them.
-    a!.connection.subscriber.stream.pause();
+
+  /** Whether `from` has its peer link to `to` up (private state: nothing a user sees tells which path a frame took). */
+  const linked = (from: RedisMessageBus, to: RedisMessageBus): boolean =>
+    (from as unknown as { peers: { outgoing: Map<string, { state: string }> } }).peers.outgoing.get(to.processId)
+      ?.state === 'open';
+
+  test('peer links: once linked, a turn’s frames go straight, with no PUBLISH and no script, in order', async () => {
+    const [a, b] = await redisBuses(2);
+    const ada = user();
+    const inbox = new FakeInbox();
+    await b!.attach(ada, inbox, []);
+    a!.deliver(ada, { text: 'first' });
+    await settled('first', () => inbox.received.length === 1);
+    a!.deliver(ada, { text: 'second' }); // a batch: it opens the link, and goes through Redis meanwhile
+    await settled('the link is up', () => linked(a!, b!));
+    const stats = async (): Promise<{ scripts: number; publishes: number }> => {
+      const info = await a!.connection.commands.info('commandstats');
+      const calls = (name: string) => Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
+      return { scripts: calls('evalsha') + calls('eval'), publishes: calls('publish') };
+    };
+    const before = await stats();
+    for (let i = 0; i < 200; i++) a!.deliver(ada, { text: `f${i}` });
+    await settled('200 frames', () => inbox.received.length === 202);
+    const after = await stats();
+    assert.equal(after.publishes - before.publishes, 0, 'PUBLISHes for 200 frames on a link');
+    assert.ok(after.scripts - before.scripts < 20, `${after.scripts - before.scripts} scripts for 200 frames`);
+    assert.deepEqual(inbox.texts(), ['first', 'second', ...Array.from({ length: 200 }, (_, i) => `f${i}`)]);
+  });
+
+  test('peer links: frames sent on a new link wait for those sent through Redis before it, even a room’s matched', async () => {
+    const [a, b] = await redisBuses(2);
+    const ada = user();
+    const inbox = new FakeInbox();
+    await b!.attach(ada, inbox, []);
+    a!.deliver(ada, { text: 'x0' });
+    await settled('a knows where Ada is', () => inbox.received.length === 1);
+    // b reads its Redis channel late (a loaded process): x1 and the link's marker wait there,
+    // while the link itself opens and carries what a sends next.
     b!.connection.subscriber.stream.pause();
-    const moved = new FakeInbox();
-    const attaching = c!.attach(ada, moved, []);
-    await sleep(50);
-    a!.connection.subscriber.stream.resume();
+    a!.deliver(ada, { text: 'x1' });
+    await settled('the link is up', () => linked(a!, b!));
+    for (let i = 2; i <= 4; i++) a!.deliver(ada, { text: `x${i}` });
+    // A room's matched passes a gap at once (order.ts): were the link read before the marker, x1
+    // would come after it and be dropped.
+    a!.deliver(ada, { text: 'matched', room: { roomId: 'r2', peerId: 'bo' } });
     await sleep(100);
+    assert.deepEqual(inbox.texts(), ['x0'], 'nothing on the link passes before the marker');
     b!.connection.subscriber.stream.resume();
-    await attaching;
+    await settled('matched', () => inbox.texts().includes('matched'));
     await sleep(50);
-    streaming = false;
-    await streamed;
-    const last = `n${n - 1}`;
-    await settled(last, () => moved.texts().includes(last));
-    assert.deepEqual(
-      [...first.texts(), ...moved.texts()],
-      Array.from({ length: n }, (_, i) => `n${i}`),
-    );
+    assert.deepEqual(inbox.texts(), ['x0', 'x1', 'x2', 'x3', 'x4', 'matched']);
+  });
+
+  test('peer links: a connection without the cluster’s secret, or for another process, is refused and delivers nothing', async () => {
+    const [a, b] = await redisBuses(2);
+    const ada = user();
+    const inbox = new FakeInbox();
+    await b!.attach(ada, inbox, []);
+    const address = await a!.connection.commands.hget(`${a!.connection.prefix}peers`, b!.processId);
+    assert.match(address ?? '', /^127\.0\.0\.1:\d+$/);
+    const secret = (await a!.connection.commands.get(`${a!.connection.prefix}peer-secret`))!;
+    const frame = `s\n${ada}\n#${a!.processId} 1 0\n\nforged`;
+    for (const handshake of [
+      `not-the-secret ${a!.processId} ${b!.processId} l1`,
+      `${secret} ${a!.processId} ${a!.processId} l2`,
+    ]) {
+      const [host, port] = address!.split(':');
+      const socket = net.connect({ host: host!, port: Number(port) });
+      socket.on('error', () => {});
+      socket.write(`${handshake}\n${frame.length}\n${frame}`);
+      const said: string[] = [];
+      socket.on('data', (chunk) => said.push(chunk.toString()));
+      await new Promise((resolve) => socket.once('close', resolve));
+      assert.deepEqual(said, [], 'no ok for a refused handshake');
+    }
+    await sleep(100);
+    assert.deepEqual(inbox.texts(), []);
   });
 
   test('let go on every process: no key of the user is left in Redis, and a later socket gets a fresh stream', async () => {

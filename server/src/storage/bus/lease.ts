@@ -11,12 +11,14 @@ export const LEASE_MS = 3000;
  * first) takes its users over. The message bus renews it on its sweep and owns the users.
  *
  * Keys, after the prefix: procs (ZSET of processes by lease expiry), live (HASH: process → how many
- * users have a socket there); a takeover also moves the bus's on:<user> and users:<process>.
+ * users have a socket there), peers (HASH: process → where its peer links are taken, peers.ts); a
+ * takeover also moves the bus's on:<user> and users:<process>.
  */
 
 /** Renews the lease and tells the live count; 1 when the process was not registered (new, taken for dead, or Redis lost its data). */
 const HEARTBEAT = `
 redis.call('HSET', ARGV[1] .. 'live', ARGV[2], ARGV[4])
+if ARGV[5] ~= '' then redis.call('HSET', ARGV[1] .. 'peers', ARGV[2], ARGV[5]) end
 return redis.call('ZADD', ARGV[1] .. 'procs', ARGV[3], ARGV[2])
 `;
 /** The live counts of the processes whose lease runs: a dead one's are not counted even before it is reclaimed. */
@@ -36,6 +38,7 @@ const RECLAIM = `
 local P, dead, me = ARGV[1], ARGV[2], ARGV[3]
 if redis.call('ZREM', P .. 'procs', dead) == 0 then return false end
 redis.call('HDEL', P .. 'live', dead)
+redis.call('HDEL', P .. 'peers', dead)
 local lost = {}
 for _, u in ipairs(redis.call('SMEMBERS', P .. 'users:' .. dead)) do
   if redis.call('GET', P .. 'on:' .. u) == dead then
@@ -54,6 +57,7 @@ const LEAVE = `
 local P, me = ARGV[1], ARGV[2]
 redis.call('ZREM', P .. 'procs', me)
 redis.call('HDEL', P .. 'live', me)
+redis.call('HDEL', P .. 'peers', me)
 redis.call('DEL', P .. 'users:' .. me)
 return 0
 `;
@@ -67,6 +71,8 @@ export class ProcessLease {
   private left = false;
   /** When the command connection last became ready: no process is taken for dead until peers had a lease's time to renew. */
   private readySince = Date.now();
+  /** Where this process takes peer links (peers.ts), told with each renewal; '' for none. */
+  peerAddress = '';
 
   constructor(
     private readonly redis: RedisConnections,
@@ -98,7 +104,13 @@ export class ProcessLease {
    * announced again.
    */
   async renew(liveUsers: number, now: number): Promise<boolean> {
-    const added = await this.scripts.heartbeat(this.prefix, this.processId, now + LEASE_MS, liveUsers);
+    const added = await this.scripts.heartbeat(
+      this.prefix,
+      this.processId,
+      now + LEASE_MS,
+      liveUsers,
+      this.peerAddress,
+    );
     const lapsed = added === 1 && this.registered;
     this.registered = true;
     return lapsed;
@@ -121,6 +133,11 @@ export class ProcessLease {
       this.log.warn({ processId, users: userIds.length }, 'process lost: reclaiming its users and queue entries');
       await lost(processId, userIds, lastAliveAt);
     }
+  }
+
+  /** Where process `processId` takes peer links, while its lease runs; null when it has not said. */
+  async peerAddressOf(processId: string): Promise<string | null> {
+    return this.redis.commands.hget(`${this.prefix}peers`, processId);
   }
 
   /** Whether any other process holds a lease now. */

@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { defineScript, unavailable, type RedisConnections, type Script } from '../redis.js';
 import type { Delivery, Inbox, MessageBus } from './bus.js';
 import { ProcessLease } from './lease.js';
 import { encodeItem, inSenderOrder, openEnvelope, outsideStreams, sealEnvelope, type Envelope } from './envelope.js';
 import { InOrder } from './order.js';
+import { PeerLinks, type PeerAddress } from './peers.js';
 import {
   ATTACH,
   AWAIT_RETURN,
@@ -84,7 +86,8 @@ const BATCH_FRAMES = 128;
  *
  * Batches. Frames for other processes wait for the end of the event loop's turn (`setImmediate`)
  * in `outbox`, per owner, or until BATCH_FRAMES wait for one owner; then that owner's go as one
- * PUBLISH, in the order they were sent (cut at BATCH_CHARS). Under load a turn reads many sockets, so one PUBLISH carries many frames: Redis,
+ * message, in the order they were sent (cut at BATCH_CHARS): on the peer link to the owner
+ * (peers.ts, where its marker keeps the order across the switch from Redis), else as one PUBLISH. Under load a turn reads many sockets, so one PUBLISH carries many frames: Redis,
  * the sender's client and the receiver's parser pay per PUBLISH, not per frame. One frame alone
  * goes as `s`, as before. Every other command this process sends flushes the outbox first, so the
  * connection's order (a hand-off after the pushes, a script after the frames before it) is the
@@ -101,7 +104,8 @@ const BATCH_FRAMES = 128;
  *
  * Keys, after the prefix: on:<user> (owner), held:<user> (LIST), states:<user> (HASH: state key →
  * latest item, expiring and dropped with the list), users:<process> (SET of the users a process
- * owns), graces (ZSET of away users by deadline); channels p:<process> and owners. Which
+ * owns), graces (ZSET of away users by deadline), peer-secret (the peer links' handshake); channels
+ * p:<process> and owners. Which
  * processes are alive is the lease's (lease.ts). Nothing per frame is stored outside the held
  * list, and the routes and stream numbers live in the processes' memory only.
  *
@@ -146,6 +150,8 @@ interface Local {
 export interface RedisBusOptions {
   holdLimit: number;
   graceMs: number;
+  /** Where to take frames straight from the other processes (peers.ts); null or absent: through Redis only. */
+  peers?: PeerAddress | null;
   log: Logger;
 }
 
@@ -170,6 +176,8 @@ export class RedisMessageBus implements MessageBus {
   private seq = 0;
   /** Frames for other processes by owner, until the end of this turn (see the header: batches). */
   private readonly outbox = new Map<string, Outgoing[]>();
+  /** Links straight to the other processes, for the batches (peers.ts); undefined: everything through Redis. */
+  private peers: PeerLinks | undefined;
   private flushing: NodeJS.Immediate | undefined;
   private readonly scripts: Record<ScriptName, Script>;
   private readonly prefix: string;
@@ -219,6 +227,20 @@ export class RedisMessageBus implements MessageBus {
     // Resubscribed after a lost connection: invalidations may have been missed meanwhile.
     subscriber.on('ready', () => this.forgetOwners());
     await subscriber.subscribe(this.channel, this.ownersChannel);
+    if (this.options.peers) {
+      this.peers = new PeerLinks({
+        processId: this.processId,
+        listen: this.options.peers,
+        secret: await this.clusterSecret(),
+        log: this.options.log,
+        addressOf: (processId) => this.lease.peerAddressOf(processId),
+        // On the command connection, like every batch: after each one sent there before.
+        mark: (to, linkId) => void this.redis.publish(`${this.prefix}p:${to}`, `l\n${linkId}`).catch(() => {}),
+        receive: (message) => this.onLinked(message),
+      });
+      // Told with the lease, from the first renewal below.
+      this.lease.peerAddress = await this.peers.listen();
+    }
     commands.on('ready', () => {
       this.lease.reconnected();
       // Our live users' ownership may be gone with Redis's data: say it again before anything else.
@@ -401,6 +423,8 @@ export class RedisMessageBus implements MessageBus {
       // Leaving, not dying: nobody needs to reclaim us. Users still away keep their deadline in
       // `graces`, which any process ends; frames for them are held, since nobody takes our channel.
       await this.lease.leave();
+      // Still subscribed: a sender told `bye` sends its next frames through Redis.
+      await this.peers?.close();
       await this.redis.subscriber.unsubscribe(this.channel, this.ownersChannel);
     } catch (error) {
       this.options.log.warn(
@@ -453,7 +477,7 @@ export class RedisMessageBus implements MessageBus {
     for (let start = 0; start < frames.length;) {
       if (start === frames.length - 1) {
         const { userId, frame } = frames[start]!;
-        this.publish(channel, `s\n${userId}\n${sealEnvelope(frame)}`, frames.slice(start));
+        this.publish(owner, channel, `s\n${userId}\n${sealEnvelope(frame)}`, frames.slice(start));
         break;
       }
       // Joined once at the end: a string grown by `+=` is a chain of pieces, which ioredis's
@@ -468,12 +492,14 @@ export class RedisMessageBus implements MessageBus {
         parts.push(part);
         chars += part.length;
       }
-      this.publish(channel, parts.join(''), end - start === frames.length ? frames : frames.slice(start, end));
+      this.publish(owner, channel, parts.join(''), end - start === frames.length ? frames : frames.slice(start, end));
       start = end;
     }
   }
 
-  private publish(channel: string, message: string, frames: Outgoing[]): void {
+  /** On the link to the owner when there is one (peers.ts), else through Redis. */
+  private publish(owner: string, channel: string, message: string, frames: Outgoing[]): void {
+    if (this.peers?.send(owner, message)) return;
     this.redis.publish(channel, message).then(
       (reached) => {
         if (reached > 0) return;
@@ -594,10 +620,19 @@ export class RedisMessageBus implements MessageBus {
       case 'r':
         this.awayHere.delete(userId);
         return;
+      case 'l':
+        // A sender's link to us is up, and every frame it sent us through Redis came before this (peers.ts).
+        return this.peers?.marked(userId);
       default:
         // A kind this process does not know (one from a newer version, mid-upgrade): nothing of ours to do.
         return;
     }
+  }
+
+  /** What came on a peer link: only frames and batches travel there; anything else is not ours to do. */
+  private onLinked(message: string): void {
+    if (message[0] === 'b') this.onBatch(message);
+    else if (message[0] === 's') this.onMessage(message);
   }
 
   /** A batch (see flush): each frame as if it had come alone, in the order sent. */
@@ -634,6 +669,7 @@ export class RedisMessageBus implements MessageBus {
     if (message.startsWith('!')) {
       this.version++;
       const lost = message.slice(1);
+      this.peers?.lost(lost);
       for (const route of this.routes.values()) if (route.owner === lost) route.owner = null;
       return;
     }
@@ -646,6 +682,15 @@ export class RedisMessageBus implements MessageBus {
     // No owner: the user is let go and its stream ends here, so the route's memory goes too.
     if (owner === '') this.routes.delete(userId);
     else route.owner = owner;
+  }
+
+  /** The secret a peer link's handshake carries (peers.ts): made by the first process, kept in Redis. */
+  private async clusterSecret(): Promise<string> {
+    const key = `${this.prefix}peer-secret`;
+    await this.redis.commands.set(key, randomBytes(32).toString('hex'), 'NX');
+    const secret = await this.redis.commands.get(key);
+    if (!secret) throw new Error('redis lost the peer-link secret as it was made');
+    return secret;
   }
 
   /** Whether what Redis answers now about the route's owner is still news when the answer comes: no invalidation came meanwhile. */

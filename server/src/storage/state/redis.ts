@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { PeerAddress } from '../bus/peers.js';
 import { RedisMessageBus } from '../bus/redis.js';
 import { RedisMatchStore } from '../match/redis.js';
 import type { MatchStoreOptions } from '../match/store.js';
@@ -10,6 +11,8 @@ export interface RedisStateOptions {
   url: string;
   /** REDIS_PREFIX: every key and channel starts with it. */
   prefix: string;
+  /** PEER_ADDRESS: where this process takes frames straight from the others; null: through Redis only. */
+  peers: PeerAddress | null;
   match: MatchStoreOptions;
   /** Frames held for a user away within its grace (RESUME_BUFFER_FRAMES). */
   holdLimit: number;
@@ -19,7 +22,12 @@ export interface RedisStateOptions {
 /** A cluster: every process on one Redis shares the queue, the rooms and frame delivery. */
 export async function redisState(options: RedisStateOptions, log: Logger): Promise<SharedState> {
   const redis = await connectRedis(options.url, options.prefix, log);
-  const bus = new RedisMessageBus(redis, { holdLimit: options.holdLimit, graceMs: options.graceMs, log });
+  const bus = new RedisMessageBus(redis, {
+    holdLimit: options.holdLimit,
+    graceMs: options.graceMs,
+    peers: options.peers,
+    log,
+  });
   const store = new RedisMatchStore(redis.commands, redis.prefix, bus.processId, options.match);
   return {
     store,

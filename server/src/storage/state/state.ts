@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { MessageBus } from '../bus/bus.js';
+import type { PeerAddress } from '../bus/peers.js';
 import type { MatchStore, Room, UntoldEnding } from '../match/store.js';
 import { memoryState } from './memory.js';
 import { redisState } from './redis.js';
@@ -51,11 +52,19 @@ export interface SharedState {
 export interface SharedStateConfig {
   REDIS_URL?: string | undefined;
   REDIS_PREFIX: string;
+  PEER_ADDRESS: string;
   REMATCH_COOLDOWN_S: number;
   RESUME_BUFFER_FRAMES: number;
   RESUME_GRACE_MS: number;
   dataDir: string;
   PORT: number;
+}
+
+/** PEER_ADDRESS (`off` or host:port, checked by config.ts) as where to listen, or null for none. */
+function peerAddress(setting: string): PeerAddress | null {
+  if (setting === 'off') return null;
+  const colon = setting.lastIndexOf(':');
+  return { host: setting.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port: Number(setting.slice(colon + 1)) };
 }
 
 /** Redis when REDIS_URL is set, else this process's memory. */
@@ -66,6 +75,7 @@ export async function openSharedState(config: SharedStateConfig, log: Logger): P
       {
         url: config.REDIS_URL,
         prefix: config.REDIS_PREFIX,
+        peers: peerAddress(config.PEER_ADDRESS),
         match: matchOptions,
         holdLimit: config.RESUME_BUFFER_FRAMES,
         graceMs: config.RESUME_GRACE_MS,

@@ -1,0 +1,308 @@
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import net from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
+import type { Logger } from 'pino';
+
+/**
+ * Direct links between the processes of a cluster, for the one thing that is sent per frame: the
+ * batches of frames for another process's sockets (redis.ts, "Batches"). Through Redis a frame
+ * that crosses processes costs the sender's client, Redis and the receiver's parser; on a link
+ * it is one socket write and one read. Everything else (scripts, hand-offs, invalidations) stays
+ * on Redis, and a process with no link to another sends it frames through Redis, as before.
+ *
+ * A link is one TCP connection from the sending process to the receiving one, opened the first
+ * time the sender has frames for it. The receiver listens where it said in Redis (the lease's
+ * `peers` hash). The first line the sender writes is the handshake: the cluster's secret (kept
+ * in Redis: whoever can read it is inside the cluster already), both processes' ids and the
+ * link's id. The receiver answers `ok`, and only then does the sender use the link. A wrong
+ * secret, or a receiver that is not the process named (an address reused, a process on another
+ * host reached at 127.0.0.1), closes the link, and frames go through Redis. Then each message is
+ * its length in characters, a newline, and the message exactly as on the Redis channel (`s` or
+ * `b`).
+ *
+ * Switching. A sender's frames to one process go through Redis until its link is up, then on the
+ * link. Frames from one sender to one receiver must pass in the order sent (a room's `matched`
+ * passes at once, and a frame of the old room that came after it would be dropped: order.ts), so
+ * when the link is up the sender publishes a marker on the receiver's Redis channel, after every
+ * frame it sent there, and the receiver holds what comes on the link until the marker has come.
+ * A link that breaks while both live (the receiver leaving: it says `bye` and reads until the
+ * sender's end) sends its later frames through Redis, where each sender's numbers put them in
+ * place (order.ts).
+ *
+ * Loss. A receiver that dies loses what was on its link, as it loses what Redis had published to
+ * it: those frames were in a process that died. Nothing is acknowledged; the sender learns of the
+ * death from the closed connection (and the lease), and its next frames go through Redis, whose
+ * PUBLISH tells it that nobody took them (redis.ts).
+ */
+
+/** How long a new link's frames wait for the marker (a Redis round trip), before they pass anyway. */
+const MARKER_TIMEOUT_MS = 2000;
+/** After a link to a process failed, frames to it go through Redis this long before it is tried again. */
+const RETRY_MS = 5000;
+/** A link this far behind (its receiver stopped reading) is cut: what it held is lost, as in a dead process. */
+const MAX_BACKLOG_CHARS = 16 * 1024 * 1024;
+/** How long a leaving process reads its links after `bye`, for what its senders had already written. */
+const BYE_TIMEOUT_MS = 1000;
+/** Longer than any handshake or length line: a peer that sends more without a newline is not one of ours. */
+const MAX_LINE = 512;
+
+export interface PeerAddress {
+  host: string;
+  port: number;
+}
+
+export interface PeerLinksOptions {
+  processId: string;
+  /** Where to listen; port 0 takes any free one. */
+  listen: PeerAddress;
+  /** The cluster's shared secret (redis.ts keeps it in Redis). */
+  secret: string;
+  log: Logger;
+  /** Where another process listens (`host:port`), or null when it has not said. */
+  addressOf(processId: string): Promise<string | null>;
+  /** Tells `to`, on its Redis channel after every frame sent it there, that link `linkId` now carries our frames. */
+  mark(to: string, linkId: string): void;
+  /** A message that came on a link: a frame (`s`) or a batch (`b`), as on the Redis channel. */
+  receive(message: string): void;
+}
+
+type Outgoing =
+  | { state: 'connecting'; socket?: net.Socket }
+  | { state: 'open'; socket: net.Socket }
+  | { state: 'failed'; retryAt: number };
+
+interface Incoming {
+  socket: net.Socket;
+  linkId: string;
+  /** Messages held until the marker comes; null once it came. */
+  held: string[] | null;
+  timer?: NodeJS.Timeout;
+}
+
+export class PeerLinks {
+  private server: net.Server | undefined;
+  /** Links this process sends on, by receiving process. */
+  private readonly outgoing = new Map<string, Outgoing>();
+  /** Links this process reads, by link id. */
+  private readonly incoming = new Map<string, Incoming>();
+  /** Markers that came on Redis before their link's handshake did: link id → when. */
+  private readonly early = new Map<string, number>();
+  private readonly secret: Buffer;
+  private closing = false;
+
+  constructor(private readonly options: PeerLinksOptions) {
+    this.secret = Buffer.from(options.secret);
+  }
+
+  /** Starts listening; returns where the other processes reach this one (`host:port`). */
+  async listen(): Promise<string> {
+    const server = net.createServer((socket) => this.accept(socket));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.listen.port, this.options.listen.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (error) => this.options.log.warn({ err: error }, 'peer link listener failed'));
+    const { port } = server.address() as net.AddressInfo;
+    const host = this.options.listen.host;
+    return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  }
+
+  /**
+   * Sends `message` to process `to` on its link: true when it went. False when there is no link
+   * (yet): the caller sends it through Redis, and the link is being opened for the next ones.
+   */
+  send(to: string, message: string): boolean {
+    const link = this.outgoing.get(to);
+    if (link?.state === 'open') {
+      if (link.socket.writableLength > MAX_BACKLOG_CHARS) {
+        this.options.log.warn({ processId: to }, 'peer link cut: the other process stopped reading');
+        link.socket.destroy();
+        return false;
+      }
+      link.socket.write(`${message.length}\n${message}`);
+      return true;
+    }
+    if (!link || (link.state === 'failed' && Date.now() >= link.retryAt)) this.connect(to);
+    return false;
+  }
+
+  /** The marker of link `linkId` came on Redis: what the link holds passes, and the rest as it comes. */
+  marked(linkId: string): void {
+    const link = this.incoming.get(linkId);
+    if (link) return this.open(link);
+    this.early.set(linkId, Date.now());
+  }
+
+  /** Process `processId` was taken for dead: its link goes, and a later one starts afresh. */
+  lost(processId: string): void {
+    const link = this.outgoing.get(processId);
+    this.outgoing.delete(processId);
+    if (link && link.state !== 'failed') link.socket?.destroy();
+  }
+
+  /**
+   * Stops taking links and tells every sender `bye`; waits (at most BYE_TIMEOUT_MS) until each has
+   * ended its link, so that what it wrote before it read `bye` is read here, then closes ours.
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    this.server?.close();
+    const ended = [...this.incoming.values()].map(
+      ({ socket }) =>
+        new Promise<void>((resolve) => {
+          if (socket.destroyed) return resolve();
+          socket.once('close', () => resolve());
+          socket.write('bye\n');
+        }),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(ended), new Promise((resolve) => (timer = setTimeout(resolve, BYE_TIMEOUT_MS)))]);
+    clearTimeout(timer);
+    for (const { socket, timer: held } of this.incoming.values()) {
+      clearTimeout(held);
+      socket.destroy();
+    }
+    this.incoming.clear();
+    for (const link of this.outgoing.values()) if (link.state !== 'failed') link.socket?.end();
+    this.outgoing.clear();
+  }
+
+  private connect(to: string): void {
+    this.outgoing.set(to, { state: 'connecting' });
+    // A link to a process that has gone for good is never retried: forget the failures that ran out.
+    const now = Date.now();
+    for (const [id, link] of this.outgoing)
+      if (link.state === 'failed' && now - link.retryAt > RETRY_MS) this.outgoing.delete(id);
+    const failed = (error?: unknown) => {
+      if (error) this.options.log.debug({ err: error, processId: to }, 'no peer link: frames go through Redis');
+      const link = this.outgoing.get(to);
+      if (link && link.state !== 'failed') this.outgoing.set(to, { state: 'failed', retryAt: Date.now() + RETRY_MS });
+    };
+    void this.options.addressOf(to).then((address) => {
+      const link = this.outgoing.get(to);
+      if (link?.state !== 'connecting' || this.closing) return;
+      const parsed = address && /^\[?([^\]]*)\]?:(\d+)$/.exec(address);
+      if (!parsed) return failed();
+      const socket = net.connect({ host: parsed[1]!, port: Number(parsed[2]) });
+      link.socket = socket;
+      socket.setNoDelay(true);
+      const linkId = randomUUID();
+      socket.once('connect', () => socket.write(`${this.options.secret} ${this.options.processId} ${to} ${linkId}\n`));
+      let said = '';
+      socket.on('data', (chunk: Buffer) => {
+        said += chunk.toString('latin1');
+        for (let newline = said.indexOf('\n'); newline >= 0; newline = said.indexOf('\n')) {
+          const line = said.slice(0, newline);
+          said = said.slice(newline + 1);
+          const current = this.outgoing.get(to);
+          if (line === 'ok' && current === link) {
+            // Every frame sent `to` so far went through Redis: the marker follows them there, and
+            // every frame from now on goes on the link, which the receiver reads only after it.
+            this.options.mark(to, linkId);
+            this.outgoing.set(to, { state: 'open', socket });
+          } else if (line === 'bye') {
+            // The receiver is leaving: our next frames go through Redis; it reads this link to its end.
+            if (current && current.state !== 'failed' && current.socket === socket)
+              this.outgoing.set(to, { state: 'failed', retryAt: Date.now() + RETRY_MS });
+            socket.end();
+          } else return void socket.destroy();
+        }
+        if (said.length > MAX_LINE) socket.destroy();
+      });
+      socket.on('error', failed);
+      socket.on('close', () => {
+        const current = this.outgoing.get(to);
+        if (current && current.state !== 'failed' && current.socket === socket) failed();
+      });
+    }, failed);
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.closing) return void socket.destroy();
+    socket.setNoDelay(true);
+    const decoder = new StringDecoder('utf8');
+    let text = '';
+    let link: Incoming | null = null;
+    socket.on('data', (chunk: Buffer) => {
+      text += decoder.write(chunk);
+      if (!link) {
+        const newline = text.indexOf('\n');
+        if (newline < 0) {
+          if (text.length > MAX_LINE) socket.destroy();
+          return;
+        }
+        link = this.admit(socket, text.slice(0, newline));
+        if (!link) return void socket.destroy();
+        text = text.slice(newline + 1);
+      }
+      let at = 0;
+      for (;;) {
+        const newline = text.indexOf('\n', at);
+        if (newline < 0) {
+          if (text.length - at > MAX_LINE) socket.destroy();
+          break;
+        }
+        const length = Number(text.slice(at, newline));
+        if (!Number.isSafeInteger(length) || newline - at > 10) return void socket.destroy();
+        const end = newline + 1 + length;
+        if (end > text.length) break;
+        this.take(link, text.slice(newline + 1, end));
+        at = end;
+      }
+      if (at > 0) text = text.slice(at);
+    });
+    socket.on('error', (error) => this.options.log.debug({ err: error }, 'peer link failed'));
+    socket.on('close', () => {
+      if (!link) return;
+      clearTimeout(link.timer);
+      // Closed before its marker came: what it held came before its end, so it passes now.
+      if (link.held) this.open(link);
+      this.incoming.delete(link.linkId);
+    });
+  }
+
+  /** The handshake: `secret from to linkId`. Null when it is not one of ours, for us. */
+  private admit(socket: net.Socket, line: string): Incoming | null {
+    const [secret = '', from, to, linkId] = line.split(' ');
+    const given = Buffer.from(secret);
+    const ours = given.length === this.secret.length && timingSafeEqual(given, this.secret);
+    if (!ours || to !== this.options.processId || !from || !linkId || this.incoming.has(linkId)) {
+      this.options.log.warn(
+        { remote: socket.remoteAddress, ours, forUs: to === this.options.processId },
+        'peer link refused',
+      );
+      return null;
+    }
+    const link: Incoming = { socket, linkId, held: [] };
+    this.incoming.set(linkId, link);
+    socket.write('ok\n');
+    if (this.early.delete(linkId)) this.open(link);
+    else {
+      link.timer = setTimeout(() => {
+        this.options.log.warn({ processId: from }, 'peer link marker did not come; its frames pass anyway');
+        this.open(link);
+      }, MARKER_TIMEOUT_MS);
+      link.timer.unref();
+    }
+    // Markers whose link never came (its sender died in between).
+    const now = Date.now();
+    for (const [id, at] of this.early) if (now - at > MARKER_TIMEOUT_MS) this.early.delete(id);
+    return link;
+  }
+
+  private take(link: Incoming, message: string): void {
+    if (link.held) link.held.push(message);
+    else this.options.receive(message);
+  }
+
+  private open(link: Incoming): void {
+    clearTimeout(link.timer);
+    const held = link.held;
+    link.held = null;
+    for (const message of held ?? []) this.options.receive(message);
+  }
+}
