@@ -610,6 +610,45 @@ describe('RedisMessageBus only', { skip: redisMissing ?? false }, () => {
     assert.deepEqual(inbox.texts(), ['x0', 'x1', 'x2', 'x3', 'x4', 'matched']);
   });
 
+  test('peer links: a process that leaves while a sender streams to its user loses none of the frames on the link', async () => {
+    const [a, b, c] = await redisBuses(3, 100_000);
+    const ada = user();
+    const first = new FakeInbox();
+    await b!.attach(ada, first, []);
+    a!.deliver(ada, { text: 'n0' });
+    await settled('a knows where Ada is', () => first.received.length === 1);
+    a!.deliver(ada, { text: 'n1' });
+    await settled('the link is up', () => linked(a!, b!) && first.received.length === 2);
+    // Ada is away: b holds what comes for her, from the link as from Redis.
+    b!.detach(ada, first);
+    assert.equal(await b!.awaitReturn(ada, Date.now() + 60_000), true);
+    let n = 2;
+    let streaming = true;
+    const streamed = new Promise<void>((resolve) => {
+      const turn = () => {
+        for (let i = 0; i < 5; i++) a!.deliver(ada, { text: `n${n++}` });
+        if (streaming) setImmediate(turn);
+        else resolve();
+      };
+      turn();
+    });
+    await sleep(30);
+    // b leaves mid-stream: it says bye, reads the link to its end, and only then leaves its channel.
+    await b!.close();
+    await sleep(30);
+    streaming = false;
+    await streamed;
+    await sleep(100);
+    const back = new FakeInbox();
+    await c!.attach(ada, back, []);
+    const last = `n${n - 1}`;
+    await settled(last, () => back.texts().includes(last));
+    assert.deepEqual(
+      [...first.texts(), ...back.texts()],
+      Array.from({ length: n }, (_, i) => `n${i}`),
+    );
+  });
+
   test('peer links: a connection without the cluster’s secret, or for another process, is refused and delivers nothing', async () => {
     const [a, b] = await redisBuses(2);
     const ada = user();

@@ -66,10 +66,15 @@ export interface PeerLinksOptions {
   receive(message: string): void;
 }
 
-type Outgoing =
-  | { state: 'connecting'; socket?: net.Socket }
-  | { state: 'open'; socket: net.Socket }
-  | { state: 'failed'; retryAt: number };
+/** A link this process sends on, or its attempt: one object from connecting to open to failed. */
+interface Outgoing {
+  state: 'connecting' | 'open' | 'failed';
+  socket?: net.Socket;
+  /** Where it was tried, from Redis (for the warning when it fails). */
+  address?: string;
+  /** When failed: frames go through Redis until then. */
+  retryAt: number;
+}
 
 interface Incoming {
   socket: net.Socket;
@@ -85,8 +90,8 @@ export class PeerLinks {
   private readonly outgoing = new Map<string, Outgoing>();
   /** Links this process reads, by link id. */
   private readonly incoming = new Map<string, Incoming>();
-  /** Markers that came on Redis before their link's handshake did: link id → when. */
-  private readonly early = new Map<string, number>();
+  /** Processes this one could not link to, told once each (see connect). */
+  private readonly unreachable = new Set<string>();
   private readonly secret: Buffer;
   private closing = false;
 
@@ -117,7 +122,7 @@ export class PeerLinks {
    */
   send(to: string, message: string): boolean {
     const link = this.outgoing.get(to);
-    if (link?.state === 'open') {
+    if (link?.state === 'open' && link.socket) {
       if (link.socket.writableLength > MAX_BACKLOG_CHARS) {
         this.options.log.warn({ processId: to }, 'peer link cut: the other process stopped reading');
         link.socket.destroy();
@@ -130,18 +135,22 @@ export class PeerLinks {
     return false;
   }
 
-  /** The marker of link `linkId` came on Redis: what the link holds passes, and the rest as it comes. */
+  /**
+   * The marker of link `linkId` came on Redis: what the link holds passes, and the rest as it
+   * comes. A marker is published only once the link was admitted (after `ok`), so it finds it,
+   * unless the link closed meanwhile (then what it held has passed already).
+   */
   marked(linkId: string): void {
     const link = this.incoming.get(linkId);
-    if (link) return this.open(link);
-    this.early.set(linkId, Date.now());
+    if (link) this.open(link);
   }
 
   /** Process `processId` was taken for dead: its link goes, and a later one starts afresh. */
   lost(processId: string): void {
     const link = this.outgoing.get(processId);
     this.outgoing.delete(processId);
-    if (link && link.state !== 'failed') link.socket?.destroy();
+    this.unreachable.delete(processId);
+    link?.socket?.destroy();
   }
 
   /**
@@ -167,25 +176,37 @@ export class PeerLinks {
       socket.destroy();
     }
     this.incoming.clear();
-    for (const link of this.outgoing.values()) if (link.state !== 'failed') link.socket?.end();
+    for (const link of this.outgoing.values()) link.socket?.end();
     this.outgoing.clear();
   }
 
   private connect(to: string): void {
-    this.outgoing.set(to, { state: 'connecting' });
-    // A link to a process that has gone for good is never retried: forget the failures that ran out.
+    const link: Outgoing = { state: 'connecting', retryAt: 0 };
+    // A process gone for good is not tried again: forget the failures that ran out long ago.
     const now = Date.now();
-    for (const [id, link] of this.outgoing)
-      if (link.state === 'failed' && now - link.retryAt > RETRY_MS) this.outgoing.delete(id);
+    for (const [id, old] of this.outgoing)
+      if (old.state === 'failed' && now - old.retryAt > RETRY_MS) this.outgoing.delete(id);
+    this.outgoing.set(to, link);
+    /** This attempt is over (unless a newer one replaced it): Redis, until RETRY_MS from now. */
     const failed = (error?: unknown) => {
-      if (error) this.options.log.debug({ err: error, processId: to }, 'no peer link: frames go through Redis');
-      const link = this.outgoing.get(to);
-      if (link && link.state !== 'failed') this.outgoing.set(to, { state: 'failed', retryAt: Date.now() + RETRY_MS });
+      if (this.outgoing.get(to) !== link || link.state === 'failed') return;
+      // Once per process, as a warning: a cluster whose processes cannot reach each other (a
+      // PEER_ADDRESS they cannot reach) works, through Redis, but should be told why it is slower.
+      if (link.state === 'connecting' && link.address && !this.unreachable.has(to)) {
+        this.unreachable.add(to);
+        this.options.log.warn(
+          { err: error, processId: to, address: link.address },
+          'no peer link to this process: its frames go through Redis',
+        );
+      }
+      link.state = 'failed';
+      link.retryAt = Date.now() + RETRY_MS;
+      link.socket?.destroy();
     };
     void this.options.addressOf(to).then((address) => {
-      const link = this.outgoing.get(to);
-      if (link?.state !== 'connecting' || this.closing) return;
+      if (this.outgoing.get(to) !== link || this.closing) return;
       const parsed = address && /^\[?([^\]]*)\]?:(\d+)$/.exec(address);
+      link.address = address ?? undefined;
       if (!parsed) return failed();
       const socket = net.connect({ host: parsed[1]!, port: Number(parsed[2]) });
       link.socket = socket;
@@ -198,26 +219,25 @@ export class PeerLinks {
         for (let newline = said.indexOf('\n'); newline >= 0; newline = said.indexOf('\n')) {
           const line = said.slice(0, newline);
           said = said.slice(newline + 1);
-          const current = this.outgoing.get(to);
-          if (line === 'ok' && current === link) {
+          if (line === 'ok' && link.state === 'connecting' && this.outgoing.get(to) === link) {
             // Every frame sent `to` so far went through Redis: the marker follows them there, and
             // every frame from now on goes on the link, which the receiver reads only after it.
             this.options.mark(to, linkId);
-            this.outgoing.set(to, { state: 'open', socket });
+            link.state = 'open';
           } else if (line === 'bye') {
-            // The receiver is leaving: our next frames go through Redis; it reads this link to its end.
-            if (current && current.state !== 'failed' && current.socket === socket)
-              this.outgoing.set(to, { state: 'failed', retryAt: Date.now() + RETRY_MS });
+            // The receiver is leaving: our next frames go through Redis, and it reads this link to
+            // its end, so the link is ended, not destroyed.
+            if (link.state !== 'failed') {
+              link.state = 'failed';
+              link.retryAt = Date.now() + RETRY_MS;
+            }
             socket.end();
           } else return void socket.destroy();
         }
         if (said.length > MAX_LINE) socket.destroy();
       });
       socket.on('error', failed);
-      socket.on('close', () => {
-        const current = this.outgoing.get(to);
-        if (current && current.state !== 'failed' && current.socket === socket) failed();
-      });
+      socket.on('close', () => failed());
     }, failed);
   }
 
@@ -280,17 +300,11 @@ export class PeerLinks {
     const link: Incoming = { socket, linkId, held: [] };
     this.incoming.set(linkId, link);
     socket.write('ok\n');
-    if (this.early.delete(linkId)) this.open(link);
-    else {
-      link.timer = setTimeout(() => {
-        this.options.log.warn({ processId: from }, 'peer link marker did not come; its frames pass anyway');
-        this.open(link);
-      }, MARKER_TIMEOUT_MS);
-      link.timer.unref();
-    }
-    // Markers whose link never came (its sender died in between).
-    const now = Date.now();
-    for (const [id, at] of this.early) if (now - at > MARKER_TIMEOUT_MS) this.early.delete(id);
+    link.timer = setTimeout(() => {
+      this.options.log.warn({ processId: from }, 'peer link marker did not come; its frames pass anyway');
+      this.open(link);
+    }, MARKER_TIMEOUT_MS);
+    link.timer.unref();
     return link;
   }
 
