@@ -50,7 +50,8 @@ const Settings = z.object({
    * With REDIS_URL: `host:port` where this process takes the other processes' frames straight
    * (storage/bus/peers.ts), and where they reach it; port 0 takes a free one. The default serves
    * processes on one machine; across machines give each its private address (and open the port
-   * between them only). `off`: every frame goes through Redis.
+   * between them only), or `0.0.0.0:<port>` to listen on every interface and be reached at this
+   * machine's own address (containers). `off`: every frame goes through Redis.
    */
   PEER_ADDRESS: z
     .string()

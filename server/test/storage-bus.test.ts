@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
+import os from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import type { Delivery, Inbox, MessageBus } from '../src/storage/bus/bus.js';
@@ -647,6 +648,30 @@ describe('RedisMessageBus only', { skip: redisMissing ?? false }, () => {
       [...first.texts(), ...back.texts()],
       Array.from({ length: n }, (_, i) => `n${i}`),
     );
+  });
+
+  test('peer links on every interface (PEER_ADDRESS=0.0.0.0:0): each is reached at the machine’s own address, not 0.0.0.0', async () => {
+    const [a, b] = await redisBuses(2, HOLD_LIMIT, undefined, { host: '0.0.0.0', port: 0 });
+    const address = await a!.connection.commands.hget(`${a!.connection.prefix}peers`, b!.processId);
+    const own = Object.values(os.networkInterfaces())
+      .flat()
+      .filter((i) => i && !i.internal && i.family === 'IPv4')
+      .map((i) => i!.address);
+    assert.match(address ?? '', /^[\d.]+:\d+$/);
+    assert.ok(
+      own.length > 0 ? own.includes(address!.split(':')[0]!) : address!.startsWith('127.0.0.1:'),
+      `${address} is one of this machine's addresses (${own.join(', ') || 'loopback only'})`,
+    );
+    const ada = user();
+    const inbox = new FakeInbox();
+    await b!.attach(ada, inbox, []);
+    a!.deliver(ada, { text: 'first' });
+    await settled('a knows where Ada is', () => inbox.received.length === 1);
+    a!.deliver(ada, { text: 'second' }); // a batch: it opens the link
+    await settled('the link is up', () => linked(a!, b!) && inbox.received.length === 2);
+    a!.deliver(ada, { text: 'third' });
+    await settled('third', () => inbox.received.length === 3);
+    assert.deepEqual(inbox.texts(), ['first', 'second', 'third']);
   });
 
   test('peer links: a connection without the cluster’s secret, or for another process, is refused and delivers nothing', async () => {

@@ -1,5 +1,6 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import net from 'node:net';
+import os from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import type { Logger } from 'pino';
 
@@ -45,6 +46,20 @@ const MAX_BACKLOG_CHARS = 16 * 1024 * 1024;
 const BYE_TIMEOUT_MS = 1000;
 /** Longer than any handshake or length line: a peer that sends more without a newline is not one of ours. */
 const MAX_LINE = 512;
+
+/**
+ * Where the others reach a process that listens on `host`. Listening on every interface (`0.0.0.0`
+ * or `::`, as in a container whose address is known only once it runs) names this machine's first
+ * address that is not loopback, of the same family when there is one; none: loopback.
+ */
+export function reachableHost(host: string): string {
+  if (host !== '0.0.0.0' && host !== '::') return host;
+  const external = Object.values(os.networkInterfaces())
+    .flat()
+    .filter((a): a is os.NetworkInterfaceInfo => a !== undefined && !a.internal && !a.address.startsWith('fe80:'));
+  const family = host === '::' ? 'IPv6' : 'IPv4';
+  return (external.find((a) => a.family === family) ?? external[0])?.address ?? '127.0.0.1';
+}
 
 export interface PeerAddress {
   host: string;
@@ -112,7 +127,7 @@ export class PeerLinks {
     });
     server.on('error', (error) => this.options.log.warn({ err: error }, 'peer link listener failed'));
     const { port } = server.address() as net.AddressInfo;
-    const host = this.options.listen.host;
+    const host = reachableHost(this.options.listen.host);
     return `${host.includes(':') ? `[${host}]` : host}:${port}`;
   }
 
