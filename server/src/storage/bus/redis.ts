@@ -87,12 +87,15 @@ const BATCH_FRAMES = 128;
  * Batches. Frames for other processes wait for the end of the event loop's turn (`setImmediate`)
  * in `outbox`, per owner, or until BATCH_FRAMES wait for one owner; then that owner's go as one
  * message, in the order they were sent (cut at BATCH_CHARS): on the peer link to the owner
- * (peers.ts, where its marker keeps the order across the switch from Redis), else as one PUBLISH. Under load a turn reads many sockets, so one PUBLISH carries many frames: Redis,
- * the sender's client and the receiver's parser pay per PUBLISH, not per frame. One frame alone
- * goes as `s`, as before. Every other command this process sends flushes the outbox first, so the
- * connection's order (a hand-off after the pushes, a script after the frames before it) is the
- * order in which the frames were sent, as without batches. A batch that reaches nobody goes
- * through the script frame by frame, in order, as a single frame would.
+ * (peers.ts, where a marker keeps the order across the switch from Redis), else as one PUBLISH.
+ * Under load a turn reads many sockets, so one message carries many frames: the link, or Redis,
+ * the sender's client and the receiver's parser, are paid per message, not per frame. One frame
+ * alone goes as `s`, as before. Every other command this process sends flushes the outbox first,
+ * so the connection's order (a hand-off after the pushes, a script after the frames before it) is
+ * the order in which the frames were sent, as without batches; a frame on a link may reach its
+ * owner after a later one a script sent on, and waits for it there by its number, as in a move. A
+ * batch that reaches nobody goes through the script frame by frame, in order, as a single frame
+ * would.
  *
  * Held frames. While the user is away, its owner appends what reaches it to the held list (a
  * dead owner's frames: the script does it itself), up to the limit (one past it: the overflow
@@ -104,10 +107,10 @@ const BATCH_FRAMES = 128;
  *
  * Keys, after the prefix: on:<user> (owner), held:<user> (LIST), states:<user> (HASH: state key →
  * latest item, expiring and dropped with the list), users:<process> (SET of the users a process
- * owns), graces (ZSET of away users by deadline), peer-secret (the peer links' handshake); channels
- * p:<process> and owners. Which
- * processes are alive is the lease's (lease.ts). Nothing per frame is stored outside the held
- * list, and the routes and stream numbers live in the processes' memory only.
+ * owns), graces (ZSET of away users by deadline), peer-secret (the peer links' handshake);
+ * channels p:<process> and owners. Which processes are alive is the lease's (lease.ts). Nothing
+ * per frame is stored outside the held list, and the routes and stream numbers live in the
+ * processes' memory only.
  *
  * The scripts and the channel messages' format: redis-scripts.ts; a frame's envelope: envelope.ts.
  */
