@@ -5,6 +5,9 @@
 set -e
 cd "$(dirname "$0")/.."
 sh scripts/setup.sh
+# Redis, PostgreSQL, coturn and Chromium, as `npm test` installs them: without them the cluster,
+# chaos, soak and call phases are skipped.
+sh scripts/system-deps.sh
 
 # The browser calls gather ICE candidates on every interface: inside a network namespace that
 # has only loopback, no packet can be addressed to anything else (docs/testing.md).
