@@ -700,6 +700,41 @@ describe('RedisMessageBus only', { skip: redisMissing ?? false }, () => {
     assert.deepEqual(inbox.texts(), []);
   });
 
+  test('peer links after Redis lost its data: processes that outlived it learn the secret a new process made, and link with it', async () => {
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    const [a, b] = await redisBuses(2, HOLD_LIMIT, prefix);
+    const key = `${a!.connection.prefix}peer-secret`;
+    const old = await a!.connection.commands.get(key);
+    // Redis restarted empty, and a process started since made a new secret; a and b knew the old one.
+    await a!.connection.commands.set(key, 'made-after-the-loss');
+    const [c] = await redisBuses(1, HOLD_LIMIT, prefix);
+    const onA = user();
+    const onC = user();
+    const onB = user();
+    const [atA, atC, atB] = [new FakeInbox(), new FakeInbox(), new FakeInbox()];
+    await a!.attach(onA, atA, []);
+    await c!.attach(onC, atC, []);
+    await b!.attach(onB, atB, []);
+    // Each sends twice: the first learns the route (a script), the next opens the link.
+    for (const [from, to, userId, inbox] of [
+      [c!, a!, onA, atA],
+      [a!, c!, onC, atC],
+      [b!, a!, onA, atA],
+    ] as const) {
+      const before = inbox.received.length;
+      from.deliver(userId, { text: 'one' });
+      await settled('one', () => inbox.received.length === before + 1);
+      from.deliver(userId, { text: 'two' });
+      await settled(`${from.processId} linked to ${to.processId}`, () => linked(from, to), 5000);
+      from.deliver(userId, { text: 'three' });
+      await settled('three', () => inbox.received.length === before + 3);
+    }
+    assert.notEqual(old, 'made-after-the-loss');
+    assert.equal(await a!.connection.commands.get(key), 'made-after-the-loss', 'the secret Redis holds is kept');
+    assert.deepEqual(atA.texts(), ['one', 'two', 'three', 'one', 'two', 'three']);
+    assert.deepEqual(atC.texts(), ['one', 'two', 'three']);
+  });
+
   test('let go on every process: no key of the user is left in Redis, and a later socket gets a fresh stream', async () => {
     const [a, b] = await redisBuses(2);
     const ada = user();

@@ -70,8 +70,14 @@ export interface PeerLinksOptions {
   processId: string;
   /** Where to listen; port 0 takes any free one. */
   listen: PeerAddress;
-  /** The cluster's shared secret (redis.ts keeps it in Redis). */
+  /** The cluster's shared secret as this process learnt it (redis.ts keeps it in Redis). */
   secret: string;
+  /**
+   * The secret as Redis holds it now; when Redis has none (it lost its data), `ours` is put back.
+   * Asked before each link is opened and when a handshake's secret is not ours, so processes that
+   * outlived a loss of Redis's data learn the secret a process started since made.
+   */
+  currentSecret(ours: string): Promise<string>;
   log: Logger;
   /** Where another process listens (`host:port`), or null when it has not said. */
   addressOf(processId: string): Promise<string | null>;
@@ -107,7 +113,7 @@ export class PeerLinks {
   private readonly incoming = new Map<string, Incoming>();
   /** Processes this one could not link to, told once each (see connect). */
   private readonly unreachable = new Set<string>();
-  private readonly secret: Buffer;
+  private secret: Buffer;
   private closing = false;
 
   constructor(private readonly options: PeerLinksOptions) {
@@ -218,7 +224,7 @@ export class PeerLinks {
       link.retryAt = Date.now() + RETRY_MS;
       link.socket?.destroy();
     };
-    void this.options.addressOf(to).then((address) => {
+    void Promise.all([this.options.addressOf(to), this.learnSecret()]).then(([address]) => {
       if (this.outgoing.get(to) !== link || this.closing) return;
       const parsed = address && /^\[?([^\]]*)\]?:(\d+)$/.exec(address);
       link.address = address ?? undefined;
@@ -227,7 +233,8 @@ export class PeerLinks {
       link.socket = socket;
       socket.setNoDelay(true);
       const linkId = randomUUID();
-      socket.once('connect', () => socket.write(`${this.options.secret} ${this.options.processId} ${to} ${linkId}\n`));
+      const secret = this.secret.toString();
+      socket.once('connect', () => socket.write(`${secret} ${this.options.processId} ${to} ${linkId}\n`));
       let said = '';
       socket.on('data', (chunk: Buffer) => {
         said += chunk.toString('latin1');
@@ -262,18 +269,27 @@ export class PeerLinks {
     const decoder = new StringDecoder('utf8');
     let text = '';
     let link: Incoming | null = null;
+    let admitting = false;
     socket.on('data', (chunk: Buffer) => {
       text += decoder.write(chunk);
-      if (!link) {
-        const newline = text.indexOf('\n');
-        if (newline < 0) {
-          if (text.length > MAX_LINE) socket.destroy();
-          return;
-        }
-        link = this.admit(socket, text.slice(0, newline));
-        if (!link) return void socket.destroy();
-        text = text.slice(newline + 1);
+      if (link) return read(link);
+      const newline = text.indexOf('\n');
+      // A sender writes nothing after its handshake until it has read `ok`.
+      if (newline < 0 || admitting) {
+        if (text.length > MAX_LINE) socket.destroy();
+        return;
       }
+      admitting = true;
+      const handshake = text.slice(0, newline);
+      text = text.slice(newline + 1);
+      void this.admit(socket, handshake).then((admitted) => {
+        if (!admitted) return void socket.destroy();
+        link = admitted;
+        read(link);
+      });
+    });
+    /** The messages that came whole, each its length line and the message (see the header). */
+    const read = (from: Incoming): void => {
       let at = 0;
       for (;;) {
         const newline = text.indexOf('\n', at);
@@ -285,11 +301,11 @@ export class PeerLinks {
         if (!Number.isSafeInteger(length) || newline - at > 10) return void socket.destroy();
         const end = newline + 1 + length;
         if (end > text.length) break;
-        this.take(link, text.slice(newline + 1, end));
+        this.take(from, text.slice(newline + 1, end));
         at = end;
       }
       if (at > 0) text = text.slice(at);
-    });
+    };
     socket.on('error', (error) => this.options.log.debug({ err: error }, 'peer link failed'));
     socket.on('close', () => {
       if (!link) return;
@@ -300,11 +316,16 @@ export class PeerLinks {
     });
   }
 
-  /** The handshake: `secret from to linkId`. Null when it is not one of ours, for us. */
-  private admit(socket: net.Socket, line: string): Incoming | null {
+  /**
+   * The handshake: `secret from to linkId`. Null when it is not one of ours, for us. A secret that
+   * is not the one we know may be the one Redis holds now (see `currentSecret`): we ask once.
+   */
+  private async admit(socket: net.Socket, line: string): Promise<Incoming | null> {
     const [secret = '', from, to, linkId] = line.split(' ');
     const given = Buffer.from(secret);
-    const ours = given.length === this.secret.length && timingSafeEqual(given, this.secret);
+    const isOurs = () => given.length === this.secret.length && timingSafeEqual(given, this.secret);
+    const ours = isOurs() || ((await this.learnSecret()) && isOurs());
+    if (this.closing || socket.destroyed) return null;
     if (!ours || to !== this.options.processId || !from || !linkId || this.incoming.has(linkId)) {
       this.options.log.warn(
         { remote: socket.remoteAddress, ours, forUs: to === this.options.processId },
@@ -321,6 +342,16 @@ export class PeerLinks {
     }, MARKER_TIMEOUT_MS);
     link.timer.unref();
     return link;
+  }
+
+  /** Asks Redis for the cluster's secret (see `currentSecret`); true when it answered. */
+  private async learnSecret(): Promise<boolean> {
+    try {
+      this.secret = Buffer.from(await this.options.currentSecret(this.secret.toString()));
+      return true;
+    } catch {
+      return false; // Redis unreachable: the secret we know stays
+    }
   }
 
   private take(link: Incoming, message: string): void {

@@ -234,7 +234,8 @@ export class RedisMessageBus implements MessageBus {
       this.peers = new PeerLinks({
         processId: this.processId,
         listen: this.options.peers,
-        secret: await this.clusterSecret(),
+        secret: await this.clusterSecret(randomBytes(32).toString('hex')),
+        currentSecret: (ours) => this.clusterSecret(ours),
         log: this.options.log,
         addressOf: (processId) => this.lease.peerAddressOf(processId),
         // On the command connection, like every batch: after each one sent there before.
@@ -687,10 +688,14 @@ export class RedisMessageBus implements MessageBus {
     else route.owner = owner;
   }
 
-  /** The secret a peer link's handshake carries (peers.ts): made by the first process, kept in Redis. */
-  private async clusterSecret(): Promise<string> {
+  /**
+   * The secret a peer link's handshake carries (peers.ts): made by the first process, kept in
+   * Redis. `ours` is what goes in when Redis has none: a new secret at the first start, the one a
+   * process knew after Redis lost its data (so the processes that outlived it keep theirs).
+   */
+  private async clusterSecret(ours: string): Promise<string> {
     const key = `${this.prefix}peer-secret`;
-    await this.redis.commands.set(key, randomBytes(32).toString('hex'), 'NX');
+    await this.redis.commands.set(key, ours, 'NX');
     const secret = await this.redis.commands.get(key);
     if (!secret) throw new Error('redis lost the peer-link secret as it was made');
     return secret;
