@@ -64,11 +64,12 @@ async function redisBuses(
   holdLimit = HOLD_LIMIT,
   prefix = `t${randomUUID().slice(0, 8)}`,
   peers: typeof LINKED | null = LINKED,
+  logger = log,
 ): Promise<Array<RedisMessageBus & { connection: RedisConnections }>> {
   return Promise.all(
     Array.from({ length: processes }, async () => {
       const connection = await connectRedis(redis!.url, prefix, log);
-      const bus = new RedisMessageBus(connection, { holdLimit, graceMs: 1000, peers, log });
+      const bus = new RedisMessageBus(connection, { holdLimit, graceMs: 1000, peers, log: logger });
       await bus.start();
       cleanups.push(async () => {
         await bus.close();
@@ -103,6 +104,41 @@ const implementations: Implementation[] = [
 const user = () => `u-${randomUUID()}`;
 const frames = (n: number, tag = 'f') => Array.from({ length: n }, (_, i) => ({ text: `${tag}${i}` }));
 const settled = (what: string, check: () => boolean, ms = 3000) => eventually(what, check, ms);
+
+/**
+ * `sender` sends `userId` frames `n<first>`, `n<first+1>`, … five each turn of its event loop (one
+ * batch), without pause, until the returned stop is called; the stop resolves to the next number.
+ */
+function streamTo(sender: MessageBus, userId: string, first: number): () => Promise<number> {
+  let n = first;
+  let streaming = true;
+  const streamed = new Promise<number>((resolve) => {
+    const turn = () => {
+      for (let i = 0; i < 5; i++) sender.deliver(userId, { text: `n${n++}` });
+      if (streaming) setImmediate(turn);
+      else resolve(n);
+    };
+    turn();
+  });
+  return () => {
+    streaming = false;
+    return streamed;
+  };
+}
+
+/** A logger whose warnings land in `warnings`, by message. */
+function warningsLog(): { logger: typeof log; warnings: Array<Record<string, unknown>> } {
+  const warnings: Array<Record<string, unknown>> = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line)) });
+  return { logger, warnings };
+}
+
+/** How many scripts and PUBLISHes Redis has run so far, all clients together (INFO commandstats). */
+async function redisCalls(bus: { connection: RedisConnections }): Promise<{ scripts: number; publishes: number }> {
+  const info = await bus.connection.commands.info('commandstats');
+  const calls = (name: string) => Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
+  return { scripts: calls('evalsha') + calls('eval'), publishes: calls('publish') };
+}
 
 for (const impl of implementations) {
   describe(impl.name, { skip: impl.skip }, () => {
@@ -481,15 +517,10 @@ describe('RedisMessageBus only', { skip: redisMissing ?? false }, () => {
     await b!.attach(ada, inbox, []);
     a!.deliver(ada, { text: 'first' });
     await settled('first', () => inbox.received.length === 1);
-    const stats = async (): Promise<{ scripts: number; publishes: number }> => {
-      const info = await a!.connection.commands.info('commandstats');
-      const calls = (name: string) => Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
-      return { scripts: calls('evalsha') + calls('eval'), publishes: calls('publish') };
-    };
-    const before = await stats();
+    const before = await redisCalls(a!);
     for (let i = 0; i < 200; i++) a!.deliver(ada, { text: `f${i}` });
     await settled('200 frames', () => inbox.received.length === 201);
-    const after = await stats();
+    const after = await redisCalls(a!);
     // The stats call itself is no script; other tests' buses renew their leases meanwhile (a few scripts).
     assert.ok(after.scripts - before.scripts < 20, `${after.scripts - before.scripts} scripts for 200 frames`);
     // 200 frames sent in one turn of the event loop leave in batches: a few PUBLISHes (a batch is
@@ -524,17 +555,7 @@ describe('RedisMessageBus only', { skip: redisMissing ?? false }, () => {
       await b!.attach(ada, first, []);
       a!.deliver(ada, { text: 'n0' });
       await settled('a knows where Ada is', () => first.received.length === 1);
-      // A few frames each turn of a's event loop (one PUBLISH), without pause.
-      let n = 1;
-      let streaming = true;
-      const streamed = new Promise<void>((resolve) => {
-        const turn = () => {
-          for (let i = 0; i < 5; i++) a!.deliver(ada, { text: `n${n++}` });
-          if (streaming) setImmediate(turn);
-          else resolve();
-        };
-        turn();
-      });
+      const stop = streamTo(a!, ada, 1);
       await sleep(30);
       // Slow processes, as on a loaded machine: a hears of the move late, so it keeps sending to b
       // after b was told; b, slower still, sends those on to c (through the script) only after c
@@ -549,8 +570,7 @@ describe('RedisMessageBus only', { skip: redisMissing ?? false }, () => {
       b!.connection.subscriber.stream.resume();
       await attaching;
       await sleep(50);
-      streaming = false;
-      await streamed;
+      const n = await stop();
       const last = `n${n - 1}`;
       await settled(last, () => moved.texts().includes(last));
       assert.deepEqual(
@@ -573,15 +593,10 @@ describe('RedisMessageBus only', { skip: redisMissing ?? false }, () => {
     await settled('first', () => inbox.received.length === 1);
     a!.deliver(ada, { text: 'second' }); // a batch: it opens the link, and goes through Redis meanwhile
     await settled('the link is up', () => linked(a!, b!));
-    const stats = async (): Promise<{ scripts: number; publishes: number }> => {
-      const info = await a!.connection.commands.info('commandstats');
-      const calls = (name: string) => Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
-      return { scripts: calls('evalsha') + calls('eval'), publishes: calls('publish') };
-    };
-    const before = await stats();
+    const before = await redisCalls(a!);
     for (let i = 0; i < 200; i++) a!.deliver(ada, { text: `f${i}` });
     await settled('200 frames', () => inbox.received.length === 202);
-    const after = await stats();
+    const after = await redisCalls(a!);
     assert.equal(after.publishes - before.publishes, 0, 'PUBLISHes for 200 frames on a link');
     assert.ok(after.scripts - before.scripts < 20, `${after.scripts - before.scripts} scripts for 200 frames`);
     assert.deepEqual(inbox.texts(), ['first', 'second', ...Array.from({ length: 200 }, (_, i) => `f${i}`)]);
@@ -623,22 +638,12 @@ describe('RedisMessageBus only', { skip: redisMissing ?? false }, () => {
     // Ada is away: b holds what comes for her, from the link as from Redis.
     b!.detach(ada, first);
     assert.equal(await b!.awaitReturn(ada, Date.now() + 60_000), true);
-    let n = 2;
-    let streaming = true;
-    const streamed = new Promise<void>((resolve) => {
-      const turn = () => {
-        for (let i = 0; i < 5; i++) a!.deliver(ada, { text: `n${n++}` });
-        if (streaming) setImmediate(turn);
-        else resolve();
-      };
-      turn();
-    });
+    const stop = streamTo(a!, ada, 2);
     await sleep(30);
     // b leaves mid-stream: it says bye, reads the link to its end, and only then leaves its channel.
     await b!.close();
     await sleep(30);
-    streaming = false;
-    await streamed;
+    const n = await stop();
     await sleep(100);
     const back = new FakeInbox();
     await c!.attach(ada, back, []);
@@ -698,6 +703,84 @@ describe('RedisMessageBus only', { skip: redisMissing ?? false }, () => {
     }
     await sleep(100);
     assert.deepEqual(inbox.texts(), []);
+  });
+
+  test('peer links: a marker that does not come in 2 s holds the link no longer; the frame it waited for is given up after its gap, never shown out of order', async () => {
+    const [a, b] = await redisBuses(2);
+    const ada = user();
+    const inbox = new FakeInbox();
+    await b!.attach(ada, inbox, []);
+    a!.deliver(ada, { text: 'x0' });
+    await settled('a knows where Ada is', () => inbox.received.length === 1);
+    // b stops reading Redis (a stuck subscriber): x1 and the link's marker wait there.
+    b!.connection.subscriber.stream.pause();
+    a!.deliver(ada, { text: 'x1' });
+    await settled('the link is up', () => linked(a!, b!));
+    for (let i = 2; i <= 4; i++) a!.deliver(ada, { text: `x${i}` });
+    await sleep(1500);
+    assert.deepEqual(inbox.texts(), ['x0'], 'held while the marker may still come');
+    // 2 s for the marker, then 1 s for x1 (order.ts's gap): x2 on waits for neither any longer.
+    await settled('x4', () => inbox.texts().includes('x4'), 4000);
+    assert.deepEqual(inbox.texts(), ['x0', 'x2', 'x3', 'x4']);
+    b!.connection.subscriber.stream.resume();
+    a!.deliver(ada, { text: 'x5' });
+    await settled('x5', () => inbox.texts().includes('x5'));
+    assert.deepEqual(inbox.texts(), ['x0', 'x2', 'x3', 'x4', 'x5'], 'x1, come after its gap, is dropped');
+  });
+
+  test('peer links: a link whose receiver stops reading is cut 16 MB behind, once, with a warning; later frames go through Redis, in order', { timeout: 60_000 }, async () => {
+    const { logger, warnings } = warningsLog();
+    const [a] = await redisBuses(1, HOLD_LIMIT, 'cut', LINKED, logger);
+    const [b] = await redisBuses(1, HOLD_LIMIT, 'cut');
+    const ada = user();
+    const inbox = new FakeInbox();
+    await b!.attach(ada, inbox, []);
+    a!.deliver(ada, { text: 'first' });
+    await settled('a knows where Ada is', () => inbox.received.length === 1);
+    a!.deliver(ada, { text: 'second' });
+    await settled('the link is up', () => linked(a!, b!) && inbox.received.length === 2);
+    // b stops reading its links (a process stuck, or its machine starved).
+    const incoming = (b as unknown as { peers: { incoming: Map<string, { socket: net.Socket }> } }).peers.incoming;
+    for (const { socket } of incoming.values()) socket.pause();
+    // 400 frames of 64 KB: 26 MB, more than the kernel's buffers and the 16 MB a link may fall behind.
+    const big = 'x'.repeat(64 * 1024);
+    for (let i = 0; i < 400; i++) a!.deliver(ada, { text: `${i} ${big}` });
+    await settled('the link is cut', () => !linked(a!, b!));
+    await settled('the last frame, through Redis', () => inbox.texts().at(-1)?.startsWith('399 ') ?? false, 10_000);
+    const numbers = inbox.texts().slice(2).map((text) => Number(text.slice(0, text.indexOf(' '))));
+    const first = numbers[0]!;
+    // What was on the cut link is lost, as in a dead process; what came after it, in order, whole.
+    assert.ok(first > 100, `frames from ${first} on reached Ada`);
+    assert.deepEqual(numbers, Array.from({ length: 400 - first }, (_, i) => first + i));
+    const cuts = warnings.filter((w) => w.msg === 'peer link cut: the other process stopped reading');
+    assert.equal(cuts.length, 1);
+    assert.equal(cuts[0]!.processId, b!.processId);
+  });
+
+  test('peer links: a process that cannot reach another warns once, and sends to it through Redis, every frame in order', { timeout: 30_000 }, async () => {
+    const { logger, warnings } = warningsLog();
+    const [a] = await redisBuses(1, HOLD_LIMIT, 'unreachable', LINKED, logger);
+    const [b] = await redisBuses(1, HOLD_LIMIT, 'unreachable');
+    // b's listener goes (as behind a firewall): its address, in Redis, refuses connections.
+    (b as unknown as { peers: { server: net.Server } }).peers.server.close();
+    const ada = user();
+    const inbox = new FakeInbox();
+    await b!.attach(ada, inbox, []);
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 3; i++) {
+        a!.deliver(ada, { text: `r${round} f${i}` });
+        await sleep(50);
+      }
+      // The next try comes 5 s after the last failed one: it fails too, and says nothing new.
+      if (round === 0) await sleep(5200);
+    }
+    await settled('r1 f2', () => inbox.texts().includes('r1 f2'));
+    assert.deepEqual(inbox.texts(), ['r0 f0', 'r0 f1', 'r0 f2', 'r1 f0', 'r1 f1', 'r1 f2']);
+    const unreachable = warnings.filter((w) => w.msg === 'no peer link to this process: its frames go through Redis');
+    assert.equal(unreachable.length, 1, 'one warning for two failed tries');
+    assert.equal(unreachable[0]!.processId, b!.processId);
+    assert.match(String(unreachable[0]!.address), /^127\.0\.0\.1:\d+$/);
+    assert.equal(linked(a!, b!), false);
   });
 
   test('peer links after Redis lost its data: processes that outlived it learn the secret a new process made, and link with it', async () => {

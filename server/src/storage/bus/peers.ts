@@ -146,6 +146,10 @@ export class PeerLinks {
     if (link?.state === 'open' && link.socket) {
       if (link.socket.writableLength > MAX_BACKLOG_CHARS) {
         this.options.log.warn({ processId: to }, 'peer link cut: the other process stopped reading');
+        // Failed now, not when the socket's close comes: the rest of this turn's batches go
+        // through Redis without cutting (and warning) again.
+        link.state = 'failed';
+        link.retryAt = Date.now() + RETRY_MS;
         link.socket.destroy();
         return false;
       }
