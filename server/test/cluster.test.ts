@@ -156,6 +156,27 @@ describe('a cluster of three processes', { skip }, () => {
     // Through Redis, and batched: the frames a process sends another within one turn share a PUBLISH.
     const published = (await publishCalls()) - publishedBefore;
     assert.ok(published > 0 && published < 1000, `1,000 cross-process frames went as ${published} PUBLISH`);
+    // Those opened a peer link each way (they arrived before it was up): what follows goes on
+    // the links, not through Redis, and /metrics says so on each process.
+    const sentAway = () =>
+      Promise.all(
+        [nodes[0]!, nodes[1]!].map(async (node) => {
+          const text = await scrape(node);
+          return ['link', 'redis'].map((path) => sample(text, 'smalltalk_frames_sent_away_total', { path }));
+        }),
+      );
+    const sentBefore = await sentAway();
+    for (let i = 500; i < 700; i++) {
+      across.a.socket.send({ type: 'signal', roomId: across.roomId, data: { seq: i } });
+      across.b.socket.send({ type: 'chat', roomId: across.roomId, text: `c${i}` });
+    }
+    for (let i = 500; i < 700; i++) assert.deepEqual((await across.b.socket.next('signal')).data, { seq: i });
+    for (let i = 500; i < 700; i++) assert.equal((await across.a.socket.next('chat')).text, `c${i}`);
+    const sentAfter = await sentAway();
+    for (const i of [0, 1]) {
+      const [link, redis] = [0, 1].map((path) => sentAfter[i]![path]! - sentBefore[i]![path]!);
+      assert.ok(link! >= 200 && redis === 0, `process ${i}: ${link} frames on its link, ${redis} through Redis`);
+    }
 
     const same = await pairAcross(nodes[2]!, nodes[2]!);
     const before = await publishCalls();

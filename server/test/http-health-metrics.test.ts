@@ -49,6 +49,7 @@ describe('GET /metrics', () => {
       smalltalk_rooms_live: 'gauge',
       smalltalk_matches_total: 'counter',
       smalltalk_frames_relayed_total: 'counter',
+      smalltalk_frames_sent_away_total: 'counter',
       smalltalk_errors_total: 'counter',
       smalltalk_match_wait_seconds: 'histogram',
     };
@@ -65,6 +66,9 @@ describe('GET /metrics', () => {
     ]) {
       assert.match(text, new RegExp(`^${name} 0$`, 'm'), `${name} starts at 0`);
     }
+    // One process: nothing is sent to another.
+    assert.match(text, /^smalltalk_frames_sent_away_total\{path="link"\} 0$/m);
+    assert.match(text, /^smalltalk_frames_sent_away_total\{path="redis"\} 0$/m);
     assert.match(text, /^smalltalk_match_wait_seconds_bucket\{le="\+Inf"\} 0$/m);
     assert.match(text, /^smalltalk_match_wait_seconds_count 0$/m);
   });

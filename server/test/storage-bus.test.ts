@@ -527,6 +527,7 @@ describe('RedisMessageBus only', { skip: redisMissing ?? false }, () => {
     // cut at 128 frames and at 64 KB), not one each; the lease renewals publish nothing.
     const publishes = after.publishes - before.publishes;
     assert.ok(publishes >= 1 && publishes <= 5, `${publishes} PUBLISHes for 200 frames sent at once`);
+    assert.deepEqual(a!.framesSentAway(), { link: 0, redis: 201 }, 'every frame counted as through Redis');
     assert.deepEqual(
       inbox.texts().slice(1),
       Array.from({ length: 200 }, (_, i) => `f${i}`),
@@ -594,10 +595,17 @@ describe('RedisMessageBus only', { skip: redisMissing ?? false }, () => {
     a!.deliver(ada, { text: 'second' }); // a batch: it opens the link, and goes through Redis meanwhile
     await settled('the link is up', () => linked(a!, b!));
     const before = await redisCalls(a!);
+    const sentBefore = a!.framesSentAway();
     for (let i = 0; i < 200; i++) a!.deliver(ada, { text: `f${i}` });
     await settled('200 frames', () => inbox.received.length === 202);
     const after = await redisCalls(a!);
     assert.equal(after.publishes - before.publishes, 0, 'PUBLISHes for 200 frames on a link');
+    const sentAfter = a!.framesSentAway();
+    assert.deepEqual(
+      { link: sentAfter.link - sentBefore.link, redis: sentAfter.redis - sentBefore.redis },
+      { link: 200, redis: 0 },
+      'counted by path, as /metrics shows them',
+    );
     assert.ok(after.scripts - before.scripts < 20, `${after.scripts - before.scripts} scripts for 200 frames`);
     assert.deepEqual(inbox.texts(), ['first', 'second', ...Array.from({ length: 200 }, (_, i) => `f${i}`)]);
   });

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CallEndReason, ErrorCode } from '@small-talk/protocol';
+import type { FramesSentAway } from '../storage/bus/bus.js';
 import type { MatchStore } from '../storage/match/store.js';
 
 /** The reports waiting for a moderator, read from the database on each scrape. */
@@ -9,7 +10,7 @@ export type ReportBacklog = () => Promise<{ openReports: number; oldestOpenAt: D
  * Everything /metrics shows. Counters are per process; queue and room gauges read the shared
  * store, report gauges the database, so every process shows the cluster's figure.
  */
-export function createMetrics(store: MatchStore, backlog?: ReportBacklog) {
+export function createMetrics(store: MatchStore, backlog?: ReportBacklog, sentAway?: () => FramesSentAway) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'smalltalk_' });
 
@@ -119,6 +120,21 @@ export function createMetrics(store: MatchStore, backlog?: ReportBacklog) {
       relayedSinceScrape += 1;
     },
   };
+  // The bus counts in plain numbers (per batch); the counter takes what it added since the last scrape.
+  const toldSentAway: FramesSentAway = { link: 0, redis: 0 };
+  new Counter({
+    name: 'smalltalk_frames_sent_away_total',
+    help: 'Frames sent to sockets on other processes, by path: link (a peer link) or redis (PUBLISH or a script)',
+    labelNames: ['path'] as const,
+    registers: [registry],
+    collect() {
+      const now = sentAway?.() ?? toldSentAway;
+      for (const path of ['link', 'redis'] as const) {
+        this.inc({ path }, now[path] - toldSentAway[path]);
+        toldSentAway[path] = now[path];
+      }
+    },
+  });
   const errors = new Counter({
     name: 'smalltalk_errors_total',
     help: 'Errors answered to clients, by protocol error code',

@@ -41,6 +41,12 @@ export interface Inbox {
   replace(): void;
 }
 
+/** See MessageBus.framesSentAway. */
+export interface FramesSentAway {
+  link: number;
+  redis: number;
+}
+
 export interface MessageBus {
   /**
    * Makes `inbox` the user's one socket; an older one (here or on another process) is replaced.
@@ -89,6 +95,12 @@ export interface MessageBus {
    * leave its survivors nothing to redo for frames that never left.
    */
   flush(): void;
+  /**
+   * How many frames this process has sent to sockets on other processes, by path: on a peer link,
+   * or through Redis (a PUBLISH or a script). Always zeros on one process. /metrics shows it: a
+   * cluster whose frames go through Redis though links were asked for cannot reach them.
+   */
+  framesSentAway(): FramesSentAway;
   /** Called once when more deliveries are waiting for an absent user than it may hold. */
   onOverflow(listener: (userId: string) => void): void;
   /**

@@ -1,4 +1,4 @@
-import type { Delivery, Inbox, MessageBus } from './bus.js';
+import type { Delivery, FramesSentAway, Inbox, MessageBus } from './bus.js';
 
 /** The message bus of a single process: every socket is here, so delivery is a map lookup. */
 export class MemoryMessageBus implements MessageBus {
@@ -61,6 +61,10 @@ export class MemoryMessageBus implements MessageBus {
 
   hold(userId: string): void {
     if (!this.inboxes.has(userId) && !this.held.has(userId)) this.held.set(userId, []);
+  }
+
+  framesSentAway(): FramesSentAway {
+    return { link: 0, redis: 0 };
   }
 
   async connectedCount(): Promise<number> {

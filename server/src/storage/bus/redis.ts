@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { defineScript, unavailable, type RedisConnections, type Script } from '../redis.js';
-import type { Delivery, Inbox, MessageBus } from './bus.js';
+import type { Delivery, FramesSentAway, Inbox, MessageBus } from './bus.js';
 import { ProcessLease } from './lease.js';
 import { encodeItem, inSenderOrder, openEnvelope, outsideStreams, sealEnvelope, type Envelope } from './envelope.js';
 import { InOrder } from './order.js';
@@ -177,6 +177,8 @@ export class RedisMessageBus implements MessageBus {
   private version = 0;
   /** The number of the last frame this process sent to another process, any user. */
   private seq = 0;
+  /** Counted as plain numbers (a frame's path is per batch): see framesSentAway. */
+  private readonly sentAway: FramesSentAway = { link: 0, redis: 0 };
   /** Frames for other processes by owner, until the end of this turn (see the header: batches). */
   private readonly outbox = new Map<string, Outgoing[]>();
   /** Links straight to the other processes, for the batches (peers.ts); undefined: everything through Redis. */
@@ -376,6 +378,10 @@ export class RedisMessageBus implements MessageBus {
       .catch((error: unknown) => this.options.log.warn({ err: error, userId }, 'could not hold for a user'));
   }
 
+  framesSentAway(): FramesSentAway {
+    return { ...this.sentAway };
+  }
+
   async connectedCount(): Promise<number> {
     return this.lease.connectedCount().catch(unavailable);
   }
@@ -503,7 +509,11 @@ export class RedisMessageBus implements MessageBus {
 
   /** On the link to the owner when there is one (peers.ts), else through Redis. */
   private publish(owner: string, channel: string, message: string, frames: Outgoing[]): void {
-    if (this.peers?.send(owner, message)) return;
+    if (this.peers?.send(owner, message)) {
+      this.sentAway.link += frames.length;
+      return;
+    }
+    this.sentAway.redis += frames.length;
     this.redis.publish(channel, message).then(
       (reached) => {
         if (reached > 0) return;
@@ -521,6 +531,7 @@ export class RedisMessageBus implements MessageBus {
   /** Through the script: to the owner's process, or into the held list (a state: the held states). */
   private route(userId: string, frame: Envelope): void {
     this.flush();
+    this.sentAway.redis++;
     const args = [this.prefix, userId, this.processId, sealEnvelope(frame), this.options.holdLimit, this.heldTtlMs];
     if (frame.delivery.stateKey !== undefined) args.push(frame.delivery.stateKey);
     const route = this.routes.get(userId);
