@@ -50,7 +50,11 @@ export async function createServices(
 ) {
   const { store, bus } = state;
   const cases = new Cases(db.kysely);
-  const metrics = createMetrics(store, () => cases.backlog(), () => bus.framesSentAway());
+  const metrics = createMetrics(
+    store,
+    () => cases.backlog(),
+    () => bus.framesSentAway(),
+  );
   const auth = new Auth(
     db.kysely,
     config.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000,

@@ -146,13 +146,17 @@ describe('a cluster of three processes', { skip }, () => {
 
   test('frames across processes arrive in the order sent, none lost; a pair on one process is relayed without Redis', async () => {
     const across = await pairAcross(nodes[0]!, nodes[1]!);
+    /** Signals `from` to `to` (excluded) from a to b and chats from b to a, all at once; each side gets its own in order. */
+    const exchange = async (from: number, to: number) => {
+      for (let i = from; i < to; i++) {
+        across.a.socket.send({ type: 'signal', roomId: across.roomId, data: { seq: i } });
+        across.b.socket.send({ type: 'chat', roomId: across.roomId, text: `c${i}` });
+      }
+      for (let i = from; i < to; i++) assert.deepEqual((await across.b.socket.next('signal')).data, { seq: i });
+      for (let i = from; i < to; i++) assert.equal((await across.a.socket.next('chat')).text, `c${i}`);
+    };
     const publishedBefore = await publishCalls();
-    for (let i = 0; i < 500; i++) {
-      across.a.socket.send({ type: 'signal', roomId: across.roomId, data: { seq: i } });
-      across.b.socket.send({ type: 'chat', roomId: across.roomId, text: `c${i}` });
-    }
-    for (let i = 0; i < 500; i++) assert.deepEqual((await across.b.socket.next('signal')).data, { seq: i });
-    for (let i = 0; i < 500; i++) assert.equal((await across.a.socket.next('chat')).text, `c${i}`);
+    await exchange(0, 500);
     // Through Redis, and batched: the frames a process sends another within one turn share a PUBLISH.
     const published = (await publishCalls()) - publishedBefore;
     assert.ok(published > 0 && published < 1000, `1,000 cross-process frames went as ${published} PUBLISH`);
@@ -166,12 +170,7 @@ describe('a cluster of three processes', { skip }, () => {
         }),
       );
     const sentBefore = await sentAway();
-    for (let i = 500; i < 700; i++) {
-      across.a.socket.send({ type: 'signal', roomId: across.roomId, data: { seq: i } });
-      across.b.socket.send({ type: 'chat', roomId: across.roomId, text: `c${i}` });
-    }
-    for (let i = 500; i < 700; i++) assert.deepEqual((await across.b.socket.next('signal')).data, { seq: i });
-    for (let i = 500; i < 700; i++) assert.equal((await across.a.socket.next('chat')).text, `c${i}`);
+    await exchange(500, 700);
     const sentAfter = await sentAway();
     for (const i of [0, 1]) {
       const [link, redis] = [0, 1].map((path) => sentAfter[i]![path]! - sentBefore[i]![path]!);

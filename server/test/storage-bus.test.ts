@@ -610,25 +610,32 @@ describe('RedisMessageBus only', { skip: redisMissing ?? false }, () => {
     assert.deepEqual(inbox.texts(), ['first', 'second', ...Array.from({ length: 200 }, (_, i) => `f${i}`)]);
   });
 
-  test('peer links: frames sent on a new link wait for those sent through Redis before it, even a room’s matched', async () => {
+  /**
+   * b, with Ada's socket, reads its Redis channel late (a loaded process, or a stuck subscriber):
+   * x1 and the link's marker wait there, while a's new link opens and carries x2 to x4.
+   */
+  async function linkedWhileRedisWaits() {
     const [a, b] = await redisBuses(2);
     const ada = user();
     const inbox = new FakeInbox();
     await b!.attach(ada, inbox, []);
     a!.deliver(ada, { text: 'x0' });
     await settled('a knows where Ada is', () => inbox.received.length === 1);
-    // b reads its Redis channel late (a loaded process): x1 and the link's marker wait there,
-    // while the link itself opens and carries what a sends next.
     b!.connection.subscriber.stream.pause();
     a!.deliver(ada, { text: 'x1' });
     await settled('the link is up', () => linked(a!, b!));
     for (let i = 2; i <= 4; i++) a!.deliver(ada, { text: `x${i}` });
+    return { a: a!, b: b!, ada, inbox };
+  }
+
+  test('peer links: frames sent on a new link wait for those sent through Redis before it, even a room’s matched', async () => {
+    const { a, b, ada, inbox } = await linkedWhileRedisWaits();
     // A room's matched passes a gap at once (order.ts): were the link read before the marker, x1
     // would come after it and be dropped.
-    a!.deliver(ada, { text: 'matched', room: { roomId: 'r2', peerId: 'bo' } });
+    a.deliver(ada, { text: 'matched', room: { roomId: 'r2', peerId: 'bo' } });
     await sleep(100);
     assert.deepEqual(inbox.texts(), ['x0'], 'nothing on the link passes before the marker');
-    b!.connection.subscriber.stream.resume();
+    b.connection.subscriber.stream.resume();
     await settled('matched', () => inbox.texts().includes('matched'));
     await sleep(50);
     assert.deepEqual(inbox.texts(), ['x0', 'x1', 'x2', 'x3', 'x4', 'matched']);
@@ -714,82 +721,86 @@ describe('RedisMessageBus only', { skip: redisMissing ?? false }, () => {
   });
 
   test('peer links: a marker that does not come in 2 s holds the link no longer; the frame it waited for is given up after its gap, never shown out of order', async () => {
-    const [a, b] = await redisBuses(2);
-    const ada = user();
-    const inbox = new FakeInbox();
-    await b!.attach(ada, inbox, []);
-    a!.deliver(ada, { text: 'x0' });
-    await settled('a knows where Ada is', () => inbox.received.length === 1);
-    // b stops reading Redis (a stuck subscriber): x1 and the link's marker wait there.
-    b!.connection.subscriber.stream.pause();
-    a!.deliver(ada, { text: 'x1' });
-    await settled('the link is up', () => linked(a!, b!));
-    for (let i = 2; i <= 4; i++) a!.deliver(ada, { text: `x${i}` });
+    const { a, b, ada, inbox } = await linkedWhileRedisWaits();
     await sleep(1500);
     assert.deepEqual(inbox.texts(), ['x0'], 'held while the marker may still come');
     // 2 s for the marker, then 1 s for x1 (order.ts's gap): x2 on waits for neither any longer.
     await settled('x4', () => inbox.texts().includes('x4'), 4000);
     assert.deepEqual(inbox.texts(), ['x0', 'x2', 'x3', 'x4']);
-    b!.connection.subscriber.stream.resume();
-    a!.deliver(ada, { text: 'x5' });
+    b.connection.subscriber.stream.resume();
+    a.deliver(ada, { text: 'x5' });
     await settled('x5', () => inbox.texts().includes('x5'));
     assert.deepEqual(inbox.texts(), ['x0', 'x2', 'x3', 'x4', 'x5'], 'x1, come after its gap, is dropped');
   });
 
-  test('peer links: a link whose receiver stops reading is cut 16 MB behind, once, with a warning; later frames go through Redis, in order', { timeout: 60_000 }, async () => {
-    const { logger, warnings } = warningsLog();
-    const [a] = await redisBuses(1, HOLD_LIMIT, 'cut', LINKED, logger);
-    const [b] = await redisBuses(1, HOLD_LIMIT, 'cut');
-    const ada = user();
-    const inbox = new FakeInbox();
-    await b!.attach(ada, inbox, []);
-    a!.deliver(ada, { text: 'first' });
-    await settled('a knows where Ada is', () => inbox.received.length === 1);
-    a!.deliver(ada, { text: 'second' });
-    await settled('the link is up', () => linked(a!, b!) && inbox.received.length === 2);
-    // b stops reading its links (a process stuck, or its machine starved).
-    const incoming = (b as unknown as { peers: { incoming: Map<string, { socket: net.Socket }> } }).peers.incoming;
-    for (const { socket } of incoming.values()) socket.pause();
-    // 400 frames of 64 KB: 26 MB, more than the kernel's buffers and the 16 MB a link may fall behind.
-    const big = 'x'.repeat(64 * 1024);
-    for (let i = 0; i < 400; i++) a!.deliver(ada, { text: `${i} ${big}` });
-    await settled('the link is cut', () => !linked(a!, b!));
-    await settled('the last frame, through Redis', () => inbox.texts().at(-1)?.startsWith('399 ') ?? false, 10_000);
-    const numbers = inbox.texts().slice(2).map((text) => Number(text.slice(0, text.indexOf(' '))));
-    const first = numbers[0]!;
-    // What was on the cut link is lost, as in a dead process; what came after it, in order, whole.
-    assert.ok(first > 100, `frames from ${first} on reached Ada`);
-    assert.deepEqual(numbers, Array.from({ length: 400 - first }, (_, i) => first + i));
-    const cuts = warnings.filter((w) => w.msg === 'peer link cut: the other process stopped reading');
-    assert.equal(cuts.length, 1);
-    assert.equal(cuts[0]!.processId, b!.processId);
-  });
+  test(
+    'peer links: a link whose receiver stops reading is cut 16 MB behind, once, with a warning; later frames go through Redis, in order',
+    { timeout: 60_000 },
+    async () => {
+      const { logger, warnings } = warningsLog();
+      const [a] = await redisBuses(1, HOLD_LIMIT, 'cut', LINKED, logger);
+      const [b] = await redisBuses(1, HOLD_LIMIT, 'cut');
+      const ada = user();
+      const inbox = new FakeInbox();
+      await b!.attach(ada, inbox, []);
+      a!.deliver(ada, { text: 'first' });
+      await settled('a knows where Ada is', () => inbox.received.length === 1);
+      a!.deliver(ada, { text: 'second' });
+      await settled('the link is up', () => linked(a!, b!) && inbox.received.length === 2);
+      // b stops reading its links (a process stuck, or its machine starved).
+      const incoming = (b as unknown as { peers: { incoming: Map<string, { socket: net.Socket }> } }).peers.incoming;
+      for (const { socket } of incoming.values()) socket.pause();
+      // 400 frames of 64 KB: 26 MB, more than the kernel's buffers and the 16 MB a link may fall behind.
+      const big = 'x'.repeat(64 * 1024);
+      for (let i = 0; i < 400; i++) a!.deliver(ada, { text: `${i} ${big}` });
+      await settled('the link is cut', () => !linked(a!, b!));
+      await settled('the last frame, through Redis', () => inbox.texts().at(-1)?.startsWith('399 ') ?? false, 10_000);
+      const numbers = inbox
+        .texts()
+        .slice(2)
+        .map((text) => Number(text.slice(0, text.indexOf(' '))));
+      const first = numbers[0]!;
+      // What was on the cut link is lost, as in a dead process; what came after it, in order, whole.
+      assert.ok(first > 100, `frames from ${first} on reached Ada`);
+      assert.deepEqual(
+        numbers,
+        Array.from({ length: 400 - first }, (_, i) => first + i),
+      );
+      const cuts = warnings.filter((w) => w.msg === 'peer link cut: the other process stopped reading');
+      assert.equal(cuts.length, 1);
+      assert.equal(cuts[0]!.processId, b!.processId);
+    },
+  );
 
-  test('peer links: a process that cannot reach another warns once, and sends to it through Redis, every frame in order', { timeout: 30_000 }, async () => {
-    const { logger, warnings } = warningsLog();
-    const [a] = await redisBuses(1, HOLD_LIMIT, 'unreachable', LINKED, logger);
-    const [b] = await redisBuses(1, HOLD_LIMIT, 'unreachable');
-    // b's listener goes (as behind a firewall): its address, in Redis, refuses connections.
-    (b as unknown as { peers: { server: net.Server } }).peers.server.close();
-    const ada = user();
-    const inbox = new FakeInbox();
-    await b!.attach(ada, inbox, []);
-    for (let round = 0; round < 2; round++) {
-      for (let i = 0; i < 3; i++) {
-        a!.deliver(ada, { text: `r${round} f${i}` });
-        await sleep(50);
+  test(
+    'peer links: a process that cannot reach another warns once, and sends to it through Redis, every frame in order',
+    { timeout: 30_000 },
+    async () => {
+      const { logger, warnings } = warningsLog();
+      const [a] = await redisBuses(1, HOLD_LIMIT, 'unreachable', LINKED, logger);
+      const [b] = await redisBuses(1, HOLD_LIMIT, 'unreachable');
+      // b's listener goes (as behind a firewall): its address, in Redis, refuses connections.
+      (b as unknown as { peers: { server: net.Server } }).peers.server.close();
+      const ada = user();
+      const inbox = new FakeInbox();
+      await b!.attach(ada, inbox, []);
+      for (let round = 0; round < 2; round++) {
+        for (let i = 0; i < 3; i++) {
+          a!.deliver(ada, { text: `r${round} f${i}` });
+          await sleep(50);
+        }
+        // The next try comes 5 s after the last failed one: it fails too, and says nothing new.
+        if (round === 0) await sleep(5200);
       }
-      // The next try comes 5 s after the last failed one: it fails too, and says nothing new.
-      if (round === 0) await sleep(5200);
-    }
-    await settled('r1 f2', () => inbox.texts().includes('r1 f2'));
-    assert.deepEqual(inbox.texts(), ['r0 f0', 'r0 f1', 'r0 f2', 'r1 f0', 'r1 f1', 'r1 f2']);
-    const unreachable = warnings.filter((w) => w.msg === 'no peer link to this process: its frames go through Redis');
-    assert.equal(unreachable.length, 1, 'one warning for two failed tries');
-    assert.equal(unreachable[0]!.processId, b!.processId);
-    assert.match(String(unreachable[0]!.address), /^127\.0\.0\.1:\d+$/);
-    assert.equal(linked(a!, b!), false);
-  });
+      await settled('r1 f2', () => inbox.texts().includes('r1 f2'));
+      assert.deepEqual(inbox.texts(), ['r0 f0', 'r0 f1', 'r0 f2', 'r1 f0', 'r1 f1', 'r1 f2']);
+      const unreachable = warnings.filter((w) => w.msg === 'no peer link to this process: its frames go through Redis');
+      assert.equal(unreachable.length, 1, 'one warning for two failed tries');
+      assert.equal(unreachable[0]!.processId, b!.processId);
+      assert.match(String(unreachable[0]!.address), /^127\.0\.0\.1:\d+$/);
+      assert.equal(linked(a!, b!), false);
+    },
+  );
 
   test('peer links after Redis lost its data: processes that outlived it learn the secret a new process made, and link with it', async () => {
     const prefix = `t${randomUUID().slice(0, 8)}`;
