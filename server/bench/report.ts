@@ -22,7 +22,7 @@ import {
   type FriendsFigures,
 } from './friends.js';
 import { LANGUAGES_TARGETS, type LanguagesFigures } from './languages.js';
-import { CATEGORIES, FRAME_BYTES, SOURCE_ADDRESSES, type MatchResult, type RelayStep } from './load.js';
+import { CATEGORIES, FRAME_BYTES, SOURCE_ADDRESSES, type LoadShape, type MatchResult, type RelayStep } from './load.js';
 import { ms, say } from './print.js';
 import {
   describeCommands,
@@ -65,12 +65,13 @@ export interface RunLoad {
   calls: number;
   steadyMs: number;
   stepMs: number;
+  shape: LoadShape;
 }
 
 /** Prints the tables of what ran, then writes it all, figures and tables, as JSON to `file`. */
 export function printAndSave(measured: Measured, load: RunLoad, file: string): void {
   const { results, clusterMatch, call, turnCall, friends, attack, capacity, chaos, shield, web, soak } = measured;
-  const { users, calls, steadyMs, stepMs } = load;
+  const { users, calls, steadyMs, stepMs, shape } = load;
   const relayRows =
     results.server || results.cluster || results.floor || clusterMatch
       ? table(results.server, results.cluster, results.floor, clusterMatch, users)
@@ -139,7 +140,8 @@ export function printAndSave(measured: Measured, load: RunLoad, file: string): v
       steadyMs: steadyMs,
       rampPerSocket: RAMP_PER_SOCKET,
       stepMs: stepMs,
-      p99LimitMs: P99_LIMIT_MS,
+      shape,
+      p99LimitMs: P99_LIMIT_MS[shape],
     },
     targets: {
       ...RELAY_TARGETS,

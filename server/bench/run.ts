@@ -251,7 +251,7 @@ async function main(): Promise<void> {
       web,
       soak,
     },
-    { users: USERS, calls: CALLS, steadyMs: STEADY_MS, stepMs: STEP_MS },
+    { users: USERS, calls: CALLS, steadyMs: STEADY_MS, stepMs: STEP_MS, shape: SHAPE },
     file,
   );
   say(`\nwritten to ${path.relative(root, file)}; the bench took ${seconds(started)}`);
