@@ -90,9 +90,16 @@ export interface ProcessFigures {
    * read through the inspector from the warm-up to the end of the churn: what a leak keeps, and
    * nothing of V8's sawtooth or of how much memory the heap holds unused. Only with an inspector.
    */
-  liveHeap?: Array<{ atMs: number; mb: number }>;
+  liveHeap?: Array<{ atMs: number; mb: number; rssMb: number }>;
   /** Least-squares slope of the live heap. */
   liveHeapSlopeMbPerMin?: number;
+  /**
+   * Least-squares slope of RSS read right after each live-heap reading: every reading at the same
+   * point of V8's sawtooth (just collected), so the slope is growth. Samples taken anywhere on it
+   * (rssSlopeMbPerMin) swing with how full the heap happened to be: two processes under the same
+   * churn in one 20-minute bench run read -1.49 and +2.19 MB/min.
+   */
+  rssAfterGcSlopeMbPerMin?: number;
   sqliteFdsBefore?: number;
   sqliteFdsAfter?: number;
   sqliteFdsMax?: number;
@@ -254,6 +261,15 @@ export async function liveHeapMb(inspector: Inspector): Promise<number> {
   await inspector.call('HeapProfiler.collectGarbage');
   const usage = await inspector.call<{ usedSize: number }>('Runtime.getHeapUsage');
   return usage.usedSize / 2 ** 20;
+}
+
+/** RSS in MB; a process that died reads NaN, which fails every fit (its own error is in its output). */
+function rssOf(pid: number): number {
+  try {
+    return rssMb(pid);
+  } catch {
+    return NaN; // gone
+  }
 }
 
 /** Every key under the prefix, by pattern and by size. */
@@ -752,17 +768,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
           }),
         );
         options.nodes.forEach((node, i) => {
-          // A process that died reads NaN, which fails every fit: its own error is in its output.
-          let rss = NaN;
-          try {
-            rss = rssMb(node.pid);
-          } catch {
-            // gone
-          }
           const { p99, sentMs, answeredMs } = loop[i]!;
           const s: ProcessSample = {
             atMs,
-            rssMb: rss,
+            rssMb: rssOf(node.pid),
             loopP99Ms: p99,
             scrapeSentMs: sentMs,
             scrapeAnsweredMs: answeredMs,
@@ -796,7 +805,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
           inspectors.map((inspector) => (inspector ? liveHeapMb(inspector).catch(() => NaN) : Promise.resolve(NaN))),
         );
         heapReadings.push([atMs, performance.now() - started]);
-        processes.forEach((p, i) => p.liveHeap?.push({ atMs, mb: mbs[i]! }));
+        processes.forEach((p, i) => p.liveHeap?.push({ atMs, mb: mbs[i]!, rssMb: rssOf(options.nodes[i]!.pid) }));
       }
     })();
 
@@ -841,7 +850,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       }
       p.loopP99ByWindowMs = [...windows.entries()].sort(([a], [b]) => a - b).map(([, v]) => median(v));
       if (options.sqliteFiles) p.sqliteFdsMax = Math.max(...p.samples.map((s) => s.sqliteFds ?? 0));
-      if (p.liveHeap) p.liveHeapSlopeMbPerMin = slope(p.liveHeap.map((h) => [h.atMs / 60_000, h.mb]));
+      if (p.liveHeap) {
+        p.liveHeapSlopeMbPerMin = slope(p.liveHeap.map((h) => [h.atMs / 60_000, h.mb]));
+        p.rssAfterGcSlopeMbPerMin = slope(p.liveHeap.map((h) => [h.atMs / 60_000, h.rssMb]));
+      }
     }
 
     const result: SoakResult = { counts, processes, churnMs };
@@ -891,7 +903,7 @@ export function describeSoak(result: SoakResult): string[] {
         `${p.rssSlopeMbPerMin.toFixed(2)} MB/min (its 10 s floors ${p.rssFloorSlopeMbPerMin.toFixed(2)}); ` +
         (p.liveHeap
           ? `live heap after a full GC ${p.liveHeap.map((h) => h.mb.toFixed(2)).join(' / ')} MB, slope ` +
-            `${p.liveHeapSlopeMbPerMin?.toFixed(2)} MB/min; `
+            `${p.liveHeapSlopeMbPerMin?.toFixed(2)} MB/min; RSS after it, slope ${p.rssAfterGcSlopeMbPerMin?.toFixed(2)} MB/min; `
           : '') +
         `loop delay p99 by window ${p.loopP99ByWindowMs.map((v) => v.toFixed(1)).join(' / ')} ms` +
         (p.sqliteFdsBefore === undefined
