@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LEASE_MS } from '../src/storage/bus/lease.js';
 import { startCluster, startNode, startServices } from '../test/cluster.js';
-import { describeSoak, inspectorUrlIn, runSoak, type SoakNode, type SoakResult } from '../test/soak.js';
+import { describeSoak, INSPECTOR_ENV, runSoak, soakNodeOf, type SoakResult } from '../test/soak.js';
 
 export const SOAK_USERS = { cluster: 400, sqlite: 100 };
 const GRACE_MS = 5000;
@@ -27,8 +27,8 @@ const HEAP_SAMPLE_MS = 30_000;
 const ENV = {
   RESUME_GRACE_MS: String(GRACE_MS),
   REMATCH_COOLDOWN_S: '3',
-  // The inspector on loopback, for the readings after a full collection (as cluster-soak.test.ts).
-  NODE_OPTIONS: [process.env.NODE_OPTIONS, '--inspect=127.0.0.1:0'].filter(Boolean).join(' '),
+  // For the readings after a full collection.
+  ...INSPECTOR_ENV,
 };
 
 export interface SoakFigures {
@@ -76,16 +76,10 @@ export async function benchSoak(options: { minutes: number; say: (line: string) 
       heapSampleMs: HEAP_SAMPLE_MS,
       log: say,
     };
-    const soakNode = (n: { url: string; wsUrl: string; child: { pid?: number }; output(): string }): SoakNode => ({
-      url: n.url,
-      wsUrl: n.wsUrl,
-      pid: n.child.pid!,
-      inspector: inspectorUrlIn(n.output()),
-    });
     const [clustered, sqlite] = await Promise.all([
       runSoak({
         ...common,
-        nodes: cluster.nodes.map(soakNode),
+        nodes: cluster.nodes.map(soakNodeOf),
         users: SOAK_USERS.cluster,
         redis: { url: services.redis.url, prefix: cluster.env.REDIS_PREFIX! },
         postgres: {
@@ -95,7 +89,7 @@ export async function benchSoak(options: { minutes: number; say: (line: string) 
       }),
       runSoak({
         ...common,
-        nodes: [soakNode(single)],
+        nodes: [soakNodeOf(single)],
         users: SOAK_USERS.sqlite,
         sqliteFiles: [path.join(singleDir, 'smalltalk.db')],
       }),
@@ -107,7 +101,7 @@ export async function benchSoak(options: { minutes: number; say: (line: string) 
     ] as const) {
       for (const [i, p] of result.processes.entries()) {
         // Growth is read at one point of V8's sawtooth, right after a full collection (soak.ts's
-        // rssAfterGcSlopeMbPerMin says why); a process that printed no inspector address fails.
+        // rssAfterGcSlopeMbPerMin says why).
         const growth = p.rssAfterGcSlopeMbPerMin ?? NaN;
         verdicts.push({
           what:

@@ -14,7 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { LEASE_MS } from '../src/storage/bus/lease.js';
 import { startNode, useCluster, type ClusterNode } from './cluster.js';
 import { connect, guest } from './harness.js';
-import { describeSoak, inspectorUrlIn, runSoak, type SoakNode, type SoakResult } from './soak.js';
+import { describeSoak, INSPECTOR_ENV, runSoak, soakNodeOf, type SoakResult } from './soak.js';
 
 const GRACE_MS = 5000;
 const CHURN_MS = 100_000;
@@ -66,17 +66,8 @@ const env = {
   RESUME_GRACE_MS: String(GRACE_MS),
   // Short, so the cooldown's keys (cd:<user>) are made and must be gone within grace + lease too.
   REMATCH_COOLDOWN_S: '3',
-  // The inspector on loopback, on a port of the kernel's choosing, for the live heap: the server
-  // runs otherwise as deployed (no --expose-gc, no change to its code).
-  NODE_OPTIONS: [process.env.NODE_OPTIONS, '--inspect=127.0.0.1:0'].filter(Boolean).join(' '),
+  ...INSPECTOR_ENV,
 };
-
-/** A process as the soak drives it: its inspector's address is in what it printed on starting. */
-function soakNode(node: ClusterNode): SoakNode {
-  const inspector = inspectorUrlIn(node.output());
-  assert.ok(inspector, `process ${node.index} printed no inspector address:\n${node.output()}`);
-  return { url: node.url, wsUrl: node.wsUrl, pid: node.child.pid!, inspector };
-}
 const two = useCluster(2, env);
 
 describe('soak: 2 minutes of churn', { skip: two.skip }, () => {
@@ -115,14 +106,14 @@ describe('soak: 2 minutes of churn', { skip: two.skip }, () => {
     const [clustered, alone] = await Promise.all([
       runSoak({
         ...common,
-        nodes: nodes.map(soakNode),
+        nodes: nodes.map(soakNodeOf),
         users: 400,
         redis: { url: two.services.redis.url, prefix: two.cluster.env.REDIS_PREFIX! },
         postgres: { adminUrl: two.services.postgres.url, database },
       }),
       runSoak({
         ...common,
-        nodes: [soakNode(single!)],
+        nodes: [soakNodeOf(single!)],
         users: 100,
         sqliteFiles: [path.join(singleDir, 'smalltalk.db')],
       }),

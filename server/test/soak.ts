@@ -247,9 +247,26 @@ export class Inspector {
   }
 }
 
-/** The inspector's address in a process's output ("Debugger listening on ws://…"), or undefined. */
-export function inspectorUrlIn(output: string): string | undefined {
-  return /Debugger listening on (ws:\/\/\S+)/.exec(output)?.[1];
+/**
+ * What a soaked process adds to its environment: the inspector on loopback, on a port of the
+ * kernel's choosing, for the live heap. The server runs otherwise as deployed (no --expose-gc, no
+ * change to its code).
+ */
+export const INSPECTOR_ENV = {
+  NODE_OPTIONS: [process.env.NODE_OPTIONS, '--inspect=127.0.0.1:0'].filter(Boolean).join(' '),
+};
+
+/** A process started with INSPECTOR_ENV, as the soak drives it: its inspector's address is in what it printed. */
+export function soakNodeOf(node: {
+  index: number;
+  url: string;
+  wsUrl: string;
+  child: { pid?: number };
+  output(): string;
+}): SoakNode {
+  const inspector = /Debugger listening on (ws:\/\/\S+)/.exec(node.output())?.[1];
+  if (!inspector) throw new Error(`process ${node.index} printed no inspector address:\n${node.output()}`);
+  return { url: node.url, wsUrl: node.wsUrl, pid: node.child.pid!, inspector };
 }
 
 /**
