@@ -15,7 +15,7 @@ import {
   tabTo,
   type Finding,
 } from './a11y-page.js';
-import { appearedSince, eventually, pageNow, textMatches, UI_TIMEOUT_MS } from './browser.js';
+import { appearedSince, eventually, pageNow, serviceWorkerActivated, textMatches, UI_TIMEOUT_MS } from './browser.js';
 import { browserSuiteSkip, useBrowserSuite } from './suite.js';
 
 /**
@@ -159,16 +159,7 @@ describe('accessibility in the browser, end to end', { skip }, () => {
         await scan(ada, 'reset password');
 
         // Offline: a reload without network, from the service worker's copy.
-        await eventually(
-          'the service worker to control the page',
-          () =>
-            kid.page.evaluate(
-              () =>
-                (globalThis as unknown as { navigator: { serviceWorker: { controller: unknown } } }).navigator
-                  .serviceWorker.controller !== null,
-            ),
-          (controlled) => controlled,
-        );
+        await serviceWorkerActivated(kid.page);
         await kid.context.setOffline(true);
         try {
           await kid.page.reload();

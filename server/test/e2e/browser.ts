@@ -462,6 +462,45 @@ export async function eventually<T, S = unknown>(
 }
 
 /** Waits until `locator`'s text matches `pattern`; returns the text. */
+type WorkerState = { state: string } | null;
+type ServiceWorkerGlobals = {
+  navigator: {
+    serviceWorker: {
+      controller: unknown;
+      getRegistration(): Promise<{ installing: WorkerState; waiting: WorkerState; active: WorkerState } | undefined>;
+    };
+  };
+};
+
+/** The app's worker precaches the shell (megabytes) once the first page has loaded: slow on a loaded machine. */
+export const SERVICE_WORKER_TIMEOUT_MS = 60_000;
+
+/**
+ * Waits until the page's scope has an activated service worker: what an offline reload needs, since
+ * a navigation in scope goes to that worker whether or not the current page was claimed. (Waiting
+ * on the page's controller instead failed a CI run under load.) On a timeout the message carries
+ * the registration's states.
+ */
+export async function serviceWorkerActivated(page: Page): Promise<void> {
+  await eventually(
+    'the service worker to be activated',
+    () =>
+      page.evaluate(async () => {
+        const { serviceWorker } = (globalThis as unknown as ServiceWorkerGlobals).navigator;
+        const registration = await serviceWorker.getRegistration();
+        return {
+          registered: registration !== undefined,
+          installing: registration?.installing?.state ?? null,
+          waiting: registration?.waiting?.state ?? null,
+          active: registration?.active?.state ?? null,
+          controlled: serviceWorker.controller !== null,
+        };
+      }),
+    (state) => state.active === 'activated',
+    SERVICE_WORKER_TIMEOUT_MS,
+  );
+}
+
 export function textMatches(locator: Locator, pattern: RegExp, timeoutMs = UI_TIMEOUT_MS): Promise<string> {
   return eventually(
     `${locator} to say ${pattern}`,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ADULT_BIRTH_DATE } from './app.js';
-import { CHROMIUM_PATH, chromiumArgs, eventually, UI_TIMEOUT_MS, watchCsp } from './browser.js';
+import { CHROMIUM_PATH, chromiumArgs, serviceWorkerActivated, UI_TIMEOUT_MS, watchCsp } from './browser.js';
 import { startServerProcess, type ServerProcess } from './server.js';
 import { browserSuiteSkip } from './suite.js';
 
@@ -23,7 +23,6 @@ const skip = browserSuiteSkip();
 
 type PageGlobals = {
   document: { documentElement: { lang: string } };
-  navigator: { serviceWorker: { controller: unknown } };
 };
 
 describe('the web app in the device language', { skip }, () => {
@@ -90,11 +89,7 @@ describe('the web app in the device language', { skip }, () => {
   });
 
   test('opened offline, the app still speaks the chosen language (its chunk is precached)', async () => {
-    await eventually(
-      'the service worker to control the page',
-      () => page.evaluate(() => (globalThis as unknown as PageGlobals).navigator.serviceWorker.controller !== null),
-      (controlled) => controlled,
-    );
+    await serviceWorkerActivated(page);
     await context.setOffline(true);
     try {
       await page.reload();
