@@ -26,10 +26,11 @@ import { cpuSeconds, startCluster, type Memory, type RedisStats, type Target } f
  */
 const WARMUP_MS = 3000;
 /**
- * (a)'s unmeasured rounds per target. A server's join path is still getting faster for its first
- * few bursts of 2,000 joins (the JIT optimises it by stages: the server's CPU per round fell from
- * 0.22 s to 0.12 s over the first five timed rounds after one warm-up round, the floor's stayed
- * flat), and a deployed server has matched far more users than that before anyone is timed.
+ * (a)'s unmeasured rounds per target. A join path is still getting faster for its first bursts
+ * of 2,000 joins while the JIT optimises it by stages (with one warm-up round, the server's CPU
+ * per round fell from 0.22 s to 0.12 s over the first five timed ones), and a deployed server
+ * has matched far more users than that before anyone is timed. The floor warms too: in runs of
+ * 25 rounds both settled only after about a dozen (docs/architecture.md, "One run").
  */
 const MATCH_WARMUP_ROUNDS = 3;
 /**
