@@ -236,10 +236,9 @@ export async function benchRelays(targets: Target[], options: RelayOptions): Pro
 
     // (a) in rounds, taking turns, so a neighbour's burst of CPU falls on every target alike. The
     // first rounds warm up (their times are not counted, their trouble is): the first bursts of
-    // joins run the server's join path cold, and a server has more code to optimise on it than the
-    // floor (MATCH_WARMUP_ROUNDS). Each
-    // round starts once every target is idle: what the last one still did after its round (the
-    // ends of its rooms written, its friends told) is not the next one's time to match.
+    // joins run a join path cold (MATCH_WARMUP_ROUNDS). Each round starts once every target is
+    // idle: what the last one still did after its round (the ends of its rooms written, its
+    // friends told) is not the next one's time to match.
     const matches = loads.map((): MatchResult[] => []);
     for (let round = 0; round < MATCH_WARMUP_ROUNDS + MATCH_ROUNDS; round++) {
       for (const [i, { target, load, tag }] of loads.entries()) {

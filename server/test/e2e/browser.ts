@@ -461,7 +461,6 @@ export async function eventually<T, S = unknown>(
   }
 }
 
-/** Waits until `locator`'s text matches `pattern`; returns the text. */
 type WorkerState = { state: string } | null;
 type ServiceWorkerGlobals = {
   navigator: {
@@ -473,7 +472,7 @@ type ServiceWorkerGlobals = {
 };
 
 /** The app's worker precaches the shell (megabytes) once the first page has loaded: slow on a loaded machine. */
-export const SERVICE_WORKER_TIMEOUT_MS = 60_000;
+const SERVICE_WORKER_TIMEOUT_MS = 60_000;
 
 /**
  * Waits until the page's scope has an activated service worker: what an offline reload needs, since
@@ -501,6 +500,7 @@ export async function serviceWorkerActivated(page: Page): Promise<void> {
   );
 }
 
+/** Waits until `locator`'s text matches `pattern`; returns the text. */
 export function textMatches(locator: Locator, pattern: RegExp, timeoutMs = UI_TIMEOUT_MS): Promise<string> {
   return eventually(
     `${locator} to say ${pattern}`,
